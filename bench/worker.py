@@ -1,0 +1,301 @@
+# Benchmark worker: measures ONE library in a fresh process, on CPython or on
+# the MicroPython unix port, and prints one result line "@@RESULT <json>".
+# Started by bench/run.py; not meant to be run by hand (but it can be):
+#
+#   python worker.py lib=minipb data=../../shared/bench path=DIR1:DIR2
+#   micropython worker.py lib=minipb data=... path=...
+#
+# Arguments (key=value): lib, data (workload dir), path (':'-separated dirs
+# prepended to sys.path), target (seconds per timed run), runs, calib
+# (seconds of calibration), spread (seconds of per-call timing, MicroPython),
+# workloads (comma-separated), runtime_mods / schema_mods (','-separated,
+# MicroPython heap-after-import measurement).
+
+import gc
+import sys
+
+MP = sys.implementation.name == "micropython"
+
+
+def parse_args(argv):
+    args = {}
+    for a in argv:
+        k, _, v = a.partition("=")
+        args[k] = v
+    return args
+
+
+ARGS = parse_args(sys.argv[1:])
+for p in reversed([p for p in ARGS.get("path", "").split(":") if p]):
+    sys.path.insert(0, p)
+if MP:
+    # hermetic: no user-wide MicroPython library dirs
+    sys.path[:] = [p for p in sys.path if not p.startswith("/root/") and "micropython/lib" not in p]
+
+# ---- heap used after import (MicroPython only): measured before anything else
+HEAP = None
+if MP:
+    def _imports(names):
+        for n in names:
+            if n:
+                __import__(n)
+    try:
+        gc.collect()
+        _h0 = gc.mem_alloc()
+        _imports(ARGS.get("runtime_mods", "").split(","))
+        gc.collect()
+        _h1 = gc.mem_alloc()
+        _imports(ARGS.get("schema_mods", "").split(","))
+        gc.collect()
+        _h2 = gc.mem_alloc()
+        HEAP = {"runtime": _h1 - _h0, "with_schema": _h2 - _h0}
+    except Exception as e:
+        HEAP = {"error": repr(e)}
+
+import json  # noqa: E402
+
+import adapters  # noqa: E402
+import check  # noqa: E402
+
+if MP:
+    from time import ticks_diff, ticks_us
+
+    def now():
+        return ticks_us()
+
+    def since(t0):
+        return ticks_diff(ticks_us(), t0) / 1e6
+else:
+    from time import perf_counter
+
+    def now():
+        return perf_counter()
+
+    def since(t0):
+        return perf_counter() - t0
+
+
+def loop_decode(dec, touch, data, n):
+    t0 = now()
+    for _ in range(n):
+        touch(dec(data))
+    return since(t0)
+
+
+def loop_encode(enc, obj, n):
+    t0 = now()
+    for _ in range(n):
+        enc(obj)
+    return since(t0)
+
+
+def median(xs):
+    s = sorted(xs)
+    n = len(s)
+    if n % 2:
+        return s[n // 2]
+    return (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def calibrate(fn, calib):
+    """Smallest doubling n with fn(n) >= calib seconds; returns seconds per op."""
+    n = 1
+    while True:
+        t = fn(n)
+        if t >= calib or n >= 1 << 20:
+            return t / n
+        n *= 2
+
+
+def measure(fn, target, runs, calib):
+    per_op = calibrate(fn, calib)
+    n = int(target / per_op) if per_op > 0 else 1000
+    if n < 3:
+        n = 3
+    results = []
+    for _ in range(runs):
+        gc.collect()
+        t = fn(n)
+        results.append(n / t if t > 0 else 0.0)
+    return {"ops": median(results), "runs": results, "n": n, "per_op_s": per_op}
+
+
+def alloc_of(fn, arg):
+    """Bytes allocated by one fn(arg) call: gc.mem_alloc() delta, GC off."""
+    fn(arg)
+    best = None
+    for _ in range(3):
+        gc.collect()
+        gc.disable()
+        try:
+            a = gc.mem_alloc()
+            r = fn(arg)
+            b = gc.mem_alloc()
+        except MemoryError:
+            gc.enable()
+            return None
+        gc.enable()
+        r = None  # noqa: F841
+        d = b - a
+        if best is None or d < best:
+            best = d
+    return best
+
+
+def spread(fn, arg, n):
+    """Per-call times (us) over n calls with GC running normally (MicroPython)."""
+    import array
+
+    ts = array.array("i", range(n))
+    ms = array.array("i", range(n))
+    mem = gc.mem_alloc
+    gc.collect()
+    for i in range(n):
+        m0 = mem()
+        t0 = ticks_us()
+        fn(arg)
+        t1 = ticks_us()
+        dt = ticks_diff(t1, t0)
+        if mem() < m0:
+            dt = -dt  # a collection ran inside this call
+        ts[i] = dt
+        ms[i] = m0
+    allt = sorted(abs(x) for x in ts)
+    gcs = 0
+    lo = hi = None
+    for i in range(n):
+        if ts[i] < 0:
+            gcs += 1
+        else:
+            m = ms[i]
+            if lo is None or m < lo:
+                lo = m
+            if hi is None or m > hi:
+                hi = m
+    early = []
+    late = []
+    if lo is not None and hi > lo:
+        q1 = lo + (hi - lo) // 4
+        q3 = hi - (hi - lo) // 4
+        for i in range(n):
+            if ts[i] >= 0:
+                if ms[i] <= q1:
+                    early.append(ts[i])
+                elif ms[i] >= q3:
+                    late.append(ts[i])
+
+    def pct(p):
+        return allt[min(n - 1, int(p * n))]
+
+    out = {"n": n, "gc_calls": gcs, "p50_us": pct(0.5), "p90_us": pct(0.9),
+           "p99_us": pct(0.99), "max_us": allt[-1]}
+    if early and late:
+        out["early_p50_us"] = median(early)
+        out["late_p50_us"] = median(late)
+    return out
+
+
+def check_lib(ad, wl, data, expected):
+    """Returns (None, decoded object) or (error message, None)."""
+    name = check.ROOT[wl]
+    try:
+        obj = ad.dec[wl](data)
+    except Exception as e:
+        return "decode raised %r" % (e,), None
+    try:
+        d = check.diff(ad.canon(obj, wl), expected)
+    except Exception as e:
+        d = "reading values raised %r" % (e,)
+    if d:
+        return "decoded values differ: " + d, None
+    got = ad.touch[wl](obj)
+    if not check.touch_equal(got, check.expected_touch(wl, expected)):
+        return "read-every-field checksum %r != expected %r" % (got, check.expected_touch(wl, expected)), None
+    # re-encode the decoded object; check with the reference decoder and the
+    # library's own decoder
+    for what, src in (("re-encoded", obj), ("constructed", None)):
+        try:
+            if src is None:
+                src = ad.build(expected, wl)
+            out = ad.enc[wl](src)
+        except Exception as e:
+            return "%s: encode raised %r" % (what, e), None
+        try:
+            d = check.diff(check.ref_decode(out, name), expected)
+        except Exception as e:
+            d = "reference decoder raised %r" % (e,)
+        if d:
+            return "%s bytes decode (reference decoder) to different values: %s" % (what, d), None
+        try:
+            d = check.diff(ad.canon(ad.dec[wl](out), wl), expected)
+        except Exception as e:
+            d = "raised %r" % (e,)
+        if d:
+            return "%s bytes decode (own decoder) to different values: %s" % (what, d), None
+    return None, obj
+
+
+def main():
+    lib = ARGS["lib"]
+    data_dir = ARGS.get("data", ".")
+    target = float(ARGS.get("target", "0.25"))
+    runs = int(ARGS.get("runs", "5"))
+    calib = float(ARGS.get("calib", "0.05"))
+    spread_s = float(ARGS.get("spread", "0.5"))
+    wls = [w for w in ARGS.get("workloads", "W1,W2,W3").split(",") if w]
+
+    res = {"lib": lib, "runtime": "micropython" if MP else "cpython",
+           "runtime_version": sys.version.split()[0] if not MP else ".".join(str(x) for x in sys.implementation.version[:3]),
+           "heap_after_import": HEAP, "workloads": {}}
+    try:
+        ad = adapters.LOADERS[lib]()
+    except Exception as e:
+        res["error"] = "not available: %r" % (e,)
+        print("@@RESULT " + json.dumps(res))
+        return
+    res["version"] = ad.version
+    if hasattr(ad, "backend"):
+        res["backend"] = ad.backend
+
+    for wl in wls:
+        with open(data_dir + "/" + wl + ".bin", "rb") as f:
+            data = f.read()
+        with open(data_dir + "/" + wl + ".json") as f:
+            expected = check.normalize_expected(json.load(f), check.ROOT[wl])
+        r = {}
+        res["workloads"][wl] = r
+        # sanity: the reference decoder agrees with W*.json
+        d = check.diff(check.ref_decode(data, check.ROOT[wl]), expected)
+        if d:
+            r["error"] = "reference decoder disagrees with %s.json: %s" % (wl, d)
+            continue
+        err, obj = check_lib(ad, wl, data, expected)
+        if err:
+            r["error"] = err
+            continue
+        r["check"] = "ok"
+        dec = ad.dec[wl]
+        enc = ad.enc[wl]
+        touch = ad.touch[wl]
+        gc.collect()
+        r["decode"] = measure(lambda n: loop_decode(dec, touch, data, n), target, runs, calib)
+        r["encode"] = measure(lambda n: loop_encode(enc, obj, n), target, runs, calib)
+        r["bytes"] = len(data)
+        if MP:
+            r["alloc_decode"] = alloc_of(dec, data)
+            r["alloc_decode_read"] = alloc_of(lambda d: touch(dec(d)), data)
+            r["alloc_encode"] = alloc_of(enc, obj)
+
+            def dec_read(d):
+                return touch(dec(d))
+
+            for op, fn, arg, per in (("decode", dec_read, data, r["decode"]["per_op_s"]),
+                                     ("encode", enc, obj, r["encode"]["per_op_s"])):
+                n = int(spread_s / per) if per > 0 else 200
+                n = max(200, min(10000, n))
+                r["spread_" + op] = spread(fn, arg, n)
+        gc.collect()
+    print("@@RESULT " + json.dumps(res))
+
+
+main()
