@@ -1,0 +1,615 @@
+#!/usr/bin/env python3
+"""Run the buffa benchmark suite: buffa against minipb on the MicroPython unix
+port, and against minipb, Google protobuf (upb and pure-Python backends) and
+betterproto2 on CPython, all in one run. Prints Markdown tables and writes
+bench/results/results.json and bench/results/results.md.
+
+    python bench/run.py            # full run (about 2-4 minutes)
+    python bench/run.py --quick    # 3 short runs per figure, for a smoke test
+
+Environment: BUFFA_BENCH_DATA (workload dir, default ../shared/bench relative
+to the repository root), BUFFA_BENCH_MICROPYTHON, BUFFA_BENCH_MPY_CROSS,
+BUFFA_BENCH_PROTOC (tools; default: next to this Python, then PATH).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+BUILD = os.path.join(ROOT, "build", "bench")
+RESULTS = os.path.join(BENCH, "results")
+WORKLOADS = ("W1", "W2", "W3")
+WL_DESC = {
+    "W1": "W1 telemetry",
+    "W2": "W2 log batch",
+    "W3": "W3 samples",
+}
+
+# (key, runtime, library, extra environment)
+TARGETS = [
+    ("mp:buffa", "micropython", "buffa", {}),
+    ("mp:minipb", "micropython", "minipb", {}),
+    ("cpy:buffa", "cpython", "buffa", {}),
+    ("cpy:minipb", "cpython", "minipb", {}),
+    ("cpy:protobuf-upb", "cpython", "protobuf-upb", {"PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "upb"}),
+    ("cpy:protobuf-python", "cpython", "protobuf-python", {"PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python"}),
+    ("cpy:betterproto2", "cpython", "betterproto2", {}),
+]
+LABEL = {
+    "buffa": "buffa",
+    "minipb": "minipb",
+    "protobuf-upb": "Google protobuf (upb)",
+    "protobuf-python": "Google protobuf (pure Python)",
+    "betterproto2": "betterproto2",
+}
+
+
+def log(msg):
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def find_tool(env, name):
+    v = os.environ.get(env)
+    if v:
+        return v
+    cand = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(cand):
+        return cand
+    return shutil.which(name)
+
+
+def data_dir():
+    d = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(ROOT, "..", "shared", "bench")
+    return os.path.abspath(d)
+
+
+def rel(p):
+    """Path relative to the repository root, for messages and results."""
+    try:
+        return os.path.relpath(p, ROOT)
+    except ValueError:
+        return p
+
+
+def run(cmd, env=None, timeout=600):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env, timeout=timeout)
+
+
+def tool_env():
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+# ---------------------------------------------------------------------------
+# Preparation: generated code and .mpy files under build/bench/
+
+
+def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=()):
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
+    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s" % (out_flag, out_dir),
+                                                    os.path.join(proto_dir, "bench.proto")]
+    r = run(cmd, env=tool_env())
+    if r.returncode != 0:
+        raise RuntimeError("protoc %s failed: %s" % (out_flag, (r.stderr or r.stdout).strip()[-800:]))
+
+
+def mpy_arch():
+    m = platform.machine().lower()
+    return {"x86_64": "x64", "amd64": "x64", "i686": "x86", "i386": "x86"}.get(m)
+
+
+def mpy_compile(mpy_cross, src, dst, arch):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    cmd = [mpy_cross]
+    if arch:
+        cmd.append("-march=" + arch)
+    cmd += ["-o", dst, src]
+    r = run(cmd)
+    if r.returncode != 0:
+        raise RuntimeError("mpy-cross failed on %s: %s" % (os.path.basename(src), (r.stderr or r.stdout).strip()[-800:]))
+    return os.path.getsize(dst)
+
+
+def compile_tree(mpy_cross, files, out_dir):
+    """files: [(source path, module path relative to out_dir without .mpy)]
+    Compiles for the host (to run) and for armv7emsp (a typical Cortex-M4F
+    board, for the size figure). Returns {module: size (armv7emsp)}."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    size_dir = out_dir + "-armv7emsp"
+    shutil.rmtree(size_dir, ignore_errors=True)
+    sizes = {}
+    for src, mod in files:
+        mpy_compile(mpy_cross, src, os.path.join(out_dir, mod + ".mpy"), mpy_arch())
+        sizes[mod] = mpy_compile(mpy_cross, src, os.path.join(size_dir, mod + ".mpy"), "armv7emsp")
+    return sizes
+
+
+def py_files(pkg_dir, prefix):
+    out = []
+    for dp, dns, fns in os.walk(pkg_dir):
+        dns[:] = sorted(d for d in dns if d != "__pycache__")
+        for fn in sorted(fns):
+            if fn.endswith(".py"):
+                relp = os.path.relpath(os.path.join(dp, fn), pkg_dir)
+                out.append((os.path.join(dp, fn), os.path.join(prefix, relp[:-3])))
+    return out
+
+
+def prepare(data):
+    """Generates code and .mpy files. Returns {library: info} where info has
+    'cpython_path', 'mp_path', 'runtime_mods', 'schema_mods', 'mpy' or 'error'."""
+    protoc = find_tool("BUFFA_BENCH_PROTOC", "protoc")
+    mpy_cross = find_tool("BUFFA_BENCH_MPY_CROSS", "mpy-cross")
+    gen = os.path.join(BUILD, "gen")
+    mpyd = os.path.join(BUILD, "mpy")
+    libs = {}
+
+    # Google protobuf: bench_pb2.py
+    info = {}
+    try:
+        out = os.path.join(gen, "google")
+        protoc_gen(protoc, "--python_out", out, data)
+        info["cpython_path"] = [out]
+    except Exception as e:
+        info["error"] = str(e)
+    libs["protobuf-upb"] = libs["protobuf-python"] = info
+
+    # betterproto2: package benchbp2 (bench.v1 -> benchbp2/bench/v1/__init__.py)
+    info = {}
+    try:
+        out = os.path.join(gen, "betterproto2")
+        plugin = find_tool("BUFFA_BENCH_BETTERPROTO2_PLUGIN", "protoc-gen-python_betterproto2")
+        if not plugin:
+            raise RuntimeError("protoc-gen-python_betterproto2 not found (pip install betterproto2_compiler)")
+        protoc_gen(protoc, "--python_betterproto2_out", os.path.join(out, "benchbp2"), data,
+                   ["--plugin=protoc-gen-python_betterproto2=" + plugin])
+        info["cpython_path"] = [out]
+    except Exception as e:
+        info["error"] = str(e)
+    libs["betterproto2"] = info
+
+    # minipb: the PyPI module, its hand-written schema, and (MicroPython only)
+    # stand-ins for logging and bisect
+    info = {}
+    try:
+        import minipb
+        src = minipb.__file__
+        info["cpython_path"] = [BENCH]
+        info["runtime_mods"] = ["minipb"]
+        info["schema_mods"] = ["minipb_schema"]
+        info["version"] = getattr(minipb, "__version__", None)
+        if mpy_cross:
+            sizes = compile_tree(mpy_cross, [
+                (src, "minipb"),
+                (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
+                (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
+                (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
+            ], os.path.join(mpyd, "minipb"))
+            info["mp_path"] = [os.path.join(mpyd, "minipb")]
+            info["mpy"] = {"runtime": sizes["minipb"] + sizes["logging"] + sizes["bisect"],
+                           "runtime_detail": sizes, "schema": sizes["minipb_schema"]}
+        else:
+            info["mp_error"] = "mpy-cross not found"
+    except Exception as e:
+        info["error"] = "not available: %s" % e
+    libs["minipb"] = info
+
+    # buffa: runtime lib/buffa + bench_pb.py generated by protoc-gen-buffa
+    info = {}
+    plugin = os.path.join(ROOT, "tools", "protoc-gen-buffa")
+    runtime = os.path.join(ROOT, "lib", "buffa")
+    try:
+        if not os.path.exists(plugin):
+            raise RuntimeError("not available: tools/protoc-gen-buffa does not exist yet")
+        if not os.path.exists(os.path.join(runtime, "__init__.py")):
+            raise RuntimeError("not available: lib/buffa/__init__.py does not exist yet")
+        out = os.path.join(gen, "buffa")
+        protoc_gen(protoc, "--buffa_out", out, data, ["--plugin=protoc-gen-buffa=" + plugin])
+        if not os.path.exists(os.path.join(out, "bench_pb.py")):
+            raise RuntimeError("protoc-gen-buffa did not write bench_pb.py (wrote: %s)"
+                               % ", ".join(sorted(os.listdir(out))))
+        info["cpython_path"] = [out, os.path.join(ROOT, "lib")]
+        info["runtime_mods"] = ["buffa"]
+        info["schema_mods"] = ["bench_pb"]
+        if mpy_cross:
+            try:
+                rt = py_files(runtime, "buffa")
+                sizes = compile_tree(mpy_cross, rt + [(os.path.join(out, "bench_pb.py"), "bench_pb")],
+                                     os.path.join(mpyd, "buffa"))
+                info["mp_path"] = [os.path.join(mpyd, "buffa")]
+                info["mpy"] = {"runtime": sum(v for k, v in sizes.items() if k != "bench_pb"),
+                               "runtime_detail": sizes, "schema": sizes["bench_pb"]}
+            except Exception as e:
+                info["mp_error"] = str(e)
+        else:
+            info["mp_error"] = "mpy-cross not found"
+    except Exception as e:
+        info["error"] = str(e)
+    libs["buffa"] = info
+    return libs
+
+
+# ---------------------------------------------------------------------------
+# Running the workers
+
+
+def run_worker(runtime, lib, env_extra, info, data, opts):
+    if info.get("error"):
+        return {"lib": lib, "runtime": runtime, "error": info["error"]}
+    if runtime == "micropython":
+        if info.get("mp_error"):
+            return {"lib": lib, "runtime": runtime, "error": info["mp_error"]}
+        exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
+        if not exe:
+            return {"lib": lib, "runtime": runtime, "error": "micropython not found"}
+        cmd = [exe]
+        if opts.mp_heap:
+            cmd += ["-X", "heapsize=" + opts.mp_heap]
+        path = info["mp_path"] + [BENCH]
+    else:
+        cmd = [sys.executable]
+        path = info["cpython_path"] + [BENCH]
+    cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data,
+            "path=" + ":".join(path), "target=%g" % opts.target, "runs=%d" % opts.runs,
+            "calib=%g" % opts.calib, "spread=%g" % opts.spread,
+            "workloads=" + ",".join(opts.workloads)]
+    if runtime == "micropython":
+        cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
+                "schema_mods=" + ",".join(info.get("schema_mods", []))]
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.update(env_extra)
+    try:
+        r = run(cmd, env=env, timeout=opts.timeout)
+    except subprocess.TimeoutExpired:
+        return {"lib": lib, "runtime": runtime, "error": "timed out after %ds" % opts.timeout}
+    for line in r.stdout.splitlines():
+        if line.startswith("@@RESULT "):
+            res = json.loads(line[len("@@RESULT "):])
+            if r.stderr.strip():
+                res["stderr"] = r.stderr.strip()[-2000:]
+            return res
+    err = (r.stderr or r.stdout).strip().replace(BENCH, "bench").replace(ROOT, ".")
+    return {"lib": lib, "runtime": runtime, "error": "worker failed (exit %d): %s" % (r.returncode, err[-1500:])}
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def fmt_int(x):
+    if x is None:
+        return "n/a"
+    return "{:,}".format(int(round(x)))
+
+
+def fmt_ratio(x, base, digits=2):
+    if x is None or not base:
+        return ""
+    return " (%.*f×)" % (digits, x / base)
+
+
+def wl_result(res, wl):
+    if res is None or res.get("error"):
+        return None
+    return res.get("workloads", {}).get(wl)
+
+
+def op_value(res, wl, op):
+    r = wl_result(res, wl)
+    if not r or r.get("error"):
+        return None
+    return r[op]["ops"]
+
+
+def cell_ops(res, wl, op, bases):
+    """'12,345 (7.10×)' with one ratio per base ('—' for the base itself)."""
+    r = wl_result(res, wl)
+    if res is None:
+        return "—"
+    if res.get("error"):
+        return "n/a"
+    if r is None:
+        return "—"
+    if r.get("error"):
+        return "FAIL"
+    v = r[op]["ops"]
+    ratios = []
+    for b in bases:
+        bv = op_value(b, wl, op) if b is not res else None
+        ratios.append("%.2f×" % (v / bv) if bv else "—")
+    if not bases or all(x == "—" for x in ratios):
+        return fmt_int(v)
+    return "%s (%s)" % (fmt_int(v), "; ".join(ratios))
+
+
+def failures(results):
+    out = []
+    for key, res in results.items():
+        who = "%s on %s" % (LABEL.get(res.get("lib"), res.get("lib")), res.get("runtime"))
+        if res.get("error"):
+            out.append("- %s: %s" % (who, res["error"]))
+            continue
+        for wl, r in sorted(res.get("workloads", {}).items()):
+            if r.get("error"):
+                out.append("- %s, %s: **check failed, not timed**: %s" % (who, wl, r["error"]))
+        he = (res.get("heap_after_import") or {}).get("error")
+        if he:
+            out.append("- %s: heap-after-import measurement failed: %s" % (who, he))
+    return out
+
+
+def report(results, meta, libs):
+    L = []
+    mp = {k.split(":", 1)[1]: v for k, v in results.items() if k.startswith("mp:")}
+    cpy = {k.split(":", 1)[1]: v for k, v in results.items() if k.startswith("cpy:")}
+    hdr = "| library | " + " | ".join("%s decode+read | %s encode" % (w, w) for w in WORKLOADS) + " |"
+    sep = "|---|" + "---:|" * (2 * len(WORKLOADS))
+
+    L.append("# buffa benchmark results")
+    L.append("")
+    L.append("%s; %s; MicroPython %s (unix port); CPython %s. Median of %d runs per figure, "
+             "each run about %gs." % (meta["date"], meta["machine"], meta.get("micropython") or "?",
+                                      meta["cpython"], meta["runs"], meta["target"]))
+    L.append("")
+
+    if mp:
+        base = mp.get("minipb")
+        L.append("## MicroPython unix port: ops/s (ratio vs minipb)")
+        L.append("")
+        L.append(hdr)
+        L.append(sep)
+        for lib in ("buffa", "minipb"):
+            if lib in mp:
+                L.append("| %s | %s |" % (LABEL[lib], " | ".join(
+                    cell_ops(mp[lib], w, op, [base]) for w in WORKLOADS for op in ("decode", "encode"))))
+        L.append("")
+        L.append("## MicroPython: bytes allocated per op (ratio vs minipb)")
+        L.append("")
+        L.append("| library | " + " | ".join("%s decode | %s decode+read | %s encode" % (w, w, w) for w in WORKLOADS) + " |")
+        L.append("|---|" + "---:|" * (3 * len(WORKLOADS)))
+        for lib in ("buffa", "minipb"):
+            res = mp.get(lib)
+            if res is None:
+                continue
+            cells = []
+            for w in WORKLOADS:
+                r = wl_result(res, w)
+                b = wl_result(base, w) if lib != "minipb" else None
+                for k in ("alloc_decode", "alloc_decode_read", "alloc_encode"):
+                    if res.get("error"):
+                        cells.append("n/a")
+                    elif not r or r.get("error"):
+                        cells.append("FAIL" if r else "—")
+                    else:
+                        v = r.get(k)
+                        s = fmt_int(v)
+                        if b and not b.get("error") and b.get(k) and v is not None:
+                            s += fmt_ratio(v, b[k], 3)
+                        cells.append(s)
+            L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
+        L.append("")
+        L.append("## MicroPython: heap after import and .mpy size (bytes)")
+        L.append("")
+        L.append("| library | heap: runtime | heap: runtime + bench schema | .mpy runtime | .mpy schema | .mpy total |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        bh = (base or {}).get("heap_after_import") or {}
+        for lib in ("buffa", "minipb"):
+            res = mp.get(lib)
+            if res is None:
+                continue
+            h = res.get("heap_after_import") or {}
+            m = libs.get(lib, {}).get("mpy") or {}
+            tot = (m["runtime"] + m["schema"]) if m else None
+            btot = None
+            bm = libs.get("minipb", {}).get("mpy")
+            if bm:
+                btot = bm["runtime"] + bm["schema"]
+
+            def hv(k):
+                v = h.get(k)
+                s = fmt_int(v)
+                if lib != "minipb" and v is not None and bh.get(k):
+                    s += fmt_ratio(v, bh[k])
+                return s
+            L.append("| %s | %s | %s | %s | %s | %s |" % (
+                LABEL[lib], hv("runtime"), hv("with_schema"), fmt_int(m.get("runtime")),
+                fmt_int(m.get("schema")),
+                fmt_int(tot) + (fmt_ratio(tot, btot) if lib != "minipb" and tot and btot else "")))
+        L.append("")
+        L.append("minipb's runtime figures include the `logging` and `bisect` stand-ins it needs on MicroPython. "
+                 ".mpy sizes are for `mpy-cross -march=armv7emsp`.")
+        L.append("")
+        L.append("## MicroPython: per-call time across GC cycles (µs)")
+        L.append("")
+        L.append("| library | workload | op | calls | p50 | p90 | p99 | max | early-cycle p50 | late-cycle p50 | calls with a GC |")
+        L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for lib in ("buffa", "minipb"):
+            res = mp.get(lib)
+            for w in WORKLOADS:
+                r = wl_result(res, w)
+                if not r or r.get("error"):
+                    continue
+                for op in ("decode", "encode"):
+                    s = r.get("spread_" + op)
+                    if not s:
+                        continue
+                    L.append("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %d |" % (
+                        LABEL[lib], w, "decode+read" if op == "decode" else op, s["n"],
+                        fmt_int(s["p50_us"]), fmt_int(s["p90_us"]), fmt_int(s["p99_us"]),
+                        fmt_int(s["max_us"]), fmt_int(s.get("early_p50_us")),
+                        fmt_int(s.get("late_p50_us")), s["gc_calls"]))
+        L.append("")
+
+    if cpy:
+        gp = cpy.get("protobuf-python")
+        mb = cpy.get("minipb")
+        L.append("## CPython: ops/s (ratio vs Google pure-Python; ratio vs minipb)")
+        L.append("")
+        L.append(hdr)
+        L.append(sep)
+        for lib in ("buffa", "protobuf-upb", "protobuf-python", "betterproto2", "minipb"):
+            if lib in cpy:
+                L.append("| %s | %s |" % (LABEL[lib], " | ".join(
+                    cell_ops(cpy[lib], w, op, [gp, mb]) for w in WORKLOADS for op in ("decode", "encode"))))
+        L.append("")
+
+    L.append("## Targets (issue #2)")
+    L.append("")
+    L.append("| target | result |")
+    L.append("|---|---|")
+    for name, ok, detail in targets(mp, cpy):
+        L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
+    L.append("")
+    fl = failures(results)
+    if fl:
+        L.append("## Not measured / failed")
+        L.append("")
+        L.extend(fl)
+        L.append("")
+    return "\n".join(L)
+
+
+def targets(mp, cpy):
+    out = []
+
+    def ratio_target(name, a, b, op, need, key="ops"):
+        worst = None
+        detail = []
+        for w in WORKLOADS:
+            va = op_value(a, w, op) if a else None
+            vb = op_value(b, w, op) if b else None
+            if va is None or vb is None:
+                out.append((name, None, ""))
+                return
+            rr = va / vb
+            detail.append("%s %.2f×" % (w, rr))
+            worst = rr if worst is None else min(worst, rr)
+        out.append((name, worst >= need, "(" + ", ".join(detail) + ")"))
+
+    ratio_target("MicroPython decode+read ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "decode", 5)
+    ratio_target("MicroPython encode ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "encode", 5)
+
+    a, b = mp.get("buffa"), mp.get("minipb")
+    detail = []
+    ok = True
+    for w in WORKLOADS:
+        ra, rb = wl_result(a, w), wl_result(b, w)
+        if not ra or not rb or ra.get("error") or rb.get("error") or not ra.get("alloc_decode") or not rb.get("alloc_decode"):
+            ok = None
+            break
+        f = ra["alloc_decode"] / rb["alloc_decode"]
+        detail.append("%s 1/%.1f" % (w, 1 / f if f else float("inf")))
+        ok = ok and f <= 1 / 6
+    out.append(("MicroPython bytes allocated per decode ≤ 1/6 of minipb", ok,
+                "(" + ", ".join(detail) + ")" if ok is not None else ""))
+
+    ha = (a or {}).get("heap_after_import") or {}
+    hb = (b or {}).get("heap_after_import") or {}
+    if ha.get("with_schema") and hb.get("with_schema"):
+        f = ha["with_schema"] / hb["with_schema"]
+        out.append(("MicroPython heap after import (runtime + bench module) ≤ 1/2 of minipb + schema",
+                    f <= 0.5, "(%.2f×)" % f))
+    else:
+        out.append(("MicroPython heap after import (runtime + bench module) ≤ 1/2 of minipb + schema", None, ""))
+
+    ratio_target("CPython decode+read ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "decode", 3)
+    ratio_target("CPython encode ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "encode", 3)
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per figure (median reported)")
+    ap.add_argument("--target", type=float, default=0.25, help="seconds per timed run")
+    ap.add_argument("--calib", type=float, default=0.05, help="seconds of calibration per figure")
+    ap.add_argument("--spread", type=float, default=0.5,
+                    help="seconds of per-call timing per figure (MicroPython)")
+    ap.add_argument("--quick", action="store_true", help="--runs 3 --target 0.08 --spread 0.15")
+    ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(t[0] for t in TARGETS))
+    ap.add_argument("--workloads", default="W1,W2,W3")
+    ap.add_argument("--mp-heap", default=os.environ.get("BUFFA_BENCH_MP_HEAP", ""),
+                    help="MicroPython heap size (-X heapsize=...), default: the port's default")
+    ap.add_argument("--timeout", type=int, default=600, help="seconds per worker process")
+    ap.add_argument("--no-write", action="store_true", help="do not write bench/results/")
+    ap.add_argument("--out", default=RESULTS, help="results directory")
+    opts = ap.parse_args()
+    if opts.quick:
+        opts.runs, opts.target, opts.spread = 3, 0.08, 0.15
+    opts.workloads = [w for w in opts.workloads.split(",") if w]
+    only = set(x for x in opts.only.split(",") if x)
+
+    data = data_dir()
+    for w in opts.workloads:
+        for ext in (".bin", ".json"):
+            if not os.path.exists(os.path.join(data, w + ext)):
+                sys.exit("workload %s%s not found in %s (set BUFFA_BENCH_DATA)" % (w, ext, data))
+
+    t0 = time.time()
+    log("preparing generated code and .mpy files in build/bench/ ...")
+    libs = prepare(data)
+
+    mp_exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
+    mp_version = None
+    if mp_exe:
+        r = run([mp_exe, "-c", "import sys; print('.'.join(str(x) for x in sys.implementation.version[:3]))"])
+        mp_version = r.stdout.strip() or None
+
+    results = {}
+    for key, runtime, lib, env_extra in TARGETS:
+        if only and key not in only:
+            continue
+        log("running %s ..." % key)
+        t1 = time.time()
+        res = run_worker(runtime, lib, env_extra, libs.get(lib, {}), data, opts)
+        if lib.startswith("protobuf-") and not res.get("error"):
+            want = lib.split("-", 1)[1]
+            if res.get("backend") != want:
+                res = {"lib": lib, "runtime": runtime,
+                       "error": "wrong protobuf backend: wanted %s, got %s" % (want, res.get("backend"))}
+        results[key] = res
+        log("  %s in %.1fs%s" % (key, time.time() - t1, ("  (" + res["error"] + ")") if res.get("error") else ""))
+
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": "%s, %d CPUs" % (platform.machine(), os.cpu_count() or 0),
+        "cpython": platform.python_version(),
+        "micropython": mp_version,
+        "runs": opts.runs,
+        "target": opts.target,
+        "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "../shared/bench",
+        "seconds": round(time.time() - t0, 1),
+    }
+    md = report(results, meta, libs)
+    print(md)
+    log("total %.1fs" % (time.time() - t0))
+    if not opts.no_write:
+        os.makedirs(opts.out, exist_ok=True)
+        sizes = {k: v.get("mpy") for k, v in libs.items() if v.get("mpy")}
+        with open(os.path.join(opts.out, "results.json"), "w") as f:
+            json.dump({"meta": meta, "mpy_sizes": sizes, "results": results}, f, indent=1, sort_keys=True)
+            f.write("\n")
+        with open(os.path.join(opts.out, "results.md"), "w") as f:
+            f.write(md + "\n")
+        log("wrote %s and %s" % (rel(os.path.join(opts.out, "results.json")), rel(os.path.join(opts.out, "results.md"))))
+    bad = any(r.get("workloads", {}).get(w, {}).get("error") for r in results.values() for w in WORKLOADS)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
