@@ -1,0 +1,297 @@
+# The base class of every generated message, and the options for decoding.
+#
+# Generated classes carry their codec as four plain functions stored on the
+# class (decode, size, write, new) plus a field table used by the reflective
+# operations here (equality, repr, presence, clearing) and by buffa.protojson.
+#
+# Field table rows: (attr, number, type, flags, ref, name, json_name, default, oneof)
+#   attr       Python attribute name (the proto name, keywords get a "_")
+#   number     field number
+#   type       FieldDescriptorProto.Type number (see buffa.wire)
+#   flags      buffa.wire REPEATED | PACKED | MAP | PRESENCE | ONEOF | ...
+#   ref        message class, enum class, or for maps (key_row, value_row)
+#   name       proto field name; json_name: its JSON name
+#   default    the value an unset field reads as (proto2 custom defaults)
+#   oneof      the oneof's name for members of a real oneof, else None
+from buffa import wire
+
+_REPEATED = wire.REPEATED
+_MAP = wire.MAP
+_PRESENCE = wire.PRESENCE
+_ONEOF = wire.ONEOF
+_DecodeError = wire.DecodeError
+
+try:
+    _new = object.__new__
+except AttributeError:  # ports built without CPython compatibility
+    _new = None
+
+# Default limits, as in buffa (Rust): nesting depth and total input size.
+RECURSION_LIMIT = 100
+MAX_MESSAGE_SIZE = 0x7FFFFFFF
+
+
+class DecodeOptions:
+    """Limits for decoding untrusted input.
+
+    recursion_limit: how many levels of nested messages (and groups) below
+    the top-level message are accepted. max_size: the largest input accepted,
+    in bytes."""
+
+    def __init__(self, recursion_limit=RECURSION_LIMIT, max_size=MAX_MESSAGE_SIZE):
+        if recursion_limit < 0 or max_size < 0:
+            raise ValueError("limits must be >= 0")
+        self.recursion_limit = recursion_limit
+        self.max_size = max_size
+
+
+_DEFAULT_OPTIONS = DecodeOptions()
+
+
+def decode_into(m, data, options):
+    # Shared by decode() and merge(): run the generated decoder with limits,
+    # turning every low-level failure into a DecodeError.
+    o = options or _DEFAULT_OPTIONS
+    if type(data) is not bytes:
+        # Slices of bytearray/memoryview would not give bytes values.
+        data = bytes(data)
+    n = len(data)
+    if n > o.max_size:
+        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0)
+    try:
+        type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
+    except _DecodeError:
+        raise
+    except IndexError:
+        # The generated fast paths read one byte ahead of their bounds check;
+        # that can only fail at the very end of the input.
+        raise _DecodeError("truncated message", n)
+    except RuntimeError:
+        # MicroPython's own C-stack guard on a small board.
+        raise _DecodeError("recursion too deep for this device", -1)
+    except RecursionError:
+        raise _DecodeError("recursion too deep", -1)
+    return m
+
+
+try:
+    RecursionError
+except NameError:  # MicroPython raises RuntimeError
+
+    class RecursionError(RuntimeError):
+        pass
+
+
+def _zero(row):
+    # The value a field holds when it is unset.
+    f = row[3]
+    if f & _MAP:
+        return {}
+    if f & _REPEATED:
+        return []
+    if f & (_PRESENCE | _ONEOF):
+        return None
+    return row[7]
+
+
+class Message:
+    # Unknown fields (a bytearray) once any are seen; absent until then.
+    _buffa_u = None
+    _buffa_f = ()  # field table
+    _buffa_name = ""  # full proto name
+
+    def __init__(self, **kw):
+        for row in self._buffa_f:
+            if row[3] & (_REPEATED | _MAP):
+                setattr(self, row[0], _zero(row))
+        if kw:
+            attrs = self._buffa_attrs()
+            for k in kw:
+                if k not in attrs:
+                    raise TypeError("%s has no field %r" % (self._buffa_name, k))
+                setattr(self, k, kw[k])
+
+    @classmethod
+    def _buffa_attrs(cls):
+        return [row[0] for row in cls._buffa_f]
+
+    @classmethod
+    def _buffa_row(cls, name):
+        for row in cls._buffa_f:
+            if row[0] == name or row[5] == name:
+                return row
+        raise ValueError("%s has no field %r" % (cls._buffa_name, name))
+
+    # ---- binary codec ------------------------------------------------------
+
+    @classmethod
+    def decode(cls, data, options=None):
+        """Decode bytes, bytearray or memoryview; raises buffa.DecodeError."""
+        return decode_into(cls._buffa_n(), data, options)
+
+    def merge(self, data, options=None):
+        """Merge encoded bytes into this message (protobuf merge semantics)."""
+        decode_into(self, data, options)
+        return self
+
+    def encoded_size(self):
+        return type(self)._buffa_z(self, [])
+
+    def encode(self):
+        # Size everything first (caching sub-message sizes), then write into
+        # one buffer of exactly that size.
+        cls = type(self)
+        zs = []
+        n = cls._buffa_z(self, zs)
+        buf = bytearray(n)
+        cls._buffa_w(self, buf, 0, iter(zs))
+        return bytes(buf)
+
+    def encode_into(self, buf, offset=0):
+        """Write into a caller-owned bytearray at offset; return the end."""
+        cls = type(self)
+        zs = []
+        n = cls._buffa_z(self, zs)
+        if offset < 0 or offset + n > len(buf):
+            raise wire.EncodeError("buffer too small: need %d bytes at offset %d" % (n, offset))
+        return cls._buffa_w(self, buf, offset, iter(zs))
+
+    # ---- reflection --------------------------------------------------------
+
+    def clear(self):
+        for row in self._buffa_f:
+            if row[3] & _ONEOF:
+                setattr(self, "_buffa_c_" + row[8], None)
+            else:
+                setattr(self, row[0], _zero(row))
+        if self._buffa_u is not None:
+            self._buffa_u = None
+
+    def has_field(self, name):
+        row = self._buffa_row(name)
+        f = row[3]
+        if f & (_REPEATED | _MAP) or not f & (_PRESENCE | _ONEOF):
+            raise ValueError("field %r has no presence" % name)
+        return getattr(self, row[0]) is not None
+
+    def clear_field(self, name):
+        row = self._buffa_row(name)
+        if row[3] & _ONEOF:
+            if getattr(self, "_buffa_c_" + row[8]) == row[0]:
+                setattr(self, "_buffa_c_" + row[8], None)
+        else:
+            setattr(self, row[0], _zero(row))
+
+    def which_oneof(self, oneof):
+        for row in self._buffa_f:
+            if row[8] == oneof:
+                return getattr(self, "_buffa_c_" + oneof)
+        raise ValueError("%s has no oneof %r" % (self._buffa_name, oneof))
+
+    def get(self, name):
+        """The field's value, or its default (proto2 [default = ...]) if unset."""
+        row = self._buffa_row(name)
+        v = getattr(self, row[0])
+        if v is None and not row[3] & _REPEATED:
+            return row[7]
+        return v
+
+    def unknown_fields(self):
+        """The raw bytes of fields this schema does not know (b"" if none)."""
+        u = self._buffa_u
+        return bytes(u) if u else b""
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        for row in self._buffa_f:
+            a = row[0]
+            if getattr(self, a) != getattr(other, a):
+                return False
+        return (self._buffa_u or b"") == (other._buffa_u or b"")
+
+    def __ne__(self, other):
+        r = self.__eq__(other)
+        return r if r is NotImplemented else not r
+
+    __hash__ = None
+
+    def __repr__(self):
+        parts = []
+        for row in self._buffa_f:
+            v = getattr(self, row[0])
+            if v is None or (v == _zero(row) and not row[3] & (_PRESENCE | _ONEOF)):
+                continue
+            parts.append("%s=%r" % (row[0], v))
+        if self._buffa_u:
+            parts.append("<%d unknown bytes>" % len(self._buffa_u))
+        return "%s(%s)" % (self._buffa_name, ", ".join(parts))
+
+    # ---- extensions --------------------------------------------------------
+    # Extensions live in the unknown-field bytes, so they round-trip without a
+    # registry; these read and rewrite them through an Extension descriptor.
+
+    def get_extension(self, ext):
+        return ext.get(self)
+
+    def has_extension(self, ext):
+        return ext.has(self)
+
+    def set_extension(self, ext, value):
+        ext.set(self, value)
+
+    def clear_extension(self, ext):
+        ext.clear(self)
+
+
+def new_instance(cls):
+    # An instance without running __init__ (decoders set every container).
+    if _new is not None:
+        return _new(cls)
+    return cls()
+
+
+def oneof_member(oneof, attr):
+    # A property for a oneof member: reads None unless it is the set case;
+    # setting it makes it the case (None clears it if it was the case).
+    ck = "_buffa_c_" + oneof
+    vk = "_buffa_v_" + oneof
+
+    def get(self):
+        return getattr(self, vk) if getattr(self, ck) == attr else None
+
+    def put(self, v):
+        if v is None:
+            if getattr(self, ck) == attr:
+                setattr(self, ck, None)
+                setattr(self, vk, None)
+        else:
+            setattr(self, ck, attr)
+            setattr(self, vk, v)
+
+    return property(get, put)
+
+
+class Enum:
+    """Base of generated enum classes: int constants plus name()/value()."""
+
+    _buffa_n = {}  # number -> proto name
+    _buffa_name = ""
+
+    @classmethod
+    def name(cls, number):
+        n = cls._buffa_n.get(number)
+        if n is None:
+            raise ValueError("%s has no value %r" % (cls._buffa_name, number))
+        return n
+
+    @classmethod
+    def value(cls, name):
+        for k, v in cls._buffa_n.items():
+            if v == name:
+                return k
+        raise ValueError("%s has no value named %r" % (cls._buffa_name, name))
+
+    @classmethod
+    def values(cls):
+        return cls._buffa_n

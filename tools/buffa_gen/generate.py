@@ -1,0 +1,967 @@
+"""Turns FileDescriptorProtos into buffa Python modules.
+
+The generated code is specialised per message: each message gets a decode
+function (an if/elif chain on the full tag with the common field shapes
+inlined), a size function and a write function, plus a field table for the
+reflective runtime paths. See docs/design.md for why, with the numbers.
+"""
+
+from . import features as F
+from . import names as N
+
+# FieldDescriptorProto.Type
+DOUBLE, FLOAT, INT64, UINT64, INT32, FIXED64, FIXED32, BOOL = 1, 2, 3, 4, 5, 6, 7, 8
+STRING, GROUP, MESSAGE, BYTES, UINT32, ENUM, SFIXED32, SFIXED64, SINT32, SINT64 = range(9, 19)
+LABEL_REPEATED, LABEL_REQUIRED = 3, 2
+
+# runtime flags (buffa.wire)
+REPEATED, PACKED, MAP, PRESENCE, ONEOF, REQUIRED, CLOSED, VERIFY = 1, 2, 4, 8, 16, 32, 64, 128
+
+WIRE = {1: 1, 2: 5, 3: 0, 4: 0, 5: 0, 6: 1, 7: 5, 8: 0, 9: 2, 10: 3, 11: 2, 12: 2, 13: 0, 14: 0, 15: 5, 16: 1, 17: 0, 18: 0}
+VARINT_TYPES = {INT64, UINT64, INT32, BOOL, UINT32, ENUM, SINT32, SINT64}
+FIXED_FMT = {DOUBLE: ("<d", 8), FLOAT: ("<f", 4), FIXED64: ("<Q", 8), FIXED32: ("<I", 4), SFIXED32: ("<i", 4), SFIXED64: ("<q", 8)}
+# varint -> value conversion for multi-byte varints (1-byte ones need none)
+VARINT_CONV = {INT32: "_buffa_int32", ENUM: "_buffa_int32", INT64: "_buffa_int64", UINT32: "_buffa_uint32"}
+
+
+def varint_bytes(v):
+    out = []
+    while v > 0x7F:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return out
+
+
+class Writer:
+    def __init__(self):
+        self.lines = []
+        self.ind = 0
+
+    def __call__(self, s=""):
+        self.lines.append(("    " * self.ind + s) if s else "")
+
+    def block(self):
+        w = self
+
+        class _B:
+            def __enter__(self):
+                w.ind += 1
+
+            def __exit__(self, *a):
+                w.ind -= 1
+
+        return _B()
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+class TypeIndex:
+    """Every message and enum in the request, by full name."""
+
+    def __init__(self, files):
+        self.types = {}  # ".pkg.Name" -> (kind, desc, file, pypath, features)
+        self.files = {f.name: f for f in files}
+        for fd in files:
+            feats = F.merge(F.defaults(F.file_edition(fd)), F.sub(fd, "options"))
+            pkg = "." + fd.package if fd.package else ""
+            for m in fd.message_type:
+                self._msg(fd, pkg, m, [], feats)
+            for e in fd.enum_type:
+                self._enum(fd, pkg, e, [], feats)
+
+    def _msg(self, fd, scope, m, path, feats):
+        full = scope + "." + m.name
+        feats = F.merge(feats, F.sub(m, "options"))
+        pypath = path + [N.type_name(m.name)]
+        self.types[full] = ("m", m, fd, pypath, feats)
+        for n in m.nested_type:
+            self._msg(fd, full, n, pypath, feats)
+        for e in m.enum_type:
+            self._enum(fd, full, e, pypath, feats)
+
+    def _enum(self, fd, scope, e, path, feats):
+        full = scope + "." + e.name
+        feats = F.merge(feats, F.sub(e, "options"))
+        self.types[full] = ("e", e, fd, path + [N.type_name(e.name)], feats)
+
+    def is_map(self, full):
+        t = self.types.get(full)
+        return t is not None and t[0] == "m" and F.has(t[1], "options") and t[1].options.map_entry
+
+
+class Field:
+    """A field with everything the emitter needs resolved."""
+
+    def __init__(self, gen, fd_file, f, feats, oneof=None, number_in_map=None):
+        self.desc = f
+        self.name = f.name
+        self.attr = N.field_name(f.name)
+        self.number = f.number
+        self.json_name = f.json_name if F.has(f, "json_name") else _camel(f.name)
+        feats = F.merge(feats, F.sub(f, "options"))
+        self.features = feats
+        edition = F.file_edition(fd_file)
+        t = f.type
+        self.ref_full = f.type_name if F.has(f, "type_name") else None
+        if t == MESSAGE and feats["message_encoding"] == F.DELIMITED and not gen.index.is_map(self.ref_full):
+            t = GROUP
+        self.type = t
+        self.repeated = f.label == LABEL_REPEATED
+        self.map = self.repeated and t == MESSAGE and gen.index.is_map(self.ref_full)
+        self.oneof = oneof  # python name of a real oneof, or None
+        flags = 0
+        presence = False
+        required = False
+        if self.repeated:
+            flags |= REPEATED
+            if self.map:
+                flags |= MAP
+        elif oneof is not None:
+            flags |= ONEOF
+        elif t in (MESSAGE, GROUP):
+            presence = True
+        elif edition == F.EDITION_PROTO2:
+            presence = True
+            required = f.label == LABEL_REQUIRED
+        elif edition == F.EDITION_PROTO3:
+            presence = bool(getattr(f, "proto3_optional", False))
+        else:
+            fp = feats["field_presence"]
+            presence = fp != F.IMPLICIT
+            required = fp == F.LEGACY_REQUIRED
+        if presence:
+            flags |= PRESENCE
+        if required:
+            flags |= REQUIRED
+        self.packed = False
+        if self.repeated and not self.map and t not in (STRING, BYTES, MESSAGE, GROUP):
+            opts = F.sub(f, "options")
+            if opts is not None and F.has(opts, "packed"):
+                self.packed = bool(opts.packed)
+            elif edition == F.EDITION_PROTO2:
+                self.packed = False
+            else:
+                self.packed = feats["repeated_field_encoding"] == F.PACKED
+            if self.packed:
+                flags |= PACKED
+        if t == ENUM:
+            et = gen.index.types[self.ref_full]
+            self.closed = et[4]["enum_type"] == F.CLOSED
+            if self.closed:
+                flags |= CLOSED
+        else:
+            self.closed = False
+        if t == STRING and feats["utf8_validation"] == F.VERIFY:
+            flags |= VERIFY
+        self.flags = flags
+        self.presence = presence
+        self.default_src = gen.default_literal(self, f)
+
+
+def _camel(name):
+    out = []
+    up = False
+    for c in name:
+        if c == "_":
+            up = True
+        elif up:
+            out.append(c.upper())
+            up = False
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _c_unescape(s):
+    # descriptor default_value for bytes uses C escapes
+    out = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c != "\\":
+            out += c.encode("utf-8")
+            i += 1
+            continue
+        i += 1
+        c = s[i]
+        if c in "01234567":
+            j = i
+            while j < len(s) and j < i + 3 and s[j] in "01234567":
+                j += 1
+            out.append(int(s[i:j], 8) & 0xFF)
+            i = j
+            continue
+        if c == "x":
+            j = i + 1
+            while j < len(s) and j < i + 3 and s[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(int(s[i + 1 : j], 16))
+            i = j
+            continue
+        out += {"n": b"\n", "r": b"\r", "t": b"\t", '"': b'"', "'": b"'", "\\": b"\\", "a": b"\a", "b": b"\b", "f": b"\f", "v": b"\v", "?": b"?"}[c]
+        i += 1
+    return bytes(out)
+
+
+class FileGen:
+    def __init__(self, gen, fd):
+        self.gen = gen
+        self.fd = fd
+        self.index = gen.index
+        self.module = N.module_for(fd.name)
+        self.w = Writer()
+        self.imports = {}  # module -> alias
+        self.msgs = []  # (full, desc, pyref, fields, oneofs, feats) in emission order
+        self.counter = 0
+        self.ids = {}  # full name -> number for helper names
+        self.helpers = set()
+        self.consts = []  # module-level constants emitted after classes
+        self.specs = {}  # map spec source -> constant name
+
+    # ---- references ------------------------------------------------------
+
+    def pyref(self, full):
+        kind, desc, fd, path, feats = self.index.types[full]
+        if fd.name == self.fd.name:
+            return ".".join(path)
+        mod = N.module_for(fd.name)
+        alias = self.imports.get(mod)
+        if alias is None:
+            alias = self.imports[mod] = "%s_i%d" % (N.RESERVED, len(self.imports))
+        return alias + "." + ".".join(path)
+
+    def cls_alias(self, full):
+        """Module-level alias of a message class, usable inside functions."""
+        if full not in self.ids:
+            self.ids[full] = len(self.ids)
+            self.consts.append("%s_c%d = %s" % (N.RESERVED, self.ids[full], self.pyref(full)))
+        return "%s_c%d" % (N.RESERVED, self.ids[full])
+
+    def fn(self, kind, full):
+        """Name of a message's decode/size/write/new function."""
+        if full in self.local_ids:
+            return "%s_%s%d" % (N.RESERVED, kind, self.local_ids[full])
+        alias = self.cls_alias(full)
+        return "%s._buffa_%s" % (alias, kind)
+
+    # ---- top level ---------------------------------------------------------
+
+    def run(self):
+        fd = self.fd
+        feats = F.merge(F.defaults(F.file_edition(fd)), F.sub(fd, "options"))
+        pkg = "." + fd.package if fd.package else ""
+        self.local_ids = {}
+        self._collect(pkg, fd.message_type, feats)
+        for full in self.local_ids:
+            self.cls_alias(full)  # local classes get the first alias numbers
+        body = Writer()
+        self.body = body
+        for e in fd.enum_type:
+            self.emit_enum(body, e, pkg, feats)
+        for m in fd.message_type:
+            self.emit_class(body, m, pkg, feats)
+        # functions
+        fns = Writer()
+        for full, m, fields, oneofs, mfeats in self.msgs:
+            self.emit_new(fns, full, fields)
+            self.emit_decode(fns, full, fields)
+            self.emit_size(fns, full, fields)
+            self.emit_write(fns, full, fields)
+        tail = Writer()
+        for full, m, fields, oneofs, mfeats in self.msgs:
+            a = self.cls_alias(full)
+            i = self.local_ids[full]
+            tail("%s._buffa_n = %s_n%d" % (a, N.RESERVED, i))
+            tail("%s._buffa_d = %s_d%d" % (a, N.RESERVED, i))
+            tail("%s._buffa_z = %s_z%d" % (a, N.RESERVED, i))
+            tail("%s._buffa_w = %s_w%d" % (a, N.RESERVED, i))
+            tail("%s._buffa_f = (" % a)
+            with tail.block():
+                for f in fields:
+                    tail(self.row(f) + ",")
+            tail(")")
+        ext = Writer()
+        self.emit_extensions(ext, fd.extension, pkg, feats, None)
+        for full, m, fields, oneofs, mfeats in self.msgs:
+            if m.extension:
+                self.emit_extensions(ext, m.extension, full, mfeats, self.cls_alias(full))
+        svc = Writer()
+        for s in fd.service:
+            self.emit_service(svc, s, pkg)
+
+        out = Writer()
+        out("# Generated by protoc-gen-buffa from %s. DO NOT EDIT." % fd.name)
+        out("# source: %s" % fd.name)
+        out("from buffa.message import Message as %s_Message, Enum as %s_Enum" % (N.RESERVED, N.RESERVED))
+        rt = sorted(h for h in self.helpers if not h.startswith("fields."))
+        if rt:
+            out("from buffa.wire import (")
+            with out.block():
+                for h in rt:
+                    out("%s as %s_%s," % (h, N.RESERVED, h))
+            out(")")
+        fh = sorted(h[7:] for h in self.helpers if h.startswith("fields."))
+        if fh:
+            out("from buffa.fields import %s" % ", ".join("%s as %s_%s" % (h, N.RESERVED, h) for h in fh))
+        out("from buffa.message import new_instance as %s_new, oneof_member as %s_member" % (N.RESERVED, N.RESERVED))
+        out("import struct as %s_struct" % N.RESERVED)
+        for mod, alias in sorted(self.imports.items(), key=lambda kv: kv[1]):
+            out("import %s as %s" % (mod, alias))
+        out("%s_unpack = %s_struct.unpack_from" % (N.RESERVED, N.RESERVED))
+        out("%s_pack = %s_struct.pack_into" % (N.RESERVED, N.RESERVED))
+        out("%s_len = len" % N.RESERVED)
+        out("%s_next = next" % N.RESERVED)
+        out("%s_bytes = bytes" % N.RESERVED)
+        out()
+        out.lines += body.lines
+        out()
+        for c in self.consts:
+            out(c)
+        out()
+        out.lines += fns.lines
+        out.lines += tail.lines
+        out.lines += ext.lines
+        out.lines += svc.lines
+        return out.text()
+
+    def _collect(self, scope, msgs, feats):
+        for m in msgs:
+            full = scope + "." + m.name
+            if F.has(m, "options") and m.options.map_entry:
+                continue
+            self.local_ids[full] = len(self.local_ids)
+            mf = F.merge(feats, F.sub(m, "options"))
+            self._collect(full, m.nested_type, mf)
+
+    # ---- enums -------------------------------------------------------------
+
+    def emit_enum(self, w, e, scope, feats):
+        full = scope + "." + e.name
+        w("class %s(%s_Enum):" % (N.type_name(e.name), N.RESERVED))
+        with w.block():
+            w("_buffa_name = %r" % full[1:])
+            seen = {}
+            for v in e.value:
+                w("%s = %d" % (N.enum_value_name(v.name), v.number))
+                seen.setdefault(v.number, v.name)
+            w("_buffa_n = {%s}" % ", ".join("%d: %r" % kv for kv in seen.items()))
+        w()
+
+    # ---- classes -----------------------------------------------------------
+
+    def emit_class(self, w, m, scope, feats):
+        full = scope + "." + m.name
+        if F.has(m, "options") and m.options.map_entry:
+            return  # map entries are decoded by buffa.fields, never as classes
+        mfeats = F.merge(feats, F.sub(m, "options"))
+        oneofs = []
+        for i, o in enumerate(m.oneof_decl):
+            synthetic = all(getattr(f, "proto3_optional", False) for f in m.field if F.has(f, "oneof_index") and f.oneof_index == i)
+            oneofs.append(None if synthetic else N.field_name(o.name))
+        fields = []
+        for f in sorted(m.field, key=lambda f: f.number):
+            oneof = oneofs[f.oneof_index] if F.has(f, "oneof_index") else None
+            ofeats = mfeats
+            if F.has(f, "oneof_index"):
+                ofeats = F.merge(mfeats, F.sub(m.oneof_decl[f.oneof_index], "options"))
+            fields.append(Field(self.gen, self.fd, f, ofeats, oneof))
+        self.msgs.append((full, m, fields, [o for o in oneofs if o], mfeats))
+        w("class %s(%s_Message):" % (N.type_name(m.name), N.RESERVED))
+        with w.block():
+            w("_buffa_name = %r" % full[1:])
+            for o in sorted(set(o for o in oneofs if o)):
+                w("_buffa_c_%s = None" % o)
+                w("_buffa_v_%s = None" % o)
+            for f in fields:
+                if f.oneof:
+                    w("%s = %s_member(%r, %r)" % (f.attr, N.RESERVED, f.oneof, f.attr))
+                elif not f.repeated:
+                    w("%s = %s" % (f.attr, "None" if f.presence else f.default_src))
+            w()
+            w("def __init__(self, **kw):")
+            with w.block():
+                for f in fields:
+                    if f.repeated:
+                        w("self.%s = %s" % (f.attr, "{}" if f.map else "[]"))
+                w("if kw:")
+                with w.block():
+                    w("%s_Message.__init__(self, **kw)" % N.RESERVED)
+            w()
+            for e in m.enum_type:
+                self.emit_enum(w, e, full, mfeats)
+            for n in m.nested_type:
+                self.emit_class(w, n, full, mfeats)
+        w()
+
+    def row(self, f):
+        if f.map:
+            ref = self.map_spec(f)
+        elif f.type in (MESSAGE, GROUP, ENUM):
+            ref = self.pyref(f.ref_full)
+        else:
+            ref = "None"
+        default = "None" if f.type in (MESSAGE, GROUP) else f.default_src
+        return "(%r, %d, %d, %d, %s, %r, %r, %s, %r)" % (f.attr, f.number, f.type, f.flags, ref, f.name, f.json_name, default, f.oneof)
+
+    def map_spec(self, f):
+        if getattr(f, "_spec", None):
+            return f._spec
+        entry = self.index.types[f.ref_full][1]
+        efeats = self.index.types[f.ref_full][4]
+        kv = {x.number: Field(self.gen, self.index.types[f.ref_full][2], x, efeats) for x in entry.field}
+        rows = []
+        for num in (1, 2):
+            x = kv[num]
+            ref = self.pyref(x.ref_full) if x.type in (MESSAGE, ENUM) else "None"
+            flags = x.flags & (CLOSED | VERIFY)
+            rows.append("(%r, %d, %d, %d, %s, %r, %r, %s, None)" % (x.attr, num, x.type, flags, ref, x.name, x.json_name, x.default_src))
+        value = "(%s, %s)" % (rows[0], rows[1])
+        name = self.specs.get(value)
+        if name is None:
+            name = self.specs[value] = "%s_s%d" % (N.RESERVED, len(self.consts))
+            self.consts.append("%s = %s" % (name, value))
+        f._spec = name
+        return name
+
+    # ---- new ---------------------------------------------------------------
+
+    def emit_new(self, w, full, fields):
+        i = self.local_ids[full]
+        w("def %s_n%d():" % (N.RESERVED, i))
+        with w.block():
+            w("m = %s_new(%s)" % (N.RESERVED, self.cls_alias(full)))
+            for f in fields:
+                if f.repeated:
+                    w("m.%s = %s" % (f.attr, "{}" if f.map else "[]"))
+            w("return m")
+        w()
+
+    # ---- decode ------------------------------------------------------------
+
+    def read_len(self, w):
+        """Emit: read a length prefix at p, leaving payload in b[p:q]."""
+        self.helpers.add("length")
+        self.helpers.add("DecodeError")
+        w("q = b[p]")
+        w("p += 1")
+        w("if q > 127:")
+        with w.block():
+            w("p, q = %s_length(b, p, e, q)" % N.RESERVED)
+        w("else:")
+        with w.block():
+            w("q += p")
+            w("if q > e:")
+            with w.block():
+                w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
+
+    def read_varint(self, w, t, var="v"):
+        """Emit: read a varint into var converted for field type t."""
+        self.helpers.add("varint")
+        w("%s = b[p]" % var)
+        w("p += 1")
+        w("if %s > 127:" % var)
+        with w.block():
+            w("%s, p = %s_varint(b, p, e, %s)" % (var, N.RESERVED, var))
+            conv = VARINT_CONV.get(t)
+            if conv:
+                self.helpers.add(conv[7:])
+                w("%s = %s(%s)" % (var, conv, var))
+            elif t == SINT32:
+                w("%s &= 0xFFFFFFFF" % var)
+        if t in (SINT32, SINT64):
+            w("%s = (%s >> 1) ^ -(%s & 1)" % (var, var, var))
+        elif t == BOOL:
+            w("%s = %s != 0" % (var, var))
+
+    def read_fixed(self, w, t, var="v"):
+        fmt, n = FIXED_FMT[t]
+        self.helpers.add("DecodeError")
+        w("q = p + %d" % n)
+        w("if q > e:")
+        with w.block():
+            w("raise %s_DecodeError('truncated fixed-width value', p)" % N.RESERVED)
+        w("%s = %s_unpack(%r, b, p)[0]" % (var, N.RESERVED, fmt))
+        w("p = q")
+
+    def store(self, w, f, expr):
+        """Emit: store a scalar value into singular field f."""
+        if f.oneof:
+            w("m._buffa_c_%s = %r" % (f.oneof, f.attr))
+            w("m._buffa_v_%s = %s" % (f.oneof, expr))
+        else:
+            w("m.%s = %s" % (f.attr, expr))
+
+    def emit_decode(self, w, full, fields):
+        i = self.local_ids[full]
+        R = N.RESERVED
+        self.helpers.update(("DecodeError", "tag", "unknown"))
+        w("def %s_d%d(m, b, p, e, dp, eg):" % (R, i))
+        with w.block():
+            w("if dp < 0:")
+            with w.block():
+                w("raise %s_DecodeError('recursion limit exceeded', p)" % R)
+            w("while p < e:")
+            with w.block():
+                w("s = p")
+                w("t = b[p]")
+                w("p += 1")
+                w("if t > 127:")
+                with w.block():
+                    w("t, p = %s_tag(b, p, e, t)" % R)
+                first = True
+                for f in fields:
+                    for tagv, body in self.decode_cases(f):
+                        w(("if t == %d:" if first else "elif t == %d:") % tagv)
+                        first = False
+                        with w.block():
+                            body(w)
+                w("else:" if not first else "if True:")
+                with w.block():
+                    w("if t == eg and t:")
+                    with w.block():
+                        w("return p")
+                    w("p = %s_unknown(m, b, s, p, e, t, dp)" % R)
+            w("if p != e:")
+            with w.block():
+                w("raise %s_DecodeError('truncated message', e)" % R)
+            w("if eg:")
+            with w.block():
+                w("raise %s_DecodeError('truncated group', e)" % R)
+            w("return p")
+        w()
+
+    def decode_cases(self, f):
+        """(tag, body emitter) pairs for a field."""
+        R = N.RESERVED
+        t = f.type
+        num = f.number
+        cases = []
+        if f.map:
+            spec = self.map_spec(f)
+            self.helpers.add("fields.map_entry")
+
+            def body(w):
+                self.read_len(w)
+                w("%s_map_entry(m, m.%s, %s, b, s, p, q, dp - 1)" % (R, f.attr, spec))
+                w("p = q")
+
+            return [((num << 3) | 2, body)]
+        if t in (MESSAGE, GROUP):
+            cls = self.cls_alias(f.ref_full)
+            dec = self.fn("d", f.ref_full)
+            new = self.fn("n", f.ref_full)
+
+            def get_child(w):
+                if f.repeated:
+                    w("c = %s()" % new)
+                    w("m.%s.append(c)" % f.attr)
+                elif f.oneof:
+                    w("if m._buffa_c_%s == %r:" % (f.oneof, f.attr))
+                    with w.block():
+                        w("c = m._buffa_v_%s" % f.oneof)
+                    w("else:")
+                    with w.block():
+                        w("c = %s()" % new)
+                        w("m._buffa_c_%s = %r" % (f.oneof, f.attr))
+                        w("m._buffa_v_%s = c" % f.oneof)
+                else:
+                    w("c = m.%s" % f.attr)
+                    w("if c is None:")
+                    with w.block():
+                        w("c = m.%s = %s()" % (f.attr, new))
+
+            if t == MESSAGE:
+
+                def body(w):
+                    self.read_len(w)
+                    get_child(w)
+                    w("%s(c, b, p, q, dp - 1, 0)" % dec)
+                    w("p = q")
+
+                return [((num << 3) | 2, body)]
+
+            def gbody(w):
+                get_child(w)
+                w("p = %s(c, b, p, e, dp - 1, %d)" % (dec, (num << 3) | 4))
+
+            return [((num << 3) | 3, gbody)]
+        if t in (STRING, BYTES):
+            if t == STRING:
+                h = "string" if f.flags & VERIFY else "string_lax"
+                self.helpers.add(h)
+                expr = "%s_%s(b, p, q)" % (R, h)
+            else:
+                expr = "b[p:q]"
+
+            def body(w):
+                self.read_len(w)
+                if f.repeated:
+                    w("m.%s.append(%s)" % (f.attr, expr))
+                else:
+                    self.store(w, f, expr)
+                w("p = q")
+
+            return [((num << 3) | 2, body)]
+        # numeric scalars
+        wt = WIRE[t]
+
+        def one(w):
+            if wt == 0:
+                self.read_varint(w, t)
+            else:
+                self.read_fixed(w, t)
+            if f.closed:
+                w("if v in %s:" % self.enum_known(f))
+                with w.block():
+                    if f.repeated:
+                        w("m.%s.append(v)" % f.attr)
+                    else:
+                        self.store(w, f, "v")
+                w("else:")
+                with w.block():
+                    self.helpers.add("unknown_raw")
+                    w("%s_unknown_raw(m, b, s, p)" % R)
+            elif f.repeated:
+                w("m.%s.append(v)" % f.attr)
+            else:
+                self.store(w, f, "v")
+
+        cases.append(((num << 3) | wt, one))
+        if f.repeated:
+
+            def packed(w):
+                self.read_len(w)
+                if wt == 0:
+                    if f.closed:
+                        self.helpers.add("packed_closed")
+                        w("p = %s_packed_closed(m, %d, b, p, q, m.%s, %s)" % (R, num, f.attr, self.enum_known(f)))
+                    else:
+                        conv = {INT32: "int32", ENUM: "int32", INT64: "int64", UINT32: "uint32", SINT32: "sint32", SINT64: "sint64", BOOL: "boolean"}.get(t)
+                        self.helpers.add("packed_varint")
+                        if conv:
+                            self.helpers.add(conv)
+                        w("p = %s_packed_varint(b, p, q, m.%s, %s)" % (R, f.attr, (R + "_" + conv) if conv else "None"))
+                else:
+                    fmt, n = FIXED_FMT[t]
+                    self.helpers.add("packed_fixed")
+                    w("p = %s_packed_fixed(b, p, q, m.%s, %r, %d)" % (R, f.attr, fmt, n))
+
+            cases.append(((num << 3) | 2, packed))
+        return cases
+
+    def enum_known(self, f):
+        key = ("enum", f.ref_full)
+        if key not in self.ids:
+            self.ids[key] = len(self.consts)
+            self.consts.append("%s_e%d = %s._buffa_n" % (N.RESERVED, self.ids[key], self.pyref(f.ref_full)))
+        return "%s_e%d" % (N.RESERVED, self.ids[key])
+
+    # ---- size ----------------------------------------------------------------
+
+    def present(self, w, f, body):
+        """Emit: if f is present: v = value; body."""
+        if f.oneof:
+            w("if m._buffa_c_%s == %r:" % (f.oneof, f.attr))
+            with w.block():
+                w("v = m._buffa_v_%s" % f.oneof)
+                body(w)
+            return
+        w("v = m.%s" % f.attr)
+        if f.presence:
+            w("if v is not None:")
+        elif f.repeated:
+            w("if v:")
+        elif f.type in (FLOAT, DOUBLE):
+            self.helpers.add("negzero")
+            w("if v or %s_negzero(v):" % N.RESERVED)
+        else:
+            w("if v:")
+        with w.block():
+            body(w)
+
+    def scalar_size_expr(self, t, var="v"):
+        """Python expression: encoded size of one value (no tag)."""
+        R = N.RESERVED
+        if t in FIXED_FMT:
+            return str(FIXED_FMT[t][1])
+        if t == BOOL:
+            return "1"
+        self.helpers.add("vsize")
+        if t == SINT32:
+            return "%s_vsize((%s << 1) ^ (%s >> 31))" % (R, var, var)
+        if t == SINT64:
+            return "%s_vsize((%s << 1) ^ (%s >> 63))" % (R, var, var)
+        if t in (UINT32, UINT64):
+            return "(1 if %s < 128 else %s_vsize(%s))" % (var, R, var)
+        return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
+
+    def emit_size(self, w, full, fields):
+        i = self.local_ids[full]
+        R = N.RESERVED
+        w("def %s_z%d(m, zs):" % (R, i))
+        with w.block():
+            w("n = 0")
+            for f in fields:
+                self.size_field(w, f)
+            w("u = m._buffa_u")
+            w("if u:")
+            with w.block():
+                w("n += %s_len(u)" % R)
+            w("return n")
+        w()
+
+    def size_field(self, w, f):
+        R = N.RESERVED
+        t = f.type
+        num = f.number
+        if f.map:
+            spec = self.map_spec(f)
+            self.helpers.add("fields.map_size")
+            tl = len(varint_bytes((num << 3) | 2))
+            self.present(w, f, lambda w: w("n += %s_map_size(v, %s, %d, zs)" % (R, spec, tl)))
+            return
+        wt = 2 if t in (MESSAGE, STRING, BYTES) else (3 if t == GROUP else WIRE[t])
+        tl = len(varint_bytes((num << 3) | wt))
+        self.helpers.add("vsize")
+
+        def one(w, var):
+            if t == MESSAGE:
+                w("i = %s_len(zs)" % R)
+                w("zs.append(0)")
+                w("k = %s(%s, zs)" % (self.fn("z", f.ref_full), var))
+                w("zs[i] = k")
+                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
+            elif t == GROUP:
+                w("n += %d + %s(%s, zs)" % (2 * tl, self.fn("z", f.ref_full), var))
+            elif t in (STRING, BYTES):
+                self.helpers.add("utf8")
+                w("k = %s_len(%s_utf8(%s))" % (R, R, var))
+                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
+            else:
+                w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
+
+        if not f.repeated:
+            self.present(w, f, lambda w: one(w, "v"))
+            return
+        if f.packed:
+            tl = len(varint_bytes((num << 3) | 2))
+
+            def packed(w):
+                if t in FIXED_FMT:
+                    w("k = %s_len(v) * %d" % (R, FIXED_FMT[t][1]))
+                elif t == BOOL:
+                    w("k = %s_len(v)" % R)
+                else:
+                    self.helpers.add("packed_size")
+                    w("k = %s_packed_size(v, %d)" % (R, t))
+                w("zs.append(k)")
+                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
+
+            self.present(w, f, packed)
+            return
+
+        def rep(w):
+            if t in FIXED_FMT or t == BOOL:
+                w("n += %s_len(v) * %d" % (R, tl + (FIXED_FMT[t][1] if t in FIXED_FMT else 1)))
+                return
+            w("for x in v:")
+            with w.block():
+                one(w, "x")
+
+        self.present(w, f, rep)
+
+    # ---- write ---------------------------------------------------------------
+
+    def put_tag(self, w, tagv):
+        bs = varint_bytes(tagv)
+        for j, b in enumerate(bs):
+            w("buf[p%s] = %d" % (" + %d" % j if j else "", b))
+        w("p += %d" % len(bs))
+
+    def put_value(self, w, t, var, f=None):
+        R = N.RESERVED
+        if t in FIXED_FMT:
+            fmt, n = FIXED_FMT[t]
+            w("%s_pack(%r, buf, p, %s)" % (R, fmt, var))
+            w("p += %d" % n)
+        elif t == BOOL:
+            w("buf[p] = 1 if %s else 0" % var)
+            w("p += 1")
+        elif t in (STRING, BYTES):
+            self.helpers.update(("put_bytes", "utf8"))
+            w("p = %s_put_bytes(buf, p, %s_utf8(%s))" % (R, R, var))
+        else:
+            self.helpers.add("put_varint")
+            if t == SINT32:
+                w("x = (%s << 1) ^ (%s >> 31)" % (var, var))
+                var = "x"
+            elif t == SINT64:
+                w("x = (%s << 1) ^ (%s >> 63)" % (var, var))
+                var = "x"
+            cond = ("%s < 128" if t in (UINT32, UINT64, SINT32, SINT64) else "0 <= %s < 128") % var
+            w("if %s:" % cond)
+            with w.block():
+                w("buf[p] = %s" % var)
+                w("p += 1")
+            w("else:")
+            with w.block():
+                w("p = %s_put_varint(buf, p, %s)" % (R, var))
+
+    def emit_write(self, w, full, fields):
+        i = self.local_ids[full]
+        R = N.RESERVED
+        w("def %s_w%d(m, buf, p, it):" % (R, i))
+        with w.block():
+            for f in fields:
+                self.write_field(w, f)
+            w("u = m._buffa_u")
+            w("if u:")
+            with w.block():
+                w("k = p + %s_len(u)" % R)
+                w("buf[p:k] = u")
+                w("p = k")
+            w("return p")
+        w()
+
+    def write_field(self, w, f):
+        R = N.RESERVED
+        t = f.type
+        num = f.number
+        if f.map:
+            spec = self.map_spec(f)
+            self.helpers.add("fields.put_map")
+            tb = bytes(varint_bytes((num << 3) | 2))
+            self.present(w, f, lambda w: w("p = %s_put_map(v, %s, buf, p, %r, it)" % (R, spec, tb)))
+            return
+
+        def one(w, var):
+            if t == MESSAGE:
+                self.helpers.add("put_varint")
+                self.put_tag(w, (num << 3) | 2)
+                w("k = %s_next(it)" % R)
+                w("if k < 128:")
+                with w.block():
+                    w("buf[p] = k")
+                    w("p += 1")
+                w("else:")
+                with w.block():
+                    w("p = %s_put_varint(buf, p, k)" % R)
+                w("p = %s(%s, buf, p, it)" % (self.fn("w", f.ref_full), var))
+            elif t == GROUP:
+                self.put_tag(w, (num << 3) | 3)
+                w("p = %s(%s, buf, p, it)" % (self.fn("w", f.ref_full), var))
+                self.put_tag(w, (num << 3) | 4)
+            else:
+                self.put_tag(w, (num << 3) | WIRE[t])
+                self.put_value(w, t, var)
+
+        if not f.repeated:
+            self.present(w, f, lambda w: one(w, "v"))
+            return
+        if f.packed:
+
+            def packed(w):
+                self.helpers.add("put_varint")
+                self.put_tag(w, (num << 3) | 2)
+                w("p = %s_put_varint(buf, p, %s_next(it))" % (R, R))
+                if t in FIXED_FMT:
+                    fmt, n = FIXED_FMT[t]
+                    w("for x in v:")
+                    with w.block():
+                        w("%s_pack(%r, buf, p, x)" % (R, fmt))
+                        w("p += %d" % n)
+                else:
+                    self.helpers.add("put_packed")
+                    w("p = %s_put_packed(buf, p, v, %d)" % (R, t))
+
+            self.present(w, f, packed)
+            return
+
+        def rep(w):
+            w("for x in v:")
+            with w.block():
+                one(w, "x")
+
+        self.present(w, f, rep)
+
+    # ---- extensions and services --------------------------------------------
+
+    def emit_extensions(self, w, exts, scope, feats, owner):
+        if not exts:
+            return
+        R = N.RESERVED
+        w("from buffa.fields import Extension as %s_Extension" % R)
+        for x in exts:
+            f = Field(self.gen, self.fd, x, feats)
+            ref = self.pyref(f.ref_full) if f.type in (MESSAGE, GROUP, ENUM) else "None"
+            default = "None" if f.type in (MESSAGE, GROUP) else f.default_src
+            full = (scope + "." if scope else ".") + x.name
+            target = (owner + "." if owner else "") + N.field_name(x.name)
+            w("%s = %s_Extension(%r, %d, %d, %d, %s, %r, %s)" % (target, R, x.extendee.lstrip("."), x.number, f.type, f.flags, ref, full.lstrip("."), default))
+
+    def emit_service(self, w, s, pkg):
+        name = N.type_name(s.name) + "Client"
+        full = (pkg + "." + s.name).lstrip(".")
+        w()
+        w("class %s:" % name)
+        with w.block():
+            w('"""Connect client for %s (unary methods)."""' % full)
+            w()
+            w("def __init__(self, client):")
+            with w.block():
+                w("self._buffa_client = client")
+            for m in s.method:
+                w()
+                if m.client_streaming or m.server_streaming:
+                    w("# %s: streaming RPCs are not supported by buffa.connect; skipped." % m.name)
+                    continue
+                opts = F.sub(m, "options")
+                idem = opts is not None and F.has(opts, "idempotency_level") and opts.idempotency_level == 1
+                w("def %s(self, request, **kw):" % N.method_name(m.name))
+                with w.block():
+                    w("return self._buffa_client.call(%r, request, %s%s, **kw)" % ("/%s/%s" % (full, m.name), self.pyref(m.output_type), ", use_get=True" if idem else ""))
+
+
+class Generator:
+    def __init__(self, files):
+        self.index = TypeIndex(files)
+
+    def generate(self, fd):
+        return FileGen(self, fd).run()
+
+    def default_literal(self, f, desc):
+        t = f.type
+        if F.has(desc, "default_value"):
+            dv = desc.default_value
+            if t in (FLOAT, DOUBLE):
+                if dv in ("inf", "-inf", "nan"):
+                    return "float(%r)" % dv
+                return repr(float(dv))
+            if t == BOOL:
+                return "True" if dv == "true" else "False"
+            if t == STRING:
+                return repr(dv)
+            if t == BYTES:
+                return repr(_c_unescape(dv))
+            if t == ENUM:
+                e = self.index.types[desc.type_name][1]
+                for v in e.value:
+                    if v.name == dv:
+                        return str(v.number)
+            return str(int(dv))
+        if t in (FLOAT, DOUBLE):
+            return "0.0"
+        if t == BOOL:
+            return "False"
+        if t == STRING:
+            return "''"
+        if t == BYTES:
+            return "b''"
+        if t == ENUM:
+            e = self.index.types[desc.type_name][1]
+            return str(e.value[0].number) if e.value else "0"
+        if t in (MESSAGE, GROUP):
+            return "None"
+        return "0"
