@@ -123,23 +123,62 @@ def mpy_compile(mpy_cross, src, dst, arch):
 
 
 def compile_tree(mpy_cross, files, out_dir):
-    """files: [(source path, module path relative to out_dir without .mpy)]
+    """files: [(source path, module key: path under out_dir without .mpy)].
     Compiles for the host (to run) and for armv7emsp (a typical Cortex-M4F
-    board, for the size figure). Returns {module: size (armv7emsp)}."""
+    board, for the size figure). Returns ({module key: size (armv7emsp)},
+    {module key: error}) -- a file mpy-cross rejects is skipped, and only
+    matters if the benchmark imports it."""
     shutil.rmtree(out_dir, ignore_errors=True)
     size_dir = out_dir + "-armv7emsp"
     shutil.rmtree(size_dir, ignore_errors=True)
     sizes = {}
+    errors = {}
     for src, mod in files:
-        mpy_compile(mpy_cross, src, os.path.join(out_dir, mod + ".mpy"), mpy_arch())
-        sizes[mod] = mpy_compile(mpy_cross, src, os.path.join(size_dir, mod + ".mpy"), "armv7emsp")
-    return sizes
+        try:
+            mpy_compile(mpy_cross, src, os.path.join(out_dir, mod + ".mpy"), mpy_arch())
+            sizes[mod] = mpy_compile(mpy_cross, src, os.path.join(size_dir, mod + ".mpy"), "armv7emsp")
+        except RuntimeError as e:
+            errors[mod] = str(e)
+    return sizes, errors
+
+
+def module_key(name, sizes):
+    """'buffa.wire' -> 'buffa/wire'; a package -> 'buffa/__init__'."""
+    k = name.replace(".", "/")
+    if k in sizes:
+        return k
+    if k + "/__init__" in sizes:
+        return k + "/__init__"
+    return None
+
+
+def mpy_sizes(info, res):
+    """.mpy bytes of the modules the MicroPython worker actually imported
+    (runtime, then schema/generated module). None if unknown."""
+    sizes = info.get("mpy_files")
+    heap = (res or {}).get("heap_after_import") or {}
+    if not sizes or "modules_runtime" not in heap:
+        return None
+    out = {}
+    for part in ("runtime", "schema"):
+        mods = {}
+        for name in heap["modules_" + part]:
+            k = module_key(name, sizes)
+            if k:
+                mods[k] = sizes[k]
+        out[part] = sum(mods.values())
+        out[part + "_modules"] = mods
+    return out
+
+
+# Parts of lib/buffa that the protobuf runtime does not need: not compiled.
+RUNTIME_EXCLUDE = ("__pycache__", "connect")
 
 
 def py_files(pkg_dir, prefix):
     out = []
     for dp, dns, fns in os.walk(pkg_dir):
-        dns[:] = sorted(d for d in dns if d != "__pycache__")
+        dns[:] = sorted(d for d in dns if d not in RUNTIME_EXCLUDE)
         for fn in sorted(fns):
             if fn.endswith(".py"):
                 relp = os.path.relpath(os.path.join(dp, fn), pkg_dir)
@@ -191,15 +230,16 @@ def prepare(data):
         info["schema_mods"] = ["minipb_schema"]
         info["version"] = getattr(minipb, "__version__", None)
         if mpy_cross:
-            sizes = compile_tree(mpy_cross, [
+            sizes, errors = compile_tree(mpy_cross, [
                 (src, "minipb"),
                 (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
                 (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
                 (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
             ], os.path.join(mpyd, "minipb"))
+            if errors:
+                raise RuntimeError("; ".join(errors.values()))
             info["mp_path"] = [os.path.join(mpyd, "minipb")]
-            info["mpy"] = {"runtime": sizes["minipb"] + sizes["logging"] + sizes["bisect"],
-                           "runtime_detail": sizes, "schema": sizes["minipb_schema"]}
+            info["mpy_files"] = sizes
         else:
             info["mp_error"] = "mpy-cross not found"
     except Exception as e:
@@ -224,15 +264,12 @@ def prepare(data):
         info["runtime_mods"] = ["buffa"]
         info["schema_mods"] = ["bench_pb"]
         if mpy_cross:
-            try:
-                rt = py_files(runtime, "buffa")
-                sizes = compile_tree(mpy_cross, rt + [(os.path.join(out, "bench_pb.py"), "bench_pb")],
-                                     os.path.join(mpyd, "buffa"))
-                info["mp_path"] = [os.path.join(mpyd, "buffa")]
-                info["mpy"] = {"runtime": sum(v for k, v in sizes.items() if k != "bench_pb"),
-                               "runtime_detail": sizes, "schema": sizes["bench_pb"]}
-            except Exception as e:
-                info["mp_error"] = str(e)
+            rt = py_files(runtime, "buffa")
+            sizes, errors = compile_tree(mpy_cross, rt + py_files(out, ""), os.path.join(mpyd, "buffa"))
+            info["mp_path"] = [os.path.join(mpyd, "buffa")]
+            info["mpy_files"] = sizes
+            if errors:
+                info["mpy_errors"] = errors
         else:
             info["mp_error"] = "mpy-cross not found"
     except Exception as e:
@@ -411,10 +448,10 @@ def report(results, meta, libs):
             if res is None:
                 continue
             h = res.get("heap_after_import") or {}
-            m = libs.get(lib, {}).get("mpy") or {}
+            m = res.get("mpy") or {}
             tot = (m["runtime"] + m["schema"]) if m else None
             btot = None
-            bm = libs.get("minipb", {}).get("mpy")
+            bm = (base or {}).get("mpy")
             if bm:
                 btot = bm["runtime"] + bm["schema"]
 
@@ -582,6 +619,10 @@ def main():
             if res.get("backend") != want:
                 res = {"lib": lib, "runtime": runtime,
                        "error": "wrong protobuf backend: wanted %s, got %s" % (want, res.get("backend"))}
+        if runtime == "micropython" and not res.get("error"):
+            res["mpy"] = mpy_sizes(libs.get(lib, {}), res)
+            if libs.get(lib, {}).get("mpy_errors"):
+                res["mpy_errors"] = libs[lib]["mpy_errors"]
         results[key] = res
         log("  %s in %.1fs%s" % (key, time.time() - t1, ("  (" + res["error"] + ")") if res.get("error") else ""))
 
@@ -600,9 +641,8 @@ def main():
     log("total %.1fs" % (time.time() - t0))
     if not opts.no_write:
         os.makedirs(opts.out, exist_ok=True)
-        sizes = {k: v.get("mpy") for k, v in libs.items() if v.get("mpy")}
         with open(os.path.join(opts.out, "results.json"), "w") as f:
-            json.dump({"meta": meta, "mpy_sizes": sizes, "results": results}, f, indent=1, sort_keys=True)
+            json.dump({"meta": meta, "results": results}, f, indent=1, sort_keys=True)
             f.write("\n")
         with open(os.path.join(opts.out, "results.md"), "w") as f:
             f.write(md + "\n")

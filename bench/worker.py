@@ -40,15 +40,20 @@ if MP:
             if n:
                 __import__(n)
     try:
+        _m0 = set(sys.modules)
         gc.collect()
         _h0 = gc.mem_alloc()
         _imports(ARGS.get("runtime_mods", "").split(","))
         gc.collect()
         _h1 = gc.mem_alloc()
+        _m1 = set(sys.modules)
+        _h1b = gc.mem_alloc()  # the snapshot set itself is not counted
         _imports(ARGS.get("schema_mods", "").split(","))
         gc.collect()
         _h2 = gc.mem_alloc()
-        HEAP = {"runtime": _h1 - _h0, "with_schema": _h2 - _h0}
+        _m2 = set(sys.modules)
+        HEAP = {"runtime": _h1 - _h0, "with_schema": _h2 - _h0 - (_h1b - _h1),
+                "modules_runtime": sorted(_m1 - _m0), "modules_schema": sorted(_m2 - _m1)}
     except Exception as e:
         HEAP = {"error": repr(e)}
 
