@@ -226,13 +226,31 @@ class Extension:
     decoded without knowing the extension still re-encodes it unchanged."""
 
     def __init__(self, extendee, number, typ, flags, ref, name, default=None):
-        self.extendee = extendee  # full proto name of the extended message
+        # extendee: the extended message class; it learns of its extensions
+        # so that decoding can validate them as strictly as declared fields.
+        if extendee._buffa_x is None:
+            extendee._buffa_x = {}
+        extendee._buffa_x[number] = self
+        self.extendee = extendee._buffa_name
         self.number = number
         self.type = typ
         self.flags = flags
         self.ref = ref
         self.name = name
         self.default = default
+
+    def validate(self, b, p, q, w, dp):
+        # Decode and drop a value seen in the unknown fields.
+        typ = self.type
+        if typ == wire.GROUP:
+            if w == 3:
+                self.ref._buffa_d(self.ref._buffa_n(), b, p, q, dp - 1, (self.number << 3) | 4)
+        elif typ == wire.MESSAGE:
+            if w == 2:
+                n, p = wire.read_varint(b, p, q)
+                self.ref._buffa_d(self.ref._buffa_n(), b, p, q, dp - 1, 0)
+        elif typ == wire.STRING and w == 2:
+            read_scalar(typ, self.flags, b, p, q, w)
 
     def _check(self, m):
         if m._buffa_name != self.extendee:

@@ -97,6 +97,8 @@ def _zero(row):
 class Message:
     # Unknown fields (a bytearray) once any are seen; absent until then.
     _buffa_u = None
+    # Extensions of this message known to the program: number -> Extension.
+    _buffa_x = None
     _buffa_f = ()  # field table
     _buffa_name = ""  # full proto name
 

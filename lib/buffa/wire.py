@@ -60,7 +60,7 @@ class DecodeError(ValueError):
     decoding stopped (-1 when unknown)."""
 
     def __init__(self, msg, offset=-1):
-        ValueError.__init__(self, msg if offset < 0 else "%s at byte %d" % (msg, offset))
+        super().__init__(msg if offset < 0 else "%s at byte %d" % (msg, offset))
         self.reason = msg
         self.offset = offset
 
@@ -102,10 +102,12 @@ def read_varint(b, p, e):
 
 
 def tag(b, p, e, v):
-    # Continue a tag whose first byte v (> 127) was at p - 1.
+    # Continue a tag whose first byte v (> 127) was at p - 1. Tags are at
+    # most five bytes, as in Google's parsers.
+    s = p
     t, p = varint(b, p, e, v)
-    if t > 0xFFFFFFFF:
-        raise DecodeError("tag out of range", p)
+    if t > 0xFFFFFFFF or p - s > 4:
+        raise DecodeError("invalid tag", s - 1)
     return t, p
 
 
@@ -277,6 +279,10 @@ def skip(b, p, e, t, dp):
 def unknown(m, b, s, p, e, t, dp):
     # Keep an unrecognised field (tag at s, payload at p) byte for byte.
     q = skip(b, p, e, t, dp)
+    x = m._buffa_x
+    if x is not None and (t >> 3) in x:
+        # a known extension: check it as strictly as a declared field
+        x[t >> 3].validate(b, p, q, t & 7, dp)
     u = m._buffa_u
     if u is None:
         m._buffa_u = u = bytearray()

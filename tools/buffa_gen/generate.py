@@ -160,6 +160,10 @@ class Field:
         self.default_src = gen.default_literal(self, f)
 
 
+def _mangled(name):
+    return name.startswith("__") and not name.endswith("__")
+
+
 def _camel(name):
     out = []
     up = False
@@ -219,6 +223,7 @@ class FileGen:
         self.helpers = set()
         self.consts = []  # module-level constants emitted after classes
         self.specs = {}  # map spec source -> constant name
+        self.late = []  # statements run once all classes exist
 
     # ---- references ------------------------------------------------------
 
@@ -319,6 +324,8 @@ class FileGen:
         out()
         for c in self.consts:
             out(c)
+        for c in self.late:
+            out(c)
         out()
         out.lines += fns.lines
         out.lines += tail.lines
@@ -376,14 +383,23 @@ class FileGen:
                 w("_buffa_v_%s = None" % o)
             for f in fields:
                 if f.oneof:
-                    w("%s = %s_member(%r, %r)" % (f.attr, N.RESERVED, f.oneof, f.attr))
+                    val = "%s_member(%r, %r)" % (N.RESERVED, f.oneof, f.attr)
                 elif not f.repeated:
-                    w("%s = %s" % (f.attr, "None" if f.presence else f.default_src))
+                    val = "None" if f.presence else f.default_src
+                else:
+                    continue
+                if _mangled(f.attr):
+                    # Python would mangle __name inside a class body
+                    self.late.append("setattr(%s, %r, %s)" % (self.pyref(full), f.attr, val))
+                else:
+                    w("%s = %s" % (f.attr, val))
             w()
             w("def __init__(self, **kw):")
             with w.block():
                 for f in fields:
-                    if f.repeated:
+                    if f.repeated and _mangled(f.attr):
+                        w("setattr(self, %r, %s)" % (f.attr, "{}" if f.map else "[]"))
+                    elif f.repeated:
                         w("self.%s = %s" % (f.attr, "{}" if f.map else "[]"))
                 w("if kw:")
                 with w.block():
@@ -414,6 +430,8 @@ class FileGen:
         rows = []
         for num in (1, 2):
             x = kv[num]
+            if x.type == GROUP and x.desc.type == MESSAGE:
+                x.type = MESSAGE  # map values are never delimited
             ref = self.pyref(x.ref_full) if x.type in (MESSAGE, ENUM) else "None"
             flags = x.flags & (CLOSED | VERIFY)
             rows.append("(%r, %d, %d, %d, %s, %r, %r, %s, None)" % (x.attr, num, x.type, flags, ref, x.name, x.json_name, x.default_src))
@@ -899,7 +917,7 @@ class FileGen:
             default = "None" if f.type in (MESSAGE, GROUP) else f.default_src
             full = (scope + "." if scope else ".") + x.name
             target = (owner + "." if owner else "") + N.field_name(x.name)
-            w("%s = %s_Extension(%r, %d, %d, %d, %s, %r, %s)" % (target, R, x.extendee.lstrip("."), x.number, f.type, f.flags, ref, full.lstrip("."), default))
+            w("%s = %s_Extension(%s, %d, %d, %d, %s, %r, %s)" % (target, R, self.pyref(x.extendee), x.number, f.type, f.flags, ref, full.lstrip("."), default))
 
     def emit_service(self, w, s, pkg):
         name = N.type_name(s.name) + "Client"

@@ -33,7 +33,12 @@ def deadline_after(ms):
     """An absolute deadline `ms` from now, or None for no deadline."""
     if ms is None:
         return None
-    return ticks_add(ticks_ms(), int(ms))
+    # MicroPython's ticks_add takes at most half the tick period (~6 days);
+    # a longer deadline is no deadline in practice.
+    ms = int(ms)
+    if ms > 0x1FFFFFFF:
+        ms = 0x1FFFFFFF
+    return ticks_add(ticks_ms(), ms)
 
 
 def remaining_ms(deadline):

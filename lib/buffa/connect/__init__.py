@@ -1,0 +1,22 @@
+# buffa.connect: a Connect RPC client (unary calls over HTTP/1.1).
+#
+# The error types load eagerly (they are small and every caller needs them);
+# the client and its protocol machinery load on first use, as MicroPython's
+# asyncio package does, so importing buffa.connect costs little heap.
+from buffa.connect.errors import Code, ConnectError, ErrorDetail
+
+_LAZY = {
+    "Client": "client",
+    "Config": "client",
+    "Response": "client",
+    "Metadata": "metadata",
+}
+
+
+def __getattr__(name):
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(name)
+    value = getattr(__import__("buffa.connect." + mod, None, None, [name]), name)
+    globals()[name] = value
+    return value

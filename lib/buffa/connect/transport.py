@@ -1,0 +1,340 @@
+# Blocking socket transports: plaintext TCP and TLS, on CPython, MicroPython
+# and CircuitPython (a socketpool passed in).
+#
+# A transport dials connections; a connection sends and receives bytes under
+# two time bounds, the per-read timeout and the call's overall deadline, and
+# turns every socket failure into a ConnectError:
+#   unavailable        refused, reset, DNS failure, TLS failure, connect timeout
+#   deadline_exceeded  the call's deadline passed, or no data for read_timeout_ms
+from buffa.connect import clock
+from buffa.connect.errors import ConnectError, Code
+
+try:
+    import socket as _socket
+except ImportError:  # CircuitPython: the caller passes a socketpool
+    _socket = None
+
+try:
+    import errno as _errno
+
+    _TIMEOUT_ERRNOS = (_errno.EAGAIN, _errno.ETIMEDOUT, getattr(_errno, "EWOULDBLOCK", _errno.EAGAIN))
+except ImportError:  # pragma: no cover
+    _TIMEOUT_ERRNOS = (11, 110)
+
+# Exception classes that mean "would block / timed out" rather than "broken".
+_WOULD_BLOCK = []
+if _socket is not None and hasattr(_socket, "timeout"):
+    _WOULD_BLOCK.append(_socket.timeout)
+try:
+    _WOULD_BLOCK.append(TimeoutError)
+except NameError:  # MicroPython has no TimeoutError builtin
+    pass
+try:
+    _WOULD_BLOCK.append(BlockingIOError)
+except NameError:
+    pass
+import sys as _sys
+
+if _sys.implementation.name == "cpython":
+    # Only CPython raises these; importing ssl elsewhere would cost heap
+    # even for plaintext clients.
+    import ssl as _cpy_ssl
+
+    _WOULD_BLOCK.append(_cpy_ssl.SSLWantReadError)
+    _WOULD_BLOCK.append(_cpy_ssl.SSLWantWriteError)
+_WOULD_BLOCK = tuple(_WOULD_BLOCK)
+
+
+def _is_timeout(e):
+    if _WOULD_BLOCK and isinstance(e, _WOULD_BLOCK):
+        return True
+    if isinstance(e, OSError):
+        n = e.errno if hasattr(e, "errno") else (e.args[0] if e.args else None)
+        return n in _TIMEOUT_ERRNOS
+    return False
+
+
+def _describe(e):
+    s = str(e)
+    if isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
+        try:
+            import errno
+
+            name = errno.errorcode.get(e.args[0])
+            if name:
+                s = "%s %s" % (name, s)
+        except (ImportError, AttributeError):
+            pass
+    return s or type(e).__name__
+
+
+def _deadline_error(timeout_ms):
+    return ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % timeout_ms)
+
+
+class SocketConnection:
+    """One connected (possibly TLS-wrapped) socket with bounded I/O."""
+
+    def __init__(self, sock, ctl, read_timeout_ms, call_timeout_ms):
+        self._sock = sock
+        # The object that takes settimeout(): the TLS socket where it has the
+        # method (CPython, CircuitPython), else the raw socket it wraps
+        # (MicroPython's TLS socket reads through the raw socket's timeout).
+        self._ctl = ctl
+        # CircuitPython sockets have only recv_into; MicroPython's only readinto.
+        self._recv = getattr(sock, "recv_into", None) or sock.readinto
+        self._send = getattr(sock, "send", None) or sock.write
+        self.read_timeout_ms = read_timeout_ms
+        self.call_timeout_ms = call_timeout_ms  # for messages only
+        self._timeout = -1
+        self._probe = bytearray(1)
+
+    def _bound(self, deadline):
+        """Timeout for the next socket operation, in ms; raises once the deadline passed."""
+        t = self.read_timeout_ms
+        left = clock.remaining_ms(deadline)
+        if left is not None:
+            if left <= 0:
+                raise _deadline_error(self.call_timeout_ms)
+            if left < t:
+                t = left
+        if t != self._timeout:
+            self._ctl.settimeout(t / 1000)
+            self._timeout = t
+        return t
+
+    def _timed_out(self, deadline):
+        left = clock.remaining_ms(deadline)
+        if left is not None and left <= 0:
+            return _deadline_error(self.call_timeout_ms)
+        return ConnectError(Code.DEADLINE_EXCEEDED, "no data from the server for %d ms" % self.read_timeout_ms)
+
+    def send(self, data, deadline):
+        mv = memoryview(data)
+        i = 0
+        n_all = len(mv)
+        while i < n_all:
+            self._bound(deadline)
+            try:
+                n = self._send(mv[i:])
+            except OSError as e:
+                if _is_timeout(e):
+                    raise self._timed_out(deadline)
+                raise ConnectError(Code.UNAVAILABLE, "send failed: " + _describe(e))
+            if n is None:  # MicroPython TLS: would block
+                n = 0
+            i += n
+
+    def recv_into(self, buf, deadline):
+        """Read into `buf`; returns the count, 0 at end of stream."""
+        start = clock.ticks_ms()
+        while True:
+            t = self._bound(deadline)
+            try:
+                n = self._recv(buf)
+            except OSError as e:
+                if not _is_timeout(e):
+                    raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
+                n = None
+            if n is not None:
+                return n
+            # Timed out, or a TLS layer returned "nothing yet" early (it may
+            # have consumed a handshake record): only give up once the time
+            # bound really elapsed.
+            if clock.ticks_diff(clock.ticks_ms(), start) >= t:
+                raise self._timed_out(deadline)
+
+    def idle_ok(self):
+        """True if an idle kept-alive connection can carry another request.
+
+        A server that closed the connection (EOF), reset it, or sent bytes we
+        did not ask for makes it unusable. Checked with a non-blocking read so
+        the request is never written onto a dead socket.
+        """
+        try:
+            self._ctl.settimeout(0)
+            self._timeout = 0
+            n = self._recv(self._probe)
+        except OSError as e:
+            return _is_timeout(e)
+        except Exception:
+            return False
+        return n is None
+
+    def close(self):
+        try:
+            self._sock.close()
+        except Exception:
+            pass
+
+
+class SocketTransport:
+    """Dials TCP connections, optionally wrapped in TLS.
+
+    host, port         where to connect; the address is resolved once and cached
+    connect_timeout_ms bound on TCP connect (and the TLS handshake)
+    read_timeout_ms    bound on each wait for data
+    ssl_context        None for plaintext; else an SSLContext-like object with
+                       wrap_socket(sock, server_hostname=...)
+    server_hostname    name for SNI and certificate checks (TLS only)
+    socketpool         CircuitPython's socketpool.SocketPool; default: socket module
+    """
+
+    def __init__(
+        self,
+        host,
+        port,
+        connect_timeout_ms=10000,
+        read_timeout_ms=30000,
+        ssl_context=None,
+        server_hostname=None,
+        socketpool=None,
+    ):
+        self.host = host
+        self.port = port
+        self.connect_timeout_ms = connect_timeout_ms
+        self.read_timeout_ms = read_timeout_ms
+        self.ssl_context = ssl_context
+        self.server_hostname = server_hostname or host
+        self._pool = socketpool if socketpool is not None else _socket
+        if self._pool is None:
+            raise ConnectError(Code.INVALID_ARGUMENT, "no socket module: pass socketpool=")
+        self._addr = None  # cached (family, sockaddr)
+
+    def _resolve(self):
+        if self._addr is None:
+            pool = self._pool
+            try:
+                infos = pool.getaddrinfo(self.host, self.port, 0, pool.SOCK_STREAM)
+            except OSError as e:
+                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self.host, _describe(e)))
+            except Exception as e:  # socket.gaierror is an OSError; others are not
+                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self.host, _describe(e)))
+            if not infos:
+                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s" % self.host)
+            # Prefer IPv4: many boards have no IPv6 route even when DNS answers.
+            best = infos[0]
+            for info in infos:
+                if info[0] == pool.AF_INET:
+                    best = info
+                    break
+            self._addr = (best[0], best[-1])
+        return self._addr
+
+    def dial(self, deadline, call_timeout_ms):
+        family, addr = self._resolve()
+        pool = self._pool
+        t = self.connect_timeout_ms
+        left = clock.remaining_ms(deadline)
+        if left is not None:
+            if left <= 0:
+                raise _deadline_error(call_timeout_ms)
+            if left < t:
+                t = left
+        try:
+            sock = pool.socket(family, pool.SOCK_STREAM)
+        except Exception as e:
+            raise ConnectError(Code.UNAVAILABLE, "cannot create socket: " + _describe(e))
+        try:
+            sock.settimeout(t / 1000)
+            try:
+                sock.connect(addr)
+            except Exception as e:
+                if _is_timeout(e):
+                    if left is not None and clock.remaining_ms(deadline) <= 0:
+                        raise _deadline_error(call_timeout_ms)
+                    raise ConnectError(Code.UNAVAILABLE, "connect to %s:%d timed out" % (self.host, self.port))
+                raise ConnectError(Code.UNAVAILABLE, "cannot connect to %s:%d: %s" % (self.host, self.port, _describe(e)))
+            ctl = sock
+            if self.ssl_context is not None:
+                try:
+                    tsock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_hostname)
+                except Exception as e:
+                    if _is_timeout(e):
+                        raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % self.host)
+                    raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (self.host, _describe(e)))
+                if hasattr(tsock, "settimeout"):
+                    ctl = tsock
+                sock = tsock
+            return SocketConnection(sock, ctl, self.read_timeout_ms, call_timeout_ms)
+        except BaseException:
+            try:
+                sock.close()
+            except Exception:
+                pass
+            raise
+
+
+def _tls_module():
+    try:
+        import tls
+
+        return tls
+    except ImportError:
+        pass
+    try:
+        import ssl
+
+        return ssl
+    except ImportError:
+        return None
+
+
+def default_tls_context(cadata=None, insecure_skip_verify=False):
+    """A client SSLContext that verifies the certificate and host name.
+
+    cadata: CA certificate(s), PEM (str or bytes) or DER (bytes). On CPython
+    the system CA store is used when cadata is None; MicroPython has no CA
+    store, so cadata is required there unless verification is switched off.
+    """
+    mod = _tls_module()
+    if mod is None:
+        raise ConnectError(Code.UNIMPLEMENTED, "no ssl or tls module on this runtime: pass ssl_context=")
+    ctx = mod.SSLContext(mod.PROTOCOL_TLS_CLIENT)
+    if insecure_skip_verify:
+        if hasattr(ctx, "check_hostname"):
+            ctx.check_hostname = False
+        ctx.verify_mode = mod.CERT_NONE
+        return ctx
+    # Set explicitly: micropython-lib's ssl.SSLContext defaults to CERT_NONE.
+    # With CERT_REQUIRED and server_hostname given to wrap_socket, mbedTLS
+    # (MicroPython) and OpenSSL (CPython, check_hostname) both check the name.
+    if hasattr(ctx, "check_hostname"):
+        ctx.check_hostname = True
+    ctx.verify_mode = mod.CERT_REQUIRED
+    if cadata is not None:
+        if _sys.implementation.name == "micropython":
+            if isinstance(cadata, str):
+                cadata = cadata.encode()
+            ctx.load_verify_locations(cadata=cadata)
+        else:
+            if isinstance(cadata, (bytes, bytearray)) and bytes(cadata[:5]) == b"-----":
+                cadata = bytes(cadata).decode()
+            ctx.load_verify_locations(cadata=cadata)
+    elif _sys.implementation.name == "micropython":
+        raise ConnectError(
+            Code.INVALID_ARGUMENT,
+            "TLS on MicroPython needs cadata= (there is no system CA store); "
+            "pass insecure_skip_verify=True only if you really mean to skip verification",
+        )
+    else:
+        ctx.load_default_certs()
+    return ctx
+
+
+def check_tls_context(ctx, insecure_skip_verify):
+    """Refuse a caller's context that would not verify, unless asked not to."""
+    if insecure_skip_verify:
+        return
+    mode = getattr(ctx, "verify_mode", None)
+    if mode is not None and mode == 0:  # CERT_NONE is 0 everywhere
+        raise ConnectError(
+            Code.INVALID_ARGUMENT,
+            "ssl_context does not verify certificates (verify_mode is CERT_NONE); "
+            "set CERT_REQUIRED or pass insecure_skip_verify=True",
+        )
+    if getattr(ctx, "check_hostname", True) is False:
+        raise ConnectError(
+            Code.INVALID_ARGUMENT,
+            "ssl_context does not check host names; enable check_hostname or pass insecure_skip_verify=True",
+        )

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Regenerate every checked-in generated module from its .proto.
+# Usage: tools/regen.sh [OUT_ROOT]  (default: the repo; a test passes a temp dir
+# and compares, so regenerating must change nothing).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root}
+export PATH="$root/.venv/bin:$PATH"
+inc=$(python -c 'import protoc, os; print(os.path.join(os.path.dirname(protoc.__file__), "include"))')
+plugin="--plugin=protoc-gen-buffa=$root/tools/protoc-gen-buffa"
+gen() { # gen OUT_DIR -I... files...
+  local dir=$1; shift
+  mkdir -p "$dir"
+  protoc "$plugin" --buffa_out="$dir" "$@"
+}
+# Runtime bindings: well-known types, descriptor.proto and plugin.proto.
+gen "$out/lib" -I"$inc" google/protobuf/any.proto google/protobuf/duration.proto \
+  google/protobuf/empty.proto google/protobuf/field_mask.proto google/protobuf/struct.proto \
+  google/protobuf/timestamp.proto google/protobuf/wrappers.proto \
+  google/protobuf/descriptor.proto google/protobuf/compiler/plugin.proto
+# Conformance test messages, from the protos that ship with protoc.
+gen "$out/host_tests/conformance/gen" -I"$inc" conformance/conformance.proto \
+  conformance/messages/test_messages_proto2.proto conformance/messages/test_messages_proto3.proto \
+  conformance/messages/test_messages_proto2_editions.proto \
+  conformance/messages/test_messages_proto3_editions.proto \
+  conformance/messages/test_messages_edition2023.proto
+# Test protos that live beside their tests.
+for d in "$root"/host_tests/*/; do
+  for p in "$d"*.proto; do
+    [ -e "$p" ] || continue
+    rel=${d#"$root"/}
+    gen "$out/$rel" -I"$d" -I"$inc" "$p"
+  done
+done
