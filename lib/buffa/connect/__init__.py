@@ -12,8 +12,17 @@ _LAZY = {
     "Metadata": "metadata",
 }
 
+# MicroPython resolves `from buffa.connect import clock` through this
+# module's __getattr__ and does not fall back to importing the submodule, so
+# submodules are loaded here too.
+_SUBMODULES = ("aio", "b64", "client", "clock", "compress", "http1", "metadata", "protocol", "transport")
+
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        __import__("buffa.connect." + name)
+        # The import bound the submodule as an attribute of this package.
+        return globals()[name]
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(name)

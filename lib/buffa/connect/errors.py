@@ -107,7 +107,7 @@ class ConnectError(Exception):
     """
 
     def __init__(self, code, message="", details=None, http_status=None, metadata=None):
-        Exception.__init__(self, code, message)
+        super().__init__(code, message)
         self.code = code
         self.message = message
         self.details = details if details is not None else []
