@@ -17,9 +17,13 @@ import datetime
 import json
 import os
 import platform
+import queue
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -153,21 +157,22 @@ def module_key(name, sizes):
 
 
 def mpy_sizes(info, res):
-    """.mpy bytes of the modules the MicroPython worker actually imported
-    (runtime, then schema/generated module). None if unknown."""
+    """.mpy bytes of the modules the MicroPython worker actually imported,
+    split into the schema / generated module(s) and everything else (the
+    runtime, including runtime modules that only the generated code imports).
+    None if unknown."""
     sizes = info.get("mpy_files")
     heap = (res or {}).get("heap_after_import") or {}
     if not sizes or "modules_runtime" not in heap:
         return None
-    out = {}
-    for part in ("runtime", "schema"):
-        mods = {}
-        for name in heap["modules_" + part]:
-            k = module_key(name, sizes)
-            if k:
-                mods[k] = sizes[k]
-        out[part] = sum(mods.values())
-        out[part + "_modules"] = mods
+    schema = set(info.get("schema_mods", []))
+    out = {"runtime": 0, "schema": 0, "runtime_modules": {}, "schema_modules": {}}
+    for name in heap["modules_runtime"] + heap["modules_schema"]:
+        k = module_key(name, sizes)
+        if k:
+            part = "schema" if name in schema else "runtime"
+            out[part] += sizes[k]
+            out[part + "_modules"][k] = sizes[k]
     return out
 
 
@@ -282,44 +287,186 @@ def prepare(data):
 # Running the workers
 
 
-def run_worker(runtime, lib, env_extra, info, data, opts):
-    if info.get("error"):
-        return {"lib": lib, "runtime": runtime, "error": info["error"]}
-    if runtime == "micropython":
-        if info.get("mp_error"):
-            return {"lib": lib, "runtime": runtime, "error": info["mp_error"]}
-        exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
-        if not exe:
-            return {"lib": lib, "runtime": runtime, "error": "micropython not found"}
-        cmd = [exe]
-        if opts.mp_heap:
-            cmd += ["-X", "heapsize=" + opts.mp_heap]
-        path = info["mp_path"] + [BENCH]
-    else:
-        cmd = [sys.executable]
-        path = info["cpython_path"] + [BENCH]
-    cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data,
-            "path=" + ":".join(path), "target=%g" % opts.target, "runs=%d" % opts.runs,
-            "calib=%g" % opts.calib, "spread=%g" % opts.spread,
-            "workloads=" + ",".join(opts.workloads)]
-    if runtime == "micropython":
-        cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
-                "schema_mods=" + ",".join(info.get("schema_mods", []))]
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    env.update(env_extra)
+class WorkerError(Exception):
+    pass
+
+
+def clean(msg):
+    return msg.replace(BENCH, "bench").replace(ROOT, ".")
+
+
+class Worker:
+    """One library in its own process (bench/worker.py), answering commands."""
+
+    def __init__(self, key, runtime, lib, env_extra, info, data, opts):
+        self.key, self.runtime, self.lib = key, runtime, lib
+        self.proc = None
+        self.timeout = opts.timeout
+        self.ready = None
+        if info.get("error"):
+            raise WorkerError(info["error"])
+        if runtime == "micropython":
+            if info.get("mp_error"):
+                raise WorkerError(info["mp_error"])
+            exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
+            if not exe:
+                raise WorkerError("micropython not found")
+            cmd = [exe]
+            if opts.mp_heap:
+                cmd += ["-X", "heapsize=" + opts.mp_heap]
+            path = info["mp_path"] + [BENCH]
+        else:
+            cmd = [sys.executable]
+            path = info["cpython_path"] + [BENCH]
+        cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data,
+                "path=" + ":".join(path), "workloads=" + ",".join(opts.workloads)]
+        if runtime == "micropython":
+            cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
+                    "schema_mods=" + ",".join(info.get("schema_mods", []))]
+        env = dict(os.environ)
+        env.pop("PYTHONPATH", None)
+        env.update(env_extra)
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True, bufsize=1, env=env)
+        self.lines = queue.Queue()
+        t = threading.Thread(target=self._reader, daemon=True)
+        t.start()
+        kind, payload = self._answer()
+        if kind != "READY":
+            raise WorkerError("unexpected answer %s %s" % (kind, payload))
+        self.ready = payload
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def _answer(self):
+        deadline = time.time() + self.timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.1, deadline - time.time()))
+            except queue.Empty:
+                self.close()
+                raise WorkerError("no answer within %ds" % self.timeout)
+            if line is None:
+                self.proc.wait()
+                raise WorkerError("worker exited (%s): %s" % (self.proc.returncode, self.stderr_tail()))
+            if line.startswith("@@"):
+                kind, _, payload = line[2:].rstrip("\n").partition(" ")
+                if kind == "ERR":
+                    raise WorkerError(clean(json.loads(payload)))
+                return kind, json.loads(payload)
+
+    def ask(self, *cmd):
+        self.proc.stdin.write(" ".join(str(c) for c in cmd) + "\n")
+        self.proc.stdin.flush()
+        return self._answer()[1]
+
+    def stderr_tail(self):
+        self.stderr.seek(0)
+        return clean(self.stderr.read().strip()[-1500:])
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def measure_group(group, opts):
+    """Runs the workers of one runtime: checks, then every figure measured
+    with the libraries interleaved (run r of every library, then run r+1,
+    the order rotating), so they see the same machine load. Returns
+    {key: result dict}."""
+    results = {}
+    workers = []
+    for key, runtime, lib, env_extra, info, data in group:
+        log("starting %s ..." % key)
+        try:
+            w = Worker(key, runtime, lib, env_extra, info, data, opts)
+        except WorkerError as e:
+            results[key] = {"lib": lib, "runtime": runtime, "error": str(e)}
+            continue
+        res = w.ready
+        if res.get("error"):
+            results[key] = res
+            w.close()
+            continue
+        if lib.startswith("protobuf-") and res.get("backend") != lib.split("-", 1)[1]:
+            results[key] = {"lib": lib, "runtime": runtime, "error": "wrong protobuf backend: wanted %s, got %s"
+                            % (lib.split("-", 1)[1], res.get("backend"))}
+            w.close()
+            continue
+        for wl, r in sorted(res["workloads"].items()):
+            if r.get("error"):
+                log("  %s %s: CHECK FAILED: %s" % (key, wl, r["error"]))
+        results[key] = res
+        workers.append(w)
+
+    def fail(w, wl, e):
+        log("  %s %s: %s" % (w.key, wl, e))
+        results[w.key]["workloads"][wl]["error"] = "measurement failed: %s" % e
+
     try:
-        r = run(cmd, env=env, timeout=opts.timeout)
-    except subprocess.TimeoutExpired:
-        return {"lib": lib, "runtime": runtime, "error": "timed out after %ds" % opts.timeout}
-    for line in r.stdout.splitlines():
-        if line.startswith("@@RESULT "):
-            res = json.loads(line[len("@@RESULT "):])
-            if r.stderr.strip():
-                res["stderr"] = r.stderr.strip()[-2000:]
-            return res
-    err = (r.stderr or r.stdout).strip().replace(BENCH, "bench").replace(ROOT, ".")
-    return {"lib": lib, "runtime": runtime, "error": "worker failed (exit %d): %s" % (r.returncode, err[-1500:])}
+        for wl in opts.workloads:
+            for op in ("decode", "encode"):
+                log("measuring %s %s (%s)" % (wl, op, ", ".join(w.key for w in workers)))
+                active = []
+                for w in workers:
+                    r = results[w.key]["workloads"].get(wl, {})
+                    if r.get("error") or r.get("check") != "ok":
+                        continue
+                    try:
+                        per_op = w.ask("calib", wl, op, opts.calib)
+                    except WorkerError as e:
+                        fail(w, wl, e)
+                        continue
+                    n = max(3, int(opts.target / per_op)) if per_op > 0 else 1000
+                    r[op] = {"n": n, "per_op_s": per_op, "runs": []}
+                    active.append(w)
+                for i in range(opts.runs):
+                    k = i % len(active) if active else 0
+                    for w in active[k:] + active[:k]:
+                        r = results[w.key]["workloads"][wl]
+                        if r.get("error"):
+                            continue
+                        try:
+                            t = w.ask("time", wl, op, r[op]["n"])
+                        except WorkerError as e:
+                            fail(w, wl, e)
+                            continue
+                        r[op]["runs"].append(r[op]["n"] / t if t > 0 else 0.0)
+                for w in active:
+                    r = results[w.key]["workloads"][wl]
+                    if not r.get("error"):
+                        r[op]["ops"] = statistics.median(r[op]["runs"])
+            if any(w.runtime == "micropython" for w in workers):
+                for w in workers:
+                    r = results[w.key]["workloads"].get(wl, {})
+                    if r.get("error") or r.get("check") != "ok":
+                        continue
+                    try:
+                        a = w.ask("alloc", wl)
+                        r["alloc_decode"], r["alloc_decode_read"], r["alloc_encode"] = \
+                            a["decode"], a["decode_read"], a["encode"]
+                        for op in ("decode", "encode"):
+                            n = int(opts.spread / r[op]["per_op_s"]) if r[op]["per_op_s"] > 0 else 200
+                            r["spread_" + op] = w.ask("spread", wl, op, max(200, min(10000, n)))
+                    except WorkerError as e:
+                        fail(w, wl, e)
+    finally:
+        for w in workers:
+            w.close()
+            tail = w.stderr_tail()
+            if tail:
+                results[w.key]["stderr"] = tail
+    return results
 
 
 # ---------------------------------------------------------------------------
@@ -440,7 +587,7 @@ def report(results, meta, libs):
         L.append("")
         L.append("## MicroPython: heap after import and .mpy size (bytes)")
         L.append("")
-        L.append("| library | heap: runtime | heap: runtime + bench schema | .mpy runtime | .mpy schema | .mpy total |")
+        L.append("| library | heap after importing the runtime | heap after also importing the bench module | .mpy runtime | .mpy bench module | .mpy total |")
         L.append("|---|---:|---:|---:|---:|---:|")
         bh = (base or {}).get("heap_after_import") or {}
         for lib in ("buffa", "minipb"):
@@ -608,23 +755,21 @@ def main():
         mp_version = r.stdout.strip() or None
 
     results = {}
-    for key, runtime, lib, env_extra in TARGETS:
-        if only and key not in only:
+    for runtime in ("micropython", "cpython"):
+        group = [(key, rt, lib, env_extra, libs.get(lib, {}), data)
+                 for key, rt, lib, env_extra in TARGETS if rt == runtime and (not only or key in only)]
+        if not group:
             continue
-        log("running %s ..." % key)
         t1 = time.time()
-        res = run_worker(runtime, lib, env_extra, libs.get(lib, {}), data, opts)
-        if lib.startswith("protobuf-") and not res.get("error"):
-            want = lib.split("-", 1)[1]
-            if res.get("backend") != want:
-                res = {"lib": lib, "runtime": runtime,
-                       "error": "wrong protobuf backend: wanted %s, got %s" % (want, res.get("backend"))}
-        if runtime == "micropython" and not res.get("error"):
-            res["mpy"] = mpy_sizes(libs.get(lib, {}), res)
-            if libs.get(lib, {}).get("mpy_errors"):
-                res["mpy_errors"] = libs[lib]["mpy_errors"]
-        results[key] = res
-        log("  %s in %.1fs%s" % (key, time.time() - t1, ("  (" + res["error"] + ")") if res.get("error") else ""))
+        res = measure_group(group, opts)
+        for key, rt, lib, env_extra, info, _ in group:
+            r = res[key]
+            if rt == "micropython" and not r.get("error"):
+                r["mpy"] = mpy_sizes(info, r)
+                if info.get("mpy_errors"):
+                    r["mpy_errors"] = info["mpy_errors"]
+            results[key] = r
+        log("%s done in %.1fs" % (runtime, time.time() - t1))
 
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

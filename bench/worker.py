@@ -1,15 +1,27 @@
-# Benchmark worker: measures ONE library in a fresh process, on CPython or on
-# the MicroPython unix port, and prints one result line "@@RESULT <json>".
-# Started by bench/run.py; not meant to be run by hand (but it can be):
+# Benchmark worker: serves ONE library in its own process, on CPython or on
+# the MicroPython unix port. bench/run.py starts one worker per library and
+# asks them in turn for timed runs, so that the libraries compared in a table
+# are measured interleaved, under the same machine load.
 #
-#   python worker.py lib=minipb data=../../shared/bench path=DIR1:DIR2
-#   micropython worker.py lib=minipb data=... path=...
+#   micropython worker.py lib=minipb data=DIR path=DIR1:DIR2 \
+#       runtime_mods=minipb schema_mods=minipb_schema
 #
 # Arguments (key=value): lib, data (workload dir), path (':'-separated dirs
-# prepended to sys.path), target (seconds per timed run), runs, calib
-# (seconds of calibration), spread (seconds of per-call timing, MicroPython),
-# workloads (comma-separated), runtime_mods / schema_mods (','-separated,
-# MicroPython heap-after-import measurement).
+# prepended to sys.path), workloads (comma-separated), runtime_mods /
+# schema_mods (','-separated; MicroPython heap-after-import measurement).
+#
+# On start the worker imports the library, checks its decoded and encoded
+# values for every workload once, and prints "@@READY <json>". Then it reads
+# commands from stdin, one per line, and answers each with "@@OK <json>" or
+# "@@ERR <message>":
+#   calib WL OP SECONDS   -> seconds per op (OP: decode = decode and read
+#                            every field; encode)
+#   time WL OP N          -> seconds for N ops (after gc.collect())
+#   alloc WL              -> bytes allocated per decode / decode+read / encode
+#                            (MicroPython)
+#   spread WL OP N        -> per-call time percentiles over N calls
+#                            (MicroPython)
+#   quit
 
 import gc
 import sys
@@ -110,19 +122,6 @@ def calibrate(fn, calib):
         if t >= calib or n >= 1 << 20:
             return t / n
         n *= 2
-
-
-def measure(fn, target, runs, calib):
-    per_op = calibrate(fn, calib)
-    n = int(target / per_op) if per_op > 0 else 1000
-    if n < 3:
-        n = 3
-    results = []
-    for _ in range(runs):
-        gc.collect()
-        t = fn(n)
-        results.append(n / t if t > 0 else 0.0)
-    return {"ops": median(results), "runs": results, "n": n, "per_op_s": per_op}
 
 
 def alloc_of(fn, arg):
@@ -240,67 +239,121 @@ def check_lib(ad, wl, data, expected):
     return None, obj
 
 
-def main():
-    lib = ARGS["lib"]
-    data_dir = ARGS.get("data", ".")
-    target = float(ARGS.get("target", "0.25"))
-    runs = int(ARGS.get("runs", "5"))
-    calib = float(ARGS.get("calib", "0.05"))
-    spread_s = float(ARGS.get("spread", "0.5"))
-    wls = [w for w in ARGS.get("workloads", "W1,W2,W3").split(",") if w]
+class State:
+    pass
 
-    res = {"lib": lib, "runtime": "micropython" if MP else "cpython",
-           "runtime_version": sys.version.split()[0] if not MP else ".".join(str(x) for x in sys.implementation.version[:3]),
-           "heap_after_import": HEAP, "workloads": {}}
+
+def emit(kind, obj):
+    sys.stdout.write("@@" + kind + " " + json.dumps(obj) + "\n")
     try:
-        ad = adapters.LOADERS[lib]()
-    except Exception as e:
-        res["error"] = "not available: %r" % (e,)
-        print("@@RESULT " + json.dumps(res))
-        return
-    res["version"] = ad.version
-    if hasattr(ad, "backend"):
-        res["backend"] = ad.backend
+        sys.stdout.flush()
+    except AttributeError:
+        pass
 
-    for wl in wls:
+
+def setup():
+    st = State()
+    st.lib = ARGS["lib"]
+    data_dir = ARGS.get("data", ".")
+    st.wls = [w for w in ARGS.get("workloads", "W1,W2,W3").split(",") if w]
+    ready = {"lib": st.lib, "runtime": "micropython" if MP else "cpython",
+             "runtime_version": sys.version.split()[0] if not MP else ".".join(str(x) for x in sys.implementation.version[:3]),
+             "heap_after_import": HEAP, "workloads": {}}
+    try:
+        ad = adapters.LOADERS[st.lib]()
+    except Exception as e:
+        ready["error"] = "not available: %r" % (e,)
+        return st, ready
+    ready["version"] = ad.version
+    if hasattr(ad, "backend"):
+        ready["backend"] = ad.backend
+    st.ad = ad
+    st.data = {}
+    st.obj = {}
+    for wl in st.wls:
         with open(data_dir + "/" + wl + ".bin", "rb") as f:
             data = f.read()
         with open(data_dir + "/" + wl + ".json") as f:
             expected = check.normalize_expected(json.load(f), check.ROOT[wl])
-        r = {}
-        res["workloads"][wl] = r
+        r = {"bytes": len(data)}
+        ready["workloads"][wl] = r
         # sanity: the reference decoder agrees with W*.json
         d = check.diff(check.ref_decode(data, check.ROOT[wl]), expected)
         if d:
             r["error"] = "reference decoder disagrees with %s.json: %s" % (wl, d)
             continue
         err, obj = check_lib(ad, wl, data, expected)
+        expected = None
         if err:
             r["error"] = err
             continue
         r["check"] = "ok"
-        dec = ad.dec[wl]
-        enc = ad.enc[wl]
-        touch = ad.touch[wl]
+        st.data[wl] = data
+        st.obj[wl] = obj
         gc.collect()
-        r["decode"] = measure(lambda n: loop_decode(dec, touch, data, n), target, runs, calib)
-        r["encode"] = measure(lambda n: loop_encode(enc, obj, n), target, runs, calib)
-        r["bytes"] = len(data)
-        if MP:
-            r["alloc_decode"] = alloc_of(dec, data)
-            r["alloc_decode_read"] = alloc_of(lambda d: touch(dec(d)), data)
-            r["alloc_encode"] = alloc_of(enc, obj)
+    return st, ready
+
+
+def timed(st, wl, op):
+    """fn(n) -> seconds for n ops."""
+    ad = st.ad
+    if op == "decode":
+        dec = ad.dec[wl]
+        touch = ad.touch[wl]
+        data = st.data[wl]
+        return lambda n: loop_decode(dec, touch, data, n)
+    enc = ad.enc[wl]
+    obj = st.obj[wl]
+    return lambda n: loop_encode(enc, obj, n)
+
+
+def command(st, parts):
+    cmd = parts[0]
+    if cmd == "calib":
+        return calibrate(timed(st, parts[1], parts[2]), float(parts[3]))
+    if cmd == "time":
+        fn = timed(st, parts[1], parts[2])
+        n = int(parts[3])
+        gc.collect()
+        return fn(n)
+    if cmd == "alloc":
+        wl = parts[1]
+        dec = st.ad.dec[wl]
+        touch = st.ad.touch[wl]
+        return {"decode": alloc_of(dec, st.data[wl]),
+                "decode_read": alloc_of(lambda d: touch(dec(d)), st.data[wl]),
+                "encode": alloc_of(st.ad.enc[wl], st.obj[wl])}
+    if cmd == "spread":
+        wl, op, n = parts[1], parts[2], int(parts[3])
+        if op == "decode":
+            dec = st.ad.dec[wl]
+            touch = st.ad.touch[wl]
 
             def dec_read(d):
                 return touch(dec(d))
+            return spread(dec_read, st.data[wl], n)
+        return spread(st.ad.enc[wl], st.obj[wl], n)
+    raise ValueError("unknown command %r" % cmd)
 
-            for op, fn, arg, per in (("decode", dec_read, data, r["decode"]["per_op_s"]),
-                                     ("encode", enc, obj, r["encode"]["per_op_s"])):
-                n = int(spread_s / per) if per > 0 else 200
-                n = max(200, min(10000, n))
-                r["spread_" + op] = spread(fn, arg, n)
-        gc.collect()
-    print("@@RESULT " + json.dumps(res))
+
+def main():
+    st, ready = setup()
+    emit("READY", ready)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        parts = line.split()
+        if not parts:
+            continue
+        if parts[0] == "quit":
+            break
+        try:
+            res = command(st, parts)
+        except Exception as e:
+            emit("ERR", repr(e))
+            continue
+        emit("OK", res)
 
 
 main()
