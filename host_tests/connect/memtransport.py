@@ -49,10 +49,6 @@ class MemConnection:
     def close(self):
         self.closed = True
 
-    def requests(self):
-        """The request heads sent, as lists of lines (bodies follow blank lines)."""
-        return bytes(self.sent)
-
 
 class MemTransport:
     def __init__(self, connections):
@@ -83,3 +79,73 @@ def response(status=200, headers=(("content-type", "application/proto"),), body=
         out.extend(b"content-length: %d\r\n\r\n" % len(body))
         out.extend(body)
     return bytes(out)
+
+
+# -- helpers shared by the in-memory test modules --
+
+PROC = "/connecttest.v1.EchoService/Echo"
+
+
+def client_for(*conns, **options):
+    """A plaintext client whose connections are `conns`, in dial order."""
+    Client = lib("client").Client
+    t = MemTransport(conns)
+    c = Client.plaintext("http://svc.test:8080/api", transport=t, **options)
+    return c, t
+
+
+def call(c, req=None, **kw):
+    from echo_msgs import EchoRequest, EchoResponse
+
+    return c.call(PROC, req or EchoRequest(text="hi"), EchoResponse, **kw)
+
+
+def ok(body=None, headers=(("content-type", "application/proto"),), **kw):
+    """A 200 response carrying `body` (default: EchoResponse(text="hi"))."""
+    if body is None:
+        from echo_msgs import EchoResponse
+
+        body = EchoResponse(text="hi").encode()
+    return response(200, headers, body, **kw)
+
+
+def err_of(fn, *args, **kw):
+    from mptest import raises
+
+    return raises(ConnectError, fn, *args, **kw)
+
+
+def head_lines(conn):
+    """The request line and header lines the connection was sent."""
+    raw = bytes(conn.sent)
+    return raw[: raw.find(b"\r\n\r\n")].decode().split("\r\n")
+
+
+def header(lines, name):
+    name = name.lower() + ": "
+    for ln in lines[1:]:
+        if ln.lower().startswith(name):
+            return ln[len(name) :]
+    return None
+
+
+def lib(name):
+    """buffa.connect.<name>, imported on first use.
+
+    The small-heap unix run compiles the library from source, which needs
+    more heap than that run has; boards run it frozen or as .mpy, where it
+    fits. So there, and only there, running out of memory while the library
+    compiles is a skip rather than a failure.
+    """
+    try:
+        return __import__("buffa.connect." + name, None, None, ["x"])
+    except MemoryError:
+        import sys
+
+        if sys.platform != "linux":
+            raise
+        import gc
+        from mptest import Skip
+
+        gc.collect()
+        raise Skip("heap too small to compile buffa.connect from source (boards load it frozen or as .mpy)")

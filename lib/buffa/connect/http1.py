@@ -171,87 +171,101 @@ class ResponseParser:
         return k
 
     # -- the state machine --
+    # One small method per state (one big function would need one big
+    # contiguous bytecode allocation when compiled on a device). Each returns
+    # an event, or None to go on with the next state.
 
     def next(self):
         """Advance as far as the buffered input allows; returns an event."""
         while True:
-            st = self._state
-            if st == _STATUS:
-                line = self._head_line()
-                if line is None:
-                    return NEED_DATA
-                self._status_line(line)
-                self._state = _HEADERS
-            elif st == _HEADERS or st == _TRAILERS:
-                line = self._head_line()
-                if line is None:
-                    return NEED_DATA
-                if line:
-                    self._header_line(line, self.headers if st == _HEADERS else self.trailers)
-                    continue
-                if st == _TRAILERS:
-                    return self._finish()
-                if 100 <= self.status < 200:
-                    # Interim response: discard it and read the real one.
-                    self._interim += 1
-                    if self.status == 101 or self._interim > _MAX_INTERIM:
-                        raise _malformed("unexpected %d response" % self.status)
-                    self.headers = []
-                    self._state = _STATUS
-                    continue
-                self._framing()
-                return HEAD
-            elif st == _BODY_LENGTH:
-                self._remaining -= self._take(self._remaining)
-                if not self._remaining:
-                    return self._finish()
-                if self._eof:
-                    raise ConnectError(
-                        Code.UNAVAILABLE,
-                        "response body truncated: %d of %d bytes" % (len(self.body), len(self.body) + self._remaining),
-                    )
-                return NEED_DATA
-            elif st == _CHUNK_SIZE:
-                line = self._line(self.limits.max_line_bytes)
-                if line is None:
-                    return NEED_DATA
-                size = self._chunk_size(line)
-                if size == 0:
-                    self._state = _TRAILERS
-                    continue
-                if len(self.body) + size > self.limits.max_body_bytes:
-                    raise _too_big("response body larger than %d bytes" % self.limits.max_body_bytes)
-                self._remaining = size
-                self._state = _CHUNK_DATA
-            elif st == _CHUNK_DATA:
-                self._remaining -= self._take(self._remaining)
-                if self._remaining:
-                    if self._eof:
-                        raise ConnectError(Code.UNAVAILABLE, "response body truncated inside a chunk")
-                    return NEED_DATA
-                self._state = _CHUNK_END
-            elif st == _CHUNK_END:
-                buf = self._buf
-                if buf[:2] == b"\r\n":
-                    self._buf = buf[2:]
-                elif buf[:1] == b"\n":
-                    self._buf = buf[1:]
-                elif len(buf) >= 2 or (buf and buf[0] != 13):
-                    raise _malformed("chunk data longer than its size")
-                elif self._eof:
-                    raise ConnectError(Code.UNAVAILABLE, "response body truncated after a chunk")
-                else:
-                    return NEED_DATA
-                self._state = _CHUNK_SIZE
-            elif st == _BODY_EOF:
-                if len(self.body) + len(self._buf) > self.limits.max_body_bytes:
-                    raise _too_big("response body larger than %d bytes" % self.limits.max_body_bytes)
-                self._take(len(self._buf))
-                if self._eof:
-                    return self._finish()
-                return NEED_DATA
-            else:
-                return DONE
+            ev = _STEPS[self._state](self)
+            if ev is not None:
+                return ev
+
+    def _st_status(self):
+        line = self._head_line()
+        if line is None:
+            return NEED_DATA
+        self._status_line(line)
+        self._state = _HEADERS
+
+    def _st_headers(self):
+        st = self._state
+        line = self._head_line()
+        if line is None:
+            return NEED_DATA
+        if line:
+            self._header_line(line, self.headers if st == _HEADERS else self.trailers)
+            return None
+        if st == _TRAILERS:
+            return self._finish()
+        if 100 <= self.status < 200:
+            # Interim response: discard it and read the real one.
+            self._interim += 1
+            if self.status == 101 or self._interim > _MAX_INTERIM:
+                raise _malformed("unexpected %d response" % self.status)
+            self.headers = []
+            self._state = _STATUS
+            return None
+        self._framing()
+        return HEAD
+
+    def _st_body_length(self):
+        self._remaining -= self._take(self._remaining)
+        if not self._remaining:
+            return self._finish()
+        if self._eof:
+            got = len(self.body)
+            raise ConnectError(
+                Code.UNAVAILABLE, "response body truncated: %d of %d bytes" % (got, got + self._remaining)
+            )
+        return NEED_DATA
+
+    def _st_chunk_size(self):
+        line = self._line(self.limits.max_line_bytes)
+        if line is None:
+            return NEED_DATA
+        size = self._chunk_size(line)
+        if size == 0:
+            self._state = _TRAILERS
+            return None
+        if len(self.body) + size > self.limits.max_body_bytes:
+            raise _too_big("response body larger than %d bytes" % self.limits.max_body_bytes)
+        self._remaining = size
+        self._state = _CHUNK_DATA
+
+    def _st_chunk_data(self):
+        self._remaining -= self._take(self._remaining)
+        if self._remaining:
+            if self._eof:
+                raise ConnectError(Code.UNAVAILABLE, "response body truncated inside a chunk")
+            return NEED_DATA
+        self._state = _CHUNK_END
+
+    def _st_chunk_end(self):
+        buf = self._buf
+        if buf[:2] == b"\r\n":
+            self._buf = buf[2:]
+        elif buf[:1] == b"\n":
+            self._buf = buf[1:]
+        elif len(buf) >= 2 or (buf and buf[0] != 13):
+            raise _malformed("chunk data longer than its size")
+        elif self._eof:
+            raise ConnectError(Code.UNAVAILABLE, "response body truncated after a chunk")
+        else:
+            return NEED_DATA
+        self._state = _CHUNK_SIZE
+
+    def _st_body_eof(self):
+        if len(self.body) + len(self._buf) > self.limits.max_body_bytes:
+            raise _too_big("response body larger than %d bytes" % self.limits.max_body_bytes)
+        self._take(len(self._buf))
+        if self._eof:
+            return self._finish()
+        return NEED_DATA
+
+    def _st_done(self):
+        return DONE
 
     def _finish(self):
         self._state = _DONE
@@ -356,6 +370,20 @@ class ResponseParser:
                 raise _malformed("bad chunk size")
             n = n * 16 + d
         return n
+
+
+# Indexed by state number (_STATUS .. _DONE).
+_STEPS = (
+    ResponseParser._st_status,
+    ResponseParser._st_headers,
+    ResponseParser._st_body_length,
+    ResponseParser._st_chunk_size,
+    ResponseParser._st_chunk_data,
+    ResponseParser._st_chunk_end,
+    ResponseParser._st_headers,  # _TRAILERS
+    ResponseParser._st_body_eof,
+    ResponseParser._st_done,
+)
 
 
 def request_head(method, target, host, pairs, content_length):
