@@ -1,0 +1,89 @@
+# buffa for MicroPython: build and test entry points.
+#
+#   make test                     every runtime (sets up the machine first)
+#   make test-cpython             one runtime each
+#   make test-unix                MicroPython unix port, default and small heap
+#   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
+#   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
+#   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all)
+#   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]
+#
+# Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
+# v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
+
+SHELL := /bin/bash
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV ?= $(ROOT)/.venv
+PY := $(VENV)/bin/python
+BUILD ?= $(ROOT)/build
+export BUFFA_BUILD := $(BUILD)
+BOARD ?= QEMU_MICROBIT
+ARCH ?= armv6m
+QEMU_BOARDS := QEMU_MICROBIT QEMU_MPS2_AN385
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest host_tests -p no:cacheprovider -q -rfE $(PYTEST_ARGS)
+CONFORMANCE_RUNNER ?= $(ROOT)/../shared/tools/conformance-runner
+export CONFORMANCE_RUNNER
+
+# QEMU board folder -> runtime names used by the test runner
+RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
+RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
+
+.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
+        deploy conformance clean distclean
+
+help:
+	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+
+# -- machine setup ---------------------------------------------------------
+
+setup: apt venv
+
+apt:
+	@$(ROOT)/tools/bootstrap.sh apt
+
+venv:
+	@$(ROOT)/tools/bootstrap.sh venv
+
+# -- tests ------------------------------------------------------------------
+
+# Everything: CPython, the unix port (two heaps), both QEMU boards with the
+# library frozen and loaded from .mpy. One pytest run; one summary line per runtime.
+test: setup qemu-firmware
+	$(PYTEST) --runtime all
+
+test-cpython: venv
+	$(PYTEST) --runtime cpython
+
+test-unix: venv
+	$(PYTEST) --runtime unix,unix-small
+
+test-qemu: setup
+	@$(ROOT)/tools/firmware.sh $(BOARD) >/dev/null
+	$(PYTEST) --runtime $(or $(RT_$(BOARD)),$(error test-qemu: BOARD must be one of $(QEMU_BOARDS)))
+
+# -- builds -----------------------------------------------------------------
+
+qemu-firmware: setup
+	@for b in $(QEMU_BOARDS); do $(ROOT)/tools/firmware.sh $$b >/dev/null || exit 1; done
+
+firmware: $(if $(filter QEMU_%,$(BOARD)),setup,venv)
+	$(ROOT)/tools/firmware.sh $(BOARD)
+
+mpy: venv
+	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH)
+
+deploy: venv
+	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) --arch $(ARCH) $(if $(APP),--app $(APP))
+
+# Protocol Buffers conformance (binary cases) under CPython and MicroPython.
+conformance: venv
+	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
+	  $(ROOT)/host_tests/conformance/run.sh; \
+	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(ROOT)/deps $(VENV)

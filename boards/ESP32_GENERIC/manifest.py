@@ -1,0 +1,3 @@
+# The ESP32 port's own frozen modules, plus the buffa runtime.
+include("$(PORT_DIR)/boards/manifest.py")
+include("../../firmware/manifest.py")

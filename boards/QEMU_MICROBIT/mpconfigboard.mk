@@ -1,0 +1,13 @@
+# buffa test board: BBC micro:bit (nRF51, Cortex-M0 = armv6m like the RP2040)
+# emulated by QEMU, with 256 KiB of SRAM and 1 MiB of flash.
+# Built with MicroPython v1.25's ports/qemu, using this folder as BOARD_DIR.
+include boards/MICROBIT/mpconfigboard.mk
+
+# The port's own heap: 140 KiB of the 256 KiB SRAM (the linker script
+# mcu/arm/nrf51.ld gives RAM 256K; the QEMU args above set sram-size=262144).
+MICROPY_HEAP_SIZE = 143360
+
+FROZEN_MANIFEST = $(BOARD_DIR)/manifest.py
+
+# Bytecode .mpy files for this board are compiled with -march=armv6m.
+BUFFA_MPY_ARCH = armv6m

@@ -1,0 +1,11 @@
+# buffa test board: Arm MPS2 with an AN385 image (Cortex-M3, armv7m),
+# emulated by QEMU. Built with MicroPython v1.25's ports/qemu, using this
+# folder as BOARD_DIR.
+include boards/MPS2_AN385/mpconfigboard.mk
+
+# The port's own heap: 140 KiB.
+MICROPY_HEAP_SIZE = 143360
+
+FROZEN_MANIFEST = $(BOARD_DIR)/manifest.py
+
+BUFFA_MPY_ARCH = armv7m

@@ -1,0 +1,9 @@
+# The rp2 port's own frozen modules and the Pico W's networking, plus buffa.
+include("$(PORT_DIR)/boards/manifest.py")
+
+require("bundle-networking")
+
+# Bluetooth
+require("aioble")
+
+include("../../firmware/manifest.py")

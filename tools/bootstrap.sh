@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for building and testing buffa. Idempotent.
+#
+#   tools/bootstrap.sh apt     Debian packages: Arm cross compiler + newlib, QEMU, host gcc/make,
+#                              dpkg-dev (for fetching the MicroPython source), python3-venv
+#   tools/bootstrap.sh venv    .venv with the pinned PyPI packages (tools/requirements.txt)
+#   tools/bootstrap.sh mpsrc   print the MicroPython source dir: $MICROPY_DIR, or fetch v1.25.0
+#   tools/bootstrap.sh all     apt + venv
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="${VENV:-$root/.venv}"
+python="${PYTHON:-python3}"
+
+# Debian packages and a command that shows each is installed.
+apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv)
+
+need_apt() {
+  local missing=()
+  for p in "${apt_pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "bootstrap: missing ${missing[*]} and no apt-get: install them by hand" >&2
+    return 1
+  fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root (or sudo) to install ${missing[*]}" >&2; return 1; }
+    sudo="sudo -n"
+  fi
+  echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+need_venv() {
+  local stamp="$venv/.buffa-requirements"
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$root/tools/requirements.txt"; then
+    return 0
+  fi
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "bootstrap: creating $venv" >&2
+    "$python" -m venv "$venv"
+  fi
+  echo "bootstrap: installing PyPI packages (tools/requirements.txt)" >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements.txt" >&2
+  cp "$root/tools/requirements.txt" "$stamp"
+}
+
+mpsrc() {
+  if [ -n "${MICROPY_DIR:-}" ]; then
+    [ -f "$MICROPY_DIR/py/mpconfig.h" ] || { echo "bootstrap: MICROPY_DIR=$MICROPY_DIR is not a MicroPython source tree" >&2; return 1; }
+    (cd "$MICROPY_DIR" && pwd)
+  else
+    "$root/tools/fetch-micropython.sh" "$root/deps"
+  fi
+}
+
+case "${1:-all}" in
+  apt) need_apt ;;
+  venv) need_venv ;;
+  mpsrc) mpsrc ;;
+  all) need_apt; need_venv ;;
+  *) echo "usage: $0 apt|venv|mpsrc|all" >&2; exit 2 ;;
+esac

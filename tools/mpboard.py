@@ -1,0 +1,446 @@
+#!/usr/bin/env python3
+"""Drive a MicroPython board over a serial port with pyserial.
+
+Raw REPL with raw-paste mode (flow-controlled, so large pastes never overrun
+the board's UART), soft reset, and a tiny in-RAM filesystem ("MemFS") to put
+.py/.mpy files on boards that have none (the QEMU boards). Also starts the
+QEMU test boards on a pseudo-terminal (`-serial pty`).
+
+    python tools/mpboard.py qemu --board QEMU_MICROBIT          # start, print the pty, wait
+    python tools/mpboard.py exec --port /dev/pts/3 'print(1)'    # run code on a board
+    python tools/mpboard.py exec --board QEMU_MPS2_AN385 'import gc; print(gc.mem_free())'
+"""
+import argparse
+import binascii
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+
+import serial
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class BoardError(Exception):
+    """The board did not answer as the raw REPL protocol says (or timed out)."""
+
+
+class Remote(Exception):
+    """An exception raised by code running on the board."""
+
+    def __init__(self, traceback, output=""):
+        Exception.__init__(self, traceback)
+        self.traceback = traceback
+        self.output = output
+
+
+# ---------------------------------------------------------------------------
+# Raw REPL over pyserial
+
+
+class RawRepl:
+    def __init__(self, port, baudrate=115200, timeout=10.0):
+        self.port = port
+        self.ser = serial.Serial(port, baudrate=baudrate, timeout=0.05, exclusive=True)
+        self.timeout = timeout
+        self.in_raw = False
+        self._buf = bytearray()
+
+    def close(self):
+        try:
+            if self.in_raw:
+                self.ser.write(b"\x02")  # back to the friendly REPL
+            self.ser.close()
+        except Exception:
+            pass
+
+    # -- low level
+    def _fill(self, wait):
+        """Read what is available (waiting up to `wait` seconds for the first byte)."""
+        n = self.ser.in_waiting
+        if n:
+            return self.ser.read(n)
+        self.ser.timeout = wait
+        return self.ser.read(1)
+
+    def read_until(self, ending, timeout=None, on_data=None):
+        """Read until `ending`; returns everything read, ending included.
+
+        Bytes read past `ending` are kept for the next read.
+        """
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        start = 0
+        while True:
+            i = self._buf.find(ending, start)
+            if i >= 0:
+                out = bytes(self._buf[:i + len(ending)])
+                del self._buf[:i + len(ending)]
+                return out
+            start = max(0, len(self._buf) - len(ending) + 1)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BoardError("timeout after %.0fs waiting for %r; got %r" % (
+                    timeout, ending, bytes(self._buf[-400:])))
+            chunk = self._fill(min(left, 0.2))
+            if chunk:
+                self._buf.extend(chunk)
+                if on_data:
+                    on_data(bytes(chunk))
+
+    def read_exact(self, n, timeout=5):
+        deadline = time.monotonic() + timeout
+        while len(self._buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BoardError("timeout reading %d bytes; got %r" % (n, bytes(self._buf)))
+            self._buf.extend(self._fill(min(left, 0.2)))
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
+
+    def drain(self, quiet=0.1):
+        """Discard input until the line has been quiet for `quiet` seconds."""
+        self._buf = bytearray()
+        while self._fill(quiet):
+            pass
+
+    # -- raw REPL
+    def enter_raw(self, soft_reset=False):
+        self.ser.write(b"\r\x03")
+        time.sleep(0.05)
+        self.ser.write(b"\x03")
+        self.drain(0.15)
+        for attempt in range(5):
+            self.ser.write(b"\r\x01")
+            try:
+                self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout=3)
+                break
+            except BoardError:
+                self.ser.write(b"\x03\x03")
+                self.drain(0.3)
+        else:
+            raise BoardError("could not enter the raw REPL on %s" % self.port)
+        self.in_raw = True
+        if soft_reset:
+            self.soft_reset()
+
+    def soft_reset(self):
+        """Soft reboot (fresh heap, modules unloaded); stays in the raw REPL."""
+        self.ser.write(b"\x04")
+        self.read_until(b"soft reboot\r\n", timeout=10)
+        self.read_until(b"raw REPL; CTRL-B to exit\r\n>", timeout=10)
+
+    def _send_raw_paste(self, data):
+        self.ser.write(b"\x05A\x01")
+        resp = self.read_exact(2)
+        if resp == b"R\x00":
+            return False  # raw-paste not supported: fall back to plain raw REPL
+        if resp != b"R\x01":
+            # Very old firmware echoes the bytes instead; resync and fall back.
+            self.read_until(b">", timeout=3)
+            return False
+        hdr = self.read_exact(2)
+        window = struct.unpack("<H", hdr)[0]
+        remain = window
+        i = 0
+        deadline = time.monotonic() + self.timeout
+        while i < len(data):
+            while remain == 0 or self._buf or self.ser.in_waiting:
+                if not self._buf:
+                    self._buf.extend(self._fill(0.2))
+                b = bytes(self._buf[:1])
+                del self._buf[:1]
+                if b == b"\x01":
+                    remain += window
+                    deadline = time.monotonic() + self.timeout
+                elif b == b"\x04":
+                    # The board aborted (e.g. a syntax error while compiling).
+                    self.ser.write(b"\x04")
+                    return True
+                elif b == b"":
+                    if time.monotonic() > deadline:
+                        raise BoardError("raw-paste: no flow-control credit from the board")
+                else:
+                    raise BoardError("raw-paste: unexpected byte %r" % b)
+            chunk = data[i:i + remain]
+            self.ser.write(chunk)
+            remain -= len(chunk)
+            i += len(chunk)
+        self.ser.write(b"\x04")
+        self.read_until(b"\x04", timeout=self.timeout)
+        return True
+
+    def _send_raw(self, data):
+        for i in range(0, len(data), 256):
+            self.ser.write(data[i:i + 256])
+            time.sleep(0.01)
+        self.ser.write(b"\x04")
+        r = self.read_exact(2)
+        if r != b"OK":
+            raise BoardError("raw REPL did not accept the code: %r" % r)
+
+    def exec_(self, code, timeout=None, on_output=None, check=True):
+        """Run code on the board; return (stdout, stderr) as str.
+
+        With check=True an exception on the board raises Remote.
+        on_output(bytes) sees stdout as it arrives (for long runs).
+        """
+        if not self.in_raw:
+            self.enter_raw()
+        if isinstance(code, str):
+            code = code.encode()
+        if not self._send_raw_paste(code):
+            self._send_raw(code)
+        out = self.read_until(b"\x04", timeout=timeout, on_data=on_output)[:-1]
+        err = self.read_until(b"\x04", timeout=30)[:-1]
+        self.read_until(b">", timeout=10)
+        out = out.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        err = err.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        if check and err:
+            raise Remote(err, out)
+        return out, err
+
+    def eval_(self, expr, timeout=None):
+        out, _ = self.exec_("print(repr(%s))" % expr, timeout=timeout)
+        return out.strip()
+
+
+# ---------------------------------------------------------------------------
+# A RAM filesystem for boards without one. Files are held as bytearrays in the
+# heap; a .mpy file's contents are dropped once it has been opened (imported),
+# as its bytecode then lives in RAM, so the heap is charged roughly once, as
+# on a board that imports .mpy files from flash.
+
+MEMFS_SRC = r"""
+import io, sys, gc
+try:
+    import vfs as _vfs
+except ImportError:
+    import os as _vfs
+class MemFS:
+    def __init__(s):
+        s.f = {}
+        s.d = {''}
+    def mount(s, ro, mkfs):
+        pass
+    def umount(s):
+        pass
+    def _p(s, p):
+        return p.strip('/')
+    def stat(s, p):
+        p = s._p(p)
+        if p in s.f:
+            return (0x8000, 0, 0, 0, 0, 0, s.f[p][1], 0, 0, 0)
+        if p in s.d:
+            return (0x4000, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        raise OSError(2)
+    def ilistdir(s, p):
+        p = s._p(p)
+        pre = p + '/' if p else ''
+        for n in list(s.f) + list(s.d):
+            if n and n.startswith(pre) and '/' not in n[len(pre):]:
+                yield (n[len(pre):], 0x8000 if n in s.f else 0x4000, 0, 0)
+    def statvfs(s, p):
+        return (512, 512, 0, 0, 0, 0, 0, 0, 0, 255)
+    def chdir(s, p):
+        pass
+    def getcwd(s):
+        return ''
+    def open(s, p, m):
+        p = s._p(p)
+        e = s.f.get(p)
+        if e is None or e[0] is None:
+            raise OSError(2)
+        d = e[0]
+        if p.endswith('.mpy'):
+            s.f[p] = (None, e[1])
+        return io.BytesIO(d)
+    def new(s, p, n):
+        p = s._p(p)
+        s.f[p] = (bytearray(n), n)
+        q = p
+        while '/' in q:
+            q = q[:q.rfind('/')]
+            s.d.add(q)
+    def put(s, p, o, b):
+        s.f[s._p(p)][0][o:o + len(b)] = b
+_memfs = MemFS()
+_vfs.mount(_memfs, '/t')
+del MemFS
+from binascii import a2b_base64 as _a2b
+gc.collect()
+"""
+
+
+def memfs_setup(repl):
+    """Mount an empty MemFS at /t on the board (after a soft reset)."""
+    repl.exec_(MEMFS_SRC)
+
+
+def memfs_put(repl, path, data, chunk=3072):
+    """Write `data` (bytes) to /t/`path` on a board with a MemFS mounted."""
+    lines = ["_memfs.new(%r, %d)" % (path, len(data))]
+    size = len(lines[0])
+    for off in range(0, len(data), chunk):
+        b64 = binascii.b2a_base64(data[off:off + chunk]).decode().strip()
+        line = "_memfs.put(%r, %d, _a2b(%r))" % (path, off, b64)
+        if size + len(line) > 8192:
+            repl.exec_("\n".join(lines) + "\n")
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line)
+    lines.append("gc.collect()")
+    repl.exec_("\n".join(lines) + "\n")
+
+
+def write_file(repl, path, data, chunk=3072):
+    """Write a file on a board with a real filesystem (ESP32, RP2040, unix)."""
+    repl.exec_("import binascii as _b\n_f = open(%r, 'wb')" % path)
+    for off in range(0, len(data), chunk):
+        b64 = binascii.b2a_base64(data[off:off + chunk]).decode().strip()
+        repl.exec_("_f.write(_b.a2b_base64(%r))" % b64)
+    repl.exec_("_f.close()\ndel _f, _b")
+
+
+def makedirs(repl, path):
+    """mkdir -p on the board's filesystem."""
+    repl.exec_(
+        "import os\n"
+        "_p = ''\n"
+        "for _c in %r.strip('/').split('/'):\n"
+        "    _p += '/' + _c\n"
+        "    try:\n"
+        "        os.mkdir(_p)\n"
+        "    except OSError:\n"
+        "        pass\n" % path
+    )
+
+
+# ---------------------------------------------------------------------------
+# QEMU boards
+
+QEMU_BOARDS = {
+    # 256 KiB SRAM and 1 MiB flash, as set by the port's board config.
+    "QEMU_MICROBIT": ["qemu-system-arm", "-machine", "microbit",
+                      "-global", "nrf51-soc.flash-size=1048576",
+                      "-global", "nrf51-soc.sram-size=262144"],
+    "QEMU_MPS2_AN385": ["qemu-system-arm", "-machine", "mps2-an385"],
+}
+
+BOARD_ARCH = {
+    "QEMU_MICROBIT": "armv6m",
+    "QEMU_MPS2_AN385": "armv7m",
+    "ESP32_GENERIC": "xtensawin",
+    "RPI_PICO_W": "armv6m",
+}
+
+
+def firmware_path(board):
+    return os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(ROOT, "build")), "firmware", board, "firmware.elf")
+
+
+class QemuBoard:
+    """A QEMU board running MicroPython firmware, its UART on a pty."""
+
+    def __init__(self, board, firmware=None, log=None):
+        if board not in QEMU_BOARDS:
+            raise ValueError("unknown QEMU board %r (known: %s)" % (board, ", ".join(QEMU_BOARDS)))
+        self.board = board
+        self.firmware = firmware or firmware_path(board)
+        if not os.path.exists(self.firmware):
+            raise BoardError("no firmware at %s: run `make firmware BOARD=%s`" % (self.firmware, board))
+        self.proc = None
+        self.pty = None
+        self.log = log
+
+    def start(self, timeout=20):
+        cmd = QEMU_BOARDS[self.board] + [
+            "-nographic", "-monitor", "null", "-semihosting",
+            "-serial", "pty", "-kernel", self.firmware]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        seen = b""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            seen += line
+            m = re.search(rb"char device redirected to (\S+)", line)
+            if m:
+                self.pty = m.group(1).decode()
+                return self.pty
+        self.stop()
+        raise BoardError("QEMU did not report its pty: %r" % seen)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(5)
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.proc = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("qemu", help="start a QEMU board and print its pty; Ctrl-C stops it")
+    q.add_argument("--board", default="QEMU_MICROBIT", choices=sorted(QEMU_BOARDS))
+    q.add_argument("--firmware")
+    e = sub.add_parser("exec", help="run code on a board (soft reset first)")
+    g = e.add_mutually_exclusive_group(required=True)
+    g.add_argument("--port")
+    g.add_argument("--board", choices=sorted(QEMU_BOARDS))
+    e.add_argument("--timeout", type=float, default=60)
+    e.add_argument("code")
+    a = ap.parse_args(argv)
+    if a.cmd == "qemu":
+        b = QemuBoard(a.board, a.firmware)
+        print(b.start(), flush=True)
+        try:
+            b.proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            b.stop()
+        return 0
+    board = None
+    port = a.port
+    if a.board:
+        board = QemuBoard(a.board)
+        port = board.start()
+    try:
+        r = RawRepl(port)
+        r.enter_raw(soft_reset=True)
+        out, err = r.exec_(a.code, timeout=a.timeout, check=False)
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        r.close()
+        return 1 if err else 0
+    finally:
+        if board:
+            board.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

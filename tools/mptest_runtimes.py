@@ -1,0 +1,435 @@
+"""Host side of the test matrix: run one test module on one MicroPython runtime.
+
+A runtime runs a whole test module in one process (unix port) or one board
+session (QEMU, after a soft reset), and host_tests/mprunner.py prints one
+result line per test. ModuleRun holds the parsed results; host_tests/conftest.py
+turns them into pytest items named test_x[RUNTIME].
+"""
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.join(ROOT, "tools")
+HOST_TESTS = os.path.join(ROOT, "host_tests")
+LIB = os.path.join(ROOT, "lib")
+BUILD = os.environ.get("BUFFA_BUILD", os.path.join(ROOT, "build"))
+MARK = "@@mptest "
+SUPPORT = ("mptest", "mprunner")  # frozen into the QEMU test firmware
+
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+# Heap of the small-heap unix run. The QEMU boards' heap is the port's own
+# (140 KiB, about 139,000 bytes free at boot); on a 64-bit port objects are
+# bigger, so 96 KiB here is tighter still.
+UNIX_SMALL_HEAP = os.environ.get("MPTEST_SMALL_HEAP", "96K")
+
+MP_FEATURES = {"micropython"}
+RUNTIMES = {
+    "cpython": {"kind": "cpython",
+                "features": {"cpython", "network", "doubles", "filesystem", "subprocess", "bigheap"}},
+    "unix": {"kind": "unix", "heap": None,
+             "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
+    "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP,
+                   "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
+    "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
+    "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
+    "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "features": MP_FEATURES},
+    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES},
+}
+ORDER = list(RUNTIMES)
+
+
+def describe(name):
+    rt = RUNTIMES[name]
+    if rt["kind"] == "cpython":
+        return "CPython %d.%d" % sys.version_info[:2]
+    if rt["kind"] == "unix":
+        return "MicroPython unix port, heap %s" % (rt["heap"] or "default")
+    return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
+
+
+def timeout_s():
+    return float(os.environ.get("MPTEST_TIMEOUT", "300"))
+
+
+# ---------------------------------------------------------------------------
+# Reading test modules on the host
+
+
+def module_info(path):
+    """(test function names in definition order, module-level MPTEST_REQUIRES)."""
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), path)
+    names = []
+    requires = ()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
+            if node.name not in names:
+                names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                if isinstance(t, ast.Name) and t.id == "MPTEST_REQUIRES":
+                    requires = tuple(ast.literal_eval(node.value))
+    return names, requires
+
+
+def _module_of(path, root):
+    rel = os.path.relpath(path, root)[:-3].replace(os.sep, ".")
+    return rel[:-len(".__init__")] if rel.endswith(".__init__") else rel
+
+
+def _imports(path, modname):
+    """Dotted names a module imports (anywhere in it), relative ones resolved.
+
+    For `from X import a` both X and X.a are listed (a may be a submodule).
+    """
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), path)
+    is_pkg = os.path.basename(path) == "__init__.py"
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = modname.split(".")
+                if not is_pkg:
+                    parts = parts[:-1]
+                parts = parts[:len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join(parts + ([node.module] if node.module else []))
+            else:
+                base = node.module
+            if base:
+                out.append(base)
+                out += [base + "." + a.name for a in node.names if a.name != "*"]
+    return out
+
+
+def _resolve(name, roots):
+    """Files (root, path) that importing dotted `name` loads, or [] if not local."""
+    parts = name.split(".")
+    for root in roots:
+        files = []
+        ok = True
+        for i in range(1, len(parts) + 1):
+            base = os.path.join(root, *parts[:i])
+            init = os.path.join(base, "__init__.py")
+            if os.path.isfile(init):
+                files.append((root, init))
+            elif i == len(parts) and os.path.isfile(base + ".py"):
+                files.append((root, base + ".py"))
+            else:
+                ok = False
+                break
+        if ok and files:
+            return files
+    return []
+
+
+def local_deps(path, with_lib=False):
+    """Modules a test module needs pushed to a board: [(board path, host path)].
+
+    The local modules it imports (beside the test or in host_tests/), and
+    with_lib the library modules under lib/ as well, found by following
+    import statements (anywhere in a module, so lazy imports are included).
+    The test support (mptest, mprunner) is not included. Board paths are
+    relative to /t (the test's folder) or start with lib/.
+    """
+    path = os.path.abspath(path)
+    roots = [os.path.dirname(path), HOST_TESTS, LIB]
+    todo = [(os.path.dirname(path), path)]
+    seen = set()
+    out = []
+    while todo:
+        root, p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        if root == LIB and not with_lib:
+            continue
+        if p != path:
+            out.append((root, p))
+        for name in _imports(p, _module_of(p, root)):
+            if name.split(".")[0] in SUPPORT:
+                continue
+            todo += _resolve(name, roots)
+    res = []
+    for root, p in sorted(out, key=lambda x: x[1]):
+        rel = os.path.relpath(p, root).replace(os.sep, "/")
+        res.append(("lib/" + rel if root == LIB else rel, p))
+    return res
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+class ModuleRun:
+    """The results of one test module on one runtime."""
+
+    def __init__(self, runtime, path):
+        self.runtime = runtime
+        self.path = path
+        self.start = None
+        self.imported = None
+        self.end = None
+        self.tests = {}
+        self.module_error = None
+        self.crash = None
+        self.output = []  # lines printed outside any test
+        self.seconds = 0.0
+
+    def parse(self, text):
+        current = None
+        cur_out = []
+        for line in text.replace("\r\n", "\n").split("\n"):
+            if line.startswith(MARK):
+                try:
+                    ev = json.loads(line[len(MARK):])
+                except ValueError:
+                    (cur_out if current else self.output).append(line)
+                    continue
+                kind = ev.get("event")
+                if kind == "start":
+                    self.start = ev
+                elif kind == "imported":
+                    self.imported = ev
+                elif kind == "end":
+                    self.end = ev
+                elif kind == "module_error":
+                    self.module_error = ev.get("traceback", "")
+                elif kind == "begin":
+                    current = ev.get("name")
+                    cur_out = []
+                elif kind == "test":
+                    ev["output"] = "\n".join(cur_out).strip("\n")
+                    self.tests[ev.get("name")] = ev
+                    current = None
+                    cur_out = []
+            elif line.strip():
+                (cur_out if current else self.output).append(line)
+        if current and current not in self.tests:
+            # The runtime stopped inside this test.
+            self.tests[current] = {"name": current, "status": "failed", "traceback": "",
+                                   "output": "\n".join(cur_out), "incomplete": True}
+        if self.start is None and self.crash is None and not self.module_error:
+            self.crash = "the runner printed no start line"
+        elif self.end is None and self.crash is None:
+            self.crash = "the runner stopped before reporting every test"
+        return self
+
+    def result(self, name):
+        """(status, message) for one test: passed / failed / skipped."""
+        if self.module_error is not None:
+            return "failed", "importing the test module failed:\n" + self.module_error
+        t = self.tests.get(name)
+        if t is None:
+            msg = "no result reported for %s" % name
+            if self.crash:
+                msg += ": " + self.crash
+            tail = "\n".join(self.output[-30:])
+            if tail:
+                msg += "\n----- runtime output -----\n" + tail
+            return "failed", msg
+        if t["status"] == "skipped":
+            return "skipped", t.get("reason") or "skipped"
+        if t["status"] == "passed":
+            return "passed", ""
+        msg = t.get("traceback") or ""
+        if t.get("incomplete"):
+            msg = "the runtime stopped while running this test (%s)\n%s" % (self.crash or "crash", msg)
+        if t.get("output"):
+            msg += "\n----- output -----\n" + t["output"]
+        return "failed", msg
+
+    def extra_names(self, names):
+        return [n for n in self.tests if n not in names]
+
+
+# ---------------------------------------------------------------------------
+# Unix port
+
+
+def micropython_exe():
+    env = os.environ.get("MICROPYTHON")
+    if env:
+        return env
+    cand = os.path.join(os.path.dirname(sys.executable), "micropython")
+    if os.path.exists(cand):
+        return cand
+    cand = os.path.join(ROOT, ".venv", "bin", "micropython")
+    if os.path.exists(cand):
+        return cand
+    found = shutil.which("micropython")
+    if found:
+        return found
+    raise RuntimeError("micropython (unix port) not found: run `make venv` or set MICROPYTHON")
+
+
+def runner_call(modname, names, features):
+    return "import mprunner\nmprunner.run(%r, %r, %r)\n" % (modname, list(names), sorted(features))
+
+
+def run_unix(runtime, path, names):
+    rt = RUNTIMES[runtime]
+    path = os.path.abspath(path)
+    modname = os.path.splitext(os.path.basename(path))[0]
+    code = "import sys\nsys.path[:0] = %r\n" % [os.path.dirname(path), HOST_TESTS, LIB]
+    code += runner_call(modname, names, rt["features"])
+    cmd = [micropython_exe()]
+    if rt["heap"]:
+        cmd += ["-X", "heapsize=" + rt["heap"]]
+    cmd += ["-c", code]
+    run = ModuleRun(runtime, path)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout_s())
+        text = p.stdout.decode("utf-8", "replace")
+        if p.returncode != 0:
+            run.crash = "micropython exited with code %d" % p.returncode
+    except subprocess.TimeoutExpired as e:
+        text = (e.stdout or b"").decode("utf-8", "replace")
+        run.crash = "timed out after %.0fs" % timeout_s()
+    run.seconds = time.monotonic() - t0
+    return run.parse(text)
+
+
+# ---------------------------------------------------------------------------
+# QEMU boards
+
+
+class BoardSession:
+    """One QEMU board kept running across test modules (soft reset between)."""
+
+    def __init__(self, board):
+        self.board = board
+        self.qemu = None
+        self.repl = None
+        self.boot_mem_free = None
+
+    def ensure(self):
+        import mpboard
+
+        if self.qemu is not None and self.qemu.alive():
+            return
+        self.close()
+        self.qemu = mpboard.QemuBoard(self.board)
+        port = self.qemu.start()
+        self.repl = mpboard.RawRepl(port)
+        self.repl.enter_raw(soft_reset=True)
+        if self.boot_mem_free is None:
+            out, _ = self.repl.exec_("import gc\ngc.collect()\nprint(gc.mem_free())")
+            self.boot_mem_free = int(out.strip())
+            self.repl.soft_reset()
+
+    def close(self):
+        if self.repl is not None:
+            self.repl.close()
+            self.repl = None
+        if self.qemu is not None:
+            self.qemu.stop()
+            self.qemu = None
+
+
+_sessions = {}
+
+
+def close_all():
+    for s in _sessions.values():
+        s.close()
+    _sessions.clear()
+
+
+def session(board):
+    s = _sessions.get(board)
+    if s is None:
+        s = _sessions[board] = BoardSession(board)
+    return s
+
+
+def _mpy_cache(arch, host_path, source_name):
+    import mpybuild
+
+    rel = os.path.relpath(os.path.abspath(host_path), ROOT)
+    dst = os.path.join(BUILD, "mptest-mpy", arch, rel[:-3] + ".mpy")
+    if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(host_path):
+        mpybuild.compile_file(host_path, dst, arch, source_name=source_name)
+    with open(dst, "rb") as f:
+        return f.read()
+
+
+def board_files(runtime, path):
+    """[(path under /t, bytes)] to push for a test module on a QEMU runtime.
+
+    Everything goes as .mpy compiled for the board's arch. In "mpy" mode the
+    library modules the test imports (and the test support) go too.
+    """
+    import mpboard
+
+    rt = RUNTIMES[runtime]
+    arch = mpboard.BOARD_ARCH[rt["board"]]
+    mpy = rt["mode"] == "mpy"
+    files = []
+    deps = local_deps(path, with_lib=mpy) + [(os.path.basename(path), os.path.abspath(path))]
+    if mpy:
+        deps += [("lib/%s.py" % n, os.path.join(HOST_TESTS, n + ".py")) for n in SUPPORT]
+    for rel, host in deps:
+        # Tracebacks show repository paths.
+        files.append((rel[:-3] + ".mpy", _mpy_cache(arch, host, os.path.relpath(host, ROOT))))
+    return files
+
+
+def run_qemu(runtime, path, names):
+    import mpboard
+
+    rt = RUNTIMES[runtime]
+    run = ModuleRun(runtime, path)
+    modname = os.path.splitext(os.path.basename(path))[0]
+    sess = session(rt["board"])
+    t0 = time.monotonic()
+    chunks = []
+    try:
+        files = board_files(runtime, path)
+        sess.ensure()
+        repl = sess.repl
+        repl.soft_reset()
+        mpboard.memfs_setup(repl)
+        for rel, data in files:
+            mpboard.memfs_put(repl, rel, data)
+        if rt["mode"] == "mpy":
+            setup = "sys.path[:] = ['/t', '/t/lib']\n"  # no '.frozen': the library comes from .mpy
+        else:
+            setup = "sys.path[:] = ['/t', '.frozen']\n"
+        setup += "del _memfs, _a2b\n"  # the mount keeps the MemFS alive
+        repl.exec_(setup)
+        code = runner_call(modname, names, rt["features"])
+        out, err = repl.exec_(code, timeout=timeout_s(), check=False,
+                              on_output=lambda b: chunks.append(b))
+        if err:
+            run.crash = "the runner raised on the board:\n" + err
+        text = out
+    except Exception as e:  # board hung, crashed or protocol error: restart it next time
+        run.crash = "%s: %s" % (type(e).__name__, e)
+        text = b"".join(chunks).decode("utf-8", "replace")
+        sess.close()
+    run.seconds = time.monotonic() - t0
+    run.parse(text)
+    if run.start is not None and sess.boot_mem_free is not None:
+        run.start["boot_mem_free"] = sess.boot_mem_free
+    return run
+
+
+def run_module(runtime, path, names):
+    kind = RUNTIMES[runtime]["kind"]
+    if kind == "unix":
+        return run_unix(runtime, path, names)
+    if kind == "qemu":
+        return run_qemu(runtime, path, names)
+    raise ValueError("runtime %s runs in-process" % runtime)
