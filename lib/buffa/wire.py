@@ -204,6 +204,26 @@ except UnicodeError:
     _LAX_UTF8 = False
 
 
+if _LAX_UTF8:
+
+    def check_utf8(b, p, q):
+        # Called for non-ASCII strings only: MicroPython's decoder accepted
+        # them, but may have let overlongs or surrogates through.
+        if not _valid_utf8(b, p, q):
+            raise DecodeError("invalid UTF-8 in string field", p)
+
+else:
+
+    def check_utf8(b, p, q):
+        pass  # CPython's decoder is strict already
+
+
+def lsize(v):
+    # Size of a length-prefixed str/bytes value (without its tag).
+    k = len(utf8(v))
+    return k + (1 if k < 0x80 else vsize(k))
+
+
 def string(b, p, q):
     # UTF-8 payload b[p:q] -> str, validated (utf8_validation = VERIFY).
     try:

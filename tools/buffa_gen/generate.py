@@ -319,6 +319,7 @@ class FileGen:
         out("%s_len = len" % N.RESERVED)
         out("%s_next = next" % N.RESERVED)
         out("%s_bytes = bytes" % N.RESERVED)
+        out("%s_str = str" % N.RESERVED)
         out()
         out.lines += body.lines
         out()
@@ -458,30 +459,42 @@ class FileGen:
 
     # ---- decode ------------------------------------------------------------
 
-    def read_len(self, w):
-        """Emit: read a length prefix at p, leaving payload in b[p:q]."""
+    def read_len(self, w, end="e", out="q"):
+        """Emit: read a length prefix at p, leaving the payload in b[p:out]."""
         self.helpers.add("length")
         self.helpers.add("DecodeError")
-        w("q = b[p]")
+        w("%s = b[p]" % out)
         w("p += 1")
-        w("if q > 127:")
+        w("if %s > 127:" % out)
         with w.block():
-            w("p, q = %s_length(b, p, e, q)" % N.RESERVED)
+            w("p, %s = %s_length(b, p, %s, %s)" % (out, N.RESERVED, end, out))
         w("else:")
         with w.block():
-            w("q += p")
-            w("if q > e:")
+            w("%s += p" % out)
+            w("if %s > %s:" % (out, end))
             with w.block():
                 w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
 
-    def read_varint(self, w, t, var="v"):
+    def read_string(self, w, f_flags, q, var):
+        """Emit: var = the string/bytes payload b[p:q]."""
+        R = N.RESERVED
+        if f_flags is None:  # bytes
+            w("%s = b[p:%s]" % (var, q))
+        elif f_flags & VERIFY:
+            self.helpers.add("string")
+            w("%s = %s_string(b, p, %s)" % (var, R, q))
+        else:
+            self.helpers.add("string_lax")
+            w("%s = %s_string_lax(b, p, %s)" % (var, R, q))
+
+    def read_varint(self, w, t, var="v", end="e"):
         """Emit: read a varint into var converted for field type t."""
         self.helpers.add("varint")
         w("%s = b[p]" % var)
         w("p += 1")
         w("if %s > 127:" % var)
         with w.block():
-            w("%s, p = %s_varint(b, p, e, %s)" % (var, N.RESERVED, var))
+            w("%s, p = %s_varint(b, p, %s, %s)" % (var, N.RESERVED, end, var))
             conv = VARINT_CONV.get(t)
             if conv:
                 self.helpers.add(conv[7:])
@@ -493,15 +506,14 @@ class FileGen:
         elif t == BOOL:
             w("%s = %s != 0" % (var, var))
 
-    def read_fixed(self, w, t, var="v"):
+    def read_fixed(self, w, t, var="v", end="e"):
         fmt, n = FIXED_FMT[t]
         self.helpers.add("DecodeError")
-        w("q = p + %d" % n)
-        w("if q > e:")
+        w("if p + %d > %s:" % (n, end))
         with w.block():
             w("raise %s_DecodeError('truncated fixed-width value', p)" % N.RESERVED)
         w("%s = %s_unpack(%r, b, p)[0]" % (var, N.RESERVED, fmt))
-        w("p = q")
+        w("p += %d" % n)
 
     def store(self, w, f, expr):
         """Emit: store a scalar value into singular field f."""
@@ -511,10 +523,30 @@ class FileGen:
         else:
             w("m.%s = %s" % (f.attr, expr))
 
+    # MicroPython cannot encode jumps across very large functions ("bytecode
+    # overflow"), so a message with many fields decodes through chunk
+    # functions of at most CHUNK cases each.
+    CHUNK = 40
+
     def emit_decode(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
         self.helpers.update(("DecodeError", "tag", "unknown"))
+        cases = sorted((c for f in fields for c in self.decode_cases(f)), key=lambda c: c[0])
+        chunks = [cases[k : k + self.CHUNK] for k in range(0, len(cases), self.CHUNK)] if len(cases) > self.CHUNK else None
+        if chunks:
+            for j, chunk in enumerate(chunks):
+                w("def %s_d%d_%d(m, b, p, e, s, t, dp):" % (R, i, j))
+                with w.block():
+                    for k, (tagv, body) in enumerate(chunk):
+                        w(("if t == %d:" if k == 0 else "elif t == %d:") % tagv)
+                        with w.block():
+                            body(w)
+                    w("else:")
+                    with w.block():
+                        w("return -1")
+                    w("return p")
+                w()
         w("def %s_d%d(m, b, p, e, dp, eg):" % (R, i))
         with w.block():
             w("if dp < 0:")
@@ -528,14 +560,26 @@ class FileGen:
                 w("if t > 127:")
                 with w.block():
                     w("t, p = %s_tag(b, p, e, t)" % R)
-                first = True
-                for f in fields:
-                    for tagv, body in self.decode_cases(f):
-                        w(("if t == %d:" if first else "elif t == %d:") % tagv)
-                        first = False
+                if chunks:
+                    for j, chunk in enumerate(chunks):
+                        hi = chunks[j + 1][0][0] if j + 1 < len(chunks) else None
+                        call = "r = %s_d%d_%d(m, b, p, e, s, t, dp)" % (R, i, j)
+                        if hi is None:
+                            w("else:" if j else "if True:")
+                        else:
+                            w(("if t < %d:" if j == 0 else "elif t < %d:") % hi)
+                        with w.block():
+                            w(call)
+                    w("if r >= 0:")
+                    with w.block():
+                        w("p = r")
+                    w("else:")
+                else:
+                    for k, (tagv, body) in enumerate(cases):
+                        w(("if t == %d:" if k == 0 else "elif t == %d:") % tagv)
                         with w.block():
                             body(w)
-                w("else:" if not first else "if True:")
+                    w("else:" if cases else "if True:")
                 with w.block():
                     w("if t == eg and t:")
                     with w.block():
@@ -557,6 +601,9 @@ class FileGen:
         num = f.number
         cases = []
         if f.map:
+            kx, vx = self.map_fields(f)
+            if self.inline_map(vx):
+                return [((num << 3) | 2, lambda w: self.decode_map_inline(w, f, kx, vx))]
             spec = self.map_spec(f)
             self.helpers.add("fields.map_entry")
 
@@ -606,19 +653,14 @@ class FileGen:
 
             return [((num << 3) | 3, gbody)]
         if t in (STRING, BYTES):
-            if t == STRING:
-                h = "string" if f.flags & VERIFY else "string_lax"
-                self.helpers.add(h)
-                expr = "%s_%s(b, p, q)" % (R, h)
-            else:
-                expr = "b[p:q]"
 
             def body(w):
                 self.read_len(w)
+                self.read_string(w, f.flags if t == STRING else None, "q", "v")
                 if f.repeated:
-                    w("m.%s.append(%s)" % (f.attr, expr))
+                    w("m.%s.append(v)" % f.attr)
                 else:
-                    self.store(w, f, expr)
+                    self.store(w, f, "v")
                 w("p = q")
 
             return [((num << 3) | 2, body)]
@@ -669,6 +711,54 @@ class FileGen:
             cases.append(((num << 3) | 2, packed))
         return cases
 
+    def map_fields(self, f):
+        entry = self.index.types[f.ref_full]
+        kv = {x.number: Field(self.gen, entry[2], x, entry[4]) for x in entry[1].field}
+        for x in kv.values():
+            if x.type == GROUP and x.desc.type == MESSAGE:
+                x.type = MESSAGE  # map values are never delimited
+        return kv[1], kv[2]
+
+    @staticmethod
+    def inline_map(vx):
+        # Maps of scalars are decoded and encoded inline; message values and
+        # closed enums take the table-driven path in buffa.fields.
+        return vx.type not in (MESSAGE, GROUP) and not vx.closed
+
+    def decode_map_inline(self, w, f, kx, vx):
+        """Emit: decode one map entry b[p:q] into m.<map> inline."""
+        R = N.RESERVED
+        self.helpers.update(("skip", "tag"))
+        self.read_len(w)
+        w("k = %s" % kx.default_src)
+        w("x = %s" % vx.default_src)
+        w("while p < q:")
+        with w.block():
+            w("t = b[p]")
+            w("p += 1")
+            for i, fx, var in ((0, kx, "k"), (1, vx, "x")):
+                wt = WIRE[fx.type]
+                w("%s t == %d:" % ("if" if i == 0 else "elif", ((i + 1) << 3) | wt))
+                with w.block():
+                    if fx.type in (STRING, BYTES):
+                        self.read_len(w, end="q", out="r")
+                        self.read_string(w, fx.flags if fx.type == STRING else None, "r", var)
+                        w("p = r")
+                    elif wt == 0:
+                        self.read_varint(w, fx.type, var, end="q")
+                    else:
+                        self.read_fixed(w, fx.type, var, end="q")
+            w("else:")
+            with w.block():
+                w("if t > 127:")
+                with w.block():
+                    w("t, p = %s_tag(b, p, q, t)" % R)
+                w("p = %s_skip(b, p, q, t, dp)" % R)
+        w("if p != q:")
+        with w.block():
+            w("raise %s_DecodeError('truncated map entry', q)" % R)
+        w("m.%s[k] = x" % f.attr)
+
     def enum_known(self, f):
         key = ("enum", f.ref_full)
         if key not in self.ids:
@@ -715,6 +805,47 @@ class FileGen:
             return "(1 if %s < 128 else %s_vsize(%s))" % (var, R, var)
         return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
 
+    def entry_size(self, w, kx, vx):
+        """Emit: z = payload size of the map entry (k, x)."""
+        R = N.RESERVED
+        parts = []
+        for fx, var in ((kx, "k"), (vx, "x")):
+            if fx.type in (STRING, BYTES):
+                self.helpers.add("lsize")
+                parts.append("%s_lsize(%s)" % (R, var))
+            else:
+                parts.append(self.scalar_size_expr(fx.type, var))
+        w("z = 2 + %s + %s" % tuple(parts))
+
+    def size_map_inline(self, w, f, kx, vx):
+        R = N.RESERVED
+        tl = len(varint_bytes((f.number << 3) | 2))
+        self.helpers.add("vsize")
+        w("for k in v:")
+        with w.block():
+            w("x = v[k]")
+            self.entry_size(w, kx, vx)
+            w("n += %d + (1 if z < 128 else %s_vsize(z)) + z" % (tl, R))
+
+    def write_map_inline(self, w, f, kx, vx):
+        R = N.RESERVED
+        self.helpers.add("put_varint")
+        w("for k in v:")
+        with w.block():
+            w("x = v[k]")
+            self.entry_size(w, kx, vx)
+            self.put_tag(w, (f.number << 3) | 2)
+            w("if z < 128:")
+            with w.block():
+                w("buf[p] = z")
+                w("p += 1")
+            w("else:")
+            with w.block():
+                w("p = %s_put_varint(buf, p, z)" % R)
+            for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
+                self.put_tag(w, (i << 3) | WIRE[fx.type])
+                self.put_value(w, fx.type, var)
+
     def emit_size(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
@@ -735,6 +866,10 @@ class FileGen:
         t = f.type
         num = f.number
         if f.map:
+            kx, vx = self.map_fields(f)
+            if self.inline_map(vx):
+                self.present(w, f, lambda w: self.size_map_inline(w, f, kx, vx))
+                return
             spec = self.map_spec(f)
             self.helpers.add("fields.map_size")
             tl = len(varint_bytes((num << 3) | 2))
@@ -813,11 +948,11 @@ class FileGen:
         else:
             self.helpers.add("put_varint")
             if t == SINT32:
-                w("x = (%s << 1) ^ (%s >> 31)" % (var, var))
-                var = "x"
+                w("y = (%s << 1) ^ (%s >> 31)" % (var, var))
+                var = "y"
             elif t == SINT64:
-                w("x = (%s << 1) ^ (%s >> 63)" % (var, var))
-                var = "x"
+                w("y = (%s << 1) ^ (%s >> 63)" % (var, var))
+                var = "y"
             cond = ("%s < 128" if t in (UINT32, UINT64, SINT32, SINT64) else "0 <= %s < 128") % var
             w("if %s:" % cond)
             with w.block():
@@ -848,6 +983,10 @@ class FileGen:
         t = f.type
         num = f.number
         if f.map:
+            kx, vx = self.map_fields(f)
+            if self.inline_map(vx):
+                self.present(w, f, lambda w: self.write_map_inline(w, f, kx, vx))
+                return
             spec = self.map_spec(f)
             self.helpers.add("fields.put_map")
             tb = bytes(varint_bytes((num << 3) | 2))

@@ -18,6 +18,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class Any(_buffa_Message):
     _buffa_name = 'google.protobuf.Any'
@@ -54,7 +55,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.type_url = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.type_url = v
             p = q
         elif t == 18:
             q = b[p]
@@ -65,7 +67,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.value = b[p:q]
+            v = b[p:q]
+            m.value = v
             p = q
         else:
             if t == eg and t:

@@ -27,6 +27,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class Edition(_buffa_Enum):
     _buffa_name = 'google.protobuf.Edition'
@@ -828,7 +829,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -839,7 +841,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.package = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.package = v
             p = q
         elif t == 26:
             q = b[p]
@@ -850,7 +853,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.dependency.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.dependency.append(v)
             p = q
         elif t == 34:
             q = b[p]
@@ -975,7 +979,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.syntax = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.syntax = v
             p = q
         elif t == 112:
             v = b[p]
@@ -996,7 +1001,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.option_dependency.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.option_dependency.append(v)
             p = q
         else:
             if t == eg and t:
@@ -1258,7 +1264,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -1374,7 +1381,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.reserved_name.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.reserved_name.append(v)
             p = q
         elif t == 88:
             v = b[p]
@@ -1976,7 +1984,8 @@ def _buffa_d6(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.full_name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.full_name = v
             p = q
         elif t == 26:
             q = b[p]
@@ -1987,7 +1996,8 @@ def _buffa_d6(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.type = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.type = v
             p = q
         elif t == 40:
             v = b[p]
@@ -2098,7 +2108,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -2109,7 +2120,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.extendee = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.extendee = v
             p = q
         elif t == 24:
             v = b[p]
@@ -2147,7 +2159,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.type_name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.type_name = v
             p = q
         elif t == 58:
             q = b[p]
@@ -2158,7 +2171,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.default_value = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.default_value = v
             p = q
         elif t == 66:
             q = b[p]
@@ -2190,7 +2204,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.json_name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.json_name = v
             p = q
         elif t == 136:
             v = b[p]
@@ -2367,7 +2382,8 @@ def _buffa_d8(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -2460,7 +2476,8 @@ def _buffa_d9(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -2511,7 +2528,8 @@ def _buffa_d9(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.reserved_name.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.reserved_name.append(v)
             p = q
         elif t == 48:
             v = b[p]
@@ -2736,7 +2754,8 @@ def _buffa_d11(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 16:
             v = b[p]
@@ -2846,7 +2865,8 @@ def _buffa_d12(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -2969,7 +2989,8 @@ def _buffa_d13(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -2980,7 +3001,8 @@ def _buffa_d13(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.input_type = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.input_type = v
             p = q
         elif t == 26:
             q = b[p]
@@ -2991,7 +3013,8 @@ def _buffa_d13(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.output_type = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.output_type = v
             p = q
         elif t == 34:
             q = b[p]
@@ -3132,7 +3155,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.java_package = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.java_package = v
             p = q
         elif t == 66:
             q = b[p]
@@ -3143,7 +3167,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.java_outer_classname = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.java_outer_classname = v
             p = q
         elif t == 72:
             v = b[p]
@@ -3171,7 +3196,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.go_package = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.go_package = v
             p = q
         elif t == 128:
             v = b[p]
@@ -3231,7 +3257,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.objc_class_prefix = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.objc_class_prefix = v
             p = q
         elif t == 298:
             q = b[p]
@@ -3242,7 +3269,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.csharp_namespace = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.csharp_namespace = v
             p = q
         elif t == 314:
             q = b[p]
@@ -3253,7 +3281,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.swift_prefix = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.swift_prefix = v
             p = q
         elif t == 322:
             q = b[p]
@@ -3264,7 +3293,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.php_class_prefix = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.php_class_prefix = v
             p = q
         elif t == 330:
             q = b[p]
@@ -3275,7 +3305,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.php_namespace = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.php_namespace = v
             p = q
         elif t == 354:
             q = b[p]
@@ -3286,7 +3317,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.php_metadata_namespace = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.php_metadata_namespace = v
             p = q
         elif t == 362:
             q = b[p]
@@ -3297,7 +3329,8 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.ruby_package = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.ruby_package = v
             p = q
         elif t == 402:
             q = b[p]
@@ -4160,7 +4193,8 @@ def _buffa_d17(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.value = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.value = v
             p = q
         elif t == 24:
             v = b[p]
@@ -4260,7 +4294,8 @@ def _buffa_d18(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.deprecation_warning = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.deprecation_warning = v
             p = q
         elif t == 32:
             v = b[p]
@@ -4281,7 +4316,8 @@ def _buffa_d18(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.removal_error = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.removal_error = v
             p = q
         else:
             if t == eg and t:
@@ -5094,7 +5130,8 @@ def _buffa_d24(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.identifier_value = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.identifier_value = v
             p = q
         elif t == 32:
             v = b[p]
@@ -5110,11 +5147,10 @@ def _buffa_d24(m, b, p, e, dp, eg):
                 v = _buffa_int64(v)
             m.negative_int_value = v
         elif t == 49:
-            q = p + 8
-            if q > e:
+            if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
-            p = q
+            p += 8
             m.double_value = v
         elif t == 58:
             q = b[p]
@@ -5125,7 +5161,8 @@ def _buffa_d24(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.string_value = b[p:q]
+            v = b[p:q]
+            m.string_value = v
             p = q
         elif t == 66:
             q = b[p]
@@ -5136,7 +5173,8 @@ def _buffa_d24(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.aggregate_value = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.aggregate_value = v
             p = q
         else:
             if t == eg and t:
@@ -5265,7 +5303,8 @@ def _buffa_d25(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name_part = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name_part = v
             p = q
         elif t == 16:
             v = b[p]
@@ -6000,7 +6039,8 @@ def _buffa_d32(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.leading_comments = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.leading_comments = v
             p = q
         elif t == 34:
             q = b[p]
@@ -6011,7 +6051,8 @@ def _buffa_d32(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.trailing_comments = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.trailing_comments = v
             p = q
         elif t == 50:
             q = b[p]
@@ -6022,7 +6063,8 @@ def _buffa_d32(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.leading_detached_comments.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.leading_detached_comments.append(v)
             p = q
         else:
             if t == eg and t:
@@ -6212,7 +6254,8 @@ def _buffa_d34(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.source_file = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.source_file = v
             p = q
         elif t == 24:
             v = b[p]

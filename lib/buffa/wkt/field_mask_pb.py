@@ -18,6 +18,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class FieldMask(_buffa_Message):
     _buffa_name = 'google.protobuf.FieldMask'
@@ -54,7 +55,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.paths.append(_buffa_string(b, p, q))
+            v = _buffa_string(b, p, q)
+            m.paths.append(v)
             p = q
         else:
             if t == eg and t:

@@ -22,6 +22,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class NullValue(_buffa_Enum):
     _buffa_name = 'google.protobuf.NullValue'
@@ -146,11 +147,10 @@ def _buffa_d1(m, b, p, e, dp, eg):
             m._buffa_c_kind = 'null_value'
             m._buffa_v_kind = v
         elif t == 17:
-            q = p + 8
-            if q > e:
+            if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
-            p = q
+            p += 8
             m._buffa_c_kind = 'number_value'
             m._buffa_v_kind = v
         elif t == 26:
@@ -162,8 +162,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_kind = 'string_value'
-            m._buffa_v_kind = _buffa_string(b, p, q)
+            m._buffa_v_kind = v
             p = q
         elif t == 32:
             v = b[p]

@@ -18,6 +18,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class Timestamp(_buffa_Message):
     _buffa_name = 'google.protobuf.Timestamp'

@@ -24,6 +24,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class DoubleValue(_buffa_Message):
     _buffa_name = 'google.protobuf.DoubleValue'
@@ -131,11 +132,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
         if t == 9:
-            q = p + 8
-            if q > e:
+            if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
-            p = q
+            p += 8
             m.value = v
         else:
             if t == eg and t:
@@ -185,11 +185,10 @@ def _buffa_d1(m, b, p, e, dp, eg):
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
         if t == 13:
-            q = p + 4
-            if q > e:
+            if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
-            p = q
+            p += 4
             m.value = v
         else:
             if t == eg and t:
@@ -528,7 +527,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.value = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.value = v
             p = q
         else:
             if t == eg and t:
@@ -586,7 +586,8 @@ def _buffa_d8(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.value = b[p:q]
+            v = b[p:q]
+            m.value = v
             p = q
         else:
             if t == eg and t:

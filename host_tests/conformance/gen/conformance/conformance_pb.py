@@ -21,6 +21,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class WireFormat(_buffa_Enum):
     _buffa_name = 'conformance.WireFormat'
@@ -137,7 +138,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -148,7 +150,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.failure_message = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.failure_message = v
             p = q
         elif t == 26:
             q = b[p]
@@ -159,7 +162,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.matched_name = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.matched_name = v
             p = q
         else:
             if t == eg and t:
@@ -307,8 +311,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = b[p:q]
             m._buffa_c_payload = 'protobuf_payload'
-            m._buffa_v_payload = b[p:q]
+            m._buffa_v_payload = v
             p = q
         elif t == 18:
             q = b[p]
@@ -319,8 +324,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_payload = 'json_payload'
-            m._buffa_v_payload = _buffa_string(b, p, q)
+            m._buffa_v_payload = v
             p = q
         elif t == 24:
             v = b[p]
@@ -338,7 +344,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.message_type = _buffa_string(b, p, q)
+            v = _buffa_string(b, p, q)
+            m.message_type = v
             p = q
         elif t == 40:
             v = b[p]
@@ -370,8 +377,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_payload = 'jspb_payload'
-            m._buffa_v_payload = _buffa_string(b, p, q)
+            m._buffa_v_payload = v
             p = q
         elif t == 66:
             q = b[p]
@@ -382,8 +390,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_payload = 'text_payload'
-            m._buffa_v_payload = _buffa_string(b, p, q)
+            m._buffa_v_payload = v
             p = q
         elif t == 72:
             v = b[p]
@@ -535,8 +544,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'parse_error'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 18:
             q = b[p]
@@ -547,8 +557,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'runtime_error'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 26:
             q = b[p]
@@ -559,8 +570,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = b[p:q]
             m._buffa_c_result = 'protobuf_payload'
-            m._buffa_v_result = b[p:q]
+            m._buffa_v_result = v
             p = q
         elif t == 34:
             q = b[p]
@@ -571,8 +583,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'json_payload'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 42:
             q = b[p]
@@ -583,8 +596,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'skipped'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 50:
             q = b[p]
@@ -595,8 +609,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'serialize_error'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 58:
             q = b[p]
@@ -607,8 +622,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'jspb_payload'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 66:
             q = b[p]
@@ -619,8 +635,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'text_payload'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         elif t == 74:
             q = b[p]
@@ -631,8 +648,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
             m._buffa_c_result = 'timeout_error'
-            m._buffa_v_result = _buffa_string(b, p, q)
+            m._buffa_v_result = v
             p = q
         else:
             if t == eg and t:

@@ -22,6 +22,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class Version(_buffa_Message):
     _buffa_name = 'google.protobuf.compiler.Version'
@@ -131,7 +132,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.suffix = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.suffix = v
             p = q
         else:
             if t == eg and t:
@@ -228,7 +230,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.file_to_generate.append(_buffa_string_lax(b, p, q))
+            v = _buffa_string_lax(b, p, q)
+            m.file_to_generate.append(v)
             p = q
         elif t == 18:
             q = b[p]
@@ -239,7 +242,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.parameter = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.parameter = v
             p = q
         elif t == 26:
             q = b[p]
@@ -408,7 +412,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.error = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.error = v
             p = q
         elif t == 16:
             v = b[p]
@@ -555,7 +560,8 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.name = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 18:
             q = b[p]
@@ -566,7 +572,8 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.insertion_point = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.insertion_point = v
             p = q
         elif t == 122:
             q = b[p]
@@ -577,7 +584,8 @@ def _buffa_d3(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            m.content = _buffa_string_lax(b, p, q)
+            v = _buffa_string_lax(b, p, q)
+            m.content = v
             p = q
         elif t == 130:
             q = b[p]

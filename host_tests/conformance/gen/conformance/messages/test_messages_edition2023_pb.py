@@ -7,6 +7,7 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
+    lsize as _buffa_lsize,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -15,6 +16,7 @@ from buffa.wire import (
     put_varint as _buffa_put_varint,
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
+    skip as _buffa_skip,
     string as _buffa_string,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
@@ -31,6 +33,7 @@ _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
 _buffa_next = next
 _buffa_bytes = bytes
+_buffa_str = str
 
 class ForeignEnumEdition2023(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.ForeignEnumEdition2023'
@@ -213,26 +216,26 @@ _buffa_c2 = TestAllTypesEdition2023.NestedMessage
 _buffa_c3 = TestAllTypesEdition2023.GroupLikeType
 _buffa_c4 = ForeignMessageEdition2023
 _buffa_c5 = GroupLikeType
-_buffa_s6 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s7 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s8 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s9 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s10 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s11 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s12 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s13 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s14 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s15 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s16 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s17 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s18 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s19 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s20 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s21 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
-_buffa_s22 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
-_buffa_s23 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
-_buffa_s24 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
+_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
+_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
+_buffa_s8 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
+_buffa_s9 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s10 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
+_buffa_s11 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
+_buffa_s12 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
+_buffa_s13 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
+_buffa_s14 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
+_buffa_s15 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
+_buffa_s16 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
+_buffa_s17 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
+_buffa_s18 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
+_buffa_s19 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
+_buffa_s20 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
+_buffa_s21 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
+_buffa_s22 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
+_buffa_s23 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
+_buffa_s24 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
 
 def _buffa_n0():
     m = _buffa_new(_buffa_c0)
@@ -364,6 +367,1714 @@ def _buffa_n1():
     m.map_recursive = {}
     return m
 
+def _buffa_d1_0(m, b, p, e, s, t, dp):
+    if t == 8:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.optional_int32 = v
+    elif t == 16:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int64(v)
+        m.optional_int64 = v
+    elif t == 24:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.optional_uint32 = v
+    elif t == 32:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m.optional_uint64 = v
+    elif t == 40:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v &= 0xFFFFFFFF
+        v = (v >> 1) ^ -(v & 1)
+        m.optional_sint32 = v
+    elif t == 48:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        m.optional_sint64 = v
+    elif t == 61:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        m.optional_fixed32 = v
+    elif t == 65:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<Q', b, p)[0]
+        p += 8
+        m.optional_fixed64 = v
+    elif t == 77:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<i', b, p)[0]
+        p += 4
+        m.optional_sfixed32 = v
+    elif t == 81:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<q', b, p)[0]
+        p += 8
+        m.optional_sfixed64 = v
+    elif t == 93:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m.optional_float = v
+    elif t == 97:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m.optional_double = v
+    elif t == 104:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m.optional_bool = v
+    elif t == 114:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.optional_string = v
+        p = q
+    elif t == 122:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = b[p:q]
+        m.optional_bytes = v
+        p = q
+    elif t == 146:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        c = m.optional_nested_message
+        if c is None:
+            c = m.optional_nested_message = _buffa_n2()
+        _buffa_d2(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 154:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        c = m.optional_foreign_message
+        if c is None:
+            c = m.optional_foreign_message = _buffa_n4()
+        _buffa_d4(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 168:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.optional_nested_enum = v
+    elif t == 176:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.optional_foreign_enum = v
+    elif t == 194:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.optional_string_piece = v
+        p = q
+    elif t == 202:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.optional_cord = v
+        p = q
+    elif t == 218:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        c = m.recursive_message
+        if c is None:
+            c = m.recursive_message = _buffa_n1()
+        _buffa_d1(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 248:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.repeated_int32.append(v)
+    elif t == 250:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
+    elif t == 256:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int64(v)
+        m.repeated_int64.append(v)
+    elif t == 258:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
+    elif t == 264:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.repeated_uint32.append(v)
+    elif t == 266:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
+    elif t == 272:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m.repeated_uint64.append(v)
+    elif t == 274:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
+    elif t == 280:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v &= 0xFFFFFFFF
+        v = (v >> 1) ^ -(v & 1)
+        m.repeated_sint32.append(v)
+    elif t == 282:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
+    elif t == 288:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        m.repeated_sint64.append(v)
+    elif t == 290:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
+    elif t == 298:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
+    elif t == 301:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        m.repeated_fixed32.append(v)
+    elif t == 305:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<Q', b, p)[0]
+        p += 8
+        m.repeated_fixed64.append(v)
+    elif t == 306:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
+    elif t == 314:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
+    elif t == 317:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<i', b, p)[0]
+        p += 4
+        m.repeated_sfixed32.append(v)
+    else:
+        return -1
+    return p
+
+def _buffa_d1_1(m, b, p, e, s, t, dp):
+    if t == 321:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<q', b, p)[0]
+        p += 8
+        m.repeated_sfixed64.append(v)
+    elif t == 322:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
+    elif t == 330:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
+    elif t == 333:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m.repeated_float.append(v)
+    elif t == 337:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m.repeated_double.append(v)
+    elif t == 338:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
+    elif t == 344:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m.repeated_bool.append(v)
+    elif t == 346:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
+    elif t == 354:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.repeated_string.append(v)
+        p = q
+    elif t == 362:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = b[p:q]
+        m.repeated_bytes.append(v)
+        p = q
+    elif t == 386:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        c = _buffa_n2()
+        m.repeated_nested_message.append(c)
+        _buffa_d2(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 394:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        c = _buffa_n4()
+        m.repeated_foreign_message.append(c)
+        _buffa_d4(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 408:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.repeated_nested_enum.append(v)
+    elif t == 410:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
+    elif t == 416:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.repeated_foreign_enum.append(v)
+    elif t == 418:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
+    elif t == 434:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.repeated_string_piece.append(v)
+        p = q
+    elif t == 442:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m.repeated_cord.append(v)
+        p = q
+    elif t == 450:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k = _buffa_int32(k)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_int32(x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_int32_int32[k] = x
+    elif t == 458:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k = _buffa_int64(k)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_int64(x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_int64_int64[k] = x
+    elif t == 466:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k = _buffa_uint32(k)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_uint32(x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_uint32_uint32[k] = x
+    elif t == 474:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_uint64_uint64[k] = x
+    elif t == 482:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k &= 0xFFFFFFFF
+                k = (k >> 1) ^ -(k & 1)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x &= 0xFFFFFFFF
+                x = (x >> 1) ^ -(x & 1)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_sint32_sint32[k] = x
+    elif t == 490:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                k = (k >> 1) ^ -(k & 1)
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                x = (x >> 1) ^ -(x & 1)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_sint64_sint64[k] = x
+    elif t == 498:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 13:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                k = _buffa_unpack('<I', b, p)[0]
+                p += 4
+            elif t == 21:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<I', b, p)[0]
+                p += 4
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_fixed32_fixed32[k] = x
+    elif t == 506:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 9:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                k = _buffa_unpack('<Q', b, p)[0]
+                p += 8
+            elif t == 17:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<Q', b, p)[0]
+                p += 8
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_fixed64_fixed64[k] = x
+    elif t == 514:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 13:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                k = _buffa_unpack('<i', b, p)[0]
+                p += 4
+            elif t == 21:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<i', b, p)[0]
+                p += 4
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_sfixed32_sfixed32[k] = x
+    elif t == 522:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 9:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                k = _buffa_unpack('<q', b, p)[0]
+                p += 8
+            elif t == 17:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<q', b, p)[0]
+                p += 8
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_sfixed64_sfixed64[k] = x
+    elif t == 530:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0.0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k = _buffa_int32(k)
+            elif t == 21:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<f', b, p)[0]
+                p += 4
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_int32_float[k] = x
+    elif t == 538:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0.0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                    k = _buffa_int32(k)
+            elif t == 17:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<d', b, p)[0]
+                p += 8
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_int32_double[k] = x
+    elif t == 546:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = False
+        x = False
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                k = k != 0
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                x = x != 0
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_bool_bool[k] = x
+    elif t == 554:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = ''
+        x = ''
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 10:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                k = _buffa_string(b, p, r)
+                p = r
+            elif t == 18:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                x = _buffa_string(b, p, r)
+                p = r
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_string_string[k] = x
+    elif t == 562:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = ''
+        x = b''
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 10:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                k = _buffa_string(b, p, r)
+                p = r
+            elif t == 18:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                x = b[p:r]
+                p = r
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_string_bytes[k] = x
+    elif t == 570:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        _buffa_map_entry(m, m.map_string_nested_message, _buffa_s6, b, s, p, q, dp - 1)
+        p = q
+    elif t == 578:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s7, b, s, p, q, dp - 1)
+        p = q
+    elif t == 586:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = ''
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 10:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                k = _buffa_string(b, p, r)
+                p = r
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_int32(x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_string_nested_enum[k] = x
+    elif t == 594:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        k = ''
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t == 10:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    p, r = _buffa_length(b, p, q, r)
+                else:
+                    r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                k = _buffa_string(b, p, r)
+                p = r
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_int32(x)
+            else:
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        m.map_string_foreign_enum[k] = x
+    elif t == 600:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.packed_int32.append(v)
+    elif t == 602:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
+    elif t == 608:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int64(v)
+        m.packed_int64.append(v)
+    else:
+        return -1
+    return p
+
+def _buffa_d1_2(m, b, p, e, s, t, dp):
+    if t == 610:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
+    elif t == 616:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.packed_uint32.append(v)
+    elif t == 618:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
+    elif t == 624:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m.packed_uint64.append(v)
+    elif t == 626:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
+    elif t == 632:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v &= 0xFFFFFFFF
+        v = (v >> 1) ^ -(v & 1)
+        m.packed_sint32.append(v)
+    elif t == 634:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
+    elif t == 640:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        m.packed_sint64.append(v)
+    elif t == 642:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
+    elif t == 650:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
+    elif t == 653:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        m.packed_fixed32.append(v)
+    elif t == 657:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<Q', b, p)[0]
+        p += 8
+        m.packed_fixed64.append(v)
+    elif t == 658:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
+    elif t == 666:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
+    elif t == 669:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<i', b, p)[0]
+        p += 4
+        m.packed_sfixed32.append(v)
+    elif t == 673:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<q', b, p)[0]
+        p += 8
+        m.packed_sfixed64.append(v)
+    elif t == 674:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
+    elif t == 682:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
+    elif t == 685:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m.packed_float.append(v)
+    elif t == 689:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m.packed_double.append(v)
+    elif t == 690:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
+    elif t == 696:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m.packed_bool.append(v)
+    elif t == 698:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
+    elif t == 704:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.packed_nested_enum.append(v)
+    elif t == 706:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
+    elif t == 712:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.unpacked_int32.append(v)
+    elif t == 714:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
+    elif t == 720:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int64(v)
+        m.unpacked_int64.append(v)
+    elif t == 722:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
+    elif t == 728:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.unpacked_uint32.append(v)
+    elif t == 730:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
+    elif t == 736:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m.unpacked_uint64.append(v)
+    elif t == 738:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
+    elif t == 744:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v &= 0xFFFFFFFF
+        v = (v >> 1) ^ -(v & 1)
+        m.unpacked_sint32.append(v)
+    elif t == 746:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
+    elif t == 752:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        m.unpacked_sint64.append(v)
+    elif t == 754:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
+    elif t == 762:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
+    elif t == 765:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        m.unpacked_fixed32.append(v)
+    elif t == 769:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<Q', b, p)[0]
+        p += 8
+        m.unpacked_fixed64.append(v)
+    else:
+        return -1
+    return p
+
+def _buffa_d1_3(m, b, p, e, s, t, dp):
+    if t == 770:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
+    elif t == 778:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
+    elif t == 781:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<i', b, p)[0]
+        p += 4
+        m.unpacked_sfixed32.append(v)
+    elif t == 785:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<q', b, p)[0]
+        p += 8
+        m.unpacked_sfixed64.append(v)
+    elif t == 786:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
+    elif t == 794:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
+    elif t == 797:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m.unpacked_float.append(v)
+    elif t == 801:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m.unpacked_double.append(v)
+    elif t == 802:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
+    elif t == 808:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m.unpacked_bool.append(v)
+    elif t == 810:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
+    elif t == 816:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.unpacked_nested_enum.append(v)
+    elif t == 818:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
+    elif t == 888:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m._buffa_c_oneof_field = 'oneof_uint32'
+        m._buffa_v_oneof_field = v
+    elif t == 898:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        if m._buffa_c_oneof_field == 'oneof_nested_message':
+            c = m._buffa_v_oneof_field
+        else:
+            c = _buffa_n2()
+            m._buffa_c_oneof_field = 'oneof_nested_message'
+            m._buffa_v_oneof_field = c
+        _buffa_d2(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 906:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = _buffa_string(b, p, q)
+        m._buffa_c_oneof_field = 'oneof_string'
+        m._buffa_v_oneof_field = v
+        p = q
+    elif t == 914:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        v = b[p:q]
+        m._buffa_c_oneof_field = 'oneof_bytes'
+        m._buffa_v_oneof_field = v
+        p = q
+    elif t == 920:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m._buffa_c_oneof_field = 'oneof_bool'
+        m._buffa_v_oneof_field = v
+    elif t == 928:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m._buffa_c_oneof_field = 'oneof_uint64'
+        m._buffa_v_oneof_field = v
+    elif t == 941:
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m._buffa_c_oneof_field = 'oneof_float'
+        m._buffa_v_oneof_field = v
+    elif t == 945:
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m._buffa_c_oneof_field = 'oneof_double'
+        m._buffa_v_oneof_field = v
+    elif t == 952:
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m._buffa_c_oneof_field = 'oneof_enum'
+        m._buffa_v_oneof_field = v
+    elif t == 1611:
+        c = m.groupliketype
+        if c is None:
+            c = m.groupliketype = _buffa_n3()
+        p = _buffa_d3(c, b, p, e, dp - 1, 1612)
+    elif t == 1619:
+        c = m.delimited_field
+        if c is None:
+            c = m.delimited_field = _buffa_n3()
+        p = _buffa_d3(c, b, p, e, dp - 1, 1620)
+    elif t == 2410:
+        q = b[p]
+        p += 1
+        if q > 127:
+            p, q = _buffa_length(b, p, e, q)
+        else:
+            q += p
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
+        _buffa_map_entry(m, m.map_recursive, _buffa_s8, b, s, p, q, dp - 1)
+        p = q
+    else:
+        return -1
+    return p
+
 def _buffa_d1(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
@@ -373,1316 +2084,16 @@ def _buffa_d1(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.optional_int32 = v
-        elif t == 16:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.optional_int64 = v
-        elif t == 24:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.optional_uint32 = v
-        elif t == 32:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m.optional_uint64 = v
-        elif t == 40:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
-            v = (v >> 1) ^ -(v & 1)
-            m.optional_sint32 = v
-        elif t == 48:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            m.optional_sint64 = v
-        elif t == 61:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p = q
-            m.optional_fixed32 = v
-        elif t == 65:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p = q
-            m.optional_fixed64 = v
-        elif t == 77:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p = q
-            m.optional_sfixed32 = v
-        elif t == 81:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<q', b, p)[0]
-            p = q
-            m.optional_sfixed64 = v
-        elif t == 93:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p = q
-            m.optional_float = v
-        elif t == 97:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p = q
-            m.optional_double = v
-        elif t == 104:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m.optional_bool = v
-        elif t == 114:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.optional_string = _buffa_string(b, p, q)
-            p = q
-        elif t == 122:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.optional_bytes = b[p:q]
-            p = q
-        elif t == 146:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.optional_nested_message
-            if c is None:
-                c = m.optional_nested_message = _buffa_n2()
-            _buffa_d2(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 154:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.optional_foreign_message
-            if c is None:
-                c = m.optional_foreign_message = _buffa_n4()
-            _buffa_d4(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 168:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.optional_nested_enum = v
-        elif t == 176:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.optional_foreign_enum = v
-        elif t == 194:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.optional_string_piece = _buffa_string(b, p, q)
-            p = q
-        elif t == 202:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.optional_cord = _buffa_string(b, p, q)
-            p = q
-        elif t == 218:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.recursive_message
-            if c is None:
-                c = m.recursive_message = _buffa_n1()
-            _buffa_d1(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 248:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.repeated_int32.append(v)
-        elif t == 250:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-        elif t == 256:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.repeated_int64.append(v)
-        elif t == 258:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-        elif t == 264:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.repeated_uint32.append(v)
-        elif t == 266:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-        elif t == 272:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m.repeated_uint64.append(v)
-        elif t == 274:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-        elif t == 280:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
-            v = (v >> 1) ^ -(v & 1)
-            m.repeated_sint32.append(v)
-        elif t == 282:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-        elif t == 288:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            m.repeated_sint64.append(v)
-        elif t == 290:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-        elif t == 301:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p = q
-            m.repeated_fixed32.append(v)
-        elif t == 298:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-        elif t == 305:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p = q
-            m.repeated_fixed64.append(v)
-        elif t == 306:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-        elif t == 317:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p = q
-            m.repeated_sfixed32.append(v)
-        elif t == 314:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
-        elif t == 321:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<q', b, p)[0]
-            p = q
-            m.repeated_sfixed64.append(v)
-        elif t == 322:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-        elif t == 333:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p = q
-            m.repeated_float.append(v)
-        elif t == 330:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-        elif t == 337:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p = q
-            m.repeated_double.append(v)
-        elif t == 338:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-        elif t == 344:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m.repeated_bool.append(v)
-        elif t == 346:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-        elif t == 354:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.repeated_string.append(_buffa_string(b, p, q))
-            p = q
-        elif t == 362:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.repeated_bytes.append(b[p:q])
-            p = q
-        elif t == 386:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n2()
-            m.repeated_nested_message.append(c)
-            _buffa_d2(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 394:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n4()
-            m.repeated_foreign_message.append(c)
-            _buffa_d4(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 408:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.repeated_nested_enum.append(v)
-        elif t == 410:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
-        elif t == 416:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.repeated_foreign_enum.append(v)
-        elif t == 418:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-        elif t == 434:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.repeated_string_piece.append(_buffa_string(b, p, q))
-            p = q
-        elif t == 442:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m.repeated_cord.append(_buffa_string(b, p, q))
-            p = q
-        elif t == 450:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_int32_int32, _buffa_s6, b, s, p, q, dp - 1)
-            p = q
-        elif t == 458:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_int64_int64, _buffa_s7, b, s, p, q, dp - 1)
-            p = q
-        elif t == 466:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_uint32_uint32, _buffa_s8, b, s, p, q, dp - 1)
-            p = q
-        elif t == 474:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_uint64_uint64, _buffa_s9, b, s, p, q, dp - 1)
-            p = q
-        elif t == 482:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_sint32_sint32, _buffa_s10, b, s, p, q, dp - 1)
-            p = q
-        elif t == 490:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_sint64_sint64, _buffa_s11, b, s, p, q, dp - 1)
-            p = q
-        elif t == 498:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_fixed32_fixed32, _buffa_s12, b, s, p, q, dp - 1)
-            p = q
-        elif t == 506:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_fixed64_fixed64, _buffa_s13, b, s, p, q, dp - 1)
-            p = q
-        elif t == 514:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_sfixed32_sfixed32, _buffa_s14, b, s, p, q, dp - 1)
-            p = q
-        elif t == 522:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_sfixed64_sfixed64, _buffa_s15, b, s, p, q, dp - 1)
-            p = q
-        elif t == 530:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_int32_float, _buffa_s16, b, s, p, q, dp - 1)
-            p = q
-        elif t == 538:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_int32_double, _buffa_s17, b, s, p, q, dp - 1)
-            p = q
-        elif t == 546:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_bool_bool, _buffa_s18, b, s, p, q, dp - 1)
-            p = q
-        elif t == 554:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_string, _buffa_s19, b, s, p, q, dp - 1)
-            p = q
-        elif t == 562:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_bytes, _buffa_s20, b, s, p, q, dp - 1)
-            p = q
-        elif t == 570:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_nested_message, _buffa_s21, b, s, p, q, dp - 1)
-            p = q
-        elif t == 578:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s22, b, s, p, q, dp - 1)
-            p = q
-        elif t == 586:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_nested_enum, _buffa_s23, b, s, p, q, dp - 1)
-            p = q
-        elif t == 594:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_string_foreign_enum, _buffa_s24, b, s, p, q, dp - 1)
-            p = q
-        elif t == 600:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.packed_int32.append(v)
-        elif t == 602:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
-        elif t == 608:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.packed_int64.append(v)
-        elif t == 610:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-        elif t == 616:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.packed_uint32.append(v)
-        elif t == 618:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-        elif t == 624:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m.packed_uint64.append(v)
-        elif t == 626:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-        elif t == 632:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
-            v = (v >> 1) ^ -(v & 1)
-            m.packed_sint32.append(v)
-        elif t == 634:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-        elif t == 640:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            m.packed_sint64.append(v)
-        elif t == 642:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-        elif t == 653:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p = q
-            m.packed_fixed32.append(v)
-        elif t == 650:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-        elif t == 657:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p = q
-            m.packed_fixed64.append(v)
-        elif t == 658:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-        elif t == 669:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p = q
-            m.packed_sfixed32.append(v)
-        elif t == 666:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-        elif t == 673:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<q', b, p)[0]
-            p = q
-            m.packed_sfixed64.append(v)
-        elif t == 674:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-        elif t == 685:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p = q
-            m.packed_float.append(v)
-        elif t == 682:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-        elif t == 689:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p = q
-            m.packed_double.append(v)
-        elif t == 690:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-        elif t == 696:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m.packed_bool.append(v)
-        elif t == 698:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-        elif t == 704:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.packed_nested_enum.append(v)
-        elif t == 706:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
-        elif t == 712:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.unpacked_int32.append(v)
-        elif t == 714:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-        elif t == 720:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.unpacked_int64.append(v)
-        elif t == 722:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-        elif t == 728:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.unpacked_uint32.append(v)
-        elif t == 730:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-        elif t == 736:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m.unpacked_uint64.append(v)
-        elif t == 738:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-        elif t == 744:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
-            v = (v >> 1) ^ -(v & 1)
-            m.unpacked_sint32.append(v)
-        elif t == 746:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-        elif t == 752:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            m.unpacked_sint64.append(v)
-        elif t == 754:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-        elif t == 765:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p = q
-            m.unpacked_fixed32.append(v)
-        elif t == 762:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-        elif t == 769:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p = q
-            m.unpacked_fixed64.append(v)
-        elif t == 770:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-        elif t == 781:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p = q
-            m.unpacked_sfixed32.append(v)
-        elif t == 778:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-        elif t == 785:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<q', b, p)[0]
-            p = q
-            m.unpacked_sfixed64.append(v)
-        elif t == 786:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-        elif t == 797:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p = q
-            m.unpacked_float.append(v)
-        elif t == 794:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-        elif t == 801:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p = q
-            m.unpacked_double.append(v)
-        elif t == 802:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-        elif t == 808:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m.unpacked_bool.append(v)
-        elif t == 810:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-        elif t == 816:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.unpacked_nested_enum.append(v)
-        elif t == 818:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
-        elif t == 888:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m._buffa_c_oneof_field = 'oneof_uint32'
-            m._buffa_v_oneof_field = v
-        elif t == 898:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            if m._buffa_c_oneof_field == 'oneof_nested_message':
-                c = m._buffa_v_oneof_field
-            else:
-                c = _buffa_n2()
-                m._buffa_c_oneof_field = 'oneof_nested_message'
-                m._buffa_v_oneof_field = c
-            _buffa_d2(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 906:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m._buffa_c_oneof_field = 'oneof_string'
-            m._buffa_v_oneof_field = _buffa_string(b, p, q)
-            p = q
-        elif t == 914:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            m._buffa_c_oneof_field = 'oneof_bytes'
-            m._buffa_v_oneof_field = b[p:q]
-            p = q
-        elif t == 920:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m._buffa_c_oneof_field = 'oneof_bool'
-            m._buffa_v_oneof_field = v
-        elif t == 928:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m._buffa_c_oneof_field = 'oneof_uint64'
-            m._buffa_v_oneof_field = v
-        elif t == 941:
-            q = p + 4
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p = q
-            m._buffa_c_oneof_field = 'oneof_float'
-            m._buffa_v_oneof_field = v
-        elif t == 945:
-            q = p + 8
-            if q > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p = q
-            m._buffa_c_oneof_field = 'oneof_double'
-            m._buffa_v_oneof_field = v
-        elif t == 952:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m._buffa_c_oneof_field = 'oneof_enum'
-            m._buffa_v_oneof_field = v
-        elif t == 1611:
-            c = m.groupliketype
-            if c is None:
-                c = m.groupliketype = _buffa_n3()
-            p = _buffa_d3(c, b, p, e, dp - 1, 1612)
-        elif t == 1619:
-            c = m.delimited_field
-            if c is None:
-                c = m.delimited_field = _buffa_n3()
-            p = _buffa_d3(c, b, p, e, dp - 1, 1620)
-        elif t == 2410:
-            q = b[p]
-            p += 1
-            if q > 127:
-                p, q = _buffa_length(b, p, e, q)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.map_recursive, _buffa_s25, b, s, p, q, dp - 1)
-            p = q
+        if t < 321:
+            r = _buffa_d1_0(m, b, p, e, s, t, dp)
+        elif t < 610:
+            r = _buffa_d1_1(m, b, p, e, s, t, dp)
+        elif t < 770:
+            r = _buffa_d1_2(m, b, p, e, s, t, dp)
+        else:
+            r = _buffa_d1_3(m, b, p, e, s, t, dp)
+        if r >= 0:
+            p = r
         else:
             if t == eg and t:
                 return p
@@ -1890,61 +2301,112 @@ def _buffa_z1(m, zs):
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.map_int32_int32
     if v:
-        n += _buffa_map_size(v, _buffa_s6, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_int64_int64
     if v:
-        n += _buffa_map_size(v, _buffa_s7, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_uint32_uint32
     if v:
-        n += _buffa_map_size(v, _buffa_s8, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_uint64_uint64
     if v:
-        n += _buffa_map_size(v, _buffa_s9, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_sint32_sint32
     if v:
-        n += _buffa_map_size(v, _buffa_s10, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_sint64_sint64
     if v:
-        n += _buffa_map_size(v, _buffa_s11, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_fixed32_fixed32
     if v:
-        n += _buffa_map_size(v, _buffa_s12, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + 4 + 4
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_fixed64_fixed64
     if v:
-        n += _buffa_map_size(v, _buffa_s13, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + 8 + 8
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_sfixed32_sfixed32
     if v:
-        n += _buffa_map_size(v, _buffa_s14, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + 4 + 4
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_sfixed64_sfixed64
     if v:
-        n += _buffa_map_size(v, _buffa_s15, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + 8 + 8
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_int32_float
     if v:
-        n += _buffa_map_size(v, _buffa_s16, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_int32_double
     if v:
-        n += _buffa_map_size(v, _buffa_s17, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_bool_bool
     if v:
-        n += _buffa_map_size(v, _buffa_s18, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + 1 + 1
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_string_string
     if v:
-        n += _buffa_map_size(v, _buffa_s19, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_string_bytes
     if v:
-        n += _buffa_map_size(v, _buffa_s20, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_string_nested_message
     if v:
-        n += _buffa_map_size(v, _buffa_s21, 2, zs)
+        n += _buffa_map_size(v, _buffa_s6, 2, zs)
     v = m.map_string_foreign_message
     if v:
-        n += _buffa_map_size(v, _buffa_s22, 2, zs)
+        n += _buffa_map_size(v, _buffa_s7, 2, zs)
     v = m.map_string_nested_enum
     if v:
-        n += _buffa_map_size(v, _buffa_s23, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.map_string_foreign_enum
     if v:
-        n += _buffa_map_size(v, _buffa_s24, 2, zs)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
     v = m.packed_int32
     if v:
         k = _buffa_packed_size(v, 5)
@@ -2105,7 +2567,7 @@ def _buffa_z1(m, zs):
         n += 4 + _buffa_z3(v, zs)
     v = m.map_recursive
     if v:
-        n += _buffa_map_size(v, _buffa_s25, 2, zs)
+        n += _buffa_map_size(v, _buffa_s8, 2, zs)
     u = m._buffa_u
     if u:
         n += _buffa_len(u)
@@ -2152,22 +2614,22 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 40
         p += 1
-        x = (v << 1) ^ (v >> 31)
-        if x < 128:
-            buf[p] = x
+        y = (v << 1) ^ (v >> 31)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, x)
+            p = _buffa_put_varint(buf, p, y)
     v = m.optional_sint64
     if v is not None:
         buf[p] = 48
         p += 1
-        x = (v << 1) ^ (v >> 63)
-        if x < 128:
-            buf[p] = x
+        y = (v << 1) ^ (v >> 63)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, x)
+            p = _buffa_put_varint(buf, p, y)
     v = m.optional_fixed32
     if v is not None:
         buf[p] = 61
@@ -2461,61 +2923,413 @@ def _buffa_w1(m, buf, p, it):
             p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
     v = m.map_int32_int32
     if v:
-        p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xc2\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            buf[p] = 194
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if 0 <= k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 16
+            p += 1
+            if 0 <= x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.map_int64_int64
     if v:
-        p = _buffa_put_map(v, _buffa_s7, buf, p, b'\xca\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            buf[p] = 202
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if 0 <= k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 16
+            p += 1
+            if 0 <= x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.map_uint32_uint32
     if v:
-        p = _buffa_put_map(v, _buffa_s8, buf, p, b'\xd2\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            buf[p] = 210
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 16
+            p += 1
+            if x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.map_uint64_uint64
     if v:
-        p = _buffa_put_map(v, _buffa_s9, buf, p, b'\xda\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            buf[p] = 218
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 16
+            p += 1
+            if x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.map_sint32_sint32
     if v:
-        p = _buffa_put_map(v, _buffa_s10, buf, p, b'\xe2\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            buf[p] = 226
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            y = (k << 1) ^ (k >> 31)
+            if y < 128:
+                buf[p] = y
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, y)
+            buf[p] = 16
+            p += 1
+            y = (x << 1) ^ (x >> 31)
+            if y < 128:
+                buf[p] = y
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, y)
     v = m.map_sint64_sint64
     if v:
-        p = _buffa_put_map(v, _buffa_s11, buf, p, b'\xea\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            buf[p] = 234
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            y = (k << 1) ^ (k >> 63)
+            if y < 128:
+                buf[p] = y
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, y)
+            buf[p] = 16
+            p += 1
+            y = (x << 1) ^ (x >> 63)
+            if y < 128:
+                buf[p] = y
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, y)
     v = m.map_fixed32_fixed32
     if v:
-        p = _buffa_put_map(v, _buffa_s12, buf, p, b'\xf2\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + 4 + 4
+            buf[p] = 242
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 13
+            p += 1
+            _buffa_pack('<I', buf, p, k)
+            p += 4
+            buf[p] = 21
+            p += 1
+            _buffa_pack('<I', buf, p, x)
+            p += 4
     v = m.map_fixed64_fixed64
     if v:
-        p = _buffa_put_map(v, _buffa_s13, buf, p, b'\xfa\x03', it)
+        for k in v:
+            x = v[k]
+            z = 2 + 8 + 8
+            buf[p] = 250
+            buf[p + 1] = 3
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 9
+            p += 1
+            _buffa_pack('<Q', buf, p, k)
+            p += 8
+            buf[p] = 17
+            p += 1
+            _buffa_pack('<Q', buf, p, x)
+            p += 8
     v = m.map_sfixed32_sfixed32
     if v:
-        p = _buffa_put_map(v, _buffa_s14, buf, p, b'\x82\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + 4 + 4
+            buf[p] = 130
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 13
+            p += 1
+            _buffa_pack('<i', buf, p, k)
+            p += 4
+            buf[p] = 21
+            p += 1
+            _buffa_pack('<i', buf, p, x)
+            p += 4
     v = m.map_sfixed64_sfixed64
     if v:
-        p = _buffa_put_map(v, _buffa_s15, buf, p, b'\x8a\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + 8 + 8
+            buf[p] = 138
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 9
+            p += 1
+            _buffa_pack('<q', buf, p, k)
+            p += 8
+            buf[p] = 17
+            p += 1
+            _buffa_pack('<q', buf, p, x)
+            p += 8
     v = m.map_int32_float
     if v:
-        p = _buffa_put_map(v, _buffa_s16, buf, p, b'\x92\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            buf[p] = 146
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if 0 <= k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 21
+            p += 1
+            _buffa_pack('<f', buf, p, x)
+            p += 4
     v = m.map_int32_double
     if v:
-        p = _buffa_put_map(v, _buffa_s17, buf, p, b'\x9a\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            buf[p] = 154
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            if 0 <= k < 128:
+                buf[p] = k
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, k)
+            buf[p] = 17
+            p += 1
+            _buffa_pack('<d', buf, p, x)
+            p += 8
     v = m.map_bool_bool
     if v:
-        p = _buffa_put_map(v, _buffa_s18, buf, p, b'\xa2\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + 1 + 1
+            buf[p] = 162
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 8
+            p += 1
+            buf[p] = 1 if k else 0
+            p += 1
+            buf[p] = 16
+            p += 1
+            buf[p] = 1 if x else 0
+            p += 1
     v = m.map_string_string
     if v:
-        p = _buffa_put_map(v, _buffa_s19, buf, p, b'\xaa\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            buf[p] = 170
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 10
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            buf[p] = 18
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
     v = m.map_string_bytes
     if v:
-        p = _buffa_put_map(v, _buffa_s20, buf, p, b'\xb2\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            buf[p] = 178
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 10
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            buf[p] = 18
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
     v = m.map_string_nested_message
     if v:
-        p = _buffa_put_map(v, _buffa_s21, buf, p, b'\xba\x04', it)
+        p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xba\x04', it)
     v = m.map_string_foreign_message
     if v:
-        p = _buffa_put_map(v, _buffa_s22, buf, p, b'\xc2\x04', it)
+        p = _buffa_put_map(v, _buffa_s7, buf, p, b'\xc2\x04', it)
     v = m.map_string_nested_enum
     if v:
-        p = _buffa_put_map(v, _buffa_s23, buf, p, b'\xca\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            buf[p] = 202
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 10
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            buf[p] = 16
+            p += 1
+            if 0 <= x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.map_string_foreign_enum
     if v:
-        p = _buffa_put_map(v, _buffa_s24, buf, p, b'\xd2\x04', it)
+        for k in v:
+            x = v[k]
+            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            buf[p] = 210
+            buf[p + 1] = 4
+            p += 2
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p] = 10
+            p += 1
+            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            buf[p] = 16
+            p += 1
+            if 0 <= x < 128:
+                buf[p] = x
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, x)
     v = m.packed_int32
     if v:
         buf[p] = 218
@@ -2676,24 +3490,24 @@ def _buffa_w1(m, buf, p, it):
             buf[p] = 232
             buf[p + 1] = 5
             p += 2
-            x = (x << 1) ^ (x >> 31)
-            if x < 128:
-                buf[p] = x
+            y = (x << 1) ^ (x >> 31)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p, y)
     v = m.unpacked_sint64
     if v:
         for x in v:
             buf[p] = 240
             buf[p + 1] = 5
             p += 2
-            x = (x << 1) ^ (x >> 63)
-            if x < 128:
-                buf[p] = x
+            y = (x << 1) ^ (x >> 63)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p, y)
     v = m.unpacked_fixed32
     if v:
         for x in v:
@@ -2856,7 +3670,7 @@ def _buffa_w1(m, buf, p, it):
         p += 2
     v = m.map_recursive
     if v:
-        p = _buffa_put_map(v, _buffa_s25, buf, p, b'\xea\x12', it)
+        p = _buffa_put_map(v, _buffa_s8, buf, p, b'\xea\x12', it)
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -3200,25 +4014,25 @@ _buffa_c1._buffa_f = (
     ('repeated_foreign_enum', 52, 14, 3, ForeignEnumEdition2023, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
     ('repeated_string_piece', 54, 9, 129, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
     ('repeated_cord', 55, 9, 129, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s6, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s7, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s8, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s9, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s10, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s11, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s12, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s13, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s14, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s15, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s16, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s17, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s18, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s19, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s20, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s21, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s22, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s23, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s24, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('map_int32_int32', 56, 11, 5, _buffa_s9, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, 11, 5, _buffa_s10, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, 11, 5, _buffa_s11, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, 11, 5, _buffa_s12, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, 11, 5, _buffa_s13, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, 11, 5, _buffa_s14, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s15, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s16, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s17, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s18, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, 11, 5, _buffa_s19, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, 11, 5, _buffa_s20, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, 11, 5, _buffa_s21, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, 11, 5, _buffa_s22, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, 11, 5, _buffa_s23, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, 11, 5, _buffa_s6, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, 11, 5, _buffa_s7, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, 11, 5, _buffa_s24, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, 11, 5, _buffa_s25, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
     ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
     ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
     ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
@@ -3258,7 +4072,7 @@ _buffa_c1._buffa_f = (
     ('oneof_enum', 119, 14, 16, TestAllTypesEdition2023.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
     ('groupliketype', 201, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'groupliketype', 'groupliketype', None, None),
     ('delimited_field', 202, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
-    ('map_recursive', 301, 11, 5, _buffa_s25, 'map_recursive', 'mapRecursive', None, None),
+    ('map_recursive', 301, 11, 5, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
 )
 _buffa_c2._buffa_n = _buffa_n2
 _buffa_c2._buffa_d = _buffa_d2
