@@ -109,6 +109,37 @@ def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=()):
         raise RuntimeError("protoc %s failed: %s" % (out_flag, (r.stderr or r.stdout).strip()[-800:]))
 
 
+W1_TYPES = ("Unit", "Reading", "SensorBatch")
+
+
+def w1_descriptor_set(protoc, proto_dir):
+    """A descriptor set holding bench_w1.proto: bench.proto cut down to W1's
+    types (same package), so protoc plugins can generate a W1-only module
+    for the heap-after-import figure. Returns its path."""
+    from google.protobuf import descriptor_pb2
+
+    os.makedirs(BUILD, exist_ok=True)
+    full = os.path.join(BUILD, "bench.pb")
+    r = run([protoc, "-I", proto_dir, "--descriptor_set_out=" + full, os.path.join(proto_dir, "bench.proto")])
+    if r.returncode != 0:
+        raise RuntimeError("protoc --descriptor_set_out failed: " + r.stderr.strip()[-800:])
+    with open(full, "rb") as f:
+        fs = descriptor_pb2.FileDescriptorSet.FromString(f.read())
+    fd = fs.file[0]
+    fd.name = "bench_w1.proto"
+    keep = [m for m in fd.message_type if m.name in W1_TYPES]
+    del fd.message_type[:]
+    fd.message_type.extend(keep)
+    keep = [e for e in fd.enum_type if e.name in W1_TYPES]
+    del fd.enum_type[:]
+    fd.enum_type.extend(keep)
+    fd.ClearField("source_code_info")
+    out = os.path.join(BUILD, "bench_w1.pb")
+    with open(out, "wb") as f:
+        f.write(fs.SerializeToString())
+    return out
+
+
 def mpy_arch():
     m = platform.machine().lower()
     return {"x86_64": "x64", "amd64": "x64", "i686": "x86", "i386": "x86"}.get(m)
@@ -156,7 +187,25 @@ def module_key(name, sizes):
     return None
 
 
-def mpy_sizes(info, res):
+def heap_w1(key, lib, info, data, opts):
+    """Heap after importing the runtime plus the W1-only module, in a fresh
+    MicroPython process; and the .mpy sizes of what that imported."""
+    if info.get("w1_error"):
+        return {"error": info["w1_error"]}
+    if not info.get("schema_mods_w1"):
+        return None
+    try:
+        w = Worker(key + ":w1", "micropython", lib, {}, info, data, opts,
+                   schema_mods=info["schema_mods_w1"], workloads=[])
+    except WorkerError as e:
+        return {"error": str(e)}
+    w.close()
+    h = dict(w.ready.get("heap_after_import") or {})
+    h["mpy"] = mpy_sizes(info, w.ready, info["schema_mods_w1"])
+    return h
+
+
+def mpy_sizes(info, res, schema_mods=None):
     """.mpy bytes of the modules the MicroPython worker actually imported,
     split into the schema / generated module(s) and everything else (the
     runtime, including runtime modules that only the generated code imports).
@@ -165,7 +214,7 @@ def mpy_sizes(info, res):
     heap = (res or {}).get("heap_after_import") or {}
     if not sizes or "modules_runtime" not in heap:
         return None
-    schema = set(info.get("schema_mods", []))
+    schema = set(info.get("schema_mods", []) if schema_mods is None else schema_mods)
     out = {"runtime": 0, "schema": 0, "runtime_modules": {}, "schema_modules": {}}
     for name in heap["modules_runtime"] + heap["modules_schema"]:
         k = module_key(name, sizes)
@@ -233,6 +282,7 @@ def prepare(data):
         info["cpython_path"] = [BENCH]
         info["runtime_mods"] = ["minipb"]
         info["schema_mods"] = ["minipb_schema"]
+        info["schema_mods_w1"] = ["minipb_schema_w1"]
         info["version"] = getattr(minipb, "__version__", None)
         if mpy_cross:
             sizes, errors = compile_tree(mpy_cross, [
@@ -240,6 +290,7 @@ def prepare(data):
                 (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
                 (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
                 (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
+                (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
             ], os.path.join(mpyd, "minipb"))
             if errors:
                 raise RuntimeError("; ".join(errors.values()))
@@ -268,6 +319,15 @@ def prepare(data):
         info["cpython_path"] = [out, os.path.join(ROOT, "lib")]
         info["runtime_mods"] = ["buffa"]
         info["schema_mods"] = ["bench_pb"]
+        try:
+            w1set = w1_descriptor_set(protoc, data)
+            r = run([protoc, "--descriptor_set_in=" + w1set, "--plugin=protoc-gen-buffa=" + plugin,
+                     "--buffa_out=" + out, "bench_w1.proto"], env=tool_env())
+            if r.returncode != 0:
+                raise RuntimeError((r.stderr or r.stdout).strip()[-800:])
+            info["schema_mods_w1"] = ["bench_w1_pb"]
+        except Exception as e:
+            info["w1_error"] = "W1-only module: %s" % e
         if mpy_cross:
             rt = py_files(runtime, "buffa")
             sizes, errors = compile_tree(mpy_cross, rt + py_files(out, ""), os.path.join(mpyd, "buffa"))
@@ -298,7 +358,7 @@ def clean(msg):
 class Worker:
     """One library in its own process (bench/worker.py), answering commands."""
 
-    def __init__(self, key, runtime, lib, env_extra, info, data, opts):
+    def __init__(self, key, runtime, lib, env_extra, info, data, opts, schema_mods=None, workloads=None):
         self.key, self.runtime, self.lib = key, runtime, lib
         self.proc = None
         self.timeout = opts.timeout
@@ -319,10 +379,11 @@ class Worker:
             cmd = [sys.executable]
             path = info["cpython_path"] + [BENCH]
         cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data,
-                "path=" + ":".join(path), "workloads=" + ",".join(opts.workloads)]
+                "path=" + ":".join(path),
+                "workloads=" + ",".join(opts.workloads if workloads is None else workloads)]
         if runtime == "micropython":
             cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
-                    "schema_mods=" + ",".join(info.get("schema_mods", []))]
+                    "schema_mods=" + ",".join(info.get("schema_mods", []) if schema_mods is None else schema_mods)]
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env.update(env_extra)
@@ -547,6 +608,11 @@ def report(results, meta, libs):
     L.append("%s; %s; MicroPython %s (unix port); CPython %s. Median of %d runs per figure, "
              "each run about %gs." % (meta["date"], meta["machine"], meta.get("micropython") or "?",
                                       meta["cpython"], meta["runs"], meta["target"]))
+    rv = meta.get("run_variation")
+    if rv:
+        L.append("Run-to-run variation (max/min − 1 over the runs of a figure): median %.0f%%, worst %.0f%%; "
+                 "load average %s at the start." % (100 * rv["median"], 100 * rv["worst"],
+                                                     "/".join(str(x) for x in meta.get("loadavg_start") or [])))
     L.append("")
 
     if mp:
@@ -585,36 +651,39 @@ def report(results, meta, libs):
                         cells.append(s)
             L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
         L.append("")
-        L.append("## MicroPython: heap after import and .mpy size (bytes)")
+        L.append("## MicroPython: heap after import and .mpy size (bytes; ratio vs minipb)")
         L.append("")
-        L.append("| library | heap after importing the runtime | heap after also importing the bench module | .mpy runtime | .mpy bench module | .mpy total |")
-        L.append("|---|---:|---:|---:|---:|---:|")
-        bh = (base or {}).get("heap_after_import") or {}
+        L.append("| library | heap: runtime | heap: runtime + W1 module | heap: runtime + bench module (W1–W3) "
+                 "| .mpy runtime | .mpy W1 module | .mpy bench module | .mpy runtime + bench module |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+
+        def heap_fig(res):
+            h = res.get("heap_after_import") or {}
+            h1 = res.get("heap_after_import_w1") or {}
+            m = res.get("mpy") or {}
+            m1 = h1.get("mpy") or {}
+            return [h.get("runtime"), h1.get("with_schema"), h.get("with_schema"), m.get("runtime"),
+                    m1.get("schema"), m.get("schema"),
+                    (m["runtime"] + m["schema"]) if m else None]
+        bf = heap_fig(base) if base and not base.get("error") else [None] * 7
         for lib in ("buffa", "minipb"):
             res = mp.get(lib)
             if res is None:
                 continue
-            h = res.get("heap_after_import") or {}
-            m = res.get("mpy") or {}
-            tot = (m["runtime"] + m["schema"]) if m else None
-            btot = None
-            bm = (base or {}).get("mpy")
-            if bm:
-                btot = bm["runtime"] + bm["schema"]
-
-            def hv(k):
-                v = h.get(k)
-                s = fmt_int(v)
-                if lib != "minipb" and v is not None and bh.get(k):
-                    s += fmt_ratio(v, bh[k])
-                return s
-            L.append("| %s | %s | %s | %s | %s | %s |" % (
-                LABEL[lib], hv("runtime"), hv("with_schema"), fmt_int(m.get("runtime")),
-                fmt_int(m.get("schema")),
-                fmt_int(tot) + (fmt_ratio(tot, btot) if lib != "minipb" and tot and btot else "")))
+            if res.get("error"):
+                L.append("| %s |%s" % (LABEL[lib], " n/a |" * 7))
+                continue
+            cells = []
+            for v, bv in zip(heap_fig(res), bf):
+                c = fmt_int(v)
+                if lib != "minipb" and v is not None and bv:
+                    c += fmt_ratio(v, bv)
+                cells.append(c)
+            L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
         L.append("")
-        L.append("minipb's runtime figures include the `logging` and `bisect` stand-ins it needs on MicroPython. "
-                 ".mpy sizes are for `mpy-cross -march=armv7emsp`.")
+        L.append("Heap: `gc.mem_alloc()` growth in a fresh process. minipb's runtime figures include the "
+                 "`logging` and `bisect` stand-ins it needs on MicroPython; its \"modules\" are the hand-written "
+                 "schemas. .mpy sizes are for `mpy-cross -march=armv7emsp`, of the modules actually imported.")
         L.append("")
         L.append("## MicroPython: per-call time across GC cycles (µs)")
         L.append("")
@@ -669,10 +738,16 @@ def report(results, meta, libs):
 def targets(mp, cpy):
     out = []
 
-    def ratio_target(name, a, b, op, need, key="ops"):
+    def ratio_target(name, a, b, op, need):
         worst = None
         detail = []
         for w in WORKLOADS:
+            ra, rb = wl_result(a, w), wl_result(b, w)
+            if ra is None and rb is None:
+                continue  # workload not run
+            if ra is not None and ra.get("error"):
+                out.append((name, False, "(%s: buffa failed the checks)" % w))
+                return
             va = op_value(a, w, op) if a else None
             vb = op_value(b, w, op) if b else None
             if va is None or vb is None:
@@ -681,6 +756,9 @@ def targets(mp, cpy):
             rr = va / vb
             detail.append("%s %.2f×" % (w, rr))
             worst = rr if worst is None else min(worst, rr)
+        if worst is None:
+            out.append((name, None, ""))
+            return
         out.append((name, worst >= need, "(" + ", ".join(detail) + ")"))
 
     ratio_target("MicroPython decode+read ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "decode", 5)
@@ -691,23 +769,27 @@ def targets(mp, cpy):
     ok = True
     for w in WORKLOADS:
         ra, rb = wl_result(a, w), wl_result(b, w)
+        if ra is None and rb is None:
+            continue
         if not ra or not rb or ra.get("error") or rb.get("error") or not ra.get("alloc_decode") or not rb.get("alloc_decode"):
             ok = None
             break
         f = ra["alloc_decode"] / rb["alloc_decode"]
         detail.append("%s 1/%.1f" % (w, 1 / f if f else float("inf")))
         ok = ok and f <= 1 / 6
+    if not detail:
+        ok = None
     out.append(("MicroPython bytes allocated per decode ≤ 1/6 of minipb", ok,
                 "(" + ", ".join(detail) + ")" if ok is not None else ""))
 
-    ha = (a or {}).get("heap_after_import") or {}
-    hb = (b or {}).get("heap_after_import") or {}
+    ha = (a or {}).get("heap_after_import_w1") or {}
+    hb = (b or {}).get("heap_after_import_w1") or {}
+    name = "MicroPython heap after import (runtime + W1 module) ≤ 1/2 of minipb + W1 schema"
     if ha.get("with_schema") and hb.get("with_schema"):
         f = ha["with_schema"] / hb["with_schema"]
-        out.append(("MicroPython heap after import (runtime + bench module) ≤ 1/2 of minipb + schema",
-                    f <= 0.5, "(%.2f×)" % f))
+        out.append((name, f <= 0.5, "(%.2f×)" % f))
     else:
-        out.append(("MicroPython heap after import (runtime + bench module) ≤ 1/2 of minipb + schema", None, ""))
+        out.append((name, None, ""))
 
     ratio_target("CPython decode+read ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "decode", 3)
     ratio_target("CPython encode ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "encode", 3)
@@ -717,10 +799,31 @@ def targets(mp, cpy):
 # ---------------------------------------------------------------------------
 
 
+def loadavg():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def run_variation(results):
+    """max/min - 1 over the timed runs of each figure: median and worst."""
+    v = []
+    for res in results.values():
+        for r in (res.get("workloads") or {}).values():
+            for op in ("decode", "encode"):
+                runs = (r.get(op) or {}).get("runs") or []
+                if len(runs) > 1 and min(runs) > 0:
+                    v.append(max(runs) / min(runs) - 1)
+    if not v:
+        return None
+    return {"median": round(statistics.median(v), 3), "worst": round(max(v), 3)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per figure (median reported)")
-    ap.add_argument("--target", type=float, default=0.25, help="seconds per timed run")
+    ap.add_argument("--runs", type=int, default=7, help="timed runs per figure (median reported)")
+    ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
     ap.add_argument("--calib", type=float, default=0.05, help="seconds of calibration per figure")
     ap.add_argument("--spread", type=float, default=0.5,
                     help="seconds of per-call timing per figure (MicroPython)")
@@ -745,6 +848,7 @@ def main():
                 sys.exit("workload %s%s not found in %s (set BUFFA_BENCH_DATA)" % (w, ext, data))
 
     t0 = time.time()
+    load0 = loadavg()
     log("preparing generated code and .mpy files in build/bench/ ...")
     libs = prepare(data)
 
@@ -766,6 +870,7 @@ def main():
             r = res[key]
             if rt == "micropython" and not r.get("error"):
                 r["mpy"] = mpy_sizes(info, r)
+                r["heap_after_import_w1"] = heap_w1(key, lib, info, data, opts)
                 if info.get("mpy_errors"):
                     r["mpy_errors"] = info["mpy_errors"]
             results[key] = r
@@ -780,6 +885,9 @@ def main():
         "target": opts.target,
         "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "../shared/bench",
         "seconds": round(time.time() - t0, 1),
+        "loadavg_start": load0,
+        "loadavg_end": loadavg(),
+        "run_variation": run_variation(results),
     }
     md = report(results, meta, libs)
     print(md)
