@@ -66,12 +66,3 @@ def test_negative_zero_survives_decoding():
     assert is_negzero(Scalars.decode(h("61 00 00 00 00 00 00 00 80")).db)
     m = Scalars.decode(h("61 00 00 00 00 00 00 00 80"))
     assert m.encode() == h("61 00 00 00 00 00 00 00 80")
-
-
-def test_packed_floats_keep_special_values():
-    inf = float("inf")
-    m = Scalars(r_fl=[1.5, -0.0, inf], r_db=[-inf, 2.5])
-    back = Scalars.decode(m.encode())
-    assert back.r_fl[0] == 1.5 and is_negzero(back.r_fl[1]) and back.r_fl[2] == inf
-    assert back.r_db == [-inf, 2.5]
-    assert m.encode()[:3] == h("fa 01 0c")  # field 31, packed, 12 bytes

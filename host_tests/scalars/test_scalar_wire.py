@@ -30,18 +30,6 @@ def test_unset_fields_read_as_their_zero_values():
     assert m.s == "" and m.by == b""
     assert m.color == Color.COLOR_UNSPECIFIED
     assert m.child is None
-    assert m.r_i32 == [] and m.r_child == [] and m.m_str == {} and m.m_msg == {}
-
-
-def test_repeated_defaults_are_not_shared_between_instances():
-    a = Scalars()
-    b = Scalars()
-    a.r_i32.append(1)
-    a.m_str["k"] = 1
-    assert b.r_i32 == [] and b.m_str == {}
-    c = Scalars.decode(b"")
-    c.r_s.append("x")
-    assert Scalars().r_s == []
 
 
 def test_zero_values_are_not_written_for_implicit_presence():
