@@ -378,7 +378,7 @@ class Worker:
         else:
             cmd = [sys.executable]
             path = info["cpython_path"] + [BENCH]
-        cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data,
+        cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data, "clock=" + opts.clock,
                 "path=" + ":".join(path),
                 "workloads=" + ",".join(opts.workloads if workloads is None else workloads)]
         if runtime == "micropython":
@@ -502,11 +502,14 @@ def measure_group(group, opts):
                         except WorkerError as e:
                             fail(w, wl, e)
                             continue
-                        r[op]["runs"].append(r[op]["n"] / t if t > 0 else 0.0)
+                        n = r[op]["n"]
+                        r[op]["runs"].append(n / t["t"] if t["t"] > 0 else 0.0)
+                        r[op].setdefault("runs_wall", []).append(n / t["wall"] if t["wall"] > 0 else 0.0)
                 for w in active:
                     r = results[w.key]["workloads"][wl]
                     if not r.get("error"):
                         r[op]["ops"] = statistics.median(r[op]["runs"])
+                        r[op]["ops_wall"] = statistics.median(r[op]["runs_wall"])
             if any(w.runtime == "micropython" for w in workers):
                 for w in workers:
                     r = results[w.key]["workloads"].get(wl, {})
@@ -605,9 +608,12 @@ def report(results, meta, libs):
 
     L.append("# buffa benchmark results")
     L.append("")
+    clocks = sorted(set(r.get("clock") for r in results.values() if r.get("clock")))
     L.append("%s; %s; MicroPython %s (unix port); CPython %s. Median of %d runs per figure, "
-             "each run about %gs." % (meta["date"], meta["machine"], meta.get("micropython") or "?",
-                                      meta["cpython"], meta["runs"], meta["target"]))
+             "each run about %gs of %s." % (
+                 meta["date"], meta["machine"], meta.get("micropython") or "?", meta["cpython"], meta["runs"],
+                 meta["target"], " / ".join({"cpu": "the worker's CPU time", "wall": "wall-clock time"}[c]
+                                            for c in clocks) or "?"))
     rv = meta.get("run_variation")
     if rv:
         L.append("Run-to-run variation (max/min − 1 over the runs of a figure): median %.0f%%, worst %.0f%%; "
@@ -799,6 +805,15 @@ def targets(mp, cpy):
 # ---------------------------------------------------------------------------
 
 
+def scrub(text, data):
+    """Keep this machine's paths out of the results files."""
+    for p, r in ((data, "$BUFFA_BENCH_DATA"), (BUILD, "build/bench"), (BENCH, "bench"), (ROOT, "."),
+                 (os.path.dirname(sys.executable), "<python bin>"), (os.path.expanduser("~"), "~")):
+        if p and len(p) > 1:
+            text = text.replace(p, r)
+    return text
+
+
 def loadavg():
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -827,6 +842,9 @@ def main():
     ap.add_argument("--calib", type=float, default=0.05, help="seconds of calibration per figure")
     ap.add_argument("--spread", type=float, default=0.5,
                     help="seconds of per-call timing per figure (MicroPython)")
+    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                    help="time runs by the worker thread's CPU time (default; robust to other load on the "
+                         "machine) or by wall-clock time")
     ap.add_argument("--quick", action="store_true", help="--runs 3 --target 0.08 --spread 0.15")
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(t[0] for t in TARGETS))
     ap.add_argument("--workloads", default="W1,W2,W3")
@@ -882,6 +900,7 @@ def main():
         "cpython": platform.python_version(),
         "micropython": mp_version,
         "runs": opts.runs,
+        "clock": opts.clock,
         "target": opts.target,
         "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "../shared/bench",
         "seconds": round(time.time() - t0, 1),
@@ -889,14 +908,13 @@ def main():
         "loadavg_end": loadavg(),
         "run_variation": run_variation(results),
     }
-    md = report(results, meta, libs)
+    md = scrub(report(results, meta, libs), data)
     print(md)
     log("total %.1fs" % (time.time() - t0))
     if not opts.no_write:
         os.makedirs(opts.out, exist_ok=True)
         with open(os.path.join(opts.out, "results.json"), "w") as f:
-            json.dump({"meta": meta, "results": results}, f, indent=1, sort_keys=True)
-            f.write("\n")
+            f.write(scrub(json.dumps({"meta": meta, "results": results}, indent=1, sort_keys=True), data) + "\n")
         with open(os.path.join(opts.out, "results.md"), "w") as f:
             f.write(md + "\n")
         log("wrote %s and %s" % (rel(os.path.join(opts.out, "results.json")), rel(os.path.join(opts.out, "results.md"))))

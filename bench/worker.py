@@ -8,7 +8,8 @@
 #
 # Arguments (key=value): lib, data (workload dir), path (':'-separated dirs
 # prepended to sys.path), workloads (comma-separated), runtime_mods /
-# schema_mods (','-separated; MicroPython heap-after-import measurement).
+# schema_mods (','-separated; MicroPython heap-after-import measurement),
+# clock (cpu, the default when available, or wall).
 #
 # On start the worker imports the library, checks its decoded and encoded
 # values for every workload once, and prints "@@READY <json>". Then it reads
@@ -16,7 +17,8 @@
 # "@@ERR <message>":
 #   calib WL OP SECONDS   -> seconds per op (OP: decode = decode and read
 #                            every field; encode)
-#   time WL OP N          -> seconds for N ops (after gc.collect())
+#   time WL OP N          -> {"t", "cpu", "wall"}: seconds for N ops (after
+#                            gc.collect()); t is by the chosen clock
 #   alloc WL              -> bytes allocated per decode / decode+read / encode
 #                            (MicroPython)
 #   spread WL OP N        -> per-call time percentiles over N calls
@@ -74,36 +76,70 @@ import json  # noqa: E402
 import adapters  # noqa: E402
 import check  # noqa: E402
 
+# Clocks. A timed run reports both the CPU time of this thread ("cpu": what
+# the run would take on an otherwise idle machine; not inflated when other
+# processes take the CPU) and wall-clock time. CPU time: time.thread_time()
+# on CPython; on MicroPython (no such clock) the thread's run time from
+# Linux /proc/thread-self/schedstat, in ns, which the kernel updates at
+# scheduler ticks (a few ms), hence runs of a few hundred ms.
 if MP:
     from time import ticks_diff, ticks_us
 
-    def now():
+    def wall():
         return ticks_us()
 
-    def since(t0):
+    def wall_since(t0):
         return ticks_diff(ticks_us(), t0) / 1e6
-else:
-    from time import perf_counter
 
-    def now():
+    def _schedstat():
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[0])
+
+    try:
+        _schedstat()
+        cpu = _schedstat
+        CPU_SCALE = 1e-9
+    except Exception:
+        cpu = None
+else:
+    from time import perf_counter, thread_time
+
+    def wall():
         return perf_counter()
 
-    def since(t0):
+    def wall_since(t0):
         return perf_counter() - t0
+
+    cpu = thread_time
+    CPU_SCALE = 1.0
+
+CLOCK = ARGS.get("clock", "cpu")
+if cpu is None:
+    CLOCK = "wall"
+
+
+def start():
+    return (cpu() if cpu else 0), wall()
+
+
+def stop(t):
+    w = wall_since(t[1])
+    c = (cpu() - t[0]) * CPU_SCALE if cpu else w
+    return {"cpu": c, "wall": w, "t": c if CLOCK == "cpu" else w}
 
 
 def loop_decode(dec, touch, data, n):
-    t0 = now()
+    t = start()
     for _ in range(n):
         touch(dec(data))
-    return since(t0)
+    return stop(t)
 
 
 def loop_encode(enc, obj, n):
-    t0 = now()
+    t = start()
     for _ in range(n):
         enc(obj)
-    return since(t0)
+    return stop(t)
 
 
 def median(xs):
@@ -118,7 +154,7 @@ def calibrate(fn, calib):
     """Smallest doubling n with fn(n) >= calib seconds; returns seconds per op."""
     n = 1
     while True:
-        t = fn(n)
+        t = fn(n)["t"]
         if t >= calib or n >= 1 << 20:
             return t / n
         n *= 2
@@ -256,7 +292,7 @@ def setup():
     st.lib = ARGS["lib"]
     data_dir = ARGS.get("data", ".")
     st.wls = [w for w in ARGS.get("workloads", "W1,W2,W3").split(",") if w]
-    ready = {"lib": st.lib, "runtime": "micropython" if MP else "cpython",
+    ready = {"lib": st.lib, "runtime": "micropython" if MP else "cpython", "clock": CLOCK,
              "runtime_version": sys.version.split()[0] if not MP else ".".join(str(x) for x in sys.implementation.version[:3]),
              "heap_after_import": HEAP, "workloads": {}}
     try:
