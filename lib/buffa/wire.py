@@ -334,12 +334,29 @@ def unknown_varint(m, num, v):
 
 
 def packed_varint(b, p, q, lst, conv):
+    # The varint loop is inlined: a (value, pos) tuple per element would be
+    # most of what a packed run allocates on MicroPython.
     ap = lst.append
     while p < q:
         v = b[p]
         p += 1
         if v > 0x7F:
-            v, p = varint(b, p, q, v)
+            v &= 0x7F
+            s = 7
+            while True:
+                if p >= q:
+                    raise DecodeError("truncated varint", p)
+                c = b[p]
+                p += 1
+                if c < 0x80:
+                    if s == 63 and c > 1:
+                        raise DecodeError("varint overflows 64 bits", p - 1)
+                    v |= c << s
+                    break
+                if s == 63:
+                    raise DecodeError("varint longer than 10 bytes", p - 1)
+                v |= (c & 0x7F) << s
+                s += 7
         ap(conv(v) if conv else v)
     return p
 
@@ -360,13 +377,13 @@ def packed_closed(m, num, b, p, q, lst, known):
 
 
 def packed_fixed(b, p, q, lst, fmt, n):
-    if (q - p) % n:
+    k = (q - p) // n
+    if k * n != q - p:
         raise DecodeError("packed field length not a multiple of %d" % n, p)
-    ap = lst.append
-    while p < q:
-        ap(_unpack_from(fmt, b, p)[0])
-        p += n
-    return p
+    if k:
+        # one unpack for the whole run ("<64f")
+        lst.extend(_unpack_from("<%d%s" % (k, fmt[1]), b, p))
+    return q
 
 
 # ---- encoding --------------------------------------------------------------
@@ -409,34 +426,57 @@ def negzero(v):
 
 
 def packed_size(lst, typ):
-    # Payload size of a packed varint run.
+    # Payload size of a packed varint run; one- and two-byte values (most
+    # sensor data) are sized inline.
     n = 0
-    if typ == SINT32:
+    if typ == SINT32 or typ == SINT64:
+        s = 31 if typ == SINT32 else 63
         for v in lst:
-            n += vsize((v << 1) ^ (v >> 31))
-    elif typ == SINT64:
-        for v in lst:
-            n += vsize((v << 1) ^ (v >> 63))
+            v = (v << 1) ^ (v >> s)
+            if v < 0x80:
+                n += 1
+            elif v < 0x4000:
+                n += 2
+            else:
+                n += vsize(v)
     else:
         for v in lst:
-            n += 1 if 0 <= v < 0x80 else vsize(v)
+            if 0 <= v < 0x80:
+                n += 1
+            elif 0 <= v < 0x4000:
+                n += 2
+            else:
+                n += vsize(v)
     return n
 
 
 def put_packed(buf, p, lst, typ):
+    # Write a packed varint run (the payload only).
+    z = typ == SINT32 or typ == SINT64
+    s = 31 if typ == SINT32 else 63
     for v in lst:
-        if typ == SINT32:
-            v = (v << 1) ^ (v >> 31)
-        elif typ == SINT64:
-            v = (v << 1) ^ (v >> 63)
+        if z:
+            v = (v << 1) ^ (v >> s)
         elif typ == BOOL:
             v = 1 if v else 0
         if 0 <= v < 0x80:
             buf[p] = v
             p += 1
+        elif 0 <= v < 0x4000:
+            buf[p] = (v & 0x7F) | 0x80
+            buf[p + 1] = v >> 7
+            p += 2
         else:
             p = put_varint(buf, p, v)
     return p
+
+
+def put_packed_fixed(buf, p, lst, fmt, n):
+    # One pack_into for the whole run ("<64f").
+    k = len(lst)
+    if k:
+        _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
+    return p + k * n
 
 
 def zz32(v):
@@ -454,10 +494,9 @@ except TypeError:
     _MV_STR = False
 
 if _MV_STR:
-
-    def utf8(s):
-        # UTF-8 view of a str without copying it.
-        return memoryview(s) if type(s) is str else s
+    # MicroPython: a view of a str's UTF-8 bytes, without copying (bytes
+    # values, which lax strings may hold, give a view as well).
+    utf8 = memoryview
 
 else:
 

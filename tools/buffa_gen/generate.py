@@ -892,6 +892,9 @@ class FileGen:
                 self.helpers.add("utf8")
                 w("k = %s_len(%s_utf8(%s))" % (R, R, var))
                 w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
+            elif t in (SINT32, SINT64):
+                w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
+                w("n += %d + (1 if y < 128 else %s_vsize(y))" % (tl, R))
             else:
                 w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
@@ -943,8 +946,18 @@ class FileGen:
             w("buf[p] = 1 if %s else 0" % var)
             w("p += 1")
         elif t in (STRING, BYTES):
-            self.helpers.update(("put_bytes", "utf8"))
-            w("p = %s_put_bytes(buf, p, %s_utf8(%s))" % (R, R, var))
+            self.helpers.update(("put_varint", "utf8"))
+            w("y = %s_utf8(%s)" % (R, var))
+            w("z = %s_len(y)" % R)
+            w("if z < 128:")
+            with w.block():
+                w("buf[p] = z")
+                w("p += 1")
+            w("else:")
+            with w.block():
+                w("p = %s_put_varint(buf, p, z)" % R)
+            w("buf[p:p + z] = y")
+            w("p += z")
         else:
             self.helpers.add("put_varint")
             if t == SINT32:
@@ -1024,11 +1037,8 @@ class FileGen:
                 self.put_tag(w, (num << 3) | 2)
                 w("p = %s_put_varint(buf, p, %s_next(it))" % (R, R))
                 if t in FIXED_FMT:
-                    fmt, n = FIXED_FMT[t]
-                    w("for x in v:")
-                    with w.block():
-                        w("%s_pack(%r, buf, p, x)" % (R, fmt))
-                        w("p += %d" % n)
+                    self.helpers.add("put_packed_fixed")
+                    w("p = %s_put_packed_fixed(buf, p, v, %r, %d)" % (R, FIXED_FMT[t][0], FIXED_FMT[t][1]))
                 else:
                     self.helpers.add("put_packed")
                     w("p = %s_put_packed(buf, p, v, %d)" % (R, t))

@@ -12,8 +12,8 @@ from buffa.wire import (
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
-    put_bytes as _buffa_put_bytes,
     put_packed as _buffa_put_packed,
+    put_packed_fixed as _buffa_put_packed_fixed,
     put_varint as _buffa_put_varint,
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
@@ -2646,10 +2646,12 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.optional_sint64
     if v is not None:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.optional_fixed32
     if v is not None:
         n += 1 + 4
@@ -2733,11 +2735,13 @@ def _buffa_z0(m, zs):
     v = m.repeated_sint32
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.repeated_sint64
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.repeated_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -2994,11 +2998,13 @@ def _buffa_z0(m, zs):
     v = m.unpacked_sint32
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.unpacked_sint64
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3086,10 +3092,12 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
-        n += 2 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.default_sint64
     if v is not None:
-        n += 2 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -3288,12 +3296,28 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 114
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_bytes
     if v is not None:
         buf[p] = 122
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
@@ -3343,13 +3367,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -3492,14 +3532,30 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 226
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_nested_message
     if v:
         for x in v:
@@ -3554,14 +3610,30 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 178
             buf[p + 1] = 3
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_cord
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_int32_int32
     if v:
         for k in v:
@@ -3896,10 +3968,26 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 18
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -3915,10 +4003,26 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 18
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s28, buf, p, b'\xba\x04', it)
@@ -3979,54 +4083,42 @@ def _buffa_w0(m, buf, p, it):
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
@@ -4230,13 +4322,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 138
         buf[p + 1] = 7
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
@@ -4412,13 +4520,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.fieldname1
     if v is not None:
         buf[p] = 136
@@ -4953,7 +5077,15 @@ def _buffa_w5(m, buf, p, it):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -5396,7 +5528,15 @@ def _buffa_w10(m, buf, p, it):
         buf[p] = 210
         buf[p + 1] = 62
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.nested_message
     if v is not None:
         buf[p] = 218
@@ -5627,7 +5767,15 @@ def _buffa_w14(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -5723,13 +5871,29 @@ def _buffa_w15(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.requires
     if v:
         for x in v:
             buf[p] = 26
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -6099,10 +6263,12 @@ def _buffa_z16(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.required_sint64
     if v is not None:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.required_fixed32
     if v is not None:
         n += 1 + 4
@@ -6191,10 +6357,12 @@ def _buffa_z16(m, zs):
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
-        n += 2 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.default_sint64
     if v is not None:
-        n += 2 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -6332,12 +6500,28 @@ def _buffa_w16(m, buf, p, it):
     if v is not None:
         buf[p] = 114
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.required_bytes
     if v is not None:
         buf[p] = 122
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.required_nested_message
     if v is not None:
         buf[p] = 146
@@ -6387,13 +6571,29 @@ def _buffa_w16(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.required_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -6543,13 +6743,29 @@ def _buffa_w16(m, buf, p, it):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -6846,7 +7062,15 @@ def _buffa_w20(m, buf, p, it):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)

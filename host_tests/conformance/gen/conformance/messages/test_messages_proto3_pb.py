@@ -12,8 +12,8 @@ from buffa.wire import (
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
-    put_bytes as _buffa_put_bytes,
     put_packed as _buffa_put_packed,
+    put_packed_fixed as _buffa_put_packed_fixed,
     put_varint as _buffa_put_varint,
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
@@ -2736,10 +2736,12 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.optional_sint64
     if v:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.optional_fixed32
     if v:
         n += 1 + 4
@@ -3115,11 +3117,13 @@ def _buffa_z0(m, zs):
     v = m.unpacked_sint32
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.unpacked_sint64
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3594,12 +3598,28 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 114
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_bytes
     if v:
         buf[p] = 122
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
@@ -3659,13 +3679,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optional_cord
     if v:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -3726,54 +3762,42 @@ def _buffa_w0(m, buf, p, it):
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.repeated_fixed64
     if v:
         buf[p] = 178
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.repeated_sfixed32
     if v:
         buf[p] = 186
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.repeated_sfixed64
     if v:
         buf[p] = 194
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.repeated_float
     if v:
         buf[p] = 202
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.repeated_double
     if v:
         buf[p] = 210
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.repeated_bool
     if v:
         buf[p] = 218
@@ -3787,14 +3811,30 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 226
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_nested_message
     if v:
         for x in v:
@@ -3841,14 +3881,30 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 178
             buf[p + 1] = 3
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.repeated_cord
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_int32_int32
     if v:
         for k in v:
@@ -4183,10 +4239,26 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 18
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -4202,10 +4274,26 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 18
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s5, buf, p, b'\xba\x04', it)
@@ -4227,7 +4315,15 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -4250,7 +4346,15 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -4306,54 +4410,42 @@ def _buffa_w0(m, buf, p, it):
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
@@ -4530,13 +4622,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 138
         buf[p + 1] = 7
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
