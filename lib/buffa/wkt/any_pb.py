@@ -4,7 +4,7 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     length as _buffa_length,
-    put_bytes as _buffa_put_bytes,
+    put_varint as _buffa_put_varint,
     string as _buffa_string,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
@@ -100,12 +100,28 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.value
     if v:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)

@@ -9,7 +9,6 @@ from buffa.wire import (
     packed_closed as _buffa_packed_closed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
-    put_bytes as _buffa_put_bytes,
     put_packed as _buffa_put_packed,
     put_varint as _buffa_put_varint,
     string_lax as _buffa_string_lax,
@@ -1105,18 +1104,42 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.package
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.dependency
     if v:
         for x in v:
             buf[p] = 26
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.message_type
     if v:
         for x in v:
@@ -1211,7 +1234,15 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 98
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.edition
     if v is not None:
         buf[p] = 112
@@ -1226,7 +1257,15 @@ def _buffa_w1(m, buf, p, it):
         for x in v:
             buf[p] = 122
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -1491,7 +1530,15 @@ def _buffa_w2(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.field
     if v:
         for x in v:
@@ -1592,7 +1639,15 @@ def _buffa_w2(m, buf, p, it):
         for x in v:
             buf[p] = 82
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.visibility
     if v is not None:
         buf[p] = 88
@@ -2061,12 +2116,28 @@ def _buffa_w6(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.type
     if v is not None:
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.reserved
     if v is not None:
         buf[p] = 40
@@ -2278,12 +2349,28 @@ def _buffa_w7(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.extendee
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.number
     if v is not None:
         buf[p] = 24
@@ -2315,12 +2402,28 @@ def _buffa_w7(m, buf, p, it):
     if v is not None:
         buf[p] = 50
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.default_value
     if v is not None:
         buf[p] = 58
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.options
     if v is not None:
         buf[p] = 66
@@ -2345,7 +2448,15 @@ def _buffa_w7(m, buf, p, it):
     if v is not None:
         buf[p] = 82
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.proto3_optional
     if v is not None:
         buf[p] = 136
@@ -2432,7 +2543,15 @@ def _buffa_w8(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.options
     if v is not None:
         buf[p] = 18
@@ -2598,7 +2717,15 @@ def _buffa_w9(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.value
     if v:
         for x in v:
@@ -2639,7 +2766,15 @@ def _buffa_w9(m, buf, p, it):
         for x in v:
             buf[p] = 42
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.visibility
     if v is not None:
         buf[p] = 48
@@ -2814,7 +2949,15 @@ def _buffa_w11(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.number
     if v is not None:
         buf[p] = 16
@@ -2936,7 +3079,15 @@ def _buffa_w12(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.method
     if v:
         for x in v:
@@ -3091,17 +3242,41 @@ def _buffa_w13(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.input_type
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.output_type
     if v is not None:
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.options
     if v is not None:
         buf[p] = 34
@@ -3463,12 +3638,28 @@ def _buffa_w14(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.java_outer_classname
     if v is not None:
         buf[p] = 66
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.optimize_for
     if v is not None:
         buf[p] = 72
@@ -3488,7 +3679,15 @@ def _buffa_w14(m, buf, p, it):
     if v is not None:
         buf[p] = 90
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.cc_generic_services
     if v is not None:
         buf[p] = 128
@@ -3543,43 +3742,99 @@ def _buffa_w14(m, buf, p, it):
         buf[p] = 162
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.csharp_namespace
     if v is not None:
         buf[p] = 170
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.swift_prefix
     if v is not None:
         buf[p] = 186
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.php_class_prefix
     if v is not None:
         buf[p] = 194
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.php_namespace
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.php_metadata_namespace
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.ruby_package
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.features
     if v is not None:
         buf[p] = 146
@@ -4235,7 +4490,15 @@ def _buffa_w17(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.edition
     if v is not None:
         buf[p] = 24
@@ -4376,7 +4639,15 @@ def _buffa_w18(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.edition_removed
     if v is not None:
         buf[p] = 32
@@ -4390,7 +4661,15 @@ def _buffa_w18(m, buf, p, it):
     if v is not None:
         buf[p] = 42
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -5239,7 +5518,15 @@ def _buffa_w24(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.positive_int_value
     if v is not None:
         buf[p] = 32
@@ -5268,12 +5555,28 @@ def _buffa_w24(m, buf, p, it):
     if v is not None:
         buf[p] = 58
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.aggregate_value
     if v is not None:
         buf[p] = 66
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -5342,7 +5645,15 @@ def _buffa_w25(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.is_extension
     if v is not None:
         buf[p] = 16
@@ -6123,18 +6434,42 @@ def _buffa_w32(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.trailing_comments
     if v is not None:
         buf[p] = 34
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.leading_detached_comments
     if v:
         for x in v:
             buf[p] = 50
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -6327,7 +6662,15 @@ def _buffa_w34(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.begin
     if v is not None:
         buf[p] = 24

@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    put_bytes as _buffa_put_bytes,
     put_varint as _buffa_put_varint,
     string as _buffa_string,
     tag as _buffa_tag,
@@ -272,7 +271,15 @@ def _buffa_w1(m, buf, p, it):
         v = m._buffa_v_kind
         buf[p] = 26
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
         buf[p] = 32

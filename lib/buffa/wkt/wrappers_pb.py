@@ -7,7 +7,6 @@ from buffa.wire import (
     int64 as _buffa_int64,
     length as _buffa_length,
     negzero as _buffa_negzero,
-    put_bytes as _buffa_put_bytes,
     put_varint as _buffa_put_varint,
     string as _buffa_string,
     tag as _buffa_tag,
@@ -556,7 +555,15 @@ def _buffa_w7(m, buf, p, it):
     if v:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -615,7 +622,15 @@ def _buffa_w8(m, buf, p, it):
     if v:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)

@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    put_bytes as _buffa_put_bytes,
     put_varint as _buffa_put_varint,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
@@ -197,7 +196,15 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 34
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     u = m._buffa_u
     if u:
         k = p + _buffa_len(u)
@@ -340,12 +347,28 @@ def _buffa_w1(m, buf, p, it):
         for x in v:
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.parameter
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.compiler_version
     if v is not None:
         buf[p] = 26
@@ -491,7 +514,15 @@ def _buffa_w2(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.supported_features
     if v is not None:
         buf[p] = 16
@@ -642,17 +673,41 @@ def _buffa_w3(m, buf, p, it):
     if v is not None:
         buf[p] = 10
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.insertion_point
     if v is not None:
         buf[p] = 18
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.content
     if v is not None:
         buf[p] = 122
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.generated_code_info
     if v is not None:
         buf[p] = 130
