@@ -72,25 +72,21 @@ def _deadline_error(timeout_ms):
     return ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % timeout_ms)
 
 
-class SocketConnection:
-    """One connected (possibly TLS-wrapped) socket with bounded I/O."""
+class _Connection:
+    """One connected (possibly TLS-wrapped) socket with bounded I/O.
 
-    def __init__(self, sock, ctl, read_timeout_ms, call_timeout_ms):
+    Subclasses supply _send_some, _recv_some and idle_ok for one runtime's
+    socket API; time bounds are handled here.
+    """
+
+    def __init__(self, sock, read_timeout_ms, call_timeout_ms):
         self._sock = sock
-        # The object that takes settimeout(): the TLS socket where it has the
-        # method (CPython, CircuitPython), else the raw socket it wraps
-        # (MicroPython's TLS socket reads through the raw socket's timeout).
-        self._ctl = ctl
-        # CircuitPython sockets have only recv_into; MicroPython's only readinto.
-        self._recv = getattr(sock, "recv_into", None) or sock.readinto
-        self._send = getattr(sock, "send", None) or sock.write
         self.read_timeout_ms = read_timeout_ms
         self.call_timeout_ms = call_timeout_ms  # for messages only
-        self._timeout = -1
         self._probe = bytearray(1)
 
     def _bound(self, deadline):
-        """Timeout for the next socket operation, in ms; raises once the deadline passed."""
+        """Timeout for the next wait, in ms; raises once the deadline passed."""
         t = self.read_timeout_ms
         left = clock.remaining_ms(deadline)
         if left is not None:
@@ -98,9 +94,6 @@ class SocketConnection:
                 raise _deadline_error(self.call_timeout_ms)
             if left < t:
                 t = left
-        if t != self._timeout:
-            self._ctl.settimeout(t / 1000)
-            self._timeout = t
         return t
 
     def _timed_out(self, deadline):
@@ -114,58 +107,151 @@ class SocketConnection:
         i = 0
         n_all = len(mv)
         while i < n_all:
-            self._bound(deadline)
             try:
-                n = self._send(mv[i:])
+                n = self._send_some(mv[i:], self._bound(deadline))
             except OSError as e:
                 if _is_timeout(e):
                     raise self._timed_out(deadline)
                 raise ConnectError(Code.UNAVAILABLE, "send failed: " + _describe(e))
-            if n is None:  # MicroPython TLS: would block
-                n = 0
+            if n is None:
+                raise self._timed_out(deadline)
             i += n
 
     def recv_into(self, buf, deadline):
         """Read into `buf`; returns the count, 0 at end of stream."""
-        start = clock.ticks_ms()
-        while True:
-            t = self._bound(deadline)
-            try:
-                n = self._recv(buf)
-            except OSError as e:
-                if not _is_timeout(e):
-                    raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
-                n = None
-            if n is not None:
-                return n
-            # Timed out, or a TLS layer returned "nothing yet" early (it may
-            # have consumed a handshake record): only give up once the time
-            # bound really elapsed.
-            if clock.ticks_diff(clock.ticks_ms(), start) >= t:
-                raise self._timed_out(deadline)
-
-    def idle_ok(self):
-        """True if an idle kept-alive connection can carry another request.
-
-        A server that closed the connection (EOF), reset it, or sent bytes we
-        did not ask for makes it unusable. Checked with a non-blocking read so
-        the request is never written onto a dead socket.
-        """
         try:
-            self._ctl.settimeout(0)
-            self._timeout = 0
-            n = self._recv(self._probe)
+            n = self._recv_some(buf, self._bound(deadline))
         except OSError as e:
-            return _is_timeout(e)
-        except Exception:
-            return False
-        return n is None
+            if not _is_timeout(e):
+                raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
+            n = None
+        if n is None:
+            raise self._timed_out(deadline)
+        return n
 
     def close(self):
         try:
             self._sock.close()
         except Exception:
             pass
+
+
+class TimeoutConnection(_Connection):
+    """CPython and CircuitPython: blocking sockets with settimeout, recv_into/send.
+
+    These are single reads and writes, so a timeout never loses data.
+    """
+
+    def __init__(self, sock, read_timeout_ms, call_timeout_ms):
+        _Connection.__init__(self, sock, read_timeout_ms, call_timeout_ms)
+        self._timeout = -1
+
+    def _settimeout(self, ms):
+        if ms != self._timeout:
+            self._sock.settimeout(ms / 1000)
+            self._timeout = ms
+
+    def _send_some(self, mv, ms):
+        self._settimeout(ms)
+        return self._sock.send(mv)
+
+    def _recv_some(self, buf, ms):
+        self._settimeout(ms)
+        return self._sock.recv_into(buf)
+
+    def idle_ok(self):
+        """True if a kept-alive connection can carry another request.
+
+        A server that closed it (EOF), reset it, or sent bytes nobody asked
+        for makes it unusable. Checked with a non-blocking read, before the
+        request is written, so nothing goes out on a dead socket.
+        """
+        try:
+            self._settimeout(0)
+            self._sock.recv_into(self._probe)
+        except OSError as e:
+            return _is_timeout(e)
+        except Exception:
+            return False
+        return False  # 0 (closed) or 1 (stray byte)
+
+
+class PollConnection(_Connection):
+    """MicroPython: a non-blocking socket (plain or TLS) waited on with poll.
+
+    MicroPython's readinto/write on a *blocking* socket loop until the whole
+    buffer is done, so with a timeout set a read that got part of a response
+    fails and loses it. Non-blocking, they return what is there (None for
+    nothing yet), and poll() provides the wait.
+    """
+
+    def __init__(self, sock, read_timeout_ms, call_timeout_ms, raw):
+        _Connection.__init__(self, sock, read_timeout_ms, call_timeout_ms)
+        import select
+
+        sock.setblocking(False)
+        self._select = select
+        self._poll = select.poll()
+        # Poll the TLS object where it supports it (it knows about data
+        # mbedTLS already decrypted); else the raw socket.
+        try:
+            self._poll.register(sock, select.POLLIN)
+        except Exception:
+            self._poll.register(raw, select.POLLIN)
+            sock = raw
+        self._polled = sock
+
+    def _wait(self, mask, ms):
+        self._poll.modify(self._polled, mask)
+        start = clock.ticks_ms()
+        while True:
+            left = ms - clock.ticks_diff(clock.ticks_ms(), start)
+            if left <= 0:
+                return False
+            for ev in self._poll.poll(left):
+                if ev[1] & (mask | self._select.POLLERR | self._select.POLLHUP):
+                    return True
+
+    def _send_some(self, mv, ms):
+        start = clock.ticks_ms()
+        while True:
+            try:
+                n = self._sock.write(mv)
+            except OSError as e:
+                if not _is_timeout(e):
+                    raise
+                n = None
+            if n:
+                return n
+            left = ms - clock.ticks_diff(clock.ticks_ms(), start)
+            if left <= 0 or not self._wait(self._select.POLLOUT, left):
+                return None
+
+    def _recv_some(self, buf, ms):
+        start = clock.ticks_ms()
+        while True:
+            # Read first: a TLS layer may hold decrypted bytes that poll()
+            # on the socket would not report.
+            try:
+                n = self._sock.readinto(buf)
+            except OSError as e:
+                if not _is_timeout(e):
+                    raise
+                n = None
+            if n is not None:
+                return n
+            left = ms - clock.ticks_diff(clock.ticks_ms(), start)
+            if left <= 0 or not self._wait(self._select.POLLIN, left):
+                return None
+
+    def idle_ok(self):
+        try:
+            n = self._sock.readinto(self._probe)
+        except OSError as e:
+            return _is_timeout(e)
+        except Exception:
+            return False
+        return n is None
 
 
 class SocketTransport:
@@ -245,7 +331,7 @@ class SocketTransport:
                         raise _deadline_error(call_timeout_ms)
                     raise ConnectError(Code.UNAVAILABLE, "connect to %s:%d timed out" % (self.host, self.port))
                 raise ConnectError(Code.UNAVAILABLE, "cannot connect to %s:%d: %s" % (self.host, self.port, _describe(e)))
-            ctl = sock
+            raw = sock
             if self.ssl_context is not None:
                 try:
                     tsock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_hostname)
@@ -253,10 +339,10 @@ class SocketTransport:
                     if _is_timeout(e):
                         raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % self.host)
                     raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (self.host, _describe(e)))
-                if hasattr(tsock, "settimeout"):
-                    ctl = tsock
                 sock = tsock
-            return SocketConnection(sock, ctl, self.read_timeout_ms, call_timeout_ms)
+            if hasattr(sock, "recv_into"):
+                return TimeoutConnection(sock, self.read_timeout_ms, call_timeout_ms)
+            return PollConnection(sock, self.read_timeout_ms, call_timeout_ms, raw)
         except BaseException:
             try:
                 sock.close()
