@@ -9,7 +9,9 @@ bench/results/results.json and bench/results/results.md.
 
 Environment: BUFFA_BENCH_DATA (workload dir, default ../shared/bench relative
 to the repository root), BUFFA_BENCH_MICROPYTHON, BUFFA_BENCH_MPY_CROSS,
-BUFFA_BENCH_PROTOC (tools; default: next to this Python, then PATH).
+BUFFA_BENCH_PROTOC (tools; default: next to this Python, then PATH),
+BUFFA_BUILD (build directory, default build/; generated code goes to
+$BUFFA_BUILD/bench/).
 """
 
 import argparse
@@ -28,7 +30,7 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
-BUILD = os.path.join(ROOT, "build", "bench")
+BUILD = os.path.join(os.environ.get("BUFFA_BUILD") or os.path.join(ROOT, "build"), "bench")
 RESULTS = os.path.join(BENCH, "results")
 WORKLOADS = ("W1", "W2", "W3")
 WL_DESC = {
