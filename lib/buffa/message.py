@@ -48,6 +48,17 @@ class DecodeOptions:
 _DEFAULT_OPTIONS = DecodeOptions()
 
 
+# Message classes by full proto name. Every generated module registers its
+# classes as it is imported; buffa.protojson resolves Any type URLs here.
+TYPES = {}
+
+
+def register(*classes):
+    """Add message classes to TYPES (generated modules do this themselves)."""
+    for c in classes:
+        TYPES[c._buffa_name] = c
+
+
 def decode_into(m, data, options):
     # Shared by decode() and merge(): run the generated decoder with limits,
     # turning every low-level failure into a DecodeError.
@@ -292,6 +303,12 @@ class Enum:
         for k, v in cls._buffa_n.items():
             if v == name:
                 return k
+        # An alias (allow_alias) is not in the number -> name table but is a
+        # class constant, under name + "_" if the name is escaped.
+        for a in (name, name + "_"):
+            v = getattr(cls, a, None) if not a.startswith("_buffa") or a[-1] == "_" else None
+            if type(v) is int:
+                return v
         raise ValueError("%s has no value named %r" % (cls._buffa_name, name))
 
     @classmethod
