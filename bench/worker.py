@@ -40,11 +40,13 @@ def parse_args(argv):
 
 
 ARGS = parse_args(sys.argv[1:])
-for p in reversed([p for p in ARGS.get("path", "").split(":") if p]):
-    sys.path.insert(0, p)
+_PATH = [p for p in ARGS.get("path", "").split(":") if p]
 if MP:
-    # hermetic: no user-wide MicroPython library dirs
-    sys.path[:] = [p for p in sys.path if not p.startswith("/root/") and "micropython/lib" not in p]
+    # hermetic: only the given dirs and frozen modules, no user-wide
+    # MicroPython library dirs
+    sys.path[:] = _PATH + [p for p in sys.path if p == ".frozen"]
+else:
+    sys.path[:0] = _PATH
 
 # ---- heap used after import (MicroPython only): measured before anything else
 HEAP = None
