@@ -24,6 +24,9 @@ gen "$out/host_tests/conformance/gen" -I"$inc" conformance/conformance.proto \
   conformance/messages/test_messages_proto2_editions.proto \
   conformance/messages/test_messages_proto3_editions.proto \
   conformance/messages/test_messages_edition2023.proto
+# Edition UNSTABLE: the suite sends a few binary cases for this one too.
+gen "$out/host_tests/conformance/gen" --experimental_editions -I"$inc" \
+  conformance/messages/test_messages_edition_unstable.proto
 # Test protos that live beside their tests.
 for d in "$root"/host_tests/*/; do
   for p in "$d"*.proto; do

@@ -12,6 +12,7 @@ from conformance import conformance_pb as C  # noqa: E402
 from conformance.messages import test_messages_proto2_pb, test_messages_proto3_pb  # noqa: E402
 from conformance.messages import test_messages_proto2_editions_pb, test_messages_proto3_editions_pb  # noqa: E402
 from conformance.messages import test_messages_edition2023_pb  # noqa: E402
+from conformance.messages import test_messages_edition_unstable_pb  # noqa: E402
 
 TYPES = {}
 for mod in (
@@ -20,6 +21,7 @@ for mod in (
     test_messages_proto2_editions_pb,
     test_messages_proto3_editions_pb,
     test_messages_edition2023_pb,
+    test_messages_edition_unstable_pb,
 ):
     for k in dir(mod):
         v = getattr(mod, k)

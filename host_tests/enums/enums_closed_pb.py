@@ -280,3 +280,5 @@ _buffa_c0._buffa_f = (
     ('oi', 6, 5, 16, None, 'oi', 'oi', 0, 'o'),
     ('after', 7, 5, 8, None, 'after', 'after', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -240,3 +240,5 @@ _buffa_c0._buffa_f = (
     ('ro', 4, 14, 3, EOpen, 'ro', 'ro', 0, None),
     ('xc', 5, 14, 65, EClosed, 'xc', 'xc', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -255,3 +255,5 @@ _buffa_c0._buffa_f = (
     ('oe', 4, 14, 16, Open, 'oe', 'oe', 0, 'o'),
     ('oi', 5, 5, 16, None, 'oi', 'oi', 0, 'o'),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

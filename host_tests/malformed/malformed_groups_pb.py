@@ -249,3 +249,5 @@ _buffa_c0._buffa_f = (
     ('re', 5, 14, 67, Closed, 're', 're', 0, None),
     ('msg', 6, 11, 8, Node, 'msg', 'msg', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -582,3 +582,5 @@ _buffa_c0._buffa_f = (
     ('om', 15, 11, 16, Msg, 'om', 'om', None, 'o'),
     ('u64', 16, 4, 0, None, 'u64', 'u64', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -275,3 +275,5 @@ _buffa_c0._buffa_f = (
     ('dflt', 7, 5, 8, None, 'dflt', 'dflt', 42, None),
     ('f_imp', 8, 2, 0, None, 'f_imp', 'fImp', 0.0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -184,3 +184,5 @@ _buffa_c0._buffa_f = (
     ('exp', 3, 5, 8, None, 'exp', 'exp', 0, None),
     ('child', 4, 11, 8, I, 'child', 'child', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

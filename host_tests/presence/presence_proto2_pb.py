@@ -550,3 +550,5 @@ _buffa_c0._buffa_f = (
     ('os', 21, 9, 16, None, 'os', 'os', '', 'o'),
     ('om', 22, 11, 16, P2, 'om', 'om', None, 'o'),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

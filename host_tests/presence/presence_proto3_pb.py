@@ -453,3 +453,5 @@ _buffa_c0._buffa_f = (
     ('y', 16, 4, 16, None, 'y', 'y', 0, 'other'),
     ('r', 20, 5, 3, None, 'r', 'r', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -332,7 +332,16 @@ class FileGen:
         out.lines += tail.lines
         out.lines += ext.lines
         out.lines += svc.lines
+        self.emit_register(out)
         return out.text()
+
+    def emit_register(self, w):
+        # Make the module's message classes known by full name (Any's type
+        # URLs in buffa.protojson resolve through buffa.message.TYPES).
+        if not self.local_ids:
+            return
+        w("from buffa.message import register as %s_register" % N.RESERVED)
+        w("%s_register(%s)" % (N.RESERVED, ", ".join(self.cls_alias(full) for full in self.local_ids)))
 
     def _collect(self, scope, msgs, feats):
         for m in msgs:

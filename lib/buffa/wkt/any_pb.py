@@ -137,3 +137,5 @@ _buffa_c0._buffa_f = (
     ('type_url', 1, 9, 128, None, 'type_url', 'typeUrl', '', None),
     ('value', 2, 12, 0, None, 'value', 'value', b'', None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -7092,3 +7092,5 @@ _buffa_c34._buffa_f = (
     ('end', 4, 5, 8, None, 'end', 'end', 0, None),
     ('semantic', 5, 14, 72, GeneratedCodeInfo.Annotation.Semantic, 'semantic', 'semantic', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27, _buffa_c28, _buffa_c29, _buffa_c30, _buffa_c31, _buffa_c32, _buffa_c33, _buffa_c34)

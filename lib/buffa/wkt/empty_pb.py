@@ -70,3 +70,5 @@ _buffa_c0._buffa_z = _buffa_z0
 _buffa_c0._buffa_w = _buffa_w0
 _buffa_c0._buffa_f = (
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -109,3 +109,5 @@ _buffa_c0._buffa_w = _buffa_w0
 _buffa_c0._buffa_f = (
     ('paths', 1, 9, 129, None, 'paths', 'paths', '', None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

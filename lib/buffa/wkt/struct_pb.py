@@ -413,3 +413,5 @@ _buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('values', 1, 11, 1, Value, 'values', 'values', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

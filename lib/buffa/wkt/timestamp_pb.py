@@ -117,3 +117,5 @@ _buffa_c0._buffa_f = (
     ('seconds', 1, 3, 0, None, 'seconds', 'seconds', 0, None),
     ('nanos', 2, 5, 0, None, 'nanos', 'nanos', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

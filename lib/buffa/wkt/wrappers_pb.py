@@ -701,3 +701,5 @@ _buffa_c8._buffa_w = _buffa_w8
 _buffa_c8._buffa_f = (
     ('value', 1, 12, 0, None, 'value', 'value', b'', None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8)

@@ -1000,3 +1000,5 @@ _buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('use_jspb_array_any_format', 1, 8, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4)

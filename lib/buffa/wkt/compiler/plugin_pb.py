@@ -769,3 +769,5 @@ _buffa_c3._buffa_f = (
     ('content', 15, 9, 8, None, 'content', 'content', '', None),
     ('generated_code_info', 16, 11, 8, _buffa_i0.GeneratedCodeInfo, 'generated_code_info', 'generatedCodeInfo', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

@@ -4218,3 +4218,5 @@ extension_string = _buffa_Extension(TestAllTypesEdition2023, 133, 9, 136, None, 
 extension_bytes = _buffa_Extension(TestAllTypesEdition2023, 134, 12, 8, None, 'protobuf_test_messages.editions.extension_bytes', b'')
 groupliketype = _buffa_Extension(TestAllTypesEdition2023, 121, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.groupliketype', None)
 delimited_ext = _buffa_Extension(TestAllTypesEdition2023, 122, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.delimited_ext', None)
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

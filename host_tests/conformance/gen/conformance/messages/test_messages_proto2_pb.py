@@ -7934,3 +7934,5 @@ from buffa.fields import Extension as _buffa_Extension
 _buffa_c20.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 1547769, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
 _buffa_c21.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 4135312, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27)

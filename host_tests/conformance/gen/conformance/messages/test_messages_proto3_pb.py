@@ -5714,3 +5714,5 @@ _buffa_c4._buffa_z = _buffa_z4
 _buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4)
