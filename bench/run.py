@@ -611,9 +611,9 @@ def report(results, meta, libs):
     L.append("# buffa benchmark results")
     L.append("")
     clocks = sorted(set(r.get("clock") for r in results.values() if r.get("clock")))
-    L.append("%s; %s; MicroPython %s (unix port); CPython %s. Median of %d runs per figure, "
+    L.append("%s, commit %s; %s; MicroPython %s (unix port); CPython %s. Median of %d runs per figure, "
              "each run about %gs of %s." % (
-                 meta["date"], meta["machine"], meta.get("micropython") or "?", meta["cpython"], meta["runs"],
+                 meta["date"], meta.get("commit") or "?", meta["machine"], meta.get("micropython") or "?", meta["cpython"], meta["runs"],
                  meta["target"], " / ".join({"cpu": "the worker's CPU time", "wall": "wall-clock time"}[c]
                                             for c in clocks) or "?"))
     rv = meta.get("run_variation")
@@ -816,6 +816,17 @@ def scrub(text, data):
     return text
 
 
+def git_rev():
+    """Commit of the repository, with '+' if lib/ or tools/ have uncommitted changes."""
+    try:
+        r = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+        rev = r.stdout.strip()
+        d = run(["git", "-C", ROOT, "status", "--porcelain", "--", "lib", "tools"])
+        return rev + ("+" if d.stdout.strip() else "") if rev else None
+    except OSError:
+        return None
+
+
 def loadavg():
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -903,6 +914,7 @@ def main():
         "micropython": mp_version,
         "runs": opts.runs,
         "clock": opts.clock,
+        "commit": git_rev(),
         "target": opts.target,
         "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "../shared/bench",
         "seconds": round(time.time() - t0, 1),
