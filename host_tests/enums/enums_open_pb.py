@@ -105,6 +105,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 8:
                     k = b[p]
                     p += 1
@@ -118,8 +120,6 @@ def _buffa_d0(m, b, p, e, dp, eg):
                         x, p = _buffa_varint(b, p, q, x)
                         x = _buffa_int32(x)
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)

@@ -201,6 +201,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 8:
                     k = b[p]
                     p += 1
@@ -219,8 +221,6 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     x = _buffa_string(b, p, r)
                     p = r
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)

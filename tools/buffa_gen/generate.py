@@ -745,6 +745,10 @@ class FileGen:
         with w.block():
             w("t = b[p]")
             w("p += 1")
+            # a tag may carry redundant continuation bytes ("88 00" is field 1)
+            w("if t > 127:")
+            with w.block():
+                w("t, p = %s_tag(b, p, q, t)" % R)
             for i, fx, var in ((0, kx, "k"), (1, vx, "x")):
                 wt = WIRE[fx.type]
                 w("%s t == %d:" % ("if" if i == 0 else "elif", ((i + 1) << 3) | wt))
@@ -759,9 +763,6 @@ class FileGen:
                         self.read_fixed(w, fx.type, var, end="q")
             w("else:")
             with w.block():
-                w("if t > 127:")
-                with w.block():
-                    w("t, p = %s_tag(b, p, q, t)" % R)
                 w("p = %s_skip(b, p, q, t, dp)" % R)
         w("if p != q:")
         with w.block():

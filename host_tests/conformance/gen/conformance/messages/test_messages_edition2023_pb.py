@@ -899,6 +899,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -912,8 +914,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -932,6 +932,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -945,8 +947,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int64(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -965,6 +965,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -978,8 +980,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_uint32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -998,6 +998,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1009,8 +1011,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 if x > 127:
                     x, p = _buffa_varint(b, p, q, x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1029,6 +1029,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1044,8 +1046,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x &= 0xFFFFFFFF
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1064,6 +1064,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1077,8 +1079,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1097,6 +1097,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1108,8 +1110,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<I', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1128,6 +1128,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1139,8 +1141,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<Q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1159,6 +1159,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1170,8 +1172,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<i', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1190,6 +1190,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1201,8 +1203,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1221,6 +1221,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1233,8 +1235,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<f', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1253,6 +1253,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1265,8 +1267,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<d', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1285,6 +1285,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1298,8 +1300,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = x != 0
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1318,6 +1318,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1341,8 +1343,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = _buffa_string(b, p, r)
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1361,6 +1361,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1384,8 +1386,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 x = b[p:r]
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1426,6 +1426,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1444,8 +1446,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1464,6 +1464,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1482,8 +1484,6 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)

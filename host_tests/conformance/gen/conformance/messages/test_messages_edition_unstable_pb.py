@@ -266,6 +266,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 13:
                     if p + 4 > q:
                         raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -277,8 +279,6 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     x = _buffa_unpack('<i', b, p)[0]
                     p += 4
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
@@ -297,6 +297,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 8:
                     k = b[p]
                     p += 1
@@ -310,8 +312,6 @@ def _buffa_d1(m, b, p, e, dp, eg):
                         x, p = _buffa_varint(b, p, q, x)
                     x = x != 0
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
@@ -330,6 +330,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 10:
                     r = b[p]
                     p += 1
@@ -353,8 +355,6 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     x = _buffa_string(b, p, r)
                     p = r
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
@@ -384,6 +384,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 10:
                     r = b[p]
                     p += 1
@@ -402,8 +404,6 @@ def _buffa_d1(m, b, p, e, dp, eg):
                         x, p = _buffa_varint(b, p, q, x)
                         x = _buffa_int32(x)
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
@@ -446,6 +446,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 10:
                     r = b[p]
                     p += 1
@@ -469,8 +471,6 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     x = b[p:r]
                     p = r
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)

@@ -1181,6 +1181,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1194,8 +1196,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1214,6 +1214,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1227,8 +1229,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int64(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1247,6 +1247,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1260,8 +1262,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_uint32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1280,6 +1280,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1291,8 +1293,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 if x > 127:
                     x, p = _buffa_varint(b, p, q, x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1311,6 +1311,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1326,8 +1328,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x &= 0xFFFFFFFF
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1346,6 +1346,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1359,8 +1361,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1379,6 +1379,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1390,8 +1392,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<I', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1410,6 +1410,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1421,8 +1423,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<Q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1441,6 +1441,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1452,8 +1454,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<i', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1472,6 +1472,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1483,8 +1485,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1503,6 +1503,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1515,8 +1517,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<f', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1535,6 +1535,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1547,8 +1549,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<d', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1567,6 +1567,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1580,8 +1582,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = x != 0
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1600,6 +1600,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1623,8 +1625,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_string_lax(b, p, r)
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1643,6 +1643,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1666,8 +1668,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = b[p:r]
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -2221,6 +2221,8 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -2234,8 +2236,6 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = x != 0
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)

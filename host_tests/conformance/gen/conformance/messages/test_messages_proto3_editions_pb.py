@@ -943,6 +943,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -956,8 +958,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -976,6 +976,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -989,8 +991,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int64(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1009,6 +1009,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1022,8 +1024,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_uint32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1042,6 +1042,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1053,8 +1055,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 if x > 127:
                     x, p = _buffa_varint(b, p, q, x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1073,6 +1073,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1088,8 +1090,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x &= 0xFFFFFFFF
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1108,6 +1108,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1121,8 +1123,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = (x >> 1) ^ -(x & 1)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1141,6 +1141,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1152,8 +1154,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<I', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1172,6 +1172,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1183,8 +1185,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<Q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1203,6 +1203,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 13:
                 if p + 4 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1214,8 +1216,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<i', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1234,6 +1234,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 9:
                 if p + 8 > q:
                     raise _buffa_DecodeError('truncated fixed-width value', p)
@@ -1245,8 +1247,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<q', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1265,6 +1265,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1277,8 +1279,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<f', b, p)[0]
                 p += 4
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1297,6 +1297,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1309,8 +1311,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_unpack('<d', b, p)[0]
                 p += 8
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1329,6 +1329,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 8:
                 k = b[p]
                 p += 1
@@ -1342,8 +1344,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                 x = x != 0
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1362,6 +1362,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1385,8 +1387,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = _buffa_string(b, p, r)
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1405,6 +1405,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1428,8 +1430,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 x = b[p:r]
                 p = r
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1470,6 +1470,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1488,8 +1490,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
@@ -1508,6 +1508,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         while p < q:
             t = b[p]
             p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
             if t == 10:
                 r = b[p]
                 p += 1
@@ -1526,8 +1528,6 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     x, p = _buffa_varint(b, p, q, x)
                     x = _buffa_int32(x)
             else:
-                if t > 127:
-                    t, p = _buffa_tag(b, p, q, t)
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
