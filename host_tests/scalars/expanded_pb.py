@@ -160,7 +160,8 @@ def _buffa_z0(m, zs):
     v = m.x_s64
     if v:
         for x in v:
-            n += 2 + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y))
     v = m.x_f32
     if v:
         n += _buffa_len(v) * 6
@@ -241,3 +242,5 @@ _buffa_c0._buffa_f = (
     ('x_db', 44, 1, 1, None, 'x_db', 'xDb', 0.0, None),
     ('x_b', 45, 8, 1, None, 'x_b', 'xB', False, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -8,7 +8,6 @@ from buffa.wire import (
     lsize as _buffa_lsize,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
-    put_bytes as _buffa_put_bytes,
     put_packed as _buffa_put_packed,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
@@ -166,6 +165,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
             while p < q:
                 t = b[p]
                 p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
                 if t == 10:
                     r = b[p]
                     p += 1
@@ -184,8 +185,6 @@ def _buffa_d0(m, b, p, e, dp, eg):
                         x, p = _buffa_varint(b, p, q, x)
                         x = _buffa_int32(x)
                 else:
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
@@ -285,7 +284,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 114
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.child
     if v is not None:
         buf[p] = 138
@@ -311,7 +318,15 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 146
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.r_child
     if v:
         for x in v:
@@ -340,7 +355,15 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, z)
             buf[p] = 10
             p += 1
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(k))
+            y = _buffa_utf8(k)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -373,3 +396,5 @@ _buffa_c0._buffa_f = (
     ('m_str', 50, 11, 5, _buffa_s2, 'm_str', 'mStr', None, None),
     ('m_msg', 51, 11, 5, _buffa_s1, 'm_msg', 'mMsg', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -10,8 +10,8 @@ from buffa.wire import (
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
-    put_bytes as _buffa_put_bytes,
     put_packed as _buffa_put_packed,
+    put_packed_fixed as _buffa_put_packed_fixed,
     put_varint as _buffa_put_varint,
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
@@ -513,54 +513,42 @@ def _buffa_w0(m, buf, p, it):
         buf[p + 1] = 1
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.r_f64
     if v:
         buf[p] = 226
         buf[p + 1] = 1
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.r_sf32
     if v:
         buf[p] = 234
         buf[p + 1] = 1
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.r_sf64
     if v:
         buf[p] = 242
         buf[p + 1] = 1
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.r_fl
     if v:
         buf[p] = 250
         buf[p + 1] = 1
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+        p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.r_db
     if v:
         buf[p] = 130
         buf[p + 1] = 2
         p += 2
         p = _buffa_put_varint(buf, p, _buffa_next(it))
-        for x in v:
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+        p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.r_b
     if v:
         buf[p] = 138
@@ -574,14 +562,30 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 146
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.r_by
     if v:
         for x in v:
             buf[p] = 154
             buf[p + 1] = 2
             p += 2
-            p = _buffa_put_bytes(buf, p, _buffa_utf8(x))
+            y = _buffa_utf8(x)
+            z = _buffa_len(y)
+            if z < 128:
+                buf[p] = z
+                p += 1
+            else:
+                p = _buffa_put_varint(buf, p, z)
+            buf[p:p + z] = y
+            p += z
     v = m.r_enum
     if v:
         buf[p] = 162
@@ -632,3 +636,5 @@ _buffa_c0._buffa_f = (
     ('r_enum', 36, 5, 3, None, 'r_enum', 'rEnum', 0, None),
     ('r_child', 37, 11, 1, Repeated, 'r_child', 'rChild', None, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

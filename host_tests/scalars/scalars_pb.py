@@ -7,7 +7,6 @@ from buffa.wire import (
     int64 as _buffa_int64,
     length as _buffa_length,
     negzero as _buffa_negzero,
-    put_bytes as _buffa_put_bytes,
     put_varint as _buffa_put_varint,
     string as _buffa_string,
     tag as _buffa_tag,
@@ -238,10 +237,12 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.s32
     if v:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 31))
+        y = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.s64
     if v:
-        n += 1 + _buffa_vsize((v << 1) ^ (v >> 63))
+        y = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if y < 128 else _buffa_vsize(y))
     v = m.f32
     if v:
         n += 1 + 4
@@ -392,12 +393,28 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 114
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.by
     if v:
         buf[p] = 122
         p += 1
-        p = _buffa_put_bytes(buf, p, _buffa_utf8(v))
+        y = _buffa_utf8(v)
+        z = _buffa_len(y)
+        if z < 128:
+            buf[p] = z
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, z)
+        buf[p:p + z] = y
+        p += z
     v = m.color
     if v:
         buf[p] = 128
@@ -464,3 +481,5 @@ _buffa_c0._buffa_f = (
     ('child', 17, 11, 8, Scalars, 'child', 'child', None, None),
     ('last', 536870911, 5, 0, None, 'last', 'last', 0, None),
 )
+from buffa.message import register as _buffa_register
+_buffa_register(_buffa_c0)

@@ -1,0 +1,75 @@
+# Map entries on the wire: missing keys and values, field order, duplicates,
+# unknown fields inside an entry, last key wins across entries.
+from pbtestutil import h
+from maps_keys_pb import VarintKeys
+from maps_values_pb import Values, Val
+
+
+def test_missing_value_reads_as_the_zero_value():
+    assert VarintKeys.decode(h("0a 02 08 05")).k_int32 == {5: 0}
+    m = Values.decode(h("a2 01 03 0a 01 6b"))  # v_string {"k": <missing>}
+    assert m.v_string == {"k": ""}
+
+
+def test_missing_key_reads_as_the_zero_value():
+    assert VarintKeys.decode(h("0a 02 10 05")).k_int32 == {0: 5}
+    assert Values.decode(h("a2 01 03 12 01 76")).v_string == {"": "v"}
+
+
+def test_empty_entry_is_zero_key_and_zero_value():
+    assert VarintKeys.decode(h("0a 00")).k_int32 == {0: 0}
+    assert VarintKeys.decode(h("5a 00")).k_bool == {False: 0}
+
+
+def test_missing_message_value_is_an_empty_message():
+    m = Values.decode(h("b2 01 03 0a 01 6b"))
+    assert m.v_msg == {"k": Val()}
+    assert m.v_msg["k"] is not None
+
+
+def test_value_before_key():
+    assert VarintKeys.decode(h("0a 04 10 07 08 03")).k_int32 == {3: 7}
+
+
+def test_repeated_key_in_one_entry_last_wins():
+    assert VarintKeys.decode(h("0a 06 08 01 08 02 10 05")).k_int32 == {2: 5}
+
+
+def test_repeated_message_value_in_one_entry_merges():
+    m = Values.decode(h("b2 01 0b 0a 00 12 02 08 01 12 03 12 01 78"))
+    assert m.v_msg[""] == Val(a=1, b="x")
+
+
+def test_unknown_fields_inside_an_entry_are_dropped():
+    m = VarintKeys.decode(h("0a 06 08 01 18 09 10 05"))
+    assert m.k_int32 == {1: 5}
+    assert m.unknown_fields() == b""
+    assert m.encode() == h("0a 04 08 01 10 05")
+
+
+def test_key_with_the_wrong_wire_type_is_ignored():
+    m = VarintKeys.decode(h("0a 07 0d 01 00 00 00 10 04"))
+    assert m.k_int32 == {0: 4}
+
+
+def test_key_with_a_padded_tag():
+    # a tag may be written with redundant continuation bytes
+    assert VarintKeys.decode(h("0a 05 88 00 05 10 07")).k_int32 == {5: 7}
+
+
+def test_last_entry_for_a_key_wins():
+    m = VarintKeys.decode(h("0a 04 08 01 10 01 0a 04 08 02 10 02 0a 04 08 01 10 03"))
+    assert m.k_int32 == {1: 3, 2: 2}
+
+
+def test_message_value_is_replaced_not_merged_across_entries():
+    a = Values(v_msg={"k": Val(a=1)}).encode()
+    b = Values(v_msg={"k": Val(b="x")}).encode()
+    assert Values.decode(a + b).v_msg == {"k": Val(b="x")}
+
+
+def test_entries_of_different_maps_interleave():
+    m = Values.decode(
+        Values(v_string={"a": "1"}).encode() + Values(v_sint64={1: -1}).encode() + Values(v_string={"b": "2"}).encode()
+    )
+    assert m.v_string == {"a": "1", "b": "2"} and m.v_sint64 == {1: -1}
