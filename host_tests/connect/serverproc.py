@@ -77,6 +77,11 @@ class Server:
                 waited += 50
             with open(pf) as f:
                 words = f.read().split()
+            if words and words[0] == "SKIP":
+                # The server found a dependency missing (see servers/).
+                from mptest import Skip
+
+                raise Skip(" ".join(words[1:]))
             self.port = int(words[0])
             self._pid = int(words[1]) if len(words) > 1 else None
         finally:
@@ -103,6 +108,62 @@ class Server:
     def __exit__(self, *exc):
         self.stop()
         return False
+
+
+def make_certs():
+    """A throwaway CA and a server certificate for localhost and 127.0.0.1.
+
+    Returns a dict of PEM file paths: ca, cert, key, and other_ca (a second
+    CA that signed nothing, for verification-failure tests). Uses the
+    openssl command line, through the shell on both runtimes.
+    """
+    d = "/tmp/buffa-connect-certs-" + "".join("%02x" % b for b in os.urandom(6))
+    os.mkdir(d)
+    cmds = [
+        "cd " + d,
+        "echo subjectAltName=DNS:localhost,IP:127.0.0.1 > san.ext",
+    ]
+    for ca in ("ca", "other_ca"):
+        cmds.append(
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+            " -keyout %s.key -out %s.pem -subj /CN=buffa-connect-test-%s"
+            " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign" % (ca, ca, ca)
+        )
+    cmds += [
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key -out srv.csr"
+        " -subj /CN=localhost",
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out srv.pem"
+        " -extfile san.ext",
+    ]
+    rc = os.system("(" + " && ".join(cmds) + ") >/dev/null 2>&1")
+    if rc != 0 or not _exists(d + "/srv.pem"):
+        raise RuntimeError("openssl failed to make test certificates (exit %r)" % (rc,))
+    return {"dir": d, "ca": d + "/ca.pem", "cert": d + "/srv.pem", "key": d + "/srv.key", "other_ca": d + "/other_ca.pem"}
+
+
+def remove_certs(certs):
+    os.system("rm -rf '%s'" % certs["dir"])
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def connect_python(certs=None, lifetime_s=120):
+    """EchoService on connect-python under uvicorn (servers/connect_python_server.py)."""
+    argv = [python_exe(), SERVERS + "/connect_python_server.py", "--lifetime-s", str(lifetime_s)]
+    if certs:
+        argv += ["--tls", certs["cert"], certs["key"]]
+    return Server(argv)
+
+
+def connect_node(certs=None, lifetime_s=120):
+    """EchoService on connect-node (servers/connect_node_server.mjs)."""
+    argv = ["node", SERVERS + "/connect_node_server.mjs", "--lifetime-s", str(lifetime_s)]
+    if certs:
+        argv += ["--tls", certs["cert"], certs["key"]]
+    return Server(argv)
 
 
 def scripted(lifetime_s=120):

@@ -261,6 +261,8 @@ class Client:
             if not reused:
                 self._drop()
                 self._conn = self._transport.dial(deadline, timeout_ms)
+            # For error messages: this call's timeout, not the dialling call's.
+            self._conn.call_timeout_ms = timeout_ms
             x = Exchange(cfg, self._host_header, prep, codec, response_type, deadline, timeout_ms)
             self._stage = 0
             try:

@@ -35,6 +35,8 @@ except NameError:
     pass
 import sys as _sys
 
+_MICROPYTHON = _sys.implementation.name == "micropython"
+
 if _sys.implementation.name == "cpython":
     # Only CPython raises these; importing ssl elsewhere would cost heap
     # even for plaintext clients.
@@ -55,8 +57,10 @@ def _is_timeout(e):
 
 
 def _describe(e):
-    s = str(e)
-    if isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
+    s = str(e).strip()
+    # MicroPython prints OSError(110) as a bare number: add the errno name.
+    # (CPython's text already says it, and its SSL errors' numbers are not errnos.)
+    if _MICROPYTHON and isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
         try:
             import errno
 
@@ -69,6 +73,8 @@ def _describe(e):
 
 
 def _deadline_error(timeout_ms):
+    if timeout_ms is None:
+        return ConnectError(Code.DEADLINE_EXCEEDED, "deadline exceeded")
     return ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % timeout_ms)
 
 
@@ -340,9 +346,9 @@ class SocketTransport:
                         raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % self.host)
                     raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (self.host, _describe(e)))
                 sock = tsock
-            if hasattr(sock, "recv_into"):
-                return TimeoutConnection(sock, self.read_timeout_ms, call_timeout_ms)
-            return PollConnection(sock, self.read_timeout_ms, call_timeout_ms, raw)
+            if _MICROPYTHON:
+                return PollConnection(sock, self.read_timeout_ms, call_timeout_ms, raw)
+            return TimeoutConnection(sock, self.read_timeout_ms, call_timeout_ms)
         except BaseException:
             try:
                 sock.close()
@@ -389,15 +395,16 @@ def default_tls_context(cadata=None, insecure_skip_verify=False):
         ctx.check_hostname = True
     ctx.verify_mode = mod.CERT_REQUIRED
     if cadata is not None:
-        if _sys.implementation.name == "micropython":
-            if isinstance(cadata, str):
-                cadata = cadata.encode()
-            ctx.load_verify_locations(cadata=cadata)
+        if _MICROPYTHON:
+            # MicroPython's tls takes DER only (mbedTLS parses PEM only from a
+            # NUL-terminated buffer), one certificate per call, positionally.
+            for der in pem_to_der(cadata):
+                ctx.load_verify_locations(der)
         else:
             if isinstance(cadata, (bytes, bytearray)) and bytes(cadata[:5]) == b"-----":
                 cadata = bytes(cadata).decode()
             ctx.load_verify_locations(cadata=cadata)
-    elif _sys.implementation.name == "micropython":
+    elif _MICROPYTHON:
         raise ConnectError(
             Code.INVALID_ARGUMENT,
             "TLS on MicroPython needs cadata= (there is no system CA store); "
@@ -406,6 +413,32 @@ def default_tls_context(cadata=None, insecure_skip_verify=False):
     else:
         ctx.load_default_certs()
     return ctx
+
+
+def pem_to_der(data):
+    """The DER certificates in PEM text (str or bytes); DER input is returned as is."""
+    if isinstance(data, str):
+        data = data.encode()
+    data = bytes(data)
+    if b"-----BEGIN" not in data:
+        return [data]
+    from buffa.connect import b64
+
+    out = []
+    for block in data.split(b"-----BEGIN")[1:]:
+        if not block.startswith(b" CERTIFICATE-----"):
+            continue
+        end = block.find(b"-----END")
+        if end < 0:
+            raise ConnectError(Code.INVALID_ARGUMENT, "cadata: unterminated PEM block")
+        body = b"".join(block[17:end].split())
+        try:
+            out.append(b64.decode(body))
+        except ValueError:
+            raise ConnectError(Code.INVALID_ARGUMENT, "cadata: bad base64 in PEM certificate")
+    if not out:
+        raise ConnectError(Code.INVALID_ARGUMENT, "cadata: no CERTIFICATE in PEM text")
+    return out
 
 
 def check_tls_context(ctx, insecure_skip_verify):
