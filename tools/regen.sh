@@ -6,6 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root}
 export PATH="$root/.venv/bin:$PATH"
+# BUFFA_BOOTSTRAP=1 regenerates with Google's protobuf decoding the request:
+# needed once when a runtime change breaks the checked-in plugin bindings.
 inc=$(python -c 'import protoc, os; print(os.path.join(os.path.dirname(protoc.__file__), "include"))')
 plugin="--plugin=protoc-gen-buffa=$root/tools/protoc-gen-buffa"
 gen() { # gen OUT_DIR -I... files...
@@ -27,14 +29,12 @@ gen "$out/host_tests/conformance/gen" -I"$inc" conformance/conformance.proto \
 # Edition UNSTABLE: the suite sends a few binary cases for this one too.
 gen "$out/host_tests/conformance/gen" --experimental_editions -I"$inc" \
   conformance/messages/test_messages_edition_unstable.proto
-# Test protos that live beside their tests.
+# Test protos that live beside their tests (and one folder down, imported
+# from another package).
 for d in "$root"/host_tests/*/; do
-  for p in "$d"*.proto; do
+  for p in "$d"*.proto "$d"*/*.proto; do
     [ -e "$p" ] || continue
     rel=${d#"$root"/}
     gen "$out/$rel" -I"$d" -I"$inc" "$p"
   done
 done
-# Telemetry demo (firmware/app, tools/collector): the device-side bindings,
-# checked in beside the app so it runs as plain .py/.mpy and frozen.
-gen "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto

@@ -47,12 +47,12 @@ class ClosedMsg(_buffa_Message):
     oi = _buffa_member('o', 'oi')
     after = None
 
-    def __init__(self, **kw):
-        self.re = []
-        self.pe = []
-        self.me = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.re = []
+        _buffa_s.pe = []
+        _buffa_s.me = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -42,12 +42,12 @@ class EMsg(_buffa_Message):
     c = None
     o = None
 
-    def __init__(self, **kw):
-        self.rc = []
-        self.ro = []
-        self.xc = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.rc = []
+        _buffa_s.ro = []
+        _buffa_s.xc = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

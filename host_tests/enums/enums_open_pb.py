@@ -41,11 +41,11 @@ class OpenMsg(_buffa_Message):
     oe = _buffa_member('o', 'oe')
     oi = _buffa_member('o', 'oi')
 
-    def __init__(self, **kw):
-        self.re = []
-        self.me = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.re = []
+        _buffa_s.me = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -34,13 +34,13 @@ class D(_buffa_Message):
     verify = None
     none = None
 
-    def __init__(self, **kw):
-        self.items = []
-        self.packed = []
-        self.expanded = []
-        self.rnone = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.items = []
+        _buffa_s.packed = []
+        _buffa_s.expanded = []
+        _buffa_s.rnone = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -27,10 +27,10 @@ class F(_buffa_Message):
     child = None
     lp = None
 
-    def __init__(self, **kw):
-        self.m = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.m = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -30,31 +30,31 @@ class G2(_buffa_Message):
     data = None
     lax = None
 
-    def __init__(self, **kw):
-        self.item = []
-        self.unpacked = []
-        self.packed = []
-        self.kids = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.item = []
+        _buffa_s.unpacked = []
+        _buffa_s.packed = []
+        _buffa_s.kids = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Data(_buffa_Message):
         _buffa_name = 'groups.G2.Data'
         a = None
         s = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class Item(_buffa_Message):
         _buffa_name = 'groups.G2.Item'
         x = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -40,10 +40,10 @@ class Node(_buffa_Message):
     e = None
     msg = None
 
-    def __init__(self, **kw):
-        self.re = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.re = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -44,16 +44,16 @@ class Msg(_buffa_Message):
     om = _buffa_member('o', 'om')
     u64 = 0
 
-    def __init__(self, **kw):
-        self.pf32 = []
-        self.pf64 = []
-        self.pi32 = []
-        self.m = {}
-        self.pd = []
-        self.rs = []
-        self.mm = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.pf32 = []
+        _buffa_s.pf64 = []
+        _buffa_s.pi32 = []
+        _buffa_s.m = {}
+        _buffa_s.pd = []
+        _buffa_s.rs = []
+        _buffa_s.mm = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -32,11 +32,11 @@ class Closed2(_buffa_Enum):
 class Proto2Maps(_buffa_Message):
     _buffa_name = 'maps.Proto2Maps'
 
-    def __init__(self, **kw):
-        self.closed = {}
-        self.lax = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.closed = {}
+        _buffa_s.lax = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

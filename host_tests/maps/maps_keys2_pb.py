@@ -27,14 +27,14 @@ _buffa_str = str
 class FixedKeys(_buffa_Message):
     _buffa_name = 'maps.FixedKeys'
 
-    def __init__(self, **kw):
-        self.k_fixed32 = {}
-        self.k_fixed64 = {}
-        self.k_sfixed32 = {}
-        self.k_sfixed64 = {}
-        self.k_string = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.k_fixed32 = {}
+        _buffa_s.k_fixed64 = {}
+        _buffa_s.k_sfixed32 = {}
+        _buffa_s.k_sfixed64 = {}
+        _buffa_s.k_string = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -26,16 +26,16 @@ _buffa_str = str
 class VarintKeys(_buffa_Message):
     _buffa_name = 'maps.VarintKeys'
 
-    def __init__(self, **kw):
-        self.k_int32 = {}
-        self.k_int64 = {}
-        self.k_uint32 = {}
-        self.k_uint64 = {}
-        self.k_sint32 = {}
-        self.k_sint64 = {}
-        self.k_bool = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.k_int32 = {}
+        _buffa_s.k_int64 = {}
+        _buffa_s.k_uint32 = {}
+        _buffa_s.k_uint64 = {}
+        _buffa_s.k_sint32 = {}
+        _buffa_s.k_sint64 = {}
+        _buffa_s.k_bool = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -36,25 +36,25 @@ class Val(_buffa_Message):
     a = 0
     b = ''
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Values(_buffa_Message):
     _buffa_name = 'maps.Values'
 
-    def __init__(self, **kw):
-        self.v_string = {}
-        self.v_bytes = {}
-        self.v_msg = {}
-        self.v_enum = {}
-        self.v_double = {}
-        self.v_float = {}
-        self.v_sint64 = {}
-        self.v_self = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.v_string = {}
+        _buffa_s.v_bytes = {}
+        _buffa_s.v_msg = {}
+        _buffa_s.v_enum = {}
+        _buffa_s.v_double = {}
+        _buffa_s.v_float = {}
+        _buffa_s.v_sint64 = {}
+        _buffa_s.v_self = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -34,9 +34,9 @@ class E(_buffa_Message):
     dflt = None
     f_imp = 0.0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

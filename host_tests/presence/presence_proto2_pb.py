@@ -54,9 +54,9 @@ class P2(_buffa_Message):
     os = _buffa_member('o', 'os')
     om = _buffa_member('o', 'om')
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -45,10 +45,10 @@ class P3(_buffa_Message):
     x = _buffa_member('other', 'x')
     y = _buffa_member('other', 'y')
 
-    def __init__(self, **kw):
-        self.r = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.r = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

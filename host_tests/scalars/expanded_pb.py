@@ -27,14 +27,14 @@ _buffa_str = str
 class Expanded(_buffa_Message):
     _buffa_name = 'scalars.Expanded'
 
-    def __init__(self, **kw):
-        self.x_i32 = []
-        self.x_s64 = []
-        self.x_f32 = []
-        self.x_db = []
-        self.x_b = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.x_i32 = []
+        _buffa_s.x_s64 = []
+        _buffa_s.x_f32 = []
+        _buffa_s.x_db = []
+        _buffa_s.x_b = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -36,14 +36,14 @@ class Merged(_buffa_Message):
     s = ''
     child = None
 
-    def __init__(self, **kw):
-        self.r_i32 = []
-        self.r_s = []
-        self.r_child = []
-        self.m_str = {}
-        self.m_msg = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.r_i32 = []
+        _buffa_s.r_s = []
+        _buffa_s.r_child = []
+        _buffa_s.m_str = {}
+        _buffa_s.m_msg = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

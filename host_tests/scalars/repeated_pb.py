@@ -35,26 +35,26 @@ _buffa_str = str
 class Repeated(_buffa_Message):
     _buffa_name = 'scalars.Repeated'
 
-    def __init__(self, **kw):
-        self.r_i32 = []
-        self.r_i64 = []
-        self.r_u32 = []
-        self.r_u64 = []
-        self.r_s32 = []
-        self.r_s64 = []
-        self.r_f32 = []
-        self.r_f64 = []
-        self.r_sf32 = []
-        self.r_sf64 = []
-        self.r_fl = []
-        self.r_db = []
-        self.r_b = []
-        self.r_s = []
-        self.r_by = []
-        self.r_enum = []
-        self.r_child = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.r_i32 = []
+        _buffa_s.r_i64 = []
+        _buffa_s.r_u32 = []
+        _buffa_s.r_u64 = []
+        _buffa_s.r_s32 = []
+        _buffa_s.r_s64 = []
+        _buffa_s.r_f32 = []
+        _buffa_s.r_f64 = []
+        _buffa_s.r_sf32 = []
+        _buffa_s.r_sf64 = []
+        _buffa_s.r_fl = []
+        _buffa_s.r_db = []
+        _buffa_s.r_b = []
+        _buffa_s.r_s = []
+        _buffa_s.r_by = []
+        _buffa_s.r_enum = []
+        _buffa_s.r_child = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -53,9 +53,9 @@ class Scalars(_buffa_Message):
     child = None
     last = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -113,16 +113,16 @@ class Message:
     _buffa_f = ()  # field table
     _buffa_name = ""  # full proto name
 
-    def __init__(self, **kw):
-        for row in self._buffa_f:
+    def __init__(_buffa_s, **kw):  # not "self": a field may be named so
+        for row in _buffa_s._buffa_f:
             if row[3] & (_REPEATED | _MAP):
-                setattr(self, row[0], _zero(row))
+                setattr(_buffa_s, row[0], _zero(row))
         if kw:
-            attrs = self._buffa_attrs()
+            attrs = _buffa_s._buffa_attrs()
             for k in kw:
                 if k not in attrs:
-                    raise TypeError("%s has no field %r" % (self._buffa_name, k))
-                setattr(self, k, kw[k])
+                    raise TypeError("%s has no field %r" % (_buffa_s._buffa_name, k))
+                setattr(_buffa_s, k, kw[k])
 
     @classmethod
     def _buffa_attrs(cls):

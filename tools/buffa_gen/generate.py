@@ -404,16 +404,18 @@ class FileGen:
                 else:
                     w("%s = %s" % (f.attr, val))
             w()
-            w("def __init__(self, **kw):")
+            # "self" is a possible field name: M(self=1) must work
+            S = N.RESERVED + "_s"
+            w("def __init__(%s, **kw):" % S)
             with w.block():
                 for f in fields:
                     if f.repeated and _mangled(f.attr):
-                        w("setattr(self, %r, %s)" % (f.attr, "{}" if f.map else "[]"))
+                        w("setattr(%s, %r, %s)" % (S, f.attr, "{}" if f.map else "[]"))
                     elif f.repeated:
-                        w("self.%s = %s" % (f.attr, "{}" if f.map else "[]"))
+                        w("%s.%s = %s" % (S, f.attr, "{}" if f.map else "[]"))
                 w("if kw:")
                 with w.block():
-                    w("%s_Message.__init__(self, **kw)" % N.RESERVED)
+                    w("%s_Message.__init__(%s, **kw)" % (N.RESERVED, S))
             w()
             for e in m.enum_type:
                 self.emit_enum(w, e, full, mfeats)

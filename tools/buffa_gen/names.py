@@ -1,9 +1,10 @@
 """Python names for proto names.
 
 Every helper the generated code defines starts with RESERVED. A proto name
-that is a Python keyword, starts with RESERVED, or would shadow a method of
-buffa.Message / buffa.Enum gets a trailing underscore, so no proto name can
-collide with a generated helper or the runtime API.
+that is a Python keyword, starts with RESERVED, is a dunder name (__x__), or
+would shadow a method of buffa.Message / buffa.Enum gets a trailing
+underscore, so no proto name can collide with a generated helper, Python's
+own attributes or the runtime API.
 """
 
 import keyword
@@ -36,11 +37,15 @@ _EXTRA_KEYWORDS = {"print", "exec", "nonlocal", "async", "await"}
 def _escape(name, taken=()):
     if keyword.iskeyword(name) or name in _EXTRA_KEYWORDS or name.startswith(RESERVED) or name in taken:
         return name + "_"
+    if name.startswith("__") and name.endswith("__"):
+        return name + "_"  # __init__, __eq__, __class__: Python's own
     return name
 
 
 def type_name(name):
-    return _escape(name)
+    # Nested types are class attributes of their message: keep them off the
+    # Message API (a nested message named "encode" would hide encode()).
+    return _escape(name, MESSAGE_API)
 
 
 def field_name(name):

@@ -25,9 +25,9 @@ class Any(_buffa_Message):
     type_url = ''
     value = b''
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -56,10 +56,10 @@ class SymbolVisibility(_buffa_Enum):
 class FileDescriptorSet(_buffa_Message):
     _buffa_name = 'google.protobuf.FileDescriptorSet'
 
-    def __init__(self, **kw):
-        self.file = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.file = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class FileDescriptorProto(_buffa_Message):
@@ -71,17 +71,17 @@ class FileDescriptorProto(_buffa_Message):
     syntax = None
     edition = None
 
-    def __init__(self, **kw):
-        self.dependency = []
-        self.message_type = []
-        self.enum_type = []
-        self.service = []
-        self.extension = []
-        self.public_dependency = []
-        self.weak_dependency = []
-        self.option_dependency = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.dependency = []
+        _buffa_s.message_type = []
+        _buffa_s.enum_type = []
+        _buffa_s.service = []
+        _buffa_s.extension = []
+        _buffa_s.public_dependency = []
+        _buffa_s.weak_dependency = []
+        _buffa_s.option_dependency = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class DescriptorProto(_buffa_Message):
@@ -90,17 +90,17 @@ class DescriptorProto(_buffa_Message):
     options = None
     visibility = None
 
-    def __init__(self, **kw):
-        self.field = []
-        self.nested_type = []
-        self.enum_type = []
-        self.extension_range = []
-        self.extension = []
-        self.oneof_decl = []
-        self.reserved_range = []
-        self.reserved_name = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.field = []
+        _buffa_s.nested_type = []
+        _buffa_s.enum_type = []
+        _buffa_s.extension_range = []
+        _buffa_s.extension = []
+        _buffa_s.oneof_decl = []
+        _buffa_s.reserved_range = []
+        _buffa_s.reserved_name = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class ExtensionRange(_buffa_Message):
         _buffa_name = 'google.protobuf.DescriptorProto.ExtensionRange'
@@ -108,9 +108,9 @@ class DescriptorProto(_buffa_Message):
         end = None
         options = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class ReservedRange(_buffa_Message):
@@ -118,9 +118,9 @@ class DescriptorProto(_buffa_Message):
         start = None
         end = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -129,11 +129,11 @@ class ExtensionRangeOptions(_buffa_Message):
     verification = None
     features = None
 
-    def __init__(self, **kw):
-        self.declaration = []
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.declaration = []
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class VerificationState(_buffa_Enum):
         _buffa_name = 'google.protobuf.ExtensionRangeOptions.VerificationState'
@@ -149,9 +149,9 @@ class ExtensionRangeOptions(_buffa_Message):
         reserved = None
         repeated = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -169,9 +169,9 @@ class FieldDescriptorProto(_buffa_Message):
     json_name = None
     proto3_optional = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Type(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldDescriptorProto.Type'
@@ -208,9 +208,9 @@ class OneofDescriptorProto(_buffa_Message):
     name = None
     options = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class EnumDescriptorProto(_buffa_Message):
@@ -219,21 +219,21 @@ class EnumDescriptorProto(_buffa_Message):
     options = None
     visibility = None
 
-    def __init__(self, **kw):
-        self.value = []
-        self.reserved_range = []
-        self.reserved_name = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.value = []
+        _buffa_s.reserved_range = []
+        _buffa_s.reserved_name = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class EnumReservedRange(_buffa_Message):
         _buffa_name = 'google.protobuf.EnumDescriptorProto.EnumReservedRange'
         start = None
         end = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -243,9 +243,9 @@ class EnumValueDescriptorProto(_buffa_Message):
     number = None
     options = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ServiceDescriptorProto(_buffa_Message):
@@ -253,10 +253,10 @@ class ServiceDescriptorProto(_buffa_Message):
     name = None
     options = None
 
-    def __init__(self, **kw):
-        self.method = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.method = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class MethodDescriptorProto(_buffa_Message):
@@ -268,9 +268,9 @@ class MethodDescriptorProto(_buffa_Message):
     client_streaming = None
     server_streaming = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class FileOptions(_buffa_Message):
@@ -296,10 +296,10 @@ class FileOptions(_buffa_Message):
     ruby_package = None
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class OptimizeMode(_buffa_Enum):
         _buffa_name = 'google.protobuf.FileOptions.OptimizeMode'
@@ -318,10 +318,10 @@ class MessageOptions(_buffa_Message):
     deprecated_legacy_json_field_conflicts = None
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class FieldOptions(_buffa_Message):
@@ -338,12 +338,12 @@ class FieldOptions(_buffa_Message):
     features = None
     feature_support = None
 
-    def __init__(self, **kw):
-        self.targets = []
-        self.edition_defaults = []
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.targets = []
+        _buffa_s.edition_defaults = []
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class CType(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldOptions.CType'
@@ -385,9 +385,9 @@ class FieldOptions(_buffa_Message):
         value = None
         edition = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class FeatureSupport(_buffa_Message):
@@ -398,9 +398,9 @@ class FieldOptions(_buffa_Message):
         edition_removed = None
         removal_error = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -408,10 +408,10 @@ class OneofOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.OneofOptions'
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class EnumOptions(_buffa_Message):
@@ -421,10 +421,10 @@ class EnumOptions(_buffa_Message):
     deprecated_legacy_json_field_conflicts = None
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class EnumValueOptions(_buffa_Message):
@@ -434,10 +434,10 @@ class EnumValueOptions(_buffa_Message):
     debug_redact = None
     feature_support = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ServiceOptions(_buffa_Message):
@@ -445,10 +445,10 @@ class ServiceOptions(_buffa_Message):
     deprecated = None
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class MethodOptions(_buffa_Message):
@@ -457,10 +457,10 @@ class MethodOptions(_buffa_Message):
     idempotency_level = None
     features = None
 
-    def __init__(self, **kw):
-        self.uninterpreted_option = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.uninterpreted_option = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class IdempotencyLevel(_buffa_Enum):
         _buffa_name = 'google.protobuf.MethodOptions.IdempotencyLevel'
@@ -479,19 +479,19 @@ class UninterpretedOption(_buffa_Message):
     string_value = None
     aggregate_value = None
 
-    def __init__(self, **kw):
-        self.name = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.name = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class NamePart(_buffa_Message):
         _buffa_name = 'google.protobuf.UninterpretedOption.NamePart'
         name_part = None
         is_extension = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -507,9 +507,9 @@ class FeatureSet(_buffa_Message):
     default_symbol_visibility = None
     enforce_proto_limits = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class FieldPresence(_buffa_Enum):
         _buffa_name = 'google.protobuf.FeatureSet.FieldPresence'
@@ -565,9 +565,9 @@ class FeatureSet(_buffa_Message):
     class VisibilityFeature(_buffa_Message):
         _buffa_name = 'google.protobuf.FeatureSet.VisibilityFeature'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
         class DefaultSymbolVisibility(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility'
@@ -582,9 +582,9 @@ class FeatureSet(_buffa_Message):
     class ProtoLimitsFeature(_buffa_Message):
         _buffa_name = 'google.protobuf.FeatureSet.ProtoLimitsFeature'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
         class EnforceProtoLimits(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits'
@@ -600,10 +600,10 @@ class FeatureSetDefaults(_buffa_Message):
     minimum_edition = None
     maximum_edition = None
 
-    def __init__(self, **kw):
-        self.defaults = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.defaults = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class FeatureSetEditionDefault(_buffa_Message):
         _buffa_name = 'google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault'
@@ -611,41 +611,41 @@ class FeatureSetDefaults(_buffa_Message):
         overridable_features = None
         fixed_features = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
 class SourceCodeInfo(_buffa_Message):
     _buffa_name = 'google.protobuf.SourceCodeInfo'
 
-    def __init__(self, **kw):
-        self.location = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.location = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Location(_buffa_Message):
         _buffa_name = 'google.protobuf.SourceCodeInfo.Location'
         leading_comments = None
         trailing_comments = None
 
-        def __init__(self, **kw):
-            self.path = []
-            self.span = []
-            self.leading_detached_comments = []
+        def __init__(_buffa_s, **kw):
+            _buffa_s.path = []
+            _buffa_s.span = []
+            _buffa_s.leading_detached_comments = []
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
 class GeneratedCodeInfo(_buffa_Message):
     _buffa_name = 'google.protobuf.GeneratedCodeInfo'
 
-    def __init__(self, **kw):
-        self.annotation = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.annotation = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Annotation(_buffa_Message):
         _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation'
@@ -654,10 +654,10 @@ class GeneratedCodeInfo(_buffa_Message):
         end = None
         semantic = None
 
-        def __init__(self, **kw):
-            self.path = []
+        def __init__(_buffa_s, **kw):
+            _buffa_s.path = []
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
         class Semantic(_buffa_Enum):
             _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation.Semantic'

@@ -18,9 +18,9 @@ _buffa_str = str
 class Empty(_buffa_Message):
     _buffa_name = 'google.protobuf.Empty'
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

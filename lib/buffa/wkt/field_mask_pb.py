@@ -23,10 +23,10 @@ _buffa_str = str
 class FieldMask(_buffa_Message):
     _buffa_name = 'google.protobuf.FieldMask'
 
-    def __init__(self, **kw):
-        self.paths = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.paths = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

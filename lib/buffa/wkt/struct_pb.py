@@ -31,10 +31,10 @@ class NullValue(_buffa_Enum):
 class Struct(_buffa_Message):
     _buffa_name = 'google.protobuf.Struct'
 
-    def __init__(self, **kw):
-        self.fields = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.fields = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Value(_buffa_Message):
@@ -48,18 +48,18 @@ class Value(_buffa_Message):
     struct_value = _buffa_member('kind', 'struct_value')
     list_value = _buffa_member('kind', 'list_value')
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ListValue(_buffa_Message):
     _buffa_name = 'google.protobuf.ListValue'
 
-    def __init__(self, **kw):
-        self.values = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.values = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

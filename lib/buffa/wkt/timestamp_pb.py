@@ -25,9 +25,9 @@ class Timestamp(_buffa_Message):
     seconds = 0
     nanos = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -29,81 +29,81 @@ class DoubleValue(_buffa_Message):
     _buffa_name = 'google.protobuf.DoubleValue'
     value = 0.0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class FloatValue(_buffa_Message):
     _buffa_name = 'google.protobuf.FloatValue'
     value = 0.0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Int64Value(_buffa_Message):
     _buffa_name = 'google.protobuf.Int64Value'
     value = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class UInt64Value(_buffa_Message):
     _buffa_name = 'google.protobuf.UInt64Value'
     value = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Int32Value(_buffa_Message):
     _buffa_name = 'google.protobuf.Int32Value'
     value = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class UInt32Value(_buffa_Message):
     _buffa_name = 'google.protobuf.UInt32Value'
     value = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class BoolValue(_buffa_Message):
     _buffa_name = 'google.protobuf.BoolValue'
     value = False
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class StringValue(_buffa_Message):
     _buffa_name = 'google.protobuf.StringValue'
     value = ''
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class BytesValue(_buffa_Message):
     _buffa_name = 'google.protobuf.BytesValue'
     value = b''
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

@@ -47,18 +47,18 @@ class TestStatus(_buffa_Message):
     failure_message = ''
     matched_name = ''
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class FailureSet(_buffa_Message):
     _buffa_name = 'conformance.FailureSet'
 
-    def __init__(self, **kw):
-        self.test = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.test = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ConformanceRequest(_buffa_Message):
@@ -75,9 +75,9 @@ class ConformanceRequest(_buffa_Message):
     text_payload = _buffa_member('payload', 'text_payload')
     print_unknown_fields = False
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ConformanceResponse(_buffa_Message):
@@ -94,18 +94,18 @@ class ConformanceResponse(_buffa_Message):
     text_payload = _buffa_member('result', 'text_payload')
     timeout_error = _buffa_member('result', 'timeout_error')
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class JspbEncodingConfig(_buffa_Message):
     _buffa_name = 'conformance.JspbEncodingConfig'
     use_jspb_array_any_format = False
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

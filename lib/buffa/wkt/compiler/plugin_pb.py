@@ -30,9 +30,9 @@ class Version(_buffa_Message):
     patch = None
     suffix = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class CodeGeneratorRequest(_buffa_Message):
@@ -40,12 +40,12 @@ class CodeGeneratorRequest(_buffa_Message):
     parameter = None
     compiler_version = None
 
-    def __init__(self, **kw):
-        self.file_to_generate = []
-        self.proto_file = []
-        self.source_file_descriptors = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.file_to_generate = []
+        _buffa_s.proto_file = []
+        _buffa_s.source_file_descriptors = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class CodeGeneratorResponse(_buffa_Message):
@@ -55,10 +55,10 @@ class CodeGeneratorResponse(_buffa_Message):
     minimum_edition = None
     maximum_edition = None
 
-    def __init__(self, **kw):
-        self.file = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.file = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Feature(_buffa_Enum):
         _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse.Feature'
@@ -74,9 +74,9 @@ class CodeGeneratorResponse(_buffa_Message):
         content = None
         generated_code_info = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

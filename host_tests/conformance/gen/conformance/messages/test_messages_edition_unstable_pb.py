@@ -41,9 +41,9 @@ class ComplexMessage(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.edition_unstable.ComplexMessage'
     d = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class TestAllTypesEditionUnstable(_buffa_Message):
@@ -54,28 +54,28 @@ class TestAllTypesEditionUnstable(_buffa_Message):
     recursive_message = None
     optional_bytes = None
 
-    def __init__(self, **kw):
-        self.repeated_int32 = []
-        self.repeated_foreign_message = []
-        self.repeated_foreign_enum = []
-        self.map_int32_int32 = {}
-        self.map_bool_bool = {}
-        self.map_string_string = {}
-        self.map_string_foreign_message = {}
-        self.map_string_foreign_enum = {}
-        self.repeated_bytes = []
-        self.map_string_bytes = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.repeated_int32 = []
+        _buffa_s.repeated_foreign_message = []
+        _buffa_s.repeated_foreign_enum = []
+        _buffa_s.map_int32_int32 = {}
+        _buffa_s.map_bool_bool = {}
+        _buffa_s.map_string_string = {}
+        _buffa_s.map_string_foreign_message = {}
+        _buffa_s.map_string_foreign_enum = {}
+        _buffa_s.repeated_bytes = []
+        _buffa_s.map_string_bytes = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ForeignMessageEditionUnstable(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.edition_unstable.ForeignMessageEditionUnstable'
     c = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

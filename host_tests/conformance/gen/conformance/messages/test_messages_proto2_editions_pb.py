@@ -114,79 +114,79 @@ class TestAllTypesProto2(_buffa_Message):
     Field_name18__ = None
     message_set_correct = None
 
-    def __init__(self, **kw):
-        self.repeated_int32 = []
-        self.repeated_int64 = []
-        self.repeated_uint32 = []
-        self.repeated_uint64 = []
-        self.repeated_sint32 = []
-        self.repeated_sint64 = []
-        self.repeated_fixed32 = []
-        self.repeated_fixed64 = []
-        self.repeated_sfixed32 = []
-        self.repeated_sfixed64 = []
-        self.repeated_float = []
-        self.repeated_double = []
-        self.repeated_bool = []
-        self.repeated_string = []
-        self.repeated_bytes = []
-        self.repeated_nested_message = []
-        self.repeated_foreign_message = []
-        self.repeated_nested_enum = []
-        self.repeated_foreign_enum = []
-        self.repeated_string_piece = []
-        self.repeated_cord = []
-        self.map_int32_int32 = {}
-        self.map_int64_int64 = {}
-        self.map_uint32_uint32 = {}
-        self.map_uint64_uint64 = {}
-        self.map_sint32_sint32 = {}
-        self.map_sint64_sint64 = {}
-        self.map_fixed32_fixed32 = {}
-        self.map_fixed64_fixed64 = {}
-        self.map_sfixed32_sfixed32 = {}
-        self.map_sfixed64_sfixed64 = {}
-        self.map_int32_float = {}
-        self.map_int32_double = {}
-        self.map_bool_bool = {}
-        self.map_string_string = {}
-        self.map_string_bytes = {}
-        self.map_string_nested_message = {}
-        self.map_string_foreign_message = {}
-        self.map_string_nested_enum = {}
-        self.map_string_foreign_enum = {}
-        self.packed_int32 = []
-        self.packed_int64 = []
-        self.packed_uint32 = []
-        self.packed_uint64 = []
-        self.packed_sint32 = []
-        self.packed_sint64 = []
-        self.packed_fixed32 = []
-        self.packed_fixed64 = []
-        self.packed_sfixed32 = []
-        self.packed_sfixed64 = []
-        self.packed_float = []
-        self.packed_double = []
-        self.packed_bool = []
-        self.packed_nested_enum = []
-        self.unpacked_int32 = []
-        self.unpacked_int64 = []
-        self.unpacked_uint32 = []
-        self.unpacked_uint64 = []
-        self.unpacked_sint32 = []
-        self.unpacked_sint64 = []
-        self.unpacked_fixed32 = []
-        self.unpacked_fixed64 = []
-        self.unpacked_sfixed32 = []
-        self.unpacked_sfixed64 = []
-        self.unpacked_float = []
-        self.unpacked_double = []
-        self.unpacked_bool = []
-        self.unpacked_nested_enum = []
-        self.map_int32_nested_message = {}
-        self.map_int32_bool = {}
+    def __init__(_buffa_s, **kw):
+        _buffa_s.repeated_int32 = []
+        _buffa_s.repeated_int64 = []
+        _buffa_s.repeated_uint32 = []
+        _buffa_s.repeated_uint64 = []
+        _buffa_s.repeated_sint32 = []
+        _buffa_s.repeated_sint64 = []
+        _buffa_s.repeated_fixed32 = []
+        _buffa_s.repeated_fixed64 = []
+        _buffa_s.repeated_sfixed32 = []
+        _buffa_s.repeated_sfixed64 = []
+        _buffa_s.repeated_float = []
+        _buffa_s.repeated_double = []
+        _buffa_s.repeated_bool = []
+        _buffa_s.repeated_string = []
+        _buffa_s.repeated_bytes = []
+        _buffa_s.repeated_nested_message = []
+        _buffa_s.repeated_foreign_message = []
+        _buffa_s.repeated_nested_enum = []
+        _buffa_s.repeated_foreign_enum = []
+        _buffa_s.repeated_string_piece = []
+        _buffa_s.repeated_cord = []
+        _buffa_s.map_int32_int32 = {}
+        _buffa_s.map_int64_int64 = {}
+        _buffa_s.map_uint32_uint32 = {}
+        _buffa_s.map_uint64_uint64 = {}
+        _buffa_s.map_sint32_sint32 = {}
+        _buffa_s.map_sint64_sint64 = {}
+        _buffa_s.map_fixed32_fixed32 = {}
+        _buffa_s.map_fixed64_fixed64 = {}
+        _buffa_s.map_sfixed32_sfixed32 = {}
+        _buffa_s.map_sfixed64_sfixed64 = {}
+        _buffa_s.map_int32_float = {}
+        _buffa_s.map_int32_double = {}
+        _buffa_s.map_bool_bool = {}
+        _buffa_s.map_string_string = {}
+        _buffa_s.map_string_bytes = {}
+        _buffa_s.map_string_nested_message = {}
+        _buffa_s.map_string_foreign_message = {}
+        _buffa_s.map_string_nested_enum = {}
+        _buffa_s.map_string_foreign_enum = {}
+        _buffa_s.packed_int32 = []
+        _buffa_s.packed_int64 = []
+        _buffa_s.packed_uint32 = []
+        _buffa_s.packed_uint64 = []
+        _buffa_s.packed_sint32 = []
+        _buffa_s.packed_sint64 = []
+        _buffa_s.packed_fixed32 = []
+        _buffa_s.packed_fixed64 = []
+        _buffa_s.packed_sfixed32 = []
+        _buffa_s.packed_sfixed64 = []
+        _buffa_s.packed_float = []
+        _buffa_s.packed_double = []
+        _buffa_s.packed_bool = []
+        _buffa_s.packed_nested_enum = []
+        _buffa_s.unpacked_int32 = []
+        _buffa_s.unpacked_int64 = []
+        _buffa_s.unpacked_uint32 = []
+        _buffa_s.unpacked_uint64 = []
+        _buffa_s.unpacked_sint32 = []
+        _buffa_s.unpacked_sint64 = []
+        _buffa_s.unpacked_fixed32 = []
+        _buffa_s.unpacked_fixed64 = []
+        _buffa_s.unpacked_sfixed32 = []
+        _buffa_s.unpacked_sfixed64 = []
+        _buffa_s.unpacked_float = []
+        _buffa_s.unpacked_double = []
+        _buffa_s.unpacked_bool = []
+        _buffa_s.unpacked_nested_enum = []
+        _buffa_s.map_int32_nested_message = {}
+        _buffa_s.map_int32_bool = {}
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class NestedEnum(_buffa_Enum):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnum'
@@ -201,9 +201,9 @@ class TestAllTypesProto2(_buffa_Message):
         a = None
         corecursive = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class Data(_buffa_Message):
@@ -211,9 +211,9 @@ class TestAllTypesProto2(_buffa_Message):
         group_int32 = None
         group_uint32 = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MultiWordGroupField(_buffa_Message):
@@ -221,26 +221,26 @@ class TestAllTypesProto2(_buffa_Message):
         group_int32 = None
         group_uint32 = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrect(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrectExtension1(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1'
         str = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrectExtension2(_buffa_Message):
@@ -248,9 +248,9 @@ class TestAllTypesProto2(_buffa_Message):
         i = None
         sub_msg = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class ExtensionWithOneof(_buffa_Message):
@@ -260,9 +260,9 @@ class TestAllTypesProto2(_buffa_Message):
         a = _buffa_member('oneof_field', 'a')
         b = _buffa_member('oneof_field', 'b')
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -270,9 +270,9 @@ class ForeignMessageProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.ForeignMessageProto2'
     c = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class GroupField(_buffa_Message):
@@ -280,9 +280,9 @@ class GroupField(_buffa_Message):
     group_int32 = None
     group_uint32 = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class UnknownToTestAllTypes(_buffa_Message):
@@ -293,35 +293,35 @@ class UnknownToTestAllTypes(_buffa_Message):
     optionalgroup = None
     optional_bool = None
 
-    def __init__(self, **kw):
-        self.repeated_int32 = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.repeated_int32 = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class OptionalGroup(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup'
         a = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
 class NullHypothesisProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.NullHypothesisProto2'
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class EnumOnlyProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.EnumOnlyProto2'
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Bool(_buffa_Enum):
         _buffa_name = 'protobuf_test_messages.editions.proto2.EnumOnlyProto2.Bool'
@@ -334,9 +334,9 @@ class OneStringProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.OneStringProto2'
     data = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ProtoWithKeywords(_buffa_Message):
@@ -344,10 +344,10 @@ class ProtoWithKeywords(_buffa_Message):
     inline = None
     concept = None
 
-    def __init__(self, **kw):
-        self.requires = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.requires = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class TestAllRequiredTypesProto2(_buffa_Message):
@@ -392,9 +392,9 @@ class TestAllRequiredTypesProto2(_buffa_Message):
     default_string = None
     default_bytes = None
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class NestedEnum(_buffa_Enum):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedEnum'
@@ -410,9 +410,9 @@ class TestAllRequiredTypesProto2(_buffa_Message):
         corecursive = None
         optional_corecursive = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class Data(_buffa_Message):
@@ -420,35 +420,35 @@ class TestAllRequiredTypesProto2(_buffa_Message):
         group_int32 = None
         group_uint32 = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrect(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrectExtension1(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1'
         str = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class MessageSetCorrectExtension2(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2'
         i = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -462,48 +462,48 @@ class TestLargeOneof(_buffa_Message):
     a4 = _buffa_member('large_oneof', 'a4')
     a5 = _buffa_member('large_oneof', 'a5')
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class A1(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestLargeOneof.A1'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class A2(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestLargeOneof.A2'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class A3(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestLargeOneof.A3'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class A4(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestLargeOneof.A4'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
     class A5(_buffa_Message):
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestLargeOneof.A5'
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 

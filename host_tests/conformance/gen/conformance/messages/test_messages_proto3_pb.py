@@ -121,94 +121,94 @@ class TestAllTypesProto3(_buffa_Message):
     field_name17__ = 0
     Field_name18__ = 0
 
-    def __init__(self, **kw):
-        self.repeated_int32 = []
-        self.repeated_int64 = []
-        self.repeated_uint32 = []
-        self.repeated_uint64 = []
-        self.repeated_sint32 = []
-        self.repeated_sint64 = []
-        self.repeated_fixed32 = []
-        self.repeated_fixed64 = []
-        self.repeated_sfixed32 = []
-        self.repeated_sfixed64 = []
-        self.repeated_float = []
-        self.repeated_double = []
-        self.repeated_bool = []
-        self.repeated_string = []
-        self.repeated_bytes = []
-        self.repeated_nested_message = []
-        self.repeated_foreign_message = []
-        self.repeated_nested_enum = []
-        self.repeated_foreign_enum = []
-        self.repeated_string_piece = []
-        self.repeated_cord = []
-        self.map_int32_int32 = {}
-        self.map_int64_int64 = {}
-        self.map_uint32_uint32 = {}
-        self.map_uint64_uint64 = {}
-        self.map_sint32_sint32 = {}
-        self.map_sint64_sint64 = {}
-        self.map_fixed32_fixed32 = {}
-        self.map_fixed64_fixed64 = {}
-        self.map_sfixed32_sfixed32 = {}
-        self.map_sfixed64_sfixed64 = {}
-        self.map_int32_float = {}
-        self.map_int32_double = {}
-        self.map_bool_bool = {}
-        self.map_string_string = {}
-        self.map_string_bytes = {}
-        self.map_string_nested_message = {}
-        self.map_string_foreign_message = {}
-        self.map_string_nested_enum = {}
-        self.map_string_foreign_enum = {}
-        self.packed_int32 = []
-        self.packed_int64 = []
-        self.packed_uint32 = []
-        self.packed_uint64 = []
-        self.packed_sint32 = []
-        self.packed_sint64 = []
-        self.packed_fixed32 = []
-        self.packed_fixed64 = []
-        self.packed_sfixed32 = []
-        self.packed_sfixed64 = []
-        self.packed_float = []
-        self.packed_double = []
-        self.packed_bool = []
-        self.packed_nested_enum = []
-        self.unpacked_int32 = []
-        self.unpacked_int64 = []
-        self.unpacked_uint32 = []
-        self.unpacked_uint64 = []
-        self.unpacked_sint32 = []
-        self.unpacked_sint64 = []
-        self.unpacked_fixed32 = []
-        self.unpacked_fixed64 = []
-        self.unpacked_sfixed32 = []
-        self.unpacked_sfixed64 = []
-        self.unpacked_float = []
-        self.unpacked_double = []
-        self.unpacked_bool = []
-        self.unpacked_nested_enum = []
-        self.repeated_bool_wrapper = []
-        self.repeated_int32_wrapper = []
-        self.repeated_int64_wrapper = []
-        self.repeated_uint32_wrapper = []
-        self.repeated_uint64_wrapper = []
-        self.repeated_float_wrapper = []
-        self.repeated_double_wrapper = []
-        self.repeated_string_wrapper = []
-        self.repeated_bytes_wrapper = []
-        self.repeated_duration = []
-        self.repeated_timestamp = []
-        self.repeated_fieldmask = []
-        self.repeated_any = []
-        self.repeated_value = []
-        self.repeated_list_value = []
-        self.repeated_empty = []
-        self.repeated_struct = []
+    def __init__(_buffa_s, **kw):
+        _buffa_s.repeated_int32 = []
+        _buffa_s.repeated_int64 = []
+        _buffa_s.repeated_uint32 = []
+        _buffa_s.repeated_uint64 = []
+        _buffa_s.repeated_sint32 = []
+        _buffa_s.repeated_sint64 = []
+        _buffa_s.repeated_fixed32 = []
+        _buffa_s.repeated_fixed64 = []
+        _buffa_s.repeated_sfixed32 = []
+        _buffa_s.repeated_sfixed64 = []
+        _buffa_s.repeated_float = []
+        _buffa_s.repeated_double = []
+        _buffa_s.repeated_bool = []
+        _buffa_s.repeated_string = []
+        _buffa_s.repeated_bytes = []
+        _buffa_s.repeated_nested_message = []
+        _buffa_s.repeated_foreign_message = []
+        _buffa_s.repeated_nested_enum = []
+        _buffa_s.repeated_foreign_enum = []
+        _buffa_s.repeated_string_piece = []
+        _buffa_s.repeated_cord = []
+        _buffa_s.map_int32_int32 = {}
+        _buffa_s.map_int64_int64 = {}
+        _buffa_s.map_uint32_uint32 = {}
+        _buffa_s.map_uint64_uint64 = {}
+        _buffa_s.map_sint32_sint32 = {}
+        _buffa_s.map_sint64_sint64 = {}
+        _buffa_s.map_fixed32_fixed32 = {}
+        _buffa_s.map_fixed64_fixed64 = {}
+        _buffa_s.map_sfixed32_sfixed32 = {}
+        _buffa_s.map_sfixed64_sfixed64 = {}
+        _buffa_s.map_int32_float = {}
+        _buffa_s.map_int32_double = {}
+        _buffa_s.map_bool_bool = {}
+        _buffa_s.map_string_string = {}
+        _buffa_s.map_string_bytes = {}
+        _buffa_s.map_string_nested_message = {}
+        _buffa_s.map_string_foreign_message = {}
+        _buffa_s.map_string_nested_enum = {}
+        _buffa_s.map_string_foreign_enum = {}
+        _buffa_s.packed_int32 = []
+        _buffa_s.packed_int64 = []
+        _buffa_s.packed_uint32 = []
+        _buffa_s.packed_uint64 = []
+        _buffa_s.packed_sint32 = []
+        _buffa_s.packed_sint64 = []
+        _buffa_s.packed_fixed32 = []
+        _buffa_s.packed_fixed64 = []
+        _buffa_s.packed_sfixed32 = []
+        _buffa_s.packed_sfixed64 = []
+        _buffa_s.packed_float = []
+        _buffa_s.packed_double = []
+        _buffa_s.packed_bool = []
+        _buffa_s.packed_nested_enum = []
+        _buffa_s.unpacked_int32 = []
+        _buffa_s.unpacked_int64 = []
+        _buffa_s.unpacked_uint32 = []
+        _buffa_s.unpacked_uint64 = []
+        _buffa_s.unpacked_sint32 = []
+        _buffa_s.unpacked_sint64 = []
+        _buffa_s.unpacked_fixed32 = []
+        _buffa_s.unpacked_fixed64 = []
+        _buffa_s.unpacked_sfixed32 = []
+        _buffa_s.unpacked_sfixed64 = []
+        _buffa_s.unpacked_float = []
+        _buffa_s.unpacked_double = []
+        _buffa_s.unpacked_bool = []
+        _buffa_s.unpacked_nested_enum = []
+        _buffa_s.repeated_bool_wrapper = []
+        _buffa_s.repeated_int32_wrapper = []
+        _buffa_s.repeated_int64_wrapper = []
+        _buffa_s.repeated_uint32_wrapper = []
+        _buffa_s.repeated_uint64_wrapper = []
+        _buffa_s.repeated_float_wrapper = []
+        _buffa_s.repeated_double_wrapper = []
+        _buffa_s.repeated_string_wrapper = []
+        _buffa_s.repeated_bytes_wrapper = []
+        _buffa_s.repeated_duration = []
+        _buffa_s.repeated_timestamp = []
+        _buffa_s.repeated_fieldmask = []
+        _buffa_s.repeated_any = []
+        _buffa_s.repeated_value = []
+        _buffa_s.repeated_list_value = []
+        _buffa_s.repeated_empty = []
+        _buffa_s.repeated_struct = []
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class NestedEnum(_buffa_Enum):
         _buffa_name = 'protobuf_test_messages.proto3.TestAllTypesProto3.NestedEnum'
@@ -233,9 +233,9 @@ class TestAllTypesProto3(_buffa_Message):
         a = 0
         corecursive = None
 
-        def __init__(self, **kw):
+        def __init__(_buffa_s, **kw):
             if kw:
-                _buffa_Message.__init__(self, **kw)
+                _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
@@ -243,25 +243,25 @@ class ForeignMessage(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.proto3.ForeignMessage'
     c = 0
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class NullHypothesisProto3(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.proto3.NullHypothesisProto3'
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class EnumOnlyProto3(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.proto3.EnumOnlyProto3'
 
-    def __init__(self, **kw):
+    def __init__(_buffa_s, **kw):
         if kw:
-            _buffa_Message.__init__(self, **kw)
+            _buffa_Message.__init__(_buffa_s, **kw)
 
     class Bool(_buffa_Enum):
         _buffa_name = 'protobuf_test_messages.proto3.EnumOnlyProto3.Bool'
