@@ -38,3 +38,6 @@ for d in "$root"/host_tests/*/; do
     gen "$out/$rel" -I"$d" -I"$inc" "$p"
   done
 done
+# Telemetry demo (firmware/app, tools/collector): the device-side bindings,
+# checked in beside the app so it runs as plain .py/.mpy and frozen.
+gen "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto

@@ -166,7 +166,9 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     d[k] = v
 
 
-def map_size(d, spec, tagsize, zs):
+def map_size(d, spec, tagsize):
+    # Size of a map field; message values cache their size (_buffa_s) for
+    # put_map, as generated size functions do.
     krow, vrow = spec
     kt = krow[2]
     vt = vrow[2]
@@ -175,10 +177,8 @@ def map_size(d, spec, tagsize, zs):
         v = d[k]
         e = 1 + scalar_size(kt, k) + 1
         if vt == wire.MESSAGE:
-            i = len(zs)
-            zs.append(0)
-            z = vrow[4]._buffa_z(v, zs)
-            zs[i] = z
+            z = vrow[4]._buffa_z(v)
+            v._buffa_s = z
             e += vsize(z) + z
         else:
             e += scalar_size(vt, v)
@@ -186,7 +186,7 @@ def map_size(d, spec, tagsize, zs):
     return n
 
 
-def put_map(d, spec, buf, p, tagbytes, it):
+def put_map(d, spec, buf, p, tagbytes):
     krow, vrow = spec
     kt = krow[2]
     vt = vrow[2]
@@ -196,7 +196,7 @@ def put_map(d, spec, buf, p, tagbytes, it):
         v = d[k]
         e = 1 + scalar_size(kt, k) + 1
         if vt == wire.MESSAGE:
-            z = next(it)
+            z = v._buffa_s
             e += vsize(z) + z
         else:
             e += scalar_size(vt, v)
@@ -209,7 +209,7 @@ def put_map(d, spec, buf, p, tagbytes, it):
         p += 1
         if vt == wire.MESSAGE:
             p = put_varint(buf, p, z)
-            p = vrow[4]._buffa_w(v, buf, p, it)
+            p = vrow[4]._buffa_w(v, buf, p)
         else:
             p = put_scalar(vt, buf, p, v)
     return p

@@ -148,26 +148,23 @@ class Message:
         return self
 
     def encoded_size(self):
-        return type(self)._buffa_z(self, [])
+        return type(self)._buffa_z(self)
 
     def encode(self):
-        # Size everything first (caching sub-message sizes), then write into
-        # one buffer of exactly that size.
+        # Size everything first (the size pass caches sub-message sizes on
+        # the sub-messages), then write into one buffer of exactly that size.
         cls = type(self)
-        zs = []
-        n = cls._buffa_z(self, zs)
-        buf = bytearray(n)
-        cls._buffa_w(self, buf, 0, iter(zs))
+        buf = bytearray(cls._buffa_z(self))
+        cls._buffa_w(self, buf, 0)
         return bytes(buf)
 
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
         cls = type(self)
-        zs = []
-        n = cls._buffa_z(self, zs)
+        n = cls._buffa_z(self)
         if offset < 0 or offset + n > len(buf):
             raise wire.EncodeError("buffer too small: need %d bytes at offset %d" % (n, offset))
-        return cls._buffa_w(self, buf, offset, iter(zs))
+        return cls._buffa_w(self, buf, offset)
 
     # ---- reflection --------------------------------------------------------
 

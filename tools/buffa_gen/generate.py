@@ -779,6 +779,15 @@ class FileGen:
         return "%s_e%d" % (N.RESERVED, self.ids[key])
 
     # ---- size ----------------------------------------------------------------
+    # Encoding is two passes: size, then write into a buffer of exactly that
+    # size. The size pass caches each sub-message's size on the sub-message
+    # (_buffa_s) and each packed varint run's payload size on its message
+    # (_buffa_k<number>), so the write pass never sizes anything twice.
+    #
+    # Both passes use as few locals as possible: MicroPython allocates the
+    # frame of a function whose locals plus stack exceed 11 words on the
+    # heap, on every call. Size functions use m n v k x y; write functions
+    # m buf p v x y (and k in map loops).
 
     def present(self, w, f, body):
         """Emit: if f is present: v = value; body."""
@@ -809,6 +818,9 @@ class FileGen:
         if t == BOOL:
             return "1"
         self.helpers.add("vsize")
+        if t in (STRING, BYTES):
+            self.helpers.add("lsize")
+            return "%s_lsize(%s)" % (R, var)
         if t == SINT32:
             return "%s_vsize((%s << 1) ^ (%s >> 31))" % (R, var, var)
         if t == SINT64:
@@ -817,115 +829,84 @@ class FileGen:
             return "(1 if %s < 128 else %s_vsize(%s))" % (var, R, var)
         return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
 
-    def entry_size(self, w, kx, vx):
-        """Emit: z = payload size of the map entry (k, x)."""
-        R = N.RESERVED
-        parts = []
-        for fx, var in ((kx, "k"), (vx, "x")):
-            if fx.type in (STRING, BYTES):
-                self.helpers.add("lsize")
-                parts.append("%s_lsize(%s)" % (R, var))
-            else:
-                parts.append(self.scalar_size_expr(fx.type, var))
-        w("z = 2 + %s + %s" % tuple(parts))
-
-    def size_map_inline(self, w, f, kx, vx):
-        R = N.RESERVED
-        tl = len(varint_bytes((f.number << 3) | 2))
+    def add_len(self, w, tl, var="k"):
+        """Emit: n += tag + length prefix + payload of length var."""
         self.helpers.add("vsize")
-        w("for k in v:")
-        with w.block():
-            w("x = v[k]")
-            self.entry_size(w, kx, vx)
-            w("n += %d + (1 if z < 128 else %s_vsize(z)) + z" % (tl, R))
-
-    def write_map_inline(self, w, f, kx, vx):
-        R = N.RESERVED
-        self.helpers.add("put_varint")
-        w("for k in v:")
-        with w.block():
-            w("x = v[k]")
-            self.entry_size(w, kx, vx)
-            self.put_tag(w, (f.number << 3) | 2)
-            w("if z < 128:")
-            with w.block():
-                w("buf[p] = z")
-                w("p += 1")
-            w("else:")
-            with w.block():
-                w("p = %s_put_varint(buf, p, z)" % R)
-            for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
-                self.put_tag(w, (i << 3) | WIRE[fx.type])
-                self.put_value(w, fx.type, var)
+        w("n += %d + (1 if %s < 128 else %s_vsize(%s)) + %s" % (tl, var, N.RESERVED, var, var))
 
     def emit_size(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
-        w("def %s_z%d(m, zs):" % (R, i))
+        w("def %s_z%d(m):" % (R, i))
         with w.block():
             w("n = 0")
             for f in fields:
                 self.size_field(w, f)
-            w("u = m._buffa_u")
-            w("if u:")
+            w("v = m._buffa_u")
+            w("if v:")
             with w.block():
-                w("n += %s_len(u)" % R)
+                w("n += %s_len(v)" % R)
             w("return n")
         w()
+
+    def size_one(self, w, f, var, tl):
+        """Emit: n += the size of one value of field f held in var."""
+        R = N.RESERVED
+        t = f.type
+        if t == MESSAGE:
+            w("k = %s(%s)" % (self.fn("z", f.ref_full), var))
+            w("%s._buffa_s = k" % var)
+            self.add_len(w, tl)
+        elif t == GROUP:
+            w("n += %d + %s(%s)" % (2 * tl, self.fn("z", f.ref_full), var))
+        elif t in (STRING, BYTES):
+            self.helpers.add("utf8")
+            w("k = %s_len(%s_utf8(%s))" % (R, R, var))
+            self.add_len(w, tl)
+        elif t in (SINT32, SINT64):
+            self.helpers.add("vsize")
+            w("k = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
+            w("n += %d + (1 if k < 128 else %s_vsize(k))" % (tl, R))
+        else:
+            w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
     def size_field(self, w, f):
         R = N.RESERVED
         t = f.type
         num = f.number
+        tl2 = len(varint_bytes((num << 3) | 2))
         if f.map:
             kx, vx = self.map_fields(f)
             if self.inline_map(vx):
-                self.present(w, f, lambda w: self.size_map_inline(w, f, kx, vx))
+
+                def body(w):
+                    w("for k in v:")
+                    with w.block():
+                        w("x = v[k]")
+                        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
+                        self.add_len(w, tl2, "y")
+
+                self.present(w, f, body)
                 return
             spec = self.map_spec(f)
             self.helpers.add("fields.map_size")
-            tl = len(varint_bytes((num << 3) | 2))
-            self.present(w, f, lambda w: w("n += %s_map_size(v, %s, %d, zs)" % (R, spec, tl)))
+            self.present(w, f, lambda w: w("n += %s_map_size(v, %s, %d)" % (R, spec, tl2)))
             return
         wt = 2 if t in (MESSAGE, STRING, BYTES) else (3 if t == GROUP else WIRE[t])
         tl = len(varint_bytes((num << 3) | wt))
-        self.helpers.add("vsize")
-
-        def one(w, var):
-            if t == MESSAGE:
-                w("i = %s_len(zs)" % R)
-                w("zs.append(0)")
-                w("k = %s(%s, zs)" % (self.fn("z", f.ref_full), var))
-                w("zs[i] = k")
-                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
-            elif t == GROUP:
-                w("n += %d + %s(%s, zs)" % (2 * tl, self.fn("z", f.ref_full), var))
-            elif t in (STRING, BYTES):
-                self.helpers.add("utf8")
-                w("k = %s_len(%s_utf8(%s))" % (R, R, var))
-                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
-            elif t in (SINT32, SINT64):
-                w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
-                w("n += %d + (1 if y < 128 else %s_vsize(y))" % (tl, R))
-            else:
-                w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
-
         if not f.repeated:
-            self.present(w, f, lambda w: one(w, "v"))
+            self.present(w, f, lambda w: self.size_one(w, f, "v", tl))
             return
         if f.packed:
-            tl = len(varint_bytes((num << 3) | 2))
 
             def packed(w):
-                if t in FIXED_FMT:
-                    w("k = %s_len(v) * %d" % (R, FIXED_FMT[t][1]))
-                elif t == BOOL:
-                    w("k = %s_len(v)" % R)
+                if t in FIXED_FMT or t == BOOL:
+                    w("k = %s_len(v)%s" % (R, " * %d" % FIXED_FMT[t][1] if t in FIXED_FMT else ""))
                 else:
                     self.helpers.add("packed_size")
                     w("k = %s_packed_size(v, %d)" % (R, t))
-                w("zs.append(k)")
-                w("n += %d + (1 if k < 128 else %s_vsize(k)) + k" % (tl, R))
+                    w("m._buffa_k%d = k" % num)
+                self.add_len(w, tl2)
 
             self.present(w, f, packed)
             return
@@ -936,7 +917,7 @@ class FileGen:
                 return
             w("for x in v:")
             with w.block():
-                one(w, "x")
+                self.size_one(w, f, "x", tl)
 
         self.present(w, f, rep)
 
@@ -948,7 +929,19 @@ class FileGen:
             w("buf[p%s] = %d" % (" + %d" % j if j else "", b))
         w("p += %d" % len(bs))
 
-    def put_value(self, w, t, var, f=None):
+    def put_len(self, w, var="y"):
+        """Emit: write the varint in var (a length)."""
+        self.helpers.add("put_varint")
+        w("if %s < 128:" % var)
+        with w.block():
+            w("buf[p] = %s" % var)
+            w("p += 1")
+        w("else:")
+        with w.block():
+            w("p = %s_put_varint(buf, p, %s)" % (N.RESERVED, var))
+
+    def put_value(self, w, t, var):
+        """Emit: write one non-message value held in var (may rebind var)."""
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
@@ -958,25 +951,16 @@ class FileGen:
             w("buf[p] = 1 if %s else 0" % var)
             w("p += 1")
         elif t in (STRING, BYTES):
-            self.helpers.update(("put_varint", "utf8"))
-            w("y = %s_utf8(%s)" % (R, var))
-            w("z = %s_len(y)" % R)
-            w("if z < 128:")
-            with w.block():
-                w("buf[p] = z")
-                w("p += 1")
-            w("else:")
-            with w.block():
-                w("p = %s_put_varint(buf, p, z)" % R)
-            w("buf[p:p + z] = y")
-            w("p += z")
+            self.helpers.add("utf8")
+            w("%s = %s_utf8(%s)" % (var, R, var))
+            w("y = %s_len(%s)" % (R, var))
+            self.put_len(w)
+            w("buf[p:p + y] = %s" % var)
+            w("p += y")
         else:
             self.helpers.add("put_varint")
-            if t == SINT32:
-                w("y = (%s << 1) ^ (%s >> 31)" % (var, var))
-                var = "y"
-            elif t == SINT64:
-                w("y = (%s << 1) ^ (%s >> 63)" % (var, var))
+            if t in (SINT32, SINT64):
+                w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
                 var = "y"
             cond = ("%s < 128" if t in (UINT32, UINT64, SINT32, SINT64) else "0 <= %s < 128") % var
             w("if %s:" % cond)
@@ -990,18 +974,34 @@ class FileGen:
     def emit_write(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
-        w("def %s_w%d(m, buf, p, it):" % (R, i))
+        w("def %s_w%d(m, buf, p):" % (R, i))
         with w.block():
             for f in fields:
                 self.write_field(w, f)
-            w("u = m._buffa_u")
-            w("if u:")
+            w("v = m._buffa_u")
+            w("if v:")
             with w.block():
-                w("k = p + %s_len(u)" % R)
-                w("buf[p:k] = u")
-                w("p = k")
+                w("y = p + %s_len(v)" % R)
+                w("buf[p:y] = v")
+                w("p = y")
             w("return p")
         w()
+
+    def write_one(self, w, f, var):
+        t = f.type
+        num = f.number
+        if t == MESSAGE:
+            self.put_tag(w, (num << 3) | 2)
+            w("y = %s._buffa_s" % var)
+            self.put_len(w)
+            w("p = %s(%s, buf, p)" % (self.fn("w", f.ref_full), var))
+        elif t == GROUP:
+            self.put_tag(w, (num << 3) | 3)
+            w("p = %s(%s, buf, p)" % (self.fn("w", f.ref_full), var))
+            self.put_tag(w, (num << 3) | 4)
+        else:
+            self.put_tag(w, (num << 3) | WIRE[t])
+            self.put_value(w, t, var)
 
     def write_field(self, w, f):
         R = N.RESERVED
@@ -1010,49 +1010,42 @@ class FileGen:
         if f.map:
             kx, vx = self.map_fields(f)
             if self.inline_map(vx):
-                self.present(w, f, lambda w: self.write_map_inline(w, f, kx, vx))
+
+                def body(w):
+                    w("for k in v:")
+                    with w.block():
+                        w("x = v[k]")
+                        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
+                        self.put_tag(w, (num << 3) | 2)
+                        self.put_len(w)
+                        self.put_tag(w, (1 << 3) | WIRE[kx.type])
+                        self.put_value(w, kx.type, "k")
+                        self.put_tag(w, (2 << 3) | WIRE[vx.type])
+                        self.put_value(w, vx.type, "x")
+
+                self.present(w, f, body)
                 return
             spec = self.map_spec(f)
             self.helpers.add("fields.put_map")
             tb = bytes(varint_bytes((num << 3) | 2))
-            self.present(w, f, lambda w: w("p = %s_put_map(v, %s, buf, p, %r, it)" % (R, spec, tb)))
+            self.present(w, f, lambda w: w("p = %s_put_map(v, %s, buf, p, %r)" % (R, spec, tb)))
             return
-
-        def one(w, var):
-            if t == MESSAGE:
-                self.helpers.add("put_varint")
-                self.put_tag(w, (num << 3) | 2)
-                w("k = %s_next(it)" % R)
-                w("if k < 128:")
-                with w.block():
-                    w("buf[p] = k")
-                    w("p += 1")
-                w("else:")
-                with w.block():
-                    w("p = %s_put_varint(buf, p, k)" % R)
-                w("p = %s(%s, buf, p, it)" % (self.fn("w", f.ref_full), var))
-            elif t == GROUP:
-                self.put_tag(w, (num << 3) | 3)
-                w("p = %s(%s, buf, p, it)" % (self.fn("w", f.ref_full), var))
-                self.put_tag(w, (num << 3) | 4)
-            else:
-                self.put_tag(w, (num << 3) | WIRE[t])
-                self.put_value(w, t, var)
-
         if not f.repeated:
-            self.present(w, f, lambda w: one(w, "v"))
+            self.present(w, f, lambda w: self.write_one(w, f, "v"))
             return
         if f.packed:
 
             def packed(w):
-                self.helpers.add("put_varint")
                 self.put_tag(w, (num << 3) | 2)
-                w("p = %s_put_varint(buf, p, %s_next(it))" % (R, R))
                 if t in FIXED_FMT:
                     self.helpers.add("put_packed_fixed")
+                    w("y = %s_len(v) * %d" % (R, FIXED_FMT[t][1]))
+                    self.put_len(w)
                     w("p = %s_put_packed_fixed(buf, p, v, %r, %d)" % (R, FIXED_FMT[t][0], FIXED_FMT[t][1]))
                 else:
                     self.helpers.add("put_packed")
+                    w("y = %s_len(v)" % R if t == BOOL else "y = m._buffa_k%d" % num)
+                    self.put_len(w)
                     w("p = %s_put_packed(buf, p, v, %d)" % (R, t))
 
             self.present(w, f, packed)
@@ -1061,7 +1054,7 @@ class FileGen:
         def rep(w):
             w("for x in v:")
             with w.block():
-                one(w, "x")
+                self.write_one(w, f, "x")
 
         self.present(w, f, rep)
 

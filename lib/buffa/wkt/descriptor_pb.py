@@ -763,39 +763,37 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.file
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z1(x, zs)
-            zs[i] = k
+            k = _buffa_z1(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.file
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w1(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w1(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -1013,7 +1011,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.name
     if v is not None:
@@ -1031,48 +1029,36 @@ def _buffa_z1(m, zs):
     v = m.message_type
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z2(x, zs)
-            zs[i] = k
+            k = _buffa_z2(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.enum_type
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z9(x, zs)
-            zs[i] = k
+            k = _buffa_z9(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.service
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z12(x, zs)
-            zs[i] = k
+            k = _buffa_z12(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.extension
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z7(x, zs)
-            zs[i] = k
+            k = _buffa_z7(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z14(v, zs)
-        zs[i] = k
+        k = _buffa_z14(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.source_code_info
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z31(v, zs)
-        zs[i] = k
+        k = _buffa_z31(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.public_dependency
     if v:
@@ -1094,122 +1080,122 @@ def _buffa_z1(m, zs):
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.package
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.dependency
     if v:
         for x in v:
             buf[p] = 26
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.message_type
     if v:
         for x in v:
             buf[p] = 34
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w2(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w2(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
             buf[p] = 42
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w9(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w9(x, buf, p)
     v = m.service
     if v:
         for x in v:
             buf[p] = 50
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w12(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w12(x, buf, p)
     v = m.extension
     if v:
         for x in v:
             buf[p] = 58
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w7(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w7(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 66
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w14(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w14(v, buf, p)
     v = m.source_code_info
     if v is not None:
         buf[p] = 74
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w31(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w31(v, buf, p)
     v = m.public_dependency
     if v:
         for x in v:
@@ -1234,15 +1220,15 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 98
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.edition
     if v is not None:
         buf[p] = 112
@@ -1257,20 +1243,20 @@ def _buffa_w1(m, buf, p, it):
         for x in v:
             buf[p] = 122
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -1443,7 +1429,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.name
     if v is not None:
@@ -1452,65 +1438,49 @@ def _buffa_z2(m, zs):
     v = m.field
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z7(x, zs)
-            zs[i] = k
+            k = _buffa_z7(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.nested_type
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z2(x, zs)
-            zs[i] = k
+            k = _buffa_z2(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.enum_type
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z9(x, zs)
-            zs[i] = k
+            k = _buffa_z9(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.extension_range
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z3(x, zs)
-            zs[i] = k
+            k = _buffa_z3(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.extension
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z7(x, zs)
-            zs[i] = k
+            k = _buffa_z7(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z15(v, zs)
-        zs[i] = k
+        k = _buffa_z15(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.oneof_decl
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z8(x, zs)
-            zs[i] = k
+            k = _buffa_z8(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.reserved_range
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z4(x, zs)
-            zs[i] = k
+            k = _buffa_z4(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.reserved_name
     if v:
@@ -1520,134 +1490,134 @@ def _buffa_z2(m, zs):
     v = m.visibility
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.field
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w7(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w7(x, buf, p)
     v = m.nested_type
     if v:
         for x in v:
             buf[p] = 26
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w2(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w2(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
             buf[p] = 34
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w9(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w9(x, buf, p)
     v = m.extension_range
     if v:
         for x in v:
             buf[p] = 42
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w3(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w3(x, buf, p)
     v = m.extension
     if v:
         for x in v:
             buf[p] = 50
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w7(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w7(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 58
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w15(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w15(v, buf, p)
     v = m.oneof_decl
     if v:
         for x in v:
             buf[p] = 66
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w8(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w8(x, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
             buf[p] = 74
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w4(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w4(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
             buf[p] = 82
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.visibility
     if v is not None:
         buf[p] = 88
@@ -1657,11 +1627,11 @@ def _buffa_w2(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -1715,7 +1685,7 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     v = m.start
     if v is not None:
@@ -1725,17 +1695,15 @@ def _buffa_z3(m, zs):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z5(v, zs)
-        zs[i] = k
+        k = _buffa_z5(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -1758,18 +1726,18 @@ def _buffa_w3(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w5(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w5(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n4():
@@ -1809,7 +1777,7 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m, zs):
+def _buffa_z4(m):
     n = 0
     v = m.start
     if v is not None:
@@ -1817,12 +1785,12 @@ def _buffa_z4(m, zs):
     v = m.end
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p, it):
+def _buffa_w4(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -1841,11 +1809,11 @@ def _buffa_w4(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n5():
@@ -1923,52 +1891,46 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m, zs):
+def _buffa_z5(m):
     n = 0
     v = m.declaration
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z6(x, zs)
-            zs[i] = k
+            k = _buffa_z6(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.verification
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p, it):
+def _buffa_w5(m, buf, p):
     v = m.declaration
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w6(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w6(x, buf, p)
     v = m.verification
     if v is not None:
         buf[p] = 24
@@ -1983,31 +1945,31 @@ def _buffa_w5(m, buf, p, it):
         buf[p] = 146
         buf[p + 1] = 3
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n6():
@@ -2078,7 +2040,7 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m, zs):
+def _buffa_z6(m):
     n = 0
     v = m.number
     if v is not None:
@@ -2097,12 +2059,12 @@ def _buffa_z6(m, zs):
     v = m.repeated
     if v is not None:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p, it):
+def _buffa_w6(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 8
@@ -2116,28 +2078,28 @@ def _buffa_w6(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.type
     if v is not None:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.reserved
     if v is not None:
         buf[p] = 40
@@ -2150,11 +2112,11 @@ def _buffa_w6(m, buf, p, it):
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n7():
@@ -2295,7 +2257,7 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m, zs):
+def _buffa_z7(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2324,10 +2286,8 @@ def _buffa_z7(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z16(v, zs)
-        zs[i] = k
+        k = _buffa_z16(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.oneof_index
     if v is not None:
@@ -2339,38 +2299,38 @@ def _buffa_z7(m, zs):
     v = m.proto3_optional
     if v is not None:
         n += 2 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p, it):
+def _buffa_w7(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.extendee
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.number
     if v is not None:
         buf[p] = 24
@@ -2402,39 +2362,39 @@ def _buffa_w7(m, buf, p, it):
     if v is not None:
         buf[p] = 50
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.default_value
     if v is not None:
         buf[p] = 58
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.options
     if v is not None:
         buf[p] = 66
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w16(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w16(v, buf, p)
     v = m.oneof_index
     if v is not None:
         buf[p] = 72
@@ -2448,15 +2408,15 @@ def _buffa_w7(m, buf, p, it):
     if v is not None:
         buf[p] = 82
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.proto3_optional
     if v is not None:
         buf[p] = 136
@@ -2464,11 +2424,11 @@ def _buffa_w7(m, buf, p, it):
         p += 2
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n8():
@@ -2520,7 +2480,7 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m, zs):
+def _buffa_z8(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2528,46 +2488,44 @@ def _buffa_z8(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z19(v, zs)
-        zs[i] = k
+        k = _buffa_z19(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p, it):
+def _buffa_w8(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.options
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w19(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w19(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n9():
@@ -2670,7 +2628,7 @@ def _buffa_d9(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z9(m, zs):
+def _buffa_z9(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2679,25 +2637,19 @@ def _buffa_z9(m, zs):
     v = m.value
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z11(x, zs)
-            zs[i] = k
+            k = _buffa_z11(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z20(v, zs)
-        zs[i] = k
+        k = _buffa_z20(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.reserved_range
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z10(x, zs)
-            zs[i] = k
+            k = _buffa_z10(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.reserved_name
     if v:
@@ -2707,74 +2659,74 @@ def _buffa_z9(m, zs):
     v = m.visibility
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w9(m, buf, p, it):
+def _buffa_w9(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.value
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w11(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w11(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w20(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w20(v, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
             buf[p] = 34
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w10(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w10(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
             buf[p] = 42
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.visibility
     if v is not None:
         buf[p] = 48
@@ -2784,11 +2736,11 @@ def _buffa_w9(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n10():
@@ -2828,7 +2780,7 @@ def _buffa_d10(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z10(m, zs):
+def _buffa_z10(m):
     n = 0
     v = m.start
     if v is not None:
@@ -2836,12 +2788,12 @@ def _buffa_z10(m, zs):
     v = m.end
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w10(m, buf, p, it):
+def _buffa_w10(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -2860,11 +2812,11 @@ def _buffa_w10(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n11():
@@ -2923,7 +2875,7 @@ def _buffa_d11(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z11(m, zs):
+def _buffa_z11(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2934,30 +2886,28 @@ def _buffa_z11(m, zs):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z21(v, zs)
-        zs[i] = k
+        k = _buffa_z21(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w11(m, buf, p, it):
+def _buffa_w11(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.number
     if v is not None:
         buf[p] = 16
@@ -2971,18 +2921,18 @@ def _buffa_w11(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w21(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w21(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n12():
@@ -3048,7 +2998,7 @@ def _buffa_d12(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z12(m, zs):
+def _buffa_z12(m):
     n = 0
     v = m.name
     if v is not None:
@@ -3057,65 +3007,61 @@ def _buffa_z12(m, zs):
     v = m.method
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z13(x, zs)
-            zs[i] = k
+            k = _buffa_z13(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z22(v, zs)
-        zs[i] = k
+        k = _buffa_z22(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w12(m, buf, p, it):
+def _buffa_w12(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.method
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w13(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w13(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w22(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w22(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n13():
@@ -3205,7 +3151,7 @@ def _buffa_d13(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z13(m, zs):
+def _buffa_z13(m):
     n = 0
     v = m.name
     if v is not None:
@@ -3221,10 +3167,8 @@ def _buffa_z13(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z23(v, zs)
-        zs[i] = k
+        k = _buffa_z23(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.client_streaming
     if v is not None:
@@ -3232,62 +3176,62 @@ def _buffa_z13(m, zs):
     v = m.server_streaming
     if v is not None:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w13(m, buf, p, it):
+def _buffa_w13(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.input_type
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.output_type
     if v is not None:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.options
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w23(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w23(v, buf, p)
     v = m.client_streaming
     if v is not None:
         buf[p] = 40
@@ -3300,11 +3244,11 @@ def _buffa_w13(m, buf, p, it):
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n14():
@@ -3544,7 +3488,7 @@ def _buffa_d14(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z14(m, zs):
+def _buffa_z14(m):
     n = 0
     v = m.java_package
     if v is not None:
@@ -3615,51 +3559,47 @@ def _buffa_z14(m, zs):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w14(m, buf, p, it):
+def _buffa_w14(m, buf, p):
     v = m.java_package
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.java_outer_classname
     if v is not None:
         buf[p] = 66
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optimize_for
     if v is not None:
         buf[p] = 72
@@ -3679,15 +3619,15 @@ def _buffa_w14(m, buf, p, it):
     if v is not None:
         buf[p] = 90
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.cc_generic_services
     if v is not None:
         buf[p] = 128
@@ -3742,129 +3682,129 @@ def _buffa_w14(m, buf, p, it):
         buf[p] = 162
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.csharp_namespace
     if v is not None:
         buf[p] = 170
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.swift_prefix
     if v is not None:
         buf[p] = 186
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.php_class_prefix
     if v is not None:
         buf[p] = 194
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.php_namespace
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.php_metadata_namespace
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.ruby_package
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 2
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.features
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 3
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n15():
@@ -3953,7 +3893,7 @@ def _buffa_d15(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z15(m, zs):
+def _buffa_z15(m):
     n = 0
     v = m.message_set_wire_format
     if v is not None:
@@ -3972,25 +3912,21 @@ def _buffa_z15(m, zs):
         n += 1 + 1
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w15(m, buf, p, it):
+def _buffa_w15(m, buf, p):
     v = m.message_set_wire_format
     if v is not None:
         buf[p] = 8
@@ -4025,31 +3961,31 @@ def _buffa_w15(m, buf, p, it):
     if v is not None:
         buf[p] = 98
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n16():
@@ -4224,7 +4160,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z16(m, zs):
+def _buffa_z16(m):
     n = 0
     v = m.ctype
     if v is not None:
@@ -4260,39 +4196,31 @@ def _buffa_z16(m, zs):
     v = m.edition_defaults
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z17(x, zs)
-            zs[i] = k
+            k = _buffa_z17(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.feature_support
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z18(v, zs)
-        zs[i] = k
+        k = _buffa_z18(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w16(m, buf, p, it):
+def _buffa_w16(m, buf, p):
     v = m.ctype
     if v is not None:
         buf[p] = 8
@@ -4375,55 +4303,55 @@ def _buffa_w16(m, buf, p, it):
             buf[p] = 162
             buf[p + 1] = 1
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w17(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w17(x, buf, p)
     v = m.features
     if v is not None:
         buf[p] = 170
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.feature_support
     if v is not None:
         buf[p] = 178
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w18(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w18(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n17():
@@ -4471,7 +4399,7 @@ def _buffa_d17(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z17(m, zs):
+def _buffa_z17(m):
     n = 0
     v = m.value
     if v is not None:
@@ -4480,25 +4408,25 @@ def _buffa_z17(m, zs):
     v = m.edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w17(m, buf, p, it):
+def _buffa_w17(m, buf, p):
     v = m.value
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.edition
     if v is not None:
         buf[p] = 24
@@ -4508,11 +4436,11 @@ def _buffa_w17(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n18():
@@ -4592,7 +4520,7 @@ def _buffa_d18(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z18(m, zs):
+def _buffa_z18(m):
     n = 0
     v = m.edition_introduced
     if v is not None:
@@ -4611,12 +4539,12 @@ def _buffa_z18(m, zs):
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w18(m, buf, p, it):
+def _buffa_w18(m, buf, p):
     v = m.edition_introduced
     if v is not None:
         buf[p] = 8
@@ -4639,15 +4567,15 @@ def _buffa_w18(m, buf, p, it):
     if v is not None:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.edition_removed
     if v is not None:
         buf[p] = 32
@@ -4661,20 +4589,20 @@ def _buffa_w18(m, buf, p, it):
     if v is not None:
         buf[p] = 42
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n19():
@@ -4728,58 +4656,54 @@ def _buffa_d19(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z19(m, zs):
+def _buffa_z19(m):
     n = 0
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w19(m, buf, p, it):
+def _buffa_w19(m, buf, p):
     v = m.features
     if v is not None:
         buf[p] = 10
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n20():
@@ -4854,7 +4778,7 @@ def _buffa_d20(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z20(m, zs):
+def _buffa_z20(m):
     n = 0
     v = m.allow_alias
     if v is not None:
@@ -4867,25 +4791,21 @@ def _buffa_z20(m, zs):
         n += 1 + 1
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w20(m, buf, p, it):
+def _buffa_w20(m, buf, p):
     v = m.allow_alias
     if v is not None:
         buf[p] = 16
@@ -4908,31 +4828,31 @@ def _buffa_w20(m, buf, p, it):
     if v is not None:
         buf[p] = 58
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n21():
@@ -5014,42 +4934,36 @@ def _buffa_d21(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z21(m, zs):
+def _buffa_z21(m):
     n = 0
     v = m.deprecated
     if v is not None:
         n += 1 + 1
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.debug_redact
     if v is not None:
         n += 1 + 1
     v = m.feature_support
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z18(v, zs)
-        zs[i] = k
+        k = _buffa_z18(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w21(m, buf, p, it):
+def _buffa_w21(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 8
@@ -5060,13 +4974,13 @@ def _buffa_w21(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.debug_redact
     if v is not None:
         buf[p] = 24
@@ -5077,31 +4991,31 @@ def _buffa_w21(m, buf, p, it):
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w18(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w18(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n22():
@@ -5162,32 +5076,28 @@ def _buffa_d22(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z22(m, zs):
+def _buffa_z22(m):
     n = 0
     v = m.deprecated
     if v is not None:
         n += 2 + 1
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w22(m, buf, p, it):
+def _buffa_w22(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 136
@@ -5200,31 +5110,31 @@ def _buffa_w22(m, buf, p, it):
         buf[p] = 146
         buf[p + 1] = 2
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n23():
@@ -5295,7 +5205,7 @@ def _buffa_d23(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z23(m, zs):
+def _buffa_z23(m):
     n = 0
     v = m.deprecated
     if v is not None:
@@ -5305,25 +5215,21 @@ def _buffa_z23(m, zs):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.uninterpreted_option
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z24(x, zs)
-            zs[i] = k
+            k = _buffa_z24(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w23(m, buf, p, it):
+def _buffa_w23(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 136
@@ -5346,31 +5252,31 @@ def _buffa_w23(m, buf, p, it):
         buf[p] = 154
         buf[p + 1] = 2
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w24(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w24(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n24():
@@ -5465,15 +5371,13 @@ def _buffa_d24(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z24(m, zs):
+def _buffa_z24(m):
     n = 0
     v = m.name
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z25(x, zs)
-            zs[i] = k
+            k = _buffa_z25(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.identifier_value
     if v is not None:
@@ -5496,37 +5400,37 @@ def _buffa_z24(m, zs):
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w24(m, buf, p, it):
+def _buffa_w24(m, buf, p):
     v = m.name
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w25(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w25(x, buf, p)
     v = m.identifier_value
     if v is not None:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.positive_int_value
     if v is not None:
         buf[p] = 32
@@ -5555,33 +5459,33 @@ def _buffa_w24(m, buf, p, it):
     if v is not None:
         buf[p] = 58
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.aggregate_value
     if v is not None:
         buf[p] = 66
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n25():
@@ -5626,7 +5530,7 @@ def _buffa_d25(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z25(m, zs):
+def _buffa_z25(m):
     n = 0
     v = m.name_part
     if v is not None:
@@ -5635,36 +5539,36 @@ def _buffa_z25(m, zs):
     v = m.is_extension
     if v is not None:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w25(m, buf, p, it):
+def _buffa_w25(m, buf, p):
     v = m.name_part
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.is_extension
     if v is not None:
         buf[p] = 16
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n26():
@@ -5780,7 +5684,7 @@ def _buffa_d26(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z26(m, zs):
+def _buffa_z26(m):
     n = 0
     v = m.field_presence
     if v is not None:
@@ -5809,12 +5713,12 @@ def _buffa_z26(m, zs):
     v = m.enforce_proto_limits
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w26(m, buf, p, it):
+def _buffa_w26(m, buf, p):
     v = m.field_presence
     if v is not None:
         buf[p] = 8
@@ -5896,11 +5800,11 @@ def _buffa_w26(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n27():
@@ -5926,19 +5830,19 @@ def _buffa_d27(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z27(m, zs):
+def _buffa_z27(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w27(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w27(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n28():
@@ -5964,19 +5868,19 @@ def _buffa_d28(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z28(m, zs):
+def _buffa_z28(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w28(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w28(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n29():
@@ -6036,15 +5940,13 @@ def _buffa_d29(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z29(m, zs):
+def _buffa_z29(m):
     n = 0
     v = m.defaults
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z30(x, zs)
-            zs[i] = k
+            k = _buffa_z30(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.minimum_edition
     if v is not None:
@@ -6052,24 +5954,24 @@ def _buffa_z29(m, zs):
     v = m.maximum_edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w29(m, buf, p, it):
+def _buffa_w29(m, buf, p):
     v = m.defaults
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w30(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w30(x, buf, p)
     v = m.minimum_edition
     if v is not None:
         buf[p] = 32
@@ -6088,11 +5990,11 @@ def _buffa_w29(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n30():
@@ -6156,31 +6058,27 @@ def _buffa_d30(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z30(m, zs):
+def _buffa_z30(m):
     n = 0
     v = m.edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.overridable_features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.fixed_features
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w30(m, buf, p, it):
+def _buffa_w30(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 24
@@ -6194,29 +6092,29 @@ def _buffa_w30(m, buf, p, it):
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     v = m.fixed_features
     if v is not None:
         buf[p] = 42
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n31():
@@ -6256,39 +6154,37 @@ def _buffa_d31(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z31(m, zs):
+def _buffa_z31(m):
     n = 0
     v = m.location
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z32(x, zs)
-            zs[i] = k
+            k = _buffa_z32(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w31(m, buf, p, it):
+def _buffa_w31(m, buf, p):
     v = m.location
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w32(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w32(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n32():
@@ -6387,17 +6283,17 @@ def _buffa_d32(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z32(m, zs):
+def _buffa_z32(m):
     n = 0
     v = m.path
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k1 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.span
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k2 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.leading_comments
     if v is not None:
@@ -6412,69 +6308,79 @@ def _buffa_z32(m, zs):
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w32(m, buf, p, it):
+def _buffa_w32(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k1
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.span
     if v:
         buf[p] = 18
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k2
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.leading_comments
     if v is not None:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.trailing_comments
     if v is not None:
         buf[p] = 34
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.leading_detached_comments
     if v:
         for x in v:
             buf[p] = 50
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n33():
@@ -6514,39 +6420,37 @@ def _buffa_d33(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z33(m, zs):
+def _buffa_z33(m):
     n = 0
     v = m.annotation
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z34(x, zs)
-            zs[i] = k
+            k = _buffa_z34(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w33(m, buf, p, it):
+def _buffa_w33(m, buf, p):
     v = m.annotation
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w34(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w34(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n34():
@@ -6626,12 +6530,12 @@ def _buffa_d34(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z34(m, zs):
+def _buffa_z34(m):
     n = 0
     v = m.path
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k1 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.source_file
     if v is not None:
@@ -6646,31 +6550,36 @@ def _buffa_z34(m, zs):
     v = m.semantic
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w34(m, buf, p, it):
+def _buffa_w34(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k1
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.source_file
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.begin
     if v is not None:
         buf[p] = 24
@@ -6698,11 +6607,11 @@ def _buffa_w34(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -103,25 +103,25 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.fields
     if v:
-        n += _buffa_map_size(v, _buffa_s3, 1, zs)
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+        n += _buffa_map_size(v, _buffa_s3, 1)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.fields
     if v:
-        p = _buffa_put_map(v, _buffa_s3, buf, p, b'\n', it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+        p = _buffa_put_map(v, _buffa_s3, buf, p, b'\n')
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -217,7 +217,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
@@ -234,24 +234,20 @@ def _buffa_z1(m, zs):
         n += 1 + 1
     if m._buffa_c_kind == 'struct_value':
         v = m._buffa_v_kind
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z2(v, zs)
-        zs[i] = k
+        k = _buffa_z2(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
         buf[p] = 8
@@ -271,15 +267,15 @@ def _buffa_w1(m, buf, p, it):
         v = m._buffa_v_kind
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
         buf[p] = 32
@@ -290,29 +286,29 @@ def _buffa_w1(m, buf, p, it):
         v = m._buffa_v_kind
         buf[p] = 42
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
         buf[p] = 50
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w2(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w2(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -352,39 +348,37 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.values
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z1(x, zs)
-            zs[i] = k
+            k = _buffa_z1(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.values
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w1(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w1(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -146,28 +146,28 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.value
     if v or _buffa_negzero(v):
         n += 1 + 8
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 9
         p += 1
         _buffa_pack('<d', buf, p, v)
         p += 8
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -199,28 +199,28 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.value
     if v or _buffa_negzero(v):
         n += 1 + 4
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 13
         p += 1
         _buffa_pack('<f', buf, p, v)
         p += 4
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -253,17 +253,17 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.value
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -273,11 +273,11 @@ def _buffa_w2(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -309,17 +309,17 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     v = m.value
     if v:
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -329,11 +329,11 @@ def _buffa_w3(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n4():
@@ -366,17 +366,17 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m, zs):
+def _buffa_z4(m):
     n = 0
     v = m.value
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p, it):
+def _buffa_w4(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -386,11 +386,11 @@ def _buffa_w4(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n5():
@@ -423,17 +423,17 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m, zs):
+def _buffa_z5(m):
     n = 0
     v = m.value
     if v:
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p, it):
+def _buffa_w5(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -443,11 +443,11 @@ def _buffa_w5(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n6():
@@ -480,28 +480,28 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m, zs):
+def _buffa_z6(m):
     n = 0
     v = m.value
     if v:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p, it):
+def _buffa_w6(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n7():
@@ -539,36 +539,36 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m, zs):
+def _buffa_z7(m):
     n = 0
     v = m.value
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p, it):
+def _buffa_w7(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n8():
@@ -606,36 +606,36 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m, zs):
+def _buffa_z8(m):
     n = 0
     v = m.value
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p, it):
+def _buffa_w8(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -174,7 +174,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.name
     if v:
@@ -188,56 +188,56 @@ def _buffa_z0(m, zs):
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.name
     if v:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.failure_message
     if v:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.matched_name
     if v:
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -277,39 +277,37 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.test
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z0(x, zs)
-            zs[i] = k
+            k = _buffa_z0(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.test
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w0(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w0(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -434,7 +432,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     if m._buffa_c_payload == 'protobuf_payload':
         v = m._buffa_v_payload
@@ -456,10 +454,8 @@ def _buffa_z2(m, zs):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.jspb_encoding_options
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z4(v, zs)
-        zs[i] = k
+        k = _buffa_z4(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_payload == 'jspb_payload':
         v = m._buffa_v_payload
@@ -472,38 +468,38 @@ def _buffa_z2(m, zs):
     v = m.print_unknown_fields
     if v:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     if m._buffa_c_payload == 'protobuf_payload':
         v = m._buffa_v_payload
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_payload == 'json_payload':
         v = m._buffa_v_payload
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.requested_output_format
     if v:
         buf[p] = 24
@@ -517,15 +513,15 @@ def _buffa_w2(m, buf, p, it):
     if v:
         buf[p] = 34
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.test_category
     if v:
         buf[p] = 40
@@ -539,50 +535,50 @@ def _buffa_w2(m, buf, p, it):
     if v is not None:
         buf[p] = 50
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w4(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w4(v, buf, p)
     if m._buffa_c_payload == 'jspb_payload':
         v = m._buffa_v_payload
         buf[p] = 58
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_payload == 'text_payload':
         v = m._buffa_v_payload
         buf[p] = 66
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.print_unknown_fields
     if v:
         buf[p] = 72
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -725,7 +721,7 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     if m._buffa_c_result == 'parse_error':
         v = m._buffa_v_result
@@ -763,134 +759,134 @@ def _buffa_z3(m, zs):
         v = m._buffa_v_result
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     if m._buffa_c_result == 'parse_error':
         v = m._buffa_v_result
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'runtime_error':
         v = m._buffa_v_result
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'protobuf_payload':
         v = m._buffa_v_result
         buf[p] = 26
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'json_payload':
         v = m._buffa_v_result
         buf[p] = 34
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'skipped':
         v = m._buffa_v_result
         buf[p] = 42
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'serialize_error':
         v = m._buffa_v_result
         buf[p] = 50
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'jspb_payload':
         v = m._buffa_v_result
         buf[p] = 58
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'text_payload':
         v = m._buffa_v_result
         buf[p] = 66
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_result == 'timeout_error':
         v = m._buffa_v_result
         buf[p] = 74
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n4():
@@ -923,28 +919,28 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m, zs):
+def _buffa_z4(m):
     n = 0
     v = m.use_jspb_array_any_format
     if v:
         n += 1 + 1
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p, it):
+def _buffa_w4(m, buf, p):
     v = m.use_jspb_array_any_format
     if v:
         buf[p] = 8
         p += 1
         buf[p] = 1 if v else 0
         p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

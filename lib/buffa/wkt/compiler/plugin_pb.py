@@ -144,7 +144,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.major
     if v is not None:
@@ -159,12 +159,12 @@ def _buffa_z0(m, zs):
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.major
     if v is not None:
         buf[p] = 8
@@ -196,20 +196,20 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 34
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -302,7 +302,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.file_to_generate
     if v:
@@ -315,101 +315,95 @@ def _buffa_z1(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.compiler_version
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.proto_file
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c4._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c4._buffa_z(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.source_file_descriptors
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c4._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c4._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.file_to_generate
     if v:
         for x in v:
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.parameter
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.compiler_version
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.proto_file
     if v:
         for x in v:
             buf[p] = 122
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c4._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c4._buffa_w(x, buf, p)
     v = m.source_file_descriptors
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 1
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c4._buffa_w(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c4._buffa_w(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -481,7 +475,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.error
     if v is not None:
@@ -499,30 +493,28 @@ def _buffa_z2(m, zs):
     v = m.file
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z3(x, zs)
-            zs[i] = k
+            k = _buffa_z3(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.error
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.supported_features
     if v is not None:
         buf[p] = 16
@@ -555,18 +547,18 @@ def _buffa_w2(m, buf, p, it):
         for x in v:
             buf[p] = 122
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w3(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w3(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -642,7 +634,7 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     v = m.name
     if v is not None:
@@ -658,73 +650,71 @@ def _buffa_z3(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.generated_code_info
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c5._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c5._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.insertion_point
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.content
     if v is not None:
         buf[p] = 122
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.generated_code_info
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c5._buffa_w(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c5._buffa_w(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

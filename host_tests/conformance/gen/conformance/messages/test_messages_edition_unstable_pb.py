@@ -118,28 +118,28 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.d
     if v is not None:
         n += 1 + 4
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.d
     if v is not None:
         buf[p] = 13
         p += 1
         _buffa_pack('<i', buf, p, v)
         p += 4
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -485,73 +485,66 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.optional_int32
     if v is not None:
         n += 1 + 4
     v = m.optional_foreign_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z2(v, zs)
-        zs[i] = k
+        k = _buffa_z2(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_foreign_enum
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.recursive_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z2(x, zs)
-            zs[i] = k
+            k = _buffa_z2(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_foreign_enum
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k7 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + 4
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 1 + 1
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_foreign_message
     if v:
-        n += _buffa_map_size(v, _buffa_s3, 1, zs)
+        n += _buffa_map_size(v, _buffa_s3, 1)
     v = m.map_string_foreign_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.optional_bytes
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -565,14 +558,14 @@ def _buffa_z1(m, zs):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 13
@@ -583,13 +576,13 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w2(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w2(v, buf, p)
     v = m.optional_foreign_enum
     if v is not None:
         buf[p] = 24
@@ -603,49 +596,59 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 42
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 50
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w2(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w2(x, buf, p)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 58
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k7
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
+            y = 2 + 4 + 4
             buf[p] = 66
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<i', buf, p, k)
@@ -658,14 +661,14 @@ def _buffa_w1(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
+            y = 2 + 1 + 1
             buf[p] = 74
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             buf[p] = 1 if k else 0
@@ -678,62 +681,62 @@ def _buffa_w1(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 82
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_foreign_message
     if v:
-        p = _buffa_put_map(v, _buffa_s3, buf, p, b'Z', it)
+        p = _buffa_put_map(v, _buffa_s3, buf, p, b'Z')
     v = m.map_string_foreign_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 98
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -745,68 +748,68 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 106
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 114
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 122
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -838,28 +841,28 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.c
     if v is not None:
         n += 1 + 4
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 13
         p += 1
         _buffa_pack('<i', buf, p, v)
         p += 4
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -2630,7 +2630,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.optional_int32
     if v is not None:
@@ -2646,12 +2646,12 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
-        y = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.optional_sint64
     if v is not None:
-        y = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
         n += 1 + 4
@@ -2683,17 +2683,13 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_foreign_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z8(v, zs)
-        zs[i] = k
+        k = _buffa_z8(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_enum
     if v is not None:
@@ -2711,10 +2707,8 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.recursive_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int32
     if v:
@@ -2735,13 +2729,13 @@ def _buffa_z0(m, zs):
     v = m.repeated_sint32
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.repeated_sint64
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -2776,18 +2770,14 @@ def _buffa_z0(m, zs):
     v = m.repeated_nested_message
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z1(x, zs)
-            zs[i] = k
+            k = _buffa_z1(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z8(x, zs)
-            zs[i] = k
+            k = _buffa_z8(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_nested_enum
     if v:
@@ -2811,173 +2801,166 @@ def _buffa_z0(m, zs):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint32_sint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint64_sint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 1 + 1
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_nested_message
     if v:
-        n += _buffa_map_size(v, _buffa_s28, 2, zs)
+        n += _buffa_map_size(v, _buffa_s28, 2)
     v = m.map_string_foreign_message
     if v:
-        n += _buffa_map_size(v, _buffa_s29, 2, zs)
+        n += _buffa_map_size(v, _buffa_s29, 2)
     v = m.map_string_nested_enum
     if v:
-        n += _buffa_map_size(v, _buffa_s30, 2, zs)
+        n += _buffa_map_size(v, _buffa_s30, 2)
     v = m.map_string_foreign_enum
     if v:
-        n += _buffa_map_size(v, _buffa_s31, 2, zs)
+        n += _buffa_map_size(v, _buffa_s31, 2)
     v = m.packed_int32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k75 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_int64
     if v:
         k = _buffa_packed_size(v, 3)
-        zs.append(k)
+        m._buffa_k76 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_uint32
     if v:
         k = _buffa_packed_size(v, 13)
-        zs.append(k)
+        m._buffa_k77 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_uint64
     if v:
         k = _buffa_packed_size(v, 4)
-        zs.append(k)
+        m._buffa_k78 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sint32
     if v:
         k = _buffa_packed_size(v, 17)
-        zs.append(k)
+        m._buffa_k79 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sint64
     if v:
         k = _buffa_packed_size(v, 18)
-        zs.append(k)
+        m._buffa_k80 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_fixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_fixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_float
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_double
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_bool
     if v:
         k = _buffa_len(v)
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k88 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.unpacked_int32
     if v:
@@ -2998,13 +2981,13 @@ def _buffa_z0(m, zs):
     v = m.unpacked_sint32
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.unpacked_sint64
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3032,22 +3015,20 @@ def _buffa_z0(m, zs):
             n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.map_int32_nested_message
     if v:
-        n += _buffa_map_size(v, _buffa_s32, 2, zs)
+        n += _buffa_map_size(v, _buffa_s32, 2)
     v = m.map_int32_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
@@ -3074,10 +3055,10 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.data
     if v is not None:
-        n += 4 + _buffa_z2(v, zs)
+        n += 4 + _buffa_z2(v)
     v = m.multiwordgroupfield
     if v is not None:
-        n += 4 + _buffa_z3(v, zs)
+        n += 4 + _buffa_z3(v)
     v = m.default_int32
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -3092,12 +3073,12 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
-        y = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 31)
+        n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.default_sint64
     if v is not None:
-        y = (v << 1) ^ (v >> 63)
-        n += 2 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 63)
+        n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -3183,17 +3164,15 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.message_set_correct
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z4(v, zs)
-        zs[i] = k
+        k = _buffa_z4(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
@@ -3296,52 +3275,52 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 114
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_bytes
     if v is not None:
         buf[p] = 122
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w8(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w8(v, buf, p)
     v = m.optional_nested_enum
     if v is not None:
         buf[p] = 168
@@ -3367,41 +3346,41 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.repeated_int32
     if v:
         for x in v:
@@ -3532,56 +3511,56 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 226
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_nested_message
     if v:
         for x in v:
             buf[p] = 130
             buf[p + 1] = 3
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w1(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w1(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 3
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w8(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w8(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         for x in v:
@@ -3610,43 +3589,43 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 178
             buf[p + 1] = 3
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_cord
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 194
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3665,15 +3644,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3692,15 +3671,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -3719,15 +3698,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -3746,15 +3725,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
             buf[p] = 226
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 31)
@@ -3775,15 +3754,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 234
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 63)
@@ -3804,15 +3783,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
+            y = 2 + 4 + 4
             buf[p] = 242
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<I', buf, p, k)
@@ -3825,15 +3804,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
+            y = 2 + 8 + 8
             buf[p] = 250
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<Q', buf, p, k)
@@ -3846,15 +3825,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
+            y = 2 + 4 + 4
             buf[p] = 130
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<i', buf, p, k)
@@ -3867,15 +3846,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
+            y = 2 + 8 + 8
             buf[p] = 138
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<q', buf, p, k)
@@ -3888,15 +3867,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 146
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3912,15 +3891,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 154
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3936,15 +3915,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
+            y = 2 + 1 + 1
             buf[p] = 162
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             buf[p] = 1 if k else 0
@@ -3957,181 +3936,251 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 178
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_nested_message
     if v:
-        p = _buffa_put_map(v, _buffa_s28, buf, p, b'\xba\x04', it)
+        p = _buffa_put_map(v, _buffa_s28, buf, p, b'\xba\x04')
     v = m.map_string_foreign_message
     if v:
-        p = _buffa_put_map(v, _buffa_s29, buf, p, b'\xc2\x04', it)
+        p = _buffa_put_map(v, _buffa_s29, buf, p, b'\xc2\x04')
     v = m.map_string_nested_enum
     if v:
-        p = _buffa_put_map(v, _buffa_s30, buf, p, b'\xca\x04', it)
+        p = _buffa_put_map(v, _buffa_s30, buf, p, b'\xca\x04')
     v = m.map_string_foreign_enum
     if v:
-        p = _buffa_put_map(v, _buffa_s31, buf, p, b'\xd2\x04', it)
+        p = _buffa_put_map(v, _buffa_s31, buf, p, b'\xd2\x04')
     v = m.packed_int32
     if v:
         buf[p] = 218
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k75
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.packed_int64
     if v:
         buf[p] = 226
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k76
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.packed_uint32
     if v:
         buf[p] = 234
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k77
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.packed_uint64
     if v:
         buf[p] = 242
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k78
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.packed_sint32
     if v:
         buf[p] = 250
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k79
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.packed_sint64
     if v:
         buf[p] = 130
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k80
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k88
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.unpacked_int32
     if v:
@@ -4270,20 +4319,20 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, x)
     v = m.map_int32_nested_message
     if v:
-        p = _buffa_put_map(v, _buffa_s32, buf, p, b'\xba\x06', it)
+        p = _buffa_put_map(v, _buffa_s32, buf, p, b'\xba\x06')
     v = m.map_int32_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
             buf[p] = 194
             buf[p + 1] = 6
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -4310,41 +4359,41 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 130
         buf[p + 1] = 7
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
         buf[p + 1] = 7
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
@@ -4391,7 +4440,7 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 203
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w2(v, buf, p, it)
+        p = _buffa_w2(v, buf, p)
         buf[p] = 204
         buf[p + 1] = 12
         p += 2
@@ -4400,7 +4449,7 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 227
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w3(v, buf, p, it)
+        p = _buffa_w3(v, buf, p)
         buf[p] = 228
         buf[p + 1] = 12
         p += 2
@@ -4520,29 +4569,29 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.fieldname1
     if v is not None:
         buf[p] = 136
@@ -4728,18 +4777,18 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 162
         buf[p + 1] = 31
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w4(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w4(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -4786,24 +4835,22 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -4817,18 +4864,18 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -4868,7 +4915,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -4876,12 +4923,12 @@ def _buffa_z2(m, zs):
     v = m.group_uint32
     if v is not None:
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -4902,11 +4949,11 @@ def _buffa_w2(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -4946,7 +4993,7 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -4954,12 +5001,12 @@ def _buffa_z3(m, zs):
     v = m.group_uint32
     if v is not None:
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 232
@@ -4980,11 +5027,11 @@ def _buffa_w3(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n4():
@@ -5010,19 +5057,19 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m, zs):
+def _buffa_z4(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w4(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n5():
@@ -5060,37 +5107,37 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m, zs):
+def _buffa_z5(m):
     n = 0
     v = m.str
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p, it):
+def _buffa_w5(m, buf, p):
     v = m.str
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n6():
@@ -5137,24 +5184,22 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m, zs):
+def _buffa_z6(m):
     n = 0
     v = m.i
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.sub_msg
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z4(v, zs)
-        zs[i] = k
+        k = _buffa_z4(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p, it):
+def _buffa_w6(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
@@ -5168,18 +5213,18 @@ def _buffa_w6(m, buf, p, it):
     if v is not None:
         buf[p] = 82
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w4(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w4(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n7():
@@ -5221,7 +5266,7 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m, zs):
+def _buffa_z7(m):
     n = 0
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
@@ -5229,12 +5274,12 @@ def _buffa_z7(m, zs):
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p, it):
+def _buffa_w7(m, buf, p):
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
         buf[p] = 8
@@ -5253,11 +5298,11 @@ def _buffa_w7(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n8():
@@ -5290,17 +5335,17 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m, zs):
+def _buffa_z8(m):
     n = 0
     v = m.c
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p, it):
+def _buffa_w8(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -5310,11 +5355,11 @@ def _buffa_w8(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n9():
@@ -5354,7 +5399,7 @@ def _buffa_d9(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z9(m, zs):
+def _buffa_z9(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -5362,12 +5407,12 @@ def _buffa_z9(m, zs):
     v = m.group_uint32
     if v is not None:
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w9(m, buf, p, it):
+def _buffa_w9(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -5388,11 +5433,11 @@ def _buffa_w9(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n10():
@@ -5481,7 +5526,7 @@ def _buffa_d10(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z10(m, zs):
+def _buffa_z10(m):
     n = 0
     v = m.optional_int32
     if v is not None:
@@ -5492,14 +5537,12 @@ def _buffa_z10(m, zs):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.nested_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z8(v, zs)
-        zs[i] = k
+        k = _buffa_z8(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optionalgroup
     if v is not None:
-        n += 4 + _buffa_z11(v, zs)
+        n += 4 + _buffa_z11(v)
     v = m.optional_bool
     if v is not None:
         n += 2 + 1
@@ -5507,12 +5550,12 @@ def _buffa_z10(m, zs):
     if v:
         for x in v:
             n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w10(m, buf, p, it):
+def _buffa_w10(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 200
@@ -5528,33 +5571,33 @@ def _buffa_w10(m, buf, p, it):
         buf[p] = 210
         buf[p + 1] = 62
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.nested_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 62
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w8(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w8(v, buf, p)
     v = m.optionalgroup
     if v is not None:
         buf[p] = 227
         buf[p + 1] = 62
         p += 2
-        p = _buffa_w11(v, buf, p, it)
+        p = _buffa_w11(v, buf, p)
         buf[p] = 228
         buf[p + 1] = 62
         p += 2
@@ -5576,11 +5619,11 @@ def _buffa_w10(m, buf, p, it):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, x)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n11():
@@ -5613,17 +5656,17 @@ def _buffa_d11(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z11(m, zs):
+def _buffa_z11(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w11(m, buf, p, it):
+def _buffa_w11(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -5633,11 +5676,11 @@ def _buffa_w11(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n12():
@@ -5663,19 +5706,19 @@ def _buffa_d12(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z12(m, zs):
+def _buffa_z12(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w12(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w12(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n13():
@@ -5701,19 +5744,19 @@ def _buffa_d13(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z13(m, zs):
+def _buffa_z13(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w13(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w13(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n14():
@@ -5751,36 +5794,36 @@ def _buffa_d14(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z14(m, zs):
+def _buffa_z14(m):
     n = 0
     v = m.data
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w14(m, buf, p, it):
+def _buffa_w14(m, buf, p):
     v = m.data
     if v is not None:
         buf[p] = 10
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n15():
@@ -5838,7 +5881,7 @@ def _buffa_d15(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z15(m, zs):
+def _buffa_z15(m):
     n = 0
     v = m.inline
     if v is not None:
@@ -5852,12 +5895,12 @@ def _buffa_z15(m, zs):
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w15(m, buf, p, it):
+def _buffa_w15(m, buf, p):
     v = m.inline
     if v is not None:
         buf[p] = 8
@@ -5871,34 +5914,34 @@ def _buffa_w15(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.requires
     if v:
         for x in v:
             buf[p] = 26
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n16():
@@ -6247,7 +6290,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z16(m, zs):
+def _buffa_z16(m):
     n = 0
     v = m.required_int32
     if v is not None:
@@ -6263,12 +6306,12 @@ def _buffa_z16(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
-        y = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.required_sint64
     if v is not None:
-        y = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.required_fixed32
     if v is not None:
         n += 1 + 4
@@ -6300,17 +6343,13 @@ def _buffa_z16(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_nested_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z17(v, zs)
-        zs[i] = k
+        k = _buffa_z17(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_foreign_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z8(v, zs)
-        zs[i] = k
+        k = _buffa_z8(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_nested_enum
     if v is not None:
@@ -6328,21 +6367,17 @@ def _buffa_z16(m, zs):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.recursive_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z16(v, zs)
-        zs[i] = k
+        k = _buffa_z16(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_recursive_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z16(v, zs)
-        zs[i] = k
+        k = _buffa_z16(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.data
     if v is not None:
-        n += 4 + _buffa_z18(v, zs)
+        n += 4 + _buffa_z18(v)
     v = m.default_int32
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -6357,12 +6392,12 @@ def _buffa_z16(m, zs):
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
-        y = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 31)
+        n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.default_sint64
     if v is not None:
-        y = (v << 1) ^ (v >> 63)
-        n += 2 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 63)
+        n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -6392,12 +6427,12 @@ def _buffa_z16(m, zs):
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w16(m, buf, p, it):
+def _buffa_w16(m, buf, p):
     v = m.required_int32
     if v is not None:
         buf[p] = 8
@@ -6500,52 +6535,52 @@ def _buffa_w16(m, buf, p, it):
     if v is not None:
         buf[p] = 114
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.required_bytes
     if v is not None:
         buf[p] = 122
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.required_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w17(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w17(v, buf, p)
     v = m.required_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w8(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w8(v, buf, p)
     v = m.required_nested_enum
     if v is not None:
         buf[p] = 168
@@ -6571,59 +6606,59 @@ def _buffa_w16(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.required_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w16(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w16(v, buf, p)
     v = m.optional_recursive_message
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w16(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w16(v, buf, p)
     v = m.data
     if v is not None:
         buf[p] = 203
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w18(v, buf, p, it)
+        p = _buffa_w18(v, buf, p)
         buf[p] = 204
         buf[p + 1] = 12
         p += 2
@@ -6743,34 +6778,34 @@ def _buffa_w16(m, buf, p, it):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n17():
@@ -6831,31 +6866,27 @@ def _buffa_d17(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z17(m, zs):
+def _buffa_z17(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z16(v, zs)
-        zs[i] = k
+        k = _buffa_z16(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_corecursive
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z16(v, zs)
-        zs[i] = k
+        k = _buffa_z16(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w17(m, buf, p, it):
+def _buffa_w17(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -6869,29 +6900,29 @@ def _buffa_w17(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w16(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w16(v, buf, p)
     v = m.optional_corecursive
     if v is not None:
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w16(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w16(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n18():
@@ -6931,7 +6962,7 @@ def _buffa_d18(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z18(m, zs):
+def _buffa_z18(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -6939,12 +6970,12 @@ def _buffa_z18(m, zs):
     v = m.group_uint32
     if v is not None:
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w18(m, buf, p, it):
+def _buffa_w18(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -6965,11 +6996,11 @@ def _buffa_w18(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n19():
@@ -6995,19 +7026,19 @@ def _buffa_d19(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z19(m, zs):
+def _buffa_z19(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w19(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w19(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n20():
@@ -7045,37 +7076,37 @@ def _buffa_d20(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z20(m, zs):
+def _buffa_z20(m):
     n = 0
     v = m.str
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w20(m, buf, p, it):
+def _buffa_w20(m, buf, p):
     v = m.str
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n21():
@@ -7108,17 +7139,17 @@ def _buffa_d21(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z21(m, zs):
+def _buffa_z21(m):
     n = 0
     v = m.i
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w21(m, buf, p, it):
+def _buffa_w21(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
@@ -7128,11 +7159,11 @@ def _buffa_w21(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n22():
@@ -7243,109 +7274,99 @@ def _buffa_d22(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z22(m, zs):
+def _buffa_z22(m):
     n = 0
     if m._buffa_c_large_oneof == 'a1':
         v = m._buffa_v_large_oneof
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z23(v, zs)
-        zs[i] = k
+        k = _buffa_z23(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z24(v, zs)
-        zs[i] = k
+        k = _buffa_z24(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z25(v, zs)
-        zs[i] = k
+        k = _buffa_z25(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z26(v, zs)
-        zs[i] = k
+        k = _buffa_z26(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z27(v, zs)
-        zs[i] = k
+        k = _buffa_z27(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w22(m, buf, p, it):
+def _buffa_w22(m, buf, p):
     if m._buffa_c_large_oneof == 'a1':
         v = m._buffa_v_large_oneof
         buf[p] = 10
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w23(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w23(v, buf, p)
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w24(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w24(v, buf, p)
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
         buf[p] = 26
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w25(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w25(v, buf, p)
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w26(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w26(v, buf, p)
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
         buf[p] = 42
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w27(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w27(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n23():
@@ -7371,19 +7392,19 @@ def _buffa_d23(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z23(m, zs):
+def _buffa_z23(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w23(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w23(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n24():
@@ -7409,19 +7430,19 @@ def _buffa_d24(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z24(m, zs):
+def _buffa_z24(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w24(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w24(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n25():
@@ -7447,19 +7468,19 @@ def _buffa_d25(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z25(m, zs):
+def _buffa_z25(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w25(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w25(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n26():
@@ -7485,19 +7506,19 @@ def _buffa_d26(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z26(m, zs):
+def _buffa_z26(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w26(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w26(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n27():
@@ -7523,19 +7544,19 @@ def _buffa_d27(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z27(m, zs):
+def _buffa_z27(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w27(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w27(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -2720,7 +2720,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.optional_int32
     if v:
@@ -2736,12 +2736,12 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
-        y = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 31)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.optional_sint64
     if v:
-        y = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if y < 128 else _buffa_vsize(y))
+        k = (v << 1) ^ (v >> 63)
+        n += 1 + (1 if k < 128 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v:
         n += 1 + 4
@@ -2773,17 +2773,13 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_foreign_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z2(v, zs)
-        zs[i] = k
+        k = _buffa_z2(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_enum
     if v:
@@ -2804,75 +2800,66 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.recursive_message
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k31 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int64
     if v:
         k = _buffa_packed_size(v, 3)
-        zs.append(k)
+        m._buffa_k32 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_uint32
     if v:
         k = _buffa_packed_size(v, 13)
-        zs.append(k)
+        m._buffa_k33 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_uint64
     if v:
         k = _buffa_packed_size(v, 4)
-        zs.append(k)
+        m._buffa_k34 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_sint32
     if v:
         k = _buffa_packed_size(v, 17)
-        zs.append(k)
+        m._buffa_k35 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_sint64
     if v:
         k = _buffa_packed_size(v, 18)
-        zs.append(k)
+        m._buffa_k36 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_fixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_fixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_float
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_double
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_bool
     if v:
         k = _buffa_len(v)
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_string
     if v:
@@ -2887,28 +2874,24 @@ def _buffa_z0(m, zs):
     v = m.repeated_nested_message
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z1(x, zs)
-            zs[i] = k
+            k = _buffa_z1(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z2(x, zs)
-            zs[i] = k
+            k = _buffa_z2(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k51 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_foreign_enum
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k52 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_string_piece
     if v:
@@ -2924,179 +2907,172 @@ def _buffa_z0(m, zs):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint32_sint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint64_sint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 1 + 1
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_nested_message
     if v:
-        n += _buffa_map_size(v, _buffa_s5, 2, zs)
+        n += _buffa_map_size(v, _buffa_s5, 2)
     v = m.map_string_foreign_message
     if v:
-        n += _buffa_map_size(v, _buffa_s6, 2, zs)
+        n += _buffa_map_size(v, _buffa_s6, 2)
     v = m.map_string_nested_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_string_foreign_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.packed_int32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k75 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_int64
     if v:
         k = _buffa_packed_size(v, 3)
-        zs.append(k)
+        m._buffa_k76 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_uint32
     if v:
         k = _buffa_packed_size(v, 13)
-        zs.append(k)
+        m._buffa_k77 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_uint64
     if v:
         k = _buffa_packed_size(v, 4)
-        zs.append(k)
+        m._buffa_k78 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sint32
     if v:
         k = _buffa_packed_size(v, 17)
-        zs.append(k)
+        m._buffa_k79 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sint64
     if v:
         k = _buffa_packed_size(v, 18)
-        zs.append(k)
+        m._buffa_k80 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_fixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_fixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_float
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_double
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_bool
     if v:
         k = _buffa_len(v)
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k88 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.unpacked_int32
     if v:
@@ -3117,13 +3093,13 @@ def _buffa_z0(m, zs):
     v = m.unpacked_sint32
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 31)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.unpacked_sint64
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3154,10 +3130,8 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
@@ -3187,254 +3161,188 @@ def _buffa_z0(m, zs):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_bool_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c5._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c5._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_int32_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c6._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c6._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_int64_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c7._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c7._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_uint32_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c8._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c8._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_uint64_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c9._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c9._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_float_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c10._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c10._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_double_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c11._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c11._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_string_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c12._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c12._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_bytes_wrapper
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c13._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c13._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_bool_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c5._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c5._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int32_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c6._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c6._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_int64_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c7._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c7._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_uint32_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c8._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c8._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_uint64_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c9._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c9._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_float_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c10._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c10._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_double_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c11._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c11._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_string_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c12._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c12._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_bytes_wrapper
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c13._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c13._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_duration
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c14._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c14._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_timestamp
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c15._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c15._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_field_mask
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c16._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c16._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_struct
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c17._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c17._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_any
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c18._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c18._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_value
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c19._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c19._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_null_value
     if v:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_empty
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c20._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c20._buffa_z(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_duration
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c14._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c14._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_timestamp
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c15._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c15._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_fieldmask
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c16._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c16._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_any
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c18._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c18._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_value
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c19._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c19._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_list_value
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c21._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c21._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_empty
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c20._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c20._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_struct
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_c17._buffa_z(x, zs)
-            zs[i] = k
+            k = _buffa_c17._buffa_z(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.fieldname1
     if v:
@@ -3490,12 +3398,12 @@ def _buffa_z0(m, zs):
     v = m.Field_name18__
     if v:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v:
         buf[p] = 8
@@ -3598,52 +3506,52 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 114
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_bytes
     if v:
         buf[p] = 122
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w2(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w2(v, buf, p)
     v = m.optional_nested_enum
     if v:
         buf[p] = 168
@@ -3679,131 +3587,196 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.optional_cord
     if v:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 250
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k31
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.repeated_int64
     if v:
         buf[p] = 130
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k32
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.repeated_uint32
     if v:
         buf[p] = 138
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k33
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.repeated_uint64
     if v:
         buf[p] = 146
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k34
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.repeated_sint32
     if v:
         buf[p] = 154
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k35
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.repeated_sint64
     if v:
         buf[p] = 162
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k36
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.repeated_fixed32
     if v:
         buf[p] = 170
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.repeated_fixed64
     if v:
         buf[p] = 178
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.repeated_sfixed32
     if v:
         buf[p] = 186
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.repeated_sfixed64
     if v:
         buf[p] = 194
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.repeated_float
     if v:
         buf[p] = 202
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.repeated_double
     if v:
         buf[p] = 210
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.repeated_bool
     if v:
         buf[p] = 218
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.repeated_string
     if v:
@@ -3811,69 +3784,79 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 226
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_nested_message
     if v:
         for x in v:
             buf[p] = 130
             buf[p + 1] = 3
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w1(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w1(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 3
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w2(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w2(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         buf[p] = 154
         buf[p + 1] = 3
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k51
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 162
         buf[p + 1] = 3
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k52
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.repeated_string_piece
     if v:
@@ -3881,43 +3864,43 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 178
             buf[p + 1] = 3
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.repeated_cord
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 194
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3936,15 +3919,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -3963,15 +3946,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -3990,15 +3973,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -4017,15 +4000,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
             buf[p] = 226
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 31)
@@ -4046,15 +4029,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 234
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 63)
@@ -4075,15 +4058,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
+            y = 2 + 4 + 4
             buf[p] = 242
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<I', buf, p, k)
@@ -4096,15 +4079,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
+            y = 2 + 8 + 8
             buf[p] = 250
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<Q', buf, p, k)
@@ -4117,15 +4100,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + 4
+            y = 2 + 4 + 4
             buf[p] = 130
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<i', buf, p, k)
@@ -4138,15 +4121,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + 8
+            y = 2 + 8 + 8
             buf[p] = 138
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<q', buf, p, k)
@@ -4159,15 +4142,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 146
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -4183,15 +4166,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 154
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -4207,15 +4190,15 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + 1
+            y = 2 + 1 + 1
             buf[p] = 162
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             buf[p] = 1 if k else 0
@@ -4228,102 +4211,102 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 178
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.map_string_nested_message
     if v:
-        p = _buffa_put_map(v, _buffa_s5, buf, p, b'\xba\x04', it)
+        p = _buffa_put_map(v, _buffa_s5, buf, p, b'\xba\x04')
     v = m.map_string_foreign_message
     if v:
-        p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xc2\x04', it)
+        p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xc2\x04')
     v = m.map_string_nested_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -4335,26 +4318,26 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 4
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -4367,98 +4350,168 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 218
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k75
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.packed_int64
     if v:
         buf[p] = 226
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k76
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.packed_uint32
     if v:
         buf[p] = 234
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k77
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.packed_uint64
     if v:
         buf[p] = 242
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k78
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.packed_sint32
     if v:
         buf[p] = 250
         buf[p + 1] = 4
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k79
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.packed_sint64
     if v:
         buf[p] = 130
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k80
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
         buf[p + 1] = 5
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k88
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.unpacked_int32
     if v:
@@ -4610,41 +4663,41 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 130
         buf[p + 1] = 7
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
         buf[p + 1] = 7
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
@@ -4701,298 +4754,298 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 202
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c5._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c5._buffa_w(v, buf, p)
     v = m.optional_int32_wrapper
     if v is not None:
         buf[p] = 210
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c6._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c6._buffa_w(v, buf, p)
     v = m.optional_int64_wrapper
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c7._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c7._buffa_w(v, buf, p)
     v = m.optional_uint32_wrapper
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c8._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c8._buffa_w(v, buf, p)
     v = m.optional_uint64_wrapper
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c9._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c9._buffa_w(v, buf, p)
     v = m.optional_float_wrapper
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c10._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c10._buffa_w(v, buf, p)
     v = m.optional_double_wrapper
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 12
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c11._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c11._buffa_w(v, buf, p)
     v = m.optional_string_wrapper
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 13
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c12._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c12._buffa_w(v, buf, p)
     v = m.optional_bytes_wrapper
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 13
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c13._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c13._buffa_w(v, buf, p)
     v = m.repeated_bool_wrapper
     if v:
         for x in v:
             buf[p] = 154
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c5._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c5._buffa_w(x, buf, p)
     v = m.repeated_int32_wrapper
     if v:
         for x in v:
             buf[p] = 162
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c6._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c6._buffa_w(x, buf, p)
     v = m.repeated_int64_wrapper
     if v:
         for x in v:
             buf[p] = 170
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c7._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c7._buffa_w(x, buf, p)
     v = m.repeated_uint32_wrapper
     if v:
         for x in v:
             buf[p] = 178
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c8._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c8._buffa_w(x, buf, p)
     v = m.repeated_uint64_wrapper
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c9._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c9._buffa_w(x, buf, p)
     v = m.repeated_float_wrapper
     if v:
         for x in v:
             buf[p] = 194
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c10._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c10._buffa_w(x, buf, p)
     v = m.repeated_double_wrapper
     if v:
         for x in v:
             buf[p] = 202
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c11._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c11._buffa_w(x, buf, p)
     v = m.repeated_string_wrapper
     if v:
         for x in v:
             buf[p] = 210
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c12._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c12._buffa_w(x, buf, p)
     v = m.repeated_bytes_wrapper
     if v:
         for x in v:
             buf[p] = 218
             buf[p + 1] = 13
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c13._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c13._buffa_w(x, buf, p)
     v = m.optional_duration
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 18
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c14._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c14._buffa_w(v, buf, p)
     v = m.optional_timestamp
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 18
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c15._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c15._buffa_w(v, buf, p)
     v = m.optional_field_mask
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 18
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c16._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m.optional_struct
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 19
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c17._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c17._buffa_w(v, buf, p)
     v = m.optional_any
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 19
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c18._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c18._buffa_w(v, buf, p)
     v = m.optional_value
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 19
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c19._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c19._buffa_w(v, buf, p)
     v = m.optional_null_value
     if v:
         buf[p] = 152
@@ -5008,117 +5061,117 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 162
         buf[p + 1] = 19
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c20._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c20._buffa_w(v, buf, p)
     v = m.repeated_duration
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c14._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c14._buffa_w(x, buf, p)
     v = m.repeated_timestamp
     if v:
         for x in v:
             buf[p] = 194
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c15._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c15._buffa_w(x, buf, p)
     v = m.repeated_fieldmask
     if v:
         for x in v:
             buf[p] = 202
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c16._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c16._buffa_w(x, buf, p)
     v = m.repeated_any
     if v:
         for x in v:
             buf[p] = 218
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c18._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c18._buffa_w(x, buf, p)
     v = m.repeated_value
     if v:
         for x in v:
             buf[p] = 226
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c19._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c19._buffa_w(x, buf, p)
     v = m.repeated_list_value
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c21._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c21._buffa_w(x, buf, p)
     v = m.repeated_empty
     if v:
         for x in v:
             buf[p] = 242
             buf[p + 1] = 19
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c20._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c20._buffa_w(x, buf, p)
     v = m.repeated_struct
     if v:
         for x in v:
             buf[p] = 162
             buf[p + 1] = 20
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_c17._buffa_w(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_c17._buffa_w(x, buf, p)
     v = m.fieldname1
     if v:
         buf[p] = 136
@@ -5299,11 +5352,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -5350,24 +5403,22 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.a
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
@@ -5381,18 +5432,18 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -5425,17 +5476,17 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.c
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.c
     if v:
         buf[p] = 8
@@ -5445,11 +5496,11 @@ def _buffa_w2(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -5475,19 +5526,19 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w3(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n4():
@@ -5513,19 +5564,19 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m, zs):
+def _buffa_z4(m):
     n = 0
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p, it):
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+def _buffa_w4(m, buf, p):
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0
