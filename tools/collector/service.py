@@ -1,0 +1,159 @@
+"""TelemetryService for connect-python: input checks, storage, the live view.
+
+Bad input never reaches storage: each check raises a ConnectError with code
+invalid_argument and a message naming the field; storage failures are
+unavailable. Nothing a request carries can make a handler raise anything else.
+"""
+import math
+import re
+import sqlite3
+import sys
+import time
+
+from connectrpc.code import Code
+from connectrpc.errors import ConnectError
+
+DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+SENSOR = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+MAX_READINGS = 500
+# google.protobuf.Timestamp's range: 0001-01-01 to 9999-12-31.
+TS_MIN, TS_MAX = -62135596800, 253402300799
+
+UNIT_SYMBOLS = {1: "°C", 2: "V", 3: "%", 4: "Pa", 5: "lx", 6: ""}
+
+
+def bad(msg):
+    return ConnectError(Code.INVALID_ARGUMENT, msg)
+
+
+def check_device_id(device_id):
+    if not device_id:
+        raise bad("device_id is required")
+    if not DEVICE_ID.match(device_id):
+        raise bad("device_id must be 1 to 64 letters, digits or . _ : -")
+
+
+def check_batch(req):
+    """The rows to store for a RecordRequest, or raises invalid_argument."""
+    check_device_id(req.device_id)
+    n = len(req.readings)
+    if n == 0:
+        raise bad("readings: at least one reading is required")
+    if n > MAX_READINGS:
+        raise bad("readings: %d readings in one batch, at most %d" % (n, MAX_READINGS))
+    rows = []
+    seen = set()
+    for i, r in enumerate(req.readings):
+        where = "readings[%d]" % i
+        if r.sequence < 1:
+            raise bad(where + ".sequence must be at least 1")
+        if r.sequence in seen:
+            raise bad("%s.sequence %d appears twice in the batch" % (where, r.sequence))
+        seen.add(r.sequence)
+        if not r.has_field("time"):
+            raise bad(where + ".time is required")
+        t = r.time
+        if not TS_MIN <= t.seconds <= TS_MAX or not 0 <= t.nanos <= 999999999:
+            raise bad(where + ".time is not a valid Timestamp")
+        if not SENSOR.match(r.sensor):
+            raise bad(where + ".sensor must be 1 to 32 letters, digits or . _ -")
+        if not math.isfinite(r.value):
+            raise bad(where + ".value must be a finite number")
+        unit = int(r.unit)
+        if unit not in UNIT_SYMBOLS:
+            raise bad(where + ".unit %d is not a known unit" % unit)
+        rows.append((r.sequence, t.seconds, t.nanos, r.sensor, r.value, unit))
+    return rows
+
+
+def status_dict(req):
+    if not req.has_field("status"):
+        return None
+    s = req.status
+    return {
+        "heap_free_min": s.heap_free_min,
+        "heap_free": s.heap_free,
+        "dropped": s.dropped,
+        "buffered": s.buffered,
+        "uptime_s": s.uptime_s,
+        "send_failures": s.send_failures,
+        "rejected": s.rejected,
+        "platform": s.platform[:64],
+    }
+
+
+class LiveView:
+    """One line per batch on the terminal: what arrived, from whom."""
+
+    def __init__(self, out=None, quiet=False):
+        self.out = out or sys.stdout
+        self.quiet = quiet
+        self.color = hasattr(self.out, "isatty") and self.out.isatty()
+
+    def _c(self, code, s):
+        return "\x1b[%sm%s\x1b[0m" % (code, s) if self.color else s
+
+    def batch(self, device, rows, accepted, dups, status):
+        if self.quiet:
+            return
+        latest = {}
+        for seq, _s, _n, sensor, value, unit in sorted(rows):
+            latest[sensor] = "%s=%.2f%s" % (sensor, value, UNIT_SYMBOLS.get(unit, ""))
+        seqs = [r[0] for r in rows]
+        line = "%s %s #%d-%d %s %s" % (
+            time.strftime("%H:%M:%S"),
+            self._c("1", device),
+            min(seqs),
+            max(seqs),
+            self._c("32", "+%d new" % accepted),
+            (self._c("33", "%d dup" % dups) if dups else "0 dup"),
+        )
+        line += "  " + " ".join(latest[k] for k in sorted(latest))
+        if status:
+            line += "  heap_min=%d dropped=%d buffered=%d" % (
+                status["heap_free_min"], status["dropped"], status["buffered"])
+            if status["send_failures"]:
+                line += " failures=%d" % status["send_failures"]
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def note(self, text):
+        if not self.quiet:
+            self.out.write("%s %s\n" % (time.strftime("%H:%M:%S"), text))
+            self.out.flush()
+
+
+def make_service(pb, timestamp_cls, store, settings, view):
+    """A TelemetryService implementation (connect-python's async protocol).
+
+    pb: the protobuf-py module generated from telemetry.proto.
+    settings: dict with sample_interval_ms and batch_size.
+    """
+
+    class TelemetryService:
+        async def record(self, request, ctx):
+            rows = check_batch(request)
+            status = status_dict(request)
+            try:
+                accepted, dups = store.record(request.device_id, rows, status)
+            except sqlite3.Error as e:
+                raise ConnectError(Code.UNAVAILABLE, "storage unavailable: %s" % e)
+            view.batch(request.device_id, rows, accepted, dups, status)
+            return pb.RecordResponse(accepted=accepted, duplicates=dups)
+
+        async def get_config(self, request, ctx):
+            check_device_id(request.device_id)
+            try:
+                nxt = store.next_sequence(request.device_id)
+            except sqlite3.Error as e:
+                raise ConnectError(Code.UNAVAILABLE, "storage unavailable: %s" % e)
+            now = time.time_ns()
+            view.note("%s fetched its config (next sequence %d)" % (request.device_id, nxt))
+            return pb.GetConfigResponse(
+                sample_interval_ms=settings["sample_interval_ms"],
+                batch_size=settings["batch_size"],
+                server_time=timestamp_cls(seconds=now // 1000000000, nanos=now % 1000000000),
+                next_sequence=nxt,
+            )
+
+    return TelemetryService()
