@@ -173,7 +173,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.e
     if v is not None:
@@ -185,11 +185,11 @@ def _buffa_z0(m, zs):
     v = m.pe
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k3 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.me
     if v:
-        n += _buffa_map_size(v, _buffa_s1, 1, zs)
+        n += _buffa_map_size(v, _buffa_s1, 1)
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -199,12 +199,12 @@ def _buffa_z0(m, zs):
     v = m.after
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.e
     if v is not None:
         buf[p] = 8
@@ -228,11 +228,16 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 26
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k3
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.me
     if v:
-        p = _buffa_put_map(v, _buffa_s1, buf, p, b'"', it)
+        p = _buffa_put_map(v, _buffa_s1, buf, p, b'"')
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         buf[p] = 40
@@ -260,11 +265,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -154,7 +154,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.c
     if v is not None:
@@ -162,7 +162,7 @@ def _buffa_z0(m, zs):
     v = m.rc
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k2 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.o
     if v is not None:
@@ -170,18 +170,18 @@ def _buffa_z0(m, zs):
     v = m.ro
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k4 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.xc
     if v:
         for x in v:
             n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -195,7 +195,12 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 18
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k2
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.o
     if v is not None:
@@ -210,7 +215,12 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 34
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.xc
     if v:
@@ -222,11 +232,11 @@ def _buffa_w0(m, buf, p, it):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, x)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -150,7 +150,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.e
     if v:
@@ -158,26 +158,26 @@ def _buffa_z0(m, zs):
     v = m.re
     if v:
         k = _buffa_packed_size(v, 14)
-        zs.append(k)
+        m._buffa_k2 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.me
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.e
     if v:
         buf[p] = 8
@@ -191,20 +191,25 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 18
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k2
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.me
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 26
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -237,11 +242,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

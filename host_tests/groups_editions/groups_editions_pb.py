@@ -173,24 +173,22 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        n += 2 + _buffa_z0(v, zs)
+        n += 2 + _buffa_z0(v)
     v = m.items
     if v:
         for x in v:
-            n += 2 + _buffa_z0(x, zs)
+            n += 2 + _buffa_z0(x)
     v = m.lp
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.verify
     if v is not None:
@@ -203,7 +201,7 @@ def _buffa_z0(m, zs):
     v = m.packed
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k7 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.expanded
     if v:
@@ -214,12 +212,12 @@ def _buffa_z0(m, zs):
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -233,7 +231,7 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w0(v, buf, p, it)
+        p = _buffa_w0(v, buf, p)
         buf[p] = 20
         p += 1
     v = m.items
@@ -241,51 +239,56 @@ def _buffa_w0(m, buf, p, it):
         for x in v:
             buf[p] = 27
             p += 1
-            p = _buffa_w0(x, buf, p, it)
+            p = _buffa_w0(x, buf, p)
             buf[p] = 28
             p += 1
     v = m.lp
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.verify
     if v is not None:
         buf[p] = 42
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.none
     if v is not None:
         buf[p] = 50
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.packed
     if v:
         buf[p] = 58
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k7
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.expanded
     if v:
@@ -302,20 +305,20 @@ def _buffa_w0(m, buf, p, it):
         for x in v:
             buf[p] = 82
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

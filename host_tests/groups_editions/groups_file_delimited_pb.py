@@ -98,30 +98,28 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.v
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        n += 2 + _buffa_z0(v, zs)
+        n += 2 + _buffa_z0(v)
     v = m.m
     if v:
-        n += _buffa_map_size(v, _buffa_s1, 1, zs)
+        n += _buffa_map_size(v, _buffa_s1, 1)
     v = m.lp
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.v
     if v is not None:
         buf[p] = 8
@@ -135,28 +133,28 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w0(v, buf, p, it)
+        p = _buffa_w0(v, buf, p)
         buf[p] = 20
         p += 1
     v = m.m
     if v:
-        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x1a', it)
+        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x1a')
     v = m.lp
     if v is not None:
         buf[p] = 34
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -310,7 +310,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.i32
     if v:
@@ -331,36 +331,31 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.child
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.pf32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.pf64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.pi32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k9 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.m
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.pd
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.rs
     if v:
@@ -369,27 +364,25 @@ def _buffa_z0(m, zs):
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.mm
     if v:
-        n += _buffa_map_size(v, _buffa_s1, 1, zs)
+        n += _buffa_map_size(v, _buffa_s1, 1)
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.u64
     if v:
         n += 2 + (1 if v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -415,69 +408,84 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 34
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.by
     if v:
         buf[p] = 42
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.child
     if v is not None:
         buf[p] = 50
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.pf32
     if v:
         buf[p] = 58
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.pf64
     if v:
         buf[p] = 66
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.pi32
     if v:
         buf[p] = 74
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k9
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.m
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
             buf[p] = 82
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -487,62 +495,67 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.pd
     if v:
         buf[p] = 90
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.rs
     if v:
         for x in v:
             buf[p] = 98
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.mm
     if v:
-        p = _buffa_put_map(v, _buffa_s1, buf, p, b'j', it)
+        p = _buffa_put_map(v, _buffa_s1, buf, p, b'j')
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         buf[p] = 114
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         buf[p] = 122
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.u64
     if v:
         buf[p] = 128
@@ -553,11 +566,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -123,65 +123,65 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.closed
     if v:
-        n += _buffa_map_size(v, _buffa_s1, 1, zs)
+        n += _buffa_map_size(v, _buffa_s1, 1)
     v = m.lax
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.closed
     if v:
-        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\n', it)
+        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\n')
     v = m.lax
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 18
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -239,56 +239,56 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.k_fixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.k_fixed32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 58
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<I', buf, p, k)
@@ -304,14 +304,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 66
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<Q', buf, p, k)
@@ -327,14 +327,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 74
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 13
             p += 1
             _buffa_pack('<i', buf, p, k)
@@ -350,14 +350,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 82
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 9
             p += 1
             _buffa_pack('<q', buf, p, k)
@@ -373,25 +373,25 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 98
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -399,11 +399,11 @@ def _buffa_w0(m, buf, p, it):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, x)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

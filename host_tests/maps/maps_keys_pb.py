@@ -309,68 +309,68 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.k_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if z < 128 else _buffa_vsize(z)) + z
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+            y = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.k_int32
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 10
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -389,14 +389,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 18
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -415,14 +415,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 26
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -441,14 +441,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 34
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if k < 128:
@@ -467,14 +467,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 42
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 31)
@@ -494,14 +494,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 50
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             y = (k << 1) ^ (k >> 63)
@@ -521,14 +521,14 @@ def _buffa_w0(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 90
             p += 1
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             buf[p] = 1 if k else 0
@@ -540,11 +540,11 @@ def _buffa_w0(m, buf, p, it):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, x)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

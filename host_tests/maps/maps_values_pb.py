@@ -111,7 +111,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.a
     if v:
@@ -120,12 +120,12 @@ def _buffa_z0(m, zs):
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
@@ -139,20 +139,20 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -429,153 +429,153 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.v_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_msg
     if v:
-        n += _buffa_map_size(v, _buffa_s2, 2, zs)
+        n += _buffa_map_size(v, _buffa_s2, 2)
     v = m.v_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_double
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.v_self
     if v:
-        n += _buffa_map_size(v, _buffa_s3, 2, zs)
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+        n += _buffa_map_size(v, _buffa_s3, 2)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.v_string
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 162
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.v_bytes
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 18
             p += 1
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.v_msg
     if v:
-        p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xb2\x01', it)
+        p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xb2\x01')
     v = m.v_enum
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 186
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -587,15 +587,15 @@ def _buffa_w1(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 194
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -611,15 +611,15 @@ def _buffa_w1(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 202
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -635,15 +635,15 @@ def _buffa_w1(m, buf, p, it):
     if v:
         for k in v:
             x = v[k]
-            z = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 210
             buf[p + 1] = 1
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
             if 0 <= k < 128:
@@ -661,12 +661,12 @@ def _buffa_w1(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, y)
     v = m.v_self
     if v:
-        p = _buffa_put_map(v, _buffa_s3, buf, p, b'\xe2\x01', it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+        p = _buffa_put_map(v, _buffa_s3, buf, p, b'\xe2\x01')
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

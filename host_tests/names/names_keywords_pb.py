@@ -213,7 +213,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.class_
     if v:
@@ -275,12 +275,12 @@ def _buffa_z0(m, zs):
     v = m.raise_
     if v:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.class_
     if v:
         buf[p] = 8
@@ -466,11 +466,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -215,82 +215,72 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.inner
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z1(v, zs)
-        zs[i] = k
+        k = _buffa_z1(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.inners
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z1(x, zs)
-            zs[i] = k
+            k = _buffa_z1(x)
+            x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.level
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.by_name
     if v:
-        n += _buffa_map_size(v, _buffa_s4, 1, zs)
+        n += _buffa_map_size(v, _buffa_s4, 1)
     v = m.self_ref
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.dep
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c4._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c4._buffa_z(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.dep_nested
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_c5._buffa_z(v, zs)
-        zs[i] = k
+        k = _buffa_c5._buffa_z(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.shade
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.inner
     if v is not None:
         buf[p] = 10
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w1(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w1(v, buf, p)
     v = m.inners
     if v:
         for x in v:
             buf[p] = 18
             p += 1
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w1(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w1(x, buf, p)
     v = m.level
     if v:
         buf[p] = 24
@@ -302,40 +292,40 @@ def _buffa_w0(m, buf, p, it):
             p = _buffa_put_varint(buf, p, v)
     v = m.by_name
     if v:
-        p = _buffa_put_map(v, _buffa_s4, buf, p, b'"', it)
+        p = _buffa_put_map(v, _buffa_s4, buf, p, b'"')
     v = m.self_ref
     if v is not None:
         buf[p] = 42
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.dep
     if v is not None:
         buf[p] = 50
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c4._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c4._buffa_w(v, buf, p)
     v = m.dep_nested
     if v is not None:
         buf[p] = 58
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_c5._buffa_w(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_c5._buffa_w(v, buf, p)
     v = m.shade
     if v:
         buf[p] = 64
@@ -345,11 +335,11 @@ def _buffa_w0(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n1():
@@ -396,24 +386,22 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m, zs):
+def _buffa_z1(m):
     n = 0
     v = m.level
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.back
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p, it):
+def _buffa_w1(m, buf, p):
     v = m.level
     if v:
         buf[p] = 8
@@ -427,18 +415,18 @@ def _buffa_w1(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n2():
@@ -471,17 +459,17 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m, zs):
+def _buffa_z2(m):
     n = 0
     v = m.x
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p, it):
+def _buffa_w2(m, buf, p):
     v = m.x
     if v:
         buf[p] = 8
@@ -491,11 +479,11 @@ def _buffa_w2(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 def _buffa_n3():
@@ -528,17 +516,17 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m, zs):
+def _buffa_z3(m):
     n = 0
     v = m.def_
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p, it):
+def _buffa_w3(m, buf, p):
     v = m.def_
     if v:
         buf[p] = 8
@@ -548,11 +536,11 @@ def _buffa_w3(m, buf, p, it):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, v)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

@@ -167,7 +167,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.__x
     if v:
@@ -190,7 +190,7 @@ def _buffa_z0(m, zs):
     v = m.__rep
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k7 = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._private
     if v:
@@ -205,12 +205,12 @@ def _buffa_z0(m, zs):
         v = m._buffa_v___choice
         k = _buffa_len(_buffa_utf8(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.__x
     if v:
         buf[p] = 8
@@ -269,7 +269,12 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 58
         p += 1
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k7
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m._private
     if v:
@@ -302,20 +307,20 @@ def _buffa_w0(m, buf, p, it):
         v = m._buffa_v___choice
         buf[p] = 90
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

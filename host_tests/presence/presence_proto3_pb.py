@@ -226,7 +226,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.oi
     if v is not None:
@@ -247,10 +247,8 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.child
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
@@ -261,10 +259,8 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'c':
         v = m._buffa_v_kind
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'd':
         v = m._buffa_v_kind
@@ -282,14 +278,14 @@ def _buffa_z0(m, zs):
     v = m.r
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k20 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.oi
     if v is not None:
         buf[p] = 8
@@ -303,15 +299,15 @@ def _buffa_w0(m, buf, p, it):
     if v is not None:
         buf[p] = 18
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.od
     if v is not None:
         buf[p] = 25
@@ -331,26 +327,26 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 42
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.child
     if v is not None:
         buf[p] = 50
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
         buf[p] = 80
@@ -364,39 +360,39 @@ def _buffa_w0(m, buf, p, it):
         v = m._buffa_v_kind
         buf[p] = 90
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_kind == 'c':
         v = m._buffa_v_kind
         buf[p] = 98
         p += 1
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     if m._buffa_c_kind == 'd':
         v = m._buffa_v_kind
         buf[p] = 106
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     if m._buffa_c_kind == 'e':
         v = m._buffa_v_kind
         buf[p] = 113
@@ -424,13 +420,18 @@ def _buffa_w0(m, buf, p, it):
         buf[p] = 162
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k20
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

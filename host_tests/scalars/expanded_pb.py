@@ -151,7 +151,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.x_i32
     if v:
@@ -160,8 +160,8 @@ def _buffa_z0(m, zs):
     v = m.x_s64
     if v:
         for x in v:
-            y = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y))
+            k = (x << 1) ^ (x >> 63)
+            n += 2 + (1 if k < 128 else _buffa_vsize(k))
     v = m.x_f32
     if v:
         n += _buffa_len(v) * 6
@@ -171,12 +171,12 @@ def _buffa_z0(m, zs):
     v = m.x_b
     if v:
         n += _buffa_len(v) * 3
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.x_i32
     if v:
         for x in v:
@@ -224,11 +224,11 @@ def _buffa_w0(m, buf, p, it):
             p += 2
             buf[p] = 1 if x else 0
             p += 1
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

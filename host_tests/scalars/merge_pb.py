@@ -210,7 +210,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.i32
     if v:
@@ -224,15 +224,13 @@ def _buffa_z0(m, zs):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.child
     if v is not None:
-        i = _buffa_len(zs)
-        zs.append(0)
-        k = _buffa_z0(v, zs)
-        zs[i] = k
+        k = _buffa_z0(v)
+        v._buffa_s = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_i32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k21 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_s
     if v:
@@ -242,26 +240,24 @@ def _buffa_z0(m, zs):
     v = m.r_child
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z0(x, zs)
-            zs[i] = k
+            k = _buffa_z0(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.m_str
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if z < 128 else _buffa_vsize(z)) + z
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.m_msg
     if v:
-        n += _buffa_map_size(v, _buffa_s1, 2, zs)
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+        n += _buffa_map_size(v, _buffa_s1, 2)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -284,33 +280,38 @@ def _buffa_w0(m, buf, p, it):
     if v:
         buf[p] = 114
         p += 1
-        y = _buffa_utf8(v)
-        z = _buffa_len(y)
-        if z < 128:
-            buf[p] = z
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, z)
-        buf[p:p + z] = y
-        p += z
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
     v = m.child
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 1
         p += 2
-        k = _buffa_next(it)
-        if k < 128:
-            buf[p] = k
+        y = v._buffa_s
+        if y < 128:
+            buf[p] = y
             p += 1
         else:
-            p = _buffa_put_varint(buf, p, k)
-        p = _buffa_w0(v, buf, p, it)
+            p = _buffa_put_varint(buf, p, y)
+        p = _buffa_w0(v, buf, p)
     v = m.r_i32
     if v:
         buf[p] = 170
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k21
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_s
     if v:
@@ -318,52 +319,52 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 146
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.r_child
     if v:
         for x in v:
             buf[p] = 170
             buf[p + 1] = 2
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w0(x, buf, p, it)
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w0(x, buf, p)
     v = m.m_str
     if v:
         for k in v:
             x = v[k]
-            z = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 146
             buf[p + 1] = 3
             p += 2
-            if z < 128:
-                buf[p] = z
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
+                p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            y = _buffa_utf8(k)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            k = _buffa_utf8(k)
+            y = _buffa_len(k)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = k
+            p += y
             buf[p] = 16
             p += 1
             if 0 <= x < 128:
@@ -373,12 +374,12 @@ def _buffa_w0(m, buf, p, it):
                 p = _buffa_put_varint(buf, p, x)
     v = m.m_msg
     if v:
-        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x9a\x03', it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+        p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x9a\x03')
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0

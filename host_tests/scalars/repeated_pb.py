@@ -369,72 +369,65 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m, zs):
+def _buffa_z0(m):
     n = 0
     v = m.r_i32
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k21 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_i64
     if v:
         k = _buffa_packed_size(v, 3)
-        zs.append(k)
+        m._buffa_k22 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_u32
     if v:
         k = _buffa_packed_size(v, 13)
-        zs.append(k)
+        m._buffa_k23 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_u64
     if v:
         k = _buffa_packed_size(v, 4)
-        zs.append(k)
+        m._buffa_k24 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_s32
     if v:
         k = _buffa_packed_size(v, 17)
-        zs.append(k)
+        m._buffa_k25 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_s64
     if v:
         k = _buffa_packed_size(v, 18)
-        zs.append(k)
+        m._buffa_k26 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_f32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_f64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_sf32
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_sf64
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_fl
     if v:
         k = _buffa_len(v) * 4
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_db
     if v:
         k = _buffa_len(v) * 8
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_b
     if v:
         k = _buffa_len(v)
-        zs.append(k)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_s
     if v:
@@ -449,112 +442,175 @@ def _buffa_z0(m, zs):
     v = m.r_enum
     if v:
         k = _buffa_packed_size(v, 5)
-        zs.append(k)
+        m._buffa_k36 = k
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_child
     if v:
         for x in v:
-            i = _buffa_len(zs)
-            zs.append(0)
-            k = _buffa_z0(x, zs)
-            zs[i] = k
+            k = _buffa_z0(x)
+            x._buffa_s = k
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
-    u = m._buffa_u
-    if u:
-        n += _buffa_len(u)
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p, it):
+def _buffa_w0(m, buf, p):
     v = m.r_i32
     if v:
         buf[p] = 170
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k21
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_i64
     if v:
         buf[p] = 178
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k22
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.r_u32
     if v:
         buf[p] = 186
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k23
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.r_u64
     if v:
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k24
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.r_s32
     if v:
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k25
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.r_s64
     if v:
         buf[p] = 210
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k26
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.r_f32
     if v:
         buf[p] = 218
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.r_f64
     if v:
         buf[p] = 226
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.r_sf32
     if v:
         buf[p] = 234
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.r_sf64
     if v:
         buf[p] = 242
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.r_fl
     if v:
         buf[p] = 250
         buf[p + 1] = 1
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 4
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.r_db
     if v:
         buf[p] = 130
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v) * 8
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.r_b
     if v:
         buf[p] = 138
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.r_s
     if v:
@@ -562,36 +618,41 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 146
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.r_by
     if v:
         for x in v:
             buf[p] = 154
             buf[p + 1] = 2
             p += 2
-            y = _buffa_utf8(x)
-            z = _buffa_len(y)
-            if z < 128:
-                buf[p] = z
+            x = _buffa_utf8(x)
+            y = _buffa_len(x)
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, z)
-            buf[p:p + z] = y
-            p += z
+                p = _buffa_put_varint(buf, p, y)
+            buf[p:p + y] = x
+            p += y
     v = m.r_enum
     if v:
         buf[p] = 162
         buf[p + 1] = 2
         p += 2
-        p = _buffa_put_varint(buf, p, _buffa_next(it))
+        y = m._buffa_k36
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_child
     if v:
@@ -599,18 +660,18 @@ def _buffa_w0(m, buf, p, it):
             buf[p] = 170
             buf[p + 1] = 2
             p += 2
-            k = _buffa_next(it)
-            if k < 128:
-                buf[p] = k
+            y = x._buffa_s
+            if y < 128:
+                buf[p] = y
                 p += 1
             else:
-                p = _buffa_put_varint(buf, p, k)
-            p = _buffa_w0(x, buf, p, it)
-    u = m._buffa_u
-    if u:
-        k = p + _buffa_len(u)
-        buf[p:k] = u
-        p = k
+                p = _buffa_put_varint(buf, p, y)
+            p = _buffa_w0(x, buf, p)
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
     return p
 
 _buffa_c0._buffa_n = _buffa_n0
