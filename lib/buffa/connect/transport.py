@@ -346,7 +346,8 @@ class SocketTransport:
                         raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % self.host)
                     raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (self.host, _describe(e)))
                 sock = tsock
-            if _MICROPYTHON:
+            # A socketpool (CircuitPython) has recv_into/settimeout sockets.
+            if _MICROPYTHON and self._pool is _socket:
                 return PollConnection(sock, self.read_timeout_ms, call_timeout_ms, raw)
             return TimeoutConnection(sock, self.read_timeout_ms, call_timeout_ms)
         except BaseException:
