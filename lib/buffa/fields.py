@@ -330,8 +330,20 @@ class Extension:
             return
         vals = value if self.flags & wire.REPEATED else (value,)
         out = bytearray()
-        for v in vals:
-            out += self._encode_one(v)
+        if self.flags & wire.PACKED and vals:
+            # one length-delimited run of the bare values
+            typ = self.type
+            n = 0
+            for v in vals:
+                n += scalar_size(typ, v)
+            t = (self.number << 3) | 2
+            out = bytearray(vsize(t) + vsize(n) + n)
+            p = put_varint(out, put_varint(out, 0, t), n)
+            for v in vals:
+                p = put_scalar(typ, out, p, v)
+        else:
+            for v in vals:
+                out += self._encode_one(v)
         if out:
             u = m._buffa_u
             if u is None:
