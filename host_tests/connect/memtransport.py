@@ -89,6 +89,12 @@ PROC = "/connecttest.v1.EchoService/Echo"
 def client_for(*conns, **options):
     """A plaintext client whose connections are `conns`, in dial order."""
     Client = lib("client").Client
+    # A small receive buffer, and a collection first: QEMU boards have
+    # ~140 KiB of heap, and the earlier tests' clients are garbage now.
+    options.setdefault("recv_buffer_bytes", 512)
+    import gc
+
+    gc.collect()
     t = MemTransport(conns)
     c = Client.plaintext("http://svc.test:8080/api", transport=t, **options)
     return c, t
