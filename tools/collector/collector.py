@@ -67,7 +67,7 @@ def generate(tmp):
     return pb, connect
 
 
-def build_app(store, settings, view, web=True, tmp=None):
+def build_app(store, settings, view, web=True, tmp=None, gzip=False):
     """The ASGI application: the Connect service, plus the web page."""
     from protobuf.wkt.google.protobuf.timestamp_pb import Timestamp
 
@@ -75,7 +75,11 @@ def build_app(store, settings, view, web=True, tmp=None):
 
     pb, connect = generate(tmp or tempfile.mkdtemp(prefix="collector-gen-"))
     svc = make_service(pb, Timestamp, store, settings, view)
-    rpc = connect.TelemetryServiceASGIApplication(svc, read_max_bytes=256 * 1024)
+    # No gzip by default: connect-python would compress every response,
+    # however small, and inflating one costs a board a 32 KiB window.
+    rpc = connect.TelemetryServiceASGIApplication(
+        svc, read_max_bytes=256 * 1024, compressions=None if gzip else ()
+    )
     prefix = rpc.path + "/"
     page = None
     if web:
@@ -102,6 +106,8 @@ def main(argv=None):
     ap.add_argument("--sample-interval-ms", type=int, default=1000, help="sent to devices by GetConfig")
     ap.add_argument("--batch-size", type=int, default=10, help="sent to devices by GetConfig")
     ap.add_argument("--no-web", action="store_true", help="serve only the Connect service")
+    ap.add_argument("--gzip", action="store_true",
+                    help="accept and send gzip bodies (off: responses are tiny, and inflating costs a board 32 KiB)")
     ap.add_argument("--quiet", action="store_true", help="no live view")
     ap.add_argument("--port-file", help="write 'PORT PID' here once listening")
     ap.add_argument("--lifetime-s", type=float, default=0, help="stop after this many seconds (0: run until stopped)")
@@ -121,7 +127,7 @@ def main(argv=None):
     view = LiveView(quiet=args.quiet)
     settings = {"sample_interval_ms": args.sample_interval_ms, "batch_size": args.batch_size}
     tmp = tempfile.mkdtemp(prefix="collector-gen-")
-    app = build_app(store, settings, view, web=not args.no_web, tmp=tmp)
+    app = build_app(store, settings, view, web=not args.no_web, tmp=tmp, gzip=args.gzip)
 
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -154,6 +160,8 @@ def main(argv=None):
 
     try:
         asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
     finally:
         store.close()
         import shutil

@@ -356,7 +356,7 @@ class Device:
             "device %s on %s, sensors %s"
             % (cfg["device_id"], self.board.platform, ", ".join(s[0] for s in self.sensors))
         )
-        run_ms = cfg["run_for_s"] * 1000
+        run_ms = int(cfg["run_for_s"] * 1000)
         stop_at = ticks_add(self.boot, run_ms) if run_ms else None
         drain_until = None
         next_sample = ticks_ms()
@@ -366,7 +366,7 @@ class Device:
             draining = stop_at is not None and ticks_diff(now, stop_at) >= 0
             if draining:
                 if drain_until is None:
-                    drain_until = ticks_add(now, cfg["drain_s"] * 1000)
+                    drain_until = ticks_add(now, int(cfg["drain_s"] * 1000))
                     self.log("run time over: sending what is left (%d readings)" % len(self.ring))
                 if not len(self.ring) or ticks_diff(now, drain_until) >= 0:
                     break

@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""`make demo`: the telemetry device against the collector, with an outage.
+
+    python tools/demo.py [--board unix|QEMU_MICROBIT|QEMU_MPS2_AN385]
+                         [--duration 40] [--outage-at 12] [--outage-for 10]
+                         [--run-on] [--json RESULT.json] [--workdir DIR]
+
+Starts the collector (tools/collector) on 127.0.0.1, runs the device
+application (firmware/app) on the MicroPython unix port -- or on a QEMU board,
+whose only link is its serial console, through tools/serial_bridge.py -- and
+shows what arrives. Partway through, the collector is stopped for a while;
+the device buffers and retries, and its readings arrive once it is back.
+At the end the device sends what is left, and the collector's database is
+checked against the device's own count: every reading made, stored once.
+Exit status 0 when none is missing. --run-on keeps going until Ctrl-C.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.join(ROOT, "tools")
+BUILD = os.environ.get("BUFFA_BUILD", os.path.join(ROOT, "build"))
+VENV_BIN = os.path.dirname(sys.executable)
+QEMU_BOARDS = ("QEMU_MICROBIT", "QEMU_MPS2_AN385")
+SUMMARY = "TELEMETRY-SUMMARY "
+DEVICE_ID = {"unix": "unix-demo", "QEMU_MICROBIT": "qemu-microbit-demo", "QEMU_MPS2_AN385": "qemu-mps2-demo"}
+# Heap the QEMU run leaves the application: the boards have 140 KiB, the
+# rest is held by a ballast allocated before the application is imported.
+QEMU_APP_HEAP = 96 * 1024
+
+_print_lock = threading.Lock()
+
+
+def say(who, text):
+    with _print_lock:
+        for ln in text.rstrip("\n").split("\n"):
+            sys.stdout.write("%-9s| %s\n" % (who, ln.rstrip("\r")))
+        sys.stdout.flush()
+
+
+def tool(name):
+    p = os.path.join(VENV_BIN, name)
+    return p if os.path.exists(p) else name
+
+
+# ---------------------------------------------------------------------------
+# The device application as .mpy files
+
+
+def app_sources(with_buffa):
+    """(module path relative to the device's sys.path, source file) pairs."""
+    out = []
+    roots = [(os.path.join(ROOT, "firmware"), "telemetry"), (os.path.join(ROOT, "firmware", "app"), "telemetry_device")]
+    if with_buffa:
+        roots.insert(0, (os.path.join(ROOT, "lib"), "buffa"))
+    for base, pkg in roots:
+        for d, dirs, files in os.walk(os.path.join(base, pkg)):
+            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+            for fn in sorted(files):
+                if fn.endswith(".py"):
+                    full = os.path.join(d, fn)
+                    out.append((os.path.relpath(full, base), full))
+    return out
+
+
+def build_mpy(out, with_buffa, arch=None):
+    """Compile the application (and buffa, for the unix port) into out/."""
+    mpy_cross = tool("mpy-cross")
+    for rel, src in app_sources(with_buffa):
+        dst = os.path.join(out, rel[:-3] + ".mpy")
+        if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        cmd = [mpy_cross, "-o", dst, "-s", rel] + (["-march=" + arch] if arch else []) + [src]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if p.returncode != 0:
+            if rel.startswith("buffa/") and os.path.basename(rel).startswith("_"):
+                # An optional accelerator module this port cannot take: buffa
+                # falls back to plain Python without it.
+                continue
+            raise SystemExit("demo: mpy-cross failed on %s:\n%s" % (rel, p.stdout))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The collector
+
+
+class Collector:
+    def __init__(self, workdir, interval_ms, batch):
+        self.db = os.path.join(workdir, "telemetry.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.db + suffix):
+                os.remove(self.db + suffix)
+        self.portfile = os.path.join(workdir, "collector.port")
+        self.interval_ms = interval_ms
+        self.batch = batch
+        self.port = 0
+        self.proc = None
+        self.thread = None
+
+    def start(self, timeout=60):
+        if os.path.exists(self.portfile):
+            os.remove(self.portfile)
+        cmd = [sys.executable, "-u", os.path.join(TOOLS, "collector", "collector.py"), "--db", self.db,
+               "--port", str(self.port), "--port-file", self.portfile,
+               "--sample-interval-ms", str(self.interval_ms), "--batch-size", str(self.batch),
+               "--lifetime-s", "3600"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env=dict(os.environ, PYTHONUNBUFFERED="1"))
+        self.thread = threading.Thread(target=self._pump, args=(self.proc,), daemon=True)
+        self.thread.start()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.path.exists(self.portfile):
+                with open(self.portfile) as f:
+                    self.port = int(f.read().split()[0])
+                return self.port
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise SystemExit("demo: the collector did not start (see its output above)")
+
+    def _pump(self, proc):
+        for ln in proc.stdout:
+            say("collector", ln)
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is None:
+            return
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        if self.thread is not None:
+            self.thread.join(5)
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+
+def schedule_outage(collector, at_s, for_s, marks, stop_event):
+    """In a thread: stop the collector at at_s for for_s seconds, then restart it."""
+
+    def run():
+        if stop_event.wait(at_s):
+            return
+        say("demo", "--- outage: stopping the collector for %g s ---" % for_s)
+        marks["outage_start"] = time.time()
+        collector.stop()
+        stop_event.wait(for_s)
+        marks["outage_end"] = time.time()
+        collector.start()
+        say("demo", "--- the collector is back ---")
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+# ---------------------------------------------------------------------------
+# Devices
+
+
+def device_settings(device_id, duration, run_on):
+    return {
+        "device_id": device_id,
+        "run_for_s": 0 if run_on else int(duration),
+        "drain_s": 40,
+        "timeout_ms": 3000,
+        "backoff_base_ms": 250,
+        "backoff_max_ms": 4000,
+        "watchdog_ms": 0,
+    }
+
+
+def run_unix(args, collector, settings, workdir):
+    mpy = build_mpy(os.path.join(BUILD, "demo", "mpy-unix"), with_buffa=True)
+    cfg = dict(settings, server_url=collector.url, transport="socket")
+    if args.persist:
+        cfg["persist_path"] = os.path.join(workdir, "telemetry.buf")
+        cfg["persist_interval_ms"] = 1000
+    cfg_path = os.path.join(workdir, "config.json")
+    with open(cfg_path, "w") as f:
+        json.dump(cfg, f)
+    code = ("import sys\nsys.path[:] = [%r]\nfrom telemetry_device import device\ndevice.run(%r)\n"
+            % (mpy, cfg_path))
+    cmd = [tool("micropython"), "-X", "heapsize=" + args.heap, "-c", code]
+    say("demo", "device: MicroPython unix port, heap %s, %s" % (args.heap, collector.url))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir)
+    summary = None
+    limit = time.monotonic() + (args.duration + 120 if not args.run_on else 10 ** 9)
+    try:
+        for ln in proc.stdout:
+            if ln.startswith(SUMMARY):
+                summary = json.loads(ln[len(SUMMARY):])
+            say("device", ln)
+            if time.monotonic() > limit:
+                say("demo", "device ran past its time limit: stopping it")
+                break
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(10)
+    return summary, {"heap": args.heap}
+
+
+def run_qemu(args, collector, settings, workdir):
+    sys.path.insert(0, TOOLS)
+    import mpboard
+    import serial_bridge
+
+    board = args.board
+    mpy_dir = build_mpy(os.path.join(BUILD, "demo", "mpy-" + board), with_buffa=False,
+                        arch=mpboard.BOARD_ARCH.get(board))
+    fw = mpboard.firmware_path(board)
+    if not os.path.exists(fw):
+        raise SystemExit("demo: no firmware for %s: run `make firmware BOARD=%s`" % (board, board))
+    cfg = dict(settings, transport="serial")
+    qb = mpboard.QemuBoard(board)
+    pty = qb.start()
+    say("demo", "device: QEMU %s on %s, link: its serial console via the bridge to %s" % (board, pty, collector.url))
+    info = {}
+    try:
+        repl = mpboard.RawRepl(pty, timeout=30)
+        repl.enter_raw(soft_reset=True)
+
+        def lookup(path):
+            full = os.path.join(mpy_dir, path.strip("/"))
+            if os.path.isdir(full):
+                return True
+            if os.path.isfile(full):
+                with open(full, "rb") as f:
+                    return f.read()
+            return None
+
+        hostfs = mpboard.HostFS(repl, lookup)
+        hostfs.setup()
+        up = serial_bridge.Upstream(collector.url, max_wait_s=10)
+        bridge = serial_bridge.Bridge(up, repl.ser.write, lambda m: say("bridge", m))
+        state = {"summary": None}
+
+        def on_line(ln):
+            if ln.startswith(mpboard.FS_MARK):
+                hostfs.feed(ln)
+                return
+            if bridge.line(ln):
+                return
+            text = ln.decode("utf-8", "replace")
+            if text.startswith(SUMMARY):
+                state["summary"] = json.loads(text[len(SUMMARY):])
+            say("device", text)
+
+        split = serial_bridge.LineSplitter(on_line)
+        code = (
+            "import sys, gc\n"
+            "sys.path.insert(0, '/t')\n"
+            "gc.collect()\n"
+            "_total = gc.mem_free() + gc.mem_alloc()\n"
+            "_ballast = bytearray(max(0, _total - %d))\n"
+            "gc.collect()\n"
+            "print('heap: %%d bytes in all, %%d held back, %%d free for the app' %% (_total, len(_ballast), gc.mem_free()))\n"
+            "from telemetry_device import device\n"
+            "device.run(None, **%r)\n" % (QEMU_APP_HEAP, cfg)
+        )
+        timeout = None if args.run_on else args.duration + 150
+        out, err = repl.exec_(code, timeout=timeout, on_output=split.feed, check=False)
+        if err:
+            say("device", err)
+        m = re.search(r"heap: (\d+) bytes in all, (\d+) held back, (\d+) free", out)
+        if m:
+            info = {"heap_total": int(m.group(1)), "ballast": int(m.group(2)), "app_heap_free_at_start": int(m.group(3))}
+        info.update({"bridge_exchanges": bridge.exchanges, "bridge_failures": bridge.failures,
+                     "bridge_bad_frames": bridge.bad_frames, "upstream_dials": up.dials})
+        repl.close()
+        up.close()
+        return state["summary"], info
+    finally:
+        qb.stop()
+
+
+# ---------------------------------------------------------------------------
+# The tally
+
+
+def tally(db_path, summary, marks):
+    """Compare what the device made with what the collector stored."""
+    if not summary:
+        return {"ok": False, "reason": "the device printed no summary"}
+    dev = summary["device_id"]
+    con = sqlite3.connect(db_path)
+    try:
+        rows = con.execute("SELECT sequence, seconds, nanos FROM readings WHERE device = ? ORDER BY sequence",
+                           (dev,)).fetchall()
+        heap_rows = con.execute("SELECT MIN(heap_free_min), COUNT(*) FROM batches WHERE device = ?", (dev,)).fetchone()
+    finally:
+        con.close()
+    stored = [r[0] for r in rows]
+    first, last = summary["first_seq"], summary["last_seq"]
+    expected = set(range(first, last + 1)) if summary["made"] else set()
+    missing = sorted(expected - set(stored))
+    result = {
+        "device_id": dev,
+        "made": summary["made"],
+        "stored": len(stored),
+        "missing": len(missing),
+        "missing_sample": missing[:20],
+        "unexpected": len(set(stored) - expected),
+        "dropped": summary["dropped"],
+        "rejected": summary["rejected"],
+        "send_failures": summary["send_failures"],
+        "device_heap_free_min": summary["heap_free_min"],
+        "reported_heap_free_min": heap_rows[0],
+        "batches": heap_rows[1],
+        "platform": summary["platform"],
+    }
+    if "outage_start" in marks and "outage_end" in marks:
+        a, b = marks["outage_start"], marks["outage_end"]
+        result["outage_s"] = round(b - a, 1)
+        result["stored_from_outage"] = sum(1 for _seq, s, ns in rows if a <= s + ns / 1e9 <= b)
+    result["ok"] = (result["missing"] == 0 and result["unexpected"] == 0 and result["made"] == result["stored"]
+                    and result["made"] > 0)
+    return result
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--board", default="unix", choices=("unix",) + QEMU_BOARDS)
+    ap.add_argument("--duration", type=float, default=40, help="seconds the device samples (default 40)")
+    ap.add_argument("--outage-at", type=float, default=12, help="seconds into the run the collector stops")
+    ap.add_argument("--outage-for", type=float, default=10, help="seconds it stays down (0: no outage)")
+    ap.add_argument("--run-on", action="store_true", help="keep going until Ctrl-C")
+    ap.add_argument("--interval-ms", type=int, default=250, help="sampling interval the collector hands out")
+    ap.add_argument("--batch", type=int, default=8, help="batch size the collector hands out")
+    ap.add_argument("--heap", default="192K", help="unix port heap (-X heapsize)")
+    ap.add_argument("--persist", action="store_true", help="unix port: persist the buffer to a file")
+    ap.add_argument("--workdir", default=os.path.join(BUILD, "demo"))
+    ap.add_argument("--json", help="write the result here")
+    args = ap.parse_args(argv)
+    os.makedirs(args.workdir, exist_ok=True)
+
+    collector = Collector(args.workdir, args.interval_ms, args.batch)
+    collector.start()
+    say("demo", "collector on %s (chart: %s/), database %s" % (collector.url, collector.url, collector.db))
+    marks = {}
+    stop = threading.Event()
+    if args.outage_for > 0:
+        schedule_outage(collector, args.outage_at, args.outage_for, marks, stop)
+    settings = device_settings(DEVICE_ID[args.board], args.duration, args.run_on)
+    info = {}
+    summary = None
+    try:
+        if args.board == "unix":
+            summary, info = run_unix(args, collector, settings, args.workdir)
+        else:
+            summary, info = run_qemu(args, collector, settings, args.workdir)
+    except KeyboardInterrupt:
+        say("demo", "interrupted")
+    finally:
+        stop.set()
+        time.sleep(0.2)
+        collector.stop()
+    result = tally(collector.db, summary, marks)
+    result.update(info)
+    result["board"] = args.board
+    say("demo", "-" * 60)
+    if summary:
+        say("demo", "device made %d readings; the collector stored %d; missing %d; dropped %d"
+            % (result["made"], result["stored"], result["missing"], result["dropped"]))
+        if "stored_from_outage" in result:
+            say("demo", "%d readings were made during the %.0f s outage and arrived after it"
+                % (result["stored_from_outage"], result["outage_s"]))
+        say("demo", "heap low-water mark reported by the device: %s bytes free" % result["reported_heap_free_min"])
+    say("demo", "result: %s" % ("every reading stored once" if result["ok"] else "FAILED: %s" % result.get("reason", "readings missing")))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    return 0 if result["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
