@@ -87,3 +87,20 @@ clean:
 
 distclean: clean
 	rm -rf $(ROOT)/deps $(VENV)
+
+# -- demo: the telemetry device and collector (docs/demo.md) ------------------
+#   make demo                      collector + device on the unix port, with a server outage
+#   make demo BOARD=QEMU_MICROBIT  the same app on the emulated board, through the serial bridge
+#   make demo DEMO_ARGS=--run-on   keep going until Ctrl-C (tools/demo.py --help for more)
+DEMO_BOARD := $(if $(filter command line environment,$(origin BOARD)),$(BOARD),unix)
+DEMO_ARGS ?=
+
+.PHONY: demo demo-deps
+demo-deps: venv
+	@stamp=$(VENV)/.buffa-demo-requirements; req=$(ROOT)/tools/collector/requirements.txt; \
+	  cmp -s $$stamp $$req || { echo "demo: installing PyPI packages (tools/collector/requirements.txt)" >&2; \
+	  $(PY) -m pip install -q --disable-pip-version-check -r $$req && cp $$req $$stamp; }
+
+demo: demo-deps $(if $(filter QEMU_%,$(DEMO_BOARD)),setup)
+	$(if $(filter QEMU_%,$(DEMO_BOARD)),@$(ROOT)/tools/firmware.sh $(DEMO_BOARD) >/dev/null)
+	$(PY) $(ROOT)/tools/demo.py --board $(DEMO_BOARD) $(DEMO_ARGS)
