@@ -1,4 +1,4 @@
-# A bounded ring buffer of readings in one preallocated bytearray.
+# A bounded ring buffer of readings in preallocated bytearrays.
 #
 # Full: the oldest reading is dropped and counted, never silently lost.
 # Each record is 16 bytes: sequence (0 = not yet assigned), time (seconds
@@ -10,12 +10,15 @@ FMT = "<IIHBBf"
 SIZE = 16  # struct.calcsize(FMT)
 SYNCED = 1  # flag: time is from a synchronised clock
 MAGIC = b"TDB1"
+# Records per segment: the buffer is several 512-byte bytearrays rather than
+# one large one, which a fragmented heap on a small board may not have.
+SEG = 32
 
 
 class Ring:
     def __init__(self, capacity):
         self.cap = capacity
-        self.buf = bytearray(capacity * SIZE)
+        self.segs = [bytearray(SEG * SIZE) for _ in range((capacity + SEG - 1) // SEG)]
         self.head = 0  # index of the oldest record
         self.n = 0
         self.dropped = 0  # since boot
@@ -32,7 +35,7 @@ class Ring:
             self.dropped += 1
             dropped = True
         i = (self.head + self.n) % self.cap
-        struct.pack_into(FMT, self.buf, i * SIZE, seq, sec, ms, sensor, flags, value)
+        struct.pack_into(FMT, self.segs[i // SEG], (i % SEG) * SIZE, seq, sec, ms, sensor, flags, value)
         self.n += 1
         return dropped
 
@@ -40,10 +43,12 @@ class Ring:
         """The k-th oldest reading: (seq, sec, ms, sensor, flags, value)."""
         if not 0 <= k < self.n:
             raise IndexError(k)
-        return struct.unpack_from(FMT, self.buf, ((self.head + k) % self.cap) * SIZE)
+        i = (self.head + k) % self.cap
+        return struct.unpack_from(FMT, self.segs[i // SEG], (i % SEG) * SIZE)
 
     def put(self, k, rec):
-        struct.pack_into(FMT, self.buf, ((self.head + k) % self.cap) * SIZE, *rec)
+        i = (self.head + k) % self.cap
+        struct.pack_into(FMT, self.segs[i // SEG], (i % SEG) * SIZE, *rec)
 
     def pop(self, count):
         """Remove the `count` oldest readings."""
@@ -57,12 +62,10 @@ class Ring:
         with open(tmp, "wb") as f:
             m = meta.encode()
             f.write(MAGIC + struct.pack("<HH", len(m), self.n) + m)
-            # At most two slices: from head to the end, then from the start.
-            first = min(self.n, self.cap - self.head)
-            mv = memoryview(self.buf)
-            f.write(mv[self.head * SIZE:(self.head + first) * SIZE])
-            if first < self.n:
-                f.write(mv[0:(self.n - first) * SIZE])
+            for k in range(self.n):
+                i = (self.head + k) % self.cap
+                o = (i % SEG) * SIZE
+                f.write(memoryview(self.segs[i // SEG])[o:o + SIZE])
         import os
 
         try:
