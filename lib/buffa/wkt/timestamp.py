@@ -9,8 +9,10 @@
 # A Timestamp counts from the Unix epoch (1970-01-01T00:00:00Z). Some
 # MicroPython ports count time.time() from 2000-01-01 instead; the functions
 # taking or returning time.time()/time.time_ns() values convert using the
-# port's own epoch, read once from time.gmtime(0). A device's clock is only
-# as right as whatever set it (NTP, an RTC): that is not checked here.
+# port's own epoch, read once from time.gmtime(0) (time.localtime(0) where
+# there is no gmtime; a port with neither is taken to count from 1970). A
+# device's clock is only as right as whatever set it (NTP, an RTC): that is
+# not checked here.
 #
 # Only this module's callers pay for it: buffa.protojson imports it the first
 # time it meets a Timestamp.
@@ -56,8 +58,12 @@ def epoch_offset():
     if _epoch is None:
         import time
 
-        g = time.gmtime(0)
-        _epoch = days_from_civil(g[0], g[1], g[2]) * 86400 + g[3] * 3600 + g[4] * 60 + g[5]
+        g = getattr(time, "gmtime", None) or getattr(time, "localtime", None)
+        if g is None:
+            _epoch = 0  # a port without either (bare QEMU boards) counts from 1970
+        else:
+            g = g(0)
+            _epoch = days_from_civil(g[0], g[1], g[2]) * 86400 + g[3] * 3600 + g[4] * 60 + g[5]
     return _epoch
 
 

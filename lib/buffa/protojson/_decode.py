@@ -1,0 +1,322 @@
+# buffa.protojson: the decoder (proto3 JSON text to messages).
+#
+# A recursive-descent parser over the UTF-8 bytes that fills messages as it
+# goes: no generic tree, numbers read exactly from their text, duplicate
+# and malformed input rejected. The well-known types' forms are in
+# _decode_wkt, loaded the first time one is met.
+from buffa import wire
+from buffa.message import DecodeOptions
+from buffa.protojson import WKT, JsonError, Fail, at
+from buffa.protojson._json import Tok, check_int, number_text, int_text, mapkey, b64, f32
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+_DOUBLE = const(1)
+_FLOAT = const(2)
+_INT32 = const(5)
+_INT64 = const(3)
+_BOOL = const(8)
+_STRING = const(9)
+_GROUP = const(10)
+_MESSAGE = const(11)
+_BYTES = const(12)
+_ENUM = const(14)
+_SFIXED32 = const(15)
+_REPEATED = const(1)
+_MAP = const(4)
+_ONEOF = const(16)
+_CLOSED = const(64)
+
+_INF = float("inf")
+_DEFAULTS = DecodeOptions()
+SKIP = object()  # an unknown enum value being ignored
+
+
+# ---- per-class tables ----------------------------------------------------------
+
+_fields = {}  # message class -> {JSON name or proto name: (row, bit)}
+_enums = {}  # enum class -> {name: number}
+
+
+def _field_table(M):
+    t = _fields.get(M)
+    if t is None:
+        t = _fields[M] = {}
+        bit = 1
+        for row in M._buffa_f:
+            t[row[6]] = (row, bit)
+            t[row[5]] = (row, bit)
+            bit <<= 1
+    return t
+
+
+def _enum_names(E):
+    t = _enums.get(E)
+    if t is None:
+        t = {}
+        for k, v in E._buffa_n.items():
+            t[v] = k
+        # allow_alias: the other names are the class's other constants
+        for k in dir(E):
+            if k[0] != "_" and k not in t and type(getattr(E, k)) is int:
+                t[k] = getattr(E, k)
+        _enums[E] = t
+    return t
+
+
+class Dec(Tok):
+    # The parser proper: JSON values into message fields. dp, passed along,
+    # is how many more levels of nested messages may follow (as in binary
+    # decoding).
+
+    def __init__(self, b, ign_fields, ign_enums, chk):
+        Tok.__init__(self, b, chk)
+        self.ignf = ign_fields
+        self.igne = ign_enums
+
+    def message(self, M, m, dp, any_=False):
+        # One JSON value into message m of class M. any_: the object is an
+        # Any's, so its "@type" member is passed over.
+        if dp < 0:
+            self.fail("recursion limit exceeded")
+        k = WKT.get(M._buffa_name)
+        if k and k != 9:
+            from buffa.protojson import _decode_wkt
+
+            return _decode_wkt.wkt(self, k, M, m, dp)
+        if not self.first(123, 125):
+            return
+        tbl = _fields.get(M) or _field_table(M)
+        seen = 0
+        while True:
+            key = self.key()
+            ent = tbl.get(key)
+            if ent is not None:
+                row, bit = ent
+                if seen & bit:
+                    self.fail("field %r given twice" % row[5])
+                seen |= bit
+                try:
+                    self.field(m, row, dp)
+                except Exception as e:
+                    raise at(e, "." + key)
+            elif any_ and key == "@type":
+                self.string()
+            elif key[:1] == "[" and key[-1:] == "]" and M._buffa_x:
+                try:
+                    self.extension(M, m, key[1:-1], dp)
+                except Exception as e:
+                    raise at(e, "." + key)
+            elif self.ignf:
+                self.skip(dp)
+            else:
+                self.fail("unknown field %r" % key)
+            if not self.more(125):
+                break
+
+    def field(self, m, row, dp):
+        fl = row[3]
+        typ = row[2]
+        ref = row[4]
+        if self.ws() == 110:  # null: the field stays unset ...
+            if not fl & (_REPEATED | _MAP) and self.nullable(typ, ref):
+                # ... but for google.protobuf.Value and NullValue
+                self.set(m, row, self.element(typ, fl, ref, dp))
+            else:
+                self.literal(b"null")
+            return
+        if fl & _MAP:
+            krow, vrow = ref
+            d = getattr(m, row[0])
+            if self.first(123, 125):
+                while True:
+                    ks = self.key()
+                    try:
+                        k = mapkey(krow[2], ks)
+                        if k in d:
+                            self.fail("map key given twice")
+                        v = self.element(vrow[2], vrow[3], vrow[4], dp)
+                    except Exception as e:
+                        raise at(e, '["%s"]' % ks)
+                    if v is not SKIP:
+                        d[k] = v
+                    if not self.more(125):
+                        break
+        elif fl & _REPEATED:
+            lst = getattr(m, row[0])
+            if self.first(91, 93):
+                i = 0
+                while True:
+                    try:
+                        v = self.element(typ, fl, ref, dp)
+                    except Exception as e:
+                        raise at(e, "[%d]" % i)
+                    if v is not SKIP:
+                        lst.append(v)
+                    i += 1
+                    if not self.more(93):
+                        break
+        else:
+            v = self.value(typ, fl, ref, dp)
+            if v is not SKIP:
+                self.set(m, row, v)
+
+    def nullable(self, typ, ref):
+        # Types that read JSON null as a value.
+        return (typ == _MESSAGE and ref._buffa_name == "google.protobuf.Value") or (
+            typ == _ENUM and ref._buffa_name == "google.protobuf.NullValue"
+        )
+
+    def set(self, m, row, v):
+        if row[3] & _ONEOF and getattr(m, "_buffa_c_" + row[8]) is not None:
+            self.fail("oneof %r has more than one field set" % row[8])
+        setattr(m, row[0], v)
+
+    def element(self, typ, fl, ref, dp):
+        # A repeated field's element or a map's value: null only for
+        # google.protobuf.Value and NullValue.
+        if self.ws() == 110:
+            if typ == _ENUM and self.nullable(typ, ref):
+                self.literal(b"null")
+                return 0
+            if not self.nullable(typ, ref):
+                self.fail("null is not allowed here")
+        return self.value(typ, fl, ref, dp)
+
+    def value(self, typ, fl, ref, dp):
+        # One value of field type typ.
+        c = self.ws()
+        if typ == _MESSAGE or typ == _GROUP:
+            v = ref._buffa_n()
+            self.message(ref, v, dp - 1)
+            return v
+        if typ == _STRING:
+            return self.string()
+        if typ == _BOOL:
+            if c == 116:
+                self.literal(b"true")
+                return True
+            if c == 102:
+                self.literal(b"false")
+                return False
+            self.fail("expected true or false")
+        if typ == _BYTES:
+            if c != 34:
+                self.fail("expected a base64 string")
+            p = self.p
+            s = self.string()
+            try:
+                return b64(s)
+            except Fail:
+                self.p = p
+                self.fail("invalid base64")
+        if typ == _ENUM:
+            if c == 34:
+                p = self.p
+                s = self.string()
+                v = _enum_names(ref).get(s)
+                if v is None:
+                    if self.igne:
+                        return SKIP
+                    self.p = p
+                    self.fail("unknown value %r of enum %s" % (s, ref._buffa_name))
+                return v
+            v = check_int(_ENUM, self.number())
+            if fl & _CLOSED and v not in ref._buffa_n:
+                if self.igne:
+                    return SKIP
+                self.fail("unknown value %d of closed enum %s" % (v, ref._buffa_name))
+            return v
+        if typ == _DOUBLE or typ == _FLOAT:
+            if c == 34:
+                p = self.p
+                s = self.string()
+                if s == "NaN":
+                    return float("nan")
+                if s == "Infinity":
+                    return _INF
+                if s == "-Infinity":
+                    return -_INF
+                t = number_text(s)
+                if t is None:
+                    self.p = p
+                    self.fail("invalid number %r" % s)
+            else:
+                t = self.number()
+            v = float(t)
+            if v == _INF or v == -_INF:
+                self.fail("number %s out of range" % t)
+            if typ == _FLOAT:
+                v = f32(v)
+                if v is None:
+                    self.fail("number %s out of float range" % t)
+            return v
+        # the integers
+        if c == 34:
+            return int_text(typ, self.string())
+        t = self.number()
+        if len(t) < 10 and "." not in t and "e" not in t and "E" not in t:
+            v = int(t)  # within every integer type's range, but for the sign
+            if v >= 0 or typ == _INT32 or typ == _INT64 or typ >= _SFIXED32:
+                return v
+        return check_int(typ, t)
+
+    def extension(self, M, m, name, dp):
+        # "[full.name]": an extension of M known to the program.
+        for x in M._buffa_x.values():
+            if x.name == name:
+                break
+        else:
+            if self.ignf:
+                self.skip(dp)
+                return
+            self.fail("unknown extension %r" % name)
+        if self.ws() == 110:
+            self.literal(b"null")
+            return
+        if x.flags & _REPEATED:
+            vals = []
+            if self.first(91, 93):
+                while True:
+                    v = self.element(x.type, x.flags, x.ref, dp)
+                    if v is not SKIP:
+                        vals.append(v)
+                    if not self.more(93):
+                        break
+            x.set(m, vals)
+        else:
+            v = self.value(x.type, x.flags, x.ref, dp)
+            if v is not SKIP:
+                x.set(m, v)
+
+
+def decode(M, text, ign_fields, ign_enums, options):
+    o = options or _DEFAULTS
+    if type(text) is str:
+        b = text.encode()
+        chk = False
+    else:
+        b = bytes(text)
+        chk = wire._LAX_UTF8  # MicroPython does not check UTF-8 itself
+    if len(b) > o.max_size:
+        raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size))
+    d = Dec(b, ign_fields, ign_enums, chk)
+    m = M._buffa_n()
+    try:
+        if d.ws() == 110 and M._buffa_name != "google.protobuf.Value":
+            d.fail("expected an object")
+        d.message(M, m, o.recursion_limit)
+        if d.ws() != -1:
+            d.fail("unexpected data after the value")
+    except Fail as e:
+        raise JsonError(e.reason, "$" + e.path)
+    except IndexError:
+        raise JsonError("unexpected end of input")
+    except RuntimeError:  # the runtime's own recursion limit
+        raise JsonError("nesting too deep for this runtime")
+    return m

@@ -1,0 +1,383 @@
+# buffa.protojson: the encoder (messages to proto3 JSON text).
+import binascii
+import struct
+from buffa.protojson import WKT, JsonError, Fail, at, resolve
+
+try:
+    from micropython import const
+except ImportError:
+
+    def const(x):
+        return x
+
+
+_DOUBLE = const(1)
+_FLOAT = const(2)
+_INT32 = const(5)
+_FIXED32 = const(7)
+_BOOL = const(8)
+_STRING = const(9)
+_GROUP = const(10)
+_MESSAGE = const(11)
+_BYTES = const(12)
+_UINT32 = const(13)
+_ENUM = const(14)
+_SFIXED32 = const(15)
+_SINT32 = const(17)
+_REPEATED = const(1)
+_MAP = const(4)
+_PRESENCE = const(8)
+_ONEOF = const(16)
+
+_INF = float("inf")
+
+try:
+    from json.encoder import encode_basestring as _quote  # CPython, in C
+except ImportError:
+    try:
+        from json import dumps as _quote  # MicroPython: keeps UTF-8 as is
+    except ImportError:
+        _ESC = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+
+        def _quote(s):
+            out = ['"']
+            for c in s:
+                if c in _ESC:
+                    c = _ESC[c]
+                elif c < " ":
+                    c = "\\u%04x" % ord(c)
+                out.append(c)
+            out.append('"')
+            return "".join(out)
+
+
+def _f32(v):
+    try:
+        return struct.unpack("<f", struct.pack("<f", v))[0]
+    except OverflowError:
+        return None
+
+
+def fmt_double(v):
+    if v != v:
+        return '"NaN"'
+    if v == _INF:
+        return '"Infinity"'
+    if v == -_INF:
+        return '"-Infinity"'
+    s = repr(v)
+    if len(s) > 18:
+        # MicroPython's repr may give 17 digits where 16 read back the same;
+        # CPython's repr is already the shortest, so this never changes it.
+        t = "%.16g" % v
+        if len(t) < len(s) and float(t) == v:
+            s = t
+    if s[-2:] == ".0":
+        s = s[:-2]
+    return s
+
+
+def fmt_float(v):
+    # The shortest text that reads back as the same float32.
+    if v != v or v == _INF or v == -_INF:
+        return fmt_double(v)
+    f = _f32(v)
+    if f is None or f == _INF or f == -_INF:
+        raise Fail("float value %r out of range" % v)
+    for fmt in ("%.6g", "%.7g", "%.8g"):
+        s = fmt % f
+        if _f32(float(s)) == f:
+            return s
+    return "%.9g" % f
+
+
+def _string(v):
+    if type(v) is not str:
+        raise Fail("string field holds invalid UTF-8")
+    return _quote(v)
+
+
+def scalar(typ, ref, v):
+    # The JSON text of one non-message value.
+    if typ == _INT32 or typ == _SINT32 or typ == _SFIXED32 or typ == _UINT32 or typ == _FIXED32:
+        return "%d" % v
+    if typ == _STRING:
+        return _string(v)
+    if typ == _BOOL:
+        return "true" if v else "false"
+    if typ == _ENUM:
+        n = ref._buffa_n.get(v)
+        if n is None:
+            return "%d" % v
+        if ref._buffa_name == "google.protobuf.NullValue":
+            return "null"
+        return '"' + n + '"'
+    if typ == _DOUBLE:
+        return fmt_double(v)
+    if typ == _FLOAT:
+        return fmt_float(v)
+    if typ == _BYTES:
+        return '"' + str(binascii.b2a_base64(v), "ascii").rstrip("\n") + '"'
+    return '"%d"' % v  # the 64-bit integers
+
+
+def _mapkey(typ, k):
+    if typ == _STRING:
+        return _string(k)
+    if typ == _BOOL:
+        return '"true"' if k else '"false"'
+    return '"%d"' % k
+
+
+def _mask(paths):
+    # FieldMask paths -> "fooBar,baz.qux"; a path that would not come back
+    # the same (upper case, digits or "__" after "_") has no JSON form.
+    out = []
+    for p in paths:
+        q = []
+        up = False
+        for c in p:
+            if c == "_":
+                if up:
+                    break
+                up = True
+                continue
+            if "A" <= c <= "Z":
+                break
+            if up:
+                if not "a" <= c <= "z":
+                    break
+                c = c.upper()
+                up = False
+            q.append(c)
+        else:
+            if not up:
+                out.append("".join(q))
+                continue
+        raise Fail("field mask path %r has no JSON form" % p)
+    return ",".join(out)
+
+
+# Quoted keys per class: (json names, proto names), built on first use.
+_keys = {}
+
+
+def _keys_of(M, proto):
+    k = _keys.get(M)
+    if k is None:
+        k = _keys[M] = (
+            tuple(_quote(r[6]) + ":" for r in M._buffa_f),
+            tuple(_quote(r[5]) + ":" for r in M._buffa_f),
+        )
+    return k[proto]
+
+
+class _Enc:
+    def __init__(self, defaults, proto_names):
+        self.out = []
+        self.defaults = defaults
+        self.proto = 1 if proto_names else 0
+
+    def value(self, typ, ref, v):
+        if typ == _MESSAGE or typ == _GROUP:
+            self.message(ref, v)
+        else:
+            self.out.append(scalar(typ, ref, v))
+
+    def message(self, M, m, more=False):
+        # more: the object is open already, with members (an Any's "@type").
+        a = self.out.append
+        if not more:
+            k = WKT.get(M._buffa_name)
+            if k and k != 9:
+                return self.wkt(k, M, m)
+            a("{")
+        sep = more
+        dflt = self.defaults
+        keys = _keys_of(M, self.proto)
+        i = -1
+        for row in M._buffa_f:
+            i += 1
+            v = getattr(m, row[0])
+            fl = row[3]
+            if fl & (_REPEATED | _MAP):
+                if not v and not dflt:
+                    continue
+            elif fl & (_PRESENCE | _ONEOF):
+                if v is None:
+                    continue
+            elif v == row[7] and not dflt:
+                # -0.0 equals the default 0.0 but is a value of its own
+                if row[2] > _FLOAT or str(v)[0] != "-":
+                    continue
+            if sep:
+                a(",")
+            sep = True
+            a(keys[i])
+            try:
+                self.field(row, v)
+            except Exception as e:
+                raise at(e, "." + row[5 if self.proto else 6])
+        if M._buffa_x and m._buffa_u:
+            xs = M._buffa_x
+            for num in sorted(xs):
+                x = xs[num]
+                if x.has(m):
+                    if sep:
+                        a(",")
+                    sep = True
+                    a(_quote("[" + x.name + "]") + ":")
+                    v = x.get(m)
+                    try:
+                        if x.flags & _REPEATED:
+                            a("[")
+                            for j in range(len(v)):
+                                if j:
+                                    a(",")
+                                self.value(x.type, x.ref, v[j])
+                            a("]")
+                        else:
+                            self.value(x.type, x.ref, v)
+                    except Exception as e:
+                        raise at(e, ".[" + x.name + "]")
+        a("}")
+
+    def field(self, row, v):
+        a = self.out.append
+        fl = row[3]
+        typ = row[2]
+        ref = row[4]
+        if fl & _MAP:
+            kt = ref[0][2]
+            vt = ref[1][2]
+            vr = ref[1][4]
+            a("{")
+            sep = False
+            for k in v:
+                if sep:
+                    a(",")
+                sep = True
+                ks = _mapkey(kt, k)
+                a(ks)
+                a(":")
+                try:
+                    self.value(vt, vr, v[k])
+                except Exception as e:
+                    raise at(e, "[%s]" % ks)
+            a("}")
+        elif fl & _REPEATED:
+            a("[")
+            msg = typ == _MESSAGE or typ == _GROUP
+            for i in range(len(v)):
+                if i:
+                    a(",")
+                try:
+                    if msg:
+                        self.message(ref, v[i])
+                    else:
+                        a(scalar(typ, ref, v[i]))
+                except Exception as e:
+                    raise at(e, "[%d]" % i)
+            a("]")
+        elif typ == _MESSAGE or typ == _GROUP:
+            self.message(ref, v)
+        else:
+            a(scalar(typ, ref, v))
+
+    def wkt(self, k, M, m):
+        a = self.out.append
+        if k == 8:  # wrappers: the bare value
+            row = M._buffa_f[0]
+            a(scalar(row[2], row[4], getattr(m, row[0])))
+        elif k == 2 or k == 3:
+            if k == 2:
+                from buffa.wkt.timestamp import to_rfc3339 as text
+            else:
+                from buffa.wkt.duration import to_text as text
+            try:
+                a('"' + text(m) + '"')
+            except ValueError as e:
+                raise Fail(str(e))
+        elif k == 4:
+            a(_quote(_mask(m.paths)))
+        elif k == 5:  # Struct
+            V = M._buffa_f[0][4][1][4]
+            a("{")
+            sep = False
+            d = m.fields
+            for key in d:
+                if sep:
+                    a(",")
+                sep = True
+                q = _string(key)
+                a(q)
+                a(":")
+                try:
+                    self.wkt(6, V, d[key])
+                except Exception as e:
+                    raise at(e, "[%s]" % q)
+            a("}")
+        elif k == 7:  # ListValue
+            V = M._buffa_f[0][4]
+            a("[")
+            lst = m.values
+            for i in range(len(lst)):
+                if i:
+                    a(",")
+                try:
+                    self.wkt(6, V, lst[i])
+                except Exception as e:
+                    raise at(e, "[%d]" % i)
+            a("]")
+        elif k == 6:  # Value
+            c = m._buffa_c_kind
+            if c is None:
+                raise Fail("google.protobuf.Value has no kind set")
+            v = getattr(m, c)
+            if c == "null_value":
+                a("null")
+            elif c == "number_value":
+                if v != v or v == _INF or v == -_INF:
+                    raise Fail("google.protobuf.Value cannot hold %r" % v)
+                a(fmt_double(v))
+            elif c == "string_value":
+                a(_string(v))
+            elif c == "bool_value":
+                a("true" if v else "false")
+            elif c == "struct_value":
+                self.wkt(5, type(v), v)
+            else:
+                self.wkt(7, type(v), v)
+        else:  # Any
+            url = m.type_url
+            if not url and not m.value:
+                a("{}")
+                return
+            T = resolve(url)
+            try:
+                inner = T.decode(m.value)
+            except ValueError as e:
+                raise Fail("Any of %s holds invalid bytes: %s" % (T._buffa_name, e))
+            a('{"@type":')
+            a(_string(url))
+            k = WKT.get(T._buffa_name)
+            if k and k != 9:
+                a(',"value":')
+                try:
+                    self.wkt(k, T, inner)
+                except Exception as e:
+                    raise at(e, ".value")
+                a("}")
+            else:
+                self.message(T, inner, True)
+
+
+def encode(msg, defaults, proto_names):
+    e = _Enc(defaults, proto_names)
+    try:
+        e.message(type(msg), msg)
+    except Fail as x:
+        raise JsonError(x.reason, "$" + x.path)
+    except RuntimeError:  # too deep for the runtime's own stack
+        raise JsonError("nesting too deep for this runtime")
+    return "".join(e.out)
