@@ -7,3 +7,4 @@ require("bundle-networking")
 require("aioble")
 
 include("../../firmware/manifest.py")
+include("../../firmware/manifest_native.py")

@@ -336,6 +336,11 @@ def unknown_varint(m, num, v):
 def packed_varint(b, p, q, lst, conv):
     # The varint loop is inlined: a (value, pos) tuple per element would be
     # most of what a packed run allocates on MicroPython.
+    if conv is sint32 and _zz32_get:
+        r = _zz32_get(b, p, q, lst)
+        if r >= 0:
+            return r
+        p = -1 - r  # the native loop left the rest to this one
     ap = lst.append
     while p < q:
         v = b[p]
@@ -428,6 +433,8 @@ def negzero(v):
 def packed_size(lst, typ):
     # Payload size of a packed varint run; one- and two-byte values (most
     # sensor data) are sized inline.
+    if typ == SINT32 and _zz32_size:
+        return _zz32_size(lst)
     n = 0
     if typ == SINT32 or typ == SINT64:
         s = 31 if typ == SINT32 else 63
@@ -452,6 +459,8 @@ def packed_size(lst, typ):
 
 def put_packed(buf, p, lst, typ):
     # Write a packed varint run (the payload only).
+    if typ == SINT32 and _zz32_put:
+        return _zz32_put(buf, p, lst)
     z = typ == SINT32 or typ == SINT64
     s = 31 if typ == SINT32 else 63
     for v in lst:
@@ -477,6 +486,13 @@ def put_packed_fixed(buf, p, lst, fmt, n):
     if k:
         _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
     return p + k * n
+
+
+try:
+    # Native loops where the port has viper (see lib/buffa_viper.py).
+    from buffa_viper import zz32_size as _zz32_size, zz32_put as _zz32_put, zz32_get as _zz32_get
+except Exception:
+    _zz32_size = _zz32_put = _zz32_get = None
 
 
 def zz32(v):
