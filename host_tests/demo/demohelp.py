@@ -1,0 +1,115 @@
+# Helpers for the CPython-only demo tests: the collector in a subprocess,
+# throwaway TLS certificates. Not imported on MicroPython.
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TOOLS = os.path.join(ROOT, "tools")
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+
+def need_collector_packages():
+    from mptest import Skip
+
+    try:
+        import connectrpc  # noqa: F401
+        import protoc_gen_connectrpc  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as e:
+        raise Skip("needs %s: pip install -r tools/collector/requirements.txt (make demo-deps)" % e.name)
+
+
+class CollectorProc:
+    """tools/collector/collector.py on 127.0.0.1, a free port, its own database."""
+
+    def __init__(self, workdir, port=0, tls=None, extra=(), lifetime_s=300):
+        self.workdir = workdir
+        self.db = os.path.join(workdir, "telemetry.db")
+        self.portfile = os.path.join(workdir, "port")
+        self.log = os.path.join(workdir, "collector.log")
+        self.port = port
+        self.tls = tls
+        self.extra = list(extra)
+        self.lifetime_s = lifetime_s
+        self.proc = None
+
+    def start(self, timeout=60):
+        if os.path.exists(self.portfile):
+            os.remove(self.portfile)
+        cmd = [sys.executable, os.path.join(TOOLS, "collector", "collector.py"), "--db", self.db,
+               "--port", str(self.port), "--port-file", self.portfile, "--lifetime-s", str(self.lifetime_s)]
+        if self.tls:
+            cmd += ["--tls", self.tls["cert"], self.tls["key"]]
+        cmd += self.extra
+        self._logf = open(self.log, "a")
+        self.proc = subprocess.Popen(cmd, stdout=self._logf, stderr=subprocess.STDOUT)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if os.path.exists(self.portfile):
+                with open(self.portfile) as f:
+                    self.port = int(f.read().split()[0])
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError("collector did not start:\n" + self.output())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is not None:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(5)
+            self._logf.close()
+
+    @property
+    def url(self):
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+
+
+def tempdir(prefix):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def rmtree(d):
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def make_certs(d):
+    """A throwaway CA and a server certificate for 127.0.0.1 (openssl CLI)."""
+    from mptest import Skip
+
+    if shutil.which("openssl") is None:
+        raise Skip("needs the openssl command")
+    run = lambda *a: subprocess.run(a, cwd=d, check=True, capture_output=True)  # noqa: E731
+    with open(os.path.join(d, "san.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-days", "2", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=telemetry-test-ca",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost")
+    run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-out", "srv.pem", "-extfile", "san.ext")
+    return {"ca": os.path.join(d, "ca.pem"), "cert": os.path.join(d, "srv.pem"), "key": os.path.join(d, "srv.key")}
