@@ -4,6 +4,7 @@
     python tools/demo.py [--board unix|QEMU_MICROBIT|QEMU_MPS2_AN385]
                          [--duration 40] [--outage-at 12] [--outage-for 10]
                          [--run-on] [--json RESULT.json] [--workdir DIR]
+    python tools/demo.py --bundle DIR --arch xtensawin|armv6m [--without-buffa]
 
 Starts the collector (tools/collector) on 127.0.0.1, runs the device
 application (firmware/app) on the MicroPython unix port -- or on a QEMU board,
@@ -337,6 +338,18 @@ def tally(db_path, summary, marks):
     return result
 
 
+def bundle(out, arch, with_buffa):
+    """The files to copy to a board: out/lib/... (.mpy) and out/main.py."""
+    lib = os.path.join(out, "lib")
+    build_mpy(lib, with_buffa=with_buffa, arch=arch)
+    import shutil
+
+    shutil.copy(os.path.join(ROOT, "firmware", "app", "main.py"), os.path.join(out, "main.py"))
+    n = sum(len(f) for _, _, f in os.walk(lib))
+    print("demo: %s: main.py and %d .mpy files under lib/ (%s)%s" % (
+        out, n, arch or "bytecode", "" if with_buffa else "; buffa must be frozen in the firmware"))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--board", default="unix", choices=("unix",) + QEMU_BOARDS)
@@ -350,7 +363,15 @@ def main(argv=None):
     ap.add_argument("--persist", action="store_true", help="unix port: persist the buffer to a file")
     ap.add_argument("--workdir", default=os.path.join(BUILD, "demo"))
     ap.add_argument("--json", help="write the result here")
+    ap.add_argument("--bundle", metavar="DIR",
+                    help="only build the files for a real board into DIR (see README) and exit")
+    ap.add_argument("--arch", help="with --bundle: mpy-cross -march (xtensawin for ESP32, armv6m for RP2040)")
+    ap.add_argument("--without-buffa", action="store_true",
+                    help="with --bundle: leave buffa out (it is frozen in the firmware)")
     args = ap.parse_args(argv)
+    if args.bundle:
+        bundle(args.bundle, args.arch, not args.without_buffa)
+        return 0
     os.makedirs(args.workdir, exist_ok=True)
 
     collector = Collector(args.workdir, args.interval_ms, args.batch)
