@@ -2,7 +2,7 @@
 # extensions use. Generated code inlines the common field shapes and calls
 # in here only for these colder paths.
 from buffa import wire
-from buffa.wire import DecodeError, varint, vsize, put_varint, utf8
+from buffa.wire import DecodeError, varint, vsize, put_varint, utf8_lax as utf8
 import struct
 
 _unpack_from = struct.unpack_from

@@ -220,7 +220,7 @@ else:
 
 def lsize(v):
     # Size of a length-prefixed str/bytes value (without its tag).
-    k = len(utf8(v))
+    k = len(utf8_lax(v))
     return k + (1 if k < 0x80 else vsize(k))
 
 
@@ -513,10 +513,14 @@ if _MV_STR:
     # MicroPython: a view of a str's UTF-8 bytes, without copying (bytes
     # values, which lax strings may hold, give a view as well).
     utf8 = memoryview
+    utf8_lax = memoryview
 
 else:
+    # CPython: str.encode is a C call; strings that are not validated
+    # (utf8_validation = NONE) may hold bytes and go through utf8_lax.
+    utf8 = str.encode
 
-    def utf8(s):
+    def utf8_lax(s):
         return s.encode() if type(s) is str else s
 
 

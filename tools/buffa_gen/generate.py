@@ -825,8 +825,8 @@ class FileGen:
             return "%s_vsize((%s << 1) ^ (%s >> 31))" % (R, var, var)
         if t == SINT64:
             return "%s_vsize((%s << 1) ^ (%s >> 63))" % (R, var, var)
-        if t in (UINT32, UINT64):
-            return "(1 if %s < 128 else %s_vsize(%s))" % (var, R, var)
+        # unsigned values too: a negative one (a caller's error) must take
+        # vsize's 10-byte path, never the one-byte store
         return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
 
     def add_len(self, w, tl, var="k"):
@@ -860,8 +860,7 @@ class FileGen:
         elif t == GROUP:
             w("n += %d + %s(%s)" % (2 * tl, self.fn("z", f.ref_full), var))
         elif t in (STRING, BYTES):
-            self.helpers.add("utf8")
-            w("k = %s_len(%s_utf8(%s))" % (R, R, var))
+            w("k = %s_len(%s)" % (R, self.utf8_expr(t, f.flags, var)))
             self.add_len(w, tl)
         elif t in (SINT32, SINT64):
             self.helpers.add("vsize")
@@ -940,7 +939,15 @@ class FileGen:
         with w.block():
             w("p = %s_put_varint(buf, p, %s)" % (N.RESERVED, var))
 
-    def put_value(self, w, t, var):
+    def utf8_expr(self, t, flags, var):
+        """Expression for the bytes to write for a string or bytes value."""
+        if t == BYTES:
+            return var
+        h = "utf8" if flags & VERIFY else "utf8_lax"
+        self.helpers.add(h)
+        return "%s_%s(%s)" % (N.RESERVED, h, var)
+
+    def put_value(self, w, t, var, flags=0):
         """Emit: write one non-message value held in var (may rebind var)."""
         R = N.RESERVED
         if t in FIXED_FMT:
@@ -951,8 +958,8 @@ class FileGen:
             w("buf[p] = 1 if %s else 0" % var)
             w("p += 1")
         elif t in (STRING, BYTES):
-            self.helpers.add("utf8")
-            w("%s = %s_utf8(%s)" % (var, R, var))
+            if t == STRING:
+                w("%s = %s" % (var, self.utf8_expr(t, flags, var)))
             w("y = %s_len(%s)" % (R, var))
             self.put_len(w)
             w("buf[p:p + y] = %s" % var)
@@ -962,7 +969,7 @@ class FileGen:
             if t in (SINT32, SINT64):
                 w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
                 var = "y"
-            cond = ("%s < 128" if t in (UINT32, UINT64, SINT32, SINT64) else "0 <= %s < 128") % var
+            cond = ("%s < 128" if t in (SINT32, SINT64) else "0 <= %s < 128") % var
             w("if %s:" % cond)
             with w.block():
                 w("buf[p] = %s" % var)
@@ -1001,7 +1008,7 @@ class FileGen:
             self.put_tag(w, (num << 3) | 4)
         else:
             self.put_tag(w, (num << 3) | WIRE[t])
-            self.put_value(w, t, var)
+            self.put_value(w, t, var, f.flags)
 
     def write_field(self, w, f):
         R = N.RESERVED
@@ -1019,9 +1026,9 @@ class FileGen:
                         self.put_tag(w, (num << 3) | 2)
                         self.put_len(w)
                         self.put_tag(w, (1 << 3) | WIRE[kx.type])
-                        self.put_value(w, kx.type, "k")
+                        self.put_value(w, kx.type, "k", kx.flags)
                         self.put_tag(w, (2 << 3) | WIRE[vx.type])
-                        self.put_value(w, vx.type, "x")
+                        self.put_value(w, vx.type, "x", vx.flags)
 
                 self.present(w, f, body)
                 return

@@ -88,7 +88,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.value
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -113,7 +113,6 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -15,7 +15,7 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -1015,16 +1015,16 @@ def _buffa_z1(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.package
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.dependency
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.message_type
     if v:
@@ -1070,7 +1070,7 @@ def _buffa_z1(m):
             n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.syntax
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.edition
     if v is not None:
@@ -1078,7 +1078,7 @@ def _buffa_z1(m):
     v = m.option_dependency
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -1090,7 +1090,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -1103,7 +1103,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -1117,7 +1117,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 26
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -1220,7 +1220,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 98
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -1243,7 +1243,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 122
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -1433,7 +1433,7 @@ def _buffa_z2(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.field
     if v:
@@ -1485,7 +1485,7 @@ def _buffa_z2(m):
     v = m.reserved_name
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.visibility
     if v is not None:
@@ -1500,7 +1500,7 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -1609,7 +1609,7 @@ def _buffa_w2(m, buf, p):
         for x in v:
             buf[p] = 82
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -2047,11 +2047,11 @@ def _buffa_z6(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.full_name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.type
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.reserved
     if v is not None:
@@ -2078,7 +2078,7 @@ def _buffa_w6(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2091,7 +2091,7 @@ def _buffa_w6(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2261,11 +2261,11 @@ def _buffa_z7(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.extendee
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.number
     if v is not None:
@@ -2278,11 +2278,11 @@ def _buffa_z7(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.type_name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.default_value
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
@@ -2294,7 +2294,7 @@ def _buffa_z7(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.json_name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.proto3_optional
     if v is not None:
@@ -2309,7 +2309,7 @@ def _buffa_w7(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2322,7 +2322,7 @@ def _buffa_w7(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2362,7 +2362,7 @@ def _buffa_w7(m, buf, p):
     if v is not None:
         buf[p] = 50
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2375,7 +2375,7 @@ def _buffa_w7(m, buf, p):
     if v is not None:
         buf[p] = 58
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2408,7 +2408,7 @@ def _buffa_w7(m, buf, p):
     if v is not None:
         buf[p] = 82
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2484,7 +2484,7 @@ def _buffa_z8(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
@@ -2501,7 +2501,7 @@ def _buffa_w8(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2632,7 +2632,7 @@ def _buffa_z9(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.value
     if v:
@@ -2654,7 +2654,7 @@ def _buffa_z9(m):
     v = m.reserved_name
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.visibility
     if v is not None:
@@ -2669,7 +2669,7 @@ def _buffa_w9(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2718,7 +2718,7 @@ def _buffa_w9(m, buf, p):
         for x in v:
             buf[p] = 42
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -2879,7 +2879,7 @@ def _buffa_z11(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.number
     if v is not None:
@@ -2899,7 +2899,7 @@ def _buffa_w11(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3002,7 +3002,7 @@ def _buffa_z12(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.method
     if v:
@@ -3025,7 +3025,7 @@ def _buffa_w12(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3155,15 +3155,15 @@ def _buffa_z13(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.input_type
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.output_type
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.options
     if v is not None:
@@ -3186,7 +3186,7 @@ def _buffa_w13(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3199,7 +3199,7 @@ def _buffa_w13(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3212,7 +3212,7 @@ def _buffa_w13(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3492,11 +3492,11 @@ def _buffa_z14(m):
     n = 0
     v = m.java_package
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.java_outer_classname
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optimize_for
     if v is not None:
@@ -3506,7 +3506,7 @@ def _buffa_z14(m):
         n += 1 + 1
     v = m.go_package
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.cc_generic_services
     if v is not None:
@@ -3531,31 +3531,31 @@ def _buffa_z14(m):
         n += 2 + 1
     v = m.objc_class_prefix
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.csharp_namespace
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.swift_prefix
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.php_class_prefix
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.php_namespace
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.php_metadata_namespace
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.ruby_package
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.features
     if v is not None:
@@ -3578,7 +3578,7 @@ def _buffa_w14(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3591,7 +3591,7 @@ def _buffa_w14(m, buf, p):
     if v is not None:
         buf[p] = 66
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3619,7 +3619,7 @@ def _buffa_w14(m, buf, p):
     if v is not None:
         buf[p] = 90
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3682,7 +3682,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 162
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3696,7 +3696,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 170
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3710,7 +3710,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 186
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3724,7 +3724,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 194
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3738,7 +3738,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 202
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3752,7 +3752,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 226
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3766,7 +3766,7 @@ def _buffa_w14(m, buf, p):
         buf[p] = 234
         buf[p + 1] = 2
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4403,7 +4403,7 @@ def _buffa_z17(m):
     n = 0
     v = m.value
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.edition
     if v is not None:
@@ -4418,7 +4418,7 @@ def _buffa_w17(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4530,14 +4530,14 @@ def _buffa_z18(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.deprecation_warning
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.edition_removed
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.removal_error
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -4567,7 +4567,7 @@ def _buffa_w18(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4589,7 +4589,7 @@ def _buffa_w18(m, buf, p):
     if v is not None:
         buf[p] = 42
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5381,11 +5381,11 @@ def _buffa_z24(m):
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.identifier_value
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.positive_int_value
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.negative_int_value
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -5394,11 +5394,11 @@ def _buffa_z24(m):
         n += 1 + 8
     v = m.string_value
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.aggregate_value
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -5422,7 +5422,7 @@ def _buffa_w24(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5435,7 +5435,7 @@ def _buffa_w24(m, buf, p):
     if v is not None:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -5459,7 +5459,6 @@ def _buffa_w24(m, buf, p):
     if v is not None:
         buf[p] = 58
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5472,7 +5471,7 @@ def _buffa_w24(m, buf, p):
     if v is not None:
         buf[p] = 66
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5534,7 +5533,7 @@ def _buffa_z25(m):
     n = 0
     v = m.name_part
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.is_extension
     if v is not None:
@@ -5549,7 +5548,7 @@ def _buffa_w25(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6297,16 +6296,16 @@ def _buffa_z32(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.leading_comments
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.trailing_comments
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.leading_detached_comments
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -6340,7 +6339,7 @@ def _buffa_w32(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6353,7 +6352,7 @@ def _buffa_w32(m, buf, p):
     if v is not None:
         buf[p] = 34
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6367,7 +6366,7 @@ def _buffa_w32(m, buf, p):
         for x in v:
             buf[p] = 50
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -6539,7 +6538,7 @@ def _buffa_z34(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.source_file
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.begin
     if v is not None:
@@ -6571,7 +6570,7 @@ def _buffa_w34(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

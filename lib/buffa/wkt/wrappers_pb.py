@@ -313,7 +313,7 @@ def _buffa_z3(m):
     n = 0
     v = m.value
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -324,7 +324,7 @@ def _buffa_w3(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -427,7 +427,7 @@ def _buffa_z5(m):
     n = 0
     v = m.value
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -438,7 +438,7 @@ def _buffa_w5(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -610,7 +610,7 @@ def _buffa_z8(m):
     n = 0
     v = m.value
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -622,7 +622,6 @@ def _buffa_w8(m, buf, p):
     if v:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -436,7 +436,7 @@ def _buffa_z2(m):
     n = 0
     if m._buffa_c_payload == 'protobuf_payload':
         v = m._buffa_v_payload
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_payload == 'json_payload':
         v = m._buffa_v_payload
@@ -478,7 +478,6 @@ def _buffa_w2(m, buf, p):
         v = m._buffa_v_payload
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -733,7 +732,7 @@ def _buffa_z3(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_result == 'protobuf_payload':
         v = m._buffa_v_result
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_result == 'json_payload':
         v = m._buffa_v_result
@@ -795,7 +794,6 @@ def _buffa_w3(m, buf, p):
         v = m._buffa_v_result
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -9,7 +9,7 @@ from buffa.wire import (
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -157,7 +157,7 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.suffix
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -196,7 +196,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 34
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -307,11 +307,11 @@ def _buffa_z1(m):
     v = m.file_to_generate
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.parameter
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.compiler_version
     if v is not None:
@@ -341,7 +341,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 10
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -354,7 +354,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -479,11 +479,11 @@ def _buffa_z2(m):
     n = 0
     v = m.error
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.supported_features
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.minimum_edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -506,7 +506,7 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -519,7 +519,7 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 16
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -638,15 +638,15 @@ def _buffa_z3(m):
     n = 0
     v = m.name
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.insertion_point
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.content
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.generated_code_info
     if v is not None:
@@ -663,7 +663,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -676,7 +676,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -689,7 +689,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -2114,10 +2114,10 @@ def _buffa_z1(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint64
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -2153,7 +2153,7 @@ def _buffa_z1(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_message
     if v is not None:
@@ -2250,7 +2250,7 @@ def _buffa_z1(m):
     v = m.repeated_bytes
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_nested_message
     if v:
@@ -2300,13 +2300,13 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint32_sint32
     if v:
@@ -2466,11 +2466,11 @@ def _buffa_z1(m):
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -2508,7 +2508,7 @@ def _buffa_z1(m):
             n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z2(v)
@@ -2520,14 +2520,14 @@ def _buffa_z1(m):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -2574,7 +2574,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -2583,7 +2583,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -2667,7 +2667,6 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -2937,7 +2936,6 @@ def _buffa_w1(m, buf, p):
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3084,7 +3082,7 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
             p += 2
@@ -3095,14 +3093,14 @@ def _buffa_w1(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3111,7 +3109,7 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
             p += 2
@@ -3122,14 +3120,14 @@ def _buffa_w1(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3406,7 +3404,6 @@ def _buffa_w1(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3679,7 +3676,7 @@ def _buffa_w1(m, buf, p):
             buf[p] = 216
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3690,7 +3687,7 @@ def _buffa_w1(m, buf, p):
             buf[p] = 224
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3791,7 +3788,7 @@ def _buffa_w1(m, buf, p):
         buf[p] = 248
         buf[p + 1] = 6
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -3827,7 +3824,6 @@ def _buffa_w1(m, buf, p):
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3848,7 +3844,7 @@ def _buffa_w1(m, buf, p):
         buf[p] = 160
         buf[p + 1] = 7
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4036,7 +4032,7 @@ def _buffa_z3(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4058,7 +4054,7 @@ def _buffa_w3(m, buf, p):
         buf[p] = 216
         buf[p + 1] = 12
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:

@@ -547,12 +547,12 @@ def _buffa_z1(m):
             n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.optional_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_bytes
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.map_string_bytes
     if v:
@@ -748,7 +748,6 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 106
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -762,7 +761,6 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 114
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -796,7 +794,6 @@ def _buffa_w1(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y

@@ -23,7 +23,7 @@ from buffa.wire import (
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -2640,10 +2640,10 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint64
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -2675,11 +2675,11 @@ def _buffa_z0(m):
         n += 1 + 1
     v = m.optional_string
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_message
     if v is not None:
@@ -2699,11 +2699,11 @@ def _buffa_z0(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_string_piece
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_cord
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.recursive_message
     if v is not None:
@@ -2721,11 +2721,11 @@ def _buffa_z0(m):
     v = m.repeated_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.repeated_uint64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.repeated_sint32
     if v:
         for x in v:
@@ -2760,12 +2760,12 @@ def _buffa_z0(m):
     v = m.repeated_string
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_bytes
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_nested_message
     if v:
@@ -2790,12 +2790,12 @@ def _buffa_z0(m):
     v = m.repeated_string_piece
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_cord
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.map_int32_int32
     if v:
@@ -2813,13 +2813,13 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint32_sint32
     if v:
@@ -2973,11 +2973,11 @@ def _buffa_z0(m):
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -3024,7 +3024,7 @@ def _buffa_z0(m):
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z1(v)
@@ -3032,18 +3032,18 @@ def _buffa_z0(m):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -3067,10 +3067,10 @@ def _buffa_z0(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_uint64
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -3102,11 +3102,11 @@ def _buffa_z0(m):
         n += 2 + 1
     v = m.default_string
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.default_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.fieldname1
     if v is not None:
@@ -3195,7 +3195,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -3204,7 +3204,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -3275,7 +3275,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 114
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3288,7 +3288,6 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3346,7 +3345,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3360,7 +3359,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3409,7 +3408,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 136
             buf[p + 1] = 2
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3420,7 +3419,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 144
             buf[p + 1] = 2
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3511,7 +3510,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 226
             buf[p + 1] = 2
             p += 2
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3526,7 +3525,6 @@ def _buffa_w0(m, buf, p):
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3589,7 +3587,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 178
             buf[p + 1] = 3
             p += 2
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3604,7 +3602,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 186
             buf[p + 1] = 3
             p += 2
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3671,7 +3669,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
             p += 2
@@ -3682,14 +3680,14 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3698,7 +3696,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
             p += 2
@@ -3709,14 +3707,14 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3947,7 +3945,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            k = _buffa_utf8(k)
+            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p] = y
@@ -3958,7 +3956,7 @@ def _buffa_w0(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3982,7 +3980,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            k = _buffa_utf8(k)
+            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p] = y
@@ -3993,7 +3991,6 @@ def _buffa_w0(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -4210,7 +4207,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 216
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -4221,7 +4218,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 224
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -4349,7 +4346,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 248
         buf[p + 1] = 6
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4371,7 +4368,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 138
         buf[p + 1] = 7
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4385,7 +4382,6 @@ def _buffa_w0(m, buf, p):
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4406,7 +4402,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 160
         buf[p + 1] = 7
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4478,7 +4474,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 152
         buf[p + 1] = 15
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4488,7 +4484,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 160
         buf[p + 1] = 15
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4569,7 +4565,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4583,7 +4579,6 @@ def _buffa_w0(m, buf, p):
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4922,7 +4917,7 @@ def _buffa_z2(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4944,7 +4939,7 @@ def _buffa_w2(m, buf, p):
         buf[p] = 216
         buf[p + 1] = 12
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -5000,7 +4995,7 @@ def _buffa_z3(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5022,7 +5017,7 @@ def _buffa_w3(m, buf, p):
         buf[p] = 240
         buf[p + 1] = 12
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -5111,7 +5106,7 @@ def _buffa_z5(m):
     n = 0
     v = m.str
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -5124,7 +5119,7 @@ def _buffa_w5(m, buf, p):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5406,7 +5401,7 @@ def _buffa_z9(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5428,7 +5423,7 @@ def _buffa_w9(m, buf, p):
         buf[p] = 216
         buf[p + 1] = 7
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -5533,7 +5528,7 @@ def _buffa_z10(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_string
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.nested_message
     if v is not None:
@@ -5571,7 +5566,7 @@ def _buffa_w10(m, buf, p):
         buf[p] = 210
         buf[p + 1] = 62
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5798,7 +5793,7 @@ def _buffa_z14(m):
     n = 0
     v = m.data
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -5810,7 +5805,7 @@ def _buffa_w14(m, buf, p):
     if v is not None:
         buf[p] = 10
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5888,12 +5883,12 @@ def _buffa_z15(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.concept
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.requires
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -5914,7 +5909,7 @@ def _buffa_w15(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -5928,7 +5923,7 @@ def _buffa_w15(m, buf, p):
         for x in v:
             buf[p] = 26
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -6300,10 +6295,10 @@ def _buffa_z16(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.required_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.required_uint64
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -6335,11 +6330,11 @@ def _buffa_z16(m):
         n += 1 + 1
     v = m.required_string
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_nested_message
     if v is not None:
@@ -6359,11 +6354,11 @@ def _buffa_z16(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.required_string_piece
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.required_cord
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.recursive_message
     if v is not None:
@@ -6386,10 +6381,10 @@ def _buffa_z16(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_uint64
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -6421,11 +6416,11 @@ def _buffa_z16(m):
         n += 2 + 1
     v = m.default_string
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.default_bytes
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -6455,7 +6450,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -6464,7 +6459,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -6535,7 +6530,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 114
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6548,7 +6543,6 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6606,7 +6600,7 @@ def _buffa_w16(m, buf, p):
         buf[p] = 194
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6620,7 +6614,7 @@ def _buffa_w16(m, buf, p):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6687,7 +6681,7 @@ def _buffa_w16(m, buf, p):
         buf[p] = 152
         buf[p + 1] = 15
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -6697,7 +6691,7 @@ def _buffa_w16(m, buf, p):
         buf[p] = 160
         buf[p + 1] = 15
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -6778,7 +6772,7 @@ def _buffa_w16(m, buf, p):
         buf[p] = 242
         buf[p + 1] = 15
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6792,7 +6786,6 @@ def _buffa_w16(m, buf, p):
         buf[p] = 250
         buf[p + 1] = 15
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -6969,7 +6962,7 @@ def _buffa_z18(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6991,7 +6984,7 @@ def _buffa_w18(m, buf, p):
         buf[p] = 216
         buf[p + 1] = 12
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -7080,7 +7073,7 @@ def _buffa_z20(m):
     n = 0
     v = m.str
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -7093,7 +7086,7 @@ def _buffa_w20(m, buf, p):
         buf[p] = 202
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -2730,10 +2730,10 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint32
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_uint64
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
         k = (v << 1) ^ (v >> 31)
@@ -2769,7 +2769,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_bytes
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.optional_nested_message
     if v is not None:
@@ -2869,7 +2869,7 @@ def _buffa_z0(m):
     v = m.repeated_bytes
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.repeated_nested_message
     if v:
@@ -2919,13 +2919,13 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.map_sint32_sint32
     if v:
@@ -3085,11 +3085,11 @@ def _buffa_z0(m):
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -3127,7 +3127,7 @@ def _buffa_z0(m):
             n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z1(v)
@@ -3139,14 +3139,14 @@ def _buffa_z0(m):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -3426,7 +3426,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -3435,7 +3435,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -3519,7 +3519,6 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -3799,7 +3798,6 @@ def _buffa_w0(m, buf, p):
             buf[p] = 234
             buf[p + 1] = 2
             p += 2
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -3946,7 +3944,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
             p += 2
@@ -3957,14 +3955,14 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -3973,7 +3971,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
             p += 2
@@ -3984,14 +3982,14 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, k)
             buf[p] = 16
             p += 1
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -4268,7 +4266,6 @@ def _buffa_w0(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -4541,7 +4538,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 216
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -4552,7 +4549,7 @@ def _buffa_w0(m, buf, p):
             buf[p] = 224
             buf[p + 1] = 5
             p += 2
-            if x < 128:
+            if 0 <= x < 128:
                 buf[p] = x
                 p += 1
             else:
@@ -4653,7 +4650,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 248
         buf[p + 1] = 6
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -4689,7 +4686,6 @@ def _buffa_w0(m, buf, p):
         buf[p] = 146
         buf[p + 1] = 7
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -4710,7 +4706,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 160
         buf[p + 1] = 7
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
