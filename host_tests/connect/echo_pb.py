@@ -144,7 +144,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.payload
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.sleep_ms
     if v:
@@ -179,7 +179,6 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -318,7 +317,7 @@ def _buffa_z1(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.payload
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.headers
     if v:
@@ -356,7 +355,6 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -15,7 +15,7 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -349,7 +349,7 @@ def _buffa_z0(m):
         n += _buffa_map_size(v, _buffa_s4, 1)
     v = m.s
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.unp
     if v:
@@ -367,7 +367,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.by
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.req
     if v is not None:
@@ -450,7 +450,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 90
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -495,7 +495,6 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -599,7 +598,7 @@ def _buffa_z1(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.s
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -620,7 +619,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 34
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -728,10 +728,10 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.u32
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.u64
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
@@ -767,7 +767,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.by
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.kind
     if v:
@@ -831,7 +831,7 @@ def _buffa_z0(m):
     v = m.r_by
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_child
     if v:
@@ -884,7 +884,7 @@ def _buffa_z0(m):
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_choice == 'c_by':
         v = m._buffa_v_choice
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -914,7 +914,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -923,7 +923,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -1007,7 +1007,6 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 122
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -1186,7 +1185,6 @@ def _buffa_w0(m, buf, p):
             buf[p] = 242
             buf[p + 1] = 1
             p += 2
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -1331,7 +1329,6 @@ def _buffa_w0(m, buf, p):
             p += 8
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y
@@ -1381,7 +1378,6 @@ def _buffa_w0(m, buf, p):
         buf[p] = 170
         buf[p + 1] = 3
         p += 2
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -14,6 +14,7 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -196,7 +197,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.none
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.packed
     if v:
@@ -210,7 +211,7 @@ def _buffa_z0(m):
     v = m.rnone
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(_buffa_utf8_lax(x))
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -270,7 +271,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 50
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -305,7 +306,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 82
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y

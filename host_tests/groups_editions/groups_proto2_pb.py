@@ -12,7 +12,7 @@ from buffa.wire import (
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -169,7 +169,7 @@ def _buffa_z0(m):
             n += 2 + _buffa_z2(x)
     v = m.lax
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.unpacked
     if v:
@@ -211,7 +211,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 50
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -309,7 +309,7 @@ def _buffa_z1(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.s
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -330,7 +330,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

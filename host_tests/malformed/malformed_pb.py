@@ -327,7 +327,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.by
     if v:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.child
     if v is not None:
@@ -376,7 +376,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.u64
     if v:
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -421,7 +421,6 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 42
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -561,7 +560,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 128
         buf[p + 1] = 1
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:

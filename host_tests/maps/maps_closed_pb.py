@@ -10,7 +10,7 @@ from buffa.wire import (
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
@@ -157,7 +157,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 10
             p += 1
-            k = _buffa_utf8(k)
+            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p] = y
@@ -168,7 +168,7 @@ def _buffa_w0(m, buf, p):
             p += y
             buf[p] = 18
             p += 1
-            x = _buffa_utf8(x)
+            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y

@@ -327,13 +327,13 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     v = m.k_sint32
     if v:
@@ -415,7 +415,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 26
             p += 1
             if y < 128:
@@ -425,7 +425,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:
@@ -441,7 +441,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 34
             p += 1
             if y < 128:
@@ -451,7 +451,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:

@@ -10,7 +10,7 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -266,11 +266,11 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.s
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.by
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.fl
     if v is not None:
@@ -289,7 +289,7 @@ def _buffa_z0(m):
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.u
     if v is not None:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.plain
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -306,7 +306,7 @@ def _buffa_z0(m):
         n += 1 + 8
     v = m.quoted
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.neg
     if v is not None:
@@ -320,7 +320,7 @@ def _buffa_z0(m):
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
@@ -346,7 +346,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 18
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -359,7 +359,6 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 26
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -408,7 +407,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 72
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -452,7 +451,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 114
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -493,7 +492,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 170
         buf[p + 1] = 1
         p += 2
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

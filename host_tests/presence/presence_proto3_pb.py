@@ -264,7 +264,7 @@ def _buffa_z0(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'd':
         v = m._buffa_v_kind
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(v)
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'e':
         v = m._buffa_v_kind
@@ -274,7 +274,7 @@ def _buffa_z0(m):
         n += 1 + 1
     if m._buffa_c_other == 'y':
         v = m._buffa_v_other
-        n += 2 + (1 if v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.r
     if v:
         k = _buffa_packed_size(v, 5)
@@ -384,7 +384,6 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_kind
         buf[p] = 106
         p += 1
-        v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y
@@ -410,7 +409,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 128
         buf[p + 1] = 1
         p += 2
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:

@@ -384,7 +384,7 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
     if m._buffa_c_choice == 'text':
         v = m._buffa_v_choice
@@ -529,7 +529,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 66
             p += 1
             if y < 128:
@@ -539,7 +539,7 @@ def _buffa_w0(m, buf, p):
                 p = _buffa_put_varint(buf, p, y)
             buf[p] = 8
             p += 1
-            if k < 128:
+            if 0 <= k < 128:
                 buf[p] = k
                 p += 1
             else:

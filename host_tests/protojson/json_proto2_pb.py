@@ -11,7 +11,7 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
-    utf8 as _buffa_utf8,
+    utf8_lax as _buffa_utf8_lax,
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
@@ -170,7 +170,7 @@ def _buffa_z0(m):
         n += 2 + _buffa_z1(v)
     v = m.s
     if v is not None:
-        k = _buffa_len(_buffa_utf8(v))
+        k = _buffa_len(_buffa_utf8_lax(v))
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m._buffa_u
     if v:
@@ -220,7 +220,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 58
         p += 1
-        v = _buffa_utf8(v)
+        v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
             buf[p] = y

@@ -437,7 +437,7 @@ def _buffa_z0(m):
     v = m.r_by
     if v:
         for x in v:
-            k = _buffa_len(_buffa_utf8(x))
+            k = _buffa_len(x)
             n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.r_enum
     if v:
@@ -633,7 +633,6 @@ def _buffa_w0(m, buf, p):
             buf[p] = 154
             buf[p + 1] = 2
             p += 2
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p] = y

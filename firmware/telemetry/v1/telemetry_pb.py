@@ -189,7 +189,7 @@ def _buffa_z0(m):
     n = 0
     v = m.sequence
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.time
     if v is not None:
         k = _buffa_c6._buffa_z(v)
@@ -215,7 +215,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -354,25 +354,25 @@ def _buffa_z1(m):
     n = 0
     v = m.heap_free_min
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.heap_free
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.dropped
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.buffered
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.uptime_s
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.send_failures
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.rejected
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.platform
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -387,7 +387,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -396,7 +396,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 16
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -405,7 +405,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 24
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -414,7 +414,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -423,7 +423,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 40
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -432,7 +432,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 48
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -441,7 +441,7 @@ def _buffa_w1(m, buf, p):
     if v:
         buf[p] = 56
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -636,10 +636,10 @@ def _buffa_z3(m):
     n = 0
     v = m.accepted
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.duplicates
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -650,7 +650,7 @@ def _buffa_w3(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -659,7 +659,7 @@ def _buffa_w3(m, buf, p):
     if v:
         buf[p] = 16
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -800,10 +800,10 @@ def _buffa_z5(m):
     n = 0
     v = m.sample_interval_ms
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.batch_size
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.server_time
     if v is not None:
         k = _buffa_c6._buffa_z(v)
@@ -811,7 +811,7 @@ def _buffa_z5(m):
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.next_sequence
     if v:
-        n += 1 + (1 if v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -822,7 +822,7 @@ def _buffa_w5(m, buf, p):
     if v:
         buf[p] = 8
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -831,7 +831,7 @@ def _buffa_w5(m, buf, p):
     if v:
         buf[p] = 16
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
@@ -851,7 +851,7 @@ def _buffa_w5(m, buf, p):
     if v:
         buf[p] = 32
         p += 1
-        if v < 128:
+        if 0 <= v < 128:
             buf[p] = v
             p += 1
         else:
