@@ -47,6 +47,20 @@ class DecodeOptions:
 
 _DEFAULT_OPTIONS = DecodeOptions()
 
+# What a field value of the wrong type or range raises in the generated
+# size and write functions (struct.error is not a ValueError on CPython).
+try:
+    from struct import error as _struct_error
+except ImportError:  # MicroPython's struct raises ValueError
+    _struct_error = ValueError
+_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, _struct_error)
+
+
+def _encode_error(m, e):
+    if isinstance(e, wire.EncodeError):
+        return e
+    return wire.EncodeError("cannot encode %s: %s: %s" % (m._buffa_name, type(e).__name__, e))
+
 
 # Message classes by full proto name. Every generated module registers its
 # classes as it is imported; buffa.protojson resolves Any type URLs here.
@@ -148,23 +162,32 @@ class Message:
         return self
 
     def encoded_size(self):
-        return type(self)._buffa_z(self)
+        try:
+            return type(self)._buffa_z(self)
+        except _BAD_VALUE as e:
+            raise _encode_error(self, e)
 
     def encode(self):
         # Size everything first (the size pass caches sub-message sizes on
         # the sub-messages), then write into one buffer of exactly that size.
         cls = type(self)
-        buf = bytearray(cls._buffa_z(self))
-        cls._buffa_w(self, buf, 0)
+        try:
+            buf = bytearray(cls._buffa_z(self))
+            cls._buffa_w(self, buf, 0)
+        except _BAD_VALUE as e:
+            raise _encode_error(self, e)
         return bytes(buf)
 
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
         cls = type(self)
-        n = cls._buffa_z(self)
+        n = self.encoded_size()
         if offset < 0 or offset + n > len(buf):
             raise wire.EncodeError("buffer too small: need %d bytes at offset %d" % (n, offset))
-        return cls._buffa_w(self, buf, offset)
+        try:
+            return cls._buffa_w(self, buf, offset)
+        except _BAD_VALUE as e:
+            raise _encode_error(self, e)
 
     # ---- reflection --------------------------------------------------------
 
