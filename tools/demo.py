@@ -189,8 +189,24 @@ def device_settings(device_id, duration, run_on):
     }
 
 
-def run_unix(args, collector, settings, workdir):
-    mpy = build_mpy(os.path.join(BUILD, "demo", "mpy-unix"), with_buffa=True)
+def prepare(args):
+    """Build what the device needs before anything starts (the outage is timed from the start)."""
+    if args.board == "unix":
+        return {"mpy": build_mpy(os.path.join(BUILD, "demo", "mpy-unix"), with_buffa=True)}
+    sys.path.insert(0, TOOLS)
+    import mpboard
+
+    board = args.board
+    mpy_dir = build_mpy(os.path.join(BUILD, "demo", "mpy-" + board), with_buffa=False,
+                        arch=mpboard.BOARD_ARCH.get(board))
+    fw = build_app_firmware(board) if args.frozen_app else mpboard.firmware_path(board)
+    if not os.path.exists(fw):
+        raise SystemExit("demo: no firmware for %s: run `make firmware BOARD=%s`" % (board, board))
+    return {"mpy": mpy_dir, "firmware": fw}
+
+
+def run_unix(args, collector, settings, workdir, prep):
+    mpy = prep["mpy"]
     cfg = dict(settings, server_url=collector.url, transport="socket")
     if args.persist:
         cfg["persist_path"] = os.path.join(workdir, "telemetry.buf")
@@ -220,19 +236,36 @@ def run_unix(args, collector, settings, workdir):
     return summary, {"heap": args.heap}
 
 
-def run_qemu(args, collector, settings, workdir):
+def build_app_firmware(board):
+    """QEMU firmware with the app frozen in too (firmware/app/manifest.py)."""
+    out = os.path.join(BUILD, "demo", "firmware-" + board)
+    os.makedirs(out, exist_ok=True)
+    manifest = os.path.join(out, "manifest.py")
+    with open(manifest, "w") as f:
+        f.write('include("%s")\ninclude("%s")\n' % (os.path.join(ROOT, "boards", board, "manifest.py"),
+                                                    os.path.join(ROOT, "firmware", "app", "manifest.py")))
+    src = subprocess.run([os.path.join(TOOLS, "bootstrap.sh"), "mpsrc"], check=True, stdout=subprocess.PIPE,
+                         text=True).stdout.strip()
+    say("demo", "building %s firmware with the app frozen in (first time: a minute or two)" % board)
+    subprocess.run(["make", "-s", "-C", os.path.join(src, "mpy-cross"), "-j2"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-s", "-C", os.path.join(src, "ports", "qemu"), "BOARD=" + board,
+                    "BOARD_DIR=" + os.path.join(ROOT, "boards", board), "BUILD=" + out,
+                    "FROZEN_MANIFEST=" + manifest, "MPY_LIB_DIR=" + os.path.join(TOOLS, "mpy-lib-stub"), "-j2"],
+                   check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "firmware.elf")
+
+
+def run_qemu(args, collector, settings, workdir, prep):
     sys.path.insert(0, TOOLS)
     import mpboard
     import serial_bridge
 
     board = args.board
-    mpy_dir = build_mpy(os.path.join(BUILD, "demo", "mpy-" + board), with_buffa=False,
-                        arch=mpboard.BOARD_ARCH.get(board))
-    fw = mpboard.firmware_path(board)
-    if not os.path.exists(fw):
-        raise SystemExit("demo: no firmware for %s: run `make firmware BOARD=%s`" % (board, board))
+    mpy_dir = prep["mpy"]
+    fw = prep["firmware"]
     cfg = dict(settings, transport="serial")
-    qb = mpboard.QemuBoard(board)
+    qb = mpboard.QemuBoard(board, firmware=fw)
     pty = qb.start()
     say("demo", "device: QEMU %s on %s, link: its serial console via the bridge to %s" % (board, pty, collector.url))
     info = {}
@@ -250,7 +283,8 @@ def run_qemu(args, collector, settings, workdir):
             return None
 
         hostfs = mpboard.HostFS(repl, lookup)
-        hostfs.setup()
+        if not args.frozen_app:  # else the app is in the firmware, like buffa
+            hostfs.setup()
         up = serial_bridge.Upstream(collector.url, max_wait_s=10)
         bridge = serial_bridge.Bridge(up, repl.ser.write, lambda m: say("bridge", m))
         state = {"summary": None}
@@ -361,6 +395,8 @@ def main(argv=None):
     ap.add_argument("--batch", type=int, default=8, help="batch size the collector hands out")
     ap.add_argument("--heap", default="192K", help="unix port heap (-X heapsize)")
     ap.add_argument("--persist", action="store_true", help="unix port: persist the buffer to a file")
+    ap.add_argument("--frozen-app", action="store_true",
+                    help="QEMU: freeze the app into the firmware too (else it loads as .mpy files)")
     ap.add_argument("--workdir", default=os.path.join(BUILD, "demo"))
     ap.add_argument("--json", help="write the result here")
     ap.add_argument("--bundle", metavar="DIR",
@@ -374,6 +410,7 @@ def main(argv=None):
         return 0
     os.makedirs(args.workdir, exist_ok=True)
 
+    prep = prepare(args)
     collector = Collector(args.workdir, args.interval_ms, args.batch)
     collector.start()
     say("demo", "collector on %s (chart: %s/), database %s" % (collector.url, collector.url, collector.db))
@@ -386,9 +423,9 @@ def main(argv=None):
     summary = None
     try:
         if args.board == "unix":
-            summary, info = run_unix(args, collector, settings, args.workdir)
+            summary, info = run_unix(args, collector, settings, args.workdir, prep)
         else:
-            summary, info = run_qemu(args, collector, settings, args.workdir)
+            summary, info = run_qemu(args, collector, settings, args.workdir, prep)
     except KeyboardInterrupt:
         say("demo", "interrupted")
     finally:
