@@ -4,7 +4,7 @@ import buffa
 from buffa import DecodeOptions, DecodeError
 from mptest import raises, requires
 from malformed_pb import Msg
-from malformed_groups_pb import Node
+from malformed_chain_pb import Chain
 
 
 def varint(n):
@@ -16,8 +16,8 @@ def varint(n):
     return bytes(out)
 
 
-def nested_messages(levels, tag=0x32):
-    """Msg with `levels` sub-messages nested one in another (field child)."""
+def nested_messages(levels, tag=0x0A):
+    """Chain with `levels` sub-messages nested one in another (field next)."""
     d = b""
     for _ in range(levels):
         d = bytes([tag]) + varint(len(d)) + d
@@ -25,12 +25,12 @@ def nested_messages(levels, tag=0x32):
 
 
 def nested_groups(levels):
-    """Node with `levels` delimited children nested one in another."""
-    return b"\x0b" * levels + b"\x0c" * levels
+    """Chain with `levels` delimited children nested one in another (grp)."""
+    return b"\x13" * levels + b"\x14" * levels
 
 
 def nested_unknown_groups(levels):
-    """Msg with `levels` unknown groups (field 100) nested one in another."""
+    """Chain with `levels` unknown groups (field 100) nested one in another."""
     return b"\xa3\x06" * levels + b"\xa4\x06" * levels
 
 
@@ -43,7 +43,7 @@ def nested_maps(levels):
     return d
 
 
-def depth(m, attr="child"):
+def depth(m, attr="next"):
     n = 0
     while getattr(m, attr) is not None:
         m = getattr(m, attr)
@@ -62,19 +62,19 @@ def edge(decode, build, limit):
 
 def test_recursion_limit_edge_for_sub_messages():
     for limit in (0, 1, 5, 30):
-        m = edge(Msg.decode, nested_messages, limit)
+        m = edge(Chain.decode, nested_messages, limit)
         assert depth(m) == limit
 
 
 def test_recursion_limit_edge_for_groups():
     for limit in (0, 1, 5, 30):
-        m = edge(Node.decode, nested_groups, limit)
-        assert depth(m) == limit
+        m = edge(Chain.decode, nested_groups, limit)
+        assert depth(m, "grp") == limit
 
 
 def test_recursion_limit_edge_for_unknown_groups():
     for limit in (0, 1, 5, 30):
-        m = edge(Msg.decode, nested_unknown_groups, limit)
+        m = edge(Chain.decode, nested_unknown_groups, limit)
         assert len(m.unknown_fields()) == 4 * limit
 
 
@@ -86,30 +86,29 @@ def test_recursion_limit_counts_a_map_entry_as_a_level():
 
 
 def test_recursion_limit_mixes_messages_and_groups():
-    # Node: field msg (6) is length-delimited, field child (1) a group
-    inner = b"\x0b\x0b\x0c\x0c"  # two group levels
-    data = b"\x32" + varint(len(inner)) + inner  # one message level around them
-    Node.decode(data, DecodeOptions(recursion_limit=3))
-    raises(DecodeError, Node.decode, data, DecodeOptions(recursion_limit=2))
+    inner = b"\x13\x13\x14\x14"  # two group levels
+    data = b"\x0a" + varint(len(inner)) + inner  # one message level around them
+    Chain.decode(data, DecodeOptions(recursion_limit=3))
+    raises(DecodeError, Chain.decode, data, DecodeOptions(recursion_limit=2))
 
 
 def test_recursion_limit_applies_to_merge():
     o = DecodeOptions(recursion_limit=3)
-    Msg().merge(nested_messages(3), o)
-    raises(DecodeError, Msg().merge, nested_messages(4), o)
+    Chain().merge(nested_messages(3), o)
+    raises(DecodeError, Chain().merge, nested_messages(4), o)
 
 
 def test_default_recursion_limit_is_100():
     assert DecodeOptions().recursion_limit == 100
-    raises(DecodeError, Msg.decode, nested_messages(101))
-    raises(DecodeError, Node.decode, nested_groups(101))
-    raises(DecodeError, Msg.decode, nested_unknown_groups(101))
+    raises(DecodeError, Chain.decode, nested_messages(101))
+    raises(DecodeError, Chain.decode, nested_groups(101))
+    raises(DecodeError, Chain.decode, nested_unknown_groups(101))
 
 
 def test_default_recursion_limit_accepts_100_levels():
-    assert depth(Msg.decode(nested_messages(100))) == 100
-    assert depth(Node.decode(nested_groups(100))) == 100
-    assert len(Msg.decode(nested_unknown_groups(100)).unknown_fields()) == 400
+    assert depth(Chain.decode(nested_messages(100))) == 100
+    assert depth(Chain.decode(nested_groups(100)), "grp") == 100
+    assert len(Chain.decode(nested_unknown_groups(100)).unknown_fields()) == 400
 
 
 @requires("bigheap")
@@ -118,8 +117,8 @@ def test_nesting_deeper_than_the_runtime_stack_is_a_decode_error():
     # DecodeError, never RecursionError or RuntimeError.
     o = DecodeOptions(recursion_limit=10**6)
     for n in (2000, 20000):
-        raises(DecodeError, Node.decode, nested_groups(n), o)
-        raises(DecodeError, Msg.decode, nested_unknown_groups(n), o)
+        raises(DecodeError, Chain.decode, nested_groups(n), o)
+        raises(DecodeError, Chain.decode, nested_unknown_groups(n), o)
 
 
 def test_max_size_edge():

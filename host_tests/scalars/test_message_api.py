@@ -1,7 +1,7 @@
 # The message API: constructors, encode/encode_into/encoded_size, decode
 # input types, equality, repr, clear and unknown fields.
 import buffa
-from mptest import raises
+from mptest import raises, requires
 from pbtestutil import h, hx
 from scalars_pb import Scalars
 
@@ -29,8 +29,17 @@ def test_constructor_rejects_unknown_field_names():
 
 
 def test_encoded_size_matches_encode():
-    for m in (Scalars(), sample(), Scalars(child=Scalars(child=Scalars(i32=1))), Scalars(s="y" * 20000)):
+    for m in (Scalars(), sample(), Scalars(child=Scalars(child=Scalars(i32=1))), Scalars(s="y" * 2000)):
         assert m.encoded_size() == len(m.encode())
+
+
+@requires("bigheap")
+def test_three_byte_length_prefix():
+    m = Scalars(s="y" * 20000)
+    data = m.encode()
+    assert m.encoded_size() == len(data) == 20004
+    assert data[:4] == h("72 a0 9c 01")
+    assert Scalars.decode(data).s == m.s
 
 
 def test_sub_message_of_128_bytes_or_more_gets_a_two_byte_length():
