@@ -151,6 +151,16 @@ def raises(exc_type, fn, *args, **kw):
     )
 
 
+_path_map = None
+
+
+def set_path_map(compiled_prefix, source_prefix):
+    """Runners that import tests from compiled .mpy files elsewhere map their
+    paths back to the source tree, so data files are found beside the source."""
+    global _path_map
+    _path_map = (compiled_prefix, source_prefix)
+
+
 def _dirname(path):
     i = path.rfind("/")
     if i < 0:
@@ -160,7 +170,10 @@ def _dirname(path):
 
 def here(module_file):
     """The directory of a test module: here(__file__)."""
-    return _dirname(module_file.replace("\\", "/"))
+    path = module_file.replace("\\", "/")
+    if _path_map and path.startswith(_path_map[0]):
+        path = _path_map[1] + path[len(_path_map[0]):]
+    return _dirname(path)
 
 
 def data_path(module_file, name):

@@ -19,6 +19,11 @@ jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # Freeze only our own code: an empty stand-in for micropython-lib.
 mpy_lib="${MPY_LIB_DIR:-$root/tools/mpy-lib-stub}"
 
+# One build at a time per board (several test runs may share a work tree).
+mkdir -p "$(dirname "$build")"
+exec 9>"$build.lock"
+flock 9
+
 case "$board" in
   QEMU_*)
     src=$("$root/tools/bootstrap.sh" mpsrc)

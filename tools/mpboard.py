@@ -195,6 +195,9 @@ class RawRepl:
             code = code.encode()
         if not self._send_raw_paste(code):
             self._send_raw(code)
+        if on_output and self._buf:
+            # Output that arrived with the end of the paste's acknowledgement.
+            on_output(bytes(self._buf))
         out = self.read_until(b"\x04", timeout=timeout, on_data=on_output)[:-1]
         err = self.read_until(b"\x04", timeout=30)[:-1]
         self.read_until(b">", timeout=10)
@@ -210,91 +213,151 @@ class RawRepl:
 
 
 # ---------------------------------------------------------------------------
-# A RAM filesystem for boards without one. Files are held as bytearrays in the
-# heap; a .mpy file's contents are dropped once it has been opened (imported),
-# as its bytecode then lives in RAM, so the heap is charged roughly once, as
-# on a board that imports .mpy files from flash.
+# A filesystem served by the host, for boards without one (the QEMU boards),
+# mounted at /t. The board asks for what it needs while it runs, on its own
+# stdout, and reads the answer from stdin:
+#
+#   board: ESC "@@fs stat PATH\n"        host: "f\n" | "d\n" | "-\n"
+#   board: ESC "@@fs read PATH OFF N\n"  host: base64 of up to N bytes, "\n" ("!\n" on error)
+#
+# Only the modules a test imports are transferred, 255 bytes at a time (the
+# size of MicroPython's import reader buffer), so the heap is charged as on a
+# board that imports .mpy files from its flash filesystem.
 
-MEMFS_SRC = r"""
-import io, sys, gc
+HOSTFS_SRC = r"""
+import io, sys
 try:
     import vfs as _vfs
 except ImportError:
     import os as _vfs
-class MemFS:
-    def __init__(s):
-        s.f = {}
-        s.d = {''}
+from binascii import a2b_base64 as _a2b
+def _ask(q):
+    sys.stdout.write('\x1b@@fs ' + q + '\n')
+    return sys.stdin.readline().strip()
+class _HostFile(io.IOBase):
+    def __init__(s, p):
+        s.p = p
+        s.o = 0
+    def readinto(s, b):
+        r = _ask('read %s %d %d' % (s.p, s.o, len(b)))
+        if r == '!':
+            raise OSError(5)
+        d = _a2b(r)
+        b[:len(d)] = d
+        s.o += len(d)
+        return len(d)
+    def read(s, n=-1):
+        out = b''
+        while True:
+            b = bytearray(255 if n < 0 else min(255, n - len(out)))
+            k = s.readinto(b)
+            out += b[:k]
+            if k == 0 or (n >= 0 and len(out) >= n):
+                return out
+    def ioctl(s, req, arg):
+        if req == 11:
+            return 255
+        if req == 4:
+            return 0
+        return -22
+class _HostFS:
     def mount(s, ro, mkfs):
         pass
     def umount(s):
         pass
-    def _p(s, p):
-        return p.strip('/')
-    def stat(s, p):
-        p = s._p(p)
-        if p in s.f:
-            return (0x8000, 0, 0, 0, 0, 0, s.f[p][1], 0, 0, 0)
-        if p in s.d:
-            return (0x4000, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        raise OSError(2)
-    def ilistdir(s, p):
-        p = s._p(p)
-        pre = p + '/' if p else ''
-        for n in list(s.f) + list(s.d):
-            if n and n.startswith(pre) and '/' not in n[len(pre):]:
-                yield (n[len(pre):], 0x8000 if n in s.f else 0x4000, 0, 0)
-    def statvfs(s, p):
-        return (512, 512, 0, 0, 0, 0, 0, 0, 0, 255)
     def chdir(s, p):
         pass
     def getcwd(s):
         return ''
+    def stat(s, p):
+        r = _ask('stat ' + p.strip('/'))
+        if r == 'f':
+            return (0x8000, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        if r == 'd':
+            return (0x4000, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        raise OSError(2)
+    def ilistdir(s, p):
+        return iter(())
+    def statvfs(s, p):
+        return (512, 512, 0, 0, 0, 0, 0, 0, 0, 255)
     def open(s, p, m):
-        p = s._p(p)
-        e = s.f.get(p)
-        if e is None or e[0] is None:
+        p = p.strip('/')
+        if _ask('stat ' + p) != 'f':
             raise OSError(2)
-        d = e[0]
-        if p.endswith('.mpy'):
-            s.f[p] = (None, e[1])
-        return io.BytesIO(d)
-    def new(s, p, n):
-        p = s._p(p)
-        s.f[p] = (bytearray(n), n)
-        q = p
-        while '/' in q:
-            q = q[:q.rfind('/')]
-            s.d.add(q)
-    def put(s, p, o, b):
-        s.f[s._p(p)][0][o:o + len(b)] = b
-_memfs = MemFS()
-_vfs.mount(_memfs, '/t')
-del MemFS
-from binascii import a2b_base64 as _a2b
-gc.collect()
+        return _HostFile(p)
+_vfs.mount(_HostFS(), '/t')
+del _HostFS
 """
 
-
-def memfs_setup(repl):
-    """Mount an empty MemFS at /t on the board (after a soft reset)."""
-    repl.exec_(MEMFS_SRC)
+FS_MARK = b"\x1b@@fs "
+_FS_LINE = re.compile(rb"\x1b@@fs [^\n]*\n")
 
 
-def memfs_put(repl, path, data, chunk=3072):
-    """Write `data` (bytes) to /t/`path` on a board with a MemFS mounted."""
-    lines = ["_memfs.new(%r, %d)" % (path, len(data))]
-    size = len(lines[0])
-    for off in range(0, len(data), chunk):
-        b64 = binascii.b2a_base64(data[off:off + chunk]).decode().strip()
-        line = "_memfs.put(%r, %d, _a2b(%r))" % (path, off, b64)
-        if size + len(line) > 8192:
-            repl.exec_("\n".join(lines) + "\n")
-            lines, size = [], 0
-        lines.append(line)
-        size += len(line)
-    lines.append("gc.collect()")
-    repl.exec_("\n".join(lines) + "\n")
+class HostFS:
+    """Answers a board's HOSTFS_SRC requests. lookup(path) returns bytes for a
+    file, True for a directory, None when there is no such path."""
+
+    def __init__(self, repl, lookup):
+        self.repl = repl
+        self.lookup = lookup
+        self._line = bytearray()
+        self._in_req = False
+        self.served = {}  # path -> bytes sent
+        self.errors = []
+
+    def setup(self):
+        self.repl.exec_(HOSTFS_SRC)
+
+    def feed(self, chunk):
+        """on_output callback: spot requests in the board's output and answer them."""
+        for c in chunk:
+            if self._in_req:
+                if c == 0x0A:
+                    self._answer(bytes(self._line).strip().decode("utf-8", "replace"))
+                    self._line = bytearray()
+                    self._in_req = False
+                else:
+                    self._line.append(c)
+            elif c == 0x1B:
+                self._line = bytearray(b"\x1b")
+            elif self._line:
+                self._line.append(c)
+                if not FS_MARK.startswith(bytes(self._line)):
+                    self._line = bytearray()
+                elif bytes(self._line) == FS_MARK:
+                    self._line = bytearray()
+                    self._in_req = True
+
+    def _get(self, path):
+        try:
+            return self.lookup(path)
+        except Exception as e:  # a compile error, say: the board sees an I/O error
+            self.errors.append("%s: %s" % (path, e))
+            return None
+
+    def _answer(self, req):
+        parts = req.split(" ")
+        if parts[0] == "stat" and len(parts) == 2:
+            v = self._get(parts[1])
+            ans = b"-" if v is None else b"d" if v is True else b"f"
+        elif parts[0] == "read" and len(parts) == 4:
+            v = self._get(parts[1])
+            if isinstance(v, (bytes, bytearray)):
+                off, n = int(parts[2]), int(parts[3])
+                ans = binascii.b2a_base64(v[off:off + n]).strip()
+                self.served[parts[1]] = self.served.get(parts[1], 0) + min(n, max(0, len(v) - off))
+            else:
+                ans = b"!"
+        else:
+            ans = b"!"
+        self.repl.ser.write(ans + b"\n")
+
+    @staticmethod
+    def strip(text):
+        """The board's output without the request lines."""
+        if isinstance(text, str):
+            return re.sub("\x1b@@fs [^\n]*\n", "", text)
+        return _FS_LINE.sub(b"", text)
 
 
 def write_file(repl, path, data, chunk=3072):
@@ -343,6 +406,18 @@ def firmware_path(board):
     return os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(ROOT, "build")), "firmware", board, "firmware.elf")
 
 
+def _die_with_parent():
+    # Linux: QEMU gets SIGTERM when the process that started it dies, so a
+    # killed test run leaves no board running.
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 class QemuBoard:
     """A QEMU board running MicroPython firmware, its UART on a pty."""
 
@@ -362,7 +437,7 @@ class QemuBoard:
             "-nographic", "-monitor", "null", "-semihosting",
             "-serial", "pty", "-kernel", self.firmware]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         seen = b""
         while time.monotonic() < deadline:

@@ -35,7 +35,7 @@ RUNTIMES = {
                 "features": {"cpython", "network", "doubles", "filesystem", "subprocess", "bigheap"}},
     "unix": {"kind": "unix", "heap": None,
              "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
-    "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP,
+    "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP, "mpy": True,
                    "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
     "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
     "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
@@ -50,7 +50,7 @@ def describe(name):
     if rt["kind"] == "cpython":
         return "CPython %d.%d" % sys.version_info[:2]
     if rt["kind"] == "unix":
-        return "MicroPython unix port, heap %s" % (rt["heap"] or "default")
+        return "MicroPython unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
     return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
 
 
@@ -276,11 +276,36 @@ def runner_call(modname, names, features):
     return "import mprunner\nmprunner.run(%r, %r, %r)\n" % (modname, list(names), sorted(features))
 
 
+def _compile_tree(arch, src_dir, recursive=True):
+    """Compile the .py files under src_dir into the .mpy cache; returns the cache dir."""
+    for dp, dn, fns in os.walk(src_dir):
+        dn[:] = sorted(d for d in dn if d != "__pycache__" and not d.startswith(".")) if recursive else []
+        for fn in fns:
+            if fn.endswith(".py") and fn != "conftest.py":
+                host = os.path.join(dp, fn)
+                try:
+                    _mpy_cache(arch, host, os.path.relpath(host, ROOT), read=False)
+                except RuntimeError:
+                    pass  # not MicroPython syntax (a CPython-only helper): left out
+    return os.path.join(BUILD, "mptest-mpy", arch, os.path.relpath(src_dir, ROOT))
+
+
 def run_unix(runtime, path, names):
     rt = RUNTIMES[runtime]
     path = os.path.abspath(path)
     modname = os.path.splitext(os.path.basename(path))[0]
-    code = "import sys\nsys.path[:0] = %r\n" % [os.path.dirname(path), HOST_TESTS, LIB]
+    test_dir = os.path.dirname(path)
+    sys_path = [test_dir, HOST_TESTS, LIB]
+    code = "import sys\n"
+    if rt.get("mpy"):
+        # Code from .mpy files, as on a board: the port does not compile the
+        # library's source (which takes far more heap than running it).
+        arch = "x64"
+        sys_path = [_compile_tree(arch, test_dir), _compile_tree(arch, HOST_TESTS, recursive=False),
+                    _compile_tree(arch, LIB)] + sys_path
+        code += "import mptest\nmptest.set_path_map(%r, %r)\n" % (
+            os.path.join(BUILD, "mptest-mpy", arch) + os.sep, ROOT + os.sep)
+    code = "import sys\nsys.path[:0] = %r\n" % sys_path + code
     code += runner_call(modname, names, rt["features"])
     cmd = [micropython_exe()]
     if rt["heap"]:
@@ -305,6 +330,36 @@ def run_unix(runtime, path, names):
 # QEMU boards
 
 
+def _newest(paths):
+    newest = 0.0
+    for top in paths:
+        if os.path.isfile(top):
+            newest = max(newest, os.path.getmtime(top))
+            continue
+        for dp, dn, fns in os.walk(top):
+            dn[:] = [d for d in dn if d != "__pycache__"]
+            for fn in fns:
+                newest = max(newest, os.path.getmtime(os.path.join(dp, fn)))
+    return newest
+
+
+def ensure_firmware(board):
+    """Build (or rebuild) a QEMU board's firmware when it is missing or older
+    than what it freezes, so a test never runs against a stale library."""
+    import mpboard
+
+    elf = mpboard.firmware_path(board)
+    srcs = [os.path.join(LIB, "buffa"), os.path.join(HOST_TESTS, "mptest.py"),
+            os.path.join(HOST_TESTS, "mprunner.py"), os.path.join(ROOT, "firmware"),
+            os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules")]
+    if os.path.exists(elf) and os.path.getmtime(elf) >= _newest(srcs):
+        return
+    p = subprocess.run([os.path.join(TOOLS, "firmware.sh"), board], cwd=ROOT,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("building %s firmware failed:\n%s" % (board, p.stdout[-3000:]))
+
+
 class BoardSession:
     """One QEMU board kept running across test modules (soft reset between)."""
 
@@ -320,6 +375,7 @@ class BoardSession:
         if self.qemu is not None and self.qemu.alive():
             return
         self.close()
+        ensure_firmware(self.board)
         self.qemu = mpboard.QemuBoard(self.board)
         port = self.qemu.start()
         self.repl = mpboard.RawRepl(port)
@@ -354,36 +410,70 @@ def session(board):
     return s
 
 
-def _mpy_cache(arch, host_path, source_name):
+def _mpy_cache(arch, host_path, source_name, read=True):
+    """host_path compiled for arch, cached under build/mptest-mpy/ARCH/<repo path>."""
     import mpybuild
 
     rel = os.path.relpath(os.path.abspath(host_path), ROOT)
     dst = os.path.join(BUILD, "mptest-mpy", arch, rel[:-3] + ".mpy")
     if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(host_path):
-        mpybuild.compile_file(host_path, dst, arch, source_name=source_name)
+        try:
+            mpybuild.compile_file(host_path, dst + ".tmp", arch, source_name=source_name)
+        except RuntimeError:
+            if os.path.exists(dst):
+                os.remove(dst)
+            raise
+        os.replace(dst + ".tmp", dst)
+    if not read:
+        return dst
     with open(dst, "rb") as f:
         return f.read()
 
 
-def board_files(runtime, path):
-    """[(path under /t, bytes)] to push for a test module on a QEMU runtime.
+def board_lookup(runtime, path):
+    """The files a QEMU runtime's board sees under /t, as a HostFS lookup.
 
-    Everything goes as .mpy compiled for the board's arch. In "mpy" mode the
-    library modules the test imports (and the test support) go too.
+    /t holds the test's folder and host_tests/ (the test module and what it
+    imports), and in "mpy" mode /t/lib holds lib/ and the test support. Only
+    .mpy files are served, compiled for the board's arch on first request, so
+    the board never compiles source.
     """
     import mpboard
 
     rt = RUNTIMES[runtime]
     arch = mpboard.BOARD_ARCH[rt["board"]]
     mpy = rt["mode"] == "mpy"
-    files = []
-    deps = local_deps(path, with_lib=mpy) + [(os.path.basename(path), os.path.abspath(path))]
-    if mpy:
-        deps += [("lib/%s.py" % n, os.path.join(HOST_TESTS, n + ".py")) for n in SUPPORT]
-    for rel, host in deps:
-        # Tracebacks show repository paths.
-        files.append((rel[:-3] + ".mpy", _mpy_cache(arch, host, os.path.relpath(host, ROOT))))
-    return files
+    test_dir = os.path.dirname(os.path.abspath(path))
+
+    def lookup(p):
+        p = p.strip("/")
+        if ".." in p.split("/") or "__pycache__" in p:
+            return None
+        if mpy and (p == "lib" or p.startswith("lib/")):
+            if p == "lib":
+                return True
+            rel = p[4:]
+            if rel.endswith(".mpy") and rel[:-4] in SUPPORT:
+                bases = [HOST_TESTS]
+            else:
+                bases = [LIB]
+        else:
+            if p == "" or p.split("/")[0][:-4] in SUPPORT:
+                return True if p == "" else None
+            rel = p
+            bases = [test_dir, HOST_TESTS]
+        for base in bases:
+            full = os.path.join(base, *rel.split("/"))
+            if os.path.isdir(full):
+                return True
+            if rel.endswith(".mpy"):
+                src = full[:-4] + ".py"
+                if os.path.isfile(src) and os.path.basename(src) != "conftest.py":
+                    # Tracebacks show repository paths.
+                    return _mpy_cache(arch, src, os.path.relpath(src, ROOT))
+        return None
+
+    return lookup
 
 
 def run_qemu(runtime, path, names):
@@ -395,23 +485,25 @@ def run_qemu(runtime, path, names):
     sess = session(rt["board"])
     t0 = time.monotonic()
     chunks = []
+    fs = None
     try:
-        files = board_files(runtime, path)
         sess.ensure()
         repl = sess.repl
         repl.soft_reset()
-        mpboard.memfs_setup(repl)
-        for rel, data in files:
-            mpboard.memfs_put(repl, rel, data)
+        fs = mpboard.HostFS(repl, board_lookup(runtime, path))
+        fs.setup()
         if rt["mode"] == "mpy":
             setup = "sys.path[:] = ['/t', '/t/lib']\n"  # no '.frozen': the library comes from .mpy
         else:
             setup = "sys.path[:] = ['/t', '.frozen']\n"
-        setup += "del _memfs, _a2b\n"  # the mount keeps the MemFS alive
         repl.exec_(setup)
+
+        def on_output(b):
+            chunks.append(b)
+            fs.feed(b)
+
         code = runner_call(modname, names, rt["features"])
-        out, err = repl.exec_(code, timeout=timeout_s(), check=False,
-                              on_output=lambda b: chunks.append(b))
+        out, err = repl.exec_(code, timeout=timeout_s(), check=False, on_output=on_output)
         if err:
             run.crash = "the runner raised on the board:\n" + err
         text = out
@@ -420,7 +512,9 @@ def run_qemu(runtime, path, names):
         text = b"".join(chunks).decode("utf-8", "replace")
         sess.close()
     run.seconds = time.monotonic() - t0
-    run.parse(text)
+    run.parse(mpboard.HostFS.strip(text))
+    if fs is not None and fs.errors:
+        run.output += ["host: could not serve " + e for e in fs.errors]
     if run.start is not None and sess.boot_mem_free is not None:
         run.start["boot_mem_free"] = sess.boot_mem_free
     return run

@@ -11,3 +11,6 @@ FROZEN_MANIFEST = $(BOARD_DIR)/manifest.py
 
 # Bytecode .mpy files for this board are compiled with -march=armv6m.
 BUFFA_MPY_ARCH = armv6m
+
+# A `time` module, as real boards have (the port builds without one).
+USER_C_MODULES = $(BOARD_DIR)/../qemu-cmodules

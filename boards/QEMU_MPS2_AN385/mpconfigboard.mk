@@ -9,3 +9,6 @@ MICROPY_HEAP_SIZE = 143360
 FROZEN_MANIFEST = $(BOARD_DIR)/manifest.py
 
 BUFFA_MPY_ARCH = armv7m
+
+# A `time` module, as real boards have (the port builds without one).
+USER_C_MODULES = $(BOARD_DIR)/../qemu-cmodules
