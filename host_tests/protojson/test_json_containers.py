@@ -138,7 +138,7 @@ def test_nested_messages_and_the_recursion_limit():
 
 
 def test_deep_input_fails_cleanly_with_the_default_limit():
-    e = err(_nested(150))
+    e = err(_nested(110))
     assert isinstance(e, ValueError)
 
 

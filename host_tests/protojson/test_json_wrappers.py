@@ -1,4 +1,5 @@
-# buffa.protojson: the nine wrapper types are written as their bare value.
+# buffa.protojson: the nine wrapper types are written as their bare value
+# (in an Any too).
 from mptest import raises, requires
 from buffa import protojson
 from buffa.protojson import JsonError
@@ -74,3 +75,11 @@ def test_top_level_wrapper():
 def test_double_wrapper_precision():
     v = 0.1 + 0.2
     assert dec(protojson.encode(Wrapped(db=W.DoubleValue(value=v)))).db.value == v
+
+
+def test_wrappers_in_any_go_under_value():
+    from buffa.wkt.any_pb import Any
+
+    for name, js in (("Int64Value", '"-3"'), ("BytesValue", '"AAE="'), ("BoolValue", "true"), ("FloatValue", "1.5")):
+        t = '{"@type":"type.googleapis.com/google.protobuf.%s","value":%s}' % (name, js)
+        assert protojson.encode(protojson.decode(Any, t)) == t, name
