@@ -119,8 +119,12 @@ def _http(msg, extra=b""):
 
 
 def _client(host):
+    import gc
+
+    gc.collect()  # the small-heap runs need a contiguous receive buffer
     t = SerialTransport(stdin=host, stdout=host)
-    return Client.plaintext("http://serial-bridge", transport=t, timeout_ms=5000)
+    return Client.plaintext("http://serial-bridge", transport=t, timeout_ms=5000, recv_buffer_bytes=256,
+                            max_response_bytes=4096)
 
 
 def test_calls_over_the_bridge_reuse_the_link():
