@@ -59,7 +59,10 @@ def _selected(config):
 
 
 def pytest_configure(config):
+    import time
+
     config._mptest_runtimes = _selected(config)
+    config._mptest_t0 = time.time()
 
 
 def _info(path):
@@ -177,6 +180,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if rt in _heap:
             extra = "  (heap: %d bytes free after boot)" % _heap[rt][0]
         tr.write_line("%s: %d passed, %d failed, %d skipped%s" % (rt, c["passed"], c["failed"], c["skipped"], extra))
+    sizes = os.path.join(rts.BUILD, "mpy-sizes.txt")
+    if os.path.exists(sizes) and os.path.getmtime(sizes) >= config._mptest_t0:
+        with open(sizes) as f:
+            tr.write_line("lib/buffa as .mpy (test_infra_tools): " + "; ".join(f.read().split("\n")).strip("; "))
 
 
 def pytest_ignore_collect(collection_path, config):
