@@ -185,3 +185,59 @@ def test_rewrite_sets_host_and_prefix():
     assert out.startswith(b"POST /api/telemetry.v1.TelemetryService/Record HTTP/1.1\r\n")
     assert b"\r\nHost: telemetry.example.com:8443\r\n" in out
     assert out.endswith(b"\r\n\r\nhi")
+
+
+def test_bridge_command_over_a_serial_port():
+    """tools/serial_bridge.py as a user runs it, on a pseudo-terminal whose
+    other end is the device app on the MicroPython unix port
+    (transport "serial"): the board's console output shows through, its
+    readings reach the collector."""
+    import json
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import tty
+
+    import demo  # tools/
+
+    srv = _collector(extra=["--sample-interval-ms", "200", "--batch-size", "5"])
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    bridge = dev = None
+    try:
+        mpy = demo.build_mpy(os.path.join(demo.BUILD, "demo", "mpy-unix"), with_buffa=True)
+        bridge = subprocess.Popen([sys.executable, "-u", os.path.join(demohelp.TOOLS, "serial_bridge.py"),
+                                   "--port", os.ttyname(slave), "--upstream", srv.url, "--duration", "60"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert bridge.stdout.readline().startswith("bridge: /dev/")  # the port is open
+        cfg = dict(device_id="pty-1", transport="serial", run_for_s=3, drain_s=15, watchdog_ms=0)
+        code = "import sys\nsys.path[:] = [%r]\nfrom telemetry_device import device\ndevice.run(None, **%r)\n" % (
+            mpy, cfg)
+        dev = subprocess.Popen([demo.tool("micropython"), "-X", "heapsize=192K", "-c", code],
+                               stdin=master, stdout=master, stderr=subprocess.STDOUT)
+        dev.wait(40)
+        bridge.send_signal(signal.SIGINT)
+        out, _ = bridge.communicate(timeout=20)
+        summary = [ln for ln in out.splitlines() if ln.startswith("TELEMETRY-SUMMARY ")]
+        assert summary, out[-3000:]
+        s = json.loads(summary[0][18:])
+        assert s["made"] > 0 and s["buffered"] == 0 and s["send_failures"] == 0, out[-3000:]
+        assert "telemetry: sent #1-" in out
+        assert "0 failed, 0 damaged frames" in out, out[-1000:]
+        db = sqlite3.connect(srv.db)
+        try:
+            seqs = [r[0] for r in db.execute("SELECT sequence FROM readings WHERE device='pty-1' ORDER BY 1")]
+        finally:
+            db.close()
+        assert seqs == list(range(1, s["made"] + 1))
+    finally:
+        for p in (dev, bridge):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)
+        os.close(master)
+        os.close(slave)
+        srv.stop()
+        demohelp.rmtree(srv.workdir)
