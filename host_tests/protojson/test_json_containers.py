@@ -137,11 +137,6 @@ def test_nested_messages_and_the_recursion_limit():
     err('{"flags": {"true": {}}}', options=DecodeOptions(recursion_limit=0))
 
 
-def test_deep_input_fails_cleanly_with_the_default_limit():
-    e = err(_nested(110))
-    assert isinstance(e, ValueError)
-
-
 def test_max_size():
     t = '{"nums": [1, 2, 3]}'
     dec(t, options=DecodeOptions(max_size=len(t)))

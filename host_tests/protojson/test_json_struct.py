@@ -102,3 +102,9 @@ def test_top_level_value_struct_and_list():
     assert protojson.encode(Value(string_value="x")) == '"x"'
     assert protojson.decode(Struct, '{"a": [true]}').fields["a"].list_value.values[0].bool_value is True
     assert protojson.encode(ListValue(values=[Value(number_value=2.0)])) == "[2]"
+
+
+def test_deep_input_fails_cleanly_with_the_default_limit():
+    # 51 arrays: 102 levels of Value and ListValue, beyond the default 100
+    e = err('{"val": %s}' % ("[" * 51 + "]" * 51))
+    assert "recursion" in e.reason or "nesting" in e.reason

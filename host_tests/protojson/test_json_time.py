@@ -191,3 +191,19 @@ def test_repeated_timestamps():
     assert [t.seconds for t in m.tss] == [1, 2]
     e = err('{"tss": ["1970-01-01T00:00:01Z", "x"]}')
     assert e.path == "$.tss[1]"
+
+
+def test_in_an_any_their_form_goes_under_value():
+    from buffa.wkt.any_pb import Any
+
+    for name, js in (
+        ("Duration", '"1.500s"'),
+        ("Timestamp", '"1970-01-01T00:00:00Z"'),
+        ("FieldMask", '"a,bC"'),
+    ):
+        t = '{"@type":"type.googleapis.com/google.protobuf.%s","value":%s}' % (name, js)
+        assert protojson.encode(protojson.decode(Any, t)) == t, name
+    raises(JsonError, protojson.decode, Any, '{"@type": "type.googleapis.com/google.protobuf.Duration"}')
+    d = Any(type_url="type.googleapis.com/google.protobuf.Duration", value=Duration(seconds=10**12).encode())
+    e = enc_err(d)
+    assert e.path == "$.value"

@@ -10,9 +10,11 @@
 # Errors are JsonError (a ValueError) with .reason and .path ("$.a.b[2]").
 #
 # The core never imports this package, and the package loads its parts on
-# first use: encoding (_encode), decoding (_decode), the well-known types'
-# JSON input (_decode_wkt), the Timestamp and Duration text forms
-# (buffa.wkt.timestamp, buffa.wkt.duration). See docs/json.md.
+# first use: the encoder (_encode, and _encode_wkt for the well-known
+# types' forms), the decoder (_decode with _json, the tokenizer, and
+# _scalar; _decode_wkt for the well-known types), the Timestamp and
+# Duration text forms (buffa.wkt.timestamp, buffa.wkt.duration). Small
+# parts compile from source even on a small heap. See docs/json.md.
 from buffa import message
 
 # Well-known types with a JSON form of their own: full name -> kind.

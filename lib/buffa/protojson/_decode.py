@@ -7,7 +7,8 @@
 from buffa import wire
 from buffa.message import DecodeOptions
 from buffa.protojson import WKT, JsonError, Fail, at
-from buffa.protojson._json import Tok, check_int, number_text, int_text, mapkey, b64, f32
+from buffa.protojson._json import Tok
+from buffa.protojson._scalar import check_int, number_text, int_text, mapkey, b64, f32
 
 try:
     from micropython import const

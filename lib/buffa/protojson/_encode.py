@@ -1,7 +1,7 @@
 # buffa.protojson: the encoder (messages to proto3 JSON text).
 import binascii
 import struct
-from buffa.protojson import WKT, JsonError, Fail, at, resolve
+from buffa.protojson import WKT, JsonError, Fail, at
 
 try:
     from micropython import const
@@ -91,7 +91,7 @@ def fmt_float(v):
     return "%.9g" % f
 
 
-def _string(v):
+def string(v):
     if type(v) is not str:
         raise Fail("string field holds invalid UTF-8")
     return _quote(v)
@@ -102,7 +102,7 @@ def scalar(typ, ref, v):
     if typ == _INT32 or typ == _SINT32 or typ == _SFIXED32 or typ == _UINT32 or typ == _FIXED32:
         return "%d" % v
     if typ == _STRING:
-        return _string(v)
+        return string(v)
     if typ == _BOOL:
         return "true" if v else "false"
     if typ == _ENUM:
@@ -123,39 +123,10 @@ def scalar(typ, ref, v):
 
 def _mapkey(typ, k):
     if typ == _STRING:
-        return _string(k)
+        return string(k)
     if typ == _BOOL:
         return '"true"' if k else '"false"'
     return '"%d"' % k
-
-
-def _mask(paths):
-    # FieldMask paths -> "fooBar,baz.qux"; a path that would not come back
-    # the same (upper case, digits or "__" after "_") has no JSON form.
-    out = []
-    for p in paths:
-        q = []
-        up = False
-        for c in p:
-            if c == "_":
-                if up:
-                    break
-                up = True
-                continue
-            if "A" <= c <= "Z":
-                break
-            if up:
-                if not "a" <= c <= "z":
-                    break
-                c = c.upper()
-                up = False
-            q.append(c)
-        else:
-            if not up:
-                out.append("".join(q))
-                continue
-        raise Fail("field mask path %r has no JSON form" % p)
-    return ",".join(out)
 
 
 # Quoted keys per class: (json names, proto names), built on first use.
@@ -285,91 +256,9 @@ class _Enc:
             a(scalar(typ, ref, v))
 
     def wkt(self, k, M, m):
-        a = self.out.append
-        if k == 8:  # wrappers: the bare value
-            row = M._buffa_f[0]
-            a(scalar(row[2], row[4], getattr(m, row[0])))
-        elif k == 2 or k == 3:
-            if k == 2:
-                from buffa.wkt.timestamp import to_rfc3339 as text
-            else:
-                from buffa.wkt.duration import to_text as text
-            try:
-                a('"' + text(m) + '"')
-            except ValueError as e:
-                raise Fail(str(e))
-        elif k == 4:
-            a(_quote(_mask(m.paths)))
-        elif k == 5:  # Struct
-            V = M._buffa_f[0][4][1][4]
-            a("{")
-            sep = False
-            d = m.fields
-            for key in d:
-                if sep:
-                    a(",")
-                sep = True
-                q = _string(key)
-                a(q)
-                a(":")
-                try:
-                    self.wkt(6, V, d[key])
-                except Exception as e:
-                    raise at(e, "[%s]" % q)
-            a("}")
-        elif k == 7:  # ListValue
-            V = M._buffa_f[0][4]
-            a("[")
-            lst = m.values
-            for i in range(len(lst)):
-                if i:
-                    a(",")
-                try:
-                    self.wkt(6, V, lst[i])
-                except Exception as e:
-                    raise at(e, "[%d]" % i)
-            a("]")
-        elif k == 6:  # Value
-            c = m._buffa_c_kind
-            if c is None:
-                raise Fail("google.protobuf.Value has no kind set")
-            v = getattr(m, c)
-            if c == "null_value":
-                a("null")
-            elif c == "number_value":
-                if v != v or v == _INF or v == -_INF:
-                    raise Fail("google.protobuf.Value cannot hold %r" % v)
-                a(fmt_double(v))
-            elif c == "string_value":
-                a(_string(v))
-            elif c == "bool_value":
-                a("true" if v else "false")
-            elif c == "struct_value":
-                self.wkt(5, type(v), v)
-            else:
-                self.wkt(7, type(v), v)
-        else:  # Any
-            url = m.type_url
-            if not url and not m.value:
-                a("{}")
-                return
-            T = resolve(url)
-            try:
-                inner = T.decode(m.value)
-            except ValueError as e:
-                raise Fail("Any of %s holds invalid bytes: %s" % (T._buffa_name, e))
-            a('{"@type":')
-            a(_string(url))
-            k = WKT.get(T._buffa_name)
-            if k and k != 9:
-                a(',"value":')
-                try:
-                    self.wkt(k, T, inner)
-                except Exception as e:
-                    raise at(e, ".value")
-                a("}")
-            else:
-                self.message(T, inner, True)
+        from buffa.protojson import _encode_wkt
+
+        _encode_wkt.wkt(self, k, M, m)
 
 
 def encode(msg, defaults, proto_names):
@@ -381,3 +270,6 @@ def encode(msg, defaults, proto_names):
     except RuntimeError:  # too deep for the runtime's own stack
         raise JsonError("nesting too deep for this runtime")
     return "".join(e.out)
+
+
+quote = _quote
