@@ -332,6 +332,8 @@ def prepare(data):
             info["w1_error"] = "W1-only module: %s" % e
         if mpy_cross:
             rt = py_files(runtime, "buffa")
+            # the native sint32 loops beside the package (used when they load)
+            rt.append((os.path.join(ROOT, "lib", "buffa_viper.py"), "buffa_viper"))
             sizes, errors = compile_tree(mpy_cross, rt + py_files(out, ""), os.path.join(mpyd, "buffa"))
             info["mp_path"] = [os.path.join(mpyd, "buffa")]
             info["mpy_files"] = sizes
