@@ -204,20 +204,6 @@ except UnicodeError:
     _LAX_UTF8 = False
 
 
-if _LAX_UTF8:
-
-    def check_utf8(b, p, q):
-        # Called for non-ASCII strings only: MicroPython's decoder accepted
-        # them, but may have let overlongs or surrogates through.
-        if not _valid_utf8(b, p, q):
-            raise DecodeError("invalid UTF-8 in string field", p)
-
-else:
-
-    def check_utf8(b, p, q):
-        pass  # CPython's decoder is strict already
-
-
 def lsize(v):
     # Size of a length-prefixed str/bytes value (without its tag).
     k = len(utf8_lax(v))
