@@ -136,3 +136,15 @@ def test_conformance_suite_passes_on_cpython_and_micropython():
     assert len(lines) == 2, text[-3000:]
     for ln in lines:
         assert "CONFORMANCE SUITE PASSED" in ln and " 0 unexpected failures" in ln, ln
+
+
+def test_streaming_methods_are_skipped_with_a_comment():
+    import os
+
+    path = os.path.join(_root(), "host_tests", "names", "names_service_pb.py")
+    with open(path) as f:
+        src = f.read()
+    assert "class PingerClient" in src
+    for name in ("StreamPings", "Upload"):
+        assert "# %s: streaming RPCs are not supported" % name in src, name
+    assert "def ping(self" in src and "def get_http_status(self" in src
