@@ -96,6 +96,11 @@ def decode_into(m, data, options):
         raise _DecodeError("recursion too deep for this device", -1)
     except RecursionError:
         raise _DecodeError("recursion too deep", -1)
+    except MemoryError:
+        # A small board can run out of heap on input far below max_size
+        # (deep nesting multiplies a few input bytes into objects); the
+        # partly decoded message is garbage by now, so raising works.
+        raise _DecodeError("not enough memory to decode this message", -1)
     return m
 
 
