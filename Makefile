@@ -76,11 +76,22 @@ mpy: venv
 deploy: venv
 	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) --arch $(ARCH) $(if $(APP),--app $(APP))
 
-# Protocol Buffers conformance (binary cases) under CPython and MicroPython.
+# Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.
 conformance: venv
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi
+
+# Benchmarks (bench/README.md): buffa against minipb, Google protobuf and
+# betterproto2; the Connect client against the official connectrpc client.
+.PHONY: bench bench-connect
+bench: venv
+	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/bench/requirements.txt
+	$(PY) $(ROOT)/bench/run.py
+
+bench-connect: venv
+	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/host_tests/connect/requirements.txt
+	$(PY) $(ROOT)/bench/connect_bench.py
 
 clean:
 	rm -rf $(BUILD)
