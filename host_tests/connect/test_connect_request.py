@@ -27,6 +27,13 @@ def test_post_request_shape():
     assert bytes(conn.sent).endswith(b"\r\n\r\n" + body)
 
 
+def test_accept_compression_false_asks_for_identity():
+    conn = MemConnection([ok()])
+    c, _ = client_for(conn, accept_compression=False)
+    call(c)
+    assert header(head_lines(conn), "accept-encoding") == "identity"
+
+
 def test_no_timeout_header_without_deadline():
     conn = MemConnection([ok()])
     c, _ = client_for(conn)

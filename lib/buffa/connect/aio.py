@@ -188,6 +188,7 @@ class Client:
         prep = protocol.prepare(
             self._prefix, procedure, request, codec, headers, use_get,
             cfg.compress_min_bytes, cfg.max_get_url_bytes, cfg.send_compression, cfg.user_agent,
+            cfg.accept_compression,
         )
         deadline = clock.deadline_after(timeout_ms)
         retried = False

@@ -39,6 +39,7 @@ class Config:
         max_line_bytes=8 * 1024,
         compress_min_bytes=1024,
         send_compression=True,
+        accept_compression=True,
         max_get_url_bytes=2048,
         recv_buffer_bytes=2048,
         user_agent=USER_AGENT,
@@ -51,6 +52,9 @@ class Config:
         self.max_response_bytes = _positive("max_response_bytes", max_response_bytes)
         self.compress_min_bytes = _positive("compress_min_bytes", compress_min_bytes)
         self.send_compression = bool(send_compression)
+        # False: ask for uncompressed responses. Inflating gzip needs a
+        # 32 KiB window in one piece, which a small board may not have.
+        self.accept_compression = bool(accept_compression)
         self.max_get_url_bytes = _positive("max_get_url_bytes", max_get_url_bytes)
         self.recv_buffer_bytes = _positive("recv_buffer_bytes", recv_buffer_bytes)
         self.user_agent = user_agent
@@ -253,6 +257,7 @@ class Client:
             cfg.max_get_url_bytes,
             cfg.send_compression,
             cfg.user_agent,
+            cfg.accept_compression,
         )
         deadline = clock.deadline_after(timeout_ms)
         retried = False

@@ -158,6 +158,7 @@ def prepare(
     max_get_url_bytes=2048,
     send_compression=True,
     user_agent=None,
+    accept_compression=True,
 ):
     """Encode `message` and build the request for one unary call."""
     check_procedure(procedure)
@@ -168,7 +169,7 @@ def prepare(
     if send_compression and compress.CAN_COMPRESS and len(body) >= compress_min_bytes:
         body = compress.gzip_compress(body)
         encoding = "gzip"
-    common = [("accept-encoding", compress.ACCEPT_ENCODING)]
+    common = [("accept-encoding", compress.ACCEPT_ENCODING if accept_compression else "identity")]
     if user_agent:
         common.append(("user-agent", user_agent))
     if use_get:
