@@ -45,13 +45,24 @@ class Dynamic(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
+class Point(_buffa_Message):
+    _buffa_name = 'jsontest.Point'
+    x = 0
+    label = ''
+
+    def __init__(_buffa_s, **kw):
+        if kw:
+            _buffa_Message.__init__(_buffa_s, **kw)
+
+
 
 _buffa_c0 = Dynamic
-_buffa_c1 = _buffa_i0.Struct
-_buffa_c2 = _buffa_i0.Value
-_buffa_c3 = _buffa_i0.ListValue
-_buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, _buffa_i0.Value, 'value', 'value', None, None))
-_buffa_c4 = _buffa_i1.Any
+_buffa_c1 = Point
+_buffa_c2 = _buffa_i0.Struct
+_buffa_c3 = _buffa_i0.Value
+_buffa_c4 = _buffa_i0.ListValue
+_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, _buffa_i0.Value, 'value', 'value', None, None))
+_buffa_c5 = _buffa_i1.Any
 
 def _buffa_n0():
     m = _buffa_new(_buffa_c0)
@@ -80,8 +91,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.st
             if c is None:
-                c = m.st = _buffa_c1._buffa_n()
-            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
+                c = m.st = _buffa_c2._buffa_n()
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 18:
             q = b[p]
@@ -94,8 +105,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.val
             if c is None:
-                c = m.val = _buffa_c2._buffa_n()
-            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
+                c = m.val = _buffa_c3._buffa_n()
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -108,8 +119,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.lst
             if c is None:
-                c = m.lst = _buffa_c3._buffa_n()
-            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
+                c = m.lst = _buffa_c4._buffa_n()
+            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 32:
             v = b[p]
@@ -127,9 +138,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c2._buffa_n()
+            c = _buffa_c3._buffa_n()
             m.vals.append(c)
-            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
@@ -140,7 +151,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.vmap, _buffa_s4, b, s, p, q, dp - 1)
+            _buffa_map_entry(m, m.vmap, _buffa_s5, b, s, p, q, dp - 1)
             p = q
         elif t == 58:
             q = b[p]
@@ -153,8 +164,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.any
             if c is None:
-                c = m.any = _buffa_c4._buffa_n()
-            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
+                c = m.any = _buffa_c5._buffa_n()
+            _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 66:
             q = b[p]
@@ -165,9 +176,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c4._buffa_n()
+            c = _buffa_c5._buffa_n()
             m.anys.append(c)
-            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
+            _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 72:
             v = b[p]
@@ -204,17 +215,17 @@ def _buffa_z0(m):
     n = 0
     v = m.st
     if v is not None:
-        k = _buffa_c1._buffa_z(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.val
     if v is not None:
-        k = _buffa_c2._buffa_z(v)
+        k = _buffa_c3._buffa_z(v)
         v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.lst
     if v is not None:
-        k = _buffa_c3._buffa_z(v)
+        k = _buffa_c4._buffa_z(v)
         v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.null
@@ -223,21 +234,21 @@ def _buffa_z0(m):
     v = m.vals
     if v:
         for x in v:
-            k = _buffa_c2._buffa_z(x)
+            k = _buffa_c3._buffa_z(x)
             x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.vmap
     if v:
-        n += _buffa_map_size(v, _buffa_s4, 1)
+        n += _buffa_map_size(v, _buffa_s5, 1)
     v = m.any
     if v is not None:
-        k = _buffa_c4._buffa_z(v)
+        k = _buffa_c5._buffa_z(v)
         v._buffa_s = k
         n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     v = m.anys
     if v:
         for x in v:
-            k = _buffa_c4._buffa_z(x)
+            k = _buffa_c5._buffa_z(x)
             x._buffa_s = k
             n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
     if m._buffa_c_kind == 'null_case':
@@ -263,7 +274,7 @@ def _buffa_w0(m, buf, p):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, y)
-        p = _buffa_c1._buffa_w(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     v = m.val
     if v is not None:
         buf[p] = 18
@@ -274,7 +285,7 @@ def _buffa_w0(m, buf, p):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, y)
-        p = _buffa_c2._buffa_w(v, buf, p)
+        p = _buffa_c3._buffa_w(v, buf, p)
     v = m.lst
     if v is not None:
         buf[p] = 26
@@ -285,7 +296,7 @@ def _buffa_w0(m, buf, p):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, y)
-        p = _buffa_c3._buffa_w(v, buf, p)
+        p = _buffa_c4._buffa_w(v, buf, p)
     v = m.null
     if v:
         buf[p] = 32
@@ -306,10 +317,10 @@ def _buffa_w0(m, buf, p):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, y)
-            p = _buffa_c2._buffa_w(x, buf, p)
+            p = _buffa_c3._buffa_w(x, buf, p)
     v = m.vmap
     if v:
-        p = _buffa_put_map(v, _buffa_s4, buf, p, b'2')
+        p = _buffa_put_map(v, _buffa_s5, buf, p, b'2')
     v = m.any
     if v is not None:
         buf[p] = 58
@@ -320,7 +331,7 @@ def _buffa_w0(m, buf, p):
             p += 1
         else:
             p = _buffa_put_varint(buf, p, y)
-        p = _buffa_c4._buffa_w(v, buf, p)
+        p = _buffa_c5._buffa_w(v, buf, p)
     v = m.anys
     if v:
         for x in v:
@@ -332,7 +343,7 @@ def _buffa_w0(m, buf, p):
                 p += 1
             else:
                 p = _buffa_put_varint(buf, p, y)
-            p = _buffa_c4._buffa_w(x, buf, p)
+            p = _buffa_c5._buffa_w(x, buf, p)
     if m._buffa_c_kind == 'null_case':
         v = m._buffa_v_kind
         buf[p] = 72
@@ -362,6 +373,92 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
+def _buffa_n1():
+    m = _buffa_new(_buffa_c1)
+    return m
+
+def _buffa_d1(m, b, p, e, dp, eg):
+    if dp < 0:
+        raise _buffa_DecodeError('recursion limit exceeded', p)
+    while p < e:
+        s = p
+        t = b[p]
+        p += 1
+        if t > 127:
+            t, p = _buffa_tag(b, p, e, t)
+        if t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.x = v
+        elif t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string(b, p, q)
+            m.label = v
+            p = q
+        else:
+            if t == eg and t:
+                return p
+            p = _buffa_unknown(m, b, s, p, e, t, dp)
+    if p != e:
+        raise _buffa_DecodeError('truncated message', e)
+    if eg:
+        raise _buffa_DecodeError('truncated group', e)
+    return p
+
+def _buffa_z1(m):
+    n = 0
+    v = m.x
+    if v:
+        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+    v = m.label
+    if v:
+        k = _buffa_len(_buffa_utf8(v))
+        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+    v = m._buffa_u
+    if v:
+        n += _buffa_len(v)
+    return n
+
+def _buffa_w1(m, buf, p):
+    v = m.x
+    if v:
+        buf[p] = 8
+        p += 1
+        if 0 <= v < 128:
+            buf[p] = v
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, v)
+    v = m.label
+    if v:
+        buf[p] = 18
+        p += 1
+        v = _buffa_utf8(v)
+        y = _buffa_len(v)
+        if y < 128:
+            buf[p] = y
+            p += 1
+        else:
+            p = _buffa_put_varint(buf, p, y)
+        buf[p:p + y] = v
+        p += y
+    v = m._buffa_u
+    if v:
+        y = p + _buffa_len(v)
+        buf[p:y] = v
+        p = y
+    return p
+
 _buffa_c0._buffa_n = _buffa_n0
 _buffa_c0._buffa_d = _buffa_d0
 _buffa_c0._buffa_z = _buffa_z0
@@ -372,11 +469,19 @@ _buffa_c0._buffa_f = (
     ('lst', 3, 11, 8, _buffa_i0.ListValue, 'lst', 'lst', None, None),
     ('null', 4, 14, 0, _buffa_i0.NullValue, 'null', 'null', 0, None),
     ('vals', 5, 11, 1, _buffa_i0.Value, 'vals', 'vals', None, None),
-    ('vmap', 6, 11, 5, _buffa_s4, 'vmap', 'vmap', None, None),
+    ('vmap', 6, 11, 5, _buffa_s5, 'vmap', 'vmap', None, None),
     ('any', 7, 11, 8, _buffa_i1.Any, 'any', 'any', None, None),
     ('anys', 8, 11, 1, _buffa_i1.Any, 'anys', 'anys', None, None),
     ('null_case', 9, 14, 16, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
     ('text', 10, 9, 144, None, 'text', 'text', '', 'kind'),
 )
+_buffa_c1._buffa_n = _buffa_n1
+_buffa_c1._buffa_d = _buffa_d1
+_buffa_c1._buffa_z = _buffa_z1
+_buffa_c1._buffa_w = _buffa_w1
+_buffa_c1._buffa_f = (
+    ('x', 1, 5, 0, None, 'x', 'x', 0, None),
+    ('label', 2, 9, 128, None, 'label', 'label', '', None),
+)
 from buffa.message import register as _buffa_register
-_buffa_register(_buffa_c0)
+_buffa_register(_buffa_c0, _buffa_c1)

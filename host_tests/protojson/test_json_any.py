@@ -4,8 +4,7 @@ from mptest import raises
 from buffa import protojson
 from buffa.protojson import JsonError
 from buffa.wkt.any_pb import Any
-from json_struct_pb import Dynamic
-from json_scalars_pb import Scalars
+from json_struct_pb import Dynamic, Point
 
 
 def dec(text, **kw):
@@ -20,19 +19,19 @@ def enc_err(m):
     return raises(JsonError, protojson.encode, m)
 
 
-_URL = "type.googleapis.com/jsontest.Scalars"
+_URL = "type.googleapis.com/jsontest.Point"
 
 
 def test_any_of_a_message_inlines_its_fields():
-    a = Any(type_url=_URL, value=Scalars(i32=5, s="x").encode())
+    a = Any(type_url=_URL, value=Point(x=5, label="x").encode())
     t = protojson.encode(Dynamic(any=a))
-    assert t == '{"any":{"@type":"%s","i32":5,"s":"x"}}' % _URL
+    assert t == '{"any":{"@type":"%s","x":5,"label":"x"}}' % _URL
     assert dec(t).any == a
 
 
 def test_any_type_may_come_last():
-    m = dec('{"any": {"i32": 5, "s": "x", "@type": "%s"}}' % _URL)
-    assert Scalars.decode(m.any.value) == Scalars(i32=5, s="x")
+    m = dec('{"any": {"x": 5, "label": "x", "@type": "%s"}}' % _URL)
+    assert Point.decode(m.any.value) == Point(x=5, label="x")
 
 
 def test_any_of_well_known_types_uses_value():
@@ -50,7 +49,7 @@ def test_any_of_well_known_types_uses_value():
 
 
 def test_any_of_any_and_empty():
-    t = '{"any":{"@type":"type.googleapis.com/google.protobuf.Any","value":{"@type":"%s","i32":1}}}' % _URL
+    t = '{"any":{"@type":"type.googleapis.com/google.protobuf.Any","value":{"@type":"%s","x":1}}}' % _URL
     assert protojson.encode(dec(t)) == t
     e1 = dec('{"any": {"@type": "type.googleapis.com/google.protobuf.Empty"}}')
     e2 = dec('{"any": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}}')
@@ -64,15 +63,15 @@ def test_empty_any():
 
 
 def test_any_errors():
-    e = err('{"any": {"i32": 5}}')
+    e = err('{"any": {"x": 5}}')
     assert "@type" in e.reason and e.path == "$.any"
     e = err('{"any": {"@type": "type.googleapis.com/no.Such"}}')
     assert e.path == '$.any["@type"]'
     err('{"any": {"@type": "noslash"}}')
     err('{"any": {"@type": 5}}')
     err('{"any": {"@type": "%s", "@type": "%s"}}' % (_URL, _URL))
-    e = err('{"any": {"@type": "%s", "i32": "x"}}' % _URL)
-    assert e.path == "$.any.i32"
+    e = err('{"any": {"@type": "%s", "x": "y"}}' % _URL)
+    assert e.path == "$.any.x"
     err('{"any": {"@type": "%s", "bogus": 1}}' % _URL)
     err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value"}}')
     err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": 1, "x": 1}}')

@@ -40,7 +40,7 @@ SKIP = object()  # an unknown enum value being ignored
 
 # ---- per-class tables ----------------------------------------------------------
 
-_fields = {}  # message class -> {JSON name or proto name: (row, bit)}
+_fields = {}  # message class -> {JSON or proto name, as bytes: (row, bit)}
 _enums = {}  # enum class -> {name: number}
 
 
@@ -50,8 +50,8 @@ def _field_table(M):
         t = _fields[M] = {}
         bit = 1
         for row in M._buffa_f:
-            t[row[6]] = (row, bit)
-            t[row[5]] = (row, bit)
+            t[row[6].encode()] = (row, bit)
+            t[row[5].encode()] = (row, bit)
             bit <<= 1
     return t
 
@@ -93,10 +93,27 @@ class Dec(Tok):
         if not self.first(123, 125):
             return
         tbl = _fields.get(M) or _field_table(M)
+        b = self.b
         seen = 0
         while True:
-            key = self.key()
-            ent = tbl.get(key)
+            # the member's name: looked up as the raw bytes when it has no
+            # escapes (field names never need any), decoded otherwise
+            p = self.p
+            if b[p] != 34:
+                self.ws()
+                p = self.p
+            q = b.find(b'"', p + 1)
+            ent = tbl.get(b[p + 1 : q]) if q > 0 else None
+            if ent is not None:
+                self.p = q + 1
+                if b[q + 1 : q + 2] == b":":
+                    self.p = q + 2
+                else:
+                    self.expect(58)
+                key = None
+            else:
+                key = self.key()
+                ent = tbl.get(key.encode())
             if ent is not None:
                 row, bit = ent
                 if seen & bit:
@@ -105,7 +122,7 @@ class Dec(Tok):
                 try:
                     self.field(m, row, dp)
                 except Exception as e:
-                    raise at(e, "." + key)
+                    raise at(e, "." + (key or str(b[p + 1 : q], "utf-8")))
             elif any_ and key == "@type":
                 self.string()
             elif key[:1] == "[" and key[-1:] == "]" and M._buffa_x:
@@ -124,7 +141,10 @@ class Dec(Tok):
         fl = row[3]
         typ = row[2]
         ref = row[4]
-        if self.ws() == 110:  # null: the field stays unset ...
+        c = self.b[self.p]
+        if c <= 32:
+            c = self.ws()
+        if c == 110:  # null: the field stays unset ...
             if not fl & (_REPEATED | _MAP) and self.nullable(typ, ref):
                 # ... but for google.protobuf.Value and NullValue
                 self.set(m, row, self.element(typ, fl, ref, dp))
@@ -138,7 +158,7 @@ class Dec(Tok):
                 while True:
                     ks = self.key()
                     try:
-                        k = mapkey(krow[2], ks)
+                        k = ks if krow[2] == _STRING else mapkey(krow[2], ks)
                         if k in d:
                             self.fail("map key given twice")
                         v = self.element(vrow[2], vrow[3], vrow[4], dp)
@@ -165,7 +185,10 @@ class Dec(Tok):
         else:
             v = self.value(typ, fl, ref, dp)
             if v is not SKIP:
-                self.set(m, row, v)
+                if fl & _ONEOF:
+                    self.set(m, row, v)
+                else:
+                    setattr(m, row[0], v)
 
     def nullable(self, typ, ref):
         # Types that read JSON null as a value.
@@ -181,7 +204,10 @@ class Dec(Tok):
     def element(self, typ, fl, ref, dp):
         # A repeated field's element or a map's value: null only for
         # google.protobuf.Value and NullValue.
-        if self.ws() == 110:
+        c = self.b[self.p]
+        if c <= 32:
+            c = self.ws()
+        if c == 110:
             if typ == _ENUM and self.nullable(typ, ref):
                 self.literal(b"null")
                 return 0

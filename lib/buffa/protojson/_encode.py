@@ -123,24 +123,27 @@ def scalar(typ, ref, v):
 
 def _mapkey(typ, k):
     if typ == _STRING:
-        return string(k)
+        return _quote(k) if type(k) is str else string(k)
     if typ == _BOOL:
         return '"true"' if k else '"false"'
     return '"%d"' % k
 
 
-# Quoted keys per class: (json names, proto names), built on first use.
+# Quoted keys per class, built on first use: '"name":' and ',"name":' for
+# the JSON names, then the same for the proto names.
 _keys = {}
 
 
 def _keys_of(M, proto):
     k = _keys.get(M)
     if k is None:
-        k = _keys[M] = (
-            tuple(_quote(r[6]) + ":" for r in M._buffa_f),
-            tuple(_quote(r[5]) + ":" for r in M._buffa_f),
-        )
-    return k[proto]
+        k = []
+        for col in (6, 5):
+            q = [_quote(r[col]) + ":" for r in M._buffa_f]
+            k.append(tuple(q))
+            k.append(tuple("," + x for x in q))
+        k = _keys[M] = tuple(k)
+    return k[2 * proto], k[2 * proto + 1]
 
 
 class _Enc:
@@ -165,7 +168,7 @@ class _Enc:
             a("{")
         sep = more
         dflt = self.defaults
-        keys = _keys_of(M, self.proto)
+        keys, skeys = _keys_of(M, self.proto)
         i = -1
         for row in M._buffa_f:
             i += 1
@@ -182,11 +185,18 @@ class _Enc:
                 if row[2] > _FLOAT or str(v)[0] != "-":
                     continue
             if sep:
-                a(",")
-            sep = True
-            a(keys[i])
+                a(skeys[i])
+            else:
+                a(keys[i])
+                sep = True
+            typ = row[2]
             try:
-                self.field(row, v)
+                if fl & (_REPEATED | _MAP) or typ == _MESSAGE or typ == _GROUP:
+                    self.field(row, v)
+                elif typ == _STRING and type(v) is str:
+                    a(_quote(v))
+                else:
+                    a(scalar(typ, row[4], v))
             except Exception as e:
                 raise at(e, "." + row[5 if self.proto else 6])
         if M._buffa_x and m._buffa_u:
@@ -222,20 +232,22 @@ class _Enc:
             kt = ref[0][2]
             vt = ref[1][2]
             vr = ref[1][4]
-            a("{")
-            sep = False
+            sep = "{"
             for k in v:
-                if sep:
-                    a(",")
-                sep = True
+                a(sep)
+                sep = ","
                 ks = _mapkey(kt, k)
                 a(ks)
                 a(":")
+                x = v[k]
                 try:
-                    self.value(vt, vr, v[k])
+                    if vt == _STRING and type(x) is str:
+                        a(_quote(x))
+                    else:
+                        self.value(vt, vr, x)
                 except Exception as e:
                     raise at(e, "[%s]" % ks)
-            a("}")
+            a("}" if v else "{}")
         elif fl & _REPEATED:
             a("[")
             msg = typ == _MESSAGE or typ == _GROUP

@@ -41,6 +41,8 @@ class Tok:
         b = self.b
         p = self.p
         n = self.n
+        if p < n and b[p] > 32:
+            return b[p]  # (the usual case: no whitespace)
         while p < n:
             c = b[p]
             if c == 32 or c == 10 or c == 13 or c == 9:
@@ -59,12 +61,16 @@ class Tok:
     def more(self, close):
         # After a member or element: True when a comma says another
         # follows, False at the closing bracket.
-        c = self.ws()
+        p = self.p
+        c = self.b[p] if p < self.n else -1
+        if c <= 32:
+            c = self.ws()
+            p = self.p
         if c == 44:
-            self.p += 1
+            self.p = p + 1
             return True
         if c == close:
-            self.p += 1
+            self.p = p + 1
             return False
         self.fail("expected ',' or %r" % chr(close))
 
@@ -111,7 +117,12 @@ class Tok:
         s = b[p:q]
         if min(s) < 32:
             raise Fail("control character in string at byte %d" % p)
-        return self._text(s, p)
+        if self.chk:
+            return self._text(s, p)
+        try:
+            return str(s, "utf-8")
+        except UnicodeError:
+            raise Fail("invalid UTF-8 at byte %d" % p)
 
     def _text(self, s, p):
         try:

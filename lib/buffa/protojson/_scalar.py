@@ -102,6 +102,11 @@ def number_text(s):
 
 
 def int_text(typ, s):
+    # An integer given as a JSON string ("123", as 64-bit ones are written).
+    if s and "0" <= min(s) and max(s) <= "9" and (s[0] != "0" or len(s) == 1) and len(s) < 21:
+        v = int(s)  # plain ASCII digits: the usual case
+        if v <= _LIMITS[typ][1]:
+            return v
     t = number_text(s)
     if t is None:
         raise Fail("invalid integer %r" % s)
