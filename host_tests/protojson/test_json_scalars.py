@@ -254,6 +254,14 @@ def test_json_names_on_output_and_both_names_on_input():
     assert dec('{"opt_i32":1,"snake_case_name":"x","custom":2}') == m
 
 
+def test_member_names_must_be_json_strings():
+    err('{i32": 1}')
+    err('{"i32": 1, xi32": 2}')
+    err("{'i32': 1}")
+    err('{"i\u0033\u0032": 1, "i32": 2}')  # the same name, escaped
+    assert dec('{"i\u0033\u0032": 7}').i32 == 7
+
+
 def test_the_same_field_twice_is_rejected():
     err('{"i32": 1, "i32": 2}')
     e = err('{"snakeCaseName": "a", "snake_case_name": "b"}')

@@ -102,7 +102,7 @@ class Dec(Tok):
             if b[p] != 34:
                 self.ws()
                 p = self.p
-            q = b.find(b'"', p + 1)
+            q = b.find(b'"', p + 1) if b[p] == 34 else -1
             ent = tbl.get(b[p + 1 : q]) if q > 0 else None
             if ent is not None:
                 self.p = q + 1
