@@ -46,6 +46,14 @@ def _mem_free():
 
 
 def emit(event, **fields):
+    try:
+        _emit(event, fields)
+    except MemoryError:
+        gc.collect()
+        _emit(event, fields)
+
+
+def _emit(event, fields):
     fields["event"] = event
     if json is not None:
         line = json.dumps(fields)
@@ -56,6 +64,7 @@ def emit(event, **fields):
 
 
 def format_exc(e):
+    gc.collect()
     try:
         import io
 
@@ -66,6 +75,14 @@ def format_exc(e):
         import traceback
 
         return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    except MemoryError:
+        # The heap is full (often: after a MemoryError): report what fits.
+        buf = None
+        gc.collect()
+        try:
+            return "%s: %s\n(no traceback: out of memory while formatting it)\n" % (type(e).__name__, e)
+        except MemoryError:
+            return "MemoryError\n"
 
 
 def _is_skip(e, mptest):

@@ -242,7 +242,8 @@ class ModuleRun:
             return "skipped", t.get("reason") or "skipped"
         if t["status"] == "passed":
             return "passed", ""
-        msg = t.get("traceback") or ""
+        # Leave out the runner's own frame: the traceback starts at the test.
+        msg = "".join(l for l in (t.get("traceback") or "").splitlines(True) if 'mprunner.py", line' not in l)
         if t.get("incomplete"):
             msg = "the runtime stopped while running this test (%s)\n%s" % (self.crash or "crash", msg)
         if t.get("output"):
