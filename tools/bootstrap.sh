@@ -12,7 +12,7 @@ venv="${VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 
 # Debian packages and a command that shows each is installed.
-apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv)
+apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv openssl)
 
 need_apt() {
   local missing=()
@@ -34,18 +34,40 @@ need_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# Everything the tests use: the host tools, the Connect interop servers
+# (connect-python) and the telemetry collector (the demo's end-to-end tests).
+req_files=("$root/tools/requirements.txt" "$root/host_tests/connect/requirements.txt"
+           "$root/tools/collector/requirements.txt")
+node_dir="$root/host_tests/connect/servers"  # connect-node interop server
+
 need_venv() {
   local stamp="$venv/.buffa-requirements"
-  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$root/tools/requirements.txt"; then
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && cat "${req_files[@]}" | cmp -s "$stamp" -; then
+    need_node
     return 0
   fi
   if [ ! -x "$venv/bin/python" ]; then
     echo "bootstrap: creating $venv" >&2
     "$python" -m venv "$venv"
   fi
-  echo "bootstrap: installing PyPI packages (tools/requirements.txt)" >&2
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/tools/requirements.txt" >&2
-  cp "$root/tools/requirements.txt" "$stamp"
+  echo "bootstrap: installing PyPI packages (${req_files[*]#"$root/"})" >&2
+  local args=()
+  for r in "${req_files[@]}"; do args+=(-r "$r"); done
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}" >&2
+  cat "${req_files[@]}" > "$stamp"
+  need_node
+}
+
+need_node() {
+  # npm packages for the connect-node server, from its lock file. Without
+  # Node the connect-node interop tests report a skip, with the reason.
+  [ -d "$node_dir/node_modules" ] && [ "$node_dir/node_modules/.package-lock.json" -nt "$node_dir/package-lock.json" ] && return 0
+  if ! command -v npm >/dev/null; then
+    echo "bootstrap: no npm: the connect-node interop tests will be skipped" >&2
+    return 0
+  fi
+  echo "bootstrap: installing npm packages (host_tests/connect/servers)" >&2
+  (cd "$node_dir" && npm ci --silent --no-audit --no-fund >&2)
 }
 
 mpsrc() {
