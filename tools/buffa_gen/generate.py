@@ -869,6 +869,14 @@ class FileGen:
         else:
             w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
+    def entry_loop(self, w, kx, vx):
+        """Emit the head of a loop over the entries of map v: key k, value x,
+        and the entry's payload size in y. The caller closes the block."""
+        w("for k in v:")
+        w.ind += 1
+        w("x = v[k]")
+        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
+
     def size_field(self, w, f):
         R = N.RESERVED
         t = f.type
@@ -879,11 +887,9 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    w("for k in v:")
-                    with w.block():
-                        w("x = v[k]")
-                        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
-                        self.add_len(w, tl2, "y")
+                    self.entry_loop(w, kx, vx)
+                    self.add_len(w, tl2, "y")
+                    w.ind -= 1
 
                 self.present(w, f, body)
                 return
@@ -1019,16 +1025,14 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    w("for k in v:")
-                    with w.block():
-                        w("x = v[k]")
-                        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
-                        self.put_tag(w, (num << 3) | 2)
-                        self.put_len(w)
-                        self.put_tag(w, (1 << 3) | WIRE[kx.type])
-                        self.put_value(w, kx.type, "k", kx.flags)
-                        self.put_tag(w, (2 << 3) | WIRE[vx.type])
-                        self.put_value(w, vx.type, "x", vx.flags)
+                    self.entry_loop(w, kx, vx)
+                    self.put_tag(w, (num << 3) | 2)
+                    self.put_len(w)
+                    self.put_tag(w, (1 << 3) | WIRE[kx.type])
+                    self.put_value(w, kx.type, "k", kx.flags)
+                    self.put_tag(w, (2 << 3) | WIRE[vx.type])
+                    self.put_value(w, vx.type, "x", vx.flags)
+                    w.ind -= 1
 
                 self.present(w, f, body)
                 return
