@@ -135,13 +135,7 @@ class Client:
         if scheme == "https":
             from buffa.connect import transport
 
-            ctx = transport_options.get("ssl_context")
-            insecure = transport_options.get("insecure_skip_verify", False)
-            if ctx is None:
-                ctx = transport.default_tls_context(transport_options.get("cadata"), insecure)
-            else:
-                transport.check_tls_context(ctx, insecure)
-            self._ssl = ctx
+            self._ssl = transport.tls_context_from(transport_options)
             self._server_hostname = transport_options.get("server_hostname") or host
         self._addr = None  # resolved once per client
         self._conn = None

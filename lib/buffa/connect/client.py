@@ -175,12 +175,7 @@ class Client:
 
             ssl_context = None
             if scheme == "https":
-                ssl_context = transport_options.get("ssl_context")
-                insecure = transport_options.get("insecure_skip_verify", False)
-                if ssl_context is None:
-                    ssl_context = transport.default_tls_context(transport_options.get("cadata"), insecure)
-                else:
-                    transport.check_tls_context(ssl_context, insecure)
+                ssl_context = transport.tls_context_from(transport_options)
             self._transport = transport.SocketTransport(
                 host,
                 port,

@@ -373,6 +373,18 @@ def _tls_module():
         return None
 
 
+def tls_context_from(options):
+    """The TLS context for a client's options: the caller's ssl_context
+    (refused unless it verifies, or insecure_skip_verify says otherwise), or
+    a verifying one built from cadata."""
+    insecure = options.get("insecure_skip_verify", False)
+    ctx = options.get("ssl_context")
+    if ctx is None:
+        return default_tls_context(options.get("cadata"), insecure)
+    check_tls_context(ctx, insecure)
+    return ctx
+
+
 def default_tls_context(cadata=None, insecure_skip_verify=False):
     """A client SSLContext that verifies the certificate and host name.
 
