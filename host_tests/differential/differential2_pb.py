@@ -392,12 +392,11 @@ def _buffa_w0(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.g
     if v is not None:
         buf[p] = 19
@@ -416,32 +415,29 @@ def _buffa_w0(m, buf, p):
     v = m.ce
     if v is not None:
         buf[p] = 56
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.rce
     if v:
         for x in v:
             buf[p] = 64
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.pce
     if v:
         buf[p] = 74
-        p += 1
         y = m._buffa_k9
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.mce
     if v:
@@ -449,98 +445,89 @@ def _buffa_w0(m, buf, p):
     v = m.s
     if v is not None:
         buf[p] = 90
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.unp
     if v:
         for x in v:
             buf[p] = 96
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.pk
     if v:
         buf[p] = 106
-        p += 1
         y = m._buffa_k13
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.child
     if v is not None:
         buf[p] = 114
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m.by
     if v is not None:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.req
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.fl
     if v is not None:
         buf[p] = 141
         buf[p + 1] = 1
-        p += 2
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 2, v)
+        p += 6
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
         buf[p] = 144
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         buf[p] = 154
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m._buffa_u
     if v:
@@ -609,23 +596,21 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.s
     if v is not None:
         buf[p] = 34
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -681,13 +666,12 @@ def _buffa_w2(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -739,12 +723,11 @@ def _buffa_w3(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

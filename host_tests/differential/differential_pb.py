@@ -895,288 +895,259 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.i64
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.u32
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.u64
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.s32
     if v:
         buf[p] = 40
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.s64
     if v:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.f32
     if v:
         buf[p] = 61
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.f64
     if v:
         buf[p] = 65
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.sf32
     if v:
         buf[p] = 77
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.sf64
     if v:
         buf[p] = 81
-        p += 1
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 1, v)
+        p += 9
     v = m.fl
     if v or _buffa_negzero(v):
         buf[p] = 93
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m.db
     if v or _buffa_negzero(v):
         buf[p] = 97
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.b
     if v:
         buf[p] = 104
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.s
     if v:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.by
     if v:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.kind
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.child
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m.o_i32
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.o_s
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.o_db
     if v is not None:
         buf[p] = 161
         buf[p + 1] = 1
-        p += 2
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 2, v)
+        p += 10
     v = m.r_i32
     if v:
         buf[p] = 170
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k21
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_s64
     if v:
         buf[p] = 178
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k22
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.r_u64
     if v:
         buf[p] = 186
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k23
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.r_f32
     if v:
         buf[p] = 194
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.r_db
     if v:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.r_fl
     if v:
         buf[p] = 210
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.r_b
     if v:
         buf[p] = 218
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.r_kind
     if v:
         buf[p] = 226
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k28
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.r_s
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 1
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.r_by
@@ -1184,13 +1155,12 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 242
             buf[p + 1] = 1
-            p += 2
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.r_child
@@ -1198,25 +1168,23 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 250
             buf[p + 1] = 1
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w0(x, buf, p)
     v = m.x_i64
     if v:
         for x in v:
             buf[p] = 128
             buf[p + 1] = 2
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.m_si
     if v:
         for k in v:
@@ -1224,30 +1192,27 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 194
             buf[p + 1] = 2
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_is
     if v:
         for k in v:
@@ -1255,28 +1220,25 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
             buf[p] = 202
             buf[p + 1] = 2
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 18
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.m_bd
@@ -1289,27 +1251,24 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 2
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_fb
     if v:
         for k in v:
@@ -1317,73 +1276,66 @@ def _buffa_w0(m, buf, p):
             y = 2 + 8 + _buffa_lsize(x)
             buf[p] = 226
             buf[p + 1] = 2
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<Q', buf, p, k)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, k)
+            p += 9
             buf[p] = 18
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
         buf[p] = 144
         buf[p + 1] = 3
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_choice == 'c_s':
         v = m._buffa_v_choice
         buf[p] = 154
         buf[p + 1] = 3
-        p += 2
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_choice == 'c_msg':
         v = m._buffa_v_choice
         buf[p] = 162
         buf[p + 1] = 3
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     if m._buffa_c_choice == 'c_by':
         v = m._buffa_v_choice
         buf[p] = 170
         buf[p + 1] = 3
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -1437,12 +1389,11 @@ def _buffa_w1(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

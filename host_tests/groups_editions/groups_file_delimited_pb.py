@@ -123,12 +123,11 @@ def _buffa_w0(m, buf, p):
     v = m.v
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.child
     if v is not None:
         buf[p] = 19
@@ -142,13 +141,12 @@ def _buffa_w0(m, buf, p):
     v = m.lp
     if v is not None:
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m._buffa_u
     if v:

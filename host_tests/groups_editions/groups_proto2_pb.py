@@ -210,48 +210,44 @@ def _buffa_w0(m, buf, p):
     v = m.lax
     if v is not None:
         buf[p] = 50
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.unpacked
     if v:
         for x in v:
             buf[p] = 56
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.packed
     if v:
         buf[p] = 66
-        p += 1
         y = m._buffa_k8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.kids
     if v:
         for x in v:
             buf[p] = 74
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w0(x, buf, p)
     v = m._buffa_u
     if v:
@@ -320,23 +316,21 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.s
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -390,12 +384,11 @@ def _buffa_w2(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -92,13 +92,12 @@ def _buffa_w0(m, buf, p):
     v = m.next
     if v is not None:
         buf[p] = 10
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m.grp
     if v is not None:

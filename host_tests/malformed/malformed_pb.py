@@ -386,92 +386,83 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.f32
     if v:
         buf[p] = 21
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.f64
     if v:
         buf[p] = 25
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.s
     if v:
         buf[p] = 34
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.by
     if v:
         buf[p] = 42
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.child
     if v is not None:
         buf[p] = 50
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m.pf32
     if v:
         buf[p] = 58
-        p += 1
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.pf64
     if v:
         buf[p] = 66
-        p += 1
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.pi32
     if v:
         buf[p] = 74
-        p += 1
         y = m._buffa_k9
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.m
     if v:
@@ -479,53 +470,48 @@ def _buffa_w0(m, buf, p):
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
             buf[p] = 82
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 18
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.pd
     if v:
         buf[p] = 90
-        p += 1
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.rs
     if v:
         for x in v:
             buf[p] = 98
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.mm
@@ -534,37 +520,34 @@ def _buffa_w0(m, buf, p):
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         buf[p] = 114
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         buf[p] = 122
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m.u64
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

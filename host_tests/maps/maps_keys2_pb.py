@@ -283,122 +283,107 @@ def _buffa_w0(m, buf, p):
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 58
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<I', buf, p, k)
-            p += 4
+            _buffa_pack('<I', buf, p + 1, k)
+            p += 5
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 66
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<Q', buf, p, k)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, k)
+            p += 9
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 74
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<i', buf, p, k)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, k)
+            p += 5
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 82
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<q', buf, p, k)
-            p += 8
+            _buffa_pack('<q', buf, p + 1, k)
+            p += 9
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 98
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

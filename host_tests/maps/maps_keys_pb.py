@@ -365,181 +365,160 @@ def _buffa_w0(m, buf, p):
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 10
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 18
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 26
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 34
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 42
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 50
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 90
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
-            buf[p] = 1 if k else 0
-            p += 1
+            buf[p + 1] = 1 if k else 0
+            p += 2
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

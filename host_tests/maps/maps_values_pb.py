@@ -129,23 +129,21 @@ def _buffa_w0(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.b
     if v:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -486,32 +484,29 @@ def _buffa_w1(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 162
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.v_bytes
@@ -521,31 +516,28 @@ def _buffa_w1(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.v_msg
@@ -558,30 +550,27 @@ def _buffa_w1(m, buf, p):
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 186
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.v_double
     if v:
         for k in v:
@@ -589,23 +578,20 @@ def _buffa_w1(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 194
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 17
-            p += 1
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 1, x)
+            p += 9
     v = m.v_float
     if v:
         for k in v:
@@ -613,23 +599,20 @@ def _buffa_w1(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 202
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 21
-            p += 1
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 1, x)
+            p += 5
     v = m.v_sint64
     if v:
         for k in v:
@@ -637,27 +620,24 @@ def _buffa_w1(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 210
             buf[p + 1] = 1
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
     v = m.v_self
     if v:
         p = _buffa_put_map(v, _buffa_s3, buf, p, b'\xe2\x01')

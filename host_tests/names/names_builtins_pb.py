@@ -320,195 +320,175 @@ def _buffa_w0(m, buf, p):
     v = m.len
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.str
     if v:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.int
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.bytes
     if v:
         buf[p] = 34
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.type
     if v:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.object
     if v:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.self
     if v:
         buf[p] = 56
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.kw
     if v:
         buf[p] = 64
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.cls
     if v:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.m
     if v:
         buf[p] = 80
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.b
     if v:
         buf[p] = 88
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.p
     if v:
         buf[p] = 96
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.e
     if v:
         buf[p] = 104
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.dp
     if v:
         buf[p] = 112
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.buf
     if v:
         buf[p] = 120
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.it
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.property
     if v:
         buf[p] = 136
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.setattr
     if v:
         buf[p] = 144
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.next
     if v:
         buf[p] = 152
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.struct
     if v:
         buf[p] = 160
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -670,111 +650,99 @@ def _buffa_w1(m, buf, p):
     v = m.encode_
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.decode_
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.merge_
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.clear_
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.get_
     if v:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.has_field_
     if v:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.which_oneof_
     if v:
         buf[p] = 56
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.encoded_size_
     if v:
         buf[p] = 64
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.encode_into_
     if v:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.unknown_fields_
     if v:
         buf[p] = 80
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.clear_field_
     if v:
         buf[p] = 88
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.get_extension_
     if v:
         buf[p] = 96
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

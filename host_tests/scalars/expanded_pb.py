@@ -182,48 +182,43 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 200
             buf[p + 1] = 2
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.x_s64
     if v:
         for x in v:
             buf[p] = 208
             buf[p + 1] = 2
-            p += 2
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.x_f32
     if v:
         for x in v:
             buf[p] = 221
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 2, x)
+            p += 6
     v = m.x_db
     if v:
         for x in v:
             buf[p] = 225
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 2, x)
+            p += 10
     v = m.x_b
     if v:
         for x in v:
             buf[p] = 232
             buf[p + 1] = 2
-            p += 2
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 2] = 1 if x else 0
+            p += 3
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -261,71 +261,65 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.u32
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.s
     if v:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.child
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m.r_i32
     if v:
         buf[p] = 170
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k21
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_s
     if v:
         for x in v:
             buf[p] = 146
             buf[p + 1] = 2
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.r_child
@@ -333,13 +327,12 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 170
             buf[p + 1] = 2
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w0(x, buf, p)
     v = m.m_str
     if v:
@@ -348,30 +341,27 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 146
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_msg
     if v:
         p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x9a\x03')

@@ -460,171 +460,157 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 170
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k21
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_i64
     if v:
         buf[p] = 178
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k22
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.r_u32
     if v:
         buf[p] = 186
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k23
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.r_u64
     if v:
         buf[p] = 194
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k24
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.r_s32
     if v:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k25
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.r_s64
     if v:
         buf[p] = 210
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k26
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.r_f32
     if v:
         buf[p] = 218
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.r_f64
     if v:
         buf[p] = 226
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.r_sf32
     if v:
         buf[p] = 234
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.r_sf64
     if v:
         buf[p] = 242
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.r_fl
     if v:
         buf[p] = 250
         buf[p + 1] = 1
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.r_db
     if v:
         buf[p] = 130
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.r_b
     if v:
         buf[p] = 138
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.r_s
     if v:
         for x in v:
             buf[p] = 146
             buf[p + 1] = 2
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.r_by
@@ -632,39 +618,36 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 154
             buf[p + 1] = 2
-            p += 2
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.r_enum
     if v:
         buf[p] = 162
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k36
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.r_child
     if v:
         for x in v:
             buf[p] = 170
             buf[p + 1] = 2
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w0(x, buf, p)
     v = m._buffa_u
     if v:

@@ -292,147 +292,130 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.i64
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.u32
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.u64
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.s32
     if v:
         buf[p] = 40
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.s64
     if v:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.f32
     if v:
         buf[p] = 61
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.f64
     if v:
         buf[p] = 65
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.sf32
     if v:
         buf[p] = 77
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.sf64
     if v:
         buf[p] = 81
-        p += 1
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 1, v)
+        p += 9
     v = m.fl
     if v or _buffa_negzero(v):
         buf[p] = 93
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m.db
     if v or _buffa_negzero(v):
         buf[p] = 97
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.b
     if v:
         buf[p] = 104
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.s
     if v:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.by
     if v:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.color
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.child
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m.last
     if v:
@@ -441,12 +424,11 @@ def _buffa_w0(m, buf, p):
         buf[p + 2] = 255
         buf[p + 3] = 255
         buf[p + 4] = 15
-        p += 5
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 5] = v
+            p += 6
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 5, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -160,6 +160,11 @@ class Field:
         self.default_src = gen.default_literal(self, f)
 
 
+def _at(off):
+    """The buffer index p + off, as generated code."""
+    return "p + %d" % off if off else "p"
+
+
 def _mangled(name):
     return name.startswith("__") and not name.endswith("__")
 
@@ -928,22 +933,30 @@ class FileGen:
 
     # ---- write ---------------------------------------------------------------
 
-    def put_tag(self, w, tagv):
+    # The write emitters take `off`: bytes already stored at p (a tag) that
+    # p has not been advanced past yet, so a tag and a one-byte value cost
+    # one `p +=` between them.
+
+    def put_tag(self, w, tagv, advance=True):
+        """Emit: store a tag at p; returns its length (p is advanced past it
+        only if advance)."""
         bs = varint_bytes(tagv)
         for j, b in enumerate(bs):
-            w("buf[p%s] = %d" % (" + %d" % j if j else "", b))
-        w("p += %d" % len(bs))
+            w("buf[%s] = %d" % (_at(j), b))
+        if advance:
+            w("p += %d" % len(bs))
+        return len(bs)
 
-    def put_len(self, w, var="y"):
-        """Emit: write the varint in var (a length)."""
+    def put_len(self, w, var="y", off=0):
+        """Emit: write the varint in var (a length) at p + off."""
         self.helpers.add("put_varint")
         w("if %s < 128:" % var)
         with w.block():
-            w("buf[p] = %s" % var)
-            w("p += 1")
+            w("buf[%s] = %s" % (_at(off), var))
+            w("p += %d" % (off + 1))
         w("else:")
         with w.block():
-            w("p = %s_put_varint(buf, p, %s)" % (N.RESERVED, var))
+            w("p = %s_put_varint(buf, %s, %s)" % (N.RESERVED, _at(off), var))
 
     def utf8_expr(self, t, flags, var):
         """Expression for the bytes to write for a string or bytes value."""
@@ -953,21 +966,22 @@ class FileGen:
         self.helpers.add(h)
         return "%s_%s(%s)" % (N.RESERVED, h, var)
 
-    def put_value(self, w, t, var, flags=0):
-        """Emit: write one non-message value held in var (may rebind var)."""
+    def put_value(self, w, t, var, flags=0, off=0):
+        """Emit: write one non-message value held in var at p + off (may
+        rebind var)."""
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
-            w("%s_pack(%r, buf, p, %s)" % (R, fmt, var))
-            w("p += %d" % n)
+            w("%s_pack(%r, buf, %s, %s)" % (R, fmt, _at(off), var))
+            w("p += %d" % (n + off))
         elif t == BOOL:
-            w("buf[p] = 1 if %s else 0" % var)
-            w("p += 1")
+            w("buf[%s] = 1 if %s else 0" % (_at(off), var))
+            w("p += %d" % (off + 1))
         elif t in (STRING, BYTES):
             if t == STRING:
                 w("%s = %s" % (var, self.utf8_expr(t, flags, var)))
             w("y = %s_len(%s)" % (R, var))
-            self.put_len(w)
+            self.put_len(w, off=off)
             w("buf[p:p + y] = %s" % var)
             w("p += y")
         else:
@@ -978,11 +992,11 @@ class FileGen:
             cond = ("%s < 128" if t in (SINT32, SINT64) else "0 <= %s < 128") % var
             w("if %s:" % cond)
             with w.block():
-                w("buf[p] = %s" % var)
-                w("p += 1")
+                w("buf[%s] = %s" % (_at(off), var))
+                w("p += %d" % (off + 1))
             w("else:")
             with w.block():
-                w("p = %s_put_varint(buf, p, %s)" % (R, var))
+                w("p = %s_put_varint(buf, %s, %s)" % (R, _at(off), var))
 
     def emit_write(self, w, full, fields):
         i = self.local_ids[full]
@@ -1004,17 +1018,17 @@ class FileGen:
         t = f.type
         num = f.number
         if t == MESSAGE:
-            self.put_tag(w, (num << 3) | 2)
+            k = self.put_tag(w, (num << 3) | 2, False)
             w("y = %s._buffa_s" % var)
-            self.put_len(w)
+            self.put_len(w, off=k)
             w("p = %s(%s, buf, p)" % (self.fn("w", f.ref_full), var))
         elif t == GROUP:
             self.put_tag(w, (num << 3) | 3)
             w("p = %s(%s, buf, p)" % (self.fn("w", f.ref_full), var))
             self.put_tag(w, (num << 3) | 4)
         else:
-            self.put_tag(w, (num << 3) | WIRE[t])
-            self.put_value(w, t, var, f.flags)
+            k = self.put_tag(w, (num << 3) | WIRE[t], False)
+            self.put_value(w, t, var, f.flags, k)
 
     def write_field(self, w, f):
         R = N.RESERVED
@@ -1026,12 +1040,9 @@ class FileGen:
 
                 def body(w):
                     self.entry_loop(w, kx, vx)
-                    self.put_tag(w, (num << 3) | 2)
-                    self.put_len(w)
-                    self.put_tag(w, (1 << 3) | WIRE[kx.type])
-                    self.put_value(w, kx.type, "k", kx.flags)
-                    self.put_tag(w, (2 << 3) | WIRE[vx.type])
-                    self.put_value(w, vx.type, "x", vx.flags)
+                    self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False))
+                    self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False))
+                    self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False))
                     w.ind -= 1
 
                 self.present(w, f, body)
@@ -1047,16 +1058,16 @@ class FileGen:
         if f.packed:
 
             def packed(w):
-                self.put_tag(w, (num << 3) | 2)
+                k = self.put_tag(w, (num << 3) | 2, False)
                 if t in FIXED_FMT:
                     self.helpers.add("put_packed_fixed")
                     w("y = %s_len(v) * %d" % (R, FIXED_FMT[t][1]))
-                    self.put_len(w)
+                    self.put_len(w, off=k)
                     w("p = %s_put_packed_fixed(buf, p, v, %r, %d)" % (R, FIXED_FMT[t][0], FIXED_FMT[t][1]))
                 else:
                     self.helpers.add("put_packed")
                     w("y = %s_len(v)" % R if t == BOOL else "y = m._buffa_k%d" % num)
-                    self.put_len(w)
+                    self.put_len(w, off=k)
                     w("p = %s_put_packed(buf, p, v, %d)" % (R, t))
 
             self.present(w, f, packed)

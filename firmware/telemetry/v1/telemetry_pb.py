@@ -214,51 +214,46 @@ def _buffa_w0(m, buf, p):
     v = m.sequence
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.time
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_c6._buffa_w(v, buf, p)
     v = m.sensor
     if v:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 33
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.unit
     if v:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -386,77 +381,69 @@ def _buffa_w1(m, buf, p):
     v = m.heap_free_min
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.heap_free
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.dropped
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.buffered
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.uptime_s
     if v:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.send_failures
     if v:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.rejected
     if v:
         buf[p] = 56
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.platform
     if v:
         buf[p] = 66
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -555,38 +542,35 @@ def _buffa_w2(m, buf, p):
     v = m.device_id
     if v:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.readings
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w0(x, buf, p)
     v = m.status
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w1(v, buf, p)
     v = m._buffa_u
     if v:
@@ -649,21 +633,19 @@ def _buffa_w3(m, buf, p):
     v = m.accepted
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.duplicates
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -721,14 +703,13 @@ def _buffa_w4(m, buf, p):
     v = m.device_id
     if v:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -821,41 +802,37 @@ def _buffa_w5(m, buf, p):
     v = m.sample_interval_ms
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.batch_size
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.server_time
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_c6._buffa_w(v, buf, p)
     v = m.next_sequence
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -781,13 +781,12 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w1(x, buf, p)
     v = m._buffa_u
     if v:
@@ -1089,167 +1088,153 @@ def _buffa_w1(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.package
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.dependency
     if v:
         for x in v:
             buf[p] = 26
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.message_type
     if v:
         for x in v:
             buf[p] = 34
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
             buf[p] = 42
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w9(x, buf, p)
     v = m.service
     if v:
         for x in v:
             buf[p] = 50
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w12(x, buf, p)
     v = m.extension
     if v:
         for x in v:
             buf[p] = 58
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 66
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w14(v, buf, p)
     v = m.source_code_info
     if v is not None:
         buf[p] = 74
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w31(v, buf, p)
     v = m.public_dependency
     if v:
         for x in v:
             buf[p] = 80
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.weak_dependency
     if v:
         for x in v:
             buf[p] = 88
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.syntax
     if v is not None:
         buf[p] = 98
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.edition
     if v is not None:
         buf[p] = 112
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.option_dependency
     if v:
         for x in v:
             buf[p] = 122
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m._buffa_u
@@ -1499,134 +1484,123 @@ def _buffa_w2(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.field
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
     v = m.nested_type
     if v:
         for x in v:
             buf[p] = 26
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
             buf[p] = 34
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w9(x, buf, p)
     v = m.extension_range
     if v:
         for x in v:
             buf[p] = 42
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w3(x, buf, p)
     v = m.extension
     if v:
         for x in v:
             buf[p] = 50
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 58
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w15(v, buf, p)
     v = m.oneof_decl
     if v:
         for x in v:
             buf[p] = 66
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w8(x, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
             buf[p] = 74
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w4(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
             buf[p] = 82
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.visibility
     if v is not None:
         buf[p] = 88
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -1707,31 +1681,28 @@ def _buffa_w3(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.end
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.options
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w5(v, buf, p)
     v = m._buffa_u
     if v:
@@ -1794,21 +1765,19 @@ def _buffa_w4(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.end
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -1923,47 +1892,43 @@ def _buffa_w5(m, buf, p):
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w6(x, buf, p)
     v = m.verification
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.features
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 3
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -2068,50 +2033,45 @@ def _buffa_w6(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.full_name
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.type
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.reserved
     if v is not None:
         buf[p] = 40
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.repeated
     if v is not None:
         buf[p] = 48
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2308,122 +2268,111 @@ def _buffa_w7(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.extendee
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.number
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.label
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.type
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.type_name
     if v is not None:
         buf[p] = 50
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.default_value
     if v is not None:
         buf[p] = 58
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.options
     if v is not None:
         buf[p] = 66
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
     v = m.oneof_index
     if v is not None:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.json_name
     if v is not None:
         buf[p] = 82
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.proto3_optional
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2500,26 +2449,24 @@ def _buffa_w8(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.options
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w19(v, buf, p)
     v = m._buffa_u
     if v:
@@ -2668,74 +2615,68 @@ def _buffa_w9(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.value
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w11(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w20(v, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
             buf[p] = 34
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w10(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
             buf[p] = 42
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.visibility
     if v is not None:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2797,21 +2738,19 @@ def _buffa_w10(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.end
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2898,35 +2837,32 @@ def _buffa_w11(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.number
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.options
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w21(v, buf, p)
     v = m._buffa_u
     if v:
@@ -3024,38 +2960,35 @@ def _buffa_w12(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.method
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w13(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w22(v, buf, p)
     v = m._buffa_u
     if v:
@@ -3185,65 +3118,59 @@ def _buffa_w13(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.input_type
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.output_type
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.options
     if v is not None:
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w23(v, buf, p)
     v = m.client_streaming
     if v is not None:
         buf[p] = 40
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.server_streaming
     if v is not None:
         buf[p] = 48
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -3577,228 +3504,207 @@ def _buffa_w14(m, buf, p):
     v = m.java_package
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.java_outer_classname
     if v is not None:
         buf[p] = 66
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.optimize_for
     if v is not None:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.java_multiple_files
     if v is not None:
         buf[p] = 80
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.go_package
     if v is not None:
         buf[p] = 90
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.cc_generic_services
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.java_generic_services
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.py_generic_services
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.java_generate_equals_and_hash
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.deprecated
     if v is not None:
         buf[p] = 184
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.java_string_check_utf8
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.cc_enable_arenas
     if v is not None:
         buf[p] = 248
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.objc_class_prefix
     if v is not None:
         buf[p] = 162
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.csharp_namespace
     if v is not None:
         buf[p] = 170
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.swift_prefix
     if v is not None:
         buf[p] = 186
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.php_class_prefix
     if v is not None:
         buf[p] = 194
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.php_namespace
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.php_metadata_namespace
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.ruby_package
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 2
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.features
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 3
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -3930,56 +3836,49 @@ def _buffa_w15(m, buf, p):
     v = m.message_set_wire_format
     if v is not None:
         buf[p] = 8
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.no_standard_descriptor_accessor
     if v is not None:
         buf[p] = 16
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.deprecated
     if v is not None:
         buf[p] = 24
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.map_entry
     if v is not None:
         buf[p] = 56
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.deprecated_legacy_json_field_conflicts
     if v is not None:
         buf[p] = 88
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.features
     if v is not None:
         buf[p] = 98
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -4224,128 +4123,114 @@ def _buffa_w16(m, buf, p):
     v = m.ctype
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.packed
     if v is not None:
         buf[p] = 16
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.deprecated
     if v is not None:
         buf[p] = 24
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.lazy
     if v is not None:
         buf[p] = 40
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.jstype
     if v is not None:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.weak
     if v is not None:
         buf[p] = 80
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.unverified_lazy
     if v is not None:
         buf[p] = 120
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.debug_redact
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 1
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.retention
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.targets
     if v:
         for x in v:
             buf[p] = 152
             buf[p + 1] = 1
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.edition_defaults
     if v:
         for x in v:
             buf[p] = 162
             buf[p + 1] = 1
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w17(x, buf, p)
     v = m.features
     if v is not None:
         buf[p] = 170
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
     v = m.feature_support
     if v is not None:
         buf[p] = 178
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w18(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -4417,25 +4302,23 @@ def _buffa_w17(m, buf, p):
     v = m.value
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.edition
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -4548,54 +4431,49 @@ def _buffa_w18(m, buf, p):
     v = m.edition_introduced
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.edition_deprecated
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.deprecation_warning
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.edition_removed
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.removal_error
     if v is not None:
         buf[p] = 42
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -4678,26 +4556,24 @@ def _buffa_w19(m, buf, p):
     v = m.features
     if v is not None:
         buf[p] = 10
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -4809,44 +4685,39 @@ def _buffa_w20(m, buf, p):
     v = m.allow_alias
     if v is not None:
         buf[p] = 16
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.deprecated
     if v is not None:
         buf[p] = 24
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.deprecated_legacy_json_field_conflicts
     if v is not None:
         buf[p] = 48
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.features
     if v is not None:
         buf[p] = 58
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -4967,49 +4838,44 @@ def _buffa_w21(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 8
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.features
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m.debug_redact
     if v is not None:
         buf[p] = 24
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.feature_support
     if v is not None:
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w18(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -5102,33 +4968,30 @@ def _buffa_w22(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 2
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.features
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 2
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -5234,43 +5097,39 @@ def _buffa_w23(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 2
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.idempotency_level
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 2
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.features
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 2
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 62
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
     v = m._buffa_u
     if v:
@@ -5410,74 +5269,67 @@ def _buffa_w24(m, buf, p):
     if v:
         for x in v:
             buf[p] = 18
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w25(x, buf, p)
     v = m.identifier_value
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.positive_int_value
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.negative_int_value
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.double_value
     if v is not None:
         buf[p] = 49
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.string_value
     if v is not None:
         buf[p] = 58
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.aggregate_value
     if v is not None:
         buf[p] = 66
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -5547,22 +5399,20 @@ def _buffa_w25(m, buf, p):
     v = m.name_part
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.is_extension
     if v is not None:
         buf[p] = 16
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5721,84 +5571,75 @@ def _buffa_w26(m, buf, p):
     v = m.field_presence
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.enum_type
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.repeated_field_encoding
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.utf8_validation
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.message_encoding
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.json_format
     if v is not None:
         buf[p] = 48
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.enforce_naming_style
     if v is not None:
         buf[p] = 56
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.default_symbol_visibility
     if v is not None:
         buf[p] = 64
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.enforce_proto_limits
     if v is not None:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5963,32 +5804,29 @@ def _buffa_w29(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w30(x, buf, p)
     v = m.minimum_edition
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.maximum_edition
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6081,33 +5919,30 @@ def _buffa_w30(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.overridable_features
     if v is not None:
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m.fixed_features
     if v is not None:
         buf[p] = 42
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     v = m._buffa_u
     if v:
@@ -6171,13 +6006,12 @@ def _buffa_w31(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w32(x, buf, p)
     v = m._buffa_u
     if v:
@@ -6316,63 +6150,58 @@ def _buffa_w32(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
-        p += 1
         y = m._buffa_k1
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.span
     if v:
         buf[p] = 18
-        p += 1
         y = m._buffa_k2
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.leading_comments
     if v is not None:
         buf[p] = 26
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.trailing_comments
     if v is not None:
         buf[p] = 34
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.leading_detached_comments
     if v:
         for x in v:
             buf[p] = 50
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m._buffa_u
@@ -6437,13 +6266,12 @@ def _buffa_w33(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w34(x, buf, p)
     v = m._buffa_u
     if v:
@@ -6558,54 +6386,49 @@ def _buffa_w34(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
-        p += 1
         y = m._buffa_k1
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.source_file
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.begin
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.end
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.semantic
     if v is not None:
         buf[p] = 40
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -251,58 +251,52 @@ def _buffa_w1(m, buf, p):
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     if m._buffa_c_kind == 'number_value':
         v = m._buffa_v_kind
         buf[p] = 17
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     if m._buffa_c_kind == 'string_value':
         v = m._buffa_v_kind
         buf[p] = 26
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
         buf[p] = 32
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     if m._buffa_c_kind == 'struct_value':
         v = m._buffa_v_kind
         buf[p] = 42
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
         buf[p] = 50
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w2(v, buf, p)
     v = m._buffa_u
     if v:
@@ -366,13 +360,12 @@ def _buffa_w2(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w1(x, buf, p)
     v = m._buffa_u
     if v:

@@ -160,9 +160,8 @@ def _buffa_w0(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 9
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -213,9 +212,8 @@ def _buffa_w1(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 13
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -267,12 +265,11 @@ def _buffa_w2(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -323,12 +320,11 @@ def _buffa_w3(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -380,12 +376,11 @@ def _buffa_w4(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -437,12 +432,11 @@ def _buffa_w5(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -494,9 +488,8 @@ def _buffa_w6(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -554,14 +547,13 @@ def _buffa_w7(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -621,13 +613,12 @@ def _buffa_w8(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u

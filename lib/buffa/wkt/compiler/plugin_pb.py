@@ -168,41 +168,37 @@ def _buffa_w0(m, buf, p):
     v = m.major
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.minor
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.patch
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.suffix
     if v is not None:
         buf[p] = 34
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -340,64 +336,59 @@ def _buffa_w1(m, buf, p):
     if v:
         for x in v:
             buf[p] = 10
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.parameter
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.compiler_version
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m.proto_file
     if v:
         for x in v:
             buf[p] = 122
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_c4._buffa_w(x, buf, p)
     v = m.source_file_descriptors
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 1
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c4._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
@@ -505,54 +496,49 @@ def _buffa_w2(m, buf, p):
     v = m.error
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.supported_features
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.minimum_edition
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.maximum_edition
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.file
     if v:
         for x in v:
             buf[p] = 122
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w3(x, buf, p)
     v = m._buffa_u
     if v:
@@ -662,53 +648,49 @@ def _buffa_w3(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.insertion_point
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.content
     if v is not None:
         buf[p] = 122
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.generated_code_info
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c5._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:

@@ -132,9 +132,8 @@ def _buffa_w0(m, buf, p):
     v = m.d
     if v is not None:
         buf[p] = 13
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -569,73 +568,66 @@ def _buffa_w1(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 13
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w2(v, buf, p)
     v = m.optional_foreign_enum
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.recursive_message
     if v is not None:
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w1(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 42
-        p += 1
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 50
-            p += 1
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 58
-        p += 1
         y = m._buffa_k7
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.map_int32_int32
     if v:
@@ -643,72 +635,63 @@ def _buffa_w1(m, buf, p):
             x = v[k]
             y = 2 + 4 + 4
             buf[p] = 66
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<i', buf, p, k)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, k)
+            p += 5
             buf[p] = 21
-            p += 1
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, x)
+            p += 5
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
             buf[p] = 74
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
-            p += 1
-            buf[p] = 1 if k else 0
-            p += 1
+            buf[p + 1] = 1 if k else 0
+            p += 2
             buf[p] = 16
-            p += 1
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 1] = 1 if x else 0
+            p += 2
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 82
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_foreign_message
@@ -720,53 +703,48 @@ def _buffa_w1(m, buf, p):
             x = v[k]
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 98
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.optional_bytes
     if v is not None:
         buf[p] = 106
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.repeated_bytes
     if v:
         for x in v:
             buf[p] = 114
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_bytes
@@ -775,31 +753,28 @@ def _buffa_w1(m, buf, p):
             x = v[k]
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 122
-            p += 1
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m._buffa_u
@@ -852,9 +827,8 @@ def _buffa_w2(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 13
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -3176,347 +3176,311 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_int64
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_uint32
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_uint64
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_sint32
     if v is not None:
         buf[p] = 40
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_sint64
     if v is not None:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
     if v is not None:
         buf[p] = 61
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.optional_fixed64
     if v is not None:
         buf[p] = 65
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.optional_sfixed32
     if v is not None:
         buf[p] = 77
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.optional_sfixed64
     if v is not None:
         buf[p] = 81
-        p += 1
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 1, v)
+        p += 9
     v = m.optional_float
     if v is not None:
         buf[p] = 93
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m.optional_double
     if v is not None:
         buf[p] = 97
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.optional_bool
     if v is not None:
         buf[p] = 104
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.optional_string
     if v is not None:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_bytes
     if v is not None:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
     v = m.optional_nested_enum
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_foreign_enum
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_string_piece
     if v is not None:
         buf[p] = 194
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m.repeated_int32
     if v:
         for x in v:
             buf[p] = 248
             buf[p + 1] = 1
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_int64
     if v:
         for x in v:
             buf[p] = 128
             buf[p + 1] = 2
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_uint32
     if v:
         for x in v:
             buf[p] = 136
             buf[p + 1] = 2
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_uint64
     if v:
         for x in v:
             buf[p] = 144
             buf[p + 1] = 2
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_sint32
     if v:
         for x in v:
             buf[p] = 152
             buf[p + 1] = 2
-            p += 2
             y = (x << 1) ^ (x >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.repeated_sint64
     if v:
         for x in v:
             buf[p] = 160
             buf[p + 1] = 2
-            p += 2
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.repeated_fixed32
     if v:
         for x in v:
             buf[p] = 173
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 2, x)
+            p += 6
     v = m.repeated_fixed64
     if v:
         for x in v:
             buf[p] = 177
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+            _buffa_pack('<Q', buf, p + 2, x)
+            p += 10
     v = m.repeated_sfixed32
     if v:
         for x in v:
             buf[p] = 189
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 2, x)
+            p += 6
     v = m.repeated_sfixed64
     if v:
         for x in v:
             buf[p] = 193
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+            _buffa_pack('<q', buf, p + 2, x)
+            p += 10
     v = m.repeated_float
     if v:
         for x in v:
             buf[p] = 205
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 2, x)
+            p += 6
     v = m.repeated_double
     if v:
         for x in v:
             buf[p] = 209
             buf[p + 1] = 2
-            p += 2
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 2, x)
+            p += 10
     v = m.repeated_bool
     if v:
         for x in v:
             buf[p] = 216
             buf[p + 1] = 2
-            p += 2
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 2] = 1 if x else 0
+            p += 3
     v = m.repeated_string
     if v:
         for x in v:
             buf[p] = 226
             buf[p + 1] = 2
-            p += 2
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_bytes
@@ -3524,13 +3488,12 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
-            p += 2
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_nested_message
@@ -3538,62 +3501,57 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 130
             buf[p + 1] = 3
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w1(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 3
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w8(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         for x in v:
             buf[p] = 152
             buf[p + 1] = 3
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_foreign_enum
     if v:
         for x in v:
             buf[p] = 160
             buf[p + 1] = 3
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.repeated_string_piece
     if v:
         for x in v:
             buf[p] = 178
             buf[p + 1] = 3
-            p += 2
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_cord
@@ -3601,14 +3559,13 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
-            p += 2
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.map_int32_int32
@@ -3618,26 +3575,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 194
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_int64_int64
     if v:
         for k in v:
@@ -3645,26 +3599,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint32_uint32
     if v:
         for k in v:
@@ -3672,26 +3623,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint64_uint64
     if v:
         for k in v:
@@ -3699,26 +3647,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_sint32_sint32
     if v:
         for k in v:
@@ -3726,28 +3671,25 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
             buf[p] = 226
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             y = (x << 1) ^ (x >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
     if v:
         for k in v:
@@ -3755,28 +3697,25 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 234
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
@@ -3784,20 +3723,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 4 + 4
             buf[p] = 242
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<I', buf, p, k)
-            p += 4
+            _buffa_pack('<I', buf, p + 1, k)
+            p += 5
             buf[p] = 21
-            p += 1
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 1, x)
+            p += 5
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
@@ -3805,20 +3741,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 8 + 8
             buf[p] = 250
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<Q', buf, p, k)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, k)
+            p += 9
             buf[p] = 17
-            p += 1
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, x)
+            p += 9
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
@@ -3826,20 +3759,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 4 + 4
             buf[p] = 130
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<i', buf, p, k)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, k)
+            p += 5
             buf[p] = 21
-            p += 1
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, x)
+            p += 5
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
@@ -3847,20 +3777,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 8 + 8
             buf[p] = 138
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<q', buf, p, k)
-            p += 8
+            _buffa_pack('<q', buf, p + 1, k)
+            p += 9
             buf[p] = 17
-            p += 1
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+            _buffa_pack('<q', buf, p + 1, x)
+            p += 9
     v = m.map_int32_float
     if v:
         for k in v:
@@ -3868,23 +3795,20 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 146
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 21
-            p += 1
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 1, x)
+            p += 5
     v = m.map_int32_double
     if v:
         for k in v:
@@ -3892,23 +3816,20 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 154
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 17
-            p += 1
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 1, x)
+            p += 9
     v = m.map_bool_bool
     if v:
         for k in v:
@@ -3916,20 +3837,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 1 + 1
             buf[p] = 162
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
-            buf[p] = 1 if k else 0
-            p += 1
+            buf[p + 1] = 1 if k else 0
+            p += 2
             buf[p] = 16
-            p += 1
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 1] = 1 if x else 0
+            p += 2
     v = m.map_string_string
     if v:
         for k in v:
@@ -3937,32 +3855,29 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_bytes
@@ -3972,31 +3887,28 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 178
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_nested_message
@@ -4015,305 +3927,277 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 218
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k75
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.packed_int64
     if v:
         buf[p] = 226
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k76
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.packed_uint32
     if v:
         buf[p] = 234
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k77
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.packed_uint64
     if v:
         buf[p] = 242
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k78
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.packed_sint32
     if v:
         buf[p] = 250
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k79
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.packed_sint64
     if v:
         buf[p] = 130
         buf[p + 1] = 5
-        p += 2
         y = m._buffa_k80
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
         buf[p + 1] = 5
-        p += 2
         y = m._buffa_k88
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.unpacked_int32
     if v:
         for x in v:
             buf[p] = 200
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_int64
     if v:
         for x in v:
             buf[p] = 208
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_uint32
     if v:
         for x in v:
             buf[p] = 216
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_uint64
     if v:
         for x in v:
             buf[p] = 224
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_sint32
     if v:
         for x in v:
             buf[p] = 232
             buf[p + 1] = 5
-            p += 2
             y = (x << 1) ^ (x >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_sint64
     if v:
         for x in v:
             buf[p] = 240
             buf[p + 1] = 5
-            p += 2
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_fixed32
     if v:
         for x in v:
             buf[p] = 253
             buf[p + 1] = 5
-            p += 2
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 2, x)
+            p += 6
     v = m.unpacked_fixed64
     if v:
         for x in v:
             buf[p] = 129
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+            _buffa_pack('<Q', buf, p + 2, x)
+            p += 10
     v = m.unpacked_sfixed32
     if v:
         for x in v:
             buf[p] = 141
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 2, x)
+            p += 6
     v = m.unpacked_sfixed64
     if v:
         for x in v:
             buf[p] = 145
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+            _buffa_pack('<q', buf, p + 2, x)
+            p += 10
     v = m.unpacked_float
     if v:
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 2, x)
+            p += 6
     v = m.unpacked_double
     if v:
         for x in v:
             buf[p] = 161
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 2, x)
+            p += 10
     v = m.unpacked_bool
     if v:
         for x in v:
             buf[p] = 168
             buf[p + 1] = 6
-            p += 2
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 2] = 1 if x else 0
+            p += 3
     v = m.unpacked_nested_enum
     if v:
         for x in v:
             buf[p] = 176
             buf[p + 1] = 6
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.map_int32_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s32, buf, p, b'\xba\x06')
@@ -4324,113 +4208,101 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
             buf[p] = 194
             buf[p + 1] = 6
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 1] = 1 if x else 0
+            p += 2
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
         buf[p] = 248
         buf[p + 1] = 6
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         buf[p] = 130
         buf[p + 1] = 7
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
         buf[p + 1] = 7
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
         buf[p + 1] = 7
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
         buf[p] = 160
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        p += 2
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 2, v)
+        p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
         buf[p] = 177
         buf[p + 1] = 7
-        p += 2
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 2, v)
+        p += 10
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
         buf[p] = 184
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.data
     if v is not None:
         buf[p] = 203
@@ -4453,331 +4325,297 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_int64
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_uint32
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_uint64
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_sint32
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 15
-        p += 2
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_sint64
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 15
-        p += 2
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_fixed32
     if v is not None:
         buf[p] = 189
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 2, v)
+        p += 6
     v = m.default_fixed64
     if v is not None:
         buf[p] = 193
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 2, v)
+        p += 10
     v = m.default_sfixed32
     if v is not None:
         buf[p] = 205
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 2, v)
+        p += 6
     v = m.default_sfixed64
     if v is not None:
         buf[p] = 209
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 2, v)
+        p += 10
     v = m.default_float
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 2, v)
+        p += 6
     v = m.default_double
     if v is not None:
         buf[p] = 225
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 2, v)
+        p += 10
     v = m.default_bool
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 15
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.default_string
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 15
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.fieldname1
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_name2
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._field_name3
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__name4_
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field0name5
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_0_name6
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.fieldName7
     if v is not None:
         buf[p] = 184
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FieldName8
     if v is not None:
         buf[p] = 192
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_Name9
     if v is not None:
         buf[p] = 200
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.Field_Name10
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FIELD_NAME11
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FIELD_name12
     if v is not None:
         buf[p] = 224
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.__field_name13
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.__Field_name14
     if v is not None:
         buf[p] = 240
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__name15
     if v is not None:
         buf[p] = 248
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__Name16
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_name17__
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.Field_name18__
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.message_set_correct
     if v is not None:
         buf[p] = 162
         buf[p + 1] = 31
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w4(v, buf, p)
     v = m._buffa_u
     if v:
@@ -4849,22 +4687,20 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.corecursive
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m._buffa_u
     if v:
@@ -4928,22 +4764,20 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.group_uint32
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5006,22 +4840,20 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.group_uint32
     if v is not None:
         buf[p] = 240
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5118,14 +4950,13 @@ def _buffa_w5(m, buf, p):
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -5198,22 +5029,20 @@ def _buffa_w6(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.sub_msg
     if v is not None:
         buf[p] = 82
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w4(v, buf, p)
     v = m._buffa_u
     if v:
@@ -5278,21 +5107,19 @@ def _buffa_w7(m, buf, p):
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5344,12 +5171,11 @@ def _buffa_w8(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5412,22 +5238,20 @@ def _buffa_w9(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.group_uint32
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5555,37 +5379,34 @@ def _buffa_w10(m, buf, p):
     if v is not None:
         buf[p] = 200
         buf[p + 1] = 62
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_string
     if v is not None:
         buf[p] = 210
         buf[p + 1] = 62
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.nested_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 62
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
     v = m.optionalgroup
     if v is not None:
@@ -5600,20 +5421,18 @@ def _buffa_w10(m, buf, p):
     if v is not None:
         buf[p] = 240
         buf[p + 1] = 62
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.repeated_int32
     if v:
         for x in v:
             buf[p] = 152
             buf[p + 1] = 63
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5665,12 +5484,11 @@ def _buffa_w11(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5804,14 +5622,13 @@ def _buffa_w14(m, buf, p):
     v = m.data
     if v is not None:
         buf[p] = 10
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -5899,37 +5716,34 @@ def _buffa_w15(m, buf, p):
     v = m.inline
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.concept
     if v is not None:
         buf[p] = 18
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.requires
     if v:
         for x in v:
             buf[p] = 26
-            p += 1
             x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m._buffa_u
@@ -6431,221 +6245,198 @@ def _buffa_w16(m, buf, p):
     v = m.required_int32
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.required_int64
     if v is not None:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.required_uint32
     if v is not None:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.required_uint64
     if v is not None:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.required_sint32
     if v is not None:
         buf[p] = 40
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.required_sint64
     if v is not None:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.required_fixed32
     if v is not None:
         buf[p] = 61
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.required_fixed64
     if v is not None:
         buf[p] = 65
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.required_sfixed32
     if v is not None:
         buf[p] = 77
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.required_sfixed64
     if v is not None:
         buf[p] = 81
-        p += 1
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 1, v)
+        p += 9
     v = m.required_float
     if v is not None:
         buf[p] = 93
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m.required_double
     if v is not None:
         buf[p] = 97
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.required_bool
     if v is not None:
         buf[p] = 104
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.required_string
     if v is not None:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.required_bytes
     if v is not None:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.required_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w17(v, buf, p)
     v = m.required_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
     v = m.required_nested_enum
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.required_foreign_enum
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.required_string_piece
     if v is not None:
         buf[p] = 194
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.required_cord
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w16(v, buf, p)
     v = m.optional_recursive_message
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w16(v, buf, p)
     v = m.data
     if v is not None:
@@ -6660,138 +6451,123 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_int64
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_uint32
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_uint64
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 15
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.default_sint32
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 15
-        p += 2
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_sint64
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 15
-        p += 2
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_fixed32
     if v is not None:
         buf[p] = 189
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 2, v)
+        p += 6
     v = m.default_fixed64
     if v is not None:
         buf[p] = 193
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 2, v)
+        p += 10
     v = m.default_sfixed32
     if v is not None:
         buf[p] = 205
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 2, v)
+        p += 6
     v = m.default_sfixed64
     if v is not None:
         buf[p] = 209
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 2, v)
+        p += 10
     v = m.default_float
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 2, v)
+        p += 6
     v = m.default_double
     if v is not None:
         buf[p] = 225
         buf[p + 1] = 15
-        p += 2
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 2, v)
+        p += 10
     v = m.default_bool
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 15
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     v = m.default_string
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 15
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 15
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -6883,33 +6659,30 @@ def _buffa_w17(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.corecursive
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
     v = m.optional_corecursive
     if v is not None:
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
     v = m._buffa_u
     if v:
@@ -6973,22 +6746,20 @@ def _buffa_w18(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.group_uint32
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 12
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7085,14 +6856,13 @@ def _buffa_w20(m, buf, p):
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8_lax(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m._buffa_u
@@ -7146,12 +6916,11 @@ def _buffa_w21(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7303,57 +7072,52 @@ def _buffa_w22(m, buf, p):
     if m._buffa_c_large_oneof == 'a1':
         v = m._buffa_v_large_oneof
         buf[p] = 10
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w23(v, buf, p)
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w24(v, buf, p)
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
         buf[p] = 26
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w25(v, buf, p)
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
         buf[p] = 34
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
         buf[p] = 42
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w27(v, buf, p)
     v = m._buffa_u
     if v:

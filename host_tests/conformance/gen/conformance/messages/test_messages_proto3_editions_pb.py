@@ -3407,389 +3407,352 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_int64
     if v:
         buf[p] = 16
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_uint32
     if v:
         buf[p] = 24
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_uint64
     if v:
         buf[p] = 32
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.optional_sint32
     if v:
         buf[p] = 40
-        p += 1
         y = (v << 1) ^ (v >> 31)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_sint64
     if v:
         buf[p] = 48
-        p += 1
         y = (v << 1) ^ (v >> 63)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
     if v:
         buf[p] = 61
-        p += 1
-        _buffa_pack('<I', buf, p, v)
-        p += 4
+        _buffa_pack('<I', buf, p + 1, v)
+        p += 5
     v = m.optional_fixed64
     if v:
         buf[p] = 65
-        p += 1
-        _buffa_pack('<Q', buf, p, v)
-        p += 8
+        _buffa_pack('<Q', buf, p + 1, v)
+        p += 9
     v = m.optional_sfixed32
     if v:
         buf[p] = 77
-        p += 1
-        _buffa_pack('<i', buf, p, v)
-        p += 4
+        _buffa_pack('<i', buf, p + 1, v)
+        p += 5
     v = m.optional_sfixed64
     if v:
         buf[p] = 81
-        p += 1
-        _buffa_pack('<q', buf, p, v)
-        p += 8
+        _buffa_pack('<q', buf, p + 1, v)
+        p += 9
     v = m.optional_float
     if v or _buffa_negzero(v):
         buf[p] = 93
-        p += 1
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 1, v)
+        p += 5
     v = m.optional_double
     if v or _buffa_negzero(v):
         buf[p] = 97
-        p += 1
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 1, v)
+        p += 9
     v = m.optional_bool
     if v:
         buf[p] = 104
-        p += 1
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 1] = 1 if v else 0
+        p += 2
     v = m.optional_string
     if v:
         buf[p] = 114
-        p += 1
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_bytes
     if v:
         buf[p] = 122
-        p += 1
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w2(v, buf, p)
     v = m.optional_nested_enum
     if v:
         buf[p] = 168
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_foreign_enum
     if v:
         buf[p] = 176
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_aliased_enum
     if v:
         buf[p] = 184
         buf[p + 1] = 1
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_string_piece
     if v:
         buf[p] = 194
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.optional_cord
     if v:
         buf[p] = 202
         buf[p + 1] = 1
-        p += 2
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 1
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 250
         buf[p + 1] = 1
-        p += 2
         y = m._buffa_k31
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.repeated_int64
     if v:
         buf[p] = 130
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k32
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.repeated_uint32
     if v:
         buf[p] = 138
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k33
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.repeated_uint64
     if v:
         buf[p] = 146
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k34
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.repeated_sint32
     if v:
         buf[p] = 154
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k35
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.repeated_sint64
     if v:
         buf[p] = 162
         buf[p + 1] = 2
-        p += 2
         y = m._buffa_k36
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.repeated_fixed32
     if v:
         buf[p] = 170
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.repeated_fixed64
     if v:
         buf[p] = 178
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.repeated_sfixed32
     if v:
         buf[p] = 186
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.repeated_sfixed64
     if v:
         buf[p] = 194
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.repeated_float
     if v:
         buf[p] = 202
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.repeated_double
     if v:
         buf[p] = 210
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.repeated_bool
     if v:
         buf[p] = 218
         buf[p + 1] = 2
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.repeated_string
     if v:
         for x in v:
             buf[p] = 226
             buf[p + 1] = 2
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_bytes
@@ -3797,13 +3760,12 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 234
             buf[p + 1] = 2
-            p += 2
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_nested_message
@@ -3811,64 +3773,59 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 130
             buf[p + 1] = 3
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w1(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
             buf[p] = 138
             buf[p + 1] = 3
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w2(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         buf[p] = 154
         buf[p + 1] = 3
-        p += 2
         y = m._buffa_k51
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 162
         buf[p + 1] = 3
-        p += 2
         y = m._buffa_k52
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.repeated_string_piece
     if v:
         for x in v:
             buf[p] = 178
             buf[p + 1] = 3
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.repeated_cord
@@ -3876,14 +3833,13 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 186
             buf[p + 1] = 3
-            p += 2
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
             p += y
     v = m.map_int32_int32
@@ -3893,26 +3849,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 194
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_int64_int64
     if v:
         for k in v:
@@ -3920,26 +3873,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint32_uint32
     if v:
         for k in v:
@@ -3947,26 +3897,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint64_uint64
     if v:
         for k in v:
@@ -3974,26 +3921,23 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 218
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_sint32_sint32
     if v:
         for k in v:
@@ -4001,28 +3945,25 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
             buf[p] = 226
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             y = (x << 1) ^ (x >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
     if v:
         for k in v:
@@ -4030,28 +3971,25 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
             buf[p] = 234
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             y = (k << 1) ^ (k >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 16
-            p += 1
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
@@ -4059,20 +3997,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 4 + 4
             buf[p] = 242
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<I', buf, p, k)
-            p += 4
+            _buffa_pack('<I', buf, p + 1, k)
+            p += 5
             buf[p] = 21
-            p += 1
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 1, x)
+            p += 5
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
@@ -4080,20 +4015,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 8 + 8
             buf[p] = 250
             buf[p + 1] = 3
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<Q', buf, p, k)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, k)
+            p += 9
             buf[p] = 17
-            p += 1
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+            _buffa_pack('<Q', buf, p + 1, x)
+            p += 9
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
@@ -4101,20 +4033,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 4 + 4
             buf[p] = 130
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
-            p += 1
-            _buffa_pack('<i', buf, p, k)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, k)
+            p += 5
             buf[p] = 21
-            p += 1
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 1, x)
+            p += 5
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
@@ -4122,20 +4051,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 8 + 8
             buf[p] = 138
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
-            p += 1
-            _buffa_pack('<q', buf, p, k)
-            p += 8
+            _buffa_pack('<q', buf, p + 1, k)
+            p += 9
             buf[p] = 17
-            p += 1
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+            _buffa_pack('<q', buf, p + 1, x)
+            p += 9
     v = m.map_int32_float
     if v:
         for k in v:
@@ -4143,23 +4069,20 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
             buf[p] = 146
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 21
-            p += 1
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 1, x)
+            p += 5
     v = m.map_int32_double
     if v:
         for k in v:
@@ -4167,23 +4090,20 @@ def _buffa_w0(m, buf, p):
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
             buf[p] = 154
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
             if 0 <= k < 128:
-                buf[p] = k
-                p += 1
+                buf[p + 1] = k
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, k)
+                p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 17
-            p += 1
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 1, x)
+            p += 9
     v = m.map_bool_bool
     if v:
         for k in v:
@@ -4191,20 +4111,17 @@ def _buffa_w0(m, buf, p):
             y = 2 + 1 + 1
             buf[p] = 162
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
-            p += 1
-            buf[p] = 1 if k else 0
-            p += 1
+            buf[p + 1] = 1 if k else 0
+            p += 2
             buf[p] = 16
-            p += 1
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 1] = 1 if x else 0
+            p += 2
     v = m.map_string_string
     if v:
         for k in v:
@@ -4212,32 +4129,29 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 170
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_bytes
@@ -4247,31 +4161,28 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
             buf[p] = 178
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            p += 1
             y = _buffa_len(x)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
             p += y
     v = m.map_string_nested_message
@@ -4287,30 +4198,27 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 202
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_string_foreign_enum
     if v:
         for k in v:
@@ -4318,1036 +4226,943 @@ def _buffa_w0(m, buf, p):
             y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
             buf[p] = 210
             buf[p + 1] = 4
-            p += 2
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            p += 1
             k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 1] = y
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 16
-            p += 1
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 1] = x
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 1, x)
     v = m.packed_int32
     if v:
         buf[p] = 218
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k75
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
     v = m.packed_int64
     if v:
         buf[p] = 226
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k76
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
     v = m.packed_uint32
     if v:
         buf[p] = 234
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k77
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
     v = m.packed_uint64
     if v:
         buf[p] = 242
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k78
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
     v = m.packed_sint32
     if v:
         buf[p] = 250
         buf[p + 1] = 4
-        p += 2
         y = m._buffa_k79
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
     v = m.packed_sint64
     if v:
         buf[p] = 130
         buf[p + 1] = 5
-        p += 2
         y = m._buffa_k80
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
     v = m.packed_fixed64
     if v:
         buf[p] = 146
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
     v = m.packed_sfixed32
     if v:
         buf[p] = 154
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
     v = m.packed_sfixed64
     if v:
         buf[p] = 162
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
     v = m.packed_float
     if v:
         buf[p] = 170
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 4
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
     v = m.packed_double
     if v:
         buf[p] = 178
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v) * 8
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
     v = m.packed_bool
     if v:
         buf[p] = 186
         buf[p + 1] = 5
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
         buf[p + 1] = 5
-        p += 2
         y = m._buffa_k88
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
     v = m.unpacked_int32
     if v:
         for x in v:
             buf[p] = 200
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_int64
     if v:
         for x in v:
             buf[p] = 208
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_uint32
     if v:
         for x in v:
             buf[p] = 216
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_uint64
     if v:
         for x in v:
             buf[p] = 224
             buf[p + 1] = 5
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     v = m.unpacked_sint32
     if v:
         for x in v:
             buf[p] = 232
             buf[p + 1] = 5
-            p += 2
             y = (x << 1) ^ (x >> 31)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_sint64
     if v:
         for x in v:
             buf[p] = 240
             buf[p + 1] = 5
-            p += 2
             y = (x << 1) ^ (x >> 63)
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_fixed32
     if v:
         for x in v:
             buf[p] = 253
             buf[p + 1] = 5
-            p += 2
-            _buffa_pack('<I', buf, p, x)
-            p += 4
+            _buffa_pack('<I', buf, p + 2, x)
+            p += 6
     v = m.unpacked_fixed64
     if v:
         for x in v:
             buf[p] = 129
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<Q', buf, p, x)
-            p += 8
+            _buffa_pack('<Q', buf, p + 2, x)
+            p += 10
     v = m.unpacked_sfixed32
     if v:
         for x in v:
             buf[p] = 141
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<i', buf, p, x)
-            p += 4
+            _buffa_pack('<i', buf, p + 2, x)
+            p += 6
     v = m.unpacked_sfixed64
     if v:
         for x in v:
             buf[p] = 145
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<q', buf, p, x)
-            p += 8
+            _buffa_pack('<q', buf, p + 2, x)
+            p += 10
     v = m.unpacked_float
     if v:
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<f', buf, p, x)
-            p += 4
+            _buffa_pack('<f', buf, p + 2, x)
+            p += 6
     v = m.unpacked_double
     if v:
         for x in v:
             buf[p] = 161
             buf[p + 1] = 6
-            p += 2
-            _buffa_pack('<d', buf, p, x)
-            p += 8
+            _buffa_pack('<d', buf, p + 2, x)
+            p += 10
     v = m.unpacked_bool
     if v:
         for x in v:
             buf[p] = 168
             buf[p + 1] = 6
-            p += 2
-            buf[p] = 1 if x else 0
-            p += 1
+            buf[p + 2] = 1 if x else 0
+            p += 3
     v = m.unpacked_nested_enum
     if v:
         for x in v:
             buf[p] = 176
             buf[p + 1] = 6
-            p += 2
             if 0 <= x < 128:
-                buf[p] = x
-                p += 1
+                buf[p + 2] = x
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, x)
+                p = _buffa_put_varint(buf, p + 2, x)
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
         buf[p] = 248
         buf[p + 1] = 6
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         buf[p] = 130
         buf[p + 1] = 7
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
         buf[p + 1] = 7
-        p += 2
         v = _buffa_utf8(v)
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
         buf[p + 1] = 7
-        p += 2
         y = _buffa_len(v)
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
         p += y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
         buf[p + 1] = 7
-        p += 2
-        buf[p] = 1 if v else 0
-        p += 1
+        buf[p + 2] = 1 if v else 0
+        p += 3
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
         buf[p] = 160
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        p += 2
-        _buffa_pack('<f', buf, p, v)
-        p += 4
+        _buffa_pack('<f', buf, p + 2, v)
+        p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
         buf[p] = 177
         buf[p + 1] = 7
-        p += 2
-        _buffa_pack('<d', buf, p, v)
-        p += 8
+        _buffa_pack('<d', buf, p + 2, v)
+        p += 10
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
         buf[p] = 184
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     if m._buffa_c_oneof_field == 'oneof_null_value':
         v = m._buffa_v_oneof_field
         buf[p] = 192
         buf[p + 1] = 7
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_bool_wrapper
     if v is not None:
         buf[p] = 202
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c5._buffa_w(v, buf, p)
     v = m.optional_int32_wrapper
     if v is not None:
         buf[p] = 210
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c6._buffa_w(v, buf, p)
     v = m.optional_int64_wrapper
     if v is not None:
         buf[p] = 218
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c7._buffa_w(v, buf, p)
     v = m.optional_uint32_wrapper
     if v is not None:
         buf[p] = 226
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c8._buffa_w(v, buf, p)
     v = m.optional_uint64_wrapper
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c9._buffa_w(v, buf, p)
     v = m.optional_float_wrapper
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c10._buffa_w(v, buf, p)
     v = m.optional_double_wrapper
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 12
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c11._buffa_w(v, buf, p)
     v = m.optional_string_wrapper
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 13
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c12._buffa_w(v, buf, p)
     v = m.optional_bytes_wrapper
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 13
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c13._buffa_w(v, buf, p)
     v = m.repeated_bool_wrapper
     if v:
         for x in v:
             buf[p] = 154
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c5._buffa_w(x, buf, p)
     v = m.repeated_int32_wrapper
     if v:
         for x in v:
             buf[p] = 162
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c6._buffa_w(x, buf, p)
     v = m.repeated_int64_wrapper
     if v:
         for x in v:
             buf[p] = 170
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c7._buffa_w(x, buf, p)
     v = m.repeated_uint32_wrapper
     if v:
         for x in v:
             buf[p] = 178
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c8._buffa_w(x, buf, p)
     v = m.repeated_uint64_wrapper
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c9._buffa_w(x, buf, p)
     v = m.repeated_float_wrapper
     if v:
         for x in v:
             buf[p] = 194
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c10._buffa_w(x, buf, p)
     v = m.repeated_double_wrapper
     if v:
         for x in v:
             buf[p] = 202
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c11._buffa_w(x, buf, p)
     v = m.repeated_string_wrapper
     if v:
         for x in v:
             buf[p] = 210
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c12._buffa_w(x, buf, p)
     v = m.repeated_bytes_wrapper
     if v:
         for x in v:
             buf[p] = 218
             buf[p + 1] = 13
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c13._buffa_w(x, buf, p)
     v = m.optional_duration
     if v is not None:
         buf[p] = 234
         buf[p + 1] = 18
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c14._buffa_w(v, buf, p)
     v = m.optional_timestamp
     if v is not None:
         buf[p] = 242
         buf[p + 1] = 18
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c15._buffa_w(v, buf, p)
     v = m.optional_field_mask
     if v is not None:
         buf[p] = 250
         buf[p + 1] = 18
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c16._buffa_w(v, buf, p)
     v = m.optional_struct
     if v is not None:
         buf[p] = 130
         buf[p + 1] = 19
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c17._buffa_w(v, buf, p)
     v = m.optional_any
     if v is not None:
         buf[p] = 138
         buf[p + 1] = 19
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c18._buffa_w(v, buf, p)
     v = m.optional_value
     if v is not None:
         buf[p] = 146
         buf[p + 1] = 19
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c19._buffa_w(v, buf, p)
     v = m.optional_null_value
     if v:
         buf[p] = 152
         buf[p + 1] = 19
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.optional_empty
     if v is not None:
         buf[p] = 162
         buf[p + 1] = 19
-        p += 2
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 2] = y
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c20._buffa_w(v, buf, p)
     v = m.repeated_duration
     if v:
         for x in v:
             buf[p] = 186
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c14._buffa_w(x, buf, p)
     v = m.repeated_timestamp
     if v:
         for x in v:
             buf[p] = 194
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c15._buffa_w(x, buf, p)
     v = m.repeated_fieldmask
     if v:
         for x in v:
             buf[p] = 202
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c16._buffa_w(x, buf, p)
     v = m.repeated_any
     if v:
         for x in v:
             buf[p] = 218
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c18._buffa_w(x, buf, p)
     v = m.repeated_value
     if v:
         for x in v:
             buf[p] = 226
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c19._buffa_w(x, buf, p)
     v = m.repeated_list_value
     if v:
         for x in v:
             buf[p] = 234
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c21._buffa_w(x, buf, p)
     v = m.repeated_empty
     if v:
         for x in v:
             buf[p] = 242
             buf[p + 1] = 19
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c20._buffa_w(x, buf, p)
     v = m.repeated_struct
     if v:
         for x in v:
             buf[p] = 162
             buf[p + 1] = 20
-            p += 2
             y = x._buffa_s
             if y < 128:
-                buf[p] = y
-                p += 1
+                buf[p + 2] = y
+                p += 3
             else:
-                p = _buffa_put_varint(buf, p, y)
+                p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c17._buffa_w(x, buf, p)
     v = m.fieldname1
     if v:
         buf[p] = 136
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_name2
     if v:
         buf[p] = 144
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._field_name3
     if v:
         buf[p] = 152
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__name4_
     if v:
         buf[p] = 160
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field0name5
     if v:
         buf[p] = 168
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_0_name6
     if v:
         buf[p] = 176
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.fieldName7
     if v:
         buf[p] = 184
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FieldName8
     if v:
         buf[p] = 192
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_Name9
     if v:
         buf[p] = 200
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.Field_Name10
     if v:
         buf[p] = 208
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FIELD_NAME11
     if v:
         buf[p] = 216
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.FIELD_name12
     if v:
         buf[p] = 224
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.__field_name13
     if v:
         buf[p] = 232
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.__Field_name14
     if v:
         buf[p] = 240
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__name15
     if v:
         buf[p] = 248
         buf[p + 1] = 25
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field__Name16
     if v:
         buf[p] = 128
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.field_name17__
     if v:
         buf[p] = 136
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m.Field_name18__
     if v:
         buf[p] = 144
         buf[p + 1] = 26
-        p += 2
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 2] = v
+            p += 3
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 2, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5418,22 +5233,20 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m.corecursive
     if v is not None:
         buf[p] = 18
-        p += 1
         y = v._buffa_s
         if y < 128:
-            buf[p] = y
-            p += 1
+            buf[p + 1] = y
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, y)
+            p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
     v = m._buffa_u
     if v:
@@ -5486,12 +5299,11 @@ def _buffa_w2(m, buf, p):
     v = m.c
     if v:
         buf[p] = 8
-        p += 1
         if 0 <= v < 128:
-            buf[p] = v
-            p += 1
+            buf[p + 1] = v
+            p += 2
         else:
-            p = _buffa_put_varint(buf, p, v)
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
