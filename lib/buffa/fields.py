@@ -59,16 +59,7 @@ def read_scalar(typ, flags, b, p, e, w):
             v, p = varint(b, p, e, v)
         return _from_varint(typ, v), p
     if w == 2:
-        if p >= e:
-            raise DecodeError("truncated length", p)
-        n = b[p]
-        p += 1
-        if n > 0x7F:
-            p, q = wire.length(b, p, e, n)
-        else:
-            q = p + n
-            if q > e:
-                raise DecodeError("length past the end", p)
+        p, q = wire.payload(b, p, e)
         if typ == wire.STRING:
             if flags & wire.VERIFY:
                 return wire.string(b, p, q), q
@@ -135,14 +126,7 @@ def map_entry(m, d, spec, b, s, p, q, dp):
         elif fn == 2 and vt == wire.MESSAGE and w == 2:
             if dp <= 0:
                 raise DecodeError("recursion limit exceeded", p)
-            n = b[p]
-            p += 1
-            if n > 0x7F:
-                p, r = wire.length(b, p, q, n)
-            else:
-                r = p + n
-                if r > q:
-                    raise DecodeError("length past the end", p)
+            p, r = wire.payload(b, p, q)
             c = v if v is not None else vrow[4]._buffa_n()
             vrow[4]._buffa_d(c, b, p, r, dp - 1, 0)
             v = c
@@ -158,10 +142,7 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     if v is None:
         v = vrow[4]._buffa_n() if vt == wire.MESSAGE else _zero(vt)
     elif vt == wire.ENUM and vrow[3] & wire.CLOSED and v not in vrow[4]._buffa_n:
-        u = m._buffa_u
-        if u is None:
-            m._buffa_u = u = bytearray()
-        u += b[s:q]
+        wire.keep_unknown(m, b[s:q])
         return
     d[k] = v
 
@@ -345,10 +326,7 @@ class Extension:
             for v in vals:
                 out += self._encode_one(v)
         if out:
-            u = m._buffa_u
-            if u is None:
-                m._buffa_u = u = bytearray()
-            u += out
+            wire.keep_unknown(m, out)
 
     def _encode_one(self, v):
         typ = self.type

@@ -120,6 +120,20 @@ def length(b, p, e, v):
     return p, q
 
 
+def payload(b, p, e):
+    # A length prefix at p: (start, end) of the payload it announces. For
+    # the cold paths; generated code inlines the one-byte case.
+    if p >= e:
+        raise DecodeError("truncated length", p)
+    n = b[p]
+    if n > 0x7F:
+        return length(b, p + 1, e, n)
+    q = p + 1 + n
+    if q > e:
+        raise DecodeError("length past the end", p + 1)
+    return p + 1, q
+
+
 def int32(v):
     # varint -> int32: keep the low 32 bits, sign-extend.
     v &= 0xFFFFFFFF
@@ -225,12 +239,9 @@ def string_lax(b, p, q):
     # utf8_validation = NONE: a payload that is not UTF-8 is kept as bytes so
     # that it re-encodes unchanged.
     try:
-        s = str(b[p:q], "utf-8")
-    except UnicodeError:
+        return string(b, p, q)
+    except DecodeError:
         return bytes(b[p:q])
-    if _LAX_UTF8 and len(s) != q - p and not _valid_utf8(b, p, q):
-        return bytes(b[p:q])
-    return s
 
 
 def skip(b, p, e, t, dp):
@@ -289,31 +300,30 @@ def unknown(m, b, s, p, e, t, dp):
     if x is not None and (t >> 3) in x:
         # a known extension: check it as strictly as a declared field
         x[t >> 3].validate(b, p, q, t & 7, dp)
+    keep_unknown(m, b[s:q])
+    return q
+
+
+def keep_unknown(m, data):
+    # Append raw field bytes to m's unknown fields, created on first use.
     u = m._buffa_u
     if u is None:
         m._buffa_u = u = bytearray()
-    u += b[s:q]
-    return q
+    u += data
 
 
 def unknown_raw(m, b, s, q):
     # A closed enum's unrecognised value: keep its field bytes b[s:q].
-    u = m._buffa_u
-    if u is None:
-        m._buffa_u = u = bytearray()
-    u += b[s:q]
+    keep_unknown(m, b[s:q])
 
 
 def unknown_varint(m, num, v):
     # An unrecognised closed-enum value from a packed run becomes an
     # unpacked field of its own, as Google's runtimes do.
-    u = m._buffa_u
-    if u is None:
-        m._buffa_u = u = bytearray()
     k = num << 3
     tmp = bytearray(vsize(k) + vsize(v))
     put_varint(tmp, put_varint(tmp, 0, k), v)
-    u += tmp
+    keep_unknown(m, tmp)
 
 
 # Packed repeated decoders: append every element of b[p:q] to lst.

@@ -441,14 +441,8 @@ class FileGen:
     def map_spec(self, f):
         if getattr(f, "_spec", None):
             return f._spec
-        entry = self.index.types[f.ref_full][1]
-        efeats = self.index.types[f.ref_full][4]
-        kv = {x.number: Field(self.gen, self.index.types[f.ref_full][2], x, efeats) for x in entry.field}
         rows = []
-        for num in (1, 2):
-            x = kv[num]
-            if x.type == GROUP and x.desc.type == MESSAGE:
-                x.type = MESSAGE  # map values are never delimited
+        for num, x in zip((1, 2), self.map_fields(f)):
             ref = self.pyref(x.ref_full) if x.type in (MESSAGE, ENUM) else "None"
             flags = x.flags & (CLOSED | VERIFY)
             rows.append("(%r, %d, %d, %d, %s, %r, %r, %s, None)" % (x.attr, num, x.type, flags, ref, x.name, x.json_name, x.default_src))
