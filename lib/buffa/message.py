@@ -56,10 +56,27 @@ except ImportError:  # MicroPython's struct raises ValueError
 _BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, _struct_error)
 
 
-def _encode_error(m, e):
-    if isinstance(e, wire.EncodeError):
-        return e
-    return wire.EncodeError("cannot encode %s: %s: %s" % (m._buffa_name, type(e).__name__, e))
+def _size(m):
+    return type(m)._buffa_z(m)
+
+
+def _encode(m):
+    c = type(m)
+    b = bytearray(c._buffa_z(m))
+    c._buffa_w(m, b, 0)
+    return bytes(b)
+
+
+def _fail(m, f):
+    # Run f(m) again to catch what it raises (the callers catch without
+    # "as" to keep their frames small) and raise it as an EncodeError.
+    try:
+        f(m)
+    except wire.EncodeError:
+        raise
+    except _BAD_VALUE as e:
+        raise wire.EncodeError("cannot encode %s: %s: %s" % (m._buffa_name, type(e).__name__, e))
+    raise wire.EncodeError("cannot encode %s" % m._buffa_name)
 
 
 # Message classes by full proto name. Every generated module registers its
@@ -166,33 +183,39 @@ class Message:
         decode_into(self, data, options)
         return self
 
+    # The encode entry points keep their frames within MicroPython's
+    # 11-word on-stack limit: a frame allocated on the heap is freed on
+    # return, which sends the allocator back to rescan from that spot on
+    # every later allocation (docs/design.md, "Frames on the encode path").
+    # So they catch without "as e" and re-run the failing call in _fail to
+    # get at the exception; bad values are the cold path.
+
     def encoded_size(self):
         try:
             return type(self)._buffa_z(self)
-        except _BAD_VALUE as e:
-            raise _encode_error(self, e)
+        except _BAD_VALUE:
+            pass
+        _fail(self, _size)
 
     def encode(self):
         # Size everything first (the size pass caches sub-message sizes on
         # the sub-messages), then write into one buffer of exactly that size.
-        cls = type(self)
         try:
-            buf = bytearray(cls._buffa_z(self))
-            cls._buffa_w(self, buf, 0)
-        except _BAD_VALUE as e:
-            raise _encode_error(self, e)
-        return bytes(buf)
+            return _encode(self)
+        except _BAD_VALUE:
+            pass
+        _fail(self, _encode)
 
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
-        cls = type(self)
-        n = self.encoded_size()
-        if offset < 0 or offset + n > len(buf):
-            raise wire.EncodeError("buffer too small: need %d bytes at offset %d" % (n, offset))
+        if offset < 0 or offset + self.encoded_size() > len(buf):
+            raise wire.EncodeError("buffer too small: need %d bytes at offset %d"
+                                   % (self.encoded_size(), offset))
         try:
-            return cls._buffa_w(self, buf, offset)
-        except _BAD_VALUE as e:
-            raise _encode_error(self, e)
+            return type(self)._buffa_w(self, buf, offset)
+        except _BAD_VALUE:
+            pass
+        _fail(self, _size)  # a write can only fail where the size pass did
 
     # ---- reflection --------------------------------------------------------
 
