@@ -186,7 +186,7 @@ def _buffa_z0(m):
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k3 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.me
     if v:
         n += _buffa_map_size(v, _buffa_s1, 1)
@@ -229,6 +229,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)

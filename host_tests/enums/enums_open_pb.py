@@ -159,13 +159,13 @@ def _buffa_z0(m):
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k2 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.me
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -193,6 +193,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -205,6 +209,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8

@@ -190,20 +190,20 @@ def _buffa_z0(m):
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verify
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.none
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.packed
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k7 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.expanded
     if v:
         for x in v:
@@ -212,7 +212,7 @@ def _buffa_z0(m):
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -249,6 +249,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -260,6 +264,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -272,6 +280,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -283,6 +295,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -304,6 +320,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x

@@ -4,7 +4,6 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     string_lax as _buffa_string_lax,
@@ -132,8 +131,15 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8_lax(k)
+            x = _buffa_utf8_lax(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -147,29 +153,46 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8_lax(k)
+            x = _buffa_utf8_lax(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 18
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x

@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     string as _buffa_string,
@@ -246,31 +245,35 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -286,6 +289,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
@@ -306,6 +313,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 9
@@ -326,6 +337,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
@@ -346,6 +361,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 9
@@ -361,19 +380,30 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 98
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k

@@ -316,43 +316,43 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -368,6 +368,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -391,6 +395,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -414,6 +422,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -437,6 +449,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -460,6 +476,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -484,6 +504,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -508,6 +532,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8

@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     string as _buffa_string,
@@ -119,7 +118,7 @@ def _buffa_z0(m):
     v = m.b
     if v:
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -142,6 +141,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -433,14 +436,27 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_bytes
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_msg
     if v:
         n += _buffa_map_size(v, _buffa_s2, 2)
@@ -448,26 +464,30 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_double
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_self
     if v:
         n += _buffa_map_size(v, _buffa_s3, 2)
@@ -481,30 +501,47 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 162
             buf[p + 1] = 1
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -513,20 +550,33 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 170
             buf[p + 1] = 1
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -536,6 +586,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -547,20 +601,31 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 186
             buf[p + 1] = 1
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -581,6 +646,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -602,6 +671,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -623,6 +696,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8

@@ -73,3 +73,31 @@ def test_entries_of_different_maps_interleave():
         Values(v_string={"a": "1"}).encode() + Values(v_sint64={1: -1}).encode() + Values(v_string={"b": "2"}).encode()
     )
     assert m.v_string == {"a": "1", "b": "2"} and m.v_sint64 == {1: -1}
+
+
+def _prefix(n):
+    # varint of a length, by hand
+    out = bytearray()
+    while n > 127:
+        out.append(n & 127 | 128)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def test_text_entries_at_length_prefix_boundaries_encode_exactly():
+    # The generated size and write code handles one- and two-byte length
+    # prefixes inline and re-checks an entry's size only when a key or value
+    # can be longer than 127 bytes: pin every boundary of that logic.
+    for kn, vn in ((0, 0), (127, 0), (128, 0), (0, 128), (127, 127), (128, 1),
+                   (1, 129), (125, 2), (126, 2), (300, 16383), (16384, 5)):
+        k = "k" * kn
+        v = "é" * (vn // 2) + "v" * (vn % 2)  # vn UTF-8 bytes, fewer chars
+        entry = b"\x0a" + _prefix(kn) + k.encode() + b"\x12" + _prefix(vn) + v.encode()
+        want = b"\xa2\x01" + _prefix(len(entry)) + entry
+        m = Values(v_string={k: v})
+        assert m.encoded_size() == len(want), (kn, vn)
+        assert m.encode() == want, (kn, vn)
+        assert Values.decode(want).v_string == {k: v}
+        b = Values(v_bytes={k: v.encode()}).encode()
+        assert b == b"\xaa\x01" + want[2:], (kn, vn)

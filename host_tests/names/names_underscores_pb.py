@@ -191,7 +191,7 @@ def _buffa_z0(m):
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k7 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._private
     if v:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -204,7 +204,7 @@ def _buffa_z0(m):
     if m._buffa_c___choice == '__b':
         v = m._buffa_v___choice
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -266,6 +266,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -301,6 +305,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v

@@ -267,11 +267,11 @@ def _buffa_z0(m):
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.by
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.fl
     if v is not None:
         n += 1 + 4
@@ -297,7 +297,7 @@ def _buffa_z0(m):
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -307,7 +307,7 @@ def _buffa_z0(m):
     v = m.quoted
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.neg
     if v is not None:
         k = (v << 1) ^ (v >> 63)
@@ -321,12 +321,12 @@ def _buffa_z0(m):
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -349,6 +349,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -360,6 +364,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -418,6 +426,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -442,6 +454,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -479,6 +495,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -491,6 +511,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)

@@ -6,7 +6,6 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
@@ -348,35 +347,43 @@ def _buffa_z0(m):
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k1 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.names
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.colors
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k3 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.items
     if v:
         for x in v:
             k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.counts
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.by_id
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            x = _buffa_utf8(x)
+            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            if y > 130:
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.flags
     if v:
         n += _buffa_map_size(v, _buffa_s2, 1)
@@ -385,11 +392,11 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_choice == 'text':
         v = m._buffa_v_choice
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -397,17 +404,17 @@ def _buffa_z0(m):
         v = m._buffa_v_choice
         k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.longs
     if v:
         k = _buffa_packed_size(v, 3)
         m._buffa_k13 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -421,6 +428,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -433,6 +444,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -444,6 +459,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -455,6 +474,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_c1._buffa_w(x, buf, p)
@@ -462,19 +485,30 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 42
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -489,11 +523,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_lsize(x)
+            x = _buffa_utf8(x)
+            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            if y > 130:
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 50
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -503,11 +545,14 @@ def _buffa_w0(m, buf, p):
             else:
                 p = _buffa_put_varint(buf, p + 1, k)
             buf[p] = 18
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -524,6 +569,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -546,6 +595,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -565,6 +618,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_c1._buffa_w(v, buf, p)
@@ -575,6 +632,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -585,6 +646,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 3)

@@ -273,11 +273,11 @@ def _buffa_z0(m):
     v = m.s
     if v:
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.by
     if v:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.color
     if v:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -287,7 +287,7 @@ def _buffa_z0(m):
     v = m.snake_case_name
     if v:
         k = _buffa_len(_buffa_utf8(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.custom
     if v:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -390,6 +390,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -401,6 +405,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -432,6 +440,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v

@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
@@ -221,34 +220,38 @@ def _buffa_z0(m):
     v = m.s
     if v:
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_i32
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k21 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_s
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_child
     if v:
         for x in v:
             k = _buffa_z0(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.m_str
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.m_msg
     if v:
         n += _buffa_map_size(v, _buffa_s1, 2)
@@ -282,6 +285,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -294,6 +301,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
@@ -305,6 +316,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -318,6 +333,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -331,6 +350,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w0(x, buf, p)
@@ -338,20 +361,31 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 146
             buf[p + 1] = 3
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k

@@ -829,9 +829,11 @@ class FileGen:
         return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
 
     def add_len(self, w, tl, var="k"):
-        """Emit: n += tag + length prefix + payload of length var."""
+        """Emit: n += tag + length prefix + payload of length var (one- and
+        two-byte prefixes inline: sub-messages and text are often > 127)."""
         self.helpers.add("vsize")
-        w("n += %d + (1 if %s < 128 else %s_vsize(%s)) + %s" % (tl, var, N.RESERVED, var, var))
+        w("n += %s + (%d if %s < 128 else %d if %s < 16384 else %d + %s_vsize(%s))"
+          % (var, tl + 1, var, tl + 2, var, tl, N.RESERVED, var))
 
     def emit_size(self, w, full, fields):
         i = self.local_ids[full]
@@ -870,11 +872,37 @@ class FileGen:
 
     def entry_loop(self, w, kx, vx):
         """Emit the head of a loop over the entries of map v: key k, value x,
-        and the entry's payload size in y. The caller closes the block."""
+        and the entry's payload size in y. The caller closes the block.
+
+        A str or bytes key or value is replaced by its UTF-8 bytes (views on
+        MicroPython) and sized inline: a call to lsize per entry cost more
+        than the entry's own writes, and the write pass reuses the bytes
+        instead of encoding the text a second time."""
+        R = N.RESERVED
+        parts = []
+        text = []
         w("for k in v:")
         w.ind += 1
         w("x = v[k]")
-        w("y = 2 + %s + %s" % (self.scalar_size_expr(kx.type, "k"), self.scalar_size_expr(vx.type, "x")))
+        for var, fx in (("k", kx), ("x", vx)):
+            if fx.type in (STRING, BYTES):
+                if fx.type == STRING:
+                    w("%s = %s" % (var, self.utf8_expr(fx.type, fx.flags, var)))
+                parts.append("%s_len(%s)" % (R, var))
+                text.append(var)
+            else:
+                parts.append(self.scalar_size_expr(fx.type, var))
+        w("y = %d + %s" % (2 + len(text), " + ".join(parts)))
+        if text:
+            # a text longer than 127 bytes takes more than one length byte;
+            # only then can y exceed this bound
+            self.helpers.add("vsize")
+            w("if y > %d:" % (2 + len(text) + 127))
+            with w.block():
+                for var in text:
+                    w("if %s_len(%s) > 127:" % (R, var))
+                    with w.block():
+                        w("y += %s_vsize(%s_len(%s)) - 1" % (R, R, var))
 
     def size_field(self, w, f):
         R = N.RESERVED
@@ -948,6 +976,11 @@ class FileGen:
         with w.block():
             w("buf[%s] = %s" % (_at(off), var))
             w("p += %d" % (off + 1))
+        w("elif %s < 16384:" % var)
+        with w.block():
+            w("buf[%s] = %s & 127 | 128" % (_at(off), var))
+            w("buf[%s] = %s >> 7" % (_at(off + 1), var))
+            w("p += %d" % (off + 2))
         w("else:")
         with w.block():
             w("p = %s_put_varint(buf, %s, %s)" % (N.RESERVED, _at(off), var))
@@ -960,9 +993,9 @@ class FileGen:
         self.helpers.add(h)
         return "%s_%s(%s)" % (N.RESERVED, h, var)
 
-    def put_value(self, w, t, var, flags=0, off=0):
+    def put_value(self, w, t, var, flags=0, off=0, encoded=False):
         """Emit: write one non-message value held in var at p + off (may
-        rebind var)."""
+        rebind var). encoded: a string value already holds its UTF-8."""
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
@@ -972,7 +1005,7 @@ class FileGen:
             w("buf[%s] = 1 if %s else 0" % (_at(off), var))
             w("p += %d" % (off + 1))
         elif t in (STRING, BYTES):
-            if t == STRING:
+            if t == STRING and not encoded:
                 w("%s = %s" % (var, self.utf8_expr(t, flags, var)))
             w("y = %s_len(%s)" % (R, var))
             self.put_len(w, off=off)
@@ -1035,8 +1068,8 @@ class FileGen:
                 def body(w):
                     self.entry_loop(w, kx, vx)
                     self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False))
-                    self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False))
-                    self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False))
+                    self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False), True)
+                    self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False), True)
                     w.ind -= 1
 
                 self.present(w, f, body)

@@ -770,7 +770,7 @@ def _buffa_z0(m):
         for x in v:
             k = _buffa_z1(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -785,6 +785,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w1(x, buf, p)
@@ -1015,50 +1019,50 @@ def _buffa_z1(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.package
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.dependency
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.message_type
     if v:
         for x in v:
             k = _buffa_z2(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.enum_type
     if v:
         for x in v:
             k = _buffa_z9(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.service
     if v:
         for x in v:
             k = _buffa_z12(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension
     if v:
         for x in v:
             k = _buffa_z7(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z14(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.source_code_info
     if v is not None:
         k = _buffa_z31(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.public_dependency
     if v:
         for x in v:
@@ -1070,7 +1074,7 @@ def _buffa_z1(m):
     v = m.syntax
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -1078,7 +1082,7 @@ def _buffa_z1(m):
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1093,6 +1097,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -1105,6 +1113,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -1118,6 +1130,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -1130,6 +1146,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
@@ -1141,6 +1161,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w9(x, buf, p)
@@ -1152,6 +1176,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w12(x, buf, p)
@@ -1163,6 +1191,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
@@ -1173,6 +1205,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w14(v, buf, p)
@@ -1183,6 +1219,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w31(v, buf, p)
@@ -1212,6 +1252,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -1233,6 +1277,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -1419,59 +1467,59 @@ def _buffa_z2(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.field
     if v:
         for x in v:
             k = _buffa_z7(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.nested_type
     if v:
         for x in v:
             k = _buffa_z2(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.enum_type
     if v:
         for x in v:
             k = _buffa_z9(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension_range
     if v:
         for x in v:
             k = _buffa_z3(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension
     if v:
         for x in v:
             k = _buffa_z7(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z15(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_decl
     if v:
         for x in v:
             k = _buffa_z8(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_range
     if v:
         for x in v:
             k = _buffa_z4(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_name
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -1489,6 +1537,10 @@ def _buffa_w2(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -1501,6 +1553,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
@@ -1512,6 +1568,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
@@ -1523,6 +1583,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w9(x, buf, p)
@@ -1534,6 +1598,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w3(x, buf, p)
@@ -1545,6 +1613,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w7(x, buf, p)
@@ -1555,6 +1627,10 @@ def _buffa_w2(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w15(v, buf, p)
@@ -1566,6 +1642,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w8(x, buf, p)
@@ -1577,6 +1657,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w4(x, buf, p)
@@ -1589,6 +1673,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -1671,7 +1759,7 @@ def _buffa_z3(m):
     if v is not None:
         k = _buffa_z5(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1701,6 +1789,10 @@ def _buffa_w3(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w5(v, buf, p)
@@ -1867,7 +1959,7 @@ def _buffa_z5(m):
         for x in v:
             k = _buffa_z6(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verification
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -1875,13 +1967,13 @@ def _buffa_z5(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1896,6 +1988,10 @@ def _buffa_w5(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w6(x, buf, p)
@@ -1915,6 +2011,10 @@ def _buffa_w5(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
@@ -1927,6 +2027,10 @@ def _buffa_w5(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -2013,11 +2117,11 @@ def _buffa_z6(m):
     v = m.full_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.type
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved
     if v is not None:
         n += 1 + 1
@@ -2046,6 +2150,10 @@ def _buffa_w6(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2058,6 +2166,10 @@ def _buffa_w6(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2222,11 +2334,11 @@ def _buffa_z7(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extendee
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -2239,23 +2351,23 @@ def _buffa_z7(m):
     v = m.type_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.default_value
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z16(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_index
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.json_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.proto3_optional
     if v is not None:
         n += 2 + 1
@@ -2273,6 +2385,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2285,6 +2401,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2321,6 +2441,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2333,6 +2457,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2344,6 +2472,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
@@ -2363,6 +2495,10 @@ def _buffa_w7(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2434,12 +2570,12 @@ def _buffa_z8(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z19(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -2454,6 +2590,10 @@ def _buffa_w8(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2465,6 +2605,10 @@ def _buffa_w8(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w19(v, buf, p)
@@ -2580,29 +2724,29 @@ def _buffa_z9(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.value
     if v:
         for x in v:
             k = _buffa_z11(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z20(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_range
     if v:
         for x in v:
             k = _buffa_z10(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_name
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -2620,6 +2764,10 @@ def _buffa_w9(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2632,6 +2780,10 @@ def _buffa_w9(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w11(x, buf, p)
@@ -2642,6 +2794,10 @@ def _buffa_w9(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w20(v, buf, p)
@@ -2653,6 +2809,10 @@ def _buffa_w9(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w10(x, buf, p)
@@ -2665,6 +2825,10 @@ def _buffa_w9(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -2819,7 +2983,7 @@ def _buffa_z11(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -2827,7 +2991,7 @@ def _buffa_z11(m):
     if v is not None:
         k = _buffa_z21(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -2842,6 +3006,10 @@ def _buffa_w11(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2861,6 +3029,10 @@ def _buffa_w11(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w21(v, buf, p)
@@ -2939,18 +3111,18 @@ def _buffa_z12(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.method
     if v:
         for x in v:
             k = _buffa_z13(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z22(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -2965,6 +3137,10 @@ def _buffa_w12(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2977,6 +3153,10 @@ def _buffa_w12(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w13(x, buf, p)
@@ -2987,6 +3167,10 @@ def _buffa_w12(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w22(v, buf, p)
@@ -3089,20 +3273,20 @@ def _buffa_z13(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.input_type
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.output_type
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
         k = _buffa_z23(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.client_streaming
     if v is not None:
         n += 1 + 1
@@ -3123,6 +3307,10 @@ def _buffa_w13(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3135,6 +3323,10 @@ def _buffa_w13(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3147,6 +3339,10 @@ def _buffa_w13(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3158,6 +3354,10 @@ def _buffa_w13(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w23(v, buf, p)
@@ -3420,11 +3620,11 @@ def _buffa_z14(m):
     v = m.java_package
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.java_outer_classname
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optimize_for
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -3434,7 +3634,7 @@ def _buffa_z14(m):
     v = m.go_package
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.cc_generic_services
     if v is not None:
         n += 2 + 1
@@ -3459,42 +3659,42 @@ def _buffa_z14(m):
     v = m.objc_class_prefix
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.csharp_namespace
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.swift_prefix
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.php_class_prefix
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.php_namespace
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.php_metadata_namespace
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.ruby_package
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.features
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3509,6 +3709,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3521,6 +3725,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3546,6 +3754,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3601,6 +3813,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3614,6 +3830,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3627,6 +3847,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3640,6 +3864,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3653,6 +3881,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3666,6 +3898,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3679,6 +3915,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3691,6 +3931,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
@@ -3703,6 +3947,10 @@ def _buffa_w14(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -3820,13 +4068,13 @@ def _buffa_z15(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3865,6 +4113,10 @@ def _buffa_w15(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -3877,6 +4129,10 @@ def _buffa_w15(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -4097,23 +4353,23 @@ def _buffa_z16(m):
         for x in v:
             k = _buffa_z17(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.features
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.feature_support
     if v is not None:
         k = _buffa_z18(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4195,6 +4451,10 @@ def _buffa_w16(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w17(x, buf, p)
@@ -4206,6 +4466,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
@@ -4217,6 +4481,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w18(v, buf, p)
@@ -4229,6 +4497,10 @@ def _buffa_w16(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -4289,7 +4561,7 @@ def _buffa_z17(m):
     v = m.value
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -4307,6 +4579,10 @@ def _buffa_w17(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -4414,14 +4690,14 @@ def _buffa_z18(m):
     v = m.deprecation_warning
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition_removed
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
     v = m.removal_error
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4452,6 +4728,10 @@ def _buffa_w18(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -4472,6 +4752,10 @@ def _buffa_w18(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -4540,13 +4824,13 @@ def _buffa_z19(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4560,6 +4844,10 @@ def _buffa_w19(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -4572,6 +4860,10 @@ def _buffa_w19(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -4669,13 +4961,13 @@ def _buffa_z20(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4704,6 +4996,10 @@ def _buffa_w20(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -4716,6 +5012,10 @@ def _buffa_w20(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -4814,7 +5114,7 @@ def _buffa_z21(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.debug_redact
     if v is not None:
         n += 1 + 1
@@ -4822,13 +5122,13 @@ def _buffa_z21(m):
     if v is not None:
         k = _buffa_z18(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4847,6 +5147,10 @@ def _buffa_w21(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -4862,6 +5166,10 @@ def _buffa_w21(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w18(v, buf, p)
@@ -4874,6 +5182,10 @@ def _buffa_w21(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -4951,13 +5263,13 @@ def _buffa_z22(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4978,6 +5290,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
@@ -4990,6 +5306,10 @@ def _buffa_w22(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -5080,13 +5400,13 @@ def _buffa_z23(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
             k = _buffa_z24(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5116,6 +5436,10 @@ def _buffa_w23(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w26(v, buf, p)
@@ -5128,6 +5452,10 @@ def _buffa_w23(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w24(x, buf, p)
@@ -5237,11 +5565,11 @@ def _buffa_z24(m):
         for x in v:
             k = _buffa_z25(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.identifier_value
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.positive_int_value
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -5254,11 +5582,11 @@ def _buffa_z24(m):
     v = m.string_value
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.aggregate_value
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5273,6 +5601,10 @@ def _buffa_w24(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w25(x, buf, p)
@@ -5284,6 +5616,10 @@ def _buffa_w24(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5316,6 +5652,10 @@ def _buffa_w24(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5328,6 +5668,10 @@ def _buffa_w24(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5386,7 +5730,7 @@ def _buffa_z25(m):
     v = m.name_part
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.is_extension
     if v is not None:
         n += 1 + 1
@@ -5404,6 +5748,10 @@ def _buffa_w25(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5787,7 +6135,7 @@ def _buffa_z29(m):
         for x in v:
             k = _buffa_z30(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.minimum_edition
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -5808,6 +6156,10 @@ def _buffa_w29(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w30(x, buf, p)
@@ -5904,12 +6256,12 @@ def _buffa_z30(m):
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.fixed_features
     if v is not None:
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5931,6 +6283,10 @@ def _buffa_w30(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -5941,6 +6297,10 @@ def _buffa_w30(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -5995,7 +6355,7 @@ def _buffa_z31(m):
         for x in v:
             k = _buffa_z32(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6010,6 +6370,10 @@ def _buffa_w31(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w32(x, buf, p)
@@ -6122,25 +6486,25 @@ def _buffa_z32(m):
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k1 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.span
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k2 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.leading_comments
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.trailing_comments
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.leading_detached_comments
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6154,6 +6518,10 @@ def _buffa_w32(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -6164,6 +6532,10 @@ def _buffa_w32(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -6175,6 +6547,10 @@ def _buffa_w32(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -6187,6 +6563,10 @@ def _buffa_w32(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -6200,6 +6580,10 @@ def _buffa_w32(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -6255,7 +6639,7 @@ def _buffa_z33(m):
         for x in v:
             k = _buffa_z34(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6270,6 +6654,10 @@ def _buffa_w33(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w34(x, buf, p)
@@ -6363,11 +6751,11 @@ def _buffa_z34(m):
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k1 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.source_file
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.begin
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -6390,6 +6778,10 @@ def _buffa_w34(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -6401,6 +6793,10 @@ def _buffa_w34(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v

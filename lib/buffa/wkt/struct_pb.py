@@ -228,7 +228,7 @@ def _buffa_z1(m):
     if m._buffa_c_kind == 'string_value':
         v = m._buffa_v_kind
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
         n += 1 + 1
@@ -236,12 +236,12 @@ def _buffa_z1(m):
         v = m._buffa_v_kind
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
         k = _buffa_z2(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -269,6 +269,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -285,6 +289,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -295,6 +303,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w2(v, buf, p)
@@ -349,7 +361,7 @@ def _buffa_z2(m):
         for x in v:
             k = _buffa_z1(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -364,6 +376,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w1(x, buf, p)

@@ -158,7 +158,7 @@ def _buffa_z0(m):
     v = m.suffix
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -197,6 +197,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -304,28 +308,28 @@ def _buffa_z1(m):
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.parameter
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.compiler_version
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.proto_file
     if v:
         for x in v:
             k = _buffa_c4._buffa_z(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.source_file_descriptors
     if v:
         for x in v:
             k = _buffa_c4._buffa_z(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -341,6 +345,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -353,6 +361,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -364,6 +376,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -375,6 +391,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_c4._buffa_w(x, buf, p)
@@ -387,6 +407,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_c4._buffa_w(x, buf, p)
@@ -471,7 +495,7 @@ def _buffa_z2(m):
     v = m.error
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.supported_features
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -486,7 +510,7 @@ def _buffa_z2(m):
         for x in v:
             k = _buffa_z3(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -501,6 +525,10 @@ def _buffa_w2(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -537,6 +565,10 @@ def _buffa_w2(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w3(x, buf, p)
@@ -625,20 +657,20 @@ def _buffa_z3(m):
     v = m.name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.insertion_point
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.content
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.generated_code_info
     if v is not None:
         k = _buffa_c5._buffa_z(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -653,6 +685,10 @@ def _buffa_w3(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -665,6 +701,10 @@ def _buffa_w3(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -677,6 +717,10 @@ def _buffa_w3(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -689,6 +733,10 @@ def _buffa_w3(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_c5._buffa_w(v, buf, p)

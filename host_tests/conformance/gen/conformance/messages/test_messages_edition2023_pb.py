@@ -7,7 +7,6 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -2149,21 +2148,21 @@ def _buffa_z1(m):
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_nested_message
     if v is not None:
         k = _buffa_z2(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_foreign_message
     if v is not None:
         k = _buffa_z4(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -2173,206 +2172,219 @@ def _buffa_z1(m):
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_cord
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
         k = _buffa_z1(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int32
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k31 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int64
     if v:
         k = _buffa_packed_size(v, 3)
         m._buffa_k32 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_uint32
     if v:
         k = _buffa_packed_size(v, 13)
         m._buffa_k33 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_uint64
     if v:
         k = _buffa_packed_size(v, 4)
         m._buffa_k34 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sint32
     if v:
         k = _buffa_packed_size(v, 17)
         m._buffa_k35 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sint64
     if v:
         k = _buffa_packed_size(v, 18)
         m._buffa_k36 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_float
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_double
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_bool
     if v:
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_string
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_bytes
     if v:
         for x in v:
             k = _buffa_len(x)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_message
     if v:
         for x in v:
             k = _buffa_z2(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
             k = _buffa_z4(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k51 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_enum
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k52 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_string_piece
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_cord
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint32_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s6, 2)
@@ -2383,77 +2395,85 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_foreign_enum
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.packed_int32
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k75 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_int64
     if v:
         k = _buffa_packed_size(v, 3)
         m._buffa_k76 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_uint32
     if v:
         k = _buffa_packed_size(v, 13)
         m._buffa_k77 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_uint64
     if v:
         k = _buffa_packed_size(v, 4)
         m._buffa_k78 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sint32
     if v:
         k = _buffa_packed_size(v, 17)
         m._buffa_k79 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sint64
     if v:
         k = _buffa_packed_size(v, 18)
         m._buffa_k80 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_double
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k88 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.unpacked_int32
     if v:
         for x in v:
@@ -2512,15 +2532,15 @@ def _buffa_z1(m):
         v = m._buffa_v_oneof_field
         k = _buffa_z2(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         k = _buffa_len(_buffa_utf8(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         n += 2 + 1
@@ -2644,6 +2664,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2655,6 +2679,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -2667,6 +2695,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w2(v, buf, p)
@@ -2678,6 +2710,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w4(v, buf, p)
@@ -2708,6 +2744,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -2721,6 +2761,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -2733,6 +2777,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
@@ -2744,6 +2792,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -2755,6 +2807,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
@@ -2766,6 +2822,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
@@ -2777,6 +2837,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
@@ -2788,6 +2852,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
@@ -2799,6 +2867,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
@@ -2810,6 +2882,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
@@ -2821,6 +2897,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
@@ -2832,6 +2912,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
@@ -2843,6 +2927,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
@@ -2854,6 +2942,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
@@ -2865,6 +2957,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
@@ -2876,6 +2972,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
@@ -2889,6 +2989,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -2902,6 +3006,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -2915,6 +3023,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w2(x, buf, p)
@@ -2927,6 +3039,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w4(x, buf, p)
@@ -2938,6 +3054,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -2949,6 +3069,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -2962,6 +3086,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -2976,6 +3104,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -2990,6 +3122,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3014,6 +3150,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3038,6 +3178,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3062,6 +3206,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3086,6 +3234,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3112,6 +3264,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3138,6 +3294,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
@@ -3156,6 +3316,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
@@ -3174,6 +3338,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
@@ -3192,6 +3360,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
@@ -3210,6 +3382,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3231,6 +3407,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3252,6 +3432,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3264,30 +3448,47 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 170
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -3296,20 +3497,33 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 178
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -3319,6 +3533,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -3333,20 +3551,31 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 202
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -3361,20 +3590,31 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 210
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -3393,6 +3633,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -3404,6 +3648,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
@@ -3415,6 +3663,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
@@ -3426,6 +3678,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
@@ -3437,6 +3693,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
@@ -3448,6 +3708,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
@@ -3459,6 +3723,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
@@ -3470,6 +3738,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
@@ -3481,6 +3753,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
@@ -3492,6 +3768,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
@@ -3503,6 +3783,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
@@ -3514,6 +3798,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
@@ -3525,6 +3813,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
@@ -3536,6 +3828,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -3677,6 +3973,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w2(v, buf, p)
@@ -3689,6 +3989,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3701,6 +4005,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3822,7 +4130,7 @@ def _buffa_z2(m):
     if v is not None:
         k = _buffa_z1(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3844,6 +4152,10 @@ def _buffa_w2(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w1(v, buf, p)

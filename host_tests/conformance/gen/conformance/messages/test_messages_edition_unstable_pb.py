@@ -5,7 +5,6 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -493,7 +492,7 @@ def _buffa_z1(m):
     if v is not None:
         k = _buffa_z2(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_foreign_enum
     if v is not None:
         n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -501,40 +500,47 @@ def _buffa_z1(m):
     if v is not None:
         k = _buffa_z1(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_int32
     if v:
         k = _buffa_len(v) * 4
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
             k = _buffa_z2(x)
             x._buffa_s = k
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_foreign_enum
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k7 = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_string_foreign_message
     if v:
         n += _buffa_map_size(v, _buffa_s3, 1)
@@ -542,23 +548,33 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.optional_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_bytes
     if v:
         for x in v:
             k = _buffa_len(x)
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 1 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -577,6 +593,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w2(v, buf, p)
@@ -595,6 +615,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w1(v, buf, p)
@@ -605,6 +629,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
@@ -616,6 +644,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             p = _buffa_w2(x, buf, p)
@@ -626,6 +658,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -638,6 +674,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 13
@@ -655,6 +695,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 8
@@ -667,29 +711,46 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            x = _buffa_utf8(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 82
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            x = _buffa_utf8(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -701,19 +762,30 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            k = _buffa_utf8(k)
+            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            if y > 130:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
             buf[p] = 98
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -731,6 +803,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -743,6 +819,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -751,19 +831,32 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 122
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p] = 10
-            k = _buffa_utf8(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -773,6 +866,10 @@ def _buffa_w1(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x

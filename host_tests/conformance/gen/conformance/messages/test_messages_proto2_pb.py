@@ -7,7 +7,6 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
-    lsize as _buffa_lsize,
     packed_closed as _buffa_packed_closed,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -2676,21 +2675,21 @@ def _buffa_z0(m):
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_nested_message
     if v is not None:
         k = _buffa_z1(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_foreign_message
     if v is not None:
         k = _buffa_z8(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -2700,16 +2699,16 @@ def _buffa_z0(m):
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_cord
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int32
     if v:
         for x in v:
@@ -2761,24 +2760,24 @@ def _buffa_z0(m):
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_bytes
     if v:
         for x in v:
             k = _buffa_len(x)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_message
     if v:
         for x in v:
             k = _buffa_z1(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
             k = _buffa_z8(x)
             x._buffa_s = k
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_enum
     if v:
         for x in v:
@@ -2791,102 +2790,115 @@ def _buffa_z0(m):
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_cord
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.map_int32_int32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint32_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8_lax(k)
+            x = _buffa_utf8_lax(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_bytes
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            k = _buffa_utf8_lax(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s28, 2)
@@ -2903,65 +2915,65 @@ def _buffa_z0(m):
     if v:
         k = _buffa_packed_size(v, 5)
         m._buffa_k75 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_int64
     if v:
         k = _buffa_packed_size(v, 3)
         m._buffa_k76 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_uint32
     if v:
         k = _buffa_packed_size(v, 13)
         m._buffa_k77 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_uint64
     if v:
         k = _buffa_packed_size(v, 4)
         m._buffa_k78 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sint32
     if v:
         k = _buffa_packed_size(v, 17)
         m._buffa_k79 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sint64
     if v:
         k = _buffa_packed_size(v, 18)
         m._buffa_k80 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
     if v:
         k = _buffa_len(v) * 4
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_double
     if v:
         k = _buffa_len(v) * 8
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
     if v:
         k = _buffa_packed_size(v, 14)
         m._buffa_k88 = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.unpacked_int32
     if v:
         for x in v:
@@ -3021,7 +3033,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
-            n += 2 + (1 if y < 128 else _buffa_vsize(y)) + y
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -3029,15 +3041,15 @@ def _buffa_z0(m):
         v = m._buffa_v_oneof_field
         k = _buffa_z1(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         n += 2 + 1
@@ -3103,11 +3115,11 @@ def _buffa_z0(m):
     v = m.default_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.default_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -3166,7 +3178,7 @@ def _buffa_z0(m):
     if v is not None:
         k = _buffa_z4(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3266,6 +3278,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3277,6 +3293,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -3289,6 +3309,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
@@ -3300,6 +3324,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
@@ -3330,6 +3358,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3343,6 +3375,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -3355,6 +3391,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w0(v, buf, p)
@@ -3479,6 +3519,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -3492,6 +3536,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -3505,6 +3553,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w1(x, buf, p)
@@ -3517,6 +3569,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             p = _buffa_w8(x, buf, p)
@@ -3550,6 +3606,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -3564,6 +3624,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p:p + y] = x
@@ -3578,6 +3642,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3602,6 +3670,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3626,6 +3698,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3650,6 +3726,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3674,6 +3754,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3700,6 +3784,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3726,6 +3814,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
@@ -3744,6 +3836,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
@@ -3762,6 +3858,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 13
@@ -3780,6 +3880,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 9
@@ -3798,6 +3902,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3819,6 +3927,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3840,6 +3952,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -3852,30 +3968,47 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8_lax(k)
+            x = _buffa_utf8_lax(x)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 170
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
             p += y
             buf[p] = 18
-            x = _buffa_utf8_lax(x)
             y = _buffa_len(x)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -3884,20 +4017,33 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_lsize(k) + _buffa_lsize(x)
+            k = _buffa_utf8_lax(k)
+            y = 4 + _buffa_len(k) + _buffa_len(x)
+            if y > 131:
+                if _buffa_len(k) > 127:
+                    y += _buffa_vsize(_buffa_len(k)) - 1
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
             buf[p] = 178
             buf[p + 1] = 4
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 10
-            k = _buffa_utf8_lax(k)
             y = _buffa_len(k)
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = k
@@ -3907,6 +4053,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -3931,6 +4081,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 5)
@@ -3942,6 +4096,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 3)
@@ -3953,6 +4111,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 13)
@@ -3964,6 +4126,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 4)
@@ -3975,6 +4141,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 17)
@@ -3986,6 +4156,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 18)
@@ -3997,6 +4171,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<I', 4)
@@ -4008,6 +4186,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<Q', 8)
@@ -4019,6 +4201,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<i', 4)
@@ -4030,6 +4216,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<q', 8)
@@ -4041,6 +4231,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<f', 4)
@@ -4052,6 +4246,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed_fixed(buf, p, v, '<d', 8)
@@ -4063,6 +4261,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 8)
@@ -4074,6 +4276,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14)
@@ -4211,6 +4417,10 @@ def _buffa_w0(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
             buf[p] = 8
@@ -4239,6 +4449,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w1(v, buf, p)
@@ -4251,6 +4465,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -4263,6 +4481,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -4428,6 +4650,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -4440,6 +4666,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -4614,6 +4844,10 @@ def _buffa_w0(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w4(v, buf, p)
@@ -4677,7 +4911,7 @@ def _buffa_z1(m):
     if v is not None:
         k = _buffa_z0(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4699,6 +4933,10 @@ def _buffa_w1(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w0(v, buf, p)
@@ -4939,7 +5177,7 @@ def _buffa_z5(m):
     v = m.str
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4955,6 +5193,10 @@ def _buffa_w5(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -5019,7 +5261,7 @@ def _buffa_z6(m):
     if v is not None:
         k = _buffa_z4(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5041,6 +5283,10 @@ def _buffa_w6(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w4(v, buf, p)
@@ -5353,12 +5599,12 @@ def _buffa_z10(m):
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.nested_message
     if v is not None:
         k = _buffa_z8(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optionalgroup
     if v is not None:
         n += 4 + _buffa_z11(v)
@@ -5393,6 +5639,10 @@ def _buffa_w10(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -5405,6 +5655,10 @@ def _buffa_w10(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
@@ -5612,7 +5866,7 @@ def _buffa_z14(m):
     v = m.data
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5627,6 +5881,10 @@ def _buffa_w14(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5701,12 +5959,12 @@ def _buffa_z15(m):
     v = m.concept
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.requires
     if v:
         for x in v:
             k = _buffa_len(_buffa_utf8_lax(x))
-            n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+            n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5729,6 +5987,10 @@ def _buffa_w15(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -5742,6 +6004,10 @@ def _buffa_w15(m, buf, p):
             if y < 128:
                 buf[p + 1] = y
                 p += 2
+            elif y < 16384:
+                buf[p + 1] = y & 127 | 128
+                buf[p + 2] = y >> 7
+                p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
             buf[p:p + y] = x
@@ -6145,21 +6411,21 @@ def _buffa_z16(m):
     v = m.required_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.required_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.required_nested_message
     if v is not None:
         k = _buffa_z17(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_foreign_message
     if v is not None:
         k = _buffa_z8(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_nested_enum
     if v is not None:
         n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
@@ -6169,21 +6435,21 @@ def _buffa_z16(m):
     v = m.required_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_cord
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
         k = _buffa_z16(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_recursive_message
     if v is not None:
         k = _buffa_z16(v)
         v._buffa_s = k
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.data
     if v is not None:
         n += 4 + _buffa_z18(v)
@@ -6231,11 +6497,11 @@ def _buffa_z16(m):
     v = m.default_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.default_bytes
     if v is not None:
         k = _buffa_len(v)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6335,6 +6601,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -6346,6 +6616,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         buf[p:p + y] = v
@@ -6358,6 +6632,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w17(v, buf, p)
@@ -6369,6 +6647,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w8(v, buf, p)
@@ -6399,6 +6681,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -6412,6 +6698,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -6424,6 +6714,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w16(v, buf, p)
@@ -6435,6 +6729,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_w16(v, buf, p)
@@ -6554,6 +6852,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -6566,6 +6868,10 @@ def _buffa_w16(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -6644,12 +6950,12 @@ def _buffa_z17(m):
     if v is not None:
         k = _buffa_z16(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_corecursive
     if v is not None:
         k = _buffa_z16(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6671,6 +6977,10 @@ def _buffa_w17(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
@@ -6681,6 +6991,10 @@ def _buffa_w17(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w16(v, buf, p)
@@ -6845,7 +7159,7 @@ def _buffa_z20(m):
     v = m.str
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
-        n += 2 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6861,6 +7175,10 @@ def _buffa_w20(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         buf[p:p + y] = v
@@ -7042,27 +7360,27 @@ def _buffa_z22(m):
         v = m._buffa_v_large_oneof
         k = _buffa_z23(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
         k = _buffa_z24(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
         k = _buffa_z25(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
         k = _buffa_z26(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
         k = _buffa_z27(v)
         v._buffa_s = k
-        n += 1 + (1 if k < 128 else _buffa_vsize(k)) + k
+        n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -7076,6 +7394,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w23(v, buf, p)
@@ -7086,6 +7408,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w24(v, buf, p)
@@ -7096,6 +7422,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w25(v, buf, p)
@@ -7106,6 +7436,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w26(v, buf, p)
@@ -7116,6 +7450,10 @@ def _buffa_w22(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
         p = _buffa_w27(v, buf, p)
