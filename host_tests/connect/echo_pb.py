@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     length as _buffa_length,
     put_varint as _buffa_put_varint,
@@ -80,19 +81,36 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.text = v
             p = q
         elif t == 18:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -111,12 +129,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.fail_code = v
             p = q
         elif t == 40:
@@ -250,19 +279,36 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.text = v
             p = q
         elif t == 18:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -274,36 +320,69 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.headers.append(v)
             p = q
         elif t == 34:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.method = v
             p = q
         elif t == 42:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.request_encoding = v
             p = q
         else:
@@ -449,12 +528,23 @@ def _buffa_d2(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.reason = v
             p = q
         elif t == 16:

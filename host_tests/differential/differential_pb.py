@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
@@ -222,19 +223,36 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.s = v
         p = q
     elif t == 122:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -253,7 +271,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -274,12 +298,23 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.o_s = v
         p = q
     elif t == 161:
@@ -299,7 +334,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -316,7 +357,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -332,7 +379,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -342,7 +395,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -364,7 +423,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -374,7 +439,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -397,7 +468,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -414,7 +491,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -424,19 +507,36 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.r_s.append(v)
         p = q
     elif t == 242:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -448,7 +548,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -473,7 +579,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -483,7 +595,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -499,12 +617,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -521,7 +650,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -543,12 +678,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                x = _buffa_string(b, p, r)
+                try:
+                    x = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                    x = _buffa_string(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -559,7 +705,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -570,7 +722,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -604,7 +762,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -625,7 +789,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -649,12 +819,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m._buffa_c_choice = 'c_s'
         m._buffa_v_choice = v
         p = q
@@ -662,7 +843,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -679,7 +866,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:

@@ -48,20 +48,26 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.next
             if c is None:
-                c = m.next = _buffa_n0()
+                c = m.next = _buffa_new(_buffa_c0)
             _buffa_d0(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 19:
             c = m.grp
             if c is None:
-                c = m.grp = _buffa_n0()
+                c = m.grp = _buffa_new(_buffa_c0)
             p = _buffa_d0(c, b, p, e, dp - 1, 20)
         else:
             if t == eg and t:

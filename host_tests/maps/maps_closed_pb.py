@@ -62,7 +62,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -73,7 +79,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -89,7 +101,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
@@ -100,7 +118,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:

@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     length as _buffa_length,
     put_varint as _buffa_put_varint,
@@ -66,7 +67,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -98,7 +105,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -130,7 +143,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -162,7 +181,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -194,7 +219,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -210,12 +241,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]

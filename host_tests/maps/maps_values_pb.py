@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     length as _buffa_length,
     put_varint as _buffa_put_varint,
@@ -92,12 +93,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.b = v
             p = q
         else:
@@ -181,7 +193,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -197,23 +215,45 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    x = _buffa_string(b, p, r)
+                    try:
+                        x = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                        x = _buffa_string(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -224,7 +264,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -240,18 +286,35 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
@@ -267,7 +330,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -278,7 +347,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -294,12 +369,23 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]
@@ -316,7 +402,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -348,7 +440,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -380,7 +478,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -413,7 +517,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:

@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
@@ -94,7 +95,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -104,12 +111,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.names.append(v)
             p = q
         elif t == 24:
@@ -123,7 +141,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -133,12 +157,18 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c1._buffa_n()
+            c = _buffa_new(_buffa_c1)
             m.items.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
@@ -146,7 +176,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -162,12 +198,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]
@@ -184,7 +231,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -206,12 +259,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    x = _buffa_string(b, p, r)
+                    try:
+                        x = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                        x = _buffa_string(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -222,7 +286,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -233,7 +303,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -266,12 +342,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m._buffa_c_choice = 'text'
             m._buffa_v_choice = v
             p = q
@@ -287,7 +374,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -295,7 +388,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             if m._buffa_c_choice == 'nested':
                 c = m._buffa_v_choice
             else:
-                c = _buffa_c1._buffa_n()
+                c = _buffa_new(_buffa_c1)
                 m._buffa_c_choice = 'nested'
                 m._buffa_v_choice = c
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
@@ -304,7 +397,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -325,7 +424,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:

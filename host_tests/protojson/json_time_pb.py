@@ -60,35 +60,53 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.ts
             if c is None:
-                c = m.ts = _buffa_c1._buffa_n()
+                c = m.ts = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 18:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.dur
             if c is None:
-                c = m.dur = _buffa_c2._buffa_n()
+                c = m.dur = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -102,26 +120,38 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.empty
             if c is None:
-                c = m.empty = _buffa_c4._buffa_n()
+                c = m.empty = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c1._buffa_n()
+            c = _buffa_new(_buffa_c1)
             m.tss.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q

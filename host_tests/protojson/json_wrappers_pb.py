@@ -67,138 +67,198 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.i32
             if c is None:
-                c = m.i32 = _buffa_c1._buffa_n()
+                c = m.i32 = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 18:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.i64
             if c is None:
-                c = m.i64 = _buffa_c2._buffa_n()
+                c = m.i64 = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.u32
             if c is None:
-                c = m.u32 = _buffa_c3._buffa_n()
+                c = m.u32 = _buffa_new(_buffa_c3)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 34:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.u64
             if c is None:
-                c = m.u64 = _buffa_c4._buffa_n()
+                c = m.u64 = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.fl
             if c is None:
-                c = m.fl = _buffa_c5._buffa_n()
+                c = m.fl = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.db
             if c is None:
-                c = m.db = _buffa_c6._buffa_n()
+                c = m.db = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 58:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.b
             if c is None:
-                c = m.b = _buffa_c7._buffa_n()
+                c = m.b = _buffa_new(_buffa_c7)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 66:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.s
             if c is None:
-                c = m.s = _buffa_c8._buffa_n()
+                c = m.s = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 74:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.by
             if c is None:
-                c = m.by = _buffa_c9._buffa_n()
+                c = m.by = _buffa_new(_buffa_c9)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 82:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c2._buffa_n()
+            c = _buffa_new(_buffa_c2)
             m.i64s.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q

@@ -249,6 +249,13 @@ class FileGen:
             self.consts.append("%s_c%d = %s" % (N.RESERVED, self.ids[full], self.pyref(full)))
         return "%s_c%d" % (N.RESERVED, self.ids[full])
 
+    def new_expr(self, full):
+        """Expression for a new, empty instance of a message: a message
+        without repeated or map fields needs no factory call."""
+        if any(x.label == 3 for x in self.index.types[full][1].field):
+            return "%s()" % self.fn("n", full)
+        return "%s_new(%s)" % (N.RESERVED, self.cls_alias(full))
+
     def fn(self, kind, full):
         """Name of a message's decode/size/write/new function."""
         if full in self.local_ids:
@@ -471,13 +478,26 @@ class FileGen:
 
     def read_len(self, w, end="e", out="q"):
         """Emit: read a length prefix at p, leaving the payload in b[p:out]."""
+        # One- and two-byte prefixes inline: sub-messages and text are
+        # often 128..16383 bytes, and a call to length() cost more than the
+        # field. A read past the end raises IndexError, which decode_into
+        # reports as truncation.
         self.helpers.add("length")
         self.helpers.add("DecodeError")
         w("%s = b[p]" % out)
         w("p += 1")
         w("if %s > 127:" % out)
         with w.block():
-            w("p, %s = %s_length(b, p, %s, %s)" % (out, N.RESERVED, end, out))
+            w("if b[p] > 127:")
+            with w.block():
+                w("p, %s = %s_length(b, p, %s, %s)" % (out, N.RESERVED, end, out))
+            w("else:")
+            with w.block():
+                w("%s = (%s & 127 | b[p] << 7) + p + 1" % (out, out))
+                w("p += 1")
+                w("if %s > %s:" % (out, end))
+                with w.block():
+                    w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
         w("else:")
         with w.block():
             w("%s += p" % out)
@@ -491,8 +511,19 @@ class FileGen:
         if f_flags is None:  # bytes
             w("%s = b[p:%s]" % (var, q))
         elif f_flags & VERIFY:
-            self.helpers.add("string")
-            w("%s = %s_string(b, p, %s)" % (var, R, q))
+            # Inline, as string() does it: a call per string was a third of
+            # a text-heavy decode on MicroPython. Where the runtime's codec is
+            # lax (MicroPython), non-ASCII text takes string()'s strict check.
+            self.helpers.update(("string", "_LAX_UTF8"))
+            w("try:")
+            with w.block():
+                w("%s = %s_str(b[p:%s], 'utf-8')" % (var, R, q))
+            w("except UnicodeError:")
+            with w.block():
+                w("raise %s_DecodeError('invalid UTF-8 in string field', p)" % R)
+            w("if %s__LAX_UTF8 and %s_len(%s) != %s - p:" % (R, R, var, q))
+            with w.block():
+                w("%s = %s_string(b, p, %s)" % (var, R, q))
         else:
             self.helpers.add("string_lax")
             w("%s = %s_string_lax(b, p, %s)" % (var, R, q))
@@ -626,11 +657,11 @@ class FileGen:
         if t in (MESSAGE, GROUP):
             cls = self.cls_alias(f.ref_full)
             dec = self.fn("d", f.ref_full)
-            new = self.fn("n", f.ref_full)
+            new = self.new_expr(f.ref_full)
 
             def get_child(w):
                 if f.repeated:
-                    w("c = %s()" % new)
+                    w("c = %s" % new)
                     w("m.%s.append(c)" % f.attr)
                 elif f.oneof:
                     w("if m._buffa_c_%s == %r:" % (f.oneof, f.attr))
@@ -638,14 +669,14 @@ class FileGen:
                         w("c = m._buffa_v_%s" % f.oneof)
                     w("else:")
                     with w.block():
-                        w("c = %s()" % new)
+                        w("c = %s" % new)
                         w("m._buffa_c_%s = %r" % (f.oneof, f.attr))
                         w("m._buffa_v_%s = c" % f.oneof)
                 else:
                     w("c = m.%s" % f.attr)
                     w("if c is None:")
                     with w.block():
-                        w("c = m.%s = %s()" % (f.attr, new))
+                        w("c = m.%s = %s" % (f.attr, new))
 
             if t == MESSAGE:
 

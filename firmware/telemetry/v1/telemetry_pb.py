@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     length as _buffa_length,
     negzero as _buffa_negzero,
@@ -140,26 +141,43 @@ def _buffa_d0(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.time
             if c is None:
-                c = m.time = _buffa_c6._buffa_n()
+                c = m.time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.sensor = v
             p = q
         elif t == 33:
@@ -335,12 +353,23 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.platform = v
             p = q
         else:
@@ -483,24 +512,41 @@ def _buffa_d2(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.device_id = v
             p = q
         elif t == 18:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n0()
+            c = _buffa_new(_buffa_c0)
             m.readings.append(c)
             _buffa_d0(c, b, p, q, dp - 1, 0)
             p = q
@@ -508,14 +554,20 @@ def _buffa_d2(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.status
             if c is None:
-                c = m.status = _buffa_n1()
+                c = m.status = _buffa_new(_buffa_c1)
             _buffa_d1(c, b, p, q, dp - 1, 0)
             p = q
         else:
@@ -694,12 +746,23 @@ def _buffa_d4(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string(b, p, q)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                v = _buffa_string(b, p, q)
             m.device_id = v
             p = q
         else:
@@ -778,14 +841,20 @@ def _buffa_d5(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.server_time
             if c is None:
-                c = m.server_time = _buffa_c6._buffa_n()
+                c = m.server_time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 32:

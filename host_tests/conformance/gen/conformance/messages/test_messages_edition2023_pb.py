@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
@@ -455,19 +456,36 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_string = v
         p = q
     elif t == 122:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -479,28 +497,40 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
-            c = m.optional_nested_message = _buffa_n2()
+            c = m.optional_nested_message = _buffa_new(_buffa_c2)
         _buffa_d2(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
-            c = m.optional_foreign_message = _buffa_n4()
+            c = m.optional_foreign_message = _buffa_new(_buffa_c4)
         _buffa_d4(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
@@ -521,31 +551,59 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_string_piece = v
         p = q
     elif t == 202:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_cord = v
         p = q
     elif t == 218:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -566,7 +624,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -583,7 +647,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -600,7 +670,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -616,7 +692,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -634,7 +716,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -651,7 +739,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -661,7 +755,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -683,7 +783,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -693,7 +799,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -720,7 +832,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -730,7 +848,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -752,7 +876,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -769,7 +899,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -779,19 +915,36 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_string.append(v)
         p = q
     elif t == 362:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -803,12 +956,18 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n2()
+        c = _buffa_new(_buffa_c2)
         m.repeated_nested_message.append(c)
         _buffa_d2(c, b, p, q, dp - 1, 0)
         p = q
@@ -816,12 +975,18 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n4()
+        c = _buffa_new(_buffa_c4)
         m.repeated_foreign_message.append(c)
         _buffa_d4(c, b, p, q, dp - 1, 0)
         p = q
@@ -836,7 +1001,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -853,7 +1024,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -863,31 +1040,59 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -920,7 +1125,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -953,7 +1164,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -986,7 +1203,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1017,7 +1240,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1052,7 +1281,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1085,7 +1320,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1116,7 +1357,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1147,7 +1394,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1178,7 +1431,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1209,7 +1468,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1241,7 +1506,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1273,7 +1544,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1306,7 +1583,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1322,23 +1605,45 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                x = _buffa_string(b, p, r)
+                try:
+                    x = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                    x = _buffa_string(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -1349,7 +1654,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1365,18 +1676,35 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1392,7 +1720,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1403,7 +1737,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1414,7 +1754,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1430,12 +1776,23 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1452,7 +1809,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1468,12 +1831,23 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1497,7 +1871,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1519,7 +1899,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1536,7 +1922,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1552,7 +1944,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1570,7 +1968,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1587,7 +1991,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1597,7 +2007,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1619,7 +2035,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1629,7 +2051,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1651,7 +2079,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1661,7 +2095,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1683,7 +2123,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1700,7 +2146,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1717,7 +2169,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1734,7 +2192,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1751,7 +2215,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1768,7 +2238,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1784,7 +2260,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1802,7 +2284,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1819,7 +2307,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1829,7 +2323,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1856,7 +2356,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1866,7 +2372,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1888,7 +2400,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1898,7 +2416,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1920,7 +2444,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1937,7 +2467,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1954,7 +2490,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1972,7 +2514,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1980,7 +2528,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
-            c = _buffa_n2()
+            c = _buffa_new(_buffa_c2)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
         _buffa_d2(c, b, p, q, dp - 1, 0)
@@ -1989,12 +2537,23 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
@@ -2002,7 +2561,13 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2051,18 +2616,24 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
     elif t == 1611:
         c = m.groupliketype
         if c is None:
-            c = m.groupliketype = _buffa_n3()
+            c = m.groupliketype = _buffa_new(_buffa_c3)
         p = _buffa_d3(c, b, p, e, dp - 1, 1612)
     elif t == 1619:
         c = m.delimited_field
         if c is None:
-            c = m.delimited_field = _buffa_n3()
+            c = m.delimited_field = _buffa_new(_buffa_c3)
         p = _buffa_d3(c, b, p, e, dp - 1, 1620)
     elif t == 2410:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -4101,7 +4672,13 @@ def _buffa_d2(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:

@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     length as _buffa_length,
     packed_fixed as _buffa_packed_fixed,
@@ -173,14 +174,20 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.optional_foreign_message
             if c is None:
-                c = m.optional_foreign_message = _buffa_n2()
+                c = m.optional_foreign_message = _buffa_new(_buffa_c2)
             _buffa_d2(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 24:
@@ -194,7 +201,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -208,7 +221,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -224,12 +243,18 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n2()
+            c = _buffa_new(_buffa_c2)
             m.repeated_foreign_message.append(c)
             _buffa_d2(c, b, p, q, dp - 1, 0)
             p = q
@@ -244,7 +269,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -254,7 +285,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -285,7 +322,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -318,7 +361,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -334,23 +383,45 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    x = _buffa_string(b, p, r)
+                    try:
+                        x = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                        x = _buffa_string(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -361,7 +432,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -372,7 +449,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -388,12 +471,23 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]
@@ -410,7 +504,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -422,7 +522,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -434,7 +540,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -450,18 +562,35 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    k = _buffa_string(b, p, r)
+                    try:
+                        k = _buffa_str(b[p:r], 'utf-8')
+                    except UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                        k = _buffa_string(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
                     p += 1
                     if r > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
                         if r > q:

@@ -726,7 +726,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -738,7 +744,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -750,28 +762,40 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
-            c = m.optional_nested_message = _buffa_n1()
+            c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_d1(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
-            c = m.optional_foreign_message = _buffa_n8()
+            c = m.optional_foreign_message = _buffa_new(_buffa_c8)
         _buffa_d8(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
@@ -798,7 +822,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -810,7 +840,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -822,7 +858,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -843,7 +885,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -860,7 +908,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -877,7 +931,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -893,7 +953,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -911,7 +977,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -928,7 +1000,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -938,7 +1016,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -960,7 +1044,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -970,7 +1060,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -997,7 +1093,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1007,7 +1109,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1029,7 +1137,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1046,7 +1160,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1056,7 +1176,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1068,7 +1194,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1080,12 +1212,18 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n1()
+        c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
         _buffa_d1(c, b, p, q, dp - 1, 0)
         p = q
@@ -1093,12 +1231,18 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n8()
+        c = _buffa_new(_buffa_c8)
         m.repeated_foreign_message.append(c)
         _buffa_d8(c, b, p, q, dp - 1, 0)
         p = q
@@ -1116,7 +1260,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1136,7 +1286,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1146,7 +1302,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1158,7 +1320,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1170,7 +1338,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1203,7 +1377,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1236,7 +1416,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1269,7 +1455,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1300,7 +1492,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1335,7 +1533,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1368,7 +1572,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1399,7 +1609,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1430,7 +1646,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1461,7 +1683,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1492,7 +1720,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1524,7 +1758,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1556,7 +1796,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1589,7 +1835,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1605,7 +1857,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1616,7 +1874,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1632,7 +1896,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1648,7 +1918,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1659,7 +1935,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1675,7 +1957,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1686,7 +1974,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1697,7 +1991,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1708,7 +2008,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1726,7 +2032,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1748,7 +2060,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1765,7 +2083,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1781,7 +2105,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1799,7 +2129,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1816,7 +2152,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1826,7 +2168,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1848,7 +2196,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1858,7 +2212,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1880,7 +2240,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1890,7 +2256,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1912,7 +2284,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1929,7 +2307,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1949,7 +2333,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1966,7 +2356,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1983,7 +2379,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2000,7 +2402,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2016,7 +2424,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2034,7 +2448,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2051,7 +2471,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2061,7 +2487,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2088,7 +2520,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2098,7 +2536,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2120,7 +2564,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2130,7 +2580,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2152,7 +2608,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2169,7 +2631,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2189,7 +2657,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2199,7 +2673,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2210,7 +2690,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2251,7 +2737,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2259,7 +2751,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
-            c = _buffa_n1()
+            c = _buffa_new(_buffa_c1)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
         _buffa_d1(c, b, p, q, dp - 1, 0)
@@ -2268,7 +2760,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2281,7 +2779,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2333,12 +2837,12 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
     elif t == 1611:
         c = m.data
         if c is None:
-            c = m.data = _buffa_n2()
+            c = m.data = _buffa_new(_buffa_c2)
         p = _buffa_d2(c, b, p, e, dp - 1, 1612)
     elif t == 1635:
         c = m.multiwordgroupfield
         if c is None:
-            c = m.multiwordgroupfield = _buffa_n3()
+            c = m.multiwordgroupfield = _buffa_new(_buffa_c3)
         p = _buffa_d3(c, b, p, e, dp - 1, 1636)
     elif t == 1928:
         v = b[p]
@@ -2429,7 +2933,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2446,7 +2956,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2584,14 +3100,20 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.message_set_correct
         if c is None:
-            c = m.message_set_correct = _buffa_n4()
+            c = m.message_set_correct = _buffa_new(_buffa_c4)
         _buffa_d4(c, b, p, q, dp - 1, 0)
         p = q
     else:
@@ -4882,7 +5404,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5154,7 +5682,13 @@ def _buffa_d5(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5232,14 +5766,20 @@ def _buffa_d6(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.sub_msg
             if c is None:
-                c = m.sub_msg = _buffa_n4()
+                c = m.sub_msg = _buffa_new(_buffa_c4)
             _buffa_d4(c, b, p, q, dp - 1, 0)
             p = q
         else:
@@ -5530,7 +6070,13 @@ def _buffa_d10(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5542,20 +6088,26 @@ def _buffa_d10(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.nested_message
             if c is None:
-                c = m.nested_message = _buffa_n8()
+                c = m.nested_message = _buffa_new(_buffa_c8)
             _buffa_d8(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 8035:
             c = m.optionalgroup
             if c is None:
-                c = m.optionalgroup = _buffa_n11()
+                c = m.optionalgroup = _buffa_new(_buffa_c11)
             p = _buffa_d11(c, b, p, e, dp - 1, 8036)
         elif t == 8048:
             v = b[p]
@@ -5575,7 +6127,13 @@ def _buffa_d10(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5843,7 +6401,13 @@ def _buffa_d14(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5921,7 +6485,13 @@ def _buffa_d15(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -5933,7 +6503,13 @@ def _buffa_d15(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6121,7 +6697,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6133,7 +6715,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6145,28 +6733,40 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.required_nested_message
             if c is None:
-                c = m.required_nested_message = _buffa_n17()
+                c = m.required_nested_message = _buffa_new(_buffa_c17)
             _buffa_d17(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 154:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.required_foreign_message
             if c is None:
-                c = m.required_foreign_message = _buffa_n8()
+                c = m.required_foreign_message = _buffa_new(_buffa_c8)
             _buffa_d8(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 168:
@@ -6193,7 +6793,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6205,7 +6811,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6217,34 +6829,46 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.recursive_message
             if c is None:
-                c = m.recursive_message = _buffa_n16()
+                c = m.recursive_message = _buffa_new(_buffa_c16)
             _buffa_d16(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 226:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.optional_recursive_message
             if c is None:
-                c = m.optional_recursive_message = _buffa_n16()
+                c = m.optional_recursive_message = _buffa_new(_buffa_c16)
             _buffa_d16(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 1611:
             c = m.data
             if c is None:
-                c = m.data = _buffa_n18()
+                c = m.data = _buffa_new(_buffa_c18)
             p = _buffa_d18(c, b, p, e, dp - 1, 1612)
         elif t == 1928:
             v = b[p]
@@ -6335,7 +6959,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6347,7 +6977,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -6907,28 +7543,40 @@ def _buffa_d17(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
-                c = m.corecursive = _buffa_n16()
+                c = m.corecursive = _buffa_new(_buffa_c16)
             _buffa_d16(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             c = m.optional_corecursive
             if c is None:
-                c = m.optional_corecursive = _buffa_n16()
+                c = m.optional_corecursive = _buffa_new(_buffa_c16)
             _buffa_d16(c, b, p, q, dp - 1, 0)
             p = q
         else:
@@ -7136,7 +7784,13 @@ def _buffa_d20(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7263,7 +7917,13 @@ def _buffa_d22(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7271,7 +7931,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             if m._buffa_c_large_oneof == 'a1':
                 c = m._buffa_v_large_oneof
             else:
-                c = _buffa_n23()
+                c = _buffa_new(_buffa_c23)
                 m._buffa_c_large_oneof = 'a1'
                 m._buffa_v_large_oneof = c
             _buffa_d23(c, b, p, q, dp - 1, 0)
@@ -7280,7 +7940,13 @@ def _buffa_d22(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7288,7 +7954,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             if m._buffa_c_large_oneof == 'a2':
                 c = m._buffa_v_large_oneof
             else:
-                c = _buffa_n24()
+                c = _buffa_new(_buffa_c24)
                 m._buffa_c_large_oneof = 'a2'
                 m._buffa_v_large_oneof = c
             _buffa_d24(c, b, p, q, dp - 1, 0)
@@ -7297,7 +7963,13 @@ def _buffa_d22(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7305,7 +7977,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             if m._buffa_c_large_oneof == 'a3':
                 c = m._buffa_v_large_oneof
             else:
-                c = _buffa_n25()
+                c = _buffa_new(_buffa_c25)
                 m._buffa_c_large_oneof = 'a3'
                 m._buffa_v_large_oneof = c
             _buffa_d25(c, b, p, q, dp - 1, 0)
@@ -7314,7 +7986,13 @@ def _buffa_d22(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7322,7 +8000,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             if m._buffa_c_large_oneof == 'a4':
                 c = m._buffa_v_large_oneof
             else:
-                c = _buffa_n26()
+                c = _buffa_new(_buffa_c26)
                 m._buffa_c_large_oneof = 'a4'
                 m._buffa_v_large_oneof = c
             _buffa_d26(c, b, p, q, dp - 1, 0)
@@ -7331,7 +8009,13 @@ def _buffa_d22(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
@@ -7339,7 +8023,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             if m._buffa_c_large_oneof == 'a5':
                 c = m._buffa_v_large_oneof
             else:
-                c = _buffa_n27()
+                c = _buffa_new(_buffa_c27)
                 m._buffa_c_large_oneof = 'a5'
                 m._buffa_v_large_oneof = c
             _buffa_d27(c, b, p, q, dp - 1, 0)

@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
@@ -493,19 +494,36 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_string = v
         p = q
     elif t == 122:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -517,28 +535,40 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
-            c = m.optional_nested_message = _buffa_n1()
+            c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_d1(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
-            c = m.optional_foreign_message = _buffa_n2()
+            c = m.optional_foreign_message = _buffa_new(_buffa_c2)
         _buffa_d2(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
@@ -566,31 +596,59 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_string_piece = v
         p = q
     elif t == 202:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.optional_cord = v
         p = q
     elif t == 218:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -611,7 +669,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -628,7 +692,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -645,7 +715,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -661,7 +737,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -679,7 +761,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -696,7 +784,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -706,7 +800,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -728,7 +828,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -738,7 +844,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -765,7 +877,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -775,7 +893,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -797,7 +921,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -814,7 +944,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -824,19 +960,36 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_string.append(v)
         p = q
     elif t == 362:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -848,12 +1001,18 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n1()
+        c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
         _buffa_d1(c, b, p, q, dp - 1, 0)
         p = q
@@ -861,12 +1020,18 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n2()
+        c = _buffa_new(_buffa_c2)
         m.repeated_foreign_message.append(c)
         _buffa_d2(c, b, p, q, dp - 1, 0)
         p = q
@@ -881,7 +1046,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -898,7 +1069,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -908,31 +1085,59 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -965,7 +1170,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -998,7 +1209,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1031,7 +1248,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1062,7 +1285,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1097,7 +1326,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1130,7 +1365,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1161,7 +1402,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1192,7 +1439,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1223,7 +1476,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1254,7 +1513,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1286,7 +1551,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1318,7 +1589,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1351,7 +1628,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1367,23 +1650,45 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                x = _buffa_string(b, p, r)
+                try:
+                    x = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                    x = _buffa_string(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -1394,7 +1699,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1410,18 +1721,35 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
@@ -1437,7 +1765,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1448,7 +1782,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1459,7 +1799,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1475,12 +1821,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1497,7 +1854,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1513,12 +1876,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 r = b[p]
                 p += 1
                 if r > 127:
-                    p, r = _buffa_length(b, p, q, r)
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string(b, p, r)
+                try:
+                    k = _buffa_str(b[p:r], 'utf-8')
+                except UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
+                    k = _buffa_string(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1542,7 +1916,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1564,7 +1944,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1581,7 +1967,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1597,7 +1989,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1615,7 +2013,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1632,7 +2036,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1642,7 +2052,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1664,7 +2080,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1674,7 +2096,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1696,7 +2124,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1706,7 +2140,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1728,7 +2168,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1745,7 +2191,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1762,7 +2214,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1779,7 +2237,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1796,7 +2260,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1813,7 +2283,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1829,7 +2305,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1847,7 +2329,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1864,7 +2352,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1874,7 +2368,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1901,7 +2401,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1911,7 +2417,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1933,7 +2445,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1943,7 +2461,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1965,7 +2489,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1982,7 +2512,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -1999,7 +2535,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2017,7 +2559,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2025,7 +2573,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
-            c = _buffa_n1()
+            c = _buffa_new(_buffa_c1)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
         _buffa_d1(c, b, p, q, dp - 1, 0)
@@ -2034,12 +2582,23 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        v = _buffa_string(b, p, q)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            v = _buffa_string(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
@@ -2047,7 +2606,13 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2105,138 +2670,198 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_bool_wrapper
         if c is None:
-            c = m.optional_bool_wrapper = _buffa_c5._buffa_n()
+            c = m.optional_bool_wrapper = _buffa_new(_buffa_c5)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1618:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_int32_wrapper
         if c is None:
-            c = m.optional_int32_wrapper = _buffa_c6._buffa_n()
+            c = m.optional_int32_wrapper = _buffa_new(_buffa_c6)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1626:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_int64_wrapper
         if c is None:
-            c = m.optional_int64_wrapper = _buffa_c7._buffa_n()
+            c = m.optional_int64_wrapper = _buffa_new(_buffa_c7)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1634:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_uint32_wrapper
         if c is None:
-            c = m.optional_uint32_wrapper = _buffa_c8._buffa_n()
+            c = m.optional_uint32_wrapper = _buffa_new(_buffa_c8)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1642:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_uint64_wrapper
         if c is None:
-            c = m.optional_uint64_wrapper = _buffa_c9._buffa_n()
+            c = m.optional_uint64_wrapper = _buffa_new(_buffa_c9)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1650:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_float_wrapper
         if c is None:
-            c = m.optional_float_wrapper = _buffa_c10._buffa_n()
+            c = m.optional_float_wrapper = _buffa_new(_buffa_c10)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1658:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_double_wrapper
         if c is None:
-            c = m.optional_double_wrapper = _buffa_c11._buffa_n()
+            c = m.optional_double_wrapper = _buffa_new(_buffa_c11)
         _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1666:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_string_wrapper
         if c is None:
-            c = m.optional_string_wrapper = _buffa_c12._buffa_n()
+            c = m.optional_string_wrapper = _buffa_new(_buffa_c12)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1674:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_bytes_wrapper
         if c is None:
-            c = m.optional_bytes_wrapper = _buffa_c13._buffa_n()
+            c = m.optional_bytes_wrapper = _buffa_new(_buffa_c13)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 1690:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c5._buffa_n()
+        c = _buffa_new(_buffa_c5)
         m.repeated_bool_wrapper.append(c)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2244,12 +2869,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c6._buffa_n()
+        c = _buffa_new(_buffa_c6)
         m.repeated_int32_wrapper.append(c)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2257,12 +2888,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c7._buffa_n()
+        c = _buffa_new(_buffa_c7)
         m.repeated_int64_wrapper.append(c)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2270,12 +2907,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c8._buffa_n()
+        c = _buffa_new(_buffa_c8)
         m.repeated_uint32_wrapper.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2283,12 +2926,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c9._buffa_n()
+        c = _buffa_new(_buffa_c9)
         m.repeated_uint64_wrapper.append(c)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2296,12 +2945,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c10._buffa_n()
+        c = _buffa_new(_buffa_c10)
         m.repeated_float_wrapper.append(c)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2309,12 +2964,18 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c11._buffa_n()
+        c = _buffa_new(_buffa_c11)
         m.repeated_double_wrapper.append(c)
         _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2327,12 +2988,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c12._buffa_n()
+        c = _buffa_new(_buffa_c12)
         m.repeated_string_wrapper.append(c)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2340,12 +3007,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c13._buffa_n()
+        c = _buffa_new(_buffa_c13)
         m.repeated_bytes_wrapper.append(c)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2353,35 +3026,53 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_duration
         if c is None:
-            c = m.optional_duration = _buffa_c14._buffa_n()
+            c = m.optional_duration = _buffa_new(_buffa_c14)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 2418:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_timestamp
         if c is None:
-            c = m.optional_timestamp = _buffa_c15._buffa_n()
+            c = m.optional_timestamp = _buffa_new(_buffa_c15)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 2426:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2395,7 +3086,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2409,28 +3106,40 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_any
         if c is None:
-            c = m.optional_any = _buffa_c18._buffa_n()
+            c = m.optional_any = _buffa_new(_buffa_c18)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 2450:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_value
         if c is None:
-            c = m.optional_value = _buffa_c19._buffa_n()
+            c = m.optional_value = _buffa_new(_buffa_c19)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 2456:
@@ -2444,26 +3153,38 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
         c = m.optional_empty
         if c is None:
-            c = m.optional_empty = _buffa_c20._buffa_n()
+            c = m.optional_empty = _buffa_new(_buffa_c20)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 2490:
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c14._buffa_n()
+        c = _buffa_new(_buffa_c14)
         m.repeated_duration.append(c)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2471,12 +3192,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c15._buffa_n()
+        c = _buffa_new(_buffa_c15)
         m.repeated_timestamp.append(c)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2484,7 +3211,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2497,12 +3230,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c18._buffa_n()
+        c = _buffa_new(_buffa_c18)
         m.repeated_any.append(c)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2510,12 +3249,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c19._buffa_n()
+        c = _buffa_new(_buffa_c19)
         m.repeated_value.append(c)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2523,7 +3268,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -2536,12 +3287,18 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_c20._buffa_n()
+        c = _buffa_new(_buffa_c20)
         m.repeated_empty.append(c)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
@@ -2549,7 +3306,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         q = b[p]
         p += 1
         if q > 127:
-            p, q = _buffa_length(b, p, e, q)
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
             if q > e:
@@ -5634,7 +6397,13 @@ def _buffa_d1(m, b, p, e, dp, eg):
             q = b[p]
             p += 1
             if q > 127:
-                p, q = _buffa_length(b, p, e, q)
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
                 if q > e:
