@@ -5,8 +5,8 @@
 #   make test-unix                MicroPython unix port, default and small heap
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
-#   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all)
-#   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]
+#   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
+#   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
 # v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
@@ -73,8 +73,10 @@ firmware: $(if $(filter QEMU_%,$(BOARD)),setup,venv)
 mpy: venv
 	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH)
 
+# The native loops (buffa_viper) are built for the arch the board reports;
+# ARCH only when given, for a board that does not report one.
 deploy: venv
-	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) --arch $(ARCH) $(if $(APP),--app $(APP))
+	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) $(if $(filter command line environment,$(origin ARCH)),--arch $(ARCH)) $(if $(APP),--app $(APP))
 
 # Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.
 conformance: venv

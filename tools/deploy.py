@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Deploy buffa (as .mpy for the board's arch) and an app to a MicroPython board.
 
-    python tools/deploy.py --port /dev/ttyUSB0 --arch xtensawin --app main.py
-    python tools/deploy.py --port /dev/ttyACM0 --arch armv6m --exclude 'buffa/wkt/*'
+    python tools/deploy.py --port /dev/ttyUSB0 --app main.py
+    python tools/deploy.py --port /dev/ttyACM0 --exclude 'buffa/wkt/*'
 
 Over the board's serial port with pyserial and the raw REPL (raw-paste mode):
-compiles lib/buffa with mpy-cross for ARCH, writes it under /lib/buffa/ on the
-board (stale buffa files there are removed first), copies each --app file to
-the board's root (main.py runs at boot), then imports buffa on the board to
-check. Works with stock MicroPython >= 1.22 on ESP32 and RP2040.
+compiles lib/buffa with mpy-cross, writes it under /lib/buffa/ on the board
+(stale buffa files there are removed first), copies each --app file to the
+board's root (main.py runs at boot), then imports buffa on the board to check.
+Works with stock MicroPython >= 1.22 on ESP32 and RP2040.
+
+The native packed sint32 loops (lib/buffa_viper.py, viper code) are machine
+code for one arch: they are compiled for the arch the board reports
+(sys.implementation._mpy) and written as /lib/buffa_viper.mpy. Where the
+board has no native emitter, does not say, or runs a MicroPython whose .mpy
+sub-version differs from mpy-cross's, they are left out (with a message) and
+buffa uses its Python loops. --arch names the arch when the board does not
+report one.
 """
 import argparse
 import fnmatch
@@ -24,10 +32,17 @@ import mpboard  # noqa: E402
 import mpybuild  # noqa: E402
 
 
-def build(arch, out_dir, include=None, exclude=None):
-    """Compile lib/buffa for arch into out_dir; [(board rel path, local path)]."""
+def build(arch, out_dir, include=None, exclude=None, native_arch=None, log=print):
+    """Compile lib/buffa for arch into out_dir, and lib/buffa_viper.py when
+    native_arch is given; [(board rel path, local path)]."""
+    built = mpybuild.build_package(os.path.join(ROOT, "lib", "buffa"), out_dir, arch)
+    try:
+        built += mpybuild.build_native(out_dir, native_arch)
+    except RuntimeError as e:
+        log("buffa_viper left out: mpy-cross cannot build it for %s: %s"
+            % (native_arch, str(e).strip().splitlines()[-1]))
     files = []
-    for rel, size in mpybuild.build_package(os.path.join(ROOT, "lib", "buffa"), out_dir, arch):
+    for rel, size in built:
         mod = rel.replace(os.sep, "/")
         if include and not any(fnmatch.fnmatch(mod, p) for p in include):
             continue
@@ -37,11 +52,62 @@ def build(arch, out_dir, include=None, exclude=None):
     return files
 
 
-def deploy(repl, arch, apps=(), lib_dir="/lib", include=None, exclude=None, log=print):
-    """Put buffa (.mpy) and the app files on the board behind `repl`. Returns bytes written."""
+def board_mpy(repl):
+    """(version, sub-version, native arch or None) from the board's
+    sys.implementation._mpy, or None when it does not report it."""
+    try:
+        out, _ = repl.exec_("import sys\nprint(getattr(sys.implementation, '_mpy', -1))")
+        value = int(out.strip())
+    except (mpboard.Remote, ValueError):
+        return None
+    return None if value < 0 else mpybuild.decode_mpy_feature(value)
+
+
+def native_arch_for(board, arch, log=print):
+    """The -march for buffa_viper on this board, or None (the reason logged).
+
+    board is board_mpy()'s answer; arch the one asked for (or None)."""
+    if board is None:
+        if arch:
+            log("the board does not report its arch; buffa_viper built for --arch %s" % arch)
+            return arch
+        log("buffa_viper left out: the board does not report its arch (sys.implementation._mpy) "
+            "and no --arch was given; packed sint32 runs use the Python loops")
+        return None
+    barch = board[2]
+    if barch is None:
+        log("buffa_viper left out: the board's firmware has no native emitter; "
+            "packed sint32 runs use the Python loops")
+        return None
+    if barch not in mpybuild.MPY_ARCH_NAMES:
+        log("buffa_viper left out: the board reports an arch mpy-cross does not know (%s)" % barch)
+        return None
+    if arch and arch != barch:
+        log("the board reports arch %s: buffa_viper built for it (not --arch %s)" % (barch, arch))
+    else:
+        log("buffa_viper built for %s, the arch the board reports" % barch)
+    return barch
+
+
+def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None, log=print):
+    """Put buffa (.mpy) and the app files on the board behind `repl`. Returns bytes written.
+
+    arch: the board's arch for the native loops when the board does not
+    report it (the bytecode .mpy files load on any arch)."""
     total = 0
+    lib = lib_dir.rstrip("/")
+    board = board_mpy(repl)
+    native = native_arch_for(board, arch, log)
     with tempfile.TemporaryDirectory() as tmp:
-        files = build(arch, tmp, include, exclude)
+        files = build(arch or native, tmp, include, exclude, native, log)
+        viper = [f for f in files if f[0] == "buffa_viper.mpy"]
+        if viper and board is not None:
+            version, sub, _ = mpybuild.mpy_header(viper[0][1])
+            if (version, sub) != board[:2]:
+                log("buffa_viper left out: mpy-cross writes .mpy %d.%d and the board loads native code "
+                    "only from %d.%d (another MicroPython version); packed sint32 runs use the Python loops"
+                    % (version, sub, board[0], board[1]))
+                files.remove(viper[0])
         # Remove an older buffa (its .py or .mpy files would shadow or mix).
         repl.exec_(
             "import os\n"
@@ -56,16 +122,17 @@ def deploy(repl, arch, apps=(), lib_dir="/lib", include=None, exclude=None, log=
             "        os.rmdir(p)\n"
             "    else:\n"
             "        os.remove(p)\n"
-            "_rm(%r)\n"
-            "del _rm\n" % (lib_dir.rstrip("/") + "/buffa")
+            "for _p in %r:\n"
+            "    _rm(_p)\n"
+            "del _rm, _p\n" % ([lib + "/buffa", lib + "/buffa_viper.mpy", lib + "/buffa_viper.py"],)
         )
-        dirs = sorted({os.path.dirname(lib_dir.rstrip("/") + "/" + rel) for rel, _ in files})
+        dirs = sorted({os.path.dirname(lib + "/" + rel) for rel, _ in files})
         for d in dirs:
             mpboard.makedirs(repl, d)
         for rel, local in files:
             with open(local, "rb") as f:
                 data = f.read()
-            dst = lib_dir.rstrip("/") + "/" + rel
+            dst = lib + "/" + rel
             mpboard.write_file(repl, dst, data)
             total += len(data)
             log("  %-44s %6d" % (dst, len(data)))
@@ -76,17 +143,28 @@ def deploy(repl, arch, apps=(), lib_dir="/lib", include=None, exclude=None, log=
         mpboard.write_file(repl, dst, data)
         total += len(data)
         log("  %-44s %6d" % (dst, len(data)))
-    # Check: the board imports the deployed library.
+    # Check: the board imports the deployed library, and whether buffa.wire
+    # took the native loops.
     out, _ = repl.exec_(
         "import sys\n"
         "if %r not in sys.path:\n"
         "    sys.path.append(%r)\n"
         "import buffa\n"
-        "print(buffa.__file__ if hasattr(buffa, '__file__') else %r)\n" % (lib_dir, lib_dir, lib_dir + "/buffa")
+        "print(buffa.__file__ if hasattr(buffa, '__file__') else %r)\n"
+        "try:\n"
+        "    import buffa.wire\n"
+        "    print(getattr(buffa.wire, '_zz32_get', None) is not None)\n"
+        "except ImportError:\n"
+        "    print(None)\n" % (lib_dir, lib_dir, lib + "/buffa")
     )
-    where = out.strip()
+    lines = out.strip().splitlines() or [""]
+    where = lines[0].strip()
     log("deployed %d bytes; the board imports buffa from %s" % (total, where))
-    if not where.startswith(lib_dir.rstrip("/") + "/"):
+    if lines[-1].strip() == "True":
+        log("buffa.wire uses the native (viper) packed sint32 loops")
+    elif lines[-1].strip() == "False":
+        log("buffa.wire uses the Python packed sint32 loops")
+    if not where.startswith(lib + "/"):
         log("warning: the board's own buffa (frozen into its firmware) comes before %s on sys.path" % lib_dir)
     return total
 
@@ -94,11 +172,14 @@ def deploy(repl, arch, apps=(), lib_dir="/lib", include=None, exclude=None, log=
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 (ESP32), /dev/ttyACM0 (Pico)")
-    ap.add_argument("--arch", default="armv6m", choices=mpybuild.ARCHS,
-                    help="xtensawin for ESP32, armv6m for RP2040 (default), armv7m for Cortex-M3/4/7")
+    ap.add_argument("--arch", choices=[n for n in mpybuild.MPY_ARCH_NAMES if n],
+                    help="the board's arch, for the native loops when the board does not report it "
+                    "(sys.implementation._mpy): xtensawin for ESP32, "
+                    "armv6m for RP2040, armv7m for Cortex-M3/4/7")
     ap.add_argument("--app", action="append", default=[], help="a file to copy to the board's root (repeatable)")
     ap.add_argument("--lib-dir", default="/lib")
-    ap.add_argument("--include", action="append", help="only modules matching this glob, e.g. 'buffa/*.mpy'")
+    ap.add_argument("--include", action="append", help="only modules matching this glob, e.g. 'buffa/*.mpy' "
+                    "(the native loops are 'buffa_viper.mpy')")
     ap.add_argument("--exclude", action="append", help="leave out modules matching this glob, e.g. 'buffa/wkt/*'")
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--reset", action="store_true", help="soft-reset the board afterwards (runs main.py)")

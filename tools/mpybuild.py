@@ -2,10 +2,17 @@
 """Compile Python sources to .mpy files with mpy-cross.
 
     python tools/mpybuild.py --arch armv6m [--out build/mpy/armv6m] [SRC_DIR...]
+    python tools/mpybuild.py --arch portable       # bytecode only, any arch
 
 With no SRC_DIR, compiles lib/buffa (every .py under it, keeping the package
-layout) into OUT/buffa/... and prints one line per module plus the total size.
-Used by `make mpy`, by the QEMU ".mpy" test runtimes and by the deploy tool.
+layout) into OUT/buffa/... and lib/buffa_viper.py (the native packed sint32
+loops) into OUT/buffa_viper.mpy beside it, and prints one line per module plus
+the total size. Copy both to a folder on the board's sys.path (e.g. /lib).
+
+buffa_viper holds @micropython.viper code, which mpy-cross compiles to machine
+code for one arch: it is left out of a portable build (--arch portable), and
+buffa then uses its Python loops. Used by `make mpy`, by the QEMU ".mpy" test
+runtimes and by the deploy tool.
 """
 import argparse
 import os
@@ -15,6 +22,16 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCHS = ("armv6m", "armv7m", "xtensawin", "rv32imc", "x64")
+PORTABLE = "portable"  # --arch: bytecode without native modules, for any arch
+
+# Modules beside the buffa package holding native (viper) code: compiled only
+# for a given arch (mpy-cross refuses viper code without -march).
+NATIVE_MODULES = (os.path.join(ROOT, "lib", "buffa_viper.py"),)
+
+# The arch field of a .mpy header and of sys.implementation._mpy, as mpy-cross
+# -march names (MP_NATIVE_ARCH_* in MicroPython's py/persistentcode.h).
+MPY_ARCH_NAMES = (None, "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp",
+                  "armv7emdp", "xtensa", "xtensawin", "rv32imc", "rv64imc")
 
 
 def find_mpy_cross():
@@ -76,9 +93,49 @@ def build_package(src_dir, out_dir, arch=None, mpy_cross=None):
     return results
 
 
+def build_native(out_dir, arch, mpy_cross=None):
+    """Compile NATIVE_MODULES for arch into out_dir (beside the package).
+
+    Returns [(relative .mpy path, size)]; [] without an arch (portable build).
+    """
+    if not arch:
+        return []
+    mpy_cross = mpy_cross or find_mpy_cross()
+    results = []
+    for full in NATIVE_MODULES:
+        rel = os.path.basename(full)
+        dst = os.path.join(out_dir, rel[:-3] + ".mpy")
+        compile_file(full, dst, arch, source_name=rel, mpy_cross=mpy_cross)
+        results.append((rel[:-3] + ".mpy", os.path.getsize(dst)))
+    return results
+
+
+def decode_mpy_feature(value):
+    """(version, sub-version, arch name or None) from sys.implementation._mpy.
+
+    The same fields as bytes 1 and 2 of a .mpy header: the version in the low
+    byte, then two bits of sub-version and six of native arch.
+    """
+    flags = (value >> 8) & 0xFF
+    arch = flags >> 2
+    name = MPY_ARCH_NAMES[arch] if arch < len(MPY_ARCH_NAMES) else "arch%d" % arch
+    return value & 0xFF, flags & 3, name
+
+
+def mpy_header(path):
+    """(version, sub-version, arch name or None) of a .mpy file."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if len(head) < 4 or head[0:1] != b"M":
+        raise ValueError("not a .mpy file: %s" % path)
+    return decode_mpy_feature(head[1] | head[2] << 8)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", default="x64", help="one of " + ", ".join(ARCHS) + " (or 'all')")
+    ap.add_argument("--arch", default="x64",
+                    help="one of " + ", ".join(ARCHS) + ", 'all', or 'portable' (bytecode for any arch, "
+                    "without the native buffa_viper module)")
     ap.add_argument("--out", help="output folder (default build/mpy/ARCH)")
     ap.add_argument("--quiet", "-q", action="store_true")
     ap.add_argument("src", nargs="*", help="package folders (default lib/buffa)")
@@ -86,22 +143,32 @@ def main(argv=None):
     archs = ARCHS if a.arch == "all" else (a.arch,)
     srcs = a.src or [os.path.join(ROOT, "lib", "buffa")]
     for arch in archs:
-        if arch not in ARCHS:
-            raise SystemExit("unknown arch %r: use one of %s" % (arch, ", ".join(ARCHS)))
+        if arch not in ARCHS and arch != PORTABLE and arch not in MPY_ARCH_NAMES:
+            raise SystemExit("unknown arch %r: use one of %s, all or %s" % (arch, ", ".join(ARCHS), PORTABLE))
         out = a.out or os.path.join(ROOT, "build", "mpy", arch)
         if a.out and len(archs) > 1:
             out = os.path.join(a.out, arch)
-        total = 0
-        count = 0
+        march = None if arch == PORTABLE else arch
+        built = []
         for src in srcs:
             if not os.path.isdir(src):
                 raise SystemExit("no such package folder: %s" % src)
-            for rel, size in build_package(src, out, arch):
-                total += size
-                count += 1
-                if not a.quiet:
-                    print("  %-40s %7d" % (rel, size))
-        print("mpy %s: %d modules, %d bytes total -> %s" % (arch, count, total, os.path.relpath(out, os.getcwd())))
+            built += build_package(src, out, march)
+        if not a.src:
+            # the native loops beside the package (only with an arch)
+            stale = [os.path.join(out, os.path.basename(f)[:-3] + ".mpy") for f in NATIVE_MODULES]
+            for f in stale:
+                if os.path.exists(f):
+                    os.remove(f)
+            built += build_native(out, march)
+        if not a.quiet:
+            for rel, size in built:
+                print("  %-40s %7d" % (rel, size))
+        total = sum(size for _, size in built)
+        print("mpy %s: %d modules, %d bytes total -> %s" % (arch, len(built), total, os.path.relpath(out, os.getcwd())))
+        if not a.src and not march:
+            print("mpy %s: buffa_viper.py left out (viper is machine code for one arch; build with "
+                  "--arch ARCH to include it): packed sint32 runs use the Python loops" % arch)
     return 0
 
 
