@@ -4,7 +4,7 @@
     python tools/demo.py [--board unix|QEMU_MICROBIT|QEMU_MPS2_AN385]
                          [--duration 40] [--outage-at 12] [--outage-for 10]
                          [--run-on] [--json RESULT.json] [--workdir DIR]
-    python tools/demo.py --bundle DIR --arch xtensawin|armv6m [--without-buffa]
+    python tools/demo.py --bundle DIR [--arch xtensawin|armv6m|portable] [--without-buffa]
 
 Starts the collector (tools/collector) on 127.0.0.1, runs the device
 application (firmware/app) on the MicroPython unix port -- or on a QEMU board,
@@ -14,6 +14,13 @@ the device buffers and retries, and its readings arrive once it is back.
 At the end the device sends what is left, and the collector's database is
 checked against the device's own count: every reading made, stored once.
 Exit status 0 when none is missing. --run-on keeps going until Ctrl-C.
+
+--bundle only builds the files for a real board (README.md, "Flashing a real
+ESP32 or Pico W"): DIR/main.py and DIR/lib/ with the app and buffa as .mpy,
+and, for a native --arch, DIR/lib/buffa_viper.mpy (the packed sint32 loops as
+machine code for that arch, built by tools/mpybuild.py). A portable bundle
+(no --arch, or --arch portable) leaves buffa_viper out, and says so; buffa
+then uses its Python loops.
 """
 import argparse
 import json
@@ -372,16 +379,52 @@ def tally(db_path, summary, marks):
     return result
 
 
-def bundle(out, arch, with_buffa):
-    """The files to copy to a board: out/lib/... (.mpy) and out/main.py."""
-    lib = os.path.join(out, "lib")
-    build_mpy(lib, with_buffa=with_buffa, arch=arch)
+def bundle(out, arch, with_buffa, log=print):
+    """The files to copy to a board: out/lib/... (.mpy) and out/main.py.
+
+    With buffa and a native arch, also out/lib/buffa_viper.mpy: the native
+    (viper) packed sint32 loops, machine code for arch. Left out, with a
+    message, of a portable bundle (arch None or "portable": bytecode for any
+    arch) and without buffa (the firmware then has both frozen in).
+    Returns the paths written under out/, relative to it, sorted.
+    """
+    if TOOLS not in sys.path:
+        sys.path.insert(0, TOOLS)
     import shutil
 
+    import mpybuild
+
+    if arch == mpybuild.PORTABLE:
+        arch = None
+    if arch and arch not in mpybuild.MPY_ARCH_NAMES:
+        raise SystemExit("demo: unknown arch %r: use one of %s, or %s"
+                         % (arch, ", ".join(n for n in mpybuild.MPY_ARCH_NAMES if n), mpybuild.PORTABLE))
+    lib = os.path.join(out, "lib")
+    build_mpy(lib, with_buffa=with_buffa, arch=arch)
+    # The native loops of an earlier bundle in out/ (another arch, or with buffa).
+    for src in mpybuild.NATIVE_MODULES:
+        stale = os.path.join(lib, os.path.basename(src)[:-3] + ".mpy")
+        if os.path.exists(stale):
+            os.remove(stale)
+    native = mpybuild.build_native(lib, arch) if with_buffa and arch else []
     shutil.copy(os.path.join(ROOT, "firmware", "app", "main.py"), os.path.join(out, "main.py"))
-    n = sum(len(f) for _, _, f in os.walk(lib))
-    print("demo: %s: main.py and %d .mpy files under lib/ (%s)%s" % (
+    files = sorted(os.path.relpath(os.path.join(d, f), out).replace(os.sep, "/")
+                   for d, _, fs in os.walk(out) for f in fs)
+    n = sum(1 for f in files if f.startswith("lib/") and f.endswith(".mpy"))
+    log("demo: %s: main.py and %d .mpy files under lib/ (%s)%s" % (
         out, n, arch or "bytecode", "" if with_buffa else "; buffa must be frozen in the firmware"))
+    for rel, size in native:
+        version, sub, march = mpybuild.mpy_header(os.path.join(lib, rel))
+        log("demo: lib/%s (%d bytes): the native packed sint32 loops, machine code for %s, .mpy %d.%d; "
+            "a board of another arch, without a native emitter or reading another .mpy sub-version "
+            "does not load it and buffa uses its Python loops" % (rel, size, march, version, sub))
+    if with_buffa and not arch:
+        log("demo: buffa_viper left out: a portable (bytecode) bundle has no machine code; packed sint32 "
+            "runs use buffa's Python loops (--arch xtensawin for ESP32, armv6m for RP2040 includes them)")
+    elif not with_buffa:
+        log("demo: buffa_viper left out too: this repository's ESP32_GENERIC and RPI_PICO_W firmware "
+            "has it frozen in (firmware/manifest_native.py)")
+    return files
 
 
 def main(argv=None):
@@ -401,7 +444,9 @@ def main(argv=None):
     ap.add_argument("--json", help="write the result here")
     ap.add_argument("--bundle", metavar="DIR",
                     help="only build the files for a real board into DIR (see README) and exit")
-    ap.add_argument("--arch", help="with --bundle: mpy-cross -march (xtensawin for ESP32, armv6m for RP2040)")
+    ap.add_argument("--arch", help="with --bundle: mpy-cross -march (xtensawin for ESP32, armv6m for RP2040), "
+                    "which also puts the native loops in (lib/buffa_viper.mpy); portable or none: bytecode "
+                    "for any arch, without them")
     ap.add_argument("--without-buffa", action="store_true",
                     help="with --bundle: leave buffa out (it is frozen in the firmware)")
     args = ap.parse_args(argv)
