@@ -1,10 +1,14 @@
 # The native (viper) sint32 loops in lib/buffa_viper.py must give exactly
-# what the Python loops in buffa.wire give, including where they hand a run
+# what the Python loops in buffa.wire (buffa._packed) give, including where they hand a run
 # back to Python (varints longer than five bytes or wider than 32 bits,
 # truncation). Where there is no native emitter only the Python loops run,
 # and are checked against a reference encoder written here.
 from buffa import wire
 from mptest import raises
+
+# wire's packed helpers live in buffa._packed (loaded through wire's
+# __getattr__); its globals are what the helpers see.
+from buffa import _packed
 
 
 def _ref_encode(values):
@@ -30,12 +34,12 @@ def _values():
 
 
 def _python_only(fn):
-    saved = wire._zz32_size, wire._zz32_put, wire._zz32_get
-    wire._zz32_size = wire._zz32_put = wire._zz32_get = None
+    saved = _packed._zz32_size, _packed._zz32_put, _packed._zz32_get
+    _packed._zz32_size = _packed._zz32_put = _packed._zz32_get = None
     try:
         return fn()
     finally:
-        wire._zz32_size, wire._zz32_put, wire._zz32_get = saved
+        _packed._zz32_size, _packed._zz32_put, _packed._zz32_get = saved
 
 
 def _encode(vals):

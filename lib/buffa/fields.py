@@ -1,48 +1,117 @@
 # A table-driven codec for single field values: what map entries and
 # extensions use. Generated code inlines the common field shapes and calls
-# in here only for these colder paths.
+# in here only for these colder paths. It needs nothing from buffa.wire's
+# cold part (buffa._wirecold) unless a map entry or an extension turns out
+# to hold unknown fields.
 from buffa import wire
 from buffa.wire import DecodeError, varint, vsize, put_varint, utf8_lax as utf8
 import struct
 
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
 _unpack_from = struct.unpack_from
 _pack_into = struct.pack_into
 
+# field types and flags, as in buffa.wire
+_DOUBLE = const(1)
+_FLOAT = const(2)
+_INT64 = const(3)
+_INT32 = const(5)
+_FIXED64 = const(6)
+_FIXED32 = const(7)
+_BOOL = const(8)
+_STRING = const(9)
+_GROUP = const(10)
+_MESSAGE = const(11)
+_BYTES = const(12)
+_UINT32 = const(13)
+_ENUM = const(14)
+_SFIXED32 = const(15)
+_SFIXED64 = const(16)
+_SINT32 = const(17)
+_SINT64 = const(18)
+_REPEATED = const(1)
+_PACKED = const(2)
+_CLOSED = const(64)
+_VERIFY = const(128)
+
+# wire type of each field type (buffa._WT)
+_WT = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)
+
 # struct format and width of the fixed-width types
 _FIXED = {
-    wire.DOUBLE: ("<d", 8),
-    wire.FLOAT: ("<f", 4),
-    wire.FIXED64: ("<Q", 8),
-    wire.FIXED32: ("<I", 4),
-    wire.SFIXED32: ("<i", 4),
-    wire.SFIXED64: ("<q", 8),
+    _DOUBLE: ("<d", 8),
+    _FLOAT: ("<f", 4),
+    _FIXED64: ("<Q", 8),
+    _FIXED32: ("<I", 4),
+    _SFIXED32: ("<i", 4),
+    _SFIXED64: ("<q", 8),
 }
 
 
+def read_varint(b, p, e):
+    # A whole varint at p.
+    if p >= e:
+        raise DecodeError("truncated varint", p)
+    v = b[p]
+    if v < 0x80:
+        return v, p + 1
+    return varint(b, p + 1, e, v)
+
+
+def payload(b, p, e):
+    # A length prefix at p: (start, end) of the payload it announces.
+    if p >= e:
+        raise DecodeError("truncated length", p)
+    n = b[p]
+    if n > 0x7F:
+        return wire.length(b, p + 1, e, n)
+    q = p + 1 + n
+    if q > e:
+        raise DecodeError("length past the end", p + 1)
+    return p + 1, q
+
+
+def put_bytes(buf, p, v):
+    # Length-prefixed bytes-like value (already UTF-8 for strings).
+    n = len(v)
+    p = put_varint(buf, p, n)
+    q = p + n
+    buf[p:q] = v
+    return q
+
+
 def _from_varint(typ, v):
-    if typ == wire.INT32 or typ == wire.ENUM:
+    if typ == _INT32 or typ == _ENUM:
         return wire.int32(v)
-    if typ == wire.INT64:
+    if typ == _INT64:
         return wire.int64(v)
-    if typ == wire.UINT32:
+    if typ == _UINT32:
         return v & 0xFFFFFFFF
-    if typ == wire.SINT32:
-        return wire.sint32(v)
-    if typ == wire.SINT64:
-        return wire.sint64(v)
-    if typ == wire.BOOL:
+    if typ == _SINT32:
+        v &= 0xFFFFFFFF
+        return (v >> 1) ^ -(v & 1)
+    if typ == _SINT64:
+        return (v >> 1) ^ -(v & 1)
+    if typ == _BOOL:
         return v != 0
     return v  # UINT64
 
 
 def _to_varint(typ, v):
-    if typ == wire.SINT32:
-        return wire.zz32(v)
-    if typ == wire.SINT64:
-        return wire.zz64(v)
-    if typ == wire.BOOL:
+    if typ == _SINT32:
+        return ((v << 1) ^ (v >> 31)) & 0xFFFFFFFF
+    if typ == _SINT64:
+        return ((v << 1) ^ (v >> 63)) & 0xFFFFFFFFFFFFFFFF
+    if typ == _BOOL:
         return 1 if v else 0
-    if typ == wire.UINT32:
+    if typ == _UINT32:
         return v & 0xFFFFFFFF
     return v
 
@@ -59,21 +128,24 @@ def read_scalar(typ, flags, b, p, e, w):
             v, p = varint(b, p, e, v)
         return _from_varint(typ, v), p
     if w == 2:
-        p, q = wire.payload(b, p, e)
-        if typ == wire.STRING:
-            if flags & wire.VERIFY:
+        p, q = payload(b, p, e)
+        if typ == _STRING:
+            if flags & _VERIFY:
                 return wire.string(b, p, q), q
             return wire.string_lax(b, p, q), q
         return bytes(b[p:q]), q
     fmt, n = _FIXED[typ]
-    return wire.fixed(b, p, e, fmt, n)
+    q = p + n
+    if q > e:
+        raise DecodeError("truncated fixed-width value", p)
+    return _unpack_from(fmt, b, p)[0], q
 
 
 def scalar_size(typ, v):
     # Encoded size of a non-message value, without its tag.
     if typ in _FIXED:
         return _FIXED[typ][1]
-    if typ == wire.STRING or typ == wire.BYTES:
+    if typ == _STRING or typ == _BYTES:
         n = len(utf8(v))
         return vsize(n) + n
     return vsize(_to_varint(typ, v))
@@ -84,19 +156,19 @@ def put_scalar(typ, buf, p, v):
     if f:
         _pack_into(f[0], buf, p, v)
         return p + f[1]
-    if typ == wire.STRING or typ == wire.BYTES:
-        return wire.put_bytes(buf, p, utf8(v))
+    if typ == _STRING or typ == _BYTES:
+        return put_bytes(buf, p, utf8(v))
     return put_varint(buf, p, _to_varint(typ, v))
 
 
 def _zero(typ):
-    if typ == wire.STRING:
+    if typ == _STRING:
         return ""
-    if typ == wire.BYTES:
+    if typ == _BYTES:
         return b""
-    if typ == wire.BOOL:
+    if typ == _BOOL:
         return False
-    if typ == wire.FLOAT or typ == wire.DOUBLE:
+    if typ == _FLOAT or typ == _DOUBLE:
         return 0.0
     return 0
 
@@ -121,17 +193,17 @@ def map_entry(m, d, spec, b, s, p, q, dp):
             t, p = wire.tag(b, p, q, t)
         fn = t >> 3
         w = t & 7
-        if fn == 1 and w == wire.WIRE_TYPE[kt]:
+        if fn == 1 and w == _WT[kt]:
             k, p = read_scalar(kt, krow[3], b, p, q, w)
-        elif fn == 2 and vt == wire.MESSAGE and w == 2:
+        elif fn == 2 and vt == _MESSAGE and w == 2:
             if dp <= 0:
                 raise DecodeError("recursion limit exceeded", p)
-            p, r = wire.payload(b, p, q)
+            p, r = payload(b, p, q)
             c = v if v is not None else vrow[4]._buffa_n()
             vrow[4]._buffa_d(c, b, p, r, dp - 1, 0)
             v = c
             p = r
-        elif fn == 2 and vt != wire.MESSAGE and w == wire.WIRE_TYPE[vt]:
+        elif fn == 2 and vt != _MESSAGE and w == _WT[vt]:
             v, p = read_scalar(vt, vrow[3], b, p, q, w)
         else:
             p = wire.skip(b, p, q, t, dp)
@@ -140,8 +212,8 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     if k is None:
         k = _zero(kt)
     if v is None:
-        v = vrow[4]._buffa_n() if vt == wire.MESSAGE else _zero(vt)
-    elif vt == wire.ENUM and vrow[3] & wire.CLOSED and v not in vrow[4]._buffa_n:
+        v = vrow[4]._buffa_n() if vt == _MESSAGE else _zero(vt)
+    elif vt == _ENUM and vrow[3] & _CLOSED and v not in vrow[4]._buffa_n:
         wire.keep_unknown(m, b[s:q])
         return
     d[k] = v
@@ -157,7 +229,7 @@ def map_size(d, spec, tagsize):
     for k in d:
         v = d[k]
         e = 1 + scalar_size(kt, k) + 1
-        if vt == wire.MESSAGE:
+        if vt == _MESSAGE:
             z = vrow[4]._buffa_z(v)
             v._buffa_s = z
             e += vsize(z) + z
@@ -171,12 +243,12 @@ def put_map(d, spec, buf, p, tagbytes):
     krow, vrow = spec
     kt = krow[2]
     vt = vrow[2]
-    kw = (1 << 3) | wire.WIRE_TYPE[kt]
-    vw = (2 << 3) | wire.WIRE_TYPE[vt]
+    kw = (1 << 3) | _WT[kt]
+    vw = (2 << 3) | _WT[vt]
     for k in d:
         v = d[k]
         e = 1 + scalar_size(kt, k) + 1
-        if vt == wire.MESSAGE:
+        if vt == _MESSAGE:
             z = v._buffa_s
             e += vsize(z) + z
         else:
@@ -188,7 +260,7 @@ def put_map(d, spec, buf, p, tagbytes):
         p = put_scalar(kt, buf, p + 1, k)
         buf[p] = vw
         p += 1
-        if vt == wire.MESSAGE:
+        if vt == _MESSAGE:
             p = put_varint(buf, p, z)
             p = vrow[4]._buffa_w(v, buf, p)
         else:
@@ -223,14 +295,14 @@ class Extension:
     def validate(self, b, p, q, w, dp):
         # Decode and drop a value seen in the unknown fields.
         typ = self.type
-        if typ == wire.GROUP:
+        if typ == _GROUP:
             if w == 3:
                 self.ref._buffa_d(self.ref._buffa_n(), b, p, q, dp - 1, (self.number << 3) | 4)
-        elif typ == wire.MESSAGE:
+        elif typ == _MESSAGE:
             if w == 2:
-                n, p = wire.read_varint(b, p, q)
+                n, p = read_varint(b, p, q)
                 self.ref._buffa_d(self.ref._buffa_n(), b, p, q, dp - 1, 0)
-        elif typ == wire.STRING and w == 2:
+        elif typ == _STRING and w == 2:
             read_scalar(typ, self.flags, b, p, q, w)
 
     def _check(self, m):
@@ -248,7 +320,7 @@ class Extension:
         e = len(b)
         while p < e:
             s = p
-            t, p = wire.read_varint(b, p, e)
+            t, p = read_varint(b, p, e)
             q = wire.skip(b, p, e, t, 100)
             if t >> 3 == self.number:
                 out.append((s, p, q, t & 7))
@@ -263,32 +335,32 @@ class Extension:
         self._check(m)
         b = bytes(m._buffa_u or b"")
         typ = self.type
-        rep = self.flags & wire.REPEATED
+        rep = self.flags & _REPEATED
         vals = []
         msg = None
         for s, p, q, w in self._fields(m):
-            if typ == wire.MESSAGE or typ == wire.GROUP:
+            if typ == _MESSAGE or typ == _GROUP:
                 if msg is None:
                     msg = self.ref._buffa_n()
-                if typ == wire.GROUP:
+                if typ == _GROUP:
                     self.ref._buffa_d(msg, b, p, q, 99, (self.number << 3) | 4)
                 else:
-                    n, p = wire.read_varint(b, p, q)
+                    n, p = read_varint(b, p, q)
                     self.ref._buffa_d(msg, b, p, q, 99, 0)
                 if rep:
                     vals.append(msg)
                     msg = None
-            elif w == 2 and wire.WIRE_TYPE[typ] != 2:
-                n, p = wire.read_varint(b, p, q)
+            elif w == 2 and _WT[typ] != 2:
+                n, p = read_varint(b, p, q)
                 while p < q:
-                    v, p = read_scalar(typ, self.flags, b, p, q, wire.WIRE_TYPE[typ])
+                    v, p = read_scalar(typ, self.flags, b, p, q, _WT[typ])
                     vals.append(v)
             else:
                 v, p = read_scalar(typ, self.flags, b, p, q, w)
                 vals.append(v)
         if rep:
             return vals
-        if typ == wire.MESSAGE or typ == wire.GROUP:
+        if typ == _MESSAGE or typ == _GROUP:
             return msg
         return vals[-1] if vals else self.default
 
@@ -309,9 +381,9 @@ class Extension:
         self.clear(m)
         if value is None:
             return
-        vals = value if self.flags & wire.REPEATED else (value,)
+        vals = value if self.flags & _REPEATED else (value,)
         out = bytearray()
-        if self.flags & wire.PACKED and vals:
+        if self.flags & _PACKED and vals:
             # one length-delimited run of the bare values
             typ = self.type
             n = 0
@@ -331,7 +403,7 @@ class Extension:
     def _encode_one(self, v):
         typ = self.type
         num = self.number
-        if typ == wire.GROUP:
+        if typ == _GROUP:
             body = v.encode()
             t1 = (num << 3) | 3
             t2 = (num << 3) | 4
@@ -340,13 +412,13 @@ class Extension:
             buf[p : p + len(body)] = body
             put_varint(buf, p + len(body), t2)
             return buf
-        if typ == wire.MESSAGE:
+        if typ == _MESSAGE:
             body = v.encode()
             t = (num << 3) | 2
             buf = bytearray(vsize(t) + vsize(len(body)) + len(body))
-            wire.put_bytes(buf, put_varint(buf, 0, t), body)
+            put_bytes(buf, put_varint(buf, 0, t), body)
             return buf
-        t = (num << 3) | wire.WIRE_TYPE[typ]
+        t = (num << 3) | _WT[typ]
         buf = bytearray(vsize(t) + scalar_size(typ, v))
         put_scalar(typ, buf, put_varint(buf, 0, t), v)
         return buf

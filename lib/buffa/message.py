@@ -4,6 +4,10 @@
 # class (decode, size, write, new) plus a field table used by the reflective
 # operations here (equality, repr, presence, clearing) and by buffa.protojson.
 #
+# The reflective methods themselves (clear, has_field, get, ==, repr, the
+# extension methods, Enum.name/value) are in buffa._reflect, which loads on
+# first use (docs/design.md, "Heap after import").
+#
 # Field table rows: (attr, number, type, flags, ref, name, json_name, default, oneof)
 #   attr       Python attribute name (the proto name, keywords get a "_")
 #   number     field number
@@ -15,20 +19,12 @@
 #   oneof      the oneof's name for members of a real oneof, else None
 from buffa import wire
 
-_REPEATED = wire.REPEATED
-_MAP = wire.MAP
-_PRESENCE = wire.PRESENCE
-_ONEOF = wire.ONEOF
 _DecodeError = wire.DecodeError
 
 try:
     _new = object.__new__
 except AttributeError:  # ports built without CPython compatibility
     _new = None
-
-# Default limits, as in buffa (Rust): nesting depth and total input size.
-RECURSION_LIMIT = 100
-MAX_MESSAGE_SIZE = 0x7FFFFFFF
 
 
 class DecodeOptions:
@@ -38,7 +34,8 @@ class DecodeOptions:
     the top-level message are accepted. max_size: the largest input accepted,
     in bytes."""
 
-    def __init__(self, recursion_limit=RECURSION_LIMIT, max_size=MAX_MESSAGE_SIZE):
+    # The defaults are buffa (Rust)'s: nesting depth and total input size.
+    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF):
         if recursion_limit < 0 or max_size < 0:
             raise ValueError("limits must be >= 0")
         self.recursion_limit = recursion_limit
@@ -109,10 +106,9 @@ def decode_into(m, data, options):
         # that can only fail at the very end of the input.
         raise _DecodeError("truncated message", n)
     except RuntimeError:
-        # MicroPython's own C-stack guard on a small board.
+        # MicroPython's own C-stack guard on a small board (CPython's
+        # RecursionError is a RuntimeError too).
         raise _DecodeError("recursion too deep for this device", -1)
-    except RecursionError:
-        raise _DecodeError("recursion too deep", -1)
     except MemoryError:
         # A small board can run out of heap on input far below max_size
         # (deep nesting multiplies a few input bytes into objects); the
@@ -121,24 +117,17 @@ def decode_into(m, data, options):
     return m
 
 
+def _r():
+    # The reflective methods, loaded on first use.
+    from buffa import _reflect
+
+    return _reflect
+
+
 try:
-    RecursionError
-except NameError:  # MicroPython raises RuntimeError
-
-    class RecursionError(RuntimeError):
-        pass
-
-
-def _zero(row):
-    # The value a field holds when it is unset.
-    f = row[3]
-    if f & _MAP:
-        return {}
-    if f & _REPEATED:
-        return []
-    if f & (_PRESENCE | _ONEOF):
-        return None
-    return row[7]
+    from micropython import const as _MP
+except ImportError:  # CPython: no Message.__getattr__ (see below)
+    _MP = None
 
 
 class Message:
@@ -151,25 +140,20 @@ class Message:
 
     def __init__(_buffa_s, **kw):  # not "self": a field may be named so
         for row in _buffa_s._buffa_f:
-            if row[3] & (_REPEATED | _MAP):
-                setattr(_buffa_s, row[0], _zero(row))
+            if row[3] & 5:  # REPEATED | MAP
+                setattr(_buffa_s, row[0], {} if row[3] & 4 else [])
         if kw:
-            attrs = _buffa_s._buffa_attrs()
-            for k in kw:
-                if k not in attrs:
-                    raise TypeError("%s has no field %r" % (_buffa_s._buffa_name, k))
-                setattr(_buffa_s, k, kw[k])
+            _r().init_kw(_buffa_s, kw)
 
-    @classmethod
-    def _buffa_attrs(cls):
-        return [row[0] for row in cls._buffa_f]
-
-    @classmethod
-    def _buffa_row(cls, name):
-        for row in cls._buffa_f:
-            if row[0] == name or row[5] == name:
-                return row
-        raise ValueError("%s has no field %r" % (cls._buffa_name, name))
+    if _MP:
+        # Only for names the instance and its class lack: the reflective
+        # methods, which buffa._reflect adds to this class when it loads.
+        # Not on CPython, where a class with __getattr__ loses the fast
+        # (specialised) attribute reads: there buffa._reflect loads below.
+        def __getattr__(self, name):
+            if name in _r().METHODS:
+                return getattr(self, name)
+            raise AttributeError(name)
 
     # ---- binary codec ------------------------------------------------------
 
@@ -217,92 +201,16 @@ class Message:
             pass
         _fail(self, _size)  # a write can only fail where the size pass did
 
-    # ---- reflection --------------------------------------------------------
-
-    def clear(self):
-        for row in self._buffa_f:
-            if row[3] & _ONEOF:
-                setattr(self, "_buffa_c_" + row[8], None)
-            else:
-                setattr(self, row[0], _zero(row))
-        if self._buffa_u is not None:
-            self._buffa_u = None
-
-    def has_field(self, name):
-        row = self._buffa_row(name)
-        f = row[3]
-        if f & (_REPEATED | _MAP) or not f & (_PRESENCE | _ONEOF):
-            raise ValueError("field %r has no presence" % name)
-        return getattr(self, row[0]) is not None
-
-    def clear_field(self, name):
-        row = self._buffa_row(name)
-        if row[3] & _ONEOF:
-            if getattr(self, "_buffa_c_" + row[8]) == row[0]:
-                setattr(self, "_buffa_c_" + row[8], None)
-        else:
-            setattr(self, row[0], _zero(row))
-
-    def which_oneof(self, oneof):
-        for row in self._buffa_f:
-            if row[8] == oneof:
-                return getattr(self, "_buffa_c_" + oneof)
-        raise ValueError("%s has no oneof %r" % (self._buffa_name, oneof))
-
-    def get(self, name):
-        """The field's value, or its default (proto2 [default = ...]) if unset."""
-        row = self._buffa_row(name)
-        v = getattr(self, row[0])
-        if v is None and not row[3] & _REPEATED:
-            return row[7]
-        return v
-
-    def unknown_fields(self):
-        """The raw bytes of fields this schema does not know (b"" if none)."""
-        u = self._buffa_u
-        return bytes(u) if u else b""
+    # ---- reflection (buffa._reflect) ----------------------------------------
+    # Special methods are looked up on the class only, so these stay here.
 
     def __eq__(self, other):
-        if type(other) is not type(self):
-            return NotImplemented
-        for row in self._buffa_f:
-            a = row[0]
-            if getattr(self, a) != getattr(other, a):
-                return False
-        return (self._buffa_u or b"") == (other._buffa_u or b"")
-
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
+        return _r().eq(self, other)
 
     __hash__ = None
 
     def __repr__(self):
-        parts = []
-        for row in self._buffa_f:
-            v = getattr(self, row[0])
-            if v is None or (v == _zero(row) and not row[3] & (_PRESENCE | _ONEOF)):
-                continue
-            parts.append("%s=%r" % (row[0], v))
-        if self._buffa_u:
-            parts.append("<%d unknown bytes>" % len(self._buffa_u))
-        return "%s(%s)" % (self._buffa_name, ", ".join(parts))
-
-    # ---- extensions --------------------------------------------------------
-    # Extensions live in the unknown-field bytes, so they round-trip without a
-    # registry; these read and rewrite them through an Extension descriptor.
-
-    def get_extension(self, ext):
-        return ext.get(self)
-
-    def has_extension(self, ext):
-        return ext.has(self)
-
-    def set_extension(self, ext, value):
-        ext.set(self, value)
-
-    def clear_extension(self, ext):
-        ext.clear(self)
+        return _r().repr_(self)
 
 
 def new_instance(cls):
@@ -341,24 +249,16 @@ class Enum:
 
     @classmethod
     def name(cls, number):
-        n = cls._buffa_n.get(number)
-        if n is None:
-            raise ValueError("%s has no value %r" % (cls._buffa_name, number))
-        return n
+        return _r().enum_name(cls, number)
 
     @classmethod
     def value(cls, name):
-        for k, v in cls._buffa_n.items():
-            if v == name:
-                return k
-        # An alias (allow_alias) is not in the number -> name table but is a
-        # class constant, under name + "_" if the name is escaped.
-        for a in (name, name + "_"):
-            v = getattr(cls, a, None) if not a.startswith("_buffa") or a[-1] == "_" else None
-            if type(v) is int:
-                return v
-        raise ValueError("%s has no value named %r" % (cls._buffa_name, name))
+        return _r().enum_value(cls, name)
 
     @classmethod
     def values(cls):
         return cls._buffa_n
+
+
+if not _MP:
+    __import__("buffa._reflect")  # adds the reflective methods to Message

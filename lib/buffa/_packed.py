@@ -1,0 +1,166 @@
+# Packed repeated runs: the part of buffa.wire that only schemas with packed
+# fields use. Generated modules import these names from buffa.wire, whose
+# __getattr__ loads this module then; the generated code then calls these
+# functions directly.
+import struct
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+from buffa.wire import DecodeError, int32, put_varint, varint, vsize
+
+_pack_into = struct.pack_into
+_unpack_from = struct.unpack_from
+
+_BOOL = const(8)
+_SINT32 = const(17)
+_SINT64 = const(18)
+
+try:
+    # Native loops where the port has viper (see lib/buffa_viper.py).
+    from buffa_viper import zz32_size as _zz32_size, zz32_put as _zz32_put, zz32_get as _zz32_get
+except Exception:
+    _zz32_size = _zz32_put = _zz32_get = None
+
+
+# Element conversions that only packed runs use (generated code inlines
+# them for single fields); wire.sint32 is this function.
+
+
+def sint32(v):
+    v &= 0xFFFFFFFF
+    return (v >> 1) ^ -(v & 1)
+
+
+def sint64(v):
+    return (v >> 1) ^ -(v & 1)
+
+
+def boolean(v):
+    return v != 0
+
+
+# Packed repeated decoders: append every element of b[p:q] to lst.
+
+
+def packed_varint(b, p, q, lst, conv):
+    # The varint loop is inlined: a (value, pos) tuple per element would be
+    # most of what a packed run allocates on MicroPython.
+    if conv is sint32 and _zz32_get:
+        r = _zz32_get(b, p, q, lst)
+        if r >= 0:
+            return r
+        p = -1 - r  # the native loop left the rest to this one
+    ap = lst.append
+    while p < q:
+        v = b[p]
+        p += 1
+        if v > 0x7F:
+            v &= 0x7F
+            s = 7
+            while True:
+                if p >= q:
+                    raise DecodeError("truncated varint", p)
+                c = b[p]
+                p += 1
+                if c < 0x80:
+                    if s == 63 and c > 1:
+                        raise DecodeError("varint overflows 64 bits", p - 1)
+                    v |= c << s
+                    break
+                if s == 63:
+                    raise DecodeError("varint longer than 10 bytes", p - 1)
+                v |= (c & 0x7F) << s
+                s += 7
+        ap(conv(v) if conv else v)
+    return p
+
+
+def packed_closed(m, num, b, p, q, lst, known):
+    # Packed closed enum: unknown numbers go to the unknown fields.
+    while p < q:
+        v = b[p]
+        p += 1
+        if v > 0x7F:
+            v, p = varint(b, p, q, v)
+            v = int32(v)
+        if v in known:
+            lst.append(v)
+        else:
+            from buffa._wirecold import unknown_varint
+
+            unknown_varint(m, num, v)
+    return p
+
+
+def packed_fixed(b, p, q, lst, fmt, n):
+    k = (q - p) // n
+    if k * n != q - p:
+        raise DecodeError("packed field length not a multiple of %d" % n, p)
+    if k:
+        # one unpack for the whole run ("<64f")
+        lst.extend(_unpack_from("<%d%s" % (k, fmt[1]), b, p))
+    return q
+
+
+def packed_size(lst, typ):
+    # Payload size of a packed varint run; one- and two-byte values (most
+    # sensor data) are sized inline.
+    if typ == _SINT32 and _zz32_size:
+        return _zz32_size(lst)
+    n = 0
+    if typ == _SINT32 or typ == _SINT64:
+        s = 31 if typ == _SINT32 else 63
+        for v in lst:
+            v = (v << 1) ^ (v >> s)
+            if v < 0x80:
+                n += 1
+            elif v < 0x4000:
+                n += 2
+            else:
+                n += vsize(v)
+    else:
+        for v in lst:
+            if 0 <= v < 0x80:
+                n += 1
+            elif 0 <= v < 0x4000:
+                n += 2
+            else:
+                n += vsize(v)
+    return n
+
+
+def put_packed(buf, p, lst, typ):
+    # Write a packed varint run (the payload only).
+    if typ == _SINT32 and _zz32_put:
+        return _zz32_put(buf, p, lst)
+    z = typ == _SINT32 or typ == _SINT64
+    s = 31 if typ == _SINT32 else 63
+    for v in lst:
+        if z:
+            v = (v << 1) ^ (v >> s)
+        elif typ == _BOOL:
+            v = 1 if v else 0
+        if 0 <= v < 0x80:
+            buf[p] = v
+            p += 1
+        elif 0 <= v < 0x4000:
+            buf[p] = (v & 0x7F) | 0x80
+            buf[p + 1] = v >> 7
+            p += 2
+        else:
+            p = put_varint(buf, p, v)
+    return p
+
+
+def put_packed_fixed(buf, p, lst, fmt, n):
+    # One pack_into for the whole run ("<64f").
+    k = len(lst)
+    if k:
+        _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
+    return p + k * n
