@@ -1,5 +1,6 @@
 # Map entries on the wire: missing keys and values, field order, duplicates,
 # unknown fields inside an entry, last key wins across entries.
+from mptest import requires
 from pbtestutil import h
 from maps_keys_pb import VarintKeys
 from maps_values_pb import Values, Val
@@ -85,14 +86,10 @@ def _prefix(n):
     return bytes(out)
 
 
-def test_text_entries_at_length_prefix_boundaries_encode_exactly():
-    # The generated size and write code handles one- and two-byte length
-    # prefixes inline and re-checks an entry's size only when a key or value
-    # can be longer than 127 bytes: pin every boundary of that logic.
-    for kn, vn in ((0, 0), (127, 0), (128, 0), (0, 128), (127, 127), (128, 1),
-                   (1, 129), (125, 2), (126, 2), (300, 16383), (16384, 5)):
+def _check_text_entries(cases):
+    for kn, vn in cases:
         k = "k" * kn
-        v = "é" * (vn // 2) + "v" * (vn % 2)  # vn UTF-8 bytes, fewer chars
+        v = "\u00e9" * (vn // 2) + "v" * (vn % 2)  # vn UTF-8 bytes, fewer chars
         entry = b"\x0a" + _prefix(kn) + k.encode() + b"\x12" + _prefix(vn) + v.encode()
         want = b"\xa2\x01" + _prefix(len(entry)) + entry
         m = Values(v_string={k: v})
@@ -101,3 +98,16 @@ def test_text_entries_at_length_prefix_boundaries_encode_exactly():
         assert Values.decode(want).v_string == {k: v}
         b = Values(v_bytes={k: v.encode()}).encode()
         assert b == b"\xaa\x01" + want[2:], (kn, vn)
+
+
+def test_text_entries_at_length_prefix_boundaries_encode_exactly():
+    # The generated size and write code handles one- and two-byte length
+    # prefixes inline and re-checks an entry's size only when a key or value
+    # can be longer than 127 bytes: pin every boundary of that logic.
+    _check_text_entries(((0, 0), (127, 0), (128, 0), (0, 128), (127, 127), (128, 1),
+                         (1, 129), (125, 2), (126, 2), (200, 300)))
+
+
+@requires("bigheap")
+def test_text_entries_at_the_three_byte_length_prefix_encode_exactly():
+    _check_text_entries(((300, 16383), (16384, 5), (16000, 383)))
