@@ -17,6 +17,8 @@
 #   name       proto field name; json_name: its JSON name
 #   default    the value an unset field reads as (proto2 custom defaults)
 #   oneof      the oneof's name for members of a real oneof, else None
+import sys
+
 from buffa import wire
 
 _DecodeError = wire.DecodeError
@@ -57,10 +59,21 @@ def _size(m):
     return type(m)._buffa_z(m)
 
 
+if sys.implementation.name == "cpython":
+    # Write through a memoryview: a slice store into one costs about 40% of
+    # a slice store into a bytearray (which may resize) on CPython, and
+    # text and sub-messages are slice stores. MicroPython's cost the same.
+    _view = memoryview
+else:
+
+    def _view(b):
+        return b
+
+
 def _encode(m):
     c = type(m)
     b = bytearray(c._buffa_z(m))
-    c._buffa_w(m, b, 0)
+    c._buffa_w(m, _view(b), 0)
     return bytes(b)
 
 
@@ -196,7 +209,7 @@ class Message:
             raise wire.EncodeError("buffer too small: need %d bytes at offset %d"
                                    % (self.encoded_size(), offset))
         try:
-            return type(self)._buffa_w(self, buf, offset)
+            return type(self)._buffa_w(self, _view(buf), offset)
         except _BAD_VALUE:
             pass
         _fail(self, _size)  # a write can only fail where the size pass did
