@@ -226,11 +226,15 @@ class Message:
         return _r().repr_(self)
 
 
-def new_instance(cls):
+if _new is not None:
     # An instance without running __init__ (decoders set every container).
-    if _new is not None:
-        return _new(cls)
-    return cls()
+    # The C function itself: decoders call this once per message, and a
+    # Python wrapper around it was a second call each time.
+    new_instance = _new
+else:
+
+    def new_instance(cls):
+        return cls()
 
 
 def oneof_member(oneof, attr):
