@@ -106,3 +106,22 @@ def test_native_loops_are_used_where_the_port_has_viper():
     except Exception:
         shipped = False
     assert (wire._zz32_get is not None) == (has_viper and shipped)
+
+
+def test_packed_sint64_python_loops_match_the_reference():
+    # sint64 runs always take the Python loops, which size by comparing
+    # the value itself against the zigzag byte boundaries.
+    vals = [0, -1, 1, 63, -64, 64, -65, 8191, -8192, 8192, -8193,
+            2 ** 40, -(2 ** 40), 2 ** 63 - 1, -(2 ** 63)]
+    out = bytearray()
+    for v in vals:
+        z = ((v << 1) ^ (v >> 63)) & 0xFFFFFFFFFFFFFFFF
+        while z > 0x7F:
+            out.append((z & 0x7F) | 0x80)
+            z >>= 7
+        out.append(z)
+    n = wire.packed_size(vals, wire.SINT64)
+    assert n == len(out)
+    buf = bytearray(n)
+    assert wire.put_packed(buf, 0, vals, wire.SINT64) == n
+    assert bytes(buf) == bytes(out)
