@@ -1457,36 +1457,53 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 194
-            buf[p + 1] = 2
             if y < 128:
+                buf[p] = 194
+                buf[p + 1] = 2
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 194
+                buf[p + 1] = 2
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_is
     if v:
         for k in v:
@@ -1496,36 +1513,53 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 202
-            buf[p + 1] = 2
             if y < 128:
+                buf[p] = 202
+                buf[p + 1] = 2
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 202
+                buf[p + 1] = 2
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.m_bd
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xd2\x02')
@@ -1534,30 +1568,48 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 218
-            buf[p + 1] = 2
             if y < 128:
+                buf[p] = 218
+                buf[p + 1] = 2
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 4] = y
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            y = (k << 1) ^ (k >> 31)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 218
+                buf[p + 1] = 2
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_fb
     if v:
         for k in v:
@@ -1566,33 +1618,47 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 226
-            buf[p + 1] = 2
             if y < 128:
+                buf[p] = 226
+                buf[p + 1] = 2
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 9
-            _buffa_pack('<Q', buf, p + 1, k)
-            p += 9
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
+                buf[p + 3] = 9
+                _buffa_pack('<Q', buf, p + 4, k)
+                p += 12
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 226
+                buf[p + 1] = 2
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 9
+                _buffa_pack('<Q', buf, p + 1, k)
+                p += 9
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
         buf[p] = 144

@@ -217,28 +217,44 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 26
             if y < 128:
+                buf[p] = 26
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 26
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         buf[p] = 32

@@ -599,35 +599,51 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 82
             if y < 128:
+                buf[p] = 82
+                buf[p + 1] = y
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 82
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.pd
     if v:
         buf[p] = 90

@@ -185,42 +185,58 @@ def _buffa_w0(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 18
             if y < 128:
+                buf[p] = 18
+                buf[p + 1] = y
+                buf[p + 2] = 10
+                y = _buffa_len(k)
+                buf[p + 3] = y
+                p += 4
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 18
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -327,97 +327,149 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 58
             if y < 128:
+                buf[p] = 58
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 13
+                _buffa_pack('<I', buf, p + 3, k)
+                p += 7
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 13
-            _buffa_pack('<I', buf, p + 1, k)
-            p += 5
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 58
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 13
+                _buffa_pack('<I', buf, p + 1, k)
+                p += 5
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 66
             if y < 128:
+                buf[p] = 66
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 9
+                _buffa_pack('<Q', buf, p + 3, k)
+                p += 11
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 9
-            _buffa_pack('<Q', buf, p + 1, k)
-            p += 9
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 66
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 9
+                _buffa_pack('<Q', buf, p + 1, k)
+                p += 9
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 74
             if y < 128:
+                buf[p] = 74
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 13
+                _buffa_pack('<i', buf, p + 3, k)
+                p += 7
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 13
-            _buffa_pack('<i', buf, p + 1, k)
-            p += 5
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 74
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 13
+                _buffa_pack('<i', buf, p + 1, k)
+                p += 5
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 82
             if y < 128:
+                buf[p] = 82
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 9
+                _buffa_pack('<q', buf, p + 3, k)
+                p += 11
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 9
-            _buffa_pack('<q', buf, p + 1, k)
-            p += 9
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 82
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 9
+                _buffa_pack('<q', buf, p + 1, k)
+                p += 9
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_string
     if v:
         for k in v:
@@ -427,35 +479,51 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 98
             if y < 128:
+                buf[p] = 98
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 10
+                y = _buffa_len(k)
+                buf[p + 3] = y
+                p += 4
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 98
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -406,189 +406,300 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 10
             if y < 128:
+                buf[p] = 10
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 10
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 18
             if y < 128:
+                buf[p] = 18
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 18
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 26
             if y < 128:
+                buf[p] = 26
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 26
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 34
             if y < 128:
+                buf[p] = 34
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                if 0 <= k < 128:
+                    buf[p + 3] = k
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 34
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 42
             if y < 128:
+                buf[p] = 42
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 3] = y
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            y = (k << 1) ^ (k >> 31)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 42
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 50
             if y < 128:
+                buf[p] = 50
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 3] = y
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 3, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            y = (k << 1) ^ (k >> 63)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 50
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 90
             if y < 128:
+                buf[p] = 90
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 8
+                buf[p + 3] = 1 if k else 0
+                p += 4
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            buf[p + 1] = 1 if k else 0
-            p += 2
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
+                buf[p] = 90
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                buf[p + 1] = 1 if k else 0
                 p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -619,43 +619,60 @@ def _buffa_w1(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 162
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 162
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 162
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.v_bytes
     if v:
         for k in v:
@@ -667,43 +684,60 @@ def _buffa_w1(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 170
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 170
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 170
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.v_msg
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xb2\x01')
@@ -716,115 +750,178 @@ def _buffa_w1(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 186
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 186
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 186
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.v_double
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            buf[p] = 194
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 194
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 17
-            _buffa_pack('<d', buf, p + 1, x)
-            p += 9
+                buf[p] = 194
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            buf[p] = 202
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 202
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 21
+                _buffa_pack('<f', buf, p + 1, x)
+                p += 5
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 21
-            _buffa_pack('<f', buf, p + 1, x)
-            p += 5
+                buf[p] = 202
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 21
+                _buffa_pack('<f', buf, p + 1, x)
+                p += 5
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            buf[p] = 210
-            buf[p + 1] = 1
             if y < 128:
+                buf[p] = 210
+                buf[p + 1] = 1
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            y = (x << 1) ^ (x >> 63)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 210
+                buf[p + 1] = 1
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
     v = m.v_self
     if v:
         p = _buffa_put_map(v, _buffa_s3, buf, p, b'\xe2\x01')

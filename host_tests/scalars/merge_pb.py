@@ -430,36 +430,53 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 146
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 146
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 146
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.m_msg
     if v:
         p = _buffa_put_map(v, _buffa_s1, buf, p, b'\x9a\x03')

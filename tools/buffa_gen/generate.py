@@ -1000,6 +1000,14 @@ class FileGen:
             w("p += %d" % len(bs))
         return len(bs)
 
+    def put_tag_at(self, w, tagv, off):
+        """Emit: store a tag at p + off (p is not advanced); returns the
+        offset after it."""
+        for b in varint_bytes(tagv):
+            w("buf[%s] = %d" % (_at(off), b))
+            off += 1
+        return off
+
     def put_len(self, w, var="y", off=0):
         """Emit: write the varint in var (a length) at p + off."""
         self.helpers.add("put_varint")
@@ -1098,9 +1106,29 @@ class FileGen:
 
                 def body(w):
                     self.entry_loop(w, kx, vx)
-                    self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False))
-                    self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False), True)
-                    self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False), True)
+                    # An entry shorter than 128 bytes has one-byte lengths
+                    # throughout: write it without testing each of them.
+                    w("if y < 128:")
+                    with w.block():
+                        off = self.put_tag_at(w, (num << 3) | 2, 0)
+                        w("buf[%s] = y" % _at(off))
+                        off += 1
+                        for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
+                            off = self.put_tag_at(w, (i << 3) | WIRE[fx.type], off)
+                            if fx.type in (STRING, BYTES):
+                                w("y = %s_len(%s)" % (R, var))
+                                w("buf[%s] = y" % _at(off))
+                                w("p += %d" % (off + 1))
+                                w("buf[p:p + y] = %s" % var)
+                                w("p += y")
+                            else:
+                                self.put_value(w, fx.type, var, fx.flags, off, True)
+                            off = 0
+                    w("else:")
+                    with w.block():
+                        self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False))
+                        self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False), True)
+                        self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False), True)
                     w.ind -= 1
 
                 self.present(w, f, body)

@@ -799,43 +799,63 @@ def _buffa_w1(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            buf[p] = 66
             if y < 128:
+                buf[p] = 66
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 13
+                _buffa_pack('<i', buf, p + 3, k)
+                p += 7
+                buf[p] = 21
+                _buffa_pack('<i', buf, p + 1, x)
+                p += 5
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 13
-            _buffa_pack('<i', buf, p + 1, k)
-            p += 5
-            buf[p] = 21
-            _buffa_pack('<i', buf, p + 1, x)
-            p += 5
+                buf[p] = 66
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 13
+                _buffa_pack('<i', buf, p + 1, k)
+                p += 5
+                buf[p] = 21
+                _buffa_pack('<i', buf, p + 1, x)
+                p += 5
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
-            buf[p] = 74
             if y < 128:
+                buf[p] = 74
                 buf[p + 1] = y
+                buf[p + 2] = 8
+                buf[p + 3] = 1 if k else 0
+                p += 4
+                buf[p] = 16
+                buf[p + 1] = 1 if x else 0
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 8
-            buf[p + 1] = 1 if k else 0
-            p += 2
-            buf[p] = 16
-            buf[p + 1] = 1 if x else 0
-            p += 2
+                buf[p] = 74
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 8
+                buf[p + 1] = 1 if k else 0
+                p += 2
+                buf[p] = 16
+                buf[p + 1] = 1 if x else 0
+                p += 2
     v = m.map_string_string
     if v:
         for k in v:
@@ -848,42 +868,58 @@ def _buffa_w1(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 82
             if y < 128:
+                buf[p] = 82
+                buf[p + 1] = y
+                buf[p + 2] = 10
+                y = _buffa_len(k)
+                buf[p + 3] = y
+                p += 4
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 82
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.map_string_foreign_message
     if v:
         p = _buffa_put_map(v, _buffa_s3, buf, p, b'Z')
@@ -896,35 +932,51 @@ def _buffa_w1(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 98
             if y < 128:
+                buf[p] = 98
                 buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p + 2] = 10
+                y = _buffa_len(k)
+                buf[p + 3] = y
+                p += 4
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 98
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.optional_bytes
     if v is not None:
         buf[p] = 106
@@ -967,42 +1019,58 @@ def _buffa_w1(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 122
             if y < 128:
+                buf[p] = 122
+                buf[p + 1] = y
+                buf[p + 2] = 10
+                y = _buffa_len(k)
+                buf[p + 3] = y
+                p += 4
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 122
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

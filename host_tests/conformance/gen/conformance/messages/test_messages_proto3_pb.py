@@ -4742,333 +4742,522 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 194
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 194
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 194
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 202
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 202
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 202
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 210
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 210
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 210
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
-            buf[p] = 218
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 218
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 218
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_sint32_sint32
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
-            buf[p] = 226
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 226
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 4] = y
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, y)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 31)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            y = (k << 1) ^ (k >> 31)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 16
-            y = (x << 1) ^ (x >> 31)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 226
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 31)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 31)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
     if v:
         for k in v:
             x = v[k]
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_vsize((x << 1) ^ (x >> 63))
-            buf[p] = 234
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 234
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 4] = y
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, y)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            y = (k << 1) ^ (k >> 63)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p] = 16
-            y = (x << 1) ^ (x >> 63)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 234
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 16
+                y = (x << 1) ^ (x >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            buf[p] = 242
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 242
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 13
+                _buffa_pack('<I', buf, p + 4, k)
+                p += 8
+                buf[p] = 21
+                _buffa_pack('<I', buf, p + 1, x)
+                p += 5
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 13
-            _buffa_pack('<I', buf, p + 1, k)
-            p += 5
-            buf[p] = 21
-            _buffa_pack('<I', buf, p + 1, x)
-            p += 5
+                buf[p] = 242
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 13
+                _buffa_pack('<I', buf, p + 1, k)
+                p += 5
+                buf[p] = 21
+                _buffa_pack('<I', buf, p + 1, x)
+                p += 5
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            buf[p] = 250
-            buf[p + 1] = 3
             if y < 128:
+                buf[p] = 250
+                buf[p + 1] = 3
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 9
+                _buffa_pack('<Q', buf, p + 4, k)
+                p += 12
+                buf[p] = 17
+                _buffa_pack('<Q', buf, p + 1, x)
+                p += 9
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 9
-            _buffa_pack('<Q', buf, p + 1, k)
-            p += 9
-            buf[p] = 17
-            _buffa_pack('<Q', buf, p + 1, x)
-            p += 9
+                buf[p] = 250
+                buf[p + 1] = 3
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 9
+                _buffa_pack('<Q', buf, p + 1, k)
+                p += 9
+                buf[p] = 17
+                _buffa_pack('<Q', buf, p + 1, x)
+                p += 9
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
             y = 2 + 4 + 4
-            buf[p] = 130
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 130
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 13
+                _buffa_pack('<i', buf, p + 4, k)
+                p += 8
+                buf[p] = 21
+                _buffa_pack('<i', buf, p + 1, x)
+                p += 5
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 13
-            _buffa_pack('<i', buf, p + 1, k)
-            p += 5
-            buf[p] = 21
-            _buffa_pack('<i', buf, p + 1, x)
-            p += 5
+                buf[p] = 130
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 13
+                _buffa_pack('<i', buf, p + 1, k)
+                p += 5
+                buf[p] = 21
+                _buffa_pack('<i', buf, p + 1, x)
+                p += 5
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
             y = 2 + 8 + 8
-            buf[p] = 138
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 138
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 9
+                _buffa_pack('<q', buf, p + 4, k)
+                p += 12
+                buf[p] = 17
+                _buffa_pack('<q', buf, p + 1, x)
+                p += 9
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 9
-            _buffa_pack('<q', buf, p + 1, k)
-            p += 9
-            buf[p] = 17
-            _buffa_pack('<q', buf, p + 1, x)
-            p += 9
+                buf[p] = 138
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 9
+                _buffa_pack('<q', buf, p + 1, k)
+                p += 9
+                buf[p] = 17
+                _buffa_pack('<q', buf, p + 1, x)
+                p += 9
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
-            buf[p] = 146
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 146
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 21
+                _buffa_pack('<f', buf, p + 1, x)
+                p += 5
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 21
-            _buffa_pack('<f', buf, p + 1, x)
-            p += 5
+                buf[p] = 146
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 21
+                _buffa_pack('<f', buf, p + 1, x)
+                p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
             y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
-            buf[p] = 154
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 154
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                if 0 <= k < 128:
+                    buf[p + 4] = k
+                    p += 5
+                else:
+                    p = _buffa_put_varint(buf, p + 4, k)
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            if 0 <= k < 128:
-                buf[p + 1] = k
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, k)
-            buf[p] = 17
-            _buffa_pack('<d', buf, p + 1, x)
-            p += 9
+                buf[p] = 154
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                if 0 <= k < 128:
+                    buf[p + 1] = k
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, k)
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
     v = m.map_bool_bool
     if v:
         for k in v:
             x = v[k]
             y = 2 + 1 + 1
-            buf[p] = 162
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 162
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 8
+                buf[p + 4] = 1 if k else 0
+                p += 5
+                buf[p] = 16
+                buf[p + 1] = 1 if x else 0
+                p += 2
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 8
-            buf[p + 1] = 1 if k else 0
-            p += 2
-            buf[p] = 16
-            buf[p + 1] = 1 if x else 0
-            p += 2
+                buf[p] = 162
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                buf[p + 1] = 1 if k else 0
+                p += 2
+                buf[p] = 16
+                buf[p + 1] = 1 if x else 0
+                p += 2
     v = m.map_string_string
     if v:
         for k in v:
@@ -5081,43 +5270,60 @@ def _buffa_w0(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 170
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 170
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 170
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -5129,43 +5335,60 @@ def _buffa_w0(m, buf, p):
                     y += _buffa_vsize(_buffa_len(k)) - 1
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
-            buf[p] = 178
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 178
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
-            else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
+                buf[p:p + y] = x
+                p += y
             else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 18
-            y = _buffa_len(x)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+                buf[p] = 178
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = x
+                p += y
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s5, buf, p, b'\xba\x04')
@@ -5181,36 +5404,53 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 202
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 202
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 202
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.map_string_foreign_enum
     if v:
         for k in v:
@@ -5220,36 +5460,53 @@ def _buffa_w0(m, buf, p):
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
-            buf[p] = 210
-            buf[p + 1] = 4
             if y < 128:
+                buf[p] = 210
+                buf[p + 1] = 4
                 buf[p + 2] = y
-                p += 3
-            elif y < 16384:
-                buf[p + 2] = y & 127 | 128
-                buf[p + 3] = y >> 7
-                p += 4
+                buf[p + 3] = 10
+                y = _buffa_len(k)
+                buf[p + 4] = y
+                p += 5
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
             else:
-                p = _buffa_put_varint(buf, p + 2, y)
-            buf[p] = 10
-            y = _buffa_len(k)
-            if y < 128:
-                buf[p + 1] = y
-                p += 2
-            elif y < 16384:
-                buf[p + 1] = y & 127 | 128
-                buf[p + 2] = y >> 7
-                p += 3
-            else:
-                p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = k
-            p += y
-            buf[p] = 16
-            if 0 <= x < 128:
-                buf[p + 1] = x
-                p += 2
-            else:
-                p = _buffa_put_varint(buf, p + 1, x)
+                buf[p] = 210
+                buf[p + 1] = 4
+                if y < 128:
+                    buf[p + 2] = y
+                    p += 3
+                elif y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 10
+                y = _buffa_len(k)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p:p + y] = k
+                p += y
+                buf[p] = 16
+                if 0 <= x < 128:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
     v = m.packed_int32
     if v:
         buf[p] = 218
