@@ -79,6 +79,13 @@ def test_encode_into_an_exactly_sized_buffer():
     assert bytes(buf[4:]) == m.encode()
 
 
+def test_encode_into_an_immutable_buffer_raises_encode_error():
+    m = sample()
+    buf = bytes(m.encoded_size())
+    e = raises(buffa.EncodeError, m.encode_into, buf)
+    assert "bytes" in str(e)
+
+
 def test_encode_into_a_buffer_one_byte_too_small_raises_encode_error():
     m = sample()
     n = m.encoded_size()

@@ -77,7 +77,7 @@ def _encode(m):
     return bytes(b)
 
 
-def _fail(m, f):
+def _fail(m, f, where=""):
     # Run f(m) again to catch what it raises (the callers catch without
     # "as" to keep their frames small) and raise it as an EncodeError.
     try:
@@ -85,8 +85,18 @@ def _fail(m, f):
     except wire.EncodeError:
         raise
     except _BAD_VALUE as e:
-        raise wire.EncodeError("cannot encode %s: %s: %s" % (m._buffa_name, type(e).__name__, e))
-    raise wire.EncodeError("cannot encode %s" % m._buffa_name)
+        raise wire.EncodeError("cannot encode %s%s: %s: %s" % (m._buffa_name, where, type(e).__name__, e))
+    raise wire.EncodeError("cannot encode %s%s" % (m._buffa_name, where))
+
+
+def _fail_into(m, buf, offset):
+    # encode_into's write failed: a value the size pass let through, or a
+    # buffer that cannot be written (bytes, a read-only memoryview).
+    try:
+        _size(m)
+    except _BAD_VALUE:
+        _fail(m, _size)
+    _fail(m, lambda m: type(m)._buffa_w(m, _view(buf), offset), " into " + type(buf).__name__)
 
 
 # Message classes by full proto name. Every generated module registers its
@@ -212,7 +222,7 @@ class Message:
             return type(self)._buffa_w(self, _view(buf), offset)
         except _BAD_VALUE:
             pass
-        _fail(self, _size)  # a write can only fail where the size pass did
+        _fail_into(self, buf, offset)
 
     # ---- reflection (buffa._reflect) ----------------------------------------
     # Special methods are looked up on the class only, so these stay here.
