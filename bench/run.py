@@ -42,6 +42,7 @@ WL_DESC = {
 # (key, runtime, library, extra environment)
 TARGETS = [
     ("mp:buffa", "micropython", "buffa", {}),
+    ("mp:buffa-native", "micropython", "buffa-native", {}),
     ("mp:minipb", "micropython", "minipb", {}),
     ("cpy:buffa", "cpython", "buffa", {}),
     ("cpy:minipb", "cpython", "minipb", {}),
@@ -51,6 +52,7 @@ TARGETS = [
 ]
 LABEL = {
     "buffa": "buffa",
+    "buffa-native": "buffa, generated with the native option",
     "minipb": "minipb",
     "protobuf-upb": "Google protobuf (upb)",
     "protobuf-python": "Google protobuf (pure Python)",
@@ -101,10 +103,10 @@ def tool_env():
 # Preparation: generated code and .mpy files under build/bench/
 
 
-def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=()):
+def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=(), opt=""):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s" % (out_flag, out_dir),
+    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s%s" % (out_flag, opt, out_dir),
                                                     os.path.join(proto_dir, "bench.proto")]
     r = run(cmd, env=tool_env())
     if r.returncode != 0:
@@ -344,6 +346,30 @@ def prepare(data):
     except Exception as e:
         info["error"] = str(e)
     libs["buffa"] = info
+
+    # buffa with the generator's "native" option: the same runtime, codec
+    # functions compiled by MicroPython's native emitter (a .mpy for this
+    # machine's architecture). MicroPython only.
+    info = {}
+    try:
+        if libs["buffa"].get("error"):
+            raise RuntimeError(libs["buffa"]["error"])
+        if not (mpy_cross and mpy_arch()):
+            raise RuntimeError("needs mpy-cross and a native architecture for this machine")
+        out = os.path.join(gen, "buffa-native")
+        protoc_gen(protoc, "--buffa_out", out, data, ["--plugin=protoc-gen-buffa=" + plugin], "native:")
+        info["runtime_mods"] = ["buffa"]
+        info["schema_mods"] = ["bench_pb"]
+        rt = py_files(runtime, "buffa")
+        rt.append((os.path.join(ROOT, "lib", "buffa_viper.py"), "buffa_viper"))
+        sizes, errors = compile_tree(mpy_cross, rt + py_files(out, ""), os.path.join(mpyd, "buffa-native"))
+        info["mp_path"] = [os.path.join(mpyd, "buffa-native")]
+        info["mpy_files"] = sizes
+        if errors:
+            info["mpy_errors"] = errors
+    except Exception as e:
+        info["error"] = str(e)
+    libs["buffa-native"] = info
     return libs
 
 
@@ -631,7 +657,7 @@ def report(results, meta, libs):
         L.append("")
         L.append(hdr)
         L.append(sep)
-        for lib in ("buffa", "minipb"):
+        for lib in ("buffa", "buffa-native", "minipb"):
             if lib in mp:
                 L.append("| %s | %s |" % (LABEL[lib], " | ".join(
                     cell_ops(mp[lib], w, op, [base]) for w in WORKLOADS for op in ("decode", "encode"))))

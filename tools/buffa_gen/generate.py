@@ -230,6 +230,10 @@ class FileGen:
         self.specs = {}  # map spec source -> constant name
         self.late = []  # statements run once all classes exist
 
+    def native_deco(self, w):
+        if self.gen.native:
+            w("@micropython.native")
+
     # ---- references ------------------------------------------------------
 
     def pyref(self, full):
@@ -324,6 +328,15 @@ class FileGen:
             out("from buffa.fields import %s" % ", ".join("%s as %s_%s" % (h, N.RESERVED, h) for h in fh))
         out("from buffa.message import new_instance as %s_new, oneof_member as %s_member" % (N.RESERVED, N.RESERVED))
         out("import struct as %s_struct" % N.RESERVED)
+        if self.gen.native:
+            out("try:")
+            with out.block():
+                out("import micropython")
+            out("except ImportError:  # CPython: the decorator does nothing")
+            with out.block():
+                out("class micropython:")
+                with out.block():
+                    out("native = staticmethod(lambda f: f)")
         for mod, alias in sorted(self.imports.items(), key=lambda kv: kv[1]):
             out("import %s as %s" % (mod, alias))
         out("%s_unpack = %s_struct.unpack_from" % (N.RESERVED, N.RESERVED))
@@ -577,6 +590,7 @@ class FileGen:
         chunks = [cases[k : k + self.CHUNK] for k in range(0, len(cases), self.CHUNK)] if len(cases) > self.CHUNK else None
         if chunks:
             for j, chunk in enumerate(chunks):
+                self.native_deco(w)
                 w("def %s_d%d_%d(m, b, p, e, s, t, dp):" % (R, i, j))
                 with w.block():
                     for k, (tagv, body) in enumerate(chunk):
@@ -588,6 +602,7 @@ class FileGen:
                         w("return -1")
                     w("return p")
                 w()
+        self.native_deco(w)
         w("def %s_d%d(m, b, p, e, dp, eg):" % (R, i))
         with w.block():
             w("if dp < 0:")
@@ -869,6 +884,7 @@ class FileGen:
     def emit_size(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
+        self.native_deco(w)
         w("def %s_z%d(m):" % (R, i))
         with w.block():
             w("n = 0")
@@ -1067,6 +1083,7 @@ class FileGen:
     def emit_write(self, w, full, fields):
         i = self.local_ids[full]
         R = N.RESERVED
+        self.native_deco(w)
         w("def %s_w%d(m, buf, p):" % (R, i))
         with w.block():
             for f in fields:
@@ -1205,8 +1222,13 @@ class FileGen:
 
 
 class Generator:
-    def __init__(self, files):
+    def __init__(self, files, native=False):
         self.index = TypeIndex(files)
+        # Option "native": compile the codec functions with MicroPython's
+        # native emitter (about 1.2-1.3x on the unix port; docs/design.md).
+        # The module then loads only where the port has a native emitter
+        # and from a .mpy built for the board's architecture.
+        self.native = native
 
     def generate(self, fd):
         return FileGen(self, fd).run()

@@ -30,8 +30,10 @@ MESSAGE_API = {
 }
 ENUM_API = {"name", "value", "values"}
 
-# Names that are keywords on some runtime or are soft keywords worth avoiding.
-_EXTRA_KEYWORDS = {"print", "exec", "nonlocal", "async", "await"}
+# Names that are keywords on some runtime or are soft keywords worth avoiding;
+# "micropython" because modules generated with the native option refer to
+# @micropython.native by that name.
+_EXTRA_KEYWORDS = {"print", "exec", "nonlocal", "async", "await", "micropython"}
 
 
 def _escape(name, taken=()):

@@ -47,7 +47,13 @@ def run(data):
     for f in req.source_file_descriptors:
         by_name[f.name] = f
     files = [by_name[f.name] for f in files]
-    gen = Generator(files)
+    opts = [o.strip() for o in (req.parameter or "").split(",") if o.strip()]
+    bad = [o for o in opts if o != "native"]
+    if bad:
+        resp = Response()
+        resp.error = "protoc-gen-buffa: unknown option %s (known: native)" % ", ".join(bad)
+        return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
+    gen = Generator(files, native="native" in opts)
     resp = Response()
     resp.supported_features = FEATURE_PROTO3_OPTIONAL | FEATURE_SUPPORTS_EDITIONS
     resp.minimum_edition = F.EDITION_PROTO2
