@@ -46,23 +46,18 @@ def _tool(name):
     return p if os.path.exists(p) else shutil.which(name)
 
 
-def _generate(out, native):
+def _generate(out, native, proto="differential.proto"):
     import os
 
     T = _gen()
     root = T._root()
     src = os.path.join(root, "host_tests", "differential")
     prefix = "native:" if native else ""
-    T._generate(root, prefix + out, src, [os.path.join(src, "differential.proto")])
+    T._generate(root, prefix + out, src, [os.path.join(src, proto)])
 
 
 def _samples():
-    import os
-    import sys
-
-    d = os.path.join(_gen()._root(), "host_tests", "differential")
-    if d not in sys.path:
-        sys.path.append(d)
+    import diffutil_path  # noqa: F401
     import diffutil
     import differential_pb as B
 
@@ -171,3 +166,85 @@ def test_an_unknown_option_is_a_protoc_error():
         r = T._run(args, env=e)
         assert r.returncode != 0
         assert b"unknown option nativ" in r.stdout
+
+
+# Decode and re-encode samples with the module in each directory; print a
+# digest per module. Both run on the same board, so float32 and dict order
+# are the same for both.
+_BOARD_SCRIPT = """
+import gc, sys
+def _digest(d, data):
+    sys.path.insert(0, d)
+    import differential2_pb as B
+    acc = 0
+    n = 0
+    p = 0
+    while p < len(data):
+        k = data[p] | data[p + 1] << 8
+        m = B.D2.decode(data[p + 2:p + 2 + k])
+        e = m.encode()
+        assert len(e) == m.encoded_size()
+        for i in range(len(e)):
+            acc = (acc * 31 + e[i]) & 0xFFFFFF
+        n += 1
+        p += 2 + k
+    del sys.modules['differential2_pb']
+    sys.path.pop(0)
+    gc.collect()
+    return n, acc
+_data = open('/samples.bin', 'rb').read()
+print('digest', _digest('/d', _data), _digest('/n', _data))
+"""
+
+
+def test_native_module_runs_like_the_default_on_a_qemu_board_with_a_native_emitter():
+    import os
+    import tempfile
+
+    import deploy
+    import mpboard
+    import mptest_runtimes
+    from test_infra_tools import RAMFS
+
+    import diffutil_path  # noqa: F401  (puts host_tests/differential on sys.path)
+    import diffutil
+    import differential2_pb as B
+
+    T = _gen()
+    board_name = "QEMU_MPS2_AN385"  # Cortex-M3: has the native emitter
+    mptest_runtimes.ensure_firmware(board_name)
+    samples = bytearray()
+    for seed in range(40):
+        data = diffutil.Gen(seed, maps=seed % 2 == 0).message(B.D2).encode()
+        if len(data) < 2000:  # the board's heap holds both modules and the samples
+            samples += bytes([len(data) & 255, len(data) >> 8]) + data
+    with tempfile.TemporaryDirectory() as tmp, mpboard.QemuBoard(board_name) as board:
+        a, b = os.path.join(tmp, "d"), os.path.join(tmp, "n")
+        os.mkdir(a)
+        os.mkdir(b)
+        _generate(a, False, "differential2.proto")
+        _generate(b, True, "differential2.proto")
+        repl = mpboard.RawRepl(board.pty)
+        try:
+            repl.enter_raw(soft_reset=True)
+            arch = deploy.native_arch_for(deploy.board_mpy(repl), None, log=lambda s: None)
+            assert arch, "the MPS2 firmware should report a native arch"
+            for d, march in ((a, None), (b, arch)):
+                out = os.path.join(d, "differential2_pb.mpy")
+                cmd = [_tool("mpy-cross")] + (["-march=" + march] if march else []) + [
+                    "-o", out, os.path.join(d, "differential2_pb.py")]
+                r = T._run(cmd)
+                assert r.returncode == 0, r.stdout.decode(errors="replace")
+            repl.exec_(RAMFS)
+            for d, name in ((a, "/d"), (b, "/n")):
+                mpboard.makedirs(repl, name)
+                with open(os.path.join(d, "differential2_pb.mpy"), "rb") as f:
+                    mpboard.write_file(repl, name + "/differential2_pb.mpy", f.read())
+            mpboard.write_file(repl, "/samples.bin", bytes(samples))
+            out, _ = repl.exec_(_BOARD_SCRIPT, timeout=120)
+        finally:
+            repl.close()
+    line = [x for x in out.splitlines() if x.startswith("digest")][0]
+    d, n = line[len("digest "):].split(") (")
+    assert d + ")" == "(" + n, line
+    assert not d.startswith("(0,"), line
