@@ -11,7 +11,9 @@ except ImportError:  # CPython
         return x
 
 
+from buffa import message
 from buffa.message import Message
+from buffa.wire import EncodeError
 
 # field flags (buffa.wire)
 _REPEATED = const(1)
@@ -166,3 +168,27 @@ METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "unknown_f
            "get_extension", "has_extension", "set_extension", "clear_extension")
 for _n in METHODS:
     setattr(Message, _n, globals()[_n])
+
+
+# ---- encode errors (the cold path of Message.encode and friends) ---------
+
+def fail(m, f, where=""):
+    # Run f(m) again to catch what it raises (the callers catch without
+    # "as" to keep their frames small) and raise it as an EncodeError.
+    try:
+        f(m)
+    except EncodeError:
+        raise
+    except message._BAD_VALUE as e:
+        raise EncodeError("cannot encode %s%s: %s: %s" % (m._buffa_name, where, type(e).__name__, e))
+    raise EncodeError("cannot encode %s%s" % (m._buffa_name, where))
+
+
+def fail_into(m, buf, offset):
+    # encode_into's write failed: a value the size pass let through, or a
+    # buffer that cannot be written (bytes, a read-only memoryview).
+    try:
+        message._size(m)
+    except message._BAD_VALUE:
+        fail(m, message._size)
+    fail(m, lambda m: type(m)._buffa_w(m, message._view(buf), offset), " into " + type(buf).__name__)

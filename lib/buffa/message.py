@@ -77,28 +77,6 @@ def _encode(m):
     return bytes(b)
 
 
-def _fail(m, f, where=""):
-    # Run f(m) again to catch what it raises (the callers catch without
-    # "as" to keep their frames small) and raise it as an EncodeError.
-    try:
-        f(m)
-    except wire.EncodeError:
-        raise
-    except _BAD_VALUE as e:
-        raise wire.EncodeError("cannot encode %s%s: %s: %s" % (m._buffa_name, where, type(e).__name__, e))
-    raise wire.EncodeError("cannot encode %s%s" % (m._buffa_name, where))
-
-
-def _fail_into(m, buf, offset):
-    # encode_into's write failed: a value the size pass let through, or a
-    # buffer that cannot be written (bytes, a read-only memoryview).
-    try:
-        _size(m)
-    except _BAD_VALUE:
-        _fail(m, _size)
-    _fail(m, lambda m: type(m)._buffa_w(m, _view(buf), offset), " into " + type(buf).__name__)
-
-
 # Message classes by full proto name. Every generated module registers its
 # classes as it is imported; buffa.protojson resolves Any type URLs here.
 TYPES = {}
@@ -194,7 +172,8 @@ class Message:
     # 11-word on-stack limit: a frame allocated on the heap is freed on
     # return, which sends the allocator back to rescan from that spot on
     # every later allocation (docs/design.md, "Frames on the encode path").
-    # So they catch without "as e" and re-run the failing call in _fail to
+    # So they catch without "as e" and re-run the failing call in
+    # buffa._reflect.fail to
     # get at the exception; bad values are the cold path.
 
     def encoded_size(self):
@@ -202,7 +181,7 @@ class Message:
             return type(self)._buffa_z(self)
         except _BAD_VALUE:
             pass
-        _fail(self, _size)
+        _r().fail(self, _size)
 
     def encode(self):
         # Size everything first (the size pass caches sub-message sizes on
@@ -211,7 +190,7 @@ class Message:
             return _encode(self)
         except _BAD_VALUE:
             pass
-        _fail(self, _encode)
+        _r().fail(self, _encode)
 
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
@@ -222,7 +201,7 @@ class Message:
             return type(self)._buffa_w(self, _view(buf), offset)
         except _BAD_VALUE:
             pass
-        _fail_into(self, buf, offset)
+        _r().fail_into(self, buf, offset)
 
     # ---- reflection (buffa._reflect) ----------------------------------------
     # Special methods are looked up on the class only, so these stay here.
