@@ -1476,10 +1476,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 2
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -1532,10 +1529,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 2
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -1588,10 +1582,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 218
                 buf[p + 1] = 2
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -1634,10 +1625,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 226
                 buf[p + 1] = 2
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4

@@ -234,10 +234,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 26
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

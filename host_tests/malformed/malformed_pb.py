@@ -616,10 +616,7 @@ def _buffa_w0(m, buf, p):
                 p += y
             else:
                 buf[p] = 82
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

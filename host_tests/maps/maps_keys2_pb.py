@@ -341,10 +341,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 58
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -378,10 +375,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 66
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -415,10 +409,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 74
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -452,10 +443,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 82
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -496,10 +484,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 98
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

@@ -423,10 +423,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 10
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -466,10 +463,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 18
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -509,10 +503,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 26
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -552,10 +543,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 34
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -596,10 +584,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 42
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -641,10 +626,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 50
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -682,10 +664,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 90
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

@@ -638,10 +638,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 162
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -703,10 +700,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 170
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -769,10 +763,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 186
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -818,10 +809,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -857,10 +845,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -900,10 +885,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 1
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4

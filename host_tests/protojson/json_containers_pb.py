@@ -612,10 +612,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 42
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -666,10 +663,7 @@ def _buffa_w0(m, buf, p):
                 p += y
             else:
                 buf[p] = 50
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -719,10 +713,7 @@ def _buffa_w0(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 66
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

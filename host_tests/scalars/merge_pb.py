@@ -449,10 +449,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 146
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4

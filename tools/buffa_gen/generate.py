@@ -1024,14 +1024,16 @@ class FileGen:
             off += 1
         return off
 
-    def put_len(self, w, var="y", off=0):
-        """Emit: write the varint in var (a length) at p + off."""
+    def put_len(self, w, var="y", off=0, short=True):
+        """Emit: write the varint in var (a length) at p + off (short:
+        it may be below 128)."""
         self.helpers.add("put_varint")
-        w("if %s < 128:" % var)
-        with w.block():
-            w("buf[%s] = %s" % (_at(off), var))
-            w("p += %d" % (off + 1))
-        w("elif %s < 16384:" % var)
+        if short:
+            w("if %s < 128:" % var)
+            with w.block():
+                w("buf[%s] = %s" % (_at(off), var))
+                w("p += %d" % (off + 1))
+        w("%s %s < 16384:" % ("elif" if short else "if", var))
         with w.block():
             w("buf[%s] = %s & 127 | 128" % (_at(off), var))
             w("buf[%s] = %s >> 7" % (_at(off + 1), var))
@@ -1143,7 +1145,7 @@ class FileGen:
                             off = 0
                     w("else:")
                     with w.block():
-                        self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False))
+                        self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False), short=False)
                         self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False), True)
                         self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False), True)
                     w.ind -= 1

@@ -3707,10 +3707,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3752,10 +3749,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3797,10 +3791,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3842,10 +3833,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 218
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3889,10 +3877,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 226
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3938,10 +3923,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 234
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -3979,10 +3961,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 242
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4012,10 +3991,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 250
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4045,10 +4021,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 130
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4078,10 +4051,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 138
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4114,10 +4084,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 146
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4153,10 +4120,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 154
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4189,10 +4153,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 162
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4235,10 +4196,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 170
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4300,10 +4258,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 178
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4369,10 +4324,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4425,10 +4377,7 @@ def _buffa_w1(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4

@@ -810,10 +810,7 @@ def _buffa_w1(m, buf, p):
                 p += 5
             else:
                 buf[p] = 66
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -841,10 +838,7 @@ def _buffa_w1(m, buf, p):
                 p += 2
             else:
                 buf[p] = 74
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -885,10 +879,7 @@ def _buffa_w1(m, buf, p):
                 p += y
             else:
                 buf[p] = 82
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -949,10 +940,7 @@ def _buffa_w1(m, buf, p):
                     p = _buffa_put_varint(buf, p + 1, x)
             else:
                 buf[p] = 98
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3
@@ -1036,10 +1024,7 @@ def _buffa_w1(m, buf, p):
                 p += y
             else:
                 buf[p] = 122
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 1] = y & 127 | 128
                     buf[p + 2] = y >> 7
                     p += 3

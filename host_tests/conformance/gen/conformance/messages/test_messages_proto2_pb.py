@@ -4178,10 +4178,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4223,10 +4220,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4268,10 +4262,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4313,10 +4304,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 218
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4360,10 +4348,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 226
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4409,10 +4394,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 234
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4450,10 +4432,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 242
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4483,10 +4462,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 250
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4516,10 +4492,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 130
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4549,10 +4522,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 138
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4585,10 +4555,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 146
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4624,10 +4591,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 154
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4660,10 +4624,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 162
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4706,10 +4667,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 170
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4771,10 +4729,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 178
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5173,10 +5128,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 6
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4

@@ -4761,10 +4761,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 194
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4806,10 +4803,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4851,10 +4845,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4896,10 +4887,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 218
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4943,10 +4931,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 226
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -4992,10 +4977,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 234
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5033,10 +5015,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 242
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5066,10 +5045,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 250
                 buf[p + 1] = 3
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5099,10 +5075,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 130
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5132,10 +5105,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 138
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5168,10 +5138,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 146
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5207,10 +5174,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 154
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5243,10 +5207,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 162
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5289,10 +5250,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 170
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5354,10 +5312,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 178
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5423,10 +5378,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 202
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
@@ -5479,10 +5431,7 @@ def _buffa_w0(m, buf, p):
             else:
                 buf[p] = 210
                 buf[p + 1] = 4
-                if y < 128:
-                    buf[p + 2] = y
-                    p += 3
-                elif y < 16384:
+                if y < 16384:
                     buf[p + 2] = y & 127 | 128
                     buf[p + 3] = y >> 7
                     p += 4
