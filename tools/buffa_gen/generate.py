@@ -1006,34 +1006,30 @@ class FileGen:
     # p has not been advanced past yet, so a tag and a one-byte value cost
     # one `p +=` between them.
 
-    def put_tag(self, w, tagv, advance=True):
-        """Emit: store a tag at p; returns its length (p is advanced past it
-        only if advance)."""
-        bs = varint_bytes(tagv)
-        for j, b in enumerate(bs):
-            w("buf[%s] = %d" % (_at(j), b))
-        if advance:
-            w("p += %d" % len(bs))
-        return len(bs)
-
-    def put_tag_at(self, w, tagv, off):
-        """Emit: store a tag at p + off (p is not advanced); returns the
-        offset after it."""
+    def put_tag(self, w, tagv, advance=True, off=0):
+        """Emit: store a tag at p + off; returns the offset after it (p is
+        advanced past it only if advance)."""
         for b in varint_bytes(tagv):
             w("buf[%s] = %d" % (_at(off), b))
             off += 1
+        if advance:
+            w("p += %d" % off)
         return off
 
-    def put_len(self, w, var="y", off=0, short=True):
-        """Emit: write the varint in var (a length) at p + off (short:
-        it may be below 128)."""
+    def put_len(self, w, var="y", off=0, small=True, large=True):
+        """Emit: write the varint in var (a length) at p + off. small: it may
+        be below 128; large: it may be 128 or more."""
+        if not large:
+            w("buf[%s] = %s" % (_at(off), var))
+            w("p += %d" % (off + 1))
+            return
         self.helpers.add("put_varint")
-        if short:
+        if small:
             w("if %s < 128:" % var)
             with w.block():
                 w("buf[%s] = %s" % (_at(off), var))
                 w("p += %d" % (off + 1))
-        w("%s %s < 16384:" % ("elif" if short else "if", var))
+        w("%s %s < 16384:" % ("elif" if small else "if", var))
         with w.block():
             w("buf[%s] = %s & 127 | 128" % (_at(off), var))
             w("buf[%s] = %s >> 7" % (_at(off + 1), var))
@@ -1050,9 +1046,10 @@ class FileGen:
         self.helpers.add(h)
         return "%s_%s(%s)" % (N.RESERVED, h, var)
 
-    def put_value(self, w, t, var, flags=0, off=0, encoded=False):
+    def put_value(self, w, t, var, flags=0, off=0, encoded=False, large=True):
         """Emit: write one non-message value held in var at p + off (may
-        rebind var). encoded: a string value already holds its UTF-8."""
+        rebind var). encoded: a string value already holds its UTF-8;
+        large=False: a string or bytes value is known to be under 128 bytes."""
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
@@ -1065,7 +1062,7 @@ class FileGen:
             if t == STRING and not encoded:
                 w("%s = %s" % (var, self.utf8_expr(t, flags, var)))
             w("y = %s_len(%s)" % (R, var))
-            self.put_len(w, off=off)
+            self.put_len(w, off=off, large=large)
             w("buf[p:p + y] = %s" % var)
             w("p += y")
         else:
@@ -1127,27 +1124,20 @@ class FileGen:
                     self.entry_loop(w, kx, vx)
                     # An entry shorter than 128 bytes has one-byte lengths
                     # throughout: write it without testing each of them.
-                    w("if y < 128:")
-                    with w.block():
-                        off = self.put_tag_at(w, (num << 3) | 2, 0)
-                        w("buf[%s] = y" % _at(off))
-                        off += 1
-                        for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
-                            off = self.put_tag_at(w, (i << 3) | WIRE[fx.type], off)
-                            if fx.type in (STRING, BYTES):
-                                w("y = %s_len(%s)" % (R, var))
+                    for short in (True, False):
+                        w("if y < 128:" if short else "else:")
+                        with w.block():
+                            off = self.put_tag(w, (num << 3) | 2, False)
+                            if short:  # the entry's length, then the key's tag, at fixed offsets
                                 w("buf[%s] = y" % _at(off))
-                                w("p += %d" % (off + 1))
-                                w("buf[p:p + y] = %s" % var)
-                                w("p += y")
+                                off += 1
                             else:
-                                self.put_value(w, fx.type, var, fx.flags, off, True)
-                            off = 0
-                    w("else:")
-                    with w.block():
-                        self.put_len(w, off=self.put_tag(w, (num << 3) | 2, False), short=False)
-                        self.put_value(w, kx.type, "k", kx.flags, self.put_tag(w, (1 << 3) | WIRE[kx.type], False), True)
-                        self.put_value(w, vx.type, "x", vx.flags, self.put_tag(w, (2 << 3) | WIRE[vx.type], False), True)
+                                self.put_len(w, off=off, small=False)
+                                off = 0
+                            for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
+                                off = self.put_tag(w, (i << 3) | WIRE[fx.type], False, off)
+                                self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
+                                off = 0
                     w.ind -= 1
 
                 self.present(w, f, body)
@@ -1227,7 +1217,7 @@ class Generator:
     def __init__(self, files, native=False):
         self.index = TypeIndex(files)
         # Option "native": compile the codec functions with MicroPython's
-        # native emitter (about 1.2-1.3x on the unix port; docs/design.md).
+        # native emitter (up to 1.3x in make bench; docs/design.md).
         # The module then loads only where the port has a native emitter
         # and from a .mpy built for the board's architecture.
         self.native = native
