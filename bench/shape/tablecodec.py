@@ -13,6 +13,14 @@ _FIX = {1: ("<d", 8), 2: ("<f", 4), 6: ("<Q", 8), 7: ("<I", 4), 15: ("<i", 4), 1
 _WT = wire.WIRE_TYPE
 
 
+def put_bytes(buf, p, v):
+    # Its own: buffa.fields has one, but importing that module would add
+    # to the table shape's heap figure.
+    p = put_varint(buf, p, len(v))
+    buf[p:p + len(v)] = v
+    return p + len(v)
+
+
 _IDX = {}
 
 
@@ -187,9 +195,9 @@ def write(cls, m, buf, p, it):
                 p = put_varint(buf, p, (num << 3) | 2)
                 p = put_varint(buf, p, z)
                 buf[p] = 10
-                p = wire.put_bytes(buf, p + 1, ka)
+                p = put_bytes(buf, p + 1, ka)
                 buf[p] = 18
-                p = wire.put_bytes(buf, p + 1, xa)
+                p = put_bytes(buf, p + 1, xa)
         elif fl & wire.PACKED:
             p = put_varint(buf, p, (num << 3) | 2)
             p = put_varint(buf, p, next(it))
@@ -204,7 +212,7 @@ def write(cls, m, buf, p, it):
                 p = write(row[4], x, buf, p, it)
         elif typ == 9 or typ == 12:
             p = put_varint(buf, p, (num << 3) | 2)
-            p = wire.put_bytes(buf, p, utf8(v))
+            p = put_bytes(buf, p, utf8(v))
         elif typ == 11:
             p = put_varint(buf, p, (num << 3) | 2)
             p = put_varint(buf, p, next(it))

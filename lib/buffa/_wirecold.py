@@ -153,20 +153,3 @@ def unknown_varint(m, num, v):
     tmp = bytearray(vsize(k) + vsize(v))
     put_varint(tmp, put_varint(tmp, 0, k), v)
     keep_unknown(m, tmp)
-
-
-def zz32(v):
-    return ((v << 1) ^ (v >> 31)) & 0xFFFFFFFF
-
-
-def zz64(v):
-    return ((v << 1) ^ (v >> 63)) & 0xFFFFFFFFFFFFFFFF
-
-
-def put_bytes(buf, p, v):
-    # Length-prefixed bytes-like value (already UTF-8 for strings).
-    n = len(v)
-    p = put_varint(buf, p, n)
-    q = p + n
-    buf[p:q] = v
-    return q
