@@ -60,6 +60,11 @@ def mpy_size(src_dir, arch):
     return total
 
 
+# The runtime's modules (its subpackages wkt, protojson and connect are not
+# used here); the parts loaded on first use are among them.
+RUNTIME = sorted(f for f in os.listdir(os.path.join(ROOT, "lib", "buffa")) if f.endswith(".py"))
+
+
 def prepare(shape):
     d = os.path.join(BUILD, shape)
     shutil.rmtree(d, ignore_errors=True)
@@ -75,7 +80,7 @@ def prepare(shape):
         src = strip_codec(src)
         shutil.copy(os.path.join(HERE, "tablecodec.py"), os.path.join(d, "src"))
     open(os.path.join(d, "src", "bench_pb.py"), "w").write(src)
-    for f in ("__init__.py", "wire.py", "message.py", "fields.py"):
+    for f in RUNTIME:
         shutil.copy(os.path.join(ROOT, "lib", "buffa", f), os.path.join(d, "src", "buffa"))
     # .mpy for the unix port (x64), imported by the worker
     mp = os.path.join(d, "mpy")
@@ -122,7 +127,7 @@ def mpy_size_of(d, name):
 
 
 def mpy_size_runtime(d, shape):
-    names = ["buffa/__init__.py", "buffa/wire.py", "buffa/message.py", "buffa/fields.py"]
+    names = ["buffa/" + f for f in RUNTIME]
     if shape == "table":
         names.append("tablecodec.py")
     return sum(mpy_size_of(d, n) for n in names)
