@@ -171,9 +171,8 @@ class Message:
     # The encode entry points keep their frames within MicroPython's
     # 11-word on-stack limit: a frame allocated on the heap is freed on
     # return, which sends the allocator back to rescan from that spot on
-    # every later allocation (docs/design.md, "Frames on the encode path").
-    # So they catch without "as e" and re-run the failing call in
-    # buffa._reflect.fail to
+    # every later allocation (docs/design.md, section 2). So they catch
+    # without "as e" and re-run the failing call in buffa._reflect.fail to
     # get at the exception; bad values are the cold path.
 
     def encoded_size(self):
