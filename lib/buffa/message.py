@@ -60,9 +60,9 @@ def _size(m):
 
 
 if sys.implementation.name == "cpython":
-    # Write through a memoryview: a slice store into one costs about 40% of
-    # a slice store into a bytearray (which may resize) on CPython, and
-    # text and sub-messages are slice stores. MicroPython's cost the same.
+    # Write through a memoryview: on CPython a slice store into one costs
+    # much less than into a bytearray (which may resize), and text and
+    # sub-messages are slice stores. MicroPython's cost the same.
     _view = memoryview
 else:
 
