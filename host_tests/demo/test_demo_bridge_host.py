@@ -198,6 +198,8 @@ def test_bridge_command_over_a_serial_port():
     import sqlite3
     import subprocess
     import sys
+    import threading
+    import time
     import tty
 
     import demo  # tools/
@@ -217,9 +219,20 @@ def test_bridge_command_over_a_serial_port():
             mpy, cfg)
         dev = subprocess.Popen([demo.tool("micropython"), "-X", "heapsize=192K", "-c", code],
                                stdin=master, stdout=master, stderr=subprocess.STDOUT)
+        # The bridge's output, read as it comes: the device's last line (its
+        # summary) can still be on its way through the pty when the device
+        # exits, so the bridge is stopped only once it has shown it.
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(bridge.stdout), daemon=True)
+        reader.start()
         dev.wait(40)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not any(ln.startswith("TELEMETRY-SUMMARY ") for ln in lines):
+            time.sleep(0.1)
         bridge.send_signal(signal.SIGINT)
-        out, _ = bridge.communicate(timeout=20)
+        bridge.wait(20)
+        reader.join(5)
+        out = "".join(lines)
         summary = [ln for ln in out.splitlines() if ln.startswith("TELEMETRY-SUMMARY ")]
         assert summary, out[-3000:]
         s = json.loads(summary[0][18:])
