@@ -80,3 +80,32 @@ def zz32_get(b, p: int, q: int, lst) -> int:
                 sh += 7
         ap(int(v >> 1) ^ (0 - int(v & 1)))
     return p
+
+
+@micropython.viper
+def utf8_ok(b, p: int, q: int) -> bool:
+    # Strict UTF-8 for b[p:q], which MicroPython's decoder has already
+    # accepted (lead bytes and continuation counts are right): rule out the
+    # overlong forms, surrogates and code points past U+10FFFF it lets
+    # through (buffa._wirecold._SUSPECT has the table this unrolls).
+    s = ptr8(b)
+    while p < q:
+        c = int(s[p])
+        p += 1
+        if c >= 0xC0:  # a lead byte; continuation bytes are 0x80..0xBF
+            if c < 0xC2 or c > 0xF4 or p >= q:
+                return False
+            d = int(s[p])
+            if c == 0xE0:
+                if d < 0xA0:
+                    return False
+            elif c == 0xED:
+                if d > 0x9F:
+                    return False
+            elif c == 0xF0:
+                if d < 0x90:
+                    return False
+            elif c == 0xF4:
+                if d > 0x8F:
+                    return False
+    return True

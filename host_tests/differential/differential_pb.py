@@ -17,7 +17,7 @@ from buffa.wire import (
     put_varint as _buffa_put_varint,
     sint64 as _buffa_sint64,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
@@ -239,7 +239,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.s = v
         p = q
     elif t == 122:
@@ -314,7 +314,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.o_s = v
         p = q
     elif t == 161:
@@ -523,7 +523,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.r_s.append(v)
         p = q
     elif t == 242:
@@ -633,7 +633,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -694,7 +694,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                    x = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -835,7 +835,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m._buffa_c_choice = 'c_s'
         m._buffa_v_choice = v
         p = q

@@ -13,7 +13,7 @@ from buffa.wire import (
     put_packed_fixed as _buffa_put_packed_fixed,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -120,7 +120,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
         elif t == 42:
@@ -276,7 +276,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                        x = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -325,7 +325,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.rs.append(v)
             p = q
         elif t == 106:
@@ -365,7 +365,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m._buffa_c_o = 'os'
             m._buffa_v_o = v
             p = q

@@ -8,7 +8,7 @@ from buffa.wire import (
     length as _buffa_length,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -257,7 +257,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]

@@ -8,7 +8,7 @@ from buffa.wire import (
     length as _buffa_length,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -109,7 +109,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.b = v
             p = q
         else:
@@ -231,7 +231,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
@@ -253,7 +253,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                        x = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -302,7 +302,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
@@ -385,7 +385,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]

@@ -10,7 +10,7 @@ from buffa.wire import (
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
     put_varint as _buffa_put_varint,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -96,7 +96,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.os = v
             p = q
         elif t == 25:
@@ -132,7 +132,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.simp = v
             p = q
         elif t == 50:
@@ -183,7 +183,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m._buffa_c_kind = 'b'
             m._buffa_v_kind = v
             p = q

@@ -11,7 +11,7 @@ from buffa.wire import (
     put_packed as _buffa_put_packed,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
@@ -103,7 +103,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
         elif t == 138:
@@ -169,7 +169,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.r_s.append(v)
             p = q
         elif t == 298:
@@ -233,7 +233,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]

@@ -9,7 +9,7 @@ from buffa.wire import (
     length as _buffa_length,
     negzero as _buffa_negzero,
     put_varint as _buffa_put_varint,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
@@ -180,7 +180,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             except UnicodeError:
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                v = _buffa_string(b, p, q)
+                _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
         elif t == 122:

@@ -526,8 +526,8 @@ class FileGen:
         elif f_flags & VERIFY:
             # Inline, as string() does it: a call per string was a third of
             # a text-heavy decode on MicroPython. Where the runtime's codec is
-            # lax (MicroPython), non-ASCII text takes string()'s strict check.
-            self.helpers.update(("string", "_LAX_UTF8"))
+            # lax (MicroPython), non-ASCII text gets the strict check.
+            self.helpers.update(("strict_utf8", "_LAX_UTF8"))
             w("try:")
             with w.block():
                 w("%s = %s_str(b[p:%s], 'utf-8')" % (var, R, q))
@@ -536,7 +536,7 @@ class FileGen:
                 w("raise %s_DecodeError('invalid UTF-8 in string field', p)" % R)
             w("if %s__LAX_UTF8 and %s_len(%s) != %s - p:" % (R, R, var, q))
             with w.block():
-                w("%s = %s_string(b, p, %s)" % (var, R, q))
+                w("%s_strict_utf8(b, p, %s)" % (R, q))
         else:
             self.helpers.add("string_lax")
             w("%s = %s_string_lax(b, p, %s)" % (var, R, q))

@@ -17,7 +17,7 @@ from buffa.wire import (
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
@@ -472,7 +472,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
     elif t == 122:
@@ -567,7 +567,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
     elif t == 202:
@@ -590,7 +590,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
     elif t == 218:
@@ -931,7 +931,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
     elif t == 362:
@@ -1056,7 +1056,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
@@ -1079,7 +1079,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
@@ -1621,7 +1621,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1643,7 +1643,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                    x = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -1692,7 +1692,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1792,7 +1792,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1847,7 +1847,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -2553,7 +2553,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q

@@ -13,7 +13,7 @@ from buffa.wire import (
     put_packed_fixed as _buffa_put_packed_fixed,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -399,7 +399,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]
@@ -421,7 +421,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                        x = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 else:
                     p = _buffa_skip(b, p, q, t, dp)
@@ -487,7 +487,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 16:
                     x = b[p]
@@ -578,7 +578,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     except UnicodeError:
                         raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                     if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        k = _buffa_string(b, p, r)
+                        _buffa_strict_utf8(b, p, r)
                     p = r
                 elif t == 18:
                     r = b[p]

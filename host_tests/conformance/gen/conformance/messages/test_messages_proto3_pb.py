@@ -18,7 +18,7 @@ from buffa.wire import (
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
     skip as _buffa_skip,
-    string as _buffa_string,
+    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
@@ -510,7 +510,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
     elif t == 122:
@@ -612,7 +612,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
     elif t == 202:
@@ -635,7 +635,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
     elif t == 218:
@@ -976,7 +976,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
     elif t == 362:
@@ -1101,7 +1101,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
@@ -1124,7 +1124,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
@@ -1666,7 +1666,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1688,7 +1688,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                    x = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -1737,7 +1737,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1837,7 +1837,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1892,7 +1892,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 except UnicodeError:
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    k = _buffa_string(b, p, r)
+                    _buffa_strict_utf8(b, p, r)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -2598,7 +2598,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         except UnicodeError:
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-            v = _buffa_string(b, p, q)
+            _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
