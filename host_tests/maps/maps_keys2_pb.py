@@ -3,12 +3,12 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
-    _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
+    keys as _buffa_keys,
     length as _buffa_length,
+    new_key as _buffa_new_key,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
-    strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -252,12 +252,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    try:
-                        k = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        _buffa_strict_utf8(b, p, r)
+                    c = b[p:r]
+                    k = _buffa_keys.get(c)
+                    if k is None:
+                        k = _buffa_new_key(b, p, r, c)
                     p = r
                 elif t == 16:
                     x = b[p]

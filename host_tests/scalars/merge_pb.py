@@ -5,7 +5,9 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
+    keys as _buffa_keys,
     length as _buffa_length,
+    new_key as _buffa_new_key,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
@@ -228,12 +230,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
                         r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                    try:
-                        k = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                    if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                        _buffa_strict_utf8(b, p, r)
+                    c = b[p:r]
+                    k = _buffa_keys.get(c)
+                    if k is None:
+                        k = _buffa_new_key(b, p, r, c)
                     p = r
                 elif t == 16:
                     x = b[p]

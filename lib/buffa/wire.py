@@ -150,6 +150,44 @@ def strict_utf8(b, p, q):
         raise DecodeError("invalid UTF-8 in string field", p)
 
 
+# ---- map<string, ...> keys --------------------------------------------------
+# Map keys repeat: a batch of log records or readings uses a handful of label
+# names again and again. A new str costs MicroPython a search of its table of
+# interned strings (as long as the code loaded has made it) besides the UTF-8
+# checks, so generated code looks a key's bytes up in keys first
+# (docs/design.md, "Map key cache"). Bounded: at most _key_cap entries,
+# emptied when full, and only keys of at most _key_max bytes.
+keys = {}
+_key_cap = 32
+_key_max = 32
+
+
+def map_key_cache(entries=32, max_bytes=32):
+    """Set how many map<string, ...> keys decoding keeps for reuse, and the
+    longest key kept (bytes); entries=0 keeps none. Empties the cache."""
+    global _key_cap, _key_max
+    if entries < 0 or max_bytes < 0:
+        raise ValueError("limits must be >= 0")
+    _key_cap = entries
+    _key_max = max_bytes
+    keys.clear()
+
+
+def new_key(b, p, q, c):
+    # A VERIFY map key c = b[p:q] that is not in keys: decode it, keep it.
+    try:
+        k = str(c, "utf-8")
+    except UnicodeError:
+        raise DecodeError("invalid UTF-8 in string field", p)
+    if _LAX_UTF8 and len(k) != q - p:
+        strict_utf8(b, p, q)
+    if q - p <= _key_max and _key_cap:
+        if len(keys) >= _key_cap:
+            keys.clear()
+        keys[c] = k
+    return k
+
+
 def string_lax(b, p, q):
     # utf8_validation = NONE: a payload that is not UTF-8 is kept as bytes so
     # that it re-encodes unchanged.

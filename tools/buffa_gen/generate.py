@@ -800,7 +800,17 @@ class FileGen:
                 wt = WIRE[fx.type]
                 w("%s t == %d:" % ("if" if i == 0 else "elif", ((i + 1) << 3) | wt))
                 with w.block():
-                    if fx.type in (STRING, BYTES):
+                    if i == 0 and fx.type == STRING and fx.flags & VERIFY:
+                        # through the map key cache (buffa.wire.keys)
+                        self.helpers.update(("keys", "new_key"))
+                        self.read_len(w, end="q", out="r")
+                        w("c = b[p:r]")
+                        w("k = %s_keys.get(c)" % R)
+                        w("if k is None:")
+                        with w.block():
+                            w("k = %s_new_key(b, p, r, c)" % R)
+                        w("p = r")
+                    elif fx.type in (STRING, BYTES):
                         self.read_len(w, end="q", out="r")
                         self.read_string(w, fx.flags if fx.type == STRING else None, "r", var)
                         w("p = r")

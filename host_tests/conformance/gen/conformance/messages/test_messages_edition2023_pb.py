@@ -7,7 +7,9 @@ from buffa.wire import (
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    keys as _buffa_keys,
     length as _buffa_length,
+    new_key as _buffa_new_key,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -1616,12 +1618,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                try:
-                    k = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    _buffa_strict_utf8(b, p, r)
+                c = b[p:r]
+                k = _buffa_keys.get(c)
+                if k is None:
+                    k = _buffa_new_key(b, p, r, c)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1687,12 +1687,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                try:
-                    k = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    _buffa_strict_utf8(b, p, r)
+                c = b[p:r]
+                k = _buffa_keys.get(c)
+                if k is None:
+                    k = _buffa_new_key(b, p, r, c)
                 p = r
             elif t == 18:
                 r = b[p]
@@ -1787,12 +1785,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                try:
-                    k = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    _buffa_strict_utf8(b, p, r)
+                c = b[p:r]
+                k = _buffa_keys.get(c)
+                if k is None:
+                    k = _buffa_new_key(b, p, r, c)
                 p = r
             elif t == 16:
                 x = b[p]
@@ -1842,12 +1838,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     r += p
                     if r > q:
                         raise _buffa_DecodeError('length past the end', p)
-                try:
-                    k = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-                if _buffa__LAX_UTF8 and _buffa_len(k) != r - p:
-                    _buffa_strict_utf8(b, p, r)
+                c = b[p:r]
+                k = _buffa_keys.get(c)
+                if k is None:
+                    k = _buffa_new_key(b, p, r, c)
                 p = r
             elif t == 16:
                 x = b[p]
