@@ -378,7 +378,7 @@ def _buffa_z0(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.g
     if v is not None:
         n += 2 + _buffa_z1(v)
@@ -388,11 +388,11 @@ def _buffa_z0(m):
             n += 2 + _buffa_z2(x)
     v = m.ce
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.rce
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.pce
     if v:
         k = _buffa_packed_size(v, 14)
@@ -408,7 +408,7 @@ def _buffa_z0(m):
     v = m.unp
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.pk
     if v:
         k = _buffa_packed_size(v, 18)
@@ -425,13 +425,13 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.fl
     if v is not None:
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         k = _buffa_z0(v)
@@ -446,7 +446,7 @@ def _buffa_w0(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -469,7 +469,7 @@ def _buffa_w0(m, buf, p):
     v = m.ce
     if v is not None:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -478,7 +478,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 64
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -496,7 +496,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.mce
     if v:
         p = _buffa_put_map(v, _buffa_s4, buf, p, b'R')
@@ -520,7 +520,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 96
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -538,7 +538,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.child
     if v is not None:
         buf[p] = 114
@@ -572,7 +572,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -587,7 +587,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_o
         buf[p] = 144
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -666,7 +666,7 @@ def _buffa_z1(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -680,7 +680,7 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -801,7 +801,7 @@ def _buffa_z3(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -811,7 +811,7 @@ def _buffa_w3(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

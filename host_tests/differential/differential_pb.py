@@ -914,16 +914,16 @@ def _buffa_z0(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.i64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.u32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.u64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
@@ -963,7 +963,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.kind
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
         k = _buffa_z0(v)
@@ -971,7 +971,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.o_i32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.o_s
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -1034,13 +1034,13 @@ def _buffa_z0(m):
     v = m.x_i64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.m_si
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1050,7 +1050,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1062,7 +1062,7 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.m_fb
     if v:
@@ -1075,7 +1075,7 @@ def _buffa_z0(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_choice == 'c_s':
         v = m._buffa_v_choice
         k = _buffa_len(_buffa_utf8(v))
@@ -1098,7 +1098,7 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1106,7 +1106,7 @@ def _buffa_w0(m, buf, p):
     v = m.i64
     if v:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1114,7 +1114,7 @@ def _buffa_w0(m, buf, p):
     v = m.u32
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1122,7 +1122,7 @@ def _buffa_w0(m, buf, p):
     v = m.u64
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1215,7 +1215,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -1239,7 +1239,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -1281,7 +1281,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.r_s64
     if v:
         buf[p] = 178
@@ -1296,7 +1296,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.r_u64
     if v:
         buf[p] = 186
@@ -1311,7 +1311,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.r_f32
     if v:
         buf[p] = 194
@@ -1371,7 +1371,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.r_kind
     if v:
         buf[p] = 226
@@ -1386,7 +1386,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.r_s
     if v:
         for x in v:
@@ -1443,7 +1443,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 128
             buf[p + 1] = 2
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -1453,7 +1453,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1468,7 +1468,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -1496,7 +1496,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -1506,7 +1506,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1515,7 +1515,7 @@ def _buffa_w0(m, buf, p):
                 buf[p + 1] = 2
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -1536,7 +1536,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -1561,7 +1561,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 2
@@ -1574,7 +1574,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -1596,7 +1596,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -1651,7 +1651,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_choice
         buf[p] = 144
         buf[p + 1] = 3
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -1745,7 +1745,7 @@ def _buffa_z1(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1755,7 +1755,7 @@ def _buffa_w1(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

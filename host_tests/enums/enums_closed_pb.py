@@ -195,11 +195,11 @@ def _buffa_z0(m):
     n = 0
     v = m.e
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.re
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.pe
     if v:
         k = _buffa_packed_size(v, 14)
@@ -210,13 +210,13 @@ def _buffa_z0(m):
         n += _buffa_map_size(v, _buffa_s1, 1)
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.after
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -226,7 +226,7 @@ def _buffa_w0(m, buf, p):
     v = m.e
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -235,7 +235,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 16
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -253,14 +253,14 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.me
     if v:
         p = _buffa_put_map(v, _buffa_s1, buf, p, b'"')
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -268,7 +268,7 @@ def _buffa_w0(m, buf, p):
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -276,7 +276,7 @@ def _buffa_w0(m, buf, p):
     v = m.after
     if v is not None:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

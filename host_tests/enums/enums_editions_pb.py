@@ -176,7 +176,7 @@ def _buffa_z0(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.rc
     if v:
         k = _buffa_packed_size(v, 14)
@@ -184,7 +184,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.o
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.ro
     if v:
         k = _buffa_packed_size(v, 14)
@@ -193,7 +193,7 @@ def _buffa_z0(m):
     v = m.xc
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -203,7 +203,7 @@ def _buffa_w0(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -221,11 +221,11 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.o
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -243,12 +243,12 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.xc
     if v:
         for x in v:
             buf[p] = 40
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:

@@ -220,7 +220,7 @@ def _buffa_z0(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
         n += 2 + _buffa_z0(v)
@@ -249,7 +249,7 @@ def _buffa_z0(m):
     v = m.expanded
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.rnone
     if v:
         for x in v:
@@ -264,7 +264,7 @@ def _buffa_w0(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -343,12 +343,12 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.expanded
     if v:
         for x in v:
             buf[p] = 64
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:

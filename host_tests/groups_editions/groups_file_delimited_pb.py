@@ -114,7 +114,7 @@ def _buffa_z0(m):
     n = 0
     v = m.v
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
         n += 2 + _buffa_z0(v)
@@ -135,7 +135,7 @@ def _buffa_w0(m, buf, p):
     v = m.v
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

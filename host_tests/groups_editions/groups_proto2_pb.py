@@ -198,7 +198,7 @@ def _buffa_z0(m):
     v = m.unpacked
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.packed
     if v:
         k = _buffa_packed_size(v, 5)
@@ -251,7 +251,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 56
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -269,7 +269,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.kids
     if v:
         for x in v:
@@ -344,7 +344,7 @@ def _buffa_z1(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -358,7 +358,7 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -420,7 +420,7 @@ def _buffa_z2(m):
     n = 0
     v = m.x
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -430,7 +430,7 @@ def _buffa_w2(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

@@ -284,32 +284,32 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -324,7 +324,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 58
                 buf[p + 1] = y
@@ -332,7 +332,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<I', buf, p + 3, k)
                 p += 7
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -349,7 +349,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<I', buf, p + 1, k)
                 p += 5
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -358,7 +358,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y
@@ -366,7 +366,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<Q', buf, p + 3, k)
                 p += 11
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -383,7 +383,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<Q', buf, p + 1, k)
                 p += 9
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -392,7 +392,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 74
                 buf[p + 1] = y
@@ -400,7 +400,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<i', buf, p + 3, k)
                 p += 7
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -417,7 +417,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<i', buf, p + 1, k)
                 p += 5
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -426,7 +426,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 82
                 buf[p + 1] = y
@@ -434,7 +434,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<q', buf, p + 3, k)
                 p += 11
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -451,7 +451,7 @@ def _buffa_w0(m, buf, p):
                 _buffa_pack('<q', buf, p + 1, k)
                 p += 9
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -461,7 +461,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -475,7 +475,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -502,7 +502,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:

@@ -128,7 +128,7 @@ def _buffa_z0(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.b
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -142,7 +142,7 @@ def _buffa_w0(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -571,7 +571,7 @@ def _buffa_z1(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -580,19 +580,19 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_self
     if v:
@@ -736,7 +736,7 @@ def _buffa_w1(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -751,7 +751,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -779,7 +779,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -788,13 +788,13 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 1
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -812,7 +812,7 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -824,13 +824,13 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 1
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -848,7 +848,7 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -860,13 +860,13 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 1
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -888,7 +888,7 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:

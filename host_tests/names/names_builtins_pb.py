@@ -269,66 +269,66 @@ def _buffa_z0(m):
     n = 0
     v = m.len
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.str
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.int
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.bytes
     if v:
         k = _buffa_len(v)
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.type
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.object
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.self
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.kw
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.cls
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.m
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.b
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.p
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.e
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.dp
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.buf
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.it
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.property
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.setattr
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.next
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.struct
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -338,7 +338,7 @@ def _buffa_w0(m, buf, p):
     v = m.len
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -362,7 +362,7 @@ def _buffa_w0(m, buf, p):
     v = m.int
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -385,7 +385,7 @@ def _buffa_w0(m, buf, p):
     v = m.type
     if v:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -393,7 +393,7 @@ def _buffa_w0(m, buf, p):
     v = m.object
     if v:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -401,7 +401,7 @@ def _buffa_w0(m, buf, p):
     v = m.self
     if v:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -409,7 +409,7 @@ def _buffa_w0(m, buf, p):
     v = m.kw
     if v:
         buf[p] = 64
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -417,7 +417,7 @@ def _buffa_w0(m, buf, p):
     v = m.cls
     if v:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -425,7 +425,7 @@ def _buffa_w0(m, buf, p):
     v = m.m
     if v:
         buf[p] = 80
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -433,7 +433,7 @@ def _buffa_w0(m, buf, p):
     v = m.b
     if v:
         buf[p] = 88
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -441,7 +441,7 @@ def _buffa_w0(m, buf, p):
     v = m.p
     if v:
         buf[p] = 96
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -449,7 +449,7 @@ def _buffa_w0(m, buf, p):
     v = m.e
     if v:
         buf[p] = 104
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -457,7 +457,7 @@ def _buffa_w0(m, buf, p):
     v = m.dp
     if v:
         buf[p] = 112
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -465,7 +465,7 @@ def _buffa_w0(m, buf, p):
     v = m.buf
     if v:
         buf[p] = 120
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -474,7 +474,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -483,7 +483,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 136
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -492,7 +492,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 144
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -501,7 +501,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 152
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -510,7 +510,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 160
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -633,40 +633,40 @@ def _buffa_z1(m):
     n = 0
     v = m.encode_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.decode_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.merge_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.clear_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.get_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.has_field_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.which_oneof_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.encoded_size_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.encode_into_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.unknown_fields_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.clear_field_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.get_extension_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -676,7 +676,7 @@ def _buffa_w1(m, buf, p):
     v = m.encode_
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -684,7 +684,7 @@ def _buffa_w1(m, buf, p):
     v = m.decode_
     if v:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -692,7 +692,7 @@ def _buffa_w1(m, buf, p):
     v = m.merge_
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -700,7 +700,7 @@ def _buffa_w1(m, buf, p):
     v = m.clear_
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -708,7 +708,7 @@ def _buffa_w1(m, buf, p):
     v = m.get_
     if v:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -716,7 +716,7 @@ def _buffa_w1(m, buf, p):
     v = m.has_field_
     if v:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -724,7 +724,7 @@ def _buffa_w1(m, buf, p):
     v = m.which_oneof_
     if v:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -732,7 +732,7 @@ def _buffa_w1(m, buf, p):
     v = m.encoded_size_
     if v:
         buf[p] = 64
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -740,7 +740,7 @@ def _buffa_w1(m, buf, p):
     v = m.encode_into_
     if v:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -748,7 +748,7 @@ def _buffa_w1(m, buf, p):
     v = m.unknown_fields_
     if v:
         buf[p] = 80
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -756,7 +756,7 @@ def _buffa_w1(m, buf, p):
     v = m.clear_field_
     if v:
         buf[p] = 88
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -764,7 +764,7 @@ def _buffa_w1(m, buf, p):
     v = m.get_extension_
     if v:
         buf[p] = 96
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

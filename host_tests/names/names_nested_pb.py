@@ -266,7 +266,7 @@ def _buffa_z0(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.level
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.by_name
     if v:
         n += _buffa_map_size(v, _buffa_s4, 1)
@@ -287,7 +287,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.shade
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -326,7 +326,7 @@ def _buffa_w0(m, buf, p):
     v = m.level
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -379,7 +379,7 @@ def _buffa_w0(m, buf, p):
     v = m.shade
     if v:
         buf[p] = 64
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -445,7 +445,7 @@ def _buffa_z1(m):
     n = 0
     v = m.level
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.back
     if v is not None:
         k = _buffa_z0(v)
@@ -460,7 +460,7 @@ def _buffa_w1(m, buf, p):
     v = m.level
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -520,7 +520,7 @@ def _buffa_z2(m):
     n = 0
     v = m.x
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -530,7 +530,7 @@ def _buffa_w2(m, buf, p):
     v = m.x
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -576,7 +576,7 @@ def _buffa_z3(m):
     n = 0
     v = m.def_
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -586,7 +586,7 @@ def _buffa_w3(m, buf, p):
     v = m.def_
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

@@ -299,7 +299,7 @@ def _buffa_z0(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -319,16 +319,16 @@ def _buffa_z0(m):
         n += 1 + 1
     v = m.lv
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.lv0
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.u
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.plain
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
         k = _buffa_z0(v)
@@ -336,7 +336,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.nan
     if v is not None:
         n += 1 + 8
@@ -353,7 +353,7 @@ def _buffa_z0(m):
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -372,7 +372,7 @@ def _buffa_w0(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -426,7 +426,7 @@ def _buffa_w0(m, buf, p):
     v = m.lv
     if v is not None:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -434,7 +434,7 @@ def _buffa_w0(m, buf, p):
     v = m.lv0
     if v is not None:
         buf[p] = 64
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -442,7 +442,7 @@ def _buffa_w0(m, buf, p):
     v = m.u
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -450,7 +450,7 @@ def _buffa_w0(m, buf, p):
     v = m.plain
     if v is not None:
         buf[p] = 80
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -472,7 +472,7 @@ def _buffa_w0(m, buf, p):
     v = m.req
     if v is not None:
         buf[p] = 96
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -517,7 +517,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_o
         buf[p] = 160
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:

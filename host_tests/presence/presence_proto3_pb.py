@@ -288,7 +288,7 @@ def _buffa_z0(m):
     n = 0
     v = m.oi
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.os
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -298,7 +298,7 @@ def _buffa_z0(m):
         n += 1 + 8
     v = m.imp
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.simp
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -310,7 +310,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_kind == 'b':
         v = m._buffa_v_kind
         k = _buffa_len(_buffa_utf8(v))
@@ -332,7 +332,7 @@ def _buffa_z0(m):
         n += 1 + 1
     if m._buffa_c_other == 'y':
         v = m._buffa_v_other
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.r
     if v:
         k = _buffa_packed_size(v, 5)
@@ -347,7 +347,7 @@ def _buffa_w0(m, buf, p):
     v = m.oi
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -376,7 +376,7 @@ def _buffa_w0(m, buf, p):
     v = m.imp
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -414,7 +414,7 @@ def _buffa_w0(m, buf, p):
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
         buf[p] = 80
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -478,7 +478,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_other
         buf[p] = 128
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -497,7 +497,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -474,7 +474,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -484,7 +484,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -496,7 +496,7 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_choice == 'text':
         v = m._buffa_v_choice
@@ -504,7 +504,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_choice == 'nested':
         v = m._buffa_v_choice
         k = _buffa_c1._buffa_z(v)
@@ -539,7 +539,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.names
     if v:
         for x in v:
@@ -570,7 +570,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.items
     if v:
         for x in v:
@@ -591,7 +591,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -605,7 +605,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -632,7 +632,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -642,7 +642,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -650,7 +650,7 @@ def _buffa_w0(m, buf, p):
                 buf[p] = 50
                 buf[p + 1] = y
                 buf[p + 2] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 3] = k
                     p += 4
                 else:
@@ -670,7 +670,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -695,18 +695,18 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y
                 buf[p + 2] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 3] = k
                     p += 4
                 else:
                     p = _buffa_put_varint(buf, p + 3, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -720,13 +720,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -750,7 +750,7 @@ def _buffa_w0(m, buf, p):
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
         buf[p] = 80
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -796,7 +796,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -172,14 +172,14 @@ def _buffa_z0(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.e
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.es
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.em
     if v:
         n += _buffa_map_size(v, _buffa_s2, 1)
@@ -199,7 +199,7 @@ def _buffa_w0(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -207,7 +207,7 @@ def _buffa_w0(m, buf, p):
     v = m.e
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -216,7 +216,7 @@ def _buffa_w0(m, buf, p):
     if v:
         for x in v:
             buf[p] = 24
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -288,7 +288,7 @@ def _buffa_z1(m):
     n = 0
     v = m.x
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -298,7 +298,7 @@ def _buffa_w1(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

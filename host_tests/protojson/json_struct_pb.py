@@ -284,7 +284,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.null
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.vals
     if v:
         for x in v:
@@ -307,7 +307,7 @@ def _buffa_z0(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'null_case':
         v = m._buffa_v_kind
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_kind == 'text':
         v = m._buffa_v_kind
         k = _buffa_len(_buffa_utf8(v))
@@ -363,7 +363,7 @@ def _buffa_w0(m, buf, p):
     v = m.null
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -418,7 +418,7 @@ def _buffa_w0(m, buf, p):
     if m._buffa_c_kind == 'null_case':
         v = m._buffa_v_kind
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -503,7 +503,7 @@ def _buffa_z1(m):
     n = 0
     v = m.x
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.label
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -517,7 +517,7 @@ def _buffa_w1(m, buf, p):
     v = m.x
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

@@ -186,7 +186,7 @@ def _buffa_z0(m):
     v = m.x_i32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.x_s64
     if v:
         for x in v:
@@ -212,7 +212,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 200
             buf[p + 1] = 2
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:

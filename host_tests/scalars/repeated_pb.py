@@ -578,7 +578,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.r_i64
     if v:
         buf[p] = 178
@@ -593,7 +593,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.r_u32
     if v:
         buf[p] = 186
@@ -608,7 +608,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.r_u64
     if v:
         buf[p] = 194
@@ -623,7 +623,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.r_s32
     if v:
         buf[p] = 202
@@ -638,7 +638,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.r_s64
     if v:
         buf[p] = 210
@@ -653,7 +653,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.r_f32
     if v:
         buf[p] = 218
@@ -758,7 +758,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.r_s
     if v:
         for x in v:
@@ -808,7 +808,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.r_child
     if v:
         for x in v:

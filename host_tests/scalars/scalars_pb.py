@@ -249,16 +249,16 @@ def _buffa_z0(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.i64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.u32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.u64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
@@ -298,7 +298,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.color
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
         k = _buffa_z0(v)
@@ -306,7 +306,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.last
     if v:
-        n += 5 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 5 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -316,7 +316,7 @@ def _buffa_w0(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -324,7 +324,7 @@ def _buffa_w0(m, buf, p):
     v = m.i64
     if v:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -332,7 +332,7 @@ def _buffa_w0(m, buf, p):
     v = m.u32
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -340,7 +340,7 @@ def _buffa_w0(m, buf, p):
     v = m.u64
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -433,7 +433,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 128
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -460,7 +460,7 @@ def _buffa_w0(m, buf, p):
         buf[p + 2] = 255
         buf[p + 3] = 255
         buf[p + 4] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 5] = v
             p += 6
         else:

@@ -3,6 +3,7 @@
 # __getattr__ loads this module then; the generated code then calls these
 # functions directly.
 import struct
+import sys
 
 try:
     from micropython import const
@@ -136,8 +137,9 @@ def packed_size(lst, typ):
     return n
 
 
-def put_packed(buf, p, lst, typ):
-    # Write a packed varint run (the payload only).
+def put_packed(buf, p, lst, typ, pre=None):
+    # Write a packed varint run (the payload only). pre: what packed_size
+    # returned for lst in this encode's size pass (see the CPython variant).
     if typ == _SINT32 and _zz32_put:
         return _zz32_put(buf, p, lst)
     if typ == _SINT32 or typ == _SINT64:
@@ -176,3 +178,53 @@ def put_packed_fixed(buf, p, lst, fmt, n):
     if k:
         _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
     return p + k * n
+
+
+
+if sys.implementation.name == "cpython":
+    # CPython: a Python-level loop costs about as much per element whether it
+    # sizes or writes, so the size pass encodes the run once and hands the
+    # bytes to the write pass inside the size it returns (an int, so
+    # generated code is the same on every runtime). Generated code keeps that
+    # size on the message (_buffa_k<number>) and passes it back as pre: state
+    # per message and per encode, like the sub-message sizes (_buffa_s).
+    # W3's 256 sint32 samples: docs/design.md section 2.
+    class _Encoded(int):
+        pass
+
+    _put_packed_loop = put_packed
+
+    def packed_size(lst, typ):
+        out = bytearray()
+        ap = out.append
+        if typ == _SINT32 or typ == _SINT64:
+            s = 31 if typ == _SINT32 else 63
+            for v in lst:
+                v = (v << 1) ^ (v >> s)
+                if v < 0x80:
+                    ap(v)
+                    continue
+                while v > 0x7F:
+                    ap(v & 0x7F | 0x80)
+                    v >>= 7
+                ap(v)
+        else:
+            for v in lst:
+                if typ == _BOOL:
+                    v = 1 if v else 0
+                elif v < 0:
+                    v &= 0xFFFFFFFFFFFFFFFF
+                while v > 0x7F:
+                    ap(v & 0x7F | 0x80)
+                    v >>= 7
+                ap(v)
+        n = _Encoded(len(out))
+        n.data = out
+        return n
+
+    def put_packed(buf, p, lst, typ, pre=None):
+        if pre.__class__ is _Encoded:
+            q = p + pre
+            buf[p:q] = pre.data
+            return q
+        return _put_packed_loop(buf, p, lst, typ)

@@ -882,7 +882,7 @@ class FileGen:
             return "%s_vsize((%s << 1) ^ (%s >> 63))" % (R, var, var)
         # unsigned values too: a negative one (a caller's error) must take
         # vsize's 10-byte path, never the one-byte store
-        return "(1 if 0 <= %s < 128 else %s_vsize(%s))" % (var, R, var)
+        return "(1 if %s < 128 and %s >= 0 else %s_vsize(%s))" % (var, var, R, var)
 
     def add_len(self, w, tl, var="k"):
         """Emit: n += tag + length prefix + payload of length var (one- and
@@ -1080,7 +1080,8 @@ class FileGen:
             if t in (SINT32, SINT64):
                 w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
                 var = "y"
-            cond = ("%s < 128" if t in (SINT32, SINT64) else "0 <= %s < 128") % var
+            # a large value (a timestamp) fails the first test and stops there
+            cond = "%s < 128" % var if t in (SINT32, SINT64) else "%s < 128 and %s >= 0" % (var, var)
             w("if %s:" % cond)
             with w.block():
                 w("buf[%s] = %s" % (_at(off), var))
@@ -1173,7 +1174,7 @@ class FileGen:
                     self.helpers.add("put_packed")
                     w("y = %s_len(v)" % R if t == BOOL else "y = m._buffa_k%d" % num)
                     self.put_len(w, off=k)
-                    w("p = %s_put_packed(buf, p, v, %d)" % (R, t))
+                    w("p = %s_put_packed(buf, p, v, %d, y)" % (R, t))
 
             self.present(w, f, packed)
             return

@@ -134,7 +134,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.shade
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.nested
     if v is not None:
         k = _buffa_z1(v)
@@ -165,7 +165,7 @@ def _buffa_w0(m, buf, p):
     v = m.shade
     if v:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -225,7 +225,7 @@ def _buffa_z1(m):
     n = 0
     v = m.n
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -235,7 +235,7 @@ def _buffa_w1(m, buf, p):
     v = m.n
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

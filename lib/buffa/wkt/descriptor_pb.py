@@ -1150,18 +1150,18 @@ def _buffa_z1(m):
     v = m.public_dependency
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.weak_dependency
     if v:
         for x in v:
-            n += 1 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.syntax
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.option_dependency
     if v:
         for x in v:
@@ -1314,7 +1314,7 @@ def _buffa_w1(m, buf, p):
     if v:
         for x in v:
             buf[p] = 80
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -1323,7 +1323,7 @@ def _buffa_w1(m, buf, p):
     if v:
         for x in v:
             buf[p] = 88
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 1] = x
                 p += 2
             else:
@@ -1347,7 +1347,7 @@ def _buffa_w1(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 112
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1666,7 +1666,7 @@ def _buffa_z2(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1828,7 +1828,7 @@ def _buffa_w2(m, buf, p):
     v = m.visibility
     if v is not None:
         buf[p] = 88
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1901,10 +1901,10 @@ def _buffa_z3(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.end
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.options
     if v is not None:
         k = _buffa_z5(v)
@@ -1919,7 +1919,7 @@ def _buffa_w3(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1927,7 +1927,7 @@ def _buffa_w3(m, buf, p):
     v = m.end
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -1994,10 +1994,10 @@ def _buffa_z4(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.end
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -2007,7 +2007,7 @@ def _buffa_w4(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2015,7 +2015,7 @@ def _buffa_w4(m, buf, p):
     v = m.end
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2130,7 +2130,7 @@ def _buffa_z5(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verification
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.features
     if v is not None:
         k = _buffa_z26(v)
@@ -2166,7 +2166,7 @@ def _buffa_w5(m, buf, p):
     v = m.verification
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2293,7 +2293,7 @@ def _buffa_z6(m):
     n = 0
     v = m.number
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.full_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2317,7 +2317,7 @@ def _buffa_w6(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2557,13 +2557,13 @@ def _buffa_z7(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.label
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.type
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.type_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2579,7 +2579,7 @@ def _buffa_z7(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_index
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.json_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2628,7 +2628,7 @@ def _buffa_w7(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2636,7 +2636,7 @@ def _buffa_w7(m, buf, p):
     v = m.label
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2644,7 +2644,7 @@ def _buffa_w7(m, buf, p):
     v = m.type
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2698,7 +2698,7 @@ def _buffa_w7(m, buf, p):
     v = m.oneof_index
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3007,7 +3007,7 @@ def _buffa_z9(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3094,7 +3094,7 @@ def _buffa_w9(m, buf, p):
     v = m.visibility
     if v is not None:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3147,10 +3147,10 @@ def _buffa_z10(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.end
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3160,7 +3160,7 @@ def _buffa_w10(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3168,7 +3168,7 @@ def _buffa_w10(m, buf, p):
     v = m.end
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3256,7 +3256,7 @@ def _buffa_z11(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.options
     if v is not None:
         k = _buffa_z21(v)
@@ -3287,7 +3287,7 @@ def _buffa_w11(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4011,7 +4011,7 @@ def _buffa_z14(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optimize_for
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.java_multiple_files
     if v is not None:
         n += 1 + 1
@@ -4120,7 +4120,7 @@ def _buffa_w14(m, buf, p):
     v = m.optimize_for
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4745,7 +4745,7 @@ def _buffa_z16(m):
     n = 0
     v = m.ctype
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.packed
     if v is not None:
         n += 1 + 1
@@ -4757,7 +4757,7 @@ def _buffa_z16(m):
         n += 1 + 1
     v = m.jstype
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.weak
     if v is not None:
         n += 1 + 1
@@ -4769,11 +4769,11 @@ def _buffa_z16(m):
         n += 2 + 1
     v = m.retention
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.targets
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.edition_defaults
     if v:
         for x in v:
@@ -4805,7 +4805,7 @@ def _buffa_w16(m, buf, p):
     v = m.ctype
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4828,7 +4828,7 @@ def _buffa_w16(m, buf, p):
     v = m.jstype
     if v is not None:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4853,7 +4853,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4863,7 +4863,7 @@ def _buffa_w16(m, buf, p):
         for x in v:
             buf[p] = 152
             buf[p + 1] = 1
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4996,7 +4996,7 @@ def _buffa_z17(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5022,7 +5022,7 @@ def _buffa_w17(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5127,17 +5127,17 @@ def _buffa_z18(m):
     n = 0
     v = m.edition_introduced
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.edition_deprecated
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.deprecation_warning
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition_removed
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.removal_error
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -5151,7 +5151,7 @@ def _buffa_w18(m, buf, p):
     v = m.edition_introduced
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5159,7 +5159,7 @@ def _buffa_w18(m, buf, p):
     v = m.edition_deprecated
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5183,7 +5183,7 @@ def _buffa_w18(m, buf, p):
     v = m.edition_removed
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5905,7 +5905,7 @@ def _buffa_z23(m):
         n += 2 + 1
     v = m.idempotency_level
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.features
     if v is not None:
         k = _buffa_z26(v)
@@ -5933,7 +5933,7 @@ def _buffa_w23(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 2
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6106,10 +6106,10 @@ def _buffa_z24(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.positive_int_value
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.negative_int_value
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.double_value
     if v is not None:
         n += 1 + 8
@@ -6161,7 +6161,7 @@ def _buffa_w24(m, buf, p):
     v = m.positive_int_value
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6169,7 +6169,7 @@ def _buffa_w24(m, buf, p):
     v = m.negative_int_value
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6425,31 +6425,31 @@ def _buffa_z26(m):
     n = 0
     v = m.field_presence
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.enum_type
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.repeated_field_encoding
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.utf8_validation
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.message_encoding
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.json_format
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.enforce_naming_style
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_symbol_visibility
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.enforce_proto_limits
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6459,7 +6459,7 @@ def _buffa_w26(m, buf, p):
     v = m.field_presence
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6467,7 +6467,7 @@ def _buffa_w26(m, buf, p):
     v = m.enum_type
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6475,7 +6475,7 @@ def _buffa_w26(m, buf, p):
     v = m.repeated_field_encoding
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6483,7 +6483,7 @@ def _buffa_w26(m, buf, p):
     v = m.utf8_validation
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6491,7 +6491,7 @@ def _buffa_w26(m, buf, p):
     v = m.message_encoding
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6499,7 +6499,7 @@ def _buffa_w26(m, buf, p):
     v = m.json_format
     if v is not None:
         buf[p] = 48
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6507,7 +6507,7 @@ def _buffa_w26(m, buf, p):
     v = m.enforce_naming_style
     if v is not None:
         buf[p] = 56
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6515,7 +6515,7 @@ def _buffa_w26(m, buf, p):
     v = m.default_symbol_visibility
     if v is not None:
         buf[p] = 64
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6523,7 +6523,7 @@ def _buffa_w26(m, buf, p):
     v = m.enforce_proto_limits
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6684,10 +6684,10 @@ def _buffa_z29(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.minimum_edition
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.maximum_edition
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6712,7 +6712,7 @@ def _buffa_w29(m, buf, p):
     v = m.minimum_edition
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6720,7 +6720,7 @@ def _buffa_w29(m, buf, p):
     v = m.maximum_edition
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6809,7 +6809,7 @@ def _buffa_z30(m):
     n = 0
     v = m.edition
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.overridable_features
     if v is not None:
         k = _buffa_z26(v)
@@ -6829,7 +6829,7 @@ def _buffa_w30(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7118,7 +7118,7 @@ def _buffa_w32(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.span
     if v:
         buf[p] = 18
@@ -7132,7 +7132,7 @@ def _buffa_w32(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.leading_comments
     if v is not None:
         buf[p] = 26
@@ -7370,13 +7370,13 @@ def _buffa_z34(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.begin
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.end
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.semantic
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -7396,7 +7396,7 @@ def _buffa_w34(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.source_file
     if v is not None:
         buf[p] = 18
@@ -7416,7 +7416,7 @@ def _buffa_w34(m, buf, p):
     v = m.begin
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7424,7 +7424,7 @@ def _buffa_w34(m, buf, p):
     v = m.end
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7432,7 +7432,7 @@ def _buffa_w34(m, buf, p):
     v = m.semantic
     if v is not None:
         buf[p] = 40
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

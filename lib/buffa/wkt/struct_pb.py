@@ -251,7 +251,7 @@ def _buffa_z1(m):
     n = 0
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_kind == 'number_value':
         v = m._buffa_v_kind
         n += 1 + 8
@@ -281,7 +281,7 @@ def _buffa_w1(m, buf, p):
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

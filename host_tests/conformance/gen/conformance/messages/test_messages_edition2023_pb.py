@@ -273,7 +273,7 @@ def _buffa_z0(m):
     n = 0
     v = m.d
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -283,7 +283,7 @@ def _buffa_w0(m, buf, p):
     v = m.d
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -2671,16 +2671,16 @@ def _buffa_z1(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -2730,10 +2730,10 @@ def _buffa_z1(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -2851,25 +2851,25 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint32_sint32
     if v:
@@ -2911,13 +2911,13 @@ def _buffa_z1(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -2961,7 +2961,7 @@ def _buffa_z1(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -2971,7 +2971,7 @@ def _buffa_z1(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3042,19 +3042,19 @@ def _buffa_z1(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -3089,10 +3089,10 @@ def _buffa_z1(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z2(v)
@@ -3111,7 +3111,7 @@ def _buffa_z1(m):
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -3120,7 +3120,7 @@ def _buffa_z1(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.groupliketype
     if v is not None:
         n += 4 + _buffa_z3(v)
@@ -3139,7 +3139,7 @@ def _buffa_w1(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3147,7 +3147,7 @@ def _buffa_w1(m, buf, p):
     v = m.optional_int64
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3155,7 +3155,7 @@ def _buffa_w1(m, buf, p):
     v = m.optional_uint32
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3163,7 +3163,7 @@ def _buffa_w1(m, buf, p):
     v = m.optional_uint64
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3286,7 +3286,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -3295,7 +3295,7 @@ def _buffa_w1(m, buf, p):
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -3363,7 +3363,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.repeated_int64
     if v:
         buf[p] = 130
@@ -3378,7 +3378,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.repeated_uint32
     if v:
         buf[p] = 138
@@ -3393,7 +3393,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.repeated_uint64
     if v:
         buf[p] = 146
@@ -3408,7 +3408,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.repeated_sint32
     if v:
         buf[p] = 154
@@ -3423,7 +3423,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.repeated_sint64
     if v:
         buf[p] = 162
@@ -3438,7 +3438,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.repeated_fixed32
     if v:
         buf[p] = 170
@@ -3543,7 +3543,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.repeated_string
     if v:
         for x in v:
@@ -3625,7 +3625,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 162
@@ -3640,7 +3640,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.repeated_string_piece
     if v:
         for x in v:
@@ -3681,19 +3681,19 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3708,13 +3708,13 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3723,19 +3723,19 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3750,13 +3750,13 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3765,19 +3765,19 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3792,13 +3792,13 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3807,19 +3807,19 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -3834,13 +3834,13 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4061,13 +4061,13 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -4085,7 +4085,7 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -4097,13 +4097,13 @@ def _buffa_w1(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -4121,7 +4121,7 @@ def _buffa_w1(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -4295,7 +4295,7 @@ def _buffa_w1(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4310,7 +4310,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4338,7 +4338,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4348,7 +4348,7 @@ def _buffa_w1(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4363,7 +4363,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4391,7 +4391,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4410,7 +4410,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.packed_int64
     if v:
         buf[p] = 226
@@ -4425,7 +4425,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.packed_uint32
     if v:
         buf[p] = 234
@@ -4440,7 +4440,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.packed_uint64
     if v:
         buf[p] = 242
@@ -4455,7 +4455,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.packed_sint32
     if v:
         buf[p] = 250
@@ -4470,7 +4470,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.packed_sint64
     if v:
         buf[p] = 130
@@ -4485,7 +4485,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
@@ -4590,7 +4590,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
@@ -4605,13 +4605,13 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.unpacked_int32
     if v:
         for x in v:
             buf[p] = 200
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4621,7 +4621,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 208
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4631,7 +4631,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 216
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4641,7 +4641,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 224
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4722,7 +4722,7 @@ def _buffa_w1(m, buf, p):
         for x in v:
             buf[p] = 176
             buf[p + 1] = 6
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4731,7 +4731,7 @@ def _buffa_w1(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 248
         buf[p + 1] = 6
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4794,7 +4794,7 @@ def _buffa_w1(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 160
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4815,7 +4815,7 @@ def _buffa_w1(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 184
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4902,7 +4902,7 @@ def _buffa_z2(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
         k = _buffa_z1(v)
@@ -4917,7 +4917,7 @@ def _buffa_w2(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4984,10 +4984,10 @@ def _buffa_z3(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4998,7 +4998,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5007,7 +5007,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5053,7 +5053,7 @@ def _buffa_z4(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5063,7 +5063,7 @@ def _buffa_w4(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5109,7 +5109,7 @@ def _buffa_z5(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5119,7 +5119,7 @@ def _buffa_w5(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

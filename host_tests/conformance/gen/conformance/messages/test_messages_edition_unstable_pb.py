@@ -620,7 +620,7 @@ def _buffa_z1(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.recursive_message
     if v is not None:
         k = _buffa_z1(v)
@@ -674,7 +674,7 @@ def _buffa_z1(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -728,7 +728,7 @@ def _buffa_w1(m, buf, p):
     v = m.optional_foreign_enum
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -789,7 +789,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.map_int32_int32
     if v:
         for k in v:
@@ -915,7 +915,7 @@ def _buffa_w1(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -929,7 +929,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -956,7 +956,7 @@ def _buffa_w1(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:

@@ -3155,16 +3155,16 @@ def _buffa_z0(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -3214,10 +3214,10 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -3234,19 +3234,19 @@ def _buffa_z0(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_int64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_uint32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_uint64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_sint32
     if v:
         for x in v:
@@ -3303,11 +3303,11 @@ def _buffa_z0(m):
     v = m.repeated_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_foreign_enum
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.repeated_string_piece
     if v:
         for x in v:
@@ -3322,25 +3322,25 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint32_sint32
     if v:
@@ -3382,13 +3382,13 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3499,19 +3499,19 @@ def _buffa_z0(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -3546,7 +3546,7 @@ def _buffa_z0(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.map_int32_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s32, 2)
@@ -3554,11 +3554,11 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z1(v)
@@ -3577,7 +3577,7 @@ def _buffa_z0(m):
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -3586,7 +3586,7 @@ def _buffa_z0(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.data
     if v is not None:
         n += 4 + _buffa_z2(v)
@@ -3595,16 +3595,16 @@ def _buffa_z0(m):
         n += 4 + _buffa_z3(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_uint64
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -3644,58 +3644,58 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_name2
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._field_name3
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__name4_
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field0name5
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_0_name6
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.fieldName7
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FieldName8
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_Name9
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.Field_Name10
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FIELD_NAME11
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FIELD_name12
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.__field_name13
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.__Field_name14
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__name15
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__Name16
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_name17__
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.Field_name18__
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.message_set_correct
     if v is not None:
         k = _buffa_z4(v)
@@ -3710,7 +3710,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3718,7 +3718,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int64
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3726,7 +3726,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_uint32
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3734,7 +3734,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_uint64
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -3857,7 +3857,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -3866,7 +3866,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -3925,7 +3925,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 248
             buf[p + 1] = 1
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -3935,7 +3935,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 128
             buf[p + 1] = 2
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -3945,7 +3945,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 136
             buf[p + 1] = 2
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -3955,7 +3955,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 144
             buf[p + 1] = 2
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4103,7 +4103,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 152
             buf[p + 1] = 3
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4113,7 +4113,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 160
             buf[p + 1] = 3
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4158,19 +4158,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4185,13 +4185,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4200,19 +4200,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4227,13 +4227,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4242,19 +4242,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4269,13 +4269,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4284,19 +4284,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4311,13 +4311,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4538,13 +4538,13 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -4562,7 +4562,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -4574,13 +4574,13 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -4598,7 +4598,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -4787,7 +4787,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.packed_int64
     if v:
         buf[p] = 226
@@ -4802,7 +4802,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.packed_uint32
     if v:
         buf[p] = 234
@@ -4817,7 +4817,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.packed_uint64
     if v:
         buf[p] = 242
@@ -4832,7 +4832,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.packed_sint32
     if v:
         buf[p] = 250
@@ -4847,7 +4847,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.packed_sint64
     if v:
         buf[p] = 130
@@ -4862,7 +4862,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
@@ -4967,7 +4967,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
@@ -4982,13 +4982,13 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.unpacked_int32
     if v:
         for x in v:
             buf[p] = 200
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -4998,7 +4998,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 208
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5008,7 +5008,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 216
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5018,7 +5018,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 224
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5099,7 +5099,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 176
             buf[p + 1] = 6
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5111,13 +5111,13 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 6
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -5135,7 +5135,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -5147,7 +5147,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 248
         buf[p + 1] = 6
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5210,7 +5210,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 160
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5231,7 +5231,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 184
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5258,7 +5258,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5267,7 +5267,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5276,7 +5276,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5285,7 +5285,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5389,7 +5389,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5398,7 +5398,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5407,7 +5407,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5416,7 +5416,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5425,7 +5425,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5434,7 +5434,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5443,7 +5443,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 184
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5452,7 +5452,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 192
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5461,7 +5461,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 200
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5470,7 +5470,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5479,7 +5479,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5488,7 +5488,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 224
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5497,7 +5497,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5506,7 +5506,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 240
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5515,7 +5515,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 248
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5524,7 +5524,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 128
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5533,7 +5533,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5542,7 +5542,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5623,7 +5623,7 @@ def _buffa_z1(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
         k = _buffa_z0(v)
@@ -5638,7 +5638,7 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -5705,10 +5705,10 @@ def _buffa_z2(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5719,7 +5719,7 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5728,7 +5728,7 @@ def _buffa_w2(m, buf, p):
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5781,10 +5781,10 @@ def _buffa_z3(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5795,7 +5795,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 232
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5804,7 +5804,7 @@ def _buffa_w3(m, buf, p):
     if v is not None:
         buf[p] = 240
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5985,7 +5985,7 @@ def _buffa_z6(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.sub_msg
     if v is not None:
         k = _buffa_z4(v)
@@ -6000,7 +6000,7 @@ def _buffa_w6(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6069,10 +6069,10 @@ def _buffa_z7(m):
     n = 0
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6082,7 +6082,7 @@ def _buffa_w7(m, buf, p):
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6090,7 +6090,7 @@ def _buffa_w7(m, buf, p):
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6136,7 +6136,7 @@ def _buffa_z8(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6146,7 +6146,7 @@ def _buffa_w8(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6199,10 +6199,10 @@ def _buffa_z9(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6213,7 +6213,7 @@ def _buffa_w9(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6222,7 +6222,7 @@ def _buffa_w9(m, buf, p):
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6342,7 +6342,7 @@ def _buffa_z10(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6361,7 +6361,7 @@ def _buffa_z10(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6372,7 +6372,7 @@ def _buffa_w10(m, buf, p):
     if v is not None:
         buf[p] = 200
         buf[p + 1] = 62
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6429,7 +6429,7 @@ def _buffa_w10(m, buf, p):
         for x in v:
             buf[p] = 152
             buf[p + 1] = 63
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -6475,7 +6475,7 @@ def _buffa_z11(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6485,7 +6485,7 @@ def _buffa_w11(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6720,7 +6720,7 @@ def _buffa_z15(m):
     n = 0
     v = m.inline
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.concept
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6739,7 +6739,7 @@ def _buffa_w15(m, buf, p):
     v = m.inline
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7194,16 +7194,16 @@ def _buffa_z16(m):
     n = 0
     v = m.required_int32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_int64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_uint32
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_uint64
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -7253,10 +7253,10 @@ def _buffa_z16(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_nested_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_foreign_enum
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -7280,16 +7280,16 @@ def _buffa_z16(m):
         n += 4 + _buffa_z18(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_uint64
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
@@ -7336,7 +7336,7 @@ def _buffa_w16(m, buf, p):
     v = m.required_int32
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7344,7 +7344,7 @@ def _buffa_w16(m, buf, p):
     v = m.required_int64
     if v is not None:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7352,7 +7352,7 @@ def _buffa_w16(m, buf, p):
     v = m.required_uint32
     if v is not None:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7360,7 +7360,7 @@ def _buffa_w16(m, buf, p):
     v = m.required_uint64
     if v is not None:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7483,7 +7483,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 168
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7492,7 +7492,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 176
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7574,7 +7574,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 136
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7583,7 +7583,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 144
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7592,7 +7592,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 152
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7601,7 +7601,7 @@ def _buffa_w16(m, buf, p):
     if v is not None:
         buf[p] = 160
         buf[p + 1] = 15
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7782,7 +7782,7 @@ def _buffa_z17(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
         k = _buffa_z16(v)
@@ -7802,7 +7802,7 @@ def _buffa_w17(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -7883,10 +7883,10 @@ def _buffa_z18(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -7897,7 +7897,7 @@ def _buffa_w18(m, buf, p):
     if v is not None:
         buf[p] = 208
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -7906,7 +7906,7 @@ def _buffa_w18(m, buf, p):
     if v is not None:
         buf[p] = 216
         buf[p + 1] = 12
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -8067,7 +8067,7 @@ def _buffa_z21(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -8077,7 +8077,7 @@ def _buffa_w21(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:

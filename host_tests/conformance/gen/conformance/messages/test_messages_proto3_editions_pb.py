@@ -3480,16 +3480,16 @@ def _buffa_z0(m):
     n = 0
     v = m.optional_int32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_int64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint32
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_uint64
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
         k = (v << 1) ^ (v >> 31)
@@ -3539,13 +3539,13 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_foreign_enum
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_aliased_enum
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_string_piece
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -3663,25 +3663,25 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint32_sint32
     if v:
@@ -3723,13 +3723,13 @@ def _buffa_z0(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3773,7 +3773,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3783,7 +3783,7 @@ def _buffa_z0(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3854,19 +3854,19 @@ def _buffa_z0(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_uint64
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     v = m.unpacked_sint32
     if v:
         for x in v:
@@ -3901,10 +3901,10 @@ def _buffa_z0(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_z1(v)
@@ -3923,7 +3923,7 @@ def _buffa_z0(m):
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_float':
         v = m._buffa_v_oneof_field
         n += 2 + 4
@@ -3932,10 +3932,10 @@ def _buffa_z0(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_null_value':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_bool_wrapper
     if v is not None:
         k = _buffa_c5._buffa_z(v)
@@ -4067,7 +4067,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_null_value
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_empty
     if v is not None:
         k = _buffa_c20._buffa_z(v)
@@ -4123,58 +4123,58 @@ def _buffa_z0(m):
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_name2
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._field_name3
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__name4_
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field0name5
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_0_name6
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.fieldName7
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FieldName8
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_Name9
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.Field_Name10
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FIELD_NAME11
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.FIELD_name12
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.__field_name13
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.__Field_name14
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__name15
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field__Name16
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.field_name17__
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.Field_name18__
     if v:
-        n += 2 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4184,7 +4184,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int32
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4192,7 +4192,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_int64
     if v:
         buf[p] = 16
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4200,7 +4200,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_uint32
     if v:
         buf[p] = 24
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4208,7 +4208,7 @@ def _buffa_w0(m, buf, p):
     v = m.optional_uint64
     if v:
         buf[p] = 32
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -4331,7 +4331,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 168
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4340,7 +4340,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 176
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4349,7 +4349,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 184
         buf[p + 1] = 1
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -4417,7 +4417,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.repeated_int64
     if v:
         buf[p] = 130
@@ -4432,7 +4432,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.repeated_uint32
     if v:
         buf[p] = 138
@@ -4447,7 +4447,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.repeated_uint64
     if v:
         buf[p] = 146
@@ -4462,7 +4462,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.repeated_sint32
     if v:
         buf[p] = 154
@@ -4477,7 +4477,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.repeated_sint64
     if v:
         buf[p] = 162
@@ -4492,7 +4492,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.repeated_fixed32
     if v:
         buf[p] = 170
@@ -4597,7 +4597,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.repeated_string
     if v:
         for x in v:
@@ -4679,7 +4679,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 162
@@ -4694,7 +4694,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.repeated_string_piece
     if v:
         for x in v:
@@ -4735,19 +4735,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4762,13 +4762,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4777,19 +4777,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4804,13 +4804,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4819,19 +4819,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4846,13 +4846,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4861,19 +4861,19 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 3
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -4888,13 +4888,13 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -5115,13 +5115,13 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -5139,7 +5139,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -5151,13 +5151,13 @@ def _buffa_w0(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if 0 <= k < 128 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
                 buf[p + 2] = y
                 buf[p + 3] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 4] = k
                     p += 5
                 else:
@@ -5175,7 +5175,7 @@ def _buffa_w0(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 2, y)
                 buf[p] = 8
-                if 0 <= k < 128:
+                if k < 128 and k >= 0:
                     buf[p + 1] = k
                     p += 2
                 else:
@@ -5349,7 +5349,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5364,7 +5364,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -5392,7 +5392,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -5402,7 +5402,7 @@ def _buffa_w0(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if 0 <= x < 128 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5417,7 +5417,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -5445,7 +5445,7 @@ def _buffa_w0(m, buf, p):
                 buf[p:p + y] = k
                 p += y
                 buf[p] = 16
-                if 0 <= x < 128:
+                if x < 128 and x >= 0:
                     buf[p + 1] = x
                     p += 2
                 else:
@@ -5464,7 +5464,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 5)
+        p = _buffa_put_packed(buf, p, v, 5, y)
     v = m.packed_int64
     if v:
         buf[p] = 226
@@ -5479,7 +5479,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 3)
+        p = _buffa_put_packed(buf, p, v, 3, y)
     v = m.packed_uint32
     if v:
         buf[p] = 234
@@ -5494,7 +5494,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 13)
+        p = _buffa_put_packed(buf, p, v, 13, y)
     v = m.packed_uint64
     if v:
         buf[p] = 242
@@ -5509,7 +5509,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 4)
+        p = _buffa_put_packed(buf, p, v, 4, y)
     v = m.packed_sint32
     if v:
         buf[p] = 250
@@ -5524,7 +5524,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 17)
+        p = _buffa_put_packed(buf, p, v, 17, y)
     v = m.packed_sint64
     if v:
         buf[p] = 130
@@ -5539,7 +5539,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 18)
+        p = _buffa_put_packed(buf, p, v, 18, y)
     v = m.packed_fixed32
     if v:
         buf[p] = 138
@@ -5644,7 +5644,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 8)
+        p = _buffa_put_packed(buf, p, v, 8, y)
     v = m.packed_nested_enum
     if v:
         buf[p] = 194
@@ -5659,13 +5659,13 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_put_packed(buf, p, v, 14)
+        p = _buffa_put_packed(buf, p, v, 14, y)
     v = m.unpacked_int32
     if v:
         for x in v:
             buf[p] = 200
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5675,7 +5675,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 208
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5685,7 +5685,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 216
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5695,7 +5695,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 224
             buf[p + 1] = 5
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5776,7 +5776,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 176
             buf[p + 1] = 6
-            if 0 <= x < 128:
+            if x < 128 and x >= 0:
                 buf[p + 2] = x
                 p += 3
             else:
@@ -5785,7 +5785,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 248
         buf[p + 1] = 6
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5848,7 +5848,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 160
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5869,7 +5869,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 184
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -5878,7 +5878,7 @@ def _buffa_w0(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 192
         buf[p + 1] = 7
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6256,7 +6256,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 152
         buf[p + 1] = 19
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6408,7 +6408,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 136
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6417,7 +6417,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 144
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6426,7 +6426,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 152
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6435,7 +6435,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 160
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6444,7 +6444,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 168
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6453,7 +6453,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 176
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6462,7 +6462,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 184
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6471,7 +6471,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 192
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6480,7 +6480,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 200
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6489,7 +6489,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 208
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6498,7 +6498,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 216
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6507,7 +6507,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 224
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6516,7 +6516,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 232
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6525,7 +6525,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 240
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6534,7 +6534,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 248
         buf[p + 1] = 25
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6543,7 +6543,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 128
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6552,7 +6552,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 136
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6561,7 +6561,7 @@ def _buffa_w0(m, buf, p):
     if v:
         buf[p] = 144
         buf[p + 1] = 26
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 2] = v
             p += 3
         else:
@@ -6627,7 +6627,7 @@ def _buffa_z1(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
         k = _buffa_z0(v)
@@ -6642,7 +6642,7 @@ def _buffa_w1(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
@@ -6702,7 +6702,7 @@ def _buffa_z2(m):
     n = 0
     v = m.c
     if v:
-        n += 1 + (1 if 0 <= v < 128 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6712,7 +6712,7 @@ def _buffa_w2(m, buf, p):
     v = m.c
     if v:
         buf[p] = 8
-        if 0 <= v < 128:
+        if v < 128 and v >= 0:
             buf[p + 1] = v
             p += 2
         else:
