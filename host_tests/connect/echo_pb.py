@@ -64,11 +64,13 @@ _buffa_c0 = EchoRequest
 _buffa_c1 = EchoResponse
 _buffa_c2 = ErrorInfo
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -165,7 +167,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.text
     if v:
@@ -190,7 +194,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.text
     if v:
         buf[p] = 10
@@ -261,12 +267,16 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.headers = []
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -395,7 +405,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.text
     if v:
@@ -423,7 +435,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.text
     if v:
         buf[p] = 10
@@ -511,11 +525,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -564,7 +582,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.reason
     if v:
@@ -578,7 +598,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.reason
     if v:
         buf[p] = 10
@@ -610,10 +632,8 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c2._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('text', 1, 9, 128, None, 'text', 'text', '', None),
     ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
@@ -621,10 +641,6 @@ _buffa_c0._buffa_f = (
     ('fail_code', 4, 9, 128, None, 'fail_code', 'failCode', '', None),
     ('repeat', 5, 5, 0, None, 'repeat', 'repeat', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('text', 1, 9, 128, None, 'text', 'text', '', None),
     ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
@@ -632,10 +648,6 @@ _buffa_c1._buffa_f = (
     ('method', 4, 9, 128, None, 'method', 'method', '', None),
     ('request_encoding', 5, 9, 128, None, 'request_encoding', 'requestEncoding', '', None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('reason', 1, 9, 128, None, 'reason', 'reason', '', None),
     ('attempt', 2, 5, 0, None, 'attempt', 'attempt', 0, None),

@@ -104,7 +104,7 @@ _buffa_c3 = N2
 _buffa_s4 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
 _buffa_e5 = Closed._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.rg = []
     m.rce = []
@@ -114,7 +114,9 @@ def _buffa_n0():
     m.pk = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -134,11 +136,11 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.g
             if c is None:
                 c = m.g = _buffa_new(_buffa_c1)
-            p = _buffa_d1(c, b, p, e, dp - 1, 20)
+            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 20)
         elif t == 43:
             c = _buffa_new(_buffa_c2)
             m.rg.append(c)
-            p = _buffa_d2(c, b, p, e, dp - 1, 44)
+            p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 44)
         elif t == 56:
             v = b[p]
             p += 1
@@ -299,8 +301,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 122:
             q = b[p]
@@ -359,10 +361,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
             if m._buffa_c_o == 'om':
                 c = m._buffa_v_o
             else:
-                c = _buffa_n0()
+                c = _buffa_c0._buffa_n()
                 m._buffa_c_o = 'om'
                 m._buffa_v_o = c
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -374,18 +376,20 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.g
     if v is not None:
-        n += 2 + _buffa_z1(v)
+        n += 2 + _buffa_c1._buffa_z(v)
     v = m.rg
     if v:
         for x in v:
-            n += 2 + _buffa_z2(x)
+            n += 2 + _buffa_c2._buffa_z(x)
     v = m.ce
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
@@ -416,7 +420,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.by
@@ -434,7 +438,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -442,7 +446,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
@@ -455,7 +461,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
         buf[p] = 20
         p += 1
     v = m.rg
@@ -463,7 +469,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 43
             p += 1
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
             buf[p] = 44
             p += 1
     v = m.ce
@@ -552,7 +558,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.by
     if v is not None:
         buf[p] = 122
@@ -606,7 +612,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -614,11 +620,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -662,7 +672,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
@@ -676,7 +688,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 24
@@ -708,11 +722,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -739,7 +757,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.x
     if v is not None:
@@ -750,7 +770,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 48
@@ -767,11 +789,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -797,7 +823,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
@@ -807,7 +835,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 8
@@ -823,10 +853,8 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c3._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i', 1, 5, 8, None, 'i', 'i', 7, None),
     ('g', 2, 10, 8, D2.G, 'g', 'g', None, None),
@@ -845,25 +873,13 @@ _buffa_c0._buffa_f = (
     ('oi', 18, 5, 16, None, 'oi', 'oi', 0, 'o'),
     ('om', 19, 11, 16, D2, 'om', 'om', None, 'o'),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('a', 3, 5, 8, None, 'a', 'a', 0, None),
     ('s', 4, 9, 8, None, 's', 's', '', None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('x', 6, 17, 8, None, 'x', 'x', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('i', 1, 5, 8, None, 'i', 'i', 0, None),
 )

@@ -114,7 +114,7 @@ _buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128,
 _buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, Kind, 'value', 'value', 0, None))
 _buffa_s6 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.r_i32 = []
     m.r_s64 = []
@@ -134,6 +134,8 @@ def _buffa_n0():
     m.m_k = {}
     m.m_fb = {}
     return m
+
+_buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
     if t == 8:
@@ -286,8 +288,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = m.child
         if c is None:
-            c = m.child = _buffa_n0()
-        _buffa_d0(c, b, p, q, dp - 1, 0)
+            c = m.child = _buffa_c0._buffa_n()
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 144:
         v = b[p]
@@ -561,9 +563,9 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        c = _buffa_n0()
+        c = _buffa_c0._buffa_n()
         m.r_child.append(c)
-        _buffa_d0(c, b, p, q, dp - 1, 0)
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 256:
         v = b[p]
@@ -857,10 +859,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if m._buffa_c_choice == 'c_msg':
             c = m._buffa_v_choice
         else:
-            c = _buffa_n0()
+            c = _buffa_c0._buffa_n()
             m._buffa_c_choice = 'c_msg'
             m._buffa_v_choice = c
-        _buffa_d0(c, b, p, q, dp - 1, 0)
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 426:
         q = b[p]
@@ -885,7 +887,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         return -1
     return p
 
-def _buffa_d0(m, b, p, e, dp, eg):
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -910,7 +912,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
@@ -966,7 +970,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.o_i32
@@ -1028,7 +1032,7 @@ def _buffa_z0(m):
     v = m.r_child
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.x_i64
@@ -1082,7 +1086,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_choice == 'c_msg':
         v = m._buffa_v_choice
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_choice == 'c_by':
@@ -1094,7 +1098,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -1234,7 +1240,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.o_i32
     if v is not None:
         buf[p] = 144
@@ -1437,7 +1443,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m.x_i64
     if v:
         for x in v:
@@ -1687,7 +1693,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     if m._buffa_c_choice == 'c_by':
         v = m._buffa_v_choice
         buf[p] = 170
@@ -1711,11 +1717,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1741,7 +1751,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
@@ -1751,7 +1763,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -1767,10 +1781,8 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c1._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
     ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),
@@ -1814,10 +1826,6 @@ _buffa_c0._buffa_f = (
     ('c_msg', 52, 11, 16, Diff, 'c_msg', 'cMsg', None, 'choice'),
     ('c_by', 53, 12, 16, None, 'c_by', 'cBy', b'', 'choice'),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
 )

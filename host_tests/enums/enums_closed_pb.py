@@ -60,14 +60,16 @@ _buffa_c0 = ClosedMsg
 _buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
 _buffa_e2 = Closed._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.re = []
     m.pe = []
     m.me = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -191,7 +193,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.e
     if v is not None:
@@ -222,7 +226,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.e
     if v is not None:
         buf[p] = 8
@@ -288,10 +294,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('e', 1, 14, 72, Closed, 'e', 'e', 1, None),
     ('re', 2, 14, 65, Closed, 're', 're', 1, None),

@@ -54,14 +54,16 @@ class EMsg(_buffa_Message):
 _buffa_c0 = EMsg
 _buffa_e1 = EClosed._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.rc = []
     m.ro = []
     m.xc = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -172,7 +174,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
@@ -199,7 +203,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -260,10 +266,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('c', 1, 14, 72, EClosed, 'c', 'c', 0, None),
     ('rc', 2, 14, 67, EClosed, 'rc', 'rc', 0, None),

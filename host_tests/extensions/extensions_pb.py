@@ -79,11 +79,13 @@ _buffa_c2 = Other
 _buffa_c3 = EGroup
 _buffa_c4 = Scope
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -127,7 +129,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
@@ -141,7 +145,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -173,11 +179,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -203,7 +213,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.plain
     if v is not None:
@@ -213,7 +225,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.plain
     if v is not None:
         buf[p] = 8
@@ -229,11 +243,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -252,14 +270,18 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -267,11 +289,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -297,7 +323,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.g
     if v is not None:
@@ -307,7 +335,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.g
     if v is not None:
         buf[p] = 208
@@ -324,11 +354,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -347,14 +381,18 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -362,38 +400,20 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c4._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
     ('s', 2, 9, 8, None, 's', 's', '', None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('plain', 1, 5, 8, None, 'plain', 'plain', 0, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('g', 106, 5, 8, None, 'g', 'g', 0, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
 )
 from buffa.fields import Extension as _buffa_Extension

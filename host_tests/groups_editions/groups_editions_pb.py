@@ -48,7 +48,7 @@ class D(_buffa_Message):
 
 _buffa_c0 = D
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.items = []
     m.packed = []
@@ -56,7 +56,9 @@ def _buffa_n0():
     m.rnone = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -75,12 +77,12 @@ def _buffa_d0(m, b, p, e, dp, eg):
         elif t == 19:
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            p = _buffa_d0(c, b, p, e, dp - 1, 20)
+                c = m.child = _buffa_c0._buffa_n()
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
         elif t == 27:
-            c = _buffa_n0()
+            c = _buffa_c0._buffa_n()
             m.items.append(c)
-            p = _buffa_d0(c, b, p, e, dp - 1, 28)
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 28)
         elif t == 34:
             q = b[p]
             p += 1
@@ -98,8 +100,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.lp
             if c is None:
-                c = m.lp = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.lp = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -216,21 +218,23 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        n += 2 + _buffa_z0(v)
+        n += 2 + _buffa_c0._buffa_z(v)
     v = m.items
     if v:
         for x in v:
-            n += 2 + _buffa_z0(x)
+            n += 2 + _buffa_c0._buffa_z(x)
     v = m.lp
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verify
@@ -260,7 +264,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -273,7 +279,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
         buf[p] = 20
         p += 1
     v = m.items
@@ -281,7 +287,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 27
             p += 1
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
             buf[p] = 28
             p += 1
     v = m.lp
@@ -297,7 +303,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.verify
     if v is not None:
         buf[p] = 42
@@ -377,10 +383,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
     ('child', 2, 10, 8, D, 'child', 'child', None, None),

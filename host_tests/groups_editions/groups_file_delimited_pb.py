@@ -37,12 +37,14 @@ class F(_buffa_Message):
 _buffa_c0 = F
 _buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, F, 'value', 'value', None, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.m = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -61,8 +63,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
         elif t == 19:
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            p = _buffa_d0(c, b, p, e, dp - 1, 20)
+                c = m.child = _buffa_c0._buffa_n()
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
         elif t == 26:
             q = b[p]
             p += 1
@@ -97,8 +99,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.lp
             if c is None:
-                c = m.lp = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.lp = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -110,20 +112,22 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.v
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        n += 2 + _buffa_z0(v)
+        n += 2 + _buffa_c0._buffa_z(v)
     v = m.m
     if v:
         n += _buffa_map_size(v, _buffa_s1, 1)
     v = m.lp
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -131,7 +135,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.v
     if v is not None:
         buf[p] = 8
@@ -144,7 +150,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
         buf[p] = 20
         p += 1
     v = m.m
@@ -163,7 +169,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -171,10 +177,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('v', 1, 5, 8, None, 'v', 'v', 0, None),
     ('child', 2, 10, 8, F, 'child', 'child', None, None),

@@ -63,7 +63,7 @@ _buffa_c0 = G2
 _buffa_c1 = G2.Data
 _buffa_c2 = G2.Item
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.item = []
     m.unpacked = []
@@ -71,7 +71,9 @@ def _buffa_n0():
     m.kids = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -84,11 +86,11 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c1)
-            p = _buffa_d1(c, b, p, e, dp - 1, 12)
+            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 12)
         elif t == 35:
             c = _buffa_new(_buffa_c2)
             m.item.append(c)
-            p = _buffa_d2(c, b, p, e, dp - 1, 36)
+            p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 36)
         elif t == 50:
             q = b[p]
             p += 1
@@ -168,9 +170,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n0()
+            c = _buffa_c0._buffa_n()
             m.kids.append(c)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -182,15 +184,17 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.data
     if v is not None:
-        n += 2 + _buffa_z1(v)
+        n += 2 + _buffa_c1._buffa_z(v)
     v = m.item
     if v:
         for x in v:
-            n += 2 + _buffa_z2(x)
+            n += 2 + _buffa_c2._buffa_z(x)
     v = m.lax
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -207,7 +211,7 @@ def _buffa_z0(m):
     v = m.kids
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -215,12 +219,14 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.data
     if v is not None:
         buf[p] = 11
         p += 1
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
         buf[p] = 12
         p += 1
     v = m.item
@@ -228,7 +234,7 @@ def _buffa_w0(m, buf, p):
         for x in v:
             buf[p] = 35
             p += 1
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
             buf[p] = 36
             p += 1
     v = m.lax
@@ -284,7 +290,7 @@ def _buffa_w0(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -292,11 +298,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -340,7 +350,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
@@ -354,7 +366,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 16
@@ -386,11 +400,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -416,7 +434,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.x
     if v is not None:
@@ -426,7 +446,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 40
@@ -442,10 +464,8 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c2._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('data', 1, 10, 8, G2.Data, 'data', 'data', None, None),
     ('item', 4, 10, 1, G2.Item, 'item', 'item', None, None),
@@ -454,18 +474,10 @@ _buffa_c0._buffa_f = (
     ('packed', 8, 5, 3, None, 'packed', 'packed', 0, None),
     ('kids', 9, 11, 1, G2, 'kids', 'kids', None, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('a', 2, 5, 8, None, 'a', 'a', 0, None),
     ('s', 3, 9, 8, None, 's', 's', '', None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('x', 5, 5, 8, None, 'x', 'x', 0, None),
 )

@@ -31,11 +31,13 @@ class Chain(_buffa_Message):
 
 _buffa_c0 = Chain
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -62,13 +64,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.next
             if c is None:
                 c = m.next = _buffa_new(_buffa_c0)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 19:
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c0)
-            p = _buffa_d0(c, b, p, e, dp - 1, 20)
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
         else:
             if t == eg and t:
                 return p
@@ -79,22 +81,26 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.next
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.grp
     if v is not None:
-        n += 2 + _buffa_z0(v)
+        n += 2 + _buffa_c0._buffa_z(v)
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.next
     if v is not None:
         buf[p] = 10
@@ -108,12 +114,12 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.grp
     if v is not None:
         buf[p] = 19
         p += 1
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
         buf[p] = 20
         p += 1
     v = m._buffa_u
@@ -123,10 +129,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('next', 1, 11, 8, Chain, 'next', 'next', None, None),
     ('grp', 2, 10, 8, Chain, 'grp', 'grp', None, None),

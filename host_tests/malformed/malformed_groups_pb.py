@@ -51,12 +51,14 @@ class Node(_buffa_Message):
 _buffa_c0 = Node
 _buffa_e1 = Closed._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.re = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -68,8 +70,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
         if t == 11:
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            p = _buffa_d0(c, b, p, e, dp - 1, 12)
+                c = m.child = _buffa_c0._buffa_n()
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 12)
         elif t == 16:
             v = b[p]
             p += 1
@@ -153,8 +155,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.msg
             if c is None:
-                c = m.msg = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.msg = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -166,11 +168,13 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.child
     if v is not None:
-        n += 2 + _buffa_z0(v)
+        n += 2 + _buffa_c0._buffa_z(v)
     v = m.v
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
@@ -188,7 +192,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.msg
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -196,12 +200,14 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.child
     if v is not None:
         buf[p] = 11
         p += 1
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
         buf[p] = 12
         p += 1
     v = m.v
@@ -263,7 +269,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -271,10 +277,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('child', 1, 10, 8, Node, 'child', 'child', None, None),
     ('v', 2, 5, 8, None, 'v', 'v', 0, None),

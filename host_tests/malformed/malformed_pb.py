@@ -61,7 +61,7 @@ _buffa_c0 = Msg
 _buffa_s1 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Msg, 'value', 'value', None, None))
 _buffa_s2 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.pf32 = []
     m.pf64 = []
@@ -72,7 +72,9 @@ def _buffa_n0():
     m.mm = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -158,8 +160,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 58:
             q = b[p]
@@ -387,10 +389,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
             if m._buffa_c_o == 'om':
                 c = m._buffa_v_o
             else:
-                c = _buffa_n0()
+                c = _buffa_c0._buffa_n()
                 m._buffa_c_o = 'om'
                 m._buffa_v_o = c
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 128:
             v = b[p]
@@ -408,7 +410,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
@@ -429,7 +433,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pf32
@@ -473,7 +477,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.u64
@@ -484,7 +488,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -547,7 +553,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.pf32
     if v:
         buf[p] = 58
@@ -704,7 +710,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.u64
     if v:
         buf[p] = 128
@@ -721,10 +727,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
     ('f32', 2, 7, 0, None, 'f32', 'f32', 0, None),

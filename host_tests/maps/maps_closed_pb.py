@@ -43,13 +43,15 @@ _buffa_c0 = Proto2Maps
 _buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, Closed2, 'value', 'value', 0, None))
 _buffa_s2 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 9, 0, None, 'value', 'value', '', None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.closed = {}
     m.lax = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -146,7 +148,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.closed
     if v:
@@ -169,7 +173,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.closed
     if v:
         p = _buffa_put_map(v, _buffa_s1, buf, p, b'\n')
@@ -241,10 +247,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('closed', 1, 11, 5, _buffa_s1, 'closed', 'closed', None, None),
     ('lax', 2, 11, 5, _buffa_s2, 'lax', 'lax', None, None),

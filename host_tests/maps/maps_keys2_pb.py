@@ -45,7 +45,7 @@ _buffa_s3 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, 
 _buffa_s4 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
 _buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.k_fixed32 = {}
     m.k_fixed64 = {}
@@ -54,7 +54,9 @@ def _buffa_n0():
     m.k_string = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -278,7 +280,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.k_fixed32
     if v:
@@ -319,7 +323,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.k_fixed32
     if v:
         for k in v:
@@ -514,10 +520,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('k_fixed32', 7, 11, 5, _buffa_s1, 'k_fixed32', 'kFixed32', None, None),
     ('k_fixed64', 8, 11, 5, _buffa_s2, 'k_fixed64', 'kFixed64', None, None),

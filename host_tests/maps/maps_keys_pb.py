@@ -48,7 +48,7 @@ _buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, 
 _buffa_s6 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
 _buffa_s7 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.k_int32 = {}
     m.k_int64 = {}
@@ -59,7 +59,9 @@ def _buffa_n0():
     m.k_bool = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -351,7 +353,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.k_int32
     if v:
@@ -400,7 +404,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.k_int32
     if v:
         for k in v:
@@ -686,10 +692,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('k_int32', 1, 11, 5, _buffa_s1, 'k_int32', 'kInt32', None, None),
     ('k_int64', 2, 11, 5, _buffa_s2, 'k_int64', 'kInt64', None, None),

@@ -96,13 +96,15 @@ _buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 
 _buffa_c4 = _buffa_i0.Dep
 _buffa_c5 = _buffa_i0.Dep.Nested
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.inners = []
     m.by_name = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -129,7 +131,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.inner
             if c is None:
                 c = m.inner = _buffa_new(_buffa_c1)
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 18:
             q = b[p]
@@ -148,7 +150,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c1)
             m.inners.append(c)
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 24:
             v = b[p]
@@ -191,8 +193,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.self_ref
             if c is None:
-                c = m.self_ref = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.self_ref = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
@@ -251,17 +253,19 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.inner
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.inners
     if v:
         for x in v:
-            k = _buffa_z1(x)
+            k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.level
@@ -272,7 +276,7 @@ def _buffa_z0(m):
         n += _buffa_map_size(v, _buffa_s4, 1)
     v = m.self_ref
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.dep
@@ -293,7 +297,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.inner
     if v is not None:
         buf[p] = 10
@@ -307,7 +313,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m.inners
     if v:
         for x in v:
@@ -322,7 +328,7 @@ def _buffa_w0(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w1(x, buf, p)
+            p = _buffa_c1._buffa_w(x, buf, p)
     v = m.level
     if v:
         buf[p] = 24
@@ -347,7 +353,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.dep
     if v is not None:
         buf[p] = 50
@@ -391,11 +397,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -428,8 +438,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.back
             if c is None:
-                c = m.back = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.back = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -441,14 +451,16 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.level
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.back
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -456,7 +468,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.level
     if v:
         buf[p] = 8
@@ -478,7 +492,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -486,11 +500,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -516,7 +534,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.x
     if v:
@@ -526,7 +546,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.x
     if v:
         buf[p] = 8
@@ -542,11 +564,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -572,7 +598,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.def_
     if v:
@@ -582,7 +610,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.def_
     if v:
         buf[p] = 8
@@ -598,10 +628,8 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c3._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('inner', 1, 11, 8, Outer.Inner, 'inner', 'inner', None, None),
     ('inners', 2, 11, 1, Outer.Inner, 'inners', 'inners', None, None),
@@ -612,25 +640,13 @@ _buffa_c0._buffa_f = (
     ('dep_nested', 7, 11, 8, _buffa_i0.Dep.Nested, 'dep_nested', 'depNested', None, None),
     ('shade', 8, 14, 0, _buffa_i0.Shade, 'shade', 'shade', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('level', 1, 14, 0, Outer.Inner.Level, 'level', 'level', 0, None),
     ('back', 2, 11, 8, Outer, 'back', 'back', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('x', 1, 5, 0, None, 'x', 'x', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('def_', 1, 5, 0, None, 'def', 'def', 0, None),
 )

@@ -33,11 +33,13 @@ class Ping(_buffa_Message):
 
 _buffa_c0 = Ping
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -79,7 +81,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.text
     if v:
@@ -90,7 +94,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.text
     if v:
         buf[p] = 10
@@ -114,10 +120,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('text', 1, 9, 128, None, 'text', 'text', '', None),
 )

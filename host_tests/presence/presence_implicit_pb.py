@@ -38,11 +38,13 @@ class I(_buffa_Message):
 
 _buffa_c0 = I
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -106,7 +108,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.child
             if c is None:
                 c = m.child = _buffa_new(_buffa_c0)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -118,7 +120,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.imp
     if v:
@@ -132,7 +136,7 @@ def _buffa_z0(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -140,7 +144,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.imp
     if v:
         buf[p] = 8
@@ -186,7 +192,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -194,10 +200,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('imp', 1, 5, 0, None, 'imp', 'imp', 0, None),
     ('s', 2, 9, 128, None, 's', 's', '', None),

@@ -55,12 +55,14 @@ class P3(_buffa_Message):
 
 _buffa_c0 = P3
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.r = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -152,8 +154,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 80:
             v = b[p]
@@ -205,10 +207,10 @@ def _buffa_d0(m, b, p, e, dp, eg):
             if m._buffa_c_kind == 'c':
                 c = m._buffa_v_kind
             else:
-                c = _buffa_n0()
+                c = _buffa_c0._buffa_n()
                 m._buffa_c_kind = 'c'
                 m._buffa_v_kind = c
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 106:
             q = b[p]
@@ -284,7 +286,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.oi
     if v is not None:
@@ -305,7 +309,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'a':
@@ -317,7 +321,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'c':
         v = m._buffa_v_kind
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'd':
@@ -343,7 +347,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.oi
     if v is not None:
         buf[p] = 8
@@ -410,7 +416,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
         buf[p] = 80
@@ -448,7 +454,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     if m._buffa_c_kind == 'd':
         v = m._buffa_v_kind
         buf[p] = 106
@@ -505,10 +511,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('oi', 1, 5, 8, None, 'oi', 'oi', 0, None),
     ('os', 2, 9, 136, None, 'os', 'os', '', None),

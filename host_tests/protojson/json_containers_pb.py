@@ -64,7 +64,7 @@ _buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0
 _buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
 _buffa_s5 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, _buffa_i0.Color, 'value', 'value', 0, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.nums = []
     m.names = []
@@ -77,7 +77,9 @@ def _buffa_n0():
     m.longs = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -410,8 +412,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 104:
             v = b[p]
@@ -446,7 +448,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.nums
     if v:
@@ -512,7 +516,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.longs
@@ -525,7 +529,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.nums
     if v:
         buf[p] = 10
@@ -782,7 +788,7 @@ def _buffa_w0(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.longs
     if v:
         buf[p] = 106
@@ -804,10 +810,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('nums', 1, 5, 3, None, 'nums', 'nums', 0, None),
     ('names', 2, 9, 129, None, 'names', 'names', '', None),

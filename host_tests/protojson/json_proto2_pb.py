@@ -60,13 +60,15 @@ _buffa_c1 = P2.Grp
 _buffa_s2 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, Closed, 'value', 'value', 0, None))
 _buffa_e3 = Closed._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.es = []
     m.em = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -139,7 +141,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c1)
-            p = _buffa_d1(c, b, p, e, dp - 1, 44)
+            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 44)
         elif t == 58:
             q = b[p]
             p += 1
@@ -168,7 +170,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
@@ -185,7 +189,7 @@ def _buffa_z0(m):
         n += _buffa_map_size(v, _buffa_s2, 1)
     v = m.grp
     if v is not None:
-        n += 2 + _buffa_z1(v)
+        n += 2 + _buffa_c1._buffa_z(v)
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -195,7 +199,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -228,7 +234,7 @@ def _buffa_w0(m, buf, p):
     if v is not None:
         buf[p] = 43
         p += 1
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
         buf[p] = 44
         p += 1
     v = m.s
@@ -254,11 +260,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -284,7 +294,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.x
     if v is not None:
@@ -294,7 +306,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.x
     if v is not None:
         buf[p] = 48
@@ -310,10 +324,8 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c1._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
     ('e', 2, 14, 72, Closed, 'e', 'e', 0, None),
@@ -322,10 +334,6 @@ _buffa_c0._buffa_f = (
     ('grp', 5, 10, 8, P2.Grp, 'grp', 'grp', None, None),
     ('s', 7, 9, 8, None, 's', 's', 'dflt', None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('x', 6, 5, 8, None, 'x', 'x', 0, None),
 )

@@ -65,14 +65,16 @@ _buffa_c4 = _buffa_i0.ListValue
 _buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, _buffa_i0.Value, 'value', 'value', None, None))
 _buffa_c5 = _buffa_i1.Any
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.vals = []
     m.vmap = {}
     m.anys = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -265,7 +267,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.st
     if v is not None:
@@ -317,7 +321,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.st
     if v is not None:
         buf[p] = 10
@@ -446,11 +452,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -499,7 +509,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.x
     if v:
@@ -513,7 +525,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.x
     if v:
         buf[p] = 8
@@ -545,10 +559,8 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c1._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('st', 1, 11, 8, _buffa_i0.Struct, 'st', 'st', None, None),
     ('val', 2, 11, 8, _buffa_i0.Value, 'val', 'val', None, None),
@@ -561,10 +573,6 @@ _buffa_c0._buffa_f = (
     ('null_case', 9, 14, 16, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
     ('text', 10, 9, 144, None, 'text', 'text', '', 'kind'),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('x', 1, 5, 0, None, 'x', 'x', 0, None),
     ('label', 2, 9, 128, None, 'label', 'label', '', None),

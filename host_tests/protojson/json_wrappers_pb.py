@@ -49,12 +49,14 @@ _buffa_c7 = _buffa_i0.BoolValue
 _buffa_c8 = _buffa_i0.StringValue
 _buffa_c9 = _buffa_i0.BytesValue
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.i64s = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -272,7 +274,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v is not None:
@@ -330,7 +334,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v is not None:
         buf[p] = 10
@@ -479,10 +485,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i32', 1, 11, 8, _buffa_i0.Int32Value, 'i32', 'i32', None, None),
     ('i64', 2, 11, 8, _buffa_i0.Int64Value, 'i64', 'i64', None, None),

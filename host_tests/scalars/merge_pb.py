@@ -53,7 +53,7 @@ _buffa_c0 = Merged
 _buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Merged, 'value', 'value', None, None))
 _buffa_s2 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.r_i32 = []
     m.r_s = []
@@ -62,7 +62,9 @@ def _buffa_n0():
     m.m_msg = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -125,8 +127,8 @@ def _buffa_d0(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
-                c = m.child = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 168:
             v = b[p]
@@ -189,9 +191,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n0()
+            c = _buffa_c0._buffa_n()
             m.r_child.append(c)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 402:
             q = b[p]
@@ -273,7 +275,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
@@ -287,7 +291,7 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_i32
@@ -303,7 +307,7 @@ def _buffa_z0(m):
     v = m.r_child
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.m_str
@@ -324,7 +328,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -371,7 +377,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.r_i32
     if v:
         buf[p] = 170
@@ -420,7 +426,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m.m_str
     if v:
         for k in v:
@@ -484,10 +490,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
     ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),

@@ -61,7 +61,7 @@ class Repeated(_buffa_Message):
 
 _buffa_c0 = Repeated
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.r_i32 = []
     m.r_i64 = []
@@ -82,7 +82,9 @@ def _buffa_n0():
     m.r_child = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -463,9 +465,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n0()
+            c = _buffa_c0._buffa_n()
             m.r_child.append(c)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -477,7 +479,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.r_i32
     if v:
@@ -555,7 +559,7 @@ def _buffa_z0(m):
     v = m.r_child
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -563,7 +567,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.r_i32
     if v:
         buf[p] = 170
@@ -824,7 +830,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -832,10 +838,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
     ('r_i64', 22, 3, 3, None, 'r_i64', 'rI64', 0, None),

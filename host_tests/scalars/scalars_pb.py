@@ -62,11 +62,13 @@ class Scalars(_buffa_Message):
 
 _buffa_c0 = Scalars
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -226,7 +228,7 @@ def _buffa_d0(m, b, p, e, dp, eg):
             c = m.child
             if c is None:
                 c = m.child = _buffa_new(_buffa_c0)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 4294967288:
             v = b[p]
@@ -245,7 +247,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
@@ -301,7 +305,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.child
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.last
@@ -312,7 +316,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i32
     if v:
         buf[p] = 8
@@ -452,7 +458,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.last
     if v:
         buf[p] = 248
@@ -472,10 +478,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
     ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),

@@ -261,9 +261,7 @@ class FileGen:
         return "%s_new(%s)" % (N.RESERVED, self.cls_alias(full))
 
     def fn(self, kind, full):
-        """Name of a message's decode/size/write/new function."""
-        if full in self.local_ids:
-            return "%s_%s%d" % (N.RESERVED, kind, self.local_ids[full])
+        """Expression for a message's decode/size/write/new function."""
         alias = self.cls_alias(full)
         return "%s._buffa_%s" % (alias, kind)
 
@@ -285,19 +283,21 @@ class FileGen:
             self.emit_class(body, m, pkg, feats)
         # functions
         fns = Writer()
+        # Every message's functions share four names (_buffa_n, _d, _z, _w),
+        # each stored on its class right after its def, and code reaches
+        # another message's functions through the class: a name per message
+        # and function would be a module global and an interned string
+        # each, and every new str MicroPython makes searches the interned
+        # strings loaded code has added (docs/design.md section 1).
         for full, m, fields, oneofs, mfeats in self.msgs:
-            self.emit_new(fns, full, fields)
-            self.emit_decode(fns, full, fields)
-            self.emit_size(fns, full, fields)
-            self.emit_write(fns, full, fields)
+            a = self.cls_alias(full)
+            for kind, emit in (("n", self.emit_new), ("d", self.emit_decode), ("z", self.emit_size), ("w", self.emit_write)):
+                emit(fns, full, fields)
+                fns("%s._buffa_%s = %s_%s" % (a, kind, N.RESERVED, kind))
+                fns()
         tail = Writer()
         for full, m, fields, oneofs, mfeats in self.msgs:
             a = self.cls_alias(full)
-            i = self.local_ids[full]
-            tail("%s._buffa_n = %s_n%d" % (a, N.RESERVED, i))
-            tail("%s._buffa_d = %s_d%d" % (a, N.RESERVED, i))
-            tail("%s._buffa_z = %s_z%d" % (a, N.RESERVED, i))
-            tail("%s._buffa_w = %s_w%d" % (a, N.RESERVED, i))
             tail("%s._buffa_f = (" % a)
             with tail.block():
                 for f in fields:
@@ -477,8 +477,7 @@ class FileGen:
     # ---- new ---------------------------------------------------------------
 
     def emit_new(self, w, full, fields):
-        i = self.local_ids[full]
-        w("def %s_n%d():" % (N.RESERVED, i))
+        w("def %s_n():" % N.RESERVED)
         with w.block():
             w("m = %s_new(%s)" % (N.RESERVED, self.cls_alias(full)))
             for f in fields:
@@ -603,7 +602,7 @@ class FileGen:
                     w("return p")
                 w()
         self.native_deco(w)
-        w("def %s_d%d(m, b, p, e, dp, eg):" % (R, i))
+        w("def %s_d(m, b, p, e, dp, eg):" % R)
         with w.block():
             w("if dp < 0:")
             with w.block():
@@ -670,7 +669,6 @@ class FileGen:
 
             return [((num << 3) | 2, body)]
         if t in (MESSAGE, GROUP):
-            cls = self.cls_alias(f.ref_full)
             dec = self.fn("d", f.ref_full)
             new = self.new_expr(f.ref_full)
 
@@ -892,10 +890,9 @@ class FileGen:
           % (var, tl + 1, var, tl + 2, var, tl, N.RESERVED, var))
 
     def emit_size(self, w, full, fields):
-        i = self.local_ids[full]
         R = N.RESERVED
         self.native_deco(w)
-        w("def %s_z%d(m):" % (R, i))
+        w("def %s_z(m):" % R)
         with w.block():
             w("n = 0")
             for f in fields:
@@ -1091,10 +1088,9 @@ class FileGen:
                 w("p = %s_put_varint(buf, %s, %s)" % (R, _at(off), var))
 
     def emit_write(self, w, full, fields):
-        i = self.local_ids[full]
         R = N.RESERVED
         self.native_deco(w)
-        w("def %s_w%d(m, buf, p):" % (R, i))
+        w("def %s_w(m, buf, p):" % R)
         with w.block():
             for f in fields:
                 self.write_field(w, f)

@@ -117,11 +117,13 @@ _buffa_c4 = GetConfigRequest
 _buffa_c5 = GetConfigResponse
 _buffa_c6 = _buffa_i0.Timestamp
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -203,7 +205,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.sequence
     if v:
@@ -228,7 +232,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.sequence
     if v:
         buf[p] = 8
@@ -287,11 +293,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -382,7 +392,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.heap_free_min
     if v:
@@ -414,7 +426,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.heap_free_min
     if v:
         buf[p] = 8
@@ -494,12 +508,16 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     m.readings = []
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -548,7 +566,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c0)
             m.readings.append(c)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -568,7 +586,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
             c = m.status
             if c is None:
                 c = m.status = _buffa_new(_buffa_c1)
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -580,7 +598,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.device_id
     if v:
@@ -589,12 +609,12 @@ def _buffa_z2(m):
     v = m.readings
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.status
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -602,7 +622,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.device_id
     if v:
         buf[p] = 10
@@ -633,7 +655,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m.status
     if v is not None:
         buf[p] = 26
@@ -647,7 +669,7 @@ def _buffa_w2(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -655,11 +677,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -692,7 +718,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.accepted
     if v:
@@ -705,7 +733,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.accepted
     if v:
         buf[p] = 8
@@ -729,11 +759,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -775,7 +809,9 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.device_id
     if v:
@@ -786,7 +822,9 @@ def _buffa_z4(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.device_id
     if v:
         buf[p] = 10
@@ -810,11 +848,15 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-def _buffa_n5():
+_buffa_c4._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c5)
     return m
 
-def _buffa_d5(m, b, p, e, dp, eg):
+_buffa_c5._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -874,7 +916,9 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m):
+_buffa_c5._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.sample_interval_ms
     if v:
@@ -895,7 +939,9 @@ def _buffa_z5(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p):
+_buffa_c5._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.sample_interval_ms
     if v:
         buf[p] = 8
@@ -941,10 +987,8 @@ def _buffa_w5(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c5._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('sequence', 1, 13, 0, None, 'sequence', 'sequence', 0, None),
     ('time', 2, 11, 8, _buffa_i0.Timestamp, 'time', 'time', None, None),
@@ -952,10 +996,6 @@ _buffa_c0._buffa_f = (
     ('value', 4, 1, 0, None, 'value', 'value', 0.0, None),
     ('unit', 5, 14, 0, Unit, 'unit', 'unit', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('heap_free_min', 1, 13, 0, None, 'heap_free_min', 'heapFreeMin', 0, None),
     ('heap_free', 2, 13, 0, None, 'heap_free', 'heapFree', 0, None),
@@ -966,34 +1006,18 @@ _buffa_c1._buffa_f = (
     ('rejected', 7, 13, 0, None, 'rejected', 'rejected', 0, None),
     ('platform', 8, 9, 128, None, 'platform', 'platform', '', None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
     ('readings', 2, 11, 1, Reading, 'readings', 'readings', None, None),
     ('status', 3, 11, 8, DeviceStatus, 'status', 'status', None, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('accepted', 1, 13, 0, None, 'accepted', 'accepted', 0, None),
     ('duplicates', 2, 13, 0, None, 'duplicates', 'duplicates', 0, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
 )
-_buffa_c5._buffa_n = _buffa_n5
-_buffa_c5._buffa_d = _buffa_d5
-_buffa_c5._buffa_z = _buffa_z5
-_buffa_c5._buffa_w = _buffa_w5
 _buffa_c5._buffa_f = (
     ('sample_interval_ms', 1, 13, 0, None, 'sample_interval_ms', 'sampleIntervalMs', 0, None),
     ('batch_size', 2, 13, 0, None, 'batch_size', 'batchSize', 0, None),

@@ -726,12 +726,14 @@ _buffa_e53 = FeatureSet.VisibilityFeature.DefaultSymbolVisibility._buffa_n
 _buffa_e54 = FeatureSet.ProtoLimitsFeature.EnforceProtoLimits._buffa_n
 _buffa_e55 = GeneratedCodeInfo.Annotation.Semantic._buffa_n
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.file = []
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -755,9 +757,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n1()
+            c = _buffa_c1._buffa_n()
             m.file.append(c)
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -769,12 +771,14 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.file
     if v:
         for x in v:
-            k = _buffa_z1(x)
+            k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -782,7 +786,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.file
     if v:
         for x in v:
@@ -797,7 +803,7 @@ def _buffa_w0(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w1(x, buf, p)
+            p = _buffa_c1._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -805,7 +811,9 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.dependency = []
     m.message_type = []
@@ -817,7 +825,9 @@ def _buffa_n1():
     m.option_dependency = []
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -895,9 +905,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n2()
+            c = _buffa_c2._buffa_n()
             m.message_type.append(c)
-            _buffa_d2(c, b, p, q, dp - 1, 0)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -914,9 +924,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n9()
+            c = _buffa_c9._buffa_n()
             m.enum_type.append(c)
-            _buffa_d9(c, b, p, q, dp - 1, 0)
+            _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
@@ -933,9 +943,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n12()
+            c = _buffa_c12._buffa_n()
             m.service.append(c)
-            _buffa_d12(c, b, p, q, dp - 1, 0)
+            _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 58:
             q = b[p]
@@ -954,7 +964,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.extension.append(c)
-            _buffa_d7(c, b, p, q, dp - 1, 0)
+            _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 66:
             q = b[p]
@@ -973,8 +983,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n14()
-            _buffa_d14(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c14._buffa_n()
+            _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 74:
             q = b[p]
@@ -993,8 +1003,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.source_code_info
             if c is None:
-                c = m.source_code_info = _buffa_n31()
-            _buffa_d31(c, b, p, q, dp - 1, 0)
+                c = m.source_code_info = _buffa_c31._buffa_n()
+            _buffa_c31._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 80:
             v = b[p]
@@ -1098,7 +1108,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -1116,35 +1128,35 @@ def _buffa_z1(m):
     v = m.message_type
     if v:
         for x in v:
-            k = _buffa_z2(x)
+            k = _buffa_c2._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.enum_type
     if v:
         for x in v:
-            k = _buffa_z9(x)
+            k = _buffa_c9._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.service
     if v:
         for x in v:
-            k = _buffa_z12(x)
+            k = _buffa_c12._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension
     if v:
         for x in v:
-            k = _buffa_z7(x)
+            k = _buffa_c7._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z14(v)
+        k = _buffa_c14._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.source_code_info
     if v is not None:
-        k = _buffa_z31(v)
+        k = _buffa_c31._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.public_dependency
@@ -1172,7 +1184,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -1236,7 +1250,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
@@ -1251,7 +1265,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w9(x, buf, p)
+            p = _buffa_c9._buffa_w(x, buf, p)
     v = m.service
     if v:
         for x in v:
@@ -1266,7 +1280,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w12(x, buf, p)
+            p = _buffa_c12._buffa_w(x, buf, p)
     v = m.extension
     if v:
         for x in v:
@@ -1281,7 +1295,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w7(x, buf, p)
+            p = _buffa_c7._buffa_w(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 66
@@ -1295,7 +1309,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w14(v, buf, p)
+        p = _buffa_c14._buffa_w(v, buf, p)
     v = m.source_code_info
     if v is not None:
         buf[p] = 74
@@ -1309,7 +1323,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w31(v, buf, p)
+        p = _buffa_c31._buffa_w(v, buf, p)
     v = m.public_dependency
     if v:
         for x in v:
@@ -1376,7 +1390,9 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     m.field = []
     m.nested_type = []
@@ -1388,7 +1404,9 @@ def _buffa_n2():
     m.reserved_name = []
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1432,7 +1450,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.field.append(c)
-            _buffa_d7(c, b, p, q, dp - 1, 0)
+            _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -1449,9 +1467,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n2()
+            c = _buffa_c2._buffa_n()
             m.nested_type.append(c)
-            _buffa_d2(c, b, p, q, dp - 1, 0)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 34:
             q = b[p]
@@ -1468,9 +1486,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n9()
+            c = _buffa_c9._buffa_n()
             m.enum_type.append(c)
-            _buffa_d9(c, b, p, q, dp - 1, 0)
+            _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -1489,7 +1507,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c3)
             m.extension_range.append(c)
-            _buffa_d3(c, b, p, q, dp - 1, 0)
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
@@ -1508,7 +1526,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.extension.append(c)
-            _buffa_d7(c, b, p, q, dp - 1, 0)
+            _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 58:
             q = b[p]
@@ -1527,8 +1545,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n15()
-            _buffa_d15(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c15._buffa_n()
+            _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 66:
             q = b[p]
@@ -1547,7 +1565,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c8)
             m.oneof_decl.append(c)
-            _buffa_d8(c, b, p, q, dp - 1, 0)
+            _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 74:
             q = b[p]
@@ -1566,7 +1584,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c4)
             m.reserved_range.append(c)
-            _buffa_d4(c, b, p, q, dp - 1, 0)
+            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 82:
             q = b[p]
@@ -1606,7 +1624,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -1615,48 +1635,48 @@ def _buffa_z2(m):
     v = m.field
     if v:
         for x in v:
-            k = _buffa_z7(x)
+            k = _buffa_c7._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.nested_type
     if v:
         for x in v:
-            k = _buffa_z2(x)
+            k = _buffa_c2._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.enum_type
     if v:
         for x in v:
-            k = _buffa_z9(x)
+            k = _buffa_c9._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension_range
     if v:
         for x in v:
-            k = _buffa_z3(x)
+            k = _buffa_c3._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.extension
     if v:
         for x in v:
-            k = _buffa_z7(x)
+            k = _buffa_c7._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z15(v)
+        k = _buffa_c15._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_decl
     if v:
         for x in v:
-            k = _buffa_z8(x)
+            k = _buffa_c8._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_range
     if v:
         for x in v:
-            k = _buffa_z4(x)
+            k = _buffa_c4._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_name
@@ -1672,7 +1692,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -1703,7 +1725,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w7(x, buf, p)
+            p = _buffa_c7._buffa_w(x, buf, p)
     v = m.nested_type
     if v:
         for x in v:
@@ -1718,7 +1740,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
     v = m.enum_type
     if v:
         for x in v:
@@ -1733,7 +1755,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w9(x, buf, p)
+            p = _buffa_c9._buffa_w(x, buf, p)
     v = m.extension_range
     if v:
         for x in v:
@@ -1748,7 +1770,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w3(x, buf, p)
+            p = _buffa_c3._buffa_w(x, buf, p)
     v = m.extension
     if v:
         for x in v:
@@ -1763,7 +1785,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w7(x, buf, p)
+            p = _buffa_c7._buffa_w(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 58
@@ -1777,7 +1799,7 @@ def _buffa_w2(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w15(v, buf, p)
+        p = _buffa_c15._buffa_w(v, buf, p)
     v = m.oneof_decl
     if v:
         for x in v:
@@ -1792,7 +1814,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w8(x, buf, p)
+            p = _buffa_c8._buffa_w(x, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
@@ -1807,7 +1829,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w4(x, buf, p)
+            p = _buffa_c4._buffa_w(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
@@ -1840,11 +1862,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1884,8 +1910,8 @@ def _buffa_d3(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n5()
-            _buffa_d5(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c5._buffa_n()
+            _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -1897,7 +1923,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
@@ -1907,7 +1935,7 @@ def _buffa_z3(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.options
     if v is not None:
-        k = _buffa_z5(v)
+        k = _buffa_c5._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -1915,7 +1943,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -1945,7 +1975,7 @@ def _buffa_w3(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w5(v, buf, p)
+        p = _buffa_c5._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -1953,11 +1983,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1990,7 +2024,9 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
@@ -2003,7 +2039,9 @@ def _buffa_z4(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -2027,13 +2065,17 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-def _buffa_n5():
+_buffa_c4._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c5)
     m.declaration = []
     m.uninterpreted_option = []
     return m
 
-def _buffa_d5(m, b, p, e, dp, eg):
+_buffa_c5._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2059,7 +2101,7 @@ def _buffa_d5(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c6)
             m.declaration.append(c)
-            _buffa_d6(c, b, p, q, dp - 1, 0)
+            _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 24:
             v = b[p]
@@ -2089,7 +2131,7 @@ def _buffa_d5(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -2106,9 +2148,9 @@ def _buffa_d5(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -2120,12 +2162,14 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m):
+_buffa_c5._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.declaration
     if v:
         for x in v:
-            k = _buffa_z6(x)
+            k = _buffa_c6._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verification
@@ -2133,13 +2177,13 @@ def _buffa_z5(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -2147,7 +2191,9 @@ def _buffa_z5(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p):
+_buffa_c5._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.declaration
     if v:
         for x in v:
@@ -2162,7 +2208,7 @@ def _buffa_w5(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w6(x, buf, p)
+            p = _buffa_c6._buffa_w(x, buf, p)
     v = m.verification
     if v is not None:
         buf[p] = 24
@@ -2185,7 +2231,7 @@ def _buffa_w5(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -2201,7 +2247,7 @@ def _buffa_w5(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2209,11 +2255,15 @@ def _buffa_w5(m, buf, p):
         p = y
     return p
 
-def _buffa_n6():
+_buffa_c5._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c6)
     return m
 
-def _buffa_d6(m, b, p, e, dp, eg):
+_buffa_c6._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2289,7 +2339,9 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m):
+_buffa_c6._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.number
     if v is not None:
@@ -2313,7 +2365,9 @@ def _buffa_z6(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p):
+_buffa_c6._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.number
     if v is not None:
         buf[p] = 8
@@ -2371,11 +2425,15 @@ def _buffa_w6(m, buf, p):
         p = y
     return p
 
-def _buffa_n7():
+_buffa_c6._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c7)
     return m
 
-def _buffa_d7(m, b, p, e, dp, eg):
+_buffa_c7._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2500,8 +2558,8 @@ def _buffa_d7(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n16()
-            _buffa_d16(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c16._buffa_n()
+            _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 72:
             v = b[p]
@@ -2545,7 +2603,9 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m):
+_buffa_c7._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2574,7 +2634,7 @@ def _buffa_z7(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z16(v)
+        k = _buffa_c16._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_index
@@ -2592,7 +2652,9 @@ def _buffa_z7(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p):
+_buffa_c7._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -2694,7 +2756,7 @@ def _buffa_w7(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w16(v, buf, p)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m.oneof_index
     if v is not None:
         buf[p] = 72
@@ -2732,11 +2794,15 @@ def _buffa_w7(m, buf, p):
         p = y
     return p
 
-def _buffa_n8():
+_buffa_c7._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c8)
     return m
 
-def _buffa_d8(m, b, p, e, dp, eg):
+_buffa_c8._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2780,8 +2846,8 @@ def _buffa_d8(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n19()
-            _buffa_d19(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c19._buffa_n()
+            _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -2793,7 +2859,9 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m):
+_buffa_c8._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2801,7 +2869,7 @@ def _buffa_z8(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z19(v)
+        k = _buffa_c19._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -2809,7 +2877,9 @@ def _buffa_z8(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p):
+_buffa_c8._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -2839,7 +2909,7 @@ def _buffa_w8(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w19(v, buf, p)
+        p = _buffa_c19._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -2847,14 +2917,18 @@ def _buffa_w8(m, buf, p):
         p = y
     return p
 
-def _buffa_n9():
+_buffa_c8._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c9)
     m.value = []
     m.reserved_range = []
     m.reserved_name = []
     return m
 
-def _buffa_d9(m, b, p, e, dp, eg):
+_buffa_c9._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2898,7 +2972,7 @@ def _buffa_d9(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c11)
             m.value.append(c)
-            _buffa_d11(c, b, p, q, dp - 1, 0)
+            _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -2917,8 +2991,8 @@ def _buffa_d9(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n20()
-            _buffa_d20(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c20._buffa_n()
+            _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 34:
             q = b[p]
@@ -2937,7 +3011,7 @@ def _buffa_d9(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c10)
             m.reserved_range.append(c)
-            _buffa_d10(c, b, p, q, dp - 1, 0)
+            _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -2977,7 +3051,9 @@ def _buffa_d9(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z9(m):
+_buffa_c9._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -2986,18 +3062,18 @@ def _buffa_z9(m):
     v = m.value
     if v:
         for x in v:
-            k = _buffa_z11(x)
+            k = _buffa_c11._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z20(v)
+        k = _buffa_c20._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_range
     if v:
         for x in v:
-            k = _buffa_z10(x)
+            k = _buffa_c10._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved_name
@@ -3013,7 +3089,9 @@ def _buffa_z9(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w9(m, buf, p):
+_buffa_c9._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -3044,7 +3122,7 @@ def _buffa_w9(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w11(x, buf, p)
+            p = _buffa_c11._buffa_w(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
@@ -3058,7 +3136,7 @@ def _buffa_w9(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w20(v, buf, p)
+        p = _buffa_c20._buffa_w(v, buf, p)
     v = m.reserved_range
     if v:
         for x in v:
@@ -3073,7 +3151,7 @@ def _buffa_w9(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w10(x, buf, p)
+            p = _buffa_c10._buffa_w(x, buf, p)
     v = m.reserved_name
     if v:
         for x in v:
@@ -3106,11 +3184,15 @@ def _buffa_w9(m, buf, p):
         p = y
     return p
 
-def _buffa_n10():
+_buffa_c9._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c10)
     return m
 
-def _buffa_d10(m, b, p, e, dp, eg):
+_buffa_c10._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3143,7 +3225,9 @@ def _buffa_d10(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z10(m):
+_buffa_c10._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
@@ -3156,7 +3240,9 @@ def _buffa_z10(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w10(m, buf, p):
+_buffa_c10._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.start
     if v is not None:
         buf[p] = 8
@@ -3180,11 +3266,15 @@ def _buffa_w10(m, buf, p):
         p = y
     return p
 
-def _buffa_n11():
+_buffa_c10._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c11)
     return m
 
-def _buffa_d11(m, b, p, e, dp, eg):
+_buffa_c11._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3235,8 +3325,8 @@ def _buffa_d11(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n21()
-            _buffa_d21(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c21._buffa_n()
+            _buffa_c21._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -3248,7 +3338,9 @@ def _buffa_d11(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z11(m):
+_buffa_c11._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -3259,7 +3351,7 @@ def _buffa_z11(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.options
     if v is not None:
-        k = _buffa_z21(v)
+        k = _buffa_c21._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -3267,7 +3359,9 @@ def _buffa_z11(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w11(m, buf, p):
+_buffa_c11._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -3305,7 +3399,7 @@ def _buffa_w11(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w21(v, buf, p)
+        p = _buffa_c21._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -3313,12 +3407,16 @@ def _buffa_w11(m, buf, p):
         p = y
     return p
 
-def _buffa_n12():
+_buffa_c11._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c12)
     m.method = []
     return m
 
-def _buffa_d12(m, b, p, e, dp, eg):
+_buffa_c12._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3362,7 +3460,7 @@ def _buffa_d12(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c13)
             m.method.append(c)
-            _buffa_d13(c, b, p, q, dp - 1, 0)
+            _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -3381,8 +3479,8 @@ def _buffa_d12(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n22()
-            _buffa_d22(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c22._buffa_n()
+            _buffa_c22._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -3394,7 +3492,9 @@ def _buffa_d12(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z12(m):
+_buffa_c12._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -3403,12 +3503,12 @@ def _buffa_z12(m):
     v = m.method
     if v:
         for x in v:
-            k = _buffa_z13(x)
+            k = _buffa_c13._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z22(v)
+        k = _buffa_c22._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -3416,7 +3516,9 @@ def _buffa_z12(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w12(m, buf, p):
+_buffa_c12._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -3447,7 +3549,7 @@ def _buffa_w12(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w13(x, buf, p)
+            p = _buffa_c13._buffa_w(x, buf, p)
     v = m.options
     if v is not None:
         buf[p] = 26
@@ -3461,7 +3563,7 @@ def _buffa_w12(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w22(v, buf, p)
+        p = _buffa_c22._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -3469,11 +3571,15 @@ def _buffa_w12(m, buf, p):
         p = y
     return p
 
-def _buffa_n13():
+_buffa_c12._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c13)
     return m
 
-def _buffa_d13(m, b, p, e, dp, eg):
+_buffa_c13._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3553,8 +3659,8 @@ def _buffa_d13(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
-                c = m.options = _buffa_n23()
-            _buffa_d23(c, b, p, q, dp - 1, 0)
+                c = m.options = _buffa_c23._buffa_n()
+            _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 40:
             v = b[p]
@@ -3580,7 +3686,9 @@ def _buffa_d13(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z13(m):
+_buffa_c13._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -3596,7 +3704,7 @@ def _buffa_z13(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.options
     if v is not None:
-        k = _buffa_z23(v)
+        k = _buffa_c23._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.client_streaming
@@ -3610,7 +3718,9 @@ def _buffa_z13(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w13(m, buf, p):
+_buffa_c13._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -3672,7 +3782,7 @@ def _buffa_w13(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w23(v, buf, p)
+        p = _buffa_c23._buffa_w(v, buf, p)
     v = m.client_streaming
     if v is not None:
         buf[p] = 40
@@ -3690,12 +3800,16 @@ def _buffa_w13(m, buf, p):
         p = y
     return p
 
-def _buffa_n14():
+_buffa_c13._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c14)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d14(m, b, p, e, dp, eg):
+_buffa_c14._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3968,7 +4082,7 @@ def _buffa_d14(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -3985,9 +4099,9 @@ def _buffa_d14(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -3999,7 +4113,9 @@ def _buffa_d14(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z14(m):
+_buffa_c14._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.java_package
     if v is not None:
@@ -4070,13 +4186,13 @@ def _buffa_z14(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -4084,7 +4200,9 @@ def _buffa_z14(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w14(m, buf, p):
+_buffa_c14._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.java_package
     if v is not None:
         buf[p] = 10
@@ -4321,7 +4439,7 @@ def _buffa_w14(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -4337,7 +4455,7 @@ def _buffa_w14(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -4345,12 +4463,16 @@ def _buffa_w14(m, buf, p):
         p = y
     return p
 
-def _buffa_n15():
+_buffa_c14._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c15)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d15(m, b, p, e, dp, eg):
+_buffa_c15._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -4412,7 +4534,7 @@ def _buffa_d15(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -4429,9 +4551,9 @@ def _buffa_d15(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -4443,7 +4565,9 @@ def _buffa_d15(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z15(m):
+_buffa_c15._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.message_set_wire_format
     if v is not None:
@@ -4462,13 +4586,13 @@ def _buffa_z15(m):
         n += 1 + 1
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -4476,7 +4600,9 @@ def _buffa_z15(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w15(m, buf, p):
+_buffa_c15._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.message_set_wire_format
     if v is not None:
         buf[p] = 8
@@ -4515,7 +4641,7 @@ def _buffa_w15(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -4531,7 +4657,7 @@ def _buffa_w15(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -4539,14 +4665,18 @@ def _buffa_w15(m, buf, p):
         p = y
     return p
 
-def _buffa_n16():
+_buffa_c15._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c16)
     m.targets = []
     m.edition_defaults = []
     m.uninterpreted_option = []
     return m
 
-def _buffa_d16(m, b, p, e, dp, eg):
+_buffa_c16._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -4670,7 +4800,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c17)
             m.edition_defaults.append(c)
-            _buffa_d17(c, b, p, q, dp - 1, 0)
+            _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 170:
             q = b[p]
@@ -4690,7 +4820,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 178:
             q = b[p]
@@ -4710,7 +4840,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.feature_support
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
-            _buffa_d18(c, b, p, q, dp - 1, 0)
+            _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -4727,9 +4857,9 @@ def _buffa_d16(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -4741,7 +4871,9 @@ def _buffa_d16(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z16(m):
+_buffa_c16._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.ctype
     if v is not None:
@@ -4777,23 +4909,23 @@ def _buffa_z16(m):
     v = m.edition_defaults
     if v:
         for x in v:
-            k = _buffa_z17(x)
+            k = _buffa_c17._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.feature_support
     if v is not None:
-        k = _buffa_z18(v)
+        k = _buffa_c18._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -4801,7 +4933,9 @@ def _buffa_z16(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w16(m, buf, p):
+_buffa_c16._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.ctype
     if v is not None:
         buf[p] = 8
@@ -4883,7 +5017,7 @@ def _buffa_w16(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w17(x, buf, p)
+            p = _buffa_c17._buffa_w(x, buf, p)
     v = m.features
     if v is not None:
         buf[p] = 170
@@ -4898,7 +5032,7 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.feature_support
     if v is not None:
         buf[p] = 178
@@ -4913,7 +5047,7 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w18(v, buf, p)
+        p = _buffa_c18._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -4929,7 +5063,7 @@ def _buffa_w16(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -4937,11 +5071,15 @@ def _buffa_w16(m, buf, p):
         p = y
     return p
 
-def _buffa_n17():
+_buffa_c16._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c17)
     return m
 
-def _buffa_d17(m, b, p, e, dp, eg):
+_buffa_c17._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -4988,7 +5126,9 @@ def _buffa_d17(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z17(m):
+_buffa_c17._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v is not None:
@@ -5002,7 +5142,9 @@ def _buffa_z17(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w17(m, buf, p):
+_buffa_c17._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v is not None:
         buf[p] = 18
@@ -5034,11 +5176,15 @@ def _buffa_w17(m, buf, p):
         p = y
     return p
 
-def _buffa_n18():
+_buffa_c17._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c18)
     return m
 
-def _buffa_d18(m, b, p, e, dp, eg):
+_buffa_c18._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5123,7 +5269,9 @@ def _buffa_d18(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z18(m):
+_buffa_c18._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.edition_introduced
     if v is not None:
@@ -5147,7 +5295,9 @@ def _buffa_z18(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w18(m, buf, p):
+_buffa_c18._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.edition_introduced
     if v is not None:
         buf[p] = 8
@@ -5211,12 +5361,16 @@ def _buffa_w18(m, buf, p):
         p = y
     return p
 
-def _buffa_n19():
+_buffa_c18._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c19)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d19(m, b, p, e, dp, eg):
+_buffa_c19._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5243,7 +5397,7 @@ def _buffa_d19(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -5260,9 +5414,9 @@ def _buffa_d19(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5274,17 +5428,19 @@ def _buffa_d19(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z19(m):
+_buffa_c19._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5292,7 +5448,9 @@ def _buffa_z19(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w19(m, buf, p):
+_buffa_c19._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.features
     if v is not None:
         buf[p] = 10
@@ -5306,7 +5464,7 @@ def _buffa_w19(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -5322,7 +5480,7 @@ def _buffa_w19(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5330,12 +5488,16 @@ def _buffa_w19(m, buf, p):
         p = y
     return p
 
-def _buffa_n20():
+_buffa_c19._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c20)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d20(m, b, p, e, dp, eg):
+_buffa_c20._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5383,7 +5545,7 @@ def _buffa_d20(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -5400,9 +5562,9 @@ def _buffa_d20(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5414,7 +5576,9 @@ def _buffa_d20(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z20(m):
+_buffa_c20._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.allow_alias
     if v is not None:
@@ -5427,13 +5591,13 @@ def _buffa_z20(m):
         n += 1 + 1
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5441,7 +5605,9 @@ def _buffa_z20(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w20(m, buf, p):
+_buffa_c20._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.allow_alias
     if v is not None:
         buf[p] = 16
@@ -5470,7 +5636,7 @@ def _buffa_w20(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -5486,7 +5652,7 @@ def _buffa_w20(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5494,12 +5660,16 @@ def _buffa_w20(m, buf, p):
         p = y
     return p
 
-def _buffa_n21():
+_buffa_c20._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c21)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d21(m, b, p, e, dp, eg):
+_buffa_c21._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5533,7 +5703,7 @@ def _buffa_d21(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 24:
             v = b[p]
@@ -5560,7 +5730,7 @@ def _buffa_d21(m, b, p, e, dp, eg):
             c = m.feature_support
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
-            _buffa_d18(c, b, p, q, dp - 1, 0)
+            _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -5577,9 +5747,9 @@ def _buffa_d21(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5591,14 +5761,16 @@ def _buffa_d21(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z21(m):
+_buffa_c21._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
         n += 1 + 1
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.debug_redact
@@ -5606,13 +5778,13 @@ def _buffa_z21(m):
         n += 1 + 1
     v = m.feature_support
     if v is not None:
-        k = _buffa_z18(v)
+        k = _buffa_c18._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5620,7 +5792,9 @@ def _buffa_z21(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w21(m, buf, p):
+_buffa_c21._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 8
@@ -5639,7 +5813,7 @@ def _buffa_w21(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.debug_redact
     if v is not None:
         buf[p] = 24
@@ -5658,7 +5832,7 @@ def _buffa_w21(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w18(v, buf, p)
+        p = _buffa_c18._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -5674,7 +5848,7 @@ def _buffa_w21(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5682,12 +5856,16 @@ def _buffa_w21(m, buf, p):
         p = y
     return p
 
-def _buffa_n22():
+_buffa_c21._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c22)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d22(m, b, p, e, dp, eg):
+_buffa_c22._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5721,7 +5899,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -5738,9 +5916,9 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5752,20 +5930,22 @@ def _buffa_d22(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z22(m):
+_buffa_c22._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
         n += 2 + 1
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5773,7 +5953,9 @@ def _buffa_z22(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w22(m, buf, p):
+_buffa_c22._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 136
@@ -5794,7 +5976,7 @@ def _buffa_w22(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -5810,7 +5992,7 @@ def _buffa_w22(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5818,12 +6000,16 @@ def _buffa_w22(m, buf, p):
         p = y
     return p
 
-def _buffa_n23():
+_buffa_c22._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c23)
     m.uninterpreted_option = []
     return m
 
-def _buffa_d23(m, b, p, e, dp, eg):
+_buffa_c23._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5867,7 +6053,7 @@ def _buffa_d23(m, b, p, e, dp, eg):
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 7994:
             q = b[p]
@@ -5884,9 +6070,9 @@ def _buffa_d23(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n24()
+            c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5898,7 +6084,9 @@ def _buffa_d23(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z23(m):
+_buffa_c23._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
@@ -5908,13 +6096,13 @@ def _buffa_z23(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.uninterpreted_option
     if v:
         for x in v:
-            k = _buffa_z24(x)
+            k = _buffa_c24._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5922,7 +6110,9 @@ def _buffa_z23(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w23(m, buf, p):
+_buffa_c23._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.deprecated
     if v is not None:
         buf[p] = 136
@@ -5952,7 +6142,7 @@ def _buffa_w23(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.uninterpreted_option
     if v:
         for x in v:
@@ -5968,7 +6158,7 @@ def _buffa_w23(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w24(x, buf, p)
+            p = _buffa_c24._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5976,12 +6166,16 @@ def _buffa_w23(m, buf, p):
         p = y
     return p
 
-def _buffa_n24():
+_buffa_c23._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c24)
     m.name = []
     return m
 
-def _buffa_d24(m, b, p, e, dp, eg):
+_buffa_c24._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6007,7 +6201,7 @@ def _buffa_d24(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c25)
             m.name.append(c)
-            _buffa_d25(c, b, p, q, dp - 1, 0)
+            _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -6092,12 +6286,14 @@ def _buffa_d24(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z24(m):
+_buffa_c24._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v:
         for x in v:
-            k = _buffa_z25(x)
+            k = _buffa_c25._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.identifier_value
@@ -6126,7 +6322,9 @@ def _buffa_z24(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w24(m, buf, p):
+_buffa_c24._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v:
         for x in v:
@@ -6141,7 +6339,7 @@ def _buffa_w24(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w25(x, buf, p)
+            p = _buffa_c25._buffa_w(x, buf, p)
     v = m.identifier_value
     if v is not None:
         buf[p] = 26
@@ -6217,11 +6415,15 @@ def _buffa_w24(m, buf, p):
         p = y
     return p
 
-def _buffa_n25():
+_buffa_c24._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c25)
     return m
 
-def _buffa_d25(m, b, p, e, dp, eg):
+_buffa_c25._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6265,7 +6467,9 @@ def _buffa_d25(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z25(m):
+_buffa_c25._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name_part
     if v is not None:
@@ -6279,7 +6483,9 @@ def _buffa_z25(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w25(m, buf, p):
+_buffa_c25._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name_part
     if v is not None:
         buf[p] = 10
@@ -6308,11 +6514,15 @@ def _buffa_w25(m, buf, p):
         p = y
     return p
 
-def _buffa_n26():
+_buffa_c25._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c26)
     return m
 
-def _buffa_d26(m, b, p, e, dp, eg):
+_buffa_c26._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6421,7 +6631,9 @@ def _buffa_d26(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z26(m):
+_buffa_c26._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.field_presence
     if v is not None:
@@ -6455,7 +6667,9 @@ def _buffa_z26(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w26(m, buf, p):
+_buffa_c26._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.field_presence
     if v is not None:
         buf[p] = 8
@@ -6535,11 +6749,15 @@ def _buffa_w26(m, buf, p):
         p = y
     return p
 
-def _buffa_n27():
+_buffa_c26._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c27)
     return m
 
-def _buffa_d27(m, b, p, e, dp, eg):
+_buffa_c27._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6558,14 +6776,18 @@ def _buffa_d27(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z27(m):
+_buffa_c27._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w27(m, buf, p):
+_buffa_c27._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6573,11 +6795,15 @@ def _buffa_w27(m, buf, p):
         p = y
     return p
 
-def _buffa_n28():
+_buffa_c27._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c28)
     return m
 
-def _buffa_d28(m, b, p, e, dp, eg):
+_buffa_c28._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6596,14 +6822,18 @@ def _buffa_d28(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z28(m):
+_buffa_c28._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w28(m, buf, p):
+_buffa_c28._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6611,12 +6841,16 @@ def _buffa_w28(m, buf, p):
         p = y
     return p
 
-def _buffa_n29():
+_buffa_c28._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c29)
     m.defaults = []
     return m
 
-def _buffa_d29(m, b, p, e, dp, eg):
+_buffa_c29._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6642,7 +6876,7 @@ def _buffa_d29(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c30)
             m.defaults.append(c)
-            _buffa_d30(c, b, p, q, dp - 1, 0)
+            _buffa_c30._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 32:
             v = b[p]
@@ -6674,12 +6908,14 @@ def _buffa_d29(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z29(m):
+_buffa_c29._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.defaults
     if v:
         for x in v:
-            k = _buffa_z30(x)
+            k = _buffa_c30._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.minimum_edition
@@ -6693,7 +6929,9 @@ def _buffa_z29(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w29(m, buf, p):
+_buffa_c29._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.defaults
     if v:
         for x in v:
@@ -6708,7 +6946,7 @@ def _buffa_w29(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w30(x, buf, p)
+            p = _buffa_c30._buffa_w(x, buf, p)
     v = m.minimum_edition
     if v is not None:
         buf[p] = 32
@@ -6732,11 +6970,15 @@ def _buffa_w29(m, buf, p):
         p = y
     return p
 
-def _buffa_n30():
+_buffa_c29._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c30)
     return m
 
-def _buffa_d30(m, b, p, e, dp, eg):
+_buffa_c30._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6773,7 +7015,7 @@ def _buffa_d30(m, b, p, e, dp, eg):
             c = m.overridable_features
             if c is None:
                 c = m.overridable_features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -6793,7 +7035,7 @@ def _buffa_d30(m, b, p, e, dp, eg):
             c = m.fixed_features
             if c is None:
                 c = m.fixed_features = _buffa_new(_buffa_c26)
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -6805,19 +7047,21 @@ def _buffa_d30(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z30(m):
+_buffa_c30._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.edition
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.overridable_features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.fixed_features
     if v is not None:
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -6825,7 +7069,9 @@ def _buffa_z30(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w30(m, buf, p):
+_buffa_c30._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.edition
     if v is not None:
         buf[p] = 24
@@ -6847,7 +7093,7 @@ def _buffa_w30(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m.fixed_features
     if v is not None:
         buf[p] = 42
@@ -6861,7 +7107,7 @@ def _buffa_w30(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6869,12 +7115,16 @@ def _buffa_w30(m, buf, p):
         p = y
     return p
 
-def _buffa_n31():
+_buffa_c30._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c31)
     m.location = []
     return m
 
-def _buffa_d31(m, b, p, e, dp, eg):
+_buffa_c31._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6898,9 +7148,9 @@ def _buffa_d31(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n32()
+            c = _buffa_c32._buffa_n()
             m.location.append(c)
-            _buffa_d32(c, b, p, q, dp - 1, 0)
+            _buffa_c32._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -6912,12 +7162,14 @@ def _buffa_d31(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z31(m):
+_buffa_c31._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.location
     if v:
         for x in v:
-            k = _buffa_z32(x)
+            k = _buffa_c32._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -6925,7 +7177,9 @@ def _buffa_z31(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w31(m, buf, p):
+_buffa_c31._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.location
     if v:
         for x in v:
@@ -6940,7 +7194,7 @@ def _buffa_w31(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w32(x, buf, p)
+            p = _buffa_c32._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6948,14 +7202,18 @@ def _buffa_w31(m, buf, p):
         p = y
     return p
 
-def _buffa_n32():
+_buffa_c31._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c32)
     m.path = []
     m.span = []
     m.leading_detached_comments = []
     return m
 
-def _buffa_d32(m, b, p, e, dp, eg):
+_buffa_c32._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7074,7 +7332,9 @@ def _buffa_d32(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z32(m):
+_buffa_c32._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.path
     if v:
@@ -7104,7 +7364,9 @@ def _buffa_z32(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w32(m, buf, p):
+_buffa_c32._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
@@ -7189,12 +7451,16 @@ def _buffa_w32(m, buf, p):
         p = y
     return p
 
-def _buffa_n33():
+_buffa_c32._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c33)
     m.annotation = []
     return m
 
-def _buffa_d33(m, b, p, e, dp, eg):
+_buffa_c33._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7218,9 +7484,9 @@ def _buffa_d33(m, b, p, e, dp, eg):
                 q += p
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_n34()
+            c = _buffa_c34._buffa_n()
             m.annotation.append(c)
-            _buffa_d34(c, b, p, q, dp - 1, 0)
+            _buffa_c34._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -7232,12 +7498,14 @@ def _buffa_d33(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z33(m):
+_buffa_c33._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.annotation
     if v:
         for x in v:
-            k = _buffa_z34(x)
+            k = _buffa_c34._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -7245,7 +7513,9 @@ def _buffa_z33(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w33(m, buf, p):
+_buffa_c33._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.annotation
     if v:
         for x in v:
@@ -7260,7 +7530,7 @@ def _buffa_w33(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w34(x, buf, p)
+            p = _buffa_c34._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7268,12 +7538,16 @@ def _buffa_w33(m, buf, p):
         p = y
     return p
 
-def _buffa_n34():
+_buffa_c33._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c34)
     m.path = []
     return m
 
-def _buffa_d34(m, b, p, e, dp, eg):
+_buffa_c34._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7357,7 +7631,9 @@ def _buffa_d34(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z34(m):
+_buffa_c34._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.path
     if v:
@@ -7382,7 +7658,9 @@ def _buffa_z34(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w34(m, buf, p):
+_buffa_c34._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.path
     if v:
         buf[p] = 10
@@ -7444,17 +7722,11 @@ def _buffa_w34(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c34._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('file', 1, 11, 1, FileDescriptorProto, 'file', 'file', None, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('package', 2, 9, 8, None, 'package', 'package', '', None),
@@ -7471,10 +7743,6 @@ _buffa_c1._buffa_f = (
     ('edition', 14, 14, 72, Edition, 'edition', 'edition', 0, None),
     ('option_dependency', 15, 9, 1, None, 'option_dependency', 'optionDependency', '', None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('field', 2, 11, 1, FieldDescriptorProto, 'field', 'field', None, None),
@@ -7488,37 +7756,21 @@ _buffa_c2._buffa_f = (
     ('reserved_name', 10, 9, 1, None, 'reserved_name', 'reservedName', '', None),
     ('visibility', 11, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('start', 1, 5, 8, None, 'start', 'start', 0, None),
     ('end', 2, 5, 8, None, 'end', 'end', 0, None),
     ('options', 3, 11, 8, ExtensionRangeOptions, 'options', 'options', None, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('start', 1, 5, 8, None, 'start', 'start', 0, None),
     ('end', 2, 5, 8, None, 'end', 'end', 0, None),
 )
-_buffa_c5._buffa_n = _buffa_n5
-_buffa_c5._buffa_d = _buffa_d5
-_buffa_c5._buffa_z = _buffa_z5
-_buffa_c5._buffa_w = _buffa_w5
 _buffa_c5._buffa_f = (
     ('declaration', 2, 11, 1, ExtensionRangeOptions.Declaration, 'declaration', 'declaration', None, None),
     ('verification', 3, 14, 72, ExtensionRangeOptions.VerificationState, 'verification', 'verification', 1, None),
     ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c6._buffa_n = _buffa_n6
-_buffa_c6._buffa_d = _buffa_d6
-_buffa_c6._buffa_z = _buffa_z6
-_buffa_c6._buffa_w = _buffa_w6
 _buffa_c6._buffa_f = (
     ('number', 1, 5, 8, None, 'number', 'number', 0, None),
     ('full_name', 2, 9, 8, None, 'full_name', 'fullName', '', None),
@@ -7526,10 +7778,6 @@ _buffa_c6._buffa_f = (
     ('reserved', 5, 8, 8, None, 'reserved', 'reserved', False, None),
     ('repeated', 6, 8, 8, None, 'repeated', 'repeated', False, None),
 )
-_buffa_c7._buffa_n = _buffa_n7
-_buffa_c7._buffa_d = _buffa_d7
-_buffa_c7._buffa_z = _buffa_z7
-_buffa_c7._buffa_w = _buffa_w7
 _buffa_c7._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('extendee', 2, 9, 8, None, 'extendee', 'extendee', '', None),
@@ -7543,18 +7791,10 @@ _buffa_c7._buffa_f = (
     ('json_name', 10, 9, 8, None, 'json_name', 'jsonName', '', None),
     ('proto3_optional', 17, 8, 8, None, 'proto3_optional', 'proto3Optional', False, None),
 )
-_buffa_c8._buffa_n = _buffa_n8
-_buffa_c8._buffa_d = _buffa_d8
-_buffa_c8._buffa_z = _buffa_z8
-_buffa_c8._buffa_w = _buffa_w8
 _buffa_c8._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('options', 2, 11, 8, OneofOptions, 'options', 'options', None, None),
 )
-_buffa_c9._buffa_n = _buffa_n9
-_buffa_c9._buffa_d = _buffa_d9
-_buffa_c9._buffa_z = _buffa_z9
-_buffa_c9._buffa_w = _buffa_w9
 _buffa_c9._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('value', 2, 11, 1, EnumValueDescriptorProto, 'value', 'value', None, None),
@@ -7563,36 +7803,20 @@ _buffa_c9._buffa_f = (
     ('reserved_name', 5, 9, 1, None, 'reserved_name', 'reservedName', '', None),
     ('visibility', 6, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
-_buffa_c10._buffa_n = _buffa_n10
-_buffa_c10._buffa_d = _buffa_d10
-_buffa_c10._buffa_z = _buffa_z10
-_buffa_c10._buffa_w = _buffa_w10
 _buffa_c10._buffa_f = (
     ('start', 1, 5, 8, None, 'start', 'start', 0, None),
     ('end', 2, 5, 8, None, 'end', 'end', 0, None),
 )
-_buffa_c11._buffa_n = _buffa_n11
-_buffa_c11._buffa_d = _buffa_d11
-_buffa_c11._buffa_z = _buffa_z11
-_buffa_c11._buffa_w = _buffa_w11
 _buffa_c11._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('number', 2, 5, 8, None, 'number', 'number', 0, None),
     ('options', 3, 11, 8, EnumValueOptions, 'options', 'options', None, None),
 )
-_buffa_c12._buffa_n = _buffa_n12
-_buffa_c12._buffa_d = _buffa_d12
-_buffa_c12._buffa_z = _buffa_z12
-_buffa_c12._buffa_w = _buffa_w12
 _buffa_c12._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('method', 2, 11, 1, MethodDescriptorProto, 'method', 'method', None, None),
     ('options', 3, 11, 8, ServiceOptions, 'options', 'options', None, None),
 )
-_buffa_c13._buffa_n = _buffa_n13
-_buffa_c13._buffa_d = _buffa_d13
-_buffa_c13._buffa_z = _buffa_z13
-_buffa_c13._buffa_w = _buffa_w13
 _buffa_c13._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('input_type', 2, 9, 8, None, 'input_type', 'inputType', '', None),
@@ -7601,10 +7825,6 @@ _buffa_c13._buffa_f = (
     ('client_streaming', 5, 8, 8, None, 'client_streaming', 'clientStreaming', False, None),
     ('server_streaming', 6, 8, 8, None, 'server_streaming', 'serverStreaming', False, None),
 )
-_buffa_c14._buffa_n = _buffa_n14
-_buffa_c14._buffa_d = _buffa_d14
-_buffa_c14._buffa_z = _buffa_z14
-_buffa_c14._buffa_w = _buffa_w14
 _buffa_c14._buffa_f = (
     ('java_package', 1, 9, 8, None, 'java_package', 'javaPackage', '', None),
     ('java_outer_classname', 8, 9, 8, None, 'java_outer_classname', 'javaOuterClassname', '', None),
@@ -7628,10 +7848,6 @@ _buffa_c14._buffa_f = (
     ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c15._buffa_n = _buffa_n15
-_buffa_c15._buffa_d = _buffa_d15
-_buffa_c15._buffa_z = _buffa_z15
-_buffa_c15._buffa_w = _buffa_w15
 _buffa_c15._buffa_f = (
     ('message_set_wire_format', 1, 8, 8, None, 'message_set_wire_format', 'messageSetWireFormat', False, None),
     ('no_standard_descriptor_accessor', 2, 8, 8, None, 'no_standard_descriptor_accessor', 'noStandardDescriptorAccessor', False, None),
@@ -7641,10 +7857,6 @@ _buffa_c15._buffa_f = (
     ('features', 12, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c16._buffa_n = _buffa_n16
-_buffa_c16._buffa_d = _buffa_d16
-_buffa_c16._buffa_z = _buffa_z16
-_buffa_c16._buffa_w = _buffa_w16
 _buffa_c16._buffa_f = (
     ('ctype', 1, 14, 72, FieldOptions.CType, 'ctype', 'ctype', 0, None),
     ('packed', 2, 8, 8, None, 'packed', 'packed', False, None),
@@ -7661,18 +7873,10 @@ _buffa_c16._buffa_f = (
     ('feature_support', 22, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c17._buffa_n = _buffa_n17
-_buffa_c17._buffa_d = _buffa_d17
-_buffa_c17._buffa_z = _buffa_z17
-_buffa_c17._buffa_w = _buffa_w17
 _buffa_c17._buffa_f = (
     ('value', 2, 9, 8, None, 'value', 'value', '', None),
     ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
 )
-_buffa_c18._buffa_n = _buffa_n18
-_buffa_c18._buffa_d = _buffa_d18
-_buffa_c18._buffa_z = _buffa_z18
-_buffa_c18._buffa_w = _buffa_w18
 _buffa_c18._buffa_f = (
     ('edition_introduced', 1, 14, 72, Edition, 'edition_introduced', 'editionIntroduced', 0, None),
     ('edition_deprecated', 2, 14, 72, Edition, 'edition_deprecated', 'editionDeprecated', 0, None),
@@ -7680,18 +7884,10 @@ _buffa_c18._buffa_f = (
     ('edition_removed', 4, 14, 72, Edition, 'edition_removed', 'editionRemoved', 0, None),
     ('removal_error', 5, 9, 8, None, 'removal_error', 'removalError', '', None),
 )
-_buffa_c19._buffa_n = _buffa_n19
-_buffa_c19._buffa_d = _buffa_d19
-_buffa_c19._buffa_z = _buffa_z19
-_buffa_c19._buffa_w = _buffa_w19
 _buffa_c19._buffa_f = (
     ('features', 1, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c20._buffa_n = _buffa_n20
-_buffa_c20._buffa_d = _buffa_d20
-_buffa_c20._buffa_z = _buffa_z20
-_buffa_c20._buffa_w = _buffa_w20
 _buffa_c20._buffa_f = (
     ('allow_alias', 2, 8, 8, None, 'allow_alias', 'allowAlias', False, None),
     ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
@@ -7699,10 +7895,6 @@ _buffa_c20._buffa_f = (
     ('features', 7, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c21._buffa_n = _buffa_n21
-_buffa_c21._buffa_d = _buffa_d21
-_buffa_c21._buffa_z = _buffa_z21
-_buffa_c21._buffa_w = _buffa_w21
 _buffa_c21._buffa_f = (
     ('deprecated', 1, 8, 8, None, 'deprecated', 'deprecated', False, None),
     ('features', 2, 11, 8, FeatureSet, 'features', 'features', None, None),
@@ -7710,29 +7902,17 @@ _buffa_c21._buffa_f = (
     ('feature_support', 4, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c22._buffa_n = _buffa_n22
-_buffa_c22._buffa_d = _buffa_d22
-_buffa_c22._buffa_z = _buffa_z22
-_buffa_c22._buffa_w = _buffa_w22
 _buffa_c22._buffa_f = (
     ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
     ('features', 34, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c23._buffa_n = _buffa_n23
-_buffa_c23._buffa_d = _buffa_d23
-_buffa_c23._buffa_z = _buffa_z23
-_buffa_c23._buffa_w = _buffa_w23
 _buffa_c23._buffa_f = (
     ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
     ('idempotency_level', 34, 14, 72, MethodOptions.IdempotencyLevel, 'idempotency_level', 'idempotencyLevel', 0, None),
     ('features', 35, 11, 8, FeatureSet, 'features', 'features', None, None),
     ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
-_buffa_c24._buffa_n = _buffa_n24
-_buffa_c24._buffa_d = _buffa_d24
-_buffa_c24._buffa_z = _buffa_z24
-_buffa_c24._buffa_w = _buffa_w24
 _buffa_c24._buffa_f = (
     ('name', 2, 11, 1, UninterpretedOption.NamePart, 'name', 'name', None, None),
     ('identifier_value', 3, 9, 8, None, 'identifier_value', 'identifierValue', '', None),
@@ -7742,18 +7922,10 @@ _buffa_c24._buffa_f = (
     ('string_value', 7, 12, 8, None, 'string_value', 'stringValue', b'', None),
     ('aggregate_value', 8, 9, 8, None, 'aggregate_value', 'aggregateValue', '', None),
 )
-_buffa_c25._buffa_n = _buffa_n25
-_buffa_c25._buffa_d = _buffa_d25
-_buffa_c25._buffa_z = _buffa_z25
-_buffa_c25._buffa_w = _buffa_w25
 _buffa_c25._buffa_f = (
     ('name_part', 1, 9, 40, None, 'name_part', 'namePart', '', None),
     ('is_extension', 2, 8, 40, None, 'is_extension', 'isExtension', False, None),
 )
-_buffa_c26._buffa_n = _buffa_n26
-_buffa_c26._buffa_d = _buffa_d26
-_buffa_c26._buffa_z = _buffa_z26
-_buffa_c26._buffa_w = _buffa_w26
 _buffa_c26._buffa_f = (
     ('field_presence', 1, 14, 72, FeatureSet.FieldPresence, 'field_presence', 'fieldPresence', 0, None),
     ('enum_type', 2, 14, 72, FeatureSet.EnumType, 'enum_type', 'enumType', 0, None),
@@ -7765,47 +7937,23 @@ _buffa_c26._buffa_f = (
     ('default_symbol_visibility', 8, 14, 72, FeatureSet.VisibilityFeature.DefaultSymbolVisibility, 'default_symbol_visibility', 'defaultSymbolVisibility', 0, None),
     ('enforce_proto_limits', 9, 14, 72, FeatureSet.ProtoLimitsFeature.EnforceProtoLimits, 'enforce_proto_limits', 'enforceProtoLimits', 0, None),
 )
-_buffa_c27._buffa_n = _buffa_n27
-_buffa_c27._buffa_d = _buffa_d27
-_buffa_c27._buffa_z = _buffa_z27
-_buffa_c27._buffa_w = _buffa_w27
 _buffa_c27._buffa_f = (
 )
-_buffa_c28._buffa_n = _buffa_n28
-_buffa_c28._buffa_d = _buffa_d28
-_buffa_c28._buffa_z = _buffa_z28
-_buffa_c28._buffa_w = _buffa_w28
 _buffa_c28._buffa_f = (
 )
-_buffa_c29._buffa_n = _buffa_n29
-_buffa_c29._buffa_d = _buffa_d29
-_buffa_c29._buffa_z = _buffa_z29
-_buffa_c29._buffa_w = _buffa_w29
 _buffa_c29._buffa_f = (
     ('defaults', 1, 11, 1, FeatureSetDefaults.FeatureSetEditionDefault, 'defaults', 'defaults', None, None),
     ('minimum_edition', 4, 14, 72, Edition, 'minimum_edition', 'minimumEdition', 0, None),
     ('maximum_edition', 5, 14, 72, Edition, 'maximum_edition', 'maximumEdition', 0, None),
 )
-_buffa_c30._buffa_n = _buffa_n30
-_buffa_c30._buffa_d = _buffa_d30
-_buffa_c30._buffa_z = _buffa_z30
-_buffa_c30._buffa_w = _buffa_w30
 _buffa_c30._buffa_f = (
     ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
     ('overridable_features', 4, 11, 8, FeatureSet, 'overridable_features', 'overridableFeatures', None, None),
     ('fixed_features', 5, 11, 8, FeatureSet, 'fixed_features', 'fixedFeatures', None, None),
 )
-_buffa_c31._buffa_n = _buffa_n31
-_buffa_c31._buffa_d = _buffa_d31
-_buffa_c31._buffa_z = _buffa_z31
-_buffa_c31._buffa_w = _buffa_w31
 _buffa_c31._buffa_f = (
     ('location', 1, 11, 1, SourceCodeInfo.Location, 'location', 'location', None, None),
 )
-_buffa_c32._buffa_n = _buffa_n32
-_buffa_c32._buffa_d = _buffa_d32
-_buffa_c32._buffa_z = _buffa_z32
-_buffa_c32._buffa_w = _buffa_w32
 _buffa_c32._buffa_f = (
     ('path', 1, 5, 3, None, 'path', 'path', 0, None),
     ('span', 2, 5, 3, None, 'span', 'span', 0, None),
@@ -7813,17 +7961,9 @@ _buffa_c32._buffa_f = (
     ('trailing_comments', 4, 9, 8, None, 'trailing_comments', 'trailingComments', '', None),
     ('leading_detached_comments', 6, 9, 1, None, 'leading_detached_comments', 'leadingDetachedComments', '', None),
 )
-_buffa_c33._buffa_n = _buffa_n33
-_buffa_c33._buffa_d = _buffa_d33
-_buffa_c33._buffa_z = _buffa_z33
-_buffa_c33._buffa_w = _buffa_w33
 _buffa_c33._buffa_f = (
     ('annotation', 1, 11, 1, GeneratedCodeInfo.Annotation, 'annotation', 'annotation', None, None),
 )
-_buffa_c34._buffa_n = _buffa_n34
-_buffa_c34._buffa_d = _buffa_d34
-_buffa_c34._buffa_z = _buffa_z34
-_buffa_c34._buffa_w = _buffa_w34
 _buffa_c34._buffa_f = (
     ('path', 1, 5, 3, None, 'path', 'path', 0, None),
     ('source_file', 2, 9, 8, None, 'source_file', 'sourceFile', '', None),

@@ -33,11 +33,13 @@ class Duration(_buffa_Message):
 
 _buffa_c0 = Duration
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -70,7 +72,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.seconds
     if v:
@@ -83,7 +87,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.seconds
     if v:
         buf[p] = 8
@@ -107,10 +113,8 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c0._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('seconds', 1, 3, 0, None, 'seconds', 'seconds', 0, None),
     ('nanos', 2, 5, 0, None, 'nanos', 'nanos', 0, None),

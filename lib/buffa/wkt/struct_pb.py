@@ -69,12 +69,14 @@ _buffa_c1 = Value
 _buffa_c2 = ListValue
 _buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Value, 'value', 'value', None, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.fields = {}
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -110,7 +112,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.fields
     if v:
@@ -120,7 +124,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.fields
     if v:
         p = _buffa_put_map(v, _buffa_s3, buf, p, b'\n')
@@ -131,11 +137,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -209,10 +219,10 @@ def _buffa_d1(m, b, p, e, dp, eg):
             if m._buffa_c_kind == 'struct_value':
                 c = m._buffa_v_kind
             else:
-                c = _buffa_n0()
+                c = _buffa_c0._buffa_n()
                 m._buffa_c_kind = 'struct_value'
                 m._buffa_v_kind = c
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 50:
             q = b[p]
@@ -232,10 +242,10 @@ def _buffa_d1(m, b, p, e, dp, eg):
             if m._buffa_c_kind == 'list_value':
                 c = m._buffa_v_kind
             else:
-                c = _buffa_n2()
+                c = _buffa_c2._buffa_n()
                 m._buffa_c_kind = 'list_value'
                 m._buffa_v_kind = c
-            _buffa_d2(c, b, p, q, dp - 1, 0)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -247,7 +257,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
@@ -264,12 +276,12 @@ def _buffa_z1(m):
         n += 1 + 1
     if m._buffa_c_kind == 'struct_value':
         v = m._buffa_v_kind
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
-        k = _buffa_z2(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -277,7 +289,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
         buf[p] = 8
@@ -325,7 +339,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     if m._buffa_c_kind == 'list_value':
         v = m._buffa_v_kind
         buf[p] = 50
@@ -339,7 +353,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -347,12 +361,16 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     m.values = []
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -378,7 +396,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c1)
             m.values.append(c)
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -390,12 +408,14 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.values
     if v:
         for x in v:
-            k = _buffa_z1(x)
+            k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -403,7 +423,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.values
     if v:
         for x in v:
@@ -418,7 +440,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w1(x, buf, p)
+            p = _buffa_c1._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -426,17 +448,11 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c2._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('fields', 1, 11, 5, _buffa_s3, 'fields', 'fields', None, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('null_value', 1, 14, 16, NullValue, 'null_value', 'nullValue', 0, 'kind'),
     ('number_value', 2, 1, 16, None, 'number_value', 'numberValue', 0.0, 'kind'),
@@ -445,10 +461,6 @@ _buffa_c1._buffa_f = (
     ('struct_value', 5, 11, 16, Struct, 'struct_value', 'structValue', None, 'kind'),
     ('list_value', 6, 11, 16, ListValue, 'list_value', 'listValue', None, 'kind'),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('values', 1, 11, 1, Value, 'values', 'values', None, None),
 )

@@ -118,11 +118,13 @@ _buffa_c6 = BoolValue
 _buffa_c7 = StringValue
 _buffa_c8 = BytesValue
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -147,7 +149,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v or _buffa_negzero(v):
@@ -157,7 +161,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 9
@@ -170,11 +176,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -199,7 +209,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v or _buffa_negzero(v):
@@ -209,7 +221,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
         buf[p] = 13
@@ -222,11 +236,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -252,7 +270,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -262,7 +282,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -278,11 +300,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -307,7 +333,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -317,7 +345,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -333,11 +363,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -363,7 +397,9 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -373,7 +409,9 @@ def _buffa_z4(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -389,11 +427,15 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-def _buffa_n5():
+_buffa_c4._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c5)
     return m
 
-def _buffa_d5(m, b, p, e, dp, eg):
+_buffa_c5._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -419,7 +461,9 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m):
+_buffa_c5._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -429,7 +473,9 @@ def _buffa_z5(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p):
+_buffa_c5._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -445,11 +491,15 @@ def _buffa_w5(m, buf, p):
         p = y
     return p
 
-def _buffa_n6():
+_buffa_c5._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c6)
     return m
 
-def _buffa_d6(m, b, p, e, dp, eg):
+_buffa_c6._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -475,7 +525,9 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m):
+_buffa_c6._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -485,7 +537,9 @@ def _buffa_z6(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p):
+_buffa_c6._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
@@ -498,11 +552,15 @@ def _buffa_w6(m, buf, p):
         p = y
     return p
 
-def _buffa_n7():
+_buffa_c6._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c7)
     return m
 
-def _buffa_d7(m, b, p, e, dp, eg):
+_buffa_c7._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -544,7 +602,9 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m):
+_buffa_c7._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -555,7 +615,9 @@ def _buffa_z7(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p):
+_buffa_c7._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
@@ -579,11 +641,15 @@ def _buffa_w7(m, buf, p):
         p = y
     return p
 
-def _buffa_n8():
+_buffa_c7._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c8)
     return m
 
-def _buffa_d8(m, b, p, e, dp, eg):
+_buffa_c8._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -620,7 +686,9 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m):
+_buffa_c8._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.value
     if v:
@@ -631,7 +699,9 @@ def _buffa_z8(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p):
+_buffa_c8._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 10
@@ -654,66 +724,32 @@ def _buffa_w8(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c8._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('value', 1, 1, 0, None, 'value', 'value', 0.0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('value', 1, 2, 0, None, 'value', 'value', 0.0, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('value', 1, 3, 0, None, 'value', 'value', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('value', 1, 4, 0, None, 'value', 'value', 0, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('value', 1, 5, 0, None, 'value', 'value', 0, None),
 )
-_buffa_c5._buffa_n = _buffa_n5
-_buffa_c5._buffa_d = _buffa_d5
-_buffa_c5._buffa_z = _buffa_z5
-_buffa_c5._buffa_w = _buffa_w5
 _buffa_c5._buffa_f = (
     ('value', 1, 13, 0, None, 'value', 'value', 0, None),
 )
-_buffa_c6._buffa_n = _buffa_n6
-_buffa_c6._buffa_d = _buffa_d6
-_buffa_c6._buffa_z = _buffa_z6
-_buffa_c6._buffa_w = _buffa_w6
 _buffa_c6._buffa_f = (
     ('value', 1, 8, 0, None, 'value', 'value', False, None),
 )
-_buffa_c7._buffa_n = _buffa_n7
-_buffa_c7._buffa_d = _buffa_d7
-_buffa_c7._buffa_z = _buffa_z7
-_buffa_c7._buffa_w = _buffa_w7
 _buffa_c7._buffa_f = (
     ('value', 1, 9, 128, None, 'value', 'value', '', None),
 )
-_buffa_c8._buffa_n = _buffa_n8
-_buffa_c8._buffa_d = _buffa_d8
-_buffa_c8._buffa_z = _buffa_z8
-_buffa_c8._buffa_w = _buffa_w8
 _buffa_c8._buffa_f = (
     ('value', 1, 12, 0, None, 'value', 'value', b'', None),
 )

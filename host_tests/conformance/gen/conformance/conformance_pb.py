@@ -116,11 +116,13 @@ _buffa_c2 = ConformanceRequest
 _buffa_c3 = ConformanceResponse
 _buffa_c4 = JspbEncodingConfig
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -208,7 +210,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v:
@@ -227,7 +231,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v:
         buf[p] = 10
@@ -283,12 +289,16 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.test = []
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -314,7 +324,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c0)
             m.test.append(c)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -326,12 +336,14 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.test
     if v:
         for x in v:
-            k = _buffa_z0(x)
+            k = _buffa_c0._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -339,7 +351,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.test
     if v:
         for x in v:
@@ -354,7 +368,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w0(x, buf, p)
+            p = _buffa_c0._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -362,11 +376,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -473,7 +491,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
             c = m.jspb_encoding_options
             if c is None:
                 c = m.jspb_encoding_options = _buffa_new(_buffa_c4)
-            _buffa_d4(c, b, p, q, dp - 1, 0)
+            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 58:
             q = b[p]
@@ -540,7 +558,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     if m._buffa_c_payload == 'protobuf_payload':
         v = m._buffa_v_payload
@@ -562,7 +582,7 @@ def _buffa_z2(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.jspb_encoding_options
     if v is not None:
-        k = _buffa_z4(v)
+        k = _buffa_c4._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_payload == 'jspb_payload':
@@ -581,7 +601,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     if m._buffa_c_payload == 'protobuf_payload':
         v = m._buffa_v_payload
         buf[p] = 10
@@ -658,7 +680,7 @@ def _buffa_w2(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w4(v, buf, p)
+        p = _buffa_c4._buffa_w(v, buf, p)
     if m._buffa_c_payload == 'jspb_payload':
         v = m._buffa_v_payload
         buf[p] = 58
@@ -703,11 +725,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -937,7 +963,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     if m._buffa_c_result == 'parse_error':
         v = m._buffa_v_result
@@ -980,7 +1008,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     if m._buffa_c_result == 'parse_error':
         v = m._buffa_v_result
         buf[p] = 10
@@ -1131,11 +1161,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1161,7 +1195,9 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.use_jspb_array_any_format
     if v:
@@ -1171,7 +1207,9 @@ def _buffa_z4(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.use_jspb_array_any_format
     if v:
         buf[p] = 8
@@ -1184,26 +1222,16 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c4._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('name', 1, 9, 128, None, 'name', 'name', '', None),
     ('failure_message', 2, 9, 128, None, 'failure_message', 'failureMessage', '', None),
     ('matched_name', 3, 9, 128, None, 'matched_name', 'matchedName', '', None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('test', 2, 11, 1, TestStatus, 'test', 'test', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('protobuf_payload', 1, 12, 16, None, 'protobuf_payload', 'protobufPayload', b'', 'payload'),
     ('json_payload', 2, 9, 144, None, 'json_payload', 'jsonPayload', '', 'payload'),
@@ -1215,10 +1243,6 @@ _buffa_c2._buffa_f = (
     ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'payload'),
     ('print_unknown_fields', 9, 8, 0, None, 'print_unknown_fields', 'printUnknownFields', False, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('parse_error', 1, 9, 144, None, 'parse_error', 'parseError', '', 'result'),
     ('runtime_error', 2, 9, 144, None, 'runtime_error', 'runtimeError', '', 'result'),
@@ -1230,10 +1254,6 @@ _buffa_c3._buffa_f = (
     ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'result'),
     ('timeout_error', 9, 9, 144, None, 'timeout_error', 'timeoutError', '', 'result'),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('use_jspb_array_any_format', 1, 8, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
 )

@@ -88,11 +88,13 @@ _buffa_c3 = CodeGeneratorResponse.File
 _buffa_c4 = _buffa_i0.FileDescriptorProto
 _buffa_c5 = _buffa_i0.GeneratedCodeInfo
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -150,7 +152,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.major
     if v is not None:
@@ -170,7 +174,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.major
     if v is not None:
         buf[p] = 8
@@ -218,14 +224,18 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.file_to_generate = []
     m.proto_file = []
     m.source_file_descriptors = []
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -288,7 +298,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
             c = m.compiler_version
             if c is None:
                 c = m.compiler_version = _buffa_new(_buffa_c0)
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 122:
             q = b[p]
@@ -338,7 +348,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.file_to_generate
     if v:
@@ -351,7 +363,7 @@ def _buffa_z1(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.compiler_version
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.proto_file
@@ -371,7 +383,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.file_to_generate
     if v:
         for x in v:
@@ -418,7 +432,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.proto_file
     if v:
         for x in v:
@@ -457,12 +471,16 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     m.file = []
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -526,7 +544,7 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c3)
             m.file.append(c)
-            _buffa_d3(c, b, p, q, dp - 1, 0)
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -538,7 +556,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.error
     if v is not None:
@@ -556,7 +576,7 @@ def _buffa_z2(m):
     v = m.file
     if v:
         for x in v:
-            k = _buffa_z3(x)
+            k = _buffa_c3._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -564,7 +584,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.error
     if v is not None:
         buf[p] = 10
@@ -619,7 +641,7 @@ def _buffa_w2(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w3(x, buf, p)
+            p = _buffa_c3._buffa_w(x, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -627,11 +649,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -724,7 +750,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.name
     if v is not None:
@@ -748,7 +776,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.name
     if v is not None:
         buf[p] = 10
@@ -819,20 +849,14 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c3._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('major', 1, 5, 8, None, 'major', 'major', 0, None),
     ('minor', 2, 5, 8, None, 'minor', 'minor', 0, None),
     ('patch', 3, 5, 8, None, 'patch', 'patch', 0, None),
     ('suffix', 4, 9, 8, None, 'suffix', 'suffix', '', None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('file_to_generate', 1, 9, 1, None, 'file_to_generate', 'fileToGenerate', '', None),
     ('parameter', 2, 9, 8, None, 'parameter', 'parameter', '', None),
@@ -840,10 +864,6 @@ _buffa_c1._buffa_f = (
     ('proto_file', 15, 11, 1, _buffa_i0.FileDescriptorProto, 'proto_file', 'protoFile', None, None),
     ('source_file_descriptors', 17, 11, 1, _buffa_i0.FileDescriptorProto, 'source_file_descriptors', 'sourceFileDescriptors', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('error', 1, 9, 8, None, 'error', 'error', '', None),
     ('supported_features', 2, 4, 8, None, 'supported_features', 'supportedFeatures', 0, None),
@@ -851,10 +871,6 @@ _buffa_c2._buffa_f = (
     ('maximum_edition', 4, 5, 8, None, 'maximum_edition', 'maximumEdition', 0, None),
     ('file', 15, 11, 1, CodeGeneratorResponse.File, 'file', 'file', None, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('name', 1, 9, 8, None, 'name', 'name', '', None),
     ('insertion_point', 2, 9, 8, None, 'insertion_point', 'insertionPoint', '', None),

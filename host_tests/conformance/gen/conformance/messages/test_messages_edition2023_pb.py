@@ -239,11 +239,13 @@ _buffa_s23 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12,
 _buffa_s24 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
 _buffa_s25 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -269,7 +271,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
@@ -279,7 +283,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.d
     if v is not None:
         buf[p] = 8
@@ -295,7 +301,9 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.repeated_int32 = []
     m.repeated_int64 = []
@@ -367,6 +375,8 @@ def _buffa_n1():
     m.unpacked_nested_enum = []
     m.map_recursive = {}
     return m
+
+_buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d1_0(m, b, p, e, s, t, dp):
     if t == 8:
@@ -513,7 +523,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c2)
-        _buffa_d2(c, b, p, q, dp - 1, 0)
+        _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
@@ -533,7 +543,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c4)
-        _buffa_d4(c, b, p, q, dp - 1, 0)
+        _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
         v = b[p]
@@ -612,8 +622,8 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
-            c = m.recursive_message = _buffa_n1()
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+            c = m.recursive_message = _buffa_c1._buffa_n()
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 248:
         v = b[p]
@@ -971,7 +981,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c2)
         m.repeated_nested_message.append(c)
-        _buffa_d2(c, b, p, q, dp - 1, 0)
+        _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 394:
         q = b[p]
@@ -990,7 +1000,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c4)
         m.repeated_foreign_message.append(c)
-        _buffa_d4(c, b, p, q, dp - 1, 0)
+        _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 408:
         v = b[p]
@@ -2525,7 +2535,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             c = _buffa_new(_buffa_c2)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
-        _buffa_d2(c, b, p, q, dp - 1, 0)
+        _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 906:
         q = b[p]
@@ -2611,12 +2621,12 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         c = m.groupliketype
         if c is None:
             c = m.groupliketype = _buffa_new(_buffa_c3)
-        p = _buffa_d3(c, b, p, e, dp - 1, 1612)
+        p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1612)
     elif t == 1619:
         c = m.delimited_field
         if c is None:
             c = m.delimited_field = _buffa_new(_buffa_c3)
-        p = _buffa_d3(c, b, p, e, dp - 1, 1620)
+        p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1620)
     elif t == 2410:
         q = b[p]
         p += 1
@@ -2638,7 +2648,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         return -1
     return p
 
-def _buffa_d1(m, b, p, e, dp, eg):
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -2667,7 +2677,9 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
@@ -2720,12 +2732,12 @@ def _buffa_z1(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_nested_message
     if v is not None:
-        k = _buffa_z2(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_foreign_message
     if v is not None:
-        k = _buffa_z4(v)
+        k = _buffa_c4._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
@@ -2744,7 +2756,7 @@ def _buffa_z1(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int32
@@ -2818,13 +2830,13 @@ def _buffa_z1(m):
     v = m.repeated_nested_message
     if v:
         for x in v:
-            k = _buffa_z2(x)
+            k = _buffa_c2._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            k = _buffa_z4(x)
+            k = _buffa_c4._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_enum
@@ -3095,7 +3107,7 @@ def _buffa_z1(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
-        k = _buffa_z2(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_string':
@@ -3123,10 +3135,10 @@ def _buffa_z1(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.groupliketype
     if v is not None:
-        n += 4 + _buffa_z3(v)
+        n += 4 + _buffa_c3._buffa_z(v)
     v = m.delimited_field
     if v is not None:
-        n += 4 + _buffa_z3(v)
+        n += 4 + _buffa_c3._buffa_z(v)
     v = m.map_recursive
     if v:
         n += _buffa_map_size(v, _buffa_s8, 2)
@@ -3135,7 +3147,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
@@ -3266,7 +3280,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
@@ -3281,7 +3295,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w4(v, buf, p)
+        p = _buffa_c4._buffa_w(v, buf, p)
     v = m.optional_nested_enum
     if v is not None:
         buf[p] = 168
@@ -3348,7 +3362,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 250
@@ -3594,7 +3608,7 @@ def _buffa_w1(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
@@ -3610,7 +3624,7 @@ def _buffa_w1(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w4(x, buf, p)
+            p = _buffa_c4._buffa_w(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         buf[p] = 154
@@ -4750,7 +4764,7 @@ def _buffa_w1(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
@@ -4825,7 +4839,7 @@ def _buffa_w1(m, buf, p):
         buf[p] = 203
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w3(v, buf, p)
+        p = _buffa_c3._buffa_w(v, buf, p)
         buf[p] = 204
         buf[p + 1] = 12
         p += 2
@@ -4834,7 +4848,7 @@ def _buffa_w1(m, buf, p):
         buf[p] = 211
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w3(v, buf, p)
+        p = _buffa_c3._buffa_w(v, buf, p)
         buf[p] = 212
         buf[p + 1] = 12
         p += 2
@@ -4848,11 +4862,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -4885,8 +4903,8 @@ def _buffa_d2(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
-                c = m.corecursive = _buffa_n1()
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+                c = m.corecursive = _buffa_c1._buffa_n()
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -4898,14 +4916,16 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -4913,7 +4933,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -4935,7 +4957,7 @@ def _buffa_w2(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -4943,11 +4965,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -4980,7 +5006,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -4993,7 +5021,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -5019,11 +5049,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5049,7 +5083,9 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
@@ -5059,7 +5095,9 @@ def _buffa_z4(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -5075,11 +5113,15 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-def _buffa_n5():
+_buffa_c4._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c5)
     return m
 
-def _buffa_d5(m, b, p, e, dp, eg):
+_buffa_c5._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5105,7 +5147,9 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m):
+_buffa_c5._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
@@ -5115,7 +5159,9 @@ def _buffa_z5(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p):
+_buffa_c5._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -5131,17 +5177,11 @@ def _buffa_w5(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c5._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('d', 1, 5, 8, None, 'd', 'd', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
     ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
@@ -5246,33 +5286,17 @@ _buffa_c1._buffa_f = (
     ('delimited_field', 202, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
     ('map_recursive', 301, 11, 5, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
     ('corecursive', 2, 11, 8, TestAllTypesEdition2023, 'corecursive', 'corecursive', None, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
     ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
     ('c', 1, 5, 8, None, 'c', 'c', 0, None),
 )
-_buffa_c5._buffa_n = _buffa_n5
-_buffa_c5._buffa_d = _buffa_d5
-_buffa_c5._buffa_z = _buffa_z5
-_buffa_c5._buffa_w = _buffa_w5
 _buffa_c5._buffa_f = (
     ('c', 1, 5, 8, None, 'c', 'c', 0, None),
 )

@@ -91,11 +91,13 @@ _buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 1
 _buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEditionUnstable, 'value', 'value', 0, None))
 _buffa_s8 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     return m
 
-def _buffa_d0(m, b, p, e, dp, eg):
+_buffa_c0._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -120,7 +122,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
@@ -130,7 +134,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.d
     if v is not None:
         buf[p] = 13
@@ -143,7 +149,9 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     m.repeated_int32 = []
     m.repeated_foreign_message = []
@@ -157,7 +165,9 @@ def _buffa_n1():
     m.map_string_bytes = {}
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -190,7 +200,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
             c = m.optional_foreign_message
             if c is None:
                 c = m.optional_foreign_message = _buffa_new(_buffa_c2)
-            _buffa_d2(c, b, p, q, dp - 1, 0)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 24:
             v = b[p]
@@ -216,8 +226,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.recursive_message
             if c is None:
-                c = m.recursive_message = _buffa_n1()
-            _buffa_d1(c, b, p, q, dp - 1, 0)
+                c = m.recursive_message = _buffa_c1._buffa_n()
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -258,7 +268,7 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c2)
             m.repeated_foreign_message.append(c)
-            _buffa_d2(c, b, p, q, dp - 1, 0)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 56:
             v = b[p]
@@ -608,14 +618,16 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
         n += 1 + 4
     v = m.optional_foreign_message
     if v is not None:
-        k = _buffa_z2(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_foreign_enum
@@ -623,7 +635,7 @@ def _buffa_z1(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.recursive_message
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_int32
@@ -633,7 +645,7 @@ def _buffa_z1(m):
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            k = _buffa_z2(x)
+            k = _buffa_c2._buffa_z(x)
             x._buffa_s = k
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_foreign_enum
@@ -705,7 +717,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 13
@@ -724,7 +738,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     v = m.optional_foreign_enum
     if v is not None:
         buf[p] = 24
@@ -746,7 +760,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 42
@@ -775,7 +789,7 @@ def _buffa_w1(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
     v = m.repeated_foreign_enum
     if v:
         buf[p] = 58
@@ -1059,11 +1073,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -1088,7 +1106,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
@@ -1098,7 +1118,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 13
@@ -1111,17 +1133,11 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c2._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('d', 1, 15, 8, None, 'd', 'd', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('optional_int32', 1, 15, 8, None, 'optional_int32', 'optionalInt32', 0, None),
     ('optional_foreign_message', 2, 11, 8, ForeignMessageEditionUnstable, 'optional_foreign_message', 'optionalForeignMessage', None, None),
@@ -1139,10 +1155,6 @@ _buffa_c1._buffa_f = (
     ('repeated_bytes', 14, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
     ('map_string_bytes', 15, 11, 5, _buffa_s8, 'map_string_bytes', 'mapStringBytes', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('c', 1, 15, 8, None, 'c', 'c', 0, None),
 )

@@ -562,7 +562,7 @@ _buffa_s51 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, 
 setattr(TestAllTypesProto2, '__field_name13', None)
 setattr(TestAllTypesProto2, '__Field_name14', None)
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.repeated_int32 = []
     m.repeated_int64 = []
@@ -635,6 +635,8 @@ def _buffa_n0():
     m.map_int32_nested_message = {}
     m.map_int32_bool = {}
     return m
+
+_buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
     if t == 8:
@@ -776,7 +778,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
@@ -796,7 +798,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c8)
-        _buffa_d8(c, b, p, q, dp - 1, 0)
+        _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
         v = b[p]
@@ -871,8 +873,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
-            c = m.recursive_message = _buffa_n0()
-        _buffa_d0(c, b, p, q, dp - 1, 0)
+            c = m.recursive_message = _buffa_c0._buffa_n()
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 248:
         v = b[p]
@@ -1225,7 +1227,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 394:
         q = b[p]
@@ -1244,7 +1246,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c8)
         m.repeated_foreign_message.append(c)
-        _buffa_d8(c, b, p, q, dp - 1, 0)
+        _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 408:
         v = b[p]
@@ -2754,7 +2756,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = _buffa_new(_buffa_c1)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 906:
         q = b[p]
@@ -2838,12 +2840,12 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         c = m.data
         if c is None:
             c = m.data = _buffa_new(_buffa_c2)
-        p = _buffa_d2(c, b, p, e, dp - 1, 1612)
+        p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 1612)
     elif t == 1635:
         c = m.multiwordgroupfield
         if c is None:
             c = m.multiwordgroupfield = _buffa_new(_buffa_c3)
-        p = _buffa_d3(c, b, p, e, dp - 1, 1636)
+        p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1636)
     elif t == 1928:
         v = b[p]
         p += 1
@@ -3114,13 +3116,13 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         c = m.message_set_correct
         if c is None:
             c = m.message_set_correct = _buffa_new(_buffa_c4)
-        _buffa_d4(c, b, p, q, dp - 1, 0)
+        _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     else:
         return -1
     return p
 
-def _buffa_d0(m, b, p, e, dp, eg):
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3151,7 +3153,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
@@ -3204,12 +3208,12 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_nested_message
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_foreign_message
     if v is not None:
-        k = _buffa_z8(v)
+        k = _buffa_c8._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
@@ -3228,7 +3232,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int32
@@ -3291,13 +3295,13 @@ def _buffa_z0(m):
     v = m.repeated_nested_message
     if v:
         for x in v:
-            k = _buffa_z1(x)
+            k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            k = _buffa_z8(x)
+            k = _buffa_c8._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_enum
@@ -3561,7 +3565,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_string':
@@ -3589,10 +3593,10 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.data
     if v is not None:
-        n += 4 + _buffa_z2(v)
+        n += 4 + _buffa_c2._buffa_z(v)
     v = m.multiwordgroupfield
     if v is not None:
-        n += 4 + _buffa_z3(v)
+        n += 4 + _buffa_c3._buffa_z(v)
     v = m.default_int32
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
@@ -3698,7 +3702,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.message_set_correct
     if v is not None:
-        k = _buffa_z4(v)
+        k = _buffa_c4._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m._buffa_u
@@ -3706,7 +3710,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 8
@@ -3837,7 +3843,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
@@ -3852,7 +3858,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w8(v, buf, p)
+        p = _buffa_c8._buffa_w(v, buf, p)
     v = m.optional_nested_enum
     if v is not None:
         buf[p] = 168
@@ -3919,7 +3925,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.repeated_int32
     if v:
         for x in v:
@@ -4081,7 +4087,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w1(x, buf, p)
+            p = _buffa_c1._buffa_w(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
@@ -4097,7 +4103,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w8(x, buf, p)
+            p = _buffa_c8._buffa_w(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         for x in v:
@@ -5166,7 +5172,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
@@ -5241,7 +5247,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 203
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
         buf[p] = 204
         buf[p + 1] = 12
         p += 2
@@ -5250,7 +5256,7 @@ def _buffa_w0(m, buf, p):
         buf[p] = 227
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w3(v, buf, p)
+        p = _buffa_c3._buffa_w(v, buf, p)
         buf[p] = 228
         buf[p + 1] = 12
         p += 2
@@ -5561,7 +5567,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w4(v, buf, p)
+        p = _buffa_c4._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5569,11 +5575,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5606,8 +5616,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
-                c = m.corecursive = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.corecursive = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5619,14 +5629,16 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5634,7 +5646,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -5656,7 +5670,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5664,11 +5678,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5701,7 +5719,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -5714,7 +5734,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -5740,11 +5762,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5777,7 +5803,9 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -5790,7 +5818,9 @@ def _buffa_z3(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 232
@@ -5816,11 +5846,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5839,14 +5873,18 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -5854,11 +5892,15 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-def _buffa_n5():
+_buffa_c4._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c5)
     return m
 
-def _buffa_d5(m, b, p, e, dp, eg):
+_buffa_c5._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5895,7 +5937,9 @@ def _buffa_d5(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z5(m):
+_buffa_c5._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.str
     if v is not None:
@@ -5906,7 +5950,9 @@ def _buffa_z5(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w5(m, buf, p):
+_buffa_c5._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.str
     if v is not None:
         buf[p] = 202
@@ -5931,11 +5977,15 @@ def _buffa_w5(m, buf, p):
         p = y
     return p
 
-def _buffa_n6():
+_buffa_c5._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c6)
     return m
 
-def _buffa_d6(m, b, p, e, dp, eg):
+_buffa_c6._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -5969,7 +6019,7 @@ def _buffa_d6(m, b, p, e, dp, eg):
             c = m.sub_msg
             if c is None:
                 c = m.sub_msg = _buffa_new(_buffa_c4)
-            _buffa_d4(c, b, p, q, dp - 1, 0)
+            _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5981,14 +6031,16 @@ def _buffa_d6(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z6(m):
+_buffa_c6._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.sub_msg
     if v is not None:
-        k = _buffa_z4(v)
+        k = _buffa_c4._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -5996,7 +6048,9 @@ def _buffa_z6(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w6(m, buf, p):
+_buffa_c6._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
@@ -6018,7 +6072,7 @@ def _buffa_w6(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w4(v, buf, p)
+        p = _buffa_c4._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6026,11 +6080,15 @@ def _buffa_w6(m, buf, p):
         p = y
     return p
 
-def _buffa_n7():
+_buffa_c6._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c7)
     return m
 
-def _buffa_d7(m, b, p, e, dp, eg):
+_buffa_c7._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6065,7 +6123,9 @@ def _buffa_d7(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z7(m):
+_buffa_c7._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
@@ -6078,7 +6138,9 @@ def _buffa_z7(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w7(m, buf, p):
+_buffa_c7._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
         buf[p] = 8
@@ -6102,11 +6164,15 @@ def _buffa_w7(m, buf, p):
         p = y
     return p
 
-def _buffa_n8():
+_buffa_c7._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c8)
     return m
 
-def _buffa_d8(m, b, p, e, dp, eg):
+_buffa_c8._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6132,7 +6198,9 @@ def _buffa_d8(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z8(m):
+_buffa_c8._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
@@ -6142,7 +6210,9 @@ def _buffa_z8(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w8(m, buf, p):
+_buffa_c8._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
         buf[p] = 8
@@ -6158,11 +6228,15 @@ def _buffa_w8(m, buf, p):
         p = y
     return p
 
-def _buffa_n9():
+_buffa_c8._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c9)
     return m
 
-def _buffa_d9(m, b, p, e, dp, eg):
+_buffa_c9._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6195,7 +6269,9 @@ def _buffa_d9(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z9(m):
+_buffa_c9._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -6208,7 +6284,9 @@ def _buffa_z9(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w9(m, buf, p):
+_buffa_c9._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -6234,12 +6312,16 @@ def _buffa_w9(m, buf, p):
         p = y
     return p
 
-def _buffa_n10():
+_buffa_c9._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c10)
     m.repeated_int32 = []
     return m
 
-def _buffa_d10(m, b, p, e, dp, eg):
+_buffa_c10._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6291,13 +6373,13 @@ def _buffa_d10(m, b, p, e, dp, eg):
             c = m.nested_message
             if c is None:
                 c = m.nested_message = _buffa_new(_buffa_c8)
-            _buffa_d8(c, b, p, q, dp - 1, 0)
+            _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 8035:
             c = m.optionalgroup
             if c is None:
                 c = m.optionalgroup = _buffa_new(_buffa_c11)
-            p = _buffa_d11(c, b, p, e, dp - 1, 8036)
+            p = _buffa_c11._buffa_d(c, b, p, e, dp - 1, 8036)
         elif t == 8048:
             v = b[p]
             p += 1
@@ -6338,7 +6420,9 @@ def _buffa_d10(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z10(m):
+_buffa_c10._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
@@ -6349,12 +6433,12 @@ def _buffa_z10(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.nested_message
     if v is not None:
-        k = _buffa_z8(v)
+        k = _buffa_c8._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optionalgroup
     if v is not None:
-        n += 4 + _buffa_z11(v)
+        n += 4 + _buffa_c11._buffa_z(v)
     v = m.optional_bool
     if v is not None:
         n += 2 + 1
@@ -6367,7 +6451,9 @@ def _buffa_z10(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w10(m, buf, p):
+_buffa_c10._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v is not None:
         buf[p] = 200
@@ -6408,13 +6494,13 @@ def _buffa_w10(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w8(v, buf, p)
+        p = _buffa_c8._buffa_w(v, buf, p)
     v = m.optionalgroup
     if v is not None:
         buf[p] = 227
         buf[p + 1] = 62
         p += 2
-        p = _buffa_w11(v, buf, p)
+        p = _buffa_c11._buffa_w(v, buf, p)
         buf[p] = 228
         buf[p + 1] = 62
         p += 2
@@ -6441,11 +6527,15 @@ def _buffa_w10(m, buf, p):
         p = y
     return p
 
-def _buffa_n11():
+_buffa_c10._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c11)
     return m
 
-def _buffa_d11(m, b, p, e, dp, eg):
+_buffa_c11._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6471,7 +6561,9 @@ def _buffa_d11(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z11(m):
+_buffa_c11._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
@@ -6481,7 +6573,9 @@ def _buffa_z11(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w11(m, buf, p):
+_buffa_c11._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -6497,11 +6591,15 @@ def _buffa_w11(m, buf, p):
         p = y
     return p
 
-def _buffa_n12():
+_buffa_c11._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c12)
     return m
 
-def _buffa_d12(m, b, p, e, dp, eg):
+_buffa_c12._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6520,14 +6618,18 @@ def _buffa_d12(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z12(m):
+_buffa_c12._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w12(m, buf, p):
+_buffa_c12._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6535,11 +6637,15 @@ def _buffa_w12(m, buf, p):
         p = y
     return p
 
-def _buffa_n13():
+_buffa_c12._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c13)
     return m
 
-def _buffa_d13(m, b, p, e, dp, eg):
+_buffa_c13._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6558,14 +6664,18 @@ def _buffa_d13(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z13(m):
+_buffa_c13._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w13(m, buf, p):
+_buffa_c13._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6573,11 +6683,15 @@ def _buffa_w13(m, buf, p):
         p = y
     return p
 
-def _buffa_n14():
+_buffa_c13._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c14)
     return m
 
-def _buffa_d14(m, b, p, e, dp, eg):
+_buffa_c14._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6614,7 +6728,9 @@ def _buffa_d14(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z14(m):
+_buffa_c14._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.data
     if v is not None:
@@ -6625,7 +6741,9 @@ def _buffa_z14(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w14(m, buf, p):
+_buffa_c14._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.data
     if v is not None:
         buf[p] = 10
@@ -6649,12 +6767,16 @@ def _buffa_w14(m, buf, p):
         p = y
     return p
 
-def _buffa_n15():
+_buffa_c14._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c15)
     m.requires = []
     return m
 
-def _buffa_d15(m, b, p, e, dp, eg):
+_buffa_c15._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6716,7 +6838,9 @@ def _buffa_d15(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z15(m):
+_buffa_c15._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.inline
     if v is not None:
@@ -6735,7 +6859,9 @@ def _buffa_z15(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w15(m, buf, p):
+_buffa_c15._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.inline
     if v is not None:
         buf[p] = 8
@@ -6784,11 +6910,15 @@ def _buffa_w15(m, buf, p):
         p = y
     return p
 
-def _buffa_n16():
+_buffa_c15._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c16)
     return m
 
-def _buffa_d16(m, b, p, e, dp, eg):
+_buffa_c16._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6936,7 +7066,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.required_nested_message
             if c is None:
                 c = m.required_nested_message = _buffa_new(_buffa_c17)
-            _buffa_d17(c, b, p, q, dp - 1, 0)
+            _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 154:
             q = b[p]
@@ -6956,7 +7086,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.required_foreign_message
             if c is None:
                 c = m.required_foreign_message = _buffa_new(_buffa_c8)
-            _buffa_d8(c, b, p, q, dp - 1, 0)
+            _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 168:
             v = b[p]
@@ -7032,7 +7162,7 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.recursive_message
             if c is None:
                 c = m.recursive_message = _buffa_new(_buffa_c16)
-            _buffa_d16(c, b, p, q, dp - 1, 0)
+            _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 226:
             q = b[p]
@@ -7052,13 +7182,13 @@ def _buffa_d16(m, b, p, e, dp, eg):
             c = m.optional_recursive_message
             if c is None:
                 c = m.optional_recursive_message = _buffa_new(_buffa_c16)
-            _buffa_d16(c, b, p, q, dp - 1, 0)
+            _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 1611:
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c18)
-            p = _buffa_d18(c, b, p, e, dp - 1, 1612)
+            p = _buffa_c18._buffa_d(c, b, p, e, dp - 1, 1612)
         elif t == 1928:
             v = b[p]
             p += 1
@@ -7190,7 +7320,9 @@ def _buffa_d16(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z16(m):
+_buffa_c16._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.required_int32
     if v is not None:
@@ -7243,12 +7375,12 @@ def _buffa_z16(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.required_nested_message
     if v is not None:
-        k = _buffa_z17(v)
+        k = _buffa_c17._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_foreign_message
     if v is not None:
-        k = _buffa_z8(v)
+        k = _buffa_c8._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_nested_enum
@@ -7267,17 +7399,17 @@ def _buffa_z16(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
-        k = _buffa_z16(v)
+        k = _buffa_c16._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_recursive_message
     if v is not None:
-        k = _buffa_z16(v)
+        k = _buffa_c16._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.data
     if v is not None:
-        n += 4 + _buffa_z18(v)
+        n += 4 + _buffa_c18._buffa_z(v)
     v = m.default_int32
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
@@ -7332,7 +7464,9 @@ def _buffa_z16(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w16(m, buf, p):
+_buffa_c16._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.required_int32
     if v is not None:
         buf[p] = 8
@@ -7463,7 +7597,7 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w17(v, buf, p)
+        p = _buffa_c17._buffa_w(v, buf, p)
     v = m.required_foreign_message
     if v is not None:
         buf[p] = 154
@@ -7478,7 +7612,7 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w8(v, buf, p)
+        p = _buffa_c8._buffa_w(v, buf, p)
     v = m.required_nested_enum
     if v is not None:
         buf[p] = 168
@@ -7545,7 +7679,7 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w16(v, buf, p)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m.optional_recursive_message
     if v is not None:
         buf[p] = 226
@@ -7560,13 +7694,13 @@ def _buffa_w16(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w16(v, buf, p)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m.data
     if v is not None:
         buf[p] = 203
         buf[p + 1] = 12
         p += 2
-        p = _buffa_w18(v, buf, p)
+        p = _buffa_c18._buffa_w(v, buf, p)
         buf[p] = 204
         buf[p + 1] = 12
         p += 2
@@ -7708,11 +7842,15 @@ def _buffa_w16(m, buf, p):
         p = y
     return p
 
-def _buffa_n17():
+_buffa_c16._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c17)
     return m
 
-def _buffa_d17(m, b, p, e, dp, eg):
+_buffa_c17._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7746,7 +7884,7 @@ def _buffa_d17(m, b, p, e, dp, eg):
             c = m.corecursive
             if c is None:
                 c = m.corecursive = _buffa_new(_buffa_c16)
-            _buffa_d16(c, b, p, q, dp - 1, 0)
+            _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -7766,7 +7904,7 @@ def _buffa_d17(m, b, p, e, dp, eg):
             c = m.optional_corecursive
             if c is None:
                 c = m.optional_corecursive = _buffa_new(_buffa_c16)
-            _buffa_d16(c, b, p, q, dp - 1, 0)
+            _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -7778,19 +7916,21 @@ def _buffa_d17(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z17(m):
+_buffa_c17._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        k = _buffa_z16(v)
+        k = _buffa_c16._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_corecursive
     if v is not None:
-        k = _buffa_z16(v)
+        k = _buffa_c16._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -7798,7 +7938,9 @@ def _buffa_z17(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w17(m, buf, p):
+_buffa_c17._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v is not None:
         buf[p] = 8
@@ -7820,7 +7962,7 @@ def _buffa_w17(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w16(v, buf, p)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m.optional_corecursive
     if v is not None:
         buf[p] = 26
@@ -7834,7 +7976,7 @@ def _buffa_w17(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w16(v, buf, p)
+        p = _buffa_c16._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7842,11 +7984,15 @@ def _buffa_w17(m, buf, p):
         p = y
     return p
 
-def _buffa_n18():
+_buffa_c17._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c18)
     return m
 
-def _buffa_d18(m, b, p, e, dp, eg):
+_buffa_c18._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7879,7 +8025,9 @@ def _buffa_d18(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z18(m):
+_buffa_c18._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
@@ -7892,7 +8040,9 @@ def _buffa_z18(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w18(m, buf, p):
+_buffa_c18._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.group_int32
     if v is not None:
         buf[p] = 208
@@ -7918,11 +8068,15 @@ def _buffa_w18(m, buf, p):
         p = y
     return p
 
-def _buffa_n19():
+_buffa_c18._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c19)
     return m
 
-def _buffa_d19(m, b, p, e, dp, eg):
+_buffa_c19._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7941,14 +8095,18 @@ def _buffa_d19(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z19(m):
+_buffa_c19._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w19(m, buf, p):
+_buffa_c19._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7956,11 +8114,15 @@ def _buffa_w19(m, buf, p):
         p = y
     return p
 
-def _buffa_n20():
+_buffa_c19._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c20)
     return m
 
-def _buffa_d20(m, b, p, e, dp, eg):
+_buffa_c20._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -7997,7 +8159,9 @@ def _buffa_d20(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z20(m):
+_buffa_c20._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.str
     if v is not None:
@@ -8008,7 +8172,9 @@ def _buffa_z20(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w20(m, buf, p):
+_buffa_c20._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.str
     if v is not None:
         buf[p] = 202
@@ -8033,11 +8199,15 @@ def _buffa_w20(m, buf, p):
         p = y
     return p
 
-def _buffa_n21():
+_buffa_c20._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c21)
     return m
 
-def _buffa_d21(m, b, p, e, dp, eg):
+_buffa_c21._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8063,7 +8233,9 @@ def _buffa_d21(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z21(m):
+_buffa_c21._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
@@ -8073,7 +8245,9 @@ def _buffa_z21(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w21(m, buf, p):
+_buffa_c21._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.i
     if v is not None:
         buf[p] = 72
@@ -8089,11 +8263,15 @@ def _buffa_w21(m, buf, p):
         p = y
     return p
 
-def _buffa_n22():
+_buffa_c21._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c22)
     return m
 
-def _buffa_d22(m, b, p, e, dp, eg):
+_buffa_c22._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8123,7 +8301,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 c = _buffa_new(_buffa_c23)
                 m._buffa_c_large_oneof = 'a1'
                 m._buffa_v_large_oneof = c
-            _buffa_d23(c, b, p, q, dp - 1, 0)
+            _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 18:
             q = b[p]
@@ -8146,7 +8324,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 c = _buffa_new(_buffa_c24)
                 m._buffa_c_large_oneof = 'a2'
                 m._buffa_v_large_oneof = c
-            _buffa_d24(c, b, p, q, dp - 1, 0)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]
@@ -8169,7 +8347,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 c = _buffa_new(_buffa_c25)
                 m._buffa_c_large_oneof = 'a3'
                 m._buffa_v_large_oneof = c
-            _buffa_d25(c, b, p, q, dp - 1, 0)
+            _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 34:
             q = b[p]
@@ -8192,7 +8370,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 c = _buffa_new(_buffa_c26)
                 m._buffa_c_large_oneof = 'a4'
                 m._buffa_v_large_oneof = c
-            _buffa_d26(c, b, p, q, dp - 1, 0)
+            _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 42:
             q = b[p]
@@ -8215,7 +8393,7 @@ def _buffa_d22(m, b, p, e, dp, eg):
                 c = _buffa_new(_buffa_c27)
                 m._buffa_c_large_oneof = 'a5'
                 m._buffa_v_large_oneof = c
-            _buffa_d27(c, b, p, q, dp - 1, 0)
+            _buffa_c27._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -8227,31 +8405,33 @@ def _buffa_d22(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z22(m):
+_buffa_c22._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     if m._buffa_c_large_oneof == 'a1':
         v = m._buffa_v_large_oneof
-        k = _buffa_z23(v)
+        k = _buffa_c23._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
-        k = _buffa_z24(v)
+        k = _buffa_c24._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
-        k = _buffa_z25(v)
+        k = _buffa_c25._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
-        k = _buffa_z26(v)
+        k = _buffa_c26._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
-        k = _buffa_z27(v)
+        k = _buffa_c27._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -8259,7 +8439,9 @@ def _buffa_z22(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w22(m, buf, p):
+_buffa_c22._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     if m._buffa_c_large_oneof == 'a1':
         v = m._buffa_v_large_oneof
         buf[p] = 10
@@ -8273,7 +8455,7 @@ def _buffa_w22(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w23(v, buf, p)
+        p = _buffa_c23._buffa_w(v, buf, p)
     if m._buffa_c_large_oneof == 'a2':
         v = m._buffa_v_large_oneof
         buf[p] = 18
@@ -8287,7 +8469,7 @@ def _buffa_w22(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w24(v, buf, p)
+        p = _buffa_c24._buffa_w(v, buf, p)
     if m._buffa_c_large_oneof == 'a3':
         v = m._buffa_v_large_oneof
         buf[p] = 26
@@ -8301,7 +8483,7 @@ def _buffa_w22(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w25(v, buf, p)
+        p = _buffa_c25._buffa_w(v, buf, p)
     if m._buffa_c_large_oneof == 'a4':
         v = m._buffa_v_large_oneof
         buf[p] = 34
@@ -8315,7 +8497,7 @@ def _buffa_w22(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w26(v, buf, p)
+        p = _buffa_c26._buffa_w(v, buf, p)
     if m._buffa_c_large_oneof == 'a5':
         v = m._buffa_v_large_oneof
         buf[p] = 42
@@ -8329,7 +8511,7 @@ def _buffa_w22(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w27(v, buf, p)
+        p = _buffa_c27._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8337,11 +8519,15 @@ def _buffa_w22(m, buf, p):
         p = y
     return p
 
-def _buffa_n23():
+_buffa_c22._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c23)
     return m
 
-def _buffa_d23(m, b, p, e, dp, eg):
+_buffa_c23._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8360,14 +8546,18 @@ def _buffa_d23(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z23(m):
+_buffa_c23._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w23(m, buf, p):
+_buffa_c23._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8375,11 +8565,15 @@ def _buffa_w23(m, buf, p):
         p = y
     return p
 
-def _buffa_n24():
+_buffa_c23._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c24)
     return m
 
-def _buffa_d24(m, b, p, e, dp, eg):
+_buffa_c24._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8398,14 +8592,18 @@ def _buffa_d24(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z24(m):
+_buffa_c24._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w24(m, buf, p):
+_buffa_c24._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8413,11 +8611,15 @@ def _buffa_w24(m, buf, p):
         p = y
     return p
 
-def _buffa_n25():
+_buffa_c24._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c25)
     return m
 
-def _buffa_d25(m, b, p, e, dp, eg):
+_buffa_c25._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8436,14 +8638,18 @@ def _buffa_d25(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z25(m):
+_buffa_c25._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w25(m, buf, p):
+_buffa_c25._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8451,11 +8657,15 @@ def _buffa_w25(m, buf, p):
         p = y
     return p
 
-def _buffa_n26():
+_buffa_c25._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c26)
     return m
 
-def _buffa_d26(m, b, p, e, dp, eg):
+_buffa_c26._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8474,14 +8684,18 @@ def _buffa_d26(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z26(m):
+_buffa_c26._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w26(m, buf, p):
+_buffa_c26._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8489,11 +8703,15 @@ def _buffa_w26(m, buf, p):
         p = y
     return p
 
-def _buffa_n27():
+_buffa_c26._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c27)
     return m
 
-def _buffa_d27(m, b, p, e, dp, eg):
+_buffa_c27._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -8512,14 +8730,18 @@ def _buffa_d27(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z27(m):
+_buffa_c27._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w27(m, buf, p):
+_buffa_c27._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8527,10 +8749,8 @@ def _buffa_w27(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c27._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
     ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
@@ -8670,78 +8890,38 @@ _buffa_c0._buffa_f = (
     ('Field_name18__', 418, 5, 8, None, 'Field_name18__', 'FieldName18', 0, None),
     ('message_set_correct', 500, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'message_set_correct', 'messageSetCorrect', None, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
     ('corecursive', 2, 11, 8, TestAllTypesProto2, 'corecursive', 'corecursive', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
     ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
     ('group_int32', 205, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
     ('group_uint32', 206, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
 )
-_buffa_c5._buffa_n = _buffa_n5
-_buffa_c5._buffa_d = _buffa_d5
-_buffa_c5._buffa_z = _buffa_z5
-_buffa_c5._buffa_w = _buffa_w5
 _buffa_c5._buffa_f = (
     ('str', 25, 9, 8, None, 'str', 'str', '', None),
 )
-_buffa_c6._buffa_n = _buffa_n6
-_buffa_c6._buffa_d = _buffa_d6
-_buffa_c6._buffa_z = _buffa_z6
-_buffa_c6._buffa_w = _buffa_w6
 _buffa_c6._buffa_f = (
     ('i', 9, 5, 8, None, 'i', 'i', 0, None),
     ('sub_msg', 10, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'sub_msg', 'subMsg', None, None),
 )
-_buffa_c7._buffa_n = _buffa_n7
-_buffa_c7._buffa_d = _buffa_d7
-_buffa_c7._buffa_z = _buffa_z7
-_buffa_c7._buffa_w = _buffa_w7
 _buffa_c7._buffa_f = (
     ('a', 1, 5, 16, None, 'a', 'a', 0, 'oneof_field'),
     ('b', 2, 5, 16, None, 'b', 'b', 0, 'oneof_field'),
 )
-_buffa_c8._buffa_n = _buffa_n8
-_buffa_c8._buffa_d = _buffa_d8
-_buffa_c8._buffa_z = _buffa_z8
-_buffa_c8._buffa_w = _buffa_w8
 _buffa_c8._buffa_f = (
     ('c', 1, 5, 8, None, 'c', 'c', 0, None),
 )
-_buffa_c9._buffa_n = _buffa_n9
-_buffa_c9._buffa_d = _buffa_d9
-_buffa_c9._buffa_z = _buffa_z9
-_buffa_c9._buffa_w = _buffa_w9
 _buffa_c9._buffa_f = (
     ('group_int32', 122, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
     ('group_uint32', 123, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
 )
-_buffa_c10._buffa_n = _buffa_n10
-_buffa_c10._buffa_d = _buffa_d10
-_buffa_c10._buffa_z = _buffa_z10
-_buffa_c10._buffa_w = _buffa_w10
 _buffa_c10._buffa_f = (
     ('optional_int32', 1001, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
     ('optional_string', 1002, 9, 8, None, 'optional_string', 'optionalString', '', None),
@@ -8750,45 +8930,21 @@ _buffa_c10._buffa_f = (
     ('optional_bool', 1006, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
     ('repeated_int32', 1011, 5, 1, None, 'repeated_int32', 'repeatedInt32', 0, None),
 )
-_buffa_c11._buffa_n = _buffa_n11
-_buffa_c11._buffa_d = _buffa_d11
-_buffa_c11._buffa_z = _buffa_z11
-_buffa_c11._buffa_w = _buffa_w11
 _buffa_c11._buffa_f = (
     ('a', 1, 5, 8, None, 'a', 'a', 0, None),
 )
-_buffa_c12._buffa_n = _buffa_n12
-_buffa_c12._buffa_d = _buffa_d12
-_buffa_c12._buffa_z = _buffa_z12
-_buffa_c12._buffa_w = _buffa_w12
 _buffa_c12._buffa_f = (
 )
-_buffa_c13._buffa_n = _buffa_n13
-_buffa_c13._buffa_d = _buffa_d13
-_buffa_c13._buffa_z = _buffa_z13
-_buffa_c13._buffa_w = _buffa_w13
 _buffa_c13._buffa_f = (
 )
-_buffa_c14._buffa_n = _buffa_n14
-_buffa_c14._buffa_d = _buffa_d14
-_buffa_c14._buffa_z = _buffa_z14
-_buffa_c14._buffa_w = _buffa_w14
 _buffa_c14._buffa_f = (
     ('data', 1, 9, 8, None, 'data', 'data', '', None),
 )
-_buffa_c15._buffa_n = _buffa_n15
-_buffa_c15._buffa_d = _buffa_d15
-_buffa_c15._buffa_z = _buffa_z15
-_buffa_c15._buffa_w = _buffa_w15
 _buffa_c15._buffa_f = (
     ('inline', 1, 5, 8, None, 'inline', 'inline', 0, None),
     ('concept', 2, 9, 8, None, 'concept', 'concept', '', None),
     ('requires', 3, 9, 1, None, 'requires', 'requires', '', None),
 )
-_buffa_c16._buffa_n = _buffa_n16
-_buffa_c16._buffa_d = _buffa_d16
-_buffa_c16._buffa_z = _buffa_z16
-_buffa_c16._buffa_w = _buffa_w16
 _buffa_c16._buffa_f = (
     ('required_int32', 1, 5, 40, None, 'required_int32', 'requiredInt32', 0, None),
     ('required_int64', 2, 3, 40, None, 'required_int64', 'requiredInt64', 0, None),
@@ -8830,47 +8986,23 @@ _buffa_c16._buffa_f = (
     ('default_string', 254, 9, 40, None, 'default_string', 'defaultString', 'Rosebud', None),
     ('default_bytes', 255, 12, 40, None, 'default_bytes', 'defaultBytes', b'joshua', None),
 )
-_buffa_c17._buffa_n = _buffa_n17
-_buffa_c17._buffa_d = _buffa_d17
-_buffa_c17._buffa_z = _buffa_z17
-_buffa_c17._buffa_w = _buffa_w17
 _buffa_c17._buffa_f = (
     ('a', 1, 5, 40, None, 'a', 'a', 0, None),
     ('corecursive', 2, 11, 8, TestAllRequiredTypesProto2, 'corecursive', 'corecursive', None, None),
     ('optional_corecursive', 3, 11, 8, TestAllRequiredTypesProto2, 'optional_corecursive', 'optionalCorecursive', None, None),
 )
-_buffa_c18._buffa_n = _buffa_n18
-_buffa_c18._buffa_d = _buffa_d18
-_buffa_c18._buffa_z = _buffa_z18
-_buffa_c18._buffa_w = _buffa_w18
 _buffa_c18._buffa_f = (
     ('group_int32', 202, 5, 40, None, 'group_int32', 'groupInt32', 0, None),
     ('group_uint32', 203, 13, 40, None, 'group_uint32', 'groupUint32', 0, None),
 )
-_buffa_c19._buffa_n = _buffa_n19
-_buffa_c19._buffa_d = _buffa_d19
-_buffa_c19._buffa_z = _buffa_z19
-_buffa_c19._buffa_w = _buffa_w19
 _buffa_c19._buffa_f = (
 )
-_buffa_c20._buffa_n = _buffa_n20
-_buffa_c20._buffa_d = _buffa_d20
-_buffa_c20._buffa_z = _buffa_z20
-_buffa_c20._buffa_w = _buffa_w20
 _buffa_c20._buffa_f = (
     ('str', 25, 9, 40, None, 'str', 'str', '', None),
 )
-_buffa_c21._buffa_n = _buffa_n21
-_buffa_c21._buffa_d = _buffa_d21
-_buffa_c21._buffa_z = _buffa_z21
-_buffa_c21._buffa_w = _buffa_w21
 _buffa_c21._buffa_f = (
     ('i', 9, 5, 40, None, 'i', 'i', 0, None),
 )
-_buffa_c22._buffa_n = _buffa_n22
-_buffa_c22._buffa_d = _buffa_d22
-_buffa_c22._buffa_z = _buffa_z22
-_buffa_c22._buffa_w = _buffa_w22
 _buffa_c22._buffa_f = (
     ('a1', 1, 11, 16, TestLargeOneof.A1, 'a1', 'a1', None, 'large_oneof'),
     ('a2', 2, 11, 16, TestLargeOneof.A2, 'a2', 'a2', None, 'large_oneof'),
@@ -8878,34 +9010,14 @@ _buffa_c22._buffa_f = (
     ('a4', 4, 11, 16, TestLargeOneof.A4, 'a4', 'a4', None, 'large_oneof'),
     ('a5', 5, 11, 16, TestLargeOneof.A5, 'a5', 'a5', None, 'large_oneof'),
 )
-_buffa_c23._buffa_n = _buffa_n23
-_buffa_c23._buffa_d = _buffa_d23
-_buffa_c23._buffa_z = _buffa_z23
-_buffa_c23._buffa_w = _buffa_w23
 _buffa_c23._buffa_f = (
 )
-_buffa_c24._buffa_n = _buffa_n24
-_buffa_c24._buffa_d = _buffa_d24
-_buffa_c24._buffa_z = _buffa_z24
-_buffa_c24._buffa_w = _buffa_w24
 _buffa_c24._buffa_f = (
 )
-_buffa_c25._buffa_n = _buffa_n25
-_buffa_c25._buffa_d = _buffa_d25
-_buffa_c25._buffa_z = _buffa_z25
-_buffa_c25._buffa_w = _buffa_w25
 _buffa_c25._buffa_f = (
 )
-_buffa_c26._buffa_n = _buffa_n26
-_buffa_c26._buffa_d = _buffa_d26
-_buffa_c26._buffa_z = _buffa_z26
-_buffa_c26._buffa_w = _buffa_w26
 _buffa_c26._buffa_f = (
 )
-_buffa_c27._buffa_n = _buffa_n27
-_buffa_c27._buffa_d = _buffa_d27
-_buffa_c27._buffa_z = _buffa_z27
-_buffa_c27._buffa_w = _buffa_w27
 _buffa_c27._buffa_f = (
 )
 from buffa.fields import Extension as _buffa_Extension

@@ -317,7 +317,7 @@ _buffa_s40 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14,
 setattr(TestAllTypesProto3, '__field_name13', 0)
 setattr(TestAllTypesProto3, '__Field_name14', 0)
 
-def _buffa_n0():
+def _buffa_n():
     m = _buffa_new(_buffa_c0)
     m.repeated_int32 = []
     m.repeated_int64 = []
@@ -405,6 +405,8 @@ def _buffa_n0():
     m.repeated_empty = []
     m.repeated_struct = []
     return m
+
+_buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
     if t == 8:
@@ -551,7 +553,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 154:
         q = b[p]
@@ -571,7 +573,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c2)
-        _buffa_d2(c, b, p, q, dp - 1, 0)
+        _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 168:
         v = b[p]
@@ -657,8 +659,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
-            c = m.recursive_message = _buffa_n0()
-        _buffa_d0(c, b, p, q, dp - 1, 0)
+            c = m.recursive_message = _buffa_c0._buffa_n()
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 248:
         v = b[p]
@@ -1016,7 +1018,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 394:
         q = b[p]
@@ -1035,7 +1037,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c2)
         m.repeated_foreign_message.append(c)
-        _buffa_d2(c, b, p, q, dp - 1, 0)
+        _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 408:
         v = b[p]
@@ -2570,7 +2572,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = _buffa_new(_buffa_c1)
             m._buffa_c_oneof_field = 'oneof_nested_message'
             m._buffa_v_oneof_field = c
-        _buffa_d1(c, b, p, q, dp - 1, 0)
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
     elif t == 906:
         q = b[p]
@@ -3445,7 +3447,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         return -1
     return p
 
-def _buffa_d0(m, b, p, e, dp, eg):
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -3476,7 +3478,9 @@ def _buffa_d0(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z0(m):
+_buffa_c0._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v:
@@ -3529,12 +3533,12 @@ def _buffa_z0(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_nested_message
     if v is not None:
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_foreign_message
     if v is not None:
-        k = _buffa_z2(v)
+        k = _buffa_c2._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
@@ -3556,7 +3560,7 @@ def _buffa_z0(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.recursive_message
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_int32
@@ -3630,13 +3634,13 @@ def _buffa_z0(m):
     v = m.repeated_nested_message
     if v:
         for x in v:
-            k = _buffa_z1(x)
+            k = _buffa_c1._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_foreign_message
     if v:
         for x in v:
-            k = _buffa_z2(x)
+            k = _buffa_c2._buffa_z(x)
             x._buffa_s = k
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_nested_enum
@@ -3907,7 +3911,7 @@ def _buffa_z0(m):
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
-        k = _buffa_z1(v)
+        k = _buffa_c1._buffa_z(v)
         v._buffa_s = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_string':
@@ -4180,7 +4184,9 @@ def _buffa_z0(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w0(m, buf, p):
+_buffa_c0._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v:
         buf[p] = 8
@@ -4311,7 +4317,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     v = m.optional_foreign_message
     if v is not None:
         buf[p] = 154
@@ -4326,7 +4332,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w2(v, buf, p)
+        p = _buffa_c2._buffa_w(v, buf, p)
     v = m.optional_nested_enum
     if v:
         buf[p] = 168
@@ -4402,7 +4408,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m.repeated_int32
     if v:
         buf[p] = 250
@@ -4648,7 +4654,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w1(x, buf, p)
+            p = _buffa_c1._buffa_w(x, buf, p)
     v = m.repeated_foreign_message
     if v:
         for x in v:
@@ -4664,7 +4670,7 @@ def _buffa_w0(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            p = _buffa_w2(x, buf, p)
+            p = _buffa_c2._buffa_w(x, buf, p)
     v = m.repeated_nested_enum
     if v:
         buf[p] = 154
@@ -5804,7 +5810,7 @@ def _buffa_w0(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        p = _buffa_w1(v, buf, p)
+        p = _buffa_c1._buffa_w(v, buf, p)
     if m._buffa_c_oneof_field == 'oneof_string':
         v = m._buffa_v_oneof_field
         buf[p] = 138
@@ -6573,11 +6579,15 @@ def _buffa_w0(m, buf, p):
         p = y
     return p
 
-def _buffa_n1():
+_buffa_c0._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c1)
     return m
 
-def _buffa_d1(m, b, p, e, dp, eg):
+_buffa_c1._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6610,8 +6620,8 @@ def _buffa_d1(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
-                c = m.corecursive = _buffa_n0()
-            _buffa_d0(c, b, p, q, dp - 1, 0)
+                c = m.corecursive = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -6623,14 +6633,16 @@ def _buffa_d1(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z1(m):
+_buffa_c1._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.a
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.corecursive
     if v is not None:
-        k = _buffa_z0(v)
+        k = _buffa_c0._buffa_z(v)
         v._buffa_s = k
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._buffa_u
@@ -6638,7 +6650,9 @@ def _buffa_z1(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w1(m, buf, p):
+_buffa_c1._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.a
     if v:
         buf[p] = 8
@@ -6660,7 +6674,7 @@ def _buffa_w1(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        p = _buffa_w0(v, buf, p)
+        p = _buffa_c0._buffa_w(v, buf, p)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6668,11 +6682,15 @@ def _buffa_w1(m, buf, p):
         p = y
     return p
 
-def _buffa_n2():
+_buffa_c1._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c2)
     return m
 
-def _buffa_d2(m, b, p, e, dp, eg):
+_buffa_c2._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6698,7 +6716,9 @@ def _buffa_d2(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z2(m):
+_buffa_c2._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m.c
     if v:
@@ -6708,7 +6728,9 @@ def _buffa_z2(m):
         n += _buffa_len(v)
     return n
 
-def _buffa_w2(m, buf, p):
+_buffa_c2._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m.c
     if v:
         buf[p] = 8
@@ -6724,11 +6746,15 @@ def _buffa_w2(m, buf, p):
         p = y
     return p
 
-def _buffa_n3():
+_buffa_c2._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c3)
     return m
 
-def _buffa_d3(m, b, p, e, dp, eg):
+_buffa_c3._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6747,14 +6773,18 @@ def _buffa_d3(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z3(m):
+_buffa_c3._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w3(m, buf, p):
+_buffa_c3._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6762,11 +6792,15 @@ def _buffa_w3(m, buf, p):
         p = y
     return p
 
-def _buffa_n4():
+_buffa_c3._buffa_w = _buffa_w
+
+def _buffa_n():
     m = _buffa_new(_buffa_c4)
     return m
 
-def _buffa_d4(m, b, p, e, dp, eg):
+_buffa_c4._buffa_n = _buffa_n
+
+def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
         raise _buffa_DecodeError('recursion limit exceeded', p)
     while p < e:
@@ -6785,14 +6819,18 @@ def _buffa_d4(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated group', e)
     return p
 
-def _buffa_z4(m):
+_buffa_c4._buffa_d = _buffa_d
+
+def _buffa_z(m):
     n = 0
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
     return n
 
-def _buffa_w4(m, buf, p):
+_buffa_c4._buffa_z = _buffa_z
+
+def _buffa_w(m, buf, p):
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6800,10 +6838,8 @@ def _buffa_w4(m, buf, p):
         p = y
     return p
 
-_buffa_c0._buffa_n = _buffa_n0
-_buffa_c0._buffa_d = _buffa_d0
-_buffa_c0._buffa_z = _buffa_z0
-_buffa_c0._buffa_w = _buffa_w0
+_buffa_c4._buffa_w = _buffa_w
+
 _buffa_c0._buffa_f = (
     ('optional_int32', 1, 5, 0, None, 'optional_int32', 'optionalInt32', 0, None),
     ('optional_int64', 2, 3, 0, None, 'optional_int64', 'optionalInt64', 0, None),
@@ -6959,31 +6995,15 @@ _buffa_c0._buffa_f = (
     ('field_name17__', 417, 5, 0, None, 'field_name17__', 'fieldName17', 0, None),
     ('Field_name18__', 418, 5, 0, None, 'Field_name18__', 'FieldName18', 0, None),
 )
-_buffa_c1._buffa_n = _buffa_n1
-_buffa_c1._buffa_d = _buffa_d1
-_buffa_c1._buffa_z = _buffa_z1
-_buffa_c1._buffa_w = _buffa_w1
 _buffa_c1._buffa_f = (
     ('a', 1, 5, 0, None, 'a', 'a', 0, None),
     ('corecursive', 2, 11, 8, TestAllTypesProto3, 'corecursive', 'corecursive', None, None),
 )
-_buffa_c2._buffa_n = _buffa_n2
-_buffa_c2._buffa_d = _buffa_d2
-_buffa_c2._buffa_z = _buffa_z2
-_buffa_c2._buffa_w = _buffa_w2
 _buffa_c2._buffa_f = (
     ('c', 1, 5, 0, None, 'c', 'c', 0, None),
 )
-_buffa_c3._buffa_n = _buffa_n3
-_buffa_c3._buffa_d = _buffa_d3
-_buffa_c3._buffa_z = _buffa_z3
-_buffa_c3._buffa_w = _buffa_w3
 _buffa_c3._buffa_f = (
 )
-_buffa_c4._buffa_n = _buffa_n4
-_buffa_c4._buffa_d = _buffa_d4
-_buffa_c4._buffa_z = _buffa_z4
-_buffa_c4._buffa_w = _buffa_w4
 _buffa_c4._buffa_f = (
 )
 from buffa.message import register as _buffa_register
