@@ -1153,33 +1153,27 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.f32
     if v:
-        buf[p] = 61
-        _buffa_pack('<I', buf, p + 1, v)
+        _buffa_pack('<BI', buf, p, 61, v)
         p += 5
     v = m.f64
     if v:
-        buf[p] = 65
-        _buffa_pack('<Q', buf, p + 1, v)
+        _buffa_pack('<BQ', buf, p, 65, v)
         p += 9
     v = m.sf32
     if v:
-        buf[p] = 77
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 77, v)
         p += 5
     v = m.sf64
     if v:
-        buf[p] = 81
-        _buffa_pack('<q', buf, p + 1, v)
+        _buffa_pack('<Bq', buf, p, 81, v)
         p += 9
     v = m.fl
     if v or _buffa_negzero(v):
-        buf[p] = 93
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 93, v)
         p += 5
     v = m.db
     if v or _buffa_negzero(v):
-        buf[p] = 97
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 97, v)
         p += 9
     v = m.b
     if v:
@@ -1200,8 +1194,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.by
     if v:
         buf[p] = 122
@@ -1215,8 +1210,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.kind
     if v:
         buf[p] = 128
@@ -1265,8 +1261,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.o_db
     if v is not None:
         buf[p] = 161
@@ -1409,8 +1406,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.r_by
     if v:
         for x in v:
@@ -1426,8 +1424,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.r_child
     if v:
         for x in v:
@@ -1471,8 +1470,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -1499,8 +1499,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -1530,8 +1531,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 202
                 buf[p + 1] = 2
@@ -1558,8 +1560,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.m_bd
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xd2\x02')
@@ -1626,8 +1629,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 226
                 buf[p + 1] = 2
@@ -1651,8 +1655,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
         buf[p] = 144
@@ -1677,8 +1682,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_choice == 'c_msg':
         v = m._buffa_v_choice
         buf[p] = 162
@@ -1708,8 +1714,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -478,8 +478,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 3] = y
                 p += 4
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -505,8 +506,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x

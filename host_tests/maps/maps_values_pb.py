@@ -167,8 +167,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -637,14 +638,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 162
                 buf[p + 1] = 1
@@ -665,8 +668,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -678,8 +682,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.v_bytes
     if v:
         for k in v:
@@ -699,14 +704,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 170
                 buf[p + 1] = 1
@@ -727,8 +734,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -740,8 +748,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.v_msg
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xb2\x01')
@@ -762,8 +771,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -790,8 +800,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x

@@ -111,8 +111,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -246,8 +246,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.s_imp
     if v:
         buf[p] = 42
@@ -262,8 +263,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.child
     if v is not None:
         buf[p] = 50
@@ -288,8 +290,7 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, v)
     v = m.f_imp
     if v or _buffa_negzero(v):
-        buf[p] = 69
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 69, v)
         p += 5
     v = m._buffa_u
     if v:

@@ -397,8 +397,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.by
     if v is not None:
         buf[p] = 26
@@ -412,17 +413,16 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.fl
     if v is not None:
-        buf[p] = 37
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 37, v)
         p += 5
     v = m.db
     if v is not None:
-        buf[p] = 41
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 41, v)
         p += 9
     v = m.b
     if v is not None:
@@ -485,8 +485,7 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, v)
     v = m.nan
     if v is not None:
-        buf[p] = 105
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 105, v)
         p += 9
     v = m.quoted
     if v is not None:
@@ -502,8 +501,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.neg
     if v is not None:
         buf[p] = 120
@@ -543,8 +543,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         buf[p] = 178

@@ -372,12 +372,12 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.od
     if v is not None:
-        buf[p] = 25
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 25, v)
         p += 9
     v = m.imp
     if v:
@@ -401,8 +401,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.child
     if v is not None:
         buf[p] = 50
@@ -439,8 +440,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_kind == 'c':
         v = m._buffa_v_kind
         buf[p] = 98
@@ -468,12 +470,12 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_kind == 'e':
         v = m._buffa_v_kind
-        buf[p] = 113
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 113, v)
         p += 9
     if m._buffa_c_other == 'x':
         v = m._buffa_v_other

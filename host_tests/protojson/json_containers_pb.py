@@ -561,8 +561,9 @@ def _buffa_w(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.colors
     if v:
         buf[p] = 26
@@ -608,8 +609,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 3] = y
                 p += 4
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -635,8 +637,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -665,8 +668,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 50
                 if y < 16384:
@@ -692,8 +696,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.flags
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b':')
@@ -751,8 +756,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
         buf[p] = 80

@@ -781,8 +781,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.r_by
     if v:
         for x in v:
@@ -798,8 +799,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.r_enum
     if v:
         buf[p] = 162

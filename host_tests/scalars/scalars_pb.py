@@ -371,33 +371,27 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.f32
     if v:
-        buf[p] = 61
-        _buffa_pack('<I', buf, p + 1, v)
+        _buffa_pack('<BI', buf, p, 61, v)
         p += 5
     v = m.f64
     if v:
-        buf[p] = 65
-        _buffa_pack('<Q', buf, p + 1, v)
+        _buffa_pack('<BQ', buf, p, 65, v)
         p += 9
     v = m.sf32
     if v:
-        buf[p] = 77
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 77, v)
         p += 5
     v = m.sf64
     if v:
-        buf[p] = 81
-        _buffa_pack('<q', buf, p + 1, v)
+        _buffa_pack('<Bq', buf, p, 81, v)
         p += 9
     v = m.fl
     if v or _buffa_negzero(v):
-        buf[p] = 93
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 93, v)
         p += 5
     v = m.db
     if v or _buffa_negzero(v):
-        buf[p] = 97
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 97, v)
         p += 9
     v = m.b
     if v:
@@ -418,8 +412,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.by
     if v:
         buf[p] = 122
@@ -433,8 +428,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.color
     if v:
         buf[p] = 128

@@ -1070,8 +1070,9 @@ class FileGen:
                 w("%s = %s" % (var, self.utf8_expr(t, flags, var)))
             w("y = %s_len(%s)" % (R, var))
             self.put_len(w, off=off, large=large)
-            w("buf[p:p + y] = %s" % var)
-            w("p += y")
+            w("y += p")
+            w("buf[p:y] = %s" % var)
+            w("p = y")
         else:
             self.helpers.add("put_varint")
             if t in (SINT32, SINT64):
@@ -1115,6 +1116,11 @@ class FileGen:
             self.put_tag(w, (num << 3) | 3)
             w("p = %s(%s, buf, p)" % (self.fn("w", f.ref_full), var))
             self.put_tag(w, (num << 3) | 4)
+        elif t in FIXED_FMT and num < 16:
+            # a one-byte tag and the value in one pack_into call
+            fmt, n = FIXED_FMT[t]
+            w("%s_pack('<B%s', buf, p, %d, %s)" % (N.RESERVED, fmt[1], (num << 3) | WIRE[t], var))
+            w("p += %d" % (n + 1))
         else:
             k = self.put_tag(w, (num << 3) | WIRE[t], False)
             self.put_value(w, t, var, f.flags, k)

@@ -271,12 +271,12 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.value
     if v or _buffa_negzero(v):
-        buf[p] = 33
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 33, v)
         p += 9
     v = m.unit
     if v:
@@ -499,8 +499,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -639,8 +640,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.readings
     if v:
         for x in v:
@@ -839,8 +841,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -302,8 +302,7 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, v)
     if m._buffa_c_kind == 'number_value':
         v = m._buffa_v_kind
-        buf[p] = 17
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 17, v)
         p += 9
     if m._buffa_c_kind == 'string_value':
         v = m._buffa_v_kind
@@ -319,8 +318,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
         buf[p] = 32

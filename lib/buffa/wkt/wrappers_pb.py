@@ -166,8 +166,7 @@ _buffa_c0._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
-        buf[p] = 9
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 9, v)
         p += 9
     v = m._buffa_u
     if v:
@@ -226,8 +225,7 @@ _buffa_c1._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
-        buf[p] = 13
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 13, v)
         p += 5
     v = m._buffa_u
     if v:
@@ -632,8 +630,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -715,8 +714,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

@@ -3202,33 +3202,27 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
     if v is not None:
-        buf[p] = 61
-        _buffa_pack('<I', buf, p + 1, v)
+        _buffa_pack('<BI', buf, p, 61, v)
         p += 5
     v = m.optional_fixed64
     if v is not None:
-        buf[p] = 65
-        _buffa_pack('<Q', buf, p + 1, v)
+        _buffa_pack('<BQ', buf, p, 65, v)
         p += 9
     v = m.optional_sfixed32
     if v is not None:
-        buf[p] = 77
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 77, v)
         p += 5
     v = m.optional_sfixed64
     if v is not None:
-        buf[p] = 81
-        _buffa_pack('<q', buf, p + 1, v)
+        _buffa_pack('<Bq', buf, p, 81, v)
         p += 9
     v = m.optional_float
     if v is not None:
-        buf[p] = 93
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
-        buf[p] = 97
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 97, v)
         p += 9
     v = m.optional_bool
     if v is not None:
@@ -3249,8 +3243,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_bytes
     if v is not None:
         buf[p] = 122
@@ -3264,8 +3259,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
@@ -3329,8 +3325,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_cord
     if v is not None:
         buf[p] = 202
@@ -3346,8 +3343,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -3574,8 +3572,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_bytes
     if v:
         for x in v:
@@ -3591,8 +3590,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_nested_message
     if v:
         for x in v:
@@ -3671,8 +3671,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_cord
     if v:
         for x in v:
@@ -3689,8 +3690,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.map_int32_int32
     if v:
         for k in v:
@@ -4193,14 +4195,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 170
                 buf[p + 1] = 4
@@ -4221,8 +4225,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -4234,8 +4239,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -4255,14 +4261,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 178
                 buf[p + 1] = 4
@@ -4283,8 +4291,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -4296,8 +4305,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xba\x04')
@@ -4321,8 +4331,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -4349,8 +4360,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -4374,8 +4386,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -4402,8 +4415,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -4780,8 +4794,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
@@ -4796,8 +4811,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152

@@ -139,8 +139,7 @@ _buffa_c0._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.d
     if v is not None:
-        buf[p] = 13
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 13, v)
         p += 5
     v = m._buffa_u
     if v:
@@ -722,8 +721,7 @@ _buffa_c1._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.optional_int32
     if v is not None:
-        buf[p] = 13
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 13, v)
         p += 5
     v = m.optional_foreign_message
     if v is not None:
@@ -879,14 +877,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 3] = y
                 p += 4
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 82
                 if y < 16384:
@@ -906,8 +906,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -919,8 +920,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.map_string_foreign_message
     if v:
         p = _buffa_put_map(v, _buffa_s3, buf, p, b'Z')
@@ -940,8 +942,9 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 3] = y
                 p += 4
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -967,8 +970,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 16
                 if x < 128 and x >= 0:
                     buf[p + 1] = x
@@ -988,8 +992,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.repeated_bytes
     if v:
         for x in v:
@@ -1004,8 +1009,9 @@ def _buffa_w(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -1024,14 +1030,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 3] = y
                 p += 4
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 122
                 if y < 16384:
@@ -1051,8 +1059,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -1064,8 +1073,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -1123,8 +1133,7 @@ _buffa_c2._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.c
     if v is not None:
-        buf[p] = 13
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 13, v)
         p += 5
     v = m._buffa_u
     if v:

@@ -3765,33 +3765,27 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
     if v is not None:
-        buf[p] = 61
-        _buffa_pack('<I', buf, p + 1, v)
+        _buffa_pack('<BI', buf, p, 61, v)
         p += 5
     v = m.optional_fixed64
     if v is not None:
-        buf[p] = 65
-        _buffa_pack('<Q', buf, p + 1, v)
+        _buffa_pack('<BQ', buf, p, 65, v)
         p += 9
     v = m.optional_sfixed32
     if v is not None:
-        buf[p] = 77
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 77, v)
         p += 5
     v = m.optional_sfixed64
     if v is not None:
-        buf[p] = 81
-        _buffa_pack('<q', buf, p + 1, v)
+        _buffa_pack('<Bq', buf, p, 81, v)
         p += 9
     v = m.optional_float
     if v is not None:
-        buf[p] = 93
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
-        buf[p] = 97
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 97, v)
         p += 9
     v = m.optional_bool
     if v is not None:
@@ -3812,8 +3806,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_bytes
     if v is not None:
         buf[p] = 122
@@ -3827,8 +3822,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_nested_message
     if v is not None:
         buf[p] = 146
@@ -3892,8 +3888,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.optional_cord
     if v is not None:
         buf[p] = 202
@@ -3909,8 +3906,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -4053,8 +4051,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_bytes
     if v:
         for x in v:
@@ -4070,8 +4069,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_nested_message
     if v:
         for x in v:
@@ -4140,8 +4140,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.repeated_cord
     if v:
         for x in v:
@@ -4158,8 +4159,9 @@ def _buffa_w(m, buf, p):
                 p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m.map_int32_int32
     if v:
         for k in v:
@@ -4662,14 +4664,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 170
                 buf[p + 1] = 4
@@ -4690,8 +4694,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -4703,8 +4708,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.map_string_bytes
     if v:
         for k in v:
@@ -4724,14 +4730,16 @@ def _buffa_w(m, buf, p):
                 y = _buffa_len(k)
                 buf[p + 4] = y
                 p += 5
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 buf[p + 1] = y
                 p += 2
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
             else:
                 buf[p] = 178
                 buf[p + 1] = 4
@@ -4752,8 +4760,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = k
-                p += y
+                y += p
+                buf[p:y] = k
+                p = y
                 buf[p] = 18
                 y = _buffa_len(x)
                 if y < 128:
@@ -4765,8 +4774,9 @@ def _buffa_w(m, buf, p):
                     p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
-                buf[p:p + y] = x
-                p += y
+                y += p
+                buf[p:y] = x
+                p = y
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s28, buf, p, b'\xba\x04')
@@ -5188,8 +5198,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_oneof_field == 'oneof_bytes':
         v = m._buffa_v_oneof_field
         buf[p] = 146
@@ -5204,8 +5215,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
         buf[p] = 152
@@ -5373,8 +5385,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
@@ -5389,8 +5402,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.fieldname1
     if v is not None:
         buf[p] = 136
@@ -5968,8 +5982,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6478,8 +6493,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.nested_message
     if v is not None:
         buf[p] = 218
@@ -6758,8 +6774,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -6884,8 +6901,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.requires
     if v:
         for x in v:
@@ -6901,8 +6919,9 @@ def _buffa_w(m, buf, p):
                 p += 3
             else:
                 p = _buffa_put_varint(buf, p + 1, y)
-            buf[p:p + y] = x
-            p += y
+            y += p
+            buf[p:y] = x
+            p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -7519,33 +7538,27 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.required_fixed32
     if v is not None:
-        buf[p] = 61
-        _buffa_pack('<I', buf, p + 1, v)
+        _buffa_pack('<BI', buf, p, 61, v)
         p += 5
     v = m.required_fixed64
     if v is not None:
-        buf[p] = 65
-        _buffa_pack('<Q', buf, p + 1, v)
+        _buffa_pack('<BQ', buf, p, 65, v)
         p += 9
     v = m.required_sfixed32
     if v is not None:
-        buf[p] = 77
-        _buffa_pack('<i', buf, p + 1, v)
+        _buffa_pack('<Bi', buf, p, 77, v)
         p += 5
     v = m.required_sfixed64
     if v is not None:
-        buf[p] = 81
-        _buffa_pack('<q', buf, p + 1, v)
+        _buffa_pack('<Bq', buf, p, 81, v)
         p += 9
     v = m.required_float
     if v is not None:
-        buf[p] = 93
-        _buffa_pack('<f', buf, p + 1, v)
+        _buffa_pack('<Bf', buf, p, 93, v)
         p += 5
     v = m.required_double
     if v is not None:
-        buf[p] = 97
-        _buffa_pack('<d', buf, p + 1, v)
+        _buffa_pack('<Bd', buf, p, 97, v)
         p += 9
     v = m.required_bool
     if v is not None:
@@ -7566,8 +7579,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.required_bytes
     if v is not None:
         buf[p] = 122
@@ -7581,8 +7595,9 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.required_nested_message
     if v is not None:
         buf[p] = 146
@@ -7646,8 +7661,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.required_cord
     if v is not None:
         buf[p] = 202
@@ -7663,8 +7679,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.recursive_message
     if v is not None:
         buf[p] = 218
@@ -7817,8 +7834,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m.default_bytes
     if v is not None:
         buf[p] = 250
@@ -7833,8 +7851,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -8190,8 +8209,9 @@ def _buffa_w(m, buf, p):
             p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
-        buf[p:p + y] = v
-        p += y
+        y += p
+        buf[p:y] = v
+        p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
