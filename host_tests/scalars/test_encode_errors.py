@@ -47,3 +47,23 @@ def test_valid_message_still_encodes_after_an_error():
     raises(buffa.EncodeError, m.encode)
     m.i32 = 3
     assert m.encode() == h("08 03")
+
+
+def test_varint_values_beyond_64_bits_raise_encode_error():
+    # never a varint with overflow bits in its tenth byte, which decoders
+    # reject; -2**63 .. 2**64 - 1 is what a 64-bit varint field can carry
+    from repeated_pb import Repeated
+
+    for m in (
+        Scalars(u64=2**64),
+        Scalars(i64=-(2**63) - 1),
+        Scalars(u64=2**70),
+        Scalars(s64=2**63),
+        Repeated(r_u64=[1, 2**64]),
+        Repeated(r_i64=[-(2**63) - 1]),
+        Repeated(r_s64=[5, -(2**63) - 1]),
+    ):
+        raises(buffa.EncodeError, m.encode)
+        raises(buffa.EncodeError, m.encode_into, bytearray(100))
+    for m in (Scalars(u64=2**64 - 1), Scalars(i64=-(2**63)), Repeated(r_u64=[2**64 - 1]), Repeated(r_s64=[-(2**63), 2**63 - 1])):
+        assert type(m).decode(m.encode()) == m

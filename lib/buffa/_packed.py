@@ -13,7 +13,7 @@ except ImportError:  # CPython
         return x
 
 
-from buffa.wire import DecodeError, int32, put_varint, varint, vsize
+from buffa.wire import DecodeError, EncodeError, int32, put_varint, varint, vsize
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -204,6 +204,8 @@ if sys.implementation.name == "cpython":
                 if v < 0x80:
                     ap(v)
                     continue
+                if v > 0xFFFFFFFFFFFFFFFF or v < 0:
+                    raise EncodeError("sint value out of range")
                 while v > 0x7F:
                     ap(v & 0x7F | 0x80)
                     v >>= 7
@@ -212,7 +214,8 @@ if sys.implementation.name == "cpython":
             for v in lst:
                 if typ == _BOOL:
                     v = 1 if v else 0
-                elif v < 0:
+                elif v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+                    vsize(v)  # raises EncodeError beyond 64 bits
                     v &= 0xFFFFFFFFFFFFFFFF
                 while v > 0x7F:
                     ap(v & 0x7F | 0x80)

@@ -206,6 +206,8 @@ def vsize(v):
     # large ones (timestamps, ids) and compares instead of shifting.
     if v < 0x10000000:
         if v < 0:
+            if v < -0x8000000000000000:
+                raise EncodeError("varint value %d below -2**63" % v)
             return 10
         if v < 0x4000:
             return 1 if v < 0x80 else 2
@@ -218,7 +220,11 @@ def vsize(v):
         return 7
     if v < 0x100000000000000:
         return 8
-    return 9 if v < 0x8000000000000000 else 10
+    if v < 0x8000000000000000:
+        return 9
+    if v > 0xFFFFFFFFFFFFFFFF:
+        raise EncodeError("varint value %d does not fit 64 bits" % v)
+    return 10
 
 
 def put_varint(buf, p, v):
