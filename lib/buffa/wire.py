@@ -258,11 +258,20 @@ if hasattr(int, "bit_length"):  # CPython; MicroPython's int has no bit_length
         _SPREAD[_b] = (_n, sum(1 << 65 * _i for _i in range(_n)), sum(0x80 << 72 * _i for _i in range(_n - 1)), 9 * _n - 8)
     del _b, _n
 
-    _put_varint_short = put_varint
-
     def put_varint(buf, p, v):
         if 0 <= v < 0x10000000:
-            return _put_varint_short(buf, p, v)
+            # as above (inline: a second call costs more than these stores)
+            if v > 0x3FFF:
+                buf[p] = v & 0x7F | 0x80
+                buf[p + 1] = v >> 7 & 0x7F | 0x80
+                v >>= 14
+                p += 2
+            if v > 0x7F:
+                buf[p] = v & 0x7F | 0x80
+                buf[p + 1] = v >> 7
+                return p + 2
+            buf[p] = v
+            return p + 1
         if v < 0:
             v &= 0xFFFFFFFFFFFFFFFF
         n, a, c, k = _SPREAD[v.bit_length()]
