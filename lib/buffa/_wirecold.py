@@ -2,7 +2,7 @@
 # numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
 # users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
 # these names as buffa.wire.<name>.
-from buffa.wire import DecodeError, put_varint, tag, varint, vsize
+from buffa.wire import DecodeError, EncodeError, put_varint, tag, varint, vsize
 
 # Field types, numbered as FieldDescriptorProto.Type so generated tables can
 # use the descriptor's numbers directly.
@@ -79,6 +79,24 @@ try:
     from buffa_viper import utf8_ok as _valid_utf8
 except Exception:
     _valid_utf8 = utf8_by_find
+
+
+def range64(v):
+    # wire.vsize of a value no 64-bit varint field can carry
+    raise EncodeError("varint value %d outside -2**63 .. 2**64-1" % v)
+
+
+def map_key_cache(entries=32, max_bytes=32):
+    """Set how many map<string, ...> keys decoding keeps for reuse, and the
+    longest key kept (bytes); entries=0 keeps none. Empties the cache.
+    Use it as buffa.wire.map_key_cache."""
+    import buffa.wire as w
+
+    if entries < 0 or max_bytes < 0:
+        raise ValueError("limits must be >= 0")
+    w._key_cap = entries
+    w._key_max = max_bytes
+    w.keys.clear()
 
 
 def skip(b, p, e, t, dp):

@@ -157,20 +157,10 @@ def strict_utf8(b, p, q):
 # checks, so generated code looks a key's bytes up in keys first
 # (docs/design.md, "Map key cache"). Bounded: at most _key_cap entries,
 # emptied when full, and only keys of at most _key_max bytes.
+# map_key_cache(entries, max_bytes), which sets both, is in buffa._wirecold.
 keys = {}
 _key_cap = 32
 _key_max = 32
-
-
-def map_key_cache(entries=32, max_bytes=32):
-    """Set how many map<string, ...> keys decoding keeps for reuse, and the
-    longest key kept (bytes); entries=0 keeps none. Empties the cache."""
-    global _key_cap, _key_max
-    if entries < 0 or max_bytes < 0:
-        raise ValueError("limits must be >= 0")
-    _key_cap = entries
-    _key_max = max_bytes
-    keys.clear()
 
 
 def new_key(b, p, q, c):
@@ -207,7 +197,7 @@ def vsize(v):
     if v < 0x10000000:
         if v < 0:
             if v < -0x8000000000000000:
-                raise EncodeError("varint value %d below -2**63" % v)
+                __getattr__("range64")(v)
             return 10
         if v < 0x4000:
             return 1 if v < 0x80 else 2
@@ -223,7 +213,7 @@ def vsize(v):
     if v < 0x8000000000000000:
         return 9
     if v > 0xFFFFFFFFFFFFFFFF:
-        raise EncodeError("varint value %d does not fit 64 bits" % v)
+        __getattr__("range64")(v)
     return 10
 
 
