@@ -111,3 +111,49 @@ def test_text_entries_at_length_prefix_boundaries_encode_exactly():
 @requires("bigheap")
 def test_text_entries_at_the_three_byte_length_prefix_encode_exactly():
     _check_text_entries(((300, 16383), (16384, 5), (16000, 383)))
+
+
+# map<string, string|bytes> entries of the usual shape (key, then value,
+# one-byte lengths, nothing else) are read straight through; every other
+# shape takes the general loop. Both must agree at the edges between them.
+def _entry(body):
+    n = len(body)
+    return h("a2 01") + (bytes([n]) if n < 128 else bytes([n & 127 | 128, n >> 7])) + body
+
+
+def test_usual_entries_and_their_near_misses_decode_the_same():
+    cases = (
+        (b"\x0a\x01k\x12\x01v", {"k": "v"}),  # the usual shape
+        (b"\x0a\x00\x12\x00", {"": ""}),  # empty key and value: 4 bytes
+        (b"\x0a\x7f" + b"k" * 127 + b"\x12\x00", {"k" * 127: ""}),  # longest one-byte key length
+        (b"\x0a\x01k\x12\x80\x01" + b"v" * 128, {"k": "v" * 128}),  # two-byte value length
+        (b"\x0a\x01k\x12\x01v\x18\x05", {"k": "v"}),  # an unknown field after the value
+        (b"\x12\x01v\x0a\x01k", {"k": "v"}),  # value first
+        (b"\x0a\x01k\x0a\x01j\x12\x01v", {"j": "v"}),  # key twice
+        (b"\x0a\x01k\x1a\x01v", {"k": ""}),  # value with another field number
+        (b"\x0a\x01k", {"k": ""}),  # no value: 3 bytes
+        (b"\x8a\x00\x01k\x12\x01v", {"k": "v"}),  # padded key tag
+    )
+    for body, want in cases:
+        assert Values.decode(_entry(body)).v_string == want, body
+
+
+def test_usual_entries_with_bad_lengths_or_text_are_rejected():
+    import buffa
+    from mptest import raises
+
+    for body in (
+        b"\x0a\x05k\x12\x01v",  # key length past the entry
+        b"\x0a\x01k\x12\x05v",  # value length past the entry
+        b"\x0a\x01\xff\x12\x01v",  # key not UTF-8
+        b"\x0a\x01k\x12\x02\xc0\x80",  # value overlong UTF-8
+    ):
+        raises(buffa.DecodeError, Values.decode, _entry(body))
+    # the value's offset is reported, as on the general path
+    e = raises(buffa.DecodeError, Values.decode, _entry(b"\x0a\x01k\x12\x02\xc0\x80"))
+    assert e.offset == 8, e.offset
+
+
+def test_usual_bytes_entries_decode_straight_through():
+    m = Values.decode(h("aa 01 06 0a 01 6b 12 01 00"))
+    assert m.v_bytes == {"k": b"\x00"}

@@ -1848,52 +1848,61 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        k = ''
-        x = ''
-        while p < q:
-            t = b[p]
-            p += 1
-            if t > 127:
-                t, p = _buffa_tag(b, p, q, t)
-            if t == 10:
-                r = b[p]
+        r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
+        if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
+            p += 2
+            k = _buffa_string_lax(b, p, r)
+            p = r + 2
+            x = _buffa_string_lax(b, p, q)
+            m.map_string_string[k] = x
+            p = q
+        else:
+            k = ''
+            x = ''
+            while p < q:
+                t = b[p]
                 p += 1
-                if r > 127:
-                    if b[p] > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                if t == 10:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
-                        r = (r & 127 | b[p] << 7) + p + 1
-                        p += 1
+                        r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                else:
-                    r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string_lax(b, p, r)
-                p = r
-            elif t == 18:
-                r = b[p]
-                p += 1
-                if r > 127:
-                    if b[p] > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                    k = _buffa_string_lax(b, p, r)
+                    p = r
+                elif t == 18:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
-                        r = (r & 127 | b[p] << 7) + p + 1
-                        p += 1
+                        r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
+                    x = _buffa_string_lax(b, p, r)
+                    p = r
                 else:
-                    r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
-                x = _buffa_string_lax(b, p, r)
-                p = r
-            else:
-                p = _buffa_skip(b, p, q, t, dp)
-        if p != q:
-            raise _buffa_DecodeError('truncated map entry', q)
-        m.map_string_string[k] = x
+                    p = _buffa_skip(b, p, q, t, dp)
+            if p != q:
+                raise _buffa_DecodeError('truncated map entry', q)
+            m.map_string_string[k] = x
     elif t == 562:
         q = b[p]
         p += 1
@@ -1909,52 +1918,61 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             q += p
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
-        k = ''
-        x = b''
-        while p < q:
-            t = b[p]
-            p += 1
-            if t > 127:
-                t, p = _buffa_tag(b, p, q, t)
-            if t == 10:
-                r = b[p]
+        r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
+        if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
+            p += 2
+            k = _buffa_string_lax(b, p, r)
+            p = r + 2
+            x = b[p:q]
+            m.map_string_bytes[k] = x
+            p = q
+        else:
+            k = ''
+            x = b''
+            while p < q:
+                t = b[p]
                 p += 1
-                if r > 127:
-                    if b[p] > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                if t == 10:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
-                        r = (r & 127 | b[p] << 7) + p + 1
-                        p += 1
+                        r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
-                else:
-                    r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
-                k = _buffa_string_lax(b, p, r)
-                p = r
-            elif t == 18:
-                r = b[p]
-                p += 1
-                if r > 127:
-                    if b[p] > 127:
-                        p, r = _buffa_length(b, p, q, r)
+                    k = _buffa_string_lax(b, p, r)
+                    p = r
+                elif t == 18:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                            if r > q:
+                                raise _buffa_DecodeError('length past the end', p)
                     else:
-                        r = (r & 127 | b[p] << 7) + p + 1
-                        p += 1
+                        r += p
                         if r > q:
                             raise _buffa_DecodeError('length past the end', p)
+                    x = b[p:r]
+                    p = r
                 else:
-                    r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
-                x = b[p:r]
-                p = r
-            else:
-                p = _buffa_skip(b, p, q, t, dp)
-        if p != q:
-            raise _buffa_DecodeError('truncated map entry', q)
-        m.map_string_bytes[k] = x
+                    p = _buffa_skip(b, p, q, t, dp)
+            if p != q:
+                raise _buffa_DecodeError('truncated map entry', q)
+            m.map_string_bytes[k] = x
     elif t == 570:
         q = b[p]
         p += 1
