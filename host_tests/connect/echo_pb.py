@@ -288,7 +288,30 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 26:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                _buffa_strict_utf8(b, p, q)
+            m.headers.append(v)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -328,29 +351,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.payload = v
-            p = q
-        elif t == 26:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m.headers.append(v)
             p = q
         elif t == 34:
             q = b[p]

@@ -125,32 +125,10 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.i = v
-        elif t == 19:
-            c = m.g
-            if c is None:
-                c = m.g = _buffa_new(_buffa_c1)
-            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 43:
+        if t == 43:
             c = _buffa_new(_buffa_c2)
             m.rg.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 44)
-        elif t == 56:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            if v in _buffa_e5:
-                m.ce = v
-            else:
-                _buffa_unknown_raw(m, b, s, p)
         elif t == 64:
             v = b[p]
             p += 1
@@ -220,24 +198,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mce, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 90:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.s = v
-            p = q
         elif t == 96:
             v = b[p]
             p += 1
@@ -284,6 +244,46 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.pk, _buffa_sint64)
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.i = v
+        elif t == 19:
+            c = m.g
+            if c is None:
+                c = m.g = _buffa_new(_buffa_c1)
+            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 20)
+        elif t == 56:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            if v in _buffa_e5:
+                m.ce = v
+            else:
+                _buffa_unknown_raw(m, b, s, p)
+        elif t == 90:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.s = v
+            p = q
         elif t == 114:
             q = b[p]
             p += 1

@@ -78,17 +78,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            if v in _buffa_e2:
-                m.e = v
-            else:
-                _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        if t == 16:
             v = b[p]
             p += 1
             if v > 127:
@@ -157,6 +147,16 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.me, _buffa_s1, b, s, p, q, dp - 1)
             p = q
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            if v in _buffa_e2:
+                m.e = v
+            else:
+                _buffa_unknown_raw(m, b, s, p)
         elif t == 40:
             v = b[p]
             p += 1

@@ -72,17 +72,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            if v in _buffa_e1:
-                m.c = v
-            else:
-                _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        if t == 16:
             v = b[p]
             p += 1
             if v > 127:
@@ -108,13 +98,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 2, b, p, q, m.rc, _buffa_e1)
-        elif t == 24:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.o = v
         elif t == 32:
             v = b[p]
             p += 1
@@ -164,6 +147,23 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 5, b, p, q, m.xc, _buffa_e1)
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            if v in _buffa_e1:
+                m.c = v
+            else:
+                _buffa_unknown_raw(m, b, s, p)
+        elif t == 24:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.o = v
         else:
             if t == eg and t:
                 return p

@@ -69,14 +69,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.e = v
-        elif t == 16:
+        if t == 16:
             v = b[p]
             p += 1
             if v > 127:
@@ -138,6 +131,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.me[k] = x
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.e = v
         elif t == 32:
             v = b[p]
             p += 1

@@ -67,83 +67,10 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.a = v
-        elif t == 19:
-            c = m.child
-            if c is None:
-                c = m.child = _buffa_c0._buffa_n()
-            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 27:
+        if t == 27:
             c = _buffa_c0._buffa_n()
             m.items.append(c)
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 28)
-        elif t == 34:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.lp
-            if c is None:
-                c = m.lp = _buffa_c0._buffa_n()
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 42:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m.verify = v
-            p = q
-        elif t == 50:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.none = v
-            p = q
         elif t == 56:
             v = b[p]
             p += 1
@@ -207,6 +134,79 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.rnone.append(v)
+            p = q
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.a = v
+        elif t == 19:
+            c = m.child
+            if c is None:
+                c = m.child = _buffa_c0._buffa_n()
+            p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
+        elif t == 34:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.lp
+            if c is None:
+                c = m.lp = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 42:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                _buffa_strict_utf8(b, p, q)
+            m.verify = v
+            p = q
+        elif t == 50:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.none = v
             p = q
         else:
             if t == eg and t:

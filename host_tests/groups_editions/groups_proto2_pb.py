@@ -82,33 +82,10 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 11:
-            c = m.data
-            if c is None:
-                c = m.data = _buffa_new(_buffa_c1)
-            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 12)
-        elif t == 35:
+        if t == 35:
             c = _buffa_new(_buffa_c2)
             m.item.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 36)
-        elif t == 50:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.lax = v
-            p = q
         elif t == 56:
             v = b[p]
             p += 1
@@ -173,6 +150,29 @@ def _buffa_d(m, b, p, e, dp, eg):
             c = _buffa_c0._buffa_n()
             m.kids.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 11:
+            c = m.data
+            if c is None:
+                c = m.data = _buffa_new(_buffa_c1)
+            p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 12)
+        elif t == 50:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.lax = v
             p = q
         else:
             if t == eg and t:

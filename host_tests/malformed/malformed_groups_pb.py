@@ -67,7 +67,33 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 11:
+        if t == 40:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            if v in _buffa_e1:
+                m.re.append(v)
+            else:
+                _buffa_unknown_raw(m, b, s, p)
+        elif t == 42:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_closed(m, 5, b, p, q, m.re, _buffa_e1)
+        elif t == 11:
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
@@ -112,32 +138,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            if v in _buffa_e1:
-                m.re.append(v)
-            else:
-                _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_closed(m, 5, b, p, q, m.re, _buffa_e1)
         elif t == 50:
             q = b[p]
             p += 1

@@ -83,87 +83,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.i32 = v
-        elif t == 21:
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p += 4
-            m.f32 = v
-        elif t == 25:
-            if p + 8 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p += 8
-            m.f64 = v
-        elif t == 34:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m.s = v
-            p = q
-        elif t == 42:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = b[p:q]
-            m.by = v
-            p = q
-        elif t == 50:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.child
-            if c is None:
-                c = m.child = _buffa_c0._buffa_n()
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 58:
+        if t == 58:
             q = b[p]
             p += 1
             if q > 127:
@@ -346,6 +266,86 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mm, _buffa_s1, b, s, p, q, dp - 1)
+            p = q
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.i32 = v
+        elif t == 21:
+            if p + 4 > e:
+                raise _buffa_DecodeError('truncated fixed-width value', p)
+            v = _buffa_unpack('<I', b, p)[0]
+            p += 4
+            m.f32 = v
+        elif t == 25:
+            if p + 8 > e:
+                raise _buffa_DecodeError('truncated fixed-width value', p)
+            v = _buffa_unpack('<Q', b, p)[0]
+            p += 8
+            m.f64 = v
+        elif t == 34:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                _buffa_strict_utf8(b, p, q)
+            m.s = v
+            p = q
+        elif t == 42:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = b[p:q]
+            m.by = v
+            p = q
+        elif t == 50:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.child
+            if c is None:
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 114:
             q = b[p]

@@ -113,7 +113,43 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c1)
+            m.inners.append(c)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 34:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            _buffa_map_entry(m, m.by_name, _buffa_s4, b, s, p, q, dp - 1)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -133,25 +169,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.inner = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c1)
-            m.inners.append(c)
-            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         elif t == 24:
             v = b[p]
             p += 1
@@ -159,23 +176,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.level = v
-        elif t == 34:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.by_name, _buffa_s4, b, s, p, q, dp - 1)
-            p = q
         elif t == 42:
             q = b[p]
             p += 1

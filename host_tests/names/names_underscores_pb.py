@@ -66,7 +66,30 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 56:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.__rep.append(v)
+        elif t == 58:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_varint(b, p, q, m.__rep, _buffa_int32)
+        elif t == 8:
             v = b[p]
             p += 1
             if v > 127:
@@ -108,29 +131,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__class___ = v
-        elif t == 56:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.__rep.append(v)
-        elif t == 58:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.__rep, _buffa_int32)
         elif t == 64:
             v = b[p]
             p += 1

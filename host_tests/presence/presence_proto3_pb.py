@@ -71,7 +71,30 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 160:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.r.append(v)
+        elif t == 162:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_varint(b, p, q, m.r, _buffa_int32)
+        elif t == 8:
             v = b[p]
             p += 1
             if v > 127:
@@ -253,29 +276,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
             m._buffa_c_other = 'y'
             m._buffa_v_other = v
-        elif t == 160:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.r.append(v)
-        elif t == 162:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.r, _buffa_int32)
         else:
             if t == eg and t:
                 return p

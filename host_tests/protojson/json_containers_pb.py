@@ -340,6 +340,29 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.colors_by_num[k] = x
+        elif t == 104:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int64(v)
+            m.longs.append(v)
+        elif t == 106:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_varint(b, p, q, m.longs, _buffa_int64)
         elif t == 74:
             q = b[p]
             p += 1
@@ -415,29 +438,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 104:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.longs.append(v)
-        elif t == 106:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.longs, _buffa_int64)
         else:
             if t == eg and t:
                 return p

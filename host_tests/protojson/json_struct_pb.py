@@ -83,7 +83,62 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 42:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c3)
+            m.vals.append(c)
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 50:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            _buffa_map_entry(m, m.vmap, _buffa_s5, b, s, p, q, dp - 1)
+            p = q
+        elif t == 66:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c5)
+            m.anys.append(c)
+            _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -150,42 +205,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.null = v
-        elif t == 42:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c3)
-            m.vals.append(c)
-            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 50:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            _buffa_map_entry(m, m.vmap, _buffa_s5, b, s, p, q, dp - 1)
-            p = q
         elif t == 58:
             q = b[p]
             p += 1
@@ -204,25 +223,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             c = m.any
             if c is None:
                 c = m.any = _buffa_new(_buffa_c5)
-            _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 66:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c5)
-            m.anys.append(c)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 72:

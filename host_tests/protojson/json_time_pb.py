@@ -58,7 +58,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 42:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c1)
+            m.tss.append(c)
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -137,25 +156,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.empty = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 42:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c1)
-            m.tss.append(c)
-            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:

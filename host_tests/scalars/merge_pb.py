@@ -73,64 +73,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.i32 = v
-        elif t == 24:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.u32 = v
-        elif t == 114:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m.s = v
-            p = q
-        elif t == 138:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.child
-            if c is None:
-                c = m.child = _buffa_c0._buffa_n()
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 168:
+        if t == 168:
             v = b[p]
             p += 1
             if v > 127:
@@ -264,6 +207,63 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.m_msg, _buffa_s1, b, s, p, q, dp - 1)
+            p = q
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.i32 = v
+        elif t == 24:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.u32 = v
+        elif t == 114:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            try:
+                v = _buffa_str(b[p:q], 'utf-8')
+            except UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+                _buffa_strict_utf8(b, p, q)
+            m.s = v
+            p = q
+        elif t == 138:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.child
+            if c is None:
+                c = m.child = _buffa_c0._buffa_n()
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:

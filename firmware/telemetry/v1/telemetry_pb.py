@@ -527,7 +527,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c0)
+            m.readings.append(c)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -549,25 +568,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.device_id = v
-            p = q
-        elif t == 18:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c0)
-            m.readings.append(c)
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 26:
             q = b[p]

@@ -710,10 +710,10 @@ _buffa_e37 = ExtensionRangeOptions.VerificationState._buffa_n
 _buffa_e38 = FieldDescriptorProto.Label._buffa_n
 _buffa_e39 = FieldDescriptorProto.Type._buffa_n
 _buffa_e40 = FileOptions.OptimizeMode._buffa_n
-_buffa_e41 = FieldOptions.CType._buffa_n
-_buffa_e42 = FieldOptions.JSType._buffa_n
-_buffa_e43 = FieldOptions.OptionRetention._buffa_n
-_buffa_e44 = FieldOptions.OptionTargetType._buffa_n
+_buffa_e41 = FieldOptions.OptionTargetType._buffa_n
+_buffa_e42 = FieldOptions.CType._buffa_n
+_buffa_e43 = FieldOptions.JSType._buffa_n
+_buffa_e44 = FieldOptions.OptionRetention._buffa_n
 _buffa_e45 = MethodOptions.IdempotencyLevel._buffa_n
 _buffa_e46 = FeatureSet.FieldPresence._buffa_n
 _buffa_e47 = FeatureSet.EnumType._buffa_n
@@ -836,43 +836,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.name = v
-            p = q
-        elif t == 18:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.package = v
-            p = q
-        elif t == 26:
+        if t == 26:
             q = b[p]
             p += 1
             if q > 127:
@@ -966,46 +930,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 66:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.options
-            if c is None:
-                c = m.options = _buffa_c14._buffa_n()
-            _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 74:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.source_code_info
-            if c is None:
-                c = m.source_code_info = _buffa_c31._buffa_n()
-            _buffa_c31._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         elif t == 80:
             v = b[p]
             p += 1
@@ -1052,6 +976,100 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.weak_dependency, _buffa_int32)
+        elif t == 122:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.option_dependency.append(v)
+            p = q
+        elif t == 10:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
+            p = q
+        elif t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.package = v
+            p = q
+        elif t == 66:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.options
+            if c is None:
+                c = m.options = _buffa_c14._buffa_n()
+            _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 74:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.source_code_info
+            if c is None:
+                c = m.source_code_info = _buffa_c31._buffa_n()
+            _buffa_c31._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
         elif t == 98:
             q = b[p]
             p += 1
@@ -1080,24 +1098,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 122:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.option_dependency.append(v)
-            p = q
         else:
             if t == eg and t:
                 return p
@@ -1420,25 +1420,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.name = v
-            p = q
-        elif t == 18:
+        if t == 18:
             q = b[p]
             p += 1
             if q > 127:
@@ -1533,26 +1515,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.options
-            if c is None:
-                c = m.options = _buffa_c15._buffa_n()
-            _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         elif t == 66:
             q = b[p]
             p += 1
@@ -1608,6 +1570,44 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
+            p = q
+        elif t == 10:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
+            p = q
+        elif t == 58:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.options
+            if c is None:
+                c = m.options = _buffa_c15._buffa_n()
+            _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 88:
             v = b[p]
@@ -2110,6 +2110,25 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.declaration.append(c)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
+        elif t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
         elif t == 24:
             v = b[p]
             p += 1
@@ -2139,25 +2158,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -2952,25 +2952,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.name = v
-            p = q
-        elif t == 18:
+        if t == 18:
             q = b[p]
             p += 1
             if q > 127:
@@ -2988,26 +2970,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             c = _buffa_new(_buffa_c11)
             m.value.append(c)
             _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 26:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.options
-            if c is None:
-                c = m.options = _buffa_c20._buffa_n()
-            _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 34:
             q = b[p]
@@ -3045,6 +3007,44 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
+            p = q
+        elif t == 10:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
+            p = q
+        elif t == 26:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.options
+            if c is None:
+                c = m.options = _buffa_c20._buffa_n()
+            _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         elif t == 48:
             v = b[p]
@@ -3443,25 +3443,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.name = v
-            p = q
-        elif t == 18:
+        if t == 18:
             q = b[p]
             p += 1
             if q > 127:
@@ -3479,6 +3461,24 @@ def _buffa_d(m, b, p, e, dp, eg):
             c = _buffa_new(_buffa_c13)
             m.method.append(c)
             _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.name = v
             p = q
         elif t == 26:
             q = b[p]
@@ -3840,7 +3840,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -4105,25 +4124,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -4513,7 +4513,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 8:
             v = b[p]
             p += 1
             if v > 127:
@@ -4567,25 +4586,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -4717,13 +4717,77 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 152:
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             if v in _buffa_e41:
+                m.targets.append(v)
+            else:
+                _buffa_unknown_raw(m, b, s, p)
+        elif t == 154:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_closed(m, 19, b, p, q, m.targets, _buffa_e41)
+        elif t == 162:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c17)
+            m.edition_defaults.append(c)
+            _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 8:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            if v in _buffa_e42:
                 m.ctype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
@@ -4754,7 +4818,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
-            if v in _buffa_e42:
+            if v in _buffa_e43:
                 m.jstype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
@@ -4785,55 +4849,10 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
-            if v in _buffa_e43:
+            if v in _buffa_e44:
                 m.retention = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 152:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            if v in _buffa_e44:
-                m.targets.append(v)
-            else:
-                _buffa_unknown_raw(m, b, s, p)
-        elif t == 154:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_closed(m, 19, b, p, q, m.targets, _buffa_e44)
-        elif t == 162:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c17)
-            m.edition_defaults.append(c)
-            _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         elif t == 170:
             q = b[p]
             p += 1
@@ -4873,25 +4892,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
             _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5414,7 +5414,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -5433,25 +5452,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5541,7 +5541,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 16:
             v = b[p]
             p += 1
             if v > 127:
@@ -5581,25 +5600,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5713,7 +5713,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 8:
             v = b[p]
             p += 1
             if v > 127:
@@ -5766,25 +5785,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
             _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -5909,7 +5909,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 264:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 264:
             v = b[p]
             p += 1
             if v > 127:
@@ -5935,25 +5954,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -6053,7 +6053,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 264:
+        if t == 7994:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_c24._buffa_n()
+            m.uninterpreted_option.append(c)
+            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 264:
             v = b[p]
             p += 1
             if v > 127:
@@ -6089,25 +6108,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 7994:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_c24._buffa_n()
-            m.uninterpreted_option.append(c)
-            _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -7306,6 +7306,24 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if q > e:
                     raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.span, _buffa_int32)
+        elif t == 50:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.leading_detached_comments.append(v)
+            p = q
         elif t == 26:
             q = b[p]
             p += 1
@@ -7341,24 +7359,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.trailing_comments = v
-            p = q
-        elif t == 50:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.leading_detached_comments.append(v)
             p = q
         else:
             if t == eg and t:

@@ -263,44 +263,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.file_to_generate.append(v)
             p = q
-        elif t == 18:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.parameter = v
-            p = q
-        elif t == 26:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.compiler_version
-            if c is None:
-                c = m.compiler_version = _buffa_new(_buffa_c0)
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         elif t == 122:
             q = b[p]
             p += 1
@@ -338,6 +300,44 @@ def _buffa_d(m, b, p, e, dp, eg):
             c = _buffa_c4._buffa_n()
             m.source_file_descriptors.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.parameter = v
+            p = q
+        elif t == 26:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.compiler_version
+            if c is None:
+                c = m.compiler_version = _buffa_new(_buffa_c0)
+            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
         else:
             if t == eg and t:
@@ -492,7 +492,26 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 122:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = _buffa_new(_buffa_c3)
+            m.file.append(c)
+            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 10:
             q = b[p]
             p += 1
             if q > 127:
@@ -530,25 +549,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.maximum_edition = v
-        elif t == 122:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c3)
-            m.file.append(c)
-            _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
         else:
             if t == eg and t:
                 return p

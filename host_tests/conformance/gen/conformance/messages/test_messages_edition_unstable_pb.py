@@ -175,60 +175,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p += 4
-            m.optional_int32 = v
-        elif t == 18:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.optional_foreign_message
-            if c is None:
-                c = m.optional_foreign_message = _buffa_new(_buffa_c2)
-            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 24:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.optional_foreign_enum = v
-        elif t == 34:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            c = m.recursive_message
-            if c is None:
-                c = m.recursive_message = _buffa_c1._buffa_n()
-            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 42:
+        if t == 42:
             q = b[p]
             p += 1
             if q > 127:
@@ -524,24 +471,6 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_foreign_enum[k] = x
-        elif t == 106:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = b[p:q]
-            m.optional_bytes = v
-            p = q
         elif t == 114:
             q = b[p]
             p += 1
@@ -636,6 +565,77 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.map_string_bytes[k] = x
+        elif t == 13:
+            if p + 4 > e:
+                raise _buffa_DecodeError('truncated fixed-width value', p)
+            v = _buffa_unpack('<i', b, p)[0]
+            p += 4
+            m.optional_int32 = v
+        elif t == 18:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.optional_foreign_message
+            if c is None:
+                c = m.optional_foreign_message = _buffa_new(_buffa_c2)
+            _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 24:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.optional_foreign_enum = v
+        elif t == 34:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            c = m.recursive_message
+            if c is None:
+                c = m.recursive_message = _buffa_c1._buffa_n()
+            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
+            p = q
+        elif t == 106:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = b[p:q]
+            m.optional_bytes = v
+            p = q
         else:
             if t == eg and t:
                 return p

@@ -6363,7 +6363,30 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8008:
+        if t == 8088:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.repeated_int32.append(v)
+        elif t == 8090:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
+        elif t == 8008:
             v = b[p]
             p += 1
             if v > 127:
@@ -6420,29 +6443,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.optional_bool = v
-        elif t == 8088:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.repeated_int32.append(v)
-        elif t == 8090:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
         else:
             if t == eg and t:
                 return p
@@ -6820,7 +6820,25 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 26:
+            q = b[p]
+            p += 1
+            if q > 127:
+                if b[p] > 127:
+                    p, q = _buffa_length(b, p, e, q)
+                else:
+                    q = (q & 127 | b[p] << 7) + p + 1
+                    p += 1
+                    if q > e:
+                        raise _buffa_DecodeError('length past the end', p)
+            else:
+                q += p
+                if q > e:
+                    raise _buffa_DecodeError('length past the end', p)
+            v = _buffa_string_lax(b, p, q)
+            m.requires.append(v)
+            p = q
+        elif t == 8:
             v = b[p]
             p += 1
             if v > 127:
@@ -6844,24 +6862,6 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.concept = v
-            p = q
-        elif t == 26:
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
-            else:
-                q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
-            v = _buffa_string_lax(b, p, q)
-            m.requires.append(v)
             p = q
         else:
             if t == eg and t:
