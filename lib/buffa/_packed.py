@@ -13,7 +13,7 @@ except ImportError:  # CPython
         return x
 
 
-from buffa.wire import DecodeError, EncodeError, int32, put_varint, varint, vsize
+from buffa.wire import DecodeError, int32, put_varint, varint, vsize
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -180,7 +180,6 @@ def put_packed_fixed(buf, p, lst, fmt, n):
     return p + k * n
 
 
-
 if sys.implementation.name == "cpython":
     # CPython: a Python-level loop costs about as much per element whether it
     # sizes or writes, so the size pass encodes the run once and hands the
@@ -204,8 +203,8 @@ if sys.implementation.name == "cpython":
                 if v < 0x80:
                     ap(v)
                     continue
-                if v > 0xFFFFFFFFFFFFFFFF or v < 0:
-                    raise EncodeError("sint value out of range")
+                if v > 0xFFFFFFFFFFFFFFFF:  # zigzag of a value beyond int64
+                    vsize(v)  # raises EncodeError
                 while v > 0x7F:
                     ap(v & 0x7F | 0x80)
                     v >>= 7

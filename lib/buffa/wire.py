@@ -165,12 +165,7 @@ _key_max = 32
 
 def new_key(b, p, q, c):
     # A VERIFY map key c = b[p:q] that is not in keys: decode it, keep it.
-    try:
-        k = str(c, "utf-8")
-    except UnicodeError:
-        raise DecodeError("invalid UTF-8 in string field", p)
-    if _LAX_UTF8 and len(k) != q - p:
-        strict_utf8(b, p, q)
+    k = string(b, p, q)
     if q - p <= _key_max and _key_cap:
         if len(keys) >= _key_cap:
             keys.clear()

@@ -789,7 +789,8 @@ class FileGen:
         R = N.RESERVED
         self.helpers.update(("skip", "tag"))
         self.read_len(w)
-        if kx.type == STRING and vx.type in (STRING, BYTES):
+        straight = kx.type == STRING and vx.type in (STRING, BYTES)
+        if straight:
             # The usual entry (key, then value, one-byte lengths, nothing
             # else) is read straight through; anything else takes the loop.
             # A third of a W2 record's decode was this loop's tag dispatch.
@@ -837,7 +838,7 @@ class FileGen:
         with w.block():
             w("raise %s_DecodeError('truncated map entry', q)" % R)
         w("m.%s[k] = x" % f.attr)
-        if kx.type == STRING and vx.type in (STRING, BYTES):
+        if straight:
             w.ind -= 1
 
     def read_key(self, w, kx):
