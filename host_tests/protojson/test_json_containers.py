@@ -1,7 +1,7 @@
-# buffa.protojson: repeated fields, maps, oneofs, nesting, unknown fields,
-# JSON syntax errors and the decoding limits.
+# buffa.protojson: repeated fields, maps and oneofs, and the encoding options
+# for them. (Limits, unknown fields and syntax errors: test_json_limits.py.)
 from mptest import raises
-from buffa import DecodeOptions, protojson
+from buffa import protojson
 from buffa.protojson import JsonError
 from json_scalars_pb import Scalars, Color
 from json_containers_pb import Containers
@@ -117,94 +117,7 @@ def test_oneof_null_does_not_set_it():
     assert m.which_oneof("choice") == "number"
 
 
-# ---- nesting and limits ----------------------------------------------------------
-
-
-def _nested(depth):
-    return '{"child": ' * depth + "{}" + "}" * depth
-
-
-def test_nested_messages_and_the_recursion_limit():
-    m = dec(_nested(3))
-    assert m.child.child.child == Containers()
-    assert protojson.encode(m) == _nested(3).replace(" ", "")
-    dec(_nested(3), options=DecodeOptions(recursion_limit=3))
-    e = err(_nested(4), options=DecodeOptions(recursion_limit=3))
-    assert "recursion" in e.reason
-    # repeated and map values count as one level each, as in binary
-    dec('{"items": [{}]}', options=DecodeOptions(recursion_limit=1))
-    err('{"items": [{}]}', options=DecodeOptions(recursion_limit=0))
-    err('{"flags": {"true": {}}}', options=DecodeOptions(recursion_limit=0))
-
-
-def test_max_size():
-    t = '{"nums": [1, 2, 3]}'
-    dec(t, options=DecodeOptions(max_size=len(t)))
-    e = err(t, options=DecodeOptions(max_size=len(t) - 1))
-    assert "max_size" in e.reason
-
-
-def test_skipped_values_obey_the_recursion_limit():
-    o = DecodeOptions(recursion_limit=2)
-    dec('{"x": [[1]]}', ignore_unknown_fields=True, options=o)
-    err('{"x": [[[1]]]}', ignore_unknown_fields=True, options=o)
-
-
-# ---- unknown fields ------------------------------------------------------------
-
-
-def test_unknown_fields_are_errors_by_default():
-    e = err('{"nums": [1], "bogus": 1}')
-    assert e.path == "$" and "bogus" in e.reason
-    e = err('{"items": [{"nope": true}]}')
-    assert e.path == "$.items[0]"
-
-
-def test_ignore_unknown_fields_skips_any_value():
-    t = '{"a": 1, "b": "x", "c": [1, {"d": [null, true, false]}], "e": {"f": {}}, "nums": [4], "g": -1.5e3}'
-    assert dec(t, ignore_unknown_fields=True) == Containers(nums=[4])
-
-
-def test_skipped_values_must_still_be_valid_json():
-    err('{"a": [1,], "nums": [4]}', ignore_unknown_fields=True)
-    err('{"a": {"b"}, "nums": [4]}', ignore_unknown_fields=True)
-    err('{"a": tru}', ignore_unknown_fields=True)
-    err('{"a": "\\q"}', ignore_unknown_fields=True)
-
-
-# ---- JSON syntax ---------------------------------------------------------------
-
-
-def test_syntax_errors():
-    for t in (
-        "",
-        "   ",
-        "[]",
-        "null",
-        "1",
-        '"x"',
-        "{",
-        "{,}",
-        '{"nums": [1]',
-        '{"nums": [1]} x',
-        '{"nums": [1]}{}',
-        '{"nums" [1]}',
-        '{"nums": [1],}',
-        "{'nums': [1]}",
-        '{nums: [1]}',
-        '{"nums": [1]} // comment',
-        '/* c */ {"nums": [1]}',
-        '{"text": "a"  "number": 1}',
-    ):
-        e = raises(JsonError, protojson.decode, Containers, t)
-        assert isinstance(e, ValueError), t
-
-
-def test_error_message_carries_path_and_reason():
-    e = err('{"child": {"child": {"nums": [true]}}}')
-    assert e.path == "$.child.child.nums[0]"
-    assert str(e).startswith("$.child.child.nums[0]: ")
-    assert e.reason in str(e)
+# ---- encoding options ----------------------------------------------------------
 
 
 def test_emit_default_values_writes_empty_containers():
@@ -216,6 +129,11 @@ def test_emit_default_values_writes_empty_containers():
 def test_use_proto_names_for_containers():
     t = protojson.encode(Containers(by_id={1: "a"}, colors_by_num={2: 1}), use_proto_names=True)
     assert t == '{"by_id":{"1":"a"},"colors_by_num":{"2":"RED"}}'
+    # each naming has its own cache of quoted keys: neither leaks into the other
+    m = Containers(nums=[1], by_id={1: "a"})
+    assert protojson.encode(m) == '{"nums":[1],"byId":{"1":"a"}}'
+    assert protojson.encode(m, use_proto_names=True) == '{"nums":[1],"by_id":{"1":"a"}}'
+    assert protojson.encode(m) == '{"nums":[1],"byId":{"1":"a"}}'
 
 
 def test_encode_reports_wrong_value_types_with_the_path():
