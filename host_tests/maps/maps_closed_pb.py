@@ -4,10 +4,12 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     length as _buffa_length,
+    put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
+    text_map_size as _buffa_text_map_size,
     unknown as _buffa_unknown,
     utf8_lax as _buffa_utf8_lax,
     vsize as _buffa_vsize,
@@ -166,17 +168,20 @@ def _buffa_z(m):
         n += _buffa_map_size(v, _buffa_s1, 1)
     v = m.lax
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8_lax(k)
-            x = _buffa_utf8_lax(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
+        if _buffa_text_map_size:  # CPython
+            n += _buffa_text_map_size(v, 5, 1)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8_lax(k)
+                x = _buffa_utf8_lax(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
+                n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -190,69 +195,72 @@ def _buffa_w(m, buf, p):
         p = _buffa_put_map(v, _buffa_s1, buf, p, b'\n')
     v = m.lax
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8_lax(k)
-            x = _buffa_utf8_lax(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            if y < 128:
-                buf[p] = 18
-                buf[p + 1] = y
-                buf[p + 2] = 10
-                y = _buffa_len(k)
-                buf[p + 3] = y
-                p += 4
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                buf[p + 1] = y
-                p += 2
-                y += p
-                buf[p:y] = x
-                p = y
-            else:
-                buf[p] = 18
-                if y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                buf[p] = 10
-                y = _buffa_len(k)
+        if _buffa_put_text_map:  # CPython
+            p = _buffa_put_text_map(buf, p, v, b'\x12', 5)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8_lax(k)
+                x = _buffa_utf8_lax(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
                 if y < 128:
+                    buf[p] = 18
+                    buf[p + 1] = y
+                    buf[p + 2] = 10
+                    y = _buffa_len(k)
+                    buf[p + 3] = y
+                    p += 4
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
                     buf[p + 1] = y
                     p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
+                    y += p
+                    buf[p:y] = x
+                    p = y
                 else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = x
-                p = y
+                    buf[p] = 18
+                    if y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    buf[p] = 10
+                    y = _buffa_len(k)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = x
+                    p = y
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)

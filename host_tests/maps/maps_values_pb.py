@@ -8,10 +8,12 @@ from buffa.wire import (
     keys as _buffa_keys,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
+    text_map_size as _buffa_text_map_size,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
     varint as _buffa_varint,
@@ -582,29 +584,35 @@ def _buffa_z(m):
     n = 0
     v = m.v_string
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            x = _buffa_utf8(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+        if _buffa_text_map_size:  # CPython
+            n += _buffa_text_map_size(v, 0, 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                x = _buffa_utf8(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
+                n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_bytes
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+        if _buffa_text_map_size:  # CPython
+            n += _buffa_text_map_size(v, 2, 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
+                n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_msg
     if v:
         n += _buffa_map_size(v, _buffa_s2, 2)
@@ -649,137 +657,143 @@ _buffa_c1._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.v_string
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            x = _buffa_utf8(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            if y < 128:
-                buf[p] = 162
-                buf[p + 1] = 1
-                buf[p + 2] = y
-                buf[p + 3] = 10
-                y = _buffa_len(k)
-                buf[p + 4] = y
-                p += 5
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                buf[p + 1] = y
-                p += 2
-                y += p
-                buf[p:y] = x
-                p = y
-            else:
-                buf[p] = 162
-                buf[p + 1] = 1
-                if y < 16384:
-                    buf[p + 2] = y & 127 | 128
-                    buf[p + 3] = y >> 7
-                    p += 4
-                else:
-                    p = _buffa_put_varint(buf, p + 2, y)
-                buf[p] = 10
-                y = _buffa_len(k)
+        if _buffa_put_text_map:  # CPython
+            p = _buffa_put_text_map(buf, p, v, b'\xa2\x01', 0)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                x = _buffa_utf8(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
                 if y < 128:
+                    buf[p] = 162
+                    buf[p + 1] = 1
+                    buf[p + 2] = y
+                    buf[p + 3] = 10
+                    y = _buffa_len(k)
+                    buf[p + 4] = y
+                    p += 5
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
                     buf[p + 1] = y
                     p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
+                    y += p
+                    buf[p:y] = x
+                    p = y
                 else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = x
-                p = y
+                    buf[p] = 162
+                    buf[p + 1] = 1
+                    if y < 16384:
+                        buf[p + 2] = y & 127 | 128
+                        buf[p + 3] = y >> 7
+                        p += 4
+                    else:
+                        p = _buffa_put_varint(buf, p + 2, y)
+                    buf[p] = 10
+                    y = _buffa_len(k)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = x
+                    p = y
     v = m.v_bytes
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            if y < 128:
-                buf[p] = 170
-                buf[p + 1] = 1
-                buf[p + 2] = y
-                buf[p + 3] = 10
-                y = _buffa_len(k)
-                buf[p + 4] = y
-                p += 5
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                buf[p + 1] = y
-                p += 2
-                y += p
-                buf[p:y] = x
-                p = y
-            else:
-                buf[p] = 170
-                buf[p + 1] = 1
-                if y < 16384:
-                    buf[p + 2] = y & 127 | 128
-                    buf[p + 3] = y >> 7
-                    p += 4
-                else:
-                    p = _buffa_put_varint(buf, p + 2, y)
-                buf[p] = 10
-                y = _buffa_len(k)
+        if _buffa_put_text_map:  # CPython
+            p = _buffa_put_text_map(buf, p, v, b'\xaa\x01', 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
                 if y < 128:
+                    buf[p] = 170
+                    buf[p + 1] = 1
+                    buf[p + 2] = y
+                    buf[p + 3] = 10
+                    y = _buffa_len(k)
+                    buf[p + 4] = y
+                    p += 5
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
                     buf[p + 1] = y
                     p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
+                    y += p
+                    buf[p:y] = x
+                    p = y
                 else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = x
-                p = y
+                    buf[p] = 170
+                    buf[p + 1] = 1
+                    if y < 16384:
+                        buf[p + 2] = y & 127 | 128
+                        buf[p + 3] = y >> 7
+                        p += 4
+                    else:
+                        p = _buffa_put_varint(buf, p + 2, y)
+                    buf[p] = 10
+                    y = _buffa_len(k)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = x
+                    p = y
     v = m.v_msg
     if v:
         p = _buffa_put_map(v, _buffa_s2, buf, p, b'\xb2\x01')

@@ -11,6 +11,7 @@ def test_wrong_value_types_raise_encode_error():
     for m in (
         Scalars(i32="x"),
         Scalars(s=5),
+        Scalars(by="text"),
         Scalars(child=5),
         Scalars(fl="x"),
         Scalars(i32=1.5),

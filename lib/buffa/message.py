@@ -47,12 +47,14 @@ class DecodeOptions:
 _DEFAULT_OPTIONS = DecodeOptions()
 
 # What a field value of the wrong type or range raises in the generated
-# size and write functions (struct.error is not a ValueError on CPython).
+# size and write functions (struct.error is not a ValueError on CPython;
+# MicroPython raises NotImplementedError when a str is stored into a slice of
+# the buffer, as a bytes field holding text does).
 try:
     from struct import error as _struct_error
 except ImportError:  # MicroPython's struct raises ValueError
     _struct_error = ValueError
-_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, _struct_error)
+_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, NotImplementedError, _struct_error)
 
 
 def _size(m):

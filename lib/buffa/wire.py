@@ -287,3 +287,12 @@ except TypeError:
 
     def utf8_lax(s):
         return s.encode() if type(s) is str else s
+
+
+# Whole map<string, string|bytes> fields on CPython (buffa._textmap);
+# generated code tests put_text_map and runs its own per-entry code where it
+# is None (MicroPython).
+if utf8 is memoryview:
+    text_map_size = put_text_map = None
+else:
+    from buffa._textmap import size as text_map_size, put as put_text_map

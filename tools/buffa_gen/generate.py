@@ -955,6 +955,18 @@ class FileGen:
         else:
             w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
+    @staticmethod
+    def text_map_kind(kx, vx):
+        """For a map<string, string|bytes>: the kind argument of
+        buffa._textmap's size and put (which CPython runs instead of the
+        per-entry code); None for other maps."""
+        if kx.type != STRING or vx.type not in (STRING, BYTES):
+            return None
+        kind = 0 if kx.flags & VERIFY else 4
+        if vx.type == BYTES:
+            return kind + 2
+        return kind + (0 if vx.flags & VERIFY else 1)
+
     def entry_loop(self, w, kx, vx):
         """Emit the head of a loop over the entries of map v: key k, value x,
         and the entry's payload size in y. The caller closes the block.
@@ -999,9 +1011,19 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
+                    kind = self.text_map_kind(kx, vx)
+                    if kind is not None:
+                        self.helpers.add("text_map_size")
+                        w("if %s_text_map_size:  # CPython" % R)
+                        with w.block():
+                            w("n += %s_text_map_size(v, %d, %d)" % (R, kind, tl2))
+                        w("else:")
+                        w.ind += 1
                     self.entry_loop(w, kx, vx)
                     self.add_len(w, tl2, "y")
                     w.ind -= 1
+                    if kind is not None:
+                        w.ind -= 1
 
                 self.present(w, f, body)
                 return
@@ -1165,6 +1187,14 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
+                    kind = self.text_map_kind(kx, vx)
+                    if kind is not None:
+                        self.helpers.add("put_text_map")
+                        w("if %s_put_text_map:  # CPython" % R)
+                        with w.block():
+                            w("p = %s_put_text_map(buf, p, v, %r, %d)" % (R, bytes(varint_bytes((num << 3) | 2)), kind))
+                        w("else:")
+                        w.ind += 1
                     self.entry_loop(w, kx, vx)
                     # An entry shorter than 128 bytes has one-byte lengths
                     # throughout: write it without testing each of them.
@@ -1183,6 +1213,8 @@ class FileGen:
                                 self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
                                 off = 0
                     w.ind -= 1
+                    if kind is not None:
+                        w.ind -= 1
 
                 self.present(w, f, body)
                 return

@@ -15,12 +15,14 @@ from buffa.wire import (
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
     put_packed_fixed as _buffa_put_packed_fixed,
+    put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     sint32 as _buffa_sint32,
     sint64 as _buffa_sint64,
     skip as _buffa_skip,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
+    text_map_size as _buffa_text_map_size,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -2968,29 +2970,35 @@ def _buffa_z(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            x = _buffa_utf8(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+        if _buffa_text_map_size:  # CPython
+            n += _buffa_text_map_size(v, 0, 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                x = _buffa_utf8(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
+                n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_bytes
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+        if _buffa_text_map_size:  # CPython
+            n += _buffa_text_map_size(v, 2, 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
+                n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s6, 2)
@@ -4206,137 +4214,143 @@ def _buffa_w(m, buf, p):
                 p += 2
     v = m.map_string_string
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            x = _buffa_utf8(x)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            if y < 128:
-                buf[p] = 170
-                buf[p + 1] = 4
-                buf[p + 2] = y
-                buf[p + 3] = 10
-                y = _buffa_len(k)
-                buf[p + 4] = y
-                p += 5
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                buf[p + 1] = y
-                p += 2
-                y += p
-                buf[p:y] = x
-                p = y
-            else:
-                buf[p] = 170
-                buf[p + 1] = 4
-                if y < 16384:
-                    buf[p + 2] = y & 127 | 128
-                    buf[p + 3] = y >> 7
-                    p += 4
-                else:
-                    p = _buffa_put_varint(buf, p + 2, y)
-                buf[p] = 10
-                y = _buffa_len(k)
+        if _buffa_put_text_map:  # CPython
+            p = _buffa_put_text_map(buf, p, v, b'\xaa\x04', 0)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                x = _buffa_utf8(x)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
                 if y < 128:
+                    buf[p] = 170
+                    buf[p + 1] = 4
+                    buf[p + 2] = y
+                    buf[p + 3] = 10
+                    y = _buffa_len(k)
+                    buf[p + 4] = y
+                    p += 5
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
                     buf[p + 1] = y
                     p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
+                    y += p
+                    buf[p:y] = x
+                    p = y
                 else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = x
-                p = y
+                    buf[p] = 170
+                    buf[p + 1] = 4
+                    if y < 16384:
+                        buf[p + 2] = y & 127 | 128
+                        buf[p + 3] = y >> 7
+                        p += 4
+                    else:
+                        p = _buffa_put_varint(buf, p + 2, y)
+                    buf[p] = 10
+                    y = _buffa_len(k)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = x
+                    p = y
     v = m.map_string_bytes
     if v:
-        for k in v:
-            x = v[k]
-            k = _buffa_utf8(k)
-            y = 4 + _buffa_len(k) + _buffa_len(x)
-            if y > 131:
-                if _buffa_len(k) > 127:
-                    y += _buffa_vsize(_buffa_len(k)) - 1
-                if _buffa_len(x) > 127:
-                    y += _buffa_vsize(_buffa_len(x)) - 1
-            if y < 128:
-                buf[p] = 178
-                buf[p + 1] = 4
-                buf[p + 2] = y
-                buf[p + 3] = 10
-                y = _buffa_len(k)
-                buf[p + 4] = y
-                p += 5
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                buf[p + 1] = y
-                p += 2
-                y += p
-                buf[p:y] = x
-                p = y
-            else:
-                buf[p] = 178
-                buf[p + 1] = 4
-                if y < 16384:
-                    buf[p + 2] = y & 127 | 128
-                    buf[p + 3] = y >> 7
-                    p += 4
-                else:
-                    p = _buffa_put_varint(buf, p + 2, y)
-                buf[p] = 10
-                y = _buffa_len(k)
+        if _buffa_put_text_map:  # CPython
+            p = _buffa_put_text_map(buf, p, v, b'\xb2\x04', 2)
+        else:
+            for k in v:
+                x = v[k]
+                k = _buffa_utf8(k)
+                y = 4 + _buffa_len(k) + _buffa_len(x)
+                if y > 131:
+                    if _buffa_len(k) > 127:
+                        y += _buffa_vsize(_buffa_len(k)) - 1
+                    if _buffa_len(x) > 127:
+                        y += _buffa_vsize(_buffa_len(x)) - 1
                 if y < 128:
+                    buf[p] = 178
+                    buf[p + 1] = 4
+                    buf[p + 2] = y
+                    buf[p + 3] = 10
+                    y = _buffa_len(k)
+                    buf[p + 4] = y
+                    p += 5
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
                     buf[p + 1] = y
                     p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
+                    y += p
+                    buf[p:y] = x
+                    p = y
                 else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = k
-                p = y
-                buf[p] = 18
-                y = _buffa_len(x)
-                if y < 128:
-                    buf[p + 1] = y
-                    p += 2
-                elif y < 16384:
-                    buf[p + 1] = y & 127 | 128
-                    buf[p + 2] = y >> 7
-                    p += 3
-                else:
-                    p = _buffa_put_varint(buf, p + 1, y)
-                y += p
-                buf[p:y] = x
-                p = y
+                    buf[p] = 178
+                    buf[p + 1] = 4
+                    if y < 16384:
+                        buf[p + 2] = y & 127 | 128
+                        buf[p + 3] = y >> 7
+                        p += 4
+                    else:
+                        p = _buffa_put_varint(buf, p + 2, y)
+                    buf[p] = 10
+                    y = _buffa_len(k)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = k
+                    p = y
+                    buf[p] = 18
+                    y = _buffa_len(x)
+                    if y < 128:
+                        buf[p + 1] = y
+                        p += 2
+                    elif y < 16384:
+                        buf[p + 1] = y & 127 | 128
+                        buf[p + 2] = y >> 7
+                        p += 3
+                    else:
+                        p = _buffa_put_varint(buf, p + 1, y)
+                    y += p
+                    buf[p:y] = x
+                    p = y
     v = m.map_string_nested_message
     if v:
         p = _buffa_put_map(v, _buffa_s6, buf, p, b'\xba\x04')
