@@ -25,6 +25,9 @@ _runs = {}  # (path, runtime) -> ModuleRun
 _infos = {}  # path -> (names, module-level requirements)
 _counts = {}  # runtime -> {"passed": n, "failed": n, "skipped": n}
 _heap = {}  # runtime -> (boot free, free at module start) for QEMU boards
+# runtime -> (least heap free after a test, after gc.collect(); test module):
+# how close the tightest module came to running out (MicroPython runtimes)
+_least_free = {}
 
 
 def pytest_addoption(parser):
@@ -103,6 +106,9 @@ def _module_run(path, runtime):
         run = _runs[key] = rts.run_module(runtime, path, names)
         if run.start and "boot_mem_free" in run.start:
             _heap.setdefault(runtime, (run.start["boot_mem_free"], run.start.get("mem_free")))
+        frees = [ev["mem_free"] for ev in run.tests.values() if ev.get("mem_free", -1) >= 0]
+        if frees and runtime != "cpython" and (runtime not in _least_free or min(frees) < _least_free[runtime][0]):
+            _least_free[runtime] = (min(frees), os.path.basename(path))
         # Drop the previous module's results on this runtime: they are done.
         for k in [k for k in _runs if k[1] == runtime and k[0] != path]:
             del _runs[k]
@@ -177,8 +183,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for rt in sel:
         c = _counts.get(rt, {"passed": 0, "failed": 0, "skipped": 0})
         extra = ""
+        notes = []
         if rt in _heap:
-            extra = "  (heap: %d bytes free after boot)" % _heap[rt][0]
+            notes.append("heap: %d bytes free after boot" % _heap[rt][0])
+        if rt in _least_free:
+            notes.append("least free after a test: %d bytes, in %s" % _least_free[rt])
+        if notes:
+            extra = "  (%s)" % "; ".join(notes)
         tr.write_line("%s: %d passed, %d failed, %d skipped%s" % (rt, c["passed"], c["failed"], c["skipped"], extra))
     sizes = os.path.join(rts.BUILD, "mpy-sizes.txt")
     if os.path.exists(sizes) and os.path.getmtime(sizes) >= config._mptest_t0:

@@ -137,7 +137,6 @@ def run(modname, names=None, features=None):
         if fn is None or not callable(fn):
             emit("test", name=n, status="failed", traceback="test function %r not found in module %s\n" % (n, modname), ms=0)
             continue
-        gc.collect()
         t0 = _ticks_ms()
         status = "passed"
         tb = ""
@@ -155,6 +154,10 @@ def run(modname, names=None, features=None):
                     emit("test", name=n, status=status, traceback=tb, ms=_ticks_diff(_ticks_ms(), t0))
                     raise
         ms = _ticks_diff(_ticks_ms(), t0)
+        # Collected here rather than before the next test, so that mem_free
+        # is what the test left live, not its garbage (and the heap is clean
+        # before every test: the module import ends with a collection too).
+        gc.collect()
         emit("test", name=n, status=status, reason=reason, traceback=tb, ms=ms, mem_free=_mem_free())
     gc.collect()
     emit("end", module=modname, mem_free=_mem_free())
