@@ -86,10 +86,14 @@ conformance: venv
 
 # Benchmarks (bench/README.md): buffa against minipb, Google protobuf and
 # betterproto2; the Connect client against the official connectrpc client.
-.PHONY: bench bench-connect
+.PHONY: bench bench-connect bench-frozen
 bench: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/bench/requirements.txt
 	$(PY) $(ROOT)/bench/run.py
+
+bench-frozen: setup
+	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/bench/requirements.txt
+	$(PY) $(ROOT)/bench/frozen_heap.py
 
 bench-connect: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/host_tests/connect/requirements.txt
