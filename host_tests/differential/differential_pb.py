@@ -232,12 +232,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -255,12 +253,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.by = v
         p = q
@@ -280,12 +276,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.child
         if c is None:
             c = m.child = _buffa_c0._buffa_n()
@@ -307,12 +301,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -343,12 +335,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
     elif t == 176:
         v = b[p]
@@ -366,12 +356,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
     elif t == 184:
         v = b[p]
@@ -388,12 +376,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_u64, None)
     elif t == 194:
         q = b[p]
@@ -404,12 +390,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
     elif t == 197:
         if p + 4 > e:
@@ -432,12 +416,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
     elif t == 210:
         q = b[p]
@@ -448,12 +430,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
     elif t == 213:
         if p + 4 > e:
@@ -477,12 +457,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
     elif t == 224:
         v = b[p]
@@ -500,12 +478,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_kind, _buffa_int32)
     elif t == 234:
         q = b[p]
@@ -516,12 +492,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -539,12 +513,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.r_by.append(v)
         p = q
@@ -557,12 +529,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_c0._buffa_n()
         m.r_child.append(c)
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
@@ -588,12 +558,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_i64, _buffa_int64)
     elif t == 322:
         q = b[p]
@@ -604,12 +572,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = ''
         x = 0
         while p < q:
@@ -626,12 +592,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 c = b[p:r]
                 k = _buffa_keys.get(c)
                 if k is None:
@@ -657,12 +621,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = ''
         while p < q:
@@ -685,12 +647,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 try:
                     x = _buffa_str(b[p:r], 'utf-8')
                 except UnicodeError:
@@ -712,12 +672,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.m_bd, _buffa_s2, b, s, p, q, dp - 1)
         p = q
     elif t == 346:
@@ -729,12 +687,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -769,12 +725,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = b''
         while p < q:
@@ -796,12 +750,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 x = b[p:r]
                 p = r
             else:
@@ -826,12 +778,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -850,12 +800,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         if m._buffa_c_choice == 'c_msg':
             c = m._buffa_v_choice
         else:
@@ -873,12 +821,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m._buffa_c_choice = 'c_by'
         m._buffa_v_choice = v

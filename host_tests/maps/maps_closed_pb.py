@@ -71,12 +71,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.closed, _buffa_s1, b, s, p, q, dp - 1)
             p = q
         elif t == 18:
@@ -88,12 +86,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
             if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
                 p += 2
@@ -119,12 +115,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         k = _buffa_string_lax(b, p, r)
                         p = r
                     elif t == 18:
@@ -136,12 +130,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         x = _buffa_string_lax(b, p, r)
                         p = r
                     else:

@@ -104,12 +104,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:
@@ -213,12 +211,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
             if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
                 p += 2
@@ -252,12 +248,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         c = b[p:r]
                         k = _buffa_keys.get(c)
                         if k is None:
@@ -272,12 +266,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
                         except UnicodeError:
@@ -299,12 +291,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
             if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
                 p += 2
@@ -333,12 +323,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         c = b[p:r]
                         k = _buffa_keys.get(c)
                         if k is None:
@@ -353,12 +341,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         x = b[p:r]
                         p = r
                     else:
@@ -375,12 +361,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.v_msg, _buffa_s2, b, s, p, q, dp - 1)
             p = q
         elif t == 186:
@@ -392,12 +376,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = ''
             x = 0
             while p < q:
@@ -414,12 +396,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -445,12 +425,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = 0.0
             while p < q:
@@ -483,12 +461,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = 0.0
             while p < q:
@@ -521,12 +497,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = 0
             while p < q:
@@ -560,12 +534,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.v_self, _buffa_s3, b, s, p, q, dp - 1)
             p = q
         else:

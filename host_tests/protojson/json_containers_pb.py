@@ -104,12 +104,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.nums, _buffa_int32)
         elif t == 18:
             q = b[p]
@@ -120,12 +118,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:
@@ -150,12 +146,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.colors, _buffa_int32)
         elif t == 34:
             q = b[p]
@@ -166,12 +160,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c1)
             m.items.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
@@ -185,12 +177,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = ''
             x = 0
             while p < q:
@@ -207,12 +197,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -238,12 +226,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = ''
             while p < q:
@@ -266,12 +252,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
                     except UnicodeError:
@@ -293,12 +277,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.flags, _buffa_s2, b, s, p, q, dp - 1)
             p = q
         elif t == 66:
@@ -310,12 +292,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = 0
             while p < q:
@@ -356,12 +336,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.longs, _buffa_int64)
         elif t == 74:
             q = b[p]
@@ -372,12 +350,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:
@@ -404,12 +380,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_choice == 'nested':
                 c = m._buffa_v_choice
             else:
@@ -427,12 +401,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()

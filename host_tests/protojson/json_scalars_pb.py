@@ -172,12 +172,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:
@@ -195,12 +193,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.by = v
             p = q
@@ -227,12 +223,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:

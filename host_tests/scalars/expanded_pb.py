@@ -76,12 +76,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_i32, _buffa_int32)
         elif t == 336:
             v = b[p]
@@ -99,12 +97,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_s64, _buffa_sint64)
         elif t == 346:
             q = b[p]
@@ -115,12 +111,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_f32, '<I', 4)
         elif t == 349:
             if p + 4 > e:
@@ -143,12 +137,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_db, '<d', 8)
         elif t == 360:
             v = b[p]
@@ -166,12 +158,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_b, _buffa_boolean)
         else:
             if t == eg and t:

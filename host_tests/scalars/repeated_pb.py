@@ -109,12 +109,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
         elif t == 176:
             v = b[p]
@@ -132,12 +130,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i64, _buffa_int64)
         elif t == 184:
             v = b[p]
@@ -155,12 +151,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u32, _buffa_uint32)
         elif t == 192:
             v = b[p]
@@ -177,12 +171,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u64, None)
         elif t == 200:
             v = b[p]
@@ -201,12 +193,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s32, _buffa_sint32)
         elif t == 208:
             v = b[p]
@@ -224,12 +214,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
         elif t == 218:
             q = b[p]
@@ -240,12 +228,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
         elif t == 221:
             if p + 4 > e:
@@ -268,12 +254,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f64, '<Q', 8)
         elif t == 234:
             q = b[p]
@@ -284,12 +268,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf32, '<i', 4)
         elif t == 237:
             if p + 4 > e:
@@ -312,12 +294,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf64, '<q', 8)
         elif t == 250:
             q = b[p]
@@ -328,12 +308,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
         elif t == 253:
             if p + 4 > e:
@@ -356,12 +334,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
         elif t == 264:
             v = b[p]
@@ -379,12 +355,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
         elif t == 274:
             q = b[p]
@@ -395,12 +369,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
             except UnicodeError:
@@ -418,12 +390,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.r_by.append(v)
             p = q
@@ -443,12 +413,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_enum, _buffa_int32)
         elif t == 298:
             q = b[p]
@@ -459,12 +427,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c0._buffa_n()
             m.r_child.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)

@@ -507,15 +507,14 @@ class FileGen:
             with w.block():
                 w("%s = (%s & 127 | b[p] << 7) + p + 1" % (out, out))
                 w("p += 1")
-                w("if %s > %s:" % (out, end))
-                with w.block():
-                    w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
         w("else:")
         with w.block():
             w("%s += p" % out)
-            w("if %s > %s:" % (out, end))
-            with w.block():
-                w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
+        # one test for both inline paths (length() has made its own): every
+        # path takes one comparison, and the module one raise less per field
+        w("if %s > %s:" % (out, end))
+        with w.block():
+            w("raise %s_DecodeError('length past the end', p)" % N.RESERVED)
 
     def read_string(self, w, f_flags, q, var):
         """Emit: var = the string/bytes payload b[p:q]."""

@@ -751,12 +751,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c1._buffa_n()
             m.file.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
@@ -845,12 +843,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.dependency.append(v)
             p = q
@@ -863,12 +859,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c2._buffa_n()
             m.message_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
@@ -882,12 +876,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c9._buffa_n()
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
@@ -901,12 +893,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c12._buffa_n()
             m.service.append(c)
             _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
@@ -920,12 +910,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
@@ -946,12 +934,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.public_dependency, _buffa_int32)
         elif t == 88:
             v = b[p]
@@ -969,12 +955,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.weak_dependency, _buffa_int32)
         elif t == 122:
             q = b[p]
@@ -985,12 +969,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.option_dependency.append(v)
             p = q
@@ -1003,12 +985,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -1021,12 +1001,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.package = v
             p = q
@@ -1039,12 +1017,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c14._buffa_n()
@@ -1059,12 +1035,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.source_code_info
             if c is None:
                 c = m.source_code_info = _buffa_c31._buffa_n()
@@ -1079,12 +1053,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.syntax = v
             p = q
@@ -1429,12 +1401,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.field.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1448,12 +1418,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c2._buffa_n()
             m.nested_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1467,12 +1435,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c9._buffa_n()
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1486,12 +1452,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c3)
             m.extension_range.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1505,12 +1469,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c7)
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1524,12 +1486,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c8)
             m.oneof_decl.append(c)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1543,12 +1503,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c4)
             m.reserved_range.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1562,12 +1520,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
@@ -1580,12 +1536,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -1598,12 +1552,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c15._buffa_n()
@@ -1909,12 +1861,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c5._buffa_n()
@@ -2100,12 +2050,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c6)
             m.declaration.append(c)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2119,12 +2067,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2148,12 +2094,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -2295,12 +2239,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.full_name = v
             p = q
@@ -2313,12 +2255,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.type = v
             p = q
@@ -2460,12 +2400,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -2478,12 +2416,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.extendee = v
             p = q
@@ -2523,12 +2459,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.type_name = v
             p = q
@@ -2541,12 +2475,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.default_value = v
             p = q
@@ -2559,12 +2491,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c16._buffa_n()
@@ -2586,12 +2516,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.json_name = v
             p = q
@@ -2834,12 +2762,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -2852,12 +2778,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c19._buffa_n()
@@ -2961,12 +2885,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c11)
             m.value.append(c)
             _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2980,12 +2902,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c10)
             m.reserved_range.append(c)
             _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2999,12 +2919,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
@@ -3017,12 +2935,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -3035,12 +2951,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c20._buffa_n()
@@ -3309,12 +3223,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -3334,12 +3246,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c21._buffa_n()
@@ -3452,12 +3362,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c13)
             m.method.append(c)
             _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3471,12 +3379,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -3489,12 +3395,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c22._buffa_n()
@@ -3616,12 +3520,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
@@ -3634,12 +3536,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.input_type = v
             p = q
@@ -3652,12 +3552,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.output_type = v
             p = q
@@ -3670,12 +3568,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.options
             if c is None:
                 c = m.options = _buffa_c23._buffa_n()
@@ -3849,12 +3745,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3868,12 +3762,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.java_package = v
             p = q
@@ -3886,12 +3778,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.java_outer_classname = v
             p = q
@@ -3921,12 +3811,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.go_package = v
             p = q
@@ -3988,12 +3876,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.objc_class_prefix = v
             p = q
@@ -4006,12 +3892,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.csharp_namespace = v
             p = q
@@ -4024,12 +3908,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.swift_prefix = v
             p = q
@@ -4042,12 +3924,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.php_class_prefix = v
             p = q
@@ -4060,12 +3940,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.php_namespace = v
             p = q
@@ -4078,12 +3956,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.php_metadata_namespace = v
             p = q
@@ -4096,12 +3972,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.ruby_package = v
             p = q
@@ -4114,12 +3988,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -4522,12 +4394,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -4576,12 +4446,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -4736,12 +4604,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 19, b, p, q, m.targets, _buffa_e41)
         elif t == 162:
             q = b[p]
@@ -4752,12 +4618,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c17)
             m.edition_defaults.append(c)
             _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
@@ -4771,12 +4635,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -4862,12 +4724,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -4882,12 +4742,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.feature_support
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
@@ -5129,12 +4987,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.value = v
             p = q
@@ -5255,12 +5111,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.deprecation_warning = v
             p = q
@@ -5283,12 +5137,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.removal_error = v
             p = q
@@ -5423,12 +5275,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -5442,12 +5292,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -5550,12 +5398,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -5590,12 +5436,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -5722,12 +5566,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -5748,12 +5590,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -5775,12 +5615,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.feature_support
             if c is None:
                 c = m.feature_support = _buffa_new(_buffa_c18)
@@ -5918,12 +5756,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -5944,12 +5780,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -6062,12 +5896,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c24._buffa_n()
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
@@ -6098,12 +5930,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.features
             if c is None:
                 c = m.features = _buffa_new(_buffa_c26)
@@ -6228,12 +6058,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c25)
             m.name.append(c)
             _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
@@ -6247,12 +6075,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.identifier_value = v
             p = q
@@ -6284,12 +6110,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.string_value = v
             p = q
@@ -6302,12 +6126,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.aggregate_value = v
             p = q
@@ -6478,12 +6300,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.name_part = v
             p = q
@@ -6906,12 +6726,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c30)
             m.defaults.append(c)
             _buffa_c30._buffa_d(c, b, p, q, dp - 1, 0)
@@ -7044,12 +6862,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.overridable_features
             if c is None:
                 c = m.overridable_features = _buffa_new(_buffa_c26)
@@ -7064,12 +6880,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.fixed_features
             if c is None:
                 c = m.fixed_features = _buffa_new(_buffa_c26)
@@ -7180,12 +6994,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c32._buffa_n()
             m.location.append(c)
             _buffa_c32._buffa_d(c, b, p, q, dp - 1, 0)
@@ -7276,12 +7088,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
         elif t == 16:
             v = b[p]
@@ -7299,12 +7109,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.span, _buffa_int32)
         elif t == 50:
             q = b[p]
@@ -7315,12 +7123,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.leading_detached_comments.append(v)
             p = q
@@ -7333,12 +7139,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.leading_comments = v
             p = q
@@ -7351,12 +7155,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.trailing_comments = v
             p = q
@@ -7519,12 +7321,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_c34._buffa_n()
             m.annotation.append(c)
             _buffa_c34._buffa_d(c, b, p, q, dp - 1, 0)
@@ -7613,12 +7413,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
         elif t == 18:
             q = b[p]
@@ -7629,12 +7427,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.source_file = v
             p = q

@@ -475,12 +475,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -498,12 +496,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.optional_bytes = v
         p = q
@@ -516,12 +512,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c2)
@@ -536,12 +530,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c4)
@@ -570,12 +562,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -593,12 +583,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -616,12 +604,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
             c = m.recursive_message = _buffa_c1._buffa_n()
@@ -643,12 +629,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
     elif t == 256:
         v = b[p]
@@ -666,12 +650,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
     elif t == 264:
         v = b[p]
@@ -689,12 +671,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
     elif t == 272:
         v = b[p]
@@ -711,12 +691,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
     elif t == 280:
         v = b[p]
@@ -735,12 +713,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
     elif t == 288:
         v = b[p]
@@ -758,12 +734,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
     elif t == 298:
         q = b[p]
@@ -774,12 +748,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
     elif t == 301:
         if p + 4 > e:
@@ -802,12 +774,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
     elif t == 314:
         q = b[p]
@@ -818,12 +788,10 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
     elif t == 317:
         if p + 4 > e:
@@ -851,12 +819,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
     elif t == 330:
         q = b[p]
@@ -867,12 +833,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
     elif t == 333:
         if p + 4 > e:
@@ -895,12 +859,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
     elif t == 344:
         v = b[p]
@@ -918,12 +880,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
     elif t == 354:
         q = b[p]
@@ -934,12 +894,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -957,12 +915,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
@@ -975,12 +931,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c2)
         m.repeated_nested_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
@@ -994,12 +948,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c4)
         m.repeated_foreign_message.append(c)
         _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1020,12 +972,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
     elif t == 416:
         v = b[p]
@@ -1043,12 +993,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
     elif t == 434:
         q = b[p]
@@ -1059,12 +1007,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -1082,12 +1028,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -1105,12 +1049,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1144,12 +1086,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1183,12 +1123,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1222,12 +1160,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1259,12 +1195,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1300,12 +1234,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1339,12 +1271,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1376,12 +1306,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1413,12 +1341,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1450,12 +1376,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1487,12 +1411,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1525,12 +1447,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1563,12 +1483,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = False
         x = False
         while p < q:
@@ -1602,12 +1520,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1641,12 +1557,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -1661,12 +1575,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
                     except UnicodeError:
@@ -1688,12 +1600,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1722,12 +1632,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -1742,12 +1650,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     x = b[p:r]
                     p = r
                 else:
@@ -1764,12 +1670,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
     elif t == 578:
@@ -1781,12 +1685,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s7, b, s, p, q, dp - 1)
         p = q
     elif t == 586:
@@ -1798,12 +1700,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = ''
         x = 0
         while p < q:
@@ -1820,12 +1720,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 c = b[p:r]
                 k = _buffa_keys.get(c)
                 if k is None:
@@ -1851,12 +1749,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = ''
         x = 0
         while p < q:
@@ -1873,12 +1769,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 c = b[p:r]
                 k = _buffa_keys.get(c)
                 if k is None:
@@ -1911,12 +1805,10 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
     elif t == 608:
         v = b[p]
@@ -1939,12 +1831,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
     elif t == 616:
         v = b[p]
@@ -1962,12 +1852,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
     elif t == 624:
         v = b[p]
@@ -1984,12 +1872,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
     elif t == 632:
         v = b[p]
@@ -2008,12 +1894,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
     elif t == 640:
         v = b[p]
@@ -2031,12 +1915,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
     elif t == 650:
         q = b[p]
@@ -2047,12 +1929,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
     elif t == 653:
         if p + 4 > e:
@@ -2075,12 +1955,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
     elif t == 666:
         q = b[p]
@@ -2091,12 +1969,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
     elif t == 669:
         if p + 4 > e:
@@ -2119,12 +1995,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
     elif t == 682:
         q = b[p]
@@ -2135,12 +2009,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
     elif t == 685:
         if p + 4 > e:
@@ -2163,12 +2035,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
     elif t == 696:
         v = b[p]
@@ -2186,12 +2056,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
     elif t == 704:
         v = b[p]
@@ -2209,12 +2077,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
     elif t == 712:
         v = b[p]
@@ -2232,12 +2098,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
     elif t == 720:
         v = b[p]
@@ -2255,12 +2119,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
     elif t == 728:
         v = b[p]
@@ -2278,12 +2140,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
     elif t == 736:
         v = b[p]
@@ -2300,12 +2160,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
     elif t == 744:
         v = b[p]
@@ -2324,12 +2182,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
     elif t == 752:
         v = b[p]
@@ -2347,12 +2203,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
     elif t == 762:
         q = b[p]
@@ -2363,12 +2217,10 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
     elif t == 765:
         if p + 4 > e:
@@ -2396,12 +2248,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
     elif t == 778:
         q = b[p]
@@ -2412,12 +2262,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
     elif t == 781:
         if p + 4 > e:
@@ -2440,12 +2288,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
     elif t == 794:
         q = b[p]
@@ -2456,12 +2302,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
     elif t == 797:
         if p + 4 > e:
@@ -2484,12 +2328,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
     elif t == 808:
         v = b[p]
@@ -2507,12 +2349,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
     elif t == 816:
         v = b[p]
@@ -2530,12 +2370,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
     elif t == 888:
         v = b[p]
@@ -2554,12 +2392,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
@@ -2577,12 +2413,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -2601,12 +2435,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
@@ -2667,12 +2499,10 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_recursive, _buffa_s8, b, s, p, q, dp - 1)
         p = q
     else:
@@ -4954,12 +4784,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
                 c = m.corecursive = _buffa_c1._buffa_n()

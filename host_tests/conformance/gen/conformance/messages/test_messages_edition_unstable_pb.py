@@ -186,12 +186,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.repeated_int32, '<i', 4)
         elif t == 45:
             if p + 4 > e:
@@ -208,12 +206,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = _buffa_new(_buffa_c2)
             m.repeated_foreign_message.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
@@ -234,12 +230,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
         elif t == 66:
             q = b[p]
@@ -250,12 +244,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = 0
             x = 0
             while p < q:
@@ -287,12 +279,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = False
             x = False
             while p < q:
@@ -326,12 +316,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
             if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
                 p += 2
@@ -365,12 +353,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         c = b[p:r]
                         k = _buffa_keys.get(c)
                         if k is None:
@@ -385,12 +371,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
                         except UnicodeError:
@@ -412,12 +396,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s3, b, s, p, q, dp - 1)
             p = q
         elif t == 98:
@@ -429,12 +411,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             k = ''
             x = 0
             while p < q:
@@ -451,12 +431,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -482,12 +460,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.repeated_bytes.append(v)
             p = q
@@ -500,12 +476,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
             if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
                 p += 2
@@ -534,12 +508,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         c = b[p:r]
                         k = _buffa_keys.get(c)
                         if k is None:
@@ -554,12 +526,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                             else:
                                 r = (r & 127 | b[p] << 7) + p + 1
                                 p += 1
-                                if r > q:
-                                    raise _buffa_DecodeError('length past the end', p)
                         else:
                             r += p
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
+                        if r > q:
+                            raise _buffa_DecodeError('length past the end', p)
                         x = b[p:r]
                         p = r
                     else:
@@ -582,12 +552,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.optional_foreign_message
             if c is None:
                 c = m.optional_foreign_message = _buffa_new(_buffa_c2)
@@ -609,12 +577,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.recursive_message
             if c is None:
                 c = m.recursive_message = _buffa_c1._buffa_n()
@@ -629,12 +595,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.optional_bytes = v
             p = q

@@ -735,12 +735,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.optional_string = v
         p = q
@@ -753,12 +751,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.optional_bytes = v
         p = q
@@ -771,12 +767,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
@@ -791,12 +785,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c8)
@@ -831,12 +823,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.optional_string_piece = v
         p = q
@@ -849,12 +839,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.optional_cord = v
         p = q
@@ -867,12 +855,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
             c = m.recursive_message = _buffa_c0._buffa_n()
@@ -894,12 +880,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
     elif t == 256:
         v = b[p]
@@ -917,12 +901,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
     elif t == 264:
         v = b[p]
@@ -940,12 +922,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
     elif t == 272:
         v = b[p]
@@ -962,12 +942,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
     elif t == 280:
         v = b[p]
@@ -986,12 +964,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
     elif t == 288:
         v = b[p]
@@ -1009,12 +985,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
     elif t == 298:
         q = b[p]
@@ -1025,12 +999,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
     elif t == 301:
         if p + 4 > e:
@@ -1053,12 +1025,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
     elif t == 314:
         q = b[p]
@@ -1069,12 +1039,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
     elif t == 317:
         if p + 4 > e:
@@ -1102,12 +1070,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
     elif t == 330:
         q = b[p]
@@ -1118,12 +1084,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
     elif t == 333:
         if p + 4 > e:
@@ -1146,12 +1110,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
     elif t == 344:
         v = b[p]
@@ -1169,12 +1131,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
     elif t == 354:
         q = b[p]
@@ -1185,12 +1145,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.repeated_string.append(v)
         p = q
@@ -1203,12 +1161,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
@@ -1221,12 +1177,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1240,12 +1194,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c8)
         m.repeated_foreign_message.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1269,12 +1221,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 51, b, p, q, m.repeated_nested_enum, _buffa_e33)
     elif t == 416:
         v = b[p]
@@ -1295,12 +1245,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 52, b, p, q, m.repeated_foreign_enum, _buffa_e34)
     elif t == 434:
         q = b[p]
@@ -1311,12 +1259,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
@@ -1329,12 +1275,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.repeated_cord.append(v)
         p = q
@@ -1347,12 +1291,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1386,12 +1328,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1425,12 +1365,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1464,12 +1402,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1501,12 +1437,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1542,12 +1476,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1581,12 +1513,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1618,12 +1548,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1655,12 +1583,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1692,12 +1618,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1729,12 +1653,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1767,12 +1689,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1805,12 +1725,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = False
         x = False
         while p < q:
@@ -1844,12 +1762,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1875,12 +1791,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     k = _buffa_string_lax(b, p, r)
                     p = r
                 elif t == 18:
@@ -1892,12 +1806,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     x = _buffa_string_lax(b, p, r)
                     p = r
                 else:
@@ -1914,12 +1826,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1945,12 +1855,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     k = _buffa_string_lax(b, p, r)
                     p = r
                 elif t == 18:
@@ -1962,12 +1870,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     x = b[p:r]
                     p = r
                 else:
@@ -1984,12 +1890,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s28, b, s, p, q, dp - 1)
         p = q
     elif t == 578:
@@ -2001,12 +1905,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s29, b, s, p, q, dp - 1)
         p = q
     elif t == 586:
@@ -2018,12 +1920,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_enum, _buffa_s30, b, s, p, q, dp - 1)
         p = q
     elif t == 594:
@@ -2035,12 +1935,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_enum, _buffa_s31, b, s, p, q, dp - 1)
         p = q
     elif t == 600:
@@ -2059,12 +1957,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
     elif t == 608:
         v = b[p]
@@ -2087,12 +1983,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
     elif t == 616:
         v = b[p]
@@ -2110,12 +2004,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
     elif t == 624:
         v = b[p]
@@ -2132,12 +2024,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
     elif t == 632:
         v = b[p]
@@ -2156,12 +2046,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
     elif t == 640:
         v = b[p]
@@ -2179,12 +2067,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
     elif t == 650:
         q = b[p]
@@ -2195,12 +2081,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
     elif t == 653:
         if p + 4 > e:
@@ -2223,12 +2107,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
     elif t == 666:
         q = b[p]
@@ -2239,12 +2121,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
     elif t == 669:
         if p + 4 > e:
@@ -2267,12 +2147,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
     elif t == 682:
         q = b[p]
@@ -2283,12 +2161,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
     elif t == 685:
         if p + 4 > e:
@@ -2311,12 +2187,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
     elif t == 696:
         v = b[p]
@@ -2334,12 +2208,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
     elif t == 704:
         v = b[p]
@@ -2360,12 +2232,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 88, b, p, q, m.packed_nested_enum, _buffa_e33)
     elif t == 712:
         v = b[p]
@@ -2383,12 +2253,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
     elif t == 720:
         v = b[p]
@@ -2406,12 +2274,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
     elif t == 728:
         v = b[p]
@@ -2429,12 +2295,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
     elif t == 736:
         v = b[p]
@@ -2451,12 +2315,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
     elif t == 744:
         v = b[p]
@@ -2475,12 +2337,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
     elif t == 752:
         v = b[p]
@@ -2498,12 +2358,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
     elif t == 762:
         q = b[p]
@@ -2514,12 +2372,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
     elif t == 765:
         if p + 4 > e:
@@ -2547,12 +2403,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
     elif t == 778:
         q = b[p]
@@ -2563,12 +2417,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
     elif t == 781:
         if p + 4 > e:
@@ -2591,12 +2443,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
     elif t == 794:
         q = b[p]
@@ -2607,12 +2457,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
     elif t == 797:
         if p + 4 > e:
@@ -2635,12 +2483,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
     elif t == 808:
         v = b[p]
@@ -2658,12 +2504,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
     elif t == 816:
         v = b[p]
@@ -2684,12 +2528,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 102, b, p, q, m.unpacked_nested_enum, _buffa_e33)
     elif t == 826:
         q = b[p]
@@ -2700,12 +2542,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_int32_nested_message, _buffa_s32, b, s, p, q, dp - 1)
         p = q
     elif t == 834:
@@ -2717,12 +2557,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = False
         while p < q:
@@ -2764,12 +2602,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
@@ -2787,12 +2623,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
@@ -2806,12 +2640,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
@@ -2960,12 +2792,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
         m.default_string = v
         p = q
@@ -2983,12 +2813,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.default_bytes = v
         p = q
@@ -3127,12 +2955,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.message_set_correct
         if c is None:
             c = m.message_set_correct = _buffa_new(_buffa_c4)
@@ -5654,12 +5480,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
                 c = m.corecursive = _buffa_c0._buffa_n()
@@ -5964,12 +5788,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.str = v
             p = q
@@ -6057,12 +5879,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.sub_msg
             if c is None:
                 c = m.sub_msg = _buffa_new(_buffa_c4)
@@ -6393,12 +6213,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
         elif t == 8008:
             v = b[p]
@@ -6416,12 +6234,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.optional_string = v
             p = q
@@ -6434,12 +6250,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.nested_message
             if c is None:
                 c = m.nested_message = _buffa_new(_buffa_c8)
@@ -6757,12 +6571,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.data = v
             p = q
@@ -6843,12 +6655,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.requires.append(v)
             p = q
@@ -6868,12 +6678,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.concept = v
             p = q
@@ -7072,12 +6880,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.required_string = v
             p = q
@@ -7090,12 +6896,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.required_bytes = v
             p = q
@@ -7108,12 +6912,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.required_nested_message
             if c is None:
                 c = m.required_nested_message = _buffa_new(_buffa_c17)
@@ -7128,12 +6930,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.required_foreign_message
             if c is None:
                 c = m.required_foreign_message = _buffa_new(_buffa_c8)
@@ -7168,12 +6968,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.required_string_piece = v
             p = q
@@ -7186,12 +6984,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.required_cord = v
             p = q
@@ -7204,12 +7000,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.recursive_message
             if c is None:
                 c = m.recursive_message = _buffa_new(_buffa_c16)
@@ -7224,12 +7018,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.optional_recursive_message
             if c is None:
                 c = m.optional_recursive_message = _buffa_new(_buffa_c16)
@@ -7334,12 +7126,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.default_string = v
             p = q
@@ -7352,12 +7142,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
             m.default_bytes = v
             p = q
@@ -7926,12 +7714,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
                 c = m.corecursive = _buffa_new(_buffa_c16)
@@ -7946,12 +7732,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.optional_corecursive
             if c is None:
                 c = m.optional_corecursive = _buffa_new(_buffa_c16)
@@ -8191,12 +7975,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
             m.str = v
             p = q
@@ -8341,12 +8123,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_large_oneof == 'a1':
                 c = m._buffa_v_large_oneof
             else:
@@ -8364,12 +8144,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_large_oneof == 'a2':
                 c = m._buffa_v_large_oneof
             else:
@@ -8387,12 +8165,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_large_oneof == 'a3':
                 c = m._buffa_v_large_oneof
             else:
@@ -8410,12 +8186,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_large_oneof == 'a4':
                 c = m._buffa_v_large_oneof
             else:
@@ -8433,12 +8207,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             if m._buffa_c_large_oneof == 'a5':
                 c = m._buffa_v_large_oneof
             else:

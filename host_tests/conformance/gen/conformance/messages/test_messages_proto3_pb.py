@@ -505,12 +505,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -528,12 +526,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.optional_bytes = v
         p = q
@@ -546,12 +542,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_nested_message
         if c is None:
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
@@ -566,12 +560,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_foreign_message
         if c is None:
             c = m.optional_foreign_message = _buffa_new(_buffa_c2)
@@ -607,12 +599,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -630,12 +620,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -653,12 +641,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.recursive_message
         if c is None:
             c = m.recursive_message = _buffa_c0._buffa_n()
@@ -680,12 +666,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
     elif t == 256:
         v = b[p]
@@ -703,12 +687,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
     elif t == 264:
         v = b[p]
@@ -726,12 +708,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
     elif t == 272:
         v = b[p]
@@ -748,12 +728,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
     elif t == 280:
         v = b[p]
@@ -772,12 +750,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
     elif t == 288:
         v = b[p]
@@ -795,12 +771,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
     elif t == 298:
         q = b[p]
@@ -811,12 +785,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
     elif t == 301:
         if p + 4 > e:
@@ -839,12 +811,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
     elif t == 314:
         q = b[p]
@@ -855,12 +825,10 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
     else:
         return -1
@@ -888,12 +856,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
     elif t == 330:
         q = b[p]
@@ -904,12 +870,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
     elif t == 333:
         if p + 4 > e:
@@ -932,12 +896,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
     elif t == 344:
         v = b[p]
@@ -955,12 +917,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
     elif t == 354:
         q = b[p]
@@ -971,12 +931,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -994,12 +952,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
@@ -1012,12 +968,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c1)
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1031,12 +985,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c2)
         m.repeated_foreign_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
@@ -1057,12 +1009,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
     elif t == 416:
         v = b[p]
@@ -1080,12 +1030,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
     elif t == 434:
         q = b[p]
@@ -1096,12 +1044,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -1119,12 +1065,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -1142,12 +1086,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1181,12 +1123,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1220,12 +1160,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1259,12 +1197,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1296,12 +1232,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1337,12 +1271,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1376,12 +1308,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1413,12 +1343,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1450,12 +1378,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1487,12 +1413,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0
         while p < q:
@@ -1524,12 +1448,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1562,12 +1484,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = 0
         x = 0.0
         while p < q:
@@ -1600,12 +1520,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = False
         x = False
         while p < q:
@@ -1639,12 +1557,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1678,12 +1594,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -1698,12 +1612,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
                     except UnicodeError:
@@ -1725,12 +1637,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
         if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
             p += 2
@@ -1759,12 +1669,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     c = b[p:r]
                     k = _buffa_keys.get(c)
                     if k is None:
@@ -1779,12 +1687,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         else:
                             r = (r & 127 | b[p] << 7) + p + 1
                             p += 1
-                            if r > q:
-                                raise _buffa_DecodeError('length past the end', p)
                     else:
                         r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
                     x = b[p:r]
                     p = r
                 else:
@@ -1801,12 +1707,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s5, b, s, p, q, dp - 1)
         p = q
     elif t == 578:
@@ -1818,12 +1722,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
     elif t == 586:
@@ -1835,12 +1737,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = ''
         x = 0
         while p < q:
@@ -1857,12 +1757,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 c = b[p:r]
                 k = _buffa_keys.get(c)
                 if k is None:
@@ -1888,12 +1786,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         k = ''
         x = 0
         while p < q:
@@ -1910,12 +1806,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     else:
                         r = (r & 127 | b[p] << 7) + p + 1
                         p += 1
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
                 else:
                     r += p
-                    if r > q:
-                        raise _buffa_DecodeError('length past the end', p)
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
                 c = b[p:r]
                 k = _buffa_keys.get(c)
                 if k is None:
@@ -1948,12 +1842,10 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
     else:
         return -1
@@ -1976,12 +1868,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
     elif t == 616:
         v = b[p]
@@ -1999,12 +1889,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
     elif t == 624:
         v = b[p]
@@ -2021,12 +1909,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
     elif t == 632:
         v = b[p]
@@ -2045,12 +1931,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
     elif t == 640:
         v = b[p]
@@ -2068,12 +1952,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
     elif t == 650:
         q = b[p]
@@ -2084,12 +1966,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
     elif t == 653:
         if p + 4 > e:
@@ -2112,12 +1992,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
     elif t == 666:
         q = b[p]
@@ -2128,12 +2006,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
     elif t == 669:
         if p + 4 > e:
@@ -2156,12 +2032,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
     elif t == 682:
         q = b[p]
@@ -2172,12 +2046,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
     elif t == 685:
         if p + 4 > e:
@@ -2200,12 +2072,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
     elif t == 696:
         v = b[p]
@@ -2223,12 +2093,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
     elif t == 704:
         v = b[p]
@@ -2246,12 +2114,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
     elif t == 712:
         v = b[p]
@@ -2269,12 +2135,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
     elif t == 720:
         v = b[p]
@@ -2292,12 +2156,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
     elif t == 728:
         v = b[p]
@@ -2315,12 +2177,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
     elif t == 736:
         v = b[p]
@@ -2337,12 +2197,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
     elif t == 744:
         v = b[p]
@@ -2361,12 +2219,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
     elif t == 752:
         v = b[p]
@@ -2384,12 +2240,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
     elif t == 762:
         q = b[p]
@@ -2400,12 +2254,10 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
     elif t == 765:
         if p + 4 > e:
@@ -2433,12 +2285,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
     elif t == 778:
         q = b[p]
@@ -2449,12 +2299,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
     elif t == 781:
         if p + 4 > e:
@@ -2477,12 +2325,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
     elif t == 794:
         q = b[p]
@@ -2493,12 +2339,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
     elif t == 797:
         if p + 4 > e:
@@ -2521,12 +2365,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
     elif t == 808:
         v = b[p]
@@ -2544,12 +2386,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
     elif t == 816:
         v = b[p]
@@ -2567,12 +2407,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
     elif t == 888:
         v = b[p]
@@ -2591,12 +2429,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         if m._buffa_c_oneof_field == 'oneof_nested_message':
             c = m._buffa_v_oneof_field
         else:
@@ -2614,12 +2450,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
         except UnicodeError:
@@ -2638,12 +2472,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
@@ -2702,12 +2534,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_bool_wrapper
         if c is None:
             c = m.optional_bool_wrapper = _buffa_new(_buffa_c5)
@@ -2722,12 +2552,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_int32_wrapper
         if c is None:
             c = m.optional_int32_wrapper = _buffa_new(_buffa_c6)
@@ -2742,12 +2570,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_int64_wrapper
         if c is None:
             c = m.optional_int64_wrapper = _buffa_new(_buffa_c7)
@@ -2762,12 +2588,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_uint32_wrapper
         if c is None:
             c = m.optional_uint32_wrapper = _buffa_new(_buffa_c8)
@@ -2782,12 +2606,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_uint64_wrapper
         if c is None:
             c = m.optional_uint64_wrapper = _buffa_new(_buffa_c9)
@@ -2802,12 +2624,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_float_wrapper
         if c is None:
             c = m.optional_float_wrapper = _buffa_new(_buffa_c10)
@@ -2822,12 +2642,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_double_wrapper
         if c is None:
             c = m.optional_double_wrapper = _buffa_new(_buffa_c11)
@@ -2842,12 +2660,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_string_wrapper
         if c is None:
             c = m.optional_string_wrapper = _buffa_new(_buffa_c12)
@@ -2862,12 +2678,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_bytes_wrapper
         if c is None:
             c = m.optional_bytes_wrapper = _buffa_new(_buffa_c13)
@@ -2882,12 +2696,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c5)
         m.repeated_bool_wrapper.append(c)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2901,12 +2713,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c6)
         m.repeated_int32_wrapper.append(c)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2920,12 +2730,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c7)
         m.repeated_int64_wrapper.append(c)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2939,12 +2747,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c8)
         m.repeated_uint32_wrapper.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2958,12 +2764,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c9)
         m.repeated_uint64_wrapper.append(c)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2977,12 +2781,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c10)
         m.repeated_float_wrapper.append(c)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
@@ -2996,12 +2798,10 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c11)
         m.repeated_double_wrapper.append(c)
         _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3020,12 +2820,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c12)
         m.repeated_string_wrapper.append(c)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3039,12 +2837,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c13)
         m.repeated_bytes_wrapper.append(c)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3058,12 +2854,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_duration
         if c is None:
             c = m.optional_duration = _buffa_new(_buffa_c14)
@@ -3078,12 +2872,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_timestamp
         if c is None:
             c = m.optional_timestamp = _buffa_new(_buffa_c15)
@@ -3098,12 +2890,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_field_mask
         if c is None:
             c = m.optional_field_mask = _buffa_c16._buffa_n()
@@ -3118,12 +2908,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_struct
         if c is None:
             c = m.optional_struct = _buffa_c17._buffa_n()
@@ -3138,12 +2926,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_any
         if c is None:
             c = m.optional_any = _buffa_new(_buffa_c18)
@@ -3158,12 +2944,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_value
         if c is None:
             c = m.optional_value = _buffa_new(_buffa_c19)
@@ -3185,12 +2969,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = m.optional_empty
         if c is None:
             c = m.optional_empty = _buffa_new(_buffa_c20)
@@ -3205,12 +2987,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c14)
         m.repeated_duration.append(c)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3224,12 +3004,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c15)
         m.repeated_timestamp.append(c)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3243,12 +3021,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_c16._buffa_n()
         m.repeated_fieldmask.append(c)
         _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3262,12 +3038,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c18)
         m.repeated_any.append(c)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3281,12 +3055,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c19)
         m.repeated_value.append(c)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3300,12 +3072,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_c21._buffa_n()
         m.repeated_list_value.append(c)
         _buffa_c21._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3319,12 +3089,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_new(_buffa_c20)
         m.repeated_empty.append(c)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
@@ -3338,12 +3106,10 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             else:
                 q = (q & 127 | b[p] << 7) + p + 1
                 p += 1
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
         else:
             q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
         c = _buffa_c17._buffa_n()
         m.repeated_struct.append(c)
         _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
@@ -6671,12 +6437,10 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     q = (q & 127 | b[p] << 7) + p + 1
                     p += 1
-                    if q > e:
-                        raise _buffa_DecodeError('length past the end', p)
             else:
                 q += p
-                if q > e:
-                    raise _buffa_DecodeError('length past the end', p)
+            if q > e:
+                raise _buffa_DecodeError('length past the end', p)
             c = m.corecursive
             if c is None:
                 c = m.corecursive = _buffa_c0._buffa_n()
