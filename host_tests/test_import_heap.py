@@ -1,0 +1,45 @@
+# Heap after `import buffa`, held to a budget for each way the library is
+# loaded, so that growth fails a test here instead of showing up as a
+# small-heap run that fails on one machine and passes on another. Budgets are
+# the figures measured here when they were set plus about a fifth
+# (docs/design.md section 10). From .mpy files the figure includes the
+# files' paths (interned), so it moves a little with the checkout's path.
+import gc
+import sys
+
+from mptest import Skip
+
+# (how the library is loaded, word size in bits) -> bytes
+_BUDGET = {
+    ("frozen", 32): 2900,  # QEMU boards, library frozen into firmware: 2,368
+    ("mpy", 32): 7500,  # QEMU boards, library from .mpy: 6,336
+    ("mpy", 64): 15000,  # unix port, small heap, library from .mpy: 12,736
+    ("source", 64): 15000,  # unix port, library compiled from source: 12,416
+}
+
+
+def _loaded_as(mod):
+    # a frozen module's __file__ is its path inside the manifest, relative;
+    # a module loaded from a filesystem has the absolute path it came from
+    f = getattr(mod, "__file__", "")
+    if f.endswith(".mpy"):
+        return "mpy"
+    return "source" if f.startswith("/") else "frozen"
+
+
+def test_import_buffa_stays_within_its_heap_budget():
+    if sys.implementation.name != "micropython":
+        raise Skip("MicroPython heap figures")
+    if "buffa" in sys.modules:
+        raise Skip("buffa is already imported in this interpreter")
+    gc.collect()
+    before = gc.mem_alloc()
+    import buffa
+
+    gc.collect()
+    used = gc.mem_alloc() - before
+    key = (_loaded_as(buffa), 64 if sys.maxsize > 2**32 else 32)
+    print("import buffa: %d bytes, loaded as %s (%s), %d-bit" % (used, key[0], buffa.__file__, key[1]))
+    if key not in _BUDGET:
+        raise Skip("no budget for %s on a %d-bit port (%d bytes)" % (key[0], key[1], used))
+    assert used <= _BUDGET[key], "import buffa took %d bytes, budget %d" % (used, _BUDGET[key])
