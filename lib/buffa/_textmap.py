@@ -7,7 +7,7 @@
 # (str.isascii is a flag test). buffa.wire binds size and put on CPython
 # only; on MicroPython the names are None and this module never loads.
 # W1 and W2 figures: docs/design.md section 2.
-from buffa.wire import utf8_lax, vsize
+from buffa.wire import put_varint, utf8_lax, vsize
 
 _isascii = str.isascii  # raises TypeError for a non-str, as str.encode does
 _encode = str.encode
@@ -44,12 +44,9 @@ def _big(a, b, tl):
 
 
 def _vb(n):
-    out = bytearray()
-    while n > 127:
-        out.append(n & 127 | 128)
-        n >>= 7
-    out.append(n)
-    return out
+    # a length's varint bytes (entries of 128 bytes and more only)
+    out = bytearray(10)
+    return out[: put_varint(out, 0, n)]
 
 
 def put(buf, p, v, tb, kind):
