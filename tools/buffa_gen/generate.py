@@ -6,6 +6,8 @@ inlined), a size function and a write function, plus a field table for the
 reflective runtime paths. See docs/design.md for why, with the numbers.
 """
 
+import contextlib
+
 from . import features as F
 from . import names as N
 
@@ -788,7 +790,7 @@ class FileGen:
         R = N.RESERVED
         self.helpers.update(("skip", "tag"))
         self.read_len(w)
-        straight = kx.type == STRING and vx.type in (STRING, BYTES)
+        straight = self.text_map_kind(kx, vx) is not None
         if straight:
             # The usual entry (key, then value, one-byte lengths, nothing
             # else) is read straight through; anything else takes the loop.
@@ -966,6 +968,24 @@ class FileGen:
             return kind + 2
         return kind + (0 if vx.flags & VERIFY else 1)
 
+    @contextlib.contextmanager
+    def text_map_branch(self, w, kx, vx, helper, stmt):
+        """Context for the per-entry size or write code of map field v. For
+        a map<string, string|bytes> it goes under the else of
+        `if <helper>: <stmt(kind)>`, the whole-field call CPython takes
+        (buffa._textmap; the helper is None on MicroPython)."""
+        kind = self.text_map_kind(kx, vx)
+        if kind is None:
+            yield
+            return
+        self.helpers.add(helper)
+        w("if %s_%s:  # CPython" % (N.RESERVED, helper))
+        with w.block():
+            w(stmt(kind))
+        w("else:")
+        with w.block():
+            yield
+
     def entry_loop(self, w, kx, vx):
         """Emit the head of a loop over the entries of map v: key k, value x,
         and the entry's payload size in y. The caller closes the block.
@@ -1010,18 +1030,10 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    kind = self.text_map_kind(kx, vx)
-                    if kind is not None:
-                        self.helpers.add("text_map_size")
-                        w("if %s_text_map_size:  # CPython" % R)
-                        with w.block():
-                            w("n += %s_text_map_size(v, %d, %d)" % (R, kind, tl2))
-                        w("else:")
-                        w.ind += 1
-                    self.entry_loop(w, kx, vx)
-                    self.add_len(w, tl2, "y")
-                    w.ind -= 1
-                    if kind is not None:
+                    stmt = lambda kind: "n += %s_text_map_size(v, %d, %d)" % (R, kind, tl2)  # noqa: E731
+                    with self.text_map_branch(w, kx, vx, "text_map_size", stmt):
+                        self.entry_loop(w, kx, vx)
+                        self.add_len(w, tl2, "y")
                         w.ind -= 1
 
                 self.present(w, f, body)
@@ -1186,33 +1198,26 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    kind = self.text_map_kind(kx, vx)
-                    if kind is not None:
-                        self.helpers.add("put_text_map")
-                        w("if %s_put_text_map:  # CPython" % R)
-                        with w.block():
-                            w("p = %s_put_text_map(buf, p, v, %r, %d)" % (R, bytes(varint_bytes((num << 3) | 2)), kind))
-                        w("else:")
-                        w.ind += 1
-                    self.entry_loop(w, kx, vx)
-                    # An entry shorter than 128 bytes has one-byte lengths
-                    # throughout: write it without testing each of them.
-                    for short in (True, False):
-                        w("if y < 128:" if short else "else:")
-                        with w.block():
-                            off = self.put_tag(w, (num << 3) | 2, False)
-                            if short:  # the entry's length, then the key's tag, at fixed offsets
-                                w("buf[%s] = y" % _at(off))
-                                off += 1
-                            else:
-                                self.put_len(w, off=off, small=False)
-                                off = 0
-                            for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
-                                off = self.put_tag(w, (i << 3) | WIRE[fx.type], False, off)
-                                self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
-                                off = 0
-                    w.ind -= 1
-                    if kind is not None:
+                    tb = bytes(varint_bytes((num << 3) | 2))
+                    stmt = lambda kind: "p = %s_put_text_map(buf, p, v, %r, %d)" % (R, tb, kind)  # noqa: E731
+                    with self.text_map_branch(w, kx, vx, "put_text_map", stmt):
+                        self.entry_loop(w, kx, vx)
+                        # An entry shorter than 128 bytes has one-byte lengths
+                        # throughout: write it without testing each of them.
+                        for short in (True, False):
+                            w("if y < 128:" if short else "else:")
+                            with w.block():
+                                off = self.put_tag(w, (num << 3) | 2, False)
+                                if short:  # the entry's length, then the key's tag, at fixed offsets
+                                    w("buf[%s] = y" % _at(off))
+                                    off += 1
+                                else:
+                                    self.put_len(w, off=off, small=False)
+                                    off = 0
+                                for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
+                                    off = self.put_tag(w, (i << 3) | WIRE[fx.type], False, off)
+                                    self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
+                                    off = 0
                         w.ind -= 1
 
                 self.present(w, f, body)
