@@ -12,6 +12,16 @@ def hx(data):
     return " ".join(["%02x" % c for c in bytes(data)])
 
 
+def varint(n):
+    """n (>= 0) as a varint: a reference encoder, independent of buffa."""
+    out = bytearray()
+    while n > 127:
+        out.append((n & 127) | 128)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
 def f32(x):
     """x rounded to float32, as a float field would hold it after a round trip."""
     import struct

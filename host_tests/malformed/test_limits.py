@@ -5,15 +5,7 @@ from buffa import DecodeOptions, DecodeError
 from mptest import raises, requires, Skip
 from malformed_pb import Msg
 from malformed_chain_pb import Chain
-
-
-def varint(n):
-    out = bytearray()
-    while n > 127:
-        out.append((n & 127) | 128)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+from pbtestutil import varint
 
 
 def nested_messages(levels, tag=0x0A):

@@ -6,6 +6,7 @@ from mptest import raises, requires
 import buffa
 from maps_values_pb import Values
 from maps_closed_pb import Proto2Maps
+from pbtestutil import varint
 
 
 # tags: Values.v_string (20) and v_bytes (21) take two bytes, Proto2Maps.lax (2) one
@@ -14,17 +15,8 @@ _V_BYTES = 21 << 3 | 2
 _LAX = 2 << 3 | 2
 
 
-def _varint(n):
-    out = bytearray()
-    while n > 127:
-        out.append(n & 127 | 128)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
 def _ld(tag, data):
-    return _varint(tag) + _varint(len(data)) + bytes(data)
+    return varint(tag) + varint(len(data)) + bytes(data)
 
 
 def _entry(tag, k, x):
