@@ -71,12 +71,7 @@ def w1_module():
 def minipb_files():
     import minipb
 
-    return [
-        (minipb.__file__, "minipb"),
-        (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
-        (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
-        (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
-    ]
+    return benchrun.minipb_mp_files(minipb.__file__)
 
 
 def board_dir(board, w1):

@@ -244,6 +244,19 @@ def py_files(pkg_dir, prefix):
     return out
 
 
+def minipb_mp_files(src):
+    """minipb (its module at src) as MicroPython runs it: [(file, module)]
+    for the module, the logging and bisect stand-ins it needs there, and
+    the hand-written schemas (also bench/frozen_heap.py's list)."""
+    return [
+        (src, "minipb"),
+        (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
+        (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
+        (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
+        (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
+    ]
+
+
 def prepare(data):
     """Generates code and .mpy files. Returns {library: info} where info has
     'cpython_path', 'mp_path', 'runtime_mods', 'schema_mods', 'mpy' or 'error'."""
@@ -289,13 +302,7 @@ def prepare(data):
         info["schema_mods_w1"] = ["minipb_schema_w1"]
         info["version"] = getattr(minipb, "__version__", None)
         if mpy_cross:
-            sizes, errors = compile_tree(mpy_cross, [
-                (src, "minipb"),
-                (os.path.join(BENCH, "mpstubs", "logging.py"), "logging"),
-                (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
-                (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
-                (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
-            ], os.path.join(mpyd, "minipb"))
+            sizes, errors = compile_tree(mpy_cross, minipb_mp_files(src), os.path.join(mpyd, "minipb"))
             if errors:
                 raise RuntimeError("; ".join(errors.values()))
             info["mp_path"] = [os.path.join(mpyd, "minipb")]
