@@ -9,7 +9,7 @@ from buffa.wire import (
     skip as _buffa_skip,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
-    text_map_size as _buffa_text_map_size,
+    text_map as _buffa_text_map,
     unknown as _buffa_unknown,
     utf8_lax as _buffa_utf8_lax,
     vsize as _buffa_vsize,
@@ -160,8 +160,10 @@ def _buffa_z(m):
         n += _buffa_map_size(v, _buffa_s1, 1)
     v = m.lax
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 5, 1)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 5, b'\x12')
+            m._buffa_k2 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -188,7 +190,7 @@ def _buffa_w(m, buf, p):
     v = m.lax
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\x12', 5)
+            p = _buffa_put_text_map(buf, p, m._buffa_k2)
         else:
             for k in v:
                 x = v[k]

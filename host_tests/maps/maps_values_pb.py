@@ -13,7 +13,7 @@ from buffa.wire import (
     skip as _buffa_skip,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
-    text_map_size as _buffa_text_map_size,
+    text_map as _buffa_text_map,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
     varint as _buffa_varint,
@@ -556,8 +556,10 @@ def _buffa_z(m):
     n = 0
     v = m.v_string
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 0, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 0, b'\xa2\x01')
+            m._buffa_k20 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -572,8 +574,10 @@ def _buffa_z(m):
                 n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_bytes
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 2, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 2, b'\xaa\x01')
+            m._buffa_k21 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -630,7 +634,7 @@ def _buffa_w(m, buf, p):
     v = m.v_string
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xa2\x01', 0)
+            p = _buffa_put_text_map(buf, p, m._buffa_k20)
         else:
             for k in v:
                 x = v[k]
@@ -700,7 +704,7 @@ def _buffa_w(m, buf, p):
     v = m.v_bytes
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xaa\x01', 2)
+            p = _buffa_put_text_map(buf, p, m._buffa_k21)
         else:
             for k in v:
                 x = v[k]

@@ -59,6 +59,25 @@ def test_long_values_take_two_and_three_length_bytes():
 def test_non_ascii_text_is_sized_by_its_utf8_bytes():
     for k, x in (("é", "ü"), ("ключ", "значение" * 20), ("k", "\U0001f600" * 31), ("\U0001f600" * 32, "")):
         _check(Values(v_string={k: x}), _entry(_V_STRING, k, x))
+    # 2-byte characters around the 127/128-byte entry boundary
+    for a, b in ((30, 31), (30, 32), (61, 0), (62, 0), (0, 62)):
+        k = "é" * a
+        x = "ü" * b
+        _check(Values(v_string={k: x}), _entry(_V_STRING, k, x))
+
+
+def test_a_map_of_short_long_and_non_ascii_entries_gives_the_reference_bytes():
+    v = {"a": "1", "é" * 70: "x", "k": "v" * 130, "ключ": "значение", "": ""}
+    want = b"".join(_entry(_V_STRING, k, v[k]) for k in v)  # the map's own order
+    _check(Values(v_string=v), want)
+
+
+@requires("cpython")  # MicroPython str cannot be checked for lone surrogates
+def test_lone_surrogates_raise_encode_error():
+    # the CPython encoder escapes its own tag and length bytes as surrogates:
+    # a caller's surrogate must never pass as one of them
+    for k, x in (("\udc80", "v"), ("k", "\udcff"), ("k" * 130, "\ud800")):
+        raises(buffa.EncodeError, Values(v_string={k: x}).encode)
 
 
 def test_bytes_values():

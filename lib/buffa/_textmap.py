@@ -1,12 +1,13 @@
-# CPython only: size and write a whole map<string, string|bytes> field.
+# CPython only: encode a whole map<string, string|bytes> field at once.
 #
 # MicroPython runs the generated per-entry code (inline, no call per entry).
-# On CPython that code costs about ten bytecode stores per entry; here one
-# bytes formatting per entry and one slice store per field do the same work,
-# and the size pass reads the length of an ASCII str without encoding it
-# (str.isascii is a flag test). buffa.wire binds size and put on CPython
-# only; on MicroPython the names are None and this module never loads.
-# W1 and W2 figures: docs/design.md section 2.
+# On CPython that code costs about ten bytecode stores per entry in each of
+# the two passes. Here the size pass encodes the field's entries once
+# (encode); generated code keeps the bytes on the message (_buffa_k<number>),
+# adds their length to the size, and the write pass stores them with one
+# slice (put). buffa.wire binds these on CPython only; on MicroPython the
+# names are None and this module never loads. W1 and W2 figures:
+# docs/design.md section 2.
 from buffa.wire import put_varint, utf8_lax, vsize
 
 _isascii = str.isascii  # raises TypeError for a non-str, as str.encode does
@@ -16,31 +17,25 @@ _encode = str.encode
 # NONE: str or bytes). Bits 0-1: values are 0 strict str, 1 lax str, 2 bytes.
 _LAX_KEY = 4
 
-
-def size(v, kind, tl):
-    """Bytes the entries of map v take, tags (tl bytes each) included."""
-    n = 0
-    if kind == 0:  # str keys and values, both validated: the usual map
-        for k, x in v.items():
-            y = 4 + (len(k) if _isascii(k) else len(_encode(k))) + (len(x) if _isascii(x) else len(_encode(x)))
-            if y < 128:
-                n += tl + 1 + y
-            else:
-                n += _big(len(_encode(k)), len(_encode(x)), tl)
-        return n
-    for k, x in v.items():
-        k = utf8_lax(k) if kind & _LAX_KEY else _encode(k)
-        if kind & 3 != 2:
-            x = utf8_lax(x) if kind & 3 else _encode(x)
-        y = 4 + len(k) + len(x)
-        n += tl + 1 + y if y < 128 else _big(len(k), len(x), tl)
-    return n
+# The usual map (kind 0: str keys and values, both validated) is built as
+# one str and encoded once: an f-string per entry is the cheapest way
+# CPython has to join six pieces. Tag and length bytes go into that str as
+# characters: below 0x80 as themselves (UTF-8 keeps them one byte), from
+# 0x80 as the lone surrogates U+DC80..U+DCFF, which the "surrogateescape"
+# error handler turns back into those bytes. Every key and value is plain
+# ASCII or has passed a strict str.encode (which rejects lone surrogates),
+# so the only surrogates in the str are these.
+_CH = [chr(i) for i in range(128)]
+_tags = {}  # tag bytes -> the same as str, as above
 
 
-def _big(a, b, tl):
-    # an entry of 128 bytes or more: key a and value b bytes long
-    y = 2 + vsize(a) + a + vsize(b) + b
-    return tl + vsize(y) + y
+def _chars(b):
+    return "".join(chr(c) if c < 0x80 else chr(0xDC00 | c) for c in b)
+
+
+def _vchars(n):
+    # a length's varint as str (entries of 128 bytes and more only)
+    return _chars(_vb(n))
 
 
 def _vb(n):
@@ -49,8 +44,41 @@ def _vb(n):
     return out[: put_varint(out, 0, n)]
 
 
-def put(buf, p, v, tb, kind):
-    """Write the entries of map v (tag bytes tb) at buf[p:]; returns the end."""
+def encode(v, kind, tb):
+    """The entries of map v (tag bytes tb) as bytes."""
+    if kind == 0:
+        return _text(v, tb)
+    return _bytes(v, kind, tb)
+
+
+def put(buf, p, e):
+    """Store what encode returned at buf[p:]; return the end."""
+    q = p + len(e)
+    buf[p:q] = e
+    return q
+
+
+def _text(v, tb):
+    ts = _tags.get(tb)
+    if ts is None:
+        ts = _tags[tb] = _chars(tb)
+    ch = _CH
+    parts = []
+    ap = parts.append
+    for k, x in v.items():
+        a = len(k) if _isascii(k) else len(_encode(k))
+        b = len(x) if _isascii(x) else len(_encode(x))
+        y = 4 + a + b
+        if y < 128:
+            ap(f"{ts}{ch[y]}\n{ch[a]}{k}\x12{ch[b]}{x}")
+        else:
+            y += vsize(a) + vsize(b) - 2
+            ap(f"{ts}{_vchars(y)}\n{_vchars(a)}{k}\x12{_vchars(b)}{x}")
+    return "".join(parts).encode("utf-8", "surrogateescape")
+
+
+def _bytes(v, kind, tb):
+    # lax keys or values, or bytes values: each entry as bytes
     lk = kind & _LAX_KEY
     vk = kind & 3
     parts = []
@@ -65,11 +93,6 @@ def put(buf, p, v, tb, kind):
         if y < 128:
             ap(b"%b%c\n%c%b\x12%c%b" % (tb, y, a, k, b, x))
         else:
-            a = _vb(a)
-            b = _vb(b)
-            y += len(a) + len(b) - 2
-            ap(b"%b%b\n%b%b\x12%b%b" % (tb, _vb(y), a, k, b, x))
-    e = b"".join(parts)
-    q = p + len(e)
-    buf[p:q] = e
-    return q
+            y += vsize(a) + vsize(b) - 2
+            ap(b"%b%b\n%b%b\x12%b%b" % (tb, _vb(y), _vb(a), k, _vb(b), x))
+    return b"".join(parts)

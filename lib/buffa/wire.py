@@ -275,15 +275,15 @@ def lsize(v):
     return k + (1 if k < 0x80 else vsize(k))
 
 
-# text_map_size / put_text_map: whole map<string, string|bytes> fields
-# (buffa._textmap) on CPython. Generated code tests put_text_map and runs its
-# own per-entry code where it is None (MicroPython).
+# text_map / put_text_map: whole map<string, string|bytes> fields
+# (buffa._textmap) on CPython. Generated size and write code test them and
+# run their own per-entry code where they are None (MicroPython).
 try:
     memoryview("")
     # MicroPython: a view of a str's UTF-8 bytes, without copying (bytes
     # values, which lax strings may hold, give a view as well).
     utf8 = utf8_lax = memoryview
-    text_map_size = put_text_map = None
+    text_map = put_text_map = None
 except TypeError:
     # CPython: str.encode is a C call; strings that are not validated
     # (utf8_validation = NONE) may hold bytes and go through utf8_lax.
@@ -292,4 +292,4 @@ except TypeError:
     def utf8_lax(s):
         return s.encode() if type(s) is str else s
 
-    from buffa._textmap import size as text_map_size, put as put_text_map
+    from buffa._textmap import encode as text_map, put as put_text_map

@@ -867,7 +867,8 @@ class FileGen:
     # Encoding is two passes: size, then write into a buffer of exactly that
     # size. The size pass caches each sub-message's size on the sub-message
     # (_buffa_s) and each packed varint run's payload size on its message
-    # (_buffa_k<number>), so the write pass never sizes anything twice.
+    # (_buffa_k<number>; on CPython also a text map's size), so the write
+    # pass never sizes anything twice.
     #
     # Both passes use as few locals as possible: MicroPython allocates the
     # frame of a function whose locals plus stack exceed 11 words on the
@@ -972,8 +973,8 @@ class FileGen:
     def text_map_branch(self, w, kx, vx, helper, stmt):
         """Context for the per-entry size or write code of map field v. For
         a map<string, string|bytes> it goes under the else of
-        `if <helper>: <stmt(kind)>`, the whole-field call CPython takes
-        (buffa._textmap; the helper is None on MicroPython)."""
+        `if <helper>: <stmt(kind) lines>`, the whole-field code CPython
+        takes (buffa._textmap; the helper is None on MicroPython)."""
         kind = self.text_map_kind(kx, vx)
         if kind is None:
             yield
@@ -981,7 +982,8 @@ class FileGen:
         self.helpers.add(helper)
         w("if %s_%s:  # CPython" % (N.RESERVED, helper))
         with w.block():
-            w(stmt(kind))
+            for line in stmt(kind):
+                w(line)
         w("else:")
         with w.block():
             yield
@@ -1030,8 +1032,11 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    stmt = lambda kind: "n += %s_text_map_size(v, %d, %d)" % (R, kind, tl2)  # noqa: E731
-                    with self.text_map_branch(w, kx, vx, "text_map_size", stmt):
+                    # CPython: the entries' bytes, kept for the write pass
+                    tb = bytes(varint_bytes((num << 3) | 2))
+                    stmt = lambda kind: ("k = %s_text_map(v, %d, %r)" % (R, kind, tb),  # noqa: E731
+                                         "m._buffa_k%d = k" % num, "n += %s_len(k)" % R)
+                    with self.text_map_branch(w, kx, vx, "text_map", stmt):
                         self.entry_loop(w, kx, vx)
                         self.add_len(w, tl2, "y")
                         w.ind -= 1
@@ -1199,7 +1204,7 @@ class FileGen:
 
                 def body(w):
                     tb = bytes(varint_bytes((num << 3) | 2))
-                    stmt = lambda kind: "p = %s_put_text_map(buf, p, v, %r, %d)" % (R, tb, kind)  # noqa: E731
+                    stmt = lambda kind: ("p = %s_put_text_map(buf, p, m._buffa_k%d)" % (R, num),)  # noqa: E731
                     with self.text_map_branch(w, kx, vx, "put_text_map", stmt):
                         self.entry_loop(w, kx, vx)
                         # An entry shorter than 128 bytes has one-byte lengths

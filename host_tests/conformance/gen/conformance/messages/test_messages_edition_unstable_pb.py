@@ -18,7 +18,7 @@ from buffa.wire import (
     skip as _buffa_skip,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
-    text_map_size as _buffa_text_map_size,
+    text_map as _buffa_text_map,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
     varint as _buffa_varint,
@@ -661,8 +661,10 @@ def _buffa_z(m):
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 0, 1)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 0, b'R')
+            m._buffa_k10 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -699,8 +701,10 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.map_string_bytes
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 2, 1)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 2, b'z')
+            m._buffa_k15 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -862,7 +866,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_string
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'R', 0)
+            p = _buffa_put_text_map(buf, p, m._buffa_k10)
         else:
             for k in v:
                 x = v[k]
@@ -1019,7 +1023,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_bytes
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'z', 2)
+            p = _buffa_put_text_map(buf, p, m._buffa_k15)
         else:
             for k in v:
                 x = v[k]

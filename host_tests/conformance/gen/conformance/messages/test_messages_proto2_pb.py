@@ -20,7 +20,7 @@ from buffa.wire import (
     skip as _buffa_skip,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
-    text_map_size as _buffa_text_map_size,
+    text_map as _buffa_text_map,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
     unknown_raw as _buffa_unknown_raw,
@@ -3248,8 +3248,10 @@ def _buffa_z(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 5, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 5, b'\xaa\x04')
+            m._buffa_k69 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -3264,8 +3266,10 @@ def _buffa_z(m):
                 n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_bytes
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 6, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 6, b'\xb2\x04')
+            m._buffa_k70 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -4499,7 +4503,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_string
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xaa\x04', 5)
+            p = _buffa_put_text_map(buf, p, m._buffa_k69)
         else:
             for k in v:
                 x = v[k]
@@ -4569,7 +4573,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_bytes
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xb2\x04', 6)
+            p = _buffa_put_text_map(buf, p, m._buffa_k70)
         else:
             for k in v:
                 x = v[k]

@@ -23,7 +23,7 @@ from buffa.wire import (
     skip as _buffa_skip,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
-    text_map_size as _buffa_text_map_size,
+    text_map as _buffa_text_map,
     uint32 as _buffa_uint32,
     unknown as _buffa_unknown,
     utf8 as _buffa_utf8,
@@ -3540,8 +3540,10 @@ def _buffa_z(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 0, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 0, b'\xaa\x04')
+            m._buffa_k69 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -3556,8 +3558,10 @@ def _buffa_z(m):
                 n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_bytes
     if v:
-        if _buffa_text_map_size:  # CPython
-            n += _buffa_text_map_size(v, 2, 2)
+        if _buffa_text_map:  # CPython
+            k = _buffa_text_map(v, 2, b'\xb2\x04')
+            m._buffa_k70 = k
+            n += _buffa_len(k)
         else:
             for k in v:
                 x = v[k]
@@ -5027,7 +5031,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_string
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xaa\x04', 0)
+            p = _buffa_put_text_map(buf, p, m._buffa_k69)
         else:
             for k in v:
                 x = v[k]
@@ -5097,7 +5101,7 @@ def _buffa_w(m, buf, p):
     v = m.map_string_bytes
     if v:
         if _buffa_put_text_map:  # CPython
-            p = _buffa_put_text_map(buf, p, v, b'\xb2\x04', 2)
+            p = _buffa_put_text_map(buf, p, m._buffa_k70)
         else:
             for k in v:
                 x = v[k]
