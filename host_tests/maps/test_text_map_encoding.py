@@ -72,6 +72,22 @@ def test_a_map_of_short_long_and_non_ascii_entries_gives_the_reference_bytes():
     _check(Values(v_string=v), want)
 
 
+class _Text(str):
+    # formats and prints as something else, as a (str, Enum) member does
+    def __format__(self, spec):
+        return "formatted"
+
+    def __str__(self):
+        return "printed"
+
+
+@requires("cpython")  # MicroPython calls no __format__ or __str__ of a str subclass here
+def test_str_subclass_keys_and_values_are_written_as_their_text():
+    k = _Text("key")
+    x = _Text("value")
+    _check(Values(v_string={k: x}), _entry(_V_STRING, "key", "value"))
+
+
 @requires("cpython")  # MicroPython str cannot be checked for lone surrogates
 def test_lone_surrogates_raise_encode_error():
     # the CPython encoder escapes its own tag and length bytes as surrogates:

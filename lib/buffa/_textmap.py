@@ -10,8 +10,10 @@
 # docs/design.md section 2.
 from buffa.wire import put_varint, utf8_lax, vsize
 
-_isascii = str.isascii  # raises TypeError for a non-str, as str.encode does
+_str = str
+_isascii = str.isascii
 _encode = str.encode
+_exact = str.__str__  # a str subclass's text as a str; TypeError for a non-str
 
 # kind: how keys and values are held. Bit 2 (4): keys are lax (utf8_validation
 # NONE: str or bytes). Bits 0-1: values are 0 strict str, 1 lax str, 2 bytes.
@@ -46,19 +48,8 @@ def _vb(n):
 
 def encode(v, kind, tb):
     """The entries of map v (tag bytes tb) as bytes."""
-    if kind == 0:
-        return _text(v, tb)
-    return _bytes(v, kind, tb)
-
-
-def put(buf, p, e):
-    """Store what encode returned at buf[p:]; return the end."""
-    q = p + len(e)
-    buf[p:q] = e
-    return q
-
-
-def _text(v, tb):
+    if kind:
+        return _bytes(v, kind, tb)
     ts = _tags.get(tb)
     if ts is None:
         ts = _tags[tb] = _chars(tb)
@@ -66,6 +57,12 @@ def _text(v, tb):
     parts = []
     ap = parts.append
     for k, x in v.items():
+        # An f-string formats a str subclass with its own __format__ (a
+        # (str, Enum) member as "Color.RED" since Python 3.12): use the text.
+        if k.__class__ is not _str:
+            k = _exact(k)
+        if x.__class__ is not _str:
+            x = _exact(x)
         a = len(k) if _isascii(k) else len(_encode(k))
         b = len(x) if _isascii(x) else len(_encode(x))
         y = 4 + a + b
@@ -75,6 +72,13 @@ def _text(v, tb):
             y += vsize(a) + vsize(b) - 2
             ap(f"{ts}{_vchars(y)}\n{_vchars(a)}{k}\x12{_vchars(b)}{x}")
     return "".join(parts).encode("utf-8", "surrogateescape")
+
+
+def put(buf, p, e):
+    """Store what encode returned at buf[p:]; return the end."""
+    q = p + len(e)
+    buf[p:q] = e
+    return q
 
 
 def _bytes(v, kind, tb):
