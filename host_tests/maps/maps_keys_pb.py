@@ -566,6 +566,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 3] = y
                     p += 4
+                elif y < 16384:
+                    buf[p + 3] = y & 127 | 128
+                    buf[p + 4] = y >> 7
+                    p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 3, y)
                 buf[p] = 16
@@ -587,6 +591,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -608,6 +616,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 3] = y
                     p += 4
+                elif y < 16384:
+                    buf[p + 3] = y & 127 | 128
+                    buf[p + 4] = y >> 7
+                    p += 5
                 else:
                     p = _buffa_put_varint(buf, p + 3, y)
                 buf[p] = 16
@@ -629,6 +641,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16

@@ -920,6 +920,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -942,6 +946,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.v_self

@@ -271,11 +271,11 @@ def _buffa_z(m):
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.s64
     if v:
         k = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.f32
     if v:
         n += 1 + 4
@@ -365,6 +365,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.s64
@@ -374,6 +378,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.f32

@@ -185,7 +185,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.x_f32
     if v:
         n += _buffa_len(v) * 6
@@ -222,6 +222,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.x_f32

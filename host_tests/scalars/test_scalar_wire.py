@@ -1,7 +1,8 @@
 # Scalar fields: exact wire bytes at the type boundaries, and decoding of
 # the non-canonical encodings other implementations accept.
-from pbtestutil import h, hx
+from pbtestutil import h, hx, varint
 from scalars_pb import Scalars, Color
+from expanded_pb import Expanded
 
 MAX_FIELD = 536870911
 
@@ -97,6 +98,30 @@ def test_sint64_zigzag():
     enc_is(Scalars(s64=-1), "30 01")
     enc_is(Scalars(s64=9223372036854775807), "30 fe ff ff ff ff ff ff ff ff 01")
     enc_is(Scalars(s64=-9223372036854775808), "30 ff ff ff ff ff ff ff ff ff 01")
+
+
+def _zigzag(v):
+    return (v << 1) ^ -1 if v < 0 else v << 1
+
+
+# values whose zigzag form is at the one-, two- and three-byte limits:
+# generated code writes one- and two-byte zigzag varints inline
+_ZIGZAG_EDGES = (63, -64, 64, -65, 8191, -8192, 8192, -8193, 1048575, -1048576, 1048576)
+
+
+def test_sint_values_at_the_inline_one_and_two_byte_limits():
+    for v in _ZIGZAG_EDGES:
+        z = hx(varint(_zigzag(v)))
+        enc_is(Scalars(s32=v), "28 " + z)
+        enc_is(Scalars(s64=v), "30 " + z)
+
+
+def test_expanded_sint64_elements_at_the_inline_limits():
+    m = Expanded(x_s64=list(_ZIGZAG_EDGES))
+    want = b"".join(b"\xd0\x02" + varint(_zigzag(v)) for v in _ZIGZAG_EDGES)
+    assert m.encode() == want
+    assert m.encoded_size() == len(want)
+    assert Expanded.decode(want) == m
 
 
 def test_fixed_width_integers():

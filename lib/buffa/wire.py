@@ -244,7 +244,9 @@ if hasattr(int, "bit_length"):  # CPython; MicroPython's int has no bit_length
     del _b, _n
 
     def put_varint(buf, p, v):
-        if 0 <= v < 0x10000000:
+        if v < 0:
+            v &= 0xFFFFFFFFFFFFFFFF
+        elif v < 0x10000000:
             # as above (inline: a second call costs more than these stores)
             if v > 0x3FFF:
                 buf[p] = v & 0x7F | 0x80
@@ -257,11 +259,10 @@ if hasattr(int, "bit_length"):  # CPython; MicroPython's int has no bit_length
                 return p + 2
             buf[p] = v
             return p + 1
-        if v < 0:
-            v &= 0xFFFFFFFFFFFFFFFF
         n, a, c, k = _SPREAD[v.bit_length()]
-        buf[p : p + n] = (v * a | c).to_bytes(k, "little")[::9]
-        return p + n
+        q = p + n
+        buf[p:q] = (v * a | c).to_bytes(k, "little")[::9]
+        return q
 
 
 def negzero(v):

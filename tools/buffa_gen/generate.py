@@ -953,7 +953,7 @@ class FileGen:
         elif t in (SINT32, SINT64):
             self.helpers.add("vsize")
             w("k = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
-            w("n += %d + (1 if k < 128 else %s_vsize(k))" % (tl, R))
+            w("n += %d + (1 if k < 128 else 2 if k < 16384 else %s_vsize(k))" % (tl, R))
         else:
             w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
@@ -1147,12 +1147,20 @@ class FileGen:
             if t in (SINT32, SINT64):
                 w("y = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
                 var = "y"
+            zigzag = t in (SINT32, SINT64)
             # a large value (a timestamp) fails the first test and stops there
-            cond = "%s < 128" % var if t in (SINT32, SINT64) else "%s < 128 and %s >= 0" % (var, var)
-            w("if %s:" % cond)
+            w("if %s < 128%s:" % (var, "" if zigzag else " and %s >= 0" % var))
             with w.block():
                 w("buf[%s] = %s" % (_at(off), var))
                 w("p += %d" % (off + 1))
+            if zigzag:
+                # Small signed deltas, what sint fields are for, often take
+                # two bytes: write those inline too (a call costs more).
+                w("elif y < 16384:")
+                with w.block():
+                    w("buf[%s] = y & 127 | 128" % _at(off))
+                    w("buf[%s] = y >> 7" % _at(off + 1))
+                    w("p += %d" % (off + 2))
             w("else:")
             with w.block():
                 w("p = %s_put_varint(buf, %s, %s)" % (R, _at(off), var))

@@ -2557,11 +2557,11 @@ def _buffa_z(m):
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
         n += 1 + 4
@@ -2942,12 +2942,12 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_sint64
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3060,6 +3060,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_sint64
@@ -3069,6 +3073,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
@@ -3746,6 +3754,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -3753,6 +3765,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -3769,6 +3785,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -3776,6 +3796,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
@@ -3792,6 +3816,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -3799,6 +3827,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -3815,6 +3847,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -3822,6 +3858,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
@@ -4560,6 +4600,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_sint64
@@ -4571,6 +4615,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_fixed32

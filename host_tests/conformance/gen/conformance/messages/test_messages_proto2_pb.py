@@ -3018,11 +3018,11 @@ def _buffa_z(m):
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
         n += 1 + 4
@@ -3101,12 +3101,12 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.repeated_sint64
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3376,12 +3376,12 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_sint64
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -3468,11 +3468,11 @@ def _buffa_z(m):
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -3608,6 +3608,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_sint64
@@ -3617,6 +3621,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
@@ -3829,6 +3837,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.repeated_sint64
@@ -3840,6 +3852,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.repeated_fixed32
@@ -4200,6 +4216,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -4207,6 +4227,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -4223,6 +4247,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -4230,6 +4258,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
@@ -4246,6 +4278,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -4253,6 +4289,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -4269,6 +4309,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -4276,6 +4320,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
@@ -4910,6 +4958,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_sint64
@@ -4921,6 +4973,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_fixed32
@@ -5178,6 +5234,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_sint64
@@ -5188,6 +5248,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_fixed32
@@ -7182,11 +7246,11 @@ def _buffa_z(m):
     v = m.required_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.required_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.required_fixed32
     if v is not None:
         n += 1 + 4
@@ -7268,11 +7332,11 @@ def _buffa_z(m):
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
-        n += 2 + (1 if k < 128 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
         n += 2 + 4
@@ -7349,6 +7413,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.required_sint64
@@ -7358,6 +7426,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.required_fixed32
@@ -7589,6 +7661,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_sint64
@@ -7599,6 +7675,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 2] = y
             p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
         else:
             p = _buffa_put_varint(buf, p + 2, y)
     v = m.default_fixed32

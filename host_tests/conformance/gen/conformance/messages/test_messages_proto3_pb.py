@@ -3294,11 +3294,11 @@ def _buffa_z(m):
     v = m.optional_sint32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_sint64
     if v:
         k = (v << 1) ^ (v >> 63)
-        n += 1 + (1 if k < 128 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v:
         n += 1 + 4
@@ -3682,12 +3682,12 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_sint64
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 63)
-            n += 2 + (1 if k < 128 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
         n += _buffa_len(v) * 6
@@ -4033,6 +4033,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_sint64
@@ -4042,6 +4046,10 @@ def _buffa_w(m, buf, p):
         if y < 128:
             buf[p + 1] = y
             p += 2
+        elif y < 16384:
+            buf[p + 1] = y & 127 | 128
+            buf[p + 2] = y >> 7
+            p += 3
         else:
             p = _buffa_put_varint(buf, p + 1, y)
     v = m.optional_fixed32
@@ -4728,6 +4736,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -4735,6 +4747,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -4751,6 +4767,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -4758,6 +4778,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_sint64_sint64
@@ -4774,6 +4798,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 4] = y
                     p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
                 else:
                     p = _buffa_put_varint(buf, p + 4, y)
                 buf[p] = 16
@@ -4781,6 +4809,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
             else:
@@ -4797,6 +4829,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
                 buf[p] = 16
@@ -4804,6 +4840,10 @@ def _buffa_w(m, buf, p):
                 if y < 128:
                     buf[p + 1] = y
                     p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
                 else:
                     p = _buffa_put_varint(buf, p + 1, y)
     v = m.map_fixed32_fixed32
@@ -5542,6 +5582,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_sint64
@@ -5553,6 +5597,10 @@ def _buffa_w(m, buf, p):
             if y < 128:
                 buf[p + 2] = y
                 p += 3
+            elif y < 16384:
+                buf[p + 2] = y & 127 | 128
+                buf[p + 3] = y >> 7
+                p += 4
             else:
                 p = _buffa_put_varint(buf, p + 2, y)
     v = m.unpacked_fixed32
