@@ -169,15 +169,23 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.s32 = v
     elif t == 48:
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.s64 = v
     elif t == 61:
@@ -344,7 +352,11 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.r_s64.append(v)
     elif t == 178:
@@ -702,8 +714,12 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 k = b[p]
                 p += 1
                 if k > 127:
-                    k, p = _buffa_varint(b, p, q, k)
-                    k &= 0xFFFFFFFF
+                    if b[p] < 128:
+                        k = k & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        k, p = _buffa_varint(b, p, q, k)
+                        k &= 0xFFFFFFFF
                 k = (k >> 1) ^ -(k & 1)
             elif t == 16:
                 x = b[p]

@@ -43,6 +43,8 @@ class Msg(_buffa_Message):
     os = _buffa_member('o', 'os')
     om = _buffa_member('o', 'om')
     u64 = 0
+    z32 = 0
+    z64 = 0
 
     def __init__(_buffa_s, **kw):
         _buffa_s.pf32 = []
@@ -374,6 +376,29 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u64 = v
+        elif t == 136:
+            v = b[p]
+            p += 1
+            if v > 127:
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
+                    v &= 0xFFFFFFFF
+            v = (v >> 1) ^ -(v & 1)
+            m.z32 = v
+        elif t == 144:
+            v = b[p]
+            p += 1
+            if v > 127:
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
+            v = (v >> 1) ^ -(v & 1)
+            m.z64 = v
         else:
             if t == eg and t:
                 return p
@@ -457,6 +482,14 @@ def _buffa_z(m):
     v = m.u64
     if v:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+    v = m.z32
+    if v:
+        k = (v << 1) ^ (v >> 31)
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+    v = m.z64
+    if v:
+        k = (v << 1) ^ (v >> 63)
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -698,6 +731,34 @@ def _buffa_w(m, buf, p):
             p += 3
         else:
             p = _buffa_put_varint(buf, p + 2, v)
+    v = m.z32
+    if v:
+        buf[p] = 136
+        buf[p + 1] = 1
+        y = (v << 1) ^ (v >> 31)
+        if y < 128:
+            buf[p + 2] = y
+            p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
+        else:
+            p = _buffa_put_varint(buf, p + 2, y)
+    v = m.z64
+    if v:
+        buf[p] = 144
+        buf[p + 1] = 1
+        y = (v << 1) ^ (v >> 63)
+        if y < 128:
+            buf[p + 2] = y
+            p += 3
+        elif y < 16384:
+            buf[p + 2] = y & 127 | 128
+            buf[p + 3] = y >> 7
+            p += 4
+        else:
+            p = _buffa_put_varint(buf, p + 2, y)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -724,6 +785,8 @@ _buffa_c0._buffa_f = (
     ('os', 14, 9, 144, None, 'os', 'os', '', 'o'),
     ('om', 15, 11, 16, Msg, 'om', 'om', None, 'o'),
     ('u64', 16, 4, 0, None, 'u64', 'u64', 0, None),
+    ('z32', 17, 17, 0, None, 'z32', 'z32', 0, None),
+    ('z64', 18, 18, 0, None, 'z64', 'z64', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

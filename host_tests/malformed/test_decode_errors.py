@@ -29,6 +29,11 @@ def test_truncated_varint_value():
     check(Msg, "08", 1, TRUNC)
     check(Msg, "08 ff", 2, TRUNC)
     check(Msg, "80 01 ff ff", 4, TRUNC)  # field 16 (uint64)
+    # sint fields read a two-byte varint inline
+    for tag in ("88 01", "90 01"):  # fields 17 (sint32) and 18 (sint64)
+        check(Msg, tag, 2, TRUNC)
+        check(Msg, tag + " ff", 3, TRUNC)
+        check(Msg, tag + " ff ff", 4, TRUNC)
 
 
 def test_truncated_tag():
@@ -69,6 +74,8 @@ def test_field_cut_off_by_the_end_of_its_sub_message():
     # the sub-message ends after the tag; its value byte lies outside it
     check(Msg, "32 01 08 01", 3, TRUNC)
     check(Msg, "32 02 08 ff 01", 4, TRUNC)
+    check(Msg, "32 03 88 01 ff 01", 5, TRUNC)  # sint32: two bytes read inline
+    check(Msg, "32 03 90 01 ff 01", 5, TRUNC)  # sint64
     check(Msg, "32 01 15 00 00 00 00", 1 + 2, TRUNC)
 
 

@@ -241,8 +241,12 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = b[p]
                     p += 1
                     if k > 127:
-                        k, p = _buffa_varint(b, p, q, k)
-                        k &= 0xFFFFFFFF
+                        if b[p] < 128:
+                            k = k & 127 | b[p] << 7
+                            p += 1
+                        else:
+                            k, p = _buffa_varint(b, p, q, k)
+                            k &= 0xFFFFFFFF
                     k = (k >> 1) ^ -(k & 1)
                 elif t == 16:
                     x = b[p]
@@ -279,7 +283,11 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = b[p]
                     p += 1
                     if k > 127:
-                        k, p = _buffa_varint(b, p, q, k)
+                        if b[p] < 128:
+                            k = k & 127 | b[p] << 7
+                            p += 1
+                        else:
+                            k, p = _buffa_varint(b, p, q, k)
                     k = (k >> 1) ^ -(k & 1)
                 elif t == 16:
                     x = b[p]

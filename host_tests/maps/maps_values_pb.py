@@ -518,7 +518,11 @@ def _buffa_d(m, b, p, e, dp, eg):
                     x = b[p]
                     p += 1
                     if x > 127:
-                        x, p = _buffa_varint(b, p, q, x)
+                        if b[p] < 128:
+                            x = x & 127 | b[p] << 7
+                            p += 1
+                        else:
+                            x, p = _buffa_varint(b, p, q, x)
                     x = (x >> 1) ^ -(x & 1)
                 else:
                     p = _buffa_skip(b, p, q, t, dp)

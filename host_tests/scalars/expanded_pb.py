@@ -85,7 +85,11 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p]
             p += 1
             if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.x_s64.append(v)
         elif t == 338:

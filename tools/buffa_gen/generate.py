@@ -548,6 +548,15 @@ class FileGen:
         w("p += 1")
         w("if %s > 127:" % var)
         with w.block():
+            if t in (SINT32, SINT64):
+                # small signed deltas often take two bytes (as in put_value);
+                # reading one past the end is caught as for length prefixes
+                w("if b[p] < 128:")
+                with w.block():
+                    w("%s = %s & 127 | b[p] << 7" % (var, var))
+                    w("p += 1")
+                w("else:")
+                w.ind += 1
             w("%s, p = %s_varint(b, p, %s, %s)" % (var, N.RESERVED, end, var))
             conv = VARINT_CONV.get(t)
             if conv:
@@ -555,6 +564,8 @@ class FileGen:
                 w("%s = %s(%s)" % (var, conv, var))
             elif t == SINT32:
                 w("%s &= 0xFFFFFFFF" % var)
+            if t in (SINT32, SINT64):
+                w.ind -= 1
         if t in (SINT32, SINT64):
             w("%s = (%s >> 1) ^ -(%s & 1)" % (var, var, var))
         elif t == BOOL:

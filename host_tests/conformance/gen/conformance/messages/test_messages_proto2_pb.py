@@ -672,15 +672,23 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
     elif t == 48:
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
     elif t == 61:
@@ -951,8 +959,12 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
     elif t == 282:
@@ -973,7 +985,11 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
     elif t == 290:
@@ -1452,15 +1468,23 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 k = b[p]
                 p += 1
                 if k > 127:
-                    k, p = _buffa_varint(b, p, q, k)
-                    k &= 0xFFFFFFFF
+                    if b[p] < 128:
+                        k = k & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        k, p = _buffa_varint(b, p, q, k)
+                        k &= 0xFFFFFFFF
                 k = (k >> 1) ^ -(k & 1)
             elif t == 16:
                 x = b[p]
                 p += 1
                 if x > 127:
-                    x, p = _buffa_varint(b, p, q, x)
-                    x &= 0xFFFFFFFF
+                    if b[p] < 128:
+                        x = x & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        x, p = _buffa_varint(b, p, q, x)
+                        x &= 0xFFFFFFFF
                 x = (x >> 1) ^ -(x & 1)
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -1491,13 +1515,21 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 k = b[p]
                 p += 1
                 if k > 127:
-                    k, p = _buffa_varint(b, p, q, k)
+                    if b[p] < 128:
+                        k = k & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        k, p = _buffa_varint(b, p, q, k)
                 k = (k >> 1) ^ -(k & 1)
             elif t == 16:
                 x = b[p]
                 p += 1
                 if x > 127:
-                    x, p = _buffa_varint(b, p, q, x)
+                    if b[p] < 128:
+                        x = x & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        x, p = _buffa_varint(b, p, q, x)
                 x = (x >> 1) ^ -(x & 1)
             else:
                 p = _buffa_skip(b, p, q, t, dp)
@@ -2033,8 +2065,12 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
     elif t == 634:
@@ -2055,7 +2091,11 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
     elif t == 642:
@@ -2324,8 +2364,12 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
     elif t == 746:
@@ -2346,7 +2390,11 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
     elif t == 754:
@@ -2729,15 +2777,23 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
-            v &= 0xFFFFFFFF
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.default_sint32 = v
     elif t == 1968:
         v = b[p]
         p += 1
         if v > 127:
-            v, p = _buffa_varint(b, p, e, v)
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.default_sint64 = v
     elif t == 1981:
@@ -6885,15 +6941,23 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p]
             p += 1
             if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
+                    v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.required_sint32 = v
         elif t == 48:
             v = b[p]
             p += 1
             if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.required_sint64 = v
         elif t == 61:
@@ -7131,15 +7195,23 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p]
             p += 1
             if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v &= 0xFFFFFFFF
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
+                    v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.default_sint32 = v
         elif t == 1968:
             v = b[p]
             p += 1
             if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
+                if b[p] < 128:
+                    v = v & 127 | b[p] << 7
+                    p += 1
+                else:
+                    v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.default_sint64 = v
         elif t == 1981:
