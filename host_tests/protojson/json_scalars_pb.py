@@ -419,7 +419,7 @@ def _buffa_w(m, buf, p):
     v = m.b
     if v:
         buf[p] = 104
-        buf[p + 1] = 1 if v else 0
+        buf[p + 1] = 1
         p += 2
     v = m.s
     if v:

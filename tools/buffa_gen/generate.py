@@ -1133,17 +1133,18 @@ class FileGen:
         self.helpers.add(h)
         return "%s_%s(%s)" % (N.RESERVED, h, var)
 
-    def put_value(self, w, t, var, flags=0, off=0, encoded=False, large=True):
+    def put_value(self, w, t, var, flags=0, off=0, encoded=False, large=True, truthy=False):
         """Emit: write one non-message value held in var at p + off (may
         rebind var). encoded: a string value already holds its UTF-8;
-        large=False: a string or bytes value is known to be under 128 bytes."""
+        large=False: a string or bytes value is known to be under 128 bytes;
+        truthy: the value is known to be true (a bool written only if set)."""
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
             w("%s_pack(%r, buf, %s, %s)" % (R, fmt, _at(off), var))
             w("p += %d" % (n + off))
         elif t == BOOL:
-            w("buf[%s] = 1 if %s else 0" % (_at(off), var))
+            w("buf[%s] = %s" % (_at(off), "1" if truthy else "1 if %s else 0" % var))
             w("p += %d" % (off + 1))
         elif t in (STRING, BYTES):
             if t == STRING and not encoded:
@@ -1211,7 +1212,9 @@ class FileGen:
             w("p += %d" % (n + 1))
         else:
             k = self.put_tag(w, (num << 3) | WIRE[t], False)
-            self.put_value(w, t, var, f.flags, k)
+            # an implicit-presence field is written only when true (present())
+            truthy = not (f.repeated or f.presence or f.oneof)
+            self.put_value(w, t, var, f.flags, k, truthy=truthy)
 
     def write_field(self, w, f):
         R = N.RESERVED

@@ -541,7 +541,7 @@ def _buffa_w(m, buf, p):
     v = m.value
     if v:
         buf[p] = 8
-        buf[p + 1] = 1 if v else 0
+        buf[p + 1] = 1
         p += 2
     v = m._buffa_u
     if v:

@@ -704,7 +704,7 @@ def _buffa_w(m, buf, p):
     v = m.print_unknown_fields
     if v:
         buf[p] = 72
-        buf[p + 1] = 1 if v else 0
+        buf[p + 1] = 1
         p += 2
     v = m._buffa_u
     if v:
@@ -1192,7 +1192,7 @@ def _buffa_w(m, buf, p):
     v = m.use_jspb_array_any_format
     if v:
         buf[p] = 8
-        buf[p + 1] = 1 if v else 0
+        buf[p + 1] = 1
         p += 2
     v = m._buffa_u
     if v:
