@@ -878,8 +878,8 @@ class FileGen:
     # Encoding is two passes: size, then write into a buffer of exactly that
     # size. The size pass caches each sub-message's size on the sub-message
     # (_buffa_s) and each packed varint run's payload size on its message
-    # (_buffa_k<number>; on CPython also a text map's size), so the write
-    # pass never sizes anything twice.
+    # (_buffa_k<number>; on CPython also a text map's encoded bytes), so
+    # the write pass never sizes anything twice.
     #
     # Both passes use as few locals as possible: MicroPython allocates the
     # frame of a function whose locals plus stack exceed 11 words on the
@@ -1168,10 +1168,10 @@ class FileGen:
             if zigzag:
                 # Small signed deltas, what sint fields are for, often take
                 # two bytes: write those inline too (a call costs more).
-                w("elif y < 16384:")
+                w("elif %s < 16384:" % var)
                 with w.block():
-                    w("buf[%s] = y & 127 | 128" % _at(off))
-                    w("buf[%s] = y >> 7" % _at(off + 1))
+                    w("buf[%s] = %s & 127 | 128" % (_at(off), var))
+                    w("buf[%s] = %s >> 7" % (_at(off + 1), var))
                     w("p += %d" % (off + 2))
             w("else:")
             with w.block():
