@@ -971,7 +971,7 @@ class FileGen:
     @staticmethod
     def text_map_kind(kx, vx):
         """For a map<string, string|bytes>: the kind argument of
-        buffa._textmap's size and put (which CPython runs instead of the
+        buffa._textmap's encode (which CPython runs instead of the
         per-entry code); None for other maps."""
         if kx.type != STRING or vx.type not in (STRING, BYTES):
             return None
@@ -1225,7 +1225,7 @@ class FileGen:
             if self.inline_map(vx):
 
                 def body(w):
-                    tb = bytes(varint_bytes((num << 3) | 2))
+                    # CPython: the bytes the size pass kept
                     stmt = lambda kind: ("p = %s_put_text_map(buf, p, m._buffa_k%d)" % (R, num),)  # noqa: E731
                     with self.text_map_branch(w, kx, vx, "put_text_map", stmt):
                         self.entry_loop(w, kx, vx)
