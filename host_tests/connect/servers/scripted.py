@@ -17,14 +17,9 @@ import sys
 import threading
 import time
 
-
-def varint(n):
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+# the tests' reference varint encoder (host_tests/pbtestutil.py)
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from pbtestutil import varint  # noqa: E402
 
 
 def echo_response(text):
