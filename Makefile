@@ -48,9 +48,11 @@ venv:
 # -- tests ------------------------------------------------------------------
 
 # Everything: CPython, the unix port (two heaps), both QEMU boards with the
-# library frozen and loaded from .mpy. One pytest run; one summary line per runtime.
+# library frozen and loaded from .mpy. The groups run side by side
+# (tools/testall.py); each ends with one summary line per runtime.
+TEST_GROUPS ?= cpython unix,unix-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy
 test: setup qemu-firmware
-	$(PYTEST) --runtime all
+	$(PY) $(ROOT)/tools/testall.py $(TEST_GROUPS)
 
 test-cpython: venv
 	$(PYTEST) --runtime cpython
