@@ -82,7 +82,7 @@ def test_page_shows_charts_outage_card_and_survives_a_collector_restart():
     stored = sum(len(b["readings"]) for b in rec["batches"])
     try:
         srv.start()
-        browser = webdriver.Browser(width=1100, height=860)
+        browser = webdriver.Browser(width=1100, height=1000)
         browser.get(srv.url + "/")
         browser.wait_for("return document.querySelectorAll('svg.chart').length >= 2", what="two charts")
         facts = browser.js(PAGE_FACTS)
