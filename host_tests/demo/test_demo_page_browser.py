@@ -4,7 +4,7 @@
 # the reading's unit and 24-hour local time, the outage shaded with its late
 # readings marked, and the device card; then the collector is stopped and
 # started again, and the page must say so and carry on. Screenshots go to
-# build/page-test/. Without the browser: a failure in CI (CI=true; `make
+# build/page-test/ (telemetry-page-failed.png when the test fails). Without the browser: a failure in CI (CI=true; `make
 # setup` installs it), a skip with the reason elsewhere. CPython only.
 import json
 import os
@@ -158,6 +158,13 @@ def test_page_shows_charts_outage_card_and_survives_a_collector_restart():
         assert facts["card"]["Buffered at last batch"] == str(last["buffered"]), facts["card"]
         assert facts["card"]["Largest free block"] == _kib(last["heap_largest_free"]), facts["card"]
         assert "Traceback" not in srv.output(), srv.output()[-2000:]
+    except BaseException:
+        if browser is not None:  # what the page showed, for whoever reads the failure
+            try:
+                browser.screenshot(os.path.join(SHOTS, "telemetry-page-failed.png"))
+            except Exception:  # noqa: BLE001  (the original failure matters more)
+                pass
+        raise
     finally:
         if browser is not None:
             browser.close()
