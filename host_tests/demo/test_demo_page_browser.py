@@ -4,8 +4,9 @@
 # the reading's unit and 24-hour local time, the outage shaded with its late
 # readings marked, and the device card; then the collector is stopped and
 # started again, and the page must say so and carry on. Screenshots go to
-# build/page-test/ (telemetry-page-failed.png when the test fails). Without the browser: a failure in CI (CI=true; `make
-# setup` installs it), a skip with the reason elsewhere. CPython only.
+# build/page-test/ (telemetry-page-failed.png when the test fails). Without
+# the browser: a failure in CI (CI=true; `make setup` installs it), a skip
+# with the reason elsewhere. CPython only.
 import json
 import os
 import re
