@@ -2,7 +2,8 @@
 # Set up a fresh machine for building and testing buffa. Idempotent.
 #
 #   tools/bootstrap.sh apt     Debian packages: Arm cross compiler + newlib, QEMU, host gcc/make,
-#                              dpkg-dev (for fetching the MicroPython source), python3-venv
+#                              dpkg-dev (for fetching the MicroPython source), python3-venv,
+#                              chromium + chromium-driver (the collector page's browser test)
 #   tools/bootstrap.sh venv    .venv with the pinned PyPI packages (tools/requirements.txt)
 #   tools/bootstrap.sh mpsrc   print the MicroPython source dir: $MICROPY_DIR, or fetch v1.25.0
 #   tools/bootstrap.sh all     apt + venv
@@ -12,7 +13,8 @@ venv="${VENV:-$root/.venv}"
 python="${PYTHON:-python3}"
 
 # Debian packages and a command that shows each is installed.
-apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv openssl)
+apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv openssl
+          chromium chromium-driver)
 
 need_apt() {
   local missing=()

@@ -348,7 +348,10 @@ def tally(db_path, summary, marks):
     try:
         rows = con.execute("SELECT sequence, seconds, nanos FROM readings WHERE device = ? ORDER BY sequence",
                            (dev,)).fetchall()
-        heap_rows = con.execute("SELECT MIN(heap_free_min), COUNT(*) FROM batches WHERE device = ?", (dev,)).fetchone()
+        totals = con.execute("SELECT COUNT(*), SUM(collections), COUNT(collections), "
+                             "MIN(NULLIF(heap_free_after_gc_min, 0)) FROM batches WHERE device = ?", (dev,)).fetchone()
+        latest = con.execute("SELECT heap_size, heap_free_after_gc, heap_largest_free FROM batches "
+                             "WHERE device = ? ORDER BY id DESC LIMIT 1", (dev,)).fetchone() or (None,) * 3
     finally:
         con.close()
     stored = [r[0] for r in rows]
@@ -365,9 +368,15 @@ def tally(db_path, summary, marks):
         "dropped": summary["dropped"],
         "rejected": summary["rejected"],
         "send_failures": summary["send_failures"],
-        "device_heap_free_min": summary["heap_free_min"],
-        "reported_heap_free_min": heap_rows[0],
-        "batches": heap_rows[1],
+        "batches": totals[0],
+        # The heap figures as the collector received them (the latest batch's,
+        # and the lowest over all batches), and the device's own at the end.
+        "heap_size": latest[0],
+        "heap_free_after_gc": latest[1],
+        "heap_largest_free": latest[2],
+        "heap_free_after_gc_min": totals[3],
+        "collections_per_batch": round(totals[1] / totals[2], 2) if totals[2] else None,
+        "device_heap_free_after_gc_min": summary["heap_free_after_gc_min"],
         "platform": summary["platform"],
     }
     if "outage_start" in marks and "outage_end" in marks:
@@ -377,6 +386,39 @@ def tally(db_path, summary, marks):
     result["ok"] = (result["missing"] == 0 and result["unexpected"] == 0 and result["made"] == result["stored"]
                     and result["made"] > 0)
     return result
+
+
+# The device's health figures in the summary: (result key, name, meaning).
+HEALTH = (
+    ("heap_size", "heap", "the MicroPython heap the app runs in (free + allocated)"),
+    ("heap_free_after_gc", "free after GC", "what the app's live data leaves free, right after a collection"),
+    ("heap_free_after_gc_min", "lowest free after GC", "the least of those in any batch: how close it came to running out"),
+    ("heap_largest_free", "largest free block", "the biggest single allocation that fits, right after a collection"),
+    ("collections_per_batch", "GC per batch", "collections per batch sent: the app's own after each call, plus "
+     "MicroPython's when the heap filled"),
+)
+
+
+def health_lines(result):
+    """The summary's heap figures, one line each with what it means."""
+    if not result.get("heap_size"):
+        return ["the device reported no heap figures (CPython has no MicroPython heap)"]
+    out = ["device health as the device reported it (docs/demo.md, \"Device health\"):"]
+    for key, name, meaning in HEALTH:
+        v = result.get(key)
+        if key == "heap_size" and v and result.get("ballast"):
+            # QEMU: the board's heap holds the ballast that leaves the app its budget.
+            meaning = "the heap the app may use: the board's %.1f KiB less the %.1f KiB the demo holds back" % (
+                v / 1024, result["ballast"] / 1024)
+            v -= result["ballast"]
+        if v is None:
+            shown = "?"
+        elif key == "collections_per_batch":
+            shown = "%.1f" % v
+        else:
+            shown = "%.1f KiB" % (v / 1024)
+        out.append("  %-21s %-10s %s" % (name, shown, meaning))
+    return out
 
 
 def bundle(out, arch, with_buffa, log=print):
@@ -487,7 +529,8 @@ def main(argv=None):
         if "stored_from_outage" in result:
             say("demo", "%d readings were made during the %.0f s outage and arrived after it"
                 % (result["stored_from_outage"], result["outage_s"]))
-        say("demo", "heap low-water mark reported by the device: %s bytes free" % result["reported_heap_free_min"])
+        for line in health_lines(result):
+            say("demo", line)
     say("demo", "result: %s" % ("every reading stored once" if result["ok"] else "FAILED: %s" % result.get("reason", "readings missing")))
     if args.json:
         with open(args.json, "w") as f:

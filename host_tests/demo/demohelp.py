@@ -113,3 +113,31 @@ def make_certs(d):
     run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-days", "2", "-out", "srv.pem", "-extfile", "san.ext")
     return {"ca": os.path.join(d, "ca.pem"), "cert": os.path.join(d, "srv.pem"), "key": os.path.join(d, "srv.key")}
+
+
+def load_recording(db, path, end=None):
+    """Store a recorded run (recorded_outage.json) in the collector database
+    db as if it had arrived live, its last batch at `end` (unix seconds,
+    default now). Returns (device, first arrival, last arrival)."""
+    import json
+
+    sys.path.insert(0, os.path.join(TOOLS, "collector"))
+    try:
+        from store import Store
+    finally:
+        sys.path.pop(0)
+    with open(path) as f:
+        rec = json.load(f)
+    batches = rec["batches"]
+    t0 = (time.time() if end is None else end) - batches[-1]["received_s"]
+    store = Store(db)
+    try:
+        for b in batches:
+            rows = []
+            for seq, made_ms, sensor, value, unit in b["readings"]:
+                t = t0 + made_ms / 1000
+                rows.append((seq, int(t // 1), int(t % 1 * 1e9), sensor, value, unit))
+            store.record(rec["device"], rows, b["status"], received=t0 + b["received_s"])
+    finally:
+        store.close()
+    return rec["device"], t0, t0 + batches[-1]["received_s"]

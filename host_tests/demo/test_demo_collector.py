@@ -47,7 +47,8 @@ def test_store_and_deduplicate():
         assert (cfg.sample_interval_ms, cfg.batch_size, cfg.next_sequence) == (300, 7, 1)
         assert cfg.server_time.seconds > 1600000000
         rs = [_reading(i) for i in range(1, 6)]
-        st = pb.DeviceStatus(heap_free_min=12345, platform="test")
+        st = pb.DeviceStatus(heap_free_after_gc=12345, heap_free_after_gc_min=12000, heap_largest_free=9000,
+                             collections=3, heap_size=65536, buffered=5, platform="test")
         r = svc.record(pb.RecordRequest(device_id="dedup-1", readings=rs, status=st))
         assert (r.accepted, r.duplicates) == (5, 0)
         # The same batch again (a lost response), and an overlapping one.
@@ -64,11 +65,12 @@ def test_store_and_deduplicate():
     db = sqlite3.connect(_collector().db)
     try:
         seqs = [x[0] for x in db.execute("SELECT sequence FROM readings WHERE device='dedup-1' ORDER BY 1")]
-        hm = db.execute("SELECT MIN(heap_free_min) FROM batches WHERE device='dedup-1'").fetchone()[0]
+        heap = db.execute("SELECT heap_free_after_gc, heap_free_after_gc_min, heap_largest_free, collections, "
+                          "heap_size FROM batches WHERE device='dedup-1' ORDER BY id LIMIT 1").fetchone()
     finally:
         db.close()
     assert seqs == list(range(1, 9))
-    assert hm == 12345
+    assert heap == (12345, 12000, 9000, 3, 65536)
 
 
 def test_bad_requests_are_invalid_argument():
@@ -174,14 +176,20 @@ def test_server_survives_and_serves_the_page():
     srv = _collector()
     assert srv.alive()
     with urllib.request.urlopen(srv.url + "/api/devices", timeout=10) as r:
-        devs = json.loads(r.read())
-    names = [d["device"] for d in devs]
-    assert "dedup-1" in names
+        devs = {d["device"]: d for d in json.loads(r.read())}
+    d = devs["dedup-1"]
+    # The card: 8 readings stored from 3 batches, 7 of them sent again; the
+    # status of the latest batch that carried one.
+    assert (d["readings"], d["batches"], d["duplicates"], d["buffered"]) == (8, 3, 7, 5), d
+    assert d["heap"] == {"size": 65536, "free_after_gc": 12345, "free_after_gc_min": 12000, "largest_free": 9000,
+                         "collections": 3, "collections_per_batch": 3.0}, d["heap"]
+    assert d["late"] == []
     with urllib.request.urlopen(srv.url + "/api/readings?device=dedup-1&limit=3", timeout=10) as r:
-        series = json.loads(r.read())
-    assert len(series["temp"]) == 3
+        series = json.loads(r.read())["sensors"]
+    assert series["temp"]["unit"] == "°C"
+    assert [p[0] for p in series["temp"]["points"]] == [(1700000000 + s) * 1000 for s in (6, 7, 8)]
     with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
-        assert b"<canvas" in r.read()
+        assert b'<main id="devices">' in r.read()
     assert "Traceback" not in srv.output(), srv.output()[-2000:]
 
 

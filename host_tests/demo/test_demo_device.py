@@ -127,6 +127,64 @@ def test_send_batches_in_order_with_status():
     assert d.sent == 8
 
 
+def test_status_carries_heap_figures_and_collections_per_batch():
+    d = _dev()
+    d.next_seq = 1
+    d.configured = True
+    d.svc = FakeService([ConnectError("unavailable", "down")])
+    d.hw.collect(measure_largest=True)
+    d.hw.collect()
+    for _ in range(2):
+        d.sample()
+    d.send()  # fails: its collections still count towards the next batch
+    d.hw.collect()
+    d.send()
+    first, second = d.svc.records
+    # (More if MicroPython collected by itself meanwhile: a small heap.)
+    assert first.status.collections >= 2
+    assert second.status.collections >= first.status.collections + 1
+    st = second.status
+    assert st.heap_free_after_gc == d.hw.after_gc and st.heap_free_after_gc_min == d.hw.after_gc_min
+    assert st.heap_largest_free == d.hw.largest and st.heap_size == d.hw.size
+    assert d.hw.collections == 0 and d.batches == 1
+
+
+def test_heap_figures_are_taken_after_a_collection():
+    import gc
+    import sys
+
+    from telemetry_device import heap
+
+    hw = heap.HeapWatch()
+    hw.collect(measure_largest=True)
+    assert hw.collections == hw.total == 1
+    if sys.implementation.name == "cpython":  # no heap to measure: reported as 0
+        assert (hw.after_gc, hw.after_gc_min, hw.largest, hw.size) == (0, 0, 0, 0)
+        return
+    assert 0 < hw.after_gc == hw.after_gc_min <= hw.size
+    # The largest free block: an allocation that big fits, one a step bigger
+    # than the free heap does not.
+    assert 0 < hw.largest <= hw.after_gc
+    gc.collect()
+    b = bytearray(hw.largest)
+    b = None
+    try:
+        b = bytearray(hw.after_gc + heap.LARGEST_STEP)
+        raise AssertionError("allocated more than the free heap")
+    except MemoryError:
+        pass
+    # Collections MicroPython runs by itself when the heap fills are counted.
+    for _ in range(4 * hw.size // 1024 + 8):
+        b = bytearray(1024)
+        hw.check()
+        if hw.collections > 1:
+            break
+    b = None
+    assert hw.collections == 2, hw.collections
+    hw.collect()
+    assert hw.after_gc_min <= hw.after_gc
+
+
 def test_failures_back_off_with_jitter_and_keep_readings():
     from buffa.connect.clock import ticks_diff, ticks_ms
 

@@ -5,7 +5,8 @@
         [--batch-size 10] [--no-web] [--quiet] [--port-file F] [--lifetime-s S]
 
 Stores readings in SQLite (de-duplicated by device and sequence), prints each
-batch as it arrives, and serves a page with a chart at / (unless --no-web).
+batch as it arrives with the device's health, and serves page.html at / (unless
+--no-web): per device a card and a chart per sensor.
 The server code is generated from firmware/proto/telemetry/v1/telemetry.proto
 with protoc-gen-py and protoc-gen-connectrpc at start-up (needs
 tools/collector/requirements.txt).

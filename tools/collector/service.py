@@ -12,6 +12,7 @@ import time
 
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
+from health import heap_summary
 
 DEVICE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 SENSOR = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -71,8 +72,11 @@ def status_dict(req):
         return None
     s = req.status
     return {
-        "heap_free_min": s.heap_free_min,
-        "heap_free": s.heap_free,
+        "heap_free_after_gc": s.heap_free_after_gc,
+        "heap_free_after_gc_min": s.heap_free_after_gc_min,
+        "heap_largest_free": s.heap_largest_free,
+        "collections": s.collections,
+        "heap_size": s.heap_size,
         "dropped": s.dropped,
         "buffered": s.buffered,
         "uptime_s": s.uptime_s,
@@ -83,7 +87,8 @@ def status_dict(req):
 
 
 class LiveView:
-    """One line per batch on the terminal: what arrived, from whom."""
+    """On the terminal, per batch: what arrived, from whom, and the device's
+    health (the figures the web page's device card shows)."""
 
     def __init__(self, out=None, quiet=False):
         self.out = out or sys.stdout
@@ -93,7 +98,8 @@ class LiveView:
     def _c(self, code, s):
         return "\x1b[%sm%s\x1b[0m" % (code, s) if self.color else s
 
-    def batch(self, device, rows, accepted, dups, status):
+    def batch(self, device, rows, accepted, dups, status, failures_before=None):
+        """failures_before: send_failures in the device's previous batch."""
         if self.quiet:
             return
         latest = {}
@@ -110,10 +116,17 @@ class LiveView:
         )
         line += "  " + " ".join(latest[k] for k in sorted(latest))
         if status:
-            line += "  heap_min=%d dropped=%d buffered=%d" % (
-                status["heap_free_min"], status["dropped"], status["buffered"])
+            before = failures_before
+            if before is not None and status["send_failures"] > before:
+                line = "%s %s %s\n%s" % (time.strftime("%H:%M:%S"), self._c("1", device), self._c(
+                    "33", "is back after %d failed sends: readings it buffered meanwhile arrive late"
+                    % (status["send_failures"] - before)), line)
+            line += "  dropped %d, buffered %d" % (status["dropped"], status["buffered"])
             if status["send_failures"]:
-                line += " failures=%d" % status["send_failures"]
+                line += ", %d failed sends" % status["send_failures"]
+            heap = heap_summary(status)
+            if heap:
+                line += "\n    " + heap
         self.out.write(line + "\n")
         self.out.flush()
 
@@ -135,10 +148,11 @@ def make_service(pb, timestamp_cls, store, settings, view):
             rows = check_batch(request)
             status = status_dict(request)
             try:
+                before = store.last_status(request.device_id)
                 accepted, dups = store.record(request.device_id, rows, status)
             except sqlite3.Error as e:
                 raise ConnectError(Code.UNAVAILABLE, "storage unavailable: %s" % e)
-            view.batch(request.device_id, rows, accepted, dups, status)
+            view.batch(request.device_id, rows, accepted, dups, status, (before or {}).get("send_failures"))
             return pb.RecordResponse(accepted=accepted, duplicates=dups)
 
         async def get_config(self, request, ctx):

@@ -28,20 +28,27 @@ CREATE TABLE IF NOT EXISTS batches (
     accepted      INTEGER NOT NULL,
     duplicates    INTEGER NOT NULL,
     first_seq     INTEGER NOT NULL,
-    last_seq      INTEGER NOT NULL,
-    heap_free_min INTEGER,
-    heap_free     INTEGER,
-    dropped       INTEGER,
-    buffered      INTEGER,
-    uptime_s      INTEGER,
-    send_failures INTEGER,
-    rejected      INTEGER,
-    platform      TEXT
+    last_seq      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batches_device ON batches (device, id);
 """
 
-STATUS_FIELDS = ("heap_free_min", "heap_free", "dropped", "buffered", "uptime_s", "send_failures", "rejected", "platform")
+# DeviceStatus, one column each in `batches` (NULL: the batch carried no
+# status). Added to an older database's table when missing.
+STATUS_COLUMNS = (
+    ("dropped", "INTEGER"),
+    ("buffered", "INTEGER"),
+    ("uptime_s", "INTEGER"),
+    ("send_failures", "INTEGER"),
+    ("rejected", "INTEGER"),
+    ("platform", "TEXT"),
+    ("heap_free_after_gc", "INTEGER"),
+    ("heap_free_after_gc_min", "INTEGER"),
+    ("heap_largest_free", "INTEGER"),
+    ("collections", "INTEGER"),
+    ("heap_size", "INTEGER"),
+)
+STATUS_FIELDS = tuple(name for name, _ in STATUS_COLUMNS)
 
 
 class Store:
@@ -53,20 +60,25 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(batches)")}
+        for name, kind in STATUS_COLUMNS:
+            if name not in have:
+                self._db.execute("ALTER TABLE batches ADD COLUMN %s %s" % (name, kind))
         self._lock = threading.Lock()
 
     def close(self):
         with self._lock:
             self._db.close()
 
-    def record(self, device, rows, status):
+    def record(self, device, rows, status, received=None):
         """Store a batch; returns (accepted, duplicates).
 
         rows: (sequence, seconds, nanos, sensor, value, unit) tuples with
         distinct sequences. status: dict with STATUS_FIELDS (or None).
+        received: when it arrived (unix seconds; default now).
         One transaction: the batch is stored whole or not at all.
         """
-        now = time.time()
+        now = time.time() if received is None else received
         status = status or {}
         with self._lock:
             db = self._db
@@ -107,10 +119,46 @@ class Store:
                 "SELECT device, COUNT(*), MAX(received) FROM readings GROUP BY device ORDER BY device"
             ).fetchall()
 
+    def batch_totals(self, device):
+        """Over all of a device's batches: {batches, duplicates, collections,
+        batches_with_collections, lowest_free_after_gc}."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(duplicates), 0), SUM(collections), COUNT(collections),"
+                " MIN(NULLIF(heap_free_after_gc, 0)) FROM batches WHERE device = ?",
+                (device,),
+            ).fetchone()
+        keys = ("batches", "duplicates", "collections", "batches_with_collections", "lowest_free_after_gc")
+        return dict(zip(keys, row))
+
+    def arrivals(self, device, limit):
+        """The device's newest `limit` batches, in the order they arrived:
+        [(received, readings, send_failures, made)], made being the time
+        (unix seconds) its first reading was made, None if unknown."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT b.received, b.readings, b.send_failures, r.seconds + r.nanos / 1e9"
+                " FROM batches b LEFT JOIN readings r ON r.device = b.device AND r.sequence = b.first_seq"
+                " WHERE b.device = ? ORDER BY b.id DESC LIMIT ?",
+                (device, int(limit)),
+            ).fetchall()
+        rows.reverse()
+        return rows
+
+    def made_between(self, device, start_s, end_s):
+        """How many of the device's readings were made in [start_s, end_s)."""
+        lo, hi = int(start_s // 1), int(end_s // 1) + 1
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seconds, nanos FROM readings WHERE device = ? AND seconds BETWEEN ? AND ?",
+                (device, lo, hi),
+            ).fetchall()
+        return sum(1 for sec, ns in rows if start_s <= sec + ns / 1e9 < end_s)
+
     def readings(self, device, sensor=None, limit=500):
         """The newest `limit` readings of a device, oldest first:
-        [(sequence, seconds, nanos, sensor, value, unit)]"""
-        q = "SELECT sequence, seconds, nanos, sensor, value, unit FROM readings WHERE device = ?"
+        [(sequence, seconds, nanos, sensor, value, unit, received)]"""
+        q = "SELECT sequence, seconds, nanos, sensor, value, unit, received FROM readings WHERE device = ?"
         args = [device]
         if sensor:
             q += " AND sensor = ?"
@@ -128,17 +176,11 @@ class Store:
                 "SELECT sequence FROM readings WHERE device = ? ORDER BY sequence", (device,))]
 
     def last_status(self, device):
+        """The status of the device's latest batch that carried one, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT " + ", ".join(STATUS_FIELDS) + " FROM batches WHERE device = ? ORDER BY id DESC LIMIT 1",
+                "SELECT " + ", ".join(STATUS_FIELDS) + " FROM batches WHERE device = ? AND platform IS NOT NULL"
+                " ORDER BY id DESC LIMIT 1",
                 (device,),
             ).fetchone()
         return dict(zip(STATUS_FIELDS, row)) if row else None
-
-    def min_heap_free(self, device):
-        """The lowest heap low-water mark the device reported, or None."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT MIN(heap_free_min) FROM batches WHERE device = ? AND heap_free_min > 0", (device,)
-            ).fetchone()
-        return row[0]

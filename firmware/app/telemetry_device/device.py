@@ -6,7 +6,6 @@
 #
 # One thread, no allocation-heavy work between samples. A call blocks for at
 # most timeout_ms; the watchdog is fed around it.
-import gc
 import sys
 import time
 
@@ -14,6 +13,7 @@ from buffa.connect import ConnectError
 from buffa.connect.clock import ticks_add, ticks_diff, ticks_ms
 from telemetry_device import board as _board
 from telemetry_device import config as _config
+from telemetry_device.heap import HeapWatch
 from telemetry_device.ringbuf import SYNCED, Ring
 
 try:
@@ -30,14 +30,6 @@ except ImportError:  # pragma: no cover
 
     def _rand(bits):
         return ticks_ms() & ((1 << bits) - 1)
-
-
-try:
-    _mem_free = gc.mem_free
-except AttributeError:  # CPython: no heap figures (reported as 0)
-
-    def _mem_free():
-        return 0
 
 
 def _epoch_ms():
@@ -76,7 +68,8 @@ class Device:
         self.fail_streak = 0
         self.next_try = now
         self.last_send = now
-        self.heap_min = _mem_free()
+        self.hw = HeapWatch()
+        self.batches = 0  # Record calls the service answered
         self.client = None
         self.svc = None
         self.dirty = False
@@ -88,11 +81,6 @@ class Device:
     def log(self, msg):
         if self.log_on:
             print("telemetry:", msg)
-
-    def heap(self):
-        f = _mem_free()
-        if f < self.heap_min:
-            self.heap_min = f
 
     def now_ms(self):
         """Milliseconds since 1970 (synchronised with the service once configured)."""
@@ -254,10 +242,14 @@ class Device:
             )
         first = readings[0].sequence
         last = readings[-1].sequence
-        self.heap()
+        hw = self.hw
+        hw.check()
         status = pb.DeviceStatus(
-            heap_free_min=self.heap_min,
-            heap_free=_mem_free(),
+            heap_free_after_gc=hw.after_gc,
+            heap_free_after_gc_min=hw.after_gc_min,
+            heap_largest_free=hw.largest,
+            collections=hw.collections,
+            heap_size=hw.size,
             dropped=r.dropped,
             buffered=len(r),
             uptime_s=ticks_diff(ticks_ms(), self.boot) // 1000,
@@ -273,7 +265,7 @@ class Device:
                 raise ConnectError("unavailable", "no network")
             resp = self.svc.record(req)
         except ConnectError as e:
-            self.heap()
+            hw.check()
             req = None
             if e.code == "invalid_argument":
                 # The service will never take these: discard, count, say so.
@@ -286,10 +278,12 @@ class Device:
             return
         finally:
             self.board.feed()
-        self.heap()
+        hw.check()
         req = None
         r.pop(n)
         self.sent += n
+        self.batches += 1
+        hw.reset()
         self.dirty = True
         self.last_send = ticks_ms()
         self.succeeded()
@@ -353,8 +347,7 @@ class Device:
         if self.board.start_watchdog(cfg["watchdog_ms"]):
             self.log("watchdog: %d ms" % cfg["watchdog_ms"])
         self.connect()
-        gc.collect()
-        self.heap()
+        self.hw.collect(measure_largest=True)
         self.log(
             "device %s on %s, sensors %s"
             % (cfg["device_id"], self.board.platform, ", ".join(s[0] for s in self.sensors))
@@ -381,11 +374,14 @@ class Device:
             if not self.configured:
                 if ticks_diff(ticks_ms(), self.next_try) >= 0:
                     self.get_config()
-                    gc.collect()
+                    self.hw.collect()
             elif self.due_to_send(draining):
+                sent = self.batches
                 self.send()
-                gc.collect()
-            self.heap()
+                # After a batch went out, the largest free block too (several
+                # collections' work: not after each failed try in an outage).
+                self.hw.collect(measure_largest=self.batches != sent)
+            self.hw.check()
             self.save()
             # Sleep until the next sample or retry, in short steps (watchdog).
             wait = ticks_diff(next_sample, ticks_ms()) if not draining else 50
@@ -411,7 +407,12 @@ class Device:
             "dropped": self.ring.dropped,
             "rejected": self.rejected,
             "send_failures": self.failures,
-            "heap_free_min": self.heap_min,
+            "batches": self.batches,
+            "heap_size": self.hw.size,
+            "heap_free_after_gc": self.hw.after_gc,
+            "heap_free_after_gc_min": self.hw.after_gc_min,
+            "heap_largest_free": self.hw.largest,
+            "collections": self.hw.total,
             "platform": self.board.platform,
         }
         import json

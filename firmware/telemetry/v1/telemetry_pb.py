@@ -52,14 +52,17 @@ class Reading(_buffa_Message):
 
 class DeviceStatus(_buffa_Message):
     _buffa_name = 'telemetry.v1.DeviceStatus'
-    heap_free_min = 0
-    heap_free = 0
     dropped = 0
     buffered = 0
     uptime_s = 0
     send_failures = 0
     rejected = 0
     platform = ''
+    heap_free_after_gc = 0
+    heap_free_after_gc_min = 0
+    heap_largest_free = 0
+    collections = 0
+    heap_size = 0
 
     def __init__(_buffa_s, **kw):
         if kw:
@@ -306,21 +309,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.heap_free_min = v
-        elif t == 16:
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.heap_free = v
-        elif t == 24:
+        if t == 24:
             v = b[p]
             p += 1
             if v > 127:
@@ -376,6 +365,41 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.platform = v
             p = q
+        elif t == 72:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.heap_free_after_gc = v
+        elif t == 80:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.heap_free_after_gc_min = v
+        elif t == 88:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.heap_largest_free = v
+        elif t == 96:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.collections = v
+        elif t == 104:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_uint32(v)
+            m.heap_size = v
         else:
             if t == eg and t:
                 return p
@@ -390,12 +414,6 @@ _buffa_c1._buffa_d = _buffa_d
 
 def _buffa_z(m):
     n = 0
-    v = m.heap_free_min
-    if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
-    v = m.heap_free
-    if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.dropped
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
@@ -415,6 +433,21 @@ def _buffa_z(m):
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
+    v = m.heap_free_after_gc
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+    v = m.heap_free_after_gc_min
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+    v = m.heap_largest_free
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+    v = m.collections
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+    v = m.heap_size
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -423,22 +456,6 @@ def _buffa_z(m):
 _buffa_c1._buffa_z = _buffa_z
 
 def _buffa_w(m, buf, p):
-    v = m.heap_free_min
-    if v:
-        buf[p] = 8
-        if v < 128 and v >= 0:
-            buf[p + 1] = v
-            p += 2
-        else:
-            p = _buffa_put_varint(buf, p + 1, v)
-    v = m.heap_free
-    if v:
-        buf[p] = 16
-        if v < 128 and v >= 0:
-            buf[p + 1] = v
-            p += 2
-        else:
-            p = _buffa_put_varint(buf, p + 1, v)
     v = m.dropped
     if v:
         buf[p] = 24
@@ -496,6 +513,46 @@ def _buffa_w(m, buf, p):
         y += p
         buf[p:y] = v
         p = y
+    v = m.heap_free_after_gc
+    if v:
+        buf[p] = 72
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
+    v = m.heap_free_after_gc_min
+    if v:
+        buf[p] = 80
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
+    v = m.heap_largest_free
+    if v:
+        buf[p] = 88
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
+    v = m.collections
+    if v:
+        buf[p] = 96
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
+    v = m.heap_size
+    if v:
+        buf[p] = 104
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -984,14 +1041,17 @@ _buffa_c0._buffa_f = (
     ('unit', 5, 14, 0, Unit, 'unit', 'unit', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('heap_free_min', 1, 13, 0, None, 'heap_free_min', 'heapFreeMin', 0, None),
-    ('heap_free', 2, 13, 0, None, 'heap_free', 'heapFree', 0, None),
     ('dropped', 3, 13, 0, None, 'dropped', 'dropped', 0, None),
     ('buffered', 4, 13, 0, None, 'buffered', 'buffered', 0, None),
     ('uptime_s', 5, 13, 0, None, 'uptime_s', 'uptimeS', 0, None),
     ('send_failures', 6, 13, 0, None, 'send_failures', 'sendFailures', 0, None),
     ('rejected', 7, 13, 0, None, 'rejected', 'rejected', 0, None),
     ('platform', 8, 9, 128, None, 'platform', 'platform', '', None),
+    ('heap_free_after_gc', 9, 13, 0, None, 'heap_free_after_gc', 'heapFreeAfterGc', 0, None),
+    ('heap_free_after_gc_min', 10, 13, 0, None, 'heap_free_after_gc_min', 'heapFreeAfterGcMin', 0, None),
+    ('heap_largest_free', 11, 13, 0, None, 'heap_largest_free', 'heapLargestFree', 0, None),
+    ('collections', 12, 13, 0, None, 'collections', 'collections', 0, None),
+    ('heap_size', 13, 13, 0, None, 'heap_size', 'heapSize', 0, None),
 )
 _buffa_c2._buffa_f = (
     ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
