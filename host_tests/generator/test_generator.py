@@ -54,8 +54,8 @@ def test_regenerating_every_checked_in_module_changes_nothing():
         assert r.returncode == 0, r.stdout.decode(errors="replace")[-3000:]
         files = _files(out)
         # the runtime's bindings, the conformance messages and test protos
-        assert "lib/buffa/wkt/descriptor_pb.py" in files
-        assert "lib/buffa/wkt/compiler/plugin_pb.py" in files
+        assert "tools/buffa_gen/pb/descriptor_pb.py" in files
+        assert "tools/buffa_gen/pb/compiler/plugin_pb.py" in files
         assert "host_tests/conformance/gen/conformance/messages/test_messages_proto3_pb.py" in files
         assert "host_tests/scalars/scalars_pb.py" in files
         stale = []

@@ -15,7 +15,7 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
 import struct as _buffa_struct
-import buffa.wkt.descriptor_pb as _buffa_i0
+import buffa_gen.pb.descriptor_pb as _buffa_i0
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
