@@ -22,7 +22,7 @@ ARCH ?= armv6m
 QEMU_BOARDS := QEMU_MICROBIT QEMU_MPS2_AN385
 PYTEST_ARGS ?=
 PYTEST := $(PY) -m pytest host_tests -p no:cacheprovider -q -rfE $(PYTEST_ARGS)
-CONFORMANCE_RUNNER ?= $(ROOT)/../shared/tools/conformance-runner
+CONFORMANCE_RUNNER ?= $(ROOT)/tools/conformance-runner
 export CONFORMANCE_RUNNER
 
 # QEMU board folder -> runtime names used by the test runner
