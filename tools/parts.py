@@ -3,6 +3,7 @@
 
     python tools/parts.py            write the manifests and package.json files
     python tools/parts.py --check    exit 1 (naming the files) if any is out of date
+    python tools/parts.py --sizes    .mpy bytes of each part for each arch (mpy-cross)
 
 One part per thing a device may or may not need, as micropython-lib splits
 its packages (aioble, aioble-core, ...). For each part this writes
@@ -139,8 +140,37 @@ def outputs():
     return out
 
 
+def sizes():
+    """Print a Markdown table: .mpy bytes of each part, per arch, as mpybuild compiles them."""
+    import tempfile
+
+    import mpybuild
+
+    archs = mpybuild.ARCHS + (mpybuild.PORTABLE,)
+    print("| part | " + " | ".join(archs) + " |")
+    print("|---" * (len(archs) + 1) + "|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (_, _, files) in PARTS.items():
+            row = []
+            for arch in archs:
+                march = None if arch == mpybuild.PORTABLE else arch
+                if march is None and "buffa_viper.py" in files:
+                    row.append("-")  # viper code is machine code: no portable form
+                    continue
+                total = 0
+                for f in files:
+                    dst = os.path.join(tmp, arch, f[:-3] + ".mpy")
+                    mpybuild.compile_file(os.path.join(LIB, f), dst, march, source_name=f)
+                    total += os.path.getsize(dst)
+                row.append("{:,}".format(total))
+            print("| %s | %s |" % (name, " | ".join(row)))
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if "--sizes" in argv:
+        sizes()
+        return 0
     check = "--check" in argv
     for name, (_, _, files) in PARTS.items():
         for f in files:
