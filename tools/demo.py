@@ -239,20 +239,26 @@ def run_unix(args, collector, settings, workdir, prep):
                 break
 
     info = {"heap": args.heap}
+
+    def on_sigint(signum, frame):
+        # Ctrl-C reaches the device too (one process group): it prints its
+        # summary and exits, which ends follow(). The read goes on meanwhile
+        # (an exception here could lose lines already read); a second
+        # Ctrl-C stops waiting.
+        if info.get("interrupted"):
+            raise KeyboardInterrupt
+        info["interrupted"] = True
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        try:
-            follow()
-        except KeyboardInterrupt:
-            # Ctrl-C reached the device too (one process group): it prints
-            # its summary and exits; a second Ctrl-C stops waiting.
-            say("demo", "interrupted: waiting for the device's summary")
-            info["interrupted"] = True
-            limit = time.monotonic() + 10
-            follow()
+        follow()
     finally:
+        signal.signal(signal.SIGINT, previous)
         if proc.poll() is None:
             proc.terminate()
         proc.wait(10)
+    if info.get("interrupted"):
+        say("demo", "interrupted: the device stopped")
     return state["summary"], info
 
 
