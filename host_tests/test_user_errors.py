@@ -1,6 +1,7 @@
-# Mistakes a new user makes get one line naming what is wrong, not a
-# traceback: `make deploy` without PORT, a serial port that does not exist
-# (tools/deploy.py, tools/serial_bridge.py). CPython only (subprocesses).
+# `make help` shows every entry point, and mistakes a new user makes get
+# one line naming what is wrong, not a traceback: `make deploy` without
+# PORT, a serial port that does not exist (tools/deploy.py,
+# tools/serial_bridge.py). CPython only (subprocesses).
 import os
 import subprocess
 import sys
@@ -42,3 +43,11 @@ def test_make_deploy_without_port_says_so():
     rc, text = _run(["make", "-s", "deploy", "VENV=" + venv, "PORT=" + MISSING])
     assert rc != 0
     _one_line(text, "deploy: cannot open serial port " + MISSING)
+
+
+def test_make_help_lists_every_entry_point():
+    rc, text = _run(["make", "-s", "help"])
+    assert rc == 0, text
+    assert "SHELL" not in text and "ROOT" not in text, text
+    for target in ("demo", "test", "conformance", "bench", "firmware", "mpy", "deploy", "setup", "clean"):
+        assert "make " + target in text, (target, text)
