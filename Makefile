@@ -1,12 +1,17 @@
 # buffa for MicroPython: build and test entry points.
 #
+#   make demo                     the telemetry device and collector (docs/demo.md; DEMO_ARGS=--run-on)
 #   make test                     every runtime (sets up the machine first)
 #   make test-cpython             one runtime each
 #   make test-unix                MicroPython unix port, default and small heap
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
+#   make conformance              Google's conformance suite, CPython and the unix port
+#   make bench                    buffa against other libraries (bench/README.md); bench-frozen, bench-connect
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
+#   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
+#   make clean                    remove build/ (distclean: .venv and deps/ too)
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
 # v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
@@ -22,7 +27,7 @@ ARCH ?= armv6m
 QEMU_BOARDS := QEMU_MICROBIT QEMU_MPS2_AN385
 PYTEST_ARGS ?=
 PYTEST := $(PY) -m pytest host_tests -p no:cacheprovider -q -rfE $(PYTEST_ARGS)
-CONFORMANCE_RUNNER ?= $(ROOT)/../shared/tools/conformance-runner
+CONFORMANCE_RUNNER ?= $(ROOT)/tools/conformance-runner
 export CONFORMANCE_RUNNER
 
 # QEMU board folder -> runtime names used by the test runner
@@ -32,8 +37,9 @@ RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 .PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
         deploy conformance clean distclean
 
+# The comment block at the top of this file, up to its first blank line.
 help:
-	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' $(ROOT)/Makefile | sed -n 's/^# \{0,1\}//p'
 
 # -- machine setup ---------------------------------------------------------
 
@@ -78,6 +84,7 @@ mpy: venv
 # The native loops (buffa_viper) are built for the arch the board reports;
 # ARCH only when given, for a board that does not report one.
 deploy: venv
+	$(if $(PORT),,$(error deploy: set PORT to the board's serial port, e.g. make deploy PORT=/dev/ttyACM0))
 	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) $(if $(filter command line environment,$(origin ARCH)),--arch $(ARCH)) $(if $(APP),--app $(APP))
 
 # Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.

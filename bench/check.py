@@ -12,7 +12,7 @@ except ImportError:  # pragma: no cover
     binascii = None
 
 # ---------------------------------------------------------------------------
-# Schema of ../shared/bench/bench.proto (package bench.v1).
+# Schema of bench/workloads/bench.proto (package bench.v1).
 # field: (name, number, kind, type); kind is "one", "rep" or "map".
 # For maps, type is (key_type, value_type).
 MESSAGES = {

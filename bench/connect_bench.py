@@ -4,7 +4,7 @@
 
 Starts the connect-python Echo server (host_tests/connect/servers, under
 uvicorn) on 127.0.0.1, then makes the same unary call with a payload of the
-W1 telemetry workload (../shared/bench/W1.bin, 530 bytes) from:
+W1 telemetry workload (bench/workloads/W1.bin, 530 bytes) from:
 
   - buffa.connect on the MicroPython unix port (keep-alive client)
   - buffa.connect on CPython (keep-alive client)
@@ -29,7 +29,7 @@ import serverproc  # noqa: E402
 
 
 def payload_file():
-    data_dir = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "..", "shared", "bench"))
+    data_dir = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "bench", "workloads"))
     p = os.path.join(data_dir, "W1.bin")
     if os.path.exists(p):
         return p, "W1 (530 B)"

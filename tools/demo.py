@@ -226,21 +226,40 @@ def run_unix(args, collector, settings, workdir, prep):
     cmd = [tool("micropython"), "-X", "heapsize=" + args.heap, "-c", code]
     say("demo", "device: MicroPython unix port, heap %s, %s" % (args.heap, collector.url))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir)
-    summary = None
+    state = {"summary": None}
     limit = time.monotonic() + (args.duration + 120 if not args.run_on else 10 ** 9)
-    try:
+
+    def follow():
         for ln in proc.stdout:
             if ln.startswith(SUMMARY):
-                summary = json.loads(ln[len(SUMMARY):])
+                state["summary"] = json.loads(ln[len(SUMMARY):])
             say("device", ln)
             if time.monotonic() > limit:
                 say("demo", "device ran past its time limit: stopping it")
                 break
+
+    info = {"heap": args.heap}
+
+    def on_sigint(signum, frame):
+        # Ctrl-C reaches the device too (one process group): it prints its
+        # summary and exits, which ends follow(). The read goes on meanwhile
+        # (an exception here could lose lines already read); a second
+        # Ctrl-C stops waiting.
+        if info.get("interrupted"):
+            raise KeyboardInterrupt
+        info["interrupted"] = True
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        follow()
     finally:
+        signal.signal(signal.SIGINT, previous)
         if proc.poll() is None:
             proc.terminate()
         proc.wait(10)
-    return summary, {"heap": args.heap}
+    if info.get("interrupted"):
+        say("demo", "interrupted: the device stopped")
+    return state["summary"], info
 
 
 def build_app_firmware(board):
@@ -339,7 +358,7 @@ def run_qemu(args, collector, settings, workdir, prep):
 # The tally
 
 
-def tally(db_path, summary, marks):
+def tally(db_path, summary, marks, interrupted=False):
     """Compare what the device made with what the collector stored."""
     if not summary:
         return {"ok": False, "reason": "the device printed no summary"}
@@ -357,7 +376,10 @@ def tally(db_path, summary, marks):
     stored = [r[0] for r in rows]
     first, last = summary["first_seq"], summary["last_seq"]
     expected = set(range(first, last + 1)) if summary["made"] else set()
-    missing = sorted(expected - set(stored))
+    # Stopped by hand, the device still holds its newest readings: those
+    # are not lost, only not sent yet (the device keeps them for its next run).
+    held = set(range(last - summary.get("buffered", 0) + 1, last + 1)) if interrupted else set()
+    missing = sorted(expected - set(stored) - held)
     result = {
         "device_id": dev,
         "made": summary["made"],
@@ -383,8 +405,9 @@ def tally(db_path, summary, marks):
         a, b = marks["outage_start"], marks["outage_end"]
         result["outage_s"] = round(b - a, 1)
         result["stored_from_outage"] = sum(1 for _seq, s, ns in rows if a <= s + ns / 1e9 <= b)
-    result["ok"] = (result["missing"] == 0 and result["unexpected"] == 0 and result["made"] == result["stored"]
-                    and result["made"] > 0)
+    result["held_on_device"] = len(held - set(stored))
+    result["ok"] = (result["missing"] == 0 and result["unexpected"] == 0 and len(stored) == len(set(stored))
+                    and result["made"] == result["stored"] + result["held_on_device"] and result["made"] > 0)
     return result
 
 
@@ -421,6 +444,27 @@ def health_lines(result):
     return out
 
 
+# In a bundle folder: the files the last --bundle wrote, removed by the next.
+BUNDLE_MARK = ".buffa-bundle"
+
+
+def _start_clean(out):
+    """Remove an earlier bundle's files from out; refuse a folder that holds others."""
+    import shutil
+
+    if not os.path.isdir(out) or not os.listdir(out):
+        return
+    mark = os.path.join(out, BUNDLE_MARK)
+    if not os.path.exists(mark):
+        raise SystemExit("demo: %s is not empty and holds no earlier bundle (%s): give --bundle a new or "
+                         "empty folder" % (out, BUNDLE_MARK))
+    # What the user added beside a bundle (config.json, ca.pem) stays.
+    shutil.rmtree(os.path.join(out, "lib"), ignore_errors=True)
+    for name in ("main.py", BUNDLE_MARK):
+        if os.path.exists(os.path.join(out, name)):
+            os.remove(os.path.join(out, name))
+
+
 def bundle(out, arch, with_buffa, log=print):
     """The files to copy to a board: out/lib/... (.mpy) and out/main.py.
 
@@ -442,6 +486,7 @@ def bundle(out, arch, with_buffa, log=print):
         raise SystemExit("demo: unknown arch %r: use one of %s, or %s"
                          % (arch, ", ".join(n for n in mpybuild.MPY_ARCH_NAMES if n), mpybuild.PORTABLE))
     lib = os.path.join(out, "lib")
+    _start_clean(out)
     build_mpy(lib, with_buffa=with_buffa, arch=arch)
     # The native loops of an earlier bundle in out/ (another arch, or with buffa).
     for src in mpybuild.NATIVE_MODULES:
@@ -451,7 +496,10 @@ def bundle(out, arch, with_buffa, log=print):
     native = mpybuild.build_native(lib, arch) if with_buffa and arch else []
     shutil.copy(os.path.join(ROOT, "firmware", "app", "main.py"), os.path.join(out, "main.py"))
     files = sorted(os.path.relpath(os.path.join(d, f), out).replace(os.sep, "/")
-                   for d, _, fs in os.walk(out) for f in fs)
+                   for d, _, fs in os.walk(out) for f in fs if f != BUNDLE_MARK)
+    files = [f for f in files if f == "main.py" or f.startswith("lib/")]
+    with open(os.path.join(out, BUNDLE_MARK), "w") as f:
+        f.write("".join(rel + "\n" for rel in files))
     n = sum(1 for f in files if f.startswith("lib/") and f.endswith(".mpy"))
     log("demo: %s: main.py and %d .mpy files under lib/ (%s)%s" % (
         out, n, arch or "bytecode", "" if with_buffa else "; buffa must be frozen in the firmware"))
@@ -519,13 +567,16 @@ def main(argv=None):
         stop.set()
         time.sleep(0.2)
         collector.stop()
-    result = tally(collector.db, summary, marks)
+    result = tally(collector.db, summary, marks, info.get("interrupted", False))
     result.update(info)
     result["board"] = args.board
     say("demo", "-" * 60)
     if summary:
         say("demo", "device made %d readings; the collector stored %d; missing %d; dropped %d"
             % (result["made"], result["stored"], result["missing"], result["dropped"]))
+        if result["held_on_device"]:
+            say("demo", "%d readings were still buffered on the device when it was stopped (not lost)"
+                % result["held_on_device"])
         if "stored_from_outage" in result:
             say("demo", "%d readings were made during the %.0f s outage and arrived after it"
                 % (result["stored_from_outage"], result["outage_s"]))

@@ -184,9 +184,12 @@ def main(argv=None):
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--reset", action="store_true", help="soft-reset the board afterwards (runs main.py)")
     a = ap.parse_args(argv)
-    repl = mpboard.RawRepl(a.port, baudrate=a.baud)
+    repl = mpboard.RawRepl(a.port, baudrate=a.baud, prog="deploy")
     try:
-        repl.enter_raw()
+        try:
+            repl.enter_raw()
+        except mpboard.BoardError as e:
+            raise SystemExit("deploy: no MicroPython REPL on serial port %s: %s" % (a.port, e))
         deploy(repl, a.arch, a.app, a.lib_dir, a.include, a.exclude)
         if a.reset:
             repl.ser.write(b"\x02\x04")  # friendly REPL, then soft reset: boot.py, main.py

@@ -41,10 +41,19 @@ class Remote(Exception):
 # Raw REPL over pyserial
 
 
+def open_serial(port, prog, **kw):
+    """serial.Serial(port, **kw); a port that cannot be opened exits with one line naming it."""
+    try:
+        return serial.Serial(port, **kw)
+    except serial.SerialException as e:
+        reason = os.strerror(e.errno) if getattr(e, "errno", None) else str(e)
+        raise SystemExit("%s: cannot open serial port %s: %s" % (prog, port, reason))
+
+
 class RawRepl:
-    def __init__(self, port, baudrate=115200, timeout=10.0):
+    def __init__(self, port, baudrate=115200, timeout=10.0, prog="mpboard"):
         self.port = port
-        self.ser = serial.Serial(port, baudrate=baudrate, timeout=0.05, exclusive=True)
+        self.ser = open_serial(port, prog, baudrate=baudrate, timeout=0.05, exclusive=True)
         self.timeout = timeout
         self.in_raw = False
         self._buf = bytearray()

@@ -15,11 +15,13 @@ gen() { # gen OUT_DIR -I... files...
   mkdir -p "$dir"
   protoc "$plugin" --buffa_out="$dir" "$@"
 }
-# Runtime bindings: well-known types, descriptor.proto and plugin.proto.
+# Runtime bindings: the well-known types.
 gen "$out/lib" -I"$inc" google/protobuf/any.proto google/protobuf/duration.proto \
   google/protobuf/empty.proto google/protobuf/field_mask.proto google/protobuf/struct.proto \
-  google/protobuf/timestamp.proto google/protobuf/wrappers.proto \
-  google/protobuf/descriptor.proto google/protobuf/compiler/plugin.proto
+  google/protobuf/timestamp.proto google/protobuf/wrappers.proto
+# The generator's own bindings (descriptor.proto, plugin.proto): host only,
+# beside the generator as buffa_gen.pb.* (tools/buffa_gen/names.py).
+gen "$out/tools" -I"$inc" google/protobuf/descriptor.proto google/protobuf/compiler/plugin.proto
 # Conformance test messages, from the protos that ship with protoc.
 gen "$out/host_tests/conformance/gen" -I"$inc" conformance/conformance.proto \
   conformance/messages/test_messages_proto2.proto conformance/messages/test_messages_proto3.proto \

@@ -363,10 +363,13 @@ def main(argv=None):
     ap.add_argument("--cafile", help="CA certificate(s) to verify an https:// upstream (default: system store)")
     ap.add_argument("--duration", type=float, default=0, help="stop after this many seconds (0: until Ctrl-C)")
     args = ap.parse_args(argv)
-    import serial
+    import os
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from mpboard import open_serial
 
     up = Upstream(args.upstream, cafile=args.cafile)
-    ser = serial.Serial(args.port, baudrate=args.baud, timeout=0.2)
+    ser = open_serial(args.port, "serial_bridge", baudrate=args.baud, timeout=0.2)
     out = sys.stdout
 
     def log(msg):

@@ -19,7 +19,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-DATA = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "..", "shared", "bench"))
+DATA = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "bench", "workloads"))
 BIN = os.path.dirname(sys.executable)
 
 

@@ -20,7 +20,7 @@ import ast
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build", "shape")
-DATA = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "..", "shared", "bench"))
+DATA = os.environ.get("BUFFA_BENCH_DATA", os.path.join(ROOT, "bench", "workloads"))
 BIN = os.path.dirname(sys.executable)
 
 

@@ -1,5 +1,7 @@
-# QEMU test board: the buffa runtime plus the test support (mptest, mprunner).
+# QEMU test board: every buffa part (the tests use them all) plus the test
+# support (mptest, mprunner).
 include("../../firmware/manifest.py")
+require("buffa-protojson", library="buffa")
 include("../../firmware/manifest_native.py")
 
 module("mptest.py", base_path="../../host_tests")

@@ -8,3 +8,5 @@ require("aioble")
 
 include("../../firmware/manifest.py")
 include("../../firmware/manifest_native.py")
+# The JSON codec too (buffa.protojson; packages/ lists every part):
+# require("buffa-protojson", library="buffa")

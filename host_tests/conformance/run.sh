@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Run Google's conformance suite against the CPython and MicroPython testees.
 # No failure list: any failure fails the run.
-# Env: CONFORMANCE_RUNNER (default: ../shared/tools/conformance-runner beside
-# the repo), TESTEES (default: "cpython micropython").
+# Env: CONFORMANCE_RUNNER (default: tools/conformance-runner, which gets the
+# pinned runner itself), TESTEES (default: "cpython micropython").
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-runner=${CONFORMANCE_RUNNER:-$root/../shared/tools/conformance-runner}
+runner=${CONFORMANCE_RUNNER:-$root/tools/conformance-runner}
 status=0
 for t in ${TESTEES:-cpython micropython}; do
   log=$(mktemp)

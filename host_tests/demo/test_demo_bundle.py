@@ -92,6 +92,34 @@ def test_bundle_without_buffa_leaves_the_native_loops_to_the_firmware():
         demohelp.rmtree(work)
 
 
+def test_bundle_into_a_used_folder_starts_clean_or_refuses():
+    work = demohelp.tempdir("bundle-test-")
+    try:
+        out = os.path.join(work, "app")
+        _bundle(out, "--arch", "armv6m")
+        # README step 3: the user's config.json beside the bundle; and a file
+        # a bundle of another version would have left
+        with open(os.path.join(out, "config.json"), "w") as f:
+            f.write("{}")
+        with open(os.path.join(out, "lib", "old_module.mpy"), "wb") as f:
+            f.write(b"M")
+        _bundle(out, "--arch", "armv6m")
+        files = _files(out)
+        assert "lib/old_module.mpy" not in files and "config.json" in files, files
+        assert "lib/buffa/wire.mpy" in files and "main.py" in files, files
+        # a folder that is not a bundle is left alone
+        other = os.path.join(work, "mine")
+        os.makedirs(other)
+        with open(os.path.join(other, "notes.txt"), "w") as f:
+            f.write("mine")
+        p = subprocess.run([sys.executable, DEMO, "--bundle", other], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        assert p.returncode != 0 and "is not empty and holds no earlier bundle" in p.stdout, p.stdout
+        assert "Traceback" not in p.stdout and _files(other) == ["notes.txt"]
+    finally:
+        demohelp.rmtree(work)
+
+
 def _run_on_unix_port(lib):
     # The unix port (x64) importing only the bundle's lib/, as a board
     # would from /lib: which loops buffa.wire took, and the app imports.

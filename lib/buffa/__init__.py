@@ -7,3 +7,6 @@ from buffa.wire import DecodeError, EncodeError
 from buffa.message import Message, Enum, DecodeOptions
 
 __version__ = "0.1.0"
+# The generated code versions this runtime runs, oldest and newest; each
+# generated module checks its own against it (docs/compatibility.md).
+GENCODE = (1, 1)

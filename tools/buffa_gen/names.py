@@ -72,13 +72,21 @@ def method_name(name):
     return _escape("".join(out))
 
 
+# Bindings the generator itself decodes its request with (see module_for).
+HOST_ONLY = ("google/protobuf/descriptor", "google/protobuf/compiler/plugin")
+
+
 def module_for(proto_path):
     """Python module (dotted) for a .proto path.
 
-    google/protobuf/* ships with the runtime as buffa.wkt.*; everything else
+    google/protobuf/* ships with the runtime as buffa.wkt.*, except the
+    descriptor and plugin bindings: only the generator uses them, so they
+    live beside it (buffa_gen.pb.*) and stay off devices. Everything else
     maps a/b/c.proto to a.b.c_pb."""
     stem = proto_path[:-6] if proto_path.endswith(".proto") else proto_path
-    if stem.startswith("google/protobuf/"):
+    if stem in HOST_ONLY:
+        stem = "buffa_gen/pb/" + stem[len("google/protobuf/") :]
+    elif stem.startswith("google/protobuf/"):
         stem = "buffa/wkt/" + stem[len("google/protobuf/") :]
     parts = stem.split("/")
     parts[-1] = parts[-1] + "_pb"

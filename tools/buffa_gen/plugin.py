@@ -1,7 +1,7 @@
 """protoc plugin entry point: CodeGeneratorRequest on stdin, response on stdout.
 
 The request is decoded with buffa's own generated bindings for
-descriptor.proto and plugin.proto (buffa.wkt.compiler.plugin_pb). Setting
+descriptor.proto and plugin.proto (buffa_gen.pb.compiler.plugin_pb). Setting
 BUFFA_BOOTSTRAP=1 decodes it with Google's protobuf package instead; that is
 only how those bindings were first produced.
 """
@@ -22,7 +22,7 @@ def _bindings():
         from google.protobuf.compiler import plugin_pb2
 
         return plugin_pb2.CodeGeneratorRequest.FromString, plugin_pb2.CodeGeneratorResponse
-    from buffa.wkt.compiler import plugin_pb
+    from buffa_gen.pb.compiler import plugin_pb
 
     return plugin_pb.CodeGeneratorRequest.decode, plugin_pb.CodeGeneratorResponse
 
@@ -48,16 +48,17 @@ def run(data):
         by_name[f.name] = f
     files = [by_name[f.name] for f in files]
     opts = [o.strip() for o in (req.parameter or "").split(",") if o.strip()]
-    bad = [o for o in opts if o != "native"]
-    if bad:
-        resp = Response()
-        resp.error = "protoc-gen-buffa: unknown option %s (known: native)" % ", ".join(bad)
-        return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
-    gen = Generator(files, native="native" in opts)
+    # The features go into every response, errors included: without them
+    # protoc reports "does not support proto3 optional" instead of our error.
     resp = Response()
     resp.supported_features = FEATURE_PROTO3_OPTIONAL | FEATURE_SUPPORTS_EDITIONS
     resp.minimum_edition = F.EDITION_PROTO2
     resp.maximum_edition = F.EDITION_2024
+    bad = [o for o in opts if o != "native"]
+    if bad:
+        resp.error = "protoc-gen-buffa: unknown option %s (known: native)" % ", ".join(bad)
+        return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
+    gen = Generator(files, native="native" in opts)
     outputs = []
     try:
         for name in req.file_to_generate:
@@ -69,12 +70,12 @@ def run(data):
         return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
     names = set(n for n, _ in outputs)
     for init in _package_inits(names):
-        if init not in names and not init.startswith("buffa/"):
+        if init not in names and not init.startswith(("buffa/", "buffa_gen/")):
             outputs.append((init, ""))
     for n, content in outputs:
         f = resp.file.add() if hasattr(resp.file, "add") else None
         if f is None:
-            from buffa.wkt.compiler import plugin_pb
+            from buffa_gen.pb.compiler import plugin_pb
 
             f = plugin_pb.CodeGeneratorResponse.File()
             resp.file.append(f)

@@ -342,6 +342,16 @@ class Device:
         return ticks_diff(ticks_ms(), self.last_send) >= delay
 
     def run(self):
+        try:
+            return self._run()
+        except KeyboardInterrupt:
+            # Stopped by hand (Ctrl-C): keep the buffer and say what is in it,
+            # so the run can be checked; the unsent readings go out next run.
+            self.log("interrupted: %d readings still buffered" % len(self.ring))
+            self.save(force=True)
+            return self.summary()
+
+    def _run(self):
         cfg = self.cfg
         self.load()
         if self.board.start_watchdog(cfg["watchdog_ms"]):

@@ -6,10 +6,11 @@
 #
 # Plaintext and TLS are separate constructors on purpose (as in
 # connect-rust): a URL never silently picks one.
+from buffa import __version__
 from buffa.connect import clock, http1, protocol
 from buffa.connect.errors import ConnectError, Code
 
-USER_AGENT = "buffa-connect/0.1"
+USER_AGENT = "buffa-connect/" + __version__
 
 # Bodies up to this size go out in the same send() as the head: two small
 # writes would meet Nagle's algorithm and the peer's delayed ACK (~40 ms).
