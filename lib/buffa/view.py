@@ -335,9 +335,11 @@ def _skip(b, p, t):
     return p + _WIDTH[w]
 
 
-def _last(b, p, e, tag):
+def _last(b, p, e, tag, known=None):
     # The payload position of the last field with this tag in b[p:e], -1 if
-    # none: how a singular field's value is found (last one wins).
+    # none: how a singular field's value is found (last one wins). known: a
+    # closed enum's numbers; a value it lacks does not count (decoding sends
+    # it to the unknown fields).
     r = -1
     while p < e:
         t = b[p]
@@ -349,7 +351,7 @@ def _last(b, p, e, tag):
             if y > 127:
                 t = _read_varint(b, p - 2)
                 p = _varint_end(b, p)
-        if t == tag:
+        if t == tag and (known is None or _scalar(_ENUM, 0, b, p) in known):
             r = p
         w = t & 7
         if w == 0:
@@ -431,6 +433,11 @@ def _payload(b, p, t):
     return p, _skip(b, p, t) - wire.vsize((t & ~7) | 4)
 
 
+def _closed(row):
+    # A closed enum field's known numbers (for _last), else None.
+    return row[4]._buffa_n if row[3] & _CLOSED else None
+
+
 def _known(row, v):
     # A value of a closed enum field that the enum has (others go to the
     # unknown fields when decoding).
@@ -504,12 +511,7 @@ class View:
             raise ValueError("field %r has no presence" % name)
         if f & _ONEOF:
             return self.which_oneof(row[8]) == row[0]
-        b = self._b
-        tag = row[1] << 3 | _WT[row[2]]
-        for t, s, p, q in _fields(b, self._p, self._e):
-            if t == tag and (row[2] != _ENUM or _known(row, _scalar(_ENUM, 0, b, p))):
-                return True
-        return False
+        return _last(self._b, self._p, self._e, row[1] << 3 | _WT[row[2]], _closed(row)) >= 0
 
     def which_oneof(self, oneof):
         rows = _index(self._c)[2].get(oneof)
@@ -584,28 +586,13 @@ def field(v, row):
             return None
         if typ == _MESSAGE or typ == _GROUP:
             return _sub(v, row, _since(v, row))
-        return _scalar(typ, f, v._b, _last_valid(v, row))
+        return _scalar(typ, f, v._b, _last(v._b, v._p, v._e, row[1] << 3 | _WT[typ], _closed(row)))
     if typ == _MESSAGE or typ == _GROUP:
         return _sub(v, row, v._p)
-    if f & _CLOSED:
-        x = _last_valid(v, row)
-    else:
-        x = _last(v._b, v._p, v._e, row[1] << 3 | _WT[typ])
+    x = _last(v._b, v._p, v._e, row[1] << 3 | _WT[typ], _closed(row))
     if x < 0:
         return None if f & _PRESENCE else row[7]
     return _scalar(typ, f, v._b, x)
-
-
-def _last_valid(v, row):
-    # The payload of the last occurrence that sets the field (closed enums
-    # skip values the enum lacks), -1 if none.
-    b = v._b
-    tag = row[1] << 3 | _WT[row[2]]
-    r = -1
-    for t, s, p, q in _fields(b, v._p, v._e):
-        if t == tag and (row[2] != _ENUM or _known(row, _scalar(_ENUM, 0, b, p))):
-            r = p
-    return r
 
 
 def _case(v, rows):
