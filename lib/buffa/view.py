@@ -384,19 +384,24 @@ def _scalar(typ, fl, b, p):
     # The value of a non-message field whose payload starts at p.
     w = _WT[typ]
     if w == 0:
+        # Masks only where a value needs them: on a 32-bit port 0xFFFFFFFF
+        # is a long int, and v & 0xFFFFFFFF allocates even for a small v.
         v = _read_varint(b, p)
         if typ == _INT32 or typ == _ENUM:
-            v &= 0xFFFFFFFF
-            return v - 0x100000000 if v > 0x7FFFFFFF else v
+            if v > 0x7FFFFFFF:
+                v &= 0xFFFFFFFF
+                return v - 0x100000000 if v > 0x7FFFFFFF else v
+            return v
         if typ == _BOOL:
             return v != 0
         if typ == _SINT32:
-            v &= 0xFFFFFFFF
+            if v > 0xFFFFFFFF:
+                v &= 0xFFFFFFFF
             return (v >> 1) ^ -(v & 1)
         if typ == _SINT64:
             return (v >> 1) ^ -(v & 1)
         if typ == _UINT32:
-            return v & 0xFFFFFFFF
+            return v & 0xFFFFFFFF if v > 0xFFFFFFFF else v
         if typ == _INT64 and v > 0x7FFFFFFFFFFFFFFF:
             return v - 0x10000000000000000
         return v
