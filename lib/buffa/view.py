@@ -65,9 +65,17 @@ _WT = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)
 _WIDTH = (0, 8, 0, 0, 0, 4)
 
 # ---- per-class index ------------------------------------------------------
-# cls -> (name -> row, number -> row, oneof name -> rows). Built on the first
-# view of a class; names are the attribute and the proto name.
+# cls -> (name -> row, number -> row, oneof name -> rows, tag -> what the
+# scan does with the field, name -> how to read a plain singular scalar).
+# Built on the first view of a class; names are the attribute and the
+# proto name.
 _INDEX = {}
+
+# scan actions, by tag: (kind, what)
+_A_MESSAGE = const(1)  # a sub-message (wire type 2) of class what
+_A_GROUP = const(2)  # a group (wire type 3) of class what
+_A_ENTRY = const(3)  # a map entry; what: actions of the entry
+_A_PACKED = const(4)  # a packed run; what: field type
 
 
 def _index(c):
@@ -76,13 +84,32 @@ def _index(c):
         names = {}
         nums = {}
         oneofs = {}
+        acts = {}
+        plain = {}
         for row in c._buffa_f:
             names[row[5]] = row
             names[row[0]] = row
-            nums[row[1]] = row
-            if row[3] & _ONEOF:
+            num = row[1]
+            nums[num] = row
+            typ = row[2]
+            f = row[3]
+            if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
-        x = _INDEX[c] = (names, nums, oneofs)
+            if f & _MAP:
+                v = row[4][1]
+                acts[num << 3 | 2] = (_A_ENTRY, {18: (_A_MESSAGE, v[4])} if v[2] == _MESSAGE else {})
+            elif typ == _MESSAGE:
+                acts[num << 3 | 2] = (_A_MESSAGE, row[4])
+            elif typ == _GROUP:
+                acts[num << 3 | 3] = (_A_GROUP, row[4])
+            elif f & _REPEATED:
+                if _packable(typ):
+                    acts[num << 3 | 2] = (_A_PACKED, typ)
+            elif not f & _ONEOF:
+                # (tag, type, flags, value when absent, closed enum's numbers)
+                plain[row[0]] = plain[row[5]] = (
+                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], _closed(row))
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain)
     return x
 
 
@@ -102,9 +129,13 @@ def _packable(typ):
 def check(c, b, p, e, dp, eg):
     # Check the message of class c in b[p:e]; return where it ends (after
     # the end-group tag eg, for a group).
+    return _check(_index(c)[3], c, b, p, e, dp, eg)
+
+
+def _check(acts, c, b, p, e, dp, eg):
+    # c: the class, for its extensions (None for a map entry)
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p)
-    nums = _index(c)[1]
     while p < e:
         s = p
         t = b[p]
@@ -115,9 +146,15 @@ def check(c, b, p, e, dp, eg):
         if t < 8:
             raise DecodeError("field number 0", s)
         w = t & 7
-        if w == 2:
+        if w == 0:
+            if p < e and b[p] < 128:
+                p += 1
+            else:
+                p = _skip_varint(b, p, e)
+        elif w == 2:
             if p >= e:
                 raise DecodeError("truncated length", p)
+            r = p
             n = b[p]
             p += 1
             if n > 127:
@@ -126,27 +163,30 @@ def check(c, b, p, e, dp, eg):
             q = p + n
             if q > e:
                 raise DecodeError("length past the end", p)
-            row = nums.get(t >> 3)
-            if row is not None:
-                if row[3] & _MAP:
-                    _check_entry(row[4], b, p, q, dp - 1)
-                elif row[2] == _MESSAGE:
-                    check(row[4], b, p, q, dp - 1, 0)
-                elif row[3] & _REPEATED and _packable(row[2]):
-                    _check_packed(row[2], b, p, q)
-            elif c._buffa_x is not None and (t >> 3) in c._buffa_x:
-                c._buffa_x[t >> 3].validate(b, _varint_end(b, s), q, 2, dp)
+            a = acts.get(t)
+            if a is not None:
+                k = a[0]
+                if k == _A_MESSAGE:
+                    _check(_index(a[1])[3], a[1], b, p, q, dp - 1, 0)
+                elif k == _A_ENTRY:
+                    # the entry is no level of its own (as decoding counts)
+                    if a[1]:
+                        _check(a[1], None, b, p, q, dp - 1 if dp else 0, 0)
+                    else:
+                        _check_flat(b, p, q, dp)
+                else:
+                    _check_packed(a[1], b, p, q)
+            elif c is not None and c._buffa_x is not None:
+                _extension(c, b, s, r, q, t, dp)
             p = q
-        elif w == 0:
-            p = _skip_varint(b, p, e)
         elif w == 3:
-            row = nums.get(t >> 3)
-            if row is not None and row[2] == _GROUP:
-                p = check(row[4], b, p, e, dp - 1, (t & ~7) | 4)
+            a = acts.get(t)
+            if a is not None:
+                p = _check(_index(a[1])[3], a[1], b, p, e, dp - 1, (t & ~7) | 4)
             else:
                 q = wire.skip(b, p, e, t, dp)
-                if c._buffa_x is not None and (t >> 3) in c._buffa_x:
-                    c._buffa_x[t >> 3].validate(b, p, q, 3, dp)
+                if c is not None and c._buffa_x is not None:
+                    _extension(c, b, s, p, q, t, dp)
                 p = q
         elif w == 4:
             if t == eg:
@@ -159,6 +199,45 @@ def check(c, b, p, e, dp, eg):
     if eg:
         raise DecodeError("truncated group", e)
     return p
+
+
+def _check_flat(b, p, e, dp):
+    # A message without sub-messages (a map entry of scalars or strings):
+    # framing only. A function of few locals: MicroPython keeps its frame
+    # on the C stack (docs/design.md section 2).
+    while p < e:
+        t = b[p]
+        if t == 10 or t == 18:
+            # key or value with a one-byte length, the usual entry
+            p += 2
+            if p > e:
+                raise DecodeError("truncated length", e)
+            t = b[p - 1]
+            if t < 128:
+                p += t
+                if p > e:
+                    raise DecodeError("length past the end", p - t)
+                continue
+            p -= 2
+        p = _skip_field(b, p, e, dp)
+
+
+def _skip_field(b, s, e, dp):
+    # The end of the field at s (tag included), checked.
+    p = s + 1
+    t = b[s]
+    if t > 127:
+        p = _tag_end(b, s, e)
+        t = _read_varint(b, s)
+    return _skip_checked(b, p, e, t, dp)
+
+
+def _extension(c, b, s, p, q, t, dp):
+    # A field the table lacks that is a known extension: validated as
+    # buffa.wire.unknown does (p: after the tag).
+    x = c._buffa_x.get(t >> 3)
+    if x is not None and (t >> 3) not in _index(c)[1]:
+        x.validate(b, p, q, t & 7, dp)
 
 
 def _tag_end(b, s, e):
@@ -218,38 +297,6 @@ def _skip_fixed(b, p, e, t):
             raise DecodeError("field past the end", e)
         return p
     raise DecodeError("invalid wire type %d" % w, p)
-
-
-def _check_entry(spec, b, p, q, dp):
-    # A map entry b[p:q]; dp as the generated decoder passes it (one below
-    # the map's message).
-    vrow = spec[1]
-    while p < q:
-        s = p
-        t = b[p]
-        p += 1
-        if t > 127:
-            p = _tag_end(b, s, q)
-            t = _read_varint(b, s)
-        if t == 18 and vrow[2] == _MESSAGE:
-            if p >= q:
-                raise DecodeError("truncated length", p)
-            n = b[p]
-            p += 1
-            if n > 127:
-                n = _long_varint(b, p, q, n)
-                p = _varint_end(b, p - 1)
-            r = p + n
-            if r > q:
-                raise DecodeError("length past the end", p)
-            if dp <= 0:
-                raise DecodeError("recursion limit exceeded", p)
-            check(vrow[4], b, p, r, dp - 1, 0)
-            p = r
-        else:
-            p = _skip_checked(b, p, q, t, dp)
-    if p != q:
-        raise DecodeError("truncated map entry", q)
 
 
 def _skip_checked(b, p, e, t, dp):
@@ -339,34 +386,27 @@ def _last(b, p, e, tag, known=None):
     # The payload position of the last field with this tag in b[p:e], -1 if
     # none: how a singular field's value is found (last one wins). known: a
     # closed enum's numbers; a value it lacks does not count (decoding sends
-    # it to the unknown fields).
+    # it to the unknown fields). Few locals, to keep the frame off the heap.
     r = -1
     while p < e:
         t = b[p]
         p += 1
         if t > 127:
-            y = b[p]
-            p += 1
-            t = t & 127 | (y & 127) << 7
-            if y > 127:
-                t = _read_varint(b, p - 2)
-                p = _varint_end(b, p)
-        if t == tag and (known is None or _scalar(_ENUM, 0, b, p) in known):
+            t = _read_varint(b, p - 1)
+            p = _varint_end(b, p - 1)
+        if t == tag and (known is None or _has(known, b, p)):
             r = p
-        w = t & 7
-        if w == 0:
-            while b[p] > 127:
-                p += 1
+        if t & 7 == 0 and b[p] < 128:
             p += 1
-        elif w == 2:
-            n = b[p]
-            if n < 128:
-                p += 1 + n
-            else:
-                p = _varint_end(b, p) + _read_varint(b, p)
+        elif t & 7 == 2 and b[p] < 128:
+            p += 1 + b[p]
         else:
             p = _skip(b, p, t)
     return r
+
+
+def _has(known, b, p):
+    return _scalar(_ENUM, 0, b, p) in known
 
 
 def _fields(b, p, e):
@@ -386,7 +426,9 @@ def _scalar(typ, fl, b, p):
     if w == 0:
         # Masks only where a value needs them: on a 32-bit port 0xFFFFFFFF
         # is a long int, and v & 0xFFFFFFFF allocates even for a small v.
-        v = _read_varint(b, p)
+        v = b[p]
+        if v > 127:
+            v = _read_varint(b, p)
         if typ == _INT32 or typ == _ENUM:
             if v > 0x7FFFFFFF:
                 v &= 0xFFFFFFFF
@@ -475,26 +517,35 @@ def view(cls, data, options=None):
     except RuntimeError:
         # MicroPython's own C-stack guard (CPython's RecursionError)
         raise DecodeError("recursion too deep for this device", -1)
-    return View(cls, data, 0, n, o.recursion_limit)
+    return View(cls, data, 0, n)
 
 
 class View:
     """A read-only message over encoded bytes (Message.view()). Fields read
     as attributes, decoded on each read; see docs/views.md."""
 
-    # _c message class, _b buffer, _p/_e the message's bytes, _d the depth
-    # left below it (recursion_limit as decoding would count it)
-    __slots__ = ("_c", "_b", "_p", "_e", "_d")
+    # _c message class, _b buffer, _p/_e the message's bytes. Four
+    # attributes: a fifth takes a MicroPython instance from 96 to 128 bytes
+    # (nesting depth needs no keeping: view() checked it).
+    __slots__ = ("_c", "_b", "_p", "_e")
 
-    def __init__(self, c, b, p, e, dp):
+    def __init__(self, c, b, p, e):
         self._c = c
         self._b = b
         self._p = p
         self._e = e
-        self._d = dp
 
     def __getattr__(self, name):
-        row = _index(self._c)[0].get(name)
+        x = _INDEX.get(self._c) or _index(self._c)
+        f = x[4].get(name)
+        if f is not None:
+            # a plain singular scalar: the common read, in two calls
+            b = self._b
+            p = _last(b, self._p, self._e, f[0], f[4])
+            if p < 0:
+                return f[3]
+            return _scalar(f[1], f[2], b, p)
+        row = x[0].get(name)
         if row is None:
             raise AttributeError(name)
         return field(self, row)
@@ -646,8 +697,71 @@ def _sub(v, row, start):
     if one is None:
         return None
     if more is not None:
-        return View(row[4], bytes(more), 0, len(more), v._d - 1)
-    return View(row[4], b, one[0], one[1], v._d - 1)
+        return View(row[4], bytes(more), 0, len(more))
+    return View(row[4], b, one[0], one[1])
+
+
+def _messages(b, p, e, tag, c):
+    # The sub-messages with this tag in b[p:e], as views.
+    while p < e:
+        t = b[p]
+        p += 1
+        if t > 127:
+            t = _read_varint(b, p - 1)
+            p = _varint_end(b, p - 1)
+        if t == tag:
+            n = b[p]
+            if n < 128:
+                p += 1
+            else:
+                q = _varint_end(b, p)
+                n = _read_varint(b, p)
+                p = q
+            yield View(c, b, p, p + n)
+            p += n
+        else:
+            p = _skip(b, p, t)
+
+
+def _elements(v, row):
+    # The elements of a repeated field that is not a message field: packed
+    # runs and single values, in order.
+    b = v._b
+    typ = row[2]
+    fl = row[3]
+    num = row[1]
+    wt = _WT[typ]
+    known = _closed(row)
+    packable = _packable(typ)
+    for t, s, p, q in _fields(b, v._p, v._e):
+        if t >> 3 != num:
+            continue
+        w = t & 7
+        if w == wt:
+            if wt == 3:
+                x = _payload(b, p, t)
+                yield View(row[4], b, x[0], x[1])
+            else:
+                x = _scalar(typ, fl, b, p)
+                if known is None or x in known:
+                    yield x
+        elif w == 2 and packable:
+            p, q = _payload(b, p, t)
+            if wt == 0:
+                while p < q:
+                    x = b[p]
+                    if x < 128 and typ != _SINT32 and typ != _SINT64 and typ != _BOOL:
+                        p += 1  # a one-byte value is itself (not zigzag, not bool)
+                    else:
+                        x = _scalar(typ, fl, b, p)
+                        p = _varint_end(b, p)
+                    if known is None or x in known:
+                        yield x
+            else:
+                k = _WIDTH[wt]
+                while p < q:
+                    yield _scalar(typ, fl, b, p)
+                    p += k
 
 
 class Repeated:
@@ -664,32 +778,9 @@ class Repeated:
     def __iter__(self):
         v = self._v
         row = self._r
-        b = v._b
-        typ = row[2]
-        num = row[1]
-        wt = _WT[typ]
-        for t, s, p, q in _fields(b, v._p, v._e):
-            if t >> 3 != num:
-                continue
-            w = t & 7
-            if w == wt:
-                if wt == 2 or wt == 3:
-                    if typ == _MESSAGE or typ == _GROUP:
-                        x = _payload(b, p, t)
-                        yield View(row[4], b, x[0], x[1], v._d - 1)
-                    else:
-                        yield _scalar(typ, row[3], b, p)
-                else:
-                    x = _scalar(typ, row[3], b, p)
-                    if typ != _ENUM or _known(row, x):
-                        yield x
-            elif w == 2 and _packable(typ):
-                p, q = _payload(b, p, t)
-                while p < q:
-                    x = _scalar(typ, row[3], b, p)
-                    if typ != _ENUM or _known(row, x):
-                        yield x
-                    p = _varint_end(b, p) if wt == 0 else p + _WIDTH[wt]
+        if row[2] == _MESSAGE:
+            return _messages(v._b, v._p, v._e, row[1] << 3 | 2, row[4])
+        return _elements(v, row)
 
     def __len__(self):
         if self._n < 0:
@@ -718,6 +809,26 @@ class Repeated:
 
     def __repr__(self):
         return repr(list(self))
+
+
+_MISSING = object()
+_key_bytes = [None, b""]
+
+
+def _same(b, p, kb):
+    # Whether the length-prefixed bytes at p are kb.
+    n = b[p]
+    if n > 127:
+        n = _read_varint(b, p)
+    if n != len(kb):
+        return False
+    p = _varint_end(b, p)
+    i = 0
+    while i < n:
+        if b[p + i] != kb[i]:
+            return False
+        i += 1
+    return True
 
 
 class MapView:
@@ -766,36 +877,107 @@ class MapView:
         v = self._v
         if vrow[2] == _MESSAGE:
             if x is None:
-                return View(vrow[4], b"", 0, 0, v._d - 2)
+                return View(vrow[4], b"", 0, 0)
             if type(x) is tuple:
-                return View(vrow[4], v._b, x[0], x[1], v._d - 2)
-            return View(vrow[4], x, 0, len(x), v._d - 2)
+                return View(vrow[4], v._b, x[0], x[1])
+            return View(vrow[4], x, 0, len(x))
         if x is None:
             return vrow[7]
         return _scalar(vrow[2], vrow[3], v._b, x)
 
     def __getitem__(self, key):
+        x = self._find(key)
+        if x is _MISSING:
+            raise KeyError(key)
+        return x
+
+    def get(self, key, default=None):
+        x = self._find(key)
+        return default if x is _MISSING else x
+
+    def __contains__(self, key):
+        return self._find(key) is not _MISSING
+
+    def _find(self, key):
+        # The value for key (the last entry's), _MISSING if none. Keys are
+        # compared as encoded: a str key's UTF-8 against the entry's bytes,
+        # without making a str of every key scanned.
+        krow, vrow = self._r[4]
+        vt = vrow[2]
+        if vt == _MESSAGE or vrow[3] & _CLOSED:
+            return self._find_slow(key)
+        v = self._v
+        b = v._b
+        kt = krow[2]
+        ktag = 8 | _WT[kt]
+        vtag = 16 | _WT[vt]
+        kb = None
+        if kt == _STRING:
+            if type(key) is not str:
+                return _MISSING
+            # the last key's UTF-8 is kept: a loop asks for the same key
+            if _key_bytes[0] is key:
+                kb = _key_bytes[1]
+            else:
+                kb = key.encode()
+                _key_bytes[0] = key
+                _key_bytes[1] = kb
+        tag = self._r[1] << 3 | 2
+        p = v._p
+        e = v._e
+        found = -2  # -2: no entry; -1: an entry without a value
+        while p < e:
+            t = b[p]
+            p += 1
+            if t > 127:
+                t = _read_varint(b, p - 1)
+                p = _varint_end(b, p - 1)
+            if t != tag:
+                p = _skip(b, p, t)
+                continue
+            n = b[p]
+            if n < 128:
+                p += 1
+            else:
+                q = _varint_end(b, p)
+                n = _read_varint(b, p)
+                p = q
+            q = p + n
+            kp = -1
+            vp = -1
+            while p < q:
+                t = b[p]
+                p += 1
+                if t > 127:
+                    t = _read_varint(b, p - 1)
+                    p = _varint_end(b, p - 1)
+                if t == ktag:
+                    kp = p
+                elif t == vtag:
+                    vp = p
+                p = _skip(b, p, t)
+            if kp < 0:
+                if key == krow[7]:
+                    found = vp
+            elif kb is not None:
+                if _same(b, kp, kb):
+                    found = vp
+            elif _scalar(kt, krow[3], b, kp) == key:
+                found = vp
+        if found == -2:
+            return _MISSING
+        if found == -1:
+            return vrow[7]
+        return _scalar(vt, vrow[3], b, found)
+
+    def _find_slow(self, key):
         found = False
         x = None
         for k, y in self._entries():
             if k == key:
                 found = True
                 x = y
-        if not found:
-            raise KeyError(key)
-        return self._value(x)
-
-    def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
-    def __contains__(self, key):
-        for k, y in self._entries():
-            if k == key:
-                return True
-        return False
+        return self._value(x) if found else _MISSING
 
     def items(self):
         # in the order of each key's first entry, with its last value (as a
