@@ -236,3 +236,8 @@ def test_views_agree_with_decode_on_mutated_input():
             assert want is None and got is None, b
         else:
             assert got.encode() == want.encode(), b
+            v = Shapes.view(b)
+            for k in want.counts:  # lookups compare key bytes
+                assert v.counts[k] == want.counts[k], b
+            for k in want.by_id:
+                assert v.by_id[k].to_message() == want.by_id[k], b
