@@ -213,7 +213,7 @@ def driver():
                        check=True, env=env)
         mpy = os.path.join(build, "mpy", kind)
         srcs = [(p, os.path.relpath(p, lib)) for p in glob.glob(os.path.join(lib, "buffa", "**", "*.py"), recursive=True)]
-        srcs.append((os.path.join(lib, "buffa_viper.py"), "buffa_viper.py"))
+        srcs += [(os.path.join(lib, m), m) for m in ("buffa_viper.py", "buffa_viper_view.py")]
         srcs.append((os.path.join(gen, "bench_pb.py"), "bench_pb.py"))
         srcs += [(os.path.join(here, m + ".py"), m + ".py") for m in ("adapters", "check")]
         for src, rel in srcs:

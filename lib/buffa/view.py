@@ -34,6 +34,15 @@ from buffa.message import _DEFAULT_OPTIONS
 
 _unpack_from = struct.unpack_from
 
+try:
+    # Native loops for the scan and the reads, where the port has viper
+    # and the module is installed (lib/buffa_viper_view.py); the Python
+    # loops here give the same answers and run where they cannot (and say
+    # what is wrong when the input is bad).
+    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_check as _native_check
+except Exception:
+    _native_last = _native_entry = _native_check = None
+
 # field types and flags, as in buffa.wire
 _DOUBLE = const(1)
 _FLOAT = const(2)
@@ -136,6 +145,14 @@ def _check(acts, c, b, p, e, dp, eg):
     # c: the class, for its extensions (None for a map entry)
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p)
+    if _native_check is not None and not eg and dp and c is not None:
+        f = _FLAT.get(c)
+        if f is None:
+            f = _FLAT[c] = _flat_tags(c, acts)
+        # (extensions are validated in Python: a class that gains one after
+        # its first view takes the Python scan from then on)
+        if f is not False and c._buffa_x is None and _native_check(b, p, e, f) == -1:
+            return e
     while p < e:
         s = p
         t = b[p]
@@ -199,6 +216,28 @@ def _check(acts, c, b, p, e, dp, eg):
     if eg:
         raise DecodeError("truncated group", e)
     return p
+
+
+# cls -> the tags of its fields that hold messages without sub-messages
+# (bytes), for the native scan; False where that scan does not apply.
+_FLAT = {}
+
+
+def _flat_tags(c, acts):
+    if c._buffa_x is not None:
+        return False
+    tags = []
+    for t in acts:
+        a = acts[t]
+        if t > 255 or a[0] == _A_PACKED or a[0] == _A_GROUP:
+            return False
+        if a[0] == _A_ENTRY:
+            if a[1]:
+                return False
+        elif _index(a[1])[3] or a[1]._buffa_x is not None:
+            return False
+        tags.append(t)
+    return bytes(tags)
 
 
 def _check_flat(b, p, e, dp):
@@ -541,7 +580,11 @@ class View:
         if f is not None:
             # a plain singular scalar: the common read, in two calls
             b = self._b
-            p = _last(b, self._p, self._e, f[0], f[4])
+            p = -2
+            if _native_last is not None and f[4] is None:
+                p = _native_last(b, self._p, self._e, f[0])
+            if p == -2:
+                p = _last(b, self._p, self._e, f[0], f[4])
             if p < 0:
                 return f[3]
             return _scalar(f[1], f[2], b, p)
@@ -926,6 +969,11 @@ class MapView:
         p = v._p
         e = v._e
         found = -2  # -2: no entry; -1: an entry without a value
+        if kb is not None and _native_entry is not None:
+            x = _native_entry(b, p, e, tag << 8 | vtag, kb)
+            if x != -2:
+                found = -2 if x == -1 else -1 if x == -3 else x
+                e = p  # done
         while p < e:
             t = b[p]
             p += 1
