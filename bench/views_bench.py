@@ -9,7 +9,10 @@ plain and with the `native` option, compiles lib/buffa and them to .mpy for
 this machine, starts one worker per row, prints Markdown tables); with
 --worker it is the worker:
 
-  mp:buffa         MicroPython, code from .mpy
+  mp:buffa         MicroPython, code from .mpy (views use the native loops of
+                   lib/buffa_viper_view.py)
+  mp:buffa-pyloops the same without buffa_viper_view: views run their
+                   Python loops, as on a port without viper
   mp:buffa-native  MicroPython, bench_pb generated with the native option
                    (its codec functions are native code; views read through
                    buffa.view, which is the same in both rows)
@@ -192,7 +195,7 @@ def driver():
     ap = argparse.ArgumentParser(description="buffa views benchmark")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
-    ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-native,py:buffa)")
+    ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-pyloops,mp:buffa-native,py:buffa)")
     a = ap.parse_args()
     data = os.environ.get("BUFFA_BENCH_DATA", os.path.join(root, "..", "shared", "bench"))
     build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "views")
@@ -222,11 +225,21 @@ def driver():
             subprocess.run([cross] + (["-march=" + arch] if arch else []) + ["-o", dst, src], check=True)
         gens[kind] = (gen, mpy)
 
+    # the same .mpy without the native view loops: what a port without
+    # viper runs (buffa.view's Python loops)
+    import shutil
+
+    pyloops = os.path.join(build, "mpy", "buffa-pyloops")
+    shutil.rmtree(pyloops, ignore_errors=True)
+    shutil.copytree(gens["buffa"][1], pyloops)
+    os.remove(os.path.join(pyloops, "buffa_viper_view.mpy"))
+
     mp_exe = os.environ.get("MICROPYTHON") or os.path.join(venv_bin, "micropython")
     py_exe = os.path.join(venv_bin, "python") if os.path.exists(os.path.join(venv_bin, "python")) else sys.executable
     me = os.path.abspath(__file__)
     args = [data, str(a.target), str(a.runs)]
-    workers = [("mp:buffa", [mp_exe, me, "--worker", "mp:buffa", gens["buffa"][1]] + args, {})]
+    workers = [("mp:buffa", [mp_exe, me, "--worker", "mp:buffa", gens["buffa"][1]] + args, {}),
+               ("mp:buffa-pyloops", [mp_exe, me, "--worker", "mp:buffa-pyloops", pyloops] + args, {})]
     if "buffa-native" in gens:
         workers.append(("mp:buffa-native", [mp_exe, me, "--worker", "mp:buffa-native", gens["buffa-native"][1]] + args, {}))
     workers.append(("py:buffa", [py_exe, me, "--worker", "py:buffa", gens["buffa"][0]] + args,
@@ -246,6 +259,7 @@ def driver():
         return "{:,.0f}".format(v)
 
     names = {"mp:buffa": "MicroPython unix", "mp:buffa-native": "MicroPython unix, native option",
+             "mp:buffa-pyloops": "MicroPython unix, views without buffa_viper_view",
              "py:buffa": "CPython"}
     print("## Views against owned decoding (median of %d runs, CPU time)\n" % a.runs)
     print("| runtime | operation | decode ops/s | view ops/s | view/decode | decode bytes/op | view bytes/op "
