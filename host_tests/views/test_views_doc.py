@@ -1,15 +1,15 @@
 # docs/views.md's examples run as written: its ```python blocks, in order,
 # in one namespace (firmware/ on the path for the telemetry module); and
-# README.md's view example after the example it continues.
+# README.md's view example after the example it continues. bigheap: they
+# compile the telemetry module from source.
 import sys
 
-from mptest import requires
+from mptest import data_path, requires
 
 
 
 def _root():
-    here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-    return here + "/../.."
+    return data_path(__file__, "../..")
 
 
 def blocks(path):
@@ -28,7 +28,7 @@ def blocks(path):
     return out
 
 
-@requires("filesystem")
+@requires("filesystem", "bigheap")
 def test_docs_views_examples_run():
     root = _root()
     sys.path.insert(0, root + "/firmware")
@@ -42,7 +42,7 @@ def test_docs_views_examples_run():
         sys.path.pop(0)
 
 
-@requires("filesystem")
+@requires("filesystem", "bigheap")
 def test_readme_view_example_runs():
     root = _root()
     sys.path.insert(0, root + "/firmware")
