@@ -22,7 +22,8 @@ import micropython
 
 @micropython.viper
 def view_last(b, p: int, e: int, tag: int) -> int:
-    # buffa.view's _last for framing that view() has checked: the payload
+    # buffa.view's _last for framing that view() has checked (reads stay
+    # within b[p:e] even if the buffer changed since): the payload
     # position of the last field with this tag in b[p:e], -1 if none; -2
     # for what it leaves to the Python loop (groups, tags past 32 bits).
     s = ptr8(b)
@@ -34,6 +35,8 @@ def view_last(b, p: int, e: int, tag: int) -> int:
             t = t & 0x7F
             sh = 7
             while True:
+                if p >= e:
+                    return -2
                 c = int(s[p])
                 p += 1
                 if sh == 28 and c > 0x07:
@@ -46,13 +49,15 @@ def view_last(b, p: int, e: int, tag: int) -> int:
             r = p
         w = t & 7
         if w == 0:
-            while int(s[p]) > 0x7F:
+            while p < e and int(s[p]) > 0x7F:
                 p += 1
             p += 1
         elif w == 2:
             n = 0
             sh = 0
             while True:
+                if p >= e:
+                    return -2
                 c = int(s[p])
                 p += 1
                 n = n | ((c & 0x7F) << sh)
@@ -90,6 +95,8 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
             t = t & 0x7F
             sh = 7
             while True:
+                if p >= e:
+                    return -2
                 c = int(s[p])
                 p += 1
                 if sh == 28 and c > 0x07:
@@ -100,7 +107,7 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
                 sh += 7
         w = t & 7
         if w == 0:
-            while int(s[p]) > 0x7F:
+            while p < e and int(s[p]) > 0x7F:
                 p += 1
             p += 1
             continue
@@ -115,6 +122,8 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
         n = 0
         sh = 0
         while True:
+            if p >= e:
+                return -2
             c = int(s[p])
             p += 1
             n = n | ((c & 0x7F) << sh)
@@ -122,6 +131,8 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
                 break
             sh += 7
         q = p + n
+        if q > e:
+            return -2
         if t != tag:
             p = q
             continue
@@ -136,7 +147,7 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
             if t == vtag:
                 vp = p
             if w == 0:
-                while int(s[p]) > 0x7F:
+                while p < e and int(s[p]) > 0x7F:
                     p += 1
                 p += 1
             elif w == 1:
@@ -147,12 +158,16 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
                 n = 0
                 sh = 0
                 while True:
+                    if p >= e:
+                        return -2
                     c = int(s[p])
                     p += 1
                     n = n | ((c & 0x7F) << sh)
                     if c < 0x80:
                         break
                     sh += 7
+                if p + n > q:
+                    return -2
                 if t == 10:
                     same = n == kn
                     i = 0

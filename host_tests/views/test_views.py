@@ -252,3 +252,23 @@ def mutate(M, data, seed):
                     assert r.timestamp_ns == w.timestamp_ns and r.level == w.level, b
                     for k in w.attributes:
                         assert r.attributes[k] == w.attributes[k], b
+
+
+def test_a_buffer_changed_after_view_reads_wrong_but_safely():
+    # docs/views.md, "The buffer": the caller's responsibility; reads then
+    # may give wrong values or raise, and stay within the buffer.
+    import struct
+
+    errors = (IndexError, ValueError, getattr(struct, "error", ValueError))
+    data = Batch(device="d", records=[record(i) for i in range(2)]).encode()
+    rnd = Lcg(5)
+    for _ in range(40):
+        buf = bytearray(data)
+        v = Batch.view(buf)
+        for _ in range(4):
+            buf[rnd.below(len(buf))] = rnd.below(256)
+        try:
+            for r in v.records:
+                r.timestamp_ns, r.level, r.span_id, r.attributes.get("pod"), r.source
+        except errors:
+            pass
