@@ -26,6 +26,8 @@ def view_last(b, p: int, e: int, tag: int) -> int:
     # within b[p:e] even if the buffer changed since): the payload
     # position of the last field with this tag in b[p:e], -1 if none; -2
     # for what it leaves to the Python loop (groups, tags past 32 bits).
+    if e > int(len(b)):
+        return -2  # the buffer shrank since view()
     s = ptr8(b)
     r = -1
     while p < e:
@@ -82,6 +84,8 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
     # value field's payload starts (value tag: tags & 255), -1 for no such
     # entry, -3 for an entry without a value, -2 for what it leaves to the
     # Python loop (groups, tags past 32 bits, entry fields past 15).
+    if e > int(len(b)):
+        return -2
     s = ptr8(b)
     k = ptr8(key)
     kn = int(len(key))
