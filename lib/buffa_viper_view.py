@@ -6,7 +6,7 @@
 # on CPython, on ports without viper and where a .mpy was built for another
 # architecture; each of these returns -2 for what it leaves to them
 # (anything unusual, and every malformed input: the Python scan then says
-# what is wrong). host_tests/views/test_views.py checks both against
+# what is wrong). host_tests/views/test_view_records.py checks both against
 # decode() on damaged input.
 #
 # A module of its own beside buffa_viper: machine code loaded from a .mpy
