@@ -2,7 +2,6 @@
 # a time from anything with readinto, and encoded with its repeated field
 # drawn from a generator (docs/views.md, "Streams").
 import gc
-import sys
 
 from buffa import DecodeError, DecodeOptions, stream
 from mptest import raises
