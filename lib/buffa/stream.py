@@ -13,8 +13,9 @@ from buffa.wire import DecodeError
 from buffa.message import DecodeOptions, _DEFAULT_OPTIONS, _BAD_VALUE, _view
 from buffa import view as _v
 
-_MAP = 4
 _REPEATED = 1
+_MAP = 4
+_ONEOF = 16
 _MESSAGE = 11
 _GROUP = 10
 
@@ -63,7 +64,12 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
             elif row[2] == _MESSAGE or row[2] == _GROUP:
                 if x is not None:
                     yield row[0], _own(x, own)
-            elif _v._last(b, s, q, row[1] << 3 | _v._WT[row[2]], _v._closed(row)) >= 0 and (not f & 16 or x is not None):
+            elif f & _ONEOF:
+                if x is not None:  # None: a value the field does not take
+                    yield row[0], x
+            elif _v._last(b, s, q, row[1] << 3 | _v._WT[row[2]], _v._closed(row)) >= 0:
+                # (not for a wrong wire type or a closed enum's unknown
+                # number: the field then reads its default)
                 yield row[0], x
         r.r = q
 
