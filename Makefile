@@ -95,7 +95,7 @@ conformance: venv
 
 # Benchmarks (bench/README.md): buffa against minipb, Google protobuf and
 # betterproto2; the Connect client against the official connectrpc client.
-.PHONY: bench bench-connect bench-frozen
+.PHONY: bench bench-connect bench-frozen bench-views
 bench: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/bench/requirements.txt
 	$(PY) $(ROOT)/bench/run.py
@@ -103,6 +103,9 @@ bench: venv
 bench-frozen: setup
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/bench/requirements.txt
 	$(PY) $(ROOT)/bench/frozen_heap.py
+
+bench-views: venv
+	$(PY) $(ROOT)/bench/views_bench.py
 
 bench-connect: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/host_tests/connect/requirements.txt

