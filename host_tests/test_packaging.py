@@ -130,11 +130,16 @@ _USE = {
                        "assert pj.encode(Duration(seconds=3)) == '\"3s\"'\n",
     "buffa-connect": "from buffa.connect import Client, ConnectError, client\n"
                      "assert client.USER_AGENT.startswith('buffa-connect/')\n",
-    "buffa-viper": "import buffa_viper, buffa._packed as p\nassert p._zz32_get is not None\n",
+    "buffa-viper": "import buffa_viper, buffa._packed as p\nassert p._zz32_get is not None\n"
+                   "import buffa_viper_view\n",
+    "buffa-views": "import scalars_pb as s, buffa.stream\n"
+                   "v = s.Scalars.view(s.Scalars(i32=-5, s64=-(2**40)).encode())\n"
+                   "assert v.i32 == -5 and v.to_message().s64 == -(2**40)\n",
 }
 # Generated modules an app carries beside the install, per part tested.
 _APP = {
     "buffa": ("host_tests/scalars/scalars_pb.py", "scalars_pb.py"),
+    "buffa-views": ("host_tests/scalars/scalars_pb.py", "scalars_pb.py"),
     "buffa-wkt": ("firmware/telemetry", "telemetry"),
 }
 

@@ -66,13 +66,20 @@ PARTS = {
          "buffa/connect/http1.py", "buffa/connect/metadata.py", "buffa/connect/protocol.py",
          "buffa/connect/serial_bridge.py", "buffa/connect/transport.py"),
     ),
+    # Message.view() loads buffa.view on first use: a device without this
+    # part decodes whole messages only. Its native scan is in buffa-viper.
+    "buffa-views": (
+        "buffa views and streams: read fields without decoding the rest; decode and encode in pieces",
+        ("buffa",),
+        ("buffa/view.py", "buffa/stream.py"),
+    ),
     # Source: a port with a native emitter compiles the viper code when it
     # imports it; a port without one fails that import and buffa uses its
     # Python loops. Frozen, it is machine code for the board's arch.
     "buffa-viper": (
-        "buffa native loops: @micropython.viper packed sint32 and UTF-8 checks",
+        "buffa native loops: @micropython.viper packed sint32, UTF-8 checks and the view scan",
         ("buffa",),
-        ("buffa_viper.py",),
+        ("buffa_viper.py", "buffa_viper_view.py"),
     ),
 }
 

@@ -2,6 +2,7 @@
 # support (mptest, mprunner).
 include("../../firmware/manifest.py")
 require("buffa-protojson", library="buffa")
+require("buffa-views", library="buffa")
 
 module("mptest.py", base_path="../../host_tests")
 module("mprunner.py", base_path="../../host_tests")

@@ -2,6 +2,7 @@
 # support (mptest, mprunner).
 include("../../firmware/manifest.py")
 require("buffa-protojson", library="buffa")
+require("buffa-views", library="buffa")
 include("../../firmware/manifest_native.py")
 
 module("mptest.py", base_path="../../host_tests")
