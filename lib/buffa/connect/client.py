@@ -8,7 +8,7 @@
 # connect-rust): a URL never silently picks one. All protocol work happens
 # in core.Exchange; this driver only dials, sends and receives.
 from buffa.connect import core
-from buffa.connect.core import Config, Response, CONNECT, SEND, RECV  # noqa: F401 (Config, Response: public names)
+from buffa.connect.core import Config, Response, CONNECT, SEND, DONE  # noqa: F401 (Config, Response: public names)
 
 USER_AGENT = core.USER_AGENT
 
@@ -58,16 +58,13 @@ class Client(core.ClientBase):
                 elif op is SEND:
                     self._conn.send(x.out, x.deadline)
                     x.sent()
-                elif op is RECV:
-                    x.filled(self._conn.recv_into(x.space(), x.deadline))
-                else:
+                elif op is DONE:
                     break
+                else:
+                    x.filled(self._conn.recv_into(x.space(), x.deadline))
             except Exception as e:
-                self._drop()
-                x.failed(e)
-        if not x.keep_alive():
-            self._drop()
-        return x.result()
+                self._failed(x, e)
+        return self._finish(x)
 
     def _connect(self, x):
         """Whether the kept-alive connection is reused; dials a new one if not."""
@@ -78,12 +75,6 @@ class Client(core.ClientBase):
         self._drop()
         self._conn = self._transport.dial(x.deadline, x.timeout_ms)
         return False
-
-    def _drop(self):
-        c = self._conn
-        self._conn = None
-        if c is not None:
-            c.close()
 
     def close(self):
         """Close the kept-alive connection (a later call dials a new one)."""

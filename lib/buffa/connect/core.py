@@ -293,8 +293,8 @@ class Exchange:
                 self.stage = FINISHED
                 return DONE
             # HEAD: judged before the body is read, which it may make moot.
-            self.success = protocol.check_head(p, self.codec, self.method)
             self.stage = BODY
+            self.success = protocol.check_head(p, self.codec, self.method)
 
     def connected(self, reused):
         """A connection is open (reused: it carried an earlier call)."""
@@ -417,6 +417,22 @@ class ClientBase:
         t["cadata"] = cadata
         t["server_hostname"] = server_hostname
         return cls("https", base_url, t, options)
+
+    def _failed(self, x, e):
+        """An attempt failed: the connection is spent; retry or raise (Exchange.failed)."""
+        self._drop()
+        x.failed(e)
+
+    def _finish(self, x):
+        if not x.keep_alive():
+            self._drop()
+        return x.result()
+
+    def _drop(self):
+        c = self._conn
+        self._conn = None
+        if c is not None:
+            c.close()
 
     def _tls_context(self, scheme, transport_options):
         if scheme != "https":
