@@ -119,12 +119,35 @@ def _is_name(buf, a, b, name):
     return True
 
 
-def _trim(buf, a, b):
+# Trimming is two functions returning one int each: a returned tuple would
+# be an allocation per header line.
+def _ltrim(buf, a, b):
     while a < b and buf[a] in (32, 9):
         a += 1
+    return a
+
+
+def _rtrim(buf, a, b):
     while b > a and buf[b - 1] in (32, 9):
         b -= 1
-    return a, b
+    return b
+
+
+# The values the common responses carry, as (bytes, str) pairs: a value that
+# matches one (ignoring case) costs no allocation.
+_CTYPES = ((b"application/proto", "application/proto"), (b"application/json", "application/json"))
+_ENCODINGS = ((b"identity", "identity"), (b"gzip", "gzip"))
+_CHUNKED = "chunked"
+_CODINGS = ((b"chunked", _CHUNKED),)
+_CONNECTION = ((b"keep-alive", "keep-alive"), (b"close", "close"))
+
+
+def _value(buf, a, b, known, lower=False):
+    for raw, text in known:
+        if _is_name(buf, a, b, raw):
+            return text
+    v = _str(buf, a, b)
+    return v.lower() if lower else v
 
 
 def _str(buf, a, b):
@@ -222,7 +245,8 @@ class ResponseParser:
     # -- helpers --
 
     def _line(self, limit):
-        """(start, end) of the next line without its terminator, None if incomplete.
+        """End of the next line (which starts at the cursor as it was) without
+        its terminator, or -1 if it is incomplete.
 
         Accepts bare LF as well as CRLF (RFC 9112 allows it), never a bare CR.
         """
@@ -234,13 +258,13 @@ class ResponseParser:
                 raise _too_big("HTTP line longer than %d bytes" % limit)
             if self._eof:
                 raise ConnectError(Code.UNAVAILABLE, "connection closed mid-response")
-            return None
+            return -1
         if i - a > limit:
             raise _too_big("HTTP line longer than %d bytes" % limit)
         self._pos = i + 1
         if i > a and buf[i - 1] == 13:
             i -= 1
-        return a, i
+        return i
 
     def _head_line(self):
         # Lines count against the header-block budget as they are consumed,
@@ -248,15 +272,16 @@ class ResponseParser:
         # server that never sends "\n" cannot grow the buffer.
         lim = self.limits
         left = lim.max_header_bytes - self._hbytes
-        span = self._line(min(left, lim.max_line_bytes))
-        if span is None:
+        a = self._pos
+        b = self._line(min(left, lim.max_line_bytes))
+        if b < 0:
             if self._end - self._pos > left:
                 raise _too_big("HTTP header block larger than %d bytes" % lim.max_header_bytes)
-            return None
-        self._hbytes += span[1] - span[0] + 2
+            return -1
+        self._hbytes += b - a + 2
         if self._hbytes > lim.max_header_bytes:
             raise _too_big("HTTP header block larger than %d bytes" % lim.max_header_bytes)
-        return span
+        return b
 
     # -- the state machine --
     # One small method per state (one big function would need one big
@@ -271,17 +296,18 @@ class ResponseParser:
                 return ev
 
     def _st_status(self):
-        span = self._head_line()
-        if span is None:
+        a = self._pos
+        b = self._head_line()
+        if b < 0:
             return NEED_DATA
-        self._status_line(span[0], span[1])
+        self._status_line(a, b)
         self._state = _HEADERS
 
     def _st_headers(self):
-        span = self._head_line()
-        if span is None:
+        a = self._pos
+        b = self._head_line()
+        if b < 0:
             return NEED_DATA
-        a, b = span
         if a < b:
             self._header_line(a, b, self._state == _TRAILERS)
             return None
@@ -333,10 +359,11 @@ class ResponseParser:
         return NEED_DATA
 
     def _st_chunk_size(self):
-        span = self._line(self.limits.max_line_bytes)
-        if span is None:
+        a = self._pos
+        b = self._line(self.limits.max_line_bytes)
+        if b < 0:
             return NEED_DATA
-        size = self._chunk_size(span[0], span[1])
+        size = self._chunk_size(a, b)
         if size == 0:
             self._state = _TRAILERS
             return None
@@ -442,22 +469,25 @@ class ResponseParser:
                 raise _malformed("bad character in header name")
             j += 1
         _check_text(buf, i + 1, b)
-        va, vb = _trim(buf, i + 1, b)
+        va = _ltrim(buf, i + 1, b)
+        vb = _rtrim(buf, va, b)
         if trailer:
             if self.trailers is None:
                 self.trailers = []
             self.trailers.append((_str(buf, a, i).lower(), _str(buf, va, vb)))
         elif _is_name(buf, a, i, _H_CTYPE):
-            self.content_type = _str(buf, va, vb)
+            self.content_type = _value(buf, va, vb, _CTYPES)
         elif _is_name(buf, a, i, _H_CENC):
-            self.content_encoding = _str(buf, va, vb).lower()
+            self.content_encoding = _value(buf, va, vb, _ENCODINGS, True)
         elif _is_name(buf, a, i, _H_CLEN):
             self._content_length(va, vb)
         elif _is_name(buf, a, i, _H_TE):
-            v = _str(buf, va, vb).lower().replace(" ", "").replace("\t", "")
+            v = _value(buf, va, vb, _CODINGS, True)
+            if v is not _CHUNKED:
+                v = v.replace(" ", "").replace("\t", "")
             self._te = v if self._te is None else self._te + "," + v
         elif _is_name(buf, a, i, _H_CONN):
-            v = _str(buf, va, vb).lower()
+            v = _value(buf, va, vb, _CONNECTION, True)
             self._conn_close = self._conn_close or "close" in v
             self._conn_keep = self._conn_keep or "keep-alive" in v
 
@@ -468,7 +498,8 @@ class ResponseParser:
         while True:
             j = buf.find(b",", a, b)
             e = b if j < 0 else j
-            s, t = _trim(buf, a, e)
+            s = _ltrim(buf, a, e)
+            t = _rtrim(buf, s, e)
             if s == t or t - s > 10:
                 raise _malformed("bad Content-Length")
             n = 0
@@ -524,7 +555,8 @@ class ResponseParser:
         if i >= 0:
             b = i
         _check_text(buf, a, b)
-        a, b = _trim(buf, a, b)
+        a = _ltrim(buf, a, b)
+        b = _rtrim(buf, a, b)
         if a == b or b - a > 8:
             raise _malformed("bad chunk size")
         n = 0
@@ -550,8 +582,10 @@ class ResponseParser:
         e = buf.find(b"\n", a, self.head_end)
         if e > a and buf[e - 1] == 13:
             e -= 1
-        a, e = _trim(buf, a + 12, e) if e - a > 12 else (e, e)
-        return _str(buf, a, e)
+        if e - a <= 12:
+            return ""
+        a = _ltrim(buf, a + 12, e)
+        return _str(buf, a, _rtrim(buf, a, e))
 
     def header_pairs(self):
         """The response headers (and trailers) as (lowercase name, value) pairs."""
@@ -563,8 +597,8 @@ class ResponseParser:
             b = e - 1 if e > a and buf[e - 1] == 13 else e
             if b > a:
                 i = buf.find(b":", a, b)
-                va, vb = _trim(buf, i + 1, b)
-                out.append((_str(buf, a, i).lower(), _str(buf, va, vb)))
+                va = _ltrim(buf, i + 1, b)
+                out.append((_str(buf, a, i).lower(), _str(buf, va, _rtrim(buf, va, b))))
             a = e + 1
         if self.trailers:
             out.extend(self.trailers)

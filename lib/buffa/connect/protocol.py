@@ -176,20 +176,18 @@ def get_target(prefix, procedure, codec, body, encoding):
     return prefix + procedure + q + "&encoding=" + codec + "&message=" + b64.encode(body, True)
 
 
+_PLAIN_MEDIA = ("application/proto", "application/json")
+
+
 def _media(value):
     """(lowercase media type, lowercase parameter string) of a Content-Type."""
+    if value in _PLAIN_MEDIA:
+        return value, ""
     v = value.lower()
     i = v.find(";")
     if i < 0:
         return v.strip(), ""
     return v[:i].strip(), v[i + 1 :].replace(" ", "")
-
-
-def _header(pairs, name):
-    for k, v in pairs:
-        if k == name:
-            return v
-    return ""
 
 
 def check_head(p, codec, method):
