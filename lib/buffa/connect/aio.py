@@ -16,10 +16,14 @@ import asyncio
 import sys
 
 from buffa.connect import clock, core, transport
-from buffa.connect.core import CONNECT, SEND, DONE
+from buffa.connect.core import CONNECT, RECV, DONE
 from buffa.connect.errors import ConnectError, Code
 
 _MICROPYTHON = sys.implementation.name == "micropython"
+
+# How long a MicroPython read retries between yields before it waits on the
+# socket (see _MicroPythonConnection._wait_readable).
+_SPIN_MS = 5
 
 
 class _Connection(transport._Connection):
@@ -126,7 +130,17 @@ class _MicroPythonConnection(_Connection):
         self._stream = asyncio.StreamReader(sock)
 
     async def _wait_readable(self, buf, deadline):
-        # Stream.readinto waits until the socket is readable, then reads.
+        # First yield to the other tasks and retry the read, for up to
+        # _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
+        # MicroPython's asyncio), and an answer on a LAN arrives by then.
+        # Longer waits go to the scheduler's poll through Stream.readinto,
+        # bounded by wait_for_ms, which allocates about 1 KB.
+        start = clock.ticks_ms()
+        while clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
+            await asyncio.sleep_ms(0)
+            n = self._try(self._read_into, buf)
+            if n is not None:
+                return n
         return await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
 
     async def _wait_writable(self, deadline):
@@ -174,27 +188,34 @@ class Client(core.ClientBase):
         self._addr = None  # resolved once per client
         self._lock = asyncio.Lock()
 
-    async def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
-                   use_get=False):
-        """Call a unary procedure; returns the response message."""
-        async with self._lock:
-            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
-            return await self._run(self._x)
+    def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
+             use_get=False):
+        """Call a unary procedure; a coroutine returning the response message."""
+        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
 
-    async def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
-                    use_get=False):
-        """Like call(), but returns a Response with headers and trailers too."""
-        async with self._lock:
-            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+    def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
+              use_get=False):
+        """Like call(), but the coroutine returns a Response with headers and trailers too."""
+        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+
+    async def _call(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
+        await self._lock.acquire()
+        try:
+            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
             return await self._run(self._x)
+        finally:
+            self._lock.release()
 
     async def _run(self, x):
         while True:
             try:
                 op = x.step()
-                if op is DONE:
+                if op is RECV:  # the common step, without a coroutine of its own
+                    x.filled(await self._conn.recv_into(x.space(), x.deadline))
+                elif op is DONE:
                     break
-                await self._io(x, op)
+                else:
+                    await self._io(x, op)
             except Exception as e:
                 self._failed(x, e)
         return self._finish(x)
@@ -209,11 +230,9 @@ class Client(core.ClientBase):
                 self._drop()
                 self._conn = await self._dial(x.deadline, x.timeout_ms)
             x.connected(reused)
-        elif op is SEND:
+        else:
             await self._conn.send(x.out, x.deadline)
             x.sent()
-        else:
-            x.filled(await self._conn.recv_into(x.space(), x.deadline))
 
     async def _resolve(self):
         if self._addr is None:

@@ -142,6 +142,27 @@ _CODINGS = ((b"chunked", _CHUNKED),)
 _CONNECTION = ((b"keep-alive", "keep-alive"), (b"close", "close"))
 
 
+def _number(buf, a, b, base, what):
+    """The number in buf[a:b] (spaces around it allowed): decimal, at most
+    10 digits, or hex, at most 8; else malformed `what`."""
+    a = _ltrim(buf, a, b)
+    b = _rtrim(buf, a, b)
+    if a == b or b - a > (10 if base == 10 else 8):
+        raise _malformed(what)
+    n = 0
+    while a < b:
+        c = buf[a]
+        if 48 <= c <= 57:
+            d = c - 48
+        elif base == 16 and 97 <= c | 32 <= 102:  # a-f, A-F
+            d = (c | 32) - 87
+        else:
+            raise _malformed(what)
+        n = n * base + d
+        a += 1
+    return n
+
+
 def _value(buf, a, b, known, lower=False):
     for raw, text in known:
         if _is_name(buf, a, b, raw):
@@ -497,18 +518,7 @@ class ResponseParser:
         buf = self.buf
         while True:
             j = buf.find(b",", a, b)
-            e = b if j < 0 else j
-            s = _ltrim(buf, a, e)
-            t = _rtrim(buf, s, e)
-            if s == t or t - s > 10:
-                raise _malformed("bad Content-Length")
-            n = 0
-            while s < t:
-                c = buf[s]
-                if not 48 <= c <= 57:
-                    raise _malformed("bad Content-Length")
-                n = n * 10 + c - 48
-                s += 1
+            n = _number(buf, a, b if j < 0 else j, 10, "bad Content-Length")
             if self._clen >= 0 and n != self._clen:
                 raise _malformed("conflicting Content-Length values")
             self._clen = n
@@ -555,24 +565,7 @@ class ResponseParser:
         if i >= 0:
             b = i
         _check_text(buf, a, b)
-        a = _ltrim(buf, a, b)
-        b = _rtrim(buf, a, b)
-        if a == b or b - a > 8:
-            raise _malformed("bad chunk size")
-        n = 0
-        while a < b:
-            c = buf[a]
-            if 48 <= c <= 57:
-                d = c - 48
-            elif 97 <= c <= 102:
-                d = c - 87
-            elif 65 <= c <= 70:
-                d = c - 55
-            else:
-                raise _malformed("bad chunk size")
-            n = n * 16 + d
-            a += 1
-        return n
+        return _number(buf, a, b, 16, "bad chunk size")
 
     # -- the head, on demand --
 
