@@ -116,7 +116,11 @@ def _inflate_deflate(data, limit):
         raise _corrupt("truncated")
     size = data[n - 4] | data[n - 3] << 8 | data[n - 2] << 16 | data[n - 1] << 24
     try:
-        f = _deflate.DeflateIO(_io.BytesIO(data), _deflate.GZIP, window_bits(limit))
+        # The window: no larger than the output. A stream whose output is
+        # larger than its trailer says fails below (and its CRC would too),
+        # so a lying trailer cannot make a short window read stale bytes
+        # into a response that is accepted.
+        f = _deflate.DeflateIO(_io.BytesIO(data), _deflate.GZIP, window_bits(size if size < limit else limit))
         if size > limit:
             # A bomb, or corrupt data: inflate into a scratch buffer to tell.
             _measure(f, limit)

@@ -53,27 +53,31 @@ def _heap_bytes():
 
 
 def default_max_response_bytes(heap=None):
-    """The default bound on a response body: 4 MiB, or on MicroPython an
-    eighth of the heap rounded down to a power of two (at least 8 KiB): 16 KiB
-    on a 128-256 KiB board, 256 KiB on the unix port's 2 MiB heap."""
+    """The default bound on a response body: 4 MiB, or on MicroPython a
+    sixteenth of the heap rounded down to a power of two (at least 4 KiB):
+    8 KiB on a 128-256 KiB board, 128 KiB on the unix port's 2 MiB heap.
+    A body that size, and the window to inflate it, must each find one free
+    block in a heap that the program around the client fragments."""
     if heap is None:
         heap = _heap_bytes()
     if heap is None:
         return 4 * 1024 * 1024
-    n = 8 * 1024
-    while n * 2 <= heap // 8 and n < 4 * 1024 * 1024:
+    n = 4 * 1024
+    while n * 2 <= heap // 16 and n < 4 * 1024 * 1024:
         n *= 2
     return n
 
 
 def default_accept_compression(max_response_bytes, heap=None):
     """Whether to advertise gzip: only where the inflate window for a
-    response of max_response_bytes takes at most 1/16 of the heap."""
+    response of max_response_bytes takes at most 1/32 of the heap (so not
+    on a 128-256 KiB board with its 8 KiB default limit, but on the unix
+    port, a board with PSRAM, and CPython)."""
     if not compress.CAN_DECOMPRESS:
         return False
     if heap is None:
         heap = _heap_bytes()
-    return heap is None or compress.window_bytes(max_response_bytes) * 16 <= heap
+    return heap is None or compress.window_bytes(max_response_bytes) * 32 <= heap
 
 
 def _positive(name, value):
