@@ -8,7 +8,8 @@
 # connect-rust): a URL never silently picks one. All protocol work happens
 # in core.Exchange; this driver only dials, sends and receives.
 from buffa.connect import core
-from buffa.connect.core import Config, Response, CONNECT, SEND, DONE  # noqa: F401 (Config, Response: public names)
+from buffa.connect.errors import ConnectError, Code
+from buffa.connect.core import Config, Response, CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM  # noqa: F401 (Config, Response: public names)
 
 USER_AGENT = core.USER_AGENT
 
@@ -42,14 +43,30 @@ class Client(core.ClientBase):
         Raises ConnectError on any failure.
         """
         self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
-        return self._run(self._x)
+        self._run(self._x)
+        return self._finish(self._x)
 
     def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto", use_get=False):
         """Like call(), but returns a Response with headers and trailers too."""
         self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
-        return self._run(self._x)
+        self._run(self._x)
+        return self._finish(self._x)
+
+    def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
+        """Call a server-streaming procedure: an iterator of response messages
+        (ServerStream). The deadline covers the whole stream."""
+        self._x.start_stream(SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
+        return ServerStream(self)
+
+    def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto"):
+        """Open a client-streaming call: send() messages, then close_and_receive()."""
+        self._x.start_stream(CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
+        s = ClientStream(self)
+        s._run()  # dial and send the head
+        return s
 
     def _run(self, x):
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
         while True:
             try:
                 op = x.step()
@@ -58,13 +75,12 @@ class Client(core.ClientBase):
                 elif op is SEND:
                     self._conn.send(x.out, x.deadline)
                     x.sent()
-                elif op is DONE:
-                    break
-                else:
+                elif op is RECV:
                     x.filled(self._conn.recv_into(x.space(), x.deadline))
+                else:
+                    return op
             except Exception as e:
                 self._failed(x, e)
-        return self._finish(x)
 
     def _connect(self, x):
         """Whether the kept-alive connection is reused; dials a new one if not."""
@@ -79,6 +95,78 @@ class Client(core.ClientBase):
     def close(self):
         """Close the kept-alive connection (a later call dials a new one)."""
         self._drop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class ServerStream(core.StreamBase):
+    """The response messages of a server-streaming call, in order.
+
+    Iterate it; after the last message, .headers and .trailers hold the
+    response metadata, and an error the server ended the stream with is
+    raised as ConnectError. close() (or leaving a with block) abandons it.
+    """
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        x = self._live()
+        if x is None:
+            raise StopIteration
+        try:
+            m = self._message_or_end(self._client._run(x))
+        except BaseException:
+            self._failed()
+            raise
+        if m is None:
+            raise StopIteration
+        return m
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class ClientStream(core.StreamBase):
+    """A client-streaming call: send(message) as many times as needed, then
+    close_and_receive() for the response message."""
+
+    _reply_msg = None
+
+    def _run(self):
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        try:
+            return self._client._run(x)
+        except BaseException:
+            self._failed()
+            raise
+
+    def send(self, message):
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        x.send_message(message)
+        self._run()
+
+    def close_and_receive(self):
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        x.close_send()
+        while self._collect(self._run()):
+            pass
+        return self._reply()
 
     def __enter__(self):
         return self

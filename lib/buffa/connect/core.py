@@ -13,8 +13,9 @@
 # header values and small objects, and nothing in proportion to the body.
 import sys
 
-from buffa.connect import clock, compress, http1, protocol
+from buffa.connect import clock, compress, envelope, http1, protocol
 from buffa.connect.errors import ConnectError, Code
+from buffa.connect.metadata import Metadata
 
 USER_AGENT = "buffa-connect/0.1"
 
@@ -22,13 +23,24 @@ USER_AGENT = "buffa-connect/0.1"
 CONNECT = "connect"  # ensure an open connection, then connected(reused)
 SEND = "send"  # send `out` in full, then sent()
 RECV = "recv"  # read into space(), then filled(n) (0 at end of stream)
-DONE = "done"  # the response is complete: result()
+MESSAGE = "message"  # a stream message is ready: take_message()
+READY = "ready"  # a client stream awaits send_message() or close_send()
+DONE = "done"  # the call is complete: result() or end()
+
+# Kinds of call (index into the cached heads, with the codec).
+UNARY = 0
+SERVER_STREAM = 1
+CLIENT_STREAM = 2
 
 # Stages of one attempt, named for error messages and retry decisions.
 START = "start"
 SENDING = "sending the request"
 AWAIT_HEAD = "awaiting the response head"
 BODY = "reading the response body"
+OPEN = "request stream open"
+SENDING_MORE = "sending on the request stream"
+STREAM = "reading the response stream"
+DRAIN = "reading past the end-of-stream message"
 FINISHED = "finished"
 
 _MICROPYTHON = sys.implementation.name == "micropython"
@@ -172,11 +184,14 @@ def _put(buf, at, data):
 class Exchange:
     """One client's calls, one at a time, as a state machine without I/O.
 
-    start() prepares a call; then the driver loops on step():
+    start() prepares a unary call, start_stream() a streaming one; then the
+    driver loops on step():
       CONNECT  open or reuse a connection, report connected(reused)
       SEND     send `out`, report sent()
       RECV     read into space(), report filled(n)
-      DONE     take result()
+      MESSAGE  a stream message is ready: take_message()
+      READY    a client stream awaits send_message() or close_send()
+      DONE     the call is complete: result() (unary) or end() (stream)
     and on any exception calls failed(e), which raises the call's
     ConnectError or, when the attempt may be replayed, returns to CONNECT.
     """
@@ -189,28 +204,63 @@ class Exchange:
         self.sbuf = bytearray(cfg.send_buffer_bytes)
         self._heads = {}
         self.stage = FINISHED
+        self.kind = UNARY
+        self.call_id = 0  # which call a stream object belongs to
         self.out = None
         self.deadline = None
         self.timeout_ms = None
 
     # -- preparing a call --
 
-    def start(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
-        cfg = self.cfg
+    def _begin(self, procedure, timeout_ms, headers, codec, kind):
+        """What every call checks and sets first; returns the cached head (or
+        None) for this procedure, codec and kind, and the caller's header lines."""
+        if self.stage is not FINISHED:
+            raise ConnectError(Code.FAILED_PRECONDITION, "another call is in progress on this client")
         if timeout_ms is None:
-            timeout_ms = cfg.timeout_ms
+            timeout_ms = self.cfg.timeout_ms
         elif not isinstance(timeout_ms, int) or timeout_ms <= 0:
             raise ConnectError(Code.DEADLINE_EXCEEDED, "timeout_ms=%r: deadline already passed" % (timeout_ms,))
-        ctype = protocol.content_type(codec)
+        protocol.content_type(codec)  # checks codec
         heads = self._heads.get(procedure)
         if heads is None:
             protocol.check_procedure(procedure)
             if len(self._heads) >= _MAX_CACHED_HEADS:
                 self._heads.clear()
-            heads = self._heads[procedure] = [None, None]
-        k = 0 if codec == protocol.PROTO else 1
-        user = protocol.header_lines(headers) if headers else b""
+            heads = self._heads[procedure] = [None] * 6
+        self._slot = kind * 2 + (0 if codec == protocol.PROTO else 1)
+        self._heads_now = heads
+        self.kind = kind
+        self.call_id += 1
+        self.codec = codec
+        self.timeout_ms = timeout_ms
         self.method = "POST"
+        self._length = kind != CLIENT_STREAM  # else chunked
+        return heads[self._slot], protocol.header_lines(headers) if headers else b""
+
+    def _ready(self, response_type, want_response):
+        self.response_type = response_type
+        self.want_response = want_response
+        self.deadline = clock.deadline_after(self.timeout_ms)
+        self.retried = False
+        self.reused = False
+        self.stage = START
+
+    def _place(self, head, user, n):
+        """Keep the head; make room for an n-byte body after room for the
+        longest head and return where the body goes: connected() writes the
+        head, which carries the time left, right in front of it."""
+        self._prefix_head = head + user if user else head
+        at = len(self._prefix_head) + _PER_CALL_ROOM
+        if len(self.sbuf) < at + n:
+            self.sbuf = bytearray(at + n)
+        self._body_at = at
+        self._body_len = n
+        return at
+
+    def start(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
+        cfg = self.cfg
+        head, user = self._begin(procedure, timeout_ms, headers, codec, UNARY)
         body = None
         if codec != protocol.PROTO:
             body = protocol.encode_message(request, codec)
@@ -233,35 +283,60 @@ class Exchange:
             target = protocol.get_target(self.prefix, procedure, codec, body, encoding)
             if len(target) <= cfg.max_get_url_bytes:
                 self.method = "GET"
-                self._prefix_head = self._common_head("GET", target, None, None) + user
-                body = b""
-                n = 0
-        if self.method == "POST":
-            head = heads[k] if encoding is None else None
-            if head is None:
-                head = self._common_head("POST", self.prefix + procedure, ctype, encoding)
-                if encoding is None:
-                    heads[k] = head
-            self._prefix_head = head + user if user else head
-        # The body goes after room for the longest head; connected() writes
-        # the head, which carries the time left, right in front of it.
-        at = len(self._prefix_head) + _PER_CALL_ROOM
-        if len(self.sbuf) < at + n:
-            self.sbuf = bytearray(at + n)
+                self._length = False
+                self._place(self._common_head("GET", target, None, None), user, 0)
+                self._ready(response_type, want_response)
+                return
+        if head is None or encoding is not None:
+            head = self._common_head("POST", self.prefix + procedure, protocol.content_type(codec), encoding)
+            if encoding is None:
+                self._heads_now[self._slot] = head
+        at = self._place(head, user, n)
         if body is None:
             protocol.encode_into(request, self.sbuf, at)
         elif n:
             self.sbuf[at : at + n] = body
-        self._body_at = at
-        self._body_len = n
-        self.codec = codec
-        self.response_type = response_type
-        self.want_response = want_response
-        self.timeout_ms = timeout_ms
-        self.deadline = clock.deadline_after(timeout_ms)
-        self.retried = False
-        self.reused = False
-        self.stage = START
+        self._ready(response_type, want_response)
+
+    def start_stream(self, kind, procedure, request, response_type, timeout_ms, headers, codec):
+        """Prepare a server stream (request: the one message) or a client
+        stream (request None; messages follow with send_message())."""
+        head, user = self._begin(procedure, timeout_ms, headers, codec, kind)
+        if head is None:
+            head = self._stream_head(procedure, codec, kind)
+            self._heads_now[self._slot] = head
+        n = 0
+        if kind == SERVER_STREAM:
+            n = protocol.encoded_size(request) if codec == protocol.PROTO else -1
+            body = protocol.encode_message(request, codec) if n < 0 else None
+            if body is not None:
+                n = len(body)
+            at = self._place(head, user, envelope.HEADER_BYTES + n)
+            at = envelope.write_header(self.sbuf, at, 0, n)
+            if body is None:
+                protocol.encode_into(request, self.sbuf, at)
+            else:
+                self.sbuf[at : at + n] = body
+        else:
+            self._place(head, user, 0)
+        self._ready(response_type, True)
+        self.message = None
+        self.messages = 0
+        self.trailers = None
+        self.headers = None
+        self._end_error = None
+
+    def _stream_head(self, procedure, codec, kind):
+        cfg = self.cfg
+        head = "POST %s%s HTTP/1.1\r\nHost: %s\r\ncontent-type: application/connect+%s\r\n" \
+               "connect-protocol-version: 1\r\nconnect-accept-encoding: %s\r\n" % (
+                   self.prefix, procedure, self.host_header, codec, "gzip" if cfg.accept_compression else "identity")
+        if kind == CLIENT_STREAM:
+            head += "transfer-encoding: chunked\r\n"
+        if cfg.user_agent:
+            head += "user-agent: %s\r\n" % cfg.user_agent
+        _no_line_breaks(head)
+        return head.encode()
 
     def _common_head(self, method, target, ctype, encoding):
         cfg = self.cfg
@@ -274,8 +349,7 @@ class Exchange:
         if cfg.user_agent:
             parts.append("user-agent: %s\r\n" % cfg.user_agent)
         head = "".join(parts)
-        if "\n" in head.replace("\r\n", "") or "\r" in head.replace("\r\n", ""):
-            raise ConnectError(Code.INVALID_ARGUMENT, "line break in request head")
+        _no_line_breaks(head)
         return head.encode()
 
     # -- the state machine --
@@ -284,10 +358,16 @@ class Exchange:
         st = self.stage
         if st is START:
             return CONNECT
-        if st is SENDING:
+        if st is SENDING or st is SENDING_MORE:
             return SEND
+        if st is OPEN:
+            return READY
         if st is FINISHED:
             return DONE
+        if st is STREAM:
+            return self._stream_step()
+        if st is DRAIN:
+            return self._drain_step()
         p = self.parser
         while True:
             ev = p.next()
@@ -298,7 +378,99 @@ class Exchange:
                 return DONE
             # HEAD: judged before the body is read, which it may make moot.
             self.stage = BODY
-            self.success = protocol.check_head(p, self.codec, self.method)
+            if self.kind == UNARY:
+                self.success = protocol.check_head(p, self.codec, self.method)
+            else:
+                protocol.check_stream_head(p, self.codec)
+                self.headers = p.header_pairs()
+                self.stage = STREAM
+                return self._stream_step()
+
+    def _stream_step(self):
+        """The next envelope of a streaming response, or what it takes to get one."""
+        p = self.parser
+        a = p.head_end
+        ev = None
+        while True:
+            n = envelope.length(p.buf, a, p.body_end, self.cfg.max_response_bytes)
+            if n >= 0 and p.body_end - a >= envelope.HEADER_BYTES + n:
+                return self._envelope(p, a, n)
+            if ev == http1.NEED_DATA:
+                return RECV
+            if ev == http1.DONE:
+                if p.body_end > a:
+                    raise envelope._protocol_error("stream ended inside an envelope")
+                raise envelope._protocol_error("stream ended without an end-of-stream message")
+            # next() moves what has arrived into the body; then look again.
+            ev = p.next()
+
+    def _envelope(self, p, a, n):
+        flags = p.buf[a]
+        data = memoryview(p.buf)[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
+        if flags & envelope.COMPRESSED:
+            if p.stream_encoding != "gzip":
+                raise envelope._protocol_error("compressed message without Connect-Content-Encoding")
+            data = compress.decompress(data, "gzip", self.cfg.max_response_bytes)
+        if flags & envelope.END_STREAM:
+            self._end_error, self.trailers = envelope.end_of_stream(data)
+            p.consume(envelope.HEADER_BYTES + n)
+            self.stage = DRAIN
+            return self._drain_step()
+        self.message = protocol.decode_message(data, self.response_type, self.codec)
+        p.consume(envelope.HEADER_BYTES + n)
+        self.messages += 1
+        return MESSAGE
+
+    def _drain_step(self):
+        """After the end-of-stream message: the body must end there."""
+        p = self.parser
+        while True:
+            ev = p.next()
+            if p.body_end > p.head_end:
+                raise envelope._protocol_error("data after the end-of-stream message")
+            if ev == http1.NEED_DATA:
+                return RECV
+            self.stage = FINISHED
+            return DONE
+
+    def take_message(self):
+        m = self.message
+        self.message = None
+        return m
+
+    def send_message(self, message):
+        """Queue one message of a client stream as a chunk: size line,
+        envelope, CRLF. The driver sends it (SEND) and comes back to READY."""
+        if self.stage is not OPEN:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the request stream is closed")
+        codec = self.codec
+        n = protocol.encoded_size(message) if codec == protocol.PROTO else -1
+        body = protocol.encode_message(message, codec) if n < 0 else None
+        if body is not None:
+            n = len(body)
+        m = envelope.HEADER_BYTES + n
+        need = 8 + 2 + m + 2
+        if len(self.sbuf) < need:
+            self.sbuf = bytearray(need)
+        buf = self.sbuf
+        i = http1.write_hex(buf, 0, m)
+        i = _put(buf, i, b"\r\n")
+        i = envelope.write_header(buf, i, 0, n)
+        if body is None:
+            protocol.encode_into(message, buf, i)
+        else:
+            buf[i : i + n] = body
+        i = _put(buf, i + n, b"\r\n")
+        self.out = memoryview(buf)[:i]
+        self.stage = SENDING_MORE
+
+    def close_send(self):
+        """End the request stream; the response is read next."""
+        if self.stage is not OPEN:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the request stream is closed")
+        self.out = _LAST_CHUNK
+        self.stage = SENDING_MORE
+        self._closing = True
 
     def connected(self, reused):
         """A connection is open (reused: it carried an earlier call)."""
@@ -313,7 +485,7 @@ class Exchange:
             # dialling is already gone.
             left = protocol.timeout_value(left)
             size += len(_TIMEOUT_NAME) + _ndigits(left) + 2
-        if self.method == "POST":
+        if self._length:
             size += len(_LENGTH_NAME) + _ndigits(n) + 2
         at = self._body_at - size
         i = _put(buf, at, head)
@@ -321,18 +493,22 @@ class Exchange:
             i = _put(buf, i, _TIMEOUT_NAME)
             i = http1.write_uint(buf, i, left)
             i = _put(buf, i, b"\r\n")
-        if self.method == "POST":
+        if self._length:
             i = _put(buf, i, _LENGTH_NAME)
             i = http1.write_uint(buf, i, n)
             i = _put(buf, i, b"\r\n")
         _put(buf, i, b"\r\n")
         self.out = memoryview(buf)[at : self._body_at + n]
-        self.parser.reset()
+        self.parser.reset(False, self.kind != UNARY)
+        self._closing = False
         self.stage = SENDING
 
     def sent(self):
         self.out = None
-        self.stage = AWAIT_HEAD
+        if self.kind == CLIENT_STREAM and not self._closing:
+            self.stage = OPEN
+        else:
+            self.stage = AWAIT_HEAD
 
     def space(self):
         return self.parser.space()
@@ -344,6 +520,11 @@ class Exchange:
 
     def keep_alive(self):
         return self.parser.keep_alive
+
+    def abandon(self):
+        """The caller left a stream before its end: the connection is spent."""
+        self.out = None
+        self.stage = FINISHED
 
     def failed(self, e):
         """Raise the call's error for `e`, unless the attempt may be replayed.
@@ -359,7 +540,7 @@ class Exchange:
             not self.retried
             and self.reused
             and err.code == Code.UNAVAILABLE
-            and (st is SENDING or (st is AWAIT_HEAD and self.method == "GET"))
+            and (st is SENDING or (st is AWAIT_HEAD and self.method == "GET" and self.kind == UNARY))
         ):
             self.retried = True
             self.stage = START
@@ -381,6 +562,25 @@ class Exchange:
             return Response(msg, headers, trailers)
         except Exception as e:
             raise wrap_unexpected(e)
+
+    def end(self):
+        """A stream's end: raises the error its end-of-stream message carried."""
+        err = self._end_error
+        if err is not None:
+            self._end_error = None
+            md = Metadata(self.headers)
+            md.extend(self.trailers)
+            err.metadata = md
+            raise err
+
+
+def _no_line_breaks(head):
+    bare = head.replace("\r\n", "")
+    if "\n" in bare or "\r" in bare:
+        raise ConnectError(Code.INVALID_ARGUMENT, "line break in request head")
+
+
+_LAST_CHUNK = memoryview(b"0\r\n\r\n")
 
 
 class ClientBase:
@@ -444,6 +644,75 @@ class ClientBase:
         from buffa.connect import transport
 
         return transport.tls_context_from(transport_options)
+
+
+class StreamBase:
+    """What a stream object of either client shares: its place in the
+    client's one Exchange, the end, headers and trailers (Metadata, set at
+    the end), and close() to leave early (which spends the connection)."""
+
+    def __init__(self, client):
+        self._client = client
+        self._x = client._x
+        self._id = self._x.call_id
+        self.headers = None
+        self.trailers = None
+
+    def _live(self):
+        """The Exchange while this stream is its call, else None."""
+        x = self._x
+        if x is None:
+            return None
+        if x.call_id != self._id:
+            self._x = None
+            return None
+        return x
+
+    def _message_or_end(self, op):
+        """The message `op` (from the driver's run) brought, or None at the
+        stream's end, after raising the error the end carried."""
+        if op is MESSAGE:
+            return self._x.take_message()
+        self._end()
+        return None
+
+    def _end(self):
+        x = self._x
+        self._x = None
+        if not x.keep_alive():
+            self._client._drop()
+        self.headers = Metadata(x.headers)
+        self.trailers = x.trailers if x.trailers is not None else Metadata()
+        x.end()
+
+    def _failed(self):
+        self._x = None
+
+    def _collect(self, op):
+        """Client streams: keep the one response message; True while more is to be read."""
+        if op is MESSAGE:
+            if self._reply_msg is not None:
+                self.close()
+                raise ConnectError(Code.INTERNAL, "protocol error: more than one response message")
+            self._reply_msg = self._x.take_message()
+            return True
+        self._end()
+        return False
+
+    def _reply(self):
+        if self._reply_msg is None:
+            raise ConnectError(Code.INTERNAL, "protocol error: no response message")
+        m = self._reply_msg
+        self._reply_msg = None
+        return m
+
+    def close(self):
+        """Leave the stream before its end (the connection is closed)."""
+        x = self._live()
+        self._x = None
+        if x is not None and x.stage is not FINISHED:
+            x.abandon()
+            self._client._drop()
 
 
 def split_options(options, names):

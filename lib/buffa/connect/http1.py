@@ -44,6 +44,7 @@ _H_CENC = b"content-encoding"
 _H_CLEN = b"content-length"
 _H_TE = b"transfer-encoding"
 _H_CONN = b"connection"
+_H_SENC = b"connect-content-encoding"
 
 
 class Limits:
@@ -191,8 +192,9 @@ class ResponseParser:
         self.buf = bytearray(buffer_bytes)
         self.reset()
 
-    def reset(self, no_body=False):
-        """Get ready for the next response (no_body: it answers a HEAD)."""
+    def reset(self, no_body=False, stream=False):
+        """Get ready for the next response (no_body: it answers a HEAD;
+        stream: its body is read a piece at a time, see consume())."""
         if len(self.buf) != self._size:
             # A big response grew the buffer for one call; give it back.
             self.buf = bytearray(self._size)
@@ -217,6 +219,8 @@ class ResponseParser:
         self.trailers = None
         self.content_type = ""
         self.content_encoding = ""
+        self.stream_encoding = ""  # Connect-Content-Encoding (streams)
+        self._stream = stream
         self.keep_alive = False
         self.received_any = False
 
@@ -388,7 +392,8 @@ class ResponseParser:
         if size == 0:
             self._state = _TRAILERS
             return None
-        if self.body_end - self.head_end + size > self.limits.max_body_bytes:
+        # (A stream's chunk may carry many messages: its reader bounds each.)
+        if not self._stream and self.body_end - self.head_end + size > self.limits.max_body_bytes:
             raise _too_big("response body larger than %d bytes" % self.limits.max_body_bytes)
         self._remaining = size
         self._state = _CHUNK_DATA
@@ -439,6 +444,17 @@ class ResponseParser:
 
     def _st_done(self):
         return DONE
+
+    def consume(self, n):
+        """Drop the first n bytes of the body read so far (a stream's reader
+        has used them), so that the buffer holds what is still to be read."""
+        a = self.head_end
+        rest = self._end - a - n
+        if rest:
+            self.buf[a : a + rest] = memoryview(self.buf)[a + n : self._end]
+        self._end -= n
+        self._pos -= n
+        self.body_end -= n
 
     def _finish(self, consumed):
         self._state = _DONE
@@ -507,6 +523,8 @@ class ResponseParser:
             if v is not _CHUNKED:
                 v = v.replace(" ", "").replace("\t", "")
             self._te = v if self._te is None else self._te + "," + v
+        elif _is_name(buf, a, i, _H_SENC):
+            self.stream_encoding = _value(buf, va, vb, _ENCODINGS, True)
         elif _is_name(buf, a, i, _H_CONN):
             v = _value(buf, va, vb, _CONNECTION, True)
             self._conn_close = self._conn_close or "close" in v
@@ -550,7 +568,7 @@ class ResponseParser:
             lim = self.limits.max_body_bytes
             if n > lim:
                 raise _too_big("response body of %d bytes exceeds the limit of %d" % (n, lim))
-            if self.head_end + n > len(self.buf):
+            if self.head_end + n > len(self.buf) and not self._stream:
                 self._grow(self.head_end + n)
             self._remaining = n
             self._state = _BODY_LENGTH
@@ -633,5 +651,23 @@ def write_uint(buf, at, n):
         i -= 1
         buf[i] = 48 + n % 10
         n //= 10
+        if not n:
+            return end
+
+
+def write_hex(buf, at, n):
+    """Write n >= 0 in lowercase hex into buf at `at` (a chunk size); returns the end."""
+    k = 1
+    m = n
+    while m >= 16:
+        m >>= 4
+        k += 1
+    end = at + k
+    i = end
+    while True:
+        i -= 1
+        d = n & 15
+        buf[i] = 48 + d if d < 10 else 87 + d
+        n >>= 4
         if not n:
             return end

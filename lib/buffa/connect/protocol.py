@@ -176,7 +176,7 @@ def get_target(prefix, procedure, codec, body, encoding):
     return prefix + procedure + q + "&encoding=" + codec + "&message=" + b64.encode(body, True)
 
 
-_PLAIN_MEDIA = ("application/proto", "application/json")
+_PLAIN_MEDIA = ("application/proto", "application/json", "application/connect+proto", "application/connect+json")
 
 
 def _media(value):
@@ -223,6 +223,25 @@ def check_head(p, codec, method):
     return status == 200
 
 
+def check_stream_head(p, codec):
+    """Judge the head of a streaming response: 200 with application/connect+<codec>.
+
+    Errors of a stream come in its end-of-stream message; a non-200 status
+    is an error by itself (code from the status, as connect-go does).
+    """
+    if p.status != 200:
+        raise _with_meta(_fallback(p), p)
+    want = "application/connect+" + codec
+    media, params = _media(p.content_type)
+    if media != want or (params and params != "charset=utf-8"):
+        code = Code.INTERNAL if media.startswith("application/") else Code.UNKNOWN
+        msg = "invalid content-type %r; expecting %r" % (p.content_type, want)
+        raise _with_meta(ConnectError(code, msg, http_status=200), p)
+    enc = p.stream_encoding
+    if enc not in ("", "identity") and (enc != "gzip" or not compress.CAN_DECOMPRESS):
+        raise _with_meta(ConnectError(Code.INTERNAL, "unsupported stream encoding %r" % enc, http_status=200), p)
+
+
 def _fallback(p):
     return ConnectError(code_from_http(p.status), ("HTTP %d %s" % (p.status, p.reason())).strip(), http_status=p.status)
 
@@ -260,6 +279,13 @@ def _parse_error_json(status, body):
         obj = json.loads(str(body, "utf-8"))
     except Exception:  # ValueError, UnicodeError, and MicroPython's variants
         return None
+    return error_from_json(obj, code_from_http(status), status)
+
+
+def error_from_json(obj, fallback_code, status):
+    """The ConnectError a JSON error object {"code", "message", "details"}
+    stands for (an unknown code becomes `fallback_code`), or None if `obj`
+    is not an object. Shared by unary error bodies and end-of-stream messages."""
     if not isinstance(obj, dict):
         return None
     code = obj.get("code")
@@ -267,7 +293,7 @@ def _parse_error_json(status, body):
     if not isinstance(message, str):
         message = ""
     if code not in CODES:
-        code = code_from_http(status)
+        code = fallback_code
     details = []
     raw = obj.get("details")
     if isinstance(raw, list):
