@@ -103,7 +103,8 @@ def main():
     cfg = client._cfg
     out["max_response_bytes"] = cfg.max_response_bytes
     if mode == "gzip" and MICROPYTHON:
-        out["window_bytes"] = compress.window_bytes(cfg.max_response_bytes)
+        # The window inflating this response took (sized to the response).
+        out["window_bytes"] = compress.window_bytes(min(out["response_bytes"], cfg.max_response_bytes))
     print(json.dumps(out))
 
 

@@ -16,7 +16,7 @@ import asyncio
 import sys
 
 from buffa.connect import clock, core, transport
-from buffa.connect.core import CONNECT, RECV, DONE
+from buffa.connect.core import CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM
 from buffa.connect.errors import ConnectError, Code
 
 _MICROPYTHON = sys.implementation.name == "micropython"
@@ -202,23 +202,53 @@ class Client(core.ClientBase):
         await self._lock.acquire()
         try:
             self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
-            return await self._run(self._x)
+            await self._run(self._x)
+            return self._finish(self._x)
         finally:
             self._lock.release()
 
     async def _run(self, x):
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
         while True:
             try:
                 op = x.step()
                 if op is RECV:  # the common step, without a coroutine of its own
                     x.filled(await self._conn.recv_into(x.space(), x.deadline))
-                elif op is DONE:
-                    break
-                else:
+                elif op is CONNECT or op is SEND:
                     await self._io(x, op)
+                else:
+                    return op
             except Exception as e:
                 self._failed(x, e)
-        return self._finish(x)
+
+    def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
+        """Call a server-streaming procedure: an async iterator of response
+        messages (ServerStream), which holds the client until its end."""
+        return ServerStream(self, (SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec))
+
+    async def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
+                            request_type=None):
+        """Open a client-streaming call: await send() messages (of
+        request_type, if given), then await close_and_receive()."""
+        s = ClientStream(self, (CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec))
+        s._request_type = request_type
+        await s._open()
+        await s._step()  # dial and send the head
+        return s
+
+    async def client_stream_call(self, procedure, requests, response_type, timeout_ms=None, headers=None,
+                                 codec="proto", request_type=None):
+        """Send every message of `requests` (an iterable or async iterable)
+        on a client stream; returns the response message."""
+        s = await self.client_stream(procedure, response_type, timeout_ms, headers, codec, request_type)
+        async with s:
+            if hasattr(requests, "__aiter__"):
+                async for r in requests:
+                    await s.send(r)
+            else:
+                for r in requests:
+                    await s.send(r)
+            return await s.close_and_receive()
 
     async def _io(self, x, op):
         if op is CONNECT:
@@ -319,3 +349,93 @@ class Client(core.ClientBase):
     async def __aexit__(self, *exc):
         self._drop()
         return False
+
+
+class _Stream(core.StreamBase):
+    """A stream of the asyncio client: it takes the client's lock when it
+    starts and gives it back at its end, on failure or on close()."""
+
+    def __init__(self, client, args):
+        self._client = client
+        self._args = args
+        self._x = None
+        self._locked = False
+        self.headers = None
+        self.trailers = None
+
+    async def _open(self):
+        c = self._client
+        await c._lock.acquire()
+        self._locked = True
+        args = self._args
+        self._args = None
+        try:
+            c._x.start_stream(*args)
+        except BaseException:
+            self._release()
+            raise
+        core.StreamBase.__init__(self, c)
+
+    def _release(self):
+        if self._locked:
+            self._locked = False
+            self._client._lock.release()
+
+    async def _step(self):
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        try:
+            return await self._client._run(x)
+        except BaseException:
+            self._failed()
+            raise
+
+    async def aclose(self):
+        self.close()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        return False
+
+
+class ServerStream(_Stream):
+    """The response messages of a server-streaming call: `async for` them;
+    then .headers and .trailers are set, and an error the server ended the
+    stream with is raised as ConnectError."""
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if self._args is not None:
+            await self._open()
+        if self._live() is None:
+            raise StopAsyncIteration
+        m = self._message_or_end(await self._step())
+        if m is None:
+            raise StopAsyncIteration
+        return m
+
+
+class ClientStream(_Stream):
+    """A client-streaming call: await send(message) as often as needed, then
+    await close_and_receive() for the response message."""
+
+    _reply_msg = None
+
+    async def send(self, message):
+        self._sending(message).send_message(message)
+        await self._step()
+
+    async def close_and_receive(self):
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        x.close_send()
+        while self._collect(await self._step()):
+            pass
+        return self._reply()

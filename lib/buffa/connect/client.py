@@ -58,12 +58,24 @@ class Client(core.ClientBase):
         self._x.start_stream(SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
         return ServerStream(self)
 
-    def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto"):
-        """Open a client-streaming call: send() messages, then close_and_receive()."""
+    def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
+                      request_type=None):
+        """Open a client-streaming call: send() messages (of request_type, if
+        given), then close_and_receive()."""
         self._x.start_stream(CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
         s = ClientStream(self)
+        s._request_type = request_type
         s._run()  # dial and send the head
         return s
+
+    def client_stream_call(self, procedure, requests, response_type, timeout_ms=None, headers=None, codec="proto",
+                           request_type=None):
+        """Send every message of the iterable `requests` on a client stream;
+        returns the response message."""
+        with self.client_stream(procedure, response_type, timeout_ms, headers, codec, request_type) as s:
+            for r in requests:
+                s.send(r)
+            return s.close_and_receive()
 
     def _run(self, x):
         """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
@@ -153,10 +165,7 @@ class ClientStream(core.StreamBase):
             raise
 
     def send(self, message):
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        x.send_message(message)
+        self._sending(message).send_message(message)
         self._run()
 
     def close_and_receive(self):

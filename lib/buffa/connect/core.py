@@ -651,12 +651,26 @@ class StreamBase:
     client's one Exchange, the end, headers and trailers (Metadata, set at
     the end), and close() to leave early (which spends the connection)."""
 
+    _request_type = None
+
     def __init__(self, client):
         self._client = client
         self._x = client._x
         self._id = self._x.call_id
         self.headers = None
         self.trailers = None
+
+    def _sending(self, message):
+        """The Exchange, ready for `message` (checked against the request type)."""
+        x = self._live()
+        if x is None:
+            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
+        t = self._request_type
+        if t is not None and not isinstance(message, t):
+            raise ConnectError(
+                Code.INVALID_ARGUMENT, "request must be %s, not %s" % (t.__name__, type(message).__name__)
+            )
+        return x
 
     def _live(self):
         """The Exchange while this stream is its call, else None."""
@@ -676,9 +690,13 @@ class StreamBase:
         self._end()
         return None
 
+    def _release(self):
+        """The call is over for this stream (the asyncio client unlocks here)."""
+
     def _end(self):
         x = self._x
         self._x = None
+        self._release()
         if not x.keep_alive():
             self._client._drop()
         self.headers = Metadata(x.headers)
@@ -687,6 +705,7 @@ class StreamBase:
 
     def _failed(self):
         self._x = None
+        self._release()
 
     def _collect(self, op):
         """Client streams: keep the one response message; True while more is to be read."""
@@ -710,9 +729,11 @@ class StreamBase:
         """Leave the stream before its end (the connection is closed)."""
         x = self._live()
         self._x = None
-        if x is not None and x.stage is not FINISHED:
-            x.abandon()
-            self._client._drop()
+        if x is not None:
+            self._release()
+            if x.stage is not FINISHED:
+                x.abandon()
+                self._client._drop()
 
 
 def split_options(options, names):
