@@ -89,12 +89,12 @@ def test_protocol_errors_are_internal():
 
 
 def test_stream_limits():
-    big = env(EchoResponse(payload=b"z" * 600).encode())
-    c, _ = client_for(MemConnection([stream_response(big + end())]), max_response_bytes=600)
+    one = EchoResponse(payload=b"z" * 100).encode()
+    big = env(one)
+    c, _ = client_for(MemConnection([stream_response(big + end())]), max_response_bytes=len(one) - 1)
     assert err_of(lambda: list(watch(c))).code == Code.RESOURCE_EXHAUSTED
     # At the limit: fine. Many messages in a row never add up against it.
-    ok_size = len(EchoResponse(payload=b"z" * 600).encode())
-    c, _ = client_for(MemConnection([stream_response(big * 8 + end())]), max_response_bytes=ok_size)
+    c, _ = client_for(MemConnection([stream_response(big * 8 + end())]), max_response_bytes=len(one))
     assert len(list(watch(c))) == 8
 
 
@@ -136,48 +136,3 @@ def test_one_call_at_a_time():
     s = watch(c)
     assert err_of(lambda: watch(c)).code == Code.FAILED_PRECONDITION
     assert [m.text for m in s] == ["a"]
-
-
-def test_client_stream_chunked_request():
-    conn = MemConnection([stream_response(msg("ab") + end(b'{"metadata": {"x-n": ["2"]}}'))])
-    c, _ = client_for(conn)
-    cs = c.client_stream(COLLECT, EchoResponse)
-    cs.send(EchoRequest(text="a"))
-    cs.send(EchoRequest(text="b"))
-    assert cs.close_and_receive().text == "ab"
-    assert cs.trailers.get("x-n") == "2"
-    raw = bytes(conn.sent)
-    lines = head_lines(conn)
-    assert header(lines, "transfer-encoding") == "chunked" and header(lines, "content-length") is None
-    body = raw[raw.find(b"\r\n\r\n") + 4 :]
-    want = b""
-    for t in ("a", "b"):
-        e = env(EchoRequest(text=t).encode())
-        want += b"%x\r\n" % len(e) + e + b"\r\n"
-    assert body == want + b"0\r\n\r\n", body
-
-
-def test_client_stream_reply_count_and_error():
-    for body, code in (
-        (end(), Code.INTERNAL),  # no message
-        (msg("a") + msg("b") + end(), Code.INTERNAL),  # two
-        (end(b'{"error": {"code": "invalid_argument", "message": "no"}}'), Code.INVALID_ARGUMENT),
-    ):
-        c, _ = client_for(MemConnection([stream_response(body)]))
-        cs = c.client_stream(COLLECT, EchoResponse)
-        cs.send(EchoRequest(text="a"))
-        e = err_of(cs.close_and_receive)
-        assert e.code == code, (body, e)
-        assert err_of(cs.send, EchoRequest()).code == Code.FAILED_PRECONDITION
-
-
-def test_stream_codec_json_head():
-    conn = MemConnection([stream_response(end(), (("content-type", "application/connect+json"),))])
-    c, _ = client_for(conn)
-    try:
-        lib("protocol")._protojson()
-    except Exception:
-        return  # no buffa.protojson on this runtime
-    cs = c.client_stream(COLLECT, EchoResponse, codec="json")
-    assert header(head_lines(conn), "content-type") == "application/connect+json"
-    cs.close()

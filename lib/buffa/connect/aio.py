@@ -223,14 +223,20 @@ class Client(core.ClientBase):
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an async iterator of response
-        messages (ServerStream), which holds the client until its end."""
-        return ServerStream(self, (SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec))
+        messages (aio_streams.ServerStream), which holds the client until its end."""
+        from buffa.connect import aio_streams
+
+        return aio_streams.ServerStream(
+            self, (SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
+        )
 
     async def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
                             request_type=None):
-        """Open a client-streaming call: await send() messages (of
-        request_type, if given), then await close_and_receive()."""
-        s = ClientStream(self, (CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec))
+        """Open a client-streaming call (aio_streams.ClientStream): await send()
+        messages (of request_type, if given), then await close_and_receive()."""
+        from buffa.connect import aio_streams
+
+        s = aio_streams.ClientStream(self, (CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec))
         s._request_type = request_type
         await s._open()
         await s._step()  # dial and send the head
@@ -349,93 +355,3 @@ class Client(core.ClientBase):
     async def __aexit__(self, *exc):
         self._drop()
         return False
-
-
-class _Stream(core.StreamBase):
-    """A stream of the asyncio client: it takes the client's lock when it
-    starts and gives it back at its end, on failure or on close()."""
-
-    def __init__(self, client, args):
-        self._client = client
-        self._args = args
-        self._x = None
-        self._locked = False
-        self.headers = None
-        self.trailers = None
-
-    async def _open(self):
-        c = self._client
-        await c._lock.acquire()
-        self._locked = True
-        args = self._args
-        self._args = None
-        try:
-            c._x.start_stream(*args)
-        except BaseException:
-            self._release()
-            raise
-        core.StreamBase.__init__(self, c)
-
-    def _release(self):
-        if self._locked:
-            self._locked = False
-            self._client._lock.release()
-
-    async def _step(self):
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        try:
-            return await self._client._run(x)
-        except BaseException:
-            self._failed()
-            raise
-
-    async def aclose(self):
-        self.close()
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        self.close()
-        return False
-
-
-class ServerStream(_Stream):
-    """The response messages of a server-streaming call: `async for` them;
-    then .headers and .trailers are set, and an error the server ended the
-    stream with is raised as ConnectError."""
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        if self._args is not None:
-            await self._open()
-        if self._live() is None:
-            raise StopAsyncIteration
-        m = self._message_or_end(await self._step())
-        if m is None:
-            raise StopAsyncIteration
-        return m
-
-
-class ClientStream(_Stream):
-    """A client-streaming call: await send(message) as often as needed, then
-    await close_and_receive() for the response message."""
-
-    _reply_msg = None
-
-    async def send(self, message):
-        self._sending(message).send_message(message)
-        await self._step()
-
-    async def close_and_receive(self):
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        x.close_send()
-        while self._collect(await self._step()):
-            pass
-        return self._reply()

@@ -8,7 +8,6 @@
 # connect-rust): a URL never silently picks one. All protocol work happens
 # in core.Exchange; this driver only dials, sends and receives.
 from buffa.connect import core
-from buffa.connect.errors import ConnectError, Code
 from buffa.connect.core import Config, Response, CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM  # noqa: F401 (Config, Response: public names)
 
 USER_AGENT = core.USER_AGENT
@@ -54,16 +53,20 @@ class Client(core.ClientBase):
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an iterator of response messages
-        (ServerStream). The deadline covers the whole stream."""
-        self._x.start_stream(SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
-        return ServerStream(self)
+        (streams.ServerStream). The deadline covers the whole stream."""
+        from buffa.connect import streams
+
+        streams.start(self._x, SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
+        return streams.ServerStream(self)
 
     def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
                       request_type=None):
-        """Open a client-streaming call: send() messages (of request_type, if
-        given), then close_and_receive()."""
-        self._x.start_stream(CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
-        s = ClientStream(self)
+        """Open a client-streaming call (streams.ClientStream): send() messages
+        (of request_type, if given), then close_and_receive()."""
+        from buffa.connect import streams
+
+        streams.start(self._x, CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
+        s = streams.ClientStream(self)
         s._request_type = request_type
         s._run()  # dial and send the head
         return s
@@ -107,75 +110,6 @@ class Client(core.ClientBase):
     def close(self):
         """Close the kept-alive connection (a later call dials a new one)."""
         self._drop()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-
-class ServerStream(core.StreamBase):
-    """The response messages of a server-streaming call, in order.
-
-    Iterate it; after the last message, .headers and .trailers hold the
-    response metadata, and an error the server ended the stream with is
-    raised as ConnectError. close() (or leaving a with block) abandons it.
-    """
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        x = self._live()
-        if x is None:
-            raise StopIteration
-        try:
-            m = self._message_or_end(self._client._run(x))
-        except BaseException:
-            self._failed()
-            raise
-        if m is None:
-            raise StopIteration
-        return m
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-
-class ClientStream(core.StreamBase):
-    """A client-streaming call: send(message) as many times as needed, then
-    close_and_receive() for the response message."""
-
-    _reply_msg = None
-
-    def _run(self):
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        try:
-            return self._client._run(x)
-        except BaseException:
-            self._failed()
-            raise
-
-    def send(self, message):
-        self._sending(message).send_message(message)
-        self._run()
-
-    def close_and_receive(self):
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        x.close_send()
-        while self._collect(self._run()):
-            pass
-        return self._reply()
 
     def __enter__(self):
         return self

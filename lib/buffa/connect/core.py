@@ -13,9 +13,8 @@
 # header values and small objects, and nothing in proportion to the body.
 import sys
 
-from buffa.connect import clock, compress, envelope, http1, protocol
+from buffa.connect import clock, compress, http1, protocol
 from buffa.connect.errors import ConnectError, Code
-from buffa.connect.metadata import Metadata
 
 USER_AGENT = "buffa-connect/0.1"
 
@@ -298,46 +297,6 @@ class Exchange:
             self.sbuf[at : at + n] = body
         self._ready(response_type, want_response)
 
-    def start_stream(self, kind, procedure, request, response_type, timeout_ms, headers, codec):
-        """Prepare a server stream (request: the one message) or a client
-        stream (request None; messages follow with send_message())."""
-        head, user = self._begin(procedure, timeout_ms, headers, codec, kind)
-        if head is None:
-            head = self._stream_head(procedure, codec, kind)
-            self._heads_now[self._slot] = head
-        n = 0
-        if kind == SERVER_STREAM:
-            n = protocol.encoded_size(request) if codec == protocol.PROTO else -1
-            body = protocol.encode_message(request, codec) if n < 0 else None
-            if body is not None:
-                n = len(body)
-            at = self._place(head, user, envelope.HEADER_BYTES + n)
-            at = envelope.write_header(self.sbuf, at, 0, n)
-            if body is None:
-                protocol.encode_into(request, self.sbuf, at)
-            else:
-                self.sbuf[at : at + n] = body
-        else:
-            self._place(head, user, 0)
-        self._ready(response_type, True)
-        self.message = None
-        self.messages = 0
-        self.trailers = None
-        self.headers = None
-        self._end_error = None
-
-    def _stream_head(self, procedure, codec, kind):
-        cfg = self.cfg
-        head = "POST %s%s HTTP/1.1\r\nHost: %s\r\ncontent-type: application/connect+%s\r\n" \
-               "connect-protocol-version: 1\r\nconnect-accept-encoding: %s\r\n" % (
-                   self.prefix, procedure, self.host_header, codec, "gzip" if cfg.accept_compression else "identity")
-        if kind == CLIENT_STREAM:
-            head += "transfer-encoding: chunked\r\n"
-        if cfg.user_agent:
-            head += "user-agent: %s\r\n" % cfg.user_agent
-        _no_line_breaks(head)
-        return head.encode()
-
     def _common_head(self, method, target, ctype, encoding):
         cfg = self.cfg
         parts = ["%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, target, self.host_header)]
@@ -364,10 +323,8 @@ class Exchange:
             return READY
         if st is FINISHED:
             return DONE
-        if st is STREAM:
-            return self._stream_step()
-        if st is DRAIN:
-            return self._drain_step()
+        if st is STREAM or st is DRAIN:
+            return _streams().step(self)
         p = self.parser
         while True:
             ev = p.next()
@@ -381,96 +338,12 @@ class Exchange:
             if self.kind == UNARY:
                 self.success = protocol.check_head(p, self.codec, self.method)
             else:
-                protocol.check_stream_head(p, self.codec)
-                self.headers = p.header_pairs()
-                self.stage = STREAM
-                return self._stream_step()
-
-    def _stream_step(self):
-        """The next envelope of a streaming response, or what it takes to get one."""
-        p = self.parser
-        a = p.head_end
-        ev = None
-        while True:
-            n = envelope.length(p.buf, a, p.body_end, self.cfg.max_response_bytes)
-            if n >= 0 and p.body_end - a >= envelope.HEADER_BYTES + n:
-                return self._envelope(p, a, n)
-            if ev == http1.NEED_DATA:
-                return RECV
-            if ev == http1.DONE:
-                if p.body_end > a:
-                    raise envelope._protocol_error("stream ended inside an envelope")
-                raise envelope._protocol_error("stream ended without an end-of-stream message")
-            # next() moves what has arrived into the body; then look again.
-            ev = p.next()
-
-    def _envelope(self, p, a, n):
-        flags = p.buf[a]
-        data = memoryview(p.buf)[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
-        if flags & envelope.COMPRESSED:
-            if p.stream_encoding != "gzip":
-                raise envelope._protocol_error("compressed message without Connect-Content-Encoding")
-            data = compress.decompress(data, "gzip", self.cfg.max_response_bytes)
-        if flags & envelope.END_STREAM:
-            self._end_error, self.trailers = envelope.end_of_stream(data)
-            p.consume(envelope.HEADER_BYTES + n)
-            self.stage = DRAIN
-            return self._drain_step()
-        self.message = protocol.decode_message(data, self.response_type, self.codec)
-        p.consume(envelope.HEADER_BYTES + n)
-        self.messages += 1
-        return MESSAGE
-
-    def _drain_step(self):
-        """After the end-of-stream message: the body must end there."""
-        p = self.parser
-        while True:
-            ev = p.next()
-            if p.body_end > p.head_end:
-                raise envelope._protocol_error("data after the end-of-stream message")
-            if ev == http1.NEED_DATA:
-                return RECV
-            self.stage = FINISHED
-            return DONE
+                return _streams().head(self)
 
     def take_message(self):
         m = self.message
         self.message = None
         return m
-
-    def send_message(self, message):
-        """Queue one message of a client stream as a chunk: size line,
-        envelope, CRLF. The driver sends it (SEND) and comes back to READY."""
-        if self.stage is not OPEN:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the request stream is closed")
-        codec = self.codec
-        n = protocol.encoded_size(message) if codec == protocol.PROTO else -1
-        body = protocol.encode_message(message, codec) if n < 0 else None
-        if body is not None:
-            n = len(body)
-        m = envelope.HEADER_BYTES + n
-        need = 8 + 2 + m + 2
-        if len(self.sbuf) < need:
-            self.sbuf = bytearray(need)
-        buf = self.sbuf
-        i = http1.write_hex(buf, 0, m)
-        i = _put(buf, i, b"\r\n")
-        i = envelope.write_header(buf, i, 0, n)
-        if body is None:
-            protocol.encode_into(message, buf, i)
-        else:
-            buf[i : i + n] = body
-        i = _put(buf, i + n, b"\r\n")
-        self.out = memoryview(buf)[:i]
-        self.stage = SENDING_MORE
-
-    def close_send(self):
-        """End the request stream; the response is read next."""
-        if self.stage is not OPEN:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the request stream is closed")
-        self.out = _LAST_CHUNK
-        self.stage = SENDING_MORE
-        self._closing = True
 
     def connected(self, reused):
         """A connection is open (reused: it carried an earlier call)."""
@@ -563,24 +436,18 @@ class Exchange:
         except Exception as e:
             raise wrap_unexpected(e)
 
-    def end(self):
-        """A stream's end: raises the error its end-of-stream message carried."""
-        err = self._end_error
-        if err is not None:
-            self._end_error = None
-            md = Metadata(self.headers)
-            md.extend(self.trailers)
-            err.metadata = md
-            raise err
+def _streams():
+    # Streaming code loads on the first streaming call: a board that only
+    # makes unary calls never spends heap on it.
+    from buffa.connect import streams
+
+    return streams
 
 
 def _no_line_breaks(head):
     bare = head.replace("\r\n", "")
     if "\n" in bare or "\r" in bare:
         raise ConnectError(Code.INVALID_ARGUMENT, "line break in request head")
-
-
-_LAST_CHUNK = memoryview(b"0\r\n\r\n")
 
 
 class ClientBase:
@@ -644,96 +511,6 @@ class ClientBase:
         from buffa.connect import transport
 
         return transport.tls_context_from(transport_options)
-
-
-class StreamBase:
-    """What a stream object of either client shares: its place in the
-    client's one Exchange, the end, headers and trailers (Metadata, set at
-    the end), and close() to leave early (which spends the connection)."""
-
-    _request_type = None
-
-    def __init__(self, client):
-        self._client = client
-        self._x = client._x
-        self._id = self._x.call_id
-        self.headers = None
-        self.trailers = None
-
-    def _sending(self, message):
-        """The Exchange, ready for `message` (checked against the request type)."""
-        x = self._live()
-        if x is None:
-            raise ConnectError(Code.FAILED_PRECONDITION, "the call has ended")
-        t = self._request_type
-        if t is not None and not isinstance(message, t):
-            raise ConnectError(
-                Code.INVALID_ARGUMENT, "request must be %s, not %s" % (t.__name__, type(message).__name__)
-            )
-        return x
-
-    def _live(self):
-        """The Exchange while this stream is its call, else None."""
-        x = self._x
-        if x is None:
-            return None
-        if x.call_id != self._id:
-            self._x = None
-            return None
-        return x
-
-    def _message_or_end(self, op):
-        """The message `op` (from the driver's run) brought, or None at the
-        stream's end, after raising the error the end carried."""
-        if op is MESSAGE:
-            return self._x.take_message()
-        self._end()
-        return None
-
-    def _release(self):
-        """The call is over for this stream (the asyncio client unlocks here)."""
-
-    def _end(self):
-        x = self._x
-        self._x = None
-        self._release()
-        if not x.keep_alive():
-            self._client._drop()
-        self.headers = Metadata(x.headers)
-        self.trailers = x.trailers if x.trailers is not None else Metadata()
-        x.end()
-
-    def _failed(self):
-        self._x = None
-        self._release()
-
-    def _collect(self, op):
-        """Client streams: keep the one response message; True while more is to be read."""
-        if op is MESSAGE:
-            if self._reply_msg is not None:
-                self.close()
-                raise ConnectError(Code.INTERNAL, "protocol error: more than one response message")
-            self._reply_msg = self._x.take_message()
-            return True
-        self._end()
-        return False
-
-    def _reply(self):
-        if self._reply_msg is None:
-            raise ConnectError(Code.INTERNAL, "protocol error: no response message")
-        m = self._reply_msg
-        self._reply_msg = None
-        return m
-
-    def close(self):
-        """Leave the stream before its end (the connection is closed)."""
-        x = self._live()
-        self._x = None
-        if x is not None:
-            self._release()
-            if x.stage is not FINISHED:
-                x.abandon()
-                self._client._drop()
 
 
 def split_options(options, names):

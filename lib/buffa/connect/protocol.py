@@ -223,25 +223,6 @@ def check_head(p, codec, method):
     return status == 200
 
 
-def check_stream_head(p, codec):
-    """Judge the head of a streaming response: 200 with application/connect+<codec>.
-
-    Errors of a stream come in its end-of-stream message; a non-200 status
-    is an error by itself (code from the status, as connect-go does).
-    """
-    if p.status != 200:
-        raise _with_meta(_fallback(p), p)
-    want = "application/connect+" + codec
-    media, params = _media(p.content_type)
-    if media != want or (params and params != "charset=utf-8"):
-        code = Code.INTERNAL if media.startswith("application/") else Code.UNKNOWN
-        msg = "invalid content-type %r; expecting %r" % (p.content_type, want)
-        raise _with_meta(ConnectError(code, msg, http_status=200), p)
-    enc = p.stream_encoding
-    if enc not in ("", "identity") and (enc != "gzip" or not compress.CAN_DECOMPRESS):
-        raise _with_meta(ConnectError(Code.INTERNAL, "unsupported stream encoding %r" % enc, http_status=200), p)
-
-
 def _fallback(p):
     return ConnectError(code_from_http(p.status), ("HTTP %d %s" % (p.status, p.reason())).strip(), http_status=p.status)
 
