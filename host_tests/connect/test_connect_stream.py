@@ -54,10 +54,10 @@ def test_server_stream_messages_then_trailers():
     assert len(t.dialed) == 1
 
 
-def test_server_stream_byte_by_byte_and_content_length():
+def test_server_stream_in_small_pieces_and_content_length():
     body = msg("a") + msg("b") + end()
     raw = stream_response(body, chunked=False)
-    c, _ = client_for(MemConnection([raw[i : i + 1] for i in range(len(raw))]))
+    c, _ = client_for(MemConnection([raw[i : i + 3] for i in range(0, len(raw), 3)]))
     assert [m.text for m in watch(c)] == ["a", "b"]
 
 

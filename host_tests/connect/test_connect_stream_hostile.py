@@ -31,13 +31,13 @@ def _check(scenario, texts, err, took, want_n, want_code):
         assert err is None, (scenario, err)
     else:
         assert err is not None and err.code == want_code, (scenario, err)
-    assert took < 3000, (scenario, took)
+    assert took < 5000, (scenario, took)
 
 
 @requires("network", "bigheap")
 def test_hostile_streams_blocking():
     with serverproc.scripted() as srv:
-        c = Client.plaintext("http://127.0.0.1:%d" % srv.port, read_timeout_ms=500)
+        c = Client.plaintext("http://127.0.0.1:%d" % srv.port, read_timeout_ms=1500)
         for scenario, n, code in CASES:
             t0 = clock.ticks_ms()
             texts, err = [], None
@@ -58,7 +58,7 @@ def test_hostile_streams_blocking():
 @requires("network", "bigheap")
 def test_hostile_streams_asyncio():
     async def main(port):
-        c = aio.Client.plaintext("http://127.0.0.1:%d" % port, read_timeout_ms=500)
+        c = aio.Client.plaintext("http://127.0.0.1:%d" % port, read_timeout_ms=1500)
         for scenario, n, code in CASES:
             t0 = clock.ticks_ms()
             texts, err = [], None

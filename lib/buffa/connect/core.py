@@ -208,6 +208,22 @@ class Exchange:
         self.out = None
         self.deadline = None
         self.timeout_ms = None
+        # Every attribute a call sets, set here once: the instance's table
+        # then never grows (a reallocation) in the middle of a call.
+        self.method = "POST"
+        self.codec = None
+        self.response_type = None
+        self.want_response = False
+        self.success = False
+        self.retried = False
+        self.reused = False
+        self._length = True
+        self._slot = 0
+        self._heads_now = None
+        self._prefix_head = b""
+        self._body_at = 0
+        self._body_len = 0
+        self.sx = None  # a stream's own state (streams.State)
 
     # -- preparing a call --
 
@@ -340,11 +356,6 @@ class Exchange:
             else:
                 return _streams().head(self)
 
-    def take_message(self):
-        m = self.message
-        self.message = None
-        return m
-
     def connected(self, reused):
         """A connection is open (reused: it carried an earlier call)."""
         self.reused = reused
@@ -373,12 +384,11 @@ class Exchange:
         _put(buf, i, b"\r\n")
         self.out = memoryview(buf)[at : self._body_at + n]
         self.parser.reset(False, self.kind != UNARY)
-        self._closing = False
         self.stage = SENDING
 
     def sent(self):
         self.out = None
-        if self.kind == CLIENT_STREAM and not self._closing:
+        if self.kind == CLIENT_STREAM and not self.sx.closing:
             self.stage = OPEN
         else:
             self.stage = AWAIT_HEAD

@@ -29,11 +29,29 @@ from buffa.connect.metadata import Metadata
 _LAST_CHUNK = memoryview(b"0\r\n\r\n")
 
 
+class State:
+    """What one stream adds to the Exchange (core.Exchange.sx)."""
+
+    def __init__(self):
+        self.message = None  # the message step() returned MESSAGE for
+        self.messages = 0
+        self.headers = None  # response header pairs, from the head
+        self.trailers = None  # Metadata, from the end-of-stream message
+        self.end_error = None  # the error the end-of-stream message carried
+        self.closing = False  # close_send() was called
+
+
+def take_message(x):
+    m = x.sx.message
+    x.sx.message = None
+    return m
+
+
 def head(x):
     """The head of a streaming response has come: judge it, then read envelopes."""
     p = x.parser
     check_head(p, x.codec)
-    x.headers = p.header_pairs()
+    x.sx.headers = p.header_pairs()
     x.stage = STREAM
     return _next_envelope(x)
 
@@ -85,11 +103,7 @@ def start(x, kind, procedure, request, response_type, timeout_ms, headers, codec
     else:
         x._place(head, user, 0)
     x._ready(response_type, True)
-    x.message = None
-    x.messages = 0
-    x.trailers = None
-    x.headers = None
-    x._end_error = None
+    x.sx = State()
 
 
 def _stream_head(x, procedure, codec, kind):
@@ -132,13 +146,13 @@ def _envelope(x, p, a, n):
             raise envelope._protocol_error("compressed message without Connect-Content-Encoding")
         data = compress.decompress(data, "gzip", x.cfg.max_response_bytes)
     if flags & envelope.END_STREAM:
-        x._end_error, x.trailers = envelope.end_of_stream(data)
+        x.sx.end_error, x.sx.trailers = envelope.end_of_stream(data)
         p.consume(envelope.HEADER_BYTES + n)
         x.stage = DRAIN
         return _drain(x)
-    x.message = protocol.decode_message(data, x.response_type, x.codec)
+    x.sx.message = protocol.decode_message(data, x.response_type, x.codec)
     p.consume(envelope.HEADER_BYTES + n)
-    x.messages += 1
+    x.sx.messages += 1
     return MESSAGE
 
 
@@ -188,16 +202,16 @@ def close_send(x):
         raise ConnectError(Code.FAILED_PRECONDITION, "the request stream is closed")
     x.out = _LAST_CHUNK
     x.stage = SENDING_MORE
-    x._closing = True
+    x.sx.closing = True
 
 
 def end(x):
     """A stream's end: raises the error its end-of-stream message carried."""
-    err = x._end_error
+    err = x.sx.end_error
     if err is not None:
-        x._end_error = None
-        md = Metadata(x.headers)
-        md.extend(x.trailers)
+        x.sx.end_error = None
+        md = Metadata(x.sx.headers)
+        md.extend(x.sx.trailers)
         err.metadata = md
         raise err
 
@@ -242,7 +256,7 @@ class StreamBase:
         """The message `op` (from the driver's run) brought, or None at the
         stream's end, after raising the error the end carried."""
         if op is MESSAGE:
-            return self._x.take_message()
+            return take_message(self._x)
         self._end()
         return None
 
@@ -255,8 +269,8 @@ class StreamBase:
         self._release()
         if not x.keep_alive():
             self._client._drop()
-        self.headers = Metadata(x.headers)
-        self.trailers = x.trailers if x.trailers is not None else Metadata()
+        self.headers = Metadata(x.sx.headers)
+        self.trailers = x.sx.trailers if x.sx.trailers is not None else Metadata()
         end(x)
 
     def _failed(self):
@@ -269,7 +283,7 @@ class StreamBase:
             if self._reply_msg is not None:
                 self.close()
                 raise ConnectError(Code.INTERNAL, "protocol error: more than one response message")
-            self._reply_msg = self._x.take_message()
+            self._reply_msg = take_message(self._x)
             return True
         self._end()
         return False
