@@ -169,6 +169,15 @@ def main():
             name, rt, "gzip" if mode == "gzip" else "identity", r["calls_per_s"], r["heap_per_call"],
             "" if mp else " (peak traced)", "-" if beyond is None else beyond,
             window or "-", r.get("largest_block", "-")))
+    streamed = [(name, r) for name, _, _, r in rows if "stream_heap_per_message" in r]
+    if streamed:
+        print("\nServer stream (Watch), the same %d-byte messages on MicroPython: heap per streamed message"
+              " (a stream of 51 messages less a stream of one, over 50)." % streamed[0][1]["response_bytes"])
+        print("\n| client | heap per message (B) | beyond the message (B) |")
+        print("|---|---:|---:|")
+        for name, r in streamed:
+            h = r["stream_heap_per_message"]
+            print("| %s | %d | %d |" % (name, h, h - r["decode_heap"]))
     mp_rows = [r for _, _, _, r in rows if "decode_heap" in r]
     if mp_rows:
         r = mp_rows[0]

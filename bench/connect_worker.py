@@ -8,6 +8,9 @@
 #       gzip       blocking client, responses gzip-compressed (accept_compression=True)
 #       aio        asyncio client, responses uncompressed
 #
+# With identity and aio, also the heap per streamed message of a
+# server-streaming call (Watch) on MicroPython.
+#
 # Heap per call on MicroPython: bytes allocated by one call with the
 # collector off (gc.mem_alloc() deltas, averaged over M calls). Next to it:
 # what decoding the response body costs on its own (the client decodes from
@@ -114,6 +117,17 @@ def _decode_cost(out, resp):
     out["decode_heap"] = heap_of(lambda: type(resp).decode(body))
 
 
+STREAM_N = 50  # messages in the long stream of the per-message measurement
+
+
+def _stream_heap(out, consume):
+    """Heap per streamed message: a stream of STREAM_N + 1 messages less a
+    stream of one, over STREAM_N (the per-stream costs cancel out)."""
+    one = heap_of(lambda: consume(1))
+    many = heap_of(lambda: consume(STREAM_N + 1))
+    out["stream_heap_per_message"] = (many - one) // STREAM_N
+
+
 def run_sync(client, svc, req, n, out):
     for _ in range(20):  # warm up: connection, imports, server caches
         r = svc.echo(req)
@@ -127,6 +141,12 @@ def run_sync(client, svc, req, n, out):
         out["heap_per_call"] = heap_of(lambda: svc.echo(req))
         _decode_cost(out, r)
         heap_map(lambda: svc.echo(req))
+        if out["mode"] == "identity":
+            def consume(k):
+                for m in svc.watch(type(req)(text="s", payload=req.payload, repeat=k)):
+                    pass
+
+            _stream_heap(out, consume)
     else:
         out["heap_per_call"] = traced_peak(lambda: svc.echo(req))
     client.close()
@@ -150,6 +170,21 @@ async def run_aio(client, svc, req, n, out):
         out["heap_per_call"] = (gc.mem_alloc() - a) // M
         gc.enable()
         _decode_cost(out, r)
+
+        async def consume(k):
+            async for m in svc.watch(type(req)(text="s", payload=req.payload, repeat=k)):
+                pass
+
+        sizes = []
+        for k in (1, STREAM_N + 1):
+            gc.collect()
+            gc.disable()
+            a = gc.mem_alloc()
+            for _ in range(M):
+                await consume(k)
+            sizes.append((gc.mem_alloc() - a) // M)
+            gc.enable()
+        out["stream_heap_per_message"] = (sizes[1] - sizes[0]) // STREAM_N
         import micropython
 
         gc.collect()
