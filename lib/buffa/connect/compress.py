@@ -26,12 +26,11 @@ if _zlib is None:
     except ImportError:
         pass
 
-# Whether responses may be gzip (this decides Accept-Encoding).
+# Whether gzip responses can be read here (Accept-Encoding offers gzip only
+# then, and only where the heap can spare the window: core.Config).
 CAN_DECOMPRESS = _zlib is not None or _deflate is not None
 # Whether requests can be gzip-compressed here.
 CAN_COMPRESS = _zlib is not None or (_deflate is not None and hasattr(_deflate.DeflateIO, "write"))
-
-ACCEPT_ENCODING = "gzip" if CAN_DECOMPRESS else "identity"
 
 
 def gzip_compress(data):

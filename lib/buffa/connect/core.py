@@ -10,7 +10,8 @@
 #   - the head bytes per procedure, built once and kept (a few per client);
 #   - one receive buffer, parsed in place (http1.ResponseParser).
 # A unary call that fits both buffers allocates the decoded response, a few
-# header values and small objects, and nothing in proportion to the body.
+# header values and small objects, and nothing in proportion to the body
+# (docs/connect.md, "Memory per call", has the measured figures).
 import sys
 
 from buffa.connect import clock, compress, http1, protocol
@@ -22,16 +23,17 @@ USER_AGENT = "buffa-connect/0.1"
 CONNECT = "connect"  # ensure an open connection, then connected(reused)
 SEND = "send"  # send `out` in full, then sent()
 RECV = "recv"  # read into space(), then filled(n) (0 at end of stream)
-MESSAGE = "message"  # a stream message is ready: take_message()
-READY = "ready"  # a client stream awaits send_message() or close_send()
-DONE = "done"  # the call is complete: result() or end()
+MESSAGE = "message"  # a stream message is ready: streams.take_message()
+READY = "ready"  # a client stream awaits streams.send_message() or close_send()
+DONE = "done"  # the call is complete: result(), or streams.end() for a stream
 
 # Kinds of call (index into the cached heads, with the codec).
 UNARY = 0
 SERVER_STREAM = 1
 CLIENT_STREAM = 2
 
-# Stages of one attempt, named for error messages and retry decisions.
+# Stages of one attempt. Named, so that a stage reads as what it is when
+# debugging; failed() decides on retries by them.
 START = "start"
 SENDING = "sending the request"
 AWAIT_HEAD = "awaiting the response head"
@@ -183,14 +185,14 @@ def _put(buf, at, data):
 class Exchange:
     """One client's calls, one at a time, as a state machine without I/O.
 
-    start() prepares a unary call, start_stream() a streaming one; then the
+    start() prepares a unary call, streams.start() a streaming one; then the
     driver loops on step():
       CONNECT  open or reuse a connection, report connected(reused)
       SEND     send `out`, report sent()
       RECV     read into space(), report filled(n)
-      MESSAGE  a stream message is ready: take_message()
-      READY    a client stream awaits send_message() or close_send()
-      DONE     the call is complete: result() (unary) or end() (stream)
+      MESSAGE  a stream message is ready (streams.take_message)
+      READY    a client stream awaits streams.send_message() or close_send()
+      DONE     the call is complete: result() (unary) or streams.end()
     and on any exception calls failed(e), which raises the call's
     ConnectError or, when the attempt may be replayed, returns to CONNECT.
     """
