@@ -131,8 +131,14 @@ def test_close_early_drops_the_connection():
     assert len(t.dialed) == 2
 
 
-def test_one_call_at_a_time():
-    c, _ = client_for(MemConnection([stream_response(msg("a") + end())]))
+def test_new_call_ends_an_unfinished_stream():
+    # Breaking out of the loop leaves the stream unfinished: the next call
+    # on the client ends it (closing its connection) instead of failing.
+    first = MemConnection([stream_response(msg("a") + msg("b") + end())])
+    c, t = client_for(first, MemConnection([stream_response(msg("z") + end())]))
     s = watch(c)
-    assert err_of(lambda: watch(c)).code == Code.FAILED_PRECONDITION
-    assert [m.text for m in s] == ["a"]
+    for m in s:
+        break
+    assert [m.text for m in watch(c)] == ["z"]
+    assert first.closed and len(t.dialed) == 2
+    assert list(s) == []  # the old stream is over

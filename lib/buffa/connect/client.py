@@ -41,22 +41,24 @@ class Client(core.ClientBase):
 
         Raises ConnectError on any failure.
         """
-        self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
-        self._run(self._x)
-        return self._finish(self._x)
+        x = self._next_x()
+        x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
+        self._run(x)
+        return self._finish(x)
 
     def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto", use_get=False):
         """Like call(), but returns a Response with headers and trailers too."""
-        self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
-        self._run(self._x)
-        return self._finish(self._x)
+        x = self._next_x()
+        x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+        self._run(x)
+        return self._finish(x)
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an iterator of response messages
         (streams.ServerStream). The deadline covers the whole stream."""
         from buffa.connect import streams
 
-        streams.start(self._x, SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
+        streams.start(self._next_x(), SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
         return streams.ServerStream(self)
 
     def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
@@ -65,7 +67,7 @@ class Client(core.ClientBase):
         (of request_type, if given), then close_and_receive()."""
         from buffa.connect import streams
 
-        streams.start(self._x, CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
+        streams.start(self._next_x(), CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec)
         s = streams.ClientStream(self)
         s._request_type = request_type
         s._run()  # dial and send the head
@@ -79,6 +81,15 @@ class Client(core.ClientBase):
             for r in requests:
                 s.send(r)
             return s.close_and_receive()
+
+    def _next_x(self):
+        """The Exchange, free for a new call: a stream left unfinished (a loop
+        that broke out early, say) ends here, and its connection is closed."""
+        x = self._x
+        if x.stage is not core.FINISHED:
+            x.abandon()
+            self._drop()
+        return x
 
     def _run(self, x):
         """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
