@@ -107,8 +107,7 @@ def window_bytes(limit):
 
 def _inflate_deflate(data, limit):
     # gzip ends with the input size mod 2**32 (ISIZE): take it as the size
-    # of the output buffer, so the output is one allocation of the right
-    # size. It is the sender's claim, checked against the limit first and
+    # of the output, so the output is one allocation of the right size. It is the sender's claim, checked against the limit first and
     # against the data as it inflates.
     n = len(data)
     if n < 18:
@@ -123,14 +122,11 @@ def _inflate_deflate(data, limit):
         if size > limit:
             # A bomb, or corrupt data: inflate into a scratch buffer to tell.
             _measure(f, limit)
-        out = bytearray(size)
-        mv = memoryview(out)
-        got = 0
-        while got < size:
-            k = f.readinto(mv[got:])
-            if not k:
-                raise _corrupt("shorter than its stated size")
-            got += k
+        # bytes, read in one go: the message decoder takes bytes as they
+        # are (any other buffer it would copy first).
+        out = f.read(size) if size else b""
+        if len(out) < size:
+            raise _corrupt("shorter than its stated size")
         if f.read(1):
             # More output than the trailer says: a lie, or a bomb.
             raise _corrupt("longer than its stated size")
