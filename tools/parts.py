@@ -59,12 +59,13 @@ PARTS = {
          "buffa/protojson/_scalar.py"),
     ),
     "buffa-connect": (
-        "buffa Connect RPC client: unary calls over HTTP/1.1, TLS, asyncio and a serial bridge",
+        "buffa Connect RPC client: unary and streaming calls over HTTP/1.1, TLS, asyncio and a serial bridge",
         ("buffa",),
-        ("buffa/connect/__init__.py", "buffa/connect/aio.py", "buffa/connect/b64.py", "buffa/connect/client.py",
-         "buffa/connect/clock.py", "buffa/connect/compress.py", "buffa/connect/errors.py",
+        ("buffa/connect/__init__.py", "buffa/connect/aio.py", "buffa/connect/aio_streams.py",
+         "buffa/connect/b64.py", "buffa/connect/client.py", "buffa/connect/clock.py", "buffa/connect/compress.py",
+         "buffa/connect/core.py", "buffa/connect/envelope.py", "buffa/connect/errors.py",
          "buffa/connect/http1.py", "buffa/connect/metadata.py", "buffa/connect/protocol.py",
-         "buffa/connect/serial_bridge.py", "buffa/connect/transport.py"),
+         "buffa/connect/serial_bridge.py", "buffa/connect/streams.py", "buffa/connect/transport.py"),
     ),
     # Message.view() loads buffa.view on first use: a device without this
     # part decodes whole messages only. Its native scan is in buffa-viper.

@@ -649,18 +649,42 @@ _buffa_c2._buffa_f = (
     ('attempt', 2, 5, 0, None, 'attempt', 'attempt', 0, None),
 )
 
+def _buffa_req(r, cls):
+    # The request's type, checked before anything is sent.
+    if not isinstance(r, cls):
+        from buffa.connect import ConnectError, Code
+        raise ConnectError(Code.INVALID_ARGUMENT, "request must be %s, not %s" % (cls.__name__, type(r).__name__))
+    return r
+
 class EchoServiceClient:
-    """Connect client for connecttest.v1.EchoService (unary methods)."""
+    """Connect client for connecttest.v1.EchoService: pass a buffa.connect Client or aio.Client."""
 
     def __init__(self, client):
         self._buffa_client = client
 
-    def echo(self, request, **kw):
-        return self._buffa_client.call('/connecttest.v1.EchoService/Echo', request, EchoResponse, **kw)
+    def echo(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        return self._buffa_client.call('/connecttest.v1.EchoService/Echo', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec, use_get)
 
-    def lookup(self, request, **kw):
-        return self._buffa_client.call('/connecttest.v1.EchoService/Lookup', request, EchoResponse, use_get=True, **kw)
+    def echo_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        """Like echo(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/connecttest.v1.EchoService/Echo', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec, use_get)
 
-    # Watch: streaming RPCs are not supported by buffa.connect; skipped.
+    def lookup(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        return self._buffa_client.call('/connecttest.v1.EchoService/Lookup', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec, use_get)
+
+    def lookup_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        """Like lookup(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/connecttest.v1.EchoService/Lookup', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec, use_get)
+
+    def watch(self, request, timeout_ms=None, headers=None, codec="proto"):
+        """Server streaming: iterate the result; its trailers are set at the end."""
+        return self._buffa_client.server_stream('/connecttest.v1.EchoService/Watch', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec)
+
+    def collect(self, requests=None, timeout_ms=None, headers=None, codec="proto"):
+        """Client streaming: send an iterable of requests and get the response,
+        or without one, get a stream to send() on and then close_and_receive()."""
+        if requests is None:
+            return self._buffa_client.client_stream('/connecttest.v1.EchoService/Collect', EchoResponse, timeout_ms, headers, codec, request_type=EchoRequest)
+        return self._buffa_client.client_stream_call('/connecttest.v1.EchoService/Collect', requests, EchoResponse, timeout_ms, headers, codec, request_type=EchoRequest)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

@@ -89,9 +89,10 @@ PROC = "/connecttest.v1.EchoService/Echo"
 def client_for(*conns, **options):
     """A plaintext client whose connections are `conns`, in dial order."""
     Client = lib("client").Client
-    # A small receive buffer, and a collection first: QEMU boards have
+    # Small buffers, and a collection first: QEMU boards have
     # ~140 KiB of heap, and the earlier tests' clients are garbage now.
     options.setdefault("recv_buffer_bytes", 512)
+    options.setdefault("send_buffer_bytes", 256)
     import gc
 
     gc.collect()

@@ -106,3 +106,24 @@ def test_aio_connect_python_plaintext_and_tls():
                         Code.UNAVAILABLE))
     finally:
         serverproc.remove_certs(certs)
+
+
+@requires("network", "bigheap")
+def test_refused_connection_reads_the_same_from_both_clients():
+    from buffa.connect import Client
+
+    with serverproc.scripted() as srv:
+        port = srv.port
+    # The server is gone; nothing listens on its port now.
+    import time
+
+    time.sleep(0.3)
+    url = "http://127.0.0.1:%d" % port
+    want = "cannot connect to 127.0.0.1:%d: connection refused" % port
+    try:
+        Client.plaintext(url).call("/x.Y/Z", EchoRequest(), EchoResponse)
+        raise AssertionError("connected")
+    except ConnectError as e:
+        assert e.code == Code.UNAVAILABLE and e.message == want, e
+    e = _run(_fails(aio.Client.plaintext(url).call("/x.Y/Z", EchoRequest(), EchoResponse), Code.UNAVAILABLE))
+    assert e.message == want, e

@@ -132,7 +132,7 @@ def test_body_longer_than_content_length_not_reused():
 
 def test_parser_leftover_bytes_flag():
     http1 = lib("http1")
-    p = http1.ResponseParser(http1.Limits())
+    p = http1.ResponseParser(http1.Limits(), 256)
     p.feed(ok() + b"HTTP/1.1 200 OK\r\n")
     assert p.next() == http1.HEAD
     assert p.next() == http1.DONE

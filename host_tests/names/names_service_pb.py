@@ -130,20 +130,44 @@ _buffa_c0._buffa_f = (
     ('text', 1, 9, 128, None, 'text', 'text', '', None),
 )
 
+def _buffa_req(r, cls):
+    # The request's type, checked before anything is sent.
+    if not isinstance(r, cls):
+        from buffa.connect import ConnectError, Code
+        raise ConnectError(Code.INVALID_ARGUMENT, "request must be %s, not %s" % (cls.__name__, type(r).__name__))
+    return r
+
 class PingerClient:
-    """Connect client for names.Pinger (unary methods)."""
+    """Connect client for names.Pinger: pass a buffa.connect Client or aio.Client."""
 
     def __init__(self, client):
         self._buffa_client = client
 
-    def ping(self, request, **kw):
-        return self._buffa_client.call('/names.Pinger/Ping', request, Ping, **kw)
+    def ping(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        return self._buffa_client.call('/names.Pinger/Ping', _buffa_req(request, Ping), Ping, timeout_ms, headers, codec, use_get)
 
-    def get_http_status(self, request, **kw):
-        return self._buffa_client.call('/names.Pinger/GetHTTPStatus', request, Ping, use_get=True, **kw)
+    def ping_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        """Like ping(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/names.Pinger/Ping', _buffa_req(request, Ping), Ping, timeout_ms, headers, codec, use_get)
 
-    # StreamPings: streaming RPCs are not supported by buffa.connect; skipped.
+    def get_http_status(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        return self._buffa_client.call('/names.Pinger/GetHTTPStatus', _buffa_req(request, Ping), Ping, timeout_ms, headers, codec, use_get)
 
-    # Upload: streaming RPCs are not supported by buffa.connect; skipped.
+    def get_http_status_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        """Like get_http_status(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/names.Pinger/GetHTTPStatus', _buffa_req(request, Ping), Ping, timeout_ms, headers, codec, use_get)
+
+    def stream_pings(self, request, timeout_ms=None, headers=None, codec="proto"):
+        """Server streaming: iterate the result; its trailers are set at the end."""
+        return self._buffa_client.server_stream('/names.Pinger/StreamPings', _buffa_req(request, Ping), Ping, timeout_ms, headers, codec)
+
+    def upload(self, requests=None, timeout_ms=None, headers=None, codec="proto"):
+        """Client streaming: send an iterable of requests and get the response,
+        or without one, get a stream to send() on and then close_and_receive()."""
+        if requests is None:
+            return self._buffa_client.client_stream('/names.Pinger/Upload', Ping, timeout_ms, headers, codec, request_type=Ping)
+        return self._buffa_client.client_stream_call('/names.Pinger/Upload', requests, Ping, timeout_ms, headers, codec, request_type=Ping)
+
+    # Chat: bidirectional streaming is not supported by buffa.connect; skipped.
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -11,6 +11,7 @@ import contextlib
 from . import compat
 from . import features as F
 from . import names as N
+from . import service
 
 # FieldDescriptorProto.Type
 DOUBLE, FLOAT, INT64, UINT64, INT32, FIXED64, FIXED32, BOOL = 1, 2, 3, 4, 5, 6, 7, 8
@@ -312,6 +313,8 @@ class FileGen:
             if m.extension:
                 self.emit_extensions(ext, m.extension, full, mfeats, self.cls_alias(full))
         svc = Writer()
+        if fd.service:
+            service.emit_request_check(svc)
         for s in fd.service:
             self.emit_service(svc, s, pkg)
 
@@ -1298,26 +1301,7 @@ class FileGen:
             w("%s = %s_Extension(%s, %d, %d, %d, %s, %r, %s)" % (target, R, self.pyref(x.extendee), x.number, f.type, f.flags, ref, full.lstrip("."), default))
 
     def emit_service(self, w, s, pkg):
-        name = N.type_name(s.name) + "Client"
-        full = (pkg + "." + s.name).lstrip(".")
-        w()
-        w("class %s:" % name)
-        with w.block():
-            w('"""Connect client for %s (unary methods)."""' % full)
-            w()
-            w("def __init__(self, client):")
-            with w.block():
-                w("self._buffa_client = client")
-            for m in s.method:
-                w()
-                if m.client_streaming or m.server_streaming:
-                    w("# %s: streaming RPCs are not supported by buffa.connect; skipped." % m.name)
-                    continue
-                opts = F.sub(m, "options")
-                idem = opts is not None and F.has(opts, "idempotency_level") and opts.idempotency_level == 1
-                w("def %s(self, request, **kw):" % N.method_name(m.name))
-                with w.block():
-                    w("return self._buffa_client.call(%r, request, %s%s, **kw)" % ("/%s/%s" % (full, m.name), self.pyref(m.output_type), ", use_get=True" if idem else ""))
+        service.emit_service(self, w, s, pkg)
 
 
 class Generator:

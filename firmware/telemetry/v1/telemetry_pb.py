@@ -1077,16 +1077,31 @@ _buffa_c5._buffa_f = (
     ('next_sequence', 4, 13, 0, None, 'next_sequence', 'nextSequence', 0, None),
 )
 
+def _buffa_req(r, cls):
+    # The request's type, checked before anything is sent.
+    if not isinstance(r, cls):
+        from buffa.connect import ConnectError, Code
+        raise ConnectError(Code.INVALID_ARGUMENT, "request must be %s, not %s" % (cls.__name__, type(r).__name__))
+    return r
+
 class TelemetryServiceClient:
-    """Connect client for telemetry.v1.TelemetryService (unary methods)."""
+    """Connect client for telemetry.v1.TelemetryService: pass a buffa.connect Client or aio.Client."""
 
     def __init__(self, client):
         self._buffa_client = client
 
-    def record(self, request, **kw):
-        return self._buffa_client.call('/telemetry.v1.TelemetryService/Record', request, RecordResponse, **kw)
+    def record(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        return self._buffa_client.call('/telemetry.v1.TelemetryService/Record', _buffa_req(request, RecordRequest), RecordResponse, timeout_ms, headers, codec, use_get)
 
-    def get_config(self, request, **kw):
-        return self._buffa_client.call('/telemetry.v1.TelemetryService/GetConfig', request, GetConfigResponse, use_get=True, **kw)
+    def record_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        """Like record(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/telemetry.v1.TelemetryService/Record', _buffa_req(request, RecordRequest), RecordResponse, timeout_ms, headers, codec, use_get)
+
+    def get_config(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        return self._buffa_client.call('/telemetry.v1.TelemetryService/GetConfig', _buffa_req(request, GetConfigRequest), GetConfigResponse, timeout_ms, headers, codec, use_get)
+
+    def get_config_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        """Like get_config(), but the result is a Response with headers and trailers."""
+        return self._buffa_client.unary('/telemetry.v1.TelemetryService/GetConfig', _buffa_req(request, GetConfigRequest), GetConfigResponse, timeout_ms, headers, codec, use_get)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

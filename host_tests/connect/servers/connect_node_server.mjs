@@ -90,9 +90,41 @@ async function answer(req, ctx) {
   });
 }
 
+async function* watch(req, ctx) {
+  ctx.responseHeader.set("x-echo-response", "yes");
+  ctx.responseTrailer.set("x-echo-trailer", "done");
+  for (let i = 0; i < Math.max(1, req.repeat); i++) {
+    if (i && req.sleepMs) await new Promise((r) => setTimeout(r, req.sleepMs));
+    yield create(pb.EchoResponseSchema, { text: `${req.text} ${i}`, payload: req.payload });
+  }
+  if (req.failCode) {
+    throw new ConnectError(req.text, codes[req.failCode] ?? Code.Unknown, undefined, [
+      { desc: pb.ErrorInfoSchema, value: { reason: "because", attempt: 3 } },
+    ]);
+  }
+}
+
+async function collect(reqs, ctx) {
+  ctx.responseTrailer.set("x-echo-trailer", "done");
+  const texts = [];
+  const parts = [];
+  for await (const r of reqs) {
+    if (r.failCode) throw new ConnectError(r.text, codes[r.failCode] ?? Code.Unknown);
+    texts.push(r.text);
+    parts.push(r.payload);
+  }
+  const payload = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    payload.set(p, at);
+    at += p.length;
+  }
+  return create(pb.EchoResponseSchema, { text: texts.join(","), payload });
+}
+
 const handler = connectNode.connectNodeAdapter({
   routes(router) {
-    router.service(pb.EchoService, { echo: answer, lookup: answer });
+    router.service(pb.EchoService, { echo: answer, lookup: answer, watch, collect });
   },
 });
 

@@ -76,6 +76,28 @@ def make_app():
         async def lookup(self, request, ctx):
             return await self._answer(request, ctx)
 
+        async def watch(self, request, ctx):
+            ctx.response_headers["x-echo-response"] = "yes"
+            ctx.response_trailers["x-echo-trailer"] = "done"
+            for i in range(max(1, request.repeat)):
+                if i and request.sleep_ms:
+                    await asyncio.sleep(request.sleep_ms / 1000)
+                yield echo_pb.EchoResponse(text="%s %d" % (request.text, i), payload=request.payload)
+            if request.fail_code:
+                raise ConnectError(Code(request.fail_code), request.text,
+                                   details=[echo_pb.ErrorInfo(reason="because", attempt=3)])
+
+        async def collect(self, requests, ctx):
+            ctx.response_trailers["x-echo-trailer"] = "done"
+            texts = []
+            payload = b""
+            async for r in requests:
+                if r.fail_code:
+                    raise ConnectError(Code(r.fail_code), r.text)
+                texts.append(r.text)
+                payload += r.payload
+            return echo_pb.EchoResponse(text=",".join(texts), payload=payload)
+
     return echo_connect.EchoServiceASGIApplication(Echo())
 
 

@@ -189,12 +189,50 @@ def respond(conn, s, headtxt, body, conn_no, state):
         return False
     elif s == "close-no-response":
         return False
+    elif s.startswith("s-"):
+        return stream_scenario(send, s[2:])
     elif s == "big":
         b = echo_response("z" * 200000)
         send(head(length=len(b)) + b)
     else:
         b = b'{"code":"unimplemented","message":"no scenario %s"}' % s.encode()
         send(head("404 Not Found", (("content-type", "application/json"),), len(b)) + b)
+    return True
+
+
+def envelope(data, flags=0):
+    return bytes([flags]) + struct.pack(">I", len(data)) + data
+
+
+def chunk(data):
+    return b"%x\r\n" % len(data) + data + b"\r\n"
+
+
+def stream_scenario(send, s):
+    """A streaming response (application/connect+proto, chunked), one chunk
+    per envelope; False to close the connection after."""
+    send(head(headers=(("content-type", "application/connect+proto"),), extra=b"transfer-encoding: chunked\r\n"))
+    one = chunk(envelope(echo_response("m0")))
+    if s == "ok":
+        send(one + chunk(envelope(echo_response("m1"))))
+        send(chunk(envelope(b'{"metadata":{"x-t":["1"]}}', 2)) + b"0\r\n\r\n")
+    elif s == "end-error":
+        send(one + chunk(envelope(b'{"error":{"code":"data_loss","message":"lost"}}', 2)) + b"0\r\n\r\n")
+    elif s == "no-end":
+        send(one + b"0\r\n\r\n")
+    elif s == "bad-flags":
+        send(chunk(envelope(echo_response("m0"), 0x80)) + b"0\r\n\r\n")
+    elif s == "compressed":
+        send(chunk(envelope(gzip.compress(echo_response("m0")), 1)) + b"0\r\n\r\n")
+    elif s == "truncated":
+        send(chunk(envelope(echo_response("m0"))[:4]) + b"0\r\n\r\n")
+    elif s == "stall":
+        send(one)
+        time.sleep(30)
+        return False
+    elif s == "close-mid":
+        send(one + b"20\r\n" + envelope(b"x" * 20)[:10])
+        return False
     return True
 
 

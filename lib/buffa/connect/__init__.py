@@ -15,7 +15,7 @@ _LAZY = {
 # MicroPython resolves `from buffa.connect import clock` through this
 # module's __getattr__ and does not fall back to importing the submodule, so
 # submodules are loaded here too.
-_SUBMODULES = ("aio", "b64", "client", "clock", "compress", "http1", "metadata", "protocol", "transport")
+_SUBMODULES = ("aio", "aio_streams", "b64", "client", "clock", "compress", "core", "envelope", "http1", "metadata", "protocol", "streams", "transport")
 
 
 def __getattr__(name):

@@ -3,298 +3,355 @@
 #   client = aio.Client.plaintext("http://10.0.0.2:8080")
 #   resp = await client.call("/pkg.Service/Method", request, ResponseType)
 #
-# Same surface, options and errors as buffa.connect.Client; the request
-# building and response parsing are the same code (client.Exchange). Calls
-# on one client share one kept-alive connection and run one at a time.
+# Same surface, options and errors as buffa.connect.Client: the protocol is
+# the same core.Exchange, and only the waiting differs. Calls on one client
+# share one kept-alive connection and run one at a time.
+#
+# The client owns its non-blocking socket (no asyncio streams, whose
+# buffers would copy every byte and hide whether an idle connection is
+# still clean). It tries each read and write first and waits only when the
+# socket says so: on CPython with the loop's add_reader/add_writer, on
+# MicroPython with asyncio.Stream (its readinto and drain wait on the socket).
 import asyncio
 import sys
 
-from buffa.connect import clock, http1, protocol
-from buffa.connect.client import (
-    Config,
-    Exchange,
-    split_options,
-    retryable,
-    wrap_unexpected,
-    _TRANSPORT_OPTIONS,
-)
+from buffa.connect import clock, core, transport
+from buffa.connect.core import CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM
 from buffa.connect.errors import ConnectError, Code
 
 _MICROPYTHON = sys.implementation.name == "micropython"
 
-
-def _is_timeout(e):
-    return isinstance(e, asyncio.TimeoutError) or type(e).__name__ == "TimeoutError"
-
-
-def _address_text(socket, sockaddr, fallback):
-    """Dotted IPv4 text of a MicroPython sockaddr, or `fallback`."""
-    if isinstance(sockaddr, tuple):  # bare-metal ports: ("1.2.3.4", port)
-        return sockaddr[0]
-    if hasattr(socket, "inet_ntop") and len(sockaddr) >= 8 and sockaddr[0] == socket.AF_INET:
-        # unix port: a raw struct sockaddr_in (family, port, 4 address bytes)
-        return socket.inet_ntop(socket.AF_INET, bytes(sockaddr[4:8]))
-    return fallback
+# How long a MicroPython read retries between yields before it waits on the
+# socket (see _MicroPythonConnection._wait_readable).
+_SPIN_MS = 5
 
 
-class _Stream:
-    """One connection: an asyncio (reader, writer) pair with time bounds."""
+class _Connection(transport._Connection):
+    """One non-blocking socket (plain or TLS) with the time bounds of
+    transport._Connection; subclasses wait the runtime's way."""
 
-    def __init__(self, reader, writer, read_timeout_ms):
-        self.reader = reader
-        self.writer = writer
-        self.read_timeout_ms = read_timeout_ms
-        self.call_timeout_ms = None
-
-    def _bound(self, deadline):
-        t = self.read_timeout_ms
-        left = clock.remaining_ms(deadline)
-        if left is not None:
-            if left <= 0:
-                raise self._deadline()
-            if left < t:
-                t = left
-        return t
-
-    def _deadline(self):
-        if self.call_timeout_ms is None:
-            return ConnectError(Code.DEADLINE_EXCEEDED, "deadline exceeded")
-        return ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % self.call_timeout_ms)
-
-    def _timed_out(self, deadline):
-        left = clock.remaining_ms(deadline)
-        if left is not None and left <= 0:
-            return self._deadline()
-        return ConnectError(Code.DEADLINE_EXCEEDED, "no data from the server for %d ms" % self.read_timeout_ms)
-
-    async def send(self, data, deadline):
-        try:
-            self.writer.write(data)
-            await asyncio.wait_for(self.writer.drain(), self._bound(deadline) / 1000)
-        except ConnectError:
-            raise
-        except Exception as e:
-            if _is_timeout(e):
-                raise self._timed_out(deadline)
-            raise ConnectError(Code.UNAVAILABLE, "send failed: %s" % (e,))
-
-    async def recv(self, n, deadline):
-        """Up to n bytes; b"" at end of stream."""
-        try:
-            return await asyncio.wait_for(self.reader.read(n), self._bound(deadline) / 1000)
-        except ConnectError:
-            raise
-        except Exception as e:
-            if _is_timeout(e):
-                raise self._timed_out(deadline)
-            raise ConnectError(Code.UNAVAILABLE, "receive failed: %s" % (e,))
+    def __init__(self, sock, raw, read_timeout_ms, call_timeout_ms):
+        transport._Connection.__init__(self, sock, read_timeout_ms, call_timeout_ms)
+        self._raw = raw
 
     def idle_ok(self):
-        """Whether the idle connection is still usable (see transport.TimeoutConnection.idle_ok)."""
-        if _MICROPYTHON:
-            # MicroPython's stream socket is non-blocking already: a read
-            # returns None when nothing is waiting, as an idle peer should.
-            try:
-                return self.reader.s.readinto(bytearray(1)) is None
-            except OSError as e:
-                return e.args and e.args[0] in (11, 110)
-            except Exception:
-                return False
-        # CPython: the event loop has already read whatever arrived while idle.
-        if self.reader.at_eof() or self.writer.transport.is_closing():
-            return False
-        return not getattr(self.reader, "_buffer", b"")
+        return transport.probe_idle(self._read_into, self._probe)
 
-    async def close(self):
+    def _failed(self, what, e, deadline):
+        if transport.is_timeout(e):
+            return self._timed_out(deadline)
+        return ConnectError(Code.UNAVAILABLE, "%s failed: %s" % (what, transport._describe(e)))
+
+    def _try(self, op, buf):
+        """op(buf) on the non-blocking socket: a count, or None to wait."""
         try:
-            self.writer.close()
-            if hasattr(self.writer, "wait_closed"):
-                await asyncio.wait_for(self.writer.wait_closed(), 1)
-        except Exception:
-            pass
+            return op(buf)
+        except Exception as e:
+            if transport.is_timeout(e):
+                return None
+            raise
 
-
-class Client:
-    """An asyncio Connect client over one kept-alive HTTP/1.1 connection.
-
-    Build one with Client.plaintext() or Client.tls(); options as for
-    buffa.connect.Client. transport= is not supported here.
-    """
-
-    def __init__(self, scheme, base_url, transport_options, options):
-        host, port, prefix = protocol.parse_base_url(base_url, scheme)
-        self._cfg = Config(**options)
-        self._host = host
-        self._port = port
-        self._prefix = prefix
-        self._host_header = protocol.host_header(host, port, scheme)
-        self._ssl = None
-        self._server_hostname = None
-        if transport_options.get("transport") is not None or transport_options.get("socketpool") is not None:
-            raise ConnectError(Code.INVALID_ARGUMENT, "aio.Client does not take transport= or socketpool=")
-        if scheme == "https":
-            from buffa.connect import transport
-
-            self._ssl = transport.tls_context_from(transport_options)
-            self._server_hostname = transport_options.get("server_hostname") or host
-        self._addr = None  # resolved once per client
-        self._conn = None
-        self._lock = asyncio.Lock()
-        self._stage = 0
-
-    @classmethod
-    def plaintext(cls, base_url, **options):
-        t = split_options(options, _TRANSPORT_OPTIONS)
-        if "ssl_context" in t or "insecure_skip_verify" in t:
-            raise ConnectError(Code.INVALID_ARGUMENT, "TLS options given to Client.plaintext; use Client.tls")
-        return cls("http", base_url, t, options)
-
-    @classmethod
-    def tls(cls, base_url, cadata=None, server_hostname=None, **options):
-        t = split_options(options, _TRANSPORT_OPTIONS)
-        t["cadata"] = cadata
-        t["server_hostname"] = server_hostname
-        return cls("https", base_url, t, options)
-
-    async def call(self, procedure, request, response_type, **kw):
-        """Call a unary procedure; returns the response message."""
-        return (await self.unary(procedure, request, response_type, **kw)).message
-
-    async def unary(
-        self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto", use_get=False
-    ):
-        """Like call(), but returns a Response with headers and trailers too."""
-        async with self._lock:
+    async def send(self, data, deadline):
+        mv = data
+        i = 0
+        while i < len(mv):
             try:
-                return await self._unary(procedure, request, response_type, timeout_ms, headers, codec, use_get)
+                n = self._try(self._write, mv if i == 0 else mv[i:])
+                if n is None:
+                    await self._wait_writable(deadline)
+                else:
+                    i += n
             except ConnectError:
                 raise
             except Exception as e:
-                await self._drop()
-                raise wrap_unexpected(e)
+                raise self._failed("send", e, deadline)
 
-    async def _unary(self, procedure, request, response_type, timeout_ms, headers, codec, use_get):
-        cfg = self._cfg
-        if timeout_ms is None:
-            timeout_ms = cfg.timeout_ms
-        elif timeout_ms <= 0:
-            raise ConnectError(Code.DEADLINE_EXCEEDED, "timeout_ms=%r: deadline already passed" % (timeout_ms,))
-        prep = protocol.prepare(
-            self._prefix, procedure, request, codec, headers, use_get,
-            cfg.compress_min_bytes, cfg.max_get_url_bytes, cfg.send_compression, cfg.user_agent,
-            cfg.accept_compression,
-        )
-        deadline = clock.deadline_after(timeout_ms)
-        retried = False
+    async def recv_into(self, buf, deadline):
+        """Read into `buf`; the count, 0 at end of stream."""
         while True:
-            reused = self._conn is not None and self._conn.idle_ok()
-            if not reused:
-                await self._drop()
-                self._conn = await self._dial(deadline, timeout_ms)
-            self._conn.call_timeout_ms = timeout_ms
-            x = Exchange(cfg, self._host_header, prep, codec, response_type, deadline, timeout_ms)
-            self._stage = 0
             try:
-                return await self._attempt(self._conn, x)
-            except ConnectError as e:
-                await self._drop()
-                if not retried and retryable(e, reused, self._stage, prep.method):
-                    retried = True
-                    continue
+                n = self._try(self._read_into, buf)
+                if n is None:
+                    n = await self._wait_readable(buf, deadline)
+            except ConnectError:
                 raise
+            except Exception as e:
+                raise self._failed("receive", e, deadline)
+            if n is not None:
+                return n
+
+
+class _CPythonConnection(_Connection):
+    def __init__(self, sock, raw, read_timeout_ms, call_timeout_ms):
+        _Connection.__init__(self, sock, raw, read_timeout_ms, call_timeout_ms)
+        self._read_into = sock.recv_into
+        self._write = sock.send
+        self._loop = asyncio.get_running_loop()
+
+    async def _wait(self, add, remove, deadline):
+        fut = self._loop.create_future()
+        fd = self._sock.fileno()
+        add(fd, _wake, fut)
+        try:
+            await asyncio.wait_for(fut, self._bound(deadline) / 1000)
+        except asyncio.TimeoutError:
+            raise self._timed_out(deadline)
+        finally:
+            remove(fd)
+
+    async def _wait_readable(self, buf, deadline):
+        await self._wait(self._loop.add_reader, self._loop.remove_reader, deadline)
+
+    async def _wait_writable(self, deadline):
+        await self._wait(self._loop.add_writer, self._loop.remove_writer, deadline)
+
+    async def handshake(self, host, deadline):
+        import ssl
+
+        while True:
+            try:
+                self._sock.do_handshake()
+                return
+            except ssl.SSLWantReadError:
+                await self._wait_readable(None, deadline)
+            except ssl.SSLWantWriteError:
+                await self._wait_writable(deadline)
+            except ConnectError:
+                raise
+            except Exception as e:
+                raise transport.tls_error(host, e)
+
+
+class _MicroPythonConnection(_Connection):
+    def __init__(self, sock, raw, read_timeout_ms, call_timeout_ms):
+        _Connection.__init__(self, sock, raw, read_timeout_ms, call_timeout_ms)
+        self._read_into = sock.readinto
+        self._write = sock.write
+        self._stream = asyncio.StreamReader(sock)
+
+    async def _wait_readable(self, buf, deadline):
+        # First yield to the other tasks and retry the read, for up to
+        # _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
+        # MicroPython's asyncio), and an answer on a LAN arrives by then.
+        # Longer waits go to the scheduler's poll through Stream.readinto,
+        # bounded by wait_for_ms, which allocates about 1 KB.
+        start = clock.ticks_ms()
+        while clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
+            await asyncio.sleep_ms(0)
+            n = self._try(self._read_into, buf)
+            if n is not None:
+                return n
+        return await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
+
+    async def _wait_writable(self, deadline):
+        # An empty drain only yields once; so hand the stream nothing and
+        # poll, as connect does: writes block rarely (a full send buffer).
+        await _writable(self._raw, self._bound(deadline))
+
+    async def handshake(self, host, deadline):
+        pass  # MicroPython's TLS socket shakes hands on its first reads and writes
+
+
+def _wake(fut):
+    if not fut.done():
+        fut.set_result(None)
+
+
+async def _writable(sock, ms):
+    """Wait until a MicroPython socket is writable (or failed); False on timeout."""
+    import select
+
+    p = select.poll()
+    p.register(sock, select.POLLOUT)
+    start = clock.ticks_ms()
+    pause = 1
+    while not p.poll(0):
+        if clock.ticks_diff(clock.ticks_ms(), start) >= ms:
+            raise OSError(110)  # ETIMEDOUT: is_timeout() says so
+        await asyncio.sleep_ms(pause)
+        if pause < 32:
+            pause *= 2
+
+
+class Client(core.ClientBase):
+    """An asyncio Connect client over one kept-alive HTTP/1.1 connection.
+
+    Build one with Client.plaintext() or Client.tls(); options as for
+    buffa.connect.Client. transport= and socketpool= are not supported here.
+    """
+
+    def _setup_transport(self, scheme, options):
+        if options.get("transport") is not None or options.get("socketpool") is not None:
+            raise ConnectError(Code.INVALID_ARGUMENT, "aio.Client does not take transport= or socketpool=")
+        self._ssl = self._tls_context(scheme, options)
+        self._server_hostname = options.get("server_hostname") or self._host
+        self._addr = None  # resolved once per client
+        self._lock = asyncio.Lock()
+
+    def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
+             use_get=False):
+        """Call a unary procedure; a coroutine returning the response message."""
+        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
+
+    def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
+              use_get=False):
+        """Like call(), but the coroutine returns a Response with headers and trailers too."""
+        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+
+    async def _call(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
+        await self._lock.acquire()
+        try:
+            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
+            await self._run(self._x)
+            return self._finish(self._x)
+        finally:
+            self._lock.release()
+
+    async def _run(self, x):
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
+        while True:
+            try:
+                op = x.step()
+                if op is RECV:  # the common step, without a coroutine of its own
+                    x.filled(await self._conn.recv_into(x.space(), x.deadline))
+                elif op is CONNECT or op is SEND:
+                    await self._io(x, op)
+                else:
+                    return op
+            except Exception as e:
+                self._failed(x, e)
+
+    def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
+        """Call a server-streaming procedure: an async iterator of response
+        messages (aio_streams.ServerStream), which holds the client until its end."""
+        from buffa.connect import aio_streams
+
+        return aio_streams.ServerStream(
+            self, (SERVER_STREAM, procedure, request, response_type, timeout_ms, headers, codec)
+        )
+
+    async def client_stream(self, procedure, response_type, timeout_ms=None, headers=None, codec="proto",
+                            request_type=None):
+        """Open a client-streaming call (aio_streams.ClientStream): await send()
+        messages (of request_type, if given), then await close_and_receive()."""
+        from buffa.connect import aio_streams
+
+        s = aio_streams.ClientStream(self, (CLIENT_STREAM, procedure, None, response_type, timeout_ms, headers, codec))
+        s._request_type = request_type
+        await s._open()
+        await s._step()  # dial and send the head
+        return s
+
+    async def client_stream_call(self, procedure, requests, response_type, timeout_ms=None, headers=None,
+                                 codec="proto", request_type=None):
+        """Send every message of `requests` (an iterable or async iterable)
+        on a client stream; returns the response message."""
+        s = await self.client_stream(procedure, response_type, timeout_ms, headers, codec, request_type)
+        async with s:
+            if hasattr(requests, "__aiter__"):
+                async for r in requests:
+                    await s.send(r)
+            else:
+                for r in requests:
+                    await s.send(r)
+            return await s.close_and_receive()
+
+    async def _io(self, x, op):
+        if op is CONNECT:
+            c = self._conn
+            reused = c is not None and c.idle_ok()
+            if reused:
+                c.call_timeout_ms = x.timeout_ms
+            else:
+                self._drop()
+                self._conn = await self._dial(x.deadline, x.timeout_ms)
+            x.connected(reused)
+        else:
+            await self._conn.send(x.out, x.deadline)
+            x.sent()
 
     async def _resolve(self):
         if self._addr is None:
-            if _MICROPYTHON:
-                import socket
+            import socket
 
-                try:
-                    ai = socket.getaddrinfo(self._host, self._port, 0, socket.SOCK_STREAM)
-                except Exception as e:
-                    raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self._host, e))
-                # MicroPython's open_connection takes a host name and resolves
-                # it on every dial; hand it the address as text instead.
-                self._addr = _address_text(socket, ai[0][-1], self._host)
-            else:
-                loop = asyncio.get_running_loop()
-                try:
-                    import socket
-
-                    ai = await loop.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
-                except Exception as e:
-                    raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self._host, e))
-                best = ai[0]
-                for info in ai:
-                    if info[0] == socket.AF_INET:
-                        best = info
-                        break
-                self._addr = best[4][0]
+            try:
+                if _MICROPYTHON:
+                    infos = socket.getaddrinfo(self._host, self._port, 0, socket.SOCK_STREAM)
+                else:
+                    infos = await asyncio.get_running_loop().getaddrinfo(
+                        self._host, self._port, type=socket.SOCK_STREAM
+                    )
+            except Exception as e:
+                raise transport.resolve_error(self._host, e)
+            self._addr = transport.pick_address(infos, socket.AF_INET, self._host)
         return self._addr
 
     async def _dial(self, deadline, timeout_ms):
-        host = await self._resolve()
+        import socket
+
+        family, addr = await self._resolve()
         t = self._cfg.connect_timeout_ms
         left = clock.remaining_ms(deadline)
         if left is not None:
             if left <= 0:
-                raise ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % timeout_ms)
+                raise transport._deadline_error(timeout_ms)
             t = min(t, left)
-        kw = {}
-        if self._ssl is not None:
-            kw = {"ssl": self._ssl, "server_hostname": self._server_hostname}
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            r, w = await asyncio.wait_for(asyncio.open_connection(host, self._port, **kw), t / 1000)
-        except Exception as e:
-            if _is_timeout(e):
-                if left is not None and clock.remaining_ms(deadline) <= 0:
-                    raise ConnectError(Code.DEADLINE_EXCEEDED, "deadline of %d ms exceeded" % timeout_ms)
-                raise ConnectError(Code.UNAVAILABLE, "connect to %s:%d timed out" % (self._host, self._port))
-            what = "TLS handshake with" if self._ssl is not None else "cannot connect to"
-            raise ConnectError(Code.UNAVAILABLE, "%s %s:%d: %s" % (what, self._host, self._port, str(e).strip()))
-        return _Stream(r, w, self._cfg.read_timeout_ms)
+            sock.setblocking(False)
+            try:
+                await self._connect(sock, addr, t)
+            except Exception as e:
+                if transport.is_timeout(e):
+                    if left is not None and clock.remaining_ms(deadline) <= 0:
+                        raise transport._deadline_error(timeout_ms)
+                    raise ConnectError(Code.UNAVAILABLE, "connect to %s:%d timed out" % (self._host, self._port))
+                raise transport.connect_error(self._host, self._port, e)
+            conn_type = _MicroPythonConnection if _MICROPYTHON else _CPythonConnection
+            raw = sock
+            if self._ssl is not None:
+                try:
+                    sock = self._ssl.wrap_socket(
+                        sock, server_hostname=self._server_hostname, do_handshake_on_connect=False
+                    )
+                    sock.setblocking(False)
+                except Exception as e:
+                    raise transport.tls_error(self._host, e)
+            conn = conn_type(sock, raw, self._cfg.read_timeout_ms, timeout_ms)
+            if self._ssl is not None:
+                await conn.handshake(self._host, clock.deadline_after(t))
+            return conn
+        except BaseException:
+            sock.close()
+            raise
 
-    async def _attempt(self, conn, x):
-        data, rest = x.request_bytes()
-        await conn.send(data, x.deadline)
-        if rest:
-            await conn.send(rest, x.deadline)
-        self._stage = 1
-        p = x.parser
-        await self._pump(conn, p, x.deadline)
-        self._stage = 2
-        x.on_head()
-        await self._pump(conn, p, x.deadline)
-        if not p.keep_alive:
-            await self._drop()
-        return x.finish()
+    async def _connect(self, sock, addr, ms):
+        if not _MICROPYTHON:
+            await asyncio.wait_for(asyncio.get_running_loop().sock_connect(sock, addr), ms / 1000)
+            return
+        try:
+            sock.connect(addr)
+        except OSError as e:
+            import errno
 
-    async def _pump(self, conn, p, deadline):
-        n = self._cfg.recv_buffer_bytes
-        while True:
-            ev = p.next()
-            if ev != http1.NEED_DATA:
-                return ev
-            data = await conn.recv(n, deadline)
-            if data:
-                p.feed(data)
-            else:
-                if not p.received_any:
-                    raise ConnectError(Code.UNAVAILABLE, "connection closed before any response")
-                p.feed_eof()
-
-    async def _drop(self):
-        c = self._conn
-        self._conn = None
-        if c is not None:
-            await c.close()
+            if e.errno != errno.EINPROGRESS:
+                raise
+        await _writable(sock, ms)
+        # A refused or unreachable connect shows as an error on the first read.
+        n = bytearray(1)
+        try:
+            sock.readinto(n)
+        except OSError as e:
+            if not transport.is_timeout(e):
+                raise
 
     async def close(self):
         """Close the kept-alive connection (a later call dials a new one)."""
-        await self._drop()
+        self._drop()
 
     async def __aenter__(self):
         return self
 
     async def __aexit__(self, *exc):
-        await self.close()
+        self._drop()
         return False

@@ -26,12 +26,11 @@ if _zlib is None:
     except ImportError:
         pass
 
-# Whether responses may be gzip (this decides Accept-Encoding).
+# Whether gzip responses can be read here (Accept-Encoding offers gzip only
+# then, and only where the heap can spare the window: core.Config).
 CAN_DECOMPRESS = _zlib is not None or _deflate is not None
 # Whether requests can be gzip-compressed here.
 CAN_COMPRESS = _zlib is not None or (_deflate is not None and hasattr(_deflate.DeflateIO, "write"))
-
-ACCEPT_ENCODING = "gzip" if CAN_DECOMPRESS else "identity"
 
 
 def gzip_compress(data):
@@ -88,18 +87,63 @@ def _inflate_zlib(data, limit):
     return out
 
 
+def window_bits(limit):
+    """log2 of the inflate window a response of at most `limit` bytes needs.
+
+    Deflate refers back at most as far as the output so far, so a body never
+    larger than `limit` never needs a window larger than that (8..15 bits).
+    """
+    w = 8
+    while w < 15 and (1 << w) < limit:
+        w += 1
+    return w
+
+
+def window_bytes(limit):
+    """Bytes of the window inflating a response of at most `limit` bytes takes
+    (MicroPython's deflate; CPython's zlib uses its own, up to 32 KiB)."""
+    return 1 << window_bits(limit)
+
+
 def _inflate_deflate(data, limit):
-    f = _deflate.DeflateIO(_io.BytesIO(data), _deflate.GZIP)
-    out = bytearray()
-    chunk = bytearray(512)
+    # gzip ends with the input size mod 2**32 (ISIZE): take it as the size
+    # of the output, so the output is one allocation of the right size. It is the sender's claim, checked against the limit first and
+    # against the data as it inflates.
+    n = len(data)
+    if n < 18:
+        raise _corrupt("truncated")
+    size = data[n - 4] | data[n - 3] << 8 | data[n - 2] << 16 | data[n - 1] << 24
     try:
-        while True:
-            n = f.readinto(chunk)
-            if not n:
-                break
-            if len(out) + n > limit:
-                raise _bomb(limit)
-            out.extend(chunk if n == len(chunk) else chunk[:n])
+        # The window: no larger than the output. A stream whose output is
+        # larger than its trailer says fails below (and its CRC would too),
+        # so a lying trailer cannot make a short window read stale bytes
+        # into a response that is accepted.
+        f = _deflate.DeflateIO(_io.BytesIO(data), _deflate.GZIP, window_bits(size if size < limit else limit))
+        if size > limit:
+            # A bomb, or corrupt data: inflate into a scratch buffer to tell.
+            _measure(f, limit)
+        # bytes, read in one go: the message decoder takes bytes as they
+        # are (any other buffer it would copy first).
+        out = f.read(size) if size else b""
+        if len(out) < size:
+            raise _corrupt("shorter than its stated size")
+        if f.read(1):
+            # More output than the trailer says: a lie, or a bomb.
+            raise _corrupt("longer than its stated size")
     except (OSError, EOFError, ValueError) as e:
         raise _corrupt(e)
     return out
+
+
+def _measure(f, limit):
+    """Inflate `f` without keeping the output; raise the bomb error once it
+    passes `limit` (or the corrupt-data error first)."""
+    chunk = bytearray(256)
+    n = 0
+    while True:
+        k = f.readinto(chunk)
+        if not k:
+            raise _corrupt("longer than its stated size")
+        n += k
+        if n > limit:
+            raise _bomb(limit)

@@ -92,15 +92,37 @@ def _protojson():
     return pj
 
 
+def _encode_failed(e):
+    if isinstance(e, ConnectError):
+        return e
+    return _invalid("cannot encode request: %s" % (e,))
+
+
 def encode_message(message, codec):
     try:
         if codec == JSON:
             return _protojson().encode(message).encode()
         return message.encode()
-    except ConnectError:
-        raise
     except Exception as e:
-        raise _invalid("cannot encode request: %s" % (e,))
+        raise _encode_failed(e)
+
+
+def encoded_size(message):
+    """The binary size of `message` (a request), or invalid_argument; -1 for
+    a message with only encode() (then the body is encode()'s bytes)."""
+    if not hasattr(message, "encode_into"):
+        return -1
+    try:
+        return message.encoded_size()
+    except Exception as e:
+        raise _encode_failed(e)
+
+
+def encode_into(message, buf, offset):
+    try:
+        return message.encode_into(buf, offset)
+    except Exception as e:
+        raise _encode_failed(e)
 
 
 def decode_message(data, response_type, codec):
@@ -109,7 +131,7 @@ def decode_message(data, response_type, codec):
     try:
         if codec == JSON:
             pj = _protojson()
-            return pj.decode(response_type, bytes(data).decode())
+            return pj.decode(response_type, str(data, "utf-8"))
         return response_type.decode(data)
     except ConnectError:
         raise
@@ -117,8 +139,8 @@ def decode_message(data, response_type, codec):
         raise ConnectError(Code.INTERNAL, "cannot decode response: %s" % (e,))
 
 
-def encode_timeout(timeout_ms):
-    """Value for Connect-Timeout-Ms: positive, at most 10 digits.
+def timeout_value(timeout_ms):
+    """Connect-Timeout-Ms as an int: positive, at most 10 digits.
 
     A deadline that has already passed is never sent as 0 or a negative
     number: the call fails here instead, before anything is sent.
@@ -128,68 +150,39 @@ def encode_timeout(timeout_ms):
         raise ConnectError(Code.DEADLINE_EXCEEDED, "deadline exceeded before the request was sent")
     if timeout_ms > MAX_TIMEOUT_MS:
         timeout_ms = MAX_TIMEOUT_MS
-    return str(timeout_ms)
+    return timeout_ms
 
 
-class Prepared:
-    """A request ready to send, minus the per-attempt timeout header.
-
-    method   "POST" or "GET"
-    target   path (and query for GET) for the request line
-    pairs    header (name, value) pairs
-    body     bytes (empty for GET)
-    """
-
-    def __init__(self, method, target, pairs, body):
-        self.method = method
-        self.target = target
-        self.pairs = pairs
-        self.body = body
+def encode_timeout(timeout_ms):
+    """Value for Connect-Timeout-Ms as text (see timeout_value)."""
+    return str(timeout_value(timeout_ms))
 
 
-def prepare(
-    prefix,
-    procedure,
-    message,
-    codec,
-    headers,
-    use_get=False,
-    compress_min_bytes=1024,
-    max_get_url_bytes=2048,
-    send_compression=True,
-    user_agent=None,
-    accept_compression=True,
-):
-    """Encode `message` and build the request for one unary call."""
-    check_procedure(procedure)
-    ctype = content_type(codec)
-    user = request_pairs(headers)
-    body = encode_message(message, codec)
-    encoding = None
-    if send_compression and compress.CAN_COMPRESS and len(body) >= compress_min_bytes:
-        body = compress.gzip_compress(body)
-        encoding = "gzip"
-    common = [("accept-encoding", compress.ACCEPT_ENCODING if accept_compression else "identity")]
-    if user_agent:
-        common.append(("user-agent", user_agent))
-    if use_get:
-        # Query parameters in the order connect=v1&base64=1&compression=
-        # &encoding=&message=; message is URL-safe unpadded base64.
-        q = "?connect=v1&base64=1"
-        if encoding:
-            q += "&compression=" + encoding
-        q += "&encoding=" + codec + "&message=" + b64.encode(body, True)
-        target = prefix + procedure + q
-        if len(target) <= max_get_url_bytes:
-            return Prepared("GET", target, common + user, b"")
-    pairs = [("content-type", ctype), ("connect-protocol-version", "1")]
+def header_lines(headers):
+    """The caller's request headers (checked by metadata.request_pairs) as head bytes."""
+    out = bytearray()
+    for k, v in request_pairs(headers):
+        out.extend(("%s: %s\r\n" % (k, v)).encode())
+    return bytes(out)
+
+
+def get_target(prefix, procedure, codec, body, encoding):
+    """The request target of a Connect GET: query parameters in the order
+    connect=v1&base64=1&compression=&encoding=&message=; message is URL-safe
+    unpadded base64."""
+    q = "?connect=v1&base64=1"
     if encoding:
-        pairs.append(("content-encoding", encoding))
-    return Prepared("POST", prefix + procedure, pairs + common + user, body)
+        q += "&compression=" + encoding
+    return prefix + procedure + q + "&encoding=" + codec + "&message=" + b64.encode(body, True)
+
+
+_PLAIN_MEDIA = ("application/proto", "application/json", "application/connect+proto", "application/connect+json")
 
 
 def _media(value):
     """(lowercase media type, lowercase parameter string) of a Content-Type."""
+    if value in _PLAIN_MEDIA:
+        return value, ""
     v = value.lower()
     i = v.find(";")
     if i < 0:
@@ -197,77 +190,65 @@ def _media(value):
     return v[:i].strip(), v[i + 1 :].replace(" ", "")
 
 
-def _header(pairs, name):
-    for k, v in pairs:
-        if k == name:
-            return v
-    return ""
-
-
-def check_head(status, reason, pairs, codec, method):
-    """Judge a response head before its body is read.
+def check_head(p, codec, method):
+    """Judge a response head (an http1.ResponseParser at HEAD) before its body is read.
 
     Returns True when the body should be read as a success message, False
     when it should be read as a JSON error. Raises ConnectError when the
     head alone decides the outcome: then the body is not worth reading.
     """
-    ctype = _header(pairs, "content-type")
+    status = p.status
+    ctype = p.content_type
     media, params = _media(ctype)
     if status != 200:
         if status == 304 and method == "GET":
-            raise _with_meta(ConnectError(Code.UNKNOWN, "HTTP 304 for a Connect GET", http_status=304), pairs)
+            raise _with_meta(ConnectError(Code.UNKNOWN, "HTTP 304 for a Connect GET", http_status=304), p)
         if media != "application/json" or params not in ("", "charset=utf-8"):
             # Not a Connect error body (a proxy's page, say): the status
             # alone decides the code.
-            raise _with_meta(_fallback(status, reason), pairs)
+            raise _with_meta(_fallback(p), p)
     else:
         want = content_type(codec)
-        if not media.startswith("application/"):
-            # Does not even look like Connect (an HTML page from a captive
-            # portal or proxy): unknown, as connect-go says.
-            raise _with_meta(
-                ConnectError(Code.UNKNOWN, "invalid content-type %r; expecting %r" % (ctype, want), http_status=200),
-                pairs,
-            )
         if media != want or (params and params != "charset=utf-8"):
-            raise _with_meta(
-                ConnectError(Code.INTERNAL, "invalid content-type %r; expecting %r" % (ctype, want), http_status=200),
-                pairs,
-            )
-    enc = _header(pairs, "content-encoding").lower()
+            # Not even "application/..." (an HTML page from a captive portal
+            # or proxy) is unknown, as connect-go says; another codec internal.
+            code = Code.INTERNAL if media.startswith("application/") else Code.UNKNOWN
+            msg = "invalid content-type %r; expecting %r" % (ctype, want)
+            raise _with_meta(ConnectError(code, msg, http_status=200), p)
+    enc = p.content_encoding
     if enc not in ("", "identity") and (enc != "gzip" or not compress.CAN_DECOMPRESS):
         raise _with_meta(
-            ConnectError(Code.INTERNAL, "unsupported response encoding %r" % enc, http_status=status), pairs
+            ConnectError(Code.INTERNAL, "unsupported response encoding %r" % enc, http_status=status), p
         )
     return status == 200
 
 
-def _fallback(status, reason):
-    return ConnectError(code_from_http(status), ("HTTP %d %s" % (status, reason)).strip(), http_status=status)
+def _fallback(p):
+    return ConnectError(code_from_http(p.status), ("HTTP %d %s" % (p.status, p.reason())).strip(), http_status=p.status)
 
 
-def _with_meta(err, pairs):
-    headers, trailers = split_trailers(pairs)
+def _with_meta(err, p):
+    headers, trailers = split_trailers(p.header_pairs())
     headers.extend(trailers)
     err.metadata = headers
     return err
 
 
-def body_bytes(pairs, body, limit):
-    """The body with Content-Encoding undone (bounded by `limit`)."""
-    return compress.decompress(body, _header(pairs, "content-encoding").lower(), limit)
+def body_bytes(p, limit):
+    """The body of a complete response with Content-Encoding undone (bounded by `limit`)."""
+    return compress.decompress(p.body, p.content_encoding, limit)
 
 
-def parse_error(status, reason, pairs, body):
+def parse_error(p, body):
     """The ConnectError for a non-200 response with a JSON body.
 
     A body that is not a JSON object, or has no known code, falls back to the
     code the HTTP status implies (spec; connect-go; conformance "error/null").
     """
-    err = _parse_error_json(status, body)
+    err = _parse_error_json(p.status, body)
     if err is None:
-        err = _fallback(status, reason)
-    return _with_meta(err, pairs)
+        err = _fallback(p)
+    return _with_meta(err, p)
 
 
 def _parse_error_json(status, body):
@@ -276,9 +257,16 @@ def _parse_error_json(status, body):
     except ImportError:  # pragma: no cover - every supported port has json
         return None
     try:
-        obj = json.loads(bytes(body).decode())
+        obj = json.loads(str(body, "utf-8"))
     except Exception:  # ValueError, UnicodeError, and MicroPython's variants
         return None
+    return error_from_json(obj, code_from_http(status), status)
+
+
+def error_from_json(obj, fallback_code, status):
+    """The ConnectError a JSON error object {"code", "message", "details"}
+    stands for (an unknown code becomes `fallback_code`), or None if `obj`
+    is not an object. Shared by unary error bodies and end-of-stream messages."""
     if not isinstance(obj, dict):
         return None
     code = obj.get("code")
@@ -286,7 +274,7 @@ def _parse_error_json(status, body):
     if not isinstance(message, str):
         message = ""
     if code not in CODES:
-        code = code_from_http(status)
+        code = fallback_code
     details = []
     raw = obj.get("details")
     if isinstance(raw, list):

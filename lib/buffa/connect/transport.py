@@ -47,13 +47,66 @@ if _sys.implementation.name == "cpython":
 _WOULD_BLOCK = tuple(_WOULD_BLOCK)
 
 
-def _is_timeout(e):
+def _errno(e):
+    if not isinstance(e, OSError):
+        return None
+    return e.errno if hasattr(e, "errno") else (e.args[0] if e.args else None)
+
+
+def is_timeout(e):
+    """Whether `e` means "would block" or "timed out" rather than "broken".
+
+    Covers socket timeouts, non-blocking sockets (EAGAIN, BlockingIOError,
+    CPython's SSLWant*Error) and asyncio's TimeoutError on every runtime.
+    """
     if _WOULD_BLOCK and isinstance(e, _WOULD_BLOCK):
         return True
-    if isinstance(e, OSError):
-        n = e.errno if hasattr(e, "errno") else (e.args[0] if e.args else None)
-        return n in _TIMEOUT_ERRNOS
-    return False
+    if type(e).__name__ == "TimeoutError":  # MicroPython's asyncio.TimeoutError
+        return True
+    return _errno(e) in _TIMEOUT_ERRNOS
+
+
+
+try:
+    _REFUSED = __import__("errno").ECONNREFUSED
+except (ImportError, AttributeError):  # pragma: no cover
+    _REFUSED = 111
+
+
+def connect_error(host, port, e):
+    """The ConnectError for a failed TCP connect, worded the same on every
+    runtime and by both clients."""
+    if _errno(e) == _REFUSED or isinstance(e, _REFUSED_TYPES):
+        why = "connection refused"
+    else:
+        why = _describe(e)
+    return ConnectError(Code.UNAVAILABLE, "cannot connect to %s:%d: %s" % (host, port, why))
+
+
+try:
+    _REFUSED_TYPES = (ConnectionRefusedError,)
+except NameError:  # MicroPython: an OSError with errno ECONNREFUSED
+    _REFUSED_TYPES = ()
+
+
+def tls_error(host, e):
+    if is_timeout(e):
+        return ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % host)
+    return ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (host, _describe(e)))
+
+
+def probe_idle(read_into, probe):
+    """Whether an idle kept-alive connection can carry another request,
+    given its non-blocking read: a server that closed it (EOF), reset it, or
+    sent bytes nobody asked for makes it unusable. Checked before the request
+    is written, so nothing goes out on a dead socket."""
+    try:
+        n = read_into(probe)
+    except OSError as e:
+        return is_timeout(e)
+    except Exception as e:  # CPython's SSLWantReadError is an OSError; others are not
+        return is_timeout(e)
+    return n is None  # 0 (closed) or 1 (stray byte)
 
 
 def _describe(e):
@@ -70,6 +123,23 @@ def _describe(e):
         except (ImportError, AttributeError):
             pass
     return s or type(e).__name__
+
+
+def resolve_error(host, e):
+    return ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (host, _describe(e)))
+
+
+def pick_address(infos, af_inet, host):
+    """(family, sockaddr) from getaddrinfo results, preferring IPv4: many
+    boards have no IPv6 route even when DNS answers."""
+    if not infos:
+        raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s" % host)
+    best = infos[0]
+    for info in infos:
+        if info[0] == af_inet:
+            best = info
+            break
+    return best[0], best[-1]
 
 
 def _deadline_error(timeout_ms):
@@ -116,7 +186,7 @@ class _Connection:
             try:
                 n = self._send_some(mv[i:], self._bound(deadline))
             except OSError as e:
-                if _is_timeout(e):
+                if is_timeout(e):
                     raise self._timed_out(deadline)
                 raise ConnectError(Code.UNAVAILABLE, "send failed: " + _describe(e))
             if n is None:
@@ -128,7 +198,7 @@ class _Connection:
         try:
             n = self._recv_some(buf, self._bound(deadline))
         except OSError as e:
-            if not _is_timeout(e):
+            if not is_timeout(e):
                 raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
             n = None
         if n is None:
@@ -172,14 +242,8 @@ class TimeoutConnection(_Connection):
         for makes it unusable. Checked with a non-blocking read, before the
         request is written, so nothing goes out on a dead socket.
         """
-        try:
-            self._settimeout(0)
-            self._sock.recv_into(self._probe)
-        except OSError as e:
-            return _is_timeout(e)
-        except Exception:
-            return False
-        return False  # 0 (closed) or 1 (stray byte)
+        self._settimeout(0)
+        return probe_idle(self._sock.recv_into, self._probe)
 
 
 class PollConnection(_Connection):
@@ -224,7 +288,7 @@ class PollConnection(_Connection):
             try:
                 n = self._sock.write(mv)
             except OSError as e:
-                if not _is_timeout(e):
+                if not is_timeout(e):
                     raise
                 n = None
             if n:
@@ -241,7 +305,7 @@ class PollConnection(_Connection):
             try:
                 n = self._sock.readinto(buf)
             except OSError as e:
-                if not _is_timeout(e):
+                if not is_timeout(e):
                     raise
                 n = None
             if n is not None:
@@ -251,13 +315,7 @@ class PollConnection(_Connection):
                 return None
 
     def idle_ok(self):
-        try:
-            n = self._sock.readinto(self._probe)
-        except OSError as e:
-            return _is_timeout(e)
-        except Exception:
-            return False
-        return n is None
+        return probe_idle(self._sock.readinto, self._probe)
 
 
 class SocketTransport:
@@ -298,19 +356,9 @@ class SocketTransport:
             pool = self._pool
             try:
                 infos = pool.getaddrinfo(self.host, self.port, 0, pool.SOCK_STREAM)
-            except OSError as e:
-                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self.host, _describe(e)))
             except Exception as e:  # socket.gaierror is an OSError; others are not
-                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s: %s" % (self.host, _describe(e)))
-            if not infos:
-                raise ConnectError(Code.UNAVAILABLE, "cannot resolve %s" % self.host)
-            # Prefer IPv4: many boards have no IPv6 route even when DNS answers.
-            best = infos[0]
-            for info in infos:
-                if info[0] == pool.AF_INET:
-                    best = info
-                    break
-            self._addr = (best[0], best[-1])
+                raise resolve_error(self.host, e)
+            self._addr = pick_address(infos, pool.AF_INET, self.host)
         return self._addr
 
     def dial(self, deadline, call_timeout_ms):
@@ -332,19 +380,17 @@ class SocketTransport:
             try:
                 sock.connect(addr)
             except Exception as e:
-                if _is_timeout(e):
+                if is_timeout(e):
                     if left is not None and clock.remaining_ms(deadline) <= 0:
                         raise _deadline_error(call_timeout_ms)
                     raise ConnectError(Code.UNAVAILABLE, "connect to %s:%d timed out" % (self.host, self.port))
-                raise ConnectError(Code.UNAVAILABLE, "cannot connect to %s:%d: %s" % (self.host, self.port, _describe(e)))
+                raise connect_error(self.host, self.port, e)
             raw = sock
             if self.ssl_context is not None:
                 try:
                     tsock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_hostname)
                 except Exception as e:
-                    if _is_timeout(e):
-                        raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s timed out" % self.host)
-                    raise ConnectError(Code.UNAVAILABLE, "TLS handshake with %s failed: %s" % (self.host, _describe(e)))
+                    raise tls_error(self.host, e)
                 sock = tsock
             # A socketpool (CircuitPython) has recv_into/settimeout sockets.
             if _MICROPYTHON and self._pool is _socket:
