@@ -127,6 +127,9 @@ def pytest_pyfunc_call(pyfuncitem):
         pytest.skip("module requires " + ", ".join(lack))
     if runtime == "cpython":
         return None  # the default call, in this process
+    why = rts.unavailable(runtime)
+    if why:
+        pytest.skip(why)
     name = pyfuncitem.originalname or pyfuncitem.name.split("[")[0]
     run = _module_run(path, runtime)
     status, msg = run.result(name)

@@ -46,7 +46,7 @@ def test_only_cpython():
 
 @requires("micropython")
 def test_only_micropython():
-    assert sys.implementation.name == "micropython"
+    assert sys.implementation.name in ("micropython", "circuitpython")
     import micropython
 
     assert micropython.const(3) == 3
@@ -54,6 +54,7 @@ def test_only_micropython():
 
 def test_features_are_consistent():
     assert ("cpython" in FEATURES) != ("micropython" in FEATURES)
+    assert ("circuitpython" in FEATURES) == (sys.implementation.name == "circuitpython")
     if "doubles" in FEATURES:
         assert 1.0 + 2.0 ** -40 != 1.0
 

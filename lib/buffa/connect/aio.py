@@ -7,7 +7,6 @@
 # building and response parsing are the same code (client.Exchange). Calls
 # on one client share one kept-alive connection and run one at a time.
 import asyncio
-import sys
 
 from buffa.connect import clock, http1, protocol
 from buffa.connect.client import (
@@ -20,7 +19,7 @@ from buffa.connect.client import (
 )
 from buffa.connect.errors import ConnectError, Code
 
-_MICROPYTHON = sys.implementation.name == "micropython"
+from buffa._runtime import MPVM as _MICROPYTHON  # MicroPython's asyncio, or CircuitPython's port of it
 
 
 def _is_timeout(e):
