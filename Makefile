@@ -4,12 +4,14 @@
 #   make test-cpython             one runtime each
 #   make test-unix                MicroPython unix port, default and small heap
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
+#   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
-# v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
+# v1.25.0), CIRCUITPY_DIR (a CircuitPython checkout instead of ../shared's kit),
+# PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
 
 SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -30,10 +32,10 @@ RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
 RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 
 .PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
-        deploy conformance clean distclean
+        deploy conformance clean distclean circuitpython test-circuitpython
 
 help:
-	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # -- machine setup ---------------------------------------------------------
 
@@ -49,7 +51,7 @@ venv:
 
 # Everything: CPython, the unix port (two heaps), both QEMU boards with the
 # library frozen and loaded from .mpy. One pytest run; one summary line per runtime.
-test: setup qemu-firmware
+test: setup qemu-firmware circuitpython
 	$(PYTEST) --runtime all
 
 test-cpython: venv
@@ -58,11 +60,19 @@ test-cpython: venv
 test-unix: venv
 	$(PYTEST) --runtime unix,unix-small
 
+test-circuitpython: circuitpython
+	$(PYTEST) --runtime circuitpython,circuitpython-small
+
 test-qemu: setup
 	@$(ROOT)/tools/firmware.sh $(BOARD) >/dev/null
 	$(PYTEST) --runtime $(or $(RT_$(BOARD)),$(error test-qemu: BOARD must be one of $(QEMU_BOARDS)))
 
 # -- builds -----------------------------------------------------------------
+
+# CircuitPython's unix port for the circuitpython runtimes (tools/circuitpython.sh);
+# without the kit or CIRCUITPY_DIR those runtimes report skips.
+circuitpython: venv
+	@PYTHON=$(PY) $(ROOT)/tools/circuitpython.sh $(BUILD)/circuitpython
 
 qemu-firmware: setup
 	@for b in $(QEMU_BOARDS); do $(ROOT)/tools/firmware.sh $$b >/dev/null || exit 1; done
@@ -79,7 +89,7 @@ deploy: venv
 	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) $(if $(filter command line environment,$(origin ARCH)),--arch $(ARCH)) $(if $(APP),--app $(APP))
 
 # Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.
-conformance: venv
+conformance: venv circuitpython
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi

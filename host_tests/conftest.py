@@ -122,14 +122,14 @@ def pytest_pyfunc_call(pyfuncitem):
     if not path.startswith(HERE + os.sep):
         return None
     names, mod_requires = _info(path)
-    lack = [f for f in mod_requires if f not in rts.RUNTIMES[runtime]["features"]]
+    why = rts.unavailable(runtime)
+    if why:
+        pytest.skip(why)
+    lack = [f for f in mod_requires if f not in rts.features(runtime)]
     if lack:
         pytest.skip("module requires " + ", ".join(lack))
     if runtime == "cpython":
         return None  # the default call, in this process
-    why = rts.unavailable(runtime)
-    if why:
-        pytest.skip(why)
     name = pyfuncitem.originalname or pyfuncitem.name.split("[")[0]
     run = _module_run(path, runtime)
     status, msg = run.result(name)

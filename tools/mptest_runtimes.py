@@ -299,6 +299,23 @@ def circuitpython_exe():
     return os.path.join(circuitpython_dir(), "circuitpython")
 
 
+_probed = {}
+
+
+def features(runtime):
+    """The runtime's features. A CircuitPython built from an upstream checkout
+    (CIRCUITPY_DIR) has no socket module: then it has no "network"."""
+    feats = RUNTIMES[runtime]["features"]
+    if RUNTIMES[runtime].get("exe") == "circuitpython" and "network" in feats:
+        exe = circuitpython_exe()
+        if exe not in _probed:
+            p = subprocess.run([exe, "-c", "import socket"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _probed[exe] = p.returncode == 0
+        if not _probed[exe]:
+            feats = feats - {"network"}
+    return feats
+
+
 def unavailable(runtime):
     """Why `runtime` cannot run on this machine, or None when it can."""
     if RUNTIMES[runtime].get("exe") == "circuitpython" and not os.path.exists(circuitpython_exe()):
@@ -335,7 +352,9 @@ def run_unix(runtime, path, names):
     modname = os.path.splitext(os.path.basename(path))[0]
     test_dir = os.path.dirname(path)
     circuitpython = rt.get("exe") == "circuitpython"
-    sys_path = ([CPBOARD] if circuitpython else []) + [test_dir, HOST_TESTS, LIB]
+    # CircuitPython libraries (asyncio, ...) come last, as from a board's /lib.
+    sys_path = ([CPBOARD] if circuitpython else []) + [test_dir, HOST_TESTS, LIB] + (
+        [os.path.join(circuitpython_dir(), "lib")] if circuitpython else [])
     code = "import sys\n"
     if rt.get("mpy"):
         # Code from .mpy files, as on a board: the port does not compile the
@@ -350,7 +369,7 @@ def run_unix(runtime, path, names):
         code += "import mptest\nmptest.set_path_map(%r, %r)\n" % (
             os.path.join(BUILD, "mptest-mpy", arch) + os.sep, ROOT + os.sep)
     code = "import sys\nsys.path[:0] = %r\n" % sys_path + code
-    code += runner_call(modname, names, rt["features"])
+    code += runner_call(modname, names, features(runtime))
     cmd = [circuitpython_exe() if circuitpython else micropython_exe()]
     if rt["heap"]:
         cmd += ["-X", "heapsize=" + rt["heap"]]

@@ -14,8 +14,18 @@ if not missing("network", "bigheap"):
     import serverproc
 
 
+# Set while test_every_test_again_through_a_socketpool runs the tests again.
+_POOL = None
+
+
+def _plaintext(url, **kw):
+    if _POOL is not None:
+        kw["socketpool"] = _POOL
+    return Client.plaintext(url, **kw)
+
+
 def _client(srv, **kw):
-    return Client.plaintext("http://127.0.0.1:%d" % srv.port, **kw)
+    return _plaintext("http://127.0.0.1:%d" % srv.port, **kw)
 
 
 def _call(c, scenario, **kw):
@@ -161,7 +171,7 @@ def test_connection_refused():
     with serverproc.scripted() as srv:
         port = srv.port
     _sleep(300)  # the server is gone; nothing listens on its port now
-    c = Client.plaintext("http://127.0.0.1:%d" % port, connect_timeout_ms=2000)
+    c = _plaintext("http://127.0.0.1:%d" % port, connect_timeout_ms=2000)
     _fails(c, "ok", Code.UNAVAILABLE, within_ms=3000)
 
 
@@ -177,6 +187,29 @@ def test_circuitpython_socketpool_surface():
             assert _call(c, "conn").text == "conn 1"
             _fails(c, "error-json", Code.FAILED_PRECONDITION)
         assert pool.lookups == 1  # DNS resolved once per client
+
+
+@requires("circuitpython", "network", "bigheap")
+def test_every_test_again_through_a_socketpool():
+    # CircuitPython boards reach the network through socketpool: every test
+    # above again, through socketpool_adapter over this build's socket module,
+    # so CircuitPython's VM runs the transport's socketpool path.
+    global _POOL
+    from socketpool_adapter import SocketPool
+
+    _POOL = pool = SocketPool()
+    try:
+        names = sorted(n for n in globals() if n.startswith("test_") and n != "test_every_test_again_through_a_socketpool")
+        for n in names:
+            try:
+                globals()[n]()
+            except Skip:
+                pass
+            except Exception as e:
+                raise AssertionError("%s through the socketpool: %r" % (n, e))
+    finally:
+        _POOL = None
+    assert len(names) >= 12 and pool.sockets >= len(names), (names, pool.sockets)
 
 
 # -- helpers --
