@@ -10,6 +10,7 @@ reset) and report the per-test results it printed. See docs/testing.md.
 """
 import os
 import sys
+import threading
 
 import pytest
 
@@ -103,7 +104,7 @@ def _module_run(path, runtime):
     run = _runs.get(key)
     if run is None:
         names, _ = _info(path)
-        run = _runs[key] = rts.run_module(runtime, path, names)
+        run = _runs[key] = _ahead.take(key) or rts.run_module(runtime, path, names)
         if run.start and "boot_mem_free" in run.start:
             _heap.setdefault(runtime, (run.start["boot_mem_free"], run.start.get("mem_free")))
         frees = [ev["mem_free"] for ev in run.tests.values() if ev.get("mem_free", -1) >= 0]
@@ -167,13 +168,71 @@ def pytest_runtest_logreport(report):
         c["failed"] += 1
 
 
+class _RunAhead:
+    """Runs every module on the runtimes marked "parallel" (the CircuitPython
+    ones: a process per module, like the unix port) in one thread, in
+    collection order, while the main loop runs the other runtimes. Their
+    items then only wait for a result that is usually there already."""
+
+    def __init__(self):
+        self.results = {}  # (path, runtime) -> ModuleRun or the exception it raised
+        self.cond = threading.Condition()
+        self.stopped = False
+        self.thread = None
+
+    def start(self, jobs):
+        self.jobs = set(jobs)
+        self.thread = threading.Thread(target=self._work, args=(jobs,), daemon=True)
+        self.thread.start()
+
+    def _work(self, jobs):
+        for path, runtime in jobs:
+            if self.stopped:
+                return
+            try:
+                res = rts.run_module(runtime, path, _info(path)[0])
+            except Exception as e:  # reported on the item that asks for it
+                res = e
+            with self.cond:
+                self.results[(path, runtime)] = res
+                self.cond.notify_all()
+
+    def take(self, key):
+        if self.thread is None or key not in self.jobs:
+            return None
+        with self.cond:
+            while key not in self.results:
+                self.cond.wait()
+            res = self.results.pop(key)
+        if isinstance(res, Exception):
+            raise res
+        return res
+
+    def stop(self):
+        self.stopped = True
+
+
+_ahead = _RunAhead()
+
+
 def pytest_collection_finish(session):
-    # Report modules whose tests the host could not list (nothing collected
-    # from them would otherwise go unnoticed).
-    pass
+    # Start the parallel runtimes when other runtimes are selected too.
+    sel = session.config._mptest_runtimes
+    par = [r for r in sel if rts.RUNTIMES[r].get("parallel") and not rts.unavailable(r)]
+    if not par or len(par) == len(sel):
+        return
+    jobs = []
+    for item in session.items:
+        path = str(item.path)
+        rt = _runtime_of(item)
+        if rt in par and path.startswith(HERE + os.sep) and (path, rt) not in jobs:
+            if not [f for f in _info(path)[1] if f not in rts.features(rt)]:
+                jobs.append((path, rt))
+    _ahead.start(jobs)
 
 
 def pytest_sessionfinish(session, exitstatus):
+    _ahead.stop()
     rts.close_all()
 
 

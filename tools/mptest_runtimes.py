@@ -48,9 +48,11 @@ RUNTIMES = {
              "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
     "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP, "mpy": True,
                    "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
-    "circuitpython": {"kind": "unix", "exe": "circuitpython", "heap": None,
+    # "parallel": host_tests/conftest.py runs them in a thread beside the others.
+    "circuitpython": {"kind": "unix", "exe": "circuitpython", "heap": None, "parallel": True,
                       "features": CP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
     "circuitpython-small": {"kind": "unix", "exe": "circuitpython", "heap": CIRCUITPY_SMALL_HEAP, "mpy": True,
+                            "parallel": True,
                             "features": CP_FEATURES | {"network", "doubles", "filesystem"}},
     "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
     "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
