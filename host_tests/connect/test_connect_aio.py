@@ -108,7 +108,7 @@ def test_aio_connect_python_plaintext_and_tls():
             c = aio.Client.plaintext("http://127.0.0.1:%d" % srv.port, timeout_ms=10000)
             _run(_interop(c))
             _run(c.close())
-        if not _has_tls():
+        if not serverproc.has_tls():
             raise Skip("TLS part: no ssl or tls module on this runtime (CircuitPython's unix build has none)")
         with serverproc.connect_python(certs) as srv:
             ca = serverproc.read_text(certs["ca"])
@@ -120,13 +120,3 @@ def test_aio_connect_python_plaintext_and_tls():
                         Code.UNAVAILABLE))
     finally:
         serverproc.remove_certs(certs)
-
-
-def _has_tls():
-    for name in ("tls", "ssl"):
-        try:
-            __import__(name)
-            return True
-        except ImportError:
-            pass
-    return False

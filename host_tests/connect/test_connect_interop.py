@@ -84,7 +84,7 @@ def _plaintext(start, **kw):
 
 
 def _tls(start):
-    if not _has_tls():
+    if not serverproc.has_tls():
         raise Skip("no ssl or tls module on this runtime (CircuitPython's unix build has none)")
     certs = serverproc.make_certs()
     try:
@@ -144,13 +144,3 @@ def test_connect_node_plaintext_through_a_socketpool():
     pool = SocketPool()
     _plaintext(serverproc.connect_node, socketpool=pool)
     assert pool.lookups == 1 and pool.sockets >= 1
-
-
-def _has_tls():
-    for name in ("tls", "ssl"):
-        try:
-            __import__(name)
-            return True
-        except ImportError:
-            pass
-    return False
