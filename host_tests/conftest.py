@@ -11,6 +11,7 @@ reset) and report the per-test results it printed. See docs/testing.md.
 import os
 import sys
 import threading
+import time
 
 import pytest
 
@@ -179,6 +180,8 @@ class _RunAhead:
         self.cond = threading.Condition()
         self.stopped = False
         self.thread = None
+        self.ran_s = 0.0  # the parallel runtimes' own time
+        self.waited_s = 0.0  # what the main loop spent waiting for them
 
     def start(self, jobs):
         self.jobs = set(jobs)
@@ -191,6 +194,7 @@ class _RunAhead:
                 return
             try:
                 res = rts.run_module(runtime, path, _info(path)[0])
+                self.ran_s += res.seconds
             except Exception as e:  # reported on the item that asks for it
                 res = e
             with self.cond:
@@ -200,10 +204,12 @@ class _RunAhead:
     def take(self, key):
         if self.thread is None or key not in self.jobs:
             return None
+        t0 = time.monotonic()
         with self.cond:
             while key not in self.results:
                 self.cond.wait()
             res = self.results.pop(key)
+        self.waited_s += time.monotonic() - t0
         if isinstance(res, Exception):
             raise res
         return res
@@ -253,6 +259,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if notes:
             extra = "  (%s)" % "; ".join(notes)
         tr.write_line("%s: %d passed, %d failed, %d skipped%s" % (rt, c["passed"], c["failed"], c["skipped"], extra))
+    if _ahead.thread is not None:
+        tr.write_line("%s ran in parallel: %.0f s of runs; the other runtimes waited %.0f s for them"
+                      % (", ".join(sorted({rt for _, rt in _ahead.jobs})), _ahead.ran_s, _ahead.waited_s))
     sizes = os.path.join(rts.BUILD, "mpy-sizes.txt")
     if os.path.exists(sizes) and os.path.getmtime(sizes) >= config._mptest_t0:
         with open(sizes) as f:
