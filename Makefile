@@ -7,6 +7,7 @@
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
 #   make conformance              Google's conformance suite, CPython and the unix port
 #   make bench                    buffa against other libraries (bench/README.md); bench-frozen, bench-connect
+#   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
@@ -14,7 +15,8 @@
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
-# v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
+# v1.25.0), CIRCUITPY_DIR (a CircuitPython checkout instead of ../shared's kit),
+# PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
 
 SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -35,7 +37,7 @@ RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
 RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 
 .PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
-        deploy conformance clean distclean
+        deploy conformance clean distclean circuitpython test-circuitpython
 
 # The comment block at the top of this file, up to its first blank line.
 help:
@@ -53,11 +55,12 @@ venv:
 
 # -- tests ------------------------------------------------------------------
 
-# Everything: CPython, the unix port (two heaps), both QEMU boards with the
-# library frozen and loaded from .mpy. The groups run side by side
-# (tools/testall.py); each ends with one summary line per runtime.
-TEST_GROUPS ?= cpython unix,unix-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy
-test: setup qemu-firmware
+# Everything: CPython, the unix port and CircuitPython (two heaps each), both
+# QEMU boards with the library frozen and loaded from .mpy. The groups run side
+# by side (tools/testall.py); each ends with one summary line per runtime.
+TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy \
+               qemu-mps2,qemu-mps2-mpy
+test: setup qemu-firmware circuitpython
 	$(PY) $(ROOT)/tools/testall.py $(TEST_GROUPS)
 
 test-cpython: venv
@@ -66,11 +69,19 @@ test-cpython: venv
 test-unix: venv
 	$(PYTEST) --runtime unix,unix-small
 
+test-circuitpython: circuitpython
+	$(PYTEST) --runtime circuitpython,circuitpython-small
+
 test-qemu: setup
 	@$(ROOT)/tools/firmware.sh $(BOARD) >/dev/null
 	$(PYTEST) --runtime $(or $(RT_$(BOARD)),$(error test-qemu: BOARD must be one of $(QEMU_BOARDS)))
 
 # -- builds -----------------------------------------------------------------
+
+# CircuitPython's unix port for the circuitpython runtimes (tools/circuitpython.sh);
+# without the kit or CIRCUITPY_DIR those runtimes report skips.
+circuitpython: venv
+	@PYTHON=$(PY) $(ROOT)/tools/circuitpython.sh $(BUILD)/circuitpython
 
 qemu-firmware: setup
 	@for b in $(QEMU_BOARDS); do $(ROOT)/tools/firmware.sh $$b >/dev/null || exit 1; done
@@ -88,7 +99,7 @@ deploy: venv
 	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) $(if $(filter command line environment,$(origin ARCH)),--arch $(ARCH)) $(if $(APP),--app $(APP))
 
 # Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.
-conformance: venv
+conformance: venv circuitpython
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi

@@ -10,6 +10,8 @@ reset) and report the per-test results it printed. See docs/testing.md.
 """
 import os
 import sys
+import threading
+import time
 
 import pytest
 
@@ -103,7 +105,7 @@ def _module_run(path, runtime):
     run = _runs.get(key)
     if run is None:
         names, _ = _info(path)
-        run = _runs[key] = rts.run_module(runtime, path, names)
+        run = _runs[key] = _ahead.take(key) or rts.run_module(runtime, path, names)
         if run.start and "boot_mem_free" in run.start:
             _heap.setdefault(runtime, (run.start["boot_mem_free"], run.start.get("mem_free")))
         frees = [ev["mem_free"] for ev in run.tests.values() if ev.get("mem_free", -1) >= 0]
@@ -122,7 +124,10 @@ def pytest_pyfunc_call(pyfuncitem):
     if not path.startswith(HERE + os.sep):
         return None
     names, mod_requires = _info(path)
-    lack = [f for f in mod_requires if f not in rts.RUNTIMES[runtime]["features"]]
+    why = rts.unavailable(runtime)
+    if why:
+        pytest.skip(why)
+    lack = [f for f in mod_requires if f not in rts.features(runtime)]
     if lack:
         pytest.skip("module requires " + ", ".join(lack))
     if runtime == "cpython":
@@ -164,13 +169,76 @@ def pytest_runtest_logreport(report):
         c["failed"] += 1
 
 
+class _RunAhead:
+    """Runs every module on the runtimes marked "parallel" (the CircuitPython
+    ones: a process per module, like the unix port) in one thread, in
+    collection order, while the main loop runs the other runtimes. Their
+    items then only wait for a result that is usually there already."""
+
+    def __init__(self):
+        self.results = {}  # (path, runtime) -> ModuleRun or the exception it raised
+        self.cond = threading.Condition()
+        self.stopped = False
+        self.thread = None
+        self.ran_s = 0.0  # the parallel runtimes' own time
+        self.waited_s = 0.0  # what the main loop spent waiting for them
+
+    def start(self, jobs):
+        self.jobs = set(jobs)
+        self.thread = threading.Thread(target=self._work, args=(jobs,), daemon=True)
+        self.thread.start()
+
+    def _work(self, jobs):
+        for path, runtime in jobs:
+            if self.stopped:
+                return
+            try:
+                res = rts.run_module(runtime, path, _info(path)[0])
+                self.ran_s += res.seconds
+            except Exception as e:  # reported on the item that asks for it
+                res = e
+            with self.cond:
+                self.results[(path, runtime)] = res
+                self.cond.notify_all()
+
+    def take(self, key):
+        if self.thread is None or key not in self.jobs:
+            return None
+        t0 = time.monotonic()
+        with self.cond:
+            while key not in self.results:
+                self.cond.wait()
+            res = self.results.pop(key)
+        self.waited_s += time.monotonic() - t0
+        if isinstance(res, Exception):
+            raise res
+        return res
+
+    def stop(self):
+        self.stopped = True
+
+
+_ahead = _RunAhead()
+
+
 def pytest_collection_finish(session):
-    # Report modules whose tests the host could not list (nothing collected
-    # from them would otherwise go unnoticed).
-    pass
+    # Start the parallel runtimes when other runtimes are selected too.
+    sel = session.config._mptest_runtimes
+    par = [r for r in sel if rts.RUNTIMES[r].get("parallel") and not rts.unavailable(r)]
+    if not par or len(par) == len(sel):
+        return
+    jobs = []
+    for item in session.items:
+        path = str(item.path)
+        rt = _runtime_of(item)
+        if rt in par and path.startswith(HERE + os.sep) and (path, rt) not in jobs:
+            if not [f for f in _info(path)[1] if f not in rts.features(rt)]:
+                jobs.append((path, rt))
+    _ahead.start(jobs)
 
 
 def pytest_sessionfinish(session, exitstatus):
+    _ahead.stop()
     rts.close_all()
 
 
@@ -191,6 +259,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         if notes:
             extra = "  (%s)" % "; ".join(notes)
         tr.write_line("%s: %d passed, %d failed, %d skipped%s" % (rt, c["passed"], c["failed"], c["skipped"], extra))
+    if _ahead.thread is not None:
+        tr.write_line("%s ran in parallel: %.0f s of runs; the other runtimes waited %.0f s for them"
+                      % (", ".join(sorted({rt for _, rt in _ahead.jobs})), _ahead.ran_s, _ahead.waited_s))
     sizes = os.path.join(rts.BUILD, "mpy-sizes.txt")
     if os.path.exists(sizes) and os.path.getmtime(sizes) >= config._mptest_t0:
         with open(sizes) as f:

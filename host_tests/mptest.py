@@ -14,7 +14,8 @@ import sys
 # as skipped, with the reason.
 KNOWN_FEATURES = (
     "cpython",  # CPython only
-    "micropython",  # MicroPython only (any port)
+    "micropython",  # a MicroPython VM: any MicroPython port, and CircuitPython
+    "circuitpython",  # CircuitPython only
     "network",  # sockets and loopback servers
     "doubles",  # float is IEEE 754 binary64
     "filesystem",  # a host-backed filesystem with the data files beside the test
@@ -22,7 +23,8 @@ KNOWN_FEATURES = (
     "bigheap",  # more heap than the small-heap runs give (~100 KiB)
 )
 
-IS_MICROPYTHON = sys.implementation.name == "micropython"
+# CircuitPython runs MicroPython's VM (its py/ core), so it counts as one here.
+IS_MICROPYTHON = sys.implementation.name != "cpython"
 
 if IS_MICROPYTHON:
 
@@ -41,6 +43,8 @@ def _detect():
     feats = set()
     if IS_MICROPYTHON:
         feats.add("micropython")
+        if sys.implementation.name == "circuitpython":
+            feats.add("circuitpython")
     else:
         feats.add("cpython")
         feats.add("subprocess")

@@ -46,7 +46,7 @@ def test_only_cpython():
 
 @requires("micropython")
 def test_only_micropython():
-    assert sys.implementation.name == "micropython"
+    assert sys.implementation.name in ("micropython", "circuitpython")
     import micropython
 
     assert micropython.const(3) == 3
@@ -54,6 +54,7 @@ def test_only_micropython():
 
 def test_features_are_consistent():
     assert ("cpython" in FEATURES) != ("micropython" in FEATURES)
+    assert ("circuitpython" in FEATURES) == (sys.implementation.name == "circuitpython")
     if "doubles" in FEATURES:
         assert 1.0 + 2.0 ** -40 != 1.0
 
@@ -122,3 +123,18 @@ def test_loopback_socket():
 def test_big_allocation():
     b = bytearray(512 * 1024)
     assert len(b) == 512 * 1024
+
+
+@requires("circuitpython")
+def test_circuitpython_runs_the_library_from_its_own_mpy_files():
+    # circuitpython-small loads the library from .mpy files made by
+    # CircuitPython's mpy-cross, which start with "C" (MicroPython's: "M").
+    import buffa.wire
+
+    path = buffa.wire.__file__
+    if not path.endswith(".mpy"):
+        raise Skip("the library is compiled from source on this runtime")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    assert head[0:1] == b"C", head
+    assert head[1] == sys.implementation._mpy & 0xFF, (head, sys.implementation._mpy)

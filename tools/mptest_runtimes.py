@@ -30,7 +30,17 @@ if TOOLS not in sys.path:
 # objects take about 1.5-2x the bytes, so 128 KiB here is the tighter of the two.
 UNIX_SMALL_HEAP = os.environ.get("MPTEST_SMALL_HEAP", "128K")
 
+# CircuitPython's unix port (tools/circuitpython.sh builds it into
+# build/circuitpython): the VM, compiler and .mpy loader of CircuitPython
+# boards, with MicroPython's socket module. Its small-heap run is sized like
+# unix-small, for the same reason. The folder host_tests/cpboard goes first on
+# its sys.path: the `time` module of a CircuitPython board (monotonic, no
+# ticks), which this build lacks, given by the runner and not the library.
+CIRCUITPY_SMALL_HEAP = os.environ.get("MPTEST_CIRCUITPY_SMALL_HEAP", UNIX_SMALL_HEAP)
+CPBOARD = os.path.join(HOST_TESTS, "cpboard")
+
 MP_FEATURES = {"micropython"}
+CP_FEATURES = {"micropython", "circuitpython"}
 RUNTIMES = {
     "cpython": {"kind": "cpython",
                 "features": {"cpython", "network", "doubles", "filesystem", "subprocess", "bigheap"}},
@@ -38,6 +48,12 @@ RUNTIMES = {
              "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
     "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP, "mpy": True,
                    "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
+    # "parallel": host_tests/conftest.py runs them in a thread beside the others.
+    "circuitpython": {"kind": "unix", "exe": "circuitpython", "heap": None, "parallel": True,
+                      "features": CP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
+    "circuitpython-small": {"kind": "unix", "exe": "circuitpython", "heap": CIRCUITPY_SMALL_HEAP, "mpy": True,
+                            "parallel": True,
+                            "features": CP_FEATURES | {"network", "doubles", "filesystem"}},
     "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
     "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
     "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "features": MP_FEATURES},
@@ -50,6 +66,8 @@ def describe(name):
     rt = RUNTIMES[name]
     if rt["kind"] == "cpython":
         return "CPython %d.%d" % sys.version_info[:2]
+    if rt.get("exe") == "circuitpython":
+        return "CircuitPython 10.1 unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
     if rt["kind"] == "unix":
         return "MicroPython unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
     return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
@@ -274,19 +292,57 @@ def micropython_exe():
     raise RuntimeError("micropython (unix port) not found: run `make venv` or set MICROPYTHON")
 
 
+def circuitpython_dir():
+    """Where tools/circuitpython.sh puts the executable and its mpy-cross."""
+    return os.environ.get("CIRCUITPYTHON_DIR") or os.path.join(BUILD, "circuitpython")
+
+
+def circuitpython_exe():
+    return os.path.join(circuitpython_dir(), "circuitpython")
+
+
+_probed = {}
+
+
+def features(runtime):
+    """The runtime's features. A CircuitPython built from an upstream checkout
+    (CIRCUITPY_DIR) has no socket module: then it has no "network"."""
+    feats = RUNTIMES[runtime]["features"]
+    if RUNTIMES[runtime].get("exe") == "circuitpython" and "network" in feats:
+        exe = circuitpython_exe()
+        if exe not in _probed:
+            p = subprocess.run([exe, "-c", "import socket"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _probed[exe] = p.returncode == 0
+        if not _probed[exe]:
+            feats = feats - {"network"}
+    return feats
+
+
+def unavailable(runtime):
+    """Why `runtime` cannot run on this machine, or None when it can."""
+    if RUNTIMES[runtime].get("exe") == "circuitpython" and not os.path.exists(circuitpython_exe()):
+        return ("CircuitPython not built (%s): `make circuitpython` builds it from ../shared/tools/"
+                "circuitpython-unix or from CIRCUITPY_DIR, an upstream checkout; neither is here"
+                % circuitpython_exe())
+    return None
+
+
 def runner_call(modname, names, features):
     return "import mprunner\nmprunner.run(%r, %r, %r)\n" % (modname, list(names), sorted(features))
 
 
-def _compile_tree(arch, src_dir, recursive=True):
-    """Compile the .py files under src_dir into the .mpy cache; returns the cache dir."""
+def _compile_tree(arch, src_dir, recursive=True, mpy_cross=None):
+    """Compile the .py files under src_dir into the .mpy cache; returns the cache dir.
+
+    arch names the cache (build/mptest-mpy/ARCH): "circuitpython-x64" holds
+    what CircuitPython's own mpy-cross (mpy_cross) made for x64."""
     for dp, dn, fns in os.walk(src_dir):
         dn[:] = sorted(d for d in dn if d != "__pycache__" and not d.startswith(".")) if recursive else []
         for fn in fns:
             if fn.endswith(".py") and fn != "conftest.py":
                 host = os.path.join(dp, fn)
                 try:
-                    _mpy_cache(arch, host, os.path.relpath(host, ROOT), read=False)
+                    _mpy_cache(arch, host, os.path.relpath(host, ROOT), read=False, mpy_cross=mpy_cross)
                 except RuntimeError:
                     pass  # not MicroPython syntax (a CPython-only helper): left out
     return os.path.join(BUILD, "mptest-mpy", arch, os.path.relpath(src_dir, ROOT))
@@ -297,19 +353,26 @@ def run_unix(runtime, path, names):
     path = os.path.abspath(path)
     modname = os.path.splitext(os.path.basename(path))[0]
     test_dir = os.path.dirname(path)
-    sys_path = [test_dir, HOST_TESTS, LIB]
+    circuitpython = rt.get("exe") == "circuitpython"
+    # CircuitPython libraries (asyncio, ...) come last, as from a board's /lib.
+    sys_path = ([CPBOARD] if circuitpython else []) + [test_dir, HOST_TESTS, LIB] + (
+        [os.path.join(circuitpython_dir(), "lib")] if circuitpython else [])
     code = "import sys\n"
     if rt.get("mpy"):
         # Code from .mpy files, as on a board: the port does not compile the
         # library's source (which takes far more heap than running it).
-        arch = "x64"
-        sys_path = [_compile_tree(arch, test_dir), _compile_tree(arch, HOST_TESTS, recursive=False),
-                    _compile_tree(arch, LIB)] + sys_path
+        # CircuitPython's .mpy files (they start with "C") come from its own mpy-cross.
+        arch, mpy_cross = ("circuitpython-x64", os.path.join(circuitpython_dir(), "mpy-cross")) if circuitpython \
+            else ("x64", None)
+        sys_path = ([_compile_tree(arch, CPBOARD, mpy_cross=mpy_cross)] if circuitpython else []) + [
+            _compile_tree(arch, test_dir, mpy_cross=mpy_cross),
+            _compile_tree(arch, HOST_TESTS, recursive=False, mpy_cross=mpy_cross),
+            _compile_tree(arch, LIB, mpy_cross=mpy_cross)] + sys_path
         code += "import mptest\nmptest.set_path_map(%r, %r)\n" % (
             os.path.join(BUILD, "mptest-mpy", arch) + os.sep, ROOT + os.sep)
     code = "import sys\nsys.path[:0] = %r\n" % sys_path + code
-    code += runner_call(modname, names, rt["features"])
-    cmd = [micropython_exe()]
+    code += runner_call(modname, names, features(runtime))
+    cmd = [circuitpython_exe() if circuitpython else micropython_exe()]
     if rt["heap"]:
         cmd += ["-X", "heapsize=" + rt["heap"]]
     cmd += ["-c", code]
@@ -320,7 +383,7 @@ def run_unix(runtime, path, names):
                            stderr=subprocess.STDOUT, timeout=timeout_s())
         text = p.stdout.decode("utf-8", "replace")
         if p.returncode != 0:
-            run.crash = "micropython exited with code %d" % p.returncode
+            run.crash = "%s exited with code %d" % (os.path.basename(cmd[0]), p.returncode)
     except subprocess.TimeoutExpired as e:
         text = (e.stdout or b"").decode("utf-8", "replace")
         run.crash = "timed out after %.0fs" % timeout_s()
@@ -412,15 +475,18 @@ def session(board):
     return s
 
 
-def _mpy_cache(arch, host_path, source_name, read=True):
-    """host_path compiled for arch, cached under build/mptest-mpy/ARCH/<repo path>."""
+def _mpy_cache(arch, host_path, source_name, read=True, mpy_cross=None):
+    """host_path compiled for arch, cached under build/mptest-mpy/ARCH/<repo path>.
+
+    An arch "circuitpython-x64" is x64 compiled by mpy_cross (CircuitPython's)."""
     import mpybuild
 
     rel = os.path.relpath(os.path.abspath(host_path), ROOT)
     dst = os.path.join(BUILD, "mptest-mpy", arch, rel[:-3] + ".mpy")
     if not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(host_path):
         try:
-            mpybuild.compile_file(host_path, dst + ".tmp", arch, source_name=source_name)
+            mpybuild.compile_file(host_path, dst + ".tmp", arch.rsplit("-", 1)[-1], source_name=source_name,
+                                  mpy_cross=mpy_cross)
         except RuntimeError:
             if os.path.exists(dst):
                 os.remove(dst)

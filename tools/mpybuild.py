@@ -126,7 +126,8 @@ def mpy_header(path):
     """(version, sub-version, arch name or None) of a .mpy file."""
     with open(path, "rb") as f:
         head = f.read(4)
-    if len(head) < 4 or head[0:1] != b"M":
+    # MicroPython's .mpy files start with "M", CircuitPython's with "C".
+    if len(head) < 4 or head[0:1] not in (b"M", b"C"):
         raise ValueError("not a .mpy file: %s" % path)
     return decode_mpy_feature(head[1] | head[2] << 8)
 

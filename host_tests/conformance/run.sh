@@ -3,15 +3,18 @@
 # No failure list: any failure fails the run.
 # Env: CONFORMANCE_RUNNER (default: tools/conformance-runner, which gets the
 # pinned runner itself), TESTEES (default: "cpython micropython cpython-view
-# micropython-view"; the -view testees answer binary input through
-# Message.view()), CONFORMANCE_JOBS (testees run at once; default: the
+# micropython-view", and circuitpython once `make circuitpython` has built
+# it; the -view testees answer binary input through Message.view()),
+# CONFORMANCE_JOBS (testees run at once; default: the
 # number of CPUs). Each testee's summary line is printed in TESTEES order.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 runner=${CONFORMANCE_RUNNER:-$root/tools/conformance-runner}
 jobs=${CONFORMANCE_JOBS:-$(nproc 2>/dev/null || echo 2)}
-testees=(${TESTEES:-cpython micropython cpython-view micropython-view})
+default="cpython micropython cpython-view micropython-view"
+[ -x "${CIRCUITPYTHON_DIR:-${BUFFA_BUILD:-$root/build}/circuitpython}/circuitpython" ] && default="$default circuitpython"
+testees=(${TESTEES:-$default})
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 

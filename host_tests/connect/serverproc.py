@@ -169,3 +169,14 @@ def connect_node(certs=None, lifetime_s=120):
 def scripted(lifetime_s=120):
     """The hostile scripted server (servers/scripted.py)."""
     return Server([python_exe(), SERVERS + "/scripted.py", "--lifetime-s", str(lifetime_s)])
+
+
+def has_tls():
+    """Whether this runtime has a TLS module (CircuitPython's unix build has none)."""
+    for name in ("tls", "ssl"):
+        try:
+            __import__(name)
+            return True
+        except ImportError:
+            pass
+    return False

@@ -6,7 +6,7 @@
 #
 # The unix port has no subprocess module; serverproc starts the servers
 # through the shell there, so these need "network" and "filesystem" only.
-from mptest import requires, raises, missing
+from mptest import requires, raises, missing, Skip
 
 # The library, its transports and the server helpers loaded from source need
 # more heap than the small-heap run has: import them only where the tests
@@ -77,13 +77,15 @@ def _exercise(client):
     assert e.code == Code.ABORTED
 
 
-def _plaintext(start):
+def _plaintext(start, **kw):
     with start() as srv:
-        with Client.plaintext("http://127.0.0.1:%d" % srv.port, timeout_ms=10000) as c:
+        with Client.plaintext("http://127.0.0.1:%d" % srv.port, timeout_ms=10000, **kw) as c:
             _exercise(c)
 
 
 def _tls(start):
+    if not serverproc.has_tls():
+        raise Skip("no ssl or tls module on this runtime (CircuitPython's unix build has none)")
     certs = serverproc.make_certs()
     try:
         ca = serverproc.read_text(certs["ca"])
@@ -122,3 +124,23 @@ def test_connect_node_plaintext():
 @requires("network", "filesystem", "bigheap")
 def test_connect_node_tls():
     _tls(serverproc.connect_node)
+
+
+# CircuitPython boards reach the network through socketpool: the plaintext
+# interop again, through socketpool_adapter over this build's socket module.
+@requires("circuitpython", "network", "filesystem", "bigheap")
+def test_connect_python_plaintext_through_a_socketpool():
+    from socketpool_adapter import SocketPool
+
+    pool = SocketPool()
+    _plaintext(serverproc.connect_python, socketpool=pool)
+    assert pool.lookups == 1 and pool.sockets >= 1
+
+
+@requires("circuitpython", "network", "filesystem", "bigheap")
+def test_connect_node_plaintext_through_a_socketpool():
+    from socketpool_adapter import SocketPool
+
+    pool = SocketPool()
+    _plaintext(serverproc.connect_node, socketpool=pool)
+    assert pool.lookups == 1 and pool.sockets >= 1

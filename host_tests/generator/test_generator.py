@@ -130,7 +130,8 @@ def test_conformance_suite_passes_on_cpython_and_micropython():
     # that cannot run fails here, never skips.
     runner = os.environ.get("CONFORMANCE_RUNNER") or os.path.join(root, "tools", "conformance-runner")
     assert os.path.exists(runner), "no conformance runner at " + runner
-    env = dict(os.environ, CONFORMANCE_RUNNER=runner)
+    # CircuitPython's testee has a test of its own, below.
+    env = dict(os.environ, CONFORMANCE_RUNNER=runner, TESTEES="cpython micropython cpython-view micropython-view")
     r = _run([os.path.join(root, "host_tests", "conformance", "run.sh")], env=env)
     text = r.stdout.decode(errors="replace")
     assert r.returncode == 0, text[-3000:]
@@ -140,6 +141,28 @@ def test_conformance_suite_passes_on_cpython_and_micropython():
         assert t in ran, text[-3000:]
     for ln in lines:
         assert "CONFORMANCE SUITE PASSED" in ln and " 0 unexpected failures" in ln, ln
+
+
+def test_conformance_suite_passes_on_circuitpython():
+    # The testee runs under CircuitPython's unix port (make circuitpython).
+    import os
+    import mptest_runtimes
+
+    root = _root()
+    runner = os.environ.get("CONFORMANCE_RUNNER") or os.path.join(root, "tools", "conformance-runner")
+    assert os.path.exists(runner), "no conformance runner at " + runner
+    why = mptest_runtimes.unavailable("circuitpython")
+    if why:
+        raise Skip(why)
+    env = dict(os.environ, CONFORMANCE_RUNNER=runner, TESTEES="circuitpython",
+               CIRCUITPYTHON_DIR=mptest_runtimes.circuitpython_dir())
+    r = _run([os.path.join(root, "host_tests", "conformance", "run.sh")], env=env)
+    text = r.stdout.decode(errors="replace")
+    assert r.returncode == 0, text[-3000:]
+    lines = [ln for ln in text.splitlines() if ln.startswith("conformance[")]
+    assert len(lines) == 1, text[-3000:]
+    # No failure list: every case passes, none is skipped.
+    assert "CONFORMANCE SUITE PASSED" in lines[0] and " 0 skipped, 0 expected failures, 0 unexpected" in lines[0], lines[0]
 
 
 def test_streaming_methods_generated_bidirectional_skipped_with_a_comment():

@@ -106,5 +106,6 @@ def test_top_level_value_struct_and_list():
 
 def test_deep_input_fails_cleanly_with_the_default_limit():
     # 51 arrays: 102 levels of Value and ListValue, beyond the default 100
+    # (a small heap may run out first: CircuitPython's 128K run does)
     e = err('{"val": %s}' % ("[" * 51 + "]" * 51))
-    assert "recursion" in e.reason or "nesting" in e.reason
+    assert "recursion" in e.reason or "nesting" in e.reason or "memory" in e.reason

@@ -3,7 +3,6 @@
 # __getattr__ loads this module then; the generated code then calls these
 # functions directly.
 import struct
-import sys
 
 try:
     from micropython import const
@@ -13,6 +12,7 @@ except ImportError:  # CPython
         return x
 
 
+from buffa._runtime import CPYTHON
 from buffa.wire import DecodeError, int32, put_varint, varint, vsize
 
 _pack_into = struct.pack_into
@@ -180,7 +180,7 @@ def put_packed_fixed(buf, p, lst, fmt, n):
     return p + k * n
 
 
-if sys.implementation.name == "cpython":
+if CPYTHON:
     # CPython: a Python-level loop costs about as much per element whether it
     # sizes or writes, so the size pass encodes the run once and hands the
     # bytes to the write pass inside the size it returns (an int, so

@@ -17,9 +17,8 @@
 #   name       proto field name; json_name: its JSON name
 #   default    the value an unset field reads as (proto2 custom defaults)
 #   oneof      the oneof's name for members of a real oneof, else None
-import sys
-
 from buffa import wire
+from buffa._runtime import CPYTHON
 
 _DecodeError = wire.DecodeError
 
@@ -61,7 +60,7 @@ def _size(m):
     return type(m)._buffa_z(m)
 
 
-if sys.implementation.name == "cpython":
+if CPYTHON:
     # Write through a memoryview: on CPython a slice store into one costs
     # much less than into a bytearray (which may resize), and text and
     # sub-messages are slice stores. MicroPython's cost the same.
@@ -127,10 +126,8 @@ def _r():
     return _reflect
 
 
-try:
-    from micropython import const as _MP
-except ImportError:  # CPython: no Message.__getattr__ (see below)
-    _MP = None
+# No Message.__getattr__ on CPython (see below).
+_MP = not CPYTHON
 
 
 class Message:

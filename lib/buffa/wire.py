@@ -16,6 +16,7 @@
 #                    REPEATED...), WIRE_TYPE, the cold readers and writers
 # skip, unknown and unknown_raw, which every generated module imports, are
 # stubs here that call the real functions.
+from buffa._runtime import CPYTHON
 
 
 class DecodeError(ValueError):
@@ -229,7 +230,7 @@ def put_varint(buf, p, v):
     return p + 1
 
 
-if hasattr(int, "bit_length"):  # CPython; MicroPython's int has no bit_length
+if CPYTHON:
     # A varint of five bytes and up (timestamps, ids) costs CPython a round of
     # big-int bytecode per byte pair above. One multiplication spreads it
     # instead: v * _SPREAD[n][1] is n copies of v, copy i shifted left by 65*i
@@ -279,13 +280,12 @@ def lsize(v):
 # text_map / put_text_map: whole map<string, string|bytes> fields
 # (buffa._textmap) on CPython. Generated size and write code test them and
 # run their own per-entry code where they are None (MicroPython).
-try:
-    memoryview("")
+if not CPYTHON:
     # MicroPython: a view of a str's UTF-8 bytes, without copying (bytes
     # values, which lax strings may hold, give a view as well).
     utf8 = utf8_lax = memoryview
     text_map = put_text_map = None
-except TypeError:
+else:
     # CPython: str.encode is a C call; strings that are not validated
     # (utf8_validation = NONE) may hold bytes and go through utf8_lax.
     utf8 = str.encode

@@ -13,13 +13,12 @@
 # socket says so: on CPython with the loop's add_reader/add_writer, on
 # MicroPython with asyncio.Stream (its readinto and drain wait on the socket).
 import asyncio
-import sys
 
 from buffa.connect import clock, core, transport
 from buffa.connect.core import CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM
 from buffa.connect.errors import ConnectError, Code
 
-_MICROPYTHON = sys.implementation.name == "micropython"
+from buffa._runtime import MPVM as _MICROPYTHON  # MicroPython's asyncio, or CircuitPython's port of it
 
 # How long a MicroPython read retries between yields before it waits on the
 # socket (see _MicroPythonConnection._wait_readable).

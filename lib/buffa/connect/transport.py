@@ -33,11 +33,9 @@ try:
     _WOULD_BLOCK.append(BlockingIOError)
 except NameError:
     pass
-import sys as _sys
+from buffa._runtime import CPYTHON, MICROPYTHON, MPVM
 
-_MICROPYTHON = _sys.implementation.name == "micropython"
-
-if _sys.implementation.name == "cpython":
+if CPYTHON:
     # Only CPython raises these; importing ssl elsewhere would cost heap
     # even for plaintext clients.
     import ssl as _cpy_ssl
@@ -113,7 +111,7 @@ def _describe(e):
     s = str(e).strip()
     # MicroPython prints OSError(110) as a bare number: add the errno name.
     # (CPython's text already says it, and its SSL errors' numbers are not errnos.)
-    if _MICROPYTHON and isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
+    if MPVM and isinstance(e, OSError) and e.args and isinstance(e.args[0], int):
         try:
             import errno
 
@@ -392,8 +390,10 @@ class SocketTransport:
                 except Exception as e:
                     raise tls_error(self.host, e)
                 sock = tsock
-            # A socketpool (CircuitPython) has recv_into/settimeout sockets.
-            if _MICROPYTHON and self._pool is _socket:
+            # MicroPython's socket module is polled (CircuitPython builds that
+            # have one have MicroPython's); a socketpool (CircuitPython) has
+            # recv_into/settimeout sockets.
+            if MPVM and self._pool is _socket:
                 return PollConnection(sock, self.read_timeout_ms, call_timeout_ms, raw)
             return TimeoutConnection(sock, self.read_timeout_ms, call_timeout_ms)
         except BaseException:
@@ -454,7 +454,7 @@ def default_tls_context(cadata=None, insecure_skip_verify=False):
         ctx.check_hostname = True
     ctx.verify_mode = mod.CERT_REQUIRED
     if cadata is not None:
-        if _MICROPYTHON:
+        if MICROPYTHON:
             # MicroPython's tls takes DER only (mbedTLS parses PEM only from a
             # NUL-terminated buffer), one certificate per call, positionally.
             for der in pem_to_der(cadata):
@@ -463,7 +463,7 @@ def default_tls_context(cadata=None, insecure_skip_verify=False):
             if isinstance(cadata, (bytes, bytearray)) and bytes(cadata[:5]) == b"-----":
                 cadata = bytes(cadata).decode()
             ctx.load_verify_locations(cadata=cadata)
-    elif _MICROPYTHON:
+    elif MICROPYTHON:
         raise ConnectError(
             Code.INVALID_ARGUMENT,
             "TLS on MicroPython needs cadata= (there is no system CA store); "

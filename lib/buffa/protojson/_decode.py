@@ -346,4 +346,9 @@ def decode(M, text, ign_fields, ign_enums, options):
         raise JsonError("unexpected end of input")
     except RuntimeError:  # the runtime's own recursion limit
         raise JsonError("nesting too deep for this runtime")
+    except MemoryError:
+        # A small board's heap can run out below the recursion limit (each
+        # level holds a parser frame and a message); what was built is
+        # garbage once this unwinds, so raising works.
+        raise JsonError("not enough memory to decode this input")
     return m
