@@ -5,6 +5,7 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     packed_closed as _buffa_packed_closed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -23,10 +24,7 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
 import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Closed(_buffa_Enum):
@@ -118,7 +116,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -368,7 +366,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.g
     if v is not None:
         n += 2 + _buffa_c1._buffa_z(v)
@@ -378,11 +376,11 @@ def _buffa_z(m):
             n += 2 + _buffa_c2._buffa_z(x)
     v = m.ce
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.rce
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.pce
     if v:
         k = _buffa_packed_size(v, 14)
@@ -398,7 +396,7 @@ def _buffa_z(m):
     v = m.unp
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.pk
     if v:
         k = _buffa_packed_size(v, 18)
@@ -415,13 +413,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fl
     if v is not None:
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         k = _buffa_c0._buffa_z(v)
@@ -575,7 +573,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 141
         buf[p + 1] = 1
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
@@ -618,7 +616,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -664,7 +662,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -719,7 +717,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -755,7 +753,7 @@ def _buffa_z(m):
     v = m.x
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -794,7 +792,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -824,7 +822,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

@@ -3,14 +3,17 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -33,9 +36,8 @@ import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Kind(_buffa_Enum):
     _buffa_name = 'differential.Kind'
@@ -246,8 +248,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.s = v
@@ -315,8 +317,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.o_s = v
@@ -510,8 +512,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.r_s.append(v)
@@ -665,8 +667,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     raise _buffa_DecodeError('length past the end', p)
                 try:
                     x = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                     _buffa_strict_utf8(b, p, r)
                 p = r
@@ -800,8 +802,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_choice = 'c_s'
@@ -851,7 +853,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -880,35 +882,43 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.i64
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.u32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.u64
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.s64
     if v:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.f32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.f64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.sf32
     if v:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.sf64
     if v:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.fl
     if v or _buffa_negzero(v):
@@ -929,7 +939,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.kind
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -937,7 +947,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.o_i32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.o_s
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -962,6 +972,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_f32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_db
@@ -1000,13 +1011,13 @@ def _buffa_z(m):
     v = m.x_i64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.m_si
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1016,7 +1027,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1028,12 +1039,14 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.m_fb
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 3 + 8 + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
@@ -1041,7 +1054,7 @@ def _buffa_z(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_choice == 'c_s':
         v = m._buffa_v_choice
         k = _buffa_len(_buffa_utf8(v))
@@ -1139,7 +1152,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.fl
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.db
     if v or _buffa_negzero(v):
@@ -1428,7 +1441,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1483,7 +1496,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1540,7 +1553,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 2
@@ -1712,7 +1725,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -1742,7 +1755,7 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

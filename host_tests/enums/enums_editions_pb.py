@@ -16,14 +16,8 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class EClosed(_buffa_Enum):
     _buffa_name = 'enums.EClosed'
@@ -65,7 +59,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -174,7 +168,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.rc
     if v:
         k = _buffa_packed_size(v, 14)
@@ -182,7 +176,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.o
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.ro
     if v:
         k = _buffa_packed_size(v, 14)
@@ -191,7 +185,7 @@ def _buffa_z(m):
     v = m.xc
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

@@ -3,7 +3,9 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     length as _buffa_length,
     packed_fixed as _buffa_packed_fixed,
@@ -26,9 +28,8 @@ import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Msg(_buffa_Message):
     _buffa_name = 'malformed.Msg'
@@ -78,7 +79,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -187,8 +188,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -232,8 +233,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.rs.append(v)
@@ -287,8 +288,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s = v
@@ -342,8 +343,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_o = 'os'
@@ -415,12 +416,16 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.f32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.f64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.s
     if v:
@@ -437,10 +442,12 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pf32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pf64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pi32
@@ -453,7 +460,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -485,7 +492,7 @@ def _buffa_z(m):
     v = m.z32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.z64
     if v:
         k = (v << 1) ^ (v >> 63)
@@ -608,7 +615,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1

@@ -3,6 +3,7 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     int32 as _buffa_int32,
     keys as _buffa_keys,
     length as _buffa_length,
@@ -15,14 +16,11 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class FixedKeys(_buffa_Message):
     _buffa_name = 'maps.FixedKeys'
@@ -58,7 +56,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -276,32 +274,40 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -318,7 +324,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 58
                 buf[p + 1] = y
@@ -352,7 +358,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y
@@ -386,7 +392,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 74
                 buf[p + 1] = y
@@ -420,7 +426,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 82
                 buf[p + 1] = y
@@ -455,7 +461,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1

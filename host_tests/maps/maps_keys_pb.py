@@ -14,14 +14,8 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class VarintKeys(_buffa_Message):
     _buffa_name = 'maps.VarintKeys'
@@ -63,7 +57,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -355,43 +349,43 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
@@ -405,7 +399,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 10
                 buf[p + 1] = y
@@ -445,7 +439,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 18
                 buf[p + 1] = y
@@ -485,7 +479,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 26
                 buf[p + 1] = y
@@ -525,7 +519,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 34
                 buf[p + 1] = y
@@ -565,7 +559,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 42
                 buf[p + 1] = y
@@ -615,7 +609,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 50
                 buf[p + 1] = y
@@ -665,7 +659,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 90
                 buf[p + 1] = y

@@ -8,6 +8,7 @@ from buffa.wire import (
     keys as _buffa_keys,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
@@ -20,14 +21,13 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Kind(_buffa_Enum):
     _buffa_name = 'maps.Kind'
@@ -81,7 +81,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -110,8 +110,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.b = v
@@ -132,7 +132,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.b
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -195,7 +195,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -225,8 +225,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 p = r + 2
                 try:
                     x = _buffa_str(b[p:q], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
                 m.v_string[k] = x
@@ -272,8 +272,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                             raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
-                        except UnicodeError:
-                            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                        except _buffa_UnicodeError:
+                            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                         if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                             _buffa_strict_utf8(b, p, r)
                         p = r
@@ -601,7 +601,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -610,19 +610,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_vsize((x << 1) ^ (x >> 63))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_self
     if v:
@@ -782,7 +782,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -836,7 +836,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 1
@@ -872,7 +872,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 1
@@ -884,7 +884,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 202
@@ -902,13 +902,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_vsize((x << 1) ^ (x >> 63))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 1

@@ -12,15 +12,9 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import names_dep.dep_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Reserved(_buffa_Enum):
     _buffa_name = 'names.Reserved'
@@ -106,7 +100,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -258,7 +252,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.level
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.by_name
     if v:
         n += _buffa_map_size(v, _buffa_s4, 1)
@@ -279,7 +273,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.shade
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -395,7 +389,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -443,7 +437,7 @@ def _buffa_z(m):
     n = 0
     v = m.level
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.back
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -496,7 +490,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -526,7 +520,7 @@ def _buffa_z(m):
     n = 0
     v = m.x
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -560,7 +554,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -590,7 +584,7 @@ def _buffa_z(m):
     n = 0
     v = m.def_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

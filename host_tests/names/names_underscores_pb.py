@@ -18,13 +18,10 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
+_buffa_UnicodeError = UnicodeError
 
 class Underscores(_buffa_Message):
     _buffa_name = 'names.Underscores'
@@ -39,16 +36,16 @@ class Underscores(_buffa_Message):
     __dict___ = 0
 
     def __init__(_buffa_s, **kw):
-        setattr(_buffa_s, '__rep', [])
+        _buffa_setattr(_buffa_s, '__rep', [])
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
 _buffa_c0 = Underscores
-setattr(Underscores, '__x', 0)
-setattr(Underscores, '__a', _buffa_member('__choice', '__a'))
-setattr(Underscores, '__b', _buffa_member('__choice', '__b'))
+_buffa_setattr(Underscores, '__x', 0)
+_buffa_setattr(Underscores, '__a', _buffa_member('__choice', '__a'))
+_buffa_setattr(Underscores, '__b', _buffa_member('__choice', '__b'))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -59,7 +56,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -166,8 +163,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c___choice = '__b'
@@ -189,22 +186,22 @@ def _buffa_z(m):
     n = 0
     v = m.__x
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_x_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__init___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__eq___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__class___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__rep
     if v:
         k = _buffa_packed_size(v, 5)
@@ -212,13 +209,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._private
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__dict___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c___choice == '__a':
         v = m._buffa_v___choice
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c___choice == '__b':
         v = m._buffa_v___choice
         k = _buffa_len(_buffa_utf8(v))

@@ -5,6 +5,7 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     put_varint as _buffa_put_varint,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
@@ -19,9 +20,8 @@ import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_float = float
 
 class Level(_buffa_Enum):
     _buffa_name = 'presence.Level'
@@ -71,7 +71,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -295,7 +295,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -315,16 +315,16 @@ def _buffa_z(m):
         n += 1 + 1
     v = m.lv
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.lv0
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.u
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.plain
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -332,7 +332,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.nan
     if v is not None:
         n += 1 + 8
@@ -349,7 +349,7 @@ def _buffa_z(m):
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -410,7 +410,7 @@ def _buffa_w(m, buf, p):
         p = y
     v = m.fl
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 37, v)
+        _buffa_pack_f32('<Bf', buf, p, 37, v)
         p += 5
     v = m.db
     if v is not None:
@@ -513,7 +513,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 133
         buf[p + 1] = 1
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
@@ -570,7 +570,7 @@ _buffa_c0._buffa_f = (
     ('i', 1, 5, 8, None, 'i', 'i', -5, None),
     ('s', 2, 9, 8, None, 's', 's', 'héllo', None),
     ('by', 3, 12, 8, None, 'by', 'by', b'\x00\x01ab\xff', None),
-    ('fl', 4, 2, 8, None, 'fl', 'fl', float('inf'), None),
+    ('fl', 4, 2, 8, None, 'fl', 'fl', _buffa_float('inf'), None),
     ('db', 5, 1, 8, None, 'db', 'db', -15000000000.0, None),
     ('b', 6, 8, 8, None, 'b', 'b', True, None),
     ('lv', 7, 14, 72, Level, 'lv', 'lv', 5, None),
@@ -579,10 +579,10 @@ _buffa_c0._buffa_f = (
     ('plain', 10, 5, 8, None, 'plain', 'plain', 0, None),
     ('child', 11, 11, 8, P2, 'child', 'child', None, None),
     ('req', 12, 5, 40, None, 'req', 'req', 0, None),
-    ('nan', 13, 1, 8, None, 'nan', 'nan', float('nan'), None),
+    ('nan', 13, 1, 8, None, 'nan', 'nan', _buffa_float('nan'), None),
     ('quoted', 14, 9, 8, None, 'quoted', 'quoted', 'a"b\\c\n\'', None),
     ('neg', 15, 18, 8, None, 'neg', 'neg', -9223372036854775808, None),
-    ('ninf', 16, 2, 8, None, 'ninf', 'ninf', float('-inf'), None),
+    ('ninf', 16, 2, 8, None, 'ninf', 'ninf', _buffa_float('-inf'), None),
     ('oi', 20, 5, 16, None, 'oi', 'oi', 0, 'o'),
     ('os', 21, 9, 16, None, 'os', 'os', '', 'o'),
     ('om', 22, 11, 16, P2, 'om', 'om', None, 'o'),

@@ -24,14 +24,10 @@ from buffa.wire import (
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
 import json_scalars_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Containers(_buffa_Message):
     _buffa_name = 'jsontest.Containers'
@@ -81,7 +77,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -124,8 +120,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.names.append(v)
@@ -258,8 +254,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -356,8 +352,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_choice = 'text'
@@ -450,7 +446,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -460,7 +456,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -472,7 +468,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_choice == 'text':
         v = m._buffa_v_choice
@@ -480,7 +476,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_choice == 'nested':
         v = m._buffa_v_choice
         k = _buffa_c1._buffa_z(v)
@@ -570,7 +566,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -623,7 +619,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -678,7 +674,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y

@@ -9,18 +9,12 @@ from buffa.wire import (
     unknown as _buffa_unknown,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import buffa.wkt.timestamp_pb as _buffa_i0
 import buffa.wkt.duration_pb as _buffa_i1
 import buffa.wkt.field_mask_pb as _buffa_i2
 import buffa.wkt.empty_pb as _buffa_i3
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Times(_buffa_Message):
     _buffa_name = 'jsontest.Times'
@@ -51,7 +45,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]

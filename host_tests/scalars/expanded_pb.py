@@ -4,6 +4,7 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     length as _buffa_length,
     packed_fixed as _buffa_packed_fixed,
@@ -15,14 +16,11 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Expanded(_buffa_Message):
     _buffa_name = 'scalars.Expanded'
@@ -53,7 +51,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -184,7 +182,7 @@ def _buffa_z(m):
     v = m.x_i32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.x_s64
     if v:
         for x in v:
@@ -192,6 +190,7 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.x_f32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.x_db
     if v:

@@ -13,7 +13,6 @@ except ImportError:  # CPython
 
 from buffa import message
 from buffa.message import Message
-from buffa.wire import EncodeError
 
 # field flags (buffa.wire)
 _REPEATED = const(1)
@@ -174,14 +173,26 @@ for _n in METHODS:
 
 def fail(m, f, where=""):
     # Run f(m) again to catch what it raises (the callers catch without
-    # "as" to keep their frames small) and raise it as an EncodeError.
+    # "as" to keep their frames small) and raise it as an EncodeError that
+    # names the field at fault (buffa._errors).
     try:
         f(m)
-    except EncodeError:
-        raise
     except message._BAD_VALUE as e:
-        raise EncodeError("cannot encode %s%s: %s: %s" % (m._buffa_name, where, type(e).__name__, e))
-    raise EncodeError("cannot encode %s%s" % (m._buffa_name, where))
+        from buffa._errors import encode_error
+
+        raise encode_error(m, e, where)
+    # f(m) worked this time (a value changed under it): say so
+    raise _error("cannot encode %s%s" % (m._buffa_name, where))
+
+
+def _error(msg, kind="type"):
+    from buffa._errors import error
+
+    return error(msg, kind)
+
+
+def too_small(m, buf, offset):
+    raise _error("buffer too small: need %d bytes at offset %d" % (m.encoded_size(), offset), "buffer")
 
 
 def fail_into(m, buf, offset):
@@ -191,4 +202,13 @@ def fail_into(m, buf, offset):
         message._size(m)
     except message._BAD_VALUE:
         fail(m, message._size)
-    fail(m, lambda m: type(m)._buffa_w(m, message._view(buf), offset), " into " + type(buf).__name__)
+    try:
+        type(m)._buffa_w(m, message._view(buf), offset)
+    except message._BAD_VALUE as e:
+        from buffa._errors import encode_error
+
+        e = encode_error(m, e, " into " + type(buf).__name__)
+        if not e.field:
+            e.kind = "buffer"
+        raise e
+    raise _error("cannot encode %s into %s" % (m._buffa_name, type(buf).__name__))

@@ -99,7 +99,7 @@ def decode_into(m, data, options):
         data = bytes(data)
     n = len(data)
     if n > o.max_size:
-        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0)
+        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
     try:
         type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
     except _DecodeError:
@@ -111,12 +111,12 @@ def decode_into(m, data, options):
     except RuntimeError:
         # MicroPython's own C-stack guard on a small board (CPython's
         # RecursionError is a RuntimeError too).
-        raise _DecodeError("recursion too deep for this device", -1)
+        raise _DecodeError("recursion too deep for this device", -1, "stack")
     except MemoryError:
         # A small board can run out of heap on input far below max_size
         # (deep nesting multiplies a few input bytes into objects); the
         # partly decoded message is garbage by now, so raising works.
-        raise _DecodeError("not enough memory to decode this message", -1)
+        raise _DecodeError("not enough memory to decode this message", -1, "memory")
     return m
 
 
@@ -196,8 +196,7 @@ class Message:
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
         if offset < 0 or offset + self.encoded_size() > len(buf):
-            raise wire.EncodeError("buffer too small: need %d bytes at offset %d"
-                                   % (self.encoded_size(), offset))
+            _r().too_small(self, buf, offset)
         try:
             return type(self)._buffa_w(self, _view(buf), offset)
         except _BAD_VALUE:

@@ -16,12 +16,27 @@ DOUBLE, FLOAT, INT64, UINT64, INT32, FIXED64, FIXED32, BOOL = 1, 2, 3, 4, 5, 6, 
 STRING, GROUP, MESSAGE, BYTES, UINT32, ENUM, SFIXED32, SFIXED64, SINT32, SINT64 = range(9, 19)
 LABEL_REPEATED, LABEL_REQUIRED = 3, 2
 
+# builtins generated code may use, always through an alias (_buffa_len...)
+BUILTINS = ("len", "str", "float", "setattr", "UnicodeError")
+
 # runtime flags (buffa.wire)
 REPEATED, PACKED, MAP, PRESENCE, ONEOF, REQUIRED, CLOSED, VERIFY = 1, 2, 4, 8, 16, 32, 64, 128
 
 WIRE = {1: 1, 2: 5, 3: 0, 4: 0, 5: 0, 6: 1, 7: 5, 8: 0, 9: 2, 10: 3, 11: 2, 12: 2, 13: 0, 14: 0, 15: 5, 16: 1, 17: 0, 18: 0}
 VARINT_TYPES = {INT64, UINT64, INT32, BOOL, UINT32, ENUM, SINT32, SINT64}
 FIXED_FMT = {DOUBLE: ("<d", 8), FLOAT: ("<f", 4), FIXED64: ("<Q", 8), FIXED32: ("<I", 4), SFIXED32: ("<i", 4), SFIXED64: ("<q", 8)}
+# Range of each integer type: (smallest, largest), and what generated code
+# passes wire.vsize as the largest value of a varint type (of the zigzag form
+# for sint32/sint64; None where vsize's default, 2**64 - 1, is the bound).
+INT_RANGE = {
+    INT32: (-0x80000000, 0x7FFFFFFF), ENUM: (-0x80000000, 0x7FFFFFFF), SINT32: (-0x80000000, 0x7FFFFFFF),
+    SFIXED32: (-0x80000000, 0x7FFFFFFF), UINT32: (0, 0xFFFFFFFF), FIXED32: (0, 0xFFFFFFFF),
+    INT64: (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF), SINT64: (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF),
+    SFIXED64: (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF), UINT64: (0, 0xFFFFFFFFFFFFFFFF), FIXED64: (0, 0xFFFFFFFFFFFFFFFF),
+}
+VSIZE_HI = {INT32: "0x7FFFFFFF", ENUM: "0x7FFFFFFF", UINT32: "0xFFFFFFFF", SINT32: "0xFFFFFFFF",
+            INT64: "0x7FFFFFFFFFFFFFFF", UINT64: None, SINT64: None}
+FIXED_INT = {FIXED32, SFIXED32, FIXED64, SFIXED64}
 # varint -> value conversion for multi-byte varints (1-byte ones need none)
 VARINT_CONV = {INT32: "_buffa_int32", ENUM: "_buffa_int32", INT64: "_buffa_int64", UINT32: "_buffa_uint32"}
 
@@ -328,8 +343,14 @@ class FileGen:
         fh = sorted(h[7:] for h in self.helpers if h.startswith("fields."))
         if fh:
             out("from buffa.fields import %s" % ", ".join("%s as %s_%s" % (h, N.RESERVED, h) for h in fh))
-        out("from buffa.message import new_instance as %s_new, oneof_member as %s_member" % (N.RESERVED, N.RESERVED))
-        out("import struct as %s_struct" % N.RESERVED)
+        rest = "\n".join(body.lines + fns.lines + tail.lines + ext.lines + svc.lines + self.consts + self.late)
+        if "%s_member(" % N.RESERVED in rest:
+            out("from buffa.message import new_instance as %s_new, oneof_member as %s_member" % (N.RESERVED, N.RESERVED))
+        else:
+            out("from buffa.message import new_instance as %s_new" % N.RESERVED)
+        struct_fns = [(a, f) for a, f in (("unpack", "unpack_from"), ("pack", "pack_into")) if "%s_%s(" % (N.RESERVED, a) in rest]
+        if struct_fns:
+            out("import struct as %s_struct" % N.RESERVED)
         if self.gen.native:
             out("try:")
             with out.block():
@@ -341,12 +362,13 @@ class FileGen:
                     out("native = staticmethod(lambda f: f)")
         for mod, alias in sorted(self.imports.items(), key=lambda kv: kv[1]):
             out("import %s as %s" % (mod, alias))
-        out("%s_unpack = %s_struct.unpack_from" % (N.RESERVED, N.RESERVED))
-        out("%s_pack = %s_struct.pack_into" % (N.RESERVED, N.RESERVED))
-        out("%s_len = len" % N.RESERVED)
-        out("%s_next = next" % N.RESERVED)
-        out("%s_bytes = bytes" % N.RESERVED)
-        out("%s_str = str" % N.RESERVED)
+        for a, f in struct_fns:
+            out("%s_%s = %s_struct.%s" % (N.RESERVED, a, N.RESERVED, f))
+        # The builtins the code below uses, by names of their own: a message
+        # or extension named after a builtin shadows it in the module.
+        for name in BUILTINS:
+            if "%s_%s" % (N.RESERVED, name) in rest:
+                out("%s_%s = %s" % (N.RESERVED, name, name))
         out()
         out.lines += body.lines
         out()
@@ -427,7 +449,7 @@ class FileGen:
                     continue
                 if _mangled(f.attr):
                     # Python would mangle __name inside a class body
-                    self.late.append("setattr(%s, %r, %s)" % (self.pyref(full), f.attr, val))
+                    self.late.append("%s_setattr(%s, %r, %s)" % (N.RESERVED, self.pyref(full), f.attr, val))
                 else:
                     w("%s = %s" % (f.attr, val))
             w()
@@ -437,7 +459,7 @@ class FileGen:
             with w.block():
                 for f in fields:
                     if f.repeated and _mangled(f.attr):
-                        w("setattr(%s, %r, %s)" % (S, f.attr, "{}" if f.map else "[]"))
+                        w("%s_setattr(%s, %r, %s)" % (N.RESERVED, S, f.attr, "{}" if f.map else "[]"))
                     elif f.repeated:
                         w("%s.%s = %s" % (S, f.attr, "{}" if f.map else "[]"))
                 w("if kw:")
@@ -531,9 +553,9 @@ class FileGen:
             w("try:")
             with w.block():
                 w("%s = %s_str(b[p:%s], 'utf-8')" % (var, R, q))
-            w("except UnicodeError:")
+            w("except %s_UnicodeError:" % R)
             with w.block():
-                w("raise %s_DecodeError('invalid UTF-8 in string field', p)" % R)
+                w("raise %s_DecodeError('invalid UTF-8 in string field', p, 'utf8')" % R)
             w("if %s__LAX_UTF8 and %s_len(%s) != %s - p:" % (R, R, var, q))
             with w.block():
                 w("%s_strict_utf8(b, p, %s)" % (R, q))
@@ -623,7 +645,7 @@ class FileGen:
         with w.block():
             w("if dp < 0:")
             with w.block():
-                w("raise %s_DecodeError('recursion limit exceeded', p)" % R)
+                w("raise %s_DecodeError('recursion limit exceeded', p, 'recursion')" % R)
             w("while p < e:")
             with w.block():
                 w("s = p")
@@ -919,12 +941,38 @@ class FileGen:
             self.helpers.add("lsize")
             return "%s_lsize(%s)" % (R, var)
         if t == SINT32:
-            return "%s_vsize((%s << 1) ^ (%s >> 31))" % (R, var, var)
+            return self.vsize_call("(%s << 1) ^ (%s >> 31)" % (var, var), t)
         if t == SINT64:
-            return "%s_vsize((%s << 1) ^ (%s >> 63))" % (R, var, var)
+            return self.vsize_call("(%s << 1) ^ (%s >> 63)" % (var, var), t)
         # unsigned values too: a negative one (a caller's error) must take
-        # vsize's 10-byte path, never the one-byte store
-        return "(1 if %s < 128 and %s >= 0 else %s_vsize(%s))" % (var, var, R, var)
+        # vsize's path, which checks the range, never the one-byte store
+        return "(1 if %s < 128 and %s >= 0 else %s)" % (var, var, self.vsize_call(var, t))
+
+    def vsize_call(self, expr, t):
+        """Python expression: wire.vsize of expr, a varint of field type t,
+        raising EncodeError if it is outside the type's range."""
+        self.helpers.add("vsize")
+        hi = VSIZE_HI[t]
+        return "%s_vsize(%s%s)" % (N.RESERVED, expr, ", " + hi if hi else "")
+
+    def check_fixed(self, w, t, var):
+        """Emit: raise EncodeError if var, a value of fixed-width integer
+        type t, is outside its range (MicroPython's struct would wrap it)."""
+        if t not in FIXED_INT:
+            return
+        self.helpers.add("EncodeError")
+        lo, hi = INT_RANGE[t]
+        w("if %s < %s or %s > %s:" % (var, lo, var, hex(hi).upper().replace("X", "x")))
+        with w.block():
+            w("raise %s_EncodeError('value out of range')" % N.RESERVED)
+
+    def fixed_range(self, w, t):
+        """Emit: check the range of every value of list v, a repeated field
+        of fixed-width integer type t (nothing for other types)."""
+        if t in FIXED_INT:
+            self.helpers.add("fixed_range")
+            lo, hi = INT_RANGE[t]
+            w("%s_fixed_range(v, %s, %s)" % (N.RESERVED, lo, hex(hi).upper().replace("X", "x")))
 
     def add_len(self, w, tl, var="k"):
         """Emit: n += tag + length prefix + payload of length var (one- and
@@ -962,10 +1010,10 @@ class FileGen:
             w("k = %s_len(%s)" % (R, self.utf8_expr(t, f.flags, var)))
             self.add_len(w, tl)
         elif t in (SINT32, SINT64):
-            self.helpers.add("vsize")
             w("k = (%s << 1) ^ (%s >> %d)" % (var, var, 31 if t == SINT32 else 63))
-            w("n += %d + (1 if k < 128 else 2 if k < 16384 else %s_vsize(k))" % (tl, R))
+            w("n += %d + (1 if k < 128 else 2 if k < 16384 else %s)" % (tl, self.vsize_call("k", t)))
         else:
+            self.check_fixed(w, t, var)
             w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
     @staticmethod
@@ -999,9 +1047,10 @@ class FileGen:
         with w.block():
             yield
 
-    def entry_loop(self, w, kx, vx):
+    def entry_loop(self, w, kx, vx, check=False):
         """Emit the head of a loop over the entries of map v: key k, value x,
         and the entry's payload size in y. The caller closes the block.
+        check: check the range of fixed-width integers (the size pass).
 
         A str or bytes key or value is replaced by its UTF-8 bytes (views on
         MicroPython) and sized inline: a call to lsize per entry cost more
@@ -1020,6 +1069,8 @@ class FileGen:
                 parts.append("%s_len(%s)" % (R, var))
                 text.append(var)
             else:
+                if check:
+                    self.check_fixed(w, fx.type, var)
                 parts.append(self.scalar_size_expr(fx.type, var))
         w("y = %d + %s" % (2 + len(text), " + ".join(parts)))
         if text:
@@ -1048,7 +1099,7 @@ class FileGen:
                     stmt = lambda kind: ("k = %s_text_map(v, %d, %r)" % (R, kind, tb),  # noqa: E731
                                          "m._buffa_k%d = k" % num, "n += %s_len(k)" % R)
                     with self.text_map_branch(w, kx, vx, "text_map", stmt):
-                        self.entry_loop(w, kx, vx)
+                        self.entry_loop(w, kx, vx, check=True)
                         self.add_len(w, tl2, "y")
                         w.ind -= 1
 
@@ -1066,6 +1117,7 @@ class FileGen:
         if f.packed:
 
             def packed(w):
+                self.fixed_range(w, t)
                 if t in FIXED_FMT or t == BOOL:
                     w("k = %s_len(v)%s" % (R, " * %d" % FIXED_FMT[t][1] if t in FIXED_FMT else ""))
                 else:
@@ -1078,6 +1130,7 @@ class FileGen:
             return
 
         def rep(w):
+            self.fixed_range(w, t)
             if t in FIXED_FMT or t == BOOL:
                 w("n += %s_len(v) * %d" % (R, tl + (FIXED_FMT[t][1] if t in FIXED_FMT else 1)))
                 return
@@ -1125,6 +1178,15 @@ class FileGen:
         with w.block():
             w("p = %s_put_varint(buf, %s, %s)" % (N.RESERVED, _at(off), var))
 
+    def packer(self, t):
+        """The struct.pack_into that writes a fixed-width value of type t: a
+        float field's goes through wire.pack_f32, which writes a double
+        beyond float's range as +-inf on CPython as well."""
+        if t == FLOAT:
+            self.helpers.add("pack_f32")
+            return N.RESERVED + "_pack_f32"
+        return N.RESERVED + "_pack"
+
     def utf8_expr(self, t, flags, var):
         """Expression for the bytes to write for a string or bytes value."""
         if t == BYTES:
@@ -1141,7 +1203,7 @@ class FileGen:
         R = N.RESERVED
         if t in FIXED_FMT:
             fmt, n = FIXED_FMT[t]
-            w("%s_pack(%r, buf, %s, %s)" % (R, fmt, _at(off), var))
+            w("%s(%r, buf, %s, %s)" % (self.packer(t), fmt, _at(off), var))
             w("p += %d" % (n + off))
         elif t == BOOL:
             w("buf[%s] = %s" % (_at(off), "1" if truthy else "1 if %s else 0" % var))
@@ -1208,7 +1270,7 @@ class FileGen:
         elif t in FIXED_FMT and num < 16:
             # a one-byte tag and the value in one pack_into call
             fmt, n = FIXED_FMT[t]
-            w("%s_pack('<B%s', buf, p, %d, %s)" % (N.RESERVED, fmt[1], (num << 3) | WIRE[t], var))
+            w("%s('<B%s', buf, p, %d, %s)" % (self.packer(t), fmt[1], (num << 3) | WIRE[t], var))
             w("p += %d" % (n + 1))
         else:
             k = self.put_tag(w, (num << 3) | WIRE[t], False)
@@ -1338,7 +1400,7 @@ class Generator:
             dv = desc.default_value
             if t in (FLOAT, DOUBLE):
                 if dv in ("inf", "-inf", "nan"):
-                    return "float(%r)" % dv
+                    return "%s_float(%r)" % (N.RESERVED, dv)
                 return repr(float(dv))
             if t == BOOL:
                 return "True" if dv == "true" else "False"

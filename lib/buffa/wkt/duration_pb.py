@@ -11,14 +11,8 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Duration(_buffa_Message):
     _buffa_name = 'google.protobuf.Duration'
@@ -41,7 +35,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -78,10 +72,10 @@ def _buffa_z(m):
     n = 0
     v = m.seconds
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.nanos
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

@@ -6,14 +6,8 @@ from buffa.wire import (
     tag as _buffa_tag,
     unknown as _buffa_unknown,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Empty(_buffa_Message):
     _buffa_name = 'google.protobuf.Empty'
@@ -34,7 +28,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]

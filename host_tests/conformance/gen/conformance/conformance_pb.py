@@ -15,13 +15,9 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class WireFormat(_buffa_Enum):
     _buffa_name = 'conformance.WireFormat'
@@ -124,7 +120,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -146,8 +142,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.name = v
@@ -167,8 +163,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.failure_message = v
@@ -188,8 +184,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.matched_name = v
@@ -297,7 +293,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -381,7 +377,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -420,8 +416,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'json_payload'
@@ -449,8 +445,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.message_type = v
@@ -495,8 +491,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'jspb_payload'
@@ -517,8 +513,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'text_payload'
@@ -555,14 +551,14 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.requested_output_format
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.message_type
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.test_category
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.jspb_encoding_options
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -723,7 +719,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -745,8 +741,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'parse_error'
@@ -767,8 +763,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'runtime_error'
@@ -806,8 +802,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'json_payload'
@@ -828,8 +824,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'skipped'
@@ -850,8 +846,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'serialize_error'
@@ -872,8 +868,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'jspb_payload'
@@ -894,8 +890,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'text_payload'
@@ -916,8 +912,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'timeout_error'
@@ -1150,7 +1146,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]

@@ -3,13 +3,16 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -35,9 +38,8 @@ import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnumEdition2023(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.ForeignEnumEdition2023'
@@ -249,7 +251,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -279,7 +281,7 @@ def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -489,8 +491,8 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
@@ -576,8 +578,8 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
@@ -597,8 +599,8 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
@@ -916,8 +918,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
@@ -1029,8 +1031,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
@@ -1050,8 +1052,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
@@ -1566,8 +1568,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             p = r + 2
             try:
                 x = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.map_string_string[k] = x
@@ -1613,8 +1615,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -2467,8 +2469,8 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
@@ -2559,7 +2561,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -2592,35 +2594,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v is not None:
@@ -2651,10 +2661,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -2700,18 +2710,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_float
@@ -2772,19 +2786,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -2796,7 +2810,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -2808,37 +2822,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -2892,7 +2922,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -2902,7 +2932,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -2939,18 +2969,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -2973,15 +3007,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -2990,7 +3024,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -2998,15 +3032,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3020,10 +3058,10 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c2._buffa_z(v)
@@ -3051,7 +3089,7 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.groupliketype
     if v is not None:
         n += 4 + _buffa_c3._buffa_z(v)
@@ -3145,7 +3183,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
@@ -3624,7 +3662,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -3666,7 +3704,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -3708,7 +3746,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -3792,7 +3830,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -4036,7 +4074,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -4048,7 +4086,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -4066,13 +4104,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -4284,7 +4322,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4339,7 +4377,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4702,7 +4740,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -4806,7 +4844,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -4861,7 +4899,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -4909,7 +4947,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c1._buffa_z(v)
@@ -4962,7 +5000,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -4999,10 +5037,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5046,7 +5084,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5076,7 +5114,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5110,7 +5148,7 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5140,7 +5178,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)

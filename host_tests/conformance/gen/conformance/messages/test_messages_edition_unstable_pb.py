@@ -3,7 +3,9 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     keys as _buffa_keys,
     length as _buffa_length,
@@ -25,14 +27,13 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnumEditionUnstable(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.edition_unstable.ForeignEnumEditionUnstable'
@@ -101,7 +102,7 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -130,6 +131,8 @@ def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m._buffa_u
     if v:
@@ -170,7 +173,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -330,8 +333,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 p = r + 2
                 try:
                     x = _buffa_str(b[p:q], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
                 m.map_string_string[k] = x
@@ -377,8 +380,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                             raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
-                        except UnicodeError:
-                            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                        except _buffa_UnicodeError:
+                            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                         if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                             _buffa_strict_utf8(b, p, r)
                         p = r
@@ -618,6 +621,8 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_foreign_message
     if v is not None:
@@ -626,7 +631,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.recursive_message
     if v is not None:
         k = _buffa_c1._buffa_z(v)
@@ -634,6 +639,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_int32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_foreign_message
@@ -651,6 +657,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_bool_bool
@@ -685,7 +695,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -939,7 +949,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1104,7 +1114,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -1133,6 +1143,8 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m._buffa_u
     if v:

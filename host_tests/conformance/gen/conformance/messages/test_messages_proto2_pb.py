@@ -3,10 +3,13 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     packed_closed as _buffa_packed_closed,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -34,9 +37,8 @@ import struct as _buffa_struct
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
 
 class ForeignEnumProto2(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.proto2.ForeignEnumProto2'
@@ -561,8 +563,8 @@ _buffa_s48 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8,
 _buffa_s49 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 9, 0, None, 'value', 'value', '', None))
 _buffa_s50 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
 _buffa_s51 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-setattr(TestAllTypesProto2, '__field_name13', None)
-setattr(TestAllTypesProto2, '__Field_name14', None)
+_buffa_setattr(TestAllTypesProto2, '__field_name13', None)
+_buffa_setattr(TestAllTypesProto2, '__Field_name14', None)
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -3026,7 +3028,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -3061,35 +3063,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v is not None:
@@ -3120,10 +3130,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -3140,15 +3150,15 @@ def _buffa_z(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.repeated_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.repeated_uint64
     if v:
         for x in v:
@@ -3157,7 +3167,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.repeated_sint64
     if v:
         for x in v:
@@ -3165,15 +3175,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.repeated_float
     if v:
@@ -3209,11 +3223,11 @@ def _buffa_z(m):
     v = m.repeated_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_foreign_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_string_piece
     if v:
         for x in v:
@@ -3228,19 +3242,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -3252,7 +3266,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -3264,37 +3278,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3381,18 +3411,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -3415,15 +3449,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -3432,7 +3466,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -3440,15 +3474,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3462,7 +3500,7 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.map_int32_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s32, 2)
@@ -3470,11 +3508,11 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c1._buffa_z(v)
@@ -3502,7 +3540,7 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.data
     if v is not None:
         n += 4 + _buffa_c2._buffa_z(v)
@@ -3511,35 +3549,43 @@ def _buffa_z(m):
         n += 4 + _buffa_c3._buffa_z(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.default_uint64
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_float
     if v is not None:
@@ -3560,58 +3606,58 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name2
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._field_name3
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name4_
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field0name5
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_0_name6
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fieldName7
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FieldName8
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_Name9
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_Name10
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_NAME11
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_name12
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__field_name13
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__Field_name14
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name15
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__Name16
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name17__
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_name18__
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.message_set_correct
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -3701,7 +3747,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
@@ -3947,7 +3993,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 205
             buf[p + 1] = 2
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.repeated_double
     if v:
@@ -4094,7 +4140,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -4136,7 +4182,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -4178,7 +4224,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -4262,7 +4308,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -4506,7 +4552,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -4518,7 +4564,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -4536,13 +4582,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -5068,7 +5114,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -5101,7 +5147,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 6
@@ -5211,7 +5257,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -5338,7 +5384,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     v = m.default_double
     if v is not None:
@@ -5581,7 +5627,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5629,7 +5675,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -5682,7 +5728,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5719,10 +5765,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5766,7 +5812,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5803,10 +5849,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5850,7 +5896,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5896,7 +5942,7 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5980,7 +6026,7 @@ _buffa_c6._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6028,7 +6074,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.sub_msg
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -6081,7 +6127,7 @@ _buffa_c7._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6120,10 +6166,10 @@ def _buffa_z(m):
     n = 0
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6165,7 +6211,7 @@ _buffa_c8._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6195,7 +6241,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6229,7 +6275,7 @@ _buffa_c9._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6266,10 +6312,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6314,7 +6360,7 @@ _buffa_c10._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6411,7 +6457,7 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6430,7 +6476,7 @@ def _buffa_z(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6523,7 +6569,7 @@ _buffa_c11._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6553,7 +6599,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6587,7 +6633,7 @@ _buffa_c12._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6633,7 +6679,7 @@ _buffa_c13._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6679,7 +6725,7 @@ _buffa_c14._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6763,7 +6809,7 @@ _buffa_c15._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6825,7 +6871,7 @@ def _buffa_z(m):
     n = 0
     v = m.inline
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.concept
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6903,7 +6949,7 @@ _buffa_c16._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -7305,35 +7351,43 @@ def _buffa_z(m):
     n = 0
     v = m.required_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.required_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.required_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.required_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.required_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.required_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.required_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.required_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.required_float
     if v is not None:
@@ -7364,10 +7418,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -7391,35 +7445,43 @@ def _buffa_z(m):
         n += 4 + _buffa_c18._buffa_z(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.default_uint64
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_float
     if v is not None:
@@ -7522,7 +7584,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.required_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.required_double
     if v is not None:
@@ -7781,7 +7843,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     v = m.default_double
     if v is not None:
@@ -7847,7 +7909,7 @@ _buffa_c17._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -7913,7 +7975,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c16._buffa_z(v)
@@ -7985,7 +8047,7 @@ _buffa_c18._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8022,10 +8084,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -8069,7 +8131,7 @@ _buffa_c19._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8115,7 +8177,7 @@ _buffa_c20._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8199,7 +8261,7 @@ _buffa_c21._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8229,7 +8291,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -8263,7 +8325,7 @@ _buffa_c22._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8509,7 +8571,7 @@ _buffa_c23._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8555,7 +8617,7 @@ _buffa_c24._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8601,7 +8663,7 @@ _buffa_c25._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8647,7 +8709,7 @@ _buffa_c26._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8693,7 +8755,7 @@ _buffa_c27._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]

@@ -3,14 +3,17 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -43,9 +46,9 @@ import buffa.wkt.empty_pb as _buffa_i6
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnum(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.proto3.ForeignEnum'
@@ -316,8 +319,8 @@ _buffa_s37 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 
 _buffa_s38 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
 _buffa_s39 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesProto3.NestedEnum, 'value', 'value', 0, None))
 _buffa_s40 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnum, 'value', 'value', 0, None))
-setattr(TestAllTypesProto3, '__field_name13', 0)
-setattr(TestAllTypesProto3, '__Field_name14', 0)
+_buffa_setattr(TestAllTypesProto3, '__field_name13', 0)
+_buffa_setattr(TestAllTypesProto3, '__Field_name14', 0)
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -519,8 +522,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
@@ -613,8 +616,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
@@ -634,8 +637,8 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
@@ -953,8 +956,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
@@ -1066,8 +1069,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
@@ -1087,8 +1090,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
@@ -1603,8 +1606,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             p = r + 2
             try:
                 x = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.map_string_string[k] = x
@@ -1650,8 +1653,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -2504,8 +2507,8 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
@@ -3294,7 +3297,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -3329,35 +3332,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v or _buffa_negzero(v):
@@ -3388,13 +3399,13 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_aliased_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -3440,18 +3451,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_float
@@ -3512,19 +3527,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -3536,7 +3551,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -3548,37 +3563,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3632,7 +3663,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3642,7 +3673,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3679,18 +3710,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -3713,15 +3748,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -3730,7 +3765,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -3738,15 +3773,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3760,10 +3799,10 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c1._buffa_z(v)
@@ -3791,10 +3830,10 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_null_value':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_bool_wrapper
     if v is not None:
         k = _buffa_c5._buffa_z(v)
@@ -3926,7 +3965,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_null_value
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_empty
     if v is not None:
         k = _buffa_c20._buffa_z(v)
@@ -3982,58 +4021,58 @@ def _buffa_z(m):
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name2
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._field_name3
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name4_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field0name5
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_0_name6
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fieldName7
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FieldName8
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_Name9
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_Name10
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_NAME11
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_name12
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__field_name13
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__Field_name14
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name15
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__Name16
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name17__
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_name18__
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4118,7 +4157,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v or _buffa_negzero(v):
@@ -4606,7 +4645,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -4648,7 +4687,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -4690,7 +4729,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -4774,7 +4813,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -5018,7 +5057,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -5030,7 +5069,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -5048,13 +5087,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -5266,7 +5305,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5321,7 +5360,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5684,7 +5723,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -5788,7 +5827,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -6514,7 +6553,7 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6562,7 +6601,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -6615,7 +6654,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6645,7 +6684,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6679,7 +6718,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6725,7 +6764,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
