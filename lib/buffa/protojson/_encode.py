@@ -2,6 +2,7 @@
 import binascii
 import struct
 from buffa.protojson import WKT, JsonError, Fail, at
+from buffa._errors import problem
 
 try:
     from micropython import const
@@ -83,7 +84,7 @@ def fmt_float(v):
         return fmt_double(v)
     f = _f32(v)
     if f is None or f == _INF or f == -_INF:
-        raise Fail("float value %r out of range" % v)
+        raise Fail("float value %r out of range" % v, "range")
     for fmt in ("%.6g", "%.7g", "%.8g"):
         s = fmt % f
         if _f32(float(s)) == f:
@@ -93,12 +94,23 @@ def fmt_float(v):
 
 def string(v):
     if type(v) is not str:
-        raise Fail("string field holds invalid UTF-8")
+        if isinstance(v, (bytes, bytearray)):
+            # what decoding keeps of a string field without UTF-8 checks
+            raise Fail("string field holds invalid UTF-8", "unrepresentable")
+        raise Fail("expected a str, got %s" % type(v).__name__, "type")
     return _quote(v)
+
+
+def _check(typ, v):
+    # a value of the wrong type or range, as binary encoding refuses it
+    p = problem(typ, 0, None, v)
+    if p is not None:
+        raise Fail(p[1], p[0])
 
 
 def scalar(typ, ref, v):
     # The JSON text of one non-message value.
+    _check(typ, v)
     if typ == _INT32 or typ == _SINT32 or typ == _SFIXED32 or typ == _UINT32 or typ == _FIXED32:
         return "%d" % v
     if typ == _STRING:
@@ -122,6 +134,7 @@ def scalar(typ, ref, v):
 
 
 def _mapkey(typ, k):
+    _check(typ, k)
     if typ == _STRING:
         return _quote(k) if type(k) is str else string(k)
     if typ == _BOOL:
@@ -274,9 +287,9 @@ def encode(msg, defaults, proto_names):
     try:
         e.message(type(msg), msg)
     except Fail as x:
-        raise JsonError(x.reason, "$" + x.path)
+        raise JsonError(x.reason, "$" + x.path, x.kind)
     except RuntimeError:  # too deep for the runtime's own stack
-        raise JsonError("nesting too deep for this runtime")
+        raise JsonError("nesting too deep for this runtime", "$", "limit")
     return "".join(e.out)
 
 
