@@ -61,6 +61,7 @@ class Api(_buffa_Message):
     unknown_fields_ = 0
     clear_field_ = 0
     get_extension_ = 0
+    mutable_ = 0
 
     def __init__(_buffa_s, **kw):
         if kw:
@@ -623,6 +624,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.get_extension_ = v
+        elif t == 104:
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.mutable_ = v
         else:
             if t == eg and t:
                 return p
@@ -671,6 +679,9 @@ def _buffa_z(m):
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.get_extension_
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
+    v = m.mutable_
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
@@ -777,6 +788,14 @@ def _buffa_w(m, buf, p):
             p += 2
         else:
             p = _buffa_put_varint(buf, p + 1, v)
+    v = m.mutable_
+    if v:
+        buf[p] = 104
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -821,6 +840,7 @@ _buffa_c1._buffa_f = (
     ('unknown_fields_', 10, 5, 0, None, 'unknown_fields', 'unknownFields', 0, None),
     ('clear_field_', 11, 5, 0, None, 'clear_field', 'clearField', 0, None),
     ('get_extension_', 12, 5, 0, None, 'get_extension', 'getExtension', 0, None),
+    ('mutable_', 13, 5, 0, None, 'mutable', 'mutable', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

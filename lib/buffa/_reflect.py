@@ -33,11 +33,21 @@ def _zero(row):
     return row[7]
 
 
+def _no_field(m, name):
+    # "has no field 'encode' (did you mean 'encode_'?)": a proto name that
+    # is a keyword or part of the API is its attribute with a "_" added.
+    hint = ""
+    for row in m._buffa_f:
+        if row[0] == name + "_":
+            hint = " (did you mean %r?)" % row[0]
+    return "%s has no field %r%s" % (m._buffa_name, name, hint)
+
+
 def _row(m, name):
     for row in m._buffa_f:
         if row[0] == name or row[5] == name:
             return row
-    raise ValueError("%s has no field %r" % (m._buffa_name, name))
+    raise ValueError(_no_field(m, name))
 
 
 def init_kw(m, kw):
@@ -45,7 +55,7 @@ def init_kw(m, kw):
     attrs = [row[0] for row in m._buffa_f]
     for k in kw:
         if k not in attrs:
-            raise TypeError("%s has no field %r" % (m._buffa_name, k))
+            raise TypeError(_no_field(m, k))
         setattr(m, k, kw[k])
 
 
@@ -89,6 +99,20 @@ def get(self, name):
     v = getattr(self, row[0])
     if v is None and not row[3] & _REPEATED:
         return row[7]
+    return v
+
+
+def mutable(self, name):
+    """The message in field `name` (a singular message field), first set to
+    a new empty one if it is unset: m.mutable("updated_at").seconds = 5.
+    (Reading an unset message field gives None; see docs/design.md.)"""
+    row = _row(self, name)
+    if row[2] not in (10, 11) or row[3] & (_REPEATED | _MAP):
+        raise ValueError("field %r is not a singular message field" % name)
+    v = getattr(self, row[0])
+    if v is None:
+        v = row[4]._buffa_n()
+        setattr(self, row[0], v)
     return v
 
 
@@ -163,7 +187,7 @@ def enum_value(cls, name):
 
 # The methods Message.__getattr__ finds here: added to the class once, so
 # later lookups do not come back.
-METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "unknown_fields",
+METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "mutable", "unknown_fields",
            "get_extension", "has_extension", "set_extension", "clear_extension")
 for _n in METHODS:
     setattr(Message, _n, globals()[_n])

@@ -158,6 +158,11 @@ class Message:
                 return getattr(self, name)
             raise AttributeError(name)
 
+        # Messages are mutable, so unhashable. CPython says so for
+        # __hash__ = None (below); MicroPython would try to call the None.
+        def __hash__(self):
+            raise TypeError("unhashable type: '%s'" % type(self).__name__)
+
     # ---- binary codec ------------------------------------------------------
 
     @classmethod
@@ -209,7 +214,8 @@ class Message:
     def __eq__(self, other):
         return _r().eq(self, other)
 
-    __hash__ = None
+    if not _MP:
+        __hash__ = None
 
     def __repr__(self):
         return _r().repr_(self)
@@ -224,27 +230,6 @@ else:
 
     def new_instance(cls):
         return cls()
-
-
-def oneof_member(oneof, attr):
-    # A property for a oneof member: reads None unless it is the set case;
-    # setting it makes it the case (None clears it if it was the case).
-    ck = "_buffa_c_" + oneof
-    vk = "_buffa_v_" + oneof
-
-    def get(self):
-        return getattr(self, vk) if getattr(self, ck) == attr else None
-
-    def put(self, v):
-        if v is None:
-            if getattr(self, ck) == attr:
-                setattr(self, ck, None)
-                setattr(self, vk, None)
-        else:
-            setattr(self, ck, attr)
-            setattr(self, vk, v)
-
-    return property(get, put)
 
 
 class Enum:

@@ -344,10 +344,9 @@ class FileGen:
         if fh:
             out("from buffa.fields import %s" % ", ".join("%s as %s_%s" % (h, N.RESERVED, h) for h in fh))
         rest = "\n".join(body.lines + fns.lines + tail.lines + ext.lines + svc.lines + self.consts + self.late)
+        out("from buffa.message import new_instance as %s_new" % N.RESERVED)
         if "%s_member(" % N.RESERVED in rest:
-            out("from buffa.message import new_instance as %s_new, oneof_member as %s_member" % (N.RESERVED, N.RESERVED))
-        else:
-            out("from buffa.message import new_instance as %s_new" % N.RESERVED)
+            out("from buffa._oneof import member as %s_member" % N.RESERVED)
         struct_fns = [(a, f) for a, f in (("unpack", "unpack_from"), ("pack", "pack_into")) if "%s_%s(" % (N.RESERVED, a) in rest]
         if struct_fns:
             out("import struct as %s_struct" % N.RESERVED)
