@@ -23,8 +23,12 @@ class EchoRequest(_buffa_Message):
     _buffa_name = 'connecttest.v1.EchoRequest'
     text = ''
     payload = b''
+    # Server sleeps this long before answering (deadline tests).
     sleep_ms = 0
+    # Non-empty: the server fails with this Connect code ("not_found", ...),
+    # message `text`, one ErrorInfo detail, and header/trailer metadata.
     fail_code = ''
+    # Server answers with `payload` repeated this many times (large/gzip tests).
     repeat = 0
 
     def __init__(_buffa_s, **kw):
@@ -36,16 +40,20 @@ class EchoResponse(_buffa_Message):
     _buffa_name = 'connecttest.v1.EchoResponse'
     text = ''
     payload = b''
+    # "GET" or "POST", as the server saw it.
     method = ''
+    # Content-Encoding of the request as the server saw it ("" = identity).
     request_encoding = ''
 
     def __init__(_buffa_s, **kw):
+        # Request headers the server saw: "name: value" for names starting "x-echo-".
         _buffa_s.headers = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ErrorInfo(_buffa_Message):
+    """Attached to errors as a detail."""
     _buffa_name = 'connecttest.v1.ErrorInfo'
     reason = ''
     attempt = 0
@@ -75,7 +83,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -96,7 +104,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.text = v
             p = q
-        elif t == 18:
+        elif t == 18:  # payload
             q = b[p]
             p += 1
             if q > 127:
@@ -112,14 +120,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.payload = v
             p = q
-        elif t == 24:
+        elif t == 24:  # sleep_ms
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.sleep_ms = v
-        elif t == 34:
+        elif t == 34:  # fail_code
             q = b[p]
             p += 1
             if q > 127:
@@ -140,7 +148,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.fail_code = v
             p = q
-        elif t == 40:
+        elif t == 40:  # repeat
             v = b[p]
             p += 1
             if v > 127:
@@ -278,7 +286,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # headers
             q = b[p]
             p += 1
             if q > 127:
@@ -299,7 +307,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.headers.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -320,7 +328,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.text = v
             p = q
-        elif t == 18:
+        elif t == 18:  # payload
             q = b[p]
             p += 1
             if q > 127:
@@ -336,7 +344,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.payload = v
             p = q
-        elif t == 34:
+        elif t == 34:  # method
             q = b[p]
             p += 1
             if q > 127:
@@ -357,7 +365,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.method = v
             p = q
-        elif t == 42:
+        elif t == 42:  # request_encoding
             q = b[p]
             p += 1
             if q > 127:
@@ -530,7 +538,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # reason
             q = b[p]
             p += 1
             if q > 127:
@@ -551,7 +559,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.reason = v
             p = q
-        elif t == 16:
+        elif t == 16:  # attempt
             v = b[p]
             p += 1
             if v > 127:

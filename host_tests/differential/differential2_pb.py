@@ -124,11 +124,11 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 43:
+        if t == 43:  # rg
             c = _buffa_new(_buffa_c2)
             m.rg.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 44)
-        elif t == 64:
+        elif t == 64:  # rce
             v = b[p]
             p += 1
             if v > 127:
@@ -138,7 +138,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.rce.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 66:
+        elif t == 66:  # rce (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -152,7 +152,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 8, b, p, q, m.rce, _buffa_e5)
-        elif t == 72:
+        elif t == 72:  # pce
             v = b[p]
             p += 1
             if v > 127:
@@ -162,7 +162,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.pce.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 74:
+        elif t == 74:  # pce (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -176,7 +176,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 9, b, p, q, m.pce, _buffa_e5)
-        elif t == 82:
+        elif t == 82:  # mce
             q = b[p]
             p += 1
             if q > 127:
@@ -191,14 +191,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mce, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 96:
+        elif t == 96:  # unp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unp.append(v)
-        elif t == 98:
+        elif t == 98:  # unp (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -212,7 +212,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.unp, _buffa_int32)
-        elif t == 104:
+        elif t == 104:  # pk
             v = b[p]
             p += 1
             if v > 127:
@@ -223,7 +223,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.pk.append(v)
-        elif t == 106:
+        elif t == 106:  # pk (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -237,19 +237,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.pk, _buffa_sint64)
-        elif t == 8:
+        elif t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 19:
+        elif t == 19:  # g
             c = m.g
             if c is None:
                 c = m.g = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 56:
+        elif t == 56:  # ce
             v = b[p]
             p += 1
             if v > 127:
@@ -259,7 +259,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.ce = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 90:
+        elif t == 90:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -275,7 +275,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.s = v
             p = q
-        elif t == 114:
+        elif t == 114:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -293,7 +293,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 122:
+        elif t == 122:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -309,20 +309,20 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 128:
+        elif t == 128:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 141:
+        elif t == 141:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 144:
+        elif t == 144:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -330,7 +330,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 154:
+        elif t == 154:  # om
             q = b[p]
             p += 1
             if q > 127:
@@ -624,14 +624,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 34:
+        elif t == 34:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -725,7 +725,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 48:
+        if t == 48:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -800,7 +800,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:

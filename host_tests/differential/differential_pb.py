@@ -100,6 +100,7 @@ class Diff(_buffa_Message):
 
 
 class Narrow(_buffa_Message):
+    """Decoding a Diff as a Narrow leaves every field but 1 unknown."""
     _buffa_name = 'differential.Narrow'
     i32 = 0
 
@@ -141,34 +142,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.i32 = v
-    elif t == 16:
+    elif t == 16:  # i64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.i64 = v
-    elif t == 24:
+    elif t == 24:  # u32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.u32 = v
-    elif t == 32:
+    elif t == 32:  # u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.u64 = v
-    elif t == 40:
+    elif t == 40:  # s32
         v = b[p]
         p += 1
         if v > 127:
@@ -180,7 +181,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.s32 = v
-    elif t == 48:
+    elif t == 48:  # s64
         v = b[p]
         p += 1
         if v > 127:
@@ -191,50 +192,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.s64 = v
-    elif t == 61:
+    elif t == 61:  # f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.f32 = v
-    elif t == 65:
+    elif t == 65:  # f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.f64 = v
-    elif t == 77:
+    elif t == 77:  # sf32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.sf32 = v
-    elif t == 81:
+    elif t == 81:  # sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.sf64 = v
-    elif t == 93:
+    elif t == 93:  # fl
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.fl = v
-    elif t == 97:
+    elif t == 97:  # db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.db = v
-    elif t == 104:
+    elif t == 104:  # b
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.b = v
-    elif t == 114:
+    elif t == 114:  # s
         q = b[p]
         p += 1
         if q > 127:
@@ -255,7 +256,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.s = v
         p = q
-    elif t == 122:
+    elif t == 122:  # by
         q = b[p]
         p += 1
         if q > 127:
@@ -271,14 +272,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.by = v
         p = q
-    elif t == 128:
+    elif t == 128:  # kind
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.kind = v
-    elif t == 138:
+    elif t == 138:  # child
         q = b[p]
         p += 1
         if q > 127:
@@ -296,14 +297,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.child = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 144:
+    elif t == 144:  # o_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.o_i32 = v
-    elif t == 154:
+    elif t == 154:  # o_s
         q = b[p]
         p += 1
         if q > 127:
@@ -324,20 +325,20 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.o_s = v
         p = q
-    elif t == 161:
+    elif t == 161:  # o_db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.o_db = v
-    elif t == 168:
+    elif t == 168:  # r_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.r_i32.append(v)
-    elif t == 170:
+    elif t == 170:  # r_i32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -351,7 +352,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
-    elif t == 176:
+    elif t == 176:  # r_s64
         v = b[p]
         p += 1
         if v > 127:
@@ -362,7 +363,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.r_s64.append(v)
-    elif t == 178:
+    elif t == 178:  # r_s64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -376,13 +377,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
-    elif t == 184:
+    elif t == 184:  # r_u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.r_u64.append(v)
-    elif t == 186:
+    elif t == 186:  # r_u64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -396,7 +397,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_u64, None)
-    elif t == 194:
+    elif t == 194:  # r_f32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -410,19 +411,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
-    elif t == 197:
+    elif t == 197:  # r_f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.r_f32.append(v)
-    elif t == 201:
+    elif t == 201:  # r_db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.r_db.append(v)
-    elif t == 202:
+    elif t == 202:  # r_db (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -436,7 +437,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
-    elif t == 210:
+    elif t == 210:  # r_fl (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -450,20 +451,20 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
-    elif t == 213:
+    elif t == 213:  # r_fl
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.r_fl.append(v)
-    elif t == 216:
+    elif t == 216:  # r_b
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.r_b.append(v)
-    elif t == 218:
+    elif t == 218:  # r_b (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -477,14 +478,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
-    elif t == 224:
+    elif t == 224:  # r_kind
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.r_kind.append(v)
-    elif t == 226:
+    elif t == 226:  # r_kind (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -498,7 +499,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_kind, _buffa_int32)
-    elif t == 234:
+    elif t == 234:  # r_s
         q = b[p]
         p += 1
         if q > 127:
@@ -519,7 +520,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.r_s.append(v)
         p = q
-    elif t == 242:
+    elif t == 242:  # r_by
         q = b[p]
         p += 1
         if q > 127:
@@ -535,7 +536,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.r_by.append(v)
         p = q
-    elif t == 250:
+    elif t == 250:  # r_child
         q = b[p]
         p += 1
         if q > 127:
@@ -552,7 +553,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         m.r_child.append(c)
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 256:
+    elif t == 256:  # x_i64
         v = b[p]
         p += 1
         if v > 127:
@@ -564,7 +565,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 258:
+    if t == 258:  # x_i64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -578,7 +579,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_i64, _buffa_int64)
-    elif t == 322:
+    elif t == 322:  # m_si
         q = b[p]
         p += 1
         if q > 127:
@@ -627,7 +628,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_si[k] = x
-    elif t == 330:
+    elif t == 330:  # m_is
         q = b[p]
         p += 1
         if q > 127:
@@ -678,7 +679,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_is[k] = x
-    elif t == 338:
+    elif t == 338:  # m_bd
         q = b[p]
         p += 1
         if q > 127:
@@ -693,7 +694,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.m_bd, _buffa_s2, b, s, p, q, dp - 1)
         p = q
-    elif t == 346:
+    elif t == 346:  # m_k
         q = b[p]
         p += 1
         if q > 127:
@@ -735,7 +736,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_k[k] = x
-    elif t == 354:
+    elif t == 354:  # m_fb
         q = b[p]
         p += 1
         if q > 127:
@@ -780,7 +781,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_fb[k] = x
-    elif t == 400:
+    elif t == 400:  # c_i32
         v = b[p]
         p += 1
         if v > 127:
@@ -788,7 +789,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_choice = 'c_i32'
         m._buffa_v_choice = v
-    elif t == 410:
+    elif t == 410:  # c_s
         q = b[p]
         p += 1
         if q > 127:
@@ -810,7 +811,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m._buffa_c_choice = 'c_s'
         m._buffa_v_choice = v
         p = q
-    elif t == 418:
+    elif t == 418:  # c_msg
         q = b[p]
         p += 1
         if q > 127:
@@ -831,7 +832,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m._buffa_v_choice = c
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 426:
+    elif t == 426:  # c_by
         q = b[p]
         p += 1
         if q > 127:
@@ -1733,7 +1734,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:

@@ -28,6 +28,7 @@ class Closed(_buffa_Enum):
     _buffa_n = {1: 'C_ONE', 2: 'C_TWO', -3: 'C_NEG'}
 
 class ClosedZ(_buffa_Enum):
+    """A map's enum values must start at 0."""
     _buffa_name = 'enums.ClosedZ'
     Z_ZERO = 0
     Z_ONE = 1
@@ -73,7 +74,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # re
             v = b[p]
             p += 1
             if v > 127:
@@ -83,7 +84,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.re.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 18:
+        elif t == 18:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -97,7 +98,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 2, b, p, q, m.re, _buffa_e2)
-        elif t == 24:
+        elif t == 24:  # pe
             v = b[p]
             p += 1
             if v > 127:
@@ -107,7 +108,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.pe.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # pe (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -121,7 +122,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 3, b, p, q, m.pe, _buffa_e2)
-        elif t == 34:
+        elif t == 34:  # me
             q = b[p]
             p += 1
             if q > 127:
@@ -136,7 +137,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.me, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -146,7 +147,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # oe
             v = b[p]
             p += 1
             if v > 127:
@@ -157,7 +158,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_o = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 48:
+        elif t == 48:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -165,7 +166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 56:
+        elif t == 56:  # after
             v = b[p]
             p += 1
             if v > 127:

@@ -66,7 +66,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # rc
             v = b[p]
             p += 1
             if v > 127:
@@ -76,7 +76,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.rc.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 18:
+        elif t == 18:  # rc (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -90,14 +90,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 2, b, p, q, m.rc, _buffa_e1)
-        elif t == 32:
+        elif t == 32:  # ro
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.ro.append(v)
-        elif t == 34:
+        elif t == 34:  # ro (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -111,7 +111,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.ro, _buffa_int32)
-        elif t == 40:
+        elif t == 40:  # xc
             v = b[p]
             p += 1
             if v > 127:
@@ -121,7 +121,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.xc.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # xc (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -135,7 +135,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 5, b, p, q, m.xc, _buffa_e1)
-        elif t == 8:
+        elif t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -145,7 +145,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.c = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 24:
+        elif t == 24:  # o
             v = b[p]
             p += 1
             if v > 127:

@@ -64,14 +64,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # re
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.re.append(v)
-        elif t == 18:
+        elif t == 18:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -85,7 +85,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.re, _buffa_int32)
-        elif t == 26:
+        elif t == 26:  # me
             q = b[p]
             p += 1
             if q > 127:
@@ -122,14 +122,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.me[k] = x
-        elif t == 8:
+        elif t == 8:  # e
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.e = v
-        elif t == 32:
+        elif t == 32:  # oe
             v = b[p]
             p += 1
             if v > 127:
@@ -137,7 +137,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oe'
             m._buffa_v_o = v
-        elif t == 40:
+        elif t == 40:  # oi
             v = b[p]
             p += 1
             if v > 127:

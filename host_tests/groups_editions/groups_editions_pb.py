@@ -63,18 +63,18 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 27:
+        if t == 27:  # items
             c = _buffa_c0._buffa_n()
             m.items.append(c)
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 28)
-        elif t == 56:
+        elif t == 56:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.packed.append(v)
-        elif t == 58:
+        elif t == 58:  # packed (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -88,14 +88,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.packed, _buffa_int32)
-        elif t == 64:
+        elif t == 64:  # expanded
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.expanded.append(v)
-        elif t == 66:
+        elif t == 66:  # expanded (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -109,7 +109,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.expanded, _buffa_int32)
-        elif t == 82:
+        elif t == 82:  # rnone
             q = b[p]
             p += 1
             if q > 127:
@@ -125,19 +125,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.rnone.append(v)
             p = q
-        elif t == 8:
+        elif t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 19:
+        elif t == 19:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 34:
+        elif t == 34:  # lp
             q = b[p]
             p += 1
             if q > 127:
@@ -155,7 +155,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.lp = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # verify
             q = b[p]
             p += 1
             if q > 127:
@@ -176,7 +176,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.verify = v
             p = q
-        elif t == 50:
+        elif t == 50:  # none
             q = b[p]
             p += 1
             if q > 127:

@@ -47,7 +47,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # m
             q = b[p]
             p += 1
             if q > 127:
@@ -62,19 +62,19 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.m, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # v
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.v = v
-        elif t == 19:
+        elif t == 19:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 34:
+        elif t == 34:  # lp
             q = b[p]
             p += 1
             if q > 127:

@@ -77,18 +77,18 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 35:
+        if t == 35:  # item
             c = _buffa_new(_buffa_c2)
             m.item.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 36)
-        elif t == 56:
+        elif t == 56:  # unpacked
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unpacked.append(v)
-        elif t == 58:
+        elif t == 58:  # unpacked (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -102,14 +102,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.unpacked, _buffa_int32)
-        elif t == 64:
+        elif t == 64:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.packed.append(v)
-        elif t == 66:
+        elif t == 66:  # packed (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -123,7 +123,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.packed, _buffa_int32)
-        elif t == 74:
+        elif t == 74:  # kids
             q = b[p]
             p += 1
             if q > 127:
@@ -140,12 +140,12 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.kids.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 11:
+        elif t == 11:  # data
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 12)
-        elif t == 50:
+        elif t == 50:  # lax
             q = b[p]
             p += 1
             if q > 127:
@@ -303,14 +303,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 26:
+        elif t == 26:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -404,7 +404,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 40:
+        if t == 40:  # x
             v = b[p]
             p += 1
             if v > 127:

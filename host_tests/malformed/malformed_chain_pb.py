@@ -40,7 +40,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # next
             q = b[p]
             p += 1
             if q > 127:
@@ -58,7 +58,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.next = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 19:
+        elif t == 19:  # grp
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c0)

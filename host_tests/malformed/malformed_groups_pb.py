@@ -31,6 +31,7 @@ class Closed(_buffa_Enum):
 
 class Node(_buffa_Message):
     _buffa_name = 'malformed.Node'
+    # a recursive group: every level is one more nesting level
     child = None
     v = None
     s = None
@@ -63,7 +64,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 40:
+        if t == 40:  # re
             v = b[p]
             p += 1
             if v > 127:
@@ -73,7 +74,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.re.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -87,19 +88,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 5, b, p, q, m.re, _buffa_e1)
-        elif t == 11:
+        elif t == 11:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 12)
-        elif t == 16:
+        elif t == 16:  # v
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.v = v
-        elif t == 26:
+        elif t == 26:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -120,7 +121,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 32:
+        elif t == 32:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -130,7 +131,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 50:
+        elif t == 50:  # msg
             q = b[p]
             p += 1
             if q > 127:

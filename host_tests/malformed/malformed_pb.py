@@ -87,7 +87,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 58:
+        if t == 58:  # pf32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -101,19 +101,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pf32, '<I', 4)
-        elif t == 61:
+        elif t == 61:  # pf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.pf32.append(v)
-        elif t == 65:
+        elif t == 65:  # pf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.pf64.append(v)
-        elif t == 66:
+        elif t == 66:  # pf64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -127,14 +127,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pf64, '<Q', 8)
-        elif t == 72:
+        elif t == 72:  # pi32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.pi32.append(v)
-        elif t == 74:
+        elif t == 74:  # pi32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -148,7 +148,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.pi32, _buffa_int32)
-        elif t == 82:
+        elif t == 82:  # m
             q = b[p]
             p += 1
             if q > 127:
@@ -199,13 +199,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.m[k] = x
-        elif t == 89:
+        elif t == 89:  # pd
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.pd.append(v)
-        elif t == 90:
+        elif t == 90:  # pd (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -219,7 +219,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pd, '<d', 8)
-        elif t == 98:
+        elif t == 98:  # rs
             q = b[p]
             p += 1
             if q > 127:
@@ -240,7 +240,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.rs.append(v)
             p = q
-        elif t == 106:
+        elif t == 106:  # mm
             q = b[p]
             p += 1
             if q > 127:
@@ -255,26 +255,26 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mm, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i32 = v
-        elif t == 21:
+        elif t == 21:  # f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.f32 = v
-        elif t == 25:
+        elif t == 25:  # f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.f64 = v
-        elif t == 34:
+        elif t == 34:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -295,7 +295,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 42:
+        elif t == 42:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -311,7 +311,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -329,7 +329,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 114:
+        elif t == 114:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -351,7 +351,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_o = 'os'
             m._buffa_v_o = v
             p = q
-        elif t == 122:
+        elif t == 122:  # om
             q = b[p]
             p += 1
             if q > 127:
@@ -372,13 +372,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_o = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 128:
+        elif t == 128:  # u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u64 = v
-        elif t == 136:
+        elif t == 136:  # z32
             v = b[p]
             p += 1
             if v > 127:
@@ -390,7 +390,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.z32 = v
-        elif t == 144:
+        elif t == 144:  # z64
             v = b[p]
             p += 1
             if v > 127:

@@ -57,7 +57,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # closed
             q = b[p]
             p += 1
             if q > 127:
@@ -72,7 +72,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.closed, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 18:
+        elif t == 18:  # lax
             q = b[p]
             p += 1
             if q > 127:

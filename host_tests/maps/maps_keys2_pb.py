@@ -63,7 +63,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 58:
+        if t == 58:  # k_fixed32
             q = b[p]
             p += 1
             if q > 127:
@@ -99,7 +99,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_fixed32[k] = x
-        elif t == 66:
+        elif t == 66:  # k_fixed64
             q = b[p]
             p += 1
             if q > 127:
@@ -135,7 +135,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_fixed64[k] = x
-        elif t == 74:
+        elif t == 74:  # k_sfixed32
             q = b[p]
             p += 1
             if q > 127:
@@ -171,7 +171,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sfixed32[k] = x
-        elif t == 82:
+        elif t == 82:  # k_sfixed64
             q = b[p]
             p += 1
             if q > 127:
@@ -207,7 +207,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sfixed64[k] = x
-        elif t == 98:
+        elif t == 98:  # k_string
             q = b[p]
             p += 1
             if q > 127:

@@ -64,7 +64,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # k_int32
             q = b[p]
             p += 1
             if q > 127:
@@ -101,7 +101,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_int32[k] = x
-        elif t == 18:
+        elif t == 18:  # k_int64
             q = b[p]
             p += 1
             if q > 127:
@@ -138,7 +138,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_int64[k] = x
-        elif t == 26:
+        elif t == 26:  # k_uint32
             q = b[p]
             p += 1
             if q > 127:
@@ -175,7 +175,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_uint32[k] = x
-        elif t == 34:
+        elif t == 34:  # k_uint64
             q = b[p]
             p += 1
             if q > 127:
@@ -211,7 +211,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_uint64[k] = x
-        elif t == 42:
+        elif t == 42:  # k_sint32
             q = b[p]
             p += 1
             if q > 127:
@@ -253,7 +253,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sint32[k] = x
-        elif t == 50:
+        elif t == 50:  # k_sint64
             q = b[p]
             p += 1
             if q > 127:
@@ -294,7 +294,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sint64[k] = x
-        elif t == 90:
+        elif t == 90:  # k_bool
             q = b[p]
             p += 1
             if q > 127:

@@ -88,14 +88,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -202,7 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 162:
+        if t == 162:  # v_string
             q = b[p]
             p += 1
             if q > 127:
@@ -282,7 +282,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.v_string[k] = x
-        elif t == 170:
+        elif t == 170:  # v_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -352,7 +352,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.v_bytes[k] = x
-        elif t == 178:
+        elif t == 178:  # v_msg
             q = b[p]
             p += 1
             if q > 127:
@@ -367,7 +367,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.v_msg, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 186:
+        elif t == 186:  # v_enum
             q = b[p]
             p += 1
             if q > 127:
@@ -416,7 +416,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_enum[k] = x
-        elif t == 194:
+        elif t == 194:  # v_double
             q = b[p]
             p += 1
             if q > 127:
@@ -452,7 +452,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_double[k] = x
-        elif t == 202:
+        elif t == 202:  # v_float
             q = b[p]
             p += 1
             if q > 127:
@@ -488,7 +488,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_float[k] = x
-        elif t == 210:
+        elif t == 210:  # v_sint64
             q = b[p]
             p += 1
             if q > 127:
@@ -529,7 +529,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_sint64[k] = x
-        elif t == 226:
+        elif t == 226:  # v_self
             q = b[p]
             p += 1
             if q > 127:

@@ -135,14 +135,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 32:
+        if t == 32:  # r
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r.append(v)
-        elif t == 34:
+        elif t == 34:  # r (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -156,7 +156,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r, _buffa_int32)
-        elif t == 42:
+        elif t == 42:  # mp
             q = b[p]
             p += 1
             if q > 127:
@@ -205,7 +205,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.mp[k] = x
-        elif t == 10:
+        elif t == 10:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -226,13 +226,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 21:
+        elif t == 21:  # f
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.f = v
-        elif t == 26:
+        elif t == 26:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -250,13 +250,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 49:
+        elif t == 49:  # nan
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.nan = v
-        elif t == 58:
+        elif t == 58:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -474,7 +474,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # v
             q = b[p]
             p += 1
             if q > 127:
@@ -563,14 +563,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # __y
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__y.append(v)
-        elif t == 18:
+        elif t == 18:  # __y (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -584,7 +584,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.__y, _buffa_int32)
-        elif t == 8:
+        elif t == 8:  # __x
             v = b[p]
             p += 1
             if v > 127:
@@ -668,7 +668,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # labels
             q = b[p]
             p += 1
             if q > 127:
@@ -748,7 +748,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.labels[k] = x
-        elif t == 10:
+        elif t == 10:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -922,19 +922,19 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 9:
+        if t == 9:  # d
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.d = v
-        elif t == 21:
+        elif t == 21:  # f
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.f = v
-        elif t == 29:
+        elif t == 29:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
@@ -1009,7 +1009,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # again
             q = b[p]
             p += 1
             if q > 127:
@@ -1092,7 +1092,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # data
             q = b[p]
             p += 1
             if q > 127:

@@ -87,14 +87,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # len
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.len = v
-        elif t == 18:
+        elif t == 18:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -115,14 +115,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.str = v
             p = q
-        elif t == 24:
+        elif t == 24:  # int
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.int = v
-        elif t == 34:
+        elif t == 34:  # bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -138,112 +138,112 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.bytes = v
             p = q
-        elif t == 40:
+        elif t == 40:  # type
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.type = v
-        elif t == 48:
+        elif t == 48:  # object
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.object = v
-        elif t == 56:
+        elif t == 56:  # self
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.self = v
-        elif t == 64:
+        elif t == 64:  # kw
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.kw = v
-        elif t == 72:
+        elif t == 72:  # cls
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.cls = v
-        elif t == 80:
+        elif t == 80:  # m
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.m = v
-        elif t == 88:
+        elif t == 88:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.b = v
-        elif t == 96:
+        elif t == 96:  # p
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.p = v
-        elif t == 104:
+        elif t == 104:  # e
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.e = v
-        elif t == 112:
+        elif t == 112:  # dp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.dp = v
-        elif t == 120:
+        elif t == 120:  # buf
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.buf = v
-        elif t == 128:
+        elif t == 128:  # it
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.it = v
-        elif t == 136:
+        elif t == 136:  # property
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.property = v
-        elif t == 144:
+        elif t == 144:  # setattr
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.setattr = v
-        elif t == 152:
+        elif t == 152:  # next
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.next = v
-        elif t == 160:
+        elif t == 160:  # struct
             v = b[p]
             p += 1
             if v > 127:
@@ -540,91 +540,91 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # encode
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encode_ = v
-        elif t == 16:
+        elif t == 16:  # decode
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.decode_ = v
-        elif t == 24:
+        elif t == 24:  # merge
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.merge_ = v
-        elif t == 32:
+        elif t == 32:  # clear
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.clear_ = v
-        elif t == 40:
+        elif t == 40:  # get
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.get_ = v
-        elif t == 48:
+        elif t == 48:  # has_field
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.has_field_ = v
-        elif t == 56:
+        elif t == 56:  # which_oneof
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.which_oneof_ = v
-        elif t == 64:
+        elif t == 64:  # encoded_size
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encoded_size_ = v
-        elif t == 72:
+        elif t == 72:  # encode_into
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encode_into_ = v
-        elif t == 80:
+        elif t == 80:  # unknown_fields
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unknown_fields_ = v
-        elif t == 88:
+        elif t == 88:  # clear_field
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.clear_field_ = v
-        elif t == 96:
+        elif t == 96:  # get_extension
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.get_extension_ = v
-        elif t == 104:
+        elif t == 104:  # mutable
             v = b[p]
             p += 1
             if v > 127:

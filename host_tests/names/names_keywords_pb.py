@@ -59,140 +59,140 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # class
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.class_ = v
-        elif t == 16:
+        elif t == 16:  # def
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.def_ = v
-        elif t == 24:
+        elif t == 24:  # None
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.None_ = v
-        elif t == 32:
+        elif t == 32:  # True
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.True_ = v
-        elif t == 40:
+        elif t == 40:  # False
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.False_ = v
-        elif t == 48:
+        elif t == 48:  # lambda
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.lambda_ = v
-        elif t == 56:
+        elif t == 56:  # from
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.from_ = v
-        elif t == 64:
+        elif t == 64:  # async
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.async_ = v
-        elif t == 72:
+        elif t == 72:  # await
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.await_ = v
-        elif t == 80:
+        elif t == 80:  # print
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.print_ = v
-        elif t == 88:
+        elif t == 88:  # nonlocal
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.nonlocal_ = v
-        elif t == 96:
+        elif t == 96:  # yield
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.yield_ = v
-        elif t == 104:
+        elif t == 104:  # pass
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.pass_ = v
-        elif t == 112:
+        elif t == 112:  # is
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.is_ = v
-        elif t == 120:
+        elif t == 120:  # not
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.not_ = v
-        elif t == 128:
+        elif t == 128:  # return
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.return_ = v
-        elif t == 136:
+        elif t == 136:  # global
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.global_ = v
-        elif t == 144:
+        elif t == 144:  # with
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.with_ = v
-        elif t == 152:
+        elif t == 152:  # except
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.except_ = v
-        elif t == 160:
+        elif t == 160:  # raise
             v = b[p]
             p += 1
             if v > 127:

@@ -107,7 +107,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # inners
             q = b[p]
             p += 1
             if q > 127:
@@ -124,7 +124,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.inners.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # by_name
             q = b[p]
             p += 1
             if q > 127:
@@ -139,7 +139,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.by_name, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 10:
+        elif t == 10:  # inner
             q = b[p]
             p += 1
             if q > 127:
@@ -157,14 +157,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.inner = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # level
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.level = v
-        elif t == 42:
+        elif t == 42:  # self_ref
             q = b[p]
             p += 1
             if q > 127:
@@ -182,7 +182,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.self_ref = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # dep
             q = b[p]
             p += 1
             if q > 127:
@@ -200,7 +200,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dep = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # dep_nested
             q = b[p]
             p += 1
             if q > 127:
@@ -218,7 +218,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dep_nested = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 64:
+        elif t == 64:  # shade
             v = b[p]
             p += 1
             if v > 127:
@@ -396,14 +396,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # level
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.level = v
-        elif t == 18:
+        elif t == 18:  # back
             q = b[p]
             p += 1
             if q > 127:
@@ -497,7 +497,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -561,7 +561,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # def
             v = b[p]
             p += 1
             if v > 127:

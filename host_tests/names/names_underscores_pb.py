@@ -64,14 +64,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 56:
+        if t == 56:  # __rep
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__rep.append(v)
-        elif t == 58:
+        elif t == 58:  # __rep (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -85,63 +85,63 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.__rep, _buffa_int32)
-        elif t == 8:
+        elif t == 8:  # __x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__x = v
-        elif t == 16:
+        elif t == 16:  # _buffa_x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._buffa_x_ = v
-        elif t == 24:
+        elif t == 24:  # _buffa
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._buffa_ = v
-        elif t == 32:
+        elif t == 32:  # __init__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__init___ = v
-        elif t == 40:
+        elif t == 40:  # __eq__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__eq___ = v
-        elif t == 48:
+        elif t == 48:  # __class__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__class___ = v
-        elif t == 64:
+        elif t == 64:  # _private
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._private = v
-        elif t == 72:
+        elif t == 72:  # __dict__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__dict___ = v
-        elif t == 80:
+        elif t == 80:  # __a
             v = b[p]
             p += 1
             if v > 127:
@@ -149,7 +149,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c___choice = '__a'
             m._buffa_v___choice = v
-        elif t == 90:
+        elif t == 90:  # __b
             q = b[p]
             p += 1
             if q > 127:

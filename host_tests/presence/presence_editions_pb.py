@@ -57,28 +57,28 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # exp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.exp = v
-        elif t == 16:
+        elif t == 16:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 24:
+        elif t == 24:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 34:
+        elif t == 34:  # s_exp
             q = b[p]
             p += 1
             if q > 127:
@@ -99,7 +99,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s_exp = v
             p = q
-        elif t == 42:
+        elif t == 42:  # s_imp
             q = b[p]
             p += 1
             if q > 127:
@@ -120,7 +120,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s_imp = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -138,14 +138,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 56:
+        elif t == 56:  # dflt
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.dflt = v
-        elif t == 69:
+        elif t == 69:  # f_imp
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]

@@ -49,14 +49,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 18:
+        elif t == 18:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -77,14 +77,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 24:
+        elif t == 24:  # exp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.exp = v
-        elif t == 34:
+        elif t == 34:  # child
             q = b[p]
             p += 1
             if q > 127:

@@ -79,14 +79,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 18:
+        elif t == 18:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -102,7 +102,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.s = v
             p = q
-        elif t == 26:
+        elif t == 26:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -118,26 +118,26 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 37:
+        elif t == 37:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 41:
+        elif t == 41:  # db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.db = v
-        elif t == 48:
+        elif t == 48:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.b = v
-        elif t == 56:
+        elif t == 56:  # lv
             v = b[p]
             p += 1
             if v > 127:
@@ -147,7 +147,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.lv = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 64:
+        elif t == 64:  # lv0
             v = b[p]
             p += 1
             if v > 127:
@@ -157,20 +157,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.lv0 = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 72:
+        elif t == 72:  # u
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u = v
-        elif t == 80:
+        elif t == 80:  # plain
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.plain = v
-        elif t == 90:
+        elif t == 90:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -188,20 +188,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 96:
+        elif t == 96:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 105:
+        elif t == 105:  # nan
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.nan = v
-        elif t == 114:
+        elif t == 114:  # quoted
             q = b[p]
             p += 1
             if q > 127:
@@ -217,7 +217,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.quoted = v
             p = q
-        elif t == 120:
+        elif t == 120:  # neg
             v = b[p]
             p += 1
             if v > 127:
@@ -228,13 +228,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.neg = v
-        elif t == 133:
+        elif t == 133:  # ninf
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.ninf = v
-        elif t == 160:
+        elif t == 160:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -242,7 +242,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 170:
+        elif t == 170:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -259,7 +259,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_o = 'os'
             m._buffa_v_o = v
             p = q
-        elif t == 178:
+        elif t == 178:  # om
             q = b[p]
             p += 1
             if q > 127:

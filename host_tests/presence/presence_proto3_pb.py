@@ -71,14 +71,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 160:
+        if t == 160:  # r
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r.append(v)
-        elif t == 162:
+        elif t == 162:  # r (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -92,14 +92,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r, _buffa_int32)
-        elif t == 8:
+        elif t == 8:  # oi
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.oi = v
-        elif t == 18:
+        elif t == 18:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -120,20 +120,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.os = v
             p = q
-        elif t == 25:
+        elif t == 25:  # od
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.od = v
-        elif t == 32:
+        elif t == 32:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 42:
+        elif t == 42:  # simp
             q = b[p]
             p += 1
             if q > 127:
@@ -154,7 +154,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.simp = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -172,7 +172,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 80:
+        elif t == 80:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -180,7 +180,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'a'
             m._buffa_v_kind = v
-        elif t == 90:
+        elif t == 90:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -202,7 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_kind = 'b'
             m._buffa_v_kind = v
             p = q
-        elif t == 98:
+        elif t == 98:  # c
             q = b[p]
             p += 1
             if q > 127:
@@ -223,7 +223,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_kind = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 106:
+        elif t == 106:  # d
             q = b[p]
             p += 1
             if q > 127:
@@ -240,14 +240,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_kind = 'd'
             m._buffa_v_kind = v
             p = q
-        elif t == 113:
+        elif t == 113:  # e
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m._buffa_c_kind = 'e'
             m._buffa_v_kind = v
-        elif t == 120:
+        elif t == 120:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -255,7 +255,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = v != 0
             m._buffa_c_other = 'x'
             m._buffa_v_other = v
-        elif t == 128:
+        elif t == 128:  # y
             v = b[p]
             p += 1
             if v > 127:

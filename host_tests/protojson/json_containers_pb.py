@@ -85,14 +85,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # nums
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.nums.append(v)
-        elif t == 10:
+        elif t == 10:  # nums (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -106,7 +106,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.nums, _buffa_int32)
-        elif t == 18:
+        elif t == 18:  # names
             q = b[p]
             p += 1
             if q > 127:
@@ -127,14 +127,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.names.append(v)
             p = q
-        elif t == 24:
+        elif t == 24:  # colors
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.colors.append(v)
-        elif t == 26:
+        elif t == 26:  # colors (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -148,7 +148,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.colors, _buffa_int32)
-        elif t == 34:
+        elif t == 34:  # items
             q = b[p]
             p += 1
             if q > 127:
@@ -165,7 +165,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.items.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # counts
             q = b[p]
             p += 1
             if q > 127:
@@ -214,7 +214,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.counts[k] = x
-        elif t == 50:
+        elif t == 50:  # by_id
             q = b[p]
             p += 1
             if q > 127:
@@ -265,7 +265,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.by_id[k] = x
-        elif t == 58:
+        elif t == 58:  # flags
             q = b[p]
             p += 1
             if q > 127:
@@ -280,7 +280,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.flags, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 66:
+        elif t == 66:  # colors_by_num
             q = b[p]
             p += 1
             if q > 127:
@@ -317,14 +317,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.colors_by_num[k] = x
-        elif t == 104:
+        elif t == 104:  # longs
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.longs.append(v)
-        elif t == 106:
+        elif t == 106:  # longs (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -338,7 +338,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.longs, _buffa_int64)
-        elif t == 74:
+        elif t == 74:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -360,7 +360,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_choice = 'text'
             m._buffa_v_choice = v
             p = q
-        elif t == 80:
+        elif t == 80:  # number
             v = b[p]
             p += 1
             if v > 127:
@@ -368,7 +368,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_choice = 'number'
             m._buffa_v_choice = v
-        elif t == 90:
+        elif t == 90:  # nested
             q = b[p]
             p += 1
             if q > 127:
@@ -389,7 +389,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_choice = c
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 98:
+        elif t == 98:  # child
             q = b[p]
             p += 1
             if q > 127:

@@ -72,7 +72,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # es
             v = b[p]
             p += 1
             if v > 127:
@@ -82,7 +82,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.es.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # es (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -96,7 +96,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 3, b, p, q, m.es, _buffa_e3)
-        elif t == 34:
+        elif t == 34:  # em
             q = b[p]
             p += 1
             if q > 127:
@@ -111,14 +111,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.em, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 16:
+        elif t == 16:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -128,12 +128,12 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 43:
+        elif t == 43:  # grp
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 44)
-        elif t == 58:
+        elif t == 58:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -267,7 +267,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 48:
+        if t == 48:  # x
             v = b[p]
             p += 1
             if v > 127:

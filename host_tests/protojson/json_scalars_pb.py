@@ -79,34 +79,34 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i32 = v
-        elif t == 16:
+        elif t == 16:  # i64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.i64 = v
-        elif t == 24:
+        elif t == 24:  # u32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.u32 = v
-        elif t == 32:
+        elif t == 32:  # u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u64 = v
-        elif t == 40:
+        elif t == 40:  # s32
             v = b[p]
             p += 1
             if v > 127:
@@ -118,7 +118,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.s32 = v
-        elif t == 48:
+        elif t == 48:  # s64
             v = b[p]
             p += 1
             if v > 127:
@@ -129,50 +129,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.s64 = v
-        elif t == 61:
+        elif t == 61:  # f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.f32 = v
-        elif t == 65:
+        elif t == 65:  # f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.f64 = v
-        elif t == 77:
+        elif t == 77:  # sf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.sf32 = v
-        elif t == 81:
+        elif t == 81:  # sf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.sf64 = v
-        elif t == 93:
+        elif t == 93:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 97:
+        elif t == 97:  # db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.db = v
-        elif t == 104:
+        elif t == 104:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.b = v
-        elif t == 114:
+        elif t == 114:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -193,7 +193,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 122:
+        elif t == 122:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -209,21 +209,21 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 128:
+        elif t == 128:  # color
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.color = v
-        elif t == 136:
+        elif t == 136:  # opt_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.opt_i32 = v
-        elif t == 146:
+        elif t == 146:  # snake_case_name
             q = b[p]
             p += 1
             if q > 127:
@@ -244,7 +244,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.snake_case_name = v
             p = q
-        elif t == 152:
+        elif t == 152:  # custom
             v = b[p]
             p += 1
             if v > 127:

@@ -44,6 +44,7 @@ class Dynamic(_buffa_Message):
 
 
 class Point(_buffa_Message):
+    """A small message to pack in an Any."""
     _buffa_name = 'jsontest.Point'
     x = 0
     label = ''
@@ -80,7 +81,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # vals
             q = b[p]
             p += 1
             if q > 127:
@@ -97,7 +98,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.vals.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # vmap
             q = b[p]
             p += 1
             if q > 127:
@@ -112,7 +113,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.vmap, _buffa_s5, b, s, p, q, dp - 1)
             p = q
-        elif t == 66:
+        elif t == 66:  # anys
             q = b[p]
             p += 1
             if q > 127:
@@ -129,7 +130,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.anys.append(c)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # st
             q = b[p]
             p += 1
             if q > 127:
@@ -147,7 +148,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.st = _buffa_c2._buffa_n()
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # val
             q = b[p]
             p += 1
             if q > 127:
@@ -165,7 +166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.val = _buffa_new(_buffa_c3)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # lst
             q = b[p]
             p += 1
             if q > 127:
@@ -183,14 +184,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.lst = _buffa_c4._buffa_n()
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # null
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.null = v
-        elif t == 58:
+        elif t == 58:  # any
             q = b[p]
             p += 1
             if q > 127:
@@ -208,7 +209,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.any = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 72:
+        elif t == 72:  # null_case
             v = b[p]
             p += 1
             if v > 127:
@@ -216,7 +217,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'null_case'
             m._buffa_v_kind = v
-        elif t == 82:
+        elif t == 82:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -451,14 +452,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.x = v
-        elif t == 18:
+        elif t == 18:  # label
             q = b[p]
             p += 1
             if q > 127:

@@ -52,7 +52,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # tss
             q = b[p]
             p += 1
             if q > 127:
@@ -69,7 +69,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.tss.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # ts
             q = b[p]
             p += 1
             if q > 127:
@@ -87,7 +87,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.ts = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # dur
             q = b[p]
             p += 1
             if q > 127:
@@ -105,7 +105,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dur = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # mask
             q = b[p]
             p += 1
             if q > 127:
@@ -123,7 +123,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.mask = _buffa_c3._buffa_n()
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # empty
             q = b[p]
             p += 1
             if q > 127:

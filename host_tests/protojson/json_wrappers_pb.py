@@ -59,7 +59,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 82:
+        if t == 82:  # i64s
             q = b[p]
             p += 1
             if q > 127:
@@ -76,7 +76,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.i64s.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # i32
             q = b[p]
             p += 1
             if q > 127:
@@ -94,7 +94,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.i32 = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # i64
             q = b[p]
             p += 1
             if q > 127:
@@ -112,7 +112,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.i64 = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # u32
             q = b[p]
             p += 1
             if q > 127:
@@ -130,7 +130,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.u32 = _buffa_new(_buffa_c3)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # u64
             q = b[p]
             p += 1
             if q > 127:
@@ -148,7 +148,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.u64 = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # fl
             q = b[p]
             p += 1
             if q > 127:
@@ -166,7 +166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.fl = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # db
             q = b[p]
             p += 1
             if q > 127:
@@ -184,7 +184,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.db = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -202,7 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.b = _buffa_new(_buffa_c7)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 66:
+        elif t == 66:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -220,7 +220,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.s = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # by
             q = b[p]
             p += 1
             if q > 127:

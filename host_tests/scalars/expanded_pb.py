@@ -58,14 +58,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 328:
+        if t == 328:  # x_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.x_i32.append(v)
-        elif t == 330:
+        elif t == 330:  # x_i32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -79,7 +79,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_i32, _buffa_int32)
-        elif t == 336:
+        elif t == 336:  # x_s64
             v = b[p]
             p += 1
             if v > 127:
@@ -90,7 +90,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.x_s64.append(v)
-        elif t == 338:
+        elif t == 338:  # x_s64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -104,7 +104,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_s64, _buffa_sint64)
-        elif t == 346:
+        elif t == 346:  # x_f32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -118,19 +118,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_f32, '<I', 4)
-        elif t == 349:
+        elif t == 349:  # x_f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.x_f32.append(v)
-        elif t == 353:
+        elif t == 353:  # x_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.x_db.append(v)
-        elif t == 354:
+        elif t == 354:  # x_db (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -144,14 +144,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_db, '<d', 8)
-        elif t == 360:
+        elif t == 360:  # x_b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.x_b.append(v)
-        elif t == 362:
+        elif t == 362:  # x_b (packed)
             q = b[p]
             p += 1
             if q > 127:

@@ -69,14 +69,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 168:
+        if t == 168:  # r_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r_i32.append(v)
-        elif t == 170:
+        elif t == 170:  # r_i32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -90,7 +90,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
-        elif t == 274:
+        elif t == 274:  # r_s
             q = b[p]
             p += 1
             if q > 127:
@@ -111,7 +111,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.r_s.append(v)
             p = q
-        elif t == 298:
+        elif t == 298:  # r_child
             q = b[p]
             p += 1
             if q > 127:
@@ -128,7 +128,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.r_child.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 402:
+        elif t == 402:  # m_str
             q = b[p]
             p += 1
             if q > 127:
@@ -177,7 +177,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.m_str[k] = x
-        elif t == 410:
+        elif t == 410:  # m_msg
             q = b[p]
             p += 1
             if q > 127:
@@ -192,21 +192,21 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.m_msg, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i32 = v
-        elif t == 24:
+        elif t == 24:  # u32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.u32 = v
-        elif t == 114:
+        elif t == 114:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -227,7 +227,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 138:
+        elif t == 138:  # child
             q = b[p]
             p += 1
             if q > 127:

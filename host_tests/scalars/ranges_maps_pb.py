@@ -126,7 +126,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -221,7 +221,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # k_i32
             q = b[p]
             p += 1
             if q > 127:
@@ -258,7 +258,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_i32[k] = x
-        elif t == 18:
+        elif t == 18:  # k_i64
             q = b[p]
             p += 1
             if q > 127:
@@ -295,7 +295,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_i64[k] = x
-        elif t == 26:
+        elif t == 26:  # k_u32
             q = b[p]
             p += 1
             if q > 127:
@@ -332,7 +332,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_u32[k] = x
-        elif t == 34:
+        elif t == 34:  # k_u64
             q = b[p]
             p += 1
             if q > 127:
@@ -368,7 +368,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_u64[k] = x
-        elif t == 42:
+        elif t == 42:  # k_s32
             q = b[p]
             p += 1
             if q > 127:
@@ -410,7 +410,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_s32[k] = x
-        elif t == 50:
+        elif t == 50:  # k_s64
             q = b[p]
             p += 1
             if q > 127:
@@ -451,7 +451,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_s64[k] = x
-        elif t == 58:
+        elif t == 58:  # k_f32
             q = b[p]
             p += 1
             if q > 127:
@@ -487,7 +487,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_f32[k] = x
-        elif t == 66:
+        elif t == 66:  # k_f64
             q = b[p]
             p += 1
             if q > 127:
@@ -523,7 +523,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_f64[k] = x
-        elif t == 74:
+        elif t == 74:  # k_sf32
             q = b[p]
             p += 1
             if q > 127:
@@ -559,7 +559,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sf32[k] = x
-        elif t == 82:
+        elif t == 82:  # k_sf64
             q = b[p]
             p += 1
             if q > 127:
@@ -595,7 +595,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sf64[k] = x
-        elif t == 90:
+        elif t == 90:  # v_i32
             q = b[p]
             p += 1
             if q > 127:
@@ -632,7 +632,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_i32[k] = x
-        elif t == 98:
+        elif t == 98:  # v_i64
             q = b[p]
             p += 1
             if q > 127:
@@ -669,7 +669,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_i64[k] = x
-        elif t == 106:
+        elif t == 106:  # v_u32
             q = b[p]
             p += 1
             if q > 127:
@@ -706,7 +706,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_u32[k] = x
-        elif t == 114:
+        elif t == 114:  # v_u64
             q = b[p]
             p += 1
             if q > 127:
@@ -742,7 +742,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_u64[k] = x
-        elif t == 122:
+        elif t == 122:  # v_s32
             q = b[p]
             p += 1
             if q > 127:
@@ -784,7 +784,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_s32[k] = x
-        elif t == 130:
+        elif t == 130:  # v_s64
             q = b[p]
             p += 1
             if q > 127:
@@ -825,7 +825,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_s64[k] = x
-        elif t == 138:
+        elif t == 138:  # v_f32
             q = b[p]
             p += 1
             if q > 127:
@@ -861,7 +861,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_f32[k] = x
-        elif t == 146:
+        elif t == 146:  # v_f64
             q = b[p]
             p += 1
             if q > 127:
@@ -897,7 +897,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_f64[k] = x
-        elif t == 154:
+        elif t == 154:  # v_sf32
             q = b[p]
             p += 1
             if q > 127:
@@ -933,7 +933,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_sf32[k] = x
-        elif t == 162:
+        elif t == 162:  # v_sf64
             q = b[p]
             p += 1
             if q > 127:
@@ -969,7 +969,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_sf64[k] = x
-        elif t == 170:
+        elif t == 170:  # v_e
             q = b[p]
             p += 1
             if q > 127:
@@ -1006,7 +1006,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_e[k] = x
-        elif t == 178:
+        elif t == 178:  # mk_i32
             q = b[p]
             p += 1
             if q > 127:
@@ -1021,7 +1021,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_i32, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 186:
+        elif t == 186:  # mk_i64
             q = b[p]
             p += 1
             if q > 127:
@@ -1036,7 +1036,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_i64, _buffa_s3, b, s, p, q, dp - 1)
             p = q
-        elif t == 194:
+        elif t == 194:  # mk_u32
             q = b[p]
             p += 1
             if q > 127:
@@ -1051,7 +1051,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_u32, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 202:
+        elif t == 202:  # mk_u64
             q = b[p]
             p += 1
             if q > 127:
@@ -1066,7 +1066,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_u64, _buffa_s5, b, s, p, q, dp - 1)
             p = q
-        elif t == 210:
+        elif t == 210:  # mk_s32
             q = b[p]
             p += 1
             if q > 127:
@@ -1081,7 +1081,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_s32, _buffa_s6, b, s, p, q, dp - 1)
             p = q
-        elif t == 218:
+        elif t == 218:  # mk_s64
             q = b[p]
             p += 1
             if q > 127:
@@ -1096,7 +1096,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_s64, _buffa_s7, b, s, p, q, dp - 1)
             p = q
-        elif t == 226:
+        elif t == 226:  # mk_f32
             q = b[p]
             p += 1
             if q > 127:
@@ -1111,7 +1111,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_f32, _buffa_s8, b, s, p, q, dp - 1)
             p = q
-        elif t == 234:
+        elif t == 234:  # mk_f64
             q = b[p]
             p += 1
             if q > 127:
@@ -1126,7 +1126,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_f64, _buffa_s9, b, s, p, q, dp - 1)
             p = q
-        elif t == 242:
+        elif t == 242:  # mk_sf32
             q = b[p]
             p += 1
             if q > 127:
@@ -1141,7 +1141,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mk_sf32, _buffa_s10, b, s, p, q, dp - 1)
             p = q
-        elif t == 250:
+        elif t == 250:  # mk_sf64
             q = b[p]
             p += 1
             if q > 127:

@@ -113,34 +113,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.i32 = v
-    elif t == 16:
+    elif t == 16:  # i64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.i64 = v
-    elif t == 24:
+    elif t == 24:  # u32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.u32 = v
-    elif t == 32:
+    elif t == 32:  # u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.u64 = v
-    elif t == 40:
+    elif t == 40:  # s32
         v = b[p]
         p += 1
         if v > 127:
@@ -152,7 +152,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.s32 = v
-    elif t == 48:
+    elif t == 48:  # s64
         v = b[p]
         p += 1
         if v > 127:
@@ -163,45 +163,45 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.s64 = v
-    elif t == 61:
+    elif t == 61:  # f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.f32 = v
-    elif t == 65:
+    elif t == 65:  # f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.f64 = v
-    elif t == 77:
+    elif t == 77:  # sf32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.sf32 = v
-    elif t == 81:
+    elif t == 81:  # sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.sf64 = v
-    elif t == 88:
+    elif t == 88:  # e
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.e = v
-    elif t == 96:
+    elif t == 96:  # p_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.p_i32.append(v)
-    elif t == 98:
+    elif t == 98:  # p_i32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -215,14 +215,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_i32, _buffa_int32)
-    elif t == 104:
+    elif t == 104:  # p_i64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.p_i64.append(v)
-    elif t == 106:
+    elif t == 106:  # p_i64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -236,14 +236,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_i64, _buffa_int64)
-    elif t == 112:
+    elif t == 112:  # p_u32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.p_u32.append(v)
-    elif t == 114:
+    elif t == 114:  # p_u32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -257,13 +257,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_u32, _buffa_uint32)
-    elif t == 120:
+    elif t == 120:  # p_u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.p_u64.append(v)
-    elif t == 122:
+    elif t == 122:  # p_u64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -277,7 +277,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_u64, None)
-    elif t == 128:
+    elif t == 128:  # p_s32
         v = b[p]
         p += 1
         if v > 127:
@@ -289,7 +289,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.p_s32.append(v)
-    elif t == 130:
+    elif t == 130:  # p_s32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -303,7 +303,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_s32, _buffa_sint32)
-    elif t == 136:
+    elif t == 136:  # p_s64
         v = b[p]
         p += 1
         if v > 127:
@@ -314,7 +314,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.p_s64.append(v)
-    elif t == 138:
+    elif t == 138:  # p_s64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -328,7 +328,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_s64, _buffa_sint64)
-    elif t == 146:
+    elif t == 146:  # p_f32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -342,19 +342,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.p_f32, '<I', 4)
-    elif t == 149:
+    elif t == 149:  # p_f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.p_f32.append(v)
-    elif t == 153:
+    elif t == 153:  # p_f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.p_f64.append(v)
-    elif t == 154:
+    elif t == 154:  # p_f64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -368,7 +368,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.p_f64, '<Q', 8)
-    elif t == 162:
+    elif t == 162:  # p_sf32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -382,19 +382,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.p_sf32, '<i', 4)
-    elif t == 165:
+    elif t == 165:  # p_sf32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.p_sf32.append(v)
-    elif t == 169:
+    elif t == 169:  # p_sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.p_sf64.append(v)
-    elif t == 170:
+    elif t == 170:  # p_sf64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -408,14 +408,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.p_sf64, '<q', 8)
-    elif t == 176:
+    elif t == 176:  # p_e
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.p_e.append(v)
-    elif t == 178:
+    elif t == 178:  # p_e (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -429,14 +429,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.p_e, _buffa_int32)
-    elif t == 184:
+    elif t == 184:  # x_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.x_i32.append(v)
-    elif t == 186:
+    elif t == 186:  # x_i32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -450,14 +450,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_i32, _buffa_int32)
-    elif t == 192:
+    elif t == 192:  # x_i64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.x_i64.append(v)
-    elif t == 194:
+    elif t == 194:  # x_i64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -471,14 +471,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_i64, _buffa_int64)
-    elif t == 200:
+    elif t == 200:  # x_u32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.x_u32.append(v)
-    elif t == 202:
+    elif t == 202:  # x_u32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -492,7 +492,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_u32, _buffa_uint32)
-    elif t == 208:
+    elif t == 208:  # x_u64
         v = b[p]
         p += 1
         if v > 127:
@@ -503,7 +503,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 210:
+    if t == 210:  # x_u64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -517,7 +517,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_u64, None)
-    elif t == 216:
+    elif t == 216:  # x_s32
         v = b[p]
         p += 1
         if v > 127:
@@ -529,7 +529,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.x_s32.append(v)
-    elif t == 218:
+    elif t == 218:  # x_s32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -543,7 +543,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_s32, _buffa_sint32)
-    elif t == 224:
+    elif t == 224:  # x_s64
         v = b[p]
         p += 1
         if v > 127:
@@ -554,7 +554,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.x_s64.append(v)
-    elif t == 226:
+    elif t == 226:  # x_s64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -568,7 +568,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_s64, _buffa_sint64)
-    elif t == 234:
+    elif t == 234:  # x_f32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -582,19 +582,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.x_f32, '<I', 4)
-    elif t == 237:
+    elif t == 237:  # x_f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.x_f32.append(v)
-    elif t == 241:
+    elif t == 241:  # x_f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.x_f64.append(v)
-    elif t == 242:
+    elif t == 242:  # x_f64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -608,7 +608,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.x_f64, '<Q', 8)
-    elif t == 250:
+    elif t == 250:  # x_sf32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -622,19 +622,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.x_sf32, '<i', 4)
-    elif t == 253:
+    elif t == 253:  # x_sf32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.x_sf32.append(v)
-    elif t == 257:
+    elif t == 257:  # x_sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.x_sf64.append(v)
-    elif t == 258:
+    elif t == 258:  # x_sf64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -648,14 +648,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.x_sf64, '<q', 8)
-    elif t == 264:
+    elif t == 264:  # x_e
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.x_e.append(v)
-    elif t == 266:
+    elif t == 266:  # x_e (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -669,7 +669,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_e, _buffa_int32)
-    elif t == 274:
+    elif t == 274:  # children
         q = b[p]
         p += 1
         if q > 127:
@@ -686,7 +686,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.children.append(c)
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 282:
+    elif t == 282:  # by_key
         q = b[p]
         p += 1
         if q > 127:

@@ -92,14 +92,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 168:
+        if t == 168:  # r_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r_i32.append(v)
-        elif t == 170:
+        elif t == 170:  # r_i32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -113,14 +113,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
-        elif t == 176:
+        elif t == 176:  # r_i64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.r_i64.append(v)
-        elif t == 178:
+        elif t == 178:  # r_i64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -134,14 +134,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i64, _buffa_int64)
-        elif t == 184:
+        elif t == 184:  # r_u32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.r_u32.append(v)
-        elif t == 186:
+        elif t == 186:  # r_u32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -155,13 +155,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u32, _buffa_uint32)
-        elif t == 192:
+        elif t == 192:  # r_u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.r_u64.append(v)
-        elif t == 194:
+        elif t == 194:  # r_u64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -175,7 +175,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u64, None)
-        elif t == 200:
+        elif t == 200:  # r_s32
             v = b[p]
             p += 1
             if v > 127:
@@ -187,7 +187,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.r_s32.append(v)
-        elif t == 202:
+        elif t == 202:  # r_s32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -201,7 +201,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s32, _buffa_sint32)
-        elif t == 208:
+        elif t == 208:  # r_s64
             v = b[p]
             p += 1
             if v > 127:
@@ -212,7 +212,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.r_s64.append(v)
-        elif t == 210:
+        elif t == 210:  # r_s64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -226,7 +226,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
-        elif t == 218:
+        elif t == 218:  # r_f32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -240,19 +240,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
-        elif t == 221:
+        elif t == 221:  # r_f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.r_f32.append(v)
-        elif t == 225:
+        elif t == 225:  # r_f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.r_f64.append(v)
-        elif t == 226:
+        elif t == 226:  # r_f64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -266,7 +266,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f64, '<Q', 8)
-        elif t == 234:
+        elif t == 234:  # r_sf32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -280,19 +280,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf32, '<i', 4)
-        elif t == 237:
+        elif t == 237:  # r_sf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.r_sf32.append(v)
-        elif t == 241:
+        elif t == 241:  # r_sf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.r_sf64.append(v)
-        elif t == 242:
+        elif t == 242:  # r_sf64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -306,7 +306,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf64, '<q', 8)
-        elif t == 250:
+        elif t == 250:  # r_fl (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -320,19 +320,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
-        elif t == 253:
+        elif t == 253:  # r_fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.r_fl.append(v)
-        elif t == 257:
+        elif t == 257:  # r_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.r_db.append(v)
-        elif t == 258:
+        elif t == 258:  # r_db (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -346,14 +346,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
-        elif t == 264:
+        elif t == 264:  # r_b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.r_b.append(v)
-        elif t == 266:
+        elif t == 266:  # r_b (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -367,7 +367,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
-        elif t == 274:
+        elif t == 274:  # r_s
             q = b[p]
             p += 1
             if q > 127:
@@ -388,7 +388,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.r_s.append(v)
             p = q
-        elif t == 282:
+        elif t == 282:  # r_by
             q = b[p]
             p += 1
             if q > 127:
@@ -404,14 +404,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.r_by.append(v)
             p = q
-        elif t == 288:
+        elif t == 288:  # r_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r_enum.append(v)
-        elif t == 290:
+        elif t == 290:  # r_enum (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -425,7 +425,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_enum, _buffa_int32)
-        elif t == 298:
+        elif t == 298:  # r_child
             q = b[p]
             p += 1
             if q > 127:

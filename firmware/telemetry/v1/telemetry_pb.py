@@ -26,6 +26,7 @@ _buffa_str = str
 _buffa_UnicodeError = UnicodeError
 
 class Unit(_buffa_Enum):
+    """Unit of a reading's value."""
     _buffa_name = 'telemetry.v1.Unit'
     UNIT_UNSPECIFIED = 0
     UNIT_CELSIUS = 1
@@ -37,9 +38,15 @@ class Unit(_buffa_Enum):
     _buffa_n = {0: 'UNIT_UNSPECIFIED', 1: 'UNIT_CELSIUS', 2: 'UNIT_VOLT', 3: 'UNIT_PERCENT', 4: 'UNIT_PASCAL', 5: 'UNIT_LUX', 6: 'UNIT_COUNT'}
 
 class Reading(_buffa_Message):
+    """One measurement."""
     _buffa_name = 'telemetry.v1.Reading'
+    # Per device, from 1, one more for each reading the device makes.
+    # (device_id, sequence) identifies a reading: a batch sent again after a
+    # lost response is stored once.
     sequence = 0
+    # When the reading was made (device clock, set from GetConfig's server_time).
     time = None
+    # Sensor name, e.g. "mcu_temperature", "adc0".
     sensor = ''
     value = 0.0
     unit = 0
@@ -50,14 +57,23 @@ class Reading(_buffa_Message):
 
 
 class DeviceStatus(_buffa_Message):
+    """The device's health, sent with each batch."""
     _buffa_name = 'telemetry.v1.DeviceStatus'
+    # Lowest free heap seen since boot, in bytes (the heap low-water mark).
     heap_free_min = 0
+    # Free heap when the batch was built, in bytes.
     heap_free = 0
+    # Readings dropped since boot because the buffer was full (oldest first).
     dropped = 0
+    # Readings waiting on the device, this batch included.
     buffered = 0
+    # Seconds since boot.
     uptime_s = 0
+    # Failed sends since boot.
     send_failures = 0
+    # Readings the service refused (invalid_argument) and the device discarded.
     rejected = 0
+    # sys.platform and firmware version, e.g. "esp32 1.25.0".
     platform = ''
 
     def __init__(_buffa_s, **kw):
@@ -67,10 +83,12 @@ class DeviceStatus(_buffa_Message):
 
 class RecordRequest(_buffa_Message):
     _buffa_name = 'telemetry.v1.RecordRequest'
+    # Letters, digits, "-", "_", "." and ":"; 1 to 64 characters.
     device_id = ''
     status = None
 
     def __init__(_buffa_s, **kw):
+        # 1 to 500 readings, in any order.
         _buffa_s.readings = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -78,7 +96,9 @@ class RecordRequest(_buffa_Message):
 
 class RecordResponse(_buffa_Message):
     _buffa_name = 'telemetry.v1.RecordResponse'
+    # Readings stored by this call.
     accepted = 0
+    # Readings already stored before (a resent batch).
     duplicates = 0
 
     def __init__(_buffa_s, **kw):
@@ -97,9 +117,14 @@ class GetConfigRequest(_buffa_Message):
 
 class GetConfigResponse(_buffa_Message):
     _buffa_name = 'telemetry.v1.GetConfigResponse'
+    # How often to read the sensors.
     sample_interval_ms = 0
+    # How many readings to send per Record call.
     batch_size = 0
+    # The service's clock, for devices without a real-time clock.
     server_time = None
+    # One more than the highest sequence stored for this device (1 if none):
+    # a device that lost its counter in a reset continues from here.
     next_sequence = 0
 
     def __init__(_buffa_s, **kw):
@@ -131,14 +156,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # sequence
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.sequence = v
-        elif t == 18:
+        elif t == 18:  # time
             q = b[p]
             p += 1
             if q > 127:
@@ -156,7 +181,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # sensor
             q = b[p]
             p += 1
             if q > 127:
@@ -177,13 +202,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.sensor = v
             p = q
-        elif t == 33:
+        elif t == 33:  # value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.value = v
-        elif t == 40:
+        elif t == 40:  # unit
             v = b[p]
             p += 1
             if v > 127:
@@ -305,56 +330,56 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # heap_free_min
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.heap_free_min = v
-        elif t == 16:
+        elif t == 16:  # heap_free
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.heap_free = v
-        elif t == 24:
+        elif t == 24:  # dropped
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.dropped = v
-        elif t == 32:
+        elif t == 32:  # buffered
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.buffered = v
-        elif t == 40:
+        elif t == 40:  # uptime_s
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.uptime_s = v
-        elif t == 48:
+        elif t == 48:  # send_failures
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.send_failures = v
-        elif t == 56:
+        elif t == 56:  # rejected
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.rejected = v
-        elif t == 66:
+        elif t == 66:  # platform
             q = b[p]
             p += 1
             if q > 127:
@@ -520,7 +545,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # readings
             q = b[p]
             p += 1
             if q > 127:
@@ -537,7 +562,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.readings.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # device_id
             q = b[p]
             p += 1
             if q > 127:
@@ -558,7 +583,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.device_id = v
             p = q
-        elif t == 26:
+        elif t == 26:  # status
             q = b[p]
             p += 1
             if q > 127:
@@ -683,14 +708,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # accepted
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.accepted = v
-        elif t == 16:
+        elif t == 16:  # duplicates
             v = b[p]
             p += 1
             if v > 127:
@@ -765,7 +790,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # device_id
             q = b[p]
             p += 1
             if q > 127:
@@ -853,21 +878,21 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # sample_interval_ms
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.sample_interval_ms = v
-        elif t == 16:
+        elif t == 16:  # batch_size
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.batch_size = v
-        elif t == 26:
+        elif t == 26:  # server_time
             q = b[p]
             p += 1
             if q > 127:
@@ -885,7 +910,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.server_time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # next_sequence
             v = b[p]
             p += 1
             if v > 127:
@@ -1018,9 +1043,11 @@ class TelemetryServiceClient:
         self._buffa_client = client
 
     def record(self, request, **kw):
+        """Store a batch of readings."""
         return self._buffa_client.call('/telemetry.v1.TelemetryService/Record', request, RecordResponse, **kw)
 
     def get_config(self, request, **kw):
+        """The device's settings. Idempotent: sent as a GET."""
         return self._buffa_client.call('/telemetry.v1.TelemetryService/GetConfig', request, GetConfigResponse, use_get=True, **kw)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

@@ -64,7 +64,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # label
             q = b[p]
             p += 1
             if q > 127:
@@ -85,14 +85,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.label = v
             p = q
-        elif t == 16:
+        elif t == 16:  # shade
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.shade = v
-        elif t == 26:
+        elif t == 26:  # nested
             q = b[p]
             p += 1
             if q > 127:
@@ -207,7 +207,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # n
             v = b[p]
             p += 1
             if v > 127:

@@ -27,24 +27,46 @@ _buffa_len = len
 _buffa_str = str
 
 class Edition(_buffa_Enum):
+    """The full set of known editions."""
     _buffa_name = 'google.protobuf.Edition'
+    # A placeholder for an unknown edition value.
     EDITION_UNKNOWN = 0
+    # A placeholder edition for specifying default behaviors *before* a feature
+    # was first introduced.  This is effectively an "infinite past".
     EDITION_LEGACY = 900
+    # Legacy syntax "editions".  These pre-date editions, but behave much like
+    # distinct editions.  These can't be used to specify the edition of proto
+    # files, but feature definitions must supply proto2/proto3 defaults for
+    # backwards compatibility.
     EDITION_PROTO2 = 998
     EDITION_PROTO3 = 999
+    # Editions that have been released.  The specific values are arbitrary and
+    # should not be depended on, but they will always be time-ordered for easy
+    # comparison.
     EDITION_2023 = 1000
     EDITION_2024 = 1001
     EDITION_2026 = 1002
+    # A placeholder edition for developing and testing unscheduled features.
     EDITION_UNSTABLE = 9999
+    # Placeholder editions for testing feature resolution.  These should not be
+    # used or relied on outside of tests.
     EDITION_1_TEST_ONLY = 1
     EDITION_2_TEST_ONLY = 2
     EDITION_99997_TEST_ONLY = 99997
     EDITION_99998_TEST_ONLY = 99998
     EDITION_99999_TEST_ONLY = 99999
+    # Placeholder for specifying unbounded edition support.  This should only
+    # ever be used by plugins that can expect to never require any changes to
+    # support a new edition.
     EDITION_MAX = 2147483647
     _buffa_n = {0: 'EDITION_UNKNOWN', 900: 'EDITION_LEGACY', 998: 'EDITION_PROTO2', 999: 'EDITION_PROTO3', 1000: 'EDITION_2023', 1001: 'EDITION_2024', 1002: 'EDITION_2026', 9999: 'EDITION_UNSTABLE', 1: 'EDITION_1_TEST_ONLY', 2: 'EDITION_2_TEST_ONLY', 99997: 'EDITION_99997_TEST_ONLY', 99998: 'EDITION_99998_TEST_ONLY', 99999: 'EDITION_99999_TEST_ONLY', 2147483647: 'EDITION_MAX'}
 
 class SymbolVisibility(_buffa_Enum):
+    """Describes the 'visibility' of a symbol with respect to the proto import
+    system. Symbols can only be imported when the visibility rules do not prevent
+    it (ex: local symbols cannot be imported).  Visibility modifiers can only set
+    on `message` and `enum` as they are the only types available to be referenced
+    from other files."""
     _buffa_name = 'google.protobuf.SymbolVisibility'
     VISIBILITY_UNSET = 0
     VISIBILITY_LOCAL = 1
@@ -52,6 +74,8 @@ class SymbolVisibility(_buffa_Enum):
     _buffa_n = {0: 'VISIBILITY_UNSET', 1: 'VISIBILITY_LOCAL', 2: 'VISIBILITY_EXPORT'}
 
 class FileDescriptorSet(_buffa_Message):
+    """The protocol compiler can output a FileDescriptorSet containing the .proto
+    files it parses."""
     _buffa_name = 'google.protobuf.FileDescriptorSet'
 
     def __init__(_buffa_s, **kw):
@@ -61,31 +85,58 @@ class FileDescriptorSet(_buffa_Message):
 
 
 class FileDescriptorProto(_buffa_Message):
+    """Describes a complete .proto file."""
     _buffa_name = 'google.protobuf.FileDescriptorProto'
+    # file name, relative to root of source tree
     name = None
+    # e.g. "foo", "foo.bar", etc.
     package = None
     options = None
+    # This field contains optional information about the original source code.
+    # You may safely remove this entire field without harming runtime
+    # functionality of the descriptors -- the information is needed only by
+    # development tools.
     source_code_info = None
+    # The syntax of the proto file.
+    # The supported values are "proto2", "proto3", and "editions".
+    #
+    # If `edition` is present, this value must be "editions".
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     syntax = None
+    # The edition of the proto file.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     edition = None
 
     def __init__(_buffa_s, **kw):
+        # Names of files imported by this file.
         _buffa_s.dependency = []
+        # All top-level definitions in this file.
         _buffa_s.message_type = []
         _buffa_s.enum_type = []
         _buffa_s.service = []
         _buffa_s.extension = []
+        # Indexes of the public imported files in the dependency list above.
         _buffa_s.public_dependency = []
+        # Indexes of the weak imported files in the dependency list.
+        # For Google-internal migration only. Do not use.
         _buffa_s.weak_dependency = []
+        # Names of files imported by this file purely for the purpose of providing
+        # option extensions. These are excluded from the dependency list above.
         _buffa_s.option_dependency = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class DescriptorProto(_buffa_Message):
+    """Describes a message type."""
     _buffa_name = 'google.protobuf.DescriptorProto'
     name = None
     options = None
+    # Support for `export` and `local` keywords on enums.
     visibility = None
 
     def __init__(_buffa_s, **kw):
@@ -96,13 +147,17 @@ class DescriptorProto(_buffa_Message):
         _buffa_s.extension = []
         _buffa_s.oneof_decl = []
         _buffa_s.reserved_range = []
+        # Reserved field names, which may not be used by fields in the same message.
+        # A given name may only be reserved once.
         _buffa_s.reserved_name = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class ExtensionRange(_buffa_Message):
         _buffa_name = 'google.protobuf.DescriptorProto.ExtensionRange'
+        # Inclusive.
         start = None
+        # Exclusive.
         end = None
         options = None
 
@@ -112,8 +167,13 @@ class DescriptorProto(_buffa_Message):
 
 
     class ReservedRange(_buffa_Message):
+        """Range of reserved tag numbers. Reserved tag numbers may not be used by
+        fields or extension ranges in the same message. Reserved ranges may
+        not overlap."""
         _buffa_name = 'google.protobuf.DescriptorProto.ReservedRange'
+        # Inclusive.
         start = None
+        # Exclusive.
         end = None
 
         def __init__(_buffa_s, **kw):
@@ -124,27 +184,48 @@ class DescriptorProto(_buffa_Message):
 
 class ExtensionRangeOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.ExtensionRangeOptions'
+    # The verification state of the range.
+    # TODO: flip the default to DECLARATION once all empty ranges
+    # are marked as UNVERIFIED.
     verification = None
+    # Any features defined in the specific edition.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # For external users: DO NOT USE. We are in the process of open sourcing
+        # extension declaration and executing internal cleanups before it can be
+        # used externally.
         _buffa_s.declaration = []
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class VerificationState(_buffa_Enum):
+        """The verification state of the extension range."""
         _buffa_name = 'google.protobuf.ExtensionRangeOptions.VerificationState'
+        # All the extensions of the range must be declared.
         DECLARATION = 0
         UNVERIFIED = 1
         _buffa_n = {0: 'DECLARATION', 1: 'UNVERIFIED'}
 
     class Declaration(_buffa_Message):
         _buffa_name = 'google.protobuf.ExtensionRangeOptions.Declaration'
+        # The extension number declared within the extension range.
         number = None
+        # The fully-qualified name of the extension field. There must be a leading
+        # dot in front of the full name.
         full_name = None
+        # The fully-qualified type name of the extension field. Unlike
+        # Metadata.type, Declaration.type must have a leading dot for messages
+        # and enums.
         type = None
+        # If true, indicates that the number is reserved in the extension range,
+        # and any extension field with the number will fail to compile. Set this
+        # when a declared extension field is deleted.
         reserved = None
+        # If true, indicates that the extension must be defined as repeated.
+        # Otherwise the extension must be defined as optional.
         repeated = None
 
         def __init__(_buffa_s, **kw):
@@ -154,17 +235,58 @@ class ExtensionRangeOptions(_buffa_Message):
 
 
 class FieldDescriptorProto(_buffa_Message):
+    """Describes a field within a message."""
     _buffa_name = 'google.protobuf.FieldDescriptorProto'
     name = None
+    # For extensions, this is the name of the type being extended.  It is
+    # resolved in the same manner as type_name.
     extendee = None
     number = None
     label = None
+    # If type_name is set, this need not be set.  If both this and type_name
+    # are set, this must be one of TYPE_ENUM, TYPE_MESSAGE or TYPE_GROUP.
     type = None
+    # For message and enum types, this is the name of the type.  If the name
+    # starts with a '.', it is fully-qualified.  Otherwise, C++-like scoping
+    # rules are used to find the type (i.e. first the nested types within this
+    # message are searched, then within the parent, on up to the root
+    # namespace).
     type_name = None
+    # For numeric types, contains the original text representation of the value.
+    # For booleans, "true" or "false".
+    # For strings, contains the default text contents (not escaped in any way).
+    # For bytes, contains the C escaped value.  All bytes >= 128 are escaped.
     default_value = None
     options = None
+    # If set, gives the index of a oneof in the containing type's oneof_decl
+    # list.  This field is a member of that oneof.
     oneof_index = None
+    # JSON name of this field. The value is set by protocol compiler. If the
+    # user has set a "json_name" option on this field, that option's value
+    # will be used. Otherwise, it's deduced from the field's name by converting
+    # it to camelCase.
     json_name = None
+    # If true, this is a proto3 "optional". When a proto3 field is optional, it
+    # tracks presence regardless of field type.
+    #
+    # When proto3_optional is true, this field must belong to a oneof to signal
+    # to old proto3 clients that presence is tracked for this field. This oneof
+    # is known as a "synthetic" oneof, and this field must be its sole member
+    # (each proto3 optional field gets its own synthetic oneof). Synthetic oneofs
+    # exist in the descriptor only, and do not generate any API. Synthetic oneofs
+    # must be ordered after all "real" oneofs.
+    #
+    # For message fields, proto3_optional doesn't create any semantic change,
+    # since non-repeated message fields always track presence. However it still
+    # indicates the semantic detail of whether the user wrote "optional" or not.
+    # This can be useful for round-tripping the .proto file. For consistency we
+    # give message fields a synthetic oneof also, even though it is not required
+    # to track presence. This is especially important because the parser can't
+    # tell if a field is a message or an enum, so it must always create a
+    # synthetic oneof.
+    #
+    # Proto2 optional fields do not set this flag, because they already indicate
+    # optional with `LABEL_OPTIONAL`.
     proto3_optional = None
 
     def __init__(_buffa_s, **kw):
@@ -173,35 +295,55 @@ class FieldDescriptorProto(_buffa_Message):
 
     class Type(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldDescriptorProto.Type'
+        # 0 is reserved for errors.
+        # Order is weird for historical reasons.
         TYPE_DOUBLE = 1
         TYPE_FLOAT = 2
+        # Not ZigZag encoded.  Negative numbers take 10 bytes.  Use TYPE_SINT64 if
+        # negative values are likely.
         TYPE_INT64 = 3
         TYPE_UINT64 = 4
+        # Not ZigZag encoded.  Negative numbers take 10 bytes.  Use TYPE_SINT32 if
+        # negative values are likely.
         TYPE_INT32 = 5
         TYPE_FIXED64 = 6
         TYPE_FIXED32 = 7
         TYPE_BOOL = 8
         TYPE_STRING = 9
+        # Tag-delimited aggregate.
+        # Group type is deprecated and not supported after google.protobuf. However, Proto3
+        # implementations should still be able to parse the group wire format and
+        # treat group fields as unknown fields.  In Editions, the group wire format
+        # can be enabled via the `message_encoding` feature.
         TYPE_GROUP = 10
+        # Length-delimited aggregate.
         TYPE_MESSAGE = 11
+        # New in version 2.
         TYPE_BYTES = 12
         TYPE_UINT32 = 13
         TYPE_ENUM = 14
         TYPE_SFIXED32 = 15
         TYPE_SFIXED64 = 16
+        # Uses ZigZag encoding.
         TYPE_SINT32 = 17
+        # Uses ZigZag encoding.
         TYPE_SINT64 = 18
         _buffa_n = {1: 'TYPE_DOUBLE', 2: 'TYPE_FLOAT', 3: 'TYPE_INT64', 4: 'TYPE_UINT64', 5: 'TYPE_INT32', 6: 'TYPE_FIXED64', 7: 'TYPE_FIXED32', 8: 'TYPE_BOOL', 9: 'TYPE_STRING', 10: 'TYPE_GROUP', 11: 'TYPE_MESSAGE', 12: 'TYPE_BYTES', 13: 'TYPE_UINT32', 14: 'TYPE_ENUM', 15: 'TYPE_SFIXED32', 16: 'TYPE_SFIXED64', 17: 'TYPE_SINT32', 18: 'TYPE_SINT64'}
 
     class Label(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldDescriptorProto.Label'
+        # 0 is reserved for errors
         LABEL_OPTIONAL = 1
         LABEL_REPEATED = 3
+        # The required label is only allowed in google.protobuf.  In proto3 and Editions
+        # it's explicitly prohibited.  In Editions, the `field_presence` feature
+        # can be used to get this behavior.
         LABEL_REQUIRED = 2
         _buffa_n = {1: 'LABEL_OPTIONAL', 3: 'LABEL_REPEATED', 2: 'LABEL_REQUIRED'}
 
 
 class OneofDescriptorProto(_buffa_Message):
+    """Describes a oneof."""
     _buffa_name = 'google.protobuf.OneofDescriptorProto'
     name = None
     options = None
@@ -212,21 +354,36 @@ class OneofDescriptorProto(_buffa_Message):
 
 
 class EnumDescriptorProto(_buffa_Message):
+    """Describes an enum type."""
     _buffa_name = 'google.protobuf.EnumDescriptorProto'
     name = None
     options = None
+    # Support for `export` and `local` keywords on enums.
     visibility = None
 
     def __init__(_buffa_s, **kw):
         _buffa_s.value = []
+        # Range of reserved numeric values. Reserved numeric values may not be used
+        # by enum values in the same enum declaration. Reserved ranges may not
+        # overlap.
         _buffa_s.reserved_range = []
+        # Reserved enum value names, which may not be reused. A given name may only
+        # be reserved once.
         _buffa_s.reserved_name = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class EnumReservedRange(_buffa_Message):
+        """Range of reserved numeric values. Reserved values may not be used by
+        entries in the same enum. Reserved ranges may not overlap.
+
+        Note that this is distinct from DescriptorProto.ReservedRange in that it
+        is inclusive such that it can appropriately represent the entire int32
+        domain."""
         _buffa_name = 'google.protobuf.EnumDescriptorProto.EnumReservedRange'
+        # Inclusive.
         start = None
+        # Inclusive.
         end = None
 
         def __init__(_buffa_s, **kw):
@@ -236,6 +393,7 @@ class EnumDescriptorProto(_buffa_Message):
 
 
 class EnumValueDescriptorProto(_buffa_Message):
+    """Describes a value within an enum."""
     _buffa_name = 'google.protobuf.EnumValueDescriptorProto'
     name = None
     number = None
@@ -247,6 +405,7 @@ class EnumValueDescriptorProto(_buffa_Message):
 
 
 class ServiceDescriptorProto(_buffa_Message):
+    """Describes a service."""
     _buffa_name = 'google.protobuf.ServiceDescriptorProto'
     name = None
     options = None
@@ -258,12 +417,17 @@ class ServiceDescriptorProto(_buffa_Message):
 
 
 class MethodDescriptorProto(_buffa_Message):
+    """Describes a method of a service."""
     _buffa_name = 'google.protobuf.MethodDescriptorProto'
     name = None
+    # Input and output type names.  These are resolved in the same way as
+    # FieldDescriptorProto.type_name, but must refer to a message type.
     input_type = None
     output_type = None
     options = None
+    # Identifies if client streams multiple client messages
     client_streaming = None
+    # Identifies if server streams multiple server messages
     server_streaming = None
 
     def __init__(_buffa_s, **kw):
@@ -273,50 +437,187 @@ class MethodDescriptorProto(_buffa_Message):
 
 class FileOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.FileOptions'
+    # Sets the Java package where classes generated from this .proto will be
+    # placed.  By default, the proto package is used, but this is often
+    # inappropriate because proto packages do not normally start with backwards
+    # domain names.
     java_package = None
+    # Controls the name of the wrapper Java class generated for the .proto file.
+    # That class will always contain the .proto file's getDescriptor() method as
+    # well as any top-level extensions defined in the .proto file.
+    # If java_multiple_files is disabled, then all the other classes from the
+    # .proto file will be nested inside the single wrapper outer class.
     java_outer_classname = None
     optimize_for = None
+    # If enabled, then the Java code generator will generate a separate .java
+    # file for each top-level message, enum, and service defined in the .proto
+    # file.  Thus, these types will *not* be nested inside the wrapper class
+    # named by java_outer_classname.  However, the wrapper class will still be
+    # generated to contain the file's getDescriptor() method as well as any
+    # top-level extensions defined in the file.
     java_multiple_files = None
+    # Sets the Go package where structs generated from this .proto will be
+    # placed. If omitted, the Go package will be derived from the following:
+    #   - The basename of the package import path, if provided.
+    #   - Otherwise, the package statement in the .proto file, if present.
+    #   - Otherwise, the basename of the .proto file, without extension.
     go_package = None
+    # Should generic services be generated in each language?  "Generic" services
+    # are not specific to any particular RPC system.  They are generated by the
+    # main code generators in each language (without additional plugins).
+    # Generic services were the only kind of service generation supported by
+    # early versions of google.protobuf.
+    #
+    # Generic services are now considered deprecated in favor of using plugins
+    # that generate code specific to your particular RPC system.  Therefore,
+    # these default to false.  Old code which depends on generic services should
+    # explicitly set them to true.
     cc_generic_services = None
     java_generic_services = None
     py_generic_services = None
+    # This option does nothing.
     java_generate_equals_and_hash = None
+    # Is this file deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for everything in the file, or it will be completely ignored; in the very
+    # least, this is a formalization for deprecating files.
     deprecated = None
+    # A proto2 file can set this to true to opt in to UTF-8 checking for Java,
+    # which will throw an exception if invalid UTF-8 is parsed from the wire or
+    # assigned to a string field.
+    #
+    # TODO: clarify exactly what kinds of field types this option
+    # applies to, and update these docs accordingly.
+    #
+    # Proto3 files already perform these checks. Setting the option explicitly to
+    # false has no effect: it cannot be used to opt proto3 files out of UTF-8
+    # checks.
     java_string_check_utf8 = None
+    # Enables the use of arenas for the proto messages in this file. This applies
+    # only to generated classes for C++.
     cc_enable_arenas = None
+    # Sets the objective c class prefix which is prepended to all objective c
+    # generated classes from this .proto. There is no default.
     objc_class_prefix = None
+    # Namespace for generated classes; defaults to the package.
     csharp_namespace = None
+    # By default Swift generators will take the proto package and CamelCase it
+    # replacing '.' with underscore and use that to prefix the types/symbols
+    # defined. When this options is provided, they will use this value instead
+    # to prefix the types/symbols defined.
     swift_prefix = None
+    # Sets the php class prefix which is prepended to all php generated classes
+    # from this .proto. Default is empty.
     php_class_prefix = None
+    # Use this option to change the namespace of php generated classes. Default
+    # is empty. When this option is empty, the package name will be used for
+    # determining the namespace.
     php_namespace = None
+    # Use this option to change the namespace of php generated metadata classes.
+    # Default is empty. When this option is empty, the proto file name will be
+    # used for determining the namespace.
     php_metadata_namespace = None
+    # Use this option to change the package of ruby generated classes. Default
+    # is empty. When this option is not set, the package name will be used for
+    # determining the ruby package.
     ruby_package = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here.
+        # See the documentation for the "Options" section above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class OptimizeMode(_buffa_Enum):
+        """Generated classes can be optimized for speed or code size."""
         _buffa_name = 'google.protobuf.FileOptions.OptimizeMode'
+        # Generate complete code for parsing, serialization,
         SPEED = 1
+        # etc.
+        # Use ReflectionOps to implement these methods.
         CODE_SIZE = 2
+        # Generate code using MessageLite and the lite runtime.
         LITE_RUNTIME = 3
         _buffa_n = {1: 'SPEED', 2: 'CODE_SIZE', 3: 'LITE_RUNTIME'}
 
 
 class MessageOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.MessageOptions'
+    # Set true to use the old proto1 MessageSet wire format for extensions.
+    # This is provided for backwards-compatibility with the MessageSet wire
+    # format.  You should not use this for any other reason:  It's less
+    # efficient, has fewer features, and is more complicated.
+    #
+    # The message must be defined exactly as follows:
+    #   message Foo {
+    #     option message_set_wire_format = true;
+    #     extensions 4 to max;
+    #   }
+    # Note that the message cannot have any defined fields; MessageSets only
+    # have extensions.
+    #
+    # All extensions of your type must be singular messages; e.g. they cannot
+    # be int32s, enums, or repeated messages.
+    #
+    # Because this is an option, the above two restrictions are not enforced by
+    # the protocol compiler.
     message_set_wire_format = None
+    # Disables the generation of the standard "descriptor()" accessor, which can
+    # conflict with a field of the same name.  This is meant to make migration
+    # from proto1 easier; new code should avoid fields named "descriptor".
     no_standard_descriptor_accessor = None
+    # Is this message deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the message, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating messages.
     deprecated = None
+    # Whether the message is an automatically generated map entry type for the
+    # maps field.
+    #
+    # For maps fields:
+    #     map<KeyType, ValueType> map_field = 1;
+    # The parsed descriptor looks like:
+    #     message MapFieldEntry {
+    #         option map_entry = true;
+    #         optional KeyType key = 1;
+    #         optional ValueType value = 2;
+    #     }
+    #     repeated MapFieldEntry map_field = 1;
+    #
+    # Implementations may choose not to generate the map_entry=true message, but
+    # use a native map in the target language to hold the keys and values.
+    # The reflection APIs in such implementations still need to work as
+    # if the field is a repeated message field.
+    #
+    # NOTE: Do not set the option in .proto files. Always use the maps syntax
+    # instead. The option should only be implicitly set by the proto compiler
+    # parser.
     map_entry = None
+    # Enable the legacy handling of JSON field name conflicts.  This lowercases
+    # and strips underscored from the fields before comparison in proto3 only.
+    # The new behavior takes `json_name` into account and applies to proto2 as
+    # well.
+    #
+    # This should only be used as a temporary measure against broken builds due
+    # to the change in behavior for JSON field name conflicts.
+    #
+    # TODO This is legacy behavior we plan to remove once downstream
+    # teams have had time to migrate.
     deprecated_legacy_json_field_conflicts = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -324,40 +625,114 @@ class MessageOptions(_buffa_Message):
 
 class FieldOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.FieldOptions'
+    # NOTE: ctype is deprecated. Use `features.(pb.cpp).string_type` instead.
+    # The ctype option instructs the C++ code generator to use a different
+    # representation of the field than it normally would.  See the specific
+    # options below.  This option is only implemented to support use of
+    # [ctype=CORD] and [ctype=STRING] (the default) on non-repeated fields of
+    # type "bytes" in the open source release.
+    # TODO: make ctype actually deprecated.
     ctype = None
+    # The packed option can be enabled for repeated primitive fields to enable
+    # a more efficient representation on the wire. Rather than repeatedly
+    # writing the tag and type for each element, the entire array is encoded as
+    # a single length-delimited blob. In proto3, only explicit setting it to
+    # false will avoid using packed encoding.  This option is prohibited in
+    # Editions, but the `repeated_field_encoding` feature can be used to control
+    # the behavior.
     packed = None
+    # Is this field deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for accessors, or it will be completely ignored; in the very least, this
+    # is a formalization for deprecating fields.
     deprecated = None
+    # Should this field be parsed lazily?  Lazy applies only to message-type
+    # fields.  It means that when the outer message is initially parsed, the
+    # inner message's contents will not be parsed but instead stored in encoded
+    # form.  The inner message will actually be parsed when it is first accessed.
+    #
+    # This is only a hint.  Implementations are free to choose whether to use
+    # eager or lazy parsing regardless of the value of this option.  However,
+    # setting this option true suggests that the protocol author believes that
+    # using lazy parsing on this field is worth the additional bookkeeping
+    # overhead typically needed to implement it.
+    #
+    # This option does not affect the public interface of any generated code;
+    # all method signatures remain the same.  Furthermore, thread-safety of the
+    # interface is not affected by this option; const methods remain safe to
+    # call from multiple threads concurrently, while non-const methods continue
+    # to require exclusive access.
+    #
+    # Note that lazy message fields are still eagerly verified to check
+    # ill-formed wireformat or missing required fields. Calling IsInitialized()
+    # on the outer message would fail if the inner message has missing required
+    # fields. Failed verification would result in parsing failure (except when
+    # uninitialized messages are acceptable).
     lazy = None
+    # The jstype option determines the JavaScript type used for values of the
+    # field.  The option is permitted only for 64 bit integral and fixed types
+    # (int64, uint64, sint64, fixed64, sfixed64).  A field with jstype JS_STRING
+    # is represented as JavaScript string, which avoids loss of precision that
+    # can happen when a large value is converted to a floating point JavaScript.
+    # Specifying JS_NUMBER for the jstype causes the generated JavaScript code to
+    # use the JavaScript "number" type.  The behavior of the default option
+    # JS_NORMAL is implementation dependent.
+    #
+    # This option is an enum to permit additional types to be added, e.g.
+    # goog.math.Integer.
     jstype = None
+    # DEPRECATED. DO NOT USE!
+    # For Google-internal migration only. Do not use.
     weak = None
+    # unverified_lazy does no correctness checks on the byte stream. This should
+    # only be used where lazy with verification is prohibitive for performance
+    # reasons.
     unverified_lazy = None
+    # Indicate that the field value should not be printed out when using debug
+    # formats, e.g. when the field contains sensitive credentials.
     debug_redact = None
     retention = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
     feature_support = None
 
     def __init__(_buffa_s, **kw):
         _buffa_s.targets = []
         _buffa_s.edition_defaults = []
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class CType(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldOptions.CType'
+        # Default mode.
         STRING = 0
+        # The option [ctype=CORD] may be applied to a non-repeated field of type
+        # "bytes". It indicates that in C++, the data should be stored in a Cord
+        # instead of a string.  For very large strings, this may reduce memory
+        # fragmentation. It may also allow better performance when parsing from a
+        # Cord, or when parsing with aliasing enabled, as the parsed Cord may then
+        # alias the original buffer.
         CORD = 1
         STRING_PIECE = 2
         _buffa_n = {0: 'STRING', 1: 'CORD', 2: 'STRING_PIECE'}
 
     class JSType(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldOptions.JSType'
+        # Use the default type.
         JS_NORMAL = 0
+        # Use JavaScript strings.
         JS_STRING = 1
+        # Use JavaScript numbers.
         JS_NUMBER = 2
         _buffa_n = {0: 'JS_NORMAL', 1: 'JS_STRING', 2: 'JS_NUMBER'}
 
     class OptionRetention(_buffa_Enum):
+        """If set to RETENTION_SOURCE, the option will be omitted from the binary."""
         _buffa_name = 'google.protobuf.FieldOptions.OptionRetention'
         RETENTION_UNKNOWN = 0
         RETENTION_RUNTIME = 1
@@ -365,6 +740,9 @@ class FieldOptions(_buffa_Message):
         _buffa_n = {0: 'RETENTION_UNKNOWN', 1: 'RETENTION_RUNTIME', 2: 'RETENTION_SOURCE'}
 
     class OptionTargetType(_buffa_Enum):
+        """This indicates the types of entities that the field may apply to when used
+        as an option. If it is unset, then the field may be freely used as an
+        option on any kind of entity."""
         _buffa_name = 'google.protobuf.FieldOptions.OptionTargetType'
         TARGET_TYPE_UNKNOWN = 0
         TARGET_TYPE_FILE = 1
@@ -380,6 +758,7 @@ class FieldOptions(_buffa_Message):
 
     class EditionDefault(_buffa_Message):
         _buffa_name = 'google.protobuf.FieldOptions.EditionDefault'
+        # Textproto value.
         value = None
         edition = None
 
@@ -389,11 +768,24 @@ class FieldOptions(_buffa_Message):
 
 
     class FeatureSupport(_buffa_Message):
+        """Information about the support window of a feature."""
         _buffa_name = 'google.protobuf.FieldOptions.FeatureSupport'
+        # The edition that this feature was first available in.  In editions
+        # earlier than this one, the default assigned to EDITION_LEGACY will be
+        # used, and proto files will not be able to override it.
         edition_introduced = None
+        # The edition this feature becomes deprecated in.  Using this after this
+        # edition may trigger warnings.
         edition_deprecated = None
+        # The deprecation warning text if this feature is used after the edition it
+        # was marked deprecated in.
         deprecation_warning = None
+        # The edition this feature is no longer available in.  In editions after
+        # this one, the last default assigned will be used, and proto files will
+        # not be able to override it.
         edition_removed = None
+        # The removal error text if this feature is used after the edition it was
+        # removed in.
         removal_error = None
 
         def __init__(_buffa_s, **kw):
@@ -404,9 +796,14 @@ class FieldOptions(_buffa_Message):
 
 class OneofOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.OneofOptions'
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -414,12 +811,29 @@ class OneofOptions(_buffa_Message):
 
 class EnumOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.EnumOptions'
+    # Set this option to true to allow mapping different tag names to the same
+    # value.
     allow_alias = None
+    # Is this enum deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the enum, or it will be completely ignored; in the very least, this
+    # is a formalization for deprecating enums.
     deprecated = None
+    # Enable the legacy handling of JSON field name conflicts.  This lowercases
+    # and strips underscored from the fields before comparison in proto3 only.
+    # The new behavior takes `json_name` into account and applies to proto2 as
+    # well.
+    # TODO Remove this legacy behavior once downstream teams have
+    # had time to migrate.
     deprecated_legacy_json_field_conflicts = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -427,12 +841,25 @@ class EnumOptions(_buffa_Message):
 
 class EnumValueOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.EnumValueOptions'
+    # Is this enum value deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the enum value, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating enum values.
     deprecated = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
+    # Indicate that fields annotated with this enum value should not be printed
+    # out when using debug formats, e.g. when the field contains sensitive
+    # credentials.
     debug_redact = None
+    # Information about the support window of a feature value.
     feature_support = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -440,10 +867,19 @@ class EnumValueOptions(_buffa_Message):
 
 class ServiceOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.ServiceOptions'
+    # Is this service deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the service, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating services.
     deprecated = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -451,25 +887,47 @@ class ServiceOptions(_buffa_Message):
 
 class MethodOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.MethodOptions'
+    # Is this method deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the method, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating methods.
     deprecated = None
     idempotency_level = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class IdempotencyLevel(_buffa_Enum):
+        """Is this method side-effect-free (or safe in HTTP parlance), or idempotent,
+        or neither? HTTP based RPC implementation may choose GET verb for safe
+        methods, and PUT verb for idempotent methods instead of the default POST."""
         _buffa_name = 'google.protobuf.MethodOptions.IdempotencyLevel'
         IDEMPOTENCY_UNKNOWN = 0
+        # implies idempotent
         NO_SIDE_EFFECTS = 1
+        # idempotent, but may have side effects
         IDEMPOTENT = 2
         _buffa_n = {0: 'IDEMPOTENCY_UNKNOWN', 1: 'NO_SIDE_EFFECTS', 2: 'IDEMPOTENT'}
 
 
 class UninterpretedOption(_buffa_Message):
+    """A message representing a option the parser does not recognize. This only
+    appears in options protos created by the compiler::Parser class.
+    DescriptorPool resolves these when building Descriptor objects. Therefore,
+    options protos in descriptor objects (e.g. returned by Descriptor::options(),
+    or produced by Descriptor::CopyTo()) will never have UninterpretedOptions
+    in them."""
     _buffa_name = 'google.protobuf.UninterpretedOption'
+    # The value of the uninterpreted option, in whatever type the tokenizer
+    # identified it as during parsing. Exactly one of these should be set.
     identifier_value = None
     positive_int_value = None
     negative_int_value = None
@@ -483,6 +941,11 @@ class UninterpretedOption(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class NamePart(_buffa_Message):
+        """The name of the uninterpreted option.  Each string represents a segment in
+        a dot-separated name.  is_extension is true iff a segment represents an
+        extension (denoted with parentheses in options specs in .proto files).
+        E.g.,{ ["foo", false], ["bar.baz", true], ["moo", false] } represents
+        "foo.(bar.baz).moo"."""
         _buffa_name = 'google.protobuf.UninterpretedOption.NamePart'
         name_part = None
         is_extension = None
@@ -494,6 +957,12 @@ class UninterpretedOption(_buffa_Message):
 
 
 class FeatureSet(_buffa_Message):
+    """TODO Enums in C++ gencode (and potentially other languages) are
+    not well scoped.  This means that each of the feature enums below can clash
+    with each other.  The short names we've chosen maximize call-site
+    readability, but leave us very open to this scenario.  A future feature will
+    be designed and implemented to handle this, hopefully before we ever hit a
+    conflict here."""
     _buffa_name = 'google.protobuf.FeatureSet'
     field_presence = None
     enum_type = None
@@ -570,9 +1039,15 @@ class FeatureSet(_buffa_Message):
         class DefaultSymbolVisibility(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility'
             DEFAULT_SYMBOL_VISIBILITY_UNKNOWN = 0
+            # Default pre-EDITION_2024, all UNSET visibility are export.
             EXPORT_ALL = 1
+            # All top-level symbols default to export, nested default to local.
             EXPORT_TOP_LEVEL = 2
+            # All symbols default to local.
             LOCAL_ALL = 3
+            # All symbols local by default. Nested types cannot be exported.
+            # With special case caveat for message { enum {} reserved 1 to max; }
+            # This is the recommended setting for new protos.
             STRICT = 4
             _buffa_n = {0: 'DEFAULT_SYMBOL_VISIBILITY_UNKNOWN', 1: 'EXPORT_ALL', 2: 'EXPORT_TOP_LEVEL', 3: 'LOCAL_ALL', 4: 'STRICT'}
 
@@ -587,15 +1062,29 @@ class FeatureSet(_buffa_Message):
         class EnforceProtoLimits(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits'
             PROTO_LIMITS_UNKNOWN = 0
+            # Default pre-EDITION_2026: there are no limit enforcement at the protoc
+            # level. Practical limits still exist, but they will tend to fail while
+            # compiling protoc-generated code, and these limits tend to be language
+            # or toolchain specific.
             LEGACY_NO_EXPLICIT_LIMITS = 1
+            # A set of limits enforced by Edition 2026 by default. For a detailed
+            # list of all the limits please consult the Edition 2026 documentation.
             PROTO_LIMITS2026 = 2
             _buffa_n = {0: 'PROTO_LIMITS_UNKNOWN', 1: 'LEGACY_NO_EXPLICIT_LIMITS', 2: 'PROTO_LIMITS2026'}
 
 
 
 class FeatureSetDefaults(_buffa_Message):
+    """A compiled specification for the defaults of a set of features.  These
+    messages are generated from FeatureSet extensions and can be used to seed
+    feature resolution. The resolution with this object becomes a simple search
+    for the closest matching edition, followed by proto merges."""
     _buffa_name = 'google.protobuf.FeatureSetDefaults'
+    # The minimum supported edition (inclusive) when this was constructed.
+    # Editions before this will not have defaults.
     minimum_edition = None
+    # The maximum known edition (inclusive) when this was constructed. Editions
+    # after this will not have reliable defaults.
     maximum_edition = None
 
     def __init__(_buffa_s, **kw):
@@ -604,9 +1093,15 @@ class FeatureSetDefaults(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class FeatureSetEditionDefault(_buffa_Message):
+        """A map from every known edition with a unique set of defaults to its
+        defaults. Not all editions may be contained here.  For a given edition,
+        the defaults at the closest matching edition ordered at or before it should
+        be used.  This field must be in strict ascending order by edition."""
         _buffa_name = 'google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault'
         edition = None
+        # Defaults of features that can be overridden in this edition.
         overridable_features = None
+        # Defaults of features that can't be overridden in this edition.
         fixed_features = None
 
         def __init__(_buffa_s, **kw):
@@ -616,20 +1111,157 @@ class FeatureSetDefaults(_buffa_Message):
 
 
 class SourceCodeInfo(_buffa_Message):
+    """Encapsulates information about the original source file from which a
+    FileDescriptorProto was generated."""
     _buffa_name = 'google.protobuf.SourceCodeInfo'
 
     def __init__(_buffa_s, **kw):
+        # A Location identifies a piece of source code in a .proto file which
+        # corresponds to a particular definition.  This information is intended
+        # to be useful to IDEs, code indexers, documentation generators, and similar
+        # tools.
+        #
+        # For example, say we have a file like:
+        #   message Foo {
+        #     optional string foo = 1;
+        #   }
+        # Let's look at just the field definition:
+        #   optional string foo = 1;
+        #   ^       ^^     ^^  ^  ^^^
+        #   a       bc     de  f  ghi
+        # We have the following locations:
+        #   span   path               represents
+        #   [a,i)  [ 4, 0, 2, 0 ]     The whole field definition.
+        #   [a,b)  [ 4, 0, 2, 0, 4 ]  The label (optional).
+        #   [c,d)  [ 4, 0, 2, 0, 5 ]  The type (string).
+        #   [e,f)  [ 4, 0, 2, 0, 1 ]  The name (foo).
+        #   [g,h)  [ 4, 0, 2, 0, 3 ]  The number (1).
+        #
+        # Notes:
+        # - A location may refer to a repeated field itself (i.e. not to any
+        #   particular index within it).  This is used whenever a set of elements are
+        #   logically enclosed in a single code segment.  For example, an entire
+        #   extend block (possibly containing multiple extension definitions) will
+        #   have an outer location whose path refers to the "extensions" repeated
+        #   field without an index.
+        # - Multiple locations may have the same path.  This happens when a single
+        #   logical declaration is spread out across multiple places.  The most
+        #   obvious example is the "extend" block again -- there may be multiple
+        #   extend blocks in the same scope, each of which will have the same path.
+        # - A location's span is not always a subset of its parent's span.  For
+        #   example, the "extendee" of an extension declaration appears at the
+        #   beginning of the "extend" block and is shared by all extensions within
+        #   the block.
+        # - Just because a location's span is a subset of some other location's span
+        #   does not mean that it is a descendant.  For example, a "group" defines
+        #   both a type and a field in a single declaration.  Thus, the locations
+        #   corresponding to the type and field and their components will overlap.
+        # - Code which tries to interpret locations should probably be designed to
+        #   ignore those that it doesn't understand, as more types of locations could
+        #   be recorded in the future.
         _buffa_s.location = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Location(_buffa_Message):
         _buffa_name = 'google.protobuf.SourceCodeInfo.Location'
+        # If this SourceCodeInfo represents a complete declaration, these are any
+        # comments appearing before and after the declaration which appear to be
+        # attached to the declaration.
+        #
+        # A series of line comments appearing on consecutive lines, with no other
+        # tokens appearing on those lines, will be treated as a single comment.
+        #
+        # leading_detached_comments will keep paragraphs of comments that appear
+        # before (but not connected to) the current element. Each paragraph,
+        # separated by empty lines, will be one comment element in the repeated
+        # field.
+        #
+        # Only the comment content is provided; comment markers (e.g. //) are
+        # stripped out.  For block comments, leading whitespace and an asterisk
+        # will be stripped from the beginning of each line other than the first.
+        # Newlines are included in the output.
+        #
+        # Examples:
+        #
+        #   optional int32 foo = 1;  // Comment attached to foo.
+        #   // Comment attached to bar.
+        #   optional int32 bar = 2;
+        #
+        #   optional string baz = 3;
+        #   // Comment attached to baz.
+        #   // Another line attached to baz.
+        #
+        #   // Comment attached to moo.
+        #   //
+        #   // Another line attached to moo.
+        #   optional double moo = 4;
+        #
+        #   // Detached comment for corge. This is not leading or trailing comments
+        #   // to moo or corge because there are blank lines separating it from
+        #   // both.
+        #
+        #   // Detached comment for corge paragraph 2.
+        #
+        #   optional string corge = 5;
+        #   /* Block comment attached
+        #    * to corge.  Leading asterisks
+        #    * will be removed. */
+        #   /* Block comment attached to
+        #    * grault. */
+        #   optional int32 grault = 6;
+        #
+        #   // ignored detached comments.
         leading_comments = None
         trailing_comments = None
 
         def __init__(_buffa_s, **kw):
+            # Identifies which part of the FileDescriptorProto was defined at this
+            # location.
+            #
+            # Each element is a field number or an index.  They form a path from
+            # the root FileDescriptorProto to the place where the definition appears.
+            # For example, this path:
+            #   [ 4, 3, 2, 7, 1 ]
+            # refers to:
+            #   file.message_type(3)  // 4, 3
+            #       .field(7)         // 2, 7
+            #       .name()           // 1
+            # This is because FileDescriptorProto.message_type has field number 4:
+            #   repeated DescriptorProto message_type = 4;
+            # and DescriptorProto.field has field number 2:
+            #   repeated FieldDescriptorProto field = 2;
+            # and FieldDescriptorProto.name has field number 1:
+            #   optional string name = 1;
+            #
+            # Thus, the above path gives the location of a field name.  If we removed
+            # the last element:
+            #   [ 4, 3, 2, 7 ]
+            # this path refers to the whole field declaration (from the beginning
+            # of the label to the terminating semicolon).
+            #
+            # For options, the path refers to the interpreted option in the descriptor.
+            # E.g., for a custom option `(my_opt) = "foo"` on a message using extension
+            # number 10101, the path is:
+            #   [ 4, 3, 7, 10101 ]
+            # refers to:
+            #   file.message_type(3)     // 4, 3
+            #       .options()           // 7
+            #       .my_opt()            // 10101
+            #
+            # Sub-locations corresponding to the interpreted option's corresponding
+            # `UninterpretedOption` are also appended to the interpreted option, which
+            # deviates from the actual FileDescriptorProto path. E.g.:
+            #   [ 4, 3, 7, 10101, 2 ]
+            # refers to the option name `(my_opt)`, and:
+            #   [ 4, 3, 7, 10101, 7 ]
+            # refers to the "foo" string value of the option.
             _buffa_s.path = []
+            # Always has exactly three or four elements: start line, start column,
+            # end line (optional, otherwise assumed same as start line), end column.
+            # These are packed into a single field for efficiency.  Note that line
+            # and column numbers are zero-based -- typically you will want to add
+            # 1 to each before displaying to a user.
             _buffa_s.span = []
             _buffa_s.leading_detached_comments = []
             if kw:
@@ -638,29 +1270,47 @@ class SourceCodeInfo(_buffa_Message):
 
 
 class GeneratedCodeInfo(_buffa_Message):
+    """Describes the relationship between generated code and its original source
+    file. A GeneratedCodeInfo message is associated with only one generated
+    source file, but may contain references to different source .proto files."""
     _buffa_name = 'google.protobuf.GeneratedCodeInfo'
 
     def __init__(_buffa_s, **kw):
+        # An Annotation connects some span of text in generated code to an element
+        # of its generating .proto file.
         _buffa_s.annotation = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Annotation(_buffa_Message):
         _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation'
+        # Identifies the filesystem path to the original source .proto.
         source_file = None
+        # Identifies the starting offset in bytes in the generated code
+        # that relates to the identified object.
         begin = None
+        # Identifies the ending offset in bytes in the generated code that
+        # relates to the identified object. The end offset should be one past
+        # the last relevant byte (so the length of the text = end - begin).
         end = None
         semantic = None
 
         def __init__(_buffa_s, **kw):
+            # Identifies the element in the original source .proto file. This field
+            # is formatted the same as SourceCodeInfo.Location.path.
             _buffa_s.path = []
             if kw:
                 _buffa_Message.__init__(_buffa_s, **kw)
 
         class Semantic(_buffa_Enum):
+            """Represents the identified object's effect on the element in the original
+            .proto file."""
             _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation.Semantic'
+            # There is no effect or the effect is indescribable.
             NONE = 0
+            # The element is set or otherwise mutated.
             SET = 1
+            # An alias to the element is returned.
             ALIAS = 2
             _buffa_n = {0: 'NONE', 1: 'SET', 2: 'ALIAS'}
 
@@ -740,7 +1390,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # file
             q = b[p]
             p += 1
             if q > 127:
@@ -832,7 +1482,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # dependency
             q = b[p]
             p += 1
             if q > 127:
@@ -848,7 +1498,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.dependency.append(v)
             p = q
-        elif t == 34:
+        elif t == 34:  # message_type
             q = b[p]
             p += 1
             if q > 127:
@@ -865,7 +1515,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.message_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # enum_type
             q = b[p]
             p += 1
             if q > 127:
@@ -882,7 +1532,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # service
             q = b[p]
             p += 1
             if q > 127:
@@ -899,7 +1549,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.service.append(c)
             _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # extension
             q = b[p]
             p += 1
             if q > 127:
@@ -916,14 +1566,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 80:
+        elif t == 80:  # public_dependency
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.public_dependency.append(v)
-        elif t == 82:
+        elif t == 82:  # public_dependency (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -937,14 +1587,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.public_dependency, _buffa_int32)
-        elif t == 88:
+        elif t == 88:  # weak_dependency
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.weak_dependency.append(v)
-        elif t == 90:
+        elif t == 90:  # weak_dependency (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -958,7 +1608,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.weak_dependency, _buffa_int32)
-        elif t == 122:
+        elif t == 122:  # option_dependency
             q = b[p]
             p += 1
             if q > 127:
@@ -974,7 +1624,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.option_dependency.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -990,7 +1640,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # package
             q = b[p]
             p += 1
             if q > 127:
@@ -1006,7 +1656,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.package = v
             p = q
-        elif t == 66:
+        elif t == 66:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1024,7 +1674,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c14._buffa_n()
             _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # source_code_info
             q = b[p]
             p += 1
             if q > 127:
@@ -1042,7 +1692,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.source_code_info = _buffa_c31._buffa_n()
             _buffa_c31._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 98:
+        elif t == 98:  # syntax
             q = b[p]
             p += 1
             if q > 127:
@@ -1058,7 +1708,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.syntax = v
             p = q
-        elif t == 112:
+        elif t == 112:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -1390,7 +2040,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # field
             q = b[p]
             p += 1
             if q > 127:
@@ -1407,7 +2057,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.field.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # nested_type
             q = b[p]
             p += 1
             if q > 127:
@@ -1424,7 +2074,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.nested_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # enum_type
             q = b[p]
             p += 1
             if q > 127:
@@ -1441,7 +2091,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # extension_range
             q = b[p]
             p += 1
             if q > 127:
@@ -1458,7 +2108,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension_range.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # extension
             q = b[p]
             p += 1
             if q > 127:
@@ -1475,7 +2125,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 66:
+        elif t == 66:  # oneof_decl
             q = b[p]
             p += 1
             if q > 127:
@@ -1492,7 +2142,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.oneof_decl.append(c)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # reserved_range
             q = b[p]
             p += 1
             if q > 127:
@@ -1509,7 +2159,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.reserved_range.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 82:
+        elif t == 82:  # reserved_name
             q = b[p]
             p += 1
             if q > 127:
@@ -1525,7 +2175,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -1541,7 +2191,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 58:
+        elif t == 58:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1559,7 +2209,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c15._buffa_n()
             _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 88:
+        elif t == 88:  # visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -1836,21 +2486,21 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.end = v
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1955,14 +2605,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
@@ -2039,7 +2689,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # declaration
             q = b[p]
             p += 1
             if q > 127:
@@ -2056,7 +2706,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.declaration.append(c)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 7994:
+        elif t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -2073,7 +2723,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # verification
             v = b[p]
             p += 1
             if v > 127:
@@ -2083,7 +2733,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.verification = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 402:
+        elif t == 402:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -2221,14 +2871,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 18:
+        elif t == 18:  # full_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2244,7 +2894,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.full_name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # type
             q = b[p]
             p += 1
             if q > 127:
@@ -2260,14 +2910,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.type = v
             p = q
-        elif t == 40:
+        elif t == 40:  # reserved
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.reserved = v
-        elif t == 48:
+        elif t == 48:  # repeated
             v = b[p]
             p += 1
             if v > 127:
@@ -2389,7 +3039,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2405,7 +3055,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # extendee
             q = b[p]
             p += 1
             if q > 127:
@@ -2421,14 +3071,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.extendee = v
             p = q
-        elif t == 24:
+        elif t == 24:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 32:
+        elif t == 32:  # label
             v = b[p]
             p += 1
             if v > 127:
@@ -2438,7 +3088,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.label = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # type
             v = b[p]
             p += 1
             if v > 127:
@@ -2448,7 +3098,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.type = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 50:
+        elif t == 50:  # type_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2464,7 +3114,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.type_name = v
             p = q
-        elif t == 58:
+        elif t == 58:  # default_value
             q = b[p]
             p += 1
             if q > 127:
@@ -2480,7 +3130,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.default_value = v
             p = q
-        elif t == 66:
+        elif t == 66:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2498,14 +3148,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c16._buffa_n()
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 72:
+        elif t == 72:  # oneof_index
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.oneof_index = v
-        elif t == 82:
+        elif t == 82:  # json_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2521,7 +3171,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.json_name = v
             p = q
-        elif t == 136:
+        elif t == 136:  # proto3_optional
             v = b[p]
             p += 1
             if v > 127:
@@ -2751,7 +3401,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2767,7 +3417,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2874,7 +3524,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -2891,7 +3541,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.value.append(c)
             _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # reserved_range
             q = b[p]
             p += 1
             if q > 127:
@@ -2908,7 +3558,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.reserved_range.append(c)
             _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # reserved_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2924,7 +3574,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2940,7 +3590,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2958,7 +3608,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c20._buffa_n()
             _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 48:
+        elif t == 48:  # visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -3130,14 +3780,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
@@ -3212,7 +3862,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3228,14 +3878,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 16:
+        elif t == 16:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3351,7 +4001,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # method
             q = b[p]
             p += 1
             if q > 127:
@@ -3368,7 +4018,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.method.append(c)
             _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3384,7 +4034,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3509,7 +4159,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3525,7 +4175,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # input_type
             q = b[p]
             p += 1
             if q > 127:
@@ -3541,7 +4191,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.input_type = v
             p = q
-        elif t == 26:
+        elif t == 26:  # output_type
             q = b[p]
             p += 1
             if q > 127:
@@ -3557,7 +4207,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.output_type = v
             p = q
-        elif t == 34:
+        elif t == 34:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3575,14 +4225,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c23._buffa_n()
             _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 40:
+        elif t == 40:  # client_streaming
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.client_streaming = v
-        elif t == 48:
+        elif t == 48:  # server_streaming
             v = b[p]
             p += 1
             if v > 127:
@@ -3734,7 +4384,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -3751,7 +4401,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # java_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3767,7 +4417,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.java_package = v
             p = q
-        elif t == 66:
+        elif t == 66:  # java_outer_classname
             q = b[p]
             p += 1
             if q > 127:
@@ -3783,7 +4433,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.java_outer_classname = v
             p = q
-        elif t == 72:
+        elif t == 72:  # optimize_for
             v = b[p]
             p += 1
             if v > 127:
@@ -3793,14 +4443,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.optimize_for = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 80:
+        elif t == 80:  # java_multiple_files
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_multiple_files = v
-        elif t == 90:
+        elif t == 90:  # go_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3816,56 +4466,56 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.go_package = v
             p = q
-        elif t == 128:
+        elif t == 128:  # cc_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.cc_generic_services = v
-        elif t == 136:
+        elif t == 136:  # java_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_generic_services = v
-        elif t == 144:
+        elif t == 144:  # py_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.py_generic_services = v
-        elif t == 160:
+        elif t == 160:  # java_generate_equals_and_hash
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_generate_equals_and_hash = v
-        elif t == 184:
+        elif t == 184:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 216:
+        elif t == 216:  # java_string_check_utf8
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_string_check_utf8 = v
-        elif t == 248:
+        elif t == 248:  # cc_enable_arenas
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.cc_enable_arenas = v
-        elif t == 290:
+        elif t == 290:  # objc_class_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3881,7 +4531,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.objc_class_prefix = v
             p = q
-        elif t == 298:
+        elif t == 298:  # csharp_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3897,7 +4547,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.csharp_namespace = v
             p = q
-        elif t == 314:
+        elif t == 314:  # swift_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3913,7 +4563,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.swift_prefix = v
             p = q
-        elif t == 322:
+        elif t == 322:  # php_class_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3929,7 +4579,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_class_prefix = v
             p = q
-        elif t == 330:
+        elif t == 330:  # php_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3945,7 +4595,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_namespace = v
             p = q
-        elif t == 354:
+        elif t == 354:  # php_metadata_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3961,7 +4611,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_metadata_namespace = v
             p = q
-        elif t == 362:
+        elif t == 362:  # ruby_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3977,7 +4627,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.ruby_package = v
             p = q
-        elif t == 402:
+        elif t == 402:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4383,7 +5033,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -4400,42 +5050,42 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # message_set_wire_format
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.message_set_wire_format = v
-        elif t == 16:
+        elif t == 16:  # no_standard_descriptor_accessor
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.no_standard_descriptor_accessor = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 56:
+        elif t == 56:  # map_entry
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.map_entry = v
-        elif t == 88:
+        elif t == 88:  # deprecated_legacy_json_field_conflicts
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated_legacy_json_field_conflicts = v
-        elif t == 98:
+        elif t == 98:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4583,7 +5233,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 152:
+        if t == 152:  # targets
             v = b[p]
             p += 1
             if v > 127:
@@ -4593,7 +5243,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.targets.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 154:
+        elif t == 154:  # targets (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -4607,7 +5257,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 19, b, p, q, m.targets, _buffa_e41)
-        elif t == 162:
+        elif t == 162:  # edition_defaults
             q = b[p]
             p += 1
             if q > 127:
@@ -4624,7 +5274,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.edition_defaults.append(c)
             _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 7994:
+        elif t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -4641,7 +5291,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # ctype
             v = b[p]
             p += 1
             if v > 127:
@@ -4651,28 +5301,28 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.ctype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.packed = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 40:
+        elif t == 40:  # lazy
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.lazy = v
-        elif t == 48:
+        elif t == 48:  # jstype
             v = b[p]
             p += 1
             if v > 127:
@@ -4682,28 +5332,28 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.jstype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 80:
+        elif t == 80:  # weak
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.weak = v
-        elif t == 120:
+        elif t == 120:  # unverified_lazy
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.unverified_lazy = v
-        elif t == 128:
+        elif t == 128:  # debug_redact
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.debug_redact = v
-        elif t == 136:
+        elif t == 136:  # retention
             v = b[p]
             p += 1
             if v > 127:
@@ -4713,7 +5363,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.retention = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 170:
+        elif t == 170:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4731,7 +5381,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 178:
+        elif t == 178:  # feature_support
             q = b[p]
             p += 1
             if q > 127:
@@ -4976,7 +5626,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -4992,7 +5642,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.value = v
             p = q
-        elif t == 24:
+        elif t == 24:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -5080,7 +5730,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # edition_introduced
             v = b[p]
             p += 1
             if v > 127:
@@ -5090,7 +5740,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_introduced = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # edition_deprecated
             v = b[p]
             p += 1
             if v > 127:
@@ -5100,7 +5750,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_deprecated = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # deprecation_warning
             q = b[p]
             p += 1
             if q > 127:
@@ -5116,7 +5766,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.deprecation_warning = v
             p = q
-        elif t == 32:
+        elif t == 32:  # edition_removed
             v = b[p]
             p += 1
             if v > 127:
@@ -5126,7 +5776,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_removed = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # removal_error
             q = b[p]
             p += 1
             if q > 127:
@@ -5264,7 +5914,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5281,7 +5931,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5387,7 +6037,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5404,28 +6054,28 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 16:
+        elif t == 16:  # allow_alias
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.allow_alias = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 48:
+        elif t == 48:  # deprecated_legacy_json_field_conflicts
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated_legacy_json_field_conflicts = v
-        elif t == 58:
+        elif t == 58:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5555,7 +6205,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5572,14 +6222,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 18:
+        elif t == 18:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5597,14 +6247,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # debug_redact
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.debug_redact = v
-        elif t == 34:
+        elif t == 34:  # feature_support
             q = b[p]
             p += 1
             if q > 127:
@@ -5745,7 +6395,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5762,14 +6412,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 264:
+        elif t == 264:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 274:
+        elif t == 274:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5885,7 +6535,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5902,14 +6552,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 264:
+        elif t == 264:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 272:
+        elif t == 272:  # idempotency_level
             v = b[p]
             p += 1
             if v > 127:
@@ -5919,7 +6569,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.idempotency_level = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 282:
+        elif t == 282:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -6047,7 +6697,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -6064,7 +6714,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.name.append(c)
             _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # identifier_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6080,26 +6730,26 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.identifier_value = v
             p = q
-        elif t == 32:
+        elif t == 32:  # positive_int_value
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.positive_int_value = v
-        elif t == 40:
+        elif t == 40:  # negative_int_value
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.negative_int_value = v
-        elif t == 49:
+        elif t == 49:  # double_value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.double_value = v
-        elif t == 58:
+        elif t == 58:  # string_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6115,7 +6765,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.string_value = v
             p = q
-        elif t == 66:
+        elif t == 66:  # aggregate_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6289,7 +6939,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name_part
             q = b[p]
             p += 1
             if q > 127:
@@ -6305,7 +6955,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name_part = v
             p = q
-        elif t == 16:
+        elif t == 16:  # is_extension
             v = b[p]
             p += 1
             if v > 127:
@@ -6387,7 +7037,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # field_presence
             v = b[p]
             p += 1
             if v > 127:
@@ -6397,7 +7047,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.field_presence = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # enum_type
             v = b[p]
             p += 1
             if v > 127:
@@ -6407,7 +7057,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.enum_type = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 24:
+        elif t == 24:  # repeated_field_encoding
             v = b[p]
             p += 1
             if v > 127:
@@ -6417,7 +7067,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.repeated_field_encoding = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 32:
+        elif t == 32:  # utf8_validation
             v = b[p]
             p += 1
             if v > 127:
@@ -6427,7 +7077,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.utf8_validation = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # message_encoding
             v = b[p]
             p += 1
             if v > 127:
@@ -6437,7 +7087,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.message_encoding = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 48:
+        elif t == 48:  # json_format
             v = b[p]
             p += 1
             if v > 127:
@@ -6447,7 +7097,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.json_format = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 56:
+        elif t == 56:  # enforce_naming_style
             v = b[p]
             p += 1
             if v > 127:
@@ -6457,7 +7107,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.enforce_naming_style = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 64:
+        elif t == 64:  # default_symbol_visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -6467,7 +7117,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.default_symbol_visibility = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 72:
+        elif t == 72:  # enforce_proto_limits
             v = b[p]
             p += 1
             if v > 127:
@@ -6715,7 +7365,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # defaults
             q = b[p]
             p += 1
             if q > 127:
@@ -6732,7 +7382,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.defaults.append(c)
             _buffa_c30._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # minimum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6742,7 +7392,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.minimum_edition = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # maximum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6841,7 +7491,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6851,7 +7501,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 34:
+        elif t == 34:  # overridable_features
             q = b[p]
             p += 1
             if q > 127:
@@ -6869,7 +7519,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.overridable_features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # fixed_features
             q = b[p]
             p += 1
             if q > 127:
@@ -6983,7 +7633,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # location
             q = b[p]
             p += 1
             if q > 127:
@@ -7070,14 +7720,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # path
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.path.append(v)
-        elif t == 10:
+        elif t == 10:  # path (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7091,14 +7741,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
-        elif t == 16:
+        elif t == 16:  # span
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.span.append(v)
-        elif t == 18:
+        elif t == 18:  # span (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7112,7 +7762,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.span, _buffa_int32)
-        elif t == 50:
+        elif t == 50:  # leading_detached_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7128,7 +7778,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.leading_detached_comments.append(v)
             p = q
-        elif t == 26:
+        elif t == 26:  # leading_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7144,7 +7794,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.leading_comments = v
             p = q
-        elif t == 34:
+        elif t == 34:  # trailing_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7310,7 +7960,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # annotation
             q = b[p]
             p += 1
             if q > 127:
@@ -7395,14 +8045,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # path
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.path.append(v)
-        elif t == 10:
+        elif t == 10:  # path (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7416,7 +8066,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
-        elif t == 18:
+        elif t == 18:  # source_file
             q = b[p]
             p += 1
             if q > 127:
@@ -7432,21 +8082,21 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.source_file = v
             p = q
-        elif t == 24:
+        elif t == 24:  # begin
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.begin = v
-        elif t == 32:
+        elif t == 32:  # end
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.end = v
-        elif t == 40:
+        elif t == 40:  # semantic
             v = b[p]
             p += 1
             if v > 127:

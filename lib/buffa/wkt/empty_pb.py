@@ -10,6 +10,13 @@ from buffa.message import new_instance as _buffa_new
 _buffa_len = len
 
 class Empty(_buffa_Message):
+    """A generic empty message that you can re-use to avoid defining duplicated
+    empty messages in your APIs. A typical example is to use it as the request
+    or the response type of an API method. For instance:
+
+        service Foo {
+          rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty);
+        }"""
     _buffa_name = 'google.protobuf.Empty'
 
     def __init__(_buffa_s, **kw):

@@ -25,28 +25,68 @@ _buffa_str = str
 _buffa_UnicodeError = UnicodeError
 
 class NullValue(_buffa_Enum):
+    """Represents a JSON `null`.
+
+    `NullValue` is a sentinel, using an enum with only one value to represent
+    the null value for the `Value` type union.
+
+    A field of type `NullValue` with any value other than `0` is considered
+    invalid. Most ProtoJSON serializers will emit a `Value` with a `null_value`
+    set as a JSON `null` regardless of the integer value, and so will round trip
+    to a `0` value."""
     _buffa_name = 'google.protobuf.NullValue'
+    # Null value.
     NULL_VALUE = 0
     _buffa_n = {0: 'NULL_VALUE'}
 
 class Struct(_buffa_Message):
+    """Represents a JSON object.
+
+    An unordered key-value map, intending to perfectly capture the semantics of a
+    JSON object. This enables parsing any arbitrary JSON payload as a message
+    field in ProtoJSON format.
+
+    This follows RFC 8259 guidelines for interoperable JSON: notably this type
+    cannot represent large Int64 values or `NaN`/`Infinity` numbers,
+    since the JSON format generally does not support those values in its number
+    type.
+
+    If you do not intend to parse arbitrary JSON into your message, a custom
+    typed message should be preferred instead of using this type."""
     _buffa_name = 'google.protobuf.Struct'
 
     def __init__(_buffa_s, **kw):
+        # Unordered map of dynamically typed values.
         _buffa_s.fields = {}
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Value(_buffa_Message):
+    """Represents a JSON value.
+
+    `Value` represents a dynamically typed value which can be either
+    null, a number, a string, a boolean, a recursive struct value, or a
+    list of values. A producer of value is expected to set one of these
+    variants. Absence of any variant is an invalid state."""
     _buffa_name = 'google.protobuf.Value'
+    # The kind of value.
     _buffa_c_kind = None
     _buffa_v_kind = None
+    # Represents a JSON `null`.
     null_value = _buffa_member('kind', 'null_value')
+    # Represents a JSON number. Must not be `NaN`, `Infinity` or
+    # `-Infinity`, since those are not supported in JSON. This also cannot
+    # represent large Int64 values, since JSON format generally does not
+    # support them in its number type.
     number_value = _buffa_member('kind', 'number_value')
+    # Represents a JSON string.
     string_value = _buffa_member('kind', 'string_value')
+    # Represents a JSON boolean (`true` or `false` literal in JSON).
     bool_value = _buffa_member('kind', 'bool_value')
+    # Represents a JSON object.
     struct_value = _buffa_member('kind', 'struct_value')
+    # Represents a JSON array.
     list_value = _buffa_member('kind', 'list_value')
 
     def __init__(_buffa_s, **kw):
@@ -55,9 +95,11 @@ class Value(_buffa_Message):
 
 
 class ListValue(_buffa_Message):
+    """Represents a JSON array."""
     _buffa_name = 'google.protobuf.ListValue'
 
     def __init__(_buffa_s, **kw):
+        # Repeated field of dynamically typed values.
         _buffa_s.values = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -85,7 +127,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # fields
             q = b[p]
             p += 1
             if q > 127:
@@ -152,7 +194,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # null_value
             v = b[p]
             p += 1
             if v > 127:
@@ -160,14 +202,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'null_value'
             m._buffa_v_kind = v
-        elif t == 17:
+        elif t == 17:  # number_value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m._buffa_c_kind = 'number_value'
             m._buffa_v_kind = v
-        elif t == 26:
+        elif t == 26:  # string_value
             q = b[p]
             p += 1
             if q > 127:
@@ -189,7 +231,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_kind = 'string_value'
             m._buffa_v_kind = v
             p = q
-        elif t == 32:
+        elif t == 32:  # bool_value
             v = b[p]
             p += 1
             if v > 127:
@@ -197,7 +239,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = v != 0
             m._buffa_c_kind = 'bool_value'
             m._buffa_v_kind = v
-        elif t == 42:
+        elif t == 42:  # struct_value
             q = b[p]
             p += 1
             if q > 127:
@@ -218,7 +260,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_kind = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # list_value
             q = b[p]
             p += 1
             if q > 127:
@@ -371,7 +413,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # values
             q = b[p]
             p += 1
             if q > 127:

@@ -27,7 +27,14 @@ _buffa_str = str
 _buffa_UnicodeError = UnicodeError
 
 class DoubleValue(_buffa_Message):
+    """Wrapper message for `double`.
+
+    The JSON representation for `DoubleValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.DoubleValue'
+    # The double value.
     value = 0.0
 
     def __init__(_buffa_s, **kw):
@@ -36,7 +43,14 @@ class DoubleValue(_buffa_Message):
 
 
 class FloatValue(_buffa_Message):
+    """Wrapper message for `float`.
+
+    The JSON representation for `FloatValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.FloatValue'
+    # The float value.
     value = 0.0
 
     def __init__(_buffa_s, **kw):
@@ -45,7 +59,14 @@ class FloatValue(_buffa_Message):
 
 
 class Int64Value(_buffa_Message):
+    """Wrapper message for `int64`.
+
+    The JSON representation for `Int64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.Int64Value'
+    # The int64 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -54,7 +75,14 @@ class Int64Value(_buffa_Message):
 
 
 class UInt64Value(_buffa_Message):
+    """Wrapper message for `uint64`.
+
+    The JSON representation for `UInt64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.UInt64Value'
+    # The uint64 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -63,7 +91,14 @@ class UInt64Value(_buffa_Message):
 
 
 class Int32Value(_buffa_Message):
+    """Wrapper message for `int32`.
+
+    The JSON representation for `Int32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.Int32Value'
+    # The int32 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -72,7 +107,14 @@ class Int32Value(_buffa_Message):
 
 
 class UInt32Value(_buffa_Message):
+    """Wrapper message for `uint32`.
+
+    The JSON representation for `UInt32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.UInt32Value'
+    # The uint32 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -81,7 +123,14 @@ class UInt32Value(_buffa_Message):
 
 
 class BoolValue(_buffa_Message):
+    """Wrapper message for `bool`.
+
+    The JSON representation for `BoolValue` is JSON `true` and `false`.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.BoolValue'
+    # The bool value.
     value = False
 
     def __init__(_buffa_s, **kw):
@@ -90,7 +139,14 @@ class BoolValue(_buffa_Message):
 
 
 class StringValue(_buffa_Message):
+    """Wrapper message for `string`.
+
+    The JSON representation for `StringValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.StringValue'
+    # The string value.
     value = ''
 
     def __init__(_buffa_s, **kw):
@@ -99,7 +155,14 @@ class StringValue(_buffa_Message):
 
 
 class BytesValue(_buffa_Message):
+    """Wrapper message for `bytes`.
+
+    The JSON representation for `BytesValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.BytesValue'
+    # The bytes value.
     value = b''
 
     def __init__(_buffa_s, **kw):
@@ -133,7 +196,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 9:
+        if t == 9:  # value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
@@ -192,7 +255,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # value
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
@@ -251,7 +314,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -315,7 +378,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -378,7 +441,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -442,7 +505,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -506,7 +569,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -567,7 +630,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -655,7 +718,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # value
             q = b[p]
             p += 1
             if q > 127:

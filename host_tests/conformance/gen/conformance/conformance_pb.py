@@ -25,6 +25,7 @@ class WireFormat(_buffa_Enum):
     UNSPECIFIED = 0
     PROTOBUF = 1
     JSON = 2
+    # Only used inside Google. Opensource testees just skip it.
     JSPB = 3
     TEXT_FORMAT = 4
     _buffa_n = {0: 'UNSPECIFIED', 1: 'PROTOBUF', 2: 'JSON', 3: 'JSPB', 4: 'TEXT_FORMAT'}
@@ -32,17 +33,33 @@ class WireFormat(_buffa_Enum):
 class TestCategory(_buffa_Enum):
     _buffa_name = 'conformance.TestCategory'
     UNSPECIFIED_TEST = 0
+    # Test binary wire format.
     BINARY_TEST = 1
+    # Test json wire format.
     JSON_TEST = 2
+    # Similar to JSON_TEST. However, during parsing json, testee should ignore
+    # unknown fields. This feature is optional. Each implementation can decide
+    # whether to support it.  See
+    # https://developers.google.com/protocol-buffers/docs/proto3#json_options
+    # for more detail.
     JSON_IGNORE_UNKNOWN_PARSING_TEST = 3
+    # Test jspb wire format. Only used inside Google. Opensource testees just
+    # skip it.
     JSPB_TEST = 4
+    # Test text format. For cpp, java and python, testees can already deal with
+    # this type. Testees of other languages can simply skip it.
     TEXT_FORMAT_TEST = 5
     _buffa_n = {0: 'UNSPECIFIED_TEST', 1: 'BINARY_TEST', 2: 'JSON_TEST', 3: 'JSON_IGNORE_UNKNOWN_PARSING_TEST', 4: 'JSPB_TEST', 5: 'TEXT_FORMAT_TEST'}
 
 class TestStatus(_buffa_Message):
+    """Meant to encapsulate all types of tests: successes, skips, failures, etc.
+    Therefore, this may or may not have a failure message. Failure messages
+    may be truncated for our failure lists."""
     _buffa_name = 'conformance.TestStatus'
     name = ''
     failure_message = ''
+    # What an actual test name matched to in a failure list. Can be wildcarded or
+    # an exact match without wildcards.
     matched_name = ''
 
     def __init__(_buffa_s, **kw):
@@ -51,6 +68,9 @@ class TestStatus(_buffa_Message):
 
 
 class FailureSet(_buffa_Message):
+    """The conformance runner will request a list of failures as the first request.
+    This will be known by message_type == "conformance.FailureSet", a conformance
+    test should return a serialized FailureSet in protobuf_payload."""
     _buffa_name = 'conformance.FailureSet'
 
     def __init__(_buffa_s, **kw):
@@ -60,17 +80,40 @@ class FailureSet(_buffa_Message):
 
 
 class ConformanceRequest(_buffa_Message):
+    """Represents a single test case's input.  The testee should:
+
+      1. parse this proto (which should always succeed)
+      2. parse the protobuf or JSON payload in "payload" (which may fail)
+      3. if the parse succeeded, serialize the message in the requested format."""
     _buffa_name = 'conformance.ConformanceRequest'
+    # The payload (whether protobuf of JSON) is always for a
+    # protobuf_test_messages.proto3.TestAllTypes proto (as defined in
+    # src/google/protobuf/proto3_test_messages.proto).
     _buffa_c_payload = None
     _buffa_v_payload = None
     protobuf_payload = _buffa_member('payload', 'protobuf_payload')
     json_payload = _buffa_member('payload', 'json_payload')
+    # Which format should the testee serialize its message to?
     requested_output_format = 0
+    # The full name for the test message to use; for the moment, either:
+    # protobuf_test_messages.proto3.TestAllTypesProto3 or
+    # protobuf_test_messages.proto2.TestAllTypesProto2 or
+    # protobuf_test_messages.editions.proto2.TestAllTypesProto2 or
+    # protobuf_test_messages.editions.proto3.TestAllTypesProto3 or
+    # protobuf_test_messages.editions.TestAllTypesEdition2023 or
+    # protobuf_test_messages.edition_unstable.TestAllTypesEditionUnstable.
     message_type = ''
+    # Each test is given a specific test category. Some category may need
+    # specific support in testee programs. Refer to the definition of
+    # TestCategory for more information.
     test_category = 0
+    # Specify details for how to encode jspb.
     jspb_encoding_options = None
+    # Only used inside Google.  Opensource testees just skip it.
     jspb_payload = _buffa_member('payload', 'jspb_payload')
     text_payload = _buffa_member('payload', 'text_payload')
+    # This can be used in json and text format. If true, testee should print
+    # unknown fields instead of ignore. This feature is optional.
     print_unknown_fields = False
 
     def __init__(_buffa_s, **kw):
@@ -79,17 +122,43 @@ class ConformanceRequest(_buffa_Message):
 
 
 class ConformanceResponse(_buffa_Message):
+    """Represents a single test case's output."""
     _buffa_name = 'conformance.ConformanceResponse'
     _buffa_c_result = None
     _buffa_v_result = None
+    # This string should be set to indicate parsing failed.  The string can
+    # provide more information about the parse error if it is available.
+    #
+    # Setting this string does not necessarily mean the testee failed the
+    # test.  Some of the test cases are intentionally invalid input.
     parse_error = _buffa_member('result', 'parse_error')
+    # This should be set if some other error occurred.  This will always
+    # indicate that the test failed.  The string can provide more information
+    # about the failure.
     runtime_error = _buffa_member('result', 'runtime_error')
+    # If the input was successfully parsed and the requested output was
+    # protobuf, serialize it to protobuf and set it in this field.
     protobuf_payload = _buffa_member('result', 'protobuf_payload')
+    # If the input was successfully parsed and the requested output was JSON,
+    # serialize to JSON and set it in this field.
     json_payload = _buffa_member('result', 'json_payload')
+    # For when the testee skipped the test, likely because a certain feature
+    # wasn't supported, like JSON input/output.
     skipped = _buffa_member('result', 'skipped')
+    # If the input was successfully parsed but errors occurred when
+    # serializing it to the requested output format, set the error message in
+    # this field.
     serialize_error = _buffa_member('result', 'serialize_error')
+    # If the input was successfully parsed and the requested output was JSPB,
+    # serialize to JSPB and set it in this field. JSPB is only used inside
+    # Google. Opensource testees can just skip it.
     jspb_payload = _buffa_member('result', 'jspb_payload')
+    # If the input was successfully parsed and the requested output was
+    # TEXT_FORMAT, serialize to TEXT_FORMAT and set it in this field.
     text_payload = _buffa_member('result', 'text_payload')
+    # This should be set if the test program timed out.  The string should
+    # provide more information about what the child process was doing when it
+    # was killed.
     timeout_error = _buffa_member('result', 'timeout_error')
 
     def __init__(_buffa_s, **kw):
@@ -98,7 +167,9 @@ class ConformanceResponse(_buffa_Message):
 
 
 class JspbEncodingConfig(_buffa_Message):
+    """Encoding options for jspb format."""
     _buffa_name = 'conformance.JspbEncodingConfig'
+    # Encode the value field of Any as jspb array if true, otherwise binary.
     use_jspb_array_any_format = False
 
     def __init__(_buffa_s, **kw):
@@ -128,7 +199,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -149,7 +220,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # failure_message
             q = b[p]
             p += 1
             if q > 127:
@@ -170,7 +241,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.failure_message = v
             p = q
-        elif t == 26:
+        elif t == 26:  # matched_name
             q = b[p]
             p += 1
             if q > 127:
@@ -301,7 +372,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # test
             q = b[p]
             p += 1
             if q > 127:
@@ -385,7 +456,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # protobuf_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -402,7 +473,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_payload = 'protobuf_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 18:
+        elif t == 18:  # json_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -424,14 +495,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_payload = 'json_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 24:
+        elif t == 24:  # requested_output_format
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.requested_output_format = v
-        elif t == 34:
+        elif t == 34:  # message_type
             q = b[p]
             p += 1
             if q > 127:
@@ -452,14 +523,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 _buffa_strict_utf8(b, p, q)
             m.message_type = v
             p = q
-        elif t == 40:
+        elif t == 40:  # test_category
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.test_category = v
-        elif t == 50:
+        elif t == 50:  # jspb_encoding_options
             q = b[p]
             p += 1
             if q > 127:
@@ -477,7 +548,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.jspb_encoding_options = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # jspb_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -499,7 +570,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_payload = 'jspb_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 66:
+        elif t == 66:  # text_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -521,7 +592,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_payload = 'text_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 72:
+        elif t == 72:  # print_unknown_fields
             v = b[p]
             p += 1
             if v > 127:
@@ -727,7 +798,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # parse_error
             q = b[p]
             p += 1
             if q > 127:
@@ -749,7 +820,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'parse_error'
             m._buffa_v_result = v
             p = q
-        elif t == 18:
+        elif t == 18:  # runtime_error
             q = b[p]
             p += 1
             if q > 127:
@@ -771,7 +842,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'runtime_error'
             m._buffa_v_result = v
             p = q
-        elif t == 26:
+        elif t == 26:  # protobuf_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -788,7 +859,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'protobuf_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 34:
+        elif t == 34:  # json_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -810,7 +881,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'json_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 42:
+        elif t == 42:  # skipped
             q = b[p]
             p += 1
             if q > 127:
@@ -832,7 +903,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'skipped'
             m._buffa_v_result = v
             p = q
-        elif t == 50:
+        elif t == 50:  # serialize_error
             q = b[p]
             p += 1
             if q > 127:
@@ -854,7 +925,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'serialize_error'
             m._buffa_v_result = v
             p = q
-        elif t == 58:
+        elif t == 58:  # jspb_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -876,7 +947,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'jspb_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 66:
+        elif t == 66:  # text_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -898,7 +969,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'text_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 74:
+        elif t == 74:  # timeout_error
             q = b[p]
             p += 1
             if q > 127:
@@ -1154,7 +1225,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # use_jspb_array_any_format
             v = b[p]
             p += 1
             if v > 127:

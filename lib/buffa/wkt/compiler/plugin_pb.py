@@ -19,10 +19,13 @@ _buffa_len = len
 _buffa_str = str
 
 class Version(_buffa_Message):
+    """The version number of protocol compiler."""
     _buffa_name = 'google.protobuf.compiler.Version'
     major = None
     minor = None
     patch = None
+    # A suffix for alpha, beta or rc release, e.g., "alpha-1", "rc2". It should
+    # be empty for mainline stable releases.
     suffix = None
 
     def __init__(_buffa_s, **kw):
@@ -31,23 +34,70 @@ class Version(_buffa_Message):
 
 
 class CodeGeneratorRequest(_buffa_Message):
+    """An encoded CodeGeneratorRequest is written to the plugin's stdin."""
     _buffa_name = 'google.protobuf.compiler.CodeGeneratorRequest'
+    # The generator parameter passed on the command-line.
     parameter = None
+    # The version number of protocol compiler.
     compiler_version = None
 
     def __init__(_buffa_s, **kw):
+        # The .proto files that were explicitly listed on the command-line.  The
+        # code generator should generate code only for these files.  Each file's
+        # descriptor will be included in proto_file, below.
         _buffa_s.file_to_generate = []
+        # FileDescriptorProtos for all files in files_to_generate and everything
+        # they import.  The files will appear in topological order, so each file
+        # appears before any file that imports it.
+        #
+        # Note: the files listed in files_to_generate will include runtime-retention
+        # options only, but all other files will include source-retention options.
+        # The source_file_descriptors field below is available in case you need
+        # source-retention options for files_to_generate.
+        #
+        # protoc guarantees that all proto_files will be written after
+        # the fields above, even though this is not technically guaranteed by the
+        # protobuf wire format.  This theoretically could allow a plugin to stream
+        # in the FileDescriptorProtos and handle them one by one rather than read
+        # the entire set into memory at once.  However, as of this writing, this
+        # is not similarly optimized on protoc's end -- it will store all fields in
+        # memory at once before sending them to the plugin.
+        #
+        # Type names of fields and extensions in the FileDescriptorProto are always
+        # fully qualified.
         _buffa_s.proto_file = []
+        # File descriptors with all options, including source-retention options.
+        # These descriptors are only provided for the files listed in
+        # files_to_generate.
         _buffa_s.source_file_descriptors = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class CodeGeneratorResponse(_buffa_Message):
+    """The plugin writes an encoded CodeGeneratorResponse to stdout."""
     _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse'
+    # Error message.  If non-empty, code generation failed.  The plugin process
+    # should exit with status code zero even if it reports an error in this way.
+    #
+    # This should be used to indicate errors in .proto files which prevent the
+    # code generator from generating correct code.  Errors which indicate a
+    # problem in protoc itself -- such as the input CodeGeneratorRequest being
+    # unparseable -- should be reported by writing a message to stderr and
+    # exiting with a non-zero status code.
     error = None
+    # A bitmask of supported features that the code generator supports.
+    # This is a bitwise "or" of values from the Feature enum.
     supported_features = None
+    # The minimum edition this plugin supports.  This will be treated as an
+    # Edition enum, but we want to allow unknown values.  It should be specified
+    # according the edition enum value, *not* the edition number.  Only takes
+    # effect for plugins that have FEATURE_SUPPORTS_EDITIONS set.
     minimum_edition = None
+    # The maximum edition this plugin supports.  This will be treated as an
+    # Edition enum, but we want to allow unknown values.  It should be specified
+    # according the edition enum value, *not* the edition number.  Only takes
+    # effect for plugins that have FEATURE_SUPPORTS_EDITIONS set.
     maximum_edition = None
 
     def __init__(_buffa_s, **kw):
@@ -56,6 +106,7 @@ class CodeGeneratorResponse(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Feature(_buffa_Enum):
+        """Sync with code_generator.h."""
         _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse.Feature'
         FEATURE_NONE = 0
         FEATURE_PROTO3_OPTIONAL = 1
@@ -63,10 +114,63 @@ class CodeGeneratorResponse(_buffa_Message):
         _buffa_n = {0: 'FEATURE_NONE', 1: 'FEATURE_PROTO3_OPTIONAL', 2: 'FEATURE_SUPPORTS_EDITIONS'}
 
     class File(_buffa_Message):
+        """Represents a single generated file."""
         _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse.File'
+        # The file name, relative to the output directory.  The name must not
+        # contain "." or ".." components and must be relative, not be absolute (so,
+        # the file cannot lie outside the output directory).  "/" must be used as
+        # the path separator, not "\".
+        #
+        # If the name is omitted, the content will be appended to the previous
+        # file.  This allows the generator to break large files into small chunks,
+        # and allows the generated text to be streamed back to protoc so that large
+        # files need not reside completely in memory at one time.  Note that as of
+        # this writing protoc does not optimize for this -- it will read the entire
+        # CodeGeneratorResponse before writing files to disk.
         name = None
+        # If non-empty, indicates that the named file should already exist, and the
+        # content here is to be inserted into that file at a defined insertion
+        # point.  This feature allows a code generator to extend the output
+        # produced by another code generator.  The original generator may provide
+        # insertion points by placing special annotations in the file that look
+        # like:
+        #   @@protoc_insertion_point(NAME)
+        # The annotation can have arbitrary text before and after it on the line,
+        # which allows it to be placed in a comment.  NAME should be replaced with
+        # an identifier naming the point -- this is what other generators will use
+        # as the insertion_point.  Code inserted at this point will be placed
+        # immediately above the line containing the insertion point (thus multiple
+        # insertions to the same point will come out in the order they were added).
+        # The double-@ is intended to make it unlikely that the generated code
+        # could contain things that look like insertion points by accident.
+        #
+        # For example, the C++ code generator places the following line in the
+        # .pb.h files that it generates:
+        #   // @@protoc_insertion_point(namespace_scope)
+        # This line appears within the scope of the file's package namespace, but
+        # outside of any particular class.  Another plugin can then specify the
+        # insertion_point "namespace_scope" to generate additional classes or
+        # other declarations that should be placed in this scope.
+        #
+        # Note that if the line containing the insertion point begins with
+        # whitespace, the same whitespace will be added to every line of the
+        # inserted text.  This is useful for languages like Python, where
+        # indentation matters.  In these languages, the insertion point comment
+        # should be indented the same amount as any inserted code will need to be
+        # in order to work correctly in that context.
+        #
+        # The code generator that generates the initial file and the one which
+        # inserts into it must both run as part of a single invocation of protoc.
+        # Code generators are executed in the order in which they appear on the
+        # command line.
+        #
+        # If |insertion_point| is present, |name| must also be present.
         insertion_point = None
+        # The file contents.
         content = None
+        # Information describing the file content being inserted. If an insertion
+        # point is used, this information will be appropriately offset and inserted
+        # into the code generation metadata for the generated files.
         generated_code_info = None
 
         def __init__(_buffa_s, **kw):
@@ -98,28 +202,28 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # major
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.major = v
-        elif t == 16:
+        elif t == 16:  # minor
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.minor = v
-        elif t == 24:
+        elif t == 24:  # patch
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.patch = v
-        elif t == 34:
+        elif t == 34:  # suffix
             q = b[p]
             p += 1
             if q > 127:
@@ -238,7 +342,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # file_to_generate
             q = b[p]
             p += 1
             if q > 127:
@@ -254,7 +358,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.file_to_generate.append(v)
             p = q
-        elif t == 122:
+        elif t == 122:  # proto_file
             q = b[p]
             p += 1
             if q > 127:
@@ -271,7 +375,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.proto_file.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 138:
+        elif t == 138:  # source_file_descriptors
             q = b[p]
             p += 1
             if q > 127:
@@ -288,7 +392,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.source_file_descriptors.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # parameter
             q = b[p]
             p += 1
             if q > 127:
@@ -304,7 +408,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.parameter = v
             p = q
-        elif t == 26:
+        elif t == 26:  # compiler_version
             q = b[p]
             p += 1
             if q > 127:
@@ -475,7 +579,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 122:
+        if t == 122:  # file
             q = b[p]
             p += 1
             if q > 127:
@@ -492,7 +596,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.file.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # error
             q = b[p]
             p += 1
             if q > 127:
@@ -508,20 +612,20 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.error = v
             p = q
-        elif t == 16:
+        elif t == 16:  # supported_features
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.supported_features = v
-        elif t == 24:
+        elif t == 24:  # minimum_edition
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.minimum_edition = v
-        elif t == 32:
+        elif t == 32:  # maximum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -649,7 +753,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -665,7 +769,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # insertion_point
             q = b[p]
             p += 1
             if q > 127:
@@ -681,7 +785,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.insertion_point = v
             p = q
-        elif t == 122:
+        elif t == 122:  # content
             q = b[p]
             p += 1
             if q > 127:
@@ -697,7 +801,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.content = v
             p = q
-        elif t == 130:
+        elif t == 130:  # generated_code_info
             q = b[p]
             p += 1
             if q > 127:

@@ -62,6 +62,7 @@ class TestAllTypesEdition2023(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.TestAllTypesEdition2023'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
     optional_int32 = None
     optional_int64 = None
     optional_uint32 = None
@@ -97,6 +98,7 @@ class TestAllTypesEdition2023(_buffa_Message):
     delimited_field = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -118,6 +120,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -137,6 +140,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -151,6 +155,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -165,6 +170,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.unpacked_double = []
         _buffa_s.unpacked_bool = []
         _buffa_s.unpacked_nested_enum = []
+        # recursive
         _buffa_s.map_recursive = {}
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -174,6 +180,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -188,6 +195,7 @@ class TestAllTypesEdition2023(_buffa_Message):
 
 
     class GroupLikeType(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType'
         group_int32 = None
         group_uint32 = None
@@ -259,7 +267,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # d
             v = b[p]
             p += 1
             if v > 127:
@@ -384,34 +392,34 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d1_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -423,7 +431,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -434,50 +442,50 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -498,7 +506,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -514,7 +522,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -532,7 +540,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c2)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -550,21 +558,21 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c4)
         _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_nested_enum = v
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_foreign_enum = v
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -585,7 +593,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -606,7 +614,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -624,14 +632,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c1._buffa_n()
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -645,14 +653,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -666,14 +674,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -687,13 +695,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -707,7 +715,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -719,7 +727,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -733,7 +741,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -744,7 +752,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -758,7 +766,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -772,19 +780,19 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -798,7 +806,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -812,7 +820,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
-    elif t == 317:
+    elif t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
@@ -823,13 +831,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_1(m, b, p, e, s, t, dp):
-    if t == 321:
+    if t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -843,7 +851,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -857,19 +865,19 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -883,14 +891,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -904,7 +912,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -925,7 +933,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -941,7 +949,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -958,7 +966,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -975,14 +983,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_nested_enum.append(v)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -996,14 +1004,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_foreign_enum.append(v)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1017,7 +1025,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1038,7 +1046,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1059,7 +1067,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1096,7 +1104,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1133,7 +1141,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1170,7 +1178,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1205,7 +1213,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1252,7 +1260,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1297,7 +1305,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1332,7 +1340,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1367,7 +1375,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1402,7 +1410,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1437,7 +1445,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1473,7 +1481,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1509,7 +1517,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1546,7 +1554,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1626,7 +1634,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1696,7 +1704,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1711,7 +1719,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1726,7 +1734,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s7, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1775,7 +1783,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_nested_enum[k] = x
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1824,14 +1832,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_foreign_enum[k] = x
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1845,7 +1853,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
-    elif t == 608:
+    elif t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
@@ -1857,7 +1865,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_2(m, b, p, e, s, t, dp):
-    if t == 610:
+    if t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1871,14 +1879,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1892,13 +1900,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1912,7 +1920,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -1924,7 +1932,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1938,7 +1946,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -1949,7 +1957,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1963,7 +1971,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1977,19 +1985,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2003,7 +2011,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2017,19 +2025,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2043,7 +2051,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2057,19 +2065,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2083,14 +2091,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2104,14 +2112,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_nested_enum.append(v)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2125,14 +2133,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2146,14 +2154,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2167,14 +2175,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2188,13 +2196,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2208,7 +2216,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2220,7 +2228,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2234,7 +2242,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2245,7 +2253,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2259,7 +2267,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2273,13 +2281,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.unpacked_fixed32.append(v)
-    elif t == 769:
+    elif t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
@@ -2290,7 +2298,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_3(m, b, p, e, s, t, dp):
-    if t == 770:
+    if t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2304,7 +2312,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2318,19 +2326,19 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2344,7 +2352,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2358,19 +2366,19 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2384,14 +2392,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2405,14 +2413,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_nested_enum.append(v)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2426,7 +2434,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2434,7 +2442,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2455,7 +2463,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2477,7 +2485,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2494,7 +2502,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2502,28 +2510,28 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2531,17 +2539,17 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_enum'
         m._buffa_v_oneof_field = v
-    elif t == 1611:
+    elif t == 1611:  # groupliketype
         c = m.groupliketype
         if c is None:
             c = m.groupliketype = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1612)
-    elif t == 1619:
+    elif t == 1619:  # delimited_field
         c = m.delimited_field
         if c is None:
             c = m.delimited_field = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1620)
-    elif t == 2410:
+    elif t == 2410:  # map_recursive
         q = b[p]
         p += 1
         if q > 127:
@@ -4907,14 +4915,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -5008,14 +5016,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5092,7 +5100,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -5156,7 +5164,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:

@@ -53,16 +53,20 @@ class ComplexMessage(_buffa_Message):
 
 class TestAllTypesEditionUnstable(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.edition_unstable.TestAllTypesEditionUnstable'
+    # Singular
     optional_int32 = None
     optional_foreign_message = None
     optional_foreign_enum = None
     recursive_message = None
+    # bytes
     optional_bytes = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_foreign_message = []
         _buffa_s.repeated_foreign_enum = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_bool_bool = {}
         _buffa_s.map_string_string = {}
@@ -109,7 +113,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # d
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
@@ -180,7 +184,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # repeated_int32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -194,13 +198,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.repeated_int32, '<i', 4)
-        elif t == 45:
+        elif t == 45:  # repeated_int32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.repeated_int32.append(v)
-        elif t == 50:
+        elif t == 50:  # repeated_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -217,14 +221,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.repeated_foreign_message.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 56:
+        elif t == 56:  # repeated_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.repeated_foreign_enum.append(v)
-        elif t == 58:
+        elif t == 58:  # repeated_foreign_enum (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -238,7 +242,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-        elif t == 66:
+        elif t == 66:  # map_int32_int32
             q = b[p]
             p += 1
             if q > 127:
@@ -273,7 +277,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_int32_int32[k] = x
-        elif t == 74:
+        elif t == 74:  # map_bool_bool
             q = b[p]
             p += 1
             if q > 127:
@@ -310,7 +314,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_bool_bool[k] = x
-        elif t == 82:
+        elif t == 82:  # map_string_string
             q = b[p]
             p += 1
             if q > 127:
@@ -390,7 +394,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.map_string_string[k] = x
-        elif t == 90:
+        elif t == 90:  # map_string_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -405,7 +409,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s3, b, s, p, q, dp - 1)
             p = q
-        elif t == 98:
+        elif t == 98:  # map_string_foreign_enum
             q = b[p]
             p += 1
             if q > 127:
@@ -454,7 +458,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_foreign_enum[k] = x
-        elif t == 114:
+        elif t == 114:  # repeated_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -470,7 +474,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.repeated_bytes.append(v)
             p = q
-        elif t == 122:
+        elif t == 122:  # map_string_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -540,13 +544,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.map_string_bytes[k] = x
-        elif t == 13:
+        elif t == 13:  # optional_int32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.optional_int32 = v
-        elif t == 18:
+        elif t == 18:  # optional_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -564,14 +568,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.optional_foreign_message = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # optional_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.optional_foreign_enum = v
-        elif t == 34:
+        elif t == 34:  # recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -589,7 +593,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.recursive_message = _buffa_c1._buffa_n()
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 106:
+        elif t == 106:  # optional_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -1121,7 +1125,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # c
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]

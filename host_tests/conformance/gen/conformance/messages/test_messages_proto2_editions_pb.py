@@ -49,9 +49,17 @@ class ForeignEnumProto2(_buffa_Enum):
     _buffa_n = {0: 'FOREIGN_FOO', 1: 'FOREIGN_BAR', 2: 'FOREIGN_BAZ'}
 
 class TestAllTypesProto2(_buffa_Message):
+    """This proto includes every type of field in both singular and repeated
+    forms.
+
+    Also, crucially, all messages and enums in this file are eventually
+    submessages of this message.  So for example, a fuzz test of TestAllTypes
+    could trigger bugs that occur in any message type in this file.  We verify
+    this stays true in a unit test."""
     _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
     optional_int32 = None
     optional_int64 = None
     optional_uint32 = None
@@ -85,6 +93,7 @@ class TestAllTypesProto2(_buffa_Message):
     oneof_enum = _buffa_member('oneof_field', 'oneof_enum')
     data = None
     multiwordgroupfield = None
+    # default values
     default_int32 = None
     default_int64 = None
     default_uint32 = None
@@ -100,6 +109,8 @@ class TestAllTypesProto2(_buffa_Message):
     default_bool = None
     default_string = None
     default_bytes = None
+    # Test field-name-to-JSON-name convention.
+    # (protobuf says names can be any valid C/C++ identifier.)
     fieldname1 = None
     field_name2 = None
     _field_name3 = None
@@ -119,6 +130,7 @@ class TestAllTypesProto2(_buffa_Message):
     message_set_correct = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -140,6 +152,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -159,6 +172,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -173,6 +187,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -197,6 +212,7 @@ class TestAllTypesProto2(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -211,6 +227,7 @@ class TestAllTypesProto2(_buffa_Message):
 
 
     class Data(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data'
         group_int32 = None
         group_uint32 = None
@@ -231,6 +248,7 @@ class TestAllTypesProto2(_buffa_Message):
 
 
     class MessageSetCorrect(_buffa_Message):
+        """message_set test case."""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect'
 
         def __init__(_buffa_s, **kw):
@@ -356,6 +374,7 @@ class ProtoWithKeywords(_buffa_Message):
 
 class TestAllRequiredTypesProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2'
+    # Singular
     required_int32 = None
     required_int64 = None
     required_uint32 = None
@@ -380,6 +399,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
     recursive_message = None
     optional_recursive_message = None
     data = None
+    # default values
     default_int32 = None
     default_int64 = None
     default_uint32 = None
@@ -405,6 +425,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -420,6 +441,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
 
 
     class Data(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data'
         group_int32 = None
         group_uint32 = None
@@ -430,6 +452,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
 
 
     class MessageSetCorrect(_buffa_Message):
+        """message_set test case."""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect'
 
         def __init__(_buffa_s, **kw):
@@ -644,34 +667,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -683,7 +706,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -694,50 +717,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -753,7 +776,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -769,7 +792,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -787,7 +810,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -805,7 +828,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c8)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -815,7 +838,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             m.optional_nested_enum = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -825,7 +848,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             m.optional_foreign_enum = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -841,7 +864,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -857,7 +880,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -875,14 +898,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -896,14 +919,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -917,14 +940,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -938,13 +961,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -958,7 +981,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -970,7 +993,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -984,7 +1007,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -995,7 +1018,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1009,7 +1032,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1023,19 +1046,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1049,7 +1072,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1063,7 +1086,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
-    elif t == 317:
+    elif t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
@@ -1074,13 +1097,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 321:
+    if t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1094,7 +1117,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1108,19 +1131,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1134,14 +1157,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1155,7 +1178,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1171,7 +1194,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1187,7 +1210,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1204,7 +1227,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1221,7 +1244,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -1231,7 +1254,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m.repeated_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1245,7 +1268,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 51, b, p, q, m.repeated_nested_enum, _buffa_e33)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -1255,7 +1278,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m.repeated_foreign_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1269,7 +1292,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 52, b, p, q, m.repeated_foreign_enum, _buffa_e34)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1285,7 +1308,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1301,7 +1324,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1338,7 +1361,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1375,7 +1398,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1412,7 +1435,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1447,7 +1470,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1494,7 +1517,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1539,7 +1562,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1574,7 +1597,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1609,7 +1632,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1644,7 +1667,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1679,7 +1702,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1715,7 +1738,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1751,7 +1774,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1788,7 +1811,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1852,7 +1875,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1916,7 +1939,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1931,7 +1954,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s28, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1946,7 +1969,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s29, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1961,7 +1984,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_enum, _buffa_s30, b, s, p, q, dp - 1)
         p = q
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1976,14 +1999,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_enum, _buffa_s31, b, s, p, q, dp - 1)
         p = q
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1997,7 +2020,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
-    elif t == 608:
+    elif t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
@@ -2009,7 +2032,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_2(m, b, p, e, s, t, dp):
-    if t == 610:
+    if t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2023,14 +2046,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2044,13 +2067,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2064,7 +2087,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2076,7 +2099,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2090,7 +2113,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2101,7 +2124,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2115,7 +2138,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2129,19 +2152,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2155,7 +2178,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2169,19 +2192,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2195,7 +2218,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2209,19 +2232,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2235,14 +2258,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2256,7 +2279,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2266,7 +2289,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             m.packed_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2280,14 +2303,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 88, b, p, q, m.packed_nested_enum, _buffa_e33)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2301,14 +2324,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2322,14 +2345,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2343,13 +2366,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2363,7 +2386,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2375,7 +2398,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2389,7 +2412,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2400,7 +2423,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2414,7 +2437,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2428,13 +2451,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.unpacked_fixed32.append(v)
-    elif t == 769:
+    elif t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
@@ -2445,7 +2468,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_3(m, b, p, e, s, t, dp):
-    if t == 770:
+    if t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2459,7 +2482,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2473,19 +2496,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2499,7 +2522,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2513,19 +2536,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2539,14 +2562,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2560,7 +2583,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2570,7 +2593,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m.unpacked_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2584,7 +2607,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 102, b, p, q, m.unpacked_nested_enum, _buffa_e33)
-    elif t == 826:
+    elif t == 826:  # map_int32_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2599,7 +2622,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_int32_nested_message, _buffa_s32, b, s, p, q, dp - 1)
         p = q
-    elif t == 834:
+    elif t == 834:  # map_int32_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -2636,7 +2659,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_bool[k] = x
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2644,7 +2667,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2665,7 +2688,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2682,7 +2705,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2699,7 +2722,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2707,28 +2730,28 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2739,44 +2762,44 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 1611:
+    elif t == 1611:  # data
         c = m.data
         if c is None:
             c = m.data = _buffa_new(_buffa_c2)
         p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 1612)
-    elif t == 1635:
+    elif t == 1635:  # multiwordgroupfield
         c = m.multiwordgroupfield
         if c is None:
             c = m.multiwordgroupfield = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1636)
-    elif t == 1928:
+    elif t == 1928:  # default_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.default_int32 = v
-    elif t == 1936:
+    elif t == 1936:  # default_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.default_int64 = v
-    elif t == 1944:
+    elif t == 1944:  # default_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.default_uint32 = v
-    elif t == 1952:
+    elif t == 1952:  # default_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.default_uint64 = v
-    elif t == 1960:
+    elif t == 1960:  # default_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2788,7 +2811,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.default_sint32 = v
-    elif t == 1968:
+    elif t == 1968:  # default_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2799,50 +2822,50 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.default_sint64 = v
-    elif t == 1981:
+    elif t == 1981:  # default_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.default_fixed32 = v
-    elif t == 1985:
+    elif t == 1985:  # default_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.default_fixed64 = v
-    elif t == 1997:
+    elif t == 1997:  # default_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.default_sfixed32 = v
-    elif t == 2001:
+    elif t == 2001:  # default_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.default_sfixed64 = v
-    elif t == 2013:
+    elif t == 2013:  # default_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.default_float = v
-    elif t == 2017:
+    elif t == 2017:  # default_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.default_double = v
-    elif t == 2024:
+    elif t == 2024:  # default_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.default_bool = v
-    elif t == 2034:
+    elif t == 2034:  # default_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2863,7 +2886,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_4(m, b, p, e, s, t, dp):
-    if t == 2042:
+    if t == 2042:  # default_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2879,133 +2902,133 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.default_bytes = v
         p = q
-    elif t == 3208:
+    elif t == 3208:  # fieldname1
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldname1 = v
-    elif t == 3216:
+    elif t == 3216:  # field_name2
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name2 = v
-    elif t == 3224:
+    elif t == 3224:  # _field_name3
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m._field_name3 = v
-    elif t == 3232:
+    elif t == 3232:  # field__name4_
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name4_ = v
-    elif t == 3240:
+    elif t == 3240:  # field0name5
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field0name5 = v
-    elif t == 3248:
+    elif t == 3248:  # field_0_name6
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_0_name6 = v
-    elif t == 3256:
+    elif t == 3256:  # fieldName7
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldName7 = v
-    elif t == 3264:
+    elif t == 3264:  # FieldName8
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FieldName8 = v
-    elif t == 3272:
+    elif t == 3272:  # field_Name9
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_Name9 = v
-    elif t == 3280:
+    elif t == 3280:  # Field_Name10
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_Name10 = v
-    elif t == 3288:
+    elif t == 3288:  # FIELD_NAME11
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_NAME11 = v
-    elif t == 3296:
+    elif t == 3296:  # FIELD_name12
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_name12 = v
-    elif t == 3304:
+    elif t == 3304:  # __field_name13
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__field_name13 = v
-    elif t == 3312:
+    elif t == 3312:  # __Field_name14
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__Field_name14 = v
-    elif t == 3320:
+    elif t == 3320:  # field__name15
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name15 = v
-    elif t == 3328:
+    elif t == 3328:  # field__Name16
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__Name16 = v
-    elif t == 3336:
+    elif t == 3336:  # field_name17__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name17__ = v
-    elif t == 3344:
+    elif t == 3344:  # Field_name18__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_name18__ = v
-    elif t == 4002:
+    elif t == 4002:  # message_set_correct
         q = b[p]
         p += 1
         if q > 127:
@@ -5635,14 +5658,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -5736,14 +5759,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5820,14 +5843,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1640:
+        if t == 1640:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1648:
+        elif t == 1648:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5950,7 +5973,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 202:
+        if t == 202:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -6034,14 +6057,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 72:
+        if t == 72:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 82:
+        elif t == 82:  # sub_msg
             q = b[p]
             p += 1
             if q > 127:
@@ -6135,7 +6158,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -6143,7 +6166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_oneof_field = 'a'
             m._buffa_v_oneof_field = v
-        elif t == 16:
+        elif t == 16:  # b
             v = b[p]
             p += 1
             if v > 127:
@@ -6219,7 +6242,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -6283,14 +6306,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 976:
+        if t == 976:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 984:
+        elif t == 984:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -6368,14 +6391,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8088:
+        if t == 8088:  # repeated_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.repeated_int32.append(v)
-        elif t == 8090:
+        elif t == 8090:  # repeated_int32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -6389,14 +6412,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-        elif t == 8008:
+        elif t == 8008:  # optional_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.optional_int32 = v
-        elif t == 8018:
+        elif t == 8018:  # optional_string
             q = b[p]
             p += 1
             if q > 127:
@@ -6412,7 +6435,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.optional_string = v
             p = q
-        elif t == 8026:
+        elif t == 8026:  # nested_message
             q = b[p]
             p += 1
             if q > 127:
@@ -6430,12 +6453,12 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.nested_message = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8035:
+        elif t == 8035:  # optionalgroup
             c = m.optionalgroup
             if c is None:
                 c = m.optionalgroup = _buffa_new(_buffa_c11)
             p = _buffa_c11._buffa_d(c, b, p, e, dp - 1, 8036)
-        elif t == 8048:
+        elif t == 8048:  # optional_bool
             v = b[p]
             p += 1
             if v > 127:
@@ -6577,7 +6600,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -6733,7 +6756,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # data
             q = b[p]
             p += 1
             if q > 127:
@@ -6817,7 +6840,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # requires
             q = b[p]
             p += 1
             if q > 127:
@@ -6833,14 +6856,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.requires.append(v)
             p = q
-        elif t == 8:
+        elif t == 8:  # inline
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.inline = v
-        elif t == 18:
+        elif t == 18:  # concept
             q = b[p]
             p += 1
             if q > 127:
@@ -6957,34 +6980,34 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # required_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.required_int32 = v
-        elif t == 16:
+        elif t == 16:  # required_int64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.required_int64 = v
-        elif t == 24:
+        elif t == 24:  # required_uint32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.required_uint32 = v
-        elif t == 32:
+        elif t == 32:  # required_uint64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.required_uint64 = v
-        elif t == 40:
+        elif t == 40:  # required_sint32
             v = b[p]
             p += 1
             if v > 127:
@@ -6996,7 +7019,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.required_sint32 = v
-        elif t == 48:
+        elif t == 48:  # required_sint64
             v = b[p]
             p += 1
             if v > 127:
@@ -7007,50 +7030,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.required_sint64 = v
-        elif t == 61:
+        elif t == 61:  # required_fixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.required_fixed32 = v
-        elif t == 65:
+        elif t == 65:  # required_fixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.required_fixed64 = v
-        elif t == 77:
+        elif t == 77:  # required_sfixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.required_sfixed32 = v
-        elif t == 81:
+        elif t == 81:  # required_sfixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.required_sfixed64 = v
-        elif t == 93:
+        elif t == 93:  # required_float
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.required_float = v
-        elif t == 97:
+        elif t == 97:  # required_double
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.required_double = v
-        elif t == 104:
+        elif t == 104:  # required_bool
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.required_bool = v
-        elif t == 114:
+        elif t == 114:  # required_string
             q = b[p]
             p += 1
             if q > 127:
@@ -7066,7 +7089,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_string = v
             p = q
-        elif t == 122:
+        elif t == 122:  # required_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -7082,7 +7105,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.required_bytes = v
             p = q
-        elif t == 146:
+        elif t == 146:  # required_nested_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7100,7 +7123,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.required_nested_message = _buffa_new(_buffa_c17)
             _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 154:
+        elif t == 154:  # required_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7118,7 +7141,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.required_foreign_message = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 168:
+        elif t == 168:  # required_nested_enum
             v = b[p]
             p += 1
             if v > 127:
@@ -7128,7 +7151,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.required_nested_enum = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 176:
+        elif t == 176:  # required_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
@@ -7138,7 +7161,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.required_foreign_enum = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 194:
+        elif t == 194:  # required_string_piece
             q = b[p]
             p += 1
             if q > 127:
@@ -7154,7 +7177,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_string_piece = v
             p = q
-        elif t == 202:
+        elif t == 202:  # required_cord
             q = b[p]
             p += 1
             if q > 127:
@@ -7170,7 +7193,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_cord = v
             p = q
-        elif t == 218:
+        elif t == 218:  # recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7188,7 +7211,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.recursive_message = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 226:
+        elif t == 226:  # optional_recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7206,39 +7229,39 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.optional_recursive_message = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 1611:
+        elif t == 1611:  # data
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c18)
             p = _buffa_c18._buffa_d(c, b, p, e, dp - 1, 1612)
-        elif t == 1928:
+        elif t == 1928:  # default_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.default_int32 = v
-        elif t == 1936:
+        elif t == 1936:  # default_int64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.default_int64 = v
-        elif t == 1944:
+        elif t == 1944:  # default_uint32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.default_uint32 = v
-        elif t == 1952:
+        elif t == 1952:  # default_uint64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.default_uint64 = v
-        elif t == 1960:
+        elif t == 1960:  # default_sint32
             v = b[p]
             p += 1
             if v > 127:
@@ -7250,7 +7273,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.default_sint32 = v
-        elif t == 1968:
+        elif t == 1968:  # default_sint64
             v = b[p]
             p += 1
             if v > 127:
@@ -7261,50 +7284,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.default_sint64 = v
-        elif t == 1981:
+        elif t == 1981:  # default_fixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.default_fixed32 = v
-        elif t == 1985:
+        elif t == 1985:  # default_fixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.default_fixed64 = v
-        elif t == 1997:
+        elif t == 1997:  # default_sfixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.default_sfixed32 = v
-        elif t == 2001:
+        elif t == 2001:  # default_sfixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.default_sfixed64 = v
-        elif t == 2013:
+        elif t == 2013:  # default_float
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.default_float = v
-        elif t == 2017:
+        elif t == 2017:  # default_double
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.default_double = v
-        elif t == 2024:
+        elif t == 2024:  # default_bool
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.default_bool = v
-        elif t == 2034:
+        elif t == 2034:  # default_string
             q = b[p]
             p += 1
             if q > 127:
@@ -7320,7 +7343,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.default_string = v
             p = q
-        elif t == 2042:
+        elif t == 2042:  # default_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -7917,14 +7940,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -7942,7 +7965,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.corecursive = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # optional_corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -8055,14 +8078,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -8185,7 +8208,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 202:
+        if t == 202:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -8269,7 +8292,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 72:
+        if t == 72:  # i
             v = b[p]
             p += 1
             if v > 127:
@@ -8333,7 +8356,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # a1
             q = b[p]
             p += 1
             if q > 127:
@@ -8354,7 +8377,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # a2
             q = b[p]
             p += 1
             if q > 127:
@@ -8375,7 +8398,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # a3
             q = b[p]
             p += 1
             if q > 127:
@@ -8396,7 +8419,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # a4
             q = b[p]
             p += 1
             if q > 127:
@@ -8417,7 +8440,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # a5
             q = b[p]
             p += 1
             if q > 127:

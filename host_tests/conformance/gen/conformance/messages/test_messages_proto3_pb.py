@@ -59,9 +59,18 @@ class ForeignEnum(_buffa_Enum):
     _buffa_n = {0: 'FOREIGN_FOO', 1: 'FOREIGN_BAR', 2: 'FOREIGN_BAZ'}
 
 class TestAllTypesProto3(_buffa_Message):
+    """This proto includes every type of field in both singular and repeated
+    forms.
+
+    Also, crucially, all messages and enums in this file are eventually
+    submessages of this message.  So for example, a fuzz test of TestAllTypes
+    could trigger bugs that occur in any message type in this file.  We verify
+    this stays true in a unit test."""
     _buffa_name = 'protobuf_test_messages.proto3.TestAllTypesProto3'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
+    # test [kotlin] comment
     optional_int32 = 0
     optional_int64 = 0
     optional_uint32 = 0
@@ -95,6 +104,7 @@ class TestAllTypesProto3(_buffa_Message):
     oneof_double = _buffa_member('oneof_field', 'oneof_double')
     oneof_enum = _buffa_member('oneof_field', 'oneof_enum')
     oneof_null_value = _buffa_member('oneof_field', 'oneof_null_value')
+    # Well-known types
     optional_bool_wrapper = None
     optional_int32_wrapper = None
     optional_int64_wrapper = None
@@ -112,6 +122,8 @@ class TestAllTypesProto3(_buffa_Message):
     optional_value = None
     optional_null_value = 0
     optional_empty = None
+    # Test field-name-to-JSON-name convention.
+    # (protobuf says names can be any valid C/C++ identifier.)
     fieldname1 = 0
     field_name2 = 0
     _field_name3 = 0
@@ -130,6 +142,7 @@ class TestAllTypesProto3(_buffa_Message):
     Field_name18__ = 0
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -151,6 +164,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -170,6 +184,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -184,6 +199,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -223,6 +239,7 @@ class TestAllTypesProto3(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -415,34 +432,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -454,7 +471,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -465,50 +482,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -529,7 +546,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -545,7 +562,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -563,7 +580,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -581,28 +598,28 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c2)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_nested_enum = v
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_foreign_enum = v
-    elif t == 184:
+    elif t == 184:  # optional_aliased_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_aliased_enum = v
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -623,7 +640,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -644,7 +661,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -662,14 +679,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -683,14 +700,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -704,14 +721,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -725,13 +742,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -745,7 +762,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -757,7 +774,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -771,7 +788,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -782,7 +799,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -796,7 +813,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -810,19 +827,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -836,7 +853,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -855,19 +872,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 317:
+    if t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.repeated_sfixed32.append(v)
-    elif t == 321:
+    elif t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -881,7 +898,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -895,19 +912,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -921,14 +938,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -942,7 +959,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -963,7 +980,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -979,7 +996,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -996,7 +1013,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1013,14 +1030,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_nested_enum.append(v)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1034,14 +1051,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_foreign_enum.append(v)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1055,7 +1072,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1076,7 +1093,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1097,7 +1114,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1134,7 +1151,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1171,7 +1188,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1208,7 +1225,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1243,7 +1260,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1290,7 +1307,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1335,7 +1352,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1370,7 +1387,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1405,7 +1422,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1440,7 +1457,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1475,7 +1492,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1511,7 +1528,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1547,7 +1564,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1584,7 +1601,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1664,7 +1681,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1734,7 +1751,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1749,7 +1766,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s5, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1764,7 +1781,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1813,7 +1830,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_nested_enum[k] = x
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1862,14 +1879,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_foreign_enum[k] = x
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1888,14 +1905,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_2(m, b, p, e, s, t, dp):
-    if t == 608:
+    if t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.packed_int64.append(v)
-    elif t == 610:
+    elif t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1909,14 +1926,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1930,13 +1947,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1950,7 +1967,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -1962,7 +1979,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1976,7 +1993,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -1987,7 +2004,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2001,7 +2018,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2015,19 +2032,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2041,7 +2058,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2055,19 +2072,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2081,7 +2098,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2095,19 +2112,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2121,14 +2138,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2142,14 +2159,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_nested_enum.append(v)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2163,14 +2180,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2184,14 +2201,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2205,14 +2222,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2226,13 +2243,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2246,7 +2263,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2258,7 +2275,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2272,7 +2289,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2283,7 +2300,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2297,7 +2314,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2311,7 +2328,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
@@ -2322,13 +2339,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_3(m, b, p, e, s, t, dp):
-    if t == 769:
+    if t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.unpacked_fixed64.append(v)
-    elif t == 770:
+    elif t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2342,7 +2359,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2356,19 +2373,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2382,7 +2399,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2396,19 +2413,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2422,14 +2439,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2443,14 +2460,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_nested_enum.append(v)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2464,7 +2481,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2472,7 +2489,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2493,7 +2510,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2515,7 +2532,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2532,7 +2549,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2540,28 +2557,28 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2569,7 +2586,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_enum'
         m._buffa_v_oneof_field = v
-    elif t == 960:
+    elif t == 960:  # oneof_null_value
         v = b[p]
         p += 1
         if v > 127:
@@ -2577,7 +2594,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_null_value'
         m._buffa_v_oneof_field = v
-    elif t == 1610:
+    elif t == 1610:  # optional_bool_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2595,7 +2612,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_bool_wrapper = _buffa_new(_buffa_c5)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1618:
+    elif t == 1618:  # optional_int32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2613,7 +2630,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_int32_wrapper = _buffa_new(_buffa_c6)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1626:
+    elif t == 1626:  # optional_int64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2631,7 +2648,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_int64_wrapper = _buffa_new(_buffa_c7)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1634:
+    elif t == 1634:  # optional_uint32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2649,7 +2666,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_uint32_wrapper = _buffa_new(_buffa_c8)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1642:
+    elif t == 1642:  # optional_uint64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2667,7 +2684,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_uint64_wrapper = _buffa_new(_buffa_c9)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1650:
+    elif t == 1650:  # optional_float_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2685,7 +2702,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_float_wrapper = _buffa_new(_buffa_c10)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1658:
+    elif t == 1658:  # optional_double_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2703,7 +2720,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_double_wrapper = _buffa_new(_buffa_c11)
         _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1666:
+    elif t == 1666:  # optional_string_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2721,7 +2738,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_string_wrapper = _buffa_new(_buffa_c12)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1674:
+    elif t == 1674:  # optional_bytes_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2739,7 +2756,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_bytes_wrapper = _buffa_new(_buffa_c13)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1690:
+    elif t == 1690:  # repeated_bool_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2756,7 +2773,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_bool_wrapper.append(c)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1698:
+    elif t == 1698:  # repeated_int32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2773,7 +2790,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_int32_wrapper.append(c)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1706:
+    elif t == 1706:  # repeated_int64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2790,7 +2807,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_int64_wrapper.append(c)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1714:
+    elif t == 1714:  # repeated_uint32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2807,7 +2824,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_uint32_wrapper.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1722:
+    elif t == 1722:  # repeated_uint64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2824,7 +2841,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_uint64_wrapper.append(c)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1730:
+    elif t == 1730:  # repeated_float_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2841,7 +2858,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_float_wrapper.append(c)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1738:
+    elif t == 1738:  # repeated_double_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2863,7 +2880,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_4(m, b, p, e, s, t, dp):
-    if t == 1746:
+    if t == 1746:  # repeated_string_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2880,7 +2897,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_string_wrapper.append(c)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1754:
+    elif t == 1754:  # repeated_bytes_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2897,7 +2914,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_bytes_wrapper.append(c)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2410:
+    elif t == 2410:  # optional_duration
         q = b[p]
         p += 1
         if q > 127:
@@ -2915,7 +2932,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_duration = _buffa_new(_buffa_c14)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2418:
+    elif t == 2418:  # optional_timestamp
         q = b[p]
         p += 1
         if q > 127:
@@ -2933,7 +2950,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_timestamp = _buffa_new(_buffa_c15)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2426:
+    elif t == 2426:  # optional_field_mask
         q = b[p]
         p += 1
         if q > 127:
@@ -2951,7 +2968,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_field_mask = _buffa_c16._buffa_n()
         _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2434:
+    elif t == 2434:  # optional_struct
         q = b[p]
         p += 1
         if q > 127:
@@ -2969,7 +2986,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_struct = _buffa_c17._buffa_n()
         _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2442:
+    elif t == 2442:  # optional_any
         q = b[p]
         p += 1
         if q > 127:
@@ -2987,7 +3004,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_any = _buffa_new(_buffa_c18)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2450:
+    elif t == 2450:  # optional_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3005,14 +3022,14 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_value = _buffa_new(_buffa_c19)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2456:
+    elif t == 2456:  # optional_null_value
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_null_value = v
-    elif t == 2466:
+    elif t == 2466:  # optional_empty
         q = b[p]
         p += 1
         if q > 127:
@@ -3030,7 +3047,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_empty = _buffa_new(_buffa_c20)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2490:
+    elif t == 2490:  # repeated_duration
         q = b[p]
         p += 1
         if q > 127:
@@ -3047,7 +3064,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_duration.append(c)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2498:
+    elif t == 2498:  # repeated_timestamp
         q = b[p]
         p += 1
         if q > 127:
@@ -3064,7 +3081,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_timestamp.append(c)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2506:
+    elif t == 2506:  # repeated_fieldmask
         q = b[p]
         p += 1
         if q > 127:
@@ -3081,7 +3098,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_fieldmask.append(c)
         _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2522:
+    elif t == 2522:  # repeated_any
         q = b[p]
         p += 1
         if q > 127:
@@ -3098,7 +3115,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_any.append(c)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2530:
+    elif t == 2530:  # repeated_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3115,7 +3132,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_value.append(c)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2538:
+    elif t == 2538:  # repeated_list_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3132,7 +3149,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_list_value.append(c)
         _buffa_c21._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2546:
+    elif t == 2546:  # repeated_empty
         q = b[p]
         p += 1
         if q > 127:
@@ -3149,7 +3166,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_empty.append(c)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2594:
+    elif t == 2594:  # repeated_struct
         q = b[p]
         p += 1
         if q > 127:
@@ -3166,126 +3183,126 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_struct.append(c)
         _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 3208:
+    elif t == 3208:  # fieldname1
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldname1 = v
-    elif t == 3216:
+    elif t == 3216:  # field_name2
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name2 = v
-    elif t == 3224:
+    elif t == 3224:  # _field_name3
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m._field_name3 = v
-    elif t == 3232:
+    elif t == 3232:  # field__name4_
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name4_ = v
-    elif t == 3240:
+    elif t == 3240:  # field0name5
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field0name5 = v
-    elif t == 3248:
+    elif t == 3248:  # field_0_name6
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_0_name6 = v
-    elif t == 3256:
+    elif t == 3256:  # fieldName7
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldName7 = v
-    elif t == 3264:
+    elif t == 3264:  # FieldName8
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FieldName8 = v
-    elif t == 3272:
+    elif t == 3272:  # field_Name9
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_Name9 = v
-    elif t == 3280:
+    elif t == 3280:  # Field_Name10
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_Name10 = v
-    elif t == 3288:
+    elif t == 3288:  # FIELD_NAME11
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_NAME11 = v
-    elif t == 3296:
+    elif t == 3296:  # FIELD_name12
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_name12 = v
-    elif t == 3304:
+    elif t == 3304:  # __field_name13
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__field_name13 = v
-    elif t == 3312:
+    elif t == 3312:  # __Field_name14
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__Field_name14 = v
-    elif t == 3320:
+    elif t == 3320:  # field__name15
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name15 = v
-    elif t == 3328:
+    elif t == 3328:  # field__Name16
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__Name16 = v
-    elif t == 3336:
+    elif t == 3336:  # field_name17__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name17__ = v
-    elif t == 3344:
+    elif t == 3344:  # Field_name18__
         v = b[p]
         p += 1
         if v > 127:
@@ -6561,14 +6578,14 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -6662,7 +6679,7 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
