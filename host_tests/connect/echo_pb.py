@@ -15,6 +15,16 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_REPEATED = const(1)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -630,22 +640,22 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
-    ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
-    ('sleep_ms', 3, 5, 0, None, 'sleep_ms', 'sleepMs', 0, None),
-    ('fail_code', 4, 9, 128, None, 'fail_code', 'failCode', '', None),
-    ('repeat', 5, 5, 0, None, 'repeat', 'repeat', 0, None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('payload', 2, _buffa_BYTES, 0, None, 'payload', 'payload', b'', None),
+    ('sleep_ms', 3, _buffa_INT32, 0, None, 'sleep_ms', 'sleepMs', 0, None),
+    ('fail_code', 4, _buffa_STRING, _buffa_VERIFY, None, 'fail_code', 'failCode', '', None),
+    ('repeat', 5, _buffa_INT32, 0, None, 'repeat', 'repeat', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
-    ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
-    ('headers', 3, 9, 129, None, 'headers', 'headers', '', None),
-    ('method', 4, 9, 128, None, 'method', 'method', '', None),
-    ('request_encoding', 5, 9, 128, None, 'request_encoding', 'requestEncoding', '', None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('payload', 2, _buffa_BYTES, 0, None, 'payload', 'payload', b'', None),
+    ('headers', 3, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'headers', 'headers', '', None),
+    ('method', 4, _buffa_STRING, _buffa_VERIFY, None, 'method', 'method', '', None),
+    ('request_encoding', 5, _buffa_STRING, _buffa_VERIFY, None, 'request_encoding', 'requestEncoding', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('reason', 1, 9, 128, None, 'reason', 'reason', '', None),
-    ('attempt', 2, 5, 0, None, 'attempt', 'attempt', 0, None),
+    ('reason', 1, _buffa_STRING, _buffa_VERIFY, None, 'reason', 'reason', '', None),
+    ('attempt', 2, _buffa_INT32, 0, None, 'attempt', 'attempt', 0, None),
 )
 
 class EchoServiceClient:

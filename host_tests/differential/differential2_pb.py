@@ -24,6 +24,27 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_len = len
 _buffa_str = str
@@ -100,7 +121,7 @@ _buffa_c0 = D2
 _buffa_c1 = D2.G
 _buffa_c2 = D2.RG
 _buffa_c3 = N2
-_buffa_s4 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ClosedZ, 'value', 'value', 0, None))
 _buffa_e5 = Closed._buffa_n
 
 def _buffa_n():
@@ -850,37 +871,37 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', 7, None),
-    ('g', 2, 10, 8, D2.G, 'g', 'g', None, None),
-    ('rg', 5, 10, 1, D2.RG, 'rg', 'rg', None, None),
-    ('ce', 7, 14, 72, Closed, 'ce', 'ce', 1, None),
-    ('rce', 8, 14, 65, Closed, 'rce', 'rce', 1, None),
-    ('pce', 9, 14, 67, Closed, 'pce', 'pce', 1, None),
-    ('mce', 10, 11, 5, _buffa_s4, 'mce', 'mce', None, None),
-    ('s', 11, 9, 8, None, 's', 's', 'd', None),
-    ('unp', 12, 5, 1, None, 'unp', 'unp', 0, None),
-    ('pk', 13, 18, 3, None, 'pk', 'pk', 0, None),
-    ('child', 14, 11, 8, D2, 'child', 'child', None, None),
-    ('by', 15, 12, 8, None, 'by', 'by', b'x', None),
-    ('req', 16, 5, 40, None, 'req', 'req', 0, None),
-    ('fl', 17, 2, 8, None, 'fl', 'fl', 0.0, None),
-    ('oi', 18, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('om', 19, 11, 16, D2, 'om', 'om', None, 'o'),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 7, None),
+    ('g', 2, _buffa_GROUP, _buffa_PRESENCE, D2.G, 'g', 'g', None, None),
+    ('rg', 5, _buffa_GROUP, _buffa_REPEATED, D2.RG, 'rg', 'rg', None, None),
+    ('ce', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'ce', 'ce', 1, None),
+    ('rce', 8, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 'rce', 'rce', 1, None),
+    ('pce', 9, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 'pce', 'pce', 1, None),
+    ('mce', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'mce', 'mce', None, None),
+    ('s', 11, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'd', None),
+    ('unp', 12, _buffa_INT32, _buffa_REPEATED, None, 'unp', 'unp', 0, None),
+    ('pk', 13, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'pk', 'pk', 0, None),
+    ('child', 14, _buffa_MESSAGE, _buffa_PRESENCE, D2, 'child', 'child', None, None),
+    ('by', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'by', 'by', b'x', None),
+    ('req', 16, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('fl', 17, _buffa_FLOAT, _buffa_PRESENCE, None, 'fl', 'fl', 0.0, None),
+    ('oi', 18, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('om', 19, _buffa_MESSAGE, _buffa_ONEOF, D2, 'om', 'om', None, 'o'),
 )
 _buffa_c1._buffa_f = (
-    ('a', 3, 5, 8, None, 'a', 'a', 0, None),
-    ('s', 4, 9, 8, None, 's', 's', '', None),
+    ('a', 3, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('s', 4, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 6, 17, 8, None, 'x', 'x', 0, None),
+    ('x', 6, _buffa_SINT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', 0, None),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-x_int = _buffa_Extension(D2, 100, 5, 8, None, 'differential2.x_int', 0)
-x_strs = _buffa_Extension(D2, 101, 9, 1, None, 'differential2.x_strs', '')
-x_msg = _buffa_Extension(D2, 102, 11, 8, D2, 'differential2.x_msg', None)
-x_packed = _buffa_Extension(D2, 103, 17, 3, None, 'differential2.x_packed', 0)
+x_int = _buffa_Extension(D2, 100, _buffa_INT32, _buffa_PRESENCE, None, 'differential2.x_int', 0)
+x_strs = _buffa_Extension(D2, 101, _buffa_STRING, _buffa_REPEATED, None, 'differential2.x_strs', '')
+x_msg = _buffa_Extension(D2, 102, _buffa_MESSAGE, _buffa_PRESENCE, D2, 'differential2.x_msg', None)
+x_packed = _buffa_Extension(D2, 103, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'differential2.x_packed', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

@@ -34,6 +34,34 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -112,11 +140,11 @@ class Narrow(_buffa_Message):
 
 _buffa_c0 = Diff
 _buffa_c1 = Narrow
-_buffa_s2 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 11, 0, Diff, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, Kind, 'value', 'value', 0, None))
-_buffa_s6 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
+_buffa_s2 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_MESSAGE, 0, Diff, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, Kind, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -1784,50 +1812,50 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),
-    ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),
-    ('u64', 4, 4, 0, None, 'u64', 'u64', 0, None),
-    ('s32', 5, 17, 0, None, 's32', 's32', 0, None),
-    ('s64', 6, 18, 0, None, 's64', 's64', 0, None),
-    ('f32', 7, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 8, 6, 0, None, 'f64', 'f64', 0, None),
-    ('sf32', 9, 15, 0, None, 'sf32', 'sf32', 0, None),
-    ('sf64', 10, 16, 0, None, 'sf64', 'sf64', 0, None),
-    ('fl', 11, 2, 0, None, 'fl', 'fl', 0.0, None),
-    ('db', 12, 1, 0, None, 'db', 'db', 0.0, None),
-    ('b', 13, 8, 0, None, 'b', 'b', False, None),
-    ('s', 14, 9, 128, None, 's', 's', '', None),
-    ('by', 15, 12, 0, None, 'by', 'by', b'', None),
-    ('kind', 16, 14, 0, Kind, 'kind', 'kind', 0, None),
-    ('child', 17, 11, 8, Diff, 'child', 'child', None, None),
-    ('o_i32', 18, 5, 8, None, 'o_i32', 'oI32', 0, None),
-    ('o_s', 19, 9, 136, None, 'o_s', 'oS', '', None),
-    ('o_db', 20, 1, 8, None, 'o_db', 'oDb', 0.0, None),
-    ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
-    ('r_s64', 22, 18, 3, None, 'r_s64', 'rS64', 0, None),
-    ('r_u64', 23, 4, 3, None, 'r_u64', 'rU64', 0, None),
-    ('r_f32', 24, 7, 3, None, 'r_f32', 'rF32', 0, None),
-    ('r_db', 25, 1, 3, None, 'r_db', 'rDb', 0.0, None),
-    ('r_fl', 26, 2, 3, None, 'r_fl', 'rFl', 0.0, None),
-    ('r_b', 27, 8, 3, None, 'r_b', 'rB', False, None),
-    ('r_kind', 28, 14, 3, Kind, 'r_kind', 'rKind', 0, None),
-    ('r_s', 29, 9, 129, None, 'r_s', 'rS', '', None),
-    ('r_by', 30, 12, 1, None, 'r_by', 'rBy', b'', None),
-    ('r_child', 31, 11, 1, Diff, 'r_child', 'rChild', None, None),
-    ('x_i64', 32, 3, 1, None, 'x_i64', 'xI64', 0, None),
-    ('m_si', 40, 11, 5, _buffa_s3, 'm_si', 'mSi', None, None),
-    ('m_is', 41, 11, 5, _buffa_s4, 'm_is', 'mIs', None, None),
-    ('m_bd', 42, 11, 5, _buffa_s2, 'm_bd', 'mBd', None, None),
-    ('m_k', 43, 11, 5, _buffa_s5, 'm_k', 'mK', None, None),
-    ('m_fb', 44, 11, 5, _buffa_s6, 'm_fb', 'mFb', None, None),
-    ('c_i32', 50, 5, 16, None, 'c_i32', 'cI32', 0, 'choice'),
-    ('c_s', 51, 9, 144, None, 'c_s', 'cS', '', 'choice'),
-    ('c_msg', 52, 11, 16, Diff, 'c_msg', 'cMsg', None, 'choice'),
-    ('c_by', 53, 12, 16, None, 'c_by', 'cBy', b'', 'choice'),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('i64', 2, _buffa_INT64, 0, None, 'i64', 'i64', 0, None),
+    ('u32', 3, _buffa_UINT32, 0, None, 'u32', 'u32', 0, None),
+    ('u64', 4, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('s32', 5, _buffa_SINT32, 0, None, 's32', 's32', 0, None),
+    ('s64', 6, _buffa_SINT64, 0, None, 's64', 's64', 0, None),
+    ('f32', 7, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 8, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('sf32', 9, _buffa_SFIXED32, 0, None, 'sf32', 'sf32', 0, None),
+    ('sf64', 10, _buffa_SFIXED64, 0, None, 'sf64', 'sf64', 0, None),
+    ('fl', 11, _buffa_FLOAT, 0, None, 'fl', 'fl', 0.0, None),
+    ('db', 12, _buffa_DOUBLE, 0, None, 'db', 'db', 0.0, None),
+    ('b', 13, _buffa_BOOL, 0, None, 'b', 'b', False, None),
+    ('s', 14, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 15, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('kind', 16, _buffa_ENUM, 0, Kind, 'kind', 'kind', 0, None),
+    ('child', 17, _buffa_MESSAGE, _buffa_PRESENCE, Diff, 'child', 'child', None, None),
+    ('o_i32', 18, _buffa_INT32, _buffa_PRESENCE, None, 'o_i32', 'oI32', 0, None),
+    ('o_s', 19, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'o_s', 'oS', '', None),
+    ('o_db', 20, _buffa_DOUBLE, _buffa_PRESENCE, None, 'o_db', 'oDb', 0.0, None),
+    ('r_i32', 21, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_i32', 'rI32', 0, None),
+    ('r_s64', 22, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_s64', 'rS64', 0, None),
+    ('r_u64', 23, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_u64', 'rU64', 0, None),
+    ('r_f32', 24, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_f32', 'rF32', 0, None),
+    ('r_db', 25, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'r_db', 'rDb', 0.0, None),
+    ('r_fl', 26, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'r_fl', 'rFl', 0.0, None),
+    ('r_b', 27, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'r_b', 'rB', False, None),
+    ('r_kind', 28, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, Kind, 'r_kind', 'rKind', 0, None),
+    ('r_s', 29, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'r_s', 'rS', '', None),
+    ('r_by', 30, _buffa_BYTES, _buffa_REPEATED, None, 'r_by', 'rBy', b'', None),
+    ('r_child', 31, _buffa_MESSAGE, _buffa_REPEATED, Diff, 'r_child', 'rChild', None, None),
+    ('x_i64', 32, _buffa_INT64, _buffa_REPEATED, None, 'x_i64', 'xI64', 0, None),
+    ('m_si', 40, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'm_si', 'mSi', None, None),
+    ('m_is', 41, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'm_is', 'mIs', None, None),
+    ('m_bd', 42, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'm_bd', 'mBd', None, None),
+    ('m_k', 43, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'm_k', 'mK', None, None),
+    ('m_fb', 44, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'm_fb', 'mFb', None, None),
+    ('c_i32', 50, _buffa_INT32, _buffa_ONEOF, None, 'c_i32', 'cI32', 0, 'choice'),
+    ('c_s', 51, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'c_s', 'cS', '', 'choice'),
+    ('c_msg', 52, _buffa_MESSAGE, _buffa_ONEOF, Diff, 'c_msg', 'cMsg', None, 'choice'),
+    ('c_by', 53, _buffa_BYTES, _buffa_ONEOF, None, 'c_by', 'cBy', b'', 'choice'),
 )
 _buffa_c1._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

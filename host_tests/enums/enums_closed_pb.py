@@ -18,6 +18,20 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_CLOSED = const(64)
 _buffa_len = len
 
 class Closed(_buffa_Enum):
@@ -53,7 +67,7 @@ class ClosedMsg(_buffa_Message):
 
 
 _buffa_c0 = ClosedMsg
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ClosedZ, 'value', 'value', 0, None))
 _buffa_e2 = Closed._buffa_n
 
 def _buffa_n():
@@ -287,13 +301,13 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('e', 1, 14, 72, Closed, 'e', 'e', 1, None),
-    ('re', 2, 14, 65, Closed, 're', 're', 1, None),
-    ('pe', 3, 14, 67, Closed, 'pe', 'pe', 1, None),
-    ('me', 4, 11, 5, _buffa_s1, 'me', 'me', None, None),
-    ('oe', 5, 14, 80, Closed, 'oe', 'oe', 1, 'o'),
-    ('oi', 6, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('after', 7, 5, 8, None, 'after', 'after', 0, None),
+    ('e', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 1, None),
+    ('re', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 're', 're', 1, None),
+    ('pe', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 'pe', 'pe', 1, None),
+    ('me', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'me', 'me', None, None),
+    ('oe', 5, _buffa_ENUM, _buffa_ONEOF | _buffa_CLOSED, Closed, 'oe', 'oe', 1, 'o'),
+    ('oi', 6, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('after', 7, _buffa_INT32, _buffa_PRESENCE, None, 'after', 'after', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

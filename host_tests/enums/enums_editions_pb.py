@@ -17,6 +17,16 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
 _buffa_len = len
 
 class EClosed(_buffa_Enum):
@@ -257,11 +267,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('c', 1, 14, 72, EClosed, 'c', 'c', 0, None),
-    ('rc', 2, 14, 67, EClosed, 'rc', 'rc', 0, None),
-    ('o', 3, 14, 8, EOpen, 'o', 'o', 0, None),
-    ('ro', 4, 14, 3, EOpen, 'ro', 'ro', 0, None),
-    ('xc', 5, 14, 65, EClosed, 'xc', 'xc', 0, None),
+    ('c', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, EClosed, 'c', 'c', 0, None),
+    ('rc', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, EClosed, 'rc', 'rc', 0, None),
+    ('o', 3, _buffa_ENUM, _buffa_PRESENCE, EOpen, 'o', 'o', 0, None),
+    ('ro', 4, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, EOpen, 'ro', 'ro', 0, None),
+    ('xc', 5, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, EClosed, 'xc', 'xc', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

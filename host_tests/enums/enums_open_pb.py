@@ -17,6 +17,18 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_ONEOF = const(16)
 _buffa_len = len
 
 class Open(_buffa_Enum):
@@ -45,7 +57,7 @@ class OpenMsg(_buffa_Message):
 
 
 _buffa_c0 = OpenMsg
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, Open, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, Open, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -275,11 +287,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('e', 1, 14, 0, Open, 'e', 'e', 0, None),
-    ('re', 2, 14, 3, Open, 're', 're', 0, None),
-    ('me', 3, 11, 5, _buffa_s1, 'me', 'me', None, None),
-    ('oe', 4, 14, 16, Open, 'oe', 'oe', 0, 'o'),
-    ('oi', 5, 5, 16, None, 'oi', 'oi', 0, 'o'),
+    ('e', 1, _buffa_ENUM, 0, Open, 'e', 'e', 0, None),
+    ('re', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, Open, 're', 're', 0, None),
+    ('me', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'me', 'me', None, None),
+    ('oe', 4, _buffa_ENUM, _buffa_ONEOF, Open, 'oe', 'oe', 0, 'o'),
+    ('oi', 5, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -3,8 +3,16 @@
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.message import new_instance as _buffa_new
 import extensions_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_STRING = const(9)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 
 
 
 from buffa.fields import Extension as _buffa_Extension
-e_verify = _buffa_Extension(_buffa_i0.Base, 120, 9, 136, None, 'ext.e_verify', '')
+e_verify = _buffa_Extension(_buffa_i0.Base, 120, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'ext.e_verify', '')

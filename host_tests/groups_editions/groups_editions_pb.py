@@ -20,6 +20,19 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -373,15 +386,15 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('child', 2, 10, 8, D, 'child', 'child', None, None),
-    ('items', 3, 10, 1, D, 'items', 'items', None, None),
-    ('lp', 4, 11, 8, D, 'lp', 'lp', None, None),
-    ('verify', 5, 9, 136, None, 'verify', 'verify', '', None),
-    ('none', 6, 9, 8, None, 'none', 'none', '', None),
-    ('packed', 7, 5, 3, None, 'packed', 'packed', 0, None),
-    ('expanded', 8, 5, 1, None, 'expanded', 'expanded', 0, None),
-    ('rnone', 10, 9, 1, None, 'rnone', 'rnone', '', None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('child', 2, _buffa_GROUP, _buffa_PRESENCE, D, 'child', 'child', None, None),
+    ('items', 3, _buffa_GROUP, _buffa_REPEATED, D, 'items', 'items', None, None),
+    ('lp', 4, _buffa_MESSAGE, _buffa_PRESENCE, D, 'lp', 'lp', None, None),
+    ('verify', 5, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'verify', 'verify', '', None),
+    ('none', 6, _buffa_STRING, _buffa_PRESENCE, None, 'none', 'none', '', None),
+    ('packed', 7, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed', 'packed', 0, None),
+    ('expanded', 8, _buffa_INT32, _buffa_REPEATED, None, 'expanded', 'expanded', 0, None),
+    ('rnone', 10, _buffa_STRING, _buffa_REPEATED, None, 'rnone', 'rnone', '', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

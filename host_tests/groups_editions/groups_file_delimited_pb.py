@@ -13,6 +13,17 @@ from buffa.wire import (
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 
 class F(_buffa_Message):
@@ -29,7 +40,7 @@ class F(_buffa_Message):
 
 
 _buffa_c0 = F
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, F, 'value', 'value', None, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, F, 'value', 'value', None, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -170,10 +181,10 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('v', 1, 5, 8, None, 'v', 'v', 0, None),
-    ('child', 2, 10, 8, F, 'child', 'child', None, None),
-    ('m', 3, 11, 5, _buffa_s1, 'm', 'm', None, None),
-    ('lp', 4, 11, 8, F, 'lp', 'lp', None, None),
+    ('v', 1, _buffa_INT32, _buffa_PRESENCE, None, 'v', 'v', 0, None),
+    ('child', 2, _buffa_GROUP, _buffa_PRESENCE, F, 'child', 'child', None, None),
+    ('m', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'm', 'm', None, None),
+    ('lp', 4, _buffa_MESSAGE, _buffa_PRESENCE, F, 'lp', 'lp', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

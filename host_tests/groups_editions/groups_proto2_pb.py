@@ -17,6 +17,18 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 _buffa_str = str
 
@@ -454,19 +466,19 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('data', 1, 10, 8, G2.Data, 'data', 'data', None, None),
-    ('item', 4, 10, 1, G2.Item, 'item', 'item', None, None),
-    ('lax', 6, 9, 8, None, 'lax', 'lax', '', None),
-    ('unpacked', 7, 5, 1, None, 'unpacked', 'unpacked', 0, None),
-    ('packed', 8, 5, 3, None, 'packed', 'packed', 0, None),
-    ('kids', 9, 11, 1, G2, 'kids', 'kids', None, None),
+    ('data', 1, _buffa_GROUP, _buffa_PRESENCE, G2.Data, 'data', 'data', None, None),
+    ('item', 4, _buffa_GROUP, _buffa_REPEATED, G2.Item, 'item', 'item', None, None),
+    ('lax', 6, _buffa_STRING, _buffa_PRESENCE, None, 'lax', 'lax', '', None),
+    ('unpacked', 7, _buffa_INT32, _buffa_REPEATED, None, 'unpacked', 'unpacked', 0, None),
+    ('packed', 8, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed', 'packed', 0, None),
+    ('kids', 9, _buffa_MESSAGE, _buffa_REPEATED, G2, 'kids', 'kids', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 2, 5, 8, None, 'a', 'a', 0, None),
-    ('s', 3, 9, 8, None, 's', 's', '', None),
+    ('a', 2, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('s', 3, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 5, 5, 8, None, 'x', 'x', 0, None),
+    ('x', 5, _buffa_INT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

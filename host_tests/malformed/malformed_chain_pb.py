@@ -10,6 +10,14 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 
 class Chain(_buffa_Message):
@@ -124,8 +132,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('next', 1, 11, 8, Chain, 'next', 'next', None, None),
-    ('grp', 2, 10, 8, Chain, 'grp', 'grp', None, None),
+    ('next', 1, _buffa_MESSAGE, _buffa_PRESENCE, Chain, 'next', 'next', None, None),
+    ('grp', 2, _buffa_GROUP, _buffa_PRESENCE, Chain, 'grp', 'grp', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

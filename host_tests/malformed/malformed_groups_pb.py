@@ -19,6 +19,21 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -272,12 +287,12 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('child', 1, 10, 8, Node, 'child', 'child', None, None),
-    ('v', 2, 5, 8, None, 'v', 'v', 0, None),
-    ('s', 3, 9, 136, None, 's', 's', '', None),
-    ('e', 4, 14, 72, Closed, 'e', 'e', 0, None),
-    ('re', 5, 14, 67, Closed, 're', 're', 0, None),
-    ('msg', 6, 11, 8, Node, 'msg', 'msg', None, None),
+    ('child', 1, _buffa_GROUP, _buffa_PRESENCE, Node, 'child', 'child', None, None),
+    ('v', 2, _buffa_INT32, _buffa_PRESENCE, None, 'v', 'v', 0, None),
+    ('s', 3, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 's', 's', '', None),
+    ('e', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 0, None),
+    ('re', 5, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 're', 're', 0, None),
+    ('msg', 6, _buffa_MESSAGE, _buffa_PRESENCE, Node, 'msg', 'msg', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

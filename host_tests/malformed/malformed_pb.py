@@ -26,6 +26,27 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -62,8 +83,8 @@ class Msg(_buffa_Message):
 
 
 _buffa_c0 = Msg
-_buffa_s1 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Msg, 'value', 'value', None, None))
-_buffa_s2 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
+_buffa_s1 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Msg, 'value', 'value', None, None))
+_buffa_s2 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -777,24 +798,24 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('f32', 2, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 3, 6, 0, None, 'f64', 'f64', 0, None),
-    ('s', 4, 9, 128, None, 's', 's', '', None),
-    ('by', 5, 12, 0, None, 'by', 'by', b'', None),
-    ('child', 6, 11, 8, Msg, 'child', 'child', None, None),
-    ('pf32', 7, 7, 3, None, 'pf32', 'pf32', 0, None),
-    ('pf64', 8, 6, 3, None, 'pf64', 'pf64', 0, None),
-    ('pi32', 9, 5, 3, None, 'pi32', 'pi32', 0, None),
-    ('m', 10, 11, 5, _buffa_s2, 'm', 'm', None, None),
-    ('pd', 11, 1, 3, None, 'pd', 'pd', 0.0, None),
-    ('rs', 12, 9, 129, None, 'rs', 'rs', '', None),
-    ('mm', 13, 11, 5, _buffa_s1, 'mm', 'mm', None, None),
-    ('os', 14, 9, 144, None, 'os', 'os', '', 'o'),
-    ('om', 15, 11, 16, Msg, 'om', 'om', None, 'o'),
-    ('u64', 16, 4, 0, None, 'u64', 'u64', 0, None),
-    ('z32', 17, 17, 0, None, 'z32', 'z32', 0, None),
-    ('z64', 18, 18, 0, None, 'z64', 'z64', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('f32', 2, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 3, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('s', 4, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 5, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, Msg, 'child', 'child', None, None),
+    ('pf32', 7, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'pf32', 'pf32', 0, None),
+    ('pf64', 8, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'pf64', 'pf64', 0, None),
+    ('pi32', 9, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'pi32', 'pi32', 0, None),
+    ('m', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'm', 'm', None, None),
+    ('pd', 11, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'pd', 'pd', 0.0, None),
+    ('rs', 12, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'rs', 'rs', '', None),
+    ('mm', 13, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'mm', 'mm', None, None),
+    ('os', 14, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'os', 'os', '', 'o'),
+    ('om', 15, _buffa_MESSAGE, _buffa_ONEOF, Msg, 'om', 'om', None, 'o'),
+    ('u64', 16, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('z32', 17, _buffa_SINT32, 0, None, 'z32', 'z32', 0, None),
+    ('z64', 18, _buffa_SINT64, 0, None, 'z64', 'z64', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -18,6 +18,21 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -37,11 +52,11 @@ class FixedKeys(_buffa_Message):
 
 
 _buffa_c0 = FixedKeys
-_buffa_s1 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s2 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s3 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s3 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -519,11 +534,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('k_fixed32', 7, 11, 5, _buffa_s1, 'k_fixed32', 'kFixed32', None, None),
-    ('k_fixed64', 8, 11, 5, _buffa_s2, 'k_fixed64', 'kFixed64', None, None),
-    ('k_sfixed32', 9, 11, 5, _buffa_s3, 'k_sfixed32', 'kSfixed32', None, None),
-    ('k_sfixed64', 10, 11, 5, _buffa_s4, 'k_sfixed64', 'kSfixed64', None, None),
-    ('k_string', 12, 11, 5, _buffa_s5, 'k_string', 'kString', None, None),
+    ('k_fixed32', 7, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'k_fixed32', 'kFixed32', None, None),
+    ('k_fixed64', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'k_fixed64', 'kFixed64', None, None),
+    ('k_sfixed32', 9, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'k_sfixed32', 'kSfixed32', None, None),
+    ('k_sfixed64', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'k_sfixed64', 'kSfixed64', None, None),
+    ('k_string', 12, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'k_string', 'kString', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -15,6 +15,21 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
 _buffa_len = len
 
 class VarintKeys(_buffa_Message):
@@ -34,13 +49,13 @@ class VarintKeys(_buffa_Message):
 
 
 _buffa_c0 = VarintKeys
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s2 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s3 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s6 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s7 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s3 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s7 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -699,13 +714,13 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('k_int32', 1, 11, 5, _buffa_s1, 'k_int32', 'kInt32', None, None),
-    ('k_int64', 2, 11, 5, _buffa_s2, 'k_int64', 'kInt64', None, None),
-    ('k_uint32', 3, 11, 5, _buffa_s3, 'k_uint32', 'kUint32', None, None),
-    ('k_uint64', 4, 11, 5, _buffa_s4, 'k_uint64', 'kUint64', None, None),
-    ('k_sint32', 5, 11, 5, _buffa_s5, 'k_sint32', 'kSint32', None, None),
-    ('k_sint64', 6, 11, 5, _buffa_s6, 'k_sint64', 'kSint64', None, None),
-    ('k_bool', 11, 11, 5, _buffa_s7, 'k_bool', 'kBool', None, None),
+    ('k_int32', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'k_int32', 'kInt32', None, None),
+    ('k_int64', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'k_int64', 'kInt64', None, None),
+    ('k_uint32', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'k_uint32', 'kUint32', None, None),
+    ('k_uint64', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'k_uint64', 'kUint64', None, None),
+    ('k_sint32', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'k_sint32', 'kSint32', None, None),
+    ('k_sint64', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'k_sint64', 'kSint64', None, None),
+    ('k_bool', 11, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'k_bool', 'kBool', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -23,6 +23,22 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -64,14 +80,14 @@ class Values(_buffa_Message):
 
 _buffa_c0 = Val
 _buffa_c1 = Values
-_buffa_s2 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Values, 'value', 'value', None, None))
-_buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, Kind, 'value', 'value', 0, None))
-_buffa_s7 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s8 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s9 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Values, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, Kind, 'value', 'value', 0, None))
+_buffa_s7 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s8 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s9 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -969,18 +985,18 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 0, None, 'a', 'a', 0, None),
-    ('b', 2, 9, 128, None, 'b', 'b', '', None),
+    ('a', 1, _buffa_INT32, 0, None, 'a', 'a', 0, None),
+    ('b', 2, _buffa_STRING, _buffa_VERIFY, None, 'b', 'b', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('v_string', 20, 11, 5, _buffa_s4, 'v_string', 'vString', None, None),
-    ('v_bytes', 21, 11, 5, _buffa_s5, 'v_bytes', 'vBytes', None, None),
-    ('v_msg', 22, 11, 5, _buffa_s2, 'v_msg', 'vMsg', None, None),
-    ('v_enum', 23, 11, 5, _buffa_s6, 'v_enum', 'vEnum', None, None),
-    ('v_double', 24, 11, 5, _buffa_s7, 'v_double', 'vDouble', None, None),
-    ('v_float', 25, 11, 5, _buffa_s8, 'v_float', 'vFloat', None, None),
-    ('v_sint64', 26, 11, 5, _buffa_s9, 'v_sint64', 'vSint64', None, None),
-    ('v_self', 28, 11, 5, _buffa_s3, 'v_self', 'vSelf', None, None),
+    ('v_string', 20, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'v_string', 'vString', None, None),
+    ('v_bytes', 21, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'v_bytes', 'vBytes', None, None),
+    ('v_msg', 22, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'v_msg', 'vMsg', None, None),
+    ('v_enum', 23, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'v_enum', 'vEnum', None, None),
+    ('v_double', 24, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'v_double', 'vDouble', None, None),
+    ('v_float', 25, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'v_float', 'vFloat', None, None),
+    ('v_sint64', 26, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s9, 'v_sint64', 'vSint64', None, None),
+    ('v_self', 28, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'v_self', 'vSelf', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -26,6 +26,23 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -114,8 +131,8 @@ _buffa_c3 = UnicodeError
 _buffa_c4 = struct
 _buffa_c5 = next
 _buffa_c6 = bytes
-_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s8 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
+_buffa_s7 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s8 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
 _buffa_setattr(setattr, '__x', None)
 
 def _buffa_n():
@@ -1160,35 +1177,35 @@ def _buffa_w(m, buf, p):
 _buffa_c6._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('s', 1, 9, 136, None, 's', 's', '', None),
-    ('f', 2, 2, 8, None, 'f', 'f', _buffa_float('inf'), None),
-    ('child', 3, 11, 8, len, 'child', 'child', None, None),
-    ('r', 4, 5, 3, None, 'r', 'r', 0, None),
-    ('mp', 5, 11, 5, _buffa_s7, 'mp', 'mp', None, None),
-    ('nan', 6, 1, 8, None, 'nan', 'nan', _buffa_float('nan'), None),
-    ('b', 7, 12, 8, None, 'b', 'b', b'', None),
+    ('s', 1, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 's', 's', '', None),
+    ('f', 2, _buffa_FLOAT, _buffa_PRESENCE, None, 'f', 'f', _buffa_float('inf'), None),
+    ('child', 3, _buffa_MESSAGE, _buffa_PRESENCE, len, 'child', 'child', None, None),
+    ('r', 4, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r', 'r', 0, None),
+    ('mp', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'mp', 'mp', None, None),
+    ('nan', 6, _buffa_DOUBLE, _buffa_PRESENCE, None, 'nan', 'nan', _buffa_float('nan'), None),
+    ('b', 7, _buffa_BYTES, _buffa_PRESENCE, None, 'b', 'b', b'', None),
 )
 _buffa_c1._buffa_f = (
-    ('v', 1, 9, 136, None, 'v', 'v', '', None),
+    ('v', 1, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'v', 'v', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('__x', 1, 5, 8, None, '__x', 'X', 0, None),
-    ('__y', 2, 5, 3, None, '__y', 'Y', 0, None),
+    ('__x', 1, _buffa_INT32, _buffa_PRESENCE, None, '__x', 'X', 0, None),
+    ('__y', 2, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, '__y', 'Y', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('text', 1, 9, 136, None, 'text', 'text', '', None),
-    ('labels', 2, 11, 5, _buffa_s8, 'labels', 'labels', None, None),
+    ('text', 1, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('labels', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'labels', 'labels', None, None),
 )
 _buffa_c4._buffa_f = (
-    ('d', 1, 1, 8, None, 'd', 'd', 0.0, None),
-    ('f', 2, 7, 8, None, 'f', 'f', 0, None),
-    ('fl', 3, 2, 8, None, 'fl', 'fl', 0.0, None),
+    ('d', 1, _buffa_DOUBLE, _buffa_PRESENCE, None, 'd', 'd', 0.0, None),
+    ('f', 2, _buffa_FIXED32, _buffa_PRESENCE, None, 'f', 'f', 0, None),
+    ('fl', 3, _buffa_FLOAT, _buffa_PRESENCE, None, 'fl', 'fl', 0.0, None),
 )
 _buffa_c5._buffa_f = (
-    ('again', 1, 11, 8, next, 'again', 'again', None, None),
+    ('again', 1, _buffa_MESSAGE, _buffa_PRESENCE, next, 'again', 'again', None, None),
 )
 _buffa_c6._buffa_f = (
-    ('data', 1, 12, 8, None, 'data', 'data', b'', None),
+    ('data', 1, _buffa_BYTES, _buffa_PRESENCE, None, 'data', 'data', b'', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6)

@@ -15,6 +15,15 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -806,41 +815,41 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('len', 1, 5, 0, None, 'len', 'len', 0, None),
-    ('str', 2, 9, 128, None, 'str', 'str', '', None),
-    ('int', 3, 5, 0, None, 'int', 'int', 0, None),
-    ('bytes', 4, 12, 0, None, 'bytes', 'bytes', b'', None),
-    ('type', 5, 5, 0, None, 'type', 'type', 0, None),
-    ('object', 6, 5, 0, None, 'object', 'object', 0, None),
-    ('self', 7, 5, 0, None, 'self', 'self', 0, None),
-    ('kw', 8, 5, 0, None, 'kw', 'kw', 0, None),
-    ('cls', 9, 5, 0, None, 'cls', 'cls', 0, None),
-    ('m', 10, 5, 0, None, 'm', 'm', 0, None),
-    ('b', 11, 5, 0, None, 'b', 'b', 0, None),
-    ('p', 12, 5, 0, None, 'p', 'p', 0, None),
-    ('e', 13, 5, 0, None, 'e', 'e', 0, None),
-    ('dp', 14, 5, 0, None, 'dp', 'dp', 0, None),
-    ('buf', 15, 5, 0, None, 'buf', 'buf', 0, None),
-    ('it', 16, 5, 0, None, 'it', 'it', 0, None),
-    ('property', 17, 5, 0, None, 'property', 'property', 0, None),
-    ('setattr', 18, 5, 0, None, 'setattr', 'setattr', 0, None),
-    ('next', 19, 5, 0, None, 'next', 'next', 0, None),
-    ('struct', 20, 5, 0, None, 'struct', 'struct', 0, None),
+    ('len', 1, _buffa_INT32, 0, None, 'len', 'len', 0, None),
+    ('str', 2, _buffa_STRING, _buffa_VERIFY, None, 'str', 'str', '', None),
+    ('int', 3, _buffa_INT32, 0, None, 'int', 'int', 0, None),
+    ('bytes', 4, _buffa_BYTES, 0, None, 'bytes', 'bytes', b'', None),
+    ('type', 5, _buffa_INT32, 0, None, 'type', 'type', 0, None),
+    ('object', 6, _buffa_INT32, 0, None, 'object', 'object', 0, None),
+    ('self', 7, _buffa_INT32, 0, None, 'self', 'self', 0, None),
+    ('kw', 8, _buffa_INT32, 0, None, 'kw', 'kw', 0, None),
+    ('cls', 9, _buffa_INT32, 0, None, 'cls', 'cls', 0, None),
+    ('m', 10, _buffa_INT32, 0, None, 'm', 'm', 0, None),
+    ('b', 11, _buffa_INT32, 0, None, 'b', 'b', 0, None),
+    ('p', 12, _buffa_INT32, 0, None, 'p', 'p', 0, None),
+    ('e', 13, _buffa_INT32, 0, None, 'e', 'e', 0, None),
+    ('dp', 14, _buffa_INT32, 0, None, 'dp', 'dp', 0, None),
+    ('buf', 15, _buffa_INT32, 0, None, 'buf', 'buf', 0, None),
+    ('it', 16, _buffa_INT32, 0, None, 'it', 'it', 0, None),
+    ('property', 17, _buffa_INT32, 0, None, 'property', 'property', 0, None),
+    ('setattr', 18, _buffa_INT32, 0, None, 'setattr', 'setattr', 0, None),
+    ('next', 19, _buffa_INT32, 0, None, 'next', 'next', 0, None),
+    ('struct', 20, _buffa_INT32, 0, None, 'struct', 'struct', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('encode_', 1, 5, 0, None, 'encode', 'encode', 0, None),
-    ('decode_', 2, 5, 0, None, 'decode', 'decode', 0, None),
-    ('merge_', 3, 5, 0, None, 'merge', 'merge', 0, None),
-    ('clear_', 4, 5, 0, None, 'clear', 'clear', 0, None),
-    ('get_', 5, 5, 0, None, 'get', 'get', 0, None),
-    ('has_field_', 6, 5, 0, None, 'has_field', 'hasField', 0, None),
-    ('which_oneof_', 7, 5, 0, None, 'which_oneof', 'whichOneof', 0, None),
-    ('encoded_size_', 8, 5, 0, None, 'encoded_size', 'encodedSize', 0, None),
-    ('encode_into_', 9, 5, 0, None, 'encode_into', 'encodeInto', 0, None),
-    ('unknown_fields_', 10, 5, 0, None, 'unknown_fields', 'unknownFields', 0, None),
-    ('clear_field_', 11, 5, 0, None, 'clear_field', 'clearField', 0, None),
-    ('get_extension_', 12, 5, 0, None, 'get_extension', 'getExtension', 0, None),
-    ('mutable_', 13, 5, 0, None, 'mutable', 'mutable', 0, None),
+    ('encode_', 1, _buffa_INT32, 0, None, 'encode', 'encode', 0, None),
+    ('decode_', 2, _buffa_INT32, 0, None, 'decode', 'decode', 0, None),
+    ('merge_', 3, _buffa_INT32, 0, None, 'merge', 'merge', 0, None),
+    ('clear_', 4, _buffa_INT32, 0, None, 'clear', 'clear', 0, None),
+    ('get_', 5, _buffa_INT32, 0, None, 'get', 'get', 0, None),
+    ('has_field_', 6, _buffa_INT32, 0, None, 'has_field', 'hasField', 0, None),
+    ('which_oneof_', 7, _buffa_INT32, 0, None, 'which_oneof', 'whichOneof', 0, None),
+    ('encoded_size_', 8, _buffa_INT32, 0, None, 'encoded_size', 'encodedSize', 0, None),
+    ('encode_into_', 9, _buffa_INT32, 0, None, 'encode_into', 'encodeInto', 0, None),
+    ('unknown_fields_', 10, _buffa_INT32, 0, None, 'unknown_fields', 'unknownFields', 0, None),
+    ('clear_field_', 11, _buffa_INT32, 0, None, 'clear_field', 'clearField', 0, None),
+    ('get_extension_', 12, _buffa_INT32, 0, None, 'get_extension', 'getExtension', 0, None),
+    ('mutable_', 13, _buffa_INT32, 0, None, 'mutable', 'mutable', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -11,6 +11,12 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
 _buffa_len = len
 
 class Keywords(_buffa_Message):
@@ -456,26 +462,26 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('class_', 1, 5, 0, None, 'class', 'class', 0, None),
-    ('def_', 2, 5, 0, None, 'def', 'def', 0, None),
-    ('None_', 3, 5, 0, None, 'None', 'None', 0, None),
-    ('True_', 4, 5, 0, None, 'True', 'True', 0, None),
-    ('False_', 5, 5, 0, None, 'False', 'False', 0, None),
-    ('lambda_', 6, 5, 0, None, 'lambda', 'lambda', 0, None),
-    ('from_', 7, 5, 0, None, 'from', 'from', 0, None),
-    ('async_', 8, 5, 0, None, 'async', 'async', 0, None),
-    ('await_', 9, 5, 0, None, 'await', 'await', 0, None),
-    ('print_', 10, 5, 0, None, 'print', 'print', 0, None),
-    ('nonlocal_', 11, 5, 0, None, 'nonlocal', 'nonlocal', 0, None),
-    ('yield_', 12, 5, 0, None, 'yield', 'yield', 0, None),
-    ('pass_', 13, 5, 0, None, 'pass', 'pass', 0, None),
-    ('is_', 14, 5, 0, None, 'is', 'is', 0, None),
-    ('not_', 15, 5, 0, None, 'not', 'not', 0, None),
-    ('return_', 16, 5, 0, None, 'return', 'return', 0, None),
-    ('global_', 17, 5, 0, None, 'global', 'global', 0, None),
-    ('with_', 18, 5, 0, None, 'with', 'with', 0, None),
-    ('except_', 19, 5, 0, None, 'except', 'except', 0, None),
-    ('raise_', 20, 5, 0, None, 'raise', 'raise', 0, None),
+    ('class_', 1, _buffa_INT32, 0, None, 'class', 'class', 0, None),
+    ('def_', 2, _buffa_INT32, 0, None, 'def', 'def', 0, None),
+    ('None_', 3, _buffa_INT32, 0, None, 'None', 'None', 0, None),
+    ('True_', 4, _buffa_INT32, 0, None, 'True', 'True', 0, None),
+    ('False_', 5, _buffa_INT32, 0, None, 'False', 'False', 0, None),
+    ('lambda_', 6, _buffa_INT32, 0, None, 'lambda', 'lambda', 0, None),
+    ('from_', 7, _buffa_INT32, 0, None, 'from', 'from', 0, None),
+    ('async_', 8, _buffa_INT32, 0, None, 'async', 'async', 0, None),
+    ('await_', 9, _buffa_INT32, 0, None, 'await', 'await', 0, None),
+    ('print_', 10, _buffa_INT32, 0, None, 'print', 'print', 0, None),
+    ('nonlocal_', 11, _buffa_INT32, 0, None, 'nonlocal', 'nonlocal', 0, None),
+    ('yield_', 12, _buffa_INT32, 0, None, 'yield', 'yield', 0, None),
+    ('pass_', 13, _buffa_INT32, 0, None, 'pass', 'pass', 0, None),
+    ('is_', 14, _buffa_INT32, 0, None, 'is', 'is', 0, None),
+    ('not_', 15, _buffa_INT32, 0, None, 'not', 'not', 0, None),
+    ('return_', 16, _buffa_INT32, 0, None, 'return', 'return', 0, None),
+    ('global_', 17, _buffa_INT32, 0, None, 'global', 'global', 0, None),
+    ('with_', 18, _buffa_INT32, 0, None, 'with', 'with', 0, None),
+    ('except_', 19, _buffa_INT32, 0, None, 'except', 'except', 0, None),
+    ('raise_', 20, _buffa_INT32, 0, None, 'raise', 'raise', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -14,6 +14,19 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 import names_dep.dep_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 
 class Reserved(_buffa_Enum):
@@ -86,7 +99,7 @@ _buffa_c0 = Outer
 _buffa_c1 = Outer.Inner
 _buffa_c2 = Outer.encode_
 _buffa_c3 = lambda_
-_buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Outer.Inner, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Outer.Inner, 'value', 'value', None, None))
 _buffa_c4 = _buffa_i0.Dep
 _buffa_c5 = _buffa_i0.Dep.Nested
 
@@ -611,24 +624,24 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('inner', 1, 11, 8, Outer.Inner, 'inner', 'inner', None, None),
-    ('inners', 2, 11, 1, Outer.Inner, 'inners', 'inners', None, None),
-    ('level', 3, 14, 0, Outer.Inner.Level, 'level', 'level', 0, None),
-    ('by_name', 4, 11, 5, _buffa_s4, 'by_name', 'byName', None, None),
-    ('self_ref', 5, 11, 8, Outer, 'self_ref', 'selfRef', None, None),
-    ('dep', 6, 11, 8, _buffa_i0.Dep, 'dep', 'dep', None, None),
-    ('dep_nested', 7, 11, 8, _buffa_i0.Dep.Nested, 'dep_nested', 'depNested', None, None),
-    ('shade', 8, 14, 0, _buffa_i0.Shade, 'shade', 'shade', 0, None),
+    ('inner', 1, _buffa_MESSAGE, _buffa_PRESENCE, Outer.Inner, 'inner', 'inner', None, None),
+    ('inners', 2, _buffa_MESSAGE, _buffa_REPEATED, Outer.Inner, 'inners', 'inners', None, None),
+    ('level', 3, _buffa_ENUM, 0, Outer.Inner.Level, 'level', 'level', 0, None),
+    ('by_name', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'by_name', 'byName', None, None),
+    ('self_ref', 5, _buffa_MESSAGE, _buffa_PRESENCE, Outer, 'self_ref', 'selfRef', None, None),
+    ('dep', 6, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Dep, 'dep', 'dep', None, None),
+    ('dep_nested', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Dep.Nested, 'dep_nested', 'depNested', None, None),
+    ('shade', 8, _buffa_ENUM, 0, _buffa_i0.Shade, 'shade', 'shade', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('level', 1, 14, 0, Outer.Inner.Level, 'level', 'level', 0, None),
-    ('back', 2, 11, 8, Outer, 'back', 'back', None, None),
+    ('level', 1, _buffa_ENUM, 0, Outer.Inner.Level, 'level', 'level', 0, None),
+    ('back', 2, _buffa_MESSAGE, _buffa_PRESENCE, Outer, 'back', 'back', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 1, 5, 0, None, 'x', 'x', 0, None),
+    ('x', 1, _buffa_INT32, 0, None, 'x', 'x', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('def_', 1, 5, 0, None, 'def', 'def', 0, None),
+    ('def_', 1, _buffa_INT32, 0, None, 'def', 'def', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

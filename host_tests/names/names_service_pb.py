@@ -13,6 +13,13 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_STRING = const(9)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -118,7 +125,7 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
 )
 
 class PingerClient:

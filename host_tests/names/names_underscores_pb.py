@@ -19,6 +19,17 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_setattr = setattr
@@ -342,17 +353,17 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('__x', 1, 5, 0, None, '__x', 'X', 0, None),
-    ('_buffa_x_', 2, 5, 0, None, '_buffa_x', 'BuffaX', 0, None),
-    ('_buffa_', 3, 5, 0, None, '_buffa', 'Buffa', 0, None),
-    ('__init___', 4, 5, 0, None, '__init__', 'Init', 0, None),
-    ('__eq___', 5, 5, 0, None, '__eq__', 'Eq', 0, None),
-    ('__class___', 6, 5, 0, None, '__class__', 'Class', 0, None),
-    ('__rep', 7, 5, 3, None, '__rep', 'Rep', 0, None),
-    ('_private', 8, 5, 0, None, '_private', 'Private', 0, None),
-    ('__dict___', 9, 5, 0, None, '__dict__', 'Dict', 0, None),
-    ('__a', 10, 5, 16, None, '__a', 'A', 0, '__choice'),
-    ('__b', 11, 9, 144, None, '__b', 'B', '', '__choice'),
+    ('__x', 1, _buffa_INT32, 0, None, '__x', 'X', 0, None),
+    ('_buffa_x_', 2, _buffa_INT32, 0, None, '_buffa_x', 'BuffaX', 0, None),
+    ('_buffa_', 3, _buffa_INT32, 0, None, '_buffa', 'Buffa', 0, None),
+    ('__init___', 4, _buffa_INT32, 0, None, '__init__', 'Init', 0, None),
+    ('__eq___', 5, _buffa_INT32, 0, None, '__eq__', 'Eq', 0, None),
+    ('__class___', 6, _buffa_INT32, 0, None, '__class__', 'Class', 0, None),
+    ('__rep', 7, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, '__rep', 'Rep', 0, None),
+    ('_private', 8, _buffa_INT32, 0, None, '_private', 'Private', 0, None),
+    ('__dict___', 9, _buffa_INT32, 0, None, '__dict__', 'Dict', 0, None),
+    ('__a', 10, _buffa_INT32, _buffa_ONEOF, None, '__a', 'A', 0, '__choice'),
+    ('__b', 11, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, '__b', 'B', '', '__choice'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

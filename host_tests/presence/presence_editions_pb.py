@@ -18,6 +18,18 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
+_buffa_REQUIRED = const(32)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_len = len
 _buffa_str = str
@@ -295,14 +307,14 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('exp', 1, 5, 8, None, 'exp', 'exp', 0, None),
-    ('imp', 2, 5, 0, None, 'imp', 'imp', 0, None),
-    ('req', 3, 5, 40, None, 'req', 'req', 0, None),
-    ('s_exp', 4, 9, 136, None, 's_exp', 'sExp', '', None),
-    ('s_imp', 5, 9, 128, None, 's_imp', 'sImp', '', None),
-    ('child', 6, 11, 8, E, 'child', 'child', None, None),
-    ('dflt', 7, 5, 8, None, 'dflt', 'dflt', 42, None),
-    ('f_imp', 8, 2, 0, None, 'f_imp', 'fImp', 0.0, None),
+    ('exp', 1, _buffa_INT32, _buffa_PRESENCE, None, 'exp', 'exp', 0, None),
+    ('imp', 2, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('req', 3, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('s_exp', 4, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 's_exp', 'sExp', '', None),
+    ('s_imp', 5, _buffa_STRING, _buffa_VERIFY, None, 's_imp', 'sImp', '', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, E, 'child', 'child', None, None),
+    ('dflt', 7, _buffa_INT32, _buffa_PRESENCE, None, 'dflt', 'dflt', 42, None),
+    ('f_imp', 8, _buffa_FLOAT, 0, None, 'f_imp', 'fImp', 0.0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -15,6 +15,16 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -196,10 +206,10 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('imp', 1, 5, 0, None, 'imp', 'imp', 0, None),
-    ('s', 2, 9, 128, None, 's', 's', '', None),
-    ('exp', 3, 5, 8, None, 'exp', 'exp', 0, None),
-    ('child', 4, 11, 8, I, 'child', 'child', None, None),
+    ('imp', 1, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('s', 2, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('exp', 3, _buffa_INT32, _buffa_PRESENCE, None, 'exp', 'exp', 0, None),
+    ('child', 4, _buffa_MESSAGE, _buffa_PRESENCE, I, 'child', 'child', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

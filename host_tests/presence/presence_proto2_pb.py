@@ -18,6 +18,25 @@ from buffa.wire import (
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT64 = const(18)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -568,25 +587,25 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', -5, None),
-    ('s', 2, 9, 8, None, 's', 's', 'héllo', None),
-    ('by', 3, 12, 8, None, 'by', 'by', b'\x00\x01ab\xff', None),
-    ('fl', 4, 2, 8, None, 'fl', 'fl', _buffa_float('inf'), None),
-    ('db', 5, 1, 8, None, 'db', 'db', -15000000000.0, None),
-    ('b', 6, 8, 8, None, 'b', 'b', True, None),
-    ('lv', 7, 14, 72, Level, 'lv', 'lv', 5, None),
-    ('lv0', 8, 14, 72, Level, 'lv0', 'lv0', 1, None),
-    ('u', 9, 4, 8, None, 'u', 'u', 18446744073709551615, None),
-    ('plain', 10, 5, 8, None, 'plain', 'plain', 0, None),
-    ('child', 11, 11, 8, P2, 'child', 'child', None, None),
-    ('req', 12, 5, 40, None, 'req', 'req', 0, None),
-    ('nan', 13, 1, 8, None, 'nan', 'nan', _buffa_float('nan'), None),
-    ('quoted', 14, 9, 8, None, 'quoted', 'quoted', 'a"b\\c\n\'', None),
-    ('neg', 15, 18, 8, None, 'neg', 'neg', -9223372036854775808, None),
-    ('ninf', 16, 2, 8, None, 'ninf', 'ninf', _buffa_float('-inf'), None),
-    ('oi', 20, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('os', 21, 9, 16, None, 'os', 'os', '', 'o'),
-    ('om', 22, 11, 16, P2, 'om', 'om', None, 'o'),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', -5, None),
+    ('s', 2, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'héllo', None),
+    ('by', 3, _buffa_BYTES, _buffa_PRESENCE, None, 'by', 'by', b'\x00\x01ab\xff', None),
+    ('fl', 4, _buffa_FLOAT, _buffa_PRESENCE, None, 'fl', 'fl', _buffa_float('inf'), None),
+    ('db', 5, _buffa_DOUBLE, _buffa_PRESENCE, None, 'db', 'db', -15000000000.0, None),
+    ('b', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'b', 'b', True, None),
+    ('lv', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Level, 'lv', 'lv', 5, None),
+    ('lv0', 8, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Level, 'lv0', 'lv0', 1, None),
+    ('u', 9, _buffa_UINT64, _buffa_PRESENCE, None, 'u', 'u', 18446744073709551615, None),
+    ('plain', 10, _buffa_INT32, _buffa_PRESENCE, None, 'plain', 'plain', 0, None),
+    ('child', 11, _buffa_MESSAGE, _buffa_PRESENCE, P2, 'child', 'child', None, None),
+    ('req', 12, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('nan', 13, _buffa_DOUBLE, _buffa_PRESENCE, None, 'nan', 'nan', _buffa_float('nan'), None),
+    ('quoted', 14, _buffa_STRING, _buffa_PRESENCE, None, 'quoted', 'quoted', 'a"b\\c\n\'', None),
+    ('neg', 15, _buffa_SINT64, _buffa_PRESENCE, None, 'neg', 'neg', -9223372036854775808, None),
+    ('ninf', 16, _buffa_FLOAT, _buffa_PRESENCE, None, 'ninf', 'ninf', _buffa_float('-inf'), None),
+    ('oi', 20, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('os', 21, _buffa_STRING, _buffa_ONEOF, None, 'os', 'os', '', 'o'),
+    ('om', 22, _buffa_MESSAGE, _buffa_ONEOF, P2, 'om', 'om', None, 'o'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -20,6 +20,23 @@ from buffa.wire import (
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -502,20 +519,20 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('oi', 1, 5, 8, None, 'oi', 'oi', 0, None),
-    ('os', 2, 9, 136, None, 'os', 'os', '', None),
-    ('od', 3, 1, 8, None, 'od', 'od', 0.0, None),
-    ('imp', 4, 5, 0, None, 'imp', 'imp', 0, None),
-    ('simp', 5, 9, 128, None, 'simp', 'simp', '', None),
-    ('child', 6, 11, 8, P3, 'child', 'child', None, None),
-    ('a', 10, 5, 16, None, 'a', 'a', 0, 'kind'),
-    ('b', 11, 9, 144, None, 'b', 'b', '', 'kind'),
-    ('c', 12, 11, 16, P3, 'c', 'c', None, 'kind'),
-    ('d', 13, 12, 16, None, 'd', 'd', b'', 'kind'),
-    ('e', 14, 1, 16, None, 'e', 'e', 0.0, 'kind'),
-    ('x', 15, 8, 16, None, 'x', 'x', False, 'other'),
-    ('y', 16, 4, 16, None, 'y', 'y', 0, 'other'),
-    ('r', 20, 5, 3, None, 'r', 'r', 0, None),
+    ('oi', 1, _buffa_INT32, _buffa_PRESENCE, None, 'oi', 'oi', 0, None),
+    ('os', 2, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'os', 'os', '', None),
+    ('od', 3, _buffa_DOUBLE, _buffa_PRESENCE, None, 'od', 'od', 0.0, None),
+    ('imp', 4, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('simp', 5, _buffa_STRING, _buffa_VERIFY, None, 'simp', 'simp', '', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, P3, 'child', 'child', None, None),
+    ('a', 10, _buffa_INT32, _buffa_ONEOF, None, 'a', 'a', 0, 'kind'),
+    ('b', 11, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'b', 'b', '', 'kind'),
+    ('c', 12, _buffa_MESSAGE, _buffa_ONEOF, P3, 'c', 'c', None, 'kind'),
+    ('d', 13, _buffa_BYTES, _buffa_ONEOF, None, 'd', 'd', b'', 'kind'),
+    ('e', 14, _buffa_DOUBLE, _buffa_ONEOF, None, 'e', 'e', 0.0, 'kind'),
+    ('x', 15, _buffa_BOOL, _buffa_ONEOF, None, 'x', 'x', False, 'other'),
+    ('y', 16, _buffa_UINT64, _buffa_ONEOF, None, 'y', 'y', 0, 'other'),
+    ('r', 20, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r', 'r', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -26,6 +26,24 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import json_scalars_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -56,10 +74,10 @@ class Containers(_buffa_Message):
 
 _buffa_c0 = Containers
 _buffa_c1 = _buffa_i0.Scalars
-_buffa_s2 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 11, 0, _buffa_i0.Scalars, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, _buffa_i0.Color, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_MESSAGE, 0, _buffa_i0.Scalars, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, _buffa_i0.Color, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -788,19 +806,19 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('nums', 1, 5, 3, None, 'nums', 'nums', 0, None),
-    ('names', 2, 9, 129, None, 'names', 'names', '', None),
-    ('colors', 3, 14, 3, _buffa_i0.Color, 'colors', 'colors', 0, None),
-    ('items', 4, 11, 1, _buffa_i0.Scalars, 'items', 'items', None, None),
-    ('counts', 5, 11, 5, _buffa_s3, 'counts', 'counts', None, None),
-    ('by_id', 6, 11, 5, _buffa_s4, 'by_id', 'byId', None, None),
-    ('flags', 7, 11, 5, _buffa_s2, 'flags', 'flags', None, None),
-    ('colors_by_num', 8, 11, 5, _buffa_s5, 'colors_by_num', 'colorsByNum', None, None),
-    ('text', 9, 9, 144, None, 'text', 'text', '', 'choice'),
-    ('number', 10, 5, 16, None, 'number', 'number', 0, 'choice'),
-    ('nested', 11, 11, 16, _buffa_i0.Scalars, 'nested', 'nested', None, 'choice'),
-    ('child', 12, 11, 8, Containers, 'child', 'child', None, None),
-    ('longs', 13, 3, 3, None, 'longs', 'longs', 0, None),
+    ('nums', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'nums', 'nums', 0, None),
+    ('names', 2, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'names', 'names', '', None),
+    ('colors', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, _buffa_i0.Color, 'colors', 'colors', 0, None),
+    ('items', 4, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Scalars, 'items', 'items', None, None),
+    ('counts', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'counts', 'counts', None, None),
+    ('by_id', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'by_id', 'byId', None, None),
+    ('flags', 7, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'flags', 'flags', None, None),
+    ('colors_by_num', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'colors_by_num', 'colorsByNum', None, None),
+    ('text', 9, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text', 'text', '', 'choice'),
+    ('number', 10, _buffa_INT32, _buffa_ONEOF, None, 'number', 'number', 0, 'choice'),
+    ('nested', 11, _buffa_MESSAGE, _buffa_ONEOF, _buffa_i0.Scalars, 'nested', 'nested', None, 'choice'),
+    ('child', 12, _buffa_MESSAGE, _buffa_PRESENCE, Containers, 'child', 'child', None, None),
+    ('longs', 13, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'longs', 'longs', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

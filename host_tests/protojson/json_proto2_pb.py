@@ -17,6 +17,20 @@ from buffa.wire import (
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
 _buffa_len = len
 _buffa_str = str
 
@@ -52,7 +66,7 @@ class P2(_buffa_Message):
 
 _buffa_c0 = P2
 _buffa_c1 = P2.Grp
-_buffa_s2 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, Closed, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, Closed, 'value', 'value', 0, None))
 _buffa_e3 = Closed._buffa_n
 
 def _buffa_n():
@@ -317,19 +331,19 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('e', 2, 14, 72, Closed, 'e', 'e', 0, None),
-    ('es', 3, 14, 65, Closed, 'es', 'es', 0, None),
-    ('em', 4, 11, 5, _buffa_s2, 'em', 'em', None, None),
-    ('grp', 5, 10, 8, P2.Grp, 'grp', 'grp', None, None),
-    ('s', 7, 9, 8, None, 's', 's', 'dflt', None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('e', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 0, None),
+    ('es', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 'es', 'es', 0, None),
+    ('em', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'em', 'em', None, None),
+    ('grp', 5, _buffa_GROUP, _buffa_PRESENCE, P2.Grp, 'grp', 'grp', None, None),
+    ('s', 7, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'dflt', None),
 )
 _buffa_c1._buffa_f = (
-    ('x', 6, 5, 8, None, 'x', 'x', 0, None),
+    ('x', 6, _buffa_INT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-ext_i = _buffa_Extension(P2, 100, 5, 8, None, 'jsontest2.ext_i', 0)
-ext_s = _buffa_Extension(P2, 101, 9, 1, None, 'jsontest2.ext_s', '')
-ext_m = _buffa_Extension(P2, 102, 11, 8, P2, 'jsontest2.ext_m', None)
+ext_i = _buffa_Extension(P2, 100, _buffa_INT32, _buffa_PRESENCE, None, 'jsontest2.ext_i', 0)
+ext_s = _buffa_Extension(P2, 101, _buffa_STRING, _buffa_REPEATED, None, 'jsontest2.ext_s', '')
+ext_m = _buffa_Extension(P2, 102, _buffa_MESSAGE, _buffa_PRESENCE, P2, 'jsontest2.ext_m', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

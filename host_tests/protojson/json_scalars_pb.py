@@ -21,6 +21,29 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -518,25 +541,25 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),
-    ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),
-    ('u64', 4, 4, 0, None, 'u64', 'u64', 0, None),
-    ('s32', 5, 17, 0, None, 's32', 's32', 0, None),
-    ('s64', 6, 18, 0, None, 's64', 's64', 0, None),
-    ('f32', 7, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 8, 6, 0, None, 'f64', 'f64', 0, None),
-    ('sf32', 9, 15, 0, None, 'sf32', 'sf32', 0, None),
-    ('sf64', 10, 16, 0, None, 'sf64', 'sf64', 0, None),
-    ('fl', 11, 2, 0, None, 'fl', 'fl', 0.0, None),
-    ('db', 12, 1, 0, None, 'db', 'db', 0.0, None),
-    ('b', 13, 8, 0, None, 'b', 'b', False, None),
-    ('s', 14, 9, 128, None, 's', 's', '', None),
-    ('by', 15, 12, 0, None, 'by', 'by', b'', None),
-    ('color', 16, 14, 0, Color, 'color', 'color', 0, None),
-    ('opt_i32', 17, 5, 8, None, 'opt_i32', 'optI32', 0, None),
-    ('snake_case_name', 18, 9, 128, None, 'snake_case_name', 'snakeCaseName', '', None),
-    ('custom', 19, 5, 0, None, 'custom', 'customName', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('i64', 2, _buffa_INT64, 0, None, 'i64', 'i64', 0, None),
+    ('u32', 3, _buffa_UINT32, 0, None, 'u32', 'u32', 0, None),
+    ('u64', 4, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('s32', 5, _buffa_SINT32, 0, None, 's32', 's32', 0, None),
+    ('s64', 6, _buffa_SINT64, 0, None, 's64', 's64', 0, None),
+    ('f32', 7, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 8, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('sf32', 9, _buffa_SFIXED32, 0, None, 'sf32', 'sf32', 0, None),
+    ('sf64', 10, _buffa_SFIXED64, 0, None, 'sf64', 'sf64', 0, None),
+    ('fl', 11, _buffa_FLOAT, 0, None, 'fl', 'fl', 0.0, None),
+    ('db', 12, _buffa_DOUBLE, 0, None, 'db', 'db', 0.0, None),
+    ('b', 13, _buffa_BOOL, 0, None, 'b', 'b', False, None),
+    ('s', 14, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 15, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('color', 16, _buffa_ENUM, 0, Color, 'color', 'color', 0, None),
+    ('opt_i32', 17, _buffa_INT32, _buffa_PRESENCE, None, 'opt_i32', 'optI32', 0, None),
+    ('snake_case_name', 18, _buffa_STRING, _buffa_VERIFY, None, 'snake_case_name', 'snakeCaseName', '', None),
+    ('custom', 19, _buffa_INT32, 0, None, 'custom', 'customName', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -19,6 +19,20 @@ from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import buffa.wkt.struct_pb as _buffa_i0
 import buffa.wkt.any_pb as _buffa_i1
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -60,7 +74,7 @@ _buffa_c1 = Point
 _buffa_c2 = _buffa_i0.Struct
 _buffa_c3 = _buffa_i0.Value
 _buffa_c4 = _buffa_i0.ListValue
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, _buffa_i0.Value, 'value', 'value', None, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, _buffa_i0.Value, 'value', 'value', None, None))
 _buffa_c5 = _buffa_i1.Any
 
 def _buffa_n():
@@ -544,20 +558,20 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('st', 1, 11, 8, _buffa_i0.Struct, 'st', 'st', None, None),
-    ('val', 2, 11, 8, _buffa_i0.Value, 'val', 'val', None, None),
-    ('lst', 3, 11, 8, _buffa_i0.ListValue, 'lst', 'lst', None, None),
-    ('null', 4, 14, 0, _buffa_i0.NullValue, 'null', 'null', 0, None),
-    ('vals', 5, 11, 1, _buffa_i0.Value, 'vals', 'vals', None, None),
-    ('vmap', 6, 11, 5, _buffa_s5, 'vmap', 'vmap', None, None),
-    ('any', 7, 11, 8, _buffa_i1.Any, 'any', 'any', None, None),
-    ('anys', 8, 11, 1, _buffa_i1.Any, 'anys', 'anys', None, None),
-    ('null_case', 9, 14, 16, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
-    ('text', 10, 9, 144, None, 'text', 'text', '', 'kind'),
+    ('st', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Struct, 'st', 'st', None, None),
+    ('val', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Value, 'val', 'val', None, None),
+    ('lst', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.ListValue, 'lst', 'lst', None, None),
+    ('null', 4, _buffa_ENUM, 0, _buffa_i0.NullValue, 'null', 'null', 0, None),
+    ('vals', 5, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Value, 'vals', 'vals', None, None),
+    ('vmap', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'vmap', 'vmap', None, None),
+    ('any', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Any, 'any', 'any', None, None),
+    ('anys', 8, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i1.Any, 'anys', 'anys', None, None),
+    ('null_case', 9, _buffa_ENUM, _buffa_ONEOF, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
+    ('text', 10, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text', 'text', '', 'kind'),
 )
 _buffa_c1._buffa_f = (
-    ('x', 1, 5, 0, None, 'x', 'x', 0, None),
-    ('label', 2, 9, 128, None, 'label', 'label', '', None),
+    ('x', 1, _buffa_INT32, 0, None, 'x', 'x', 0, None),
+    ('label', 2, _buffa_STRING, _buffa_VERIFY, None, 'label', 'label', '', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

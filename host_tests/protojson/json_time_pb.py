@@ -14,6 +14,14 @@ import buffa.wkt.timestamp_pb as _buffa_i0
 import buffa.wkt.duration_pb as _buffa_i1
 import buffa.wkt.field_mask_pb as _buffa_i2
 import buffa.wkt.empty_pb as _buffa_i3
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 
 class Times(_buffa_Message):
@@ -270,11 +278,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('ts', 1, 11, 8, _buffa_i0.Timestamp, 'ts', 'ts', None, None),
-    ('dur', 2, 11, 8, _buffa_i1.Duration, 'dur', 'dur', None, None),
-    ('mask', 3, 11, 8, _buffa_i2.FieldMask, 'mask', 'mask', None, None),
-    ('empty', 4, 11, 8, _buffa_i3.Empty, 'empty', 'empty', None, None),
-    ('tss', 5, 11, 1, _buffa_i0.Timestamp, 'tss', 'tss', None, None),
+    ('ts', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'ts', 'ts', None, None),
+    ('dur', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Duration, 'dur', 'dur', None, None),
+    ('mask', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i2.FieldMask, 'mask', 'mask', None, None),
+    ('empty', 4, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i3.Empty, 'empty', 'empty', None, None),
+    ('tss', 5, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Timestamp, 'tss', 'tss', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

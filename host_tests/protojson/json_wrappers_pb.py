@@ -11,6 +11,14 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import buffa.wkt.wrappers_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 
 class Wrapped(_buffa_Message):
@@ -462,16 +470,16 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 11, 8, _buffa_i0.Int32Value, 'i32', 'i32', None, None),
-    ('i64', 2, 11, 8, _buffa_i0.Int64Value, 'i64', 'i64', None, None),
-    ('u32', 3, 11, 8, _buffa_i0.UInt32Value, 'u32', 'u32', None, None),
-    ('u64', 4, 11, 8, _buffa_i0.UInt64Value, 'u64', 'u64', None, None),
-    ('fl', 5, 11, 8, _buffa_i0.FloatValue, 'fl', 'fl', None, None),
-    ('db', 6, 11, 8, _buffa_i0.DoubleValue, 'db', 'db', None, None),
-    ('b', 7, 11, 8, _buffa_i0.BoolValue, 'b', 'b', None, None),
-    ('s', 8, 11, 8, _buffa_i0.StringValue, 's', 's', None, None),
-    ('by', 9, 11, 8, _buffa_i0.BytesValue, 'by', 'by', None, None),
-    ('i64s', 10, 11, 1, _buffa_i0.Int64Value, 'i64s', 'i64s', None, None),
+    ('i32', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int32Value, 'i32', 'i32', None, None),
+    ('i64', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int64Value, 'i64', 'i64', None, None),
+    ('u32', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt32Value, 'u32', 'u32', None, None),
+    ('u64', 4, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt64Value, 'u64', 'u64', None, None),
+    ('fl', 5, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.FloatValue, 'fl', 'fl', None, None),
+    ('db', 6, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.DoubleValue, 'db', 'db', None, None),
+    ('b', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BoolValue, 'b', 'b', None, None),
+    ('s', 8, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.StringValue, 's', 's', None, None),
+    ('by', 9, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BytesValue, 'by', 'by', None, None),
+    ('i64s', 10, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int64Value, 'i64s', 'i64s', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -18,6 +18,17 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_INT32 = const(5)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -262,11 +273,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('x_i32', 41, 5, 1, None, 'x_i32', 'xI32', 0, None),
-    ('x_s64', 42, 18, 1, None, 'x_s64', 'xS64', 0, None),
-    ('x_f32', 43, 7, 1, None, 'x_f32', 'xF32', 0, None),
-    ('x_db', 44, 1, 1, None, 'x_db', 'xDb', 0.0, None),
-    ('x_b', 45, 8, 1, None, 'x_b', 'xB', False, None),
+    ('x_i32', 41, _buffa_INT32, _buffa_REPEATED, None, 'x_i32', 'xI32', 0, None),
+    ('x_s64', 42, _buffa_SINT64, _buffa_REPEATED, None, 'x_s64', 'xS64', 0, None),
+    ('x_f32', 43, _buffa_FIXED32, _buffa_REPEATED, None, 'x_f32', 'xF32', 0, None),
+    ('x_db', 44, _buffa_DOUBLE, _buffa_REPEATED, None, 'x_db', 'xDb', 0.0, None),
+    ('x_b', 45, _buffa_BOOL, _buffa_REPEATED, None, 'x_b', 'xB', False, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

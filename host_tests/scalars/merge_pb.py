@@ -23,6 +23,20 @@ from buffa.wire import (
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -46,8 +60,8 @@ class Merged(_buffa_Message):
 
 
 _buffa_c0 = Merged
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Merged, 'value', 'value', None, None))
-_buffa_s2 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Merged, 'value', 'value', None, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -477,15 +491,15 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),
-    ('s', 14, 9, 128, None, 's', 's', '', None),
-    ('child', 17, 11, 8, Merged, 'child', 'child', None, None),
-    ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
-    ('r_s', 34, 9, 129, None, 'r_s', 'rS', '', None),
-    ('r_child', 37, 11, 1, Merged, 'r_child', 'rChild', None, None),
-    ('m_str', 50, 11, 5, _buffa_s2, 'm_str', 'mStr', None, None),
-    ('m_msg', 51, 11, 5, _buffa_s1, 'm_msg', 'mMsg', None, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('u32', 3, _buffa_UINT32, 0, None, 'u32', 'u32', 0, None),
+    ('s', 14, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('child', 17, _buffa_MESSAGE, _buffa_PRESENCE, Merged, 'child', 'child', None, None),
+    ('r_i32', 21, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_i32', 'rI32', 0, None),
+    ('r_s', 34, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'r_s', 'rS', '', None),
+    ('r_child', 37, _buffa_MESSAGE, _buffa_REPEATED, Merged, 'r_child', 'rChild', None, None),
+    ('m_str', 50, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'm_str', 'mStr', None, None),
+    ('m_msg', 51, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'm_msg', 'mMsg', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -18,6 +18,27 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -79,37 +100,37 @@ class IntMaps(_buffa_Message):
 
 _buffa_c0 = Val
 _buffa_c1 = IntMaps
-_buffa_s2 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s4 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s5 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s6 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s7 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s8 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s9 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s10 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s11 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s12 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s13 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s14 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s15 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s16 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s17 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s18 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s19 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s20 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s21 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s22 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s23 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s24 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s26 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s27 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s28 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s29 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s30 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s31 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s32 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, E, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s5 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s6 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s7 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s8 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s9 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s10 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s11 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s12 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s13 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s14 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s15 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s16 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s17 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s18 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s19 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s20 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s21 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s22 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s23 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s24 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s26 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s27 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s28 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s29 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s30 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s31 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s32 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, E, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -2174,40 +2195,40 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 13, 8, None, 'a', 'a', 0, None),
+    ('a', 1, _buffa_UINT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('k_i32', 1, 11, 5, _buffa_s12, 'k_i32', 'kI32', None, None),
-    ('k_i64', 2, 11, 5, _buffa_s13, 'k_i64', 'kI64', None, None),
-    ('k_u32', 3, 11, 5, _buffa_s14, 'k_u32', 'kU32', None, None),
-    ('k_u64', 4, 11, 5, _buffa_s15, 'k_u64', 'kU64', None, None),
-    ('k_s32', 5, 11, 5, _buffa_s16, 'k_s32', 'kS32', None, None),
-    ('k_s64', 6, 11, 5, _buffa_s17, 'k_s64', 'kS64', None, None),
-    ('k_f32', 7, 11, 5, _buffa_s18, 'k_f32', 'kF32', None, None),
-    ('k_f64', 8, 11, 5, _buffa_s19, 'k_f64', 'kF64', None, None),
-    ('k_sf32', 9, 11, 5, _buffa_s20, 'k_sf32', 'kSf32', None, None),
-    ('k_sf64', 10, 11, 5, _buffa_s21, 'k_sf64', 'kSf64', None, None),
-    ('v_i32', 11, 11, 5, _buffa_s22, 'v_i32', 'vI32', None, None),
-    ('v_i64', 12, 11, 5, _buffa_s23, 'v_i64', 'vI64', None, None),
-    ('v_u32', 13, 11, 5, _buffa_s24, 'v_u32', 'vU32', None, None),
-    ('v_u64', 14, 11, 5, _buffa_s25, 'v_u64', 'vU64', None, None),
-    ('v_s32', 15, 11, 5, _buffa_s26, 'v_s32', 'vS32', None, None),
-    ('v_s64', 16, 11, 5, _buffa_s27, 'v_s64', 'vS64', None, None),
-    ('v_f32', 17, 11, 5, _buffa_s28, 'v_f32', 'vF32', None, None),
-    ('v_f64', 18, 11, 5, _buffa_s29, 'v_f64', 'vF64', None, None),
-    ('v_sf32', 19, 11, 5, _buffa_s30, 'v_sf32', 'vSf32', None, None),
-    ('v_sf64', 20, 11, 5, _buffa_s31, 'v_sf64', 'vSf64', None, None),
-    ('v_e', 21, 11, 5, _buffa_s32, 'v_e', 'vE', None, None),
-    ('mk_i32', 22, 11, 5, _buffa_s2, 'mk_i32', 'mkI32', None, None),
-    ('mk_i64', 23, 11, 5, _buffa_s3, 'mk_i64', 'mkI64', None, None),
-    ('mk_u32', 24, 11, 5, _buffa_s4, 'mk_u32', 'mkU32', None, None),
-    ('mk_u64', 25, 11, 5, _buffa_s5, 'mk_u64', 'mkU64', None, None),
-    ('mk_s32', 26, 11, 5, _buffa_s6, 'mk_s32', 'mkS32', None, None),
-    ('mk_s64', 27, 11, 5, _buffa_s7, 'mk_s64', 'mkS64', None, None),
-    ('mk_f32', 28, 11, 5, _buffa_s8, 'mk_f32', 'mkF32', None, None),
-    ('mk_f64', 29, 11, 5, _buffa_s9, 'mk_f64', 'mkF64', None, None),
-    ('mk_sf32', 30, 11, 5, _buffa_s10, 'mk_sf32', 'mkSf32', None, None),
-    ('mk_sf64', 31, 11, 5, _buffa_s11, 'mk_sf64', 'mkSf64', None, None),
+    ('k_i32', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s12, 'k_i32', 'kI32', None, None),
+    ('k_i64', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s13, 'k_i64', 'kI64', None, None),
+    ('k_u32', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s14, 'k_u32', 'kU32', None, None),
+    ('k_u64', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s15, 'k_u64', 'kU64', None, None),
+    ('k_s32', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s16, 'k_s32', 'kS32', None, None),
+    ('k_s64', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s17, 'k_s64', 'kS64', None, None),
+    ('k_f32', 7, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s18, 'k_f32', 'kF32', None, None),
+    ('k_f64', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s19, 'k_f64', 'kF64', None, None),
+    ('k_sf32', 9, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s20, 'k_sf32', 'kSf32', None, None),
+    ('k_sf64', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s21, 'k_sf64', 'kSf64', None, None),
+    ('v_i32', 11, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s22, 'v_i32', 'vI32', None, None),
+    ('v_i64', 12, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s23, 'v_i64', 'vI64', None, None),
+    ('v_u32', 13, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s24, 'v_u32', 'vU32', None, None),
+    ('v_u64', 14, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s25, 'v_u64', 'vU64', None, None),
+    ('v_s32', 15, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s26, 'v_s32', 'vS32', None, None),
+    ('v_s64', 16, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s27, 'v_s64', 'vS64', None, None),
+    ('v_f32', 17, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s28, 'v_f32', 'vF32', None, None),
+    ('v_f64', 18, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s29, 'v_f64', 'vF64', None, None),
+    ('v_sf32', 19, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s30, 'v_sf32', 'vSf32', None, None),
+    ('v_sf64', 20, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s31, 'v_sf64', 'vSf64', None, None),
+    ('v_e', 21, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s32, 'v_e', 'vE', None, None),
+    ('mk_i32', 22, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'mk_i32', 'mkI32', None, None),
+    ('mk_i64', 23, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'mk_i64', 'mkI64', None, None),
+    ('mk_u32', 24, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'mk_u32', 'mkU32', None, None),
+    ('mk_u64', 25, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'mk_u64', 'mkU64', None, None),
+    ('mk_s32', 26, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'mk_s32', 'mkS32', None, None),
+    ('mk_s64', 27, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'mk_s64', 'mkS64', None, None),
+    ('mk_f32', 28, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'mk_f32', 'mkF32', None, None),
+    ('mk_f64', 29, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s9, 'mk_f64', 'mkF64', None, None),
+    ('mk_sf32', 30, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s10, 'mk_sf32', 'mkSf32', None, None),
+    ('mk_sf64', 31, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s11, 'mk_sf64', 'mkSf64', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -25,6 +25,27 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -80,7 +101,7 @@ class Ints(_buffa_Message):
 
 
 _buffa_c0 = Ints
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Ints, 'value', 'value', None, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Ints, 'value', 'value', None, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -1275,64 +1296,64 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 8, None, 'i32', 'i32', 0, None),
-    ('i64', 2, 3, 8, None, 'i64', 'i64', 0, None),
-    ('u32', 3, 13, 8, None, 'u32', 'u32', 0, None),
-    ('u64', 4, 4, 8, None, 'u64', 'u64', 0, None),
-    ('s32', 5, 17, 8, None, 's32', 's32', 0, None),
-    ('s64', 6, 18, 8, None, 's64', 's64', 0, None),
-    ('f32', 7, 7, 8, None, 'f32', 'f32', 0, None),
-    ('f64', 8, 6, 8, None, 'f64', 'f64', 0, None),
-    ('sf32', 9, 15, 8, None, 'sf32', 'sf32', 0, None),
-    ('sf64', 10, 16, 8, None, 'sf64', 'sf64', 0, None),
-    ('e', 11, 14, 8, E, 'e', 'e', 0, None),
-    ('p_i32', 12, 5, 3, None, 'p_i32', 'pI32', 0, None),
-    ('p_i64', 13, 3, 3, None, 'p_i64', 'pI64', 0, None),
-    ('p_u32', 14, 13, 3, None, 'p_u32', 'pU32', 0, None),
-    ('p_u64', 15, 4, 3, None, 'p_u64', 'pU64', 0, None),
-    ('p_s32', 16, 17, 3, None, 'p_s32', 'pS32', 0, None),
-    ('p_s64', 17, 18, 3, None, 'p_s64', 'pS64', 0, None),
-    ('p_f32', 18, 7, 3, None, 'p_f32', 'pF32', 0, None),
-    ('p_f64', 19, 6, 3, None, 'p_f64', 'pF64', 0, None),
-    ('p_sf32', 20, 15, 3, None, 'p_sf32', 'pSf32', 0, None),
-    ('p_sf64', 21, 16, 3, None, 'p_sf64', 'pSf64', 0, None),
-    ('p_e', 22, 14, 3, E, 'p_e', 'pE', 0, None),
-    ('x_i32', 23, 5, 1, None, 'x_i32', 'xI32', 0, None),
-    ('x_i64', 24, 3, 1, None, 'x_i64', 'xI64', 0, None),
-    ('x_u32', 25, 13, 1, None, 'x_u32', 'xU32', 0, None),
-    ('x_u64', 26, 4, 1, None, 'x_u64', 'xU64', 0, None),
-    ('x_s32', 27, 17, 1, None, 'x_s32', 'xS32', 0, None),
-    ('x_s64', 28, 18, 1, None, 'x_s64', 'xS64', 0, None),
-    ('x_f32', 29, 7, 1, None, 'x_f32', 'xF32', 0, None),
-    ('x_f64', 30, 6, 1, None, 'x_f64', 'xF64', 0, None),
-    ('x_sf32', 31, 15, 1, None, 'x_sf32', 'xSf32', 0, None),
-    ('x_sf64', 32, 16, 1, None, 'x_sf64', 'xSf64', 0, None),
-    ('x_e', 33, 14, 1, E, 'x_e', 'xE', 0, None),
-    ('children', 34, 11, 1, Ints, 'children', 'children', None, None),
-    ('by_key', 35, 11, 5, _buffa_s1, 'by_key', 'byKey', None, None),
+    ('i32', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i32', 'i32', 0, None),
+    ('i64', 2, _buffa_INT64, _buffa_PRESENCE, None, 'i64', 'i64', 0, None),
+    ('u32', 3, _buffa_UINT32, _buffa_PRESENCE, None, 'u32', 'u32', 0, None),
+    ('u64', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'u64', 'u64', 0, None),
+    ('s32', 5, _buffa_SINT32, _buffa_PRESENCE, None, 's32', 's32', 0, None),
+    ('s64', 6, _buffa_SINT64, _buffa_PRESENCE, None, 's64', 's64', 0, None),
+    ('f32', 7, _buffa_FIXED32, _buffa_PRESENCE, None, 'f32', 'f32', 0, None),
+    ('f64', 8, _buffa_FIXED64, _buffa_PRESENCE, None, 'f64', 'f64', 0, None),
+    ('sf32', 9, _buffa_SFIXED32, _buffa_PRESENCE, None, 'sf32', 'sf32', 0, None),
+    ('sf64', 10, _buffa_SFIXED64, _buffa_PRESENCE, None, 'sf64', 'sf64', 0, None),
+    ('e', 11, _buffa_ENUM, _buffa_PRESENCE, E, 'e', 'e', 0, None),
+    ('p_i32', 12, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'p_i32', 'pI32', 0, None),
+    ('p_i64', 13, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'p_i64', 'pI64', 0, None),
+    ('p_u32', 14, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'p_u32', 'pU32', 0, None),
+    ('p_u64', 15, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'p_u64', 'pU64', 0, None),
+    ('p_s32', 16, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'p_s32', 'pS32', 0, None),
+    ('p_s64', 17, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'p_s64', 'pS64', 0, None),
+    ('p_f32', 18, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'p_f32', 'pF32', 0, None),
+    ('p_f64', 19, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'p_f64', 'pF64', 0, None),
+    ('p_sf32', 20, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'p_sf32', 'pSf32', 0, None),
+    ('p_sf64', 21, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'p_sf64', 'pSf64', 0, None),
+    ('p_e', 22, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, E, 'p_e', 'pE', 0, None),
+    ('x_i32', 23, _buffa_INT32, _buffa_REPEATED, None, 'x_i32', 'xI32', 0, None),
+    ('x_i64', 24, _buffa_INT64, _buffa_REPEATED, None, 'x_i64', 'xI64', 0, None),
+    ('x_u32', 25, _buffa_UINT32, _buffa_REPEATED, None, 'x_u32', 'xU32', 0, None),
+    ('x_u64', 26, _buffa_UINT64, _buffa_REPEATED, None, 'x_u64', 'xU64', 0, None),
+    ('x_s32', 27, _buffa_SINT32, _buffa_REPEATED, None, 'x_s32', 'xS32', 0, None),
+    ('x_s64', 28, _buffa_SINT64, _buffa_REPEATED, None, 'x_s64', 'xS64', 0, None),
+    ('x_f32', 29, _buffa_FIXED32, _buffa_REPEATED, None, 'x_f32', 'xF32', 0, None),
+    ('x_f64', 30, _buffa_FIXED64, _buffa_REPEATED, None, 'x_f64', 'xF64', 0, None),
+    ('x_sf32', 31, _buffa_SFIXED32, _buffa_REPEATED, None, 'x_sf32', 'xSf32', 0, None),
+    ('x_sf64', 32, _buffa_SFIXED64, _buffa_REPEATED, None, 'x_sf64', 'xSf64', 0, None),
+    ('x_e', 33, _buffa_ENUM, _buffa_REPEATED, E, 'x_e', 'xE', 0, None),
+    ('children', 34, _buffa_MESSAGE, _buffa_REPEATED, Ints, 'children', 'children', None, None),
+    ('by_key', 35, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'by_key', 'byKey', None, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-ext_i32 = _buffa_Extension(Ints, 1000, 5, 8, None, 'ranges.ext_i32', 0)
-ext_i64 = _buffa_Extension(Ints, 1001, 3, 8, None, 'ranges.ext_i64', 0)
-ext_u32 = _buffa_Extension(Ints, 1002, 13, 8, None, 'ranges.ext_u32', 0)
-ext_u64 = _buffa_Extension(Ints, 1003, 4, 8, None, 'ranges.ext_u64', 0)
-ext_s32 = _buffa_Extension(Ints, 1004, 17, 8, None, 'ranges.ext_s32', 0)
-ext_s64 = _buffa_Extension(Ints, 1005, 18, 8, None, 'ranges.ext_s64', 0)
-ext_f32 = _buffa_Extension(Ints, 1006, 7, 8, None, 'ranges.ext_f32', 0)
-ext_f64 = _buffa_Extension(Ints, 1007, 6, 8, None, 'ranges.ext_f64', 0)
-ext_sf32 = _buffa_Extension(Ints, 1008, 15, 8, None, 'ranges.ext_sf32', 0)
-ext_sf64 = _buffa_Extension(Ints, 1009, 16, 8, None, 'ranges.ext_sf64', 0)
-ext_e = _buffa_Extension(Ints, 1010, 14, 8, E, 'ranges.ext_e', 0)
-ext_p_i32 = _buffa_Extension(Ints, 1011, 5, 3, None, 'ranges.ext_p_i32', 0)
-ext_p_i64 = _buffa_Extension(Ints, 1012, 3, 3, None, 'ranges.ext_p_i64', 0)
-ext_p_u32 = _buffa_Extension(Ints, 1013, 13, 3, None, 'ranges.ext_p_u32', 0)
-ext_p_u64 = _buffa_Extension(Ints, 1014, 4, 3, None, 'ranges.ext_p_u64', 0)
-ext_p_s32 = _buffa_Extension(Ints, 1015, 17, 3, None, 'ranges.ext_p_s32', 0)
-ext_p_s64 = _buffa_Extension(Ints, 1016, 18, 3, None, 'ranges.ext_p_s64', 0)
-ext_p_f32 = _buffa_Extension(Ints, 1017, 7, 3, None, 'ranges.ext_p_f32', 0)
-ext_p_f64 = _buffa_Extension(Ints, 1018, 6, 3, None, 'ranges.ext_p_f64', 0)
-ext_p_sf32 = _buffa_Extension(Ints, 1019, 15, 3, None, 'ranges.ext_p_sf32', 0)
-ext_p_sf64 = _buffa_Extension(Ints, 1020, 16, 3, None, 'ranges.ext_p_sf64', 0)
-ext_p_e = _buffa_Extension(Ints, 1021, 14, 3, E, 'ranges.ext_p_e', 0)
+ext_i32 = _buffa_Extension(Ints, 1000, _buffa_INT32, _buffa_PRESENCE, None, 'ranges.ext_i32', 0)
+ext_i64 = _buffa_Extension(Ints, 1001, _buffa_INT64, _buffa_PRESENCE, None, 'ranges.ext_i64', 0)
+ext_u32 = _buffa_Extension(Ints, 1002, _buffa_UINT32, _buffa_PRESENCE, None, 'ranges.ext_u32', 0)
+ext_u64 = _buffa_Extension(Ints, 1003, _buffa_UINT64, _buffa_PRESENCE, None, 'ranges.ext_u64', 0)
+ext_s32 = _buffa_Extension(Ints, 1004, _buffa_SINT32, _buffa_PRESENCE, None, 'ranges.ext_s32', 0)
+ext_s64 = _buffa_Extension(Ints, 1005, _buffa_SINT64, _buffa_PRESENCE, None, 'ranges.ext_s64', 0)
+ext_f32 = _buffa_Extension(Ints, 1006, _buffa_FIXED32, _buffa_PRESENCE, None, 'ranges.ext_f32', 0)
+ext_f64 = _buffa_Extension(Ints, 1007, _buffa_FIXED64, _buffa_PRESENCE, None, 'ranges.ext_f64', 0)
+ext_sf32 = _buffa_Extension(Ints, 1008, _buffa_SFIXED32, _buffa_PRESENCE, None, 'ranges.ext_sf32', 0)
+ext_sf64 = _buffa_Extension(Ints, 1009, _buffa_SFIXED64, _buffa_PRESENCE, None, 'ranges.ext_sf64', 0)
+ext_e = _buffa_Extension(Ints, 1010, _buffa_ENUM, _buffa_PRESENCE, E, 'ranges.ext_e', 0)
+ext_p_i32 = _buffa_Extension(Ints, 1011, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_i32', 0)
+ext_p_i64 = _buffa_Extension(Ints, 1012, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_i64', 0)
+ext_p_u32 = _buffa_Extension(Ints, 1013, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_u32', 0)
+ext_p_u64 = _buffa_Extension(Ints, 1014, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_u64', 0)
+ext_p_s32 = _buffa_Extension(Ints, 1015, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_s32', 0)
+ext_p_s64 = _buffa_Extension(Ints, 1016, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_s64', 0)
+ext_p_f32 = _buffa_Extension(Ints, 1017, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_f32', 0)
+ext_p_f64 = _buffa_Extension(Ints, 1018, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_f64', 0)
+ext_p_sf32 = _buffa_Extension(Ints, 1019, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_sf32', 0)
+ext_p_sf64 = _buffa_Extension(Ints, 1020, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'ranges.ext_p_sf64', 0)
+ext_p_e = _buffa_Extension(Ints, 1021, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, E, 'ranges.ext_p_e', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

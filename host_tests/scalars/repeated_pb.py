@@ -27,6 +27,30 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_len = len
 _buffa_str = str
@@ -820,23 +844,23 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
-    ('r_i64', 22, 3, 3, None, 'r_i64', 'rI64', 0, None),
-    ('r_u32', 23, 13, 3, None, 'r_u32', 'rU32', 0, None),
-    ('r_u64', 24, 4, 3, None, 'r_u64', 'rU64', 0, None),
-    ('r_s32', 25, 17, 3, None, 'r_s32', 'rS32', 0, None),
-    ('r_s64', 26, 18, 3, None, 'r_s64', 'rS64', 0, None),
-    ('r_f32', 27, 7, 3, None, 'r_f32', 'rF32', 0, None),
-    ('r_f64', 28, 6, 3, None, 'r_f64', 'rF64', 0, None),
-    ('r_sf32', 29, 15, 3, None, 'r_sf32', 'rSf32', 0, None),
-    ('r_sf64', 30, 16, 3, None, 'r_sf64', 'rSf64', 0, None),
-    ('r_fl', 31, 2, 3, None, 'r_fl', 'rFl', 0.0, None),
-    ('r_db', 32, 1, 3, None, 'r_db', 'rDb', 0.0, None),
-    ('r_b', 33, 8, 3, None, 'r_b', 'rB', False, None),
-    ('r_s', 34, 9, 129, None, 'r_s', 'rS', '', None),
-    ('r_by', 35, 12, 1, None, 'r_by', 'rBy', b'', None),
-    ('r_enum', 36, 5, 3, None, 'r_enum', 'rEnum', 0, None),
-    ('r_child', 37, 11, 1, Repeated, 'r_child', 'rChild', None, None),
+    ('r_i32', 21, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_i32', 'rI32', 0, None),
+    ('r_i64', 22, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_i64', 'rI64', 0, None),
+    ('r_u32', 23, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_u32', 'rU32', 0, None),
+    ('r_u64', 24, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_u64', 'rU64', 0, None),
+    ('r_s32', 25, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_s32', 'rS32', 0, None),
+    ('r_s64', 26, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_s64', 'rS64', 0, None),
+    ('r_f32', 27, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_f32', 'rF32', 0, None),
+    ('r_f64', 28, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'r_f64', 'rF64', 0, None),
+    ('r_sf32', 29, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_sf32', 'rSf32', 0, None),
+    ('r_sf64', 30, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'r_sf64', 'rSf64', 0, None),
+    ('r_fl', 31, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'r_fl', 'rFl', 0.0, None),
+    ('r_db', 32, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'r_db', 'rDb', 0.0, None),
+    ('r_b', 33, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'r_b', 'rB', False, None),
+    ('r_s', 34, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'r_s', 'rS', '', None),
+    ('r_by', 35, _buffa_BYTES, _buffa_REPEATED, None, 'r_by', 'rBy', b'', None),
+    ('r_enum', 36, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_enum', 'rEnum', 0, None),
+    ('r_child', 37, _buffa_MESSAGE, _buffa_REPEATED, Repeated, 'r_child', 'rChild', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

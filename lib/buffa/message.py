@@ -88,6 +88,14 @@ def register(*classes):
     """Add message classes to TYPES (generated modules do this themselves)."""
     for c in classes:
         TYPES[c._buffa_name] = c
+    if _name_codecs:
+        _name_codecs(classes)
+
+
+if sys.implementation.name == "cpython":
+    from buffa._codecnames import name_codecs as _name_codecs
+else:
+    _name_codecs = None
 
 
 def decode_into(m, data, options):

@@ -21,6 +21,11 @@ BUILTINS = ("len", "str", "float", "setattr", "UnicodeError")
 
 # runtime flags (buffa.wire)
 REPEATED, PACKED, MAP, PRESENCE, ONEOF, REQUIRED, CLOSED, VERIFY = 1, 2, 4, 8, 16, 32, 64, 128
+TYPE_NAMES = {DOUBLE: "DOUBLE", FLOAT: "FLOAT", INT64: "INT64", UINT64: "UINT64", INT32: "INT32", FIXED64: "FIXED64",
+              FIXED32: "FIXED32", BOOL: "BOOL", STRING: "STRING", GROUP: "GROUP", MESSAGE: "MESSAGE", BYTES: "BYTES",
+              UINT32: "UINT32", ENUM: "ENUM", SFIXED32: "SFIXED32", SFIXED64: "SFIXED64", SINT32: "SINT32", SINT64: "SINT64"}
+FLAG_NAMES = ((REPEATED, "REPEATED"), (PACKED, "PACKED"), (MAP, "MAP"), (PRESENCE, "PRESENCE"), (ONEOF, "ONEOF"),
+              (REQUIRED, "REQUIRED"), (CLOSED, "CLOSED"), (VERIFY, "VERIFY"))
 
 WIRE = {1: 1, 2: 5, 3: 0, 4: 0, 5: 0, 6: 1, 7: 5, 8: 0, 9: 2, 10: 3, 11: 2, 12: 2, 13: 0, 14: 0, 15: 5, 16: 1, 17: 0, 18: 0}
 VARINT_TYPES = {INT64, UINT64, INT32, BOOL, UINT32, ENUM, SINT32, SINT64}
@@ -246,6 +251,7 @@ class FileGen:
         self.consts = []  # module-level constants emitted after classes
         self.specs = {}  # map spec source -> constant name
         self.late = []  # statements run once all classes exist
+        self.named = {}  # constants the field tables use: name -> (0 type | 1 flag, value)
         # comments by source_code_info path: (4, 0, 2, 1) is message 0's field 1
         info = F.sub(fd, "source_code_info")
         self.locations = {tuple(loc.path): loc for loc in info.location} if info is not None else {}
@@ -364,6 +370,7 @@ class FileGen:
                     out("native = staticmethod(lambda f: f)")
         for mod, alias in sorted(self.imports.items(), key=lambda kv: kv[1]):
             out("import %s as %s" % (mod, alias))
+        self.emit_named(out)
         for a, f in struct_fns:
             out("%s_%s = %s_struct.%s" % (N.RESERVED, a, N.RESERVED, f))
         # The builtins the code below uses, by names of their own: a message
@@ -385,6 +392,21 @@ class FileGen:
         out.lines += svc.lines
         self.emit_register(out)
         return out.text()
+
+    def emit_named(self, w):
+        """Emit the const() definitions of the names the field tables use."""
+        if not self.named:
+            return
+        w("try:")
+        with w.block():
+            w("from micropython import const")
+        w("except ImportError:  # CPython")
+        with w.block():
+            w("def const(x):")
+            with w.block():
+                w("return x")
+        for name, (_, v) in sorted(self.named.items(), key=lambda kv: kv[1]):
+            w("%s = const(%d)" % (name, v))
 
     def emit_register(self, w):
         # Make the module's message classes known by full name (Any's type
@@ -533,7 +555,28 @@ class FileGen:
         else:
             ref = "None"
         default = "None" if f.type in (MESSAGE, GROUP) else f.default_src
-        return "(%r, %d, %d, %d, %s, %r, %r, %s, %r)" % (f.attr, f.number, f.type, f.flags, ref, f.name, f.json_name, default, f.oneof)
+        return "(%r, %d, %s, %s, %s, %r, %r, %s, %r)" % (f.attr, f.number, self.type_name(f.type), self.flags_expr(f.flags), ref, f.name, f.json_name, default, f.oneof)
+
+    # Field tables name types and flags (_buffa_UINT32, _buffa_REPEATED |
+    # _buffa_PACKED): constants defined with const() at the top of the
+    # module, which MicroPython folds at compile time (a leading underscore
+    # keeps them out of the module's globals), so they cost no heap there.
+
+    def type_name(self, t):
+        """The constant naming field type t in a field table."""
+        name = "%s_%s" % (N.RESERVED, TYPE_NAMES[t])
+        self.named[name] = (0, t)
+        return name
+
+    def flags_expr(self, flags):
+        """Field table flags as an expression of named constants."""
+        parts = []
+        for bit, nm in FLAG_NAMES:
+            if flags & bit:
+                name = "%s_%s" % (N.RESERVED, nm)
+                self.named[name] = (1, bit)
+                parts.append(name)
+        return " | ".join(parts) or "0"
 
     def map_spec(self, f):
         if getattr(f, "_spec", None):
@@ -542,7 +585,7 @@ class FileGen:
         for num, x in zip((1, 2), self.map_fields(f)):
             ref = self.pyref(x.ref_full) if x.type in (MESSAGE, ENUM) else "None"
             flags = x.flags & (CLOSED | VERIFY)
-            rows.append("(%r, %d, %d, %d, %s, %r, %r, %s, None)" % (x.attr, num, x.type, flags, ref, x.name, x.json_name, x.default_src))
+            rows.append("(%r, %d, %s, %s, %s, %r, %r, %s, None)" % (x.attr, num, self.type_name(x.type), self.flags_expr(flags), ref, x.name, x.json_name, x.default_src))
         value = "(%s, %s)" % (rows[0], rows[1])
         name = self.specs.get(value)
         if name is None:
@@ -1417,7 +1460,7 @@ class FileGen:
             default = "None" if f.type in (MESSAGE, GROUP) else f.default_src
             full = (scope + "." if scope else ".") + x.name
             target = (owner + "." if owner else "") + N.field_name(x.name)
-            w("%s = %s_Extension(%s, %d, %d, %d, %s, %r, %s)" % (target, R, self.pyref(x.extendee), x.number, f.type, f.flags, ref, full.lstrip("."), default))
+            w("%s = %s_Extension(%s, %d, %s, %s, %s, %r, %s)" % (target, R, self.pyref(x.extendee), x.number, self.type_name(f.type), self.flags_expr(f.flags), ref, full.lstrip("."), default))
 
     def emit_service(self, w, s, pkg, path):
         name = N.type_name(s.name) + "Client"

@@ -19,6 +19,19 @@ from buffa.wire import (
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 import buffa.wkt.timestamp_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -1001,39 +1014,39 @@ def _buffa_w(m, buf, p):
 _buffa_c5._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('sequence', 1, 13, 0, None, 'sequence', 'sequence', 0, None),
-    ('time', 2, 11, 8, _buffa_i0.Timestamp, 'time', 'time', None, None),
-    ('sensor', 3, 9, 128, None, 'sensor', 'sensor', '', None),
-    ('value', 4, 1, 0, None, 'value', 'value', 0.0, None),
-    ('unit', 5, 14, 0, Unit, 'unit', 'unit', 0, None),
+    ('sequence', 1, _buffa_UINT32, 0, None, 'sequence', 'sequence', 0, None),
+    ('time', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'time', 'time', None, None),
+    ('sensor', 3, _buffa_STRING, _buffa_VERIFY, None, 'sensor', 'sensor', '', None),
+    ('value', 4, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None),
+    ('unit', 5, _buffa_ENUM, 0, Unit, 'unit', 'unit', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('heap_free_min', 1, 13, 0, None, 'heap_free_min', 'heapFreeMin', 0, None),
-    ('heap_free', 2, 13, 0, None, 'heap_free', 'heapFree', 0, None),
-    ('dropped', 3, 13, 0, None, 'dropped', 'dropped', 0, None),
-    ('buffered', 4, 13, 0, None, 'buffered', 'buffered', 0, None),
-    ('uptime_s', 5, 13, 0, None, 'uptime_s', 'uptimeS', 0, None),
-    ('send_failures', 6, 13, 0, None, 'send_failures', 'sendFailures', 0, None),
-    ('rejected', 7, 13, 0, None, 'rejected', 'rejected', 0, None),
-    ('platform', 8, 9, 128, None, 'platform', 'platform', '', None),
+    ('heap_free_min', 1, _buffa_UINT32, 0, None, 'heap_free_min', 'heapFreeMin', 0, None),
+    ('heap_free', 2, _buffa_UINT32, 0, None, 'heap_free', 'heapFree', 0, None),
+    ('dropped', 3, _buffa_UINT32, 0, None, 'dropped', 'dropped', 0, None),
+    ('buffered', 4, _buffa_UINT32, 0, None, 'buffered', 'buffered', 0, None),
+    ('uptime_s', 5, _buffa_UINT32, 0, None, 'uptime_s', 'uptimeS', 0, None),
+    ('send_failures', 6, _buffa_UINT32, 0, None, 'send_failures', 'sendFailures', 0, None),
+    ('rejected', 7, _buffa_UINT32, 0, None, 'rejected', 'rejected', 0, None),
+    ('platform', 8, _buffa_STRING, _buffa_VERIFY, None, 'platform', 'platform', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
-    ('readings', 2, 11, 1, Reading, 'readings', 'readings', None, None),
-    ('status', 3, 11, 8, DeviceStatus, 'status', 'status', None, None),
+    ('device_id', 1, _buffa_STRING, _buffa_VERIFY, None, 'device_id', 'deviceId', '', None),
+    ('readings', 2, _buffa_MESSAGE, _buffa_REPEATED, Reading, 'readings', 'readings', None, None),
+    ('status', 3, _buffa_MESSAGE, _buffa_PRESENCE, DeviceStatus, 'status', 'status', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('accepted', 1, 13, 0, None, 'accepted', 'accepted', 0, None),
-    ('duplicates', 2, 13, 0, None, 'duplicates', 'duplicates', 0, None),
+    ('accepted', 1, _buffa_UINT32, 0, None, 'accepted', 'accepted', 0, None),
+    ('duplicates', 2, _buffa_UINT32, 0, None, 'duplicates', 'duplicates', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
+    ('device_id', 1, _buffa_STRING, _buffa_VERIFY, None, 'device_id', 'deviceId', '', None),
 )
 _buffa_c5._buffa_f = (
-    ('sample_interval_ms', 1, 13, 0, None, 'sample_interval_ms', 'sampleIntervalMs', 0, None),
-    ('batch_size', 2, 13, 0, None, 'batch_size', 'batchSize', 0, None),
-    ('server_time', 3, 11, 8, _buffa_i0.Timestamp, 'server_time', 'serverTime', None, None),
-    ('next_sequence', 4, 13, 0, None, 'next_sequence', 'nextSequence', 0, None),
+    ('sample_interval_ms', 1, _buffa_UINT32, 0, None, 'sample_interval_ms', 'sampleIntervalMs', 0, None),
+    ('batch_size', 2, _buffa_UINT32, 0, None, 'batch_size', 'batchSize', 0, None),
+    ('server_time', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'server_time', 'serverTime', None, None),
+    ('next_sequence', 4, _buffa_UINT32, 0, None, 'next_sequence', 'nextSequence', 0, None),
 )
 
 class TelemetryServiceClient:

@@ -19,6 +19,17 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -248,10 +259,10 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
-    ('a', 2, 5, 16, None, 'a', 'a', 0, 'choice'),
-    ('b', 3, 9, 144, None, 'b', 'b', '', 'choice'),
-    ('many', 4, 5, 3, None, 'many', 'many', 0, None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('a', 2, _buffa_INT32, _buffa_ONEOF, None, 'a', 'a', 0, 'choice'),
+    ('b', 3, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'b', 'b', '', 'choice'),
+    ('many', 4, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'many', 'many', 0, None),
 )
 
 class ChatClient:

@@ -15,6 +15,17 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -257,12 +268,12 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('label', 1, 9, 128, None, 'label', 'label', '', None),
-    ('shade', 2, 14, 0, Shade, 'shade', 'shade', 0, None),
-    ('nested', 3, 11, 8, Dep.Nested, 'nested', 'nested', None, None),
+    ('label', 1, _buffa_STRING, _buffa_VERIFY, None, 'label', 'label', '', None),
+    ('shade', 2, _buffa_ENUM, 0, Shade, 'shade', 'shade', 0, None),
+    ('nested', 3, _buffa_MESSAGE, _buffa_PRESENCE, Dep.Nested, 'nested', 'nested', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('n', 1, 5, 0, None, 'n', 'n', 0, None),
+    ('n', 1, _buffa_INT32, 0, None, 'n', 'n', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -13,6 +13,14 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -215,8 +223,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('type_url', 1, 9, 128, None, 'type_url', 'typeUrl', '', None),
-    ('value', 2, 12, 0, None, 'value', 'value', b'', None),
+    ('type_url', 1, _buffa_STRING, _buffa_VERIFY, None, 'type_url', 'typeUrl', '', None),
+    ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

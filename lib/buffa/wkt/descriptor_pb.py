@@ -21,6 +21,25 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -8211,251 +8230,251 @@ def _buffa_w(m, buf, p):
 _buffa_c34._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('file', 1, 11, 1, FileDescriptorProto, 'file', 'file', None, None),
+    ('file', 1, _buffa_MESSAGE, _buffa_REPEATED, FileDescriptorProto, 'file', 'file', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('package', 2, 9, 8, None, 'package', 'package', '', None),
-    ('dependency', 3, 9, 1, None, 'dependency', 'dependency', '', None),
-    ('message_type', 4, 11, 1, DescriptorProto, 'message_type', 'messageType', None, None),
-    ('enum_type', 5, 11, 1, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
-    ('service', 6, 11, 1, ServiceDescriptorProto, 'service', 'service', None, None),
-    ('extension', 7, 11, 1, FieldDescriptorProto, 'extension', 'extension', None, None),
-    ('options', 8, 11, 8, FileOptions, 'options', 'options', None, None),
-    ('source_code_info', 9, 11, 8, SourceCodeInfo, 'source_code_info', 'sourceCodeInfo', None, None),
-    ('public_dependency', 10, 5, 1, None, 'public_dependency', 'publicDependency', 0, None),
-    ('weak_dependency', 11, 5, 1, None, 'weak_dependency', 'weakDependency', 0, None),
-    ('syntax', 12, 9, 8, None, 'syntax', 'syntax', '', None),
-    ('edition', 14, 14, 72, Edition, 'edition', 'edition', 0, None),
-    ('option_dependency', 15, 9, 1, None, 'option_dependency', 'optionDependency', '', None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('package', 2, _buffa_STRING, _buffa_PRESENCE, None, 'package', 'package', '', None),
+    ('dependency', 3, _buffa_STRING, _buffa_REPEATED, None, 'dependency', 'dependency', '', None),
+    ('message_type', 4, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto, 'message_type', 'messageType', None, None),
+    ('enum_type', 5, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
+    ('service', 6, _buffa_MESSAGE, _buffa_REPEATED, ServiceDescriptorProto, 'service', 'service', None, None),
+    ('extension', 7, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'extension', 'extension', None, None),
+    ('options', 8, _buffa_MESSAGE, _buffa_PRESENCE, FileOptions, 'options', 'options', None, None),
+    ('source_code_info', 9, _buffa_MESSAGE, _buffa_PRESENCE, SourceCodeInfo, 'source_code_info', 'sourceCodeInfo', None, None),
+    ('public_dependency', 10, _buffa_INT32, _buffa_REPEATED, None, 'public_dependency', 'publicDependency', 0, None),
+    ('weak_dependency', 11, _buffa_INT32, _buffa_REPEATED, None, 'weak_dependency', 'weakDependency', 0, None),
+    ('syntax', 12, _buffa_STRING, _buffa_PRESENCE, None, 'syntax', 'syntax', '', None),
+    ('edition', 14, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
+    ('option_dependency', 15, _buffa_STRING, _buffa_REPEATED, None, 'option_dependency', 'optionDependency', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('field', 2, 11, 1, FieldDescriptorProto, 'field', 'field', None, None),
-    ('nested_type', 3, 11, 1, DescriptorProto, 'nested_type', 'nestedType', None, None),
-    ('enum_type', 4, 11, 1, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
-    ('extension_range', 5, 11, 1, DescriptorProto.ExtensionRange, 'extension_range', 'extensionRange', None, None),
-    ('extension', 6, 11, 1, FieldDescriptorProto, 'extension', 'extension', None, None),
-    ('options', 7, 11, 8, MessageOptions, 'options', 'options', None, None),
-    ('oneof_decl', 8, 11, 1, OneofDescriptorProto, 'oneof_decl', 'oneofDecl', None, None),
-    ('reserved_range', 9, 11, 1, DescriptorProto.ReservedRange, 'reserved_range', 'reservedRange', None, None),
-    ('reserved_name', 10, 9, 1, None, 'reserved_name', 'reservedName', '', None),
-    ('visibility', 11, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('field', 2, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'field', 'field', None, None),
+    ('nested_type', 3, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto, 'nested_type', 'nestedType', None, None),
+    ('enum_type', 4, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
+    ('extension_range', 5, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto.ExtensionRange, 'extension_range', 'extensionRange', None, None),
+    ('extension', 6, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'extension', 'extension', None, None),
+    ('options', 7, _buffa_MESSAGE, _buffa_PRESENCE, MessageOptions, 'options', 'options', None, None),
+    ('oneof_decl', 8, _buffa_MESSAGE, _buffa_REPEATED, OneofDescriptorProto, 'oneof_decl', 'oneofDecl', None, None),
+    ('reserved_range', 9, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto.ReservedRange, 'reserved_range', 'reservedRange', None, None),
+    ('reserved_name', 10, _buffa_STRING, _buffa_REPEATED, None, 'reserved_name', 'reservedName', '', None),
+    ('visibility', 11, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
-    ('options', 3, 11, 8, ExtensionRangeOptions, 'options', 'options', None, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, ExtensionRangeOptions, 'options', 'options', None, None),
 )
 _buffa_c4._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('declaration', 2, 11, 1, ExtensionRangeOptions.Declaration, 'declaration', 'declaration', None, None),
-    ('verification', 3, 14, 72, ExtensionRangeOptions.VerificationState, 'verification', 'verification', 1, None),
-    ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('declaration', 2, _buffa_MESSAGE, _buffa_REPEATED, ExtensionRangeOptions.Declaration, 'declaration', 'declaration', None, None),
+    ('verification', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, ExtensionRangeOptions.VerificationState, 'verification', 'verification', 1, None),
+    ('features', 50, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c6._buffa_f = (
-    ('number', 1, 5, 8, None, 'number', 'number', 0, None),
-    ('full_name', 2, 9, 8, None, 'full_name', 'fullName', '', None),
-    ('type', 3, 9, 8, None, 'type', 'type', '', None),
-    ('reserved', 5, 8, 8, None, 'reserved', 'reserved', False, None),
-    ('repeated', 6, 8, 8, None, 'repeated', 'repeated', False, None),
+    ('number', 1, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('full_name', 2, _buffa_STRING, _buffa_PRESENCE, None, 'full_name', 'fullName', '', None),
+    ('type', 3, _buffa_STRING, _buffa_PRESENCE, None, 'type', 'type', '', None),
+    ('reserved', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'reserved', 'reserved', False, None),
+    ('repeated', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'repeated', 'repeated', False, None),
 )
 _buffa_c7._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('extendee', 2, 9, 8, None, 'extendee', 'extendee', '', None),
-    ('number', 3, 5, 8, None, 'number', 'number', 0, None),
-    ('label', 4, 14, 72, FieldDescriptorProto.Label, 'label', 'label', 1, None),
-    ('type', 5, 14, 72, FieldDescriptorProto.Type, 'type', 'type', 1, None),
-    ('type_name', 6, 9, 8, None, 'type_name', 'typeName', '', None),
-    ('default_value', 7, 9, 8, None, 'default_value', 'defaultValue', '', None),
-    ('options', 8, 11, 8, FieldOptions, 'options', 'options', None, None),
-    ('oneof_index', 9, 5, 8, None, 'oneof_index', 'oneofIndex', 0, None),
-    ('json_name', 10, 9, 8, None, 'json_name', 'jsonName', '', None),
-    ('proto3_optional', 17, 8, 8, None, 'proto3_optional', 'proto3Optional', False, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('extendee', 2, _buffa_STRING, _buffa_PRESENCE, None, 'extendee', 'extendee', '', None),
+    ('number', 3, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('label', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldDescriptorProto.Label, 'label', 'label', 1, None),
+    ('type', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldDescriptorProto.Type, 'type', 'type', 1, None),
+    ('type_name', 6, _buffa_STRING, _buffa_PRESENCE, None, 'type_name', 'typeName', '', None),
+    ('default_value', 7, _buffa_STRING, _buffa_PRESENCE, None, 'default_value', 'defaultValue', '', None),
+    ('options', 8, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions, 'options', 'options', None, None),
+    ('oneof_index', 9, _buffa_INT32, _buffa_PRESENCE, None, 'oneof_index', 'oneofIndex', 0, None),
+    ('json_name', 10, _buffa_STRING, _buffa_PRESENCE, None, 'json_name', 'jsonName', '', None),
+    ('proto3_optional', 17, _buffa_BOOL, _buffa_PRESENCE, None, 'proto3_optional', 'proto3Optional', False, None),
 )
 _buffa_c8._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('options', 2, 11, 8, OneofOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('options', 2, _buffa_MESSAGE, _buffa_PRESENCE, OneofOptions, 'options', 'options', None, None),
 )
 _buffa_c9._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('value', 2, 11, 1, EnumValueDescriptorProto, 'value', 'value', None, None),
-    ('options', 3, 11, 8, EnumOptions, 'options', 'options', None, None),
-    ('reserved_range', 4, 11, 1, EnumDescriptorProto.EnumReservedRange, 'reserved_range', 'reservedRange', None, None),
-    ('reserved_name', 5, 9, 1, None, 'reserved_name', 'reservedName', '', None),
-    ('visibility', 6, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('value', 2, _buffa_MESSAGE, _buffa_REPEATED, EnumValueDescriptorProto, 'value', 'value', None, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, EnumOptions, 'options', 'options', None, None),
+    ('reserved_range', 4, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto.EnumReservedRange, 'reserved_range', 'reservedRange', None, None),
+    ('reserved_name', 5, _buffa_STRING, _buffa_REPEATED, None, 'reserved_name', 'reservedName', '', None),
+    ('visibility', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
 _buffa_c10._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
 )
 _buffa_c11._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('number', 2, 5, 8, None, 'number', 'number', 0, None),
-    ('options', 3, 11, 8, EnumValueOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('number', 2, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, EnumValueOptions, 'options', 'options', None, None),
 )
 _buffa_c12._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('method', 2, 11, 1, MethodDescriptorProto, 'method', 'method', None, None),
-    ('options', 3, 11, 8, ServiceOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('method', 2, _buffa_MESSAGE, _buffa_REPEATED, MethodDescriptorProto, 'method', 'method', None, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, ServiceOptions, 'options', 'options', None, None),
 )
 _buffa_c13._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('input_type', 2, 9, 8, None, 'input_type', 'inputType', '', None),
-    ('output_type', 3, 9, 8, None, 'output_type', 'outputType', '', None),
-    ('options', 4, 11, 8, MethodOptions, 'options', 'options', None, None),
-    ('client_streaming', 5, 8, 8, None, 'client_streaming', 'clientStreaming', False, None),
-    ('server_streaming', 6, 8, 8, None, 'server_streaming', 'serverStreaming', False, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('input_type', 2, _buffa_STRING, _buffa_PRESENCE, None, 'input_type', 'inputType', '', None),
+    ('output_type', 3, _buffa_STRING, _buffa_PRESENCE, None, 'output_type', 'outputType', '', None),
+    ('options', 4, _buffa_MESSAGE, _buffa_PRESENCE, MethodOptions, 'options', 'options', None, None),
+    ('client_streaming', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'client_streaming', 'clientStreaming', False, None),
+    ('server_streaming', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'server_streaming', 'serverStreaming', False, None),
 )
 _buffa_c14._buffa_f = (
-    ('java_package', 1, 9, 8, None, 'java_package', 'javaPackage', '', None),
-    ('java_outer_classname', 8, 9, 8, None, 'java_outer_classname', 'javaOuterClassname', '', None),
-    ('optimize_for', 9, 14, 72, FileOptions.OptimizeMode, 'optimize_for', 'optimizeFor', 1, None),
-    ('java_multiple_files', 10, 8, 8, None, 'java_multiple_files', 'javaMultipleFiles', False, None),
-    ('go_package', 11, 9, 8, None, 'go_package', 'goPackage', '', None),
-    ('cc_generic_services', 16, 8, 8, None, 'cc_generic_services', 'ccGenericServices', False, None),
-    ('java_generic_services', 17, 8, 8, None, 'java_generic_services', 'javaGenericServices', False, None),
-    ('py_generic_services', 18, 8, 8, None, 'py_generic_services', 'pyGenericServices', False, None),
-    ('java_generate_equals_and_hash', 20, 8, 8, None, 'java_generate_equals_and_hash', 'javaGenerateEqualsAndHash', False, None),
-    ('deprecated', 23, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('java_string_check_utf8', 27, 8, 8, None, 'java_string_check_utf8', 'javaStringCheckUtf8', False, None),
-    ('cc_enable_arenas', 31, 8, 8, None, 'cc_enable_arenas', 'ccEnableArenas', True, None),
-    ('objc_class_prefix', 36, 9, 8, None, 'objc_class_prefix', 'objcClassPrefix', '', None),
-    ('csharp_namespace', 37, 9, 8, None, 'csharp_namespace', 'csharpNamespace', '', None),
-    ('swift_prefix', 39, 9, 8, None, 'swift_prefix', 'swiftPrefix', '', None),
-    ('php_class_prefix', 40, 9, 8, None, 'php_class_prefix', 'phpClassPrefix', '', None),
-    ('php_namespace', 41, 9, 8, None, 'php_namespace', 'phpNamespace', '', None),
-    ('php_metadata_namespace', 44, 9, 8, None, 'php_metadata_namespace', 'phpMetadataNamespace', '', None),
-    ('ruby_package', 45, 9, 8, None, 'ruby_package', 'rubyPackage', '', None),
-    ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('java_package', 1, _buffa_STRING, _buffa_PRESENCE, None, 'java_package', 'javaPackage', '', None),
+    ('java_outer_classname', 8, _buffa_STRING, _buffa_PRESENCE, None, 'java_outer_classname', 'javaOuterClassname', '', None),
+    ('optimize_for', 9, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FileOptions.OptimizeMode, 'optimize_for', 'optimizeFor', 1, None),
+    ('java_multiple_files', 10, _buffa_BOOL, _buffa_PRESENCE, None, 'java_multiple_files', 'javaMultipleFiles', False, None),
+    ('go_package', 11, _buffa_STRING, _buffa_PRESENCE, None, 'go_package', 'goPackage', '', None),
+    ('cc_generic_services', 16, _buffa_BOOL, _buffa_PRESENCE, None, 'cc_generic_services', 'ccGenericServices', False, None),
+    ('java_generic_services', 17, _buffa_BOOL, _buffa_PRESENCE, None, 'java_generic_services', 'javaGenericServices', False, None),
+    ('py_generic_services', 18, _buffa_BOOL, _buffa_PRESENCE, None, 'py_generic_services', 'pyGenericServices', False, None),
+    ('java_generate_equals_and_hash', 20, _buffa_BOOL, _buffa_PRESENCE, None, 'java_generate_equals_and_hash', 'javaGenerateEqualsAndHash', False, None),
+    ('deprecated', 23, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('java_string_check_utf8', 27, _buffa_BOOL, _buffa_PRESENCE, None, 'java_string_check_utf8', 'javaStringCheckUtf8', False, None),
+    ('cc_enable_arenas', 31, _buffa_BOOL, _buffa_PRESENCE, None, 'cc_enable_arenas', 'ccEnableArenas', True, None),
+    ('objc_class_prefix', 36, _buffa_STRING, _buffa_PRESENCE, None, 'objc_class_prefix', 'objcClassPrefix', '', None),
+    ('csharp_namespace', 37, _buffa_STRING, _buffa_PRESENCE, None, 'csharp_namespace', 'csharpNamespace', '', None),
+    ('swift_prefix', 39, _buffa_STRING, _buffa_PRESENCE, None, 'swift_prefix', 'swiftPrefix', '', None),
+    ('php_class_prefix', 40, _buffa_STRING, _buffa_PRESENCE, None, 'php_class_prefix', 'phpClassPrefix', '', None),
+    ('php_namespace', 41, _buffa_STRING, _buffa_PRESENCE, None, 'php_namespace', 'phpNamespace', '', None),
+    ('php_metadata_namespace', 44, _buffa_STRING, _buffa_PRESENCE, None, 'php_metadata_namespace', 'phpMetadataNamespace', '', None),
+    ('ruby_package', 45, _buffa_STRING, _buffa_PRESENCE, None, 'ruby_package', 'rubyPackage', '', None),
+    ('features', 50, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c15._buffa_f = (
-    ('message_set_wire_format', 1, 8, 8, None, 'message_set_wire_format', 'messageSetWireFormat', False, None),
-    ('no_standard_descriptor_accessor', 2, 8, 8, None, 'no_standard_descriptor_accessor', 'noStandardDescriptorAccessor', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('map_entry', 7, 8, 8, None, 'map_entry', 'mapEntry', False, None),
-    ('deprecated_legacy_json_field_conflicts', 11, 8, 8, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
-    ('features', 12, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('message_set_wire_format', 1, _buffa_BOOL, _buffa_PRESENCE, None, 'message_set_wire_format', 'messageSetWireFormat', False, None),
+    ('no_standard_descriptor_accessor', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'no_standard_descriptor_accessor', 'noStandardDescriptorAccessor', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('map_entry', 7, _buffa_BOOL, _buffa_PRESENCE, None, 'map_entry', 'mapEntry', False, None),
+    ('deprecated_legacy_json_field_conflicts', 11, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
+    ('features', 12, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c16._buffa_f = (
-    ('ctype', 1, 14, 72, FieldOptions.CType, 'ctype', 'ctype', 0, None),
-    ('packed', 2, 8, 8, None, 'packed', 'packed', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('lazy', 5, 8, 8, None, 'lazy', 'lazy', False, None),
-    ('jstype', 6, 14, 72, FieldOptions.JSType, 'jstype', 'jstype', 0, None),
-    ('weak', 10, 8, 8, None, 'weak', 'weak', False, None),
-    ('unverified_lazy', 15, 8, 8, None, 'unverified_lazy', 'unverifiedLazy', False, None),
-    ('debug_redact', 16, 8, 8, None, 'debug_redact', 'debugRedact', False, None),
-    ('retention', 17, 14, 72, FieldOptions.OptionRetention, 'retention', 'retention', 0, None),
-    ('targets', 19, 14, 65, FieldOptions.OptionTargetType, 'targets', 'targets', 0, None),
-    ('edition_defaults', 20, 11, 1, FieldOptions.EditionDefault, 'edition_defaults', 'editionDefaults', None, None),
-    ('features', 21, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('feature_support', 22, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('ctype', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.CType, 'ctype', 'ctype', 0, None),
+    ('packed', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'packed', 'packed', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('lazy', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'lazy', 'lazy', False, None),
+    ('jstype', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.JSType, 'jstype', 'jstype', 0, None),
+    ('weak', 10, _buffa_BOOL, _buffa_PRESENCE, None, 'weak', 'weak', False, None),
+    ('unverified_lazy', 15, _buffa_BOOL, _buffa_PRESENCE, None, 'unverified_lazy', 'unverifiedLazy', False, None),
+    ('debug_redact', 16, _buffa_BOOL, _buffa_PRESENCE, None, 'debug_redact', 'debugRedact', False, None),
+    ('retention', 17, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.OptionRetention, 'retention', 'retention', 0, None),
+    ('targets', 19, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, FieldOptions.OptionTargetType, 'targets', 'targets', 0, None),
+    ('edition_defaults', 20, _buffa_MESSAGE, _buffa_REPEATED, FieldOptions.EditionDefault, 'edition_defaults', 'editionDefaults', None, None),
+    ('features', 21, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('feature_support', 22, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c17._buffa_f = (
-    ('value', 2, 9, 8, None, 'value', 'value', '', None),
-    ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
+    ('value', 2, _buffa_STRING, _buffa_PRESENCE, None, 'value', 'value', '', None),
+    ('edition', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
 )
 _buffa_c18._buffa_f = (
-    ('edition_introduced', 1, 14, 72, Edition, 'edition_introduced', 'editionIntroduced', 0, None),
-    ('edition_deprecated', 2, 14, 72, Edition, 'edition_deprecated', 'editionDeprecated', 0, None),
-    ('deprecation_warning', 3, 9, 8, None, 'deprecation_warning', 'deprecationWarning', '', None),
-    ('edition_removed', 4, 14, 72, Edition, 'edition_removed', 'editionRemoved', 0, None),
-    ('removal_error', 5, 9, 8, None, 'removal_error', 'removalError', '', None),
+    ('edition_introduced', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_introduced', 'editionIntroduced', 0, None),
+    ('edition_deprecated', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_deprecated', 'editionDeprecated', 0, None),
+    ('deprecation_warning', 3, _buffa_STRING, _buffa_PRESENCE, None, 'deprecation_warning', 'deprecationWarning', '', None),
+    ('edition_removed', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_removed', 'editionRemoved', 0, None),
+    ('removal_error', 5, _buffa_STRING, _buffa_PRESENCE, None, 'removal_error', 'removalError', '', None),
 )
 _buffa_c19._buffa_f = (
-    ('features', 1, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('features', 1, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c20._buffa_f = (
-    ('allow_alias', 2, 8, 8, None, 'allow_alias', 'allowAlias', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('deprecated_legacy_json_field_conflicts', 6, 8, 8, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
-    ('features', 7, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('allow_alias', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'allow_alias', 'allowAlias', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('deprecated_legacy_json_field_conflicts', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
+    ('features', 7, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c21._buffa_f = (
-    ('deprecated', 1, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('features', 2, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('debug_redact', 3, 8, 8, None, 'debug_redact', 'debugRedact', False, None),
-    ('feature_support', 4, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 1, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('features', 2, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('debug_redact', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'debug_redact', 'debugRedact', False, None),
+    ('feature_support', 4, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c22._buffa_f = (
-    ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('features', 34, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 33, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('features', 34, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c23._buffa_f = (
-    ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('idempotency_level', 34, 14, 72, MethodOptions.IdempotencyLevel, 'idempotency_level', 'idempotencyLevel', 0, None),
-    ('features', 35, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 33, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('idempotency_level', 34, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, MethodOptions.IdempotencyLevel, 'idempotency_level', 'idempotencyLevel', 0, None),
+    ('features', 35, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c24._buffa_f = (
-    ('name', 2, 11, 1, UninterpretedOption.NamePart, 'name', 'name', None, None),
-    ('identifier_value', 3, 9, 8, None, 'identifier_value', 'identifierValue', '', None),
-    ('positive_int_value', 4, 4, 8, None, 'positive_int_value', 'positiveIntValue', 0, None),
-    ('negative_int_value', 5, 3, 8, None, 'negative_int_value', 'negativeIntValue', 0, None),
-    ('double_value', 6, 1, 8, None, 'double_value', 'doubleValue', 0.0, None),
-    ('string_value', 7, 12, 8, None, 'string_value', 'stringValue', b'', None),
-    ('aggregate_value', 8, 9, 8, None, 'aggregate_value', 'aggregateValue', '', None),
+    ('name', 2, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption.NamePart, 'name', 'name', None, None),
+    ('identifier_value', 3, _buffa_STRING, _buffa_PRESENCE, None, 'identifier_value', 'identifierValue', '', None),
+    ('positive_int_value', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'positive_int_value', 'positiveIntValue', 0, None),
+    ('negative_int_value', 5, _buffa_INT64, _buffa_PRESENCE, None, 'negative_int_value', 'negativeIntValue', 0, None),
+    ('double_value', 6, _buffa_DOUBLE, _buffa_PRESENCE, None, 'double_value', 'doubleValue', 0.0, None),
+    ('string_value', 7, _buffa_BYTES, _buffa_PRESENCE, None, 'string_value', 'stringValue', b'', None),
+    ('aggregate_value', 8, _buffa_STRING, _buffa_PRESENCE, None, 'aggregate_value', 'aggregateValue', '', None),
 )
 _buffa_c25._buffa_f = (
-    ('name_part', 1, 9, 40, None, 'name_part', 'namePart', '', None),
-    ('is_extension', 2, 8, 40, None, 'is_extension', 'isExtension', False, None),
+    ('name_part', 1, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'name_part', 'namePart', '', None),
+    ('is_extension', 2, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'is_extension', 'isExtension', False, None),
 )
 _buffa_c26._buffa_f = (
-    ('field_presence', 1, 14, 72, FeatureSet.FieldPresence, 'field_presence', 'fieldPresence', 0, None),
-    ('enum_type', 2, 14, 72, FeatureSet.EnumType, 'enum_type', 'enumType', 0, None),
-    ('repeated_field_encoding', 3, 14, 72, FeatureSet.RepeatedFieldEncoding, 'repeated_field_encoding', 'repeatedFieldEncoding', 0, None),
-    ('utf8_validation', 4, 14, 72, FeatureSet.Utf8Validation, 'utf8_validation', 'utf8Validation', 0, None),
-    ('message_encoding', 5, 14, 72, FeatureSet.MessageEncoding, 'message_encoding', 'messageEncoding', 0, None),
-    ('json_format', 6, 14, 72, FeatureSet.JsonFormat, 'json_format', 'jsonFormat', 0, None),
-    ('enforce_naming_style', 7, 14, 72, FeatureSet.EnforceNamingStyle, 'enforce_naming_style', 'enforceNamingStyle', 0, None),
-    ('default_symbol_visibility', 8, 14, 72, FeatureSet.VisibilityFeature.DefaultSymbolVisibility, 'default_symbol_visibility', 'defaultSymbolVisibility', 0, None),
-    ('enforce_proto_limits', 9, 14, 72, FeatureSet.ProtoLimitsFeature.EnforceProtoLimits, 'enforce_proto_limits', 'enforceProtoLimits', 0, None),
+    ('field_presence', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.FieldPresence, 'field_presence', 'fieldPresence', 0, None),
+    ('enum_type', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.EnumType, 'enum_type', 'enumType', 0, None),
+    ('repeated_field_encoding', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.RepeatedFieldEncoding, 'repeated_field_encoding', 'repeatedFieldEncoding', 0, None),
+    ('utf8_validation', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.Utf8Validation, 'utf8_validation', 'utf8Validation', 0, None),
+    ('message_encoding', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.MessageEncoding, 'message_encoding', 'messageEncoding', 0, None),
+    ('json_format', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.JsonFormat, 'json_format', 'jsonFormat', 0, None),
+    ('enforce_naming_style', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.EnforceNamingStyle, 'enforce_naming_style', 'enforceNamingStyle', 0, None),
+    ('default_symbol_visibility', 8, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.VisibilityFeature.DefaultSymbolVisibility, 'default_symbol_visibility', 'defaultSymbolVisibility', 0, None),
+    ('enforce_proto_limits', 9, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.ProtoLimitsFeature.EnforceProtoLimits, 'enforce_proto_limits', 'enforceProtoLimits', 0, None),
 )
 _buffa_c27._buffa_f = (
 )
 _buffa_c28._buffa_f = (
 )
 _buffa_c29._buffa_f = (
-    ('defaults', 1, 11, 1, FeatureSetDefaults.FeatureSetEditionDefault, 'defaults', 'defaults', None, None),
-    ('minimum_edition', 4, 14, 72, Edition, 'minimum_edition', 'minimumEdition', 0, None),
-    ('maximum_edition', 5, 14, 72, Edition, 'maximum_edition', 'maximumEdition', 0, None),
+    ('defaults', 1, _buffa_MESSAGE, _buffa_REPEATED, FeatureSetDefaults.FeatureSetEditionDefault, 'defaults', 'defaults', None, None),
+    ('minimum_edition', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'minimum_edition', 'minimumEdition', 0, None),
+    ('maximum_edition', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'maximum_edition', 'maximumEdition', 0, None),
 )
 _buffa_c30._buffa_f = (
-    ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
-    ('overridable_features', 4, 11, 8, FeatureSet, 'overridable_features', 'overridableFeatures', None, None),
-    ('fixed_features', 5, 11, 8, FeatureSet, 'fixed_features', 'fixedFeatures', None, None),
+    ('edition', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
+    ('overridable_features', 4, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'overridable_features', 'overridableFeatures', None, None),
+    ('fixed_features', 5, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'fixed_features', 'fixedFeatures', None, None),
 )
 _buffa_c31._buffa_f = (
-    ('location', 1, 11, 1, SourceCodeInfo.Location, 'location', 'location', None, None),
+    ('location', 1, _buffa_MESSAGE, _buffa_REPEATED, SourceCodeInfo.Location, 'location', 'location', None, None),
 )
 _buffa_c32._buffa_f = (
-    ('path', 1, 5, 3, None, 'path', 'path', 0, None),
-    ('span', 2, 5, 3, None, 'span', 'span', 0, None),
-    ('leading_comments', 3, 9, 8, None, 'leading_comments', 'leadingComments', '', None),
-    ('trailing_comments', 4, 9, 8, None, 'trailing_comments', 'trailingComments', '', None),
-    ('leading_detached_comments', 6, 9, 1, None, 'leading_detached_comments', 'leadingDetachedComments', '', None),
+    ('path', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'path', 'path', 0, None),
+    ('span', 2, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'span', 'span', 0, None),
+    ('leading_comments', 3, _buffa_STRING, _buffa_PRESENCE, None, 'leading_comments', 'leadingComments', '', None),
+    ('trailing_comments', 4, _buffa_STRING, _buffa_PRESENCE, None, 'trailing_comments', 'trailingComments', '', None),
+    ('leading_detached_comments', 6, _buffa_STRING, _buffa_REPEATED, None, 'leading_detached_comments', 'leadingDetachedComments', '', None),
 )
 _buffa_c33._buffa_f = (
-    ('annotation', 1, 11, 1, GeneratedCodeInfo.Annotation, 'annotation', 'annotation', None, None),
+    ('annotation', 1, _buffa_MESSAGE, _buffa_REPEATED, GeneratedCodeInfo.Annotation, 'annotation', 'annotation', None, None),
 )
 _buffa_c34._buffa_f = (
-    ('path', 1, 5, 3, None, 'path', 'path', 0, None),
-    ('source_file', 2, 9, 8, None, 'source_file', 'sourceFile', '', None),
-    ('begin', 3, 5, 8, None, 'begin', 'begin', 0, None),
-    ('end', 4, 5, 8, None, 'end', 'end', 0, None),
-    ('semantic', 5, 14, 72, GeneratedCodeInfo.Annotation.Semantic, 'semantic', 'semantic', 0, None),
+    ('path', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'path', 'path', 0, None),
+    ('source_file', 2, _buffa_STRING, _buffa_PRESENCE, None, 'source_file', 'sourceFile', '', None),
+    ('begin', 3, _buffa_INT32, _buffa_PRESENCE, None, 'begin', 'begin', 0, None),
+    ('end', 4, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
+    ('semantic', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, GeneratedCodeInfo.Annotation.Semantic, 'semantic', 'semantic', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27, _buffa_c28, _buffa_c29, _buffa_c30, _buffa_c31, _buffa_c32, _buffa_c33, _buffa_c34)

@@ -18,6 +18,20 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -109,7 +123,7 @@ class ListValue(_buffa_Message):
 _buffa_c0 = Struct
 _buffa_c1 = Value
 _buffa_c2 = ListValue
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Value, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Value, 'value', 'value', None, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -483,18 +497,18 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('fields', 1, 11, 5, _buffa_s3, 'fields', 'fields', None, None),
+    ('fields', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'fields', 'fields', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('null_value', 1, 14, 16, NullValue, 'null_value', 'nullValue', 0, 'kind'),
-    ('number_value', 2, 1, 16, None, 'number_value', 'numberValue', 0.0, 'kind'),
-    ('string_value', 3, 9, 144, None, 'string_value', 'stringValue', '', 'kind'),
-    ('bool_value', 4, 8, 16, None, 'bool_value', 'boolValue', False, 'kind'),
-    ('struct_value', 5, 11, 16, Struct, 'struct_value', 'structValue', None, 'kind'),
-    ('list_value', 6, 11, 16, ListValue, 'list_value', 'listValue', None, 'kind'),
+    ('null_value', 1, _buffa_ENUM, _buffa_ONEOF, NullValue, 'null_value', 'nullValue', 0, 'kind'),
+    ('number_value', 2, _buffa_DOUBLE, _buffa_ONEOF, None, 'number_value', 'numberValue', 0.0, 'kind'),
+    ('string_value', 3, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'string_value', 'stringValue', '', 'kind'),
+    ('bool_value', 4, _buffa_BOOL, _buffa_ONEOF, None, 'bool_value', 'boolValue', False, 'kind'),
+    ('struct_value', 5, _buffa_MESSAGE, _buffa_ONEOF, Struct, 'struct_value', 'structValue', None, 'kind'),
+    ('list_value', 6, _buffa_MESSAGE, _buffa_ONEOF, ListValue, 'list_value', 'listValue', None, 'kind'),
 )
 _buffa_c2._buffa_f = (
-    ('values', 1, 11, 1, Value, 'values', 'values', None, None),
+    ('values', 1, _buffa_MESSAGE, _buffa_REPEATED, Value, 'values', 'values', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

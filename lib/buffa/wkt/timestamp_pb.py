@@ -12,6 +12,13 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_INT32 = const(5)
 _buffa_len = len
 
 class Timestamp(_buffa_Message):
@@ -207,8 +214,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('seconds', 1, 3, 0, None, 'seconds', 'seconds', 0, None),
-    ('nanos', 2, 5, 0, None, 'nanos', 'nanos', 0, None),
+    ('seconds', 1, _buffa_INT64, 0, None, 'seconds', 'seconds', 0, None),
+    ('nanos', 2, _buffa_INT32, 0, None, 'nanos', 'nanos', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -20,6 +20,21 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -786,31 +801,31 @@ def _buffa_w(m, buf, p):
 _buffa_c8._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('value', 1, 1, 0, None, 'value', 'value', 0.0, None),
+    ('value', 1, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None),
 )
 _buffa_c1._buffa_f = (
-    ('value', 1, 2, 0, None, 'value', 'value', 0.0, None),
+    ('value', 1, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None),
 )
 _buffa_c2._buffa_f = (
-    ('value', 1, 3, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_INT64, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('value', 1, 4, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_UINT64, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('value', 1, 5, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_INT32, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('value', 1, 13, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_UINT32, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c6._buffa_f = (
-    ('value', 1, 8, 0, None, 'value', 'value', False, None),
+    ('value', 1, _buffa_BOOL, 0, None, 'value', 'value', False, None),
 )
 _buffa_c7._buffa_f = (
-    ('value', 1, 9, 128, None, 'value', 'value', '', None),
+    ('value', 1, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None),
 )
 _buffa_c8._buffa_f = (
-    ('value', 1, 12, 0, None, 'value', 'value', b'', None),
+    ('value', 1, _buffa_BYTES, 0, None, 'value', 'value', b'', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8)

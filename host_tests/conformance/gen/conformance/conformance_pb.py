@@ -16,6 +16,20 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
 _buffa_str = str
 _buffa_UnicodeError = UnicodeError
@@ -1272,37 +1286,37 @@ def _buffa_w(m, buf, p):
 _buffa_c4._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('name', 1, 9, 128, None, 'name', 'name', '', None),
-    ('failure_message', 2, 9, 128, None, 'failure_message', 'failureMessage', '', None),
-    ('matched_name', 3, 9, 128, None, 'matched_name', 'matchedName', '', None),
+    ('name', 1, _buffa_STRING, _buffa_VERIFY, None, 'name', 'name', '', None),
+    ('failure_message', 2, _buffa_STRING, _buffa_VERIFY, None, 'failure_message', 'failureMessage', '', None),
+    ('matched_name', 3, _buffa_STRING, _buffa_VERIFY, None, 'matched_name', 'matchedName', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('test', 2, 11, 1, TestStatus, 'test', 'test', None, None),
+    ('test', 2, _buffa_MESSAGE, _buffa_REPEATED, TestStatus, 'test', 'test', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('protobuf_payload', 1, 12, 16, None, 'protobuf_payload', 'protobufPayload', b'', 'payload'),
-    ('json_payload', 2, 9, 144, None, 'json_payload', 'jsonPayload', '', 'payload'),
-    ('requested_output_format', 3, 14, 0, WireFormat, 'requested_output_format', 'requestedOutputFormat', 0, None),
-    ('message_type', 4, 9, 128, None, 'message_type', 'messageType', '', None),
-    ('test_category', 5, 14, 0, TestCategory, 'test_category', 'testCategory', 0, None),
-    ('jspb_encoding_options', 6, 11, 8, JspbEncodingConfig, 'jspb_encoding_options', 'jspbEncodingOptions', None, None),
-    ('jspb_payload', 7, 9, 144, None, 'jspb_payload', 'jspbPayload', '', 'payload'),
-    ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'payload'),
-    ('print_unknown_fields', 9, 8, 0, None, 'print_unknown_fields', 'printUnknownFields', False, None),
+    ('protobuf_payload', 1, _buffa_BYTES, _buffa_ONEOF, None, 'protobuf_payload', 'protobufPayload', b'', 'payload'),
+    ('json_payload', 2, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'json_payload', 'jsonPayload', '', 'payload'),
+    ('requested_output_format', 3, _buffa_ENUM, 0, WireFormat, 'requested_output_format', 'requestedOutputFormat', 0, None),
+    ('message_type', 4, _buffa_STRING, _buffa_VERIFY, None, 'message_type', 'messageType', '', None),
+    ('test_category', 5, _buffa_ENUM, 0, TestCategory, 'test_category', 'testCategory', 0, None),
+    ('jspb_encoding_options', 6, _buffa_MESSAGE, _buffa_PRESENCE, JspbEncodingConfig, 'jspb_encoding_options', 'jspbEncodingOptions', None, None),
+    ('jspb_payload', 7, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'jspb_payload', 'jspbPayload', '', 'payload'),
+    ('text_payload', 8, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text_payload', 'textPayload', '', 'payload'),
+    ('print_unknown_fields', 9, _buffa_BOOL, 0, None, 'print_unknown_fields', 'printUnknownFields', False, None),
 )
 _buffa_c3._buffa_f = (
-    ('parse_error', 1, 9, 144, None, 'parse_error', 'parseError', '', 'result'),
-    ('runtime_error', 2, 9, 144, None, 'runtime_error', 'runtimeError', '', 'result'),
-    ('protobuf_payload', 3, 12, 16, None, 'protobuf_payload', 'protobufPayload', b'', 'result'),
-    ('json_payload', 4, 9, 144, None, 'json_payload', 'jsonPayload', '', 'result'),
-    ('skipped', 5, 9, 144, None, 'skipped', 'skipped', '', 'result'),
-    ('serialize_error', 6, 9, 144, None, 'serialize_error', 'serializeError', '', 'result'),
-    ('jspb_payload', 7, 9, 144, None, 'jspb_payload', 'jspbPayload', '', 'result'),
-    ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'result'),
-    ('timeout_error', 9, 9, 144, None, 'timeout_error', 'timeoutError', '', 'result'),
+    ('parse_error', 1, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'parse_error', 'parseError', '', 'result'),
+    ('runtime_error', 2, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'runtime_error', 'runtimeError', '', 'result'),
+    ('protobuf_payload', 3, _buffa_BYTES, _buffa_ONEOF, None, 'protobuf_payload', 'protobufPayload', b'', 'result'),
+    ('json_payload', 4, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'json_payload', 'jsonPayload', '', 'result'),
+    ('skipped', 5, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'skipped', 'skipped', '', 'result'),
+    ('serialize_error', 6, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'serialize_error', 'serializeError', '', 'result'),
+    ('jspb_payload', 7, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'jspb_payload', 'jspbPayload', '', 'result'),
+    ('text_payload', 8, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text_payload', 'textPayload', '', 'result'),
+    ('timeout_error', 9, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'timeout_error', 'timeoutError', '', 'result'),
 )
 _buffa_c4._buffa_f = (
-    ('use_jspb_array_any_format', 1, 8, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
+    ('use_jspb_array_any_format', 1, _buffa_BOOL, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4)

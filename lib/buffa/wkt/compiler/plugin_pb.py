@@ -15,6 +15,17 @@ from buffa.wire import (
 )
 from buffa.message import new_instance as _buffa_new
 import buffa.wkt.descriptor_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
 _buffa_str = str
 
@@ -934,30 +945,30 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('major', 1, 5, 8, None, 'major', 'major', 0, None),
-    ('minor', 2, 5, 8, None, 'minor', 'minor', 0, None),
-    ('patch', 3, 5, 8, None, 'patch', 'patch', 0, None),
-    ('suffix', 4, 9, 8, None, 'suffix', 'suffix', '', None),
+    ('major', 1, _buffa_INT32, _buffa_PRESENCE, None, 'major', 'major', 0, None),
+    ('minor', 2, _buffa_INT32, _buffa_PRESENCE, None, 'minor', 'minor', 0, None),
+    ('patch', 3, _buffa_INT32, _buffa_PRESENCE, None, 'patch', 'patch', 0, None),
+    ('suffix', 4, _buffa_STRING, _buffa_PRESENCE, None, 'suffix', 'suffix', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('file_to_generate', 1, 9, 1, None, 'file_to_generate', 'fileToGenerate', '', None),
-    ('parameter', 2, 9, 8, None, 'parameter', 'parameter', '', None),
-    ('compiler_version', 3, 11, 8, Version, 'compiler_version', 'compilerVersion', None, None),
-    ('proto_file', 15, 11, 1, _buffa_i0.FileDescriptorProto, 'proto_file', 'protoFile', None, None),
-    ('source_file_descriptors', 17, 11, 1, _buffa_i0.FileDescriptorProto, 'source_file_descriptors', 'sourceFileDescriptors', None, None),
+    ('file_to_generate', 1, _buffa_STRING, _buffa_REPEATED, None, 'file_to_generate', 'fileToGenerate', '', None),
+    ('parameter', 2, _buffa_STRING, _buffa_PRESENCE, None, 'parameter', 'parameter', '', None),
+    ('compiler_version', 3, _buffa_MESSAGE, _buffa_PRESENCE, Version, 'compiler_version', 'compilerVersion', None, None),
+    ('proto_file', 15, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FileDescriptorProto, 'proto_file', 'protoFile', None, None),
+    ('source_file_descriptors', 17, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FileDescriptorProto, 'source_file_descriptors', 'sourceFileDescriptors', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('error', 1, 9, 8, None, 'error', 'error', '', None),
-    ('supported_features', 2, 4, 8, None, 'supported_features', 'supportedFeatures', 0, None),
-    ('minimum_edition', 3, 5, 8, None, 'minimum_edition', 'minimumEdition', 0, None),
-    ('maximum_edition', 4, 5, 8, None, 'maximum_edition', 'maximumEdition', 0, None),
-    ('file', 15, 11, 1, CodeGeneratorResponse.File, 'file', 'file', None, None),
+    ('error', 1, _buffa_STRING, _buffa_PRESENCE, None, 'error', 'error', '', None),
+    ('supported_features', 2, _buffa_UINT64, _buffa_PRESENCE, None, 'supported_features', 'supportedFeatures', 0, None),
+    ('minimum_edition', 3, _buffa_INT32, _buffa_PRESENCE, None, 'minimum_edition', 'minimumEdition', 0, None),
+    ('maximum_edition', 4, _buffa_INT32, _buffa_PRESENCE, None, 'maximum_edition', 'maximumEdition', 0, None),
+    ('file', 15, _buffa_MESSAGE, _buffa_REPEATED, CodeGeneratorResponse.File, 'file', 'file', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('insertion_point', 2, 9, 8, None, 'insertion_point', 'insertionPoint', '', None),
-    ('content', 15, 9, 8, None, 'content', 'content', '', None),
-    ('generated_code_info', 16, 11, 8, _buffa_i0.GeneratedCodeInfo, 'generated_code_info', 'generatedCodeInfo', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('insertion_point', 2, _buffa_STRING, _buffa_PRESENCE, None, 'insertion_point', 'insertionPoint', '', None),
+    ('content', 15, _buffa_STRING, _buffa_PRESENCE, None, 'content', 'content', '', None),
+    ('generated_code_info', 16, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.GeneratedCodeInfo, 'generated_code_info', 'generatedCodeInfo', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

@@ -36,6 +36,35 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -231,26 +260,26 @@ _buffa_c2 = TestAllTypesEdition2023.NestedMessage
 _buffa_c3 = TestAllTypesEdition2023.GroupLikeType
 _buffa_c4 = ForeignMessageEdition2023
 _buffa_c5 = GroupLikeType
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
-_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
-_buffa_s8 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
-_buffa_s9 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s10 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s11 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s12 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s13 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s14 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s15 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s16 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s17 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s18 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s19 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s20 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s21 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s22 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s23 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s24 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
+_buffa_s7 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
+_buffa_s8 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
+_buffa_s9 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s10 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s11 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s12 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s13 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s14 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s15 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s16 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s17 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s18 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s19 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s20 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s21 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s22 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s23 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s24 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -5214,131 +5243,131 @@ def _buffa_w(m, buf, p):
 _buffa_c5._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('d', 1, 5, 8, None, 'd', 'd', 0, None),
+    ('d', 1, _buffa_INT32, _buffa_PRESENCE, None, 'd', 'd', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 8, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 8, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 8, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 8, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 8, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 8, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 8, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 8, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 8, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 8, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 136, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesEdition2023.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessageEdition2023, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 8, TestAllTypesEdition2023.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 8, ForeignEnumEdition2023, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_string_piece', 24, 9, 136, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 136, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesEdition2023, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 3, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 3, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 3, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 3, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 3, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 3, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 3, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 3, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 3, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 3, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 3, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 3, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 129, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesEdition2023.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessageEdition2023, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 3, TestAllTypesEdition2023.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 3, ForeignEnumEdition2023, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 129, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 129, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s9, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s10, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s11, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s12, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s13, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s14, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s15, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s16, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s17, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s18, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s19, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s20, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s21, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s22, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s23, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s6, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s7, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s24, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s25, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 3, TestAllTypesEdition2023.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 1, TestAllTypesEdition2023.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesEdition2023.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 144, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 16, TestAllTypesEdition2023.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('groupliketype', 201, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'groupliketype', 'groupliketype', None, None),
-    ('delimited_field', 202, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
-    ('map_recursive', 301, 11, 5, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
+    ('optional_int32', 1, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, _buffa_PRESENCE, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, _buffa_PRESENCE, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, _buffa_PRESENCE, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, _buffa_PRESENCE, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, _buffa_PRESENCE, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, _buffa_PRESENCE, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageEdition2023, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE, TestAllTypesEdition2023.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE, ForeignEnumEdition2023, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesEdition2023.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageEdition2023, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesEdition2023.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnumEdition2023, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s9, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s10, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s11, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s12, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s13, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s14, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s15, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s16, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s17, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s18, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s19, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s20, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s21, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s22, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s23, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s24, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s25, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesEdition2023.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED, TestAllTypesEdition2023.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesEdition2023.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF, TestAllTypesEdition2023.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('groupliketype', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesEdition2023.GroupLikeType, 'groupliketype', 'groupliketype', None, None),
+    ('delimited_field', 202, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
+    ('map_recursive', 301, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesEdition2023, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesEdition2023, 120, 5, 8, None, 'protobuf_test_messages.editions.extension_int32', 0)
-extension_string = _buffa_Extension(TestAllTypesEdition2023, 133, 9, 136, None, 'protobuf_test_messages.editions.extension_string', '')
-extension_bytes = _buffa_Extension(TestAllTypesEdition2023, 134, 12, 8, None, 'protobuf_test_messages.editions.extension_bytes', b'')
-groupliketype = _buffa_Extension(TestAllTypesEdition2023, 121, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.groupliketype', None)
-delimited_ext = _buffa_Extension(TestAllTypesEdition2023, 122, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.delimited_ext', None)
+extension_int32 = _buffa_Extension(TestAllTypesEdition2023, 120, _buffa_INT32, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.extension_int32', 0)
+extension_string = _buffa_Extension(TestAllTypesEdition2023, 133, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'protobuf_test_messages.editions.extension_string', '')
+extension_bytes = _buffa_Extension(TestAllTypesEdition2023, 134, _buffa_BYTES, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.extension_bytes', b'')
+groupliketype = _buffa_Extension(TestAllTypesEdition2023, 121, _buffa_GROUP, _buffa_PRESENCE, GroupLikeType, 'protobuf_test_messages.editions.groupliketype', None)
+delimited_ext = _buffa_Extension(TestAllTypesEdition2023, 122, _buffa_GROUP, _buffa_PRESENCE, GroupLikeType, 'protobuf_test_messages.editions.delimited_ext', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

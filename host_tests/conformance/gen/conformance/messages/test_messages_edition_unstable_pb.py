@@ -29,6 +29,22 @@ from buffa.wire import (
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -91,12 +107,12 @@ class ForeignMessageEditionUnstable(_buffa_Message):
 _buffa_c0 = ComplexMessage
 _buffa_c1 = TestAllTypesEditionUnstable
 _buffa_c2 = ForeignMessageEditionUnstable
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEditionUnstable, 'value', 'value', None, None))
-_buffa_s4 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEditionUnstable, 'value', 'value', 0, None))
-_buffa_s8 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageEditionUnstable, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s7 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnumEditionUnstable, 'value', 'value', 0, None))
+_buffa_s8 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -1172,29 +1188,29 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('d', 1, 15, 8, None, 'd', 'd', 0, None),
+    ('d', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'd', 'd', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('optional_int32', 1, 15, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_foreign_message', 2, 11, 8, ForeignMessageEditionUnstable, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_foreign_enum', 3, 14, 8, ForeignEnumEditionUnstable, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('recursive_message', 4, 11, 8, TestAllTypesEditionUnstable, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 5, 15, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_foreign_message', 6, 11, 1, ForeignMessageEditionUnstable, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_foreign_enum', 7, 14, 3, ForeignEnumEditionUnstable, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('map_int32_int32', 8, 11, 5, _buffa_s4, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_bool_bool', 9, 11, 5, _buffa_s5, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 10, 11, 5, _buffa_s6, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_foreign_message', 11, 11, 5, _buffa_s3, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_foreign_enum', 12, 11, 5, _buffa_s7, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('optional_bytes', 13, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('repeated_bytes', 14, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('map_string_bytes', 15, 11, 5, _buffa_s8, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('optional_int32', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_foreign_message', 2, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageEditionUnstable, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_foreign_enum', 3, _buffa_ENUM, _buffa_PRESENCE, ForeignEnumEditionUnstable, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('recursive_message', 4, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEditionUnstable, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 5, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_foreign_message', 6, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageEditionUnstable, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_foreign_enum', 7, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnumEditionUnstable, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('map_int32_int32', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_bool_bool', 9, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_foreign_message', 11, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_foreign_enum', 12, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('optional_bytes', 13, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('repeated_bytes', 14, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('map_string_bytes', 15, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'map_string_bytes', 'mapStringBytes', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('c', 1, 15, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesEditionUnstable, 120, 15, 8, None, 'protobuf_test_messages.edition_unstable.extension_int32', 0)
+extension_int32 = _buffa_Extension(TestAllTypesEditionUnstable, 120, _buffa_SFIXED32, _buffa_PRESENCE, None, 'protobuf_test_messages.edition_unstable.extension_int32', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

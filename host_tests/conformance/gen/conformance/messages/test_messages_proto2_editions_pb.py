@@ -35,6 +35,36 @@ from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_s
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -563,30 +593,30 @@ _buffa_c24 = TestLargeOneof.A2
 _buffa_c25 = TestLargeOneof.A3
 _buffa_c26 = TestLargeOneof.A4
 _buffa_c27 = TestLargeOneof.A5
-_buffa_s28 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
-_buffa_s29 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageProto2, 'value', 'value', None, None))
-_buffa_s30 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, TestAllTypesProto2.NestedEnum, 'value', 'value', 0, None))
-_buffa_s31 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, ForeignEnumProto2, 'value', 'value', 0, None))
-_buffa_s32 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
+_buffa_s28 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
+_buffa_s29 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageProto2, 'value', 'value', None, None))
+_buffa_s30 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'value', 'value', 0, None))
+_buffa_s31 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ForeignEnumProto2, 'value', 'value', 0, None))
+_buffa_s32 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
 _buffa_e33 = TestAllTypesProto2.NestedEnum._buffa_n
 _buffa_e34 = ForeignEnumProto2._buffa_n
 _buffa_e35 = TestAllRequiredTypesProto2.NestedEnum._buffa_n
-_buffa_s36 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s37 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s38 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s39 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s40 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s41 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s42 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s43 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s44 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s45 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s46 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s47 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s48 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s49 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 9, 0, None, 'value', 'value', '', None))
-_buffa_s50 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s51 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
+_buffa_s36 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s37 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s38 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s39 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s40 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s41 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s42 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s43 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s44 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s45 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s46 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s47 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s48 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s49 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, 0, None, 'value', 'value', '', None))
+_buffa_s50 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s51 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
 _buffa_setattr(TestAllTypesProto2, '__field_name13', None)
 _buffa_setattr(TestAllTypesProto2, '__Field_name14', None)
 
@@ -8818,263 +8848,263 @@ def _buffa_w(m, buf, p):
 _buffa_c27._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 8, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 8, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 8, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 8, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 8, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 8, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 8, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 8, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 8, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 8, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 8, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesProto2.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessageProto2, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 72, TestAllTypesProto2.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 72, ForeignEnumProto2, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_string_piece', 24, 9, 8, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 8, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 1, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 1, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 1, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 1, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 1, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 1, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 1, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 1, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 1, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 1, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 1, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 1, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 1, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 1, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesProto2.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessageProto2, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 65, TestAllTypesProto2.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 65, ForeignEnumProto2, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 1, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 1, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s36, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s37, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s38, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s39, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s40, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s41, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s42, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s43, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s44, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s45, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s46, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s47, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s48, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s49, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s50, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s28, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s29, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s30, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s31, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 67, TestAllTypesProto2.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 65, TestAllTypesProto2.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('map_int32_nested_message', 103, 11, 5, _buffa_s32, 'map_int32_nested_message', 'mapInt32NestedMessage', None, None),
-    ('map_int32_bool', 104, 11, 5, _buffa_s51, 'map_int32_bool', 'mapInt32Bool', None, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesProto2.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 16, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 80, TestAllTypesProto2.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('data', 201, 10, 8, TestAllTypesProto2.Data, 'data', 'data', None, None),
-    ('multiwordgroupfield', 204, 10, 8, TestAllTypesProto2.MultiWordGroupField, 'multiwordgroupfield', 'multiwordgroupfield', None, None),
-    ('default_int32', 241, 5, 8, None, 'default_int32', 'defaultInt32', -123456789, None),
-    ('default_int64', 242, 3, 8, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
-    ('default_uint32', 243, 13, 8, None, 'default_uint32', 'defaultUint32', 2123456789, None),
-    ('default_uint64', 244, 4, 8, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
-    ('default_sint32', 245, 17, 8, None, 'default_sint32', 'defaultSint32', -123456789, None),
-    ('default_sint64', 246, 18, 8, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
-    ('default_fixed32', 247, 7, 8, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
-    ('default_fixed64', 248, 6, 8, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
-    ('default_sfixed32', 249, 15, 8, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
-    ('default_sfixed64', 250, 16, 8, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
-    ('default_float', 251, 2, 8, None, 'default_float', 'defaultFloat', 9000000000.0, None),
-    ('default_double', 252, 1, 8, None, 'default_double', 'defaultDouble', 7e+22, None),
-    ('default_bool', 253, 8, 8, None, 'default_bool', 'defaultBool', True, None),
-    ('default_string', 254, 9, 8, None, 'default_string', 'defaultString', 'Rosebud', None),
-    ('default_bytes', 255, 12, 8, None, 'default_bytes', 'defaultBytes', b'joshua', None),
-    ('fieldname1', 401, 5, 8, None, 'fieldname1', 'fieldname1', 0, None),
-    ('field_name2', 402, 5, 8, None, 'field_name2', 'fieldName2', 0, None),
-    ('_field_name3', 403, 5, 8, None, '_field_name3', 'FieldName3', 0, None),
-    ('field__name4_', 404, 5, 8, None, 'field__name4_', 'fieldName4', 0, None),
-    ('field0name5', 405, 5, 8, None, 'field0name5', 'field0name5', 0, None),
-    ('field_0_name6', 406, 5, 8, None, 'field_0_name6', 'field0Name6', 0, None),
-    ('fieldName7', 407, 5, 8, None, 'fieldName7', 'fieldName7', 0, None),
-    ('FieldName8', 408, 5, 8, None, 'FieldName8', 'FieldName8', 0, None),
-    ('field_Name9', 409, 5, 8, None, 'field_Name9', 'fieldName9', 0, None),
-    ('Field_Name10', 410, 5, 8, None, 'Field_Name10', 'FieldName10', 0, None),
-    ('FIELD_NAME11', 411, 5, 8, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
-    ('FIELD_name12', 412, 5, 8, None, 'FIELD_name12', 'FIELDName12', 0, None),
-    ('__field_name13', 413, 5, 8, None, '__field_name13', 'FieldName13', 0, None),
-    ('__Field_name14', 414, 5, 8, None, '__Field_name14', 'FieldName14', 0, None),
-    ('field__name15', 415, 5, 8, None, 'field__name15', 'fieldName15', 0, None),
-    ('field__Name16', 416, 5, 8, None, 'field__Name16', 'fieldName16', 0, None),
-    ('field_name17__', 417, 5, 8, None, 'field_name17__', 'fieldName17', 0, None),
-    ('Field_name18__', 418, 5, 8, None, 'Field_name18__', 'FieldName18', 0, None),
-    ('message_set_correct', 500, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'message_set_correct', 'messageSetCorrect', None, None),
+    ('optional_int32', 1, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, _buffa_PRESENCE, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, _buffa_PRESENCE, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, _buffa_PRESENCE, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, _buffa_PRESENCE, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, _buffa_PRESENCE, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, _buffa_PRESENCE, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, ForeignEnumProto2, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_PRESENCE, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesProto2.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageProto2, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, ForeignEnumProto2, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s36, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s37, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s38, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s39, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s40, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s41, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s42, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s43, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s44, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s45, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s46, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s47, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s48, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s49, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s50, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s28, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s29, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s30, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s31, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('map_int32_nested_message', 103, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s32, 'map_int32_nested_message', 'mapInt32NestedMessage', None, None),
+    ('map_int32_bool', 104, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s51, 'map_int32_bool', 'mapInt32Bool', None, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesProto2.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('data', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesProto2.Data, 'data', 'data', None, None),
+    ('multiwordgroupfield', 204, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesProto2.MultiWordGroupField, 'multiwordgroupfield', 'multiwordgroupfield', None, None),
+    ('default_int32', 241, _buffa_INT32, _buffa_PRESENCE, None, 'default_int32', 'defaultInt32', -123456789, None),
+    ('default_int64', 242, _buffa_INT64, _buffa_PRESENCE, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
+    ('default_uint32', 243, _buffa_UINT32, _buffa_PRESENCE, None, 'default_uint32', 'defaultUint32', 2123456789, None),
+    ('default_uint64', 244, _buffa_UINT64, _buffa_PRESENCE, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
+    ('default_sint32', 245, _buffa_SINT32, _buffa_PRESENCE, None, 'default_sint32', 'defaultSint32', -123456789, None),
+    ('default_sint64', 246, _buffa_SINT64, _buffa_PRESENCE, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
+    ('default_fixed32', 247, _buffa_FIXED32, _buffa_PRESENCE, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
+    ('default_fixed64', 248, _buffa_FIXED64, _buffa_PRESENCE, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
+    ('default_sfixed32', 249, _buffa_SFIXED32, _buffa_PRESENCE, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
+    ('default_sfixed64', 250, _buffa_SFIXED64, _buffa_PRESENCE, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
+    ('default_float', 251, _buffa_FLOAT, _buffa_PRESENCE, None, 'default_float', 'defaultFloat', 9000000000.0, None),
+    ('default_double', 252, _buffa_DOUBLE, _buffa_PRESENCE, None, 'default_double', 'defaultDouble', 7e+22, None),
+    ('default_bool', 253, _buffa_BOOL, _buffa_PRESENCE, None, 'default_bool', 'defaultBool', True, None),
+    ('default_string', 254, _buffa_STRING, _buffa_PRESENCE, None, 'default_string', 'defaultString', 'Rosebud', None),
+    ('default_bytes', 255, _buffa_BYTES, _buffa_PRESENCE, None, 'default_bytes', 'defaultBytes', b'joshua', None),
+    ('fieldname1', 401, _buffa_INT32, _buffa_PRESENCE, None, 'fieldname1', 'fieldname1', 0, None),
+    ('field_name2', 402, _buffa_INT32, _buffa_PRESENCE, None, 'field_name2', 'fieldName2', 0, None),
+    ('_field_name3', 403, _buffa_INT32, _buffa_PRESENCE, None, '_field_name3', 'FieldName3', 0, None),
+    ('field__name4_', 404, _buffa_INT32, _buffa_PRESENCE, None, 'field__name4_', 'fieldName4', 0, None),
+    ('field0name5', 405, _buffa_INT32, _buffa_PRESENCE, None, 'field0name5', 'field0name5', 0, None),
+    ('field_0_name6', 406, _buffa_INT32, _buffa_PRESENCE, None, 'field_0_name6', 'field0Name6', 0, None),
+    ('fieldName7', 407, _buffa_INT32, _buffa_PRESENCE, None, 'fieldName7', 'fieldName7', 0, None),
+    ('FieldName8', 408, _buffa_INT32, _buffa_PRESENCE, None, 'FieldName8', 'FieldName8', 0, None),
+    ('field_Name9', 409, _buffa_INT32, _buffa_PRESENCE, None, 'field_Name9', 'fieldName9', 0, None),
+    ('Field_Name10', 410, _buffa_INT32, _buffa_PRESENCE, None, 'Field_Name10', 'FieldName10', 0, None),
+    ('FIELD_NAME11', 411, _buffa_INT32, _buffa_PRESENCE, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
+    ('FIELD_name12', 412, _buffa_INT32, _buffa_PRESENCE, None, 'FIELD_name12', 'FIELDName12', 0, None),
+    ('__field_name13', 413, _buffa_INT32, _buffa_PRESENCE, None, '__field_name13', 'FieldName13', 0, None),
+    ('__Field_name14', 414, _buffa_INT32, _buffa_PRESENCE, None, '__Field_name14', 'FieldName14', 0, None),
+    ('field__name15', 415, _buffa_INT32, _buffa_PRESENCE, None, 'field__name15', 'fieldName15', 0, None),
+    ('field__Name16', 416, _buffa_INT32, _buffa_PRESENCE, None, 'field__Name16', 'fieldName16', 0, None),
+    ('field_name17__', 417, _buffa_INT32, _buffa_PRESENCE, None, 'field_name17__', 'fieldName17', 0, None),
+    ('Field_name18__', 418, _buffa_INT32, _buffa_PRESENCE, None, 'Field_name18__', 'FieldName18', 0, None),
+    ('message_set_correct', 500, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrect, 'message_set_correct', 'messageSetCorrect', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesProto2, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('group_int32', 205, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 206, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 205, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 206, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c4._buffa_f = (
 )
 _buffa_c5._buffa_f = (
-    ('str', 25, 9, 8, None, 'str', 'str', '', None),
+    ('str', 25, _buffa_STRING, _buffa_PRESENCE, None, 'str', 'str', '', None),
 )
 _buffa_c6._buffa_f = (
-    ('i', 9, 5, 8, None, 'i', 'i', 0, None),
-    ('sub_msg', 10, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'sub_msg', 'subMsg', None, None),
+    ('i', 9, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 0, None),
+    ('sub_msg', 10, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrect, 'sub_msg', 'subMsg', None, None),
 )
 _buffa_c7._buffa_f = (
-    ('a', 1, 5, 16, None, 'a', 'a', 0, 'oneof_field'),
-    ('b', 2, 5, 16, None, 'b', 'b', 0, 'oneof_field'),
+    ('a', 1, _buffa_INT32, _buffa_ONEOF, None, 'a', 'a', 0, 'oneof_field'),
+    ('b', 2, _buffa_INT32, _buffa_ONEOF, None, 'b', 'b', 0, 'oneof_field'),
 )
 _buffa_c8._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 _buffa_c9._buffa_f = (
-    ('group_int32', 122, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 123, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 122, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 123, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c10._buffa_f = (
-    ('optional_int32', 1001, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_string', 1002, 9, 8, None, 'optional_string', 'optionalString', '', None),
-    ('nested_message', 1003, 11, 8, ForeignMessageProto2, 'nested_message', 'nestedMessage', None, None),
-    ('optionalgroup', 1004, 10, 8, UnknownToTestAllTypes.OptionalGroup, 'optionalgroup', 'optionalgroup', None, None),
-    ('optional_bool', 1006, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('repeated_int32', 1011, 5, 1, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('optional_int32', 1001, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_string', 1002, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string', 'optionalString', '', None),
+    ('nested_message', 1003, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'nested_message', 'nestedMessage', None, None),
+    ('optionalgroup', 1004, _buffa_GROUP, _buffa_PRESENCE, UnknownToTestAllTypes.OptionalGroup, 'optionalgroup', 'optionalgroup', None, None),
+    ('optional_bool', 1006, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('repeated_int32', 1011, _buffa_INT32, _buffa_REPEATED, None, 'repeated_int32', 'repeatedInt32', 0, None),
 )
 _buffa_c11._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
 )
 _buffa_c12._buffa_f = (
 )
 _buffa_c13._buffa_f = (
 )
 _buffa_c14._buffa_f = (
-    ('data', 1, 9, 8, None, 'data', 'data', '', None),
+    ('data', 1, _buffa_STRING, _buffa_PRESENCE, None, 'data', 'data', '', None),
 )
 _buffa_c15._buffa_f = (
-    ('inline', 1, 5, 8, None, 'inline', 'inline', 0, None),
-    ('concept', 2, 9, 8, None, 'concept', 'concept', '', None),
-    ('requires', 3, 9, 1, None, 'requires', 'requires', '', None),
+    ('inline', 1, _buffa_INT32, _buffa_PRESENCE, None, 'inline', 'inline', 0, None),
+    ('concept', 2, _buffa_STRING, _buffa_PRESENCE, None, 'concept', 'concept', '', None),
+    ('requires', 3, _buffa_STRING, _buffa_REPEATED, None, 'requires', 'requires', '', None),
 )
 _buffa_c16._buffa_f = (
-    ('required_int32', 1, 5, 40, None, 'required_int32', 'requiredInt32', 0, None),
-    ('required_int64', 2, 3, 40, None, 'required_int64', 'requiredInt64', 0, None),
-    ('required_uint32', 3, 13, 40, None, 'required_uint32', 'requiredUint32', 0, None),
-    ('required_uint64', 4, 4, 40, None, 'required_uint64', 'requiredUint64', 0, None),
-    ('required_sint32', 5, 17, 40, None, 'required_sint32', 'requiredSint32', 0, None),
-    ('required_sint64', 6, 18, 40, None, 'required_sint64', 'requiredSint64', 0, None),
-    ('required_fixed32', 7, 7, 40, None, 'required_fixed32', 'requiredFixed32', 0, None),
-    ('required_fixed64', 8, 6, 40, None, 'required_fixed64', 'requiredFixed64', 0, None),
-    ('required_sfixed32', 9, 15, 40, None, 'required_sfixed32', 'requiredSfixed32', 0, None),
-    ('required_sfixed64', 10, 16, 40, None, 'required_sfixed64', 'requiredSfixed64', 0, None),
-    ('required_float', 11, 2, 40, None, 'required_float', 'requiredFloat', 0.0, None),
-    ('required_double', 12, 1, 40, None, 'required_double', 'requiredDouble', 0.0, None),
-    ('required_bool', 13, 8, 40, None, 'required_bool', 'requiredBool', False, None),
-    ('required_string', 14, 9, 40, None, 'required_string', 'requiredString', '', None),
-    ('required_bytes', 15, 12, 40, None, 'required_bytes', 'requiredBytes', b'', None),
-    ('required_nested_message', 18, 11, 8, TestAllRequiredTypesProto2.NestedMessage, 'required_nested_message', 'requiredNestedMessage', None, None),
-    ('required_foreign_message', 19, 11, 8, ForeignMessageProto2, 'required_foreign_message', 'requiredForeignMessage', None, None),
-    ('required_nested_enum', 21, 14, 104, TestAllRequiredTypesProto2.NestedEnum, 'required_nested_enum', 'requiredNestedEnum', 0, None),
-    ('required_foreign_enum', 22, 14, 104, ForeignEnumProto2, 'required_foreign_enum', 'requiredForeignEnum', 0, None),
-    ('required_string_piece', 24, 9, 40, None, 'required_string_piece', 'requiredStringPiece', '', None),
-    ('required_cord', 25, 9, 40, None, 'required_cord', 'requiredCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllRequiredTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
-    ('optional_recursive_message', 28, 11, 8, TestAllRequiredTypesProto2, 'optional_recursive_message', 'optionalRecursiveMessage', None, None),
-    ('data', 201, 10, 8, TestAllRequiredTypesProto2.Data, 'data', 'data', None, None),
-    ('default_int32', 241, 5, 40, None, 'default_int32', 'defaultInt32', -123456789, None),
-    ('default_int64', 242, 3, 40, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
-    ('default_uint32', 243, 13, 40, None, 'default_uint32', 'defaultUint32', 2123456789, None),
-    ('default_uint64', 244, 4, 40, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
-    ('default_sint32', 245, 17, 40, None, 'default_sint32', 'defaultSint32', -123456789, None),
-    ('default_sint64', 246, 18, 40, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
-    ('default_fixed32', 247, 7, 40, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
-    ('default_fixed64', 248, 6, 40, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
-    ('default_sfixed32', 249, 15, 40, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
-    ('default_sfixed64', 250, 16, 40, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
-    ('default_float', 251, 2, 40, None, 'default_float', 'defaultFloat', 9000000000.0, None),
-    ('default_double', 252, 1, 40, None, 'default_double', 'defaultDouble', 7e+22, None),
-    ('default_bool', 253, 8, 40, None, 'default_bool', 'defaultBool', True, None),
-    ('default_string', 254, 9, 40, None, 'default_string', 'defaultString', 'Rosebud', None),
-    ('default_bytes', 255, 12, 40, None, 'default_bytes', 'defaultBytes', b'joshua', None),
+    ('required_int32', 1, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_int32', 'requiredInt32', 0, None),
+    ('required_int64', 2, _buffa_INT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_int64', 'requiredInt64', 0, None),
+    ('required_uint32', 3, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_uint32', 'requiredUint32', 0, None),
+    ('required_uint64', 4, _buffa_UINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_uint64', 'requiredUint64', 0, None),
+    ('required_sint32', 5, _buffa_SINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sint32', 'requiredSint32', 0, None),
+    ('required_sint64', 6, _buffa_SINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sint64', 'requiredSint64', 0, None),
+    ('required_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_fixed32', 'requiredFixed32', 0, None),
+    ('required_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_fixed64', 'requiredFixed64', 0, None),
+    ('required_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sfixed32', 'requiredSfixed32', 0, None),
+    ('required_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sfixed64', 'requiredSfixed64', 0, None),
+    ('required_float', 11, _buffa_FLOAT, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_float', 'requiredFloat', 0.0, None),
+    ('required_double', 12, _buffa_DOUBLE, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_double', 'requiredDouble', 0.0, None),
+    ('required_bool', 13, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_bool', 'requiredBool', False, None),
+    ('required_string', 14, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_string', 'requiredString', '', None),
+    ('required_bytes', 15, _buffa_BYTES, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_bytes', 'requiredBytes', b'', None),
+    ('required_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.NestedMessage, 'required_nested_message', 'requiredNestedMessage', None, None),
+    ('required_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'required_foreign_message', 'requiredForeignMessage', None, None),
+    ('required_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE | _buffa_REQUIRED | _buffa_CLOSED, TestAllRequiredTypesProto2.NestedEnum, 'required_nested_enum', 'requiredNestedEnum', 0, None),
+    ('required_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE | _buffa_REQUIRED | _buffa_CLOSED, ForeignEnumProto2, 'required_foreign_enum', 'requiredForeignEnum', 0, None),
+    ('required_string_piece', 24, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_string_piece', 'requiredStringPiece', '', None),
+    ('required_cord', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_cord', 'requiredCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
+    ('optional_recursive_message', 28, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'optional_recursive_message', 'optionalRecursiveMessage', None, None),
+    ('data', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllRequiredTypesProto2.Data, 'data', 'data', None, None),
+    ('default_int32', 241, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_int32', 'defaultInt32', -123456789, None),
+    ('default_int64', 242, _buffa_INT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
+    ('default_uint32', 243, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_uint32', 'defaultUint32', 2123456789, None),
+    ('default_uint64', 244, _buffa_UINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
+    ('default_sint32', 245, _buffa_SINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sint32', 'defaultSint32', -123456789, None),
+    ('default_sint64', 246, _buffa_SINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
+    ('default_fixed32', 247, _buffa_FIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
+    ('default_fixed64', 248, _buffa_FIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
+    ('default_sfixed32', 249, _buffa_SFIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
+    ('default_sfixed64', 250, _buffa_SFIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
+    ('default_float', 251, _buffa_FLOAT, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_float', 'defaultFloat', 9000000000.0, None),
+    ('default_double', 252, _buffa_DOUBLE, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_double', 'defaultDouble', 7e+22, None),
+    ('default_bool', 253, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_bool', 'defaultBool', True, None),
+    ('default_string', 254, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_string', 'defaultString', 'Rosebud', None),
+    ('default_bytes', 255, _buffa_BYTES, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_bytes', 'defaultBytes', b'joshua', None),
 )
 _buffa_c17._buffa_f = (
-    ('a', 1, 5, 40, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllRequiredTypesProto2, 'corecursive', 'corecursive', None, None),
-    ('optional_corecursive', 3, 11, 8, TestAllRequiredTypesProto2, 'optional_corecursive', 'optionalCorecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'corecursive', 'corecursive', None, None),
+    ('optional_corecursive', 3, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'optional_corecursive', 'optionalCorecursive', None, None),
 )
 _buffa_c18._buffa_f = (
-    ('group_int32', 202, 5, 40, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 40, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c19._buffa_f = (
 )
 _buffa_c20._buffa_f = (
-    ('str', 25, 9, 40, None, 'str', 'str', '', None),
+    ('str', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'str', 'str', '', None),
 )
 _buffa_c21._buffa_f = (
-    ('i', 9, 5, 40, None, 'i', 'i', 0, None),
+    ('i', 9, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'i', 'i', 0, None),
 )
 _buffa_c22._buffa_f = (
-    ('a1', 1, 11, 16, TestLargeOneof.A1, 'a1', 'a1', None, 'large_oneof'),
-    ('a2', 2, 11, 16, TestLargeOneof.A2, 'a2', 'a2', None, 'large_oneof'),
-    ('a3', 3, 11, 16, TestLargeOneof.A3, 'a3', 'a3', None, 'large_oneof'),
-    ('a4', 4, 11, 16, TestLargeOneof.A4, 'a4', 'a4', None, 'large_oneof'),
-    ('a5', 5, 11, 16, TestLargeOneof.A5, 'a5', 'a5', None, 'large_oneof'),
+    ('a1', 1, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A1, 'a1', 'a1', None, 'large_oneof'),
+    ('a2', 2, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A2, 'a2', 'a2', None, 'large_oneof'),
+    ('a3', 3, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A3, 'a3', 'a3', None, 'large_oneof'),
+    ('a4', 4, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A4, 'a4', 'a4', None, 'large_oneof'),
+    ('a5', 5, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A5, 'a5', 'a5', None, 'large_oneof'),
 )
 _buffa_c23._buffa_f = (
 )
@@ -9087,19 +9117,19 @@ _buffa_c26._buffa_f = (
 _buffa_c27._buffa_f = (
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesProto2, 120, 5, 8, None, 'protobuf_test_messages.editions.proto2.extension_int32', 0)
-extension_string = _buffa_Extension(TestAllTypesProto2, 133, 9, 8, None, 'protobuf_test_messages.editions.proto2.extension_string', '')
-extension_bytes = _buffa_Extension(TestAllTypesProto2, 134, 12, 8, None, 'protobuf_test_messages.editions.proto2.extension_bytes', b'')
-groupfield = _buffa_Extension(TestAllTypesProto2, 121, 10, 8, GroupField, 'protobuf_test_messages.editions.proto2.groupfield', None)
+extension_int32 = _buffa_Extension(TestAllTypesProto2, 120, _buffa_INT32, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_int32', 0)
+extension_string = _buffa_Extension(TestAllTypesProto2, 133, _buffa_STRING, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_string', '')
+extension_bytes = _buffa_Extension(TestAllTypesProto2, 134, _buffa_BYTES, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_bytes', b'')
+groupfield = _buffa_Extension(TestAllTypesProto2, 121, _buffa_GROUP, _buffa_PRESENCE, GroupField, 'protobuf_test_messages.editions.proto2.groupfield', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c5.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 1547769, 11, 8, TestAllTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
+_buffa_c5.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 1547769, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c6.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 4135312, 11, 8, TestAllTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
+_buffa_c6.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 4135312, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c7.extension_with_oneof = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 123456789, 11, 8, TestAllTypesProto2.ExtensionWithOneof, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof', None)
+_buffa_c7.extension_with_oneof = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 123456789, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.ExtensionWithOneof, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c20.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 1547769, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
+_buffa_c20.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 1547769, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c21.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 4135312, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
+_buffa_c21.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 4135312, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27)

@@ -44,6 +44,34 @@ import buffa.wkt.field_mask_pb as _buffa_i3
 import buffa.wkt.struct_pb as _buffa_i4
 import buffa.wkt.any_pb as _buffa_i5
 import buffa.wkt.empty_pb as _buffa_i6
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
@@ -301,8 +329,8 @@ _buffa_c1 = TestAllTypesProto3.NestedMessage
 _buffa_c2 = ForeignMessage
 _buffa_c3 = NullHypothesisProto3
 _buffa_c4 = EnumOnlyProto3
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesProto3.NestedMessage, 'value', 'value', None, None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessage, 'value', 'value', None, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto3.NestedMessage, 'value', 'value', None, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessage, 'value', 'value', None, None))
 _buffa_c5 = _buffa_i0.BoolValue
 _buffa_c6 = _buffa_i0.Int32Value
 _buffa_c7 = _buffa_i0.Int64Value
@@ -320,23 +348,23 @@ _buffa_c18 = _buffa_i5.Any
 _buffa_c19 = _buffa_i4.Value
 _buffa_c20 = _buffa_i6.Empty
 _buffa_c21 = _buffa_i4.ListValue
-_buffa_s24 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s26 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s27 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s28 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s29 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s30 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s31 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s32 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s33 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s34 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s35 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s36 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s37 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s38 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s39 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesProto3.NestedEnum, 'value', 'value', 0, None))
-_buffa_s40 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnum, 'value', 'value', 0, None))
+_buffa_s24 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s26 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s27 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s28 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s29 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s30 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s31 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s32 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s33 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s34 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s35 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s36 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s37 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s38 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s39 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, TestAllTypesProto3.NestedEnum, 'value', 'value', 0, None))
+_buffa_s40 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnum, 'value', 'value', 0, None))
 _buffa_setattr(TestAllTypesProto3, '__field_name13', 0)
 _buffa_setattr(TestAllTypesProto3, '__Field_name14', 0)
 
@@ -6821,166 +6849,166 @@ def _buffa_w(m, buf, p):
 _buffa_c4._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('optional_int32', 1, 5, 0, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 0, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 0, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 0, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 0, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 0, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 0, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 0, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 0, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 0, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 0, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 0, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 0, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 128, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 0, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesProto3.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessage, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 0, TestAllTypesProto3.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 0, ForeignEnum, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_aliased_enum', 23, 14, 0, TestAllTypesProto3.AliasedEnum, 'optional_aliased_enum', 'optionalAliasedEnum', 0, None),
-    ('optional_string_piece', 24, 9, 128, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 128, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesProto3, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 3, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 3, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 3, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 3, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 3, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 3, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 3, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 3, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 3, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 3, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 3, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 3, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 129, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesProto3.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessage, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 3, TestAllTypesProto3.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 3, ForeignEnum, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 129, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 129, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s24, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s25, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s26, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s27, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s28, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s29, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s30, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s31, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s32, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s33, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s34, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s35, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s36, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s37, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s38, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s5, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s6, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s39, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s40, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 3, TestAllTypesProto3.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 1, TestAllTypesProto3.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesProto3.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 144, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 16, TestAllTypesProto3.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('oneof_null_value', 120, 14, 16, _buffa_i4.NullValue, 'oneof_null_value', 'oneofNullValue', 0, 'oneof_field'),
-    ('optional_bool_wrapper', 201, 11, 8, _buffa_i0.BoolValue, 'optional_bool_wrapper', 'optionalBoolWrapper', None, None),
-    ('optional_int32_wrapper', 202, 11, 8, _buffa_i0.Int32Value, 'optional_int32_wrapper', 'optionalInt32Wrapper', None, None),
-    ('optional_int64_wrapper', 203, 11, 8, _buffa_i0.Int64Value, 'optional_int64_wrapper', 'optionalInt64Wrapper', None, None),
-    ('optional_uint32_wrapper', 204, 11, 8, _buffa_i0.UInt32Value, 'optional_uint32_wrapper', 'optionalUint32Wrapper', None, None),
-    ('optional_uint64_wrapper', 205, 11, 8, _buffa_i0.UInt64Value, 'optional_uint64_wrapper', 'optionalUint64Wrapper', None, None),
-    ('optional_float_wrapper', 206, 11, 8, _buffa_i0.FloatValue, 'optional_float_wrapper', 'optionalFloatWrapper', None, None),
-    ('optional_double_wrapper', 207, 11, 8, _buffa_i0.DoubleValue, 'optional_double_wrapper', 'optionalDoubleWrapper', None, None),
-    ('optional_string_wrapper', 208, 11, 8, _buffa_i0.StringValue, 'optional_string_wrapper', 'optionalStringWrapper', None, None),
-    ('optional_bytes_wrapper', 209, 11, 8, _buffa_i0.BytesValue, 'optional_bytes_wrapper', 'optionalBytesWrapper', None, None),
-    ('repeated_bool_wrapper', 211, 11, 1, _buffa_i0.BoolValue, 'repeated_bool_wrapper', 'repeatedBoolWrapper', None, None),
-    ('repeated_int32_wrapper', 212, 11, 1, _buffa_i0.Int32Value, 'repeated_int32_wrapper', 'repeatedInt32Wrapper', None, None),
-    ('repeated_int64_wrapper', 213, 11, 1, _buffa_i0.Int64Value, 'repeated_int64_wrapper', 'repeatedInt64Wrapper', None, None),
-    ('repeated_uint32_wrapper', 214, 11, 1, _buffa_i0.UInt32Value, 'repeated_uint32_wrapper', 'repeatedUint32Wrapper', None, None),
-    ('repeated_uint64_wrapper', 215, 11, 1, _buffa_i0.UInt64Value, 'repeated_uint64_wrapper', 'repeatedUint64Wrapper', None, None),
-    ('repeated_float_wrapper', 216, 11, 1, _buffa_i0.FloatValue, 'repeated_float_wrapper', 'repeatedFloatWrapper', None, None),
-    ('repeated_double_wrapper', 217, 11, 1, _buffa_i0.DoubleValue, 'repeated_double_wrapper', 'repeatedDoubleWrapper', None, None),
-    ('repeated_string_wrapper', 218, 11, 1, _buffa_i0.StringValue, 'repeated_string_wrapper', 'repeatedStringWrapper', None, None),
-    ('repeated_bytes_wrapper', 219, 11, 1, _buffa_i0.BytesValue, 'repeated_bytes_wrapper', 'repeatedBytesWrapper', None, None),
-    ('optional_duration', 301, 11, 8, _buffa_i1.Duration, 'optional_duration', 'optionalDuration', None, None),
-    ('optional_timestamp', 302, 11, 8, _buffa_i2.Timestamp, 'optional_timestamp', 'optionalTimestamp', None, None),
-    ('optional_field_mask', 303, 11, 8, _buffa_i3.FieldMask, 'optional_field_mask', 'optionalFieldMask', None, None),
-    ('optional_struct', 304, 11, 8, _buffa_i4.Struct, 'optional_struct', 'optionalStruct', None, None),
-    ('optional_any', 305, 11, 8, _buffa_i5.Any, 'optional_any', 'optionalAny', None, None),
-    ('optional_value', 306, 11, 8, _buffa_i4.Value, 'optional_value', 'optionalValue', None, None),
-    ('optional_null_value', 307, 14, 0, _buffa_i4.NullValue, 'optional_null_value', 'optionalNullValue', 0, None),
-    ('optional_empty', 308, 11, 8, _buffa_i6.Empty, 'optional_empty', 'optionalEmpty', None, None),
-    ('repeated_duration', 311, 11, 1, _buffa_i1.Duration, 'repeated_duration', 'repeatedDuration', None, None),
-    ('repeated_timestamp', 312, 11, 1, _buffa_i2.Timestamp, 'repeated_timestamp', 'repeatedTimestamp', None, None),
-    ('repeated_fieldmask', 313, 11, 1, _buffa_i3.FieldMask, 'repeated_fieldmask', 'repeatedFieldmask', None, None),
-    ('repeated_any', 315, 11, 1, _buffa_i5.Any, 'repeated_any', 'repeatedAny', None, None),
-    ('repeated_value', 316, 11, 1, _buffa_i4.Value, 'repeated_value', 'repeatedValue', None, None),
-    ('repeated_list_value', 317, 11, 1, _buffa_i4.ListValue, 'repeated_list_value', 'repeatedListValue', None, None),
-    ('repeated_empty', 318, 11, 1, _buffa_i6.Empty, 'repeated_empty', 'repeatedEmpty', None, None),
-    ('repeated_struct', 324, 11, 1, _buffa_i4.Struct, 'repeated_struct', 'repeatedStruct', None, None),
-    ('fieldname1', 401, 5, 0, None, 'fieldname1', 'fieldname1', 0, None),
-    ('field_name2', 402, 5, 0, None, 'field_name2', 'fieldName2', 0, None),
-    ('_field_name3', 403, 5, 0, None, '_field_name3', 'FieldName3', 0, None),
-    ('field__name4_', 404, 5, 0, None, 'field__name4_', 'fieldName4', 0, None),
-    ('field0name5', 405, 5, 0, None, 'field0name5', 'field0name5', 0, None),
-    ('field_0_name6', 406, 5, 0, None, 'field_0_name6', 'field0Name6', 0, None),
-    ('fieldName7', 407, 5, 0, None, 'fieldName7', 'fieldName7', 0, None),
-    ('FieldName8', 408, 5, 0, None, 'FieldName8', 'FieldName8', 0, None),
-    ('field_Name9', 409, 5, 0, None, 'field_Name9', 'fieldName9', 0, None),
-    ('Field_Name10', 410, 5, 0, None, 'Field_Name10', 'FieldName10', 0, None),
-    ('FIELD_NAME11', 411, 5, 0, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
-    ('FIELD_name12', 412, 5, 0, None, 'FIELD_name12', 'FIELDName12', 0, None),
-    ('__field_name13', 413, 5, 0, None, '__field_name13', 'FieldName13', 0, None),
-    ('__Field_name14', 414, 5, 0, None, '__Field_name14', 'FieldName14', 0, None),
-    ('field__name15', 415, 5, 0, None, 'field__name15', 'fieldName15', 0, None),
-    ('field__Name16', 416, 5, 0, None, 'field__Name16', 'fieldName16', 0, None),
-    ('field_name17__', 417, 5, 0, None, 'field_name17__', 'fieldName17', 0, None),
-    ('Field_name18__', 418, 5, 0, None, 'Field_name18__', 'FieldName18', 0, None),
+    ('optional_int32', 1, _buffa_INT32, 0, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, 0, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, 0, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, 0, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, 0, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, 0, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, 0, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, 0, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, 0, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, 0, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, 0, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, 0, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, 0, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_VERIFY, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, 0, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessage, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, 0, TestAllTypesProto3.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, 0, ForeignEnum, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_aliased_enum', 23, _buffa_ENUM, 0, TestAllTypesProto3.AliasedEnum, 'optional_aliased_enum', 'optionalAliasedEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_VERIFY, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_VERIFY, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesProto3.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessage, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesProto3.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnum, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s24, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s25, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s26, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s27, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s28, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s29, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s30, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s31, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s32, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s33, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s34, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s35, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s36, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s37, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s38, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s39, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s40, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesProto3.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED, TestAllTypesProto3.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesProto3.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF, TestAllTypesProto3.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('oneof_null_value', 120, _buffa_ENUM, _buffa_ONEOF, _buffa_i4.NullValue, 'oneof_null_value', 'oneofNullValue', 0, 'oneof_field'),
+    ('optional_bool_wrapper', 201, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BoolValue, 'optional_bool_wrapper', 'optionalBoolWrapper', None, None),
+    ('optional_int32_wrapper', 202, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int32Value, 'optional_int32_wrapper', 'optionalInt32Wrapper', None, None),
+    ('optional_int64_wrapper', 203, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int64Value, 'optional_int64_wrapper', 'optionalInt64Wrapper', None, None),
+    ('optional_uint32_wrapper', 204, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt32Value, 'optional_uint32_wrapper', 'optionalUint32Wrapper', None, None),
+    ('optional_uint64_wrapper', 205, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt64Value, 'optional_uint64_wrapper', 'optionalUint64Wrapper', None, None),
+    ('optional_float_wrapper', 206, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.FloatValue, 'optional_float_wrapper', 'optionalFloatWrapper', None, None),
+    ('optional_double_wrapper', 207, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.DoubleValue, 'optional_double_wrapper', 'optionalDoubleWrapper', None, None),
+    ('optional_string_wrapper', 208, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.StringValue, 'optional_string_wrapper', 'optionalStringWrapper', None, None),
+    ('optional_bytes_wrapper', 209, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BytesValue, 'optional_bytes_wrapper', 'optionalBytesWrapper', None, None),
+    ('repeated_bool_wrapper', 211, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.BoolValue, 'repeated_bool_wrapper', 'repeatedBoolWrapper', None, None),
+    ('repeated_int32_wrapper', 212, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int32Value, 'repeated_int32_wrapper', 'repeatedInt32Wrapper', None, None),
+    ('repeated_int64_wrapper', 213, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int64Value, 'repeated_int64_wrapper', 'repeatedInt64Wrapper', None, None),
+    ('repeated_uint32_wrapper', 214, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.UInt32Value, 'repeated_uint32_wrapper', 'repeatedUint32Wrapper', None, None),
+    ('repeated_uint64_wrapper', 215, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.UInt64Value, 'repeated_uint64_wrapper', 'repeatedUint64Wrapper', None, None),
+    ('repeated_float_wrapper', 216, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FloatValue, 'repeated_float_wrapper', 'repeatedFloatWrapper', None, None),
+    ('repeated_double_wrapper', 217, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.DoubleValue, 'repeated_double_wrapper', 'repeatedDoubleWrapper', None, None),
+    ('repeated_string_wrapper', 218, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.StringValue, 'repeated_string_wrapper', 'repeatedStringWrapper', None, None),
+    ('repeated_bytes_wrapper', 219, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.BytesValue, 'repeated_bytes_wrapper', 'repeatedBytesWrapper', None, None),
+    ('optional_duration', 301, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Duration, 'optional_duration', 'optionalDuration', None, None),
+    ('optional_timestamp', 302, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i2.Timestamp, 'optional_timestamp', 'optionalTimestamp', None, None),
+    ('optional_field_mask', 303, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i3.FieldMask, 'optional_field_mask', 'optionalFieldMask', None, None),
+    ('optional_struct', 304, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i4.Struct, 'optional_struct', 'optionalStruct', None, None),
+    ('optional_any', 305, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i5.Any, 'optional_any', 'optionalAny', None, None),
+    ('optional_value', 306, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i4.Value, 'optional_value', 'optionalValue', None, None),
+    ('optional_null_value', 307, _buffa_ENUM, 0, _buffa_i4.NullValue, 'optional_null_value', 'optionalNullValue', 0, None),
+    ('optional_empty', 308, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i6.Empty, 'optional_empty', 'optionalEmpty', None, None),
+    ('repeated_duration', 311, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i1.Duration, 'repeated_duration', 'repeatedDuration', None, None),
+    ('repeated_timestamp', 312, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i2.Timestamp, 'repeated_timestamp', 'repeatedTimestamp', None, None),
+    ('repeated_fieldmask', 313, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i3.FieldMask, 'repeated_fieldmask', 'repeatedFieldmask', None, None),
+    ('repeated_any', 315, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i5.Any, 'repeated_any', 'repeatedAny', None, None),
+    ('repeated_value', 316, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.Value, 'repeated_value', 'repeatedValue', None, None),
+    ('repeated_list_value', 317, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.ListValue, 'repeated_list_value', 'repeatedListValue', None, None),
+    ('repeated_empty', 318, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i6.Empty, 'repeated_empty', 'repeatedEmpty', None, None),
+    ('repeated_struct', 324, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.Struct, 'repeated_struct', 'repeatedStruct', None, None),
+    ('fieldname1', 401, _buffa_INT32, 0, None, 'fieldname1', 'fieldname1', 0, None),
+    ('field_name2', 402, _buffa_INT32, 0, None, 'field_name2', 'fieldName2', 0, None),
+    ('_field_name3', 403, _buffa_INT32, 0, None, '_field_name3', 'FieldName3', 0, None),
+    ('field__name4_', 404, _buffa_INT32, 0, None, 'field__name4_', 'fieldName4', 0, None),
+    ('field0name5', 405, _buffa_INT32, 0, None, 'field0name5', 'field0name5', 0, None),
+    ('field_0_name6', 406, _buffa_INT32, 0, None, 'field_0_name6', 'field0Name6', 0, None),
+    ('fieldName7', 407, _buffa_INT32, 0, None, 'fieldName7', 'fieldName7', 0, None),
+    ('FieldName8', 408, _buffa_INT32, 0, None, 'FieldName8', 'FieldName8', 0, None),
+    ('field_Name9', 409, _buffa_INT32, 0, None, 'field_Name9', 'fieldName9', 0, None),
+    ('Field_Name10', 410, _buffa_INT32, 0, None, 'Field_Name10', 'FieldName10', 0, None),
+    ('FIELD_NAME11', 411, _buffa_INT32, 0, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
+    ('FIELD_name12', 412, _buffa_INT32, 0, None, 'FIELD_name12', 'FIELDName12', 0, None),
+    ('__field_name13', 413, _buffa_INT32, 0, None, '__field_name13', 'FieldName13', 0, None),
+    ('__Field_name14', 414, _buffa_INT32, 0, None, '__Field_name14', 'FieldName14', 0, None),
+    ('field__name15', 415, _buffa_INT32, 0, None, 'field__name15', 'fieldName15', 0, None),
+    ('field__Name16', 416, _buffa_INT32, 0, None, 'field__Name16', 'fieldName16', 0, None),
+    ('field_name17__', 417, _buffa_INT32, 0, None, 'field_name17__', 'fieldName17', 0, None),
+    ('Field_name18__', 418, _buffa_INT32, 0, None, 'Field_name18__', 'FieldName18', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 1, 5, 0, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesProto3, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, 0, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('c', 1, 5, 0, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, 0, None, 'c', 'c', 0, None),
 )
 _buffa_c3._buffa_f = (
 )
