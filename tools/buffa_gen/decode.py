@@ -2,8 +2,8 @@
 
 from . import names as N
 from .tables import (
-    BOOL, BYTES, ENUM, FIXED_FMT, GROUP, INT32, INT64, MESSAGE, SINT32, SINT64, STRING, UINT32,
-    VARINT_CONV, VERIFY, WIRE,
+    BOOL, BYTES, FIXED_FMT, GROUP, MESSAGE, PACKED_CONV, SINT32, SINT64, STRING, VARINT_CONV,
+    VERIFY, WIRE,
 )
 
 
@@ -118,20 +118,8 @@ class DecodeMixin:
             # Repeated and map fields first: they arrive many times per
             # message (1% of a W1 or W2 decode, bench/profile/instructions.py).
             cases.sort(key=lambda c: not c[2])
-        if chunks:
-            for j, chunk in enumerate(chunks):
-                self.native_deco(w)
-                w("def %s_d%d_%d(m, b, p, e, s, t, dp):" % (R, i, j))
-                with w.block():
-                    for k, (tagv, body, _, label) in enumerate(chunk):
-                        w(("if t == %d:  # %s" if k == 0 else "elif t == %d:  # %s") % (tagv, label))
-                        with w.block():
-                            body(w)
-                    w("else:")
-                    with w.block():
-                        w("return -1")
-                    w("return p")
-                w()
+        else:
+            self.emit_chunks(w, i, chunks)
         self.native_deco(w)
         w("def %s_d(m, b, p, e, dp, eg):" % R)
         with w.block():
@@ -147,24 +135,9 @@ class DecodeMixin:
                 with w.block():
                     w("t, p = %s_tag(b, p, e, t)" % R)
                 if chunks:
-                    for j, chunk in enumerate(chunks):
-                        hi = chunks[j + 1][0][0] if j + 1 < len(chunks) else None
-                        call = "r = %s_d%d_%d(m, b, p, e, s, t, dp)" % (R, i, j)
-                        if hi is None:
-                            w("else:" if j else "if True:")
-                        else:
-                            w(("if t < %d:" if j == 0 else "elif t < %d:") % hi)
-                        with w.block():
-                            w(call)
-                    w("if r >= 0:")
-                    with w.block():
-                        w("p = r")
-                    w("else:")
+                    self.emit_chunk_calls(w, i, chunks)
                 else:
-                    for k, (tagv, body, _, label) in enumerate(cases):
-                        w(("if t == %d:  # %s" if k == 0 else "elif t == %d:  # %s") % (tagv, label))
-                        with w.block():
-                            body(w)
+                    self.emit_cases(w, cases)
                     w("else:" if cases else "if True:")
                 with w.block():
                     w("if t == eg and t:")
@@ -181,6 +154,44 @@ class DecodeMixin:
         w()
 
     @staticmethod
+    def emit_cases(w, cases):
+        """Emit the if/elif chain of decode cases on the tag t."""
+        for k, (tagv, body, _, label) in enumerate(cases):
+            w(("if t == %d:  # %s" if k == 0 else "elif t == %d:  # %s") % (tagv, label))
+            with w.block():
+                body(w)
+
+    def emit_chunks(self, w, i, chunks):
+        """Emit a message's chunk functions: each decodes one field of its
+        run of cases and returns the new position, or -1 if none matched."""
+        for j, chunk in enumerate(chunks):
+            self.native_deco(w)
+            w("def %s_d%d_%d(m, b, p, e, s, t, dp):" % (N.RESERVED, i, j))
+            with w.block():
+                self.emit_cases(w, chunk)
+                w("else:")
+                with w.block():
+                    w("return -1")
+                w("return p")
+            w()
+
+    def emit_chunk_calls(self, w, i, chunks):
+        """Emit the calls of the chunk functions by tag range, leaving an
+        open else: for the tags none of them handles."""
+        for j, chunk in enumerate(chunks):
+            hi = chunks[j + 1][0][0] if j + 1 < len(chunks) else None
+            if hi is None:
+                w("else:" if j else "if True:")
+            else:
+                w(("if t < %d:" if j == 0 else "elif t < %d:") % hi)
+            with w.block():
+                w("r = %s_d%d_%d(m, b, p, e, s, t, dp)" % (N.RESERVED, i, j))
+        w("if r >= 0:")
+        with w.block():
+            w("p = r")
+        w("else:")
+
+    @staticmethod
     def case_label(f, tagv):
         """What a decode case handles, for the comment on its test: the
         field's proto name, and "packed" for a packed run."""
@@ -189,119 +200,95 @@ class DecodeMixin:
 
     def decode_cases(self, f):
         """(tag, body emitter) pairs for a field."""
-        R = N.RESERVED
-        t = f.type
         num = f.number
-        cases = []
         if f.map:
-            kx, vx = self.map_fields(f)
-            if self.inline_map(vx):
-                return [((num << 3) | 2, lambda w: self.decode_map_inline(w, f, kx, vx))]
-            spec = self.map_spec(f)
-            self.helpers.add("fields.map_entry")
-
-            def body(w):
-                self.read_len(w)
-                w("%s_map_entry(m, m.%s, %s, b, s, p, q, dp - 1)" % (R, f.attr, spec))
-                w("p = q")
-
-            return [((num << 3) | 2, body)]
-        if t in (MESSAGE, GROUP):
+            return self.map_cases(f)
+        if f.type in (MESSAGE, GROUP):
+            # named now: the order of the module's class aliases follows
             dec = self.fn("d", f.ref_full)
             new = self.new_expr(f.ref_full)
+            if f.type == MESSAGE:
+                return [((num << 3) | 2, lambda w: self.decode_message(w, f, dec, new))]
+            return [((num << 3) | 3, lambda w: self.decode_group(w, f, dec, new))]
+        if f.type in (STRING, BYTES):
+            return [((num << 3) | 2, lambda w: self.decode_text(w, f))]
+        cases = [((num << 3) | WIRE[f.type], lambda w: self.decode_scalar(w, f))]
+        if f.repeated:
+            cases.append(((num << 3) | 2, lambda w: self.decode_packed(w, f)))
+        return cases
 
-            def get_child(w):
-                if f.repeated:
-                    w("c = %s" % new)
-                    w("m.%s.append(c)" % f.attr)
-                elif f.oneof:
-                    w("if m._buffa_c_%s == %r:" % (f.oneof, f.attr))
-                    with w.block():
-                        w("c = m._buffa_v_%s" % f.oneof)
-                    w("else:")
-                    with w.block():
-                        w("c = %s" % new)
-                        w("m._buffa_c_%s = %r" % (f.oneof, f.attr))
-                        w("m._buffa_v_%s = c" % f.oneof)
-                else:
-                    w("c = m.%s" % f.attr)
-                    w("if c is None:")
-                    with w.block():
-                        w("c = m.%s = %s" % (f.attr, new))
+    def decode_message(self, w, f, dec, new):
+        self.read_len(w)
+        self.get_child(w, f, new)
+        w("%s(c, b, p, q, dp - 1, 0)" % dec)
+        w("p = q")
 
-            if t == MESSAGE:
+    def decode_group(self, w, f, dec, new):
+        self.get_child(w, f, new)
+        w("p = %s(c, b, p, e, dp - 1, %d)" % (dec, (f.number << 3) | 4))
 
-                def body(w):
-                    self.read_len(w)
-                    get_child(w)
-                    w("%s(c, b, p, q, dp - 1, 0)" % dec)
-                    w("p = q")
+    def get_child(self, w, f, new):
+        """Emit: c = the sub-message of f to decode into (a new one appended
+        to a repeated field; the one set, else a new one)."""
+        if f.repeated:
+            w("c = %s" % new)
+            w("m.%s.append(c)" % f.attr)
+        elif f.oneof:
+            self.oneof_child(w, f, new)
+        else:
+            w("c = m.%s" % f.attr)
+            w("if c is None:")
+            with w.block():
+                w("c = m.%s = %s" % (f.attr, new))
 
-                return [((num << 3) | 2, body)]
+    def decode_text(self, w, f):
+        self.read_len(w)
+        self.read_string(w, f.flags if f.type == STRING else None, "q", "v")
+        if f.repeated:
+            w("m.%s.append(v)" % f.attr)
+        else:
+            self.store(w, f, "v")
+        w("p = q")
 
-            def gbody(w):
-                get_child(w)
-                w("p = %s(c, b, p, e, dp - 1, %d)" % (dec, (num << 3) | 4))
-
-            return [((num << 3) | 3, gbody)]
-        if t in (STRING, BYTES):
-
-            def body(w):
-                self.read_len(w)
-                self.read_string(w, f.flags if t == STRING else None, "q", "v")
+    def decode_scalar(self, w, f):
+        if WIRE[f.type] == 0:
+            self.read_varint(w, f.type)
+        else:
+            self.read_fixed(w, f.type)
+        if f.closed:
+            w("if v in %s:" % self.enum_known(f))
+            with w.block():
                 if f.repeated:
                     w("m.%s.append(v)" % f.attr)
                 else:
                     self.store(w, f, "v")
-                w("p = q")
+            w("else:")
+            with w.block():
+                self.helpers.add("unknown_raw")
+                w("%s_unknown_raw(m, b, s, p)" % N.RESERVED)
+        elif f.repeated:
+            w("m.%s.append(v)" % f.attr)
+        else:
+            self.store(w, f, "v")
 
-            return [((num << 3) | 2, body)]
-        # numeric scalars
-        wt = WIRE[t]
-
-        def one(w):
-            if wt == 0:
-                self.read_varint(w, t)
-            else:
-                self.read_fixed(w, t)
+    def decode_packed(self, w, f):
+        R = N.RESERVED
+        t = f.type
+        self.read_len(w)
+        if WIRE[t] == 0:
             if f.closed:
-                w("if v in %s:" % self.enum_known(f))
-                with w.block():
-                    if f.repeated:
-                        w("m.%s.append(v)" % f.attr)
-                    else:
-                        self.store(w, f, "v")
-                w("else:")
-                with w.block():
-                    self.helpers.add("unknown_raw")
-                    w("%s_unknown_raw(m, b, s, p)" % R)
-            elif f.repeated:
-                w("m.%s.append(v)" % f.attr)
+                self.helpers.add("packed_closed")
+                w("p = %s_packed_closed(m, %d, b, p, q, m.%s, %s)" % (R, f.number, f.attr, self.enum_known(f)))
             else:
-                self.store(w, f, "v")
-
-        cases.append(((num << 3) | wt, one))
-        if f.repeated:
-
-            def packed(w):
-                self.read_len(w)
-                if wt == 0:
-                    if f.closed:
-                        self.helpers.add("packed_closed")
-                        w("p = %s_packed_closed(m, %d, b, p, q, m.%s, %s)" % (R, num, f.attr, self.enum_known(f)))
-                    else:
-                        conv = {INT32: "int32", ENUM: "int32", INT64: "int64", UINT32: "uint32", SINT32: "sint32", SINT64: "sint64", BOOL: "boolean"}.get(t)
-                        self.helpers.add("packed_varint")
-                        if conv:
-                            self.helpers.add(conv)
-                        w("p = %s_packed_varint(b, p, q, m.%s, %s)" % (R, f.attr, (R + "_" + conv) if conv else "None"))
-                else:
-                    fmt, n = FIXED_FMT[t]
-                    self.helpers.add("packed_fixed")
-                    w("p = %s_packed_fixed(b, p, q, m.%s, %r, %d)" % (R, f.attr, fmt, n))
-
-            cases.append(((num << 3) | 2, packed))
-        return cases
+                conv = PACKED_CONV.get(t)
+                self.helpers.add("packed_varint")
+                if conv:
+                    self.helpers.add(conv)
+                w("p = %s_packed_varint(b, p, q, m.%s, %s)" % (R, f.attr, (R + "_" + conv) if conv else "None"))
+        else:
+            fmt, n = FIXED_FMT[t]
+            self.helpers.add("packed_fixed")
+            w("p = %s_packed_fixed(b, p, q, m.%s, %r, %d)" % (R, f.attr, fmt, n))
 
     def enum_known(self, f):
         key = ("enum", f.ref_full)

@@ -4,6 +4,7 @@ import contextlib
 
 from . import names as N
 from .tables import BYTES, CLOSED, ENUM, GROUP, MESSAGE, STRING, VERIFY, WIRE
+from .writer import at, varint_bytes
 from .model import Field
 
 
@@ -25,6 +26,23 @@ class MapsMixin:
             self.consts.append("%s = %s" % (name, value))
         f._spec = name
         return name
+
+    def map_cases(self, f):
+        """The decode case of map field f: one entry inline, or through
+        buffa.fields (message values, closed enums)."""
+        kx, vx = self.map_fields(f)
+        tagv = (f.number << 3) | 2
+        if self.inline_map(vx):
+            return [(tagv, lambda w: self.decode_map_inline(w, f, kx, vx))]
+        spec = self.map_spec(f)
+        self.helpers.add("fields.map_entry")
+
+        def body(w):
+            self.read_len(w)
+            w("%s_map_entry(m, m.%s, %s, b, s, p, q, dp - 1)" % (N.RESERVED, f.attr, spec))
+            w("p = q")
+
+        return [(tagv, body)]
 
     def map_fields(self, f):
         entry = self.index.types[f.ref_full]
@@ -178,3 +196,45 @@ class MapsMixin:
                     w("if %s_len(%s) > 127:" % (R, var))
                     with w.block():
                         w("y += %s_vsize(%s_len(%s)) - 1" % (R, R, var))
+
+    def write_map(self, w, f):
+        """Emit the write code of map field f."""
+        R = N.RESERVED
+        num = f.number
+        kx, vx = self.map_fields(f)
+        if not self.inline_map(vx):
+            spec = self.map_spec(f)
+            self.helpers.add("fields.put_map")
+            tb = bytes(varint_bytes((num << 3) | 2))
+            self.present(w, f, lambda w: w("p = %s_put_map(v, %s, buf, p, %r)" % (R, spec, tb)))
+            return
+
+        def body(w):
+            # CPython: the bytes the size pass kept
+            stmt = lambda kind: ("p = %s_put_text_map(buf, p, m._buffa_k%d)" % (R, num),)  # noqa: E731
+            with self.text_map_branch(w, kx, vx, "put_text_map", stmt):
+                self.entry_loop(w, kx, vx)
+                # An entry shorter than 128 bytes has one-byte lengths
+                # throughout: write it without testing each of them.
+                for short in (True, False):
+                    w("if y < 128:" if short else "else:")
+                    with w.block():
+                        self.write_entry(w, num, kx, vx, short)
+                w.ind -= 1
+
+        self.present(w, f, body)
+
+    def write_entry(self, w, num, kx, vx, short):
+        """Emit: write the entry k: x of map field num, payload size y
+        (short: under 128 bytes, so every length in it takes one byte)."""
+        off = self.put_tag(w, (num << 3) | 2, False)
+        if short:  # the entry's length, then the key's tag, at fixed offsets
+            w("buf[%s] = y" % at(off))
+            off += 1
+        else:
+            self.put_len(w, off=off, small=False)
+            off = 0
+        for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
+            off = self.put_tag(w, (i << 3) | WIRE[fx.type], False, off)
+            self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
+            off = 0

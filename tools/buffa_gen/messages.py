@@ -3,7 +3,7 @@
 from . import features as F
 from . import names as N
 from .tables import ENUM, FLAG_NAMES, GROUP, MESSAGE, TYPE_NAMES
-
+from .writer import Writer
 from .model import Field
 
 
@@ -90,26 +90,43 @@ class MessagesMixin:
                 else:
                     w("%s = %s" % (f.attr, val))
             w()
-            # "self" is a possible field name: M(self=1) must work
-            S = N.RESERVED + "_s"
-            w("def __init__(%s, **kw):" % S)
-            with w.block():
-                for f in fields:
-                    if f.repeated:
-                        self.comment(w, f.path)
-                    if f.repeated and mangled(f.attr):
-                        w("%s_setattr(%s, %r, %s)" % (N.RESERVED, S, f.attr, "{}" if f.map else "[]"))
-                    elif f.repeated:
-                        w("%s.%s = %s" % (S, f.attr, "{}" if f.map else "[]"))
-                w("if kw:")
-                with w.block():
-                    w("%s_Message.__init__(%s, **kw)" % (N.RESERVED, S))
+            self.emit_init(w, fields)
             w()
             for i, e in enumerate(m.enum_type):
                 self.emit_enum(w, e, full, mfeats, path + (4, i))
             for i, n in enumerate(m.nested_type):
                 self.emit_class(w, n, full, mfeats, path + (3, i))
         w()
+
+    def emit_init(self, w, fields):
+        """Emit the class's __init__: a list or dict per repeated field and
+        map, then keyword arguments through Message.__init__."""
+        # "self" is a possible field name: M(self=1) must work
+        S = N.RESERVED + "_s"
+        w("def __init__(%s, **kw):" % S)
+        with w.block():
+            for f in fields:
+                if not f.repeated:
+                    continue
+                self.comment(w, f.path)
+                if mangled(f.attr):
+                    w("%s_setattr(%s, %r, %s)" % (N.RESERVED, S, f.attr, "{}" if f.map else "[]"))
+                else:
+                    w("%s.%s = %s" % (S, f.attr, "{}" if f.map else "[]"))
+            w("if kw:")
+            with w.block():
+                w("%s_Message.__init__(%s, **kw)" % (N.RESERVED, S))
+
+    def emit_tables(self):
+        """Every message's field table (buffa.message describes the rows)."""
+        tail = Writer()
+        for full, m, fields, oneofs, mfeats in self.msgs:
+            tail("%s._buffa_f = (" % self.cls_alias(full))
+            with tail.block():
+                for f in fields:
+                    tail(self.row(f) + ",")
+            tail(")")
+        return tail
 
     def row(self, f):
         if f.map:

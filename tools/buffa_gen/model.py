@@ -63,40 +63,20 @@ class Field:
         self.map = self.repeated and t == MESSAGE and gen.index.is_map(self.ref_full)
         self.oneof = oneof  # python name of a real oneof, or None
         flags = 0
-        presence = False
-        required = False
+        presence, required = False, False
         if self.repeated:
-            flags |= REPEATED
-            if self.map:
-                flags |= MAP
+            flags |= REPEATED | (MAP if self.map else 0)
         elif oneof is not None:
             flags |= ONEOF
-        elif t in (MESSAGE, GROUP):
-            presence = True
-        elif edition == F.EDITION_PROTO2:
-            presence = True
-            required = f.label == LABEL_REQUIRED
-        elif edition == F.EDITION_PROTO3:
-            presence = bool(getattr(f, "proto3_optional", False))
         else:
-            fp = feats["field_presence"]
-            presence = fp != F.IMPLICIT
-            required = fp == F.LEGACY_REQUIRED
+            presence, required = _presence(f, t, edition, feats)
         if presence:
             flags |= PRESENCE
         if required:
             flags |= REQUIRED
-        self.packed = False
-        if self.repeated and not self.map and t not in (STRING, BYTES, MESSAGE, GROUP):
-            opts = F.sub(f, "options")
-            if opts is not None and F.has(opts, "packed"):
-                self.packed = bool(opts.packed)
-            elif edition == F.EDITION_PROTO2:
-                self.packed = False
-            else:
-                self.packed = feats["repeated_field_encoding"] == F.PACKED
-            if self.packed:
-                flags |= PACKED
+        self.packed = self.repeated and not self.map and t not in (STRING, BYTES, MESSAGE, GROUP) and _packed(f, edition, feats)
+        if self.packed:
+            flags |= PACKED
         if t == ENUM:
             et = gen.index.types[self.ref_full]
             self.closed = et[4]["enum_type"] == F.CLOSED
@@ -109,6 +89,28 @@ class Field:
         self.flags = flags
         self.presence = presence
         self.default_src = gen.default_literal(self, f)
+
+
+def _presence(f, t, edition, feats):
+    """(explicit presence, required) of a singular field outside a oneof."""
+    if t in (MESSAGE, GROUP):
+        return True, False
+    if edition == F.EDITION_PROTO2:
+        return True, f.label == LABEL_REQUIRED
+    if edition == F.EDITION_PROTO3:
+        return bool(getattr(f, "proto3_optional", False)), False
+    fp = feats["field_presence"]
+    return fp != F.IMPLICIT, fp == F.LEGACY_REQUIRED
+
+
+def _packed(f, edition, feats):
+    """Whether a repeated scalar field is encoded packed."""
+    opts = F.sub(f, "options")
+    if opts is not None and F.has(opts, "packed"):
+        return bool(opts.packed)
+    if edition == F.EDITION_PROTO2:
+        return False
+    return feats["repeated_field_encoding"] == F.PACKED
 
 
 def camel(name):

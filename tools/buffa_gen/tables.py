@@ -37,3 +37,5 @@ VSIZE_HI = {INT32: "0x7FFFFFFF", ENUM: "0x7FFFFFFF", UINT32: "0xFFFFFFFF", SINT3
 FIXED_INT = {FIXED32, SFIXED32, FIXED64, SFIXED64}
 # varint -> value conversion for multi-byte varints (1-byte ones need none)
 VARINT_CONV = {INT32: "_buffa_int32", ENUM: "_buffa_int32", INT64: "_buffa_int64", UINT32: "_buffa_uint32"}
+# the buffa.wire converter a packed varint run of each type needs
+PACKED_CONV = {INT32: "int32", ENUM: "int32", INT64: "int64", UINT32: "uint32", SINT32: "sint32", SINT64: "sint64", BOOL: "boolean"}

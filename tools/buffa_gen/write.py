@@ -151,38 +151,7 @@ class WriteMixin:
         t = f.type
         num = f.number
         if f.map:
-            kx, vx = self.map_fields(f)
-            if self.inline_map(vx):
-
-                def body(w):
-                    # CPython: the bytes the size pass kept
-                    stmt = lambda kind: ("p = %s_put_text_map(buf, p, m._buffa_k%d)" % (R, num),)  # noqa: E731
-                    with self.text_map_branch(w, kx, vx, "put_text_map", stmt):
-                        self.entry_loop(w, kx, vx)
-                        # An entry shorter than 128 bytes has one-byte lengths
-                        # throughout: write it without testing each of them.
-                        for short in (True, False):
-                            w("if y < 128:" if short else "else:")
-                            with w.block():
-                                off = self.put_tag(w, (num << 3) | 2, False)
-                                if short:  # the entry's length, then the key's tag, at fixed offsets
-                                    w("buf[%s] = y" % at(off))
-                                    off += 1
-                                else:
-                                    self.put_len(w, off=off, small=False)
-                                    off = 0
-                                for i, fx, var in ((1, kx, "k"), (2, vx, "x")):
-                                    off = self.put_tag(w, (i << 3) | WIRE[fx.type], False, off)
-                                    self.put_value(w, fx.type, var, fx.flags, off, True, large=not short)
-                                    off = 0
-                        w.ind -= 1
-
-                self.present(w, f, body)
-                return
-            spec = self.map_spec(f)
-            self.helpers.add("fields.put_map")
-            tb = bytes(varint_bytes((num << 3) | 2))
-            self.present(w, f, lambda w: w("p = %s_put_map(v, %s, buf, p, %r)" % (R, spec, tb)))
+            self.write_map(w, f)
             return
         if not f.repeated:
             self.present(w, f, lambda w: self.write_one(w, f, "v"))
