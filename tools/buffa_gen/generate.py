@@ -22,10 +22,11 @@ from .decode import DecodeMixin
 from .size import SizeMixin
 from .write import WriteMixin
 from .services import ServicesMixin
+from .stubs import StubsMixin
 from .model import TypeIndex, default_literal
 
 
-class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, DecodeMixin, SizeMixin, WriteMixin, ServicesMixin):
+class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, DecodeMixin, SizeMixin, WriteMixin, ServicesMixin, StubsMixin):
     def __init__(self, gen, fd):
         self.gen = gen
         self.fd = fd
@@ -199,6 +200,11 @@ class Generator:
 
     def generate(self, fd):
         return FileGen(self, fd).run()
+
+    def generate_with_stub(self, fd):
+        """The module's source and its type stub (.pyi)."""
+        g = FileGen(self, fd)
+        return g.run(), g.stub()
 
     def default_literal(self, f, desc):
         return default_literal(self.index, f, desc)
