@@ -2,7 +2,6 @@
 import binascii
 import struct
 from buffa.protojson import WKT, JsonError, Fail, at
-from buffa._errors import problem
 
 try:
     from micropython import const
@@ -25,6 +24,11 @@ _UINT32 = const(13)
 _ENUM = const(14)
 _SFIXED32 = const(15)
 _SINT32 = const(17)
+_INT64 = const(3)
+_UINT64 = const(4)
+_FIXED64 = const(6)
+_SFIXED64 = const(16)
+_SINT64 = const(18)
 _REPEATED = const(1)
 _MAP = const(4)
 _PRESENCE = const(8)
@@ -102,43 +106,70 @@ def string(v):
 
 
 def _check(typ, v):
-    # a value of the wrong type or range, as binary encoding refuses it
+    # A value binary encoding would refuse (wrong type, out of range): say
+    # what is wrong (buffa._errors, loaded only then).
+    from buffa._errors import problem
+
     p = problem(typ, 0, None, v)
     if p is not None:
         raise Fail(p[1], p[0])
 
 
+def _int_ok(typ, v):
+    # An int in the range of integer type typ (a bool, or anything else,
+    # goes to _check)
+    if type(v) is not int:
+        return False
+    if typ == _UINT32 or typ == _FIXED32:
+        return 0 <= v <= 0xFFFFFFFF
+    if typ == _UINT64 or typ == _FIXED64:
+        return 0 <= v <= 0xFFFFFFFFFFFFFFFF
+    if typ == _INT64 or typ == _SINT64 or typ == _SFIXED64:
+        return -0x8000000000000000 <= v <= 0x7FFFFFFFFFFFFFFF
+    return -0x80000000 <= v <= 0x7FFFFFFF
+
+
 def scalar(typ, ref, v):
     # The JSON text of one non-message value.
-    _check(typ, v)
     if typ == _INT32 or typ == _SINT32 or typ == _SFIXED32 or typ == _UINT32 or typ == _FIXED32:
+        if not _int_ok(typ, v):
+            _check(typ, v)
         return "%d" % v
     if typ == _STRING:
         return string(v)
     if typ == _BOOL:
         return "true" if v else "false"
     if typ == _ENUM:
+        if not _int_ok(typ, v):
+            _check(typ, v)
         n = ref._buffa_n.get(v)
         if n is None:
             return "%d" % v
         if ref._buffa_name == "google.protobuf.NullValue":
             return "null"
         return '"' + n + '"'
-    if typ == _DOUBLE:
-        return fmt_double(v)
-    if typ == _FLOAT:
-        return fmt_float(v)
+    if typ == _DOUBLE or typ == _FLOAT:
+        if type(v) is not float and type(v) is not int:
+            _check(typ, v)
+        return fmt_double(v) if typ == _DOUBLE else fmt_float(v)
     if typ == _BYTES:
-        return '"' + str(binascii.b2a_base64(v), "ascii").rstrip("\n") + '"'
+        try:
+            return '"' + str(binascii.b2a_base64(v), "ascii").rstrip("\n") + '"'
+        except TypeError:
+            _check(typ, v)  # a value of the wrong type: say so
+            raise
+    if not _int_ok(typ, v):
+        _check(typ, v)
     return '"%d"' % v  # the 64-bit integers
 
 
 def _mapkey(typ, k):
-    _check(typ, k)
     if typ == _STRING:
         return _quote(k) if type(k) is str else string(k)
     if typ == _BOOL:
         return '"true"' if k else '"false"'
+    if not _int_ok(typ, k):
+        _check(typ, k)
     return '"%d"' % k
 
 
