@@ -19,7 +19,10 @@ import micropython
 
 @micropython.viper
 def zz32_size(lst) -> int:
-    # Payload size of a packed sint32 run.
+    # Payload size of a packed sint32 run, or -1 for a run with a value of
+    # five bytes (at least 2**27 from zero): the Python loop sizes those
+    # runs, since only it can tell a value beyond int32 (int() here keeps
+    # the low bits of one on a 32-bit port) and say so.
     n = 0
     for v in lst:
         x = int(v)
@@ -33,7 +36,7 @@ def zz32_size(lst) -> int:
         elif z < uint(0x10000000):
             n += 4
         else:
-            n += 5
+            return -1
     return n
 
 

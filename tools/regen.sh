@@ -15,8 +15,13 @@ gen() { # gen OUT_DIR -I... files...
   mkdir -p "$dir"
   protoc "$plugin" --buffa_out="$dir" "$@"
 }
+genpyi() { # the same, with type stubs (x_pb.pyi) for the modules users import
+  local dir=$1; shift
+  mkdir -p "$dir"
+  protoc "$plugin" --buffa_out="pyi:$dir" "$@"
+}
 # Runtime bindings: the well-known types.
-gen "$out/lib" -I"$inc" google/protobuf/any.proto google/protobuf/duration.proto \
+genpyi "$out/lib" -I"$inc" google/protobuf/any.proto google/protobuf/duration.proto \
   google/protobuf/empty.proto google/protobuf/field_mask.proto google/protobuf/struct.proto \
   google/protobuf/timestamp.proto google/protobuf/wrappers.proto
 # The generator's own bindings (descriptor.proto, plugin.proto): host only,
@@ -42,4 +47,4 @@ for d in "$root"/host_tests/*/; do
 done
 # Telemetry demo (firmware/app, tools/collector): the device-side bindings,
 # checked in beside the app so it runs as plain .py/.mpy and frozen.
-gen "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto
+genpyi "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto

@@ -19,21 +19,31 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_REPEATED = const(1)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class EchoRequest(_buffa_Message):
     _buffa_name = 'connecttest.v1.EchoRequest'
     text = ''
     payload = b''
+    # Server sleeps this long before answering (deadline tests).
     sleep_ms = 0
+    # Non-empty: the server fails with this Connect code ("not_found", ...),
+    # message `text`, one ErrorInfo detail, and header/trailer metadata.
     fail_code = ''
+    # Server answers with `payload` repeated this many times (large/gzip tests).
     repeat = 0
 
     def __init__(_buffa_s, **kw):
@@ -45,16 +55,20 @@ class EchoResponse(_buffa_Message):
     _buffa_name = 'connecttest.v1.EchoResponse'
     text = ''
     payload = b''
+    # "GET" or "POST", as the server saw it.
     method = ''
+    # Content-Encoding of the request as the server saw it ("" = identity).
     request_encoding = ''
 
     def __init__(_buffa_s, **kw):
+        # Request headers the server saw: "name: value" for names starting "x-echo-".
         _buffa_s.headers = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class ErrorInfo(_buffa_Message):
+    """Attached to errors as a detail."""
     _buffa_name = 'connecttest.v1.ErrorInfo'
     reason = ''
     attempt = 0
@@ -77,14 +91,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -99,13 +113,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.text = v
             p = q
-        elif t == 18:
+        elif t == 18:  # payload
             q = b[p]
             p += 1
             if q > 127:
@@ -121,14 +135,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.payload = v
             p = q
-        elif t == 24:
+        elif t == 24:  # sleep_ms
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.sleep_ms = v
-        elif t == 34:
+        elif t == 34:  # fail_code
             q = b[p]
             p += 1
             if q > 127:
@@ -143,13 +157,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.fail_code = v
             p = q
-        elif t == 40:
+        elif t == 40:  # repeat
             v = b[p]
             p += 1
             if v > 127:
@@ -180,14 +194,14 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.sleep_ms
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fail_code
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeat
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -280,14 +294,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # headers
             q = b[p]
             p += 1
             if q > 127:
@@ -302,13 +316,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.headers.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -323,13 +337,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.text = v
             p = q
-        elif t == 18:
+        elif t == 18:  # payload
             q = b[p]
             p += 1
             if q > 127:
@@ -345,7 +359,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.payload = v
             p = q
-        elif t == 34:
+        elif t == 34:  # method
             q = b[p]
             p += 1
             if q > 127:
@@ -360,13 +374,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.method = v
             p = q
-        elif t == 42:
+        elif t == 42:  # request_encoding
             q = b[p]
             p += 1
             if q > 127:
@@ -381,8 +395,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.request_encoding = v
@@ -532,14 +546,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # reason
             q = b[p]
             p += 1
             if q > 127:
@@ -554,13 +568,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.reason = v
             p = q
-        elif t == 16:
+        elif t == 16:  # attempt
             v = b[p]
             p += 1
             if v > 127:
@@ -587,7 +601,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.attempt
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -631,22 +645,22 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
-    ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
-    ('sleep_ms', 3, 5, 0, None, 'sleep_ms', 'sleepMs', 0, None),
-    ('fail_code', 4, 9, 128, None, 'fail_code', 'failCode', '', None),
-    ('repeat', 5, 5, 0, None, 'repeat', 'repeat', 0, None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('payload', 2, _buffa_BYTES, 0, None, 'payload', 'payload', b'', None),
+    ('sleep_ms', 3, _buffa_INT32, 0, None, 'sleep_ms', 'sleepMs', 0, None),
+    ('fail_code', 4, _buffa_STRING, _buffa_VERIFY, None, 'fail_code', 'failCode', '', None),
+    ('repeat', 5, _buffa_INT32, 0, None, 'repeat', 'repeat', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('text', 1, 9, 128, None, 'text', 'text', '', None),
-    ('payload', 2, 12, 0, None, 'payload', 'payload', b'', None),
-    ('headers', 3, 9, 129, None, 'headers', 'headers', '', None),
-    ('method', 4, 9, 128, None, 'method', 'method', '', None),
-    ('request_encoding', 5, 9, 128, None, 'request_encoding', 'requestEncoding', '', None),
+    ('text', 1, _buffa_STRING, _buffa_VERIFY, None, 'text', 'text', '', None),
+    ('payload', 2, _buffa_BYTES, 0, None, 'payload', 'payload', b'', None),
+    ('headers', 3, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'headers', 'headers', '', None),
+    ('method', 4, _buffa_STRING, _buffa_VERIFY, None, 'method', 'method', '', None),
+    ('request_encoding', 5, _buffa_STRING, _buffa_VERIFY, None, 'request_encoding', 'requestEncoding', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('reason', 1, 9, 128, None, 'reason', 'reason', '', None),
-    ('attempt', 2, 5, 0, None, 'attempt', 'attempt', 0, None),
+    ('reason', 1, _buffa_STRING, _buffa_VERIFY, None, 'reason', 'reason', '', None),
+    ('attempt', 2, _buffa_INT32, 0, None, 'attempt', 'attempt', 0, None),
 )
 
 def _buffa_req(r, cls):
@@ -677,11 +691,20 @@ class EchoServiceClient:
         return self._buffa_client.unary('/connecttest.v1.EchoService/Lookup', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec, use_get)
 
     def watch(self, request, timeout_ms=None, headers=None, codec="proto"):
-        """Server streaming: iterate the result; its trailers are set at the end."""
+        """Server streaming: `repeat` messages (at least one), EchoResponse with
+        text "<text> <i>" (i from 0) and the payload, `sleep_ms` apart; then,
+        with `fail_code`, the stream ends with that error. Header "x-echo-response"
+        and trailer "x-echo-trailer" as for Echo.
+
+        Server streaming: iterate the result; its trailers are set at the end."""
         return self._buffa_client.server_stream('/connecttest.v1.EchoService/Watch', _buffa_req(request, EchoRequest), EchoResponse, timeout_ms, headers, codec)
 
     def collect(self, requests=None, timeout_ms=None, headers=None, codec="proto"):
-        """Client streaming: send an iterable of requests and get the response,
+        """Client streaming: one EchoResponse whose text is the requests' texts
+        joined by "," and whose payload is their payloads concatenated. A
+        request with `fail_code` makes the call fail with that code.
+
+        Client streaming: send an iterable of requests and get the response,
         or without one, get a stream to send() on and then close_and_receive()."""
         if requests is None:
             return self._buffa_client.client_stream('/connecttest.v1.EchoService/Collect', EchoResponse, timeout_ms, headers, codec, request_type=EchoRequest)

@@ -10,6 +10,7 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     packed_closed as _buffa_packed_closed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -25,13 +26,32 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Closed(_buffa_Enum):
@@ -106,7 +126,7 @@ _buffa_c0 = D2
 _buffa_c1 = D2.G
 _buffa_c2 = D2.RG
 _buffa_c3 = N2
-_buffa_s4 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ClosedZ, 'value', 'value', 0, None))
 _buffa_e5 = Closed._buffa_n
 
 def _buffa_n():
@@ -123,18 +143,18 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 43:
+        if t == 43:  # rg
             c = _buffa_new(_buffa_c2)
             m.rg.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 44)
-        elif t == 64:
+        elif t == 64:  # rce
             v = b[p]
             p += 1
             if v > 127:
@@ -144,7 +164,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.rce.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 66:
+        elif t == 66:  # rce (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -158,7 +178,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 8, b, p, q, m.rce, _buffa_e5)
-        elif t == 72:
+        elif t == 72:  # pce
             v = b[p]
             p += 1
             if v > 127:
@@ -168,7 +188,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.pce.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 74:
+        elif t == 74:  # pce (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -182,7 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 9, b, p, q, m.pce, _buffa_e5)
-        elif t == 82:
+        elif t == 82:  # mce
             q = b[p]
             p += 1
             if q > 127:
@@ -197,14 +217,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mce, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 96:
+        elif t == 96:  # unp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unp.append(v)
-        elif t == 98:
+        elif t == 98:  # unp (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -218,7 +238,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.unp, _buffa_int32)
-        elif t == 104:
+        elif t == 104:  # pk
             v = b[p]
             p += 1
             if v > 127:
@@ -229,7 +249,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.pk.append(v)
-        elif t == 106:
+        elif t == 106:  # pk (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -243,19 +263,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.pk, _buffa_sint64)
-        elif t == 8:
+        elif t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 19:
+        elif t == 19:  # g
             c = m.g
             if c is None:
                 c = m.g = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 56:
+        elif t == 56:  # ce
             v = b[p]
             p += 1
             if v > 127:
@@ -265,7 +285,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.ce = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 90:
+        elif t == 90:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -281,7 +301,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.s = v
             p = q
-        elif t == 114:
+        elif t == 114:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -299,7 +319,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 122:
+        elif t == 122:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -315,20 +335,20 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 128:
+        elif t == 128:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 141:
+        elif t == 141:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 144:
+        elif t == 144:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -336,7 +356,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 154:
+        elif t == 154:  # om
             q = b[p]
             p += 1
             if q > 127:
@@ -373,7 +393,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.g
     if v is not None:
         n += 2 + _buffa_c1._buffa_z(v)
@@ -383,11 +403,11 @@ def _buffa_z(m):
             n += 2 + _buffa_c2._buffa_z(x)
     v = m.ce
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.rce
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.pce
     if v:
         k = _buffa_packed_size(v, 14)
@@ -403,7 +423,7 @@ def _buffa_z(m):
     v = m.unp
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.pk
     if v:
         k = _buffa_packed_size(v, 18)
@@ -420,13 +440,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fl
     if v is not None:
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'om':
         v = m._buffa_v_o
         k = _buffa_c0._buffa_z(v)
@@ -580,7 +600,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 141
         buf[p + 1] = 1
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
@@ -623,21 +643,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 34:
+        elif t == 34:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -669,7 +689,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -724,14 +744,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 48:
+        if t == 48:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -760,7 +780,7 @@ def _buffa_z(m):
     v = m.x
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -799,14 +819,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:
@@ -829,7 +849,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -856,37 +876,37 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', 7, None),
-    ('g', 2, 10, 8, D2.G, 'g', 'g', None, None),
-    ('rg', 5, 10, 1, D2.RG, 'rg', 'rg', None, None),
-    ('ce', 7, 14, 72, Closed, 'ce', 'ce', 1, None),
-    ('rce', 8, 14, 65, Closed, 'rce', 'rce', 1, None),
-    ('pce', 9, 14, 67, Closed, 'pce', 'pce', 1, None),
-    ('mce', 10, 11, 5, _buffa_s4, 'mce', 'mce', None, None),
-    ('s', 11, 9, 8, None, 's', 's', 'd', None),
-    ('unp', 12, 5, 1, None, 'unp', 'unp', 0, None),
-    ('pk', 13, 18, 3, None, 'pk', 'pk', 0, None),
-    ('child', 14, 11, 8, D2, 'child', 'child', None, None),
-    ('by', 15, 12, 8, None, 'by', 'by', b'x', None),
-    ('req', 16, 5, 40, None, 'req', 'req', 0, None),
-    ('fl', 17, 2, 8, None, 'fl', 'fl', 0.0, None),
-    ('oi', 18, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('om', 19, 11, 16, D2, 'om', 'om', None, 'o'),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 7, None),
+    ('g', 2, _buffa_GROUP, _buffa_PRESENCE, D2.G, 'g', 'g', None, None),
+    ('rg', 5, _buffa_GROUP, _buffa_REPEATED, D2.RG, 'rg', 'rg', None, None),
+    ('ce', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'ce', 'ce', 1, None),
+    ('rce', 8, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 'rce', 'rce', 1, None),
+    ('pce', 9, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 'pce', 'pce', 1, None),
+    ('mce', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'mce', 'mce', None, None),
+    ('s', 11, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'd', None),
+    ('unp', 12, _buffa_INT32, _buffa_REPEATED, None, 'unp', 'unp', 0, None),
+    ('pk', 13, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'pk', 'pk', 0, None),
+    ('child', 14, _buffa_MESSAGE, _buffa_PRESENCE, D2, 'child', 'child', None, None),
+    ('by', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'by', 'by', b'x', None),
+    ('req', 16, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('fl', 17, _buffa_FLOAT, _buffa_PRESENCE, None, 'fl', 'fl', 0.0, None),
+    ('oi', 18, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('om', 19, _buffa_MESSAGE, _buffa_ONEOF, D2, 'om', 'om', None, 'o'),
 )
 _buffa_c1._buffa_f = (
-    ('a', 3, 5, 8, None, 'a', 'a', 0, None),
-    ('s', 4, 9, 8, None, 's', 's', '', None),
+    ('a', 3, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('s', 4, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 6, 17, 8, None, 'x', 'x', 0, None),
+    ('x', 6, _buffa_SINT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', 0, None),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-x_int = _buffa_Extension(D2, 100, 5, 8, None, 'differential2.x_int', 0)
-x_strs = _buffa_Extension(D2, 101, 9, 1, None, 'differential2.x_strs', '')
-x_msg = _buffa_Extension(D2, 102, 11, 8, D2, 'differential2.x_msg', None)
-x_packed = _buffa_Extension(D2, 103, 17, 3, None, 'differential2.x_packed', 0)
+x_int = _buffa_Extension(D2, 100, _buffa_INT32, _buffa_PRESENCE, None, 'differential2.x_int', 0)
+x_strs = _buffa_Extension(D2, 101, _buffa_STRING, _buffa_REPEATED, None, 'differential2.x_strs', '')
+x_msg = _buffa_Extension(D2, 102, _buffa_MESSAGE, _buffa_PRESENCE, D2, 'differential2.x_msg', None)
+x_packed = _buffa_Extension(D2, 103, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'differential2.x_packed', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

@@ -8,14 +8,17 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -33,14 +36,42 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Kind(_buffa_Enum):
     _buffa_name = 'differential.Kind'
@@ -102,6 +133,7 @@ class Diff(_buffa_Message):
 
 
 class Narrow(_buffa_Message):
+    """Decoding a Diff as a Narrow leaves every field but 1 unknown."""
     _buffa_name = 'differential.Narrow'
     i32 = 0
 
@@ -113,11 +145,11 @@ class Narrow(_buffa_Message):
 
 _buffa_c0 = Diff
 _buffa_c1 = Narrow
-_buffa_s2 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 11, 0, Diff, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, Kind, 'value', 'value', 0, None))
-_buffa_s6 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
+_buffa_s2 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_MESSAGE, 0, Diff, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, Kind, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -143,34 +175,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.i32 = v
-    elif t == 16:
+    elif t == 16:  # i64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.i64 = v
-    elif t == 24:
+    elif t == 24:  # u32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.u32 = v
-    elif t == 32:
+    elif t == 32:  # u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.u64 = v
-    elif t == 40:
+    elif t == 40:  # s32
         v = b[p]
         p += 1
         if v > 127:
@@ -182,7 +214,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.s32 = v
-    elif t == 48:
+    elif t == 48:  # s64
         v = b[p]
         p += 1
         if v > 127:
@@ -193,50 +225,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.s64 = v
-    elif t == 61:
+    elif t == 61:  # f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.f32 = v
-    elif t == 65:
+    elif t == 65:  # f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.f64 = v
-    elif t == 77:
+    elif t == 77:  # sf32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.sf32 = v
-    elif t == 81:
+    elif t == 81:  # sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.sf64 = v
-    elif t == 93:
+    elif t == 93:  # fl
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.fl = v
-    elif t == 97:
+    elif t == 97:  # db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.db = v
-    elif t == 104:
+    elif t == 104:  # b
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.b = v
-    elif t == 114:
+    elif t == 114:  # s
         q = b[p]
         p += 1
         if q > 127:
@@ -251,13 +283,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.s = v
         p = q
-    elif t == 122:
+    elif t == 122:  # by
         q = b[p]
         p += 1
         if q > 127:
@@ -273,14 +305,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.by = v
         p = q
-    elif t == 128:
+    elif t == 128:  # kind
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.kind = v
-    elif t == 138:
+    elif t == 138:  # child
         q = b[p]
         p += 1
         if q > 127:
@@ -298,14 +330,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.child = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 144:
+    elif t == 144:  # o_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.o_i32 = v
-    elif t == 154:
+    elif t == 154:  # o_s
         q = b[p]
         p += 1
         if q > 127:
@@ -320,26 +352,26 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.o_s = v
         p = q
-    elif t == 161:
+    elif t == 161:  # o_db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.o_db = v
-    elif t == 168:
+    elif t == 168:  # r_i32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.r_i32.append(v)
-    elif t == 170:
+    elif t == 170:  # r_i32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -353,7 +385,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
-    elif t == 176:
+    elif t == 176:  # r_s64
         v = b[p]
         p += 1
         if v > 127:
@@ -364,7 +396,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.r_s64.append(v)
-    elif t == 178:
+    elif t == 178:  # r_s64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -378,13 +410,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
-    elif t == 184:
+    elif t == 184:  # r_u64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.r_u64.append(v)
-    elif t == 186:
+    elif t == 186:  # r_u64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -398,7 +430,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_u64, None)
-    elif t == 194:
+    elif t == 194:  # r_f32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -412,19 +444,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
-    elif t == 197:
+    elif t == 197:  # r_f32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.r_f32.append(v)
-    elif t == 201:
+    elif t == 201:  # r_db
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.r_db.append(v)
-    elif t == 202:
+    elif t == 202:  # r_db (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -438,7 +470,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
-    elif t == 210:
+    elif t == 210:  # r_fl (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -452,20 +484,20 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
-    elif t == 213:
+    elif t == 213:  # r_fl
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.r_fl.append(v)
-    elif t == 216:
+    elif t == 216:  # r_b
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.r_b.append(v)
-    elif t == 218:
+    elif t == 218:  # r_b (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -479,14 +511,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
-    elif t == 224:
+    elif t == 224:  # r_kind
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.r_kind.append(v)
-    elif t == 226:
+    elif t == 226:  # r_kind (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -500,7 +532,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.r_kind, _buffa_int32)
-    elif t == 234:
+    elif t == 234:  # r_s
         q = b[p]
         p += 1
         if q > 127:
@@ -515,13 +547,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.r_s.append(v)
         p = q
-    elif t == 242:
+    elif t == 242:  # r_by
         q = b[p]
         p += 1
         if q > 127:
@@ -537,7 +569,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.r_by.append(v)
         p = q
-    elif t == 250:
+    elif t == 250:  # r_child
         q = b[p]
         p += 1
         if q > 127:
@@ -554,7 +586,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         m.r_child.append(c)
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 256:
+    elif t == 256:  # x_i64
         v = b[p]
         p += 1
         if v > 127:
@@ -566,7 +598,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 258:
+    if t == 258:  # x_i64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -580,7 +612,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.x_i64, _buffa_int64)
-    elif t == 322:
+    elif t == 322:  # m_si
         q = b[p]
         p += 1
         if q > 127:
@@ -629,7 +661,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_si[k] = x
-    elif t == 330:
+    elif t == 330:  # m_is
         q = b[p]
         p += 1
         if q > 127:
@@ -670,8 +702,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     raise _buffa_DecodeError('length past the end', p)
                 try:
                     x = _buffa_str(b[p:r], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                     _buffa_strict_utf8(b, p, r)
                 p = r
@@ -680,7 +712,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_is[k] = x
-    elif t == 338:
+    elif t == 338:  # m_bd
         q = b[p]
         p += 1
         if q > 127:
@@ -695,7 +727,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.m_bd, _buffa_s2, b, s, p, q, dp - 1)
         p = q
-    elif t == 346:
+    elif t == 346:  # m_k
         q = b[p]
         p += 1
         if q > 127:
@@ -737,7 +769,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_k[k] = x
-    elif t == 354:
+    elif t == 354:  # m_fb
         q = b[p]
         p += 1
         if q > 127:
@@ -782,7 +814,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.m_fb[k] = x
-    elif t == 400:
+    elif t == 400:  # c_i32
         v = b[p]
         p += 1
         if v > 127:
@@ -790,7 +822,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_choice = 'c_i32'
         m._buffa_v_choice = v
-    elif t == 410:
+    elif t == 410:  # c_s
         q = b[p]
         p += 1
         if q > 127:
@@ -805,14 +837,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_choice = 'c_s'
         m._buffa_v_choice = v
         p = q
-    elif t == 418:
+    elif t == 418:  # c_msg
         q = b[p]
         p += 1
         if q > 127:
@@ -833,7 +865,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m._buffa_v_choice = c
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 426:
+    elif t == 426:  # c_by
         q = b[p]
         p += 1
         if q > 127:
@@ -856,7 +888,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -885,35 +917,43 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.i64
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.u32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.u64
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.s64
     if v:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.f32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.f64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.sf32
     if v:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.sf64
     if v:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.fl
     if v or _buffa_negzero(v):
@@ -934,7 +974,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.kind
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -942,7 +982,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.o_i32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.o_s
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -967,6 +1007,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_f32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_db
@@ -1005,13 +1046,13 @@ def _buffa_z(m):
     v = m.x_i64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.m_si
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1021,7 +1062,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1033,12 +1074,14 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.m_fb
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 3 + 8 + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
@@ -1046,7 +1089,7 @@ def _buffa_z(m):
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_choice == 'c_i32':
         v = m._buffa_v_choice
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_choice == 'c_s':
         v = m._buffa_v_choice
         k = _buffa_len(_buffa_utf8(v))
@@ -1144,7 +1187,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.fl
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.db
     if v or _buffa_negzero(v):
@@ -1433,7 +1476,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1488,7 +1531,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -1545,7 +1588,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 218
                 buf[p + 1] = 2
@@ -1717,14 +1760,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
@@ -1747,7 +1790,7 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1774,50 +1817,50 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),
-    ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),
-    ('u64', 4, 4, 0, None, 'u64', 'u64', 0, None),
-    ('s32', 5, 17, 0, None, 's32', 's32', 0, None),
-    ('s64', 6, 18, 0, None, 's64', 's64', 0, None),
-    ('f32', 7, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 8, 6, 0, None, 'f64', 'f64', 0, None),
-    ('sf32', 9, 15, 0, None, 'sf32', 'sf32', 0, None),
-    ('sf64', 10, 16, 0, None, 'sf64', 'sf64', 0, None),
-    ('fl', 11, 2, 0, None, 'fl', 'fl', 0.0, None),
-    ('db', 12, 1, 0, None, 'db', 'db', 0.0, None),
-    ('b', 13, 8, 0, None, 'b', 'b', False, None),
-    ('s', 14, 9, 128, None, 's', 's', '', None),
-    ('by', 15, 12, 0, None, 'by', 'by', b'', None),
-    ('kind', 16, 14, 0, Kind, 'kind', 'kind', 0, None),
-    ('child', 17, 11, 8, Diff, 'child', 'child', None, None),
-    ('o_i32', 18, 5, 8, None, 'o_i32', 'oI32', 0, None),
-    ('o_s', 19, 9, 136, None, 'o_s', 'oS', '', None),
-    ('o_db', 20, 1, 8, None, 'o_db', 'oDb', 0.0, None),
-    ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
-    ('r_s64', 22, 18, 3, None, 'r_s64', 'rS64', 0, None),
-    ('r_u64', 23, 4, 3, None, 'r_u64', 'rU64', 0, None),
-    ('r_f32', 24, 7, 3, None, 'r_f32', 'rF32', 0, None),
-    ('r_db', 25, 1, 3, None, 'r_db', 'rDb', 0.0, None),
-    ('r_fl', 26, 2, 3, None, 'r_fl', 'rFl', 0.0, None),
-    ('r_b', 27, 8, 3, None, 'r_b', 'rB', False, None),
-    ('r_kind', 28, 14, 3, Kind, 'r_kind', 'rKind', 0, None),
-    ('r_s', 29, 9, 129, None, 'r_s', 'rS', '', None),
-    ('r_by', 30, 12, 1, None, 'r_by', 'rBy', b'', None),
-    ('r_child', 31, 11, 1, Diff, 'r_child', 'rChild', None, None),
-    ('x_i64', 32, 3, 1, None, 'x_i64', 'xI64', 0, None),
-    ('m_si', 40, 11, 5, _buffa_s3, 'm_si', 'mSi', None, None),
-    ('m_is', 41, 11, 5, _buffa_s4, 'm_is', 'mIs', None, None),
-    ('m_bd', 42, 11, 5, _buffa_s2, 'm_bd', 'mBd', None, None),
-    ('m_k', 43, 11, 5, _buffa_s5, 'm_k', 'mK', None, None),
-    ('m_fb', 44, 11, 5, _buffa_s6, 'm_fb', 'mFb', None, None),
-    ('c_i32', 50, 5, 16, None, 'c_i32', 'cI32', 0, 'choice'),
-    ('c_s', 51, 9, 144, None, 'c_s', 'cS', '', 'choice'),
-    ('c_msg', 52, 11, 16, Diff, 'c_msg', 'cMsg', None, 'choice'),
-    ('c_by', 53, 12, 16, None, 'c_by', 'cBy', b'', 'choice'),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('i64', 2, _buffa_INT64, 0, None, 'i64', 'i64', 0, None),
+    ('u32', 3, _buffa_UINT32, 0, None, 'u32', 'u32', 0, None),
+    ('u64', 4, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('s32', 5, _buffa_SINT32, 0, None, 's32', 's32', 0, None),
+    ('s64', 6, _buffa_SINT64, 0, None, 's64', 's64', 0, None),
+    ('f32', 7, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 8, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('sf32', 9, _buffa_SFIXED32, 0, None, 'sf32', 'sf32', 0, None),
+    ('sf64', 10, _buffa_SFIXED64, 0, None, 'sf64', 'sf64', 0, None),
+    ('fl', 11, _buffa_FLOAT, 0, None, 'fl', 'fl', 0.0, None),
+    ('db', 12, _buffa_DOUBLE, 0, None, 'db', 'db', 0.0, None),
+    ('b', 13, _buffa_BOOL, 0, None, 'b', 'b', False, None),
+    ('s', 14, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 15, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('kind', 16, _buffa_ENUM, 0, Kind, 'kind', 'kind', 0, None),
+    ('child', 17, _buffa_MESSAGE, _buffa_PRESENCE, Diff, 'child', 'child', None, None),
+    ('o_i32', 18, _buffa_INT32, _buffa_PRESENCE, None, 'o_i32', 'oI32', 0, None),
+    ('o_s', 19, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'o_s', 'oS', '', None),
+    ('o_db', 20, _buffa_DOUBLE, _buffa_PRESENCE, None, 'o_db', 'oDb', 0.0, None),
+    ('r_i32', 21, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_i32', 'rI32', 0, None),
+    ('r_s64', 22, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_s64', 'rS64', 0, None),
+    ('r_u64', 23, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_u64', 'rU64', 0, None),
+    ('r_f32', 24, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_f32', 'rF32', 0, None),
+    ('r_db', 25, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'r_db', 'rDb', 0.0, None),
+    ('r_fl', 26, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'r_fl', 'rFl', 0.0, None),
+    ('r_b', 27, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'r_b', 'rB', False, None),
+    ('r_kind', 28, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, Kind, 'r_kind', 'rKind', 0, None),
+    ('r_s', 29, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'r_s', 'rS', '', None),
+    ('r_by', 30, _buffa_BYTES, _buffa_REPEATED, None, 'r_by', 'rBy', b'', None),
+    ('r_child', 31, _buffa_MESSAGE, _buffa_REPEATED, Diff, 'r_child', 'rChild', None, None),
+    ('x_i64', 32, _buffa_INT64, _buffa_REPEATED, None, 'x_i64', 'xI64', 0, None),
+    ('m_si', 40, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'm_si', 'mSi', None, None),
+    ('m_is', 41, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'm_is', 'mIs', None, None),
+    ('m_bd', 42, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'm_bd', 'mBd', None, None),
+    ('m_k', 43, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'm_k', 'mK', None, None),
+    ('m_fb', 44, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'm_fb', 'mFb', None, None),
+    ('c_i32', 50, _buffa_INT32, _buffa_ONEOF, None, 'c_i32', 'cI32', 0, 'choice'),
+    ('c_s', 51, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'c_s', 'cS', '', 'choice'),
+    ('c_msg', 52, _buffa_MESSAGE, _buffa_ONEOF, Diff, 'c_msg', 'cMsg', None, 'choice'),
+    ('c_by', 53, _buffa_BYTES, _buffa_ONEOF, None, 'c_by', 'cBy', b'', 'choice'),
 )
 _buffa_c1._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -21,14 +21,23 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_CLOSED = const(64)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Closed(_buffa_Enum):
     _buffa_name = 'enums.Closed'
@@ -38,6 +47,7 @@ class Closed(_buffa_Enum):
     _buffa_n = {1: 'C_ONE', 2: 'C_TWO', -3: 'C_NEG'}
 
 class ClosedZ(_buffa_Enum):
+    """A map's enum values must start at 0."""
     _buffa_name = 'enums.ClosedZ'
     Z_ZERO = 0
     Z_ONE = 1
@@ -62,7 +72,7 @@ class ClosedMsg(_buffa_Message):
 
 
 _buffa_c0 = ClosedMsg
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, ClosedZ, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ClosedZ, 'value', 'value', 0, None))
 _buffa_e2 = Closed._buffa_n
 
 def _buffa_n():
@@ -76,14 +86,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # re
             v = b[p]
             p += 1
             if v > 127:
@@ -93,7 +103,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.re.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 18:
+        elif t == 18:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -107,7 +117,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 2, b, p, q, m.re, _buffa_e2)
-        elif t == 24:
+        elif t == 24:  # pe
             v = b[p]
             p += 1
             if v > 127:
@@ -117,7 +127,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.pe.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # pe (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -131,7 +141,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 3, b, p, q, m.pe, _buffa_e2)
-        elif t == 34:
+        elif t == 34:  # me
             q = b[p]
             p += 1
             if q > 127:
@@ -146,7 +156,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.me, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -156,7 +166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # oe
             v = b[p]
             p += 1
             if v > 127:
@@ -167,7 +177,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_o = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 48:
+        elif t == 48:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -175,7 +185,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 56:
+        elif t == 56:  # after
             v = b[p]
             p += 1
             if v > 127:
@@ -198,11 +208,11 @@ def _buffa_z(m):
     n = 0
     v = m.e
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.re
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.pe
     if v:
         k = _buffa_packed_size(v, 14)
@@ -213,13 +223,13 @@ def _buffa_z(m):
         n += _buffa_map_size(v, _buffa_s1, 1)
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.after
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -296,13 +306,13 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('e', 1, 14, 72, Closed, 'e', 'e', 1, None),
-    ('re', 2, 14, 65, Closed, 're', 're', 1, None),
-    ('pe', 3, 14, 67, Closed, 'pe', 'pe', 1, None),
-    ('me', 4, 11, 5, _buffa_s1, 'me', 'me', None, None),
-    ('oe', 5, 14, 80, Closed, 'oe', 'oe', 1, 'o'),
-    ('oi', 6, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('after', 7, 5, 8, None, 'after', 'after', 0, None),
+    ('e', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 1, None),
+    ('re', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 're', 're', 1, None),
+    ('pe', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 'pe', 'pe', 1, None),
+    ('me', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'me', 'me', None, None),
+    ('oe', 5, _buffa_ENUM, _buffa_ONEOF | _buffa_CLOSED, Closed, 'oe', 'oe', 1, 'o'),
+    ('oi', 6, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('after', 7, _buffa_INT32, _buffa_PRESENCE, None, 'after', 'after', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

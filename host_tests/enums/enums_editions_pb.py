@@ -21,14 +21,18 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class EClosed(_buffa_Enum):
     _buffa_name = 'enums.EClosed'
@@ -70,14 +74,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # rc
             v = b[p]
             p += 1
             if v > 127:
@@ -87,7 +91,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.rc.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 18:
+        elif t == 18:  # rc (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -101,14 +105,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 2, b, p, q, m.rc, _buffa_e1)
-        elif t == 32:
+        elif t == 32:  # ro
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.ro.append(v)
-        elif t == 34:
+        elif t == 34:  # ro (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -122,7 +126,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.ro, _buffa_int32)
-        elif t == 40:
+        elif t == 40:  # xc
             v = b[p]
             p += 1
             if v > 127:
@@ -132,7 +136,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.xc.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # xc (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -146,7 +150,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 5, b, p, q, m.xc, _buffa_e1)
-        elif t == 8:
+        elif t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -156,7 +160,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.c = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 24:
+        elif t == 24:  # o
             v = b[p]
             p += 1
             if v > 127:
@@ -179,7 +183,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.rc
     if v:
         k = _buffa_packed_size(v, 14)
@@ -187,7 +191,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.o
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.ro
     if v:
         k = _buffa_packed_size(v, 14)
@@ -196,7 +200,7 @@ def _buffa_z(m):
     v = m.xc
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -268,11 +272,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('c', 1, 14, 72, EClosed, 'c', 'c', 0, None),
-    ('rc', 2, 14, 67, EClosed, 'rc', 'rc', 0, None),
-    ('o', 3, 14, 8, EOpen, 'o', 'o', 0, None),
-    ('ro', 4, 14, 3, EOpen, 'ro', 'ro', 0, None),
-    ('xc', 5, 14, 65, EClosed, 'xc', 'xc', 0, None),
+    ('c', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, EClosed, 'c', 'c', 0, None),
+    ('rc', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, EClosed, 'rc', 'rc', 0, None),
+    ('o', 3, _buffa_ENUM, _buffa_PRESENCE, EOpen, 'o', 'o', 0, None),
+    ('ro', 4, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, EOpen, 'ro', 'ro', 0, None),
+    ('xc', 5, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, EClosed, 'xc', 'xc', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

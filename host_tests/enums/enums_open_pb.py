@@ -20,14 +20,21 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_ONEOF = const(16)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Open(_buffa_Enum):
     _buffa_name = 'enums.Open'
@@ -55,7 +62,7 @@ class OpenMsg(_buffa_Message):
 
 
 _buffa_c0 = OpenMsg
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, Open, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, Open, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -67,21 +74,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # re
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.re.append(v)
-        elif t == 18:
+        elif t == 18:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -95,7 +102,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.re, _buffa_int32)
-        elif t == 26:
+        elif t == 26:  # me
             q = b[p]
             p += 1
             if q > 127:
@@ -132,14 +139,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.me[k] = x
-        elif t == 8:
+        elif t == 8:  # e
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.e = v
-        elif t == 32:
+        elif t == 32:  # oe
             v = b[p]
             p += 1
             if v > 127:
@@ -147,7 +154,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oe'
             m._buffa_v_o = v
-        elif t == 40:
+        elif t == 40:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -171,7 +178,7 @@ def _buffa_z(m):
     n = 0
     v = m.e
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.re
     if v:
         k = _buffa_packed_size(v, 14)
@@ -181,14 +188,14 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_o == 'oe':
         v = m._buffa_v_o
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -223,7 +230,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 26
                 buf[p + 1] = y
@@ -285,11 +292,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('e', 1, 14, 0, Open, 'e', 'e', 0, None),
-    ('re', 2, 14, 3, Open, 're', 're', 0, None),
-    ('me', 3, 11, 5, _buffa_s1, 'me', 'me', None, None),
-    ('oe', 4, 14, 16, Open, 'oe', 'oe', 0, 'o'),
-    ('oi', 5, 5, 16, None, 'oi', 'oi', 0, 'o'),
+    ('e', 1, _buffa_ENUM, 0, Open, 'e', 'e', 0, None),
+    ('re', 2, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, Open, 're', 're', 0, None),
+    ('me', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'me', 'me', None, None),
+    ('oe', 4, _buffa_ENUM, _buffa_ONEOF, Open, 'oe', 'oe', 0, 'o'),
+    ('oi', 5, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -6,17 +6,18 @@ _buffa_gc = getattr(_buffa_rt, "GENCODE", None)
 if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
     raise ImportError("%s: protoc-gen-buffa 0.1.0 wrote it as generated code version 1; buffa %s runs %s" % (__name__, getattr(_buffa_rt, "__version__", "?"), _buffa_gc or "none"))
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import extensions_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
-_buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_STRING = const(9)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 
 
 
 from buffa.fields import Extension as _buffa_Extension
-e_verify = _buffa_Extension(_buffa_i0.Base, 120, 9, 136, None, 'ext.e_verify', '')
+e_verify = _buffa_Extension(_buffa_i0.Base, 120, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'ext.e_verify', '')

@@ -18,13 +18,26 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_INT32 = const(5)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Color(_buffa_Enum):
@@ -92,21 +105,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -138,7 +151,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -193,14 +206,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # plain
             v = b[p]
             p += 1
             if v > 127:
@@ -223,7 +236,7 @@ def _buffa_z(m):
     n = 0
     v = m.plain
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -257,7 +270,7 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -303,14 +316,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 848:
+        if t == 848:  # g
             v = b[p]
             p += 1
             if v > 127:
@@ -333,7 +346,7 @@ def _buffa_z(m):
     n = 0
     v = m.g
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -368,7 +381,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -407,34 +420,34 @@ def _buffa_w(m, buf, p):
 _buffa_c4._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('s', 2, 9, 8, None, 's', 's', '', None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('s', 2, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('plain', 1, 5, 8, None, 'plain', 'plain', 0, None),
+    ('plain', 1, _buffa_INT32, _buffa_PRESENCE, None, 'plain', 'plain', 0, None),
 )
 _buffa_c2._buffa_f = (
 )
 _buffa_c3._buffa_f = (
-    ('g', 106, 5, 8, None, 'g', 'g', 0, None),
+    ('g', 106, _buffa_INT32, _buffa_PRESENCE, None, 'g', 'g', 0, None),
 )
 _buffa_c4._buffa_f = (
 )
 from buffa.fields import Extension as _buffa_Extension
-e_int = _buffa_Extension(Base, 100, 5, 8, None, 'ext.e_int', 0)
-e_rep = _buffa_Extension(Base, 101, 5, 1, None, 'ext.e_rep', 0)
-e_msg = _buffa_Extension(Base, 102, 11, 8, Sub, 'ext.e_msg', None)
-e_str = _buffa_Extension(Base, 103, 9, 8, None, 'ext.e_str', 'dflt')
-e_rmsg = _buffa_Extension(Base, 104, 11, 1, Sub, 'ext.e_rmsg', None)
-egroup = _buffa_Extension(Base, 105, 10, 8, EGroup, 'ext.egroup', None)
-e_packed = _buffa_Extension(Base, 107, 5, 3, None, 'ext.e_packed', 0)
-e_enum = _buffa_Extension(Base, 108, 14, 72, Color, 'ext.e_enum', 1)
-e_sint = _buffa_Extension(Base, 109, 18, 8, None, 'ext.e_sint', 0)
-e_double = _buffa_Extension(Base, 110, 1, 8, None, 'ext.e_double', 0.0)
-e_bytes = _buffa_Extension(Base, 111, 12, 8, None, 'ext.e_bytes', b'')
-e_fixed = _buffa_Extension(Base, 112, 7, 8, None, 'ext.e_fixed', 0)
-o_int = _buffa_Extension(Other, 100, 5, 8, None, 'ext.o_int', 0)
+e_int = _buffa_Extension(Base, 100, _buffa_INT32, _buffa_PRESENCE, None, 'ext.e_int', 0)
+e_rep = _buffa_Extension(Base, 101, _buffa_INT32, _buffa_REPEATED, None, 'ext.e_rep', 0)
+e_msg = _buffa_Extension(Base, 102, _buffa_MESSAGE, _buffa_PRESENCE, Sub, 'ext.e_msg', None)
+e_str = _buffa_Extension(Base, 103, _buffa_STRING, _buffa_PRESENCE, None, 'ext.e_str', 'dflt')
+e_rmsg = _buffa_Extension(Base, 104, _buffa_MESSAGE, _buffa_REPEATED, Sub, 'ext.e_rmsg', None)
+egroup = _buffa_Extension(Base, 105, _buffa_GROUP, _buffa_PRESENCE, EGroup, 'ext.egroup', None)
+e_packed = _buffa_Extension(Base, 107, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'ext.e_packed', 0)
+e_enum = _buffa_Extension(Base, 108, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Color, 'ext.e_enum', 1)
+e_sint = _buffa_Extension(Base, 109, _buffa_SINT64, _buffa_PRESENCE, None, 'ext.e_sint', 0)
+e_double = _buffa_Extension(Base, 110, _buffa_DOUBLE, _buffa_PRESENCE, None, 'ext.e_double', 0.0)
+e_bytes = _buffa_Extension(Base, 111, _buffa_BYTES, _buffa_PRESENCE, None, 'ext.e_bytes', b'')
+e_fixed = _buffa_Extension(Base, 112, _buffa_FIXED32, _buffa_PRESENCE, None, 'ext.e_fixed', 0)
+o_int = _buffa_Extension(Other, 100, _buffa_INT32, _buffa_PRESENCE, None, 'ext.o_int', 0)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c4.nested_ext = _buffa_Extension(Base, 150, 5, 8, None, 'ext.Scope.nested_ext', 0)
+_buffa_c4.nested_ext = _buffa_Extension(Base, 150, _buffa_INT32, _buffa_PRESENCE, None, 'ext.Scope.nested_ext', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4)

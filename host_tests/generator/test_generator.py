@@ -23,7 +23,7 @@ def _files(top):
     out = []
     for d, _, names in os.walk(top):
         for n in names:
-            if n.endswith(".py"):
+            if n.endswith((".py", ".pyi")):
                 out.append(os.path.relpath(os.path.join(d, n), top))
     return sorted(out)
 
@@ -57,6 +57,8 @@ def test_regenerating_every_checked_in_module_changes_nothing():
         assert "tools/buffa_gen/pb/compiler/plugin_pb.py" in files
         assert "host_tests/conformance/gen/conformance/messages/test_messages_proto3_pb.py" in files
         assert "host_tests/scalars/scalars_pb.py" in files
+        # type stubs of the modules users import
+        assert "firmware/telemetry/v1/telemetry_pb.pyi" in files and "lib/buffa/wkt/timestamp_pb.pyi" in files
         stale = []
         for rel in files:
             with open(os.path.join(out, rel), "rb") as f:

@@ -24,14 +24,23 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class D(_buffa_Message):
     _buffa_name = 'groups.D'
@@ -65,25 +74,25 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 27:
+        if t == 27:  # items
             c = _buffa_c0._buffa_n()
             m.items.append(c)
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 28)
-        elif t == 56:
+        elif t == 56:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.packed.append(v)
-        elif t == 58:
+        elif t == 58:  # packed (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -97,14 +106,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.packed, _buffa_int32)
-        elif t == 64:
+        elif t == 64:  # expanded
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.expanded.append(v)
-        elif t == 66:
+        elif t == 66:  # expanded (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -118,7 +127,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.expanded, _buffa_int32)
-        elif t == 82:
+        elif t == 82:  # rnone
             q = b[p]
             p += 1
             if q > 127:
@@ -134,19 +143,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.rnone.append(v)
             p = q
-        elif t == 8:
+        elif t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 19:
+        elif t == 19:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 34:
+        elif t == 34:  # lp
             q = b[p]
             p += 1
             if q > 127:
@@ -164,7 +173,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.lp = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # verify
             q = b[p]
             p += 1
             if q > 127:
@@ -179,13 +188,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.verify = v
             p = q
-        elif t == 50:
+        elif t == 50:  # none
             q = b[p]
             p += 1
             if q > 127:
@@ -217,7 +226,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         n += 2 + _buffa_c0._buffa_z(v)
@@ -246,7 +255,7 @@ def _buffa_z(m):
     v = m.expanded
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.rnone
     if v:
         for x in v:
@@ -382,15 +391,15 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('child', 2, 10, 8, D, 'child', 'child', None, None),
-    ('items', 3, 10, 1, D, 'items', 'items', None, None),
-    ('lp', 4, 11, 8, D, 'lp', 'lp', None, None),
-    ('verify', 5, 9, 136, None, 'verify', 'verify', '', None),
-    ('none', 6, 9, 8, None, 'none', 'none', '', None),
-    ('packed', 7, 5, 3, None, 'packed', 'packed', 0, None),
-    ('expanded', 8, 5, 1, None, 'expanded', 'expanded', 0, None),
-    ('rnone', 10, 9, 1, None, 'rnone', 'rnone', '', None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('child', 2, _buffa_GROUP, _buffa_PRESENCE, D, 'child', 'child', None, None),
+    ('items', 3, _buffa_GROUP, _buffa_REPEATED, D, 'items', 'items', None, None),
+    ('lp', 4, _buffa_MESSAGE, _buffa_PRESENCE, D, 'lp', 'lp', None, None),
+    ('verify', 5, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'verify', 'verify', '', None),
+    ('none', 6, _buffa_STRING, _buffa_PRESENCE, None, 'none', 'none', '', None),
+    ('packed', 7, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed', 'packed', 0, None),
+    ('expanded', 8, _buffa_INT32, _buffa_REPEATED, None, 'expanded', 'expanded', 0, None),
+    ('rnone', 10, _buffa_STRING, _buffa_REPEATED, None, 'rnone', 'rnone', '', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

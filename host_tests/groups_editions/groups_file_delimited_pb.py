@@ -17,14 +17,19 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class F(_buffa_Message):
     _buffa_name = 'groups.F'
@@ -40,7 +45,7 @@ class F(_buffa_Message):
 
 
 _buffa_c0 = F
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, F, 'value', 'value', None, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, F, 'value', 'value', None, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -51,14 +56,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # m
             q = b[p]
             p += 1
             if q > 127:
@@ -73,19 +78,19 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.m, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # v
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.v = v
-        elif t == 19:
+        elif t == 19:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 20)
-        elif t == 34:
+        elif t == 34:  # lp
             q = b[p]
             p += 1
             if q > 127:
@@ -119,7 +124,7 @@ def _buffa_z(m):
     n = 0
     v = m.v
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         n += 2 + _buffa_c0._buffa_z(v)
@@ -181,10 +186,10 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('v', 1, 5, 8, None, 'v', 'v', 0, None),
-    ('child', 2, 10, 8, F, 'child', 'child', None, None),
-    ('m', 3, 11, 5, _buffa_s1, 'm', 'm', None, None),
-    ('lp', 4, 11, 8, F, 'lp', 'lp', None, None),
+    ('v', 1, _buffa_INT32, _buffa_PRESENCE, None, 'v', 'v', 0, None),
+    ('child', 2, _buffa_GROUP, _buffa_PRESENCE, F, 'child', 'child', None, None),
+    ('m', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'm', 'm', None, None),
+    ('lp', 4, _buffa_MESSAGE, _buffa_PRESENCE, F, 'lp', 'lp', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

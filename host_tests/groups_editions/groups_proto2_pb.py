@@ -21,13 +21,20 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class G2(_buffa_Message):
@@ -80,25 +87,25 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 35:
+        if t == 35:  # item
             c = _buffa_new(_buffa_c2)
             m.item.append(c)
             p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 36)
-        elif t == 56:
+        elif t == 56:  # unpacked
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unpacked.append(v)
-        elif t == 58:
+        elif t == 58:  # unpacked (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -112,14 +119,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.unpacked, _buffa_int32)
-        elif t == 64:
+        elif t == 64:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.packed.append(v)
-        elif t == 66:
+        elif t == 66:  # packed (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -133,7 +140,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.packed, _buffa_int32)
-        elif t == 74:
+        elif t == 74:  # kids
             q = b[p]
             p += 1
             if q > 127:
@@ -150,12 +157,12 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.kids.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 11:
+        elif t == 11:  # data
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 12)
-        elif t == 50:
+        elif t == 50:  # lax
             q = b[p]
             p += 1
             if q > 127:
@@ -199,7 +206,7 @@ def _buffa_z(m):
     v = m.unpacked
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.packed
     if v:
         k = _buffa_packed_size(v, 5)
@@ -306,21 +313,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 16:
+        if t == 16:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 26:
+        elif t == 26:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -352,7 +359,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -407,14 +414,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 40:
+        if t == 40:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -437,7 +444,7 @@ def _buffa_z(m):
     n = 0
     v = m.x
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -464,19 +471,19 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('data', 1, 10, 8, G2.Data, 'data', 'data', None, None),
-    ('item', 4, 10, 1, G2.Item, 'item', 'item', None, None),
-    ('lax', 6, 9, 8, None, 'lax', 'lax', '', None),
-    ('unpacked', 7, 5, 1, None, 'unpacked', 'unpacked', 0, None),
-    ('packed', 8, 5, 3, None, 'packed', 'packed', 0, None),
-    ('kids', 9, 11, 1, G2, 'kids', 'kids', None, None),
+    ('data', 1, _buffa_GROUP, _buffa_PRESENCE, G2.Data, 'data', 'data', None, None),
+    ('item', 4, _buffa_GROUP, _buffa_REPEATED, G2.Item, 'item', 'item', None, None),
+    ('lax', 6, _buffa_STRING, _buffa_PRESENCE, None, 'lax', 'lax', '', None),
+    ('unpacked', 7, _buffa_INT32, _buffa_REPEATED, None, 'unpacked', 'unpacked', 0, None),
+    ('packed', 8, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed', 'packed', 0, None),
+    ('kids', 9, _buffa_MESSAGE, _buffa_REPEATED, G2, 'kids', 'kids', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 2, 5, 8, None, 'a', 'a', 0, None),
-    ('s', 3, 9, 8, None, 's', 's', '', None),
+    ('a', 2, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('s', 3, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 5, 5, 8, None, 'x', 'x', 0, None),
+    ('x', 5, _buffa_INT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

@@ -14,14 +14,16 @@ from buffa.wire import (
     unknown as _buffa_unknown,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Chain(_buffa_Message):
     _buffa_name = 'malformed.Chain'
@@ -44,14 +46,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # next
             q = b[p]
             p += 1
             if q > 127:
@@ -69,7 +71,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.next = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 19:
+        elif t == 19:  # grp
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c0)
@@ -135,8 +137,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('next', 1, 11, 8, Chain, 'next', 'next', None, None),
-    ('grp', 2, 10, 8, Chain, 'grp', 'grp', None, None),
+    ('next', 1, _buffa_MESSAGE, _buffa_PRESENCE, Chain, 'next', 'next', None, None),
+    ('grp', 2, _buffa_GROUP, _buffa_PRESENCE, Chain, 'grp', 'grp', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -23,14 +23,25 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Closed(_buffa_Enum):
     _buffa_name = 'malformed.Closed'
@@ -40,6 +51,7 @@ class Closed(_buffa_Enum):
 
 class Node(_buffa_Message):
     _buffa_name = 'malformed.Node'
+    # a recursive group: every level is one more nesting level
     child = None
     v = None
     s = None
@@ -65,14 +77,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 40:
+        if t == 40:  # re
             v = b[p]
             p += 1
             if v > 127:
@@ -82,7 +94,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.re.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # re (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -96,19 +108,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 5, b, p, q, m.re, _buffa_e1)
-        elif t == 11:
+        elif t == 11:  # child
             c = m.child
             if c is None:
                 c = m.child = _buffa_c0._buffa_n()
             p = _buffa_c0._buffa_d(c, b, p, e, dp - 1, 12)
-        elif t == 16:
+        elif t == 16:  # v
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.v = v
-        elif t == 26:
+        elif t == 26:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -123,13 +135,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 32:
+        elif t == 32:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -139,7 +151,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 50:
+        elif t == 50:  # msg
             q = b[p]
             p += 1
             if q > 127:
@@ -176,14 +188,14 @@ def _buffa_z(m):
         n += 2 + _buffa_c0._buffa_z(v)
     v = m.v
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.e
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.re
     if v:
         k = _buffa_packed_size(v, 14)
@@ -280,12 +292,12 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('child', 1, 10, 8, Node, 'child', 'child', None, None),
-    ('v', 2, 5, 8, None, 'v', 'v', 0, None),
-    ('s', 3, 9, 136, None, 's', 's', '', None),
-    ('e', 4, 14, 72, Closed, 'e', 'e', 0, None),
-    ('re', 5, 14, 67, Closed, 're', 're', 0, None),
-    ('msg', 6, 11, 8, Node, 'msg', 'msg', None, None),
+    ('child', 1, _buffa_GROUP, _buffa_PRESENCE, Node, 'child', 'child', None, None),
+    ('v', 2, _buffa_INT32, _buffa_PRESENCE, None, 'v', 'v', 0, None),
+    ('s', 3, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 's', 's', '', None),
+    ('e', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 0, None),
+    ('re', 5, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, Closed, 're', 're', 0, None),
+    ('msg', 6, _buffa_MESSAGE, _buffa_PRESENCE, Node, 'msg', 'msg', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -8,7 +8,9 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     length as _buffa_length,
     packed_fixed as _buffa_packed_fixed,
@@ -26,14 +28,35 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Msg(_buffa_Message):
     _buffa_name = 'malformed.Msg'
@@ -65,8 +88,8 @@ class Msg(_buffa_Message):
 
 
 _buffa_c0 = Msg
-_buffa_s1 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Msg, 'value', 'value', None, None))
-_buffa_s2 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
+_buffa_s1 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Msg, 'value', 'value', None, None))
+_buffa_s2 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -83,14 +106,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 58:
+        if t == 58:  # pf32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -104,19 +127,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pf32, '<I', 4)
-        elif t == 61:
+        elif t == 61:  # pf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.pf32.append(v)
-        elif t == 65:
+        elif t == 65:  # pf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.pf64.append(v)
-        elif t == 66:
+        elif t == 66:  # pf64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -130,14 +153,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pf64, '<Q', 8)
-        elif t == 72:
+        elif t == 72:  # pi32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.pi32.append(v)
-        elif t == 74:
+        elif t == 74:  # pi32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -151,7 +174,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.pi32, _buffa_int32)
-        elif t == 82:
+        elif t == 82:  # m
             q = b[p]
             p += 1
             if q > 127:
@@ -192,8 +215,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -202,13 +225,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.m[k] = x
-        elif t == 89:
+        elif t == 89:  # pd
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.pd.append(v)
-        elif t == 90:
+        elif t == 90:  # pd (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -222,7 +245,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.pd, '<d', 8)
-        elif t == 98:
+        elif t == 98:  # rs
             q = b[p]
             p += 1
             if q > 127:
@@ -237,13 +260,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.rs.append(v)
             p = q
-        elif t == 106:
+        elif t == 106:  # mm
             q = b[p]
             p += 1
             if q > 127:
@@ -258,26 +281,26 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.mm, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i32 = v
-        elif t == 21:
+        elif t == 21:  # f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.f32 = v
-        elif t == 25:
+        elif t == 25:  # f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.f64 = v
-        elif t == 34:
+        elif t == 34:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -292,13 +315,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 42:
+        elif t == 42:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -314,7 +337,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -332,7 +355,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 114:
+        elif t == 114:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -347,14 +370,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_o = 'os'
             m._buffa_v_o = v
             p = q
-        elif t == 122:
+        elif t == 122:  # om
             q = b[p]
             p += 1
             if q > 127:
@@ -375,13 +398,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_o = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 128:
+        elif t == 128:  # u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u64 = v
-        elif t == 136:
+        elif t == 136:  # z32
             v = b[p]
             p += 1
             if v > 127:
@@ -393,7 +416,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.z32 = v
-        elif t == 144:
+        elif t == 144:  # z64
             v = b[p]
             p += 1
             if v > 127:
@@ -420,12 +443,16 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.f32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.f64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.s
     if v:
@@ -442,10 +469,12 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pf32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pf64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.pi32
@@ -458,7 +487,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -490,7 +519,7 @@ def _buffa_z(m):
     v = m.z32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.z64
     if v:
         k = (v << 1) ^ (v >> 63)
@@ -613,7 +642,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -774,24 +803,24 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('f32', 2, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 3, 6, 0, None, 'f64', 'f64', 0, None),
-    ('s', 4, 9, 128, None, 's', 's', '', None),
-    ('by', 5, 12, 0, None, 'by', 'by', b'', None),
-    ('child', 6, 11, 8, Msg, 'child', 'child', None, None),
-    ('pf32', 7, 7, 3, None, 'pf32', 'pf32', 0, None),
-    ('pf64', 8, 6, 3, None, 'pf64', 'pf64', 0, None),
-    ('pi32', 9, 5, 3, None, 'pi32', 'pi32', 0, None),
-    ('m', 10, 11, 5, _buffa_s2, 'm', 'm', None, None),
-    ('pd', 11, 1, 3, None, 'pd', 'pd', 0.0, None),
-    ('rs', 12, 9, 129, None, 'rs', 'rs', '', None),
-    ('mm', 13, 11, 5, _buffa_s1, 'mm', 'mm', None, None),
-    ('os', 14, 9, 144, None, 'os', 'os', '', 'o'),
-    ('om', 15, 11, 16, Msg, 'om', 'om', None, 'o'),
-    ('u64', 16, 4, 0, None, 'u64', 'u64', 0, None),
-    ('z32', 17, 17, 0, None, 'z32', 'z32', 0, None),
-    ('z64', 18, 18, 0, None, 'z64', 'z64', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('f32', 2, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 3, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('s', 4, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 5, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, Msg, 'child', 'child', None, None),
+    ('pf32', 7, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'pf32', 'pf32', 0, None),
+    ('pf64', 8, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'pf64', 'pf64', 0, None),
+    ('pi32', 9, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'pi32', 'pi32', 0, None),
+    ('m', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'm', 'm', None, None),
+    ('pd', 11, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'pd', 'pd', 0.0, None),
+    ('rs', 12, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'rs', 'rs', '', None),
+    ('mm', 13, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'mm', 'mm', None, None),
+    ('os', 14, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'os', 'os', '', 'o'),
+    ('om', 15, _buffa_MESSAGE, _buffa_ONEOF, Msg, 'om', 'om', None, 'o'),
+    ('u64', 16, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('z32', 17, _buffa_SINT32, 0, None, 'z32', 'z32', 0, None),
+    ('z64', 18, _buffa_SINT64, 0, None, 'z64', 'z64', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

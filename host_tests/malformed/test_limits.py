@@ -48,7 +48,7 @@ def edge(decode, build, limit):
     o = DecodeOptions(recursion_limit=limit)
     m = decode(build(limit), o)
     e = raises(DecodeError, decode, build(limit + 1), o)
-    assert "recursion" in e.reason, e.reason
+    assert e.kind == "recursion", e.reason
     return m
 
 
@@ -116,7 +116,7 @@ def test_default_recursion_limit_accepts_100_levels():
     except DecodeError as e:
         # A board whose C stack is shallower rejects deep input cleanly; say
         # how deep it goes instead of failing.
-        if "device" not in e.reason:
+        if e.kind != "stack":
             raise
         raise Skip("this device's stack decodes %d nested levels, fewer than 100" % _device_depth(nested_messages))
     assert depth(Chain.decode(nested_messages(100))) == 100
@@ -140,7 +140,7 @@ def test_max_size_edge():
     assert Msg.decode(data, DecodeOptions(max_size=n)).i32 == 7
     e = raises(DecodeError, Msg.decode, data, DecodeOptions(max_size=n - 1))
     assert e.offset == 0
-    assert "max_size" in e.reason or "size" in e.reason
+    assert e.kind == "size", e.reason
 
 
 def test_max_size_applies_to_merge_and_to_every_input_type():

@@ -20,13 +20,20 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_CLOSED = const(64)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Closed2(_buffa_Enum):
@@ -47,8 +54,8 @@ class Proto2Maps(_buffa_Message):
 
 
 _buffa_c0 = Proto2Maps
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 64, Closed2, 'value', 'value', 0, None))
-_buffa_s2 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 9, 0, None, 'value', 'value', '', None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, Closed2, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, 0, None, 'value', 'value', '', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -60,14 +67,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # closed
             q = b[p]
             p += 1
             if q > 127:
@@ -82,7 +89,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.closed, _buffa_s1, b, s, p, q, dp - 1)
             p = q
-        elif t == 18:
+        elif t == 18:  # lax
             q = b[p]
             p += 1
             if q > 127:
@@ -270,8 +277,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('closed', 1, 11, 5, _buffa_s1, 'closed', 'closed', None, None),
-    ('lax', 2, 11, 5, _buffa_s2, 'lax', 'lax', None, None),
+    ('closed', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'closed', 'closed', None, None),
+    ('lax', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'lax', 'lax', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -8,6 +8,7 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     int32 as _buffa_int32,
     keys as _buffa_keys,
     length as _buffa_length,
@@ -20,14 +21,26 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class FixedKeys(_buffa_Message):
     _buffa_name = 'maps.FixedKeys'
@@ -44,11 +57,11 @@ class FixedKeys(_buffa_Message):
 
 
 _buffa_c0 = FixedKeys
-_buffa_s1 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s2 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s3 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s3 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -63,14 +76,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 58:
+        if t == 58:  # k_fixed32
             q = b[p]
             p += 1
             if q > 127:
@@ -106,7 +119,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_fixed32[k] = x
-        elif t == 66:
+        elif t == 66:  # k_fixed64
             q = b[p]
             p += 1
             if q > 127:
@@ -142,7 +155,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_fixed64[k] = x
-        elif t == 74:
+        elif t == 74:  # k_sfixed32
             q = b[p]
             p += 1
             if q > 127:
@@ -178,7 +191,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sfixed32[k] = x
-        elif t == 82:
+        elif t == 82:  # k_sfixed64
             q = b[p]
             p += 1
             if q > 127:
@@ -214,7 +227,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sfixed64[k] = x
-        elif t == 98:
+        elif t == 98:  # k_string
             q = b[p]
             p += 1
             if q > 127:
@@ -281,32 +294,40 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_fixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sfixed64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_string
     if v:
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -323,7 +344,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 58
                 buf[p + 1] = y
@@ -357,7 +378,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y
@@ -391,7 +412,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 4 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 74
                 buf[p + 1] = y
@@ -425,7 +446,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 8 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 82
                 buf[p + 1] = y
@@ -460,7 +481,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -518,11 +539,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('k_fixed32', 7, 11, 5, _buffa_s1, 'k_fixed32', 'kFixed32', None, None),
-    ('k_fixed64', 8, 11, 5, _buffa_s2, 'k_fixed64', 'kFixed64', None, None),
-    ('k_sfixed32', 9, 11, 5, _buffa_s3, 'k_sfixed32', 'kSfixed32', None, None),
-    ('k_sfixed64', 10, 11, 5, _buffa_s4, 'k_sfixed64', 'kSfixed64', None, None),
-    ('k_string', 12, 11, 5, _buffa_s5, 'k_string', 'kString', None, None),
+    ('k_fixed32', 7, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'k_fixed32', 'kFixed32', None, None),
+    ('k_fixed64', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'k_fixed64', 'kFixed64', None, None),
+    ('k_sfixed32', 9, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'k_sfixed32', 'kSfixed32', None, None),
+    ('k_sfixed64', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'k_sfixed64', 'kSfixed64', None, None),
+    ('k_string', 12, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'k_string', 'kString', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -19,14 +19,23 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class VarintKeys(_buffa_Message):
     _buffa_name = 'maps.VarintKeys'
@@ -45,13 +54,13 @@ class VarintKeys(_buffa_Message):
 
 
 _buffa_c0 = VarintKeys
-_buffa_s1 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s2 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s3 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s6 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s7 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
+_buffa_s1 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s3 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s7 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -68,14 +77,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # k_int32
             q = b[p]
             p += 1
             if q > 127:
@@ -112,7 +121,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_int32[k] = x
-        elif t == 18:
+        elif t == 18:  # k_int64
             q = b[p]
             p += 1
             if q > 127:
@@ -149,7 +158,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_int64[k] = x
-        elif t == 26:
+        elif t == 26:  # k_uint32
             q = b[p]
             p += 1
             if q > 127:
@@ -186,7 +195,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_uint32[k] = x
-        elif t == 34:
+        elif t == 34:  # k_uint64
             q = b[p]
             p += 1
             if q > 127:
@@ -222,7 +231,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_uint64[k] = x
-        elif t == 42:
+        elif t == 42:  # k_sint32
             q = b[p]
             p += 1
             if q > 127:
@@ -264,7 +273,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sint32[k] = x
-        elif t == 50:
+        elif t == 50:  # k_sint64
             q = b[p]
             p += 1
             if q > 127:
@@ -305,7 +314,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.k_sint64[k] = x
-        elif t == 90:
+        elif t == 90:  # k_bool
             q = b[p]
             p += 1
             if q > 127:
@@ -360,43 +369,43 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_uint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_bool
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u
     if v:
@@ -410,7 +419,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 10
                 buf[p + 1] = y
@@ -450,7 +459,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 18
                 buf[p + 1] = y
@@ -490,7 +499,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 26
                 buf[p + 1] = y
@@ -530,7 +539,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 34
                 buf[p + 1] = y
@@ -570,7 +579,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 42
                 buf[p + 1] = y
@@ -620,7 +629,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 50
                 buf[p + 1] = y
@@ -670,7 +679,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 90
                 buf[p + 1] = y
@@ -710,13 +719,13 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('k_int32', 1, 11, 5, _buffa_s1, 'k_int32', 'kInt32', None, None),
-    ('k_int64', 2, 11, 5, _buffa_s2, 'k_int64', 'kInt64', None, None),
-    ('k_uint32', 3, 11, 5, _buffa_s3, 'k_uint32', 'kUint32', None, None),
-    ('k_uint64', 4, 11, 5, _buffa_s4, 'k_uint64', 'kUint64', None, None),
-    ('k_sint32', 5, 11, 5, _buffa_s5, 'k_sint32', 'kSint32', None, None),
-    ('k_sint64', 6, 11, 5, _buffa_s6, 'k_sint64', 'kSint64', None, None),
-    ('k_bool', 11, 11, 5, _buffa_s7, 'k_bool', 'kBool', None, None),
+    ('k_int32', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s1, 'k_int32', 'kInt32', None, None),
+    ('k_int64', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'k_int64', 'kInt64', None, None),
+    ('k_uint32', 3, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'k_uint32', 'kUint32', None, None),
+    ('k_uint64', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'k_uint64', 'kUint64', None, None),
+    ('k_sint32', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'k_sint32', 'kSint32', None, None),
+    ('k_sint64', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'k_sint64', 'kSint64', None, None),
+    ('k_bool', 11, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'k_bool', 'kBool', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -13,6 +13,7 @@ from buffa.wire import (
     keys as _buffa_keys,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
@@ -25,14 +26,29 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Kind(_buffa_Enum):
     _buffa_name = 'maps.Kind'
@@ -69,14 +85,14 @@ class Values(_buffa_Message):
 
 _buffa_c0 = Val
 _buffa_c1 = Values
-_buffa_s2 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Val, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, Values, 'value', 'value', None, None))
-_buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, Kind, 'value', 'value', 0, None))
-_buffa_s7 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s8 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s9 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Val, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, Values, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, Kind, 'value', 'value', 0, None))
+_buffa_s7 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s8 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s9 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -86,21 +102,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -115,8 +131,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.b = v
@@ -137,7 +153,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.b
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -200,14 +216,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 162:
+        if t == 162:  # v_string
             q = b[p]
             p += 1
             if q > 127:
@@ -230,8 +246,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 p = r + 2
                 try:
                     x = _buffa_str(b[p:q], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
                 m.v_string[k] = x
@@ -277,8 +293,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                             raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
-                        except UnicodeError:
-                            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                        except _buffa_UnicodeError:
+                            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                         if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                             _buffa_strict_utf8(b, p, r)
                         p = r
@@ -287,7 +303,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.v_string[k] = x
-        elif t == 170:
+        elif t == 170:  # v_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -357,7 +373,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.v_bytes[k] = x
-        elif t == 178:
+        elif t == 178:  # v_msg
             q = b[p]
             p += 1
             if q > 127:
@@ -372,7 +388,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.v_msg, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 186:
+        elif t == 186:  # v_enum
             q = b[p]
             p += 1
             if q > 127:
@@ -421,7 +437,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_enum[k] = x
-        elif t == 194:
+        elif t == 194:  # v_double
             q = b[p]
             p += 1
             if q > 127:
@@ -457,7 +473,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_double[k] = x
-        elif t == 202:
+        elif t == 202:  # v_float
             q = b[p]
             p += 1
             if q > 127:
@@ -493,7 +509,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_float[k] = x
-        elif t == 210:
+        elif t == 210:  # v_sint64
             q = b[p]
             p += 1
             if q > 127:
@@ -534,7 +550,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.v_sint64[k] = x
-        elif t == 226:
+        elif t == 226:  # v_self
             q = b[p]
             p += 1
             if q > 127:
@@ -606,7 +622,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -615,19 +631,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_vsize((x << 1) ^ (x >> 63))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.v_self
     if v:
@@ -787,7 +803,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -841,7 +857,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 1
@@ -877,7 +893,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 1
@@ -889,7 +905,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 202
@@ -907,13 +923,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.v_sint64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_vsize((x << 1) ^ (x >> 63))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + _buffa_vsize((x << 1) ^ (x >> 63))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 1
@@ -974,18 +990,18 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 0, None, 'a', 'a', 0, None),
-    ('b', 2, 9, 128, None, 'b', 'b', '', None),
+    ('a', 1, _buffa_INT32, 0, None, 'a', 'a', 0, None),
+    ('b', 2, _buffa_STRING, _buffa_VERIFY, None, 'b', 'b', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('v_string', 20, 11, 5, _buffa_s4, 'v_string', 'vString', None, None),
-    ('v_bytes', 21, 11, 5, _buffa_s5, 'v_bytes', 'vBytes', None, None),
-    ('v_msg', 22, 11, 5, _buffa_s2, 'v_msg', 'vMsg', None, None),
-    ('v_enum', 23, 11, 5, _buffa_s6, 'v_enum', 'vEnum', None, None),
-    ('v_double', 24, 11, 5, _buffa_s7, 'v_double', 'vDouble', None, None),
-    ('v_float', 25, 11, 5, _buffa_s8, 'v_float', 'vFloat', None, None),
-    ('v_sint64', 26, 11, 5, _buffa_s9, 'v_sint64', 'vSint64', None, None),
-    ('v_self', 28, 11, 5, _buffa_s3, 'v_self', 'vSelf', None, None),
+    ('v_string', 20, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'v_string', 'vString', None, None),
+    ('v_bytes', 21, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'v_bytes', 'vBytes', None, None),
+    ('v_msg', 22, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'v_msg', 'vMsg', None, None),
+    ('v_enum', 23, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'v_enum', 'vEnum', None, None),
+    ('v_double', 24, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'v_double', 'vDouble', None, None),
+    ('v_float', 25, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'v_float', 'vFloat', None, None),
+    ('v_sint64', 26, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s9, 'v_sint64', 'vSint64', None, None),
+    ('v_self', 28, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'v_self', 'vSelf', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

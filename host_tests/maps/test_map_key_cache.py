@@ -78,7 +78,7 @@ def test_non_ascii_keys_are_kept_and_invalid_ones_are_rejected_every_time():
         for _ in range(2):
             for bad in (b"\xc0\x80", b"\xed\xa0\x80", b"\xff"):
                 e = raises(buffa.DecodeError, decode_keys, bad)
-                assert "UTF-8" in e.reason
+                assert e.kind == "utf8", e.reason
                 assert bad not in wire.keys
     finally:
         fresh()

@@ -19,14 +19,19 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Builtins(_buffa_Message):
     _buffa_name = 'names.Builtins'
@@ -70,6 +75,7 @@ class Api(_buffa_Message):
     unknown_fields_ = 0
     clear_field_ = 0
     get_extension_ = 0
+    mutable_ = 0
 
     def __init__(_buffa_s, **kw):
         if kw:
@@ -88,21 +94,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # len
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.len = v
-        elif t == 18:
+        elif t == 18:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -117,20 +123,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.str = v
             p = q
-        elif t == 24:
+        elif t == 24:  # int
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.int = v
-        elif t == 34:
+        elif t == 34:  # bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -146,112 +152,112 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.bytes = v
             p = q
-        elif t == 40:
+        elif t == 40:  # type
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.type = v
-        elif t == 48:
+        elif t == 48:  # object
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.object = v
-        elif t == 56:
+        elif t == 56:  # self
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.self = v
-        elif t == 64:
+        elif t == 64:  # kw
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.kw = v
-        elif t == 72:
+        elif t == 72:  # cls
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.cls = v
-        elif t == 80:
+        elif t == 80:  # m
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.m = v
-        elif t == 88:
+        elif t == 88:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.b = v
-        elif t == 96:
+        elif t == 96:  # p
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.p = v
-        elif t == 104:
+        elif t == 104:  # e
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.e = v
-        elif t == 112:
+        elif t == 112:  # dp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.dp = v
-        elif t == 120:
+        elif t == 120:  # buf
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.buf = v
-        elif t == 128:
+        elif t == 128:  # it
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.it = v
-        elif t == 136:
+        elif t == 136:  # property
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.property = v
-        elif t == 144:
+        elif t == 144:  # setattr
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.setattr = v
-        elif t == 152:
+        elif t == 152:  # next
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.next = v
-        elif t == 160:
+        elif t == 160:  # struct
             v = b[p]
             p += 1
             if v > 127:
@@ -274,66 +280,66 @@ def _buffa_z(m):
     n = 0
     v = m.len
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.str
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.int
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.bytes
     if v:
         k = _buffa_len(v)
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.type
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.object
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.self
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.kw
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.cls
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.m
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.b
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.p
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.e
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.dp
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.buf
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.it
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.property
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.setattr
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.next
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.struct
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -541,97 +547,104 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # encode
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encode_ = v
-        elif t == 16:
+        elif t == 16:  # decode
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.decode_ = v
-        elif t == 24:
+        elif t == 24:  # merge
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.merge_ = v
-        elif t == 32:
+        elif t == 32:  # clear
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.clear_ = v
-        elif t == 40:
+        elif t == 40:  # get
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.get_ = v
-        elif t == 48:
+        elif t == 48:  # has_field
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.has_field_ = v
-        elif t == 56:
+        elif t == 56:  # which_oneof
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.which_oneof_ = v
-        elif t == 64:
+        elif t == 64:  # encoded_size
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encoded_size_ = v
-        elif t == 72:
+        elif t == 72:  # encode_into
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.encode_into_ = v
-        elif t == 80:
+        elif t == 80:  # unknown_fields
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.unknown_fields_ = v
-        elif t == 88:
+        elif t == 88:  # clear_field
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.clear_field_ = v
-        elif t == 96:
+        elif t == 96:  # get_extension
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.get_extension_ = v
+        elif t == 104:  # mutable
+            v = b[p]
+            p += 1
+            if v > 127:
+                v, p = _buffa_varint(b, p, e, v)
+                v = _buffa_int32(v)
+            m.mutable_ = v
         else:
             if t == eg and t:
                 return p
@@ -648,40 +661,43 @@ def _buffa_z(m):
     n = 0
     v = m.encode_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.decode_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.merge_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.clear_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.get_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.has_field_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.which_oneof_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.encoded_size_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.encode_into_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.unknown_fields_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.clear_field_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.get_extension_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
+    v = m.mutable_
+    if v:
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -786,6 +802,14 @@ def _buffa_w(m, buf, p):
             p += 2
         else:
             p = _buffa_put_varint(buf, p + 1, v)
+    v = m.mutable_
+    if v:
+        buf[p] = 104
+        if v < 128 and v >= 0:
+            buf[p + 1] = v
+            p += 2
+        else:
+            p = _buffa_put_varint(buf, p + 1, v)
     v = m._buffa_u
     if v:
         y = p + _buffa_len(v)
@@ -796,40 +820,41 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('len', 1, 5, 0, None, 'len', 'len', 0, None),
-    ('str', 2, 9, 128, None, 'str', 'str', '', None),
-    ('int', 3, 5, 0, None, 'int', 'int', 0, None),
-    ('bytes', 4, 12, 0, None, 'bytes', 'bytes', b'', None),
-    ('type', 5, 5, 0, None, 'type', 'type', 0, None),
-    ('object', 6, 5, 0, None, 'object', 'object', 0, None),
-    ('self', 7, 5, 0, None, 'self', 'self', 0, None),
-    ('kw', 8, 5, 0, None, 'kw', 'kw', 0, None),
-    ('cls', 9, 5, 0, None, 'cls', 'cls', 0, None),
-    ('m', 10, 5, 0, None, 'm', 'm', 0, None),
-    ('b', 11, 5, 0, None, 'b', 'b', 0, None),
-    ('p', 12, 5, 0, None, 'p', 'p', 0, None),
-    ('e', 13, 5, 0, None, 'e', 'e', 0, None),
-    ('dp', 14, 5, 0, None, 'dp', 'dp', 0, None),
-    ('buf', 15, 5, 0, None, 'buf', 'buf', 0, None),
-    ('it', 16, 5, 0, None, 'it', 'it', 0, None),
-    ('property', 17, 5, 0, None, 'property', 'property', 0, None),
-    ('setattr', 18, 5, 0, None, 'setattr', 'setattr', 0, None),
-    ('next', 19, 5, 0, None, 'next', 'next', 0, None),
-    ('struct', 20, 5, 0, None, 'struct', 'struct', 0, None),
+    ('len', 1, _buffa_INT32, 0, None, 'len', 'len', 0, None),
+    ('str', 2, _buffa_STRING, _buffa_VERIFY, None, 'str', 'str', '', None),
+    ('int', 3, _buffa_INT32, 0, None, 'int', 'int', 0, None),
+    ('bytes', 4, _buffa_BYTES, 0, None, 'bytes', 'bytes', b'', None),
+    ('type', 5, _buffa_INT32, 0, None, 'type', 'type', 0, None),
+    ('object', 6, _buffa_INT32, 0, None, 'object', 'object', 0, None),
+    ('self', 7, _buffa_INT32, 0, None, 'self', 'self', 0, None),
+    ('kw', 8, _buffa_INT32, 0, None, 'kw', 'kw', 0, None),
+    ('cls', 9, _buffa_INT32, 0, None, 'cls', 'cls', 0, None),
+    ('m', 10, _buffa_INT32, 0, None, 'm', 'm', 0, None),
+    ('b', 11, _buffa_INT32, 0, None, 'b', 'b', 0, None),
+    ('p', 12, _buffa_INT32, 0, None, 'p', 'p', 0, None),
+    ('e', 13, _buffa_INT32, 0, None, 'e', 'e', 0, None),
+    ('dp', 14, _buffa_INT32, 0, None, 'dp', 'dp', 0, None),
+    ('buf', 15, _buffa_INT32, 0, None, 'buf', 'buf', 0, None),
+    ('it', 16, _buffa_INT32, 0, None, 'it', 'it', 0, None),
+    ('property', 17, _buffa_INT32, 0, None, 'property', 'property', 0, None),
+    ('setattr', 18, _buffa_INT32, 0, None, 'setattr', 'setattr', 0, None),
+    ('next', 19, _buffa_INT32, 0, None, 'next', 'next', 0, None),
+    ('struct', 20, _buffa_INT32, 0, None, 'struct', 'struct', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('encode_', 1, 5, 0, None, 'encode', 'encode', 0, None),
-    ('decode_', 2, 5, 0, None, 'decode', 'decode', 0, None),
-    ('merge_', 3, 5, 0, None, 'merge', 'merge', 0, None),
-    ('clear_', 4, 5, 0, None, 'clear', 'clear', 0, None),
-    ('get_', 5, 5, 0, None, 'get', 'get', 0, None),
-    ('has_field_', 6, 5, 0, None, 'has_field', 'hasField', 0, None),
-    ('which_oneof_', 7, 5, 0, None, 'which_oneof', 'whichOneof', 0, None),
-    ('encoded_size_', 8, 5, 0, None, 'encoded_size', 'encodedSize', 0, None),
-    ('encode_into_', 9, 5, 0, None, 'encode_into', 'encodeInto', 0, None),
-    ('unknown_fields_', 10, 5, 0, None, 'unknown_fields', 'unknownFields', 0, None),
-    ('clear_field_', 11, 5, 0, None, 'clear_field', 'clearField', 0, None),
-    ('get_extension_', 12, 5, 0, None, 'get_extension', 'getExtension', 0, None),
+    ('encode_', 1, _buffa_INT32, 0, None, 'encode', 'encode', 0, None),
+    ('decode_', 2, _buffa_INT32, 0, None, 'decode', 'decode', 0, None),
+    ('merge_', 3, _buffa_INT32, 0, None, 'merge', 'merge', 0, None),
+    ('clear_', 4, _buffa_INT32, 0, None, 'clear', 'clear', 0, None),
+    ('get_', 5, _buffa_INT32, 0, None, 'get', 'get', 0, None),
+    ('has_field_', 6, _buffa_INT32, 0, None, 'has_field', 'hasField', 0, None),
+    ('which_oneof_', 7, _buffa_INT32, 0, None, 'which_oneof', 'whichOneof', 0, None),
+    ('encoded_size_', 8, _buffa_INT32, 0, None, 'encoded_size', 'encodedSize', 0, None),
+    ('encode_into_', 9, _buffa_INT32, 0, None, 'encode_into', 'encodeInto', 0, None),
+    ('unknown_fields_', 10, _buffa_INT32, 0, None, 'unknown_fields', 'unknownFields', 0, None),
+    ('clear_field_', 11, _buffa_INT32, 0, None, 'clear_field', 'clearField', 0, None),
+    ('get_extension_', 12, _buffa_INT32, 0, None, 'get_extension', 'getExtension', 0, None),
+    ('mutable_', 13, _buffa_INT32, 0, None, 'mutable', 'mutable', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -15,14 +15,14 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Keywords(_buffa_Message):
     _buffa_name = 'names.Keywords'
@@ -63,147 +63,147 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # class
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.class_ = v
-        elif t == 16:
+        elif t == 16:  # def
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.def_ = v
-        elif t == 24:
+        elif t == 24:  # None
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.None_ = v
-        elif t == 32:
+        elif t == 32:  # True
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.True_ = v
-        elif t == 40:
+        elif t == 40:  # False
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.False_ = v
-        elif t == 48:
+        elif t == 48:  # lambda
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.lambda_ = v
-        elif t == 56:
+        elif t == 56:  # from
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.from_ = v
-        elif t == 64:
+        elif t == 64:  # async
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.async_ = v
-        elif t == 72:
+        elif t == 72:  # await
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.await_ = v
-        elif t == 80:
+        elif t == 80:  # print
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.print_ = v
-        elif t == 88:
+        elif t == 88:  # nonlocal
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.nonlocal_ = v
-        elif t == 96:
+        elif t == 96:  # yield
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.yield_ = v
-        elif t == 104:
+        elif t == 104:  # pass
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.pass_ = v
-        elif t == 112:
+        elif t == 112:  # is
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.is_ = v
-        elif t == 120:
+        elif t == 120:  # not
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.not_ = v
-        elif t == 128:
+        elif t == 128:  # return
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.return_ = v
-        elif t == 136:
+        elif t == 136:  # global
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.global_ = v
-        elif t == 144:
+        elif t == 144:  # with
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.with_ = v
-        elif t == 152:
+        elif t == 152:  # except
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.except_ = v
-        elif t == 160:
+        elif t == 160:  # raise
             v = b[p]
             p += 1
             if v > 127:
@@ -226,64 +226,64 @@ def _buffa_z(m):
     n = 0
     v = m.class_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.def_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.None_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.True_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.False_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.lambda_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.from_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.async_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.await_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.print_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.nonlocal_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.yield_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.pass_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.is_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.not_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.return_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.global_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.with_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.except_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.raise_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -467,26 +467,26 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('class_', 1, 5, 0, None, 'class', 'class', 0, None),
-    ('def_', 2, 5, 0, None, 'def', 'def', 0, None),
-    ('None_', 3, 5, 0, None, 'None', 'None', 0, None),
-    ('True_', 4, 5, 0, None, 'True', 'True', 0, None),
-    ('False_', 5, 5, 0, None, 'False', 'False', 0, None),
-    ('lambda_', 6, 5, 0, None, 'lambda', 'lambda', 0, None),
-    ('from_', 7, 5, 0, None, 'from', 'from', 0, None),
-    ('async_', 8, 5, 0, None, 'async', 'async', 0, None),
-    ('await_', 9, 5, 0, None, 'await', 'await', 0, None),
-    ('print_', 10, 5, 0, None, 'print', 'print', 0, None),
-    ('nonlocal_', 11, 5, 0, None, 'nonlocal', 'nonlocal', 0, None),
-    ('yield_', 12, 5, 0, None, 'yield', 'yield', 0, None),
-    ('pass_', 13, 5, 0, None, 'pass', 'pass', 0, None),
-    ('is_', 14, 5, 0, None, 'is', 'is', 0, None),
-    ('not_', 15, 5, 0, None, 'not', 'not', 0, None),
-    ('return_', 16, 5, 0, None, 'return', 'return', 0, None),
-    ('global_', 17, 5, 0, None, 'global', 'global', 0, None),
-    ('with_', 18, 5, 0, None, 'with', 'with', 0, None),
-    ('except_', 19, 5, 0, None, 'except', 'except', 0, None),
-    ('raise_', 20, 5, 0, None, 'raise', 'raise', 0, None),
+    ('class_', 1, _buffa_INT32, 0, None, 'class', 'class', 0, None),
+    ('def_', 2, _buffa_INT32, 0, None, 'def', 'def', 0, None),
+    ('None_', 3, _buffa_INT32, 0, None, 'None', 'None', 0, None),
+    ('True_', 4, _buffa_INT32, 0, None, 'True', 'True', 0, None),
+    ('False_', 5, _buffa_INT32, 0, None, 'False', 'False', 0, None),
+    ('lambda_', 6, _buffa_INT32, 0, None, 'lambda', 'lambda', 0, None),
+    ('from_', 7, _buffa_INT32, 0, None, 'from', 'from', 0, None),
+    ('async_', 8, _buffa_INT32, 0, None, 'async', 'async', 0, None),
+    ('await_', 9, _buffa_INT32, 0, None, 'await', 'await', 0, None),
+    ('print_', 10, _buffa_INT32, 0, None, 'print', 'print', 0, None),
+    ('nonlocal_', 11, _buffa_INT32, 0, None, 'nonlocal', 'nonlocal', 0, None),
+    ('yield_', 12, _buffa_INT32, 0, None, 'yield', 'yield', 0, None),
+    ('pass_', 13, _buffa_INT32, 0, None, 'pass', 'pass', 0, None),
+    ('is_', 14, _buffa_INT32, 0, None, 'is', 'is', 0, None),
+    ('not_', 15, _buffa_INT32, 0, None, 'not', 'not', 0, None),
+    ('return_', 16, _buffa_INT32, 0, None, 'return', 'return', 0, None),
+    ('global_', 17, _buffa_INT32, 0, None, 'global', 'global', 0, None),
+    ('with_', 18, _buffa_INT32, 0, None, 'with', 'with', 0, None),
+    ('except_', 19, _buffa_INT32, 0, None, 'except', 'except', 0, None),
+    ('raise_', 20, _buffa_INT32, 0, None, 'raise', 'raise', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -17,15 +17,22 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import names_dep.dep_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Reserved(_buffa_Enum):
     _buffa_name = 'names.Reserved'
@@ -97,7 +104,7 @@ _buffa_c0 = Outer
 _buffa_c1 = Outer.Inner
 _buffa_c2 = Outer.encode_
 _buffa_c3 = lambda_
-_buffa_s4 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Outer.Inner, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Outer.Inner, 'value', 'value', None, None))
 _buffa_c4 = _buffa_i0.Dep
 _buffa_c5 = _buffa_i0.Dep.Nested
 
@@ -111,14 +118,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # inners
             q = b[p]
             p += 1
             if q > 127:
@@ -135,7 +142,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.inners.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # by_name
             q = b[p]
             p += 1
             if q > 127:
@@ -150,7 +157,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.by_name, _buffa_s4, b, s, p, q, dp - 1)
             p = q
-        elif t == 10:
+        elif t == 10:  # inner
             q = b[p]
             p += 1
             if q > 127:
@@ -168,14 +175,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.inner = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # level
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.level = v
-        elif t == 42:
+        elif t == 42:  # self_ref
             q = b[p]
             p += 1
             if q > 127:
@@ -193,7 +200,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.self_ref = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # dep
             q = b[p]
             p += 1
             if q > 127:
@@ -211,7 +218,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dep = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # dep_nested
             q = b[p]
             p += 1
             if q > 127:
@@ -229,7 +236,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dep_nested = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 64:
+        elif t == 64:  # shade
             v = b[p]
             p += 1
             if v > 127:
@@ -263,7 +270,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.level
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.by_name
     if v:
         n += _buffa_map_size(v, _buffa_s4, 1)
@@ -284,7 +291,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.shade
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -400,21 +407,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # level
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.level = v
-        elif t == 18:
+        elif t == 18:  # back
             q = b[p]
             p += 1
             if q > 127:
@@ -448,7 +455,7 @@ def _buffa_z(m):
     n = 0
     v = m.level
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.back
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -501,14 +508,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -531,7 +538,7 @@ def _buffa_z(m):
     n = 0
     v = m.x
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -565,14 +572,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # def
             v = b[p]
             p += 1
             if v > 127:
@@ -595,7 +602,7 @@ def _buffa_z(m):
     n = 0
     v = m.def_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -622,24 +629,24 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('inner', 1, 11, 8, Outer.Inner, 'inner', 'inner', None, None),
-    ('inners', 2, 11, 1, Outer.Inner, 'inners', 'inners', None, None),
-    ('level', 3, 14, 0, Outer.Inner.Level, 'level', 'level', 0, None),
-    ('by_name', 4, 11, 5, _buffa_s4, 'by_name', 'byName', None, None),
-    ('self_ref', 5, 11, 8, Outer, 'self_ref', 'selfRef', None, None),
-    ('dep', 6, 11, 8, _buffa_i0.Dep, 'dep', 'dep', None, None),
-    ('dep_nested', 7, 11, 8, _buffa_i0.Dep.Nested, 'dep_nested', 'depNested', None, None),
-    ('shade', 8, 14, 0, _buffa_i0.Shade, 'shade', 'shade', 0, None),
+    ('inner', 1, _buffa_MESSAGE, _buffa_PRESENCE, Outer.Inner, 'inner', 'inner', None, None),
+    ('inners', 2, _buffa_MESSAGE, _buffa_REPEATED, Outer.Inner, 'inners', 'inners', None, None),
+    ('level', 3, _buffa_ENUM, 0, Outer.Inner.Level, 'level', 'level', 0, None),
+    ('by_name', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'by_name', 'byName', None, None),
+    ('self_ref', 5, _buffa_MESSAGE, _buffa_PRESENCE, Outer, 'self_ref', 'selfRef', None, None),
+    ('dep', 6, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Dep, 'dep', 'dep', None, None),
+    ('dep_nested', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Dep.Nested, 'dep_nested', 'depNested', None, None),
+    ('shade', 8, _buffa_ENUM, 0, _buffa_i0.Shade, 'shade', 'shade', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('level', 1, 14, 0, Outer.Inner.Level, 'level', 'level', 0, None),
-    ('back', 2, 11, 8, Outer, 'back', 'back', None, None),
+    ('level', 1, _buffa_ENUM, 0, Outer.Inner.Level, 'level', 'level', 0, None),
+    ('back', 2, _buffa_MESSAGE, _buffa_PRESENCE, Outer, 'back', 'back', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('x', 1, 5, 0, None, 'x', 'x', 0, None),
+    ('x', 1, _buffa_INT32, 0, None, 'x', 'x', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('def_', 1, 5, 0, None, 'def', 'def', 0, None),
+    ('def_', 1, _buffa_INT32, 0, None, 'def', 'def', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

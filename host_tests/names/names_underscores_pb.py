@@ -22,14 +22,23 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
+_buffa_UnicodeError = UnicodeError
 
 class Underscores(_buffa_Message):
     _buffa_name = 'names.Underscores'
@@ -44,16 +53,16 @@ class Underscores(_buffa_Message):
     __dict___ = 0
 
     def __init__(_buffa_s, **kw):
-        setattr(_buffa_s, '__rep', [])
+        _buffa_setattr(_buffa_s, '__rep', [])
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 
 _buffa_c0 = Underscores
-setattr(Underscores, '__x', 0)
-setattr(Underscores, '__a', _buffa_member('__choice', '__a'))
-setattr(Underscores, '__b', _buffa_member('__choice', '__b'))
+_buffa_setattr(Underscores, '__x', 0)
+_buffa_setattr(Underscores, '__a', _buffa_member('__choice', '__a'))
+_buffa_setattr(Underscores, '__b', _buffa_member('__choice', '__b'))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -64,21 +73,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 56:
+        if t == 56:  # __rep
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__rep.append(v)
-        elif t == 58:
+        elif t == 58:  # __rep (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -92,63 +101,63 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.__rep, _buffa_int32)
-        elif t == 8:
+        elif t == 8:  # __x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__x = v
-        elif t == 16:
+        elif t == 16:  # _buffa_x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._buffa_x_ = v
-        elif t == 24:
+        elif t == 24:  # _buffa
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._buffa_ = v
-        elif t == 32:
+        elif t == 32:  # __init__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__init___ = v
-        elif t == 40:
+        elif t == 40:  # __eq__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__eq___ = v
-        elif t == 48:
+        elif t == 48:  # __class__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__class___ = v
-        elif t == 64:
+        elif t == 64:  # _private
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m._private = v
-        elif t == 72:
+        elif t == 72:  # __dict__
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.__dict___ = v
-        elif t == 80:
+        elif t == 80:  # __a
             v = b[p]
             p += 1
             if v > 127:
@@ -156,7 +165,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c___choice = '__a'
             m._buffa_v___choice = v
-        elif t == 90:
+        elif t == 90:  # __b
             q = b[p]
             p += 1
             if q > 127:
@@ -171,8 +180,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c___choice = '__b'
@@ -194,22 +203,22 @@ def _buffa_z(m):
     n = 0
     v = m.__x
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_x_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__init___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__eq___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__class___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__rep
     if v:
         k = _buffa_packed_size(v, 5)
@@ -217,13 +226,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m._private
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__dict___
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c___choice == '__a':
         v = m._buffa_v___choice
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c___choice == '__b':
         v = m._buffa_v___choice
         k = _buffa_len(_buffa_utf8(v))
@@ -349,17 +358,17 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('__x', 1, 5, 0, None, '__x', 'X', 0, None),
-    ('_buffa_x_', 2, 5, 0, None, '_buffa_x', 'BuffaX', 0, None),
-    ('_buffa_', 3, 5, 0, None, '_buffa', 'Buffa', 0, None),
-    ('__init___', 4, 5, 0, None, '__init__', 'Init', 0, None),
-    ('__eq___', 5, 5, 0, None, '__eq__', 'Eq', 0, None),
-    ('__class___', 6, 5, 0, None, '__class__', 'Class', 0, None),
-    ('__rep', 7, 5, 3, None, '__rep', 'Rep', 0, None),
-    ('_private', 8, 5, 0, None, '_private', 'Private', 0, None),
-    ('__dict___', 9, 5, 0, None, '__dict__', 'Dict', 0, None),
-    ('__a', 10, 5, 16, None, '__a', 'A', 0, '__choice'),
-    ('__b', 11, 9, 144, None, '__b', 'B', '', '__choice'),
+    ('__x', 1, _buffa_INT32, 0, None, '__x', 'X', 0, None),
+    ('_buffa_x_', 2, _buffa_INT32, 0, None, '_buffa_x', 'BuffaX', 0, None),
+    ('_buffa_', 3, _buffa_INT32, 0, None, '_buffa', 'Buffa', 0, None),
+    ('__init___', 4, _buffa_INT32, 0, None, '__init__', 'Init', 0, None),
+    ('__eq___', 5, _buffa_INT32, 0, None, '__eq__', 'Eq', 0, None),
+    ('__class___', 6, _buffa_INT32, 0, None, '__class__', 'Class', 0, None),
+    ('__rep', 7, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, '__rep', 'Rep', 0, None),
+    ('_private', 8, _buffa_INT32, 0, None, '_private', 'Private', 0, None),
+    ('__dict___', 9, _buffa_INT32, 0, None, '__dict__', 'Dict', 0, None),
+    ('__a', 10, _buffa_INT32, _buffa_ONEOF, None, '__a', 'A', 0, '__choice'),
+    ('__b', 11, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, '__b', 'B', '', '__choice'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

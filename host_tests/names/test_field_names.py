@@ -65,3 +65,16 @@ def test_reflection_accepts_proto_and_python_names():
 
 def test_unknown_constructor_argument_raises():
     raises(TypeError, Keywords, klass=1)
+
+
+def test_unknown_field_names_its_renamed_twin():
+    # docs/design.md section 5: a field named after the API gets a "_"
+    e = raises(TypeError, Api, encode=1)
+    assert "has no field 'encode' (did you mean 'encode_'?)" in str(e), str(e)
+    e = raises(TypeError, Api, mutable=1)
+    assert "(did you mean 'mutable_'?)" in str(e), str(e)
+    e = raises(ValueError, Api().clear_field, "encode_x")
+    assert "did you mean" not in str(e)
+    e = raises(TypeError, Api, nothing=1)
+    assert "did you mean" not in str(e)
+    assert Api(encode_=1, mutable_=2).encode() == Api.decode(Api(encode_=1, mutable_=2).encode()).encode()

@@ -12,6 +12,7 @@ from buffa.wire import (
     int32 as _buffa_int32,
     length as _buffa_length,
     negzero as _buffa_negzero,
+    pack_f32 as _buffa_pack_f32,
     put_varint as _buffa_put_varint,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
@@ -20,14 +21,24 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_FLOAT = const(2)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
+_buffa_REQUIRED = const(32)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class E(_buffa_Message):
     _buffa_name = 'presence.E'
@@ -56,35 +67,35 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # exp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.exp = v
-        elif t == 16:
+        elif t == 16:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 24:
+        elif t == 24:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 34:
+        elif t == 34:  # s_exp
             q = b[p]
             p += 1
             if q > 127:
@@ -99,13 +110,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s_exp = v
             p = q
-        elif t == 42:
+        elif t == 42:  # s_imp
             q = b[p]
             p += 1
             if q > 127:
@@ -120,13 +131,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s_imp = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -144,14 +155,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 56:
+        elif t == 56:  # dflt
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.dflt = v
-        elif t == 69:
+        elif t == 69:  # f_imp
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
@@ -173,13 +184,13 @@ def _buffa_z(m):
     n = 0
     v = m.exp
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.imp
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.req
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s_exp
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -195,7 +206,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.dflt
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.f_imp
     if v or _buffa_negzero(v):
         n += 1 + 4
@@ -289,7 +300,7 @@ def _buffa_w(m, buf, p):
             p = _buffa_put_varint(buf, p + 1, v)
     v = m.f_imp
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 69, v)
+        _buffa_pack_f32('<Bf', buf, p, 69, v)
         p += 5
     v = m._buffa_u
     if v:
@@ -301,14 +312,14 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('exp', 1, 5, 8, None, 'exp', 'exp', 0, None),
-    ('imp', 2, 5, 0, None, 'imp', 'imp', 0, None),
-    ('req', 3, 5, 40, None, 'req', 'req', 0, None),
-    ('s_exp', 4, 9, 136, None, 's_exp', 'sExp', '', None),
-    ('s_imp', 5, 9, 128, None, 's_imp', 'sImp', '', None),
-    ('child', 6, 11, 8, E, 'child', 'child', None, None),
-    ('dflt', 7, 5, 8, None, 'dflt', 'dflt', 42, None),
-    ('f_imp', 8, 2, 0, None, 'f_imp', 'fImp', 0.0, None),
+    ('exp', 1, _buffa_INT32, _buffa_PRESENCE, None, 'exp', 'exp', 0, None),
+    ('imp', 2, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('req', 3, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('s_exp', 4, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 's_exp', 'sExp', '', None),
+    ('s_imp', 5, _buffa_STRING, _buffa_VERIFY, None, 's_imp', 'sImp', '', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, E, 'child', 'child', None, None),
+    ('dflt', 7, _buffa_INT32, _buffa_PRESENCE, None, 'dflt', 'dflt', 42, None),
+    ('f_imp', 8, _buffa_FLOAT, 0, None, 'f_imp', 'fImp', 0.0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -19,14 +19,20 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class I(_buffa_Message):
     _buffa_name = 'presence.I'
@@ -51,21 +57,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 18:
+        elif t == 18:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -80,20 +86,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 24:
+        elif t == 24:  # exp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.exp = v
-        elif t == 34:
+        elif t == 34:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -127,14 +133,14 @@ def _buffa_z(m):
     n = 0
     v = m.imp
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.exp
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -205,10 +211,10 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('imp', 1, 5, 0, None, 'imp', 'imp', 0, None),
-    ('s', 2, 9, 128, None, 's', 's', '', None),
-    ('exp', 3, 5, 8, None, 'exp', 'exp', 0, None),
-    ('child', 4, 11, 8, I, 'child', 'child', None, None),
+    ('imp', 1, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('s', 2, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('exp', 3, _buffa_INT32, _buffa_PRESENCE, None, 'exp', 'exp', 0, None),
+    ('child', 4, _buffa_MESSAGE, _buffa_PRESENCE, I, 'child', 'child', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -10,6 +10,7 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     put_varint as _buffa_put_varint,
     string_lax as _buffa_string_lax,
     tag as _buffa_tag,
@@ -19,14 +20,33 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SINT64 = const(18)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_float = float
 
 class Level(_buffa_Enum):
     _buffa_name = 'presence.Level'
@@ -76,21 +96,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 18:
+        elif t == 18:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -106,7 +126,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.s = v
             p = q
-        elif t == 26:
+        elif t == 26:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -122,26 +142,26 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 37:
+        elif t == 37:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 41:
+        elif t == 41:  # db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.db = v
-        elif t == 48:
+        elif t == 48:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.b = v
-        elif t == 56:
+        elif t == 56:  # lv
             v = b[p]
             p += 1
             if v > 127:
@@ -151,7 +171,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.lv = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 64:
+        elif t == 64:  # lv0
             v = b[p]
             p += 1
             if v > 127:
@@ -161,20 +181,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.lv0 = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 72:
+        elif t == 72:  # u
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u = v
-        elif t == 80:
+        elif t == 80:  # plain
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.plain = v
-        elif t == 90:
+        elif t == 90:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -192,20 +212,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_new(_buffa_c0)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 96:
+        elif t == 96:  # req
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.req = v
-        elif t == 105:
+        elif t == 105:  # nan
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.nan = v
-        elif t == 114:
+        elif t == 114:  # quoted
             q = b[p]
             p += 1
             if q > 127:
@@ -221,7 +241,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.quoted = v
             p = q
-        elif t == 120:
+        elif t == 120:  # neg
             v = b[p]
             p += 1
             if v > 127:
@@ -232,13 +252,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.neg = v
-        elif t == 133:
+        elif t == 133:  # ninf
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.ninf = v
-        elif t == 160:
+        elif t == 160:  # oi
             v = b[p]
             p += 1
             if v > 127:
@@ -246,7 +266,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_o = 'oi'
             m._buffa_v_o = v
-        elif t == 170:
+        elif t == 170:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -263,7 +283,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_o = 'os'
             m._buffa_v_o = v
             p = q
-        elif t == 178:
+        elif t == 178:  # om
             q = b[p]
             p += 1
             if q > 127:
@@ -300,7 +320,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.s
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -320,16 +340,16 @@ def _buffa_z(m):
         n += 1 + 1
     v = m.lv
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.lv0
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.u
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.plain
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.child
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -337,7 +357,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.req
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.nan
     if v is not None:
         n += 1 + 8
@@ -354,7 +374,7 @@ def _buffa_z(m):
         n += 2 + 4
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_o == 'os':
         v = m._buffa_v_o
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -415,7 +435,7 @@ def _buffa_w(m, buf, p):
         p = y
     v = m.fl
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 37, v)
+        _buffa_pack_f32('<Bf', buf, p, 37, v)
         p += 5
     v = m.db
     if v is not None:
@@ -518,7 +538,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 133
         buf[p + 1] = 1
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_o == 'oi':
         v = m._buffa_v_o
@@ -572,25 +592,25 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i', 1, 5, 8, None, 'i', 'i', -5, None),
-    ('s', 2, 9, 8, None, 's', 's', 'héllo', None),
-    ('by', 3, 12, 8, None, 'by', 'by', b'\x00\x01ab\xff', None),
-    ('fl', 4, 2, 8, None, 'fl', 'fl', float('inf'), None),
-    ('db', 5, 1, 8, None, 'db', 'db', -15000000000.0, None),
-    ('b', 6, 8, 8, None, 'b', 'b', True, None),
-    ('lv', 7, 14, 72, Level, 'lv', 'lv', 5, None),
-    ('lv0', 8, 14, 72, Level, 'lv0', 'lv0', 1, None),
-    ('u', 9, 4, 8, None, 'u', 'u', 18446744073709551615, None),
-    ('plain', 10, 5, 8, None, 'plain', 'plain', 0, None),
-    ('child', 11, 11, 8, P2, 'child', 'child', None, None),
-    ('req', 12, 5, 40, None, 'req', 'req', 0, None),
-    ('nan', 13, 1, 8, None, 'nan', 'nan', float('nan'), None),
-    ('quoted', 14, 9, 8, None, 'quoted', 'quoted', 'a"b\\c\n\'', None),
-    ('neg', 15, 18, 8, None, 'neg', 'neg', -9223372036854775808, None),
-    ('ninf', 16, 2, 8, None, 'ninf', 'ninf', float('-inf'), None),
-    ('oi', 20, 5, 16, None, 'oi', 'oi', 0, 'o'),
-    ('os', 21, 9, 16, None, 'os', 'os', '', 'o'),
-    ('om', 22, 11, 16, P2, 'om', 'om', None, 'o'),
+    ('i', 1, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', -5, None),
+    ('s', 2, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'héllo', None),
+    ('by', 3, _buffa_BYTES, _buffa_PRESENCE, None, 'by', 'by', b'\x00\x01ab\xff', None),
+    ('fl', 4, _buffa_FLOAT, _buffa_PRESENCE, None, 'fl', 'fl', _buffa_float('inf'), None),
+    ('db', 5, _buffa_DOUBLE, _buffa_PRESENCE, None, 'db', 'db', -15000000000.0, None),
+    ('b', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'b', 'b', True, None),
+    ('lv', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Level, 'lv', 'lv', 5, None),
+    ('lv0', 8, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Level, 'lv0', 'lv0', 1, None),
+    ('u', 9, _buffa_UINT64, _buffa_PRESENCE, None, 'u', 'u', 18446744073709551615, None),
+    ('plain', 10, _buffa_INT32, _buffa_PRESENCE, None, 'plain', 'plain', 0, None),
+    ('child', 11, _buffa_MESSAGE, _buffa_PRESENCE, P2, 'child', 'child', None, None),
+    ('req', 12, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'req', 'req', 0, None),
+    ('nan', 13, _buffa_DOUBLE, _buffa_PRESENCE, None, 'nan', 'nan', _buffa_float('nan'), None),
+    ('quoted', 14, _buffa_STRING, _buffa_PRESENCE, None, 'quoted', 'quoted', 'a"b\\c\n\'', None),
+    ('neg', 15, _buffa_SINT64, _buffa_PRESENCE, None, 'neg', 'neg', -9223372036854775808, None),
+    ('ninf', 16, _buffa_FLOAT, _buffa_PRESENCE, None, 'ninf', 'ninf', _buffa_float('-inf'), None),
+    ('oi', 20, _buffa_INT32, _buffa_ONEOF, None, 'oi', 'oi', 0, 'o'),
+    ('os', 21, _buffa_STRING, _buffa_ONEOF, None, 'os', 'os', '', 'o'),
+    ('om', 22, _buffa_MESSAGE, _buffa_ONEOF, P2, 'om', 'om', None, 'o'),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

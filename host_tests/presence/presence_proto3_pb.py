@@ -22,14 +22,31 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class P3(_buffa_Message):
     _buffa_name = 'presence.P3'
@@ -69,21 +86,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 160:
+        if t == 160:  # r
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r.append(v)
-        elif t == 162:
+        elif t == 162:  # r (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -97,14 +114,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r, _buffa_int32)
-        elif t == 8:
+        elif t == 8:  # oi
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.oi = v
-        elif t == 18:
+        elif t == 18:  # os
             q = b[p]
             p += 1
             if q > 127:
@@ -119,26 +136,26 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.os = v
             p = q
-        elif t == 25:
+        elif t == 25:  # od
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.od = v
-        elif t == 32:
+        elif t == 32:  # imp
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.imp = v
-        elif t == 42:
+        elif t == 42:  # simp
             q = b[p]
             p += 1
             if q > 127:
@@ -153,13 +170,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.simp = v
             p = q
-        elif t == 50:
+        elif t == 50:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -177,7 +194,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.child = _buffa_c0._buffa_n()
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 80:
+        elif t == 80:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -185,7 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'a'
             m._buffa_v_kind = v
-        elif t == 90:
+        elif t == 90:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -200,14 +217,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_kind = 'b'
             m._buffa_v_kind = v
             p = q
-        elif t == 98:
+        elif t == 98:  # c
             q = b[p]
             p += 1
             if q > 127:
@@ -228,7 +245,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_kind = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 106:
+        elif t == 106:  # d
             q = b[p]
             p += 1
             if q > 127:
@@ -245,14 +262,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_kind = 'd'
             m._buffa_v_kind = v
             p = q
-        elif t == 113:
+        elif t == 113:  # e
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m._buffa_c_kind = 'e'
             m._buffa_v_kind = v
-        elif t == 120:
+        elif t == 120:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -260,7 +277,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = v != 0
             m._buffa_c_other = 'x'
             m._buffa_v_other = v
-        elif t == 128:
+        elif t == 128:  # y
             v = b[p]
             p += 1
             if v > 127:
@@ -283,7 +300,7 @@ def _buffa_z(m):
     n = 0
     v = m.oi
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.os
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -293,7 +310,7 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.imp
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.simp
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -305,7 +322,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'a':
         v = m._buffa_v_kind
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_kind == 'b':
         v = m._buffa_v_kind
         k = _buffa_len(_buffa_utf8(v))
@@ -507,20 +524,20 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('oi', 1, 5, 8, None, 'oi', 'oi', 0, None),
-    ('os', 2, 9, 136, None, 'os', 'os', '', None),
-    ('od', 3, 1, 8, None, 'od', 'od', 0.0, None),
-    ('imp', 4, 5, 0, None, 'imp', 'imp', 0, None),
-    ('simp', 5, 9, 128, None, 'simp', 'simp', '', None),
-    ('child', 6, 11, 8, P3, 'child', 'child', None, None),
-    ('a', 10, 5, 16, None, 'a', 'a', 0, 'kind'),
-    ('b', 11, 9, 144, None, 'b', 'b', '', 'kind'),
-    ('c', 12, 11, 16, P3, 'c', 'c', None, 'kind'),
-    ('d', 13, 12, 16, None, 'd', 'd', b'', 'kind'),
-    ('e', 14, 1, 16, None, 'e', 'e', 0.0, 'kind'),
-    ('x', 15, 8, 16, None, 'x', 'x', False, 'other'),
-    ('y', 16, 4, 16, None, 'y', 'y', 0, 'other'),
-    ('r', 20, 5, 3, None, 'r', 'r', 0, None),
+    ('oi', 1, _buffa_INT32, _buffa_PRESENCE, None, 'oi', 'oi', 0, None),
+    ('os', 2, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'os', 'os', '', None),
+    ('od', 3, _buffa_DOUBLE, _buffa_PRESENCE, None, 'od', 'od', 0.0, None),
+    ('imp', 4, _buffa_INT32, 0, None, 'imp', 'imp', 0, None),
+    ('simp', 5, _buffa_STRING, _buffa_VERIFY, None, 'simp', 'simp', '', None),
+    ('child', 6, _buffa_MESSAGE, _buffa_PRESENCE, P3, 'child', 'child', None, None),
+    ('a', 10, _buffa_INT32, _buffa_ONEOF, None, 'a', 'a', 0, 'kind'),
+    ('b', 11, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'b', 'b', '', 'kind'),
+    ('c', 12, _buffa_MESSAGE, _buffa_ONEOF, P3, 'c', 'c', None, 'kind'),
+    ('d', 13, _buffa_BYTES, _buffa_ONEOF, None, 'd', 'd', b'', 'kind'),
+    ('e', 14, _buffa_DOUBLE, _buffa_ONEOF, None, 'e', 'e', 0.0, 'kind'),
+    ('x', 15, _buffa_BOOL, _buffa_ONEOF, None, 'x', 'x', False, 'other'),
+    ('y', 16, _buffa_UINT64, _buffa_ONEOF, None, 'y', 'y', 0, 'other'),
+    ('r', 20, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r', 'r', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

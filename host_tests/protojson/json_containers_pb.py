@@ -28,15 +28,30 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import json_scalars_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Containers(_buffa_Message):
     _buffa_name = 'jsontest.Containers'
@@ -64,10 +79,10 @@ class Containers(_buffa_Message):
 
 _buffa_c0 = Containers
 _buffa_c1 = _buffa_i0.Scalars
-_buffa_s2 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 11, 0, _buffa_i0.Scalars, 'value', 'value', None, None))
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s4 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s5 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 14, 0, _buffa_i0.Color, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_MESSAGE, 0, _buffa_i0.Scalars, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s4 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s5 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_ENUM, 0, _buffa_i0.Color, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -86,21 +101,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # nums
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.nums.append(v)
-        elif t == 10:
+        elif t == 10:  # nums (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -114,7 +129,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.nums, _buffa_int32)
-        elif t == 18:
+        elif t == 18:  # names
             q = b[p]
             p += 1
             if q > 127:
@@ -129,20 +144,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.names.append(v)
             p = q
-        elif t == 24:
+        elif t == 24:  # colors
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.colors.append(v)
-        elif t == 26:
+        elif t == 26:  # colors (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -156,7 +171,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.colors, _buffa_int32)
-        elif t == 34:
+        elif t == 34:  # items
             q = b[p]
             p += 1
             if q > 127:
@@ -173,7 +188,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.items.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # counts
             q = b[p]
             p += 1
             if q > 127:
@@ -222,7 +237,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.counts[k] = x
-        elif t == 50:
+        elif t == 50:  # by_id
             q = b[p]
             p += 1
             if q > 127:
@@ -263,8 +278,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -273,7 +288,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.by_id[k] = x
-        elif t == 58:
+        elif t == 58:  # flags
             q = b[p]
             p += 1
             if q > 127:
@@ -288,7 +303,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.flags, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 66:
+        elif t == 66:  # colors_by_num
             q = b[p]
             p += 1
             if q > 127:
@@ -325,14 +340,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.colors_by_num[k] = x
-        elif t == 104:
+        elif t == 104:  # longs
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.longs.append(v)
-        elif t == 106:
+        elif t == 106:  # longs (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -346,7 +361,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.longs, _buffa_int64)
-        elif t == 74:
+        elif t == 74:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -361,14 +376,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_choice = 'text'
             m._buffa_v_choice = v
             p = q
-        elif t == 80:
+        elif t == 80:  # number
             v = b[p]
             p += 1
             if v > 127:
@@ -376,7 +391,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_choice = 'number'
             m._buffa_v_choice = v
-        elif t == 90:
+        elif t == 90:  # nested
             q = b[p]
             p += 1
             if q > 127:
@@ -397,7 +412,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_choice = c
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 98:
+        elif t == 98:  # child
             q = b[p]
             p += 1
             if q > 127:
@@ -455,7 +470,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -465,7 +480,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -477,7 +492,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     if m._buffa_c_choice == 'text':
         v = m._buffa_v_choice
@@ -485,7 +500,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_choice == 'number':
         v = m._buffa_v_choice
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_choice == 'nested':
         v = m._buffa_v_choice
         k = _buffa_c1._buffa_z(v)
@@ -575,7 +590,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -628,7 +643,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             x = _buffa_utf8(x)
-            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + _buffa_len(x)
+            y = 3 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + _buffa_len(x)
             if y > 130:
                 if _buffa_len(x) > 127:
                     y += _buffa_vsize(_buffa_len(x)) - 1
@@ -683,7 +698,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 66
                 buf[p + 1] = y
@@ -796,19 +811,19 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('nums', 1, 5, 3, None, 'nums', 'nums', 0, None),
-    ('names', 2, 9, 129, None, 'names', 'names', '', None),
-    ('colors', 3, 14, 3, _buffa_i0.Color, 'colors', 'colors', 0, None),
-    ('items', 4, 11, 1, _buffa_i0.Scalars, 'items', 'items', None, None),
-    ('counts', 5, 11, 5, _buffa_s3, 'counts', 'counts', None, None),
-    ('by_id', 6, 11, 5, _buffa_s4, 'by_id', 'byId', None, None),
-    ('flags', 7, 11, 5, _buffa_s2, 'flags', 'flags', None, None),
-    ('colors_by_num', 8, 11, 5, _buffa_s5, 'colors_by_num', 'colorsByNum', None, None),
-    ('text', 9, 9, 144, None, 'text', 'text', '', 'choice'),
-    ('number', 10, 5, 16, None, 'number', 'number', 0, 'choice'),
-    ('nested', 11, 11, 16, _buffa_i0.Scalars, 'nested', 'nested', None, 'choice'),
-    ('child', 12, 11, 8, Containers, 'child', 'child', None, None),
-    ('longs', 13, 3, 3, None, 'longs', 'longs', 0, None),
+    ('nums', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'nums', 'nums', 0, None),
+    ('names', 2, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'names', 'names', '', None),
+    ('colors', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, _buffa_i0.Color, 'colors', 'colors', 0, None),
+    ('items', 4, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Scalars, 'items', 'items', None, None),
+    ('counts', 5, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'counts', 'counts', None, None),
+    ('by_id', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'by_id', 'byId', None, None),
+    ('flags', 7, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'flags', 'flags', None, None),
+    ('colors_by_num', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'colors_by_num', 'colorsByNum', None, None),
+    ('text', 9, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text', 'text', '', 'choice'),
+    ('number', 10, _buffa_INT32, _buffa_ONEOF, None, 'number', 'number', 0, 'choice'),
+    ('nested', 11, _buffa_MESSAGE, _buffa_ONEOF, _buffa_i0.Scalars, 'nested', 'nested', None, 'choice'),
+    ('child', 12, _buffa_MESSAGE, _buffa_PRESENCE, Containers, 'child', 'child', None, None),
+    ('longs', 13, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'longs', 'longs', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -21,13 +21,22 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_CLOSED = const(64)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Closed(_buffa_Enum):
@@ -62,7 +71,7 @@ class P2(_buffa_Message):
 
 _buffa_c0 = P2
 _buffa_c1 = P2.Grp
-_buffa_s2 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, Closed, 'value', 'value', 0, None))
+_buffa_s2 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, Closed, 'value', 'value', 0, None))
 _buffa_e3 = Closed._buffa_n
 
 def _buffa_n():
@@ -75,14 +84,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # es
             v = b[p]
             p += 1
             if v > 127:
@@ -92,7 +101,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.es.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # es (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -106,7 +115,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 3, b, p, q, m.es, _buffa_e3)
-        elif t == 34:
+        elif t == 34:  # em
             q = b[p]
             p += 1
             if q > 127:
@@ -121,14 +130,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.em, _buffa_s2, b, s, p, q, dp - 1)
             p = q
-        elif t == 8:
+        elif t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 16:
+        elif t == 16:  # e
             v = b[p]
             p += 1
             if v > 127:
@@ -138,12 +147,12 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.e = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 43:
+        elif t == 43:  # grp
             c = m.grp
             if c is None:
                 c = m.grp = _buffa_new(_buffa_c1)
             p = _buffa_c1._buffa_d(c, b, p, e, dp - 1, 44)
-        elif t == 58:
+        elif t == 58:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -175,14 +184,14 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.e
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.es
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.em
     if v:
         n += _buffa_map_size(v, _buffa_s2, 1)
@@ -270,14 +279,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 48:
+        if t == 48:  # x
             v = b[p]
             p += 1
             if v > 127:
@@ -300,7 +309,7 @@ def _buffa_z(m):
     n = 0
     v = m.x
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -327,19 +336,19 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('e', 2, 14, 72, Closed, 'e', 'e', 0, None),
-    ('es', 3, 14, 65, Closed, 'es', 'es', 0, None),
-    ('em', 4, 11, 5, _buffa_s2, 'em', 'em', None, None),
-    ('grp', 5, 10, 8, P2.Grp, 'grp', 'grp', None, None),
-    ('s', 7, 9, 8, None, 's', 's', 'dflt', None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('e', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Closed, 'e', 'e', 0, None),
+    ('es', 3, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, Closed, 'es', 'es', 0, None),
+    ('em', 4, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'em', 'em', None, None),
+    ('grp', 5, _buffa_GROUP, _buffa_PRESENCE, P2.Grp, 'grp', 'grp', None, None),
+    ('s', 7, _buffa_STRING, _buffa_PRESENCE, None, 's', 's', 'dflt', None),
 )
 _buffa_c1._buffa_f = (
-    ('x', 6, 5, 8, None, 'x', 'x', 0, None),
+    ('x', 6, _buffa_INT32, _buffa_PRESENCE, None, 'x', 'x', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-ext_i = _buffa_Extension(P2, 100, 5, 8, None, 'jsontest2.ext_i', 0)
-ext_s = _buffa_Extension(P2, 101, 9, 1, None, 'jsontest2.ext_s', '')
-ext_m = _buffa_Extension(P2, 102, 11, 8, P2, 'jsontest2.ext_m', None)
+ext_i = _buffa_Extension(P2, 100, _buffa_INT32, _buffa_PRESENCE, None, 'jsontest2.ext_i', 0)
+ext_s = _buffa_Extension(P2, 101, _buffa_STRING, _buffa_REPEATED, None, 'jsontest2.ext_s', '')
+ext_m = _buffa_Extension(P2, 102, _buffa_MESSAGE, _buffa_PRESENCE, P2, 'jsontest2.ext_m', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -8,11 +8,13 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
     negzero as _buffa_negzero,
+    pack_f32 as _buffa_pack_f32,
     put_varint as _buffa_put_varint,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
@@ -22,14 +24,36 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Color(_buffa_Enum):
     _buffa_name = 'jsontest.Color'
@@ -76,41 +100,41 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i32 = v
-        elif t == 16:
+        elif t == 16:  # i64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.i64 = v
-        elif t == 24:
+        elif t == 24:  # u32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.u32 = v
-        elif t == 32:
+        elif t == 32:  # u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.u64 = v
-        elif t == 40:
+        elif t == 40:  # s32
             v = b[p]
             p += 1
             if v > 127:
@@ -122,7 +146,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.s32 = v
-        elif t == 48:
+        elif t == 48:  # s64
             v = b[p]
             p += 1
             if v > 127:
@@ -133,50 +157,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.s64 = v
-        elif t == 61:
+        elif t == 61:  # f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.f32 = v
-        elif t == 65:
+        elif t == 65:  # f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.f64 = v
-        elif t == 77:
+        elif t == 77:  # sf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.sf32 = v
-        elif t == 81:
+        elif t == 81:  # sf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.sf64 = v
-        elif t == 93:
+        elif t == 93:  # fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.fl = v
-        elif t == 97:
+        elif t == 97:  # db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.db = v
-        elif t == 104:
+        elif t == 104:  # b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.b = v
-        elif t == 114:
+        elif t == 114:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -191,13 +215,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.s = v
             p = q
-        elif t == 122:
+        elif t == 122:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -213,21 +237,21 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.by = v
             p = q
-        elif t == 128:
+        elif t == 128:  # color
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.color = v
-        elif t == 136:
+        elif t == 136:  # opt_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.opt_i32 = v
-        elif t == 146:
+        elif t == 146:  # snake_case_name
             q = b[p]
             p += 1
             if q > 127:
@@ -242,13 +266,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.snake_case_name = v
             p = q
-        elif t == 152:
+        elif t == 152:  # custom
             v = b[p]
             p += 1
             if v > 127:
@@ -271,35 +295,43 @@ def _buffa_z(m):
     n = 0
     v = m.i32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.i64
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.u32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.u64
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.s32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.s64
     if v:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.f32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.f64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.sf32
     if v:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.sf64
     if v:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.fl
     if v or _buffa_negzero(v):
@@ -320,17 +352,17 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.color
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.opt_i32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.snake_case_name
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.custom
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -415,7 +447,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.fl
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.db
     if v or _buffa_negzero(v):
@@ -514,25 +546,25 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 5, 0, None, 'i32', 'i32', 0, None),
-    ('i64', 2, 3, 0, None, 'i64', 'i64', 0, None),
-    ('u32', 3, 13, 0, None, 'u32', 'u32', 0, None),
-    ('u64', 4, 4, 0, None, 'u64', 'u64', 0, None),
-    ('s32', 5, 17, 0, None, 's32', 's32', 0, None),
-    ('s64', 6, 18, 0, None, 's64', 's64', 0, None),
-    ('f32', 7, 7, 0, None, 'f32', 'f32', 0, None),
-    ('f64', 8, 6, 0, None, 'f64', 'f64', 0, None),
-    ('sf32', 9, 15, 0, None, 'sf32', 'sf32', 0, None),
-    ('sf64', 10, 16, 0, None, 'sf64', 'sf64', 0, None),
-    ('fl', 11, 2, 0, None, 'fl', 'fl', 0.0, None),
-    ('db', 12, 1, 0, None, 'db', 'db', 0.0, None),
-    ('b', 13, 8, 0, None, 'b', 'b', False, None),
-    ('s', 14, 9, 128, None, 's', 's', '', None),
-    ('by', 15, 12, 0, None, 'by', 'by', b'', None),
-    ('color', 16, 14, 0, Color, 'color', 'color', 0, None),
-    ('opt_i32', 17, 5, 8, None, 'opt_i32', 'optI32', 0, None),
-    ('snake_case_name', 18, 9, 128, None, 'snake_case_name', 'snakeCaseName', '', None),
-    ('custom', 19, 5, 0, None, 'custom', 'customName', 0, None),
+    ('i32', 1, _buffa_INT32, 0, None, 'i32', 'i32', 0, None),
+    ('i64', 2, _buffa_INT64, 0, None, 'i64', 'i64', 0, None),
+    ('u32', 3, _buffa_UINT32, 0, None, 'u32', 'u32', 0, None),
+    ('u64', 4, _buffa_UINT64, 0, None, 'u64', 'u64', 0, None),
+    ('s32', 5, _buffa_SINT32, 0, None, 's32', 's32', 0, None),
+    ('s64', 6, _buffa_SINT64, 0, None, 's64', 's64', 0, None),
+    ('f32', 7, _buffa_FIXED32, 0, None, 'f32', 'f32', 0, None),
+    ('f64', 8, _buffa_FIXED64, 0, None, 'f64', 'f64', 0, None),
+    ('sf32', 9, _buffa_SFIXED32, 0, None, 'sf32', 'sf32', 0, None),
+    ('sf64', 10, _buffa_SFIXED64, 0, None, 'sf64', 'sf64', 0, None),
+    ('fl', 11, _buffa_FLOAT, 0, None, 'fl', 'fl', 0.0, None),
+    ('db', 12, _buffa_DOUBLE, 0, None, 'db', 'db', 0.0, None),
+    ('b', 13, _buffa_BOOL, 0, None, 'b', 'b', False, None),
+    ('s', 14, _buffa_STRING, _buffa_VERIFY, None, 's', 's', '', None),
+    ('by', 15, _buffa_BYTES, 0, None, 'by', 'by', b'', None),
+    ('color', 16, _buffa_ENUM, 0, Color, 'color', 'color', 0, None),
+    ('opt_i32', 17, _buffa_INT32, _buffa_PRESENCE, None, 'opt_i32', 'optI32', 0, None),
+    ('snake_case_name', 18, _buffa_STRING, _buffa_VERIFY, None, 'snake_case_name', 'snakeCaseName', '', None),
+    ('custom', 19, _buffa_INT32, 0, None, 'custom', 'customName', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -20,16 +20,27 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import buffa.wkt.struct_pb as _buffa_i0
 import buffa.wkt.any_pb as _buffa_i1
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Dynamic(_buffa_Message):
     _buffa_name = 'jsontest.Dynamic'
@@ -52,6 +63,7 @@ class Dynamic(_buffa_Message):
 
 
 class Point(_buffa_Message):
+    """A small message to pack in an Any."""
     _buffa_name = 'jsontest.Point'
     x = 0
     label = ''
@@ -67,7 +79,7 @@ _buffa_c1 = Point
 _buffa_c2 = _buffa_i0.Struct
 _buffa_c3 = _buffa_i0.Value
 _buffa_c4 = _buffa_i0.ListValue
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, _buffa_i0.Value, 'value', 'value', None, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, _buffa_i0.Value, 'value', 'value', None, None))
 _buffa_c5 = _buffa_i1.Any
 
 def _buffa_n():
@@ -81,14 +93,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # vals
             q = b[p]
             p += 1
             if q > 127:
@@ -105,7 +117,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.vals.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # vmap
             q = b[p]
             p += 1
             if q > 127:
@@ -120,7 +132,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.vmap, _buffa_s5, b, s, p, q, dp - 1)
             p = q
-        elif t == 66:
+        elif t == 66:  # anys
             q = b[p]
             p += 1
             if q > 127:
@@ -137,7 +149,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.anys.append(c)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # st
             q = b[p]
             p += 1
             if q > 127:
@@ -155,7 +167,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.st = _buffa_c2._buffa_n()
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # val
             q = b[p]
             p += 1
             if q > 127:
@@ -173,7 +185,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.val = _buffa_new(_buffa_c3)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # lst
             q = b[p]
             p += 1
             if q > 127:
@@ -191,14 +203,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.lst = _buffa_c4._buffa_n()
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # null
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.null = v
-        elif t == 58:
+        elif t == 58:  # any
             q = b[p]
             p += 1
             if q > 127:
@@ -216,7 +228,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.any = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 72:
+        elif t == 72:  # null_case
             v = b[p]
             p += 1
             if v > 127:
@@ -224,7 +236,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'null_case'
             m._buffa_v_kind = v
-        elif t == 82:
+        elif t == 82:  # text
             q = b[p]
             p += 1
             if q > 127:
@@ -239,8 +251,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_kind = 'text'
@@ -277,7 +289,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.null
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.vals
     if v:
         for x in v:
@@ -300,7 +312,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'null_case':
         v = m._buffa_v_kind
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_kind == 'text':
         v = m._buffa_v_kind
         k = _buffa_len(_buffa_utf8(v))
@@ -452,21 +464,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # x
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.x = v
-        elif t == 18:
+        elif t == 18:  # label
             q = b[p]
             p += 1
             if q > 127:
@@ -481,8 +493,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.label = v
@@ -503,7 +515,7 @@ def _buffa_z(m):
     n = 0
     v = m.x
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.label
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -551,20 +563,20 @@ def _buffa_w(m, buf, p):
 _buffa_c1._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('st', 1, 11, 8, _buffa_i0.Struct, 'st', 'st', None, None),
-    ('val', 2, 11, 8, _buffa_i0.Value, 'val', 'val', None, None),
-    ('lst', 3, 11, 8, _buffa_i0.ListValue, 'lst', 'lst', None, None),
-    ('null', 4, 14, 0, _buffa_i0.NullValue, 'null', 'null', 0, None),
-    ('vals', 5, 11, 1, _buffa_i0.Value, 'vals', 'vals', None, None),
-    ('vmap', 6, 11, 5, _buffa_s5, 'vmap', 'vmap', None, None),
-    ('any', 7, 11, 8, _buffa_i1.Any, 'any', 'any', None, None),
-    ('anys', 8, 11, 1, _buffa_i1.Any, 'anys', 'anys', None, None),
-    ('null_case', 9, 14, 16, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
-    ('text', 10, 9, 144, None, 'text', 'text', '', 'kind'),
+    ('st', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Struct, 'st', 'st', None, None),
+    ('val', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Value, 'val', 'val', None, None),
+    ('lst', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.ListValue, 'lst', 'lst', None, None),
+    ('null', 4, _buffa_ENUM, 0, _buffa_i0.NullValue, 'null', 'null', 0, None),
+    ('vals', 5, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Value, 'vals', 'vals', None, None),
+    ('vmap', 6, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'vmap', 'vmap', None, None),
+    ('any', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Any, 'any', 'any', None, None),
+    ('anys', 8, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i1.Any, 'anys', 'anys', None, None),
+    ('null_case', 9, _buffa_ENUM, _buffa_ONEOF, _buffa_i0.NullValue, 'null_case', 'nullCase', 0, 'kind'),
+    ('text', 10, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text', 'text', '', 'kind'),
 )
 _buffa_c1._buffa_f = (
-    ('x', 1, 5, 0, None, 'x', 'x', 0, None),
-    ('label', 2, 9, 128, None, 'label', 'label', '', None),
+    ('x', 1, _buffa_INT32, 0, None, 'x', 'x', 0, None),
+    ('label', 2, _buffa_STRING, _buffa_VERIFY, None, 'label', 'label', '', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1)

@@ -14,18 +14,20 @@ from buffa.wire import (
     unknown as _buffa_unknown,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import buffa.wkt.timestamp_pb as _buffa_i0
 import buffa.wkt.duration_pb as _buffa_i1
 import buffa.wkt.field_mask_pb as _buffa_i2
 import buffa.wkt.empty_pb as _buffa_i3
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Times(_buffa_Message):
     _buffa_name = 'jsontest.Times'
@@ -56,14 +58,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # tss
             q = b[p]
             p += 1
             if q > 127:
@@ -80,7 +82,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.tss.append(c)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # ts
             q = b[p]
             p += 1
             if q > 127:
@@ -98,7 +100,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.ts = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # dur
             q = b[p]
             p += 1
             if q > 127:
@@ -116,7 +118,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.dur = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # mask
             q = b[p]
             p += 1
             if q > 127:
@@ -134,7 +136,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.mask = _buffa_c3._buffa_n()
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # empty
             q = b[p]
             p += 1
             if q > 127:
@@ -281,11 +283,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('ts', 1, 11, 8, _buffa_i0.Timestamp, 'ts', 'ts', None, None),
-    ('dur', 2, 11, 8, _buffa_i1.Duration, 'dur', 'dur', None, None),
-    ('mask', 3, 11, 8, _buffa_i2.FieldMask, 'mask', 'mask', None, None),
-    ('empty', 4, 11, 8, _buffa_i3.Empty, 'empty', 'empty', None, None),
-    ('tss', 5, 11, 1, _buffa_i0.Timestamp, 'tss', 'tss', None, None),
+    ('ts', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'ts', 'ts', None, None),
+    ('dur', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Duration, 'dur', 'dur', None, None),
+    ('mask', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i2.FieldMask, 'mask', 'mask', None, None),
+    ('empty', 4, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i3.Empty, 'empty', 'empty', None, None),
+    ('tss', 5, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Timestamp, 'tss', 'tss', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

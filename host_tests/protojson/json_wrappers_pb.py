@@ -14,15 +14,17 @@ from buffa.wire import (
     unknown as _buffa_unknown,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import buffa.wkt.wrappers_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Wrapped(_buffa_Message):
     _buffa_name = 'jsontest.Wrapped'
@@ -63,14 +65,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 82:
+        if t == 82:  # i64s
             q = b[p]
             p += 1
             if q > 127:
@@ -87,7 +89,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.i64s.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # i32
             q = b[p]
             p += 1
             if q > 127:
@@ -105,7 +107,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.i32 = _buffa_new(_buffa_c1)
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # i64
             q = b[p]
             p += 1
             if q > 127:
@@ -123,7 +125,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.i64 = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # u32
             q = b[p]
             p += 1
             if q > 127:
@@ -141,7 +143,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.u32 = _buffa_new(_buffa_c3)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # u64
             q = b[p]
             p += 1
             if q > 127:
@@ -159,7 +161,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.u64 = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # fl
             q = b[p]
             p += 1
             if q > 127:
@@ -177,7 +179,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.fl = _buffa_new(_buffa_c5)
             _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # db
             q = b[p]
             p += 1
             if q > 127:
@@ -195,7 +197,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.db = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # b
             q = b[p]
             p += 1
             if q > 127:
@@ -213,7 +215,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.b = _buffa_new(_buffa_c7)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 66:
+        elif t == 66:  # s
             q = b[p]
             p += 1
             if q > 127:
@@ -231,7 +233,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.s = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # by
             q = b[p]
             p += 1
             if q > 127:
@@ -473,16 +475,16 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('i32', 1, 11, 8, _buffa_i0.Int32Value, 'i32', 'i32', None, None),
-    ('i64', 2, 11, 8, _buffa_i0.Int64Value, 'i64', 'i64', None, None),
-    ('u32', 3, 11, 8, _buffa_i0.UInt32Value, 'u32', 'u32', None, None),
-    ('u64', 4, 11, 8, _buffa_i0.UInt64Value, 'u64', 'u64', None, None),
-    ('fl', 5, 11, 8, _buffa_i0.FloatValue, 'fl', 'fl', None, None),
-    ('db', 6, 11, 8, _buffa_i0.DoubleValue, 'db', 'db', None, None),
-    ('b', 7, 11, 8, _buffa_i0.BoolValue, 'b', 'b', None, None),
-    ('s', 8, 11, 8, _buffa_i0.StringValue, 's', 's', None, None),
-    ('by', 9, 11, 8, _buffa_i0.BytesValue, 'by', 'by', None, None),
-    ('i64s', 10, 11, 1, _buffa_i0.Int64Value, 'i64s', 'i64s', None, None),
+    ('i32', 1, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int32Value, 'i32', 'i32', None, None),
+    ('i64', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int64Value, 'i64', 'i64', None, None),
+    ('u32', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt32Value, 'u32', 'u32', None, None),
+    ('u64', 4, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt64Value, 'u64', 'u64', None, None),
+    ('fl', 5, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.FloatValue, 'fl', 'fl', None, None),
+    ('db', 6, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.DoubleValue, 'db', 'db', None, None),
+    ('b', 7, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BoolValue, 'b', 'b', None, None),
+    ('s', 8, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.StringValue, 's', 's', None, None),
+    ('by', 9, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BytesValue, 'by', 'by', None, None),
+    ('i64s', 10, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int64Value, 'i64s', 'i64s', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

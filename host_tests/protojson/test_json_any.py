@@ -11,12 +11,18 @@ def dec(text, **kw):
     return protojson.decode(Dynamic, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Dynamic, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Dynamic, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 def enc_err(m):
-    return raises(JsonError, protojson.encode, m)
+    # an Any that cannot be written ("any"), or one holding such a value
+    e = raises(JsonError, protojson.encode, m)
+    assert e.kind in ("any", "unrepresentable"), (e.kind, str(e))
+    return e
 
 
 _URL = "type.googleapis.com/jsontest.Point"
@@ -63,19 +69,19 @@ def test_empty_any():
 
 
 def test_any_errors():
-    e = err('{"any": {"x": 5}}')
+    e = err('{"any": {"x": 5}}', "any")
     assert "@type" in e.reason and e.path == "$.any"
-    e = err('{"any": {"@type": "type.googleapis.com/no.Such"}}')
+    e = err('{"any": {"@type": "type.googleapis.com/no.Such"}}', "any")
     assert e.path == '$.any["@type"]'
-    err('{"any": {"@type": "noslash"}}')
-    err('{"any": {"@type": 5}}')
-    err('{"any": {"@type": "%s", "@type": "%s"}}' % (_URL, _URL))
-    e = err('{"any": {"@type": "%s", "x": "y"}}' % _URL)
+    err('{"any": {"@type": "noslash"}}', "any")
+    err('{"any": {"@type": 5}}', "any")
+    err('{"any": {"@type": "%s", "@type": "%s"}}' % (_URL, _URL), "field")
+    e = err('{"any": {"@type": "%s", "x": "y"}}' % _URL, "value")
     assert e.path == "$.any.x"
-    err('{"any": {"@type": "%s", "bogus": 1}}' % _URL)
-    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value"}}')
-    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": 1, "x": 1}}')
-    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": 1, "value": 2}}')
+    err('{"any": {"@type": "%s", "bogus": 1}}' % _URL, "field")
+    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value"}}', "value")
+    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": 1, "x": 1}}', "field")
+    err('{"any": {"@type": "type.googleapis.com/google.protobuf.Value", "value": 1, "value": 2}}', "field")
     assert dec('{"any": {"@type": "%s", "bogus": 1}}' % _URL, ignore_unknown_fields=True).any.type_url == _URL
 
 

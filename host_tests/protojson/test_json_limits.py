@@ -11,8 +11,11 @@ def dec(text, **kw):
     return protojson.decode(Containers, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Containers, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Containers, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 # ---- nesting and limits ----------------------------------------------------------
@@ -27,34 +30,34 @@ def test_nested_messages_and_the_recursion_limit():
     assert m.child.child.child == Containers()
     assert protojson.encode(m) == _nested(3).replace(" ", "")
     dec(_nested(3), options=DecodeOptions(recursion_limit=3))
-    e = err(_nested(4), options=DecodeOptions(recursion_limit=3))
+    e = err(_nested(4), "limit", options=DecodeOptions(recursion_limit=3))
     assert "recursion" in e.reason
     # repeated and map values count as one level each, as in binary
     dec('{"items": [{}]}', options=DecodeOptions(recursion_limit=1))
-    err('{"items": [{}]}', options=DecodeOptions(recursion_limit=0))
-    err('{"flags": {"true": {}}}', options=DecodeOptions(recursion_limit=0))
+    err('{"items": [{}]}', "limit", options=DecodeOptions(recursion_limit=0))
+    err('{"flags": {"true": {}}}', "limit", options=DecodeOptions(recursion_limit=0))
 
 
 def test_max_size():
     t = '{"nums": [1, 2, 3]}'
     dec(t, options=DecodeOptions(max_size=len(t)))
-    e = err(t, options=DecodeOptions(max_size=len(t) - 1))
+    e = err(t, "limit", options=DecodeOptions(max_size=len(t) - 1))
     assert "max_size" in e.reason
 
 
 def test_skipped_values_obey_the_recursion_limit():
     o = DecodeOptions(recursion_limit=2)
     dec('{"x": [[1]]}', ignore_unknown_fields=True, options=o)
-    err('{"x": [[[1]]]}', ignore_unknown_fields=True, options=o)
+    err('{"x": [[[1]]]}', "limit", ignore_unknown_fields=True, options=o)
 
 
 # ---- unknown fields ------------------------------------------------------------
 
 
 def test_unknown_fields_are_errors_by_default():
-    e = err('{"nums": [1], "bogus": 1}')
+    e = err('{"nums": [1], "bogus": 1}', "field")
     assert e.path == "$" and "bogus" in e.reason
-    e = err('{"items": [{"nope": true}]}')
+    e = err('{"items": [{"nope": true}]}', "field")
     assert e.path == "$.items[0]"
 
 
@@ -64,10 +67,10 @@ def test_ignore_unknown_fields_skips_any_value():
 
 
 def test_skipped_values_must_still_be_valid_json():
-    err('{"a": [1,], "nums": [4]}', ignore_unknown_fields=True)
-    err('{"a": {"b"}, "nums": [4]}', ignore_unknown_fields=True)
-    err('{"a": tru}', ignore_unknown_fields=True)
-    err('{"a": "\\q"}', ignore_unknown_fields=True)
+    err('{"a": [1,], "nums": [4]}', "syntax", ignore_unknown_fields=True)
+    err('{"a": {"b"}, "nums": [4]}', "syntax", ignore_unknown_fields=True)
+    err('{"a": tru}', "syntax", ignore_unknown_fields=True)
+    err('{"a": "\\q"}', "syntax", ignore_unknown_fields=True)
 
 
 # ---- JSON syntax ---------------------------------------------------------------
@@ -99,7 +102,7 @@ def test_syntax_errors():
 
 
 def test_error_message_carries_path_and_reason():
-    e = err('{"child": {"child": {"nums": [true]}}}')
+    e = err('{"child": {"child": {"nums": [true]}}}', "value")
     assert e.path == "$.child.child.nums[0]"
     assert str(e).startswith("$.child.child.nums[0]: ")
     assert e.reason in str(e)

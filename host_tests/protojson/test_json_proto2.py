@@ -10,8 +10,11 @@ def dec(text, **kw):
     return protojson.decode(P2, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, P2, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, P2, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 def test_presence_fields_are_written_when_set_even_at_default():
@@ -25,10 +28,10 @@ def test_presence_fields_are_written_when_set_even_at_default():
 def test_closed_enum_rejects_unknown_numbers():
     assert dec('{"e": 1}').e == Closed.ONE
     assert dec('{"e": "ONE"}').e == Closed.ONE
-    e = err('{"e": 2}')
+    e = err('{"e": 2}', "value")
     assert e.path == "$.e"
-    err('{"es": [0, 5]}')
-    err('{"em": {"k": 9}}')
+    err('{"es": [0, 5]}', "value")
+    err('{"em": {"k": 9}}', "value")
 
 
 def test_closed_enum_unknowns_dropped_when_ignored():
@@ -58,9 +61,9 @@ def test_extensions_in_brackets():
 
 
 def test_extension_errors():
-    e = err('{"[jsontest2.ext_i]": "x"}')
+    e = err('{"[jsontest2.ext_i]": "x"}', "value")
     assert e.path == "$.[jsontest2.ext_i]"
-    err('{"[jsontest2.nope]": 1}')
+    err('{"[jsontest2.nope]": 1}', "field")
     assert dec('{"[jsontest2.nope]": 1, "a": 2}', ignore_unknown_fields=True).a == 2
     assert not dec('{"[jsontest2.ext_i]": null}').has_extension(P.ext_i)
 

@@ -10,8 +10,11 @@ def dec(text, **kw):
     return protojson.decode(Scalars, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Scalars, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Scalars, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 # ---- integers ----------------------------------------------------------------
@@ -58,32 +61,32 @@ def test_integers_accept_exponents_and_integral_fractions():
 
 
 def test_integers_out_of_range_are_rejected():
-    err('{"i32": 2147483648}')
-    err('{"i32": -2147483649}')
-    err('{"u32": -1}')
-    err('{"u32": 4294967296}')
-    err('{"u64": "-1"}')
-    err('{"u64": 18446744073709551616}')
-    err('{"i64": "9223372036854775808"}')
-    err('{"sf32": 1e10}')
-    err('{"i64": 1e400}')
+    err('{"i32": 2147483648}', "range")
+    err('{"i32": -2147483649}', "range")
+    err('{"u32": -1}', "range")
+    err('{"u32": 4294967296}', "range")
+    err('{"u64": "-1"}', "range")
+    err('{"u64": 18446744073709551616}', "range")
+    err('{"i64": "9223372036854775808"}', "range")
+    err('{"sf32": 1e10}', "range")
+    err('{"i64": 1e400}', "value")
 
 
 def test_integers_that_are_not_integers_are_rejected():
-    e = err('{"i32": 1.5}')
+    e = err('{"i32": 1.5}', "value")
     assert e.path == "$.i32"
-    err('{"i64": "0.5"}')
-    err('{"i32": 1e-1}')
-    err('{"i32": "1 "}')
-    err('{"i32": " 1"}')
-    err('{"i32": "0x10"}')
-    err('{"i32": "+1"}')
-    err('{"i32": 01}')
-    err('{"i32": -01}')
-    err('{"i32": true}')
-    err('{"i32": ""}')
-    err('{"i32": "1_000"}')
-    err('{"i32": {}}')
+    err('{"i64": "0.5"}', "value")
+    err('{"i32": 1e-1}', "value")
+    err('{"i32": "1 "}', "value")
+    err('{"i32": " 1"}', "value")
+    err('{"i32": "0x10"}', "value")
+    err('{"i32": "+1"}', "value")
+    err('{"i32": 01}', "syntax")
+    err('{"i32": -01}', "syntax")
+    err('{"i32": true}', "value")
+    err('{"i32": ""}', "value")
+    err('{"i32": "1_000"}', "value")
+    err('{"i32": {}}', "value")
 
 
 # ---- floating point ----------------------------------------------------------
@@ -94,10 +97,10 @@ def test_float_specials_are_strings():
     assert m.fl != m.fl
     assert m.db == float("-inf")
     assert protojson.encode(Scalars(fl=float("inf"), db=float("nan"))) == '{"fl":"Infinity","db":"NaN"}'
-    err('{"db": NaN}')
-    err('{"db": Infinity}')
-    err('{"db": "nan"}')
-    err('{"db": "inf"}')
+    err('{"db": NaN}', "syntax")
+    err('{"db": Infinity}', "syntax")
+    err('{"db": "nan"}', "value")
+    err('{"db": "inf"}', "value")
 
 
 def test_floats_accept_numbers_and_numeric_strings():
@@ -105,12 +108,12 @@ def test_floats_accept_numbers_and_numeric_strings():
     assert dec('{"db": "1.5"}').db == 1.5
     assert dec('{"db": -2}').db == -2.0
     assert dec('{"db": "1e2"}').db == 100.0
-    err('{"db": "1.5 "}')
-    err('{"db": "abc"}')
-    err('{"db": .5}')
-    err('{"db": 1.}')
-    err('{"db": 1e}')
-    err('{"db": true}')
+    err('{"db": "1.5 "}', "value")
+    err('{"db": "abc"}', "value")
+    err('{"db": .5}', "syntax")
+    err('{"db": 1.}', "syntax")
+    err('{"db": 1e}', "syntax")
+    err('{"db": true}', "value")
 
 
 def test_float32_is_written_shortest():
@@ -123,8 +126,8 @@ def test_float32_is_written_shortest():
 
 @requires("doubles")
 def test_float32_range_is_checked():
-    err('{"fl": 3.5e38}')
-    err('{"fl": -3.5e38}')
+    err('{"fl": 3.5e38}', "range")
+    err('{"fl": -3.5e38}', "range")
     assert dec('{"fl": 3.4028235e38}').fl == 3.4028234663852886e38
 
 
@@ -141,8 +144,8 @@ def test_double_is_written_shortest_and_round_trips():
 
 @requires("doubles")
 def test_double_out_of_range_is_rejected():
-    err('{"db": 1.8e308}')
-    err('{"db": "-1e400"}')
+    err('{"db": 1.8e308}', "range")
+    err('{"db": "-1e400"}', "range")
 
 
 def test_negative_zero_is_not_the_default():
@@ -156,11 +159,11 @@ def test_bool():
     assert dec('{"b": true}').b is True
     assert dec('{"b": false}').b is False
     assert protojson.encode(Scalars(b=True)) == '{"b":true}'
-    err('{"b": "true"}')
-    err('{"b": 1}')
-    err('{"b": 0}')
-    err('{"b": True}')
-    err('{"b": tru}')
+    err('{"b": "true"}', "value")
+    err('{"b": 1}', "value")
+    err('{"b": 0}', "value")
+    err('{"b": True}', "value")
+    err('{"b": tru}', "syntax")
 
 
 def test_string_escapes_decode():
@@ -182,20 +185,20 @@ def test_string_non_ascii_and_utf8_bytes_input():
 
 
 def test_string_errors():
-    err('{"s": "\\ud83d"}')  # unpaired high surrogate
-    err('{"s": "\\ude00"}')  # unpaired low surrogate
-    err('{"s": "\\ude00\\ud83d"}')  # wrong order
-    err('{"s": "\\ud83dx"}')
-    err('{"s": "\\x41"}')  # invalid escape
-    err('{"s": "\\U0041"}')
-    err('{"s": "\\u00g1"}')
-    err('{"s": "a\nb"}')  # raw control character
-    err('{"s": "a\x01b"}')
-    err('{"s": "abc}')
-    err('{"s": \'abc\'}')
-    err('{"s": 1}')
-    err(b'{"s": "\xff"}')  # invalid UTF-8
-    err(b'{"s": "\xed\xa0\x80"}')  # an encoded surrogate
+    err('{"s": "\\ud83d"}', "syntax")  # unpaired high surrogate
+    err('{"s": "\\ude00"}', "syntax")  # unpaired low surrogate
+    err('{"s": "\\ude00\\ud83d"}', "syntax")  # wrong order
+    err('{"s": "\\ud83dx"}', "syntax")
+    err('{"s": "\\x41"}', "syntax")  # invalid escape
+    err('{"s": "\\U0041"}', "syntax")
+    err('{"s": "\\u00g1"}', "syntax")
+    err('{"s": "a\nb"}', "syntax")  # raw control character
+    err('{"s": "a\x01b"}', "syntax")
+    err('{"s": "abc}', "syntax")
+    err('{"s": \'abc\'}', "syntax")
+    err('{"s": 1}', "value")
+    err(b'{"s": "\xff"}', "syntax")  # invalid UTF-8
+    err(b'{"s": "\xed\xa0\x80"}', "syntax")  # an encoded surrogate
 
 
 def test_bytes_base64():
@@ -208,14 +211,14 @@ def test_bytes_base64():
 
 
 def test_bytes_base64_errors():
-    err('{"by": "A"}')
-    err('{"by": "AAAAA"}')
-    err('{"by": "AA*A"}')
-    err('{"by": "AA=A"}')
-    err('{"by": "AA==="}')
-    err('{"by": "A==="}')
-    err('{"by": "AA AA"}')
-    err('{"by": 12}')
+    err('{"by": "A"}', "value")
+    err('{"by": "AAAAA"}', "value")
+    err('{"by": "AA*A"}', "value")
+    err('{"by": "AA=A"}', "value")
+    err('{"by": "AA==="}', "value")
+    err('{"by": "A==="}', "value")
+    err('{"by": "AA AA"}', "value")
+    err('{"by": 12}', "value")
 
 
 # ---- enums -------------------------------------------------------------------
@@ -234,13 +237,13 @@ def test_open_enum_keeps_unknown_numbers():
 
 
 def test_unknown_enum_name():
-    e = err('{"color": "BLUE"}')
+    e = err('{"color": "BLUE"}', "value")
     assert e.path == "$.color"
     assert dec('{"color": "BLUE"}', ignore_unknown_enum_values=True).color == 0
     assert dec('{"color": "BLUE", "i32": 3}', ignore_unknown_fields=True).i32 == 3
-    err('{"color": "green"}')
-    err('{"color": 2147483648}')
-    err('{"color": 1.5}')
+    err('{"color": "green"}', "value")
+    err('{"color": 2147483648}', "range")
+    err('{"color": 1.5}', "value")
 
 
 # ---- names and options -------------------------------------------------------
@@ -255,16 +258,16 @@ def test_json_names_on_output_and_both_names_on_input():
 
 
 def test_member_names_must_be_json_strings():
-    err('{i32": 1}')
-    err('{"i32": 1, xi32": 2}')
-    err("{'i32': 1}")
-    err('{"i\u0033\u0032": 1, "i32": 2}')  # the same name, escaped
+    err('{i32": 1}', "syntax")
+    err('{"i32": 1, xi32": 2}', "syntax")
+    err("{'i32': 1}", "syntax")
+    err('{"i\u0033\u0032": 1, "i32": 2}', "field")  # the same name, escaped
     assert dec('{"i\u0033\u0032": 7}').i32 == 7
 
 
 def test_the_same_field_twice_is_rejected():
-    err('{"i32": 1, "i32": 2}')
-    e = err('{"snakeCaseName": "a", "snake_case_name": "b"}')
+    err('{"i32": 1, "i32": 2}', "field")
+    e = err('{"snakeCaseName": "a", "snake_case_name": "b"}', "field")
     assert "twice" in e.reason
 
 

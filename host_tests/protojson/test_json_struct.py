@@ -10,12 +10,18 @@ def dec(text, **kw):
     return protojson.decode(Dynamic, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Dynamic, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Dynamic, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 def enc_err(m):
-    return raises(JsonError, protojson.encode, m)
+    # every encode error here is a value JSON has no form for
+    e = raises(JsonError, protojson.encode, m)
+    assert e.kind == "unrepresentable", (e.kind, str(e))
+    return e
 
 
 # ---- Struct, Value, ListValue ------------------------------------------------------
@@ -56,17 +62,17 @@ def test_repeated_and_map_values_take_null():
 def test_list_value_field():
     m = dec('{"lst": [1, [2, [3]], {"a": null}]}')
     assert protojson.encode(m) == '{"lst":[1,[2,[3]],{"a":null}]}'
-    err('{"lst": {}}')
-    err('{"st": []}')
+    err('{"lst": {}}', "syntax")
+    err('{"st": []}', "syntax")
 
 
 def test_struct_errors():
-    e = err('{"st": {"a": {"b": nul}}}')
+    e = err('{"st": {"a": {"b": nul}}}', "syntax")
     assert e.path == '$.st["a"]["b"]'
-    err('{"st": {"a": 1, "a": 2}}')
-    err('{"val": NaN}')
-    err('{"val": 1e999}')
-    err('{"lst": [1,]}')
+    err('{"st": {"a": 1, "a": 2}}', "field")
+    err('{"val": NaN}', "syntax")
+    err('{"val": 1e999}', "range")
+    err('{"lst": [1,]}', "syntax")
 
 
 def test_value_encode_errors():
@@ -82,7 +88,7 @@ def test_struct_nesting_counts_against_the_recursion_limit():
     deep = "[" * 6 + "]" * 6
     # Value -> ListValue -> Value: two message levels per JSON array
     dec('{"val": %s}' % deep, options=DecodeOptions(recursion_limit=12))
-    err('{"val": %s}' % deep, options=DecodeOptions(recursion_limit=11))
+    err('{"val": %s}' % deep, "limit", options=DecodeOptions(recursion_limit=11))
 
 
 def test_null_value_enum():
@@ -94,7 +100,7 @@ def test_null_value_enum():
     m = dec('{"nullCase": null}')
     assert m.which_oneof("kind") == "null_case"
     assert protojson.encode(m) == '{"nullCase":null}'
-    err('{"nullCase": null, "text": "x"}')
+    err('{"nullCase": null, "text": "x"}', "field")
 
 
 def test_top_level_value_struct_and_list():
@@ -107,5 +113,6 @@ def test_top_level_value_struct_and_list():
 def test_deep_input_fails_cleanly_with_the_default_limit():
     # 51 arrays: 102 levels of Value and ListValue, beyond the default 100
     # (a small heap may run out first: CircuitPython's 128K run does)
-    e = err('{"val": %s}' % ("[" * 51 + "]" * 51))
+    e = raises(JsonError, protojson.decode, Dynamic, '{"val": %s}' % ("[" * 51 + "]" * 51))
+    assert e.kind in ("limit", "memory"), (e.kind, str(e))
     assert "recursion" in e.reason or "nesting" in e.reason or "memory" in e.reason

@@ -16,12 +16,18 @@ def dec(text, **kw):
     return protojson.decode(Times, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Times, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Times, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 def enc_err(m):
-    return raises(JsonError, protojson.encode, m)
+    # every encode error here is a value JSON has no form for
+    e = raises(JsonError, protojson.encode, m)
+    assert e.kind == "unrepresentable", (e.kind, str(e))
+    return e
 
 
 # ---- Timestamp -----------------------------------------------------------------
@@ -54,8 +60,8 @@ def test_timestamp_range():
     enc_err(Times(ts=Timestamp(seconds=253402300800)))
     enc_err(Times(ts=Timestamp(nanos=-1)))
     enc_err(Times(ts=Timestamp(nanos=1000000000)))
-    err('{"ts": "0001-01-01T00:00:00+00:01"}')
-    err('{"ts": "9999-12-31T23:59:59-00:01"}')
+    err('{"ts": "0001-01-01T00:00:00+00:01"}', "value")
+    err('{"ts": "9999-12-31T23:59:59-00:01"}', "value")
 
 
 def test_timestamp_input_errors():
@@ -79,7 +85,7 @@ def test_timestamp_input_errors():
     ):
         e = raises(JsonError, protojson.decode, Times, '{"ts": "%s"}' % t)
         assert e.path == "$.ts", t
-    err('{"ts": 0}')
+    err('{"ts": 0}', "value")
 
 
 def test_timestamp_helpers_and_the_clock():
@@ -164,9 +170,9 @@ def test_field_mask():
 
 
 def test_field_mask_errors():
-    e = err('{"mask": "foo_bar"}')
+    e = err('{"mask": "foo_bar"}', "value")
     assert e.path == "$.mask"
-    err('{"mask": ["fooBar"]}')
+    err('{"mask": ["fooBar"]}', "value")
     for p in ("fooBar", "foo__bar", "foo_3", "foo_"):
         e = enc_err(Times(mask=FieldMask(paths=[p])))
         assert e.path == "$.mask", p
@@ -175,7 +181,7 @@ def test_field_mask_errors():
 def test_empty():
     assert protojson.encode(Times(empty=Empty())) == '{"empty":{}}'
     assert dec('{"empty": {}}').empty == Empty()
-    err('{"empty": {"x": 1}}')
+    err('{"empty": {"x": 1}}', "field")
     assert dec('{"empty": {"x": 1}}', ignore_unknown_fields=True).empty == Empty()
 
 
@@ -189,7 +195,7 @@ def test_top_level_well_known_types():
 def test_repeated_timestamps():
     m = dec('{"tss": ["1970-01-01T00:00:01Z", "1970-01-01T00:00:02Z"]}')
     assert [t.seconds for t in m.tss] == [1, 2]
-    e = err('{"tss": ["1970-01-01T00:00:01Z", "x"]}')
+    e = err('{"tss": ["1970-01-01T00:00:01Z", "x"]}', "value")
     assert e.path == "$.tss[1]"
 
 

@@ -11,8 +11,11 @@ def dec(text, **kw):
     return protojson.decode(Wrapped, text, **kw)
 
 
-def err(text, **kw):
-    return raises(JsonError, protojson.decode, Wrapped, text, **kw)
+def err(text, kind, **kw):
+    # the error, after checking its kind
+    e = raises(JsonError, protojson.decode, Wrapped, text, **kw)
+    assert e.kind == kind, (text, e.kind, str(e))
+    return e
 
 
 def test_wrappers_are_bare_values():
@@ -51,19 +54,19 @@ def test_wrapper_inputs_follow_their_scalar_rules():
     assert dec('{"u32": "7"}').u32.value == 7
     assert dec('{"fl": "Infinity"}').fl.value == float("inf")
     assert dec('{"by": "_w"}').by.value == b"\xff"
-    e = err('{"i32": "x"}')
+    e = err('{"i32": "x"}', "value")
     assert e.path == "$.i32"
-    err('{"i32": {"value": 1}}')
-    err('{"b": "true"}')
-    err('{"u64": -1}')
-    err('{"s": 1}')
+    err('{"i32": {"value": 1}}', "value")
+    err('{"b": "true"}', "value")
+    err('{"u64": -1}', "range")
+    err('{"s": 1}', "value")
 
 
 def test_repeated_wrappers():
     m = dec('{"i64s": ["1", 2]}')
     assert [w.value for w in m.i64s] == [1, 2]
     assert protojson.encode(m) == '{"i64s":["1","2"]}'
-    err('{"i64s": [1, null]}')
+    err('{"i64s": [1, null]}', "value")
 
 
 def test_top_level_wrapper():

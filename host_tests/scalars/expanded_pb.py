@@ -9,6 +9,7 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     length as _buffa_length,
     packed_fixed as _buffa_packed_fixed,
@@ -20,14 +21,22 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_INT32 = const(5)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Expanded(_buffa_Message):
     _buffa_name = 'scalars.Expanded'
@@ -58,21 +67,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 328:
+        if t == 328:  # x_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.x_i32.append(v)
-        elif t == 330:
+        elif t == 330:  # x_i32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -86,7 +95,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_i32, _buffa_int32)
-        elif t == 336:
+        elif t == 336:  # x_s64
             v = b[p]
             p += 1
             if v > 127:
@@ -97,7 +106,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.x_s64.append(v)
-        elif t == 338:
+        elif t == 338:  # x_s64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -111,7 +120,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.x_s64, _buffa_sint64)
-        elif t == 346:
+        elif t == 346:  # x_f32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -125,19 +134,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_f32, '<I', 4)
-        elif t == 349:
+        elif t == 349:  # x_f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.x_f32.append(v)
-        elif t == 353:
+        elif t == 353:  # x_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.x_db.append(v)
-        elif t == 354:
+        elif t == 354:  # x_db (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -151,14 +160,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.x_db, '<d', 8)
-        elif t == 360:
+        elif t == 360:  # x_b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.x_b.append(v)
-        elif t == 362:
+        elif t == 362:  # x_b (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -189,7 +198,7 @@ def _buffa_z(m):
     v = m.x_i32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.x_s64
     if v:
         for x in v:
@@ -197,6 +206,7 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.x_f32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.x_db
     if v:
@@ -268,11 +278,11 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('x_i32', 41, 5, 1, None, 'x_i32', 'xI32', 0, None),
-    ('x_s64', 42, 18, 1, None, 'x_s64', 'xS64', 0, None),
-    ('x_f32', 43, 7, 1, None, 'x_f32', 'xF32', 0, None),
-    ('x_db', 44, 1, 1, None, 'x_db', 'xDb', 0.0, None),
-    ('x_b', 45, 8, 1, None, 'x_b', 'xB', False, None),
+    ('x_i32', 41, _buffa_INT32, _buffa_REPEATED, None, 'x_i32', 'xI32', 0, None),
+    ('x_s64', 42, _buffa_SINT64, _buffa_REPEATED, None, 'x_s64', 'xS64', 0, None),
+    ('x_f32', 43, _buffa_FIXED32, _buffa_REPEATED, None, 'x_f32', 'xF32', 0, None),
+    ('x_db', 44, _buffa_DOUBLE, _buffa_REPEATED, None, 'x_db', 'xDb', 0.0, None),
+    ('x_b', 45, _buffa_BOOL, _buffa_REPEATED, None, 'x_b', 'xB', False, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -10,6 +10,7 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
@@ -29,14 +30,36 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Repeated(_buffa_Message):
     _buffa_name = 'scalars.Repeated'
@@ -91,21 +114,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 168:
+        if t == 168:  # r_i32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r_i32.append(v)
-        elif t == 170:
+        elif t == 170:  # r_i32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -119,14 +142,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i32, _buffa_int32)
-        elif t == 176:
+        elif t == 176:  # r_i64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.r_i64.append(v)
-        elif t == 178:
+        elif t == 178:  # r_i64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -140,14 +163,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_i64, _buffa_int64)
-        elif t == 184:
+        elif t == 184:  # r_u32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.r_u32.append(v)
-        elif t == 186:
+        elif t == 186:  # r_u32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -161,13 +184,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u32, _buffa_uint32)
-        elif t == 192:
+        elif t == 192:  # r_u64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.r_u64.append(v)
-        elif t == 194:
+        elif t == 194:  # r_u64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -181,7 +204,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_u64, None)
-        elif t == 200:
+        elif t == 200:  # r_s32
             v = b[p]
             p += 1
             if v > 127:
@@ -193,7 +216,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.r_s32.append(v)
-        elif t == 202:
+        elif t == 202:  # r_s32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -207,7 +230,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s32, _buffa_sint32)
-        elif t == 208:
+        elif t == 208:  # r_s64
             v = b[p]
             p += 1
             if v > 127:
@@ -218,7 +241,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.r_s64.append(v)
-        elif t == 210:
+        elif t == 210:  # r_s64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -232,7 +255,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_s64, _buffa_sint64)
-        elif t == 218:
+        elif t == 218:  # r_f32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -246,19 +269,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f32, '<I', 4)
-        elif t == 221:
+        elif t == 221:  # r_f32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.r_f32.append(v)
-        elif t == 225:
+        elif t == 225:  # r_f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.r_f64.append(v)
-        elif t == 226:
+        elif t == 226:  # r_f64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -272,7 +295,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_f64, '<Q', 8)
-        elif t == 234:
+        elif t == 234:  # r_sf32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -286,19 +309,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf32, '<i', 4)
-        elif t == 237:
+        elif t == 237:  # r_sf32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.r_sf32.append(v)
-        elif t == 241:
+        elif t == 241:  # r_sf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.r_sf64.append(v)
-        elif t == 242:
+        elif t == 242:  # r_sf64 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -312,7 +335,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_sf64, '<q', 8)
-        elif t == 250:
+        elif t == 250:  # r_fl (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -326,19 +349,19 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_fl, '<f', 4)
-        elif t == 253:
+        elif t == 253:  # r_fl
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.r_fl.append(v)
-        elif t == 257:
+        elif t == 257:  # r_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.r_db.append(v)
-        elif t == 258:
+        elif t == 258:  # r_db (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -352,14 +375,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.r_db, '<d', 8)
-        elif t == 264:
+        elif t == 264:  # r_b
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.r_b.append(v)
-        elif t == 266:
+        elif t == 266:  # r_b (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -373,7 +396,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_b, _buffa_boolean)
-        elif t == 274:
+        elif t == 274:  # r_s
             q = b[p]
             p += 1
             if q > 127:
@@ -388,13 +411,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.r_s.append(v)
             p = q
-        elif t == 282:
+        elif t == 282:  # r_by
             q = b[p]
             p += 1
             if q > 127:
@@ -410,14 +433,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.r_by.append(v)
             p = q
-        elif t == 288:
+        elif t == 288:  # r_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.r_enum.append(v)
-        elif t == 290:
+        elif t == 290:  # r_enum (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -431,7 +454,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.r_enum, _buffa_int32)
-        elif t == 298:
+        elif t == 298:  # r_child
             q = b[p]
             p += 1
             if q > 127:
@@ -494,18 +517,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_f32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_f64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_sf32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_sf64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_fl
@@ -822,23 +849,23 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('r_i32', 21, 5, 3, None, 'r_i32', 'rI32', 0, None),
-    ('r_i64', 22, 3, 3, None, 'r_i64', 'rI64', 0, None),
-    ('r_u32', 23, 13, 3, None, 'r_u32', 'rU32', 0, None),
-    ('r_u64', 24, 4, 3, None, 'r_u64', 'rU64', 0, None),
-    ('r_s32', 25, 17, 3, None, 'r_s32', 'rS32', 0, None),
-    ('r_s64', 26, 18, 3, None, 'r_s64', 'rS64', 0, None),
-    ('r_f32', 27, 7, 3, None, 'r_f32', 'rF32', 0, None),
-    ('r_f64', 28, 6, 3, None, 'r_f64', 'rF64', 0, None),
-    ('r_sf32', 29, 15, 3, None, 'r_sf32', 'rSf32', 0, None),
-    ('r_sf64', 30, 16, 3, None, 'r_sf64', 'rSf64', 0, None),
-    ('r_fl', 31, 2, 3, None, 'r_fl', 'rFl', 0.0, None),
-    ('r_db', 32, 1, 3, None, 'r_db', 'rDb', 0.0, None),
-    ('r_b', 33, 8, 3, None, 'r_b', 'rB', False, None),
-    ('r_s', 34, 9, 129, None, 'r_s', 'rS', '', None),
-    ('r_by', 35, 12, 1, None, 'r_by', 'rBy', b'', None),
-    ('r_enum', 36, 5, 3, None, 'r_enum', 'rEnum', 0, None),
-    ('r_child', 37, 11, 1, Repeated, 'r_child', 'rChild', None, None),
+    ('r_i32', 21, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_i32', 'rI32', 0, None),
+    ('r_i64', 22, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_i64', 'rI64', 0, None),
+    ('r_u32', 23, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_u32', 'rU32', 0, None),
+    ('r_u64', 24, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_u64', 'rU64', 0, None),
+    ('r_s32', 25, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_s32', 'rS32', 0, None),
+    ('r_s64', 26, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'r_s64', 'rS64', 0, None),
+    ('r_f32', 27, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_f32', 'rF32', 0, None),
+    ('r_f64', 28, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'r_f64', 'rF64', 0, None),
+    ('r_sf32', 29, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'r_sf32', 'rSf32', 0, None),
+    ('r_sf64', 30, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'r_sf64', 'rSf64', 0, None),
+    ('r_fl', 31, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'r_fl', 'rFl', 0.0, None),
+    ('r_db', 32, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'r_db', 'rDb', 0.0, None),
+    ('r_b', 33, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'r_b', 'rB', False, None),
+    ('r_s', 34, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'r_s', 'rS', '', None),
+    ('r_by', 35, _buffa_BYTES, _buffa_REPEATED, None, 'r_by', 'rBy', b'', None),
+    ('r_enum', 36, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'r_enum', 'rEnum', 0, None),
+    ('r_child', 37, _buffa_MESSAGE, _buffa_REPEATED, Repeated, 'r_child', 'rChild', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -66,3 +66,20 @@ def test_negative_zero_survives_decoding():
     assert is_negzero(Scalars.decode(h("61 00 00 00 00 00 00 00 80")).db)
     m = Scalars.decode(h("61 00 00 00 00 00 00 00 80"))
     assert m.encode() == h("61 00 00 00 00 00 00 00 80")
+
+
+@requires("doubles")
+def test_doubles_beyond_float_range_become_infinities_in_float_fields():
+    # As C's conversion from double to float does, and Google's runtimes:
+    # a float field holding a double beyond float's range is written as
+    # +-inf (CPython's struct would raise OverflowError; buffa.wire.pack_f32).
+    from repeated_pb import Repeated
+
+    big = 3.5e38  # float's largest finite value is about 3.4028235e38
+    assert Scalars(fl=big).encode() == h("5d 00 00 80 7f")
+    assert Scalars(fl=-1e300).encode() == h("5d 00 00 80 ff")
+    assert Scalars(fl=3.4028235e38).encode() == h("5d ff ff 7f 7f")  # rounds to the largest
+    m = Repeated(r_fl=[1.5, big, -big])
+    assert Repeated.decode(m.encode()).r_fl == [1.5, float("inf"), -float("inf")]
+    # one pack_into for the whole packed run (buffa._packed)
+    assert m.encode() == h("fa 01 0c 00 00 c0 3f 00 00 80 7f 00 00 80 ff")

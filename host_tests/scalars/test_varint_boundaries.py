@@ -3,6 +3,7 @@
 # round) instead of shifting one byte at a time, so pin each edge against
 # a one-byte-at-a-time reference.
 from buffa import wire
+from mptest import raises
 
 
 def _ref(v):
@@ -26,7 +27,18 @@ def _edges():
 
 def test_vsize_matches_the_reference_at_every_byte_boundary():
     for v in _edges():
-        assert wire.vsize(v) == len(_ref(v)), v
+        # negative values are int64's (the default bound is uint64's)
+        hi = 2**63 - 1 if v < 0 else 2**64 - 1
+        assert wire.vsize(v, hi) == len(_ref(v)), v
+
+
+def test_vsize_refuses_values_outside_the_type_it_is_given():
+    for hi, lo in ((2**31 - 1, -(2**31)), (2**32 - 1, 0), (2**63 - 1, -(2**63)), (2**64 - 1, 0)):
+        assert wire.vsize(hi, hi) == len(_ref(hi))
+        assert wire.vsize(lo, hi) == len(_ref(lo))
+        for v in (hi + 1, lo - 1):
+            e = raises(wire.EncodeError, wire.vsize, v, hi)
+            assert e.kind == "range" and str(v) in str(e), str(e)
 
 
 def test_put_varint_matches_the_reference_at_every_byte_boundary():

@@ -21,6 +21,20 @@ _unpack_from = struct.unpack_from
 _BOOL = const(8)
 _SINT32 = const(17)
 _SINT64 = const(18)
+_INT32 = const(5)
+_UINT32 = const(13)
+_ENUM = const(14)
+_INT64 = const(3)
+
+
+def _hi(typ):
+    # The largest value of a varint type, as wire.vsize takes it (of the
+    # zigzag form for sint32 and sint64).
+    if typ == _INT32 or typ == _ENUM:
+        return 0x7FFFFFFF
+    if typ == _UINT32 or typ == _SINT32:
+        return 0xFFFFFFFF
+    return 0x7FFFFFFFFFFFFFFF if typ == _INT64 else 0xFFFFFFFFFFFFFFFF
 
 try:
     # Native loops where the port has viper (see lib/buffa_viper.py).
@@ -71,11 +85,11 @@ def packed_varint(b, p, q, lst, conv):
                 p += 1
                 if c < 0x80:
                     if s == 63 and c > 1:
-                        raise DecodeError("varint overflows 64 bits", p - 1)
+                        raise DecodeError("varint overflows 64 bits", p - 1, "varint")
                     v |= c << s
                     break
                 if s == 63:
-                    raise DecodeError("varint longer than 10 bytes", p - 1)
+                    raise DecodeError("varint longer than 10 bytes", p - 1, "varint")
                 v |= (c & 0x7F) << s
                 s += 7
         ap(conv(v) if conv else v)
@@ -102,7 +116,7 @@ def packed_closed(m, num, b, p, q, lst, known):
 def packed_fixed(b, p, q, lst, fmt, n):
     k = (q - p) // n
     if k * n != q - p:
-        raise DecodeError("packed field length not a multiple of %d" % n, p)
+        raise DecodeError("packed field length not a multiple of %d" % n, p, "packed")
     if k:
         # one unpack for the whole run ("<64f")
         lst.extend(_unpack_from("<%d%s" % (k, fmt[1]), b, p))
@@ -111,9 +125,14 @@ def packed_fixed(b, p, q, lst, fmt, n):
 
 def packed_size(lst, typ):
     # Payload size of a packed varint run; one- and two-byte values (most
-    # sensor data) are sized inline.
+    # sensor data) are sized inline. A value outside the type's range raises
+    # EncodeError (through wire.vsize).
     if typ == _SINT32 and _zz32_size:
-        return _zz32_size(lst)
+        n = _zz32_size(lst)
+        if n >= 0:
+            return n
+        # a value of five bytes, perhaps beyond int32: the loop below
+    hi = _hi(typ)
     n = 0
     if typ == _SINT32 or typ == _SINT64:
         # The zigzag form of v fits one byte for -64 <= v < 64 and two for
@@ -125,7 +144,7 @@ def packed_size(lst, typ):
                 if -8192 <= v < 8192:
                     n += 1
                 else:
-                    n += vsize((v << 1) ^ (v >> s)) - 1
+                    n += vsize((v << 1) ^ (v >> s), hi) - 1
     else:
         for v in lst:
             if 0 <= v < 0x80:
@@ -133,7 +152,7 @@ def packed_size(lst, typ):
             elif 0 <= v < 0x4000:
                 n += 2
             else:
-                n += vsize(v)
+                n += vsize(v, hi)
     return n
 
 
@@ -196,6 +215,7 @@ if CPYTHON:
     def packed_size(lst, typ):
         out = bytearray()
         ap = out.append
+        hi = _hi(typ)
         if typ == _SINT32 or typ == _SINT64:
             s = 31 if typ == _SINT32 else 63
             for v in lst:
@@ -203,8 +223,8 @@ if CPYTHON:
                 if v < 0x80:
                     ap(v)
                     continue
-                if v > 0xFFFFFFFFFFFFFFFF:  # zigzag of a value beyond int64
-                    vsize(v)  # raises EncodeError
+                if v > hi:  # zigzag of a value beyond the type
+                    vsize(v, hi)  # raises EncodeError
                 while v > 0x7F:
                     ap(v & 0x7F | 0x80)
                     v >>= 7
@@ -213,8 +233,8 @@ if CPYTHON:
             for v in lst:
                 if typ == _BOOL:
                     v = 1 if v else 0
-                elif v < 0 or v > 0xFFFFFFFFFFFFFFFF:
-                    vsize(v)  # raises EncodeError beyond 64 bits
+                elif v < 0 or v > hi:
+                    vsize(v, hi)  # raises EncodeError outside the type
                     v &= 0xFFFFFFFFFFFFFFFF
                 while v > 0x7F:
                     ap(v & 0x7F | 0x80)
@@ -223,6 +243,24 @@ if CPYTHON:
         n = _Encoded(len(out))
         n.data = out
         return n
+
+    _put_packed_fixed = put_packed_fixed
+
+    def put_packed_fixed(buf, p, lst, fmt, n):
+        try:
+            return _put_packed_fixed(buf, p, lst, fmt, n)
+        except OverflowError:
+            if fmt != "<f":
+                raise
+        # a double beyond float's range: +-inf (buffa.wire.pack_f32)
+        out = []
+        for v in lst:
+            try:
+                struct.pack("<f", v)
+            except OverflowError:
+                v *= float("inf")
+            out.append(v)
+        return _put_packed_fixed(buf, p, out, fmt, n)
 
     def put_packed(buf, p, lst, typ, pre=None):
         if pre.__class__ is _Encoded:

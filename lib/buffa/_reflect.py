@@ -13,7 +13,6 @@ except ImportError:  # CPython
 
 from buffa import message
 from buffa.message import Message
-from buffa.wire import EncodeError
 
 # field flags (buffa.wire)
 _REPEATED = const(1)
@@ -34,11 +33,21 @@ def _zero(row):
     return row[7]
 
 
+def _no_field(m, name):
+    # "has no field 'encode' (did you mean 'encode_'?)": a proto name that
+    # is a keyword or part of the API is its attribute with a "_" added.
+    hint = ""
+    for row in m._buffa_f:
+        if row[0] == name + "_":
+            hint = " (did you mean %r?)" % row[0]
+    return "%s has no field %r%s" % (m._buffa_name, name, hint)
+
+
 def _row(m, name):
     for row in m._buffa_f:
         if row[0] == name or row[5] == name:
             return row
-    raise ValueError("%s has no field %r" % (m._buffa_name, name))
+    raise ValueError(_no_field(m, name))
 
 
 def init_kw(m, kw):
@@ -46,7 +55,7 @@ def init_kw(m, kw):
     attrs = [row[0] for row in m._buffa_f]
     for k in kw:
         if k not in attrs:
-            raise TypeError("%s has no field %r" % (m._buffa_name, k))
+            raise TypeError(_no_field(m, k))
         setattr(m, k, kw[k])
 
 
@@ -90,6 +99,20 @@ def get(self, name):
     v = getattr(self, row[0])
     if v is None and not row[3] & _REPEATED:
         return row[7]
+    return v
+
+
+def mutable(self, name):
+    """The message in field `name` (a singular message field), first set to
+    a new empty one if it is unset: m.mutable("updated_at").seconds = 5.
+    (Reading an unset message field gives None; see docs/design.md.)"""
+    row = _row(self, name)
+    if row[2] not in (10, 11) or row[3] & (_REPEATED | _MAP):
+        raise ValueError("field %r is not a singular message field" % name)
+    v = getattr(self, row[0])
+    if v is None:
+        v = row[4]._buffa_n()
+        setattr(self, row[0], v)
     return v
 
 
@@ -164,7 +187,7 @@ def enum_value(cls, name):
 
 # The methods Message.__getattr__ finds here: added to the class once, so
 # later lookups do not come back.
-METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "unknown_fields",
+METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "mutable", "unknown_fields",
            "get_extension", "has_extension", "set_extension", "clear_extension")
 for _n in METHODS:
     setattr(Message, _n, globals()[_n])
@@ -174,14 +197,26 @@ for _n in METHODS:
 
 def fail(m, f, where=""):
     # Run f(m) again to catch what it raises (the callers catch without
-    # "as" to keep their frames small) and raise it as an EncodeError.
+    # "as" to keep their frames small) and raise it as an EncodeError that
+    # names the field at fault (buffa._errors).
     try:
         f(m)
-    except EncodeError:
-        raise
     except message._BAD_VALUE as e:
-        raise EncodeError("cannot encode %s%s: %s: %s" % (m._buffa_name, where, type(e).__name__, e))
-    raise EncodeError("cannot encode %s%s" % (m._buffa_name, where))
+        from buffa._errors import encode_error
+
+        raise encode_error(m, e, where)
+    # f(m) worked this time (a value changed under it): say so
+    raise _error("cannot encode %s%s" % (m._buffa_name, where))
+
+
+def _error(msg, kind="type"):
+    from buffa._errors import error
+
+    return error(msg, kind)
+
+
+def too_small(m, buf, offset):
+    raise _error("buffer too small: need %d bytes at offset %d" % (m.encoded_size(), offset), "buffer")
 
 
 def fail_into(m, buf, offset):
@@ -191,4 +226,13 @@ def fail_into(m, buf, offset):
         message._size(m)
     except message._BAD_VALUE:
         fail(m, message._size)
-    fail(m, lambda m: type(m)._buffa_w(m, message._view(buf), offset), " into " + type(buf).__name__)
+    try:
+        type(m)._buffa_w(m, message._view(buf), offset)
+    except message._BAD_VALUE as e:
+        from buffa._errors import encode_error
+
+        e = encode_error(m, e, " into " + type(buf).__name__)
+        if not e.field:
+            e.kind = "buffer"
+        raise e
+    raise _error("cannot encode %s into %s" % (m._buffa_name, type(buf).__name__))

@@ -81,9 +81,23 @@ except Exception:
     _valid_utf8 = utf8_by_find
 
 
-def range64(v):
-    # wire.vsize of a value no 64-bit varint field can carry
-    raise EncodeError("varint value %d outside -2**63 .. 2**64-1" % v)
+def out_of_range(v, hi):
+    # wire.vsize of a value outside its field type's range (hi: the type's
+    # largest value). The encode entry points catch this and name the field
+    # (buffa._errors.encode_error).
+    lo = -hi - 1 if hi == 0x7FFFFFFF or hi == 0x7FFFFFFFFFFFFFFF else 0
+    from buffa._errors import error
+
+    raise error("value %d outside %d .. %d" % (v, lo, hi), "range")
+
+
+def fixed_range(lst, lo, hi):
+    # The size pass's check of a repeated fixed-width integer field
+    # (MicroPython's struct packs out-of-range values without a word).
+    if min(lst) < lo or max(lst) > hi:
+        from buffa._errors import error
+
+        raise error("value outside %d .. %d" % (lo, hi), "range")
 
 
 def map_key_cache(entries=32, max_bytes=32):
@@ -103,13 +117,13 @@ def skip(b, p, e, t, dp):
     # Skip the payload of a field whose tag t ended at p; return its end.
     w = t & 7
     if t < 8:
-        raise DecodeError("field number 0", p)
+        raise DecodeError("field number 0", p, "tag")
     if w == 0:
         i = p
         while i < e:
             if b[i] < 0x80:
                 if i - p > 9 or (i - p == 9 and b[i] > 1):
-                    raise DecodeError("varint overflows 64 bits", i)
+                    raise DecodeError("varint overflows 64 bits", i, "varint")
                 return i + 1
             i += 1
         raise DecodeError("truncated varint", i)
@@ -127,7 +141,7 @@ def skip(b, p, e, t, dp):
         p += 4
     elif w == 3:
         if dp <= 0:
-            raise DecodeError("recursion limit exceeded", p)
+            raise DecodeError("recursion limit exceeded", p, "recursion")
         end = (t & ~7) | 4
         while True:
             if p >= e:
@@ -140,9 +154,9 @@ def skip(b, p, e, t, dp):
                 return p
             p = skip(b, p, e, g, dp - 1)
     elif w == 4:
-        raise DecodeError("unexpected end-group tag", p)
+        raise DecodeError("unexpected end-group tag", p, "group")
     else:
-        raise DecodeError("invalid wire type %d" % w, p)
+        raise DecodeError("invalid wire type %d" % w, p, "wire_type")
     if p > e:
         raise DecodeError("field past the end", e)
     return p
@@ -176,6 +190,6 @@ def unknown_varint(m, num, v):
     # An unrecognised closed-enum value from a packed run becomes an
     # unpacked field of its own, as Google's runtimes do.
     k = num << 3
-    tmp = bytearray(vsize(k) + vsize(v))
+    tmp = bytearray(vsize(k) + vsize(v, 0x7FFFFFFF))
     put_varint(tmp, put_varint(tmp, 0, k), v)
     keep_unknown(m, tmp)

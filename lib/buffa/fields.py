@@ -5,6 +5,7 @@
 # to hold unknown fields.
 from buffa import wire
 from buffa.wire import DecodeError, varint, vsize, put_varint, utf8_lax as utf8
+from buffa.message import _BAD_VALUE
 import struct
 
 try:
@@ -105,15 +106,33 @@ def _from_varint(typ, v):
 
 
 def _to_varint(typ, v):
+    # The varint a value is written as; scalar_size has checked its range.
     if typ == _SINT32:
-        return ((v << 1) ^ (v >> 31)) & 0xFFFFFFFF
+        return (v << 1) ^ (v >> 31)
     if typ == _SINT64:
-        return ((v << 1) ^ (v >> 63)) & 0xFFFFFFFFFFFFFFFF
+        return (v << 1) ^ (v >> 63)
     if typ == _BOOL:
         return 1 if v else 0
-    if typ == _UINT32:
-        return v & 0xFFFFFFFF
     return v
+
+
+# Largest value of each varint type (of its zigzag form for sint32/sint64),
+# as wire.vsize takes it: a value outside the type's range raises there.
+_HI = {
+    _INT32: 0x7FFFFFFF,
+    _ENUM: 0x7FFFFFFF,
+    _UINT32: 0xFFFFFFFF,
+    _SINT32: 0xFFFFFFFF,
+    _INT64: 0x7FFFFFFFFFFFFFFF,
+}
+# smallest and largest value of the fixed-width integer types (struct packs
+# out-of-range values silently on MicroPython)
+_FIXED_RANGE = {
+    _FIXED32: (0, 0xFFFFFFFF),
+    _SFIXED32: (-0x80000000, 0x7FFFFFFF),
+    _FIXED64: (0, 0xFFFFFFFFFFFFFFFF),
+    _SFIXED64: (-0x8000000000000000, 0x7FFFFFFFFFFFFFFF),
+}
 
 
 def read_scalar(typ, flags, b, p, e, w):
@@ -142,13 +161,19 @@ def read_scalar(typ, flags, b, p, e, w):
 
 
 def scalar_size(typ, v):
-    # Encoded size of a non-message value, without its tag.
+    # Encoded size of a non-message value, without its tag. Raises
+    # EncodeError (kind "range") for an integer outside its type's range.
     if typ in _FIXED:
+        r = _FIXED_RANGE.get(typ)
+        if r is not None and not r[0] <= v <= r[1]:
+            from buffa._errors import error
+
+            raise error("value %d outside %d .. %d" % (v, r[0], r[1]), "range")
         return _FIXED[typ][1]
     if typ == _STRING or typ == _BYTES:
         n = len(utf8(v))
         return vsize(n) + n
-    return vsize(_to_varint(typ, v))
+    return vsize(_to_varint(typ, v), _HI.get(typ, 0xFFFFFFFFFFFFFFFF))
 
 
 def put_scalar(typ, buf, p, v):
@@ -197,7 +222,7 @@ def map_entry(m, d, spec, b, s, p, q, dp):
             k, p = read_scalar(kt, krow[3], b, p, q, w)
         elif fn == 2 and vt == _MESSAGE and w == 2:
             if dp <= 0:
-                raise DecodeError("recursion limit exceeded", p)
+                raise DecodeError("recursion limit exceeded", p, "recursion")
             p, r = payload(b, p, q)
             c = v if v is not None else vrow[4]._buffa_n()
             vrow[4]._buffa_d(c, b, p, r, dp - 1, 0)
@@ -378,9 +403,22 @@ class Extension:
         m._buffa_u = keep if keep else None
 
     def set(self, m, value):
-        self.clear(m)
+        self._check(m)
         if value is None:
+            self.clear(m)
             return
+        try:
+            out = self._encode(value)
+        except _BAD_VALUE as e:
+            # a value of the wrong type or range: nothing is changed
+            from buffa._errors import extension_error
+
+            raise extension_error(self, value, e)
+        self.clear(m)
+        if out:
+            wire.keep_unknown(m, out)
+
+    def _encode(self, value):
         vals = value if self.flags & _REPEATED else (value,)
         out = bytearray()
         if self.flags & _PACKED and vals:
@@ -397,8 +435,7 @@ class Extension:
         else:
             for v in vals:
                 out += self._encode_one(v)
-        if out:
-            wire.keep_unknown(m, out)
+        return out
 
     def _encode_one(self, v):
         typ = self.type

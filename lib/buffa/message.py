@@ -87,6 +87,14 @@ def register(*classes):
     """Add message classes to TYPES (generated modules do this themselves)."""
     for c in classes:
         TYPES[c._buffa_name] = c
+    if _name_codecs:
+        _name_codecs(classes)
+
+
+if CPYTHON:
+    from buffa._codecnames import name_codecs as _name_codecs
+else:
+    _name_codecs = None
 
 
 def decode_into(m, data, options):
@@ -98,7 +106,7 @@ def decode_into(m, data, options):
         data = bytes(data)
     n = len(data)
     if n > o.max_size:
-        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0)
+        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
     try:
         type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
     except _DecodeError:
@@ -110,12 +118,12 @@ def decode_into(m, data, options):
     except RuntimeError:
         # MicroPython's own C-stack guard on a small board (CPython's
         # RecursionError is a RuntimeError too).
-        raise _DecodeError("recursion too deep for this device", -1)
+        raise _DecodeError("recursion too deep for this device", -1, "stack")
     except MemoryError:
         # A small board can run out of heap on input far below max_size
         # (deep nesting multiplies a few input bytes into objects); the
         # partly decoded message is garbage by now, so raising works.
-        raise _DecodeError("not enough memory to decode this message", -1)
+        raise _DecodeError("not enough memory to decode this message", -1, "memory")
     return m
 
 
@@ -154,6 +162,11 @@ class Message:
             if name in _r().METHODS:
                 return getattr(self, name)
             raise AttributeError(name)
+
+        # Messages are mutable, so unhashable. CPython says so for
+        # __hash__ = None (below); MicroPython would try to call the None.
+        def __hash__(self):
+            raise TypeError("unhashable type: '%s'" % type(self).__name__)
 
     # ---- binary codec ------------------------------------------------------
 
@@ -201,8 +214,7 @@ class Message:
     def encode_into(self, buf, offset=0):
         """Write into a caller-owned bytearray at offset; return the end."""
         if offset < 0 or offset + self.encoded_size() > len(buf):
-            raise wire.EncodeError("buffer too small: need %d bytes at offset %d"
-                                   % (self.encoded_size(), offset))
+            _r().too_small(self, buf, offset)
         try:
             return type(self)._buffa_w(self, _view(buf), offset)
         except _BAD_VALUE:
@@ -215,7 +227,8 @@ class Message:
     def __eq__(self, other):
         return _r().eq(self, other)
 
-    __hash__ = None
+    if not _MP:
+        __hash__ = None
 
     def __repr__(self):
         return _r().repr_(self)
@@ -230,27 +243,6 @@ else:
 
     def new_instance(cls):
         return cls()
-
-
-def oneof_member(oneof, attr):
-    # A property for a oneof member: reads None unless it is the set case;
-    # setting it makes it the case (None clears it if it was the case).
-    ck = "_buffa_c_" + oneof
-    vk = "_buffa_v_" + oneof
-
-    def get(self):
-        return getattr(self, vk) if getattr(self, ck) == attr else None
-
-    def put(self, v):
-        if v is None:
-            if getattr(self, ck) == attr:
-                setattr(self, ck, None)
-                setattr(self, vk, None)
-        else:
-            setattr(self, ck, attr)
-            setattr(self, vk, v)
-
-    return property(get, put)
 
 
 class Enum:

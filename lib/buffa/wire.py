@@ -21,16 +21,30 @@ from buffa._runtime import CPYTHON
 
 class DecodeError(ValueError):
     """Malformed or over-limit input. ``offset`` is the byte offset where
-    decoding stopped (-1 when unknown)."""
+    decoding stopped (-1 when unknown); ``reason`` the text without it;
+    ``kind`` what went wrong, for programs: "truncated" (the input ends
+    inside a field, or a length points past the end: the default), "varint"
+    (longer than 10 bytes or beyond 64 bits), "tag" (invalid, or field
+    number 0), "wire_type", "group" (an end-group tag that closes no group),
+    "utf8", "packed" (a fixed-width run of the wrong length), "recursion"
+    (over recursion_limit), "stack" (deeper than the device's own stack),
+    "size" (over max_size) or "memory"."""
 
-    def __init__(self, msg, offset=-1):
+    def __init__(self, msg, offset=-1, kind="truncated"):
         super().__init__(msg if offset < 0 else "%s at byte %d" % (msg, offset))
         self.reason = msg
         self.offset = offset
+        self.kind = kind
 
 
 class EncodeError(ValueError):
-    """A message cannot be encoded (wrong value type, buffer too small)."""
+    """A message cannot be encoded. ``kind``: "range" (an integer outside
+    its field type's range), "type" (a value of the wrong type), "buffer"
+    (encode_into's buffer is too small or not writable) or "extension" (an
+    extension set on the wrong message); ``field``: the path of the field
+    at fault ("readings[3].sequence"), "" when it is not one field.
+    buffa._errors.error makes them: no __init__ here, which would take
+    heap in every program."""
 
 
 def __getattr__(n):
@@ -54,10 +68,10 @@ def varint(b, p, e, v):
         p += 1
         if c < 0x80:
             if s == 63 and c > 1:
-                raise DecodeError("varint overflows 64 bits", p - 1)
+                raise DecodeError("varint overflows 64 bits", p - 1, "varint")
             return v | (c << s), p
         if s == 63:
-            raise DecodeError("varint longer than 10 bytes", p - 1)
+            raise DecodeError("varint longer than 10 bytes", p - 1, "varint")
         v |= (c & 0x7F) << s
         s += 7
     raise DecodeError("truncated varint", p)
@@ -69,7 +83,7 @@ def tag(b, p, e, v):
     s = p
     t, p = varint(b, p, e, v)
     if t > 0xFFFFFFFF or p - s > 4:
-        raise DecodeError("invalid tag", s - 1)
+        raise DecodeError("invalid tag", s - 1, "tag")
     return t, p
 
 
@@ -138,7 +152,7 @@ def string(b, p, q):
     try:
         s = str(b[p:q], "utf-8")
     except UnicodeError:
-        raise DecodeError("invalid UTF-8 in string field", p)
+        raise DecodeError("invalid UTF-8 in string field", p, "utf8")
     if _LAX_UTF8 and len(s) != q - p:
         strict_utf8(b, p, q)
     return s
@@ -148,7 +162,7 @@ def strict_utf8(b, p, q):
     # b[p:q] decoded on MicroPython and is not ASCII: reject what its lax
     # codec let through. Generated code calls this after its inline decode.
     if not _valid_utf8(b, p, q):
-        raise DecodeError("invalid UTF-8 in string field", p)
+        raise DecodeError("invalid UTF-8 in string field", p, "utf8")
 
 
 # ---- map<string, ...> keys --------------------------------------------------
@@ -186,31 +200,38 @@ def string_lax(b, p, q):
 # ---- encoding --------------------------------------------------------------
 
 
-def vsize(v):
+def vsize(v, hi=0xFFFFFFFFFFFFFFFF):
     # Bytes a varint takes; negative values are sign-extended to 64 bits.
+    # hi: the largest value of the field's type (0x7FFFFFFF, 0xFFFFFFFF,
+    # 0x7FFFFFFFFFFFFFFF or, for lengths and uint64, 0xFFFFFFFFFFFFFFFF); a
+    # value outside the type's range raises EncodeError (kind "range"): the
+    # smallest value of a signed type is -hi - 1, of an unsigned one 0.
     # Generated code sizes values below 128 inline, so this starts with the
     # large ones (timestamps, ids) and compares instead of shifting.
     if v < 0x10000000:
-        if v < 0:
-            if v < -0x8000000000000000:
-                __getattr__("range64")(v)
+        if v >= 0:
+            if v < 0x4000:
+                return 1 if v < 0x80 else 2
+            return 3 if v < 0x200000 else 4
+        # negative: ten bytes if the type is signed and v is not below its
+        # minimum (v >> 31 is -1 for -2**31 <= v < 0); shifts and these
+        # compares keep 64-bit constants, which take heap, to two
+        if hi == 0x7FFFFFFF:
+            if v >> 31 == -1:
+                return 10
+        elif hi == 0x7FFFFFFFFFFFFFFF and v >> 63 == -1:
             return 10
-        if v < 0x4000:
-            return 1 if v < 0x80 else 2
-        return 3 if v < 0x200000 else 4
-    if v < 0x800000000:
-        return 5
-    if v < 0x40000000000:
-        return 6
-    if v < 0x2000000000000:
-        return 7
-    if v < 0x100000000000000:
-        return 8
-    if v < 0x8000000000000000:
-        return 9
-    if v > 0xFFFFFFFFFFFFFFFF:
-        __getattr__("range64")(v)
-    return 10
+    elif v <= hi:
+        if v < 0x800000000:
+            return 5
+        if v < 0x40000000000:
+            return 6
+        if v < 0x2000000000000:
+            return 7
+        if v < 0x100000000000000:
+            return 8
+        return 10 if v >> 63 else 9
+    __getattr__("out_of_range")(v, hi)
 
 
 def put_varint(buf, p, v):
@@ -285,6 +306,7 @@ if not CPYTHON:
     # values, which lax strings may hold, give a view as well).
     utf8 = utf8_lax = memoryview
     text_map = put_text_map = None
+    from struct import pack_into as pack_f32
 else:
     # CPython: str.encode is a C call; strings that are not validated
     # (utf8_validation = NONE) may hold bytes and go through utf8_lax.
@@ -294,3 +316,16 @@ else:
         return s.encode() if type(s) is str else s
 
     from buffa._textmap import encode as text_map, put as put_text_map
+
+    from struct import pack_into as _pack_into
+
+    def pack_f32(fmt, buf, p, *a):
+        # struct.pack_into for a float field's value (fmt "<f", or "<Bf" with
+        # a one-byte tag): a double beyond float's range is written as +-inf,
+        # as C's conversion (and so MicroPython's struct) does and as Google's
+        # runtimes do; CPython's struct raises OverflowError instead.
+        try:
+            _pack_into(fmt, buf, p, *a)
+        except OverflowError:
+            v = a[-1]
+            _pack_into(fmt, buf, p, *(a[:-1] + (v * float("inf"),)))

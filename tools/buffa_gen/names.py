@@ -22,6 +22,7 @@ MESSAGE_API = {
     "clear_field",
     "which_oneof",
     "get",
+    "mutable",
     "unknown_fields",
     "get_extension",
     "has_extension",

@@ -54,15 +54,21 @@ def run(data):
     resp.supported_features = FEATURE_PROTO3_OPTIONAL | FEATURE_SUPPORTS_EDITIONS
     resp.minimum_edition = F.EDITION_PROTO2
     resp.maximum_edition = F.EDITION_2024
-    bad = [o for o in opts if o != "native"]
+    bad = [o for o in opts if o not in ("native", "pyi")]
     if bad:
-        resp.error = "protoc-gen-buffa: unknown option %s (known: native)" % ", ".join(bad)
+        resp.error = "protoc-gen-buffa: unknown option %s (known: native, pyi)" % ", ".join(bad)
         return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
     gen = Generator(files, native="native" in opts)
     outputs = []
     try:
         for name in req.file_to_generate:
-            outputs.append((file_for(name), gen.generate(by_name[name])))
+            if "pyi" in opts:
+                # Option "pyi": x_pb.pyi beside x_pb.py (type stubs)
+                py, pyi = gen.generate_with_stub(by_name[name])
+                outputs.append((file_for(name), py))
+                outputs.append((file_for(name)[:-3] + ".pyi", pyi))
+            else:
+                outputs.append((file_for(name), gen.generate(by_name[name])))
     except Exception as e:  # report as a protoc error, not a crash
         import traceback
 

@@ -21,17 +21,30 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
 import buffa.wkt.timestamp_pb as _buffa_i0
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class Unit(_buffa_Enum):
+    """Unit of a reading's value."""
     _buffa_name = 'telemetry.v1.Unit'
     UNIT_UNSPECIFIED = 0
     UNIT_CELSIUS = 1
@@ -43,9 +56,15 @@ class Unit(_buffa_Enum):
     _buffa_n = {0: 'UNIT_UNSPECIFIED', 1: 'UNIT_CELSIUS', 2: 'UNIT_VOLT', 3: 'UNIT_PERCENT', 4: 'UNIT_PASCAL', 5: 'UNIT_LUX', 6: 'UNIT_COUNT'}
 
 class Reading(_buffa_Message):
+    """One measurement."""
     _buffa_name = 'telemetry.v1.Reading'
+    # Per device, from 1, one more for each reading the device makes.
+    # (device_id, sequence) identifies a reading: a batch sent again after a
+    # lost response is stored once.
     sequence = 0
+    # When the reading was made (device clock, set from GetConfig's server_time).
     time = None
+    # Sensor name, e.g. "mcu_temperature", "adc0".
     sensor = ''
     value = 0.0
     unit = 0
@@ -56,17 +75,40 @@ class Reading(_buffa_Message):
 
 
 class DeviceStatus(_buffa_Message):
+    """The device's health, sent with each batch.
+
+    Heap figures are MicroPython's garbage-collected heap. Free heap sampled at
+    an arbitrary moment mostly says how long ago the last collection ran (a
+    heap fills with garbage until one does), so the figures that judge how
+    close a device is to running out are taken right after a collection."""
     _buffa_name = 'telemetry.v1.DeviceStatus'
+    # Readings dropped since boot because the buffer was full (oldest first).
     dropped = 0
+    # Readings waiting on the device, this batch included.
     buffered = 0
+    # Seconds since boot.
     uptime_s = 0
+    # Failed sends since boot.
     send_failures = 0
+    # Readings the service refused (invalid_argument) and the device discarded.
     rejected = 0
+    # sys.platform and firmware version, e.g. "esp32 1.25.0".
     platform = ''
+    # Free heap right after the device's latest collection, in bytes: what the
+    # application's live data leaves free.
     heap_free_after_gc = 0
+    # The lowest heap_free_after_gc since boot.
     heap_free_after_gc_min = 0
+    # The largest single allocation that succeeded right after that collection,
+    # in bytes (less than the free heap when it is fragmented); 0: not measured
+    # (CPython).
     heap_largest_free = 0
+    # Garbage collections since the previous batch was built: the device's own
+    # (one after each call) and those MicroPython ran when the heap filled. The
+    # latter are counted when the device sees allocated heap fall between two
+    # of its checks, so two of them between the same checks count as one.
     collections = 0
+    # The heap's size in bytes (free + allocated); 0 on CPython.
     heap_size = 0
 
     def __init__(_buffa_s, **kw):
@@ -76,10 +118,12 @@ class DeviceStatus(_buffa_Message):
 
 class RecordRequest(_buffa_Message):
     _buffa_name = 'telemetry.v1.RecordRequest'
+    # Letters, digits, "-", "_", "." and ":"; 1 to 64 characters.
     device_id = ''
     status = None
 
     def __init__(_buffa_s, **kw):
+        # 1 to 500 readings, in any order.
         _buffa_s.readings = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -87,7 +131,9 @@ class RecordRequest(_buffa_Message):
 
 class RecordResponse(_buffa_Message):
     _buffa_name = 'telemetry.v1.RecordResponse'
+    # Readings stored by this call.
     accepted = 0
+    # Readings already stored before (a resent batch).
     duplicates = 0
 
     def __init__(_buffa_s, **kw):
@@ -106,9 +152,14 @@ class GetConfigRequest(_buffa_Message):
 
 class GetConfigResponse(_buffa_Message):
     _buffa_name = 'telemetry.v1.GetConfigResponse'
+    # How often to read the sensors.
     sample_interval_ms = 0
+    # How many readings to send per Record call.
     batch_size = 0
+    # The service's clock, for devices without a real-time clock.
     server_time = None
+    # One more than the highest sequence stored for this device (1 if none):
+    # a device that lost its counter in a reset continues from here.
     next_sequence = 0
 
     def __init__(_buffa_s, **kw):
@@ -133,21 +184,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # sequence
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.sequence = v
-        elif t == 18:
+        elif t == 18:  # time
             q = b[p]
             p += 1
             if q > 127:
@@ -165,7 +216,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # sensor
             q = b[p]
             p += 1
             if q > 127:
@@ -180,19 +231,19 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.sensor = v
             p = q
-        elif t == 33:
+        elif t == 33:  # value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.value = v
-        elif t == 40:
+        elif t == 40:  # unit
             v = b[p]
             p += 1
             if v > 127:
@@ -215,7 +266,7 @@ def _buffa_z(m):
     n = 0
     v = m.sequence
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.time
     if v is not None:
         k = _buffa_c6._buffa_z(v)
@@ -230,7 +281,7 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.unit
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -307,49 +358,49 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # dropped
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.dropped = v
-        elif t == 32:
+        elif t == 32:  # buffered
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.buffered = v
-        elif t == 40:
+        elif t == 40:  # uptime_s
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.uptime_s = v
-        elif t == 48:
+        elif t == 48:  # send_failures
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.send_failures = v
-        elif t == 56:
+        elif t == 56:  # rejected
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.rejected = v
-        elif t == 66:
+        elif t == 66:  # platform
             q = b[p]
             p += 1
             if q > 127:
@@ -364,41 +415,41 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.platform = v
             p = q
-        elif t == 72:
+        elif t == 72:  # heap_free_after_gc
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.heap_free_after_gc = v
-        elif t == 80:
+        elif t == 80:  # heap_free_after_gc_min
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.heap_free_after_gc_min = v
-        elif t == 88:
+        elif t == 88:  # heap_largest_free
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.heap_largest_free = v
-        elif t == 96:
+        elif t == 96:  # collections
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.collections = v
-        elif t == 104:
+        elif t == 104:  # heap_size
             v = b[p]
             p += 1
             if v > 127:
@@ -421,38 +472,38 @@ def _buffa_z(m):
     n = 0
     v = m.dropped
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.buffered
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.uptime_s
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.send_failures
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.rejected
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.platform
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.heap_free_after_gc
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.heap_free_after_gc_min
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.heap_largest_free
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.collections
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.heap_size
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -576,14 +627,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # readings
             q = b[p]
             p += 1
             if q > 127:
@@ -600,7 +651,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.readings.append(c)
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # device_id
             q = b[p]
             p += 1
             if q > 127:
@@ -615,13 +666,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.device_id = v
             p = q
-        elif t == 26:
+        elif t == 26:  # status
             q = b[p]
             p += 1
             if q > 127:
@@ -739,21 +790,21 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # accepted
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.accepted = v
-        elif t == 16:
+        elif t == 16:  # duplicates
             v = b[p]
             p += 1
             if v > 127:
@@ -776,10 +827,10 @@ def _buffa_z(m):
     n = 0
     v = m.accepted
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.duplicates
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -821,14 +872,14 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # device_id
             q = b[p]
             p += 1
             if q > 127:
@@ -843,8 +894,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.device_id = v
@@ -909,28 +960,28 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # sample_interval_ms
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.sample_interval_ms = v
-        elif t == 16:
+        elif t == 16:  # batch_size
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.batch_size = v
-        elif t == 26:
+        elif t == 26:  # server_time
             q = b[p]
             p += 1
             if q > 127:
@@ -948,7 +999,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.server_time = _buffa_new(_buffa_c6)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # next_sequence
             v = b[p]
             p += 1
             if v > 127:
@@ -971,10 +1022,10 @@ def _buffa_z(m):
     n = 0
     v = m.sample_interval_ms
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.batch_size
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.server_time
     if v is not None:
         k = _buffa_c6._buffa_z(v)
@@ -982,7 +1033,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.next_sequence
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1039,42 +1090,42 @@ def _buffa_w(m, buf, p):
 _buffa_c5._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('sequence', 1, 13, 0, None, 'sequence', 'sequence', 0, None),
-    ('time', 2, 11, 8, _buffa_i0.Timestamp, 'time', 'time', None, None),
-    ('sensor', 3, 9, 128, None, 'sensor', 'sensor', '', None),
-    ('value', 4, 1, 0, None, 'value', 'value', 0.0, None),
-    ('unit', 5, 14, 0, Unit, 'unit', 'unit', 0, None),
+    ('sequence', 1, _buffa_UINT32, 0, None, 'sequence', 'sequence', 0, None),
+    ('time', 2, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'time', 'time', None, None),
+    ('sensor', 3, _buffa_STRING, _buffa_VERIFY, None, 'sensor', 'sensor', '', None),
+    ('value', 4, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None),
+    ('unit', 5, _buffa_ENUM, 0, Unit, 'unit', 'unit', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('dropped', 3, 13, 0, None, 'dropped', 'dropped', 0, None),
-    ('buffered', 4, 13, 0, None, 'buffered', 'buffered', 0, None),
-    ('uptime_s', 5, 13, 0, None, 'uptime_s', 'uptimeS', 0, None),
-    ('send_failures', 6, 13, 0, None, 'send_failures', 'sendFailures', 0, None),
-    ('rejected', 7, 13, 0, None, 'rejected', 'rejected', 0, None),
-    ('platform', 8, 9, 128, None, 'platform', 'platform', '', None),
-    ('heap_free_after_gc', 9, 13, 0, None, 'heap_free_after_gc', 'heapFreeAfterGc', 0, None),
-    ('heap_free_after_gc_min', 10, 13, 0, None, 'heap_free_after_gc_min', 'heapFreeAfterGcMin', 0, None),
-    ('heap_largest_free', 11, 13, 0, None, 'heap_largest_free', 'heapLargestFree', 0, None),
-    ('collections', 12, 13, 0, None, 'collections', 'collections', 0, None),
-    ('heap_size', 13, 13, 0, None, 'heap_size', 'heapSize', 0, None),
+    ('dropped', 3, _buffa_UINT32, 0, None, 'dropped', 'dropped', 0, None),
+    ('buffered', 4, _buffa_UINT32, 0, None, 'buffered', 'buffered', 0, None),
+    ('uptime_s', 5, _buffa_UINT32, 0, None, 'uptime_s', 'uptimeS', 0, None),
+    ('send_failures', 6, _buffa_UINT32, 0, None, 'send_failures', 'sendFailures', 0, None),
+    ('rejected', 7, _buffa_UINT32, 0, None, 'rejected', 'rejected', 0, None),
+    ('platform', 8, _buffa_STRING, _buffa_VERIFY, None, 'platform', 'platform', '', None),
+    ('heap_free_after_gc', 9, _buffa_UINT32, 0, None, 'heap_free_after_gc', 'heapFreeAfterGc', 0, None),
+    ('heap_free_after_gc_min', 10, _buffa_UINT32, 0, None, 'heap_free_after_gc_min', 'heapFreeAfterGcMin', 0, None),
+    ('heap_largest_free', 11, _buffa_UINT32, 0, None, 'heap_largest_free', 'heapLargestFree', 0, None),
+    ('collections', 12, _buffa_UINT32, 0, None, 'collections', 'collections', 0, None),
+    ('heap_size', 13, _buffa_UINT32, 0, None, 'heap_size', 'heapSize', 0, None),
 )
 _buffa_c2._buffa_f = (
-    ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
-    ('readings', 2, 11, 1, Reading, 'readings', 'readings', None, None),
-    ('status', 3, 11, 8, DeviceStatus, 'status', 'status', None, None),
+    ('device_id', 1, _buffa_STRING, _buffa_VERIFY, None, 'device_id', 'deviceId', '', None),
+    ('readings', 2, _buffa_MESSAGE, _buffa_REPEATED, Reading, 'readings', 'readings', None, None),
+    ('status', 3, _buffa_MESSAGE, _buffa_PRESENCE, DeviceStatus, 'status', 'status', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('accepted', 1, 13, 0, None, 'accepted', 'accepted', 0, None),
-    ('duplicates', 2, 13, 0, None, 'duplicates', 'duplicates', 0, None),
+    ('accepted', 1, _buffa_UINT32, 0, None, 'accepted', 'accepted', 0, None),
+    ('duplicates', 2, _buffa_UINT32, 0, None, 'duplicates', 'duplicates', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('device_id', 1, 9, 128, None, 'device_id', 'deviceId', '', None),
+    ('device_id', 1, _buffa_STRING, _buffa_VERIFY, None, 'device_id', 'deviceId', '', None),
 )
 _buffa_c5._buffa_f = (
-    ('sample_interval_ms', 1, 13, 0, None, 'sample_interval_ms', 'sampleIntervalMs', 0, None),
-    ('batch_size', 2, 13, 0, None, 'batch_size', 'batchSize', 0, None),
-    ('server_time', 3, 11, 8, _buffa_i0.Timestamp, 'server_time', 'serverTime', None, None),
-    ('next_sequence', 4, 13, 0, None, 'next_sequence', 'nextSequence', 0, None),
+    ('sample_interval_ms', 1, _buffa_UINT32, 0, None, 'sample_interval_ms', 'sampleIntervalMs', 0, None),
+    ('batch_size', 2, _buffa_UINT32, 0, None, 'batch_size', 'batchSize', 0, None),
+    ('server_time', 3, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Timestamp, 'server_time', 'serverTime', None, None),
+    ('next_sequence', 4, _buffa_UINT32, 0, None, 'next_sequence', 'nextSequence', 0, None),
 )
 
 def _buffa_req(r, cls):
@@ -1091,6 +1142,7 @@ class TelemetryServiceClient:
         self._buffa_client = client
 
     def record(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
+        """Store a batch of readings."""
         return self._buffa_client.call('/telemetry.v1.TelemetryService/Record', _buffa_req(request, RecordRequest), RecordResponse, timeout_ms, headers, codec, use_get)
 
     def record_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=False):
@@ -1098,6 +1150,7 @@ class TelemetryServiceClient:
         return self._buffa_client.unary('/telemetry.v1.TelemetryService/Record', _buffa_req(request, RecordRequest), RecordResponse, timeout_ms, headers, codec, use_get)
 
     def get_config(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
+        """The device's settings. Idempotent: sent as a GET."""
         return self._buffa_client.call('/telemetry.v1.TelemetryService/GetConfig', _buffa_req(request, GetConfigRequest), GetConfigResponse, timeout_ms, headers, codec, use_get)
 
     def get_config_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):

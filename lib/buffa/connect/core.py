@@ -12,9 +12,9 @@
 # A unary call that fits both buffers allocates the decoded response, a few
 # header values and small objects, and nothing in proportion to the body
 # (docs/connect.md, "Memory per call", has the measured figures).
-import sys
 
 from buffa import __version__
+from buffa._runtime import MPVM
 from buffa.connect import clock, compress, http1, protocol
 from buffa.connect.errors import ConnectError, Code
 
@@ -45,7 +45,6 @@ STREAM = "reading the response stream"
 DRAIN = "reading past the end-of-stream message"
 FINISHED = "finished"
 
-_MICROPYTHON = sys.implementation.name == "micropython"
 
 # Head prefixes kept per client: enough for every method of a few services.
 _MAX_CACHED_HEADS = 16
@@ -58,8 +57,8 @@ _PER_CALL_ROOM = len(_TIMEOUT_NAME) + len(_LENGTH_NAME) + 2 * 10 + 3 * 2
 
 
 def _heap_bytes():
-    """The heap size on MicroPython, None where it is not a concern."""
-    if not _MICROPYTHON:
+    """The heap size on MicroPython (CircuitPython too), None where it is not a concern."""
+    if not MPVM:
         return None
     import gc
 

@@ -45,18 +45,32 @@ WKT = {
 class JsonError(ValueError):
     """Invalid JSON, JSON that does not fit the message, or a message that
     has no JSON form. ``reason`` says what; ``path`` says where, as
-    '$.field[index]["mapkey"]' ("$" is the top-level value)."""
+    '$.field[index]["mapkey"]' ("$" is the top-level value); ``kind`` what
+    went wrong, for programs:
 
-    def __init__(self, reason, path="$"):
+    - "syntax": the text is not JSON
+    - "field": a member that names no field, or a field given twice
+    - "value": a JSON value of the wrong form for its field
+    - "range": a number outside its field's range
+    - "limit": over recursion_limit, max_size or the runtime's own stack
+    - "memory": the runtime's heap ran out before a limit was reached
+    - "type": (encode) a field holding a Python value of the wrong type
+    - "unrepresentable": (encode) a value JSON has no form for (a Timestamp
+      out of range, NaN in a Value)
+    - "any": an Any whose type is unknown or malformed"""
+
+    def __init__(self, reason, path="$", kind="value"):
         super().__init__("%s: %s" % (path, reason))
         self.reason = reason
         self.path = path
+        self.kind = kind
 
 
 class Fail(Exception):
     # Internal: a failure on its way up, collecting its path.
-    def __init__(self, reason):
+    def __init__(self, reason, kind="value"):
         self.reason = reason
+        self.kind = kind
         self.path = ""
 
 
@@ -67,9 +81,9 @@ def at(e, part):
         if isinstance(e, (RuntimeError, MemoryError)):
             return e
         if isinstance(e, IndexError):
-            e = Fail("unexpected end of input")
+            e = Fail("unexpected end of input", "syntax")
         else:
-            e = Fail("%s: %s" % (type(e).__name__, e))
+            e = Fail("%s: %s" % (type(e).__name__, e), "type")
     e.path = part + e.path
     return e
 
@@ -95,7 +109,7 @@ def resolve(type_url):
     # The well-known types are found even if nothing imported them yet.
     i = type_url.rfind("/")
     if i < 0:
-        raise Fail("invalid type URL %r" % type_url)
+        raise Fail("invalid type URL %r" % type_url, "any")
     name = type_url[i + 1 :]
     c = message.TYPES.get(name)
     if c is None and name[:16] == "google.protobuf.":
@@ -107,7 +121,7 @@ def resolve(type_url):
             except (ImportError, AttributeError):
                 pass
     if c is None:
-        raise Fail("unknown type %r in Any (import its generated module first)" % name)
+        raise Fail("unknown type %r in Any (import its generated module first)" % name, "any")
     return c
 
 

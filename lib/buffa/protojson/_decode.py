@@ -84,7 +84,7 @@ class Dec(Tok):
         # One JSON value into message m of class M. any_: the object is an
         # Any's, so its "@type" member is passed over.
         if dp < 0:
-            self.fail("recursion limit exceeded")
+            self.fail("recursion limit exceeded", "limit")
         k = WKT.get(M._buffa_name)
         if k and k != 9:
             from buffa.protojson import _decode_wkt
@@ -117,7 +117,7 @@ class Dec(Tok):
             if ent is not None:
                 row, bit = ent
                 if seen & bit:
-                    self.fail("field %r given twice" % row[5])
+                    self.fail("field %r given twice" % row[5], "field")
                 seen |= bit
                 try:
                     self.field(m, row, dp)
@@ -133,7 +133,7 @@ class Dec(Tok):
             elif self.ignf:
                 self.skip(dp)
             else:
-                self.fail("unknown field %r" % key)
+                self.fail("unknown field %r" % key, "field")
             if not self.more(125):
                 break
 
@@ -160,7 +160,7 @@ class Dec(Tok):
                     try:
                         k = ks if krow[2] == _STRING else mapkey(krow[2], ks)
                         if k in d:
-                            self.fail("map key given twice")
+                            self.fail("map key given twice", "field")
                         v = self.element(vrow[2], vrow[3], vrow[4], dp)
                     except Exception as e:
                         raise at(e, '["%s"]' % ks)
@@ -198,7 +198,7 @@ class Dec(Tok):
 
     def set(self, m, row, v):
         if row[3] & _ONEOF and getattr(m, "_buffa_c_" + row[8]) is not None:
-            self.fail("oneof %r has more than one field set" % row[8])
+            self.fail("oneof %r has more than one field set" % row[8], "field")
         setattr(m, row[0], v)
 
     def element(self, typ, fl, ref, dp):
@@ -212,7 +212,7 @@ class Dec(Tok):
                 self.literal(b"null")
                 return 0
             if not self.nullable(typ, ref):
-                self.fail("null is not allowed here")
+                self.fail("null is not allowed here", "value")
         return self.value(typ, fl, ref, dp)
 
     def value(self, typ, fl, ref, dp):
@@ -231,17 +231,17 @@ class Dec(Tok):
             if c == 102:
                 self.literal(b"false")
                 return False
-            self.fail("expected true or false")
+            self.fail("expected true or false", "value")
         if typ == _BYTES:
             if c != 34:
-                self.fail("expected a base64 string")
+                self.fail("expected a base64 string", "value")
             p = self.p
             s = self.string()
             try:
                 return b64(s)
             except Fail:
                 self.p = p
-                self.fail("invalid base64")
+                self.fail("invalid base64", "value")
         if typ == _ENUM:
             if c == 34:
                 p = self.p
@@ -251,13 +251,13 @@ class Dec(Tok):
                     if self.igne:
                         return SKIP
                     self.p = p
-                    self.fail("unknown value %r of enum %s" % (s, ref._buffa_name))
+                    self.fail("unknown value %r of enum %s" % (s, ref._buffa_name), "value")
                 return v
             v = check_int(_ENUM, self.number())
             if fl & _CLOSED and v not in ref._buffa_n:
                 if self.igne:
                     return SKIP
-                self.fail("unknown value %d of closed enum %s" % (v, ref._buffa_name))
+                self.fail("unknown value %d of closed enum %s" % (v, ref._buffa_name), "value")
             return v
         if typ == _DOUBLE or typ == _FLOAT:
             if c == 34:
@@ -272,16 +272,16 @@ class Dec(Tok):
                 t = number_text(s)
                 if t is None:
                     self.p = p
-                    self.fail("invalid number %r" % s)
+                    self.fail("invalid number %r" % s, "value")
             else:
                 t = self.number()
             v = float(t)
             if v == _INF or v == -_INF:
-                self.fail("number %s out of range" % t)
+                self.fail("number %s out of range" % t, "range")
             if typ == _FLOAT:
                 v = f32(v)
                 if v is None:
-                    self.fail("number %s out of float range" % t)
+                    self.fail("number %s out of float range" % t, "range")
             return v
         # the integers
         if c == 34:
@@ -302,7 +302,7 @@ class Dec(Tok):
             if self.ignf:
                 self.skip(dp)
                 return
-            self.fail("unknown extension %r" % name)
+            self.fail("unknown extension %r" % name, "field")
         if self.ws() == 110:
             self.literal(b"null")
             return
@@ -331,24 +331,24 @@ def decode(M, text, ign_fields, ign_enums, options):
         b = bytes(text)
         chk = wire._LAX_UTF8  # MicroPython does not check UTF-8 itself
     if len(b) > o.max_size:
-        raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size))
+        raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size), "$", "limit")
     d = Dec(b, ign_fields, ign_enums, chk)
     m = M._buffa_n()
     try:
         if d.ws() == 110 and M._buffa_name != "google.protobuf.Value":
-            d.fail("expected an object")
+            d.fail("expected an object", "value")
         d.message(M, m, o.recursion_limit)
         if d.ws() != -1:
             d.fail("unexpected data after the value")
     except Fail as e:
-        raise JsonError(e.reason, "$" + e.path)
+        raise JsonError(e.reason, "$" + e.path, e.kind)
     except IndexError:
-        raise JsonError("unexpected end of input")
+        raise JsonError("unexpected end of input", "$", "syntax")
     except RuntimeError:  # the runtime's own recursion limit
-        raise JsonError("nesting too deep for this runtime")
+        raise JsonError("nesting too deep for this runtime", "$", "limit")
     except MemoryError:
         # A small board's heap can run out below the recursion limit (each
         # level holds a parser frame and a message); what was built is
         # garbage once this unwinds, so raising works.
-        raise JsonError("not enough memory to decode this input")
+        raise JsonError("not enough memory to decode this input", "$", "memory")
     return m

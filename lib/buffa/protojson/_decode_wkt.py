@@ -21,7 +21,7 @@ def wkt(d, k, M, m, dp):
             while True:
                 key = d.key()
                 if key in f:
-                    d.fail("key %r given twice" % key)
+                    d.fail("key %r given twice" % key, "field")
                 v = V._buffa_n()
                 try:
                     d.message(V, v, dp - 1)
@@ -49,7 +49,7 @@ def wkt(d, k, M, m, dp):
         any_(d, m, dp)
     else:
         if d.ws() != 34:
-            d.fail("expected a string")
+            d.fail("expected a string", "value")
         p = d.p
         s = d.string()
         try:
@@ -65,7 +65,7 @@ def wkt(d, k, M, m, dp):
                 m.paths = mask_paths(s)
         except ValueError as e:
             d.p = p
-            d.fail(str(e))
+            d.fail(str(e), "value")
 
 
 def _member(V, attr):
@@ -102,7 +102,7 @@ def value(d, V, m, dp):
         t = d.number()
         v = float(t)
         if v == _INF or v == -_INF:
-            d.fail("number %s out of range" % t)
+            d.fail("number %s out of range" % t, "range")
         m.number_value = v
 
 
@@ -135,9 +135,9 @@ def any_(d, m, dp):
         key = d.key()
         if key == "@type":
             if url is not None:
-                d.fail("@type given twice")
+                d.fail("@type given twice", "field")
             if d.ws() != 34:
-                d.fail("@type must be a string")
+                d.fail("@type must be a string", "any")
             url = d.string()
         else:
             d.skip(dp)
@@ -146,7 +146,7 @@ def any_(d, m, dp):
     end = d.p
     if url is None:
         d.p = start
-        d.fail("Any without @type")
+        d.fail("Any without @type", "any")
     try:
         T = resolve(url)
     except Fail as e:
@@ -170,11 +170,11 @@ def any_(d, m, dp):
                 except Exception as e:
                     raise at(e, ".value")
             else:
-                d.fail("unexpected member %r in an Any of %s" % (key, T._buffa_name))
+                d.fail("unexpected member %r in an Any of %s" % (key, T._buffa_name), "field")
             if not d.more(125):
                 break
         if not seen and k != 9:
-            d.fail("Any of %s without value" % T._buffa_name)
+            d.fail("Any of %s without value" % T._buffa_name, "value")
     else:
         d.message(T, inner, dp - 1, True)
     d.p = end

@@ -24,6 +24,11 @@ _UINT32 = const(13)
 _ENUM = const(14)
 _SFIXED32 = const(15)
 _SINT32 = const(17)
+_INT64 = const(3)
+_UINT64 = const(4)
+_FIXED64 = const(6)
+_SFIXED64 = const(16)
+_SINT64 = const(18)
 _REPEATED = const(1)
 _MAP = const(4)
 _PRESENCE = const(8)
@@ -83,7 +88,7 @@ def fmt_float(v):
         return fmt_double(v)
     f = _f32(v)
     if f is None or f == _INF or f == -_INF:
-        raise Fail("float value %r out of range" % v)
+        raise Fail("float value %r out of range" % v, "range")
     for fmt in ("%.6g", "%.7g", "%.8g"):
         s = fmt % f
         if _f32(float(s)) == f:
@@ -93,31 +98,68 @@ def fmt_float(v):
 
 def string(v):
     if type(v) is not str:
-        raise Fail("string field holds invalid UTF-8")
+        if isinstance(v, (bytes, bytearray)):
+            # what decoding keeps of a string field without UTF-8 checks
+            raise Fail("string field holds invalid UTF-8", "unrepresentable")
+        raise Fail("expected a str, got %s" % type(v).__name__, "type")
     return _quote(v)
+
+
+def _check(typ, v):
+    # A value binary encoding would refuse (wrong type, out of range): say
+    # what is wrong (buffa._errors, loaded only then).
+    from buffa._errors import problem
+
+    p = problem(typ, 0, None, v)
+    if p is not None:
+        raise Fail(p[1], p[0])
+
+
+def _int_ok(typ, v):
+    # An int in the range of integer type typ (a bool, or anything else,
+    # goes to _check)
+    if type(v) is not int:
+        return False
+    if typ == _UINT32 or typ == _FIXED32:
+        return 0 <= v <= 0xFFFFFFFF
+    if typ == _UINT64 or typ == _FIXED64:
+        return 0 <= v <= 0xFFFFFFFFFFFFFFFF
+    if typ == _INT64 or typ == _SINT64 or typ == _SFIXED64:
+        return -0x8000000000000000 <= v <= 0x7FFFFFFFFFFFFFFF
+    return -0x80000000 <= v <= 0x7FFFFFFF
 
 
 def scalar(typ, ref, v):
     # The JSON text of one non-message value.
     if typ == _INT32 or typ == _SINT32 or typ == _SFIXED32 or typ == _UINT32 or typ == _FIXED32:
+        if not _int_ok(typ, v):
+            _check(typ, v)
         return "%d" % v
     if typ == _STRING:
         return string(v)
     if typ == _BOOL:
         return "true" if v else "false"
     if typ == _ENUM:
+        if not _int_ok(typ, v):
+            _check(typ, v)
         n = ref._buffa_n.get(v)
         if n is None:
             return "%d" % v
         if ref._buffa_name == "google.protobuf.NullValue":
             return "null"
         return '"' + n + '"'
-    if typ == _DOUBLE:
-        return fmt_double(v)
-    if typ == _FLOAT:
-        return fmt_float(v)
+    if typ == _DOUBLE or typ == _FLOAT:
+        if type(v) is not float and type(v) is not int:
+            _check(typ, v)
+        return fmt_double(v) if typ == _DOUBLE else fmt_float(v)
     if typ == _BYTES:
-        return '"' + str(binascii.b2a_base64(v), "ascii").rstrip("\n") + '"'
+        try:
+            return '"' + str(binascii.b2a_base64(v), "ascii").rstrip("\n") + '"'
+        except TypeError:
+            _check(typ, v)  # a value of the wrong type: say so
+            raise
+    if not _int_ok(typ, v):
+        _check(typ, v)
     return '"%d"' % v  # the 64-bit integers
 
 
@@ -126,6 +168,8 @@ def _mapkey(typ, k):
         return _quote(k) if type(k) is str else string(k)
     if typ == _BOOL:
         return '"true"' if k else '"false"'
+    if not _int_ok(typ, k):
+        _check(typ, k)
     return '"%d"' % k
 
 
@@ -274,9 +318,9 @@ def encode(msg, defaults, proto_names):
     try:
         e.message(type(msg), msg)
     except Fail as x:
-        raise JsonError(x.reason, "$" + x.path)
+        raise JsonError(x.reason, "$" + x.path, x.kind)
     except RuntimeError:  # too deep for the runtime's own stack
-        raise JsonError("nesting too deep for this runtime")
+        raise JsonError("nesting too deep for this runtime", "$", "limit")
     return "".join(e.out)
 
 

@@ -31,7 +31,7 @@ def _mask(paths):
             if not up:
                 out.append("".join(q))
                 continue
-        raise Fail("field mask path %r has no JSON form" % p)
+        raise Fail("field mask path %r has no JSON form" % p, "unrepresentable")
     return ",".join(out)
 
 
@@ -48,7 +48,7 @@ def wkt(enc, k, M, m):
         try:
             a('"' + text(m) + '"')
         except ValueError as e:
-            raise Fail(str(e))
+            raise Fail(str(e), "unrepresentable")
     elif k == 4:
         a(quote(_mask(m.paths)))
     elif k == 5:  # Struct
@@ -83,13 +83,13 @@ def wkt(enc, k, M, m):
     elif k == 6:  # Value
         c = m._buffa_c_kind
         if c is None:
-            raise Fail("google.protobuf.Value has no kind set")
+            raise Fail("google.protobuf.Value has no kind set", "unrepresentable")
         v = getattr(m, c)
         if c == "null_value":
             a("null")
         elif c == "number_value":
             if v != v or v == _INF or v == -_INF:
-                raise Fail("google.protobuf.Value cannot hold %r" % v)
+                raise Fail("google.protobuf.Value cannot hold %r" % v, "unrepresentable")
             a(fmt_double(v))
         elif c == "string_value":
             a(string(v))
@@ -108,7 +108,7 @@ def wkt(enc, k, M, m):
         try:
             inner = T.decode(m.value)
         except ValueError as e:
-            raise Fail("Any of %s holds invalid bytes: %s" % (T._buffa_name, e))
+            raise Fail("Any of %s holds invalid bytes: %s" % (T._buffa_name, e), "any")
         a('{"@type":')
         a(string(url))
         k = WKT.get(T._buffa_name)

@@ -17,7 +17,7 @@ def _hex4(b, p):
         elif 65 <= c <= 70:
             c -= 55
         else:
-            raise Fail("invalid \\u escape at byte %d" % p)
+            raise Fail("invalid \\u escape at byte %d" % p, "syntax")
         v = v * 16 + c
     return v
 
@@ -33,8 +33,13 @@ class Tok:
         self.p = 0
         self.chk = chk
 
-    def fail(self, what):
-        raise Fail("%s at byte %d" % (what, self.p))
+    def fail(self, what, kind="syntax"):
+        raise Fail("%s at byte %d" % (what, self.p), kind)
+
+    def kind_at(self, p):
+        # The kind of error for a value of the wrong sort at p: "value" if
+        # one starts there (JSON that does not fit the field), else "syntax".
+        return "value" if p < self.n and self.b[p] in b'"-0123456789tfn[{' else "syntax"
 
     def ws(self):
         # Skip whitespace; return the next byte (-1 at the end).
@@ -104,7 +109,7 @@ class Tok:
             self.ws()
             p = self.p
         if p >= self.n or b[p] != 34:
-            self.fail("expected a string")
+            self.fail("expected a string", self.kind_at(p))
         p += 1
         q = b.find(b'"', p)
         if q < 0:
@@ -116,21 +121,21 @@ class Tok:
             return ""
         s = b[p:q]
         if min(s) < 32:
-            raise Fail("control character in string at byte %d" % p)
+            raise Fail("control character in string at byte %d" % p, "syntax")
         if self.chk:
             return self._text(s, p)
         try:
             return str(s, "utf-8")
         except UnicodeError:
-            raise Fail("invalid UTF-8 at byte %d" % p)
+            raise Fail("invalid UTF-8 at byte %d" % p, "syntax")
 
     def _text(self, s, p):
         try:
             t = str(s, "utf-8")
         except UnicodeError:
-            raise Fail("invalid UTF-8 at byte %d" % p)
+            raise Fail("invalid UTF-8 at byte %d" % p, "syntax")
         if self.chk and len(t) != len(s) and not wire._valid_utf8(s, 0, len(s)):
-            raise Fail("invalid UTF-8 at byte %d" % p)
+            raise Fail("invalid UTF-8 at byte %d" % p, "syntax")
         return t
 
     def _escaped(self, p):
@@ -147,7 +152,7 @@ class Tok:
             if e > p:
                 seg = b[p:e]
                 if min(seg) < 32:
-                    raise Fail("control character in string at byte %d" % p)
+                    raise Fail("control character in string at byte %d" % p, "syntax")
                 out += seg
             if k < 0:
                 self.p = q + 1
@@ -194,7 +199,7 @@ class Tok:
             while p < n and 48 <= b[p] <= 57:
                 p += 1
         else:
-            self.fail("invalid value")
+            self.fail("invalid value", self.kind_at(s))
         if p < n and b[p] == 46:
             p += 1
             d = p
@@ -223,7 +228,7 @@ class Tok:
             self.string()
         elif c == 123 or c == 91:
             if dp <= 0:
-                self.fail("nesting too deep")
+                self.fail("nesting too deep", "limit")
             close = c + 2
             if self.first(c, close):
                 while True:

@@ -85,7 +85,7 @@ def check_int(typ, t):
         raise Fail("not an integer: %s" % t)
     lo, hi = _LIMITS[typ]
     if v < lo or v > hi:
-        raise Fail("integer %s out of range" % t)
+        raise Fail("integer %s out of range" % t, "range")
     return v
 
 

@@ -16,18 +16,86 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_INT32 = const(5)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Duration(_buffa_Message):
+    """A Duration represents a signed, fixed-length span of time represented
+    as a count of seconds and fractions of seconds at nanosecond
+    resolution. It is independent of any calendar and concepts like "day"
+    or "month". It is related to Timestamp in that the difference between
+    two Timestamp values is a Duration and it can be added or subtracted
+    from a Timestamp. Range is approximately +-10,000 years.
+
+    # Examples
+
+    Example 1: Compute Duration from two Timestamps in pseudo code.
+
+        Timestamp start = ...;
+        Timestamp end = ...;
+        Duration duration = ...;
+
+        duration.seconds = end.seconds - start.seconds;
+        duration.nanos = end.nanos - start.nanos;
+
+        if (duration.seconds < 0 && duration.nanos > 0) {
+          duration.seconds += 1;
+          duration.nanos -= 1000000000;
+        } else if (duration.seconds > 0 && duration.nanos < 0) {
+          duration.seconds -= 1;
+          duration.nanos += 1000000000;
+        }
+
+    Example 2: Compute Timestamp from Timestamp + Duration in pseudo code.
+
+        Timestamp start = ...;
+        Duration duration = ...;
+        Timestamp end = ...;
+
+        end.seconds = start.seconds + duration.seconds;
+        end.nanos = start.nanos + duration.nanos;
+
+        if (end.nanos < 0) {
+          end.seconds -= 1;
+          end.nanos += 1000000000;
+        } else if (end.nanos >= 1000000000) {
+          end.seconds += 1;
+          end.nanos -= 1000000000;
+        }
+
+    Example 3: Compute Duration from datetime.timedelta in Python.
+
+        td = datetime.timedelta(days=3, minutes=10)
+        duration = Duration()
+        duration.FromTimedelta(td)
+
+    # JSON Mapping
+
+    In JSON format, the Duration type is encoded as a string rather than an
+    object, where the string ends in the suffix "s" (indicating seconds) and
+    is preceded by the number of seconds, with nanoseconds expressed as
+    fractional seconds. For example, 3 seconds with 0 nanoseconds should be
+    encoded in JSON format as "3s", while 3 seconds and 1 nanosecond should
+    be expressed in JSON format as "3.000000001s", and 3 seconds and 1
+    microsecond should be expressed in JSON format as "3.000001s"."""
     _buffa_name = 'google.protobuf.Duration'
+    # Signed seconds of the span of time. Must be from -315,576,000,000
+    # to +315,576,000,000 inclusive. Note: these bounds are computed from:
+    # 60 sec/min * 60 min/hr * 24 hr/day * 365.25 days/year * 10000 years
     seconds = 0
+    # Signed fractions of a second at nanosecond resolution of the span
+    # of time. Durations less than one second are represented with a 0
+    # `seconds` field and a positive or negative `nanos` field. For durations
+    # of one second or more, a non-zero value for the `nanos` field must be
+    # of the same sign as the `seconds` field. Must be from -999,999,999
+    # to +999,999,999 inclusive.
     nanos = 0
 
     def __init__(_buffa_s, **kw):
@@ -46,21 +114,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # seconds
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.seconds = v
-        elif t == 16:
+        elif t == 16:  # nanos
             v = b[p]
             p += 1
             if v > 127:
@@ -83,10 +151,10 @@ def _buffa_z(m):
     n = 0
     v = m.seconds
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.nanos
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -121,8 +189,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('seconds', 1, 3, 0, None, 'seconds', 'seconds', 0, None),
-    ('nanos', 2, 5, 0, None, 'nanos', 'nanos', 0, None),
+    ('seconds', 1, _buffa_INT64, 0, None, 'seconds', 'seconds', 0, None),
+    ('nanos', 2, _buffa_INT32, 0, None, 'nanos', 'nanos', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

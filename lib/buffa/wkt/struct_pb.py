@@ -20,38 +20,92 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_MAP = const(4)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class NullValue(_buffa_Enum):
+    """Represents a JSON `null`.
+
+    `NullValue` is a sentinel, using an enum with only one value to represent
+    the null value for the `Value` type union.
+
+    A field of type `NullValue` with any value other than `0` is considered
+    invalid. Most ProtoJSON serializers will emit a `Value` with a `null_value`
+    set as a JSON `null` regardless of the integer value, and so will round trip
+    to a `0` value."""
     _buffa_name = 'google.protobuf.NullValue'
+    # Null value.
     NULL_VALUE = 0
     _buffa_n = {0: 'NULL_VALUE'}
 
 class Struct(_buffa_Message):
+    """Represents a JSON object.
+
+    An unordered key-value map, intending to perfectly capture the semantics of a
+    JSON object. This enables parsing any arbitrary JSON payload as a message
+    field in ProtoJSON format.
+
+    This follows RFC 8259 guidelines for interoperable JSON: notably this type
+    cannot represent large Int64 values or `NaN`/`Infinity` numbers,
+    since the JSON format generally does not support those values in its number
+    type.
+
+    If you do not intend to parse arbitrary JSON into your message, a custom
+    typed message should be preferred instead of using this type."""
     _buffa_name = 'google.protobuf.Struct'
 
     def __init__(_buffa_s, **kw):
+        # Unordered map of dynamically typed values.
         _buffa_s.fields = {}
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class Value(_buffa_Message):
+    """Represents a JSON value.
+
+    `Value` represents a dynamically typed value which can be either
+    null, a number, a string, a boolean, a recursive struct value, or a
+    list of values. A producer of value is expected to set one of these
+    variants. Absence of any variant is an invalid state."""
     _buffa_name = 'google.protobuf.Value'
+    # The kind of value.
     _buffa_c_kind = None
     _buffa_v_kind = None
+    # Represents a JSON `null`.
     null_value = _buffa_member('kind', 'null_value')
+    # Represents a JSON number. Must not be `NaN`, `Infinity` or
+    # `-Infinity`, since those are not supported in JSON. This also cannot
+    # represent large Int64 values, since JSON format generally does not
+    # support them in its number type.
     number_value = _buffa_member('kind', 'number_value')
+    # Represents a JSON string.
     string_value = _buffa_member('kind', 'string_value')
+    # Represents a JSON boolean (`true` or `false` literal in JSON).
     bool_value = _buffa_member('kind', 'bool_value')
+    # Represents a JSON object.
     struct_value = _buffa_member('kind', 'struct_value')
+    # Represents a JSON array.
     list_value = _buffa_member('kind', 'list_value')
 
     def __init__(_buffa_s, **kw):
@@ -60,9 +114,11 @@ class Value(_buffa_Message):
 
 
 class ListValue(_buffa_Message):
+    """Represents a JSON array."""
     _buffa_name = 'google.protobuf.ListValue'
 
     def __init__(_buffa_s, **kw):
+        # Repeated field of dynamically typed values.
         _buffa_s.values = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -72,7 +128,7 @@ class ListValue(_buffa_Message):
 _buffa_c0 = Struct
 _buffa_c1 = Value
 _buffa_c2 = ListValue
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, Value, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Value, 'value', 'value', None, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -83,14 +139,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # fields
             q = b[p]
             p += 1
             if q > 127:
@@ -150,14 +206,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # null_value
             v = b[p]
             p += 1
             if v > 127:
@@ -165,14 +221,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_kind = 'null_value'
             m._buffa_v_kind = v
-        elif t == 17:
+        elif t == 17:  # number_value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m._buffa_c_kind = 'number_value'
             m._buffa_v_kind = v
-        elif t == 26:
+        elif t == 26:  # string_value
             q = b[p]
             p += 1
             if q > 127:
@@ -187,14 +243,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_kind = 'string_value'
             m._buffa_v_kind = v
             p = q
-        elif t == 32:
+        elif t == 32:  # bool_value
             v = b[p]
             p += 1
             if v > 127:
@@ -202,7 +258,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = v != 0
             m._buffa_c_kind = 'bool_value'
             m._buffa_v_kind = v
-        elif t == 42:
+        elif t == 42:  # struct_value
             q = b[p]
             p += 1
             if q > 127:
@@ -223,7 +279,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_kind = c
             _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # list_value
             q = b[p]
             p += 1
             if q > 127:
@@ -260,7 +316,7 @@ def _buffa_z(m):
     n = 0
     if m._buffa_c_kind == 'null_value':
         v = m._buffa_v_kind
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_kind == 'number_value':
         v = m._buffa_v_kind
         n += 1 + 8
@@ -369,14 +425,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # values
             q = b[p]
             p += 1
             if q > 127:
@@ -446,18 +502,18 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('fields', 1, 11, 5, _buffa_s3, 'fields', 'fields', None, None),
+    ('fields', 1, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'fields', 'fields', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('null_value', 1, 14, 16, NullValue, 'null_value', 'nullValue', 0, 'kind'),
-    ('number_value', 2, 1, 16, None, 'number_value', 'numberValue', 0.0, 'kind'),
-    ('string_value', 3, 9, 144, None, 'string_value', 'stringValue', '', 'kind'),
-    ('bool_value', 4, 8, 16, None, 'bool_value', 'boolValue', False, 'kind'),
-    ('struct_value', 5, 11, 16, Struct, 'struct_value', 'structValue', None, 'kind'),
-    ('list_value', 6, 11, 16, ListValue, 'list_value', 'listValue', None, 'kind'),
+    ('null_value', 1, _buffa_ENUM, _buffa_ONEOF, NullValue, 'null_value', 'nullValue', 0, 'kind'),
+    ('number_value', 2, _buffa_DOUBLE, _buffa_ONEOF, None, 'number_value', 'numberValue', 0.0, 'kind'),
+    ('string_value', 3, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'string_value', 'stringValue', '', 'kind'),
+    ('bool_value', 4, _buffa_BOOL, _buffa_ONEOF, None, 'bool_value', 'boolValue', False, 'kind'),
+    ('struct_value', 5, _buffa_MESSAGE, _buffa_ONEOF, Struct, 'struct_value', 'structValue', None, 'kind'),
+    ('list_value', 6, _buffa_MESSAGE, _buffa_ONEOF, ListValue, 'list_value', 'listValue', None, 'kind'),
 )
 _buffa_c2._buffa_f = (
-    ('values', 1, 11, 1, Value, 'values', 'values', None, None),
+    ('values', 1, _buffa_MESSAGE, _buffa_REPEATED, Value, 'values', 'values', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

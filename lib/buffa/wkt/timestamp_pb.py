@@ -16,18 +16,116 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_INT64 = const(3)
+_buffa_INT32 = const(5)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
-_buffa_str = str
 
 class Timestamp(_buffa_Message):
+    """A Timestamp represents a point in time independent of any time zone or local
+    calendar, encoded as a count of seconds and fractions of seconds at
+    nanosecond resolution. The count is relative to an epoch at UTC midnight on
+    January 1, 1970, in the proleptic Gregorian calendar which extends the
+    Gregorian calendar backwards to year one.
+
+    All minutes are 60 seconds long. Leap seconds are "smeared" so that no leap
+    second table is needed for interpretation, using a [24-hour linear
+    smear](https://developers.google.com/time/smear).
+
+    The range is from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z. By
+    restricting to that range, we ensure that we can convert to and from [RFC
+    3339](https://www.ietf.org/rfc/rfc3339.txt) date strings.
+
+    # Examples
+
+    Example 1: Compute Timestamp from POSIX `time()`.
+
+        Timestamp timestamp;
+        timestamp.set_seconds(time(NULL));
+        timestamp.set_nanos(0);
+
+    Example 2: Compute Timestamp from POSIX `gettimeofday()`.
+
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+
+        Timestamp timestamp;
+        timestamp.set_seconds(tv.tv_sec);
+        timestamp.set_nanos(tv.tv_usec * 1000);
+
+    Example 3: Compute Timestamp from Win32 `GetSystemTimeAsFileTime()`.
+
+        FILETIME ft;
+        GetSystemTimeAsFileTime(&ft);
+        UINT64 ticks = (((UINT64)ft.dwHighDateTime) << 32) | ft.dwLowDateTime;
+
+        // A Windows tick is 100 nanoseconds. Windows epoch 1601-01-01T00:00:00Z
+        // is 11644473600 seconds before Unix epoch 1970-01-01T00:00:00Z.
+        Timestamp timestamp;
+        timestamp.set_seconds((INT64) ((ticks / 10000000) - 11644473600LL));
+        timestamp.set_nanos((INT32) ((ticks % 10000000) * 100));
+
+    Example 4: Compute Timestamp from Java `System.currentTimeMillis()`.
+
+        long millis = System.currentTimeMillis();
+
+        Timestamp timestamp = Timestamp.newBuilder().setSeconds(millis / 1000)
+            .setNanos((int) ((millis % 1000) * 1000000)).build();
+
+    Example 5: Compute Timestamp from Java `Instant.now()`.
+
+        Instant now = Instant.now();
+
+        Timestamp timestamp =
+            Timestamp.newBuilder().setSeconds(now.getEpochSecond())
+                .setNanos(now.getNano()).build();
+
+    Example 6: Compute Timestamp from current time in Python.
+
+        timestamp = Timestamp()
+        timestamp.GetCurrentTime()
+
+    # JSON Mapping
+
+    In JSON format, the Timestamp type is encoded as a string in the
+    [RFC 3339](https://www.ietf.org/rfc/rfc3339.txt) format. That is, the
+    format is "{year}-{month}-{day}T{hour}:{min}:{sec}[.{frac_sec}]Z"
+    where {year} is always expressed using four digits while {month}, {day},
+    {hour}, {min}, and {sec} are zero-padded to two digits each. The fractional
+    seconds, which can go up to 9 digits (i.e. up to 1 nanosecond resolution),
+    are optional. The "Z" suffix indicates the timezone ("UTC"); the timezone
+    is required. A ProtoJSON serializer should always use UTC (as indicated by
+    "Z") when printing the Timestamp type and a ProtoJSON parser should be
+    able to accept both UTC and other timezones (as indicated by an offset).
+
+    For example, "2017-01-15T01:30:15.01Z" encodes 15.01 seconds past
+    01:30 UTC on January 15, 2017.
+
+    In JavaScript, one can convert a Date object to this format using the
+    standard
+    [toISOString()](https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Date/toISOString)
+    method. In Python, a standard `datetime.datetime` object can be converted
+    to this format using
+    [`strftime`](https://docs.python.org/2/library/time.html#time.strftime) with
+    the time format spec '%Y-%m-%dT%H:%M:%S.%fZ'. Likewise, in Java, one can use
+    the Joda Time's [`ISODateTimeFormat.dateTime()`](
+    http://joda-time.sourceforge.net/apidocs/org/joda/time/format/ISODateTimeFormat.html#dateTime()
+    ) to obtain a formatter capable of generating timestamps in this format."""
     _buffa_name = 'google.protobuf.Timestamp'
+    # Represents seconds of UTC time since Unix epoch 1970-01-01T00:00:00Z. Must
+    # be between -62135596800 and 253402300799 inclusive (which corresponds to
+    # 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z).
     seconds = 0
+    # Non-negative fractions of a second at nanosecond resolution. This field is
+    # the nanosecond portion of the duration, not an alternative to seconds.
+    # Negative second values with fractions must still have non-negative nanos
+    # values that count forward in time. Must be between 0 and 999,999,999
+    # inclusive.
     nanos = 0
 
     def __init__(_buffa_s, **kw):
@@ -46,21 +144,21 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # seconds
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.seconds = v
-        elif t == 16:
+        elif t == 16:  # nanos
             v = b[p]
             p += 1
             if v > 127:
@@ -83,10 +181,10 @@ def _buffa_z(m):
     n = 0
     v = m.seconds
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.nanos
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -121,8 +219,8 @@ def _buffa_w(m, buf, p):
 _buffa_c0._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('seconds', 1, 3, 0, None, 'seconds', 'seconds', 0, None),
-    ('nanos', 2, 5, 0, None, 'nanos', 'nanos', 0, None),
+    ('seconds', 1, _buffa_INT64, 0, None, 'seconds', 'seconds', 0, None),
+    ('nanos', 2, _buffa_INT32, 0, None, 'nanos', 'nanos', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0)

@@ -13,6 +13,7 @@ from buffa.wire import (
     int64 as _buffa_int64,
     length as _buffa_length,
     negzero as _buffa_negzero,
+    pack_f32 as _buffa_pack_f32,
     put_varint as _buffa_put_varint,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
@@ -22,17 +23,38 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class DoubleValue(_buffa_Message):
+    """Wrapper message for `double`.
+
+    The JSON representation for `DoubleValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.DoubleValue'
+    # The double value.
     value = 0.0
 
     def __init__(_buffa_s, **kw):
@@ -41,7 +63,14 @@ class DoubleValue(_buffa_Message):
 
 
 class FloatValue(_buffa_Message):
+    """Wrapper message for `float`.
+
+    The JSON representation for `FloatValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.FloatValue'
+    # The float value.
     value = 0.0
 
     def __init__(_buffa_s, **kw):
@@ -50,7 +79,14 @@ class FloatValue(_buffa_Message):
 
 
 class Int64Value(_buffa_Message):
+    """Wrapper message for `int64`.
+
+    The JSON representation for `Int64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.Int64Value'
+    # The int64 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -59,7 +95,14 @@ class Int64Value(_buffa_Message):
 
 
 class UInt64Value(_buffa_Message):
+    """Wrapper message for `uint64`.
+
+    The JSON representation for `UInt64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.UInt64Value'
+    # The uint64 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -68,7 +111,14 @@ class UInt64Value(_buffa_Message):
 
 
 class Int32Value(_buffa_Message):
+    """Wrapper message for `int32`.
+
+    The JSON representation for `Int32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.Int32Value'
+    # The int32 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -77,7 +127,14 @@ class Int32Value(_buffa_Message):
 
 
 class UInt32Value(_buffa_Message):
+    """Wrapper message for `uint32`.
+
+    The JSON representation for `UInt32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.UInt32Value'
+    # The uint32 value.
     value = 0
 
     def __init__(_buffa_s, **kw):
@@ -86,7 +143,14 @@ class UInt32Value(_buffa_Message):
 
 
 class BoolValue(_buffa_Message):
+    """Wrapper message for `bool`.
+
+    The JSON representation for `BoolValue` is JSON `true` and `false`.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.BoolValue'
+    # The bool value.
     value = False
 
     def __init__(_buffa_s, **kw):
@@ -95,7 +159,14 @@ class BoolValue(_buffa_Message):
 
 
 class StringValue(_buffa_Message):
+    """Wrapper message for `string`.
+
+    The JSON representation for `StringValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.StringValue'
+    # The string value.
     value = ''
 
     def __init__(_buffa_s, **kw):
@@ -104,7 +175,14 @@ class StringValue(_buffa_Message):
 
 
 class BytesValue(_buffa_Message):
+    """Wrapper message for `bytes`.
+
+    The JSON representation for `BytesValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     _buffa_name = 'google.protobuf.BytesValue'
+    # The bytes value.
     value = b''
 
     def __init__(_buffa_s, **kw):
@@ -131,14 +209,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 9:
+        if t == 9:  # value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
@@ -190,14 +268,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # value
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
@@ -230,7 +308,7 @@ _buffa_c1._buffa_z = _buffa_z
 def _buffa_w(m, buf, p):
     v = m.value
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 13, v)
+        _buffa_pack_f32('<Bf', buf, p, 13, v)
         p += 5
     v = m._buffa_u
     if v:
@@ -249,14 +327,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -279,7 +357,7 @@ def _buffa_z(m):
     n = 0
     v = m.value
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -313,14 +391,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -376,14 +454,14 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -406,7 +484,7 @@ def _buffa_z(m):
     n = 0
     v = m.value
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -440,14 +518,14 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -470,7 +548,7 @@ def _buffa_z(m):
     n = 0
     v = m.value
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -504,14 +582,14 @@ _buffa_c6._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # value
             v = b[p]
             p += 1
             if v > 127:
@@ -565,14 +643,14 @@ _buffa_c7._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -587,8 +665,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.value = v
@@ -653,14 +731,14 @@ _buffa_c8._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -728,31 +806,31 @@ def _buffa_w(m, buf, p):
 _buffa_c8._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('value', 1, 1, 0, None, 'value', 'value', 0.0, None),
+    ('value', 1, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None),
 )
 _buffa_c1._buffa_f = (
-    ('value', 1, 2, 0, None, 'value', 'value', 0.0, None),
+    ('value', 1, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None),
 )
 _buffa_c2._buffa_f = (
-    ('value', 1, 3, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_INT64, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('value', 1, 4, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_UINT64, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('value', 1, 5, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_INT32, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('value', 1, 13, 0, None, 'value', 'value', 0, None),
+    ('value', 1, _buffa_UINT32, 0, None, 'value', 'value', 0, None),
 )
 _buffa_c6._buffa_f = (
-    ('value', 1, 8, 0, None, 'value', 'value', False, None),
+    ('value', 1, _buffa_BOOL, 0, None, 'value', 'value', False, None),
 )
 _buffa_c7._buffa_f = (
-    ('value', 1, 9, 128, None, 'value', 'value', '', None),
+    ('value', 1, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None),
 )
 _buffa_c8._buffa_f = (
-    ('value', 1, 12, 0, None, 'value', 'value', b'', None),
+    ('value', 1, _buffa_BYTES, 0, None, 'value', 'value', b'', None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8)

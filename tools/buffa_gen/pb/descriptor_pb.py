@@ -24,34 +24,73 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_PRESENCE = const(8)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Edition(_buffa_Enum):
+    """The full set of known editions."""
     _buffa_name = 'google.protobuf.Edition'
+    # A placeholder for an unknown edition value.
     EDITION_UNKNOWN = 0
+    # A placeholder edition for specifying default behaviors *before* a feature
+    # was first introduced.  This is effectively an "infinite past".
     EDITION_LEGACY = 900
+    # Legacy syntax "editions".  These pre-date editions, but behave much like
+    # distinct editions.  These can't be used to specify the edition of proto
+    # files, but feature definitions must supply proto2/proto3 defaults for
+    # backwards compatibility.
     EDITION_PROTO2 = 998
     EDITION_PROTO3 = 999
+    # Editions that have been released.  The specific values are arbitrary and
+    # should not be depended on, but they will always be time-ordered for easy
+    # comparison.
     EDITION_2023 = 1000
     EDITION_2024 = 1001
     EDITION_2026 = 1002
+    # A placeholder edition for developing and testing unscheduled features.
     EDITION_UNSTABLE = 9999
+    # Placeholder editions for testing feature resolution.  These should not be
+    # used or relied on outside of tests.
     EDITION_1_TEST_ONLY = 1
     EDITION_2_TEST_ONLY = 2
     EDITION_99997_TEST_ONLY = 99997
     EDITION_99998_TEST_ONLY = 99998
     EDITION_99999_TEST_ONLY = 99999
+    # Placeholder for specifying unbounded edition support.  This should only
+    # ever be used by plugins that can expect to never require any changes to
+    # support a new edition.
     EDITION_MAX = 2147483647
     _buffa_n = {0: 'EDITION_UNKNOWN', 900: 'EDITION_LEGACY', 998: 'EDITION_PROTO2', 999: 'EDITION_PROTO3', 1000: 'EDITION_2023', 1001: 'EDITION_2024', 1002: 'EDITION_2026', 9999: 'EDITION_UNSTABLE', 1: 'EDITION_1_TEST_ONLY', 2: 'EDITION_2_TEST_ONLY', 99997: 'EDITION_99997_TEST_ONLY', 99998: 'EDITION_99998_TEST_ONLY', 99999: 'EDITION_99999_TEST_ONLY', 2147483647: 'EDITION_MAX'}
 
 class SymbolVisibility(_buffa_Enum):
+    """Describes the 'visibility' of a symbol with respect to the proto import
+    system. Symbols can only be imported when the visibility rules do not prevent
+    it (ex: local symbols cannot be imported).  Visibility modifiers can only set
+    on `message` and `enum` as they are the only types available to be referenced
+    from other files."""
     _buffa_name = 'google.protobuf.SymbolVisibility'
     VISIBILITY_UNSET = 0
     VISIBILITY_LOCAL = 1
@@ -59,6 +98,8 @@ class SymbolVisibility(_buffa_Enum):
     _buffa_n = {0: 'VISIBILITY_UNSET', 1: 'VISIBILITY_LOCAL', 2: 'VISIBILITY_EXPORT'}
 
 class FileDescriptorSet(_buffa_Message):
+    """The protocol compiler can output a FileDescriptorSet containing the .proto
+    files it parses."""
     _buffa_name = 'google.protobuf.FileDescriptorSet'
 
     def __init__(_buffa_s, **kw):
@@ -68,31 +109,58 @@ class FileDescriptorSet(_buffa_Message):
 
 
 class FileDescriptorProto(_buffa_Message):
+    """Describes a complete .proto file."""
     _buffa_name = 'google.protobuf.FileDescriptorProto'
+    # file name, relative to root of source tree
     name = None
+    # e.g. "foo", "foo.bar", etc.
     package = None
     options = None
+    # This field contains optional information about the original source code.
+    # You may safely remove this entire field without harming runtime
+    # functionality of the descriptors -- the information is needed only by
+    # development tools.
     source_code_info = None
+    # The syntax of the proto file.
+    # The supported values are "proto2", "proto3", and "editions".
+    #
+    # If `edition` is present, this value must be "editions".
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     syntax = None
+    # The edition of the proto file.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     edition = None
 
     def __init__(_buffa_s, **kw):
+        # Names of files imported by this file.
         _buffa_s.dependency = []
+        # All top-level definitions in this file.
         _buffa_s.message_type = []
         _buffa_s.enum_type = []
         _buffa_s.service = []
         _buffa_s.extension = []
+        # Indexes of the public imported files in the dependency list above.
         _buffa_s.public_dependency = []
+        # Indexes of the weak imported files in the dependency list.
+        # For Google-internal migration only. Do not use.
         _buffa_s.weak_dependency = []
+        # Names of files imported by this file purely for the purpose of providing
+        # option extensions. These are excluded from the dependency list above.
         _buffa_s.option_dependency = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class DescriptorProto(_buffa_Message):
+    """Describes a message type."""
     _buffa_name = 'google.protobuf.DescriptorProto'
     name = None
     options = None
+    # Support for `export` and `local` keywords on enums.
     visibility = None
 
     def __init__(_buffa_s, **kw):
@@ -103,13 +171,17 @@ class DescriptorProto(_buffa_Message):
         _buffa_s.extension = []
         _buffa_s.oneof_decl = []
         _buffa_s.reserved_range = []
+        # Reserved field names, which may not be used by fields in the same message.
+        # A given name may only be reserved once.
         _buffa_s.reserved_name = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class ExtensionRange(_buffa_Message):
         _buffa_name = 'google.protobuf.DescriptorProto.ExtensionRange'
+        # Inclusive.
         start = None
+        # Exclusive.
         end = None
         options = None
 
@@ -119,8 +191,13 @@ class DescriptorProto(_buffa_Message):
 
 
     class ReservedRange(_buffa_Message):
+        """Range of reserved tag numbers. Reserved tag numbers may not be used by
+        fields or extension ranges in the same message. Reserved ranges may
+        not overlap."""
         _buffa_name = 'google.protobuf.DescriptorProto.ReservedRange'
+        # Inclusive.
         start = None
+        # Exclusive.
         end = None
 
         def __init__(_buffa_s, **kw):
@@ -131,27 +208,48 @@ class DescriptorProto(_buffa_Message):
 
 class ExtensionRangeOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.ExtensionRangeOptions'
+    # The verification state of the range.
+    # TODO: flip the default to DECLARATION once all empty ranges
+    # are marked as UNVERIFIED.
     verification = None
+    # Any features defined in the specific edition.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # For external users: DO NOT USE. We are in the process of open sourcing
+        # extension declaration and executing internal cleanups before it can be
+        # used externally.
         _buffa_s.declaration = []
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class VerificationState(_buffa_Enum):
+        """The verification state of the extension range."""
         _buffa_name = 'google.protobuf.ExtensionRangeOptions.VerificationState'
+        # All the extensions of the range must be declared.
         DECLARATION = 0
         UNVERIFIED = 1
         _buffa_n = {0: 'DECLARATION', 1: 'UNVERIFIED'}
 
     class Declaration(_buffa_Message):
         _buffa_name = 'google.protobuf.ExtensionRangeOptions.Declaration'
+        # The extension number declared within the extension range.
         number = None
+        # The fully-qualified name of the extension field. There must be a leading
+        # dot in front of the full name.
         full_name = None
+        # The fully-qualified type name of the extension field. Unlike
+        # Metadata.type, Declaration.type must have a leading dot for messages
+        # and enums.
         type = None
+        # If true, indicates that the number is reserved in the extension range,
+        # and any extension field with the number will fail to compile. Set this
+        # when a declared extension field is deleted.
         reserved = None
+        # If true, indicates that the extension must be defined as repeated.
+        # Otherwise the extension must be defined as optional.
         repeated = None
 
         def __init__(_buffa_s, **kw):
@@ -161,17 +259,58 @@ class ExtensionRangeOptions(_buffa_Message):
 
 
 class FieldDescriptorProto(_buffa_Message):
+    """Describes a field within a message."""
     _buffa_name = 'google.protobuf.FieldDescriptorProto'
     name = None
+    # For extensions, this is the name of the type being extended.  It is
+    # resolved in the same manner as type_name.
     extendee = None
     number = None
     label = None
+    # If type_name is set, this need not be set.  If both this and type_name
+    # are set, this must be one of TYPE_ENUM, TYPE_MESSAGE or TYPE_GROUP.
     type = None
+    # For message and enum types, this is the name of the type.  If the name
+    # starts with a '.', it is fully-qualified.  Otherwise, C++-like scoping
+    # rules are used to find the type (i.e. first the nested types within this
+    # message are searched, then within the parent, on up to the root
+    # namespace).
     type_name = None
+    # For numeric types, contains the original text representation of the value.
+    # For booleans, "true" or "false".
+    # For strings, contains the default text contents (not escaped in any way).
+    # For bytes, contains the C escaped value.  All bytes >= 128 are escaped.
     default_value = None
     options = None
+    # If set, gives the index of a oneof in the containing type's oneof_decl
+    # list.  This field is a member of that oneof.
     oneof_index = None
+    # JSON name of this field. The value is set by protocol compiler. If the
+    # user has set a "json_name" option on this field, that option's value
+    # will be used. Otherwise, it's deduced from the field's name by converting
+    # it to camelCase.
     json_name = None
+    # If true, this is a proto3 "optional". When a proto3 field is optional, it
+    # tracks presence regardless of field type.
+    #
+    # When proto3_optional is true, this field must belong to a oneof to signal
+    # to old proto3 clients that presence is tracked for this field. This oneof
+    # is known as a "synthetic" oneof, and this field must be its sole member
+    # (each proto3 optional field gets its own synthetic oneof). Synthetic oneofs
+    # exist in the descriptor only, and do not generate any API. Synthetic oneofs
+    # must be ordered after all "real" oneofs.
+    #
+    # For message fields, proto3_optional doesn't create any semantic change,
+    # since non-repeated message fields always track presence. However it still
+    # indicates the semantic detail of whether the user wrote "optional" or not.
+    # This can be useful for round-tripping the .proto file. For consistency we
+    # give message fields a synthetic oneof also, even though it is not required
+    # to track presence. This is especially important because the parser can't
+    # tell if a field is a message or an enum, so it must always create a
+    # synthetic oneof.
+    #
+    # Proto2 optional fields do not set this flag, because they already indicate
+    # optional with `LABEL_OPTIONAL`.
     proto3_optional = None
 
     def __init__(_buffa_s, **kw):
@@ -180,35 +319,55 @@ class FieldDescriptorProto(_buffa_Message):
 
     class Type(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldDescriptorProto.Type'
+        # 0 is reserved for errors.
+        # Order is weird for historical reasons.
         TYPE_DOUBLE = 1
         TYPE_FLOAT = 2
+        # Not ZigZag encoded.  Negative numbers take 10 bytes.  Use TYPE_SINT64 if
+        # negative values are likely.
         TYPE_INT64 = 3
         TYPE_UINT64 = 4
+        # Not ZigZag encoded.  Negative numbers take 10 bytes.  Use TYPE_SINT32 if
+        # negative values are likely.
         TYPE_INT32 = 5
         TYPE_FIXED64 = 6
         TYPE_FIXED32 = 7
         TYPE_BOOL = 8
         TYPE_STRING = 9
+        # Tag-delimited aggregate.
+        # Group type is deprecated and not supported after google.protobuf. However, Proto3
+        # implementations should still be able to parse the group wire format and
+        # treat group fields as unknown fields.  In Editions, the group wire format
+        # can be enabled via the `message_encoding` feature.
         TYPE_GROUP = 10
+        # Length-delimited aggregate.
         TYPE_MESSAGE = 11
+        # New in version 2.
         TYPE_BYTES = 12
         TYPE_UINT32 = 13
         TYPE_ENUM = 14
         TYPE_SFIXED32 = 15
         TYPE_SFIXED64 = 16
+        # Uses ZigZag encoding.
         TYPE_SINT32 = 17
+        # Uses ZigZag encoding.
         TYPE_SINT64 = 18
         _buffa_n = {1: 'TYPE_DOUBLE', 2: 'TYPE_FLOAT', 3: 'TYPE_INT64', 4: 'TYPE_UINT64', 5: 'TYPE_INT32', 6: 'TYPE_FIXED64', 7: 'TYPE_FIXED32', 8: 'TYPE_BOOL', 9: 'TYPE_STRING', 10: 'TYPE_GROUP', 11: 'TYPE_MESSAGE', 12: 'TYPE_BYTES', 13: 'TYPE_UINT32', 14: 'TYPE_ENUM', 15: 'TYPE_SFIXED32', 16: 'TYPE_SFIXED64', 17: 'TYPE_SINT32', 18: 'TYPE_SINT64'}
 
     class Label(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldDescriptorProto.Label'
+        # 0 is reserved for errors
         LABEL_OPTIONAL = 1
         LABEL_REPEATED = 3
+        # The required label is only allowed in google.protobuf.  In proto3 and Editions
+        # it's explicitly prohibited.  In Editions, the `field_presence` feature
+        # can be used to get this behavior.
         LABEL_REQUIRED = 2
         _buffa_n = {1: 'LABEL_OPTIONAL', 3: 'LABEL_REPEATED', 2: 'LABEL_REQUIRED'}
 
 
 class OneofDescriptorProto(_buffa_Message):
+    """Describes a oneof."""
     _buffa_name = 'google.protobuf.OneofDescriptorProto'
     name = None
     options = None
@@ -219,21 +378,36 @@ class OneofDescriptorProto(_buffa_Message):
 
 
 class EnumDescriptorProto(_buffa_Message):
+    """Describes an enum type."""
     _buffa_name = 'google.protobuf.EnumDescriptorProto'
     name = None
     options = None
+    # Support for `export` and `local` keywords on enums.
     visibility = None
 
     def __init__(_buffa_s, **kw):
         _buffa_s.value = []
+        # Range of reserved numeric values. Reserved numeric values may not be used
+        # by enum values in the same enum declaration. Reserved ranges may not
+        # overlap.
         _buffa_s.reserved_range = []
+        # Reserved enum value names, which may not be reused. A given name may only
+        # be reserved once.
         _buffa_s.reserved_name = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class EnumReservedRange(_buffa_Message):
+        """Range of reserved numeric values. Reserved values may not be used by
+        entries in the same enum. Reserved ranges may not overlap.
+
+        Note that this is distinct from DescriptorProto.ReservedRange in that it
+        is inclusive such that it can appropriately represent the entire int32
+        domain."""
         _buffa_name = 'google.protobuf.EnumDescriptorProto.EnumReservedRange'
+        # Inclusive.
         start = None
+        # Inclusive.
         end = None
 
         def __init__(_buffa_s, **kw):
@@ -243,6 +417,7 @@ class EnumDescriptorProto(_buffa_Message):
 
 
 class EnumValueDescriptorProto(_buffa_Message):
+    """Describes a value within an enum."""
     _buffa_name = 'google.protobuf.EnumValueDescriptorProto'
     name = None
     number = None
@@ -254,6 +429,7 @@ class EnumValueDescriptorProto(_buffa_Message):
 
 
 class ServiceDescriptorProto(_buffa_Message):
+    """Describes a service."""
     _buffa_name = 'google.protobuf.ServiceDescriptorProto'
     name = None
     options = None
@@ -265,12 +441,17 @@ class ServiceDescriptorProto(_buffa_Message):
 
 
 class MethodDescriptorProto(_buffa_Message):
+    """Describes a method of a service."""
     _buffa_name = 'google.protobuf.MethodDescriptorProto'
     name = None
+    # Input and output type names.  These are resolved in the same way as
+    # FieldDescriptorProto.type_name, but must refer to a message type.
     input_type = None
     output_type = None
     options = None
+    # Identifies if client streams multiple client messages
     client_streaming = None
+    # Identifies if server streams multiple server messages
     server_streaming = None
 
     def __init__(_buffa_s, **kw):
@@ -280,50 +461,187 @@ class MethodDescriptorProto(_buffa_Message):
 
 class FileOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.FileOptions'
+    # Sets the Java package where classes generated from this .proto will be
+    # placed.  By default, the proto package is used, but this is often
+    # inappropriate because proto packages do not normally start with backwards
+    # domain names.
     java_package = None
+    # Controls the name of the wrapper Java class generated for the .proto file.
+    # That class will always contain the .proto file's getDescriptor() method as
+    # well as any top-level extensions defined in the .proto file.
+    # If java_multiple_files is disabled, then all the other classes from the
+    # .proto file will be nested inside the single wrapper outer class.
     java_outer_classname = None
     optimize_for = None
+    # If enabled, then the Java code generator will generate a separate .java
+    # file for each top-level message, enum, and service defined in the .proto
+    # file.  Thus, these types will *not* be nested inside the wrapper class
+    # named by java_outer_classname.  However, the wrapper class will still be
+    # generated to contain the file's getDescriptor() method as well as any
+    # top-level extensions defined in the file.
     java_multiple_files = None
+    # Sets the Go package where structs generated from this .proto will be
+    # placed. If omitted, the Go package will be derived from the following:
+    #   - The basename of the package import path, if provided.
+    #   - Otherwise, the package statement in the .proto file, if present.
+    #   - Otherwise, the basename of the .proto file, without extension.
     go_package = None
+    # Should generic services be generated in each language?  "Generic" services
+    # are not specific to any particular RPC system.  They are generated by the
+    # main code generators in each language (without additional plugins).
+    # Generic services were the only kind of service generation supported by
+    # early versions of google.protobuf.
+    #
+    # Generic services are now considered deprecated in favor of using plugins
+    # that generate code specific to your particular RPC system.  Therefore,
+    # these default to false.  Old code which depends on generic services should
+    # explicitly set them to true.
     cc_generic_services = None
     java_generic_services = None
     py_generic_services = None
+    # This option does nothing.
     java_generate_equals_and_hash = None
+    # Is this file deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for everything in the file, or it will be completely ignored; in the very
+    # least, this is a formalization for deprecating files.
     deprecated = None
+    # A proto2 file can set this to true to opt in to UTF-8 checking for Java,
+    # which will throw an exception if invalid UTF-8 is parsed from the wire or
+    # assigned to a string field.
+    #
+    # TODO: clarify exactly what kinds of field types this option
+    # applies to, and update these docs accordingly.
+    #
+    # Proto3 files already perform these checks. Setting the option explicitly to
+    # false has no effect: it cannot be used to opt proto3 files out of UTF-8
+    # checks.
     java_string_check_utf8 = None
+    # Enables the use of arenas for the proto messages in this file. This applies
+    # only to generated classes for C++.
     cc_enable_arenas = None
+    # Sets the objective c class prefix which is prepended to all objective c
+    # generated classes from this .proto. There is no default.
     objc_class_prefix = None
+    # Namespace for generated classes; defaults to the package.
     csharp_namespace = None
+    # By default Swift generators will take the proto package and CamelCase it
+    # replacing '.' with underscore and use that to prefix the types/symbols
+    # defined. When this options is provided, they will use this value instead
+    # to prefix the types/symbols defined.
     swift_prefix = None
+    # Sets the php class prefix which is prepended to all php generated classes
+    # from this .proto. Default is empty.
     php_class_prefix = None
+    # Use this option to change the namespace of php generated classes. Default
+    # is empty. When this option is empty, the package name will be used for
+    # determining the namespace.
     php_namespace = None
+    # Use this option to change the namespace of php generated metadata classes.
+    # Default is empty. When this option is empty, the proto file name will be
+    # used for determining the namespace.
     php_metadata_namespace = None
+    # Use this option to change the package of ruby generated classes. Default
+    # is empty. When this option is not set, the package name will be used for
+    # determining the ruby package.
     ruby_package = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here.
+        # See the documentation for the "Options" section above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class OptimizeMode(_buffa_Enum):
+        """Generated classes can be optimized for speed or code size."""
         _buffa_name = 'google.protobuf.FileOptions.OptimizeMode'
+        # Generate complete code for parsing, serialization,
         SPEED = 1
+        # etc.
+        # Use ReflectionOps to implement these methods.
         CODE_SIZE = 2
+        # Generate code using MessageLite and the lite runtime.
         LITE_RUNTIME = 3
         _buffa_n = {1: 'SPEED', 2: 'CODE_SIZE', 3: 'LITE_RUNTIME'}
 
 
 class MessageOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.MessageOptions'
+    # Set true to use the old proto1 MessageSet wire format for extensions.
+    # This is provided for backwards-compatibility with the MessageSet wire
+    # format.  You should not use this for any other reason:  It's less
+    # efficient, has fewer features, and is more complicated.
+    #
+    # The message must be defined exactly as follows:
+    #   message Foo {
+    #     option message_set_wire_format = true;
+    #     extensions 4 to max;
+    #   }
+    # Note that the message cannot have any defined fields; MessageSets only
+    # have extensions.
+    #
+    # All extensions of your type must be singular messages; e.g. they cannot
+    # be int32s, enums, or repeated messages.
+    #
+    # Because this is an option, the above two restrictions are not enforced by
+    # the protocol compiler.
     message_set_wire_format = None
+    # Disables the generation of the standard "descriptor()" accessor, which can
+    # conflict with a field of the same name.  This is meant to make migration
+    # from proto1 easier; new code should avoid fields named "descriptor".
     no_standard_descriptor_accessor = None
+    # Is this message deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the message, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating messages.
     deprecated = None
+    # Whether the message is an automatically generated map entry type for the
+    # maps field.
+    #
+    # For maps fields:
+    #     map<KeyType, ValueType> map_field = 1;
+    # The parsed descriptor looks like:
+    #     message MapFieldEntry {
+    #         option map_entry = true;
+    #         optional KeyType key = 1;
+    #         optional ValueType value = 2;
+    #     }
+    #     repeated MapFieldEntry map_field = 1;
+    #
+    # Implementations may choose not to generate the map_entry=true message, but
+    # use a native map in the target language to hold the keys and values.
+    # The reflection APIs in such implementations still need to work as
+    # if the field is a repeated message field.
+    #
+    # NOTE: Do not set the option in .proto files. Always use the maps syntax
+    # instead. The option should only be implicitly set by the proto compiler
+    # parser.
     map_entry = None
+    # Enable the legacy handling of JSON field name conflicts.  This lowercases
+    # and strips underscored from the fields before comparison in proto3 only.
+    # The new behavior takes `json_name` into account and applies to proto2 as
+    # well.
+    #
+    # This should only be used as a temporary measure against broken builds due
+    # to the change in behavior for JSON field name conflicts.
+    #
+    # TODO This is legacy behavior we plan to remove once downstream
+    # teams have had time to migrate.
     deprecated_legacy_json_field_conflicts = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -331,40 +649,114 @@ class MessageOptions(_buffa_Message):
 
 class FieldOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.FieldOptions'
+    # NOTE: ctype is deprecated. Use `features.(pb.cpp).string_type` instead.
+    # The ctype option instructs the C++ code generator to use a different
+    # representation of the field than it normally would.  See the specific
+    # options below.  This option is only implemented to support use of
+    # [ctype=CORD] and [ctype=STRING] (the default) on non-repeated fields of
+    # type "bytes" in the open source release.
+    # TODO: make ctype actually deprecated.
     ctype = None
+    # The packed option can be enabled for repeated primitive fields to enable
+    # a more efficient representation on the wire. Rather than repeatedly
+    # writing the tag and type for each element, the entire array is encoded as
+    # a single length-delimited blob. In proto3, only explicit setting it to
+    # false will avoid using packed encoding.  This option is prohibited in
+    # Editions, but the `repeated_field_encoding` feature can be used to control
+    # the behavior.
     packed = None
+    # Is this field deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for accessors, or it will be completely ignored; in the very least, this
+    # is a formalization for deprecating fields.
     deprecated = None
+    # Should this field be parsed lazily?  Lazy applies only to message-type
+    # fields.  It means that when the outer message is initially parsed, the
+    # inner message's contents will not be parsed but instead stored in encoded
+    # form.  The inner message will actually be parsed when it is first accessed.
+    #
+    # This is only a hint.  Implementations are free to choose whether to use
+    # eager or lazy parsing regardless of the value of this option.  However,
+    # setting this option true suggests that the protocol author believes that
+    # using lazy parsing on this field is worth the additional bookkeeping
+    # overhead typically needed to implement it.
+    #
+    # This option does not affect the public interface of any generated code;
+    # all method signatures remain the same.  Furthermore, thread-safety of the
+    # interface is not affected by this option; const methods remain safe to
+    # call from multiple threads concurrently, while non-const methods continue
+    # to require exclusive access.
+    #
+    # Note that lazy message fields are still eagerly verified to check
+    # ill-formed wireformat or missing required fields. Calling IsInitialized()
+    # on the outer message would fail if the inner message has missing required
+    # fields. Failed verification would result in parsing failure (except when
+    # uninitialized messages are acceptable).
     lazy = None
+    # The jstype option determines the JavaScript type used for values of the
+    # field.  The option is permitted only for 64 bit integral and fixed types
+    # (int64, uint64, sint64, fixed64, sfixed64).  A field with jstype JS_STRING
+    # is represented as JavaScript string, which avoids loss of precision that
+    # can happen when a large value is converted to a floating point JavaScript.
+    # Specifying JS_NUMBER for the jstype causes the generated JavaScript code to
+    # use the JavaScript "number" type.  The behavior of the default option
+    # JS_NORMAL is implementation dependent.
+    #
+    # This option is an enum to permit additional types to be added, e.g.
+    # goog.math.Integer.
     jstype = None
+    # DEPRECATED. DO NOT USE!
+    # For Google-internal migration only. Do not use.
     weak = None
+    # unverified_lazy does no correctness checks on the byte stream. This should
+    # only be used where lazy with verification is prohibitive for performance
+    # reasons.
     unverified_lazy = None
+    # Indicate that the field value should not be printed out when using debug
+    # formats, e.g. when the field contains sensitive credentials.
     debug_redact = None
     retention = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
     feature_support = None
 
     def __init__(_buffa_s, **kw):
         _buffa_s.targets = []
         _buffa_s.edition_defaults = []
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class CType(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldOptions.CType'
+        # Default mode.
         STRING = 0
+        # The option [ctype=CORD] may be applied to a non-repeated field of type
+        # "bytes". It indicates that in C++, the data should be stored in a Cord
+        # instead of a string.  For very large strings, this may reduce memory
+        # fragmentation. It may also allow better performance when parsing from a
+        # Cord, or when parsing with aliasing enabled, as the parsed Cord may then
+        # alias the original buffer.
         CORD = 1
         STRING_PIECE = 2
         _buffa_n = {0: 'STRING', 1: 'CORD', 2: 'STRING_PIECE'}
 
     class JSType(_buffa_Enum):
         _buffa_name = 'google.protobuf.FieldOptions.JSType'
+        # Use the default type.
         JS_NORMAL = 0
+        # Use JavaScript strings.
         JS_STRING = 1
+        # Use JavaScript numbers.
         JS_NUMBER = 2
         _buffa_n = {0: 'JS_NORMAL', 1: 'JS_STRING', 2: 'JS_NUMBER'}
 
     class OptionRetention(_buffa_Enum):
+        """If set to RETENTION_SOURCE, the option will be omitted from the binary."""
         _buffa_name = 'google.protobuf.FieldOptions.OptionRetention'
         RETENTION_UNKNOWN = 0
         RETENTION_RUNTIME = 1
@@ -372,6 +764,9 @@ class FieldOptions(_buffa_Message):
         _buffa_n = {0: 'RETENTION_UNKNOWN', 1: 'RETENTION_RUNTIME', 2: 'RETENTION_SOURCE'}
 
     class OptionTargetType(_buffa_Enum):
+        """This indicates the types of entities that the field may apply to when used
+        as an option. If it is unset, then the field may be freely used as an
+        option on any kind of entity."""
         _buffa_name = 'google.protobuf.FieldOptions.OptionTargetType'
         TARGET_TYPE_UNKNOWN = 0
         TARGET_TYPE_FILE = 1
@@ -387,6 +782,7 @@ class FieldOptions(_buffa_Message):
 
     class EditionDefault(_buffa_Message):
         _buffa_name = 'google.protobuf.FieldOptions.EditionDefault'
+        # Textproto value.
         value = None
         edition = None
 
@@ -396,11 +792,24 @@ class FieldOptions(_buffa_Message):
 
 
     class FeatureSupport(_buffa_Message):
+        """Information about the support window of a feature."""
         _buffa_name = 'google.protobuf.FieldOptions.FeatureSupport'
+        # The edition that this feature was first available in.  In editions
+        # earlier than this one, the default assigned to EDITION_LEGACY will be
+        # used, and proto files will not be able to override it.
         edition_introduced = None
+        # The edition this feature becomes deprecated in.  Using this after this
+        # edition may trigger warnings.
         edition_deprecated = None
+        # The deprecation warning text if this feature is used after the edition it
+        # was marked deprecated in.
         deprecation_warning = None
+        # The edition this feature is no longer available in.  In editions after
+        # this one, the last default assigned will be used, and proto files will
+        # not be able to override it.
         edition_removed = None
+        # The removal error text if this feature is used after the edition it was
+        # removed in.
         removal_error = None
 
         def __init__(_buffa_s, **kw):
@@ -411,9 +820,14 @@ class FieldOptions(_buffa_Message):
 
 class OneofOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.OneofOptions'
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -421,12 +835,29 @@ class OneofOptions(_buffa_Message):
 
 class EnumOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.EnumOptions'
+    # Set this option to true to allow mapping different tag names to the same
+    # value.
     allow_alias = None
+    # Is this enum deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the enum, or it will be completely ignored; in the very least, this
+    # is a formalization for deprecating enums.
     deprecated = None
+    # Enable the legacy handling of JSON field name conflicts.  This lowercases
+    # and strips underscored from the fields before comparison in proto3 only.
+    # The new behavior takes `json_name` into account and applies to proto2 as
+    # well.
+    # TODO Remove this legacy behavior once downstream teams have
+    # had time to migrate.
     deprecated_legacy_json_field_conflicts = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -434,12 +865,25 @@ class EnumOptions(_buffa_Message):
 
 class EnumValueOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.EnumValueOptions'
+    # Is this enum value deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the enum value, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating enum values.
     deprecated = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
+    # Indicate that fields annotated with this enum value should not be printed
+    # out when using debug formats, e.g. when the field contains sensitive
+    # credentials.
     debug_redact = None
+    # Information about the support window of a feature value.
     feature_support = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -447,10 +891,19 @@ class EnumValueOptions(_buffa_Message):
 
 class ServiceOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.ServiceOptions'
+    # Is this service deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the service, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating services.
     deprecated = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -458,25 +911,47 @@ class ServiceOptions(_buffa_Message):
 
 class MethodOptions(_buffa_Message):
     _buffa_name = 'google.protobuf.MethodOptions'
+    # Is this method deprecated?
+    # Depending on the target platform, this can emit Deprecated annotations
+    # for the method, or it will be completely ignored; in the very least,
+    # this is a formalization for deprecating methods.
     deprecated = None
     idempotency_level = None
+    # Any features defined in the specific edition.
+    # WARNING: This field should only be used by protobuf plugins or special
+    # cases like the proto compiler. Other uses are discouraged and
+    # developers should rely on the protoreflect APIs for their client language.
     features = None
 
     def __init__(_buffa_s, **kw):
+        # The parser stores options it doesn't recognize here. See above.
         _buffa_s.uninterpreted_option = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class IdempotencyLevel(_buffa_Enum):
+        """Is this method side-effect-free (or safe in HTTP parlance), or idempotent,
+        or neither? HTTP based RPC implementation may choose GET verb for safe
+        methods, and PUT verb for idempotent methods instead of the default POST."""
         _buffa_name = 'google.protobuf.MethodOptions.IdempotencyLevel'
         IDEMPOTENCY_UNKNOWN = 0
+        # implies idempotent
         NO_SIDE_EFFECTS = 1
+        # idempotent, but may have side effects
         IDEMPOTENT = 2
         _buffa_n = {0: 'IDEMPOTENCY_UNKNOWN', 1: 'NO_SIDE_EFFECTS', 2: 'IDEMPOTENT'}
 
 
 class UninterpretedOption(_buffa_Message):
+    """A message representing a option the parser does not recognize. This only
+    appears in options protos created by the compiler::Parser class.
+    DescriptorPool resolves these when building Descriptor objects. Therefore,
+    options protos in descriptor objects (e.g. returned by Descriptor::options(),
+    or produced by Descriptor::CopyTo()) will never have UninterpretedOptions
+    in them."""
     _buffa_name = 'google.protobuf.UninterpretedOption'
+    # The value of the uninterpreted option, in whatever type the tokenizer
+    # identified it as during parsing. Exactly one of these should be set.
     identifier_value = None
     positive_int_value = None
     negative_int_value = None
@@ -490,6 +965,11 @@ class UninterpretedOption(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class NamePart(_buffa_Message):
+        """The name of the uninterpreted option.  Each string represents a segment in
+        a dot-separated name.  is_extension is true iff a segment represents an
+        extension (denoted with parentheses in options specs in .proto files).
+        E.g.,{ ["foo", false], ["bar.baz", true], ["moo", false] } represents
+        "foo.(bar.baz).moo"."""
         _buffa_name = 'google.protobuf.UninterpretedOption.NamePart'
         name_part = None
         is_extension = None
@@ -501,6 +981,12 @@ class UninterpretedOption(_buffa_Message):
 
 
 class FeatureSet(_buffa_Message):
+    """TODO Enums in C++ gencode (and potentially other languages) are
+    not well scoped.  This means that each of the feature enums below can clash
+    with each other.  The short names we've chosen maximize call-site
+    readability, but leave us very open to this scenario.  A future feature will
+    be designed and implemented to handle this, hopefully before we ever hit a
+    conflict here."""
     _buffa_name = 'google.protobuf.FeatureSet'
     field_presence = None
     enum_type = None
@@ -577,9 +1063,15 @@ class FeatureSet(_buffa_Message):
         class DefaultSymbolVisibility(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility'
             DEFAULT_SYMBOL_VISIBILITY_UNKNOWN = 0
+            # Default pre-EDITION_2024, all UNSET visibility are export.
             EXPORT_ALL = 1
+            # All top-level symbols default to export, nested default to local.
             EXPORT_TOP_LEVEL = 2
+            # All symbols default to local.
             LOCAL_ALL = 3
+            # All symbols local by default. Nested types cannot be exported.
+            # With special case caveat for message { enum {} reserved 1 to max; }
+            # This is the recommended setting for new protos.
             STRICT = 4
             _buffa_n = {0: 'DEFAULT_SYMBOL_VISIBILITY_UNKNOWN', 1: 'EXPORT_ALL', 2: 'EXPORT_TOP_LEVEL', 3: 'LOCAL_ALL', 4: 'STRICT'}
 
@@ -594,15 +1086,29 @@ class FeatureSet(_buffa_Message):
         class EnforceProtoLimits(_buffa_Enum):
             _buffa_name = 'google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits'
             PROTO_LIMITS_UNKNOWN = 0
+            # Default pre-EDITION_2026: there are no limit enforcement at the protoc
+            # level. Practical limits still exist, but they will tend to fail while
+            # compiling protoc-generated code, and these limits tend to be language
+            # or toolchain specific.
             LEGACY_NO_EXPLICIT_LIMITS = 1
+            # A set of limits enforced by Edition 2026 by default. For a detailed
+            # list of all the limits please consult the Edition 2026 documentation.
             PROTO_LIMITS2026 = 2
             _buffa_n = {0: 'PROTO_LIMITS_UNKNOWN', 1: 'LEGACY_NO_EXPLICIT_LIMITS', 2: 'PROTO_LIMITS2026'}
 
 
 
 class FeatureSetDefaults(_buffa_Message):
+    """A compiled specification for the defaults of a set of features.  These
+    messages are generated from FeatureSet extensions and can be used to seed
+    feature resolution. The resolution with this object becomes a simple search
+    for the closest matching edition, followed by proto merges."""
     _buffa_name = 'google.protobuf.FeatureSetDefaults'
+    # The minimum supported edition (inclusive) when this was constructed.
+    # Editions before this will not have defaults.
     minimum_edition = None
+    # The maximum known edition (inclusive) when this was constructed. Editions
+    # after this will not have reliable defaults.
     maximum_edition = None
 
     def __init__(_buffa_s, **kw):
@@ -611,9 +1117,15 @@ class FeatureSetDefaults(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class FeatureSetEditionDefault(_buffa_Message):
+        """A map from every known edition with a unique set of defaults to its
+        defaults. Not all editions may be contained here.  For a given edition,
+        the defaults at the closest matching edition ordered at or before it should
+        be used.  This field must be in strict ascending order by edition."""
         _buffa_name = 'google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault'
         edition = None
+        # Defaults of features that can be overridden in this edition.
         overridable_features = None
+        # Defaults of features that can't be overridden in this edition.
         fixed_features = None
 
         def __init__(_buffa_s, **kw):
@@ -623,20 +1135,157 @@ class FeatureSetDefaults(_buffa_Message):
 
 
 class SourceCodeInfo(_buffa_Message):
+    """Encapsulates information about the original source file from which a
+    FileDescriptorProto was generated."""
     _buffa_name = 'google.protobuf.SourceCodeInfo'
 
     def __init__(_buffa_s, **kw):
+        # A Location identifies a piece of source code in a .proto file which
+        # corresponds to a particular definition.  This information is intended
+        # to be useful to IDEs, code indexers, documentation generators, and similar
+        # tools.
+        #
+        # For example, say we have a file like:
+        #   message Foo {
+        #     optional string foo = 1;
+        #   }
+        # Let's look at just the field definition:
+        #   optional string foo = 1;
+        #   ^       ^^     ^^  ^  ^^^
+        #   a       bc     de  f  ghi
+        # We have the following locations:
+        #   span   path               represents
+        #   [a,i)  [ 4, 0, 2, 0 ]     The whole field definition.
+        #   [a,b)  [ 4, 0, 2, 0, 4 ]  The label (optional).
+        #   [c,d)  [ 4, 0, 2, 0, 5 ]  The type (string).
+        #   [e,f)  [ 4, 0, 2, 0, 1 ]  The name (foo).
+        #   [g,h)  [ 4, 0, 2, 0, 3 ]  The number (1).
+        #
+        # Notes:
+        # - A location may refer to a repeated field itself (i.e. not to any
+        #   particular index within it).  This is used whenever a set of elements are
+        #   logically enclosed in a single code segment.  For example, an entire
+        #   extend block (possibly containing multiple extension definitions) will
+        #   have an outer location whose path refers to the "extensions" repeated
+        #   field without an index.
+        # - Multiple locations may have the same path.  This happens when a single
+        #   logical declaration is spread out across multiple places.  The most
+        #   obvious example is the "extend" block again -- there may be multiple
+        #   extend blocks in the same scope, each of which will have the same path.
+        # - A location's span is not always a subset of its parent's span.  For
+        #   example, the "extendee" of an extension declaration appears at the
+        #   beginning of the "extend" block and is shared by all extensions within
+        #   the block.
+        # - Just because a location's span is a subset of some other location's span
+        #   does not mean that it is a descendant.  For example, a "group" defines
+        #   both a type and a field in a single declaration.  Thus, the locations
+        #   corresponding to the type and field and their components will overlap.
+        # - Code which tries to interpret locations should probably be designed to
+        #   ignore those that it doesn't understand, as more types of locations could
+        #   be recorded in the future.
         _buffa_s.location = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Location(_buffa_Message):
         _buffa_name = 'google.protobuf.SourceCodeInfo.Location'
+        # If this SourceCodeInfo represents a complete declaration, these are any
+        # comments appearing before and after the declaration which appear to be
+        # attached to the declaration.
+        #
+        # A series of line comments appearing on consecutive lines, with no other
+        # tokens appearing on those lines, will be treated as a single comment.
+        #
+        # leading_detached_comments will keep paragraphs of comments that appear
+        # before (but not connected to) the current element. Each paragraph,
+        # separated by empty lines, will be one comment element in the repeated
+        # field.
+        #
+        # Only the comment content is provided; comment markers (e.g. //) are
+        # stripped out.  For block comments, leading whitespace and an asterisk
+        # will be stripped from the beginning of each line other than the first.
+        # Newlines are included in the output.
+        #
+        # Examples:
+        #
+        #   optional int32 foo = 1;  // Comment attached to foo.
+        #   // Comment attached to bar.
+        #   optional int32 bar = 2;
+        #
+        #   optional string baz = 3;
+        #   // Comment attached to baz.
+        #   // Another line attached to baz.
+        #
+        #   // Comment attached to moo.
+        #   //
+        #   // Another line attached to moo.
+        #   optional double moo = 4;
+        #
+        #   // Detached comment for corge. This is not leading or trailing comments
+        #   // to moo or corge because there are blank lines separating it from
+        #   // both.
+        #
+        #   // Detached comment for corge paragraph 2.
+        #
+        #   optional string corge = 5;
+        #   /* Block comment attached
+        #    * to corge.  Leading asterisks
+        #    * will be removed. */
+        #   /* Block comment attached to
+        #    * grault. */
+        #   optional int32 grault = 6;
+        #
+        #   // ignored detached comments.
         leading_comments = None
         trailing_comments = None
 
         def __init__(_buffa_s, **kw):
+            # Identifies which part of the FileDescriptorProto was defined at this
+            # location.
+            #
+            # Each element is a field number or an index.  They form a path from
+            # the root FileDescriptorProto to the place where the definition appears.
+            # For example, this path:
+            #   [ 4, 3, 2, 7, 1 ]
+            # refers to:
+            #   file.message_type(3)  // 4, 3
+            #       .field(7)         // 2, 7
+            #       .name()           // 1
+            # This is because FileDescriptorProto.message_type has field number 4:
+            #   repeated DescriptorProto message_type = 4;
+            # and DescriptorProto.field has field number 2:
+            #   repeated FieldDescriptorProto field = 2;
+            # and FieldDescriptorProto.name has field number 1:
+            #   optional string name = 1;
+            #
+            # Thus, the above path gives the location of a field name.  If we removed
+            # the last element:
+            #   [ 4, 3, 2, 7 ]
+            # this path refers to the whole field declaration (from the beginning
+            # of the label to the terminating semicolon).
+            #
+            # For options, the path refers to the interpreted option in the descriptor.
+            # E.g., for a custom option `(my_opt) = "foo"` on a message using extension
+            # number 10101, the path is:
+            #   [ 4, 3, 7, 10101 ]
+            # refers to:
+            #   file.message_type(3)     // 4, 3
+            #       .options()           // 7
+            #       .my_opt()            // 10101
+            #
+            # Sub-locations corresponding to the interpreted option's corresponding
+            # `UninterpretedOption` are also appended to the interpreted option, which
+            # deviates from the actual FileDescriptorProto path. E.g.:
+            #   [ 4, 3, 7, 10101, 2 ]
+            # refers to the option name `(my_opt)`, and:
+            #   [ 4, 3, 7, 10101, 7 ]
+            # refers to the "foo" string value of the option.
             _buffa_s.path = []
+            # Always has exactly three or four elements: start line, start column,
+            # end line (optional, otherwise assumed same as start line), end column.
+            # These are packed into a single field for efficiency.  Note that line
+            # and column numbers are zero-based -- typically you will want to add
+            # 1 to each before displaying to a user.
             _buffa_s.span = []
             _buffa_s.leading_detached_comments = []
             if kw:
@@ -645,29 +1294,47 @@ class SourceCodeInfo(_buffa_Message):
 
 
 class GeneratedCodeInfo(_buffa_Message):
+    """Describes the relationship between generated code and its original source
+    file. A GeneratedCodeInfo message is associated with only one generated
+    source file, but may contain references to different source .proto files."""
     _buffa_name = 'google.protobuf.GeneratedCodeInfo'
 
     def __init__(_buffa_s, **kw):
+        # An Annotation connects some span of text in generated code to an element
+        # of its generating .proto file.
         _buffa_s.annotation = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Annotation(_buffa_Message):
         _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation'
+        # Identifies the filesystem path to the original source .proto.
         source_file = None
+        # Identifies the starting offset in bytes in the generated code
+        # that relates to the identified object.
         begin = None
+        # Identifies the ending offset in bytes in the generated code that
+        # relates to the identified object. The end offset should be one past
+        # the last relevant byte (so the length of the text = end - begin).
         end = None
         semantic = None
 
         def __init__(_buffa_s, **kw):
+            # Identifies the element in the original source .proto file. This field
+            # is formatted the same as SourceCodeInfo.Location.path.
             _buffa_s.path = []
             if kw:
                 _buffa_Message.__init__(_buffa_s, **kw)
 
         class Semantic(_buffa_Enum):
+            """Represents the identified object's effect on the element in the original
+            .proto file."""
             _buffa_name = 'google.protobuf.GeneratedCodeInfo.Annotation.Semantic'
+            # There is no effect or the effect is indescribable.
             NONE = 0
+            # The element is set or otherwise mutated.
             SET = 1
+            # An alias to the element is returned.
             ALIAS = 2
             _buffa_n = {0: 'NONE', 1: 'SET', 2: 'ALIAS'}
 
@@ -740,14 +1407,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # file
             q = b[p]
             p += 1
             if q > 127:
@@ -832,14 +1499,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # dependency
             q = b[p]
             p += 1
             if q > 127:
@@ -855,7 +1522,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.dependency.append(v)
             p = q
-        elif t == 34:
+        elif t == 34:  # message_type
             q = b[p]
             p += 1
             if q > 127:
@@ -872,7 +1539,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.message_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # enum_type
             q = b[p]
             p += 1
             if q > 127:
@@ -889,7 +1556,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # service
             q = b[p]
             p += 1
             if q > 127:
@@ -906,7 +1573,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.service.append(c)
             _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # extension
             q = b[p]
             p += 1
             if q > 127:
@@ -923,14 +1590,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 80:
+        elif t == 80:  # public_dependency
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.public_dependency.append(v)
-        elif t == 82:
+        elif t == 82:  # public_dependency (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -944,14 +1611,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.public_dependency, _buffa_int32)
-        elif t == 88:
+        elif t == 88:  # weak_dependency
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.weak_dependency.append(v)
-        elif t == 90:
+        elif t == 90:  # weak_dependency (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -965,7 +1632,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.weak_dependency, _buffa_int32)
-        elif t == 122:
+        elif t == 122:  # option_dependency
             q = b[p]
             p += 1
             if q > 127:
@@ -981,7 +1648,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.option_dependency.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -997,7 +1664,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # package
             q = b[p]
             p += 1
             if q > 127:
@@ -1013,7 +1680,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.package = v
             p = q
-        elif t == 66:
+        elif t == 66:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1031,7 +1698,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c14._buffa_n()
             _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # source_code_info
             q = b[p]
             p += 1
             if q > 127:
@@ -1049,7 +1716,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.source_code_info = _buffa_c31._buffa_n()
             _buffa_c31._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 98:
+        elif t == 98:  # syntax
             q = b[p]
             p += 1
             if q > 127:
@@ -1065,7 +1732,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.syntax = v
             p = q
-        elif t == 112:
+        elif t == 112:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -1139,18 +1806,18 @@ def _buffa_z(m):
     v = m.public_dependency
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.weak_dependency
     if v:
         for x in v:
-            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.syntax
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.option_dependency
     if v:
         for x in v:
@@ -1390,14 +2057,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # field
             q = b[p]
             p += 1
             if q > 127:
@@ -1414,7 +2081,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.field.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # nested_type
             q = b[p]
             p += 1
             if q > 127:
@@ -1431,7 +2098,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.nested_type.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # enum_type
             q = b[p]
             p += 1
             if q > 127:
@@ -1448,7 +2115,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.enum_type.append(c)
             _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # extension_range
             q = b[p]
             p += 1
             if q > 127:
@@ -1465,7 +2132,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension_range.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 50:
+        elif t == 50:  # extension
             q = b[p]
             p += 1
             if q > 127:
@@ -1482,7 +2149,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.extension.append(c)
             _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 66:
+        elif t == 66:  # oneof_decl
             q = b[p]
             p += 1
             if q > 127:
@@ -1499,7 +2166,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.oneof_decl.append(c)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 74:
+        elif t == 74:  # reserved_range
             q = b[p]
             p += 1
             if q > 127:
@@ -1516,7 +2183,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.reserved_range.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 82:
+        elif t == 82:  # reserved_name
             q = b[p]
             p += 1
             if q > 127:
@@ -1532,7 +2199,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -1548,7 +2215,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 58:
+        elif t == 58:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1566,7 +2233,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c15._buffa_n()
             _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 88:
+        elif t == 88:  # visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -1648,7 +2315,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -1836,28 +2503,28 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.end = v
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -1891,10 +2558,10 @@ def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.end
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.options
     if v is not None:
         k = _buffa_c5._buffa_z(v)
@@ -1955,21 +2622,21 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
@@ -1992,10 +2659,10 @@ def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.end
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -2039,14 +2706,14 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # declaration
             q = b[p]
             p += 1
             if q > 127:
@@ -2063,7 +2730,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.declaration.append(c)
             _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 7994:
+        elif t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -2080,7 +2747,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # verification
             v = b[p]
             p += 1
             if v > 127:
@@ -2090,7 +2757,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.verification = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 402:
+        elif t == 402:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -2130,7 +2797,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.verification
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.features
     if v is not None:
         k = _buffa_c26._buffa_z(v)
@@ -2221,21 +2888,21 @@ _buffa_c6._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 18:
+        elif t == 18:  # full_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2251,7 +2918,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.full_name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # type
             q = b[p]
             p += 1
             if q > 127:
@@ -2267,14 +2934,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.type = v
             p = q
-        elif t == 40:
+        elif t == 40:  # reserved
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.reserved = v
-        elif t == 48:
+        elif t == 48:  # repeated
             v = b[p]
             p += 1
             if v > 127:
@@ -2297,7 +2964,7 @@ def _buffa_z(m):
     n = 0
     v = m.number
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.full_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2389,14 +3056,14 @@ _buffa_c7._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2412,7 +3079,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # extendee
             q = b[p]
             p += 1
             if q > 127:
@@ -2428,14 +3095,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.extendee = v
             p = q
-        elif t == 24:
+        elif t == 24:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 32:
+        elif t == 32:  # label
             v = b[p]
             p += 1
             if v > 127:
@@ -2445,7 +3112,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.label = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # type
             v = b[p]
             p += 1
             if v > 127:
@@ -2455,7 +3122,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.type = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 50:
+        elif t == 50:  # type_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2471,7 +3138,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.type_name = v
             p = q
-        elif t == 58:
+        elif t == 58:  # default_value
             q = b[p]
             p += 1
             if q > 127:
@@ -2487,7 +3154,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.default_value = v
             p = q
-        elif t == 66:
+        elif t == 66:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2505,14 +3172,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c16._buffa_n()
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 72:
+        elif t == 72:  # oneof_index
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.oneof_index = v
-        elif t == 82:
+        elif t == 82:  # json_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2528,7 +3195,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.json_name = v
             p = q
-        elif t == 136:
+        elif t == 136:  # proto3_optional
             v = b[p]
             p += 1
             if v > 127:
@@ -2559,13 +3226,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.label
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.type
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.type_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2581,7 +3248,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.oneof_index
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.json_name
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -2751,14 +3418,14 @@ _buffa_c8._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2774,7 +3441,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2874,14 +3541,14 @@ _buffa_c9._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -2898,7 +3565,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.value.append(c)
             _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # reserved_range
             q = b[p]
             p += 1
             if q > 127:
@@ -2915,7 +3582,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.reserved_range.append(c)
             _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # reserved_name
             q = b[p]
             p += 1
             if q > 127:
@@ -2931,7 +3598,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.reserved_name.append(v)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -2947,7 +3614,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -2965,7 +3632,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c20._buffa_n()
             _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 48:
+        elif t == 48:  # visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -3017,7 +3684,7 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.visibility
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3130,21 +3797,21 @@ _buffa_c10._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # start
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.start = v
-        elif t == 16:
+        elif t == 16:  # end
             v = b[p]
             p += 1
             if v > 127:
@@ -3167,10 +3834,10 @@ def _buffa_z(m):
     n = 0
     v = m.start
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.end
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -3212,14 +3879,14 @@ _buffa_c11._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3235,14 +3902,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 16:
+        elif t == 16:  # number
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.number = v
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3280,7 +3947,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.number
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.options
     if v is not None:
         k = _buffa_c21._buffa_z(v)
@@ -3351,14 +4018,14 @@ _buffa_c12._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # method
             q = b[p]
             p += 1
             if q > 127:
@@ -3375,7 +4042,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.method.append(c)
             _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3391,7 +4058,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 26:
+        elif t == 26:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3509,14 +4176,14 @@ _buffa_c13._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -3532,7 +4199,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # input_type
             q = b[p]
             p += 1
             if q > 127:
@@ -3548,7 +4215,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.input_type = v
             p = q
-        elif t == 26:
+        elif t == 26:  # output_type
             q = b[p]
             p += 1
             if q > 127:
@@ -3564,7 +4231,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.output_type = v
             p = q
-        elif t == 34:
+        elif t == 34:  # options
             q = b[p]
             p += 1
             if q > 127:
@@ -3582,14 +4249,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.options = _buffa_c23._buffa_n()
             _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 40:
+        elif t == 40:  # client_streaming
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.client_streaming = v
-        elif t == 48:
+        elif t == 48:  # server_streaming
             v = b[p]
             p += 1
             if v > 127:
@@ -3734,14 +4401,14 @@ _buffa_c14._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -3758,7 +4425,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # java_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3774,7 +4441,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.java_package = v
             p = q
-        elif t == 66:
+        elif t == 66:  # java_outer_classname
             q = b[p]
             p += 1
             if q > 127:
@@ -3790,7 +4457,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.java_outer_classname = v
             p = q
-        elif t == 72:
+        elif t == 72:  # optimize_for
             v = b[p]
             p += 1
             if v > 127:
@@ -3800,14 +4467,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.optimize_for = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 80:
+        elif t == 80:  # java_multiple_files
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_multiple_files = v
-        elif t == 90:
+        elif t == 90:  # go_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3823,56 +4490,56 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.go_package = v
             p = q
-        elif t == 128:
+        elif t == 128:  # cc_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.cc_generic_services = v
-        elif t == 136:
+        elif t == 136:  # java_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_generic_services = v
-        elif t == 144:
+        elif t == 144:  # py_generic_services
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.py_generic_services = v
-        elif t == 160:
+        elif t == 160:  # java_generate_equals_and_hash
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_generate_equals_and_hash = v
-        elif t == 184:
+        elif t == 184:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 216:
+        elif t == 216:  # java_string_check_utf8
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.java_string_check_utf8 = v
-        elif t == 248:
+        elif t == 248:  # cc_enable_arenas
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.cc_enable_arenas = v
-        elif t == 290:
+        elif t == 290:  # objc_class_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3888,7 +4555,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.objc_class_prefix = v
             p = q
-        elif t == 298:
+        elif t == 298:  # csharp_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3904,7 +4571,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.csharp_namespace = v
             p = q
-        elif t == 314:
+        elif t == 314:  # swift_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3920,7 +4587,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.swift_prefix = v
             p = q
-        elif t == 322:
+        elif t == 322:  # php_class_prefix
             q = b[p]
             p += 1
             if q > 127:
@@ -3936,7 +4603,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_class_prefix = v
             p = q
-        elif t == 330:
+        elif t == 330:  # php_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3952,7 +4619,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_namespace = v
             p = q
-        elif t == 354:
+        elif t == 354:  # php_metadata_namespace
             q = b[p]
             p += 1
             if q > 127:
@@ -3968,7 +4635,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.php_metadata_namespace = v
             p = q
-        elif t == 362:
+        elif t == 362:  # ruby_package
             q = b[p]
             p += 1
             if q > 127:
@@ -3984,7 +4651,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.ruby_package = v
             p = q
-        elif t == 402:
+        elif t == 402:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4026,7 +4693,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optimize_for
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.java_multiple_files
     if v is not None:
         n += 1 + 1
@@ -4383,14 +5050,14 @@ _buffa_c15._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -4407,42 +5074,42 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # message_set_wire_format
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.message_set_wire_format = v
-        elif t == 16:
+        elif t == 16:  # no_standard_descriptor_accessor
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.no_standard_descriptor_accessor = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 56:
+        elif t == 56:  # map_entry
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.map_entry = v
-        elif t == 88:
+        elif t == 88:  # deprecated_legacy_json_field_conflicts
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated_legacy_json_field_conflicts = v
-        elif t == 98:
+        elif t == 98:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4583,14 +5250,14 @@ _buffa_c16._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 152:
+        if t == 152:  # targets
             v = b[p]
             p += 1
             if v > 127:
@@ -4600,7 +5267,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.targets.append(v)
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 154:
+        elif t == 154:  # targets (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -4614,7 +5281,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_closed(m, 19, b, p, q, m.targets, _buffa_e41)
-        elif t == 162:
+        elif t == 162:  # edition_defaults
             q = b[p]
             p += 1
             if q > 127:
@@ -4631,7 +5298,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.edition_defaults.append(c)
             _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 7994:
+        elif t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -4648,7 +5315,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # ctype
             v = b[p]
             p += 1
             if v > 127:
@@ -4658,28 +5325,28 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.ctype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # packed
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.packed = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 40:
+        elif t == 40:  # lazy
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.lazy = v
-        elif t == 48:
+        elif t == 48:  # jstype
             v = b[p]
             p += 1
             if v > 127:
@@ -4689,28 +5356,28 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.jstype = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 80:
+        elif t == 80:  # weak
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.weak = v
-        elif t == 120:
+        elif t == 120:  # unverified_lazy
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.unverified_lazy = v
-        elif t == 128:
+        elif t == 128:  # debug_redact
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.debug_redact = v
-        elif t == 136:
+        elif t == 136:  # retention
             v = b[p]
             p += 1
             if v > 127:
@@ -4720,7 +5387,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.retention = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 170:
+        elif t == 170:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -4738,7 +5405,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 178:
+        elif t == 178:  # feature_support
             q = b[p]
             p += 1
             if q > 127:
@@ -4772,7 +5439,7 @@ def _buffa_z(m):
     n = 0
     v = m.ctype
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.packed
     if v is not None:
         n += 1 + 1
@@ -4784,7 +5451,7 @@ def _buffa_z(m):
         n += 1 + 1
     v = m.jstype
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.weak
     if v is not None:
         n += 1 + 1
@@ -4796,11 +5463,11 @@ def _buffa_z(m):
         n += 2 + 1
     v = m.retention
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.targets
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.edition_defaults
     if v:
         for x in v:
@@ -4976,14 +5643,14 @@ _buffa_c17._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # value
             q = b[p]
             p += 1
             if q > 127:
@@ -4999,7 +5666,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.value = v
             p = q
-        elif t == 24:
+        elif t == 24:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -5029,7 +5696,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5080,14 +5747,14 @@ _buffa_c18._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # edition_introduced
             v = b[p]
             p += 1
             if v > 127:
@@ -5097,7 +5764,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_introduced = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # edition_deprecated
             v = b[p]
             p += 1
             if v > 127:
@@ -5107,7 +5774,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_deprecated = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 26:
+        elif t == 26:  # deprecation_warning
             q = b[p]
             p += 1
             if q > 127:
@@ -5123,7 +5790,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.deprecation_warning = v
             p = q
-        elif t == 32:
+        elif t == 32:  # edition_removed
             v = b[p]
             p += 1
             if v > 127:
@@ -5133,7 +5800,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition_removed = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 42:
+        elif t == 42:  # removal_error
             q = b[p]
             p += 1
             if q > 127:
@@ -5165,17 +5832,17 @@ def _buffa_z(m):
     n = 0
     v = m.edition_introduced
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.edition_deprecated
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.deprecation_warning
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.edition_removed
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.removal_error
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -5264,14 +5931,14 @@ _buffa_c19._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5288,7 +5955,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5387,14 +6054,14 @@ _buffa_c20._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5411,28 +6078,28 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 16:
+        elif t == 16:  # allow_alias
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.allow_alias = v
-        elif t == 24:
+        elif t == 24:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 48:
+        elif t == 48:  # deprecated_legacy_json_field_conflicts
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated_legacy_json_field_conflicts = v
-        elif t == 58:
+        elif t == 58:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5555,14 +6222,14 @@ _buffa_c21._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5579,14 +6246,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8:
+        elif t == 8:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 18:
+        elif t == 18:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5604,14 +6271,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # debug_redact
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.debug_redact = v
-        elif t == 34:
+        elif t == 34:  # feature_support
             q = b[p]
             p += 1
             if q > 127:
@@ -5745,14 +6412,14 @@ _buffa_c22._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5769,14 +6436,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 264:
+        elif t == 264:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 274:
+        elif t == 274:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5885,14 +6552,14 @@ _buffa_c23._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 7994:
+        if t == 7994:  # uninterpreted_option
             q = b[p]
             p += 1
             if q > 127:
@@ -5909,14 +6576,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.uninterpreted_option.append(c)
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 264:
+        elif t == 264:  # deprecated
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.deprecated = v
-        elif t == 272:
+        elif t == 272:  # idempotency_level
             v = b[p]
             p += 1
             if v > 127:
@@ -5926,7 +6593,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.idempotency_level = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 282:
+        elif t == 282:  # features
             q = b[p]
             p += 1
             if q > 127:
@@ -5963,7 +6630,7 @@ def _buffa_z(m):
         n += 2 + 1
     v = m.idempotency_level
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.features
     if v is not None:
         k = _buffa_c26._buffa_z(v)
@@ -6047,14 +6714,14 @@ _buffa_c24._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -6071,7 +6738,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.name.append(c)
             _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # identifier_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6087,26 +6754,26 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.identifier_value = v
             p = q
-        elif t == 32:
+        elif t == 32:  # positive_int_value
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.positive_int_value = v
-        elif t == 40:
+        elif t == 40:  # negative_int_value
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.negative_int_value = v
-        elif t == 49:
+        elif t == 49:  # double_value
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.double_value = v
-        elif t == 58:
+        elif t == 58:  # string_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6122,7 +6789,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.string_value = v
             p = q
-        elif t == 66:
+        elif t == 66:  # aggregate_value
             q = b[p]
             p += 1
             if q > 127:
@@ -6167,7 +6834,7 @@ def _buffa_z(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.negative_int_value
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.double_value
     if v is not None:
         n += 1 + 8
@@ -6289,14 +6956,14 @@ _buffa_c25._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name_part
             q = b[p]
             p += 1
             if q > 127:
@@ -6312,7 +6979,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name_part = v
             p = q
-        elif t == 16:
+        elif t == 16:  # is_extension
             v = b[p]
             p += 1
             if v > 127:
@@ -6387,14 +7054,14 @@ _buffa_c26._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # field_presence
             v = b[p]
             p += 1
             if v > 127:
@@ -6404,7 +7071,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.field_presence = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 16:
+        elif t == 16:  # enum_type
             v = b[p]
             p += 1
             if v > 127:
@@ -6414,7 +7081,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.enum_type = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 24:
+        elif t == 24:  # repeated_field_encoding
             v = b[p]
             p += 1
             if v > 127:
@@ -6424,7 +7091,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.repeated_field_encoding = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 32:
+        elif t == 32:  # utf8_validation
             v = b[p]
             p += 1
             if v > 127:
@@ -6434,7 +7101,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.utf8_validation = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # message_encoding
             v = b[p]
             p += 1
             if v > 127:
@@ -6444,7 +7111,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.message_encoding = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 48:
+        elif t == 48:  # json_format
             v = b[p]
             p += 1
             if v > 127:
@@ -6454,7 +7121,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.json_format = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 56:
+        elif t == 56:  # enforce_naming_style
             v = b[p]
             p += 1
             if v > 127:
@@ -6464,7 +7131,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.enforce_naming_style = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 64:
+        elif t == 64:  # default_symbol_visibility
             v = b[p]
             p += 1
             if v > 127:
@@ -6474,7 +7141,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.default_symbol_visibility = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 72:
+        elif t == 72:  # enforce_proto_limits
             v = b[p]
             p += 1
             if v > 127:
@@ -6500,31 +7167,31 @@ def _buffa_z(m):
     n = 0
     v = m.field_presence
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.enum_type
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.repeated_field_encoding
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.utf8_validation
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.message_encoding
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.json_format
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.enforce_naming_style
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.default_symbol_visibility
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.enforce_proto_limits
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6622,7 +7289,7 @@ _buffa_c27._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6668,7 +7335,7 @@ _buffa_c28._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6715,14 +7382,14 @@ _buffa_c29._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # defaults
             q = b[p]
             p += 1
             if q > 127:
@@ -6739,7 +7406,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.defaults.append(c)
             _buffa_c30._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 32:
+        elif t == 32:  # minimum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6749,7 +7416,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.minimum_edition = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 40:
+        elif t == 40:  # maximum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6781,10 +7448,10 @@ def _buffa_z(m):
             n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.minimum_edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.maximum_edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6841,14 +7508,14 @@ _buffa_c30._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 24:
+        if t == 24:  # edition
             v = b[p]
             p += 1
             if v > 127:
@@ -6858,7 +7525,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.edition = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 34:
+        elif t == 34:  # overridable_features
             q = b[p]
             p += 1
             if q > 127:
@@ -6876,7 +7543,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.overridable_features = _buffa_new(_buffa_c26)
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # fixed_features
             q = b[p]
             p += 1
             if q > 127:
@@ -6910,7 +7577,7 @@ def _buffa_z(m):
     n = 0
     v = m.edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.overridable_features
     if v is not None:
         k = _buffa_c26._buffa_z(v)
@@ -6983,14 +7650,14 @@ _buffa_c31._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # location
             q = b[p]
             p += 1
             if q > 127:
@@ -7070,21 +7737,21 @@ _buffa_c32._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # path
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.path.append(v)
-        elif t == 10:
+        elif t == 10:  # path (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7098,14 +7765,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
-        elif t == 16:
+        elif t == 16:  # span
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.span.append(v)
-        elif t == 18:
+        elif t == 18:  # span (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7119,7 +7786,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.span, _buffa_int32)
-        elif t == 50:
+        elif t == 50:  # leading_detached_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7135,7 +7802,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.leading_detached_comments.append(v)
             p = q
-        elif t == 26:
+        elif t == 26:  # leading_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7151,7 +7818,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.leading_comments = v
             p = q
-        elif t == 34:
+        elif t == 34:  # trailing_comments
             q = b[p]
             p += 1
             if q > 127:
@@ -7310,14 +7977,14 @@ _buffa_c33._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # annotation
             q = b[p]
             p += 1
             if q > 127:
@@ -7395,21 +8062,21 @@ _buffa_c34._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # path
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.path.append(v)
-        elif t == 10:
+        elif t == 10:  # path (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -7423,7 +8090,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.path, _buffa_int32)
-        elif t == 18:
+        elif t == 18:  # source_file
             q = b[p]
             p += 1
             if q > 127:
@@ -7439,21 +8106,21 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.source_file = v
             p = q
-        elif t == 24:
+        elif t == 24:  # begin
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.begin = v
-        elif t == 32:
+        elif t == 32:  # end
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.end = v
-        elif t == 40:
+        elif t == 40:  # semantic
             v = b[p]
             p += 1
             if v > 127:
@@ -7488,13 +8155,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.begin
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.end
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.semantic
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -7568,251 +8235,251 @@ def _buffa_w(m, buf, p):
 _buffa_c34._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('file', 1, 11, 1, FileDescriptorProto, 'file', 'file', None, None),
+    ('file', 1, _buffa_MESSAGE, _buffa_REPEATED, FileDescriptorProto, 'file', 'file', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('package', 2, 9, 8, None, 'package', 'package', '', None),
-    ('dependency', 3, 9, 1, None, 'dependency', 'dependency', '', None),
-    ('message_type', 4, 11, 1, DescriptorProto, 'message_type', 'messageType', None, None),
-    ('enum_type', 5, 11, 1, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
-    ('service', 6, 11, 1, ServiceDescriptorProto, 'service', 'service', None, None),
-    ('extension', 7, 11, 1, FieldDescriptorProto, 'extension', 'extension', None, None),
-    ('options', 8, 11, 8, FileOptions, 'options', 'options', None, None),
-    ('source_code_info', 9, 11, 8, SourceCodeInfo, 'source_code_info', 'sourceCodeInfo', None, None),
-    ('public_dependency', 10, 5, 1, None, 'public_dependency', 'publicDependency', 0, None),
-    ('weak_dependency', 11, 5, 1, None, 'weak_dependency', 'weakDependency', 0, None),
-    ('syntax', 12, 9, 8, None, 'syntax', 'syntax', '', None),
-    ('edition', 14, 14, 72, Edition, 'edition', 'edition', 0, None),
-    ('option_dependency', 15, 9, 1, None, 'option_dependency', 'optionDependency', '', None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('package', 2, _buffa_STRING, _buffa_PRESENCE, None, 'package', 'package', '', None),
+    ('dependency', 3, _buffa_STRING, _buffa_REPEATED, None, 'dependency', 'dependency', '', None),
+    ('message_type', 4, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto, 'message_type', 'messageType', None, None),
+    ('enum_type', 5, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
+    ('service', 6, _buffa_MESSAGE, _buffa_REPEATED, ServiceDescriptorProto, 'service', 'service', None, None),
+    ('extension', 7, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'extension', 'extension', None, None),
+    ('options', 8, _buffa_MESSAGE, _buffa_PRESENCE, FileOptions, 'options', 'options', None, None),
+    ('source_code_info', 9, _buffa_MESSAGE, _buffa_PRESENCE, SourceCodeInfo, 'source_code_info', 'sourceCodeInfo', None, None),
+    ('public_dependency', 10, _buffa_INT32, _buffa_REPEATED, None, 'public_dependency', 'publicDependency', 0, None),
+    ('weak_dependency', 11, _buffa_INT32, _buffa_REPEATED, None, 'weak_dependency', 'weakDependency', 0, None),
+    ('syntax', 12, _buffa_STRING, _buffa_PRESENCE, None, 'syntax', 'syntax', '', None),
+    ('edition', 14, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
+    ('option_dependency', 15, _buffa_STRING, _buffa_REPEATED, None, 'option_dependency', 'optionDependency', '', None),
 )
 _buffa_c2._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('field', 2, 11, 1, FieldDescriptorProto, 'field', 'field', None, None),
-    ('nested_type', 3, 11, 1, DescriptorProto, 'nested_type', 'nestedType', None, None),
-    ('enum_type', 4, 11, 1, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
-    ('extension_range', 5, 11, 1, DescriptorProto.ExtensionRange, 'extension_range', 'extensionRange', None, None),
-    ('extension', 6, 11, 1, FieldDescriptorProto, 'extension', 'extension', None, None),
-    ('options', 7, 11, 8, MessageOptions, 'options', 'options', None, None),
-    ('oneof_decl', 8, 11, 1, OneofDescriptorProto, 'oneof_decl', 'oneofDecl', None, None),
-    ('reserved_range', 9, 11, 1, DescriptorProto.ReservedRange, 'reserved_range', 'reservedRange', None, None),
-    ('reserved_name', 10, 9, 1, None, 'reserved_name', 'reservedName', '', None),
-    ('visibility', 11, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('field', 2, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'field', 'field', None, None),
+    ('nested_type', 3, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto, 'nested_type', 'nestedType', None, None),
+    ('enum_type', 4, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto, 'enum_type', 'enumType', None, None),
+    ('extension_range', 5, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto.ExtensionRange, 'extension_range', 'extensionRange', None, None),
+    ('extension', 6, _buffa_MESSAGE, _buffa_REPEATED, FieldDescriptorProto, 'extension', 'extension', None, None),
+    ('options', 7, _buffa_MESSAGE, _buffa_PRESENCE, MessageOptions, 'options', 'options', None, None),
+    ('oneof_decl', 8, _buffa_MESSAGE, _buffa_REPEATED, OneofDescriptorProto, 'oneof_decl', 'oneofDecl', None, None),
+    ('reserved_range', 9, _buffa_MESSAGE, _buffa_REPEATED, DescriptorProto.ReservedRange, 'reserved_range', 'reservedRange', None, None),
+    ('reserved_name', 10, _buffa_STRING, _buffa_REPEATED, None, 'reserved_name', 'reservedName', '', None),
+    ('visibility', 11, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
-    ('options', 3, 11, 8, ExtensionRangeOptions, 'options', 'options', None, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, ExtensionRangeOptions, 'options', 'options', None, None),
 )
 _buffa_c4._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('declaration', 2, 11, 1, ExtensionRangeOptions.Declaration, 'declaration', 'declaration', None, None),
-    ('verification', 3, 14, 72, ExtensionRangeOptions.VerificationState, 'verification', 'verification', 1, None),
-    ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('declaration', 2, _buffa_MESSAGE, _buffa_REPEATED, ExtensionRangeOptions.Declaration, 'declaration', 'declaration', None, None),
+    ('verification', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, ExtensionRangeOptions.VerificationState, 'verification', 'verification', 1, None),
+    ('features', 50, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c6._buffa_f = (
-    ('number', 1, 5, 8, None, 'number', 'number', 0, None),
-    ('full_name', 2, 9, 8, None, 'full_name', 'fullName', '', None),
-    ('type', 3, 9, 8, None, 'type', 'type', '', None),
-    ('reserved', 5, 8, 8, None, 'reserved', 'reserved', False, None),
-    ('repeated', 6, 8, 8, None, 'repeated', 'repeated', False, None),
+    ('number', 1, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('full_name', 2, _buffa_STRING, _buffa_PRESENCE, None, 'full_name', 'fullName', '', None),
+    ('type', 3, _buffa_STRING, _buffa_PRESENCE, None, 'type', 'type', '', None),
+    ('reserved', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'reserved', 'reserved', False, None),
+    ('repeated', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'repeated', 'repeated', False, None),
 )
 _buffa_c7._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('extendee', 2, 9, 8, None, 'extendee', 'extendee', '', None),
-    ('number', 3, 5, 8, None, 'number', 'number', 0, None),
-    ('label', 4, 14, 72, FieldDescriptorProto.Label, 'label', 'label', 1, None),
-    ('type', 5, 14, 72, FieldDescriptorProto.Type, 'type', 'type', 1, None),
-    ('type_name', 6, 9, 8, None, 'type_name', 'typeName', '', None),
-    ('default_value', 7, 9, 8, None, 'default_value', 'defaultValue', '', None),
-    ('options', 8, 11, 8, FieldOptions, 'options', 'options', None, None),
-    ('oneof_index', 9, 5, 8, None, 'oneof_index', 'oneofIndex', 0, None),
-    ('json_name', 10, 9, 8, None, 'json_name', 'jsonName', '', None),
-    ('proto3_optional', 17, 8, 8, None, 'proto3_optional', 'proto3Optional', False, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('extendee', 2, _buffa_STRING, _buffa_PRESENCE, None, 'extendee', 'extendee', '', None),
+    ('number', 3, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('label', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldDescriptorProto.Label, 'label', 'label', 1, None),
+    ('type', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldDescriptorProto.Type, 'type', 'type', 1, None),
+    ('type_name', 6, _buffa_STRING, _buffa_PRESENCE, None, 'type_name', 'typeName', '', None),
+    ('default_value', 7, _buffa_STRING, _buffa_PRESENCE, None, 'default_value', 'defaultValue', '', None),
+    ('options', 8, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions, 'options', 'options', None, None),
+    ('oneof_index', 9, _buffa_INT32, _buffa_PRESENCE, None, 'oneof_index', 'oneofIndex', 0, None),
+    ('json_name', 10, _buffa_STRING, _buffa_PRESENCE, None, 'json_name', 'jsonName', '', None),
+    ('proto3_optional', 17, _buffa_BOOL, _buffa_PRESENCE, None, 'proto3_optional', 'proto3Optional', False, None),
 )
 _buffa_c8._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('options', 2, 11, 8, OneofOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('options', 2, _buffa_MESSAGE, _buffa_PRESENCE, OneofOptions, 'options', 'options', None, None),
 )
 _buffa_c9._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('value', 2, 11, 1, EnumValueDescriptorProto, 'value', 'value', None, None),
-    ('options', 3, 11, 8, EnumOptions, 'options', 'options', None, None),
-    ('reserved_range', 4, 11, 1, EnumDescriptorProto.EnumReservedRange, 'reserved_range', 'reservedRange', None, None),
-    ('reserved_name', 5, 9, 1, None, 'reserved_name', 'reservedName', '', None),
-    ('visibility', 6, 14, 72, SymbolVisibility, 'visibility', 'visibility', 0, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('value', 2, _buffa_MESSAGE, _buffa_REPEATED, EnumValueDescriptorProto, 'value', 'value', None, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, EnumOptions, 'options', 'options', None, None),
+    ('reserved_range', 4, _buffa_MESSAGE, _buffa_REPEATED, EnumDescriptorProto.EnumReservedRange, 'reserved_range', 'reservedRange', None, None),
+    ('reserved_name', 5, _buffa_STRING, _buffa_REPEATED, None, 'reserved_name', 'reservedName', '', None),
+    ('visibility', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, SymbolVisibility, 'visibility', 'visibility', 0, None),
 )
 _buffa_c10._buffa_f = (
-    ('start', 1, 5, 8, None, 'start', 'start', 0, None),
-    ('end', 2, 5, 8, None, 'end', 'end', 0, None),
+    ('start', 1, _buffa_INT32, _buffa_PRESENCE, None, 'start', 'start', 0, None),
+    ('end', 2, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
 )
 _buffa_c11._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('number', 2, 5, 8, None, 'number', 'number', 0, None),
-    ('options', 3, 11, 8, EnumValueOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('number', 2, _buffa_INT32, _buffa_PRESENCE, None, 'number', 'number', 0, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, EnumValueOptions, 'options', 'options', None, None),
 )
 _buffa_c12._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('method', 2, 11, 1, MethodDescriptorProto, 'method', 'method', None, None),
-    ('options', 3, 11, 8, ServiceOptions, 'options', 'options', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('method', 2, _buffa_MESSAGE, _buffa_REPEATED, MethodDescriptorProto, 'method', 'method', None, None),
+    ('options', 3, _buffa_MESSAGE, _buffa_PRESENCE, ServiceOptions, 'options', 'options', None, None),
 )
 _buffa_c13._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('input_type', 2, 9, 8, None, 'input_type', 'inputType', '', None),
-    ('output_type', 3, 9, 8, None, 'output_type', 'outputType', '', None),
-    ('options', 4, 11, 8, MethodOptions, 'options', 'options', None, None),
-    ('client_streaming', 5, 8, 8, None, 'client_streaming', 'clientStreaming', False, None),
-    ('server_streaming', 6, 8, 8, None, 'server_streaming', 'serverStreaming', False, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('input_type', 2, _buffa_STRING, _buffa_PRESENCE, None, 'input_type', 'inputType', '', None),
+    ('output_type', 3, _buffa_STRING, _buffa_PRESENCE, None, 'output_type', 'outputType', '', None),
+    ('options', 4, _buffa_MESSAGE, _buffa_PRESENCE, MethodOptions, 'options', 'options', None, None),
+    ('client_streaming', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'client_streaming', 'clientStreaming', False, None),
+    ('server_streaming', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'server_streaming', 'serverStreaming', False, None),
 )
 _buffa_c14._buffa_f = (
-    ('java_package', 1, 9, 8, None, 'java_package', 'javaPackage', '', None),
-    ('java_outer_classname', 8, 9, 8, None, 'java_outer_classname', 'javaOuterClassname', '', None),
-    ('optimize_for', 9, 14, 72, FileOptions.OptimizeMode, 'optimize_for', 'optimizeFor', 1, None),
-    ('java_multiple_files', 10, 8, 8, None, 'java_multiple_files', 'javaMultipleFiles', False, None),
-    ('go_package', 11, 9, 8, None, 'go_package', 'goPackage', '', None),
-    ('cc_generic_services', 16, 8, 8, None, 'cc_generic_services', 'ccGenericServices', False, None),
-    ('java_generic_services', 17, 8, 8, None, 'java_generic_services', 'javaGenericServices', False, None),
-    ('py_generic_services', 18, 8, 8, None, 'py_generic_services', 'pyGenericServices', False, None),
-    ('java_generate_equals_and_hash', 20, 8, 8, None, 'java_generate_equals_and_hash', 'javaGenerateEqualsAndHash', False, None),
-    ('deprecated', 23, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('java_string_check_utf8', 27, 8, 8, None, 'java_string_check_utf8', 'javaStringCheckUtf8', False, None),
-    ('cc_enable_arenas', 31, 8, 8, None, 'cc_enable_arenas', 'ccEnableArenas', True, None),
-    ('objc_class_prefix', 36, 9, 8, None, 'objc_class_prefix', 'objcClassPrefix', '', None),
-    ('csharp_namespace', 37, 9, 8, None, 'csharp_namespace', 'csharpNamespace', '', None),
-    ('swift_prefix', 39, 9, 8, None, 'swift_prefix', 'swiftPrefix', '', None),
-    ('php_class_prefix', 40, 9, 8, None, 'php_class_prefix', 'phpClassPrefix', '', None),
-    ('php_namespace', 41, 9, 8, None, 'php_namespace', 'phpNamespace', '', None),
-    ('php_metadata_namespace', 44, 9, 8, None, 'php_metadata_namespace', 'phpMetadataNamespace', '', None),
-    ('ruby_package', 45, 9, 8, None, 'ruby_package', 'rubyPackage', '', None),
-    ('features', 50, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('java_package', 1, _buffa_STRING, _buffa_PRESENCE, None, 'java_package', 'javaPackage', '', None),
+    ('java_outer_classname', 8, _buffa_STRING, _buffa_PRESENCE, None, 'java_outer_classname', 'javaOuterClassname', '', None),
+    ('optimize_for', 9, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FileOptions.OptimizeMode, 'optimize_for', 'optimizeFor', 1, None),
+    ('java_multiple_files', 10, _buffa_BOOL, _buffa_PRESENCE, None, 'java_multiple_files', 'javaMultipleFiles', False, None),
+    ('go_package', 11, _buffa_STRING, _buffa_PRESENCE, None, 'go_package', 'goPackage', '', None),
+    ('cc_generic_services', 16, _buffa_BOOL, _buffa_PRESENCE, None, 'cc_generic_services', 'ccGenericServices', False, None),
+    ('java_generic_services', 17, _buffa_BOOL, _buffa_PRESENCE, None, 'java_generic_services', 'javaGenericServices', False, None),
+    ('py_generic_services', 18, _buffa_BOOL, _buffa_PRESENCE, None, 'py_generic_services', 'pyGenericServices', False, None),
+    ('java_generate_equals_and_hash', 20, _buffa_BOOL, _buffa_PRESENCE, None, 'java_generate_equals_and_hash', 'javaGenerateEqualsAndHash', False, None),
+    ('deprecated', 23, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('java_string_check_utf8', 27, _buffa_BOOL, _buffa_PRESENCE, None, 'java_string_check_utf8', 'javaStringCheckUtf8', False, None),
+    ('cc_enable_arenas', 31, _buffa_BOOL, _buffa_PRESENCE, None, 'cc_enable_arenas', 'ccEnableArenas', True, None),
+    ('objc_class_prefix', 36, _buffa_STRING, _buffa_PRESENCE, None, 'objc_class_prefix', 'objcClassPrefix', '', None),
+    ('csharp_namespace', 37, _buffa_STRING, _buffa_PRESENCE, None, 'csharp_namespace', 'csharpNamespace', '', None),
+    ('swift_prefix', 39, _buffa_STRING, _buffa_PRESENCE, None, 'swift_prefix', 'swiftPrefix', '', None),
+    ('php_class_prefix', 40, _buffa_STRING, _buffa_PRESENCE, None, 'php_class_prefix', 'phpClassPrefix', '', None),
+    ('php_namespace', 41, _buffa_STRING, _buffa_PRESENCE, None, 'php_namespace', 'phpNamespace', '', None),
+    ('php_metadata_namespace', 44, _buffa_STRING, _buffa_PRESENCE, None, 'php_metadata_namespace', 'phpMetadataNamespace', '', None),
+    ('ruby_package', 45, _buffa_STRING, _buffa_PRESENCE, None, 'ruby_package', 'rubyPackage', '', None),
+    ('features', 50, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c15._buffa_f = (
-    ('message_set_wire_format', 1, 8, 8, None, 'message_set_wire_format', 'messageSetWireFormat', False, None),
-    ('no_standard_descriptor_accessor', 2, 8, 8, None, 'no_standard_descriptor_accessor', 'noStandardDescriptorAccessor', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('map_entry', 7, 8, 8, None, 'map_entry', 'mapEntry', False, None),
-    ('deprecated_legacy_json_field_conflicts', 11, 8, 8, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
-    ('features', 12, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('message_set_wire_format', 1, _buffa_BOOL, _buffa_PRESENCE, None, 'message_set_wire_format', 'messageSetWireFormat', False, None),
+    ('no_standard_descriptor_accessor', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'no_standard_descriptor_accessor', 'noStandardDescriptorAccessor', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('map_entry', 7, _buffa_BOOL, _buffa_PRESENCE, None, 'map_entry', 'mapEntry', False, None),
+    ('deprecated_legacy_json_field_conflicts', 11, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
+    ('features', 12, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c16._buffa_f = (
-    ('ctype', 1, 14, 72, FieldOptions.CType, 'ctype', 'ctype', 0, None),
-    ('packed', 2, 8, 8, None, 'packed', 'packed', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('lazy', 5, 8, 8, None, 'lazy', 'lazy', False, None),
-    ('jstype', 6, 14, 72, FieldOptions.JSType, 'jstype', 'jstype', 0, None),
-    ('weak', 10, 8, 8, None, 'weak', 'weak', False, None),
-    ('unverified_lazy', 15, 8, 8, None, 'unverified_lazy', 'unverifiedLazy', False, None),
-    ('debug_redact', 16, 8, 8, None, 'debug_redact', 'debugRedact', False, None),
-    ('retention', 17, 14, 72, FieldOptions.OptionRetention, 'retention', 'retention', 0, None),
-    ('targets', 19, 14, 65, FieldOptions.OptionTargetType, 'targets', 'targets', 0, None),
-    ('edition_defaults', 20, 11, 1, FieldOptions.EditionDefault, 'edition_defaults', 'editionDefaults', None, None),
-    ('features', 21, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('feature_support', 22, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('ctype', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.CType, 'ctype', 'ctype', 0, None),
+    ('packed', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'packed', 'packed', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('lazy', 5, _buffa_BOOL, _buffa_PRESENCE, None, 'lazy', 'lazy', False, None),
+    ('jstype', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.JSType, 'jstype', 'jstype', 0, None),
+    ('weak', 10, _buffa_BOOL, _buffa_PRESENCE, None, 'weak', 'weak', False, None),
+    ('unverified_lazy', 15, _buffa_BOOL, _buffa_PRESENCE, None, 'unverified_lazy', 'unverifiedLazy', False, None),
+    ('debug_redact', 16, _buffa_BOOL, _buffa_PRESENCE, None, 'debug_redact', 'debugRedact', False, None),
+    ('retention', 17, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FieldOptions.OptionRetention, 'retention', 'retention', 0, None),
+    ('targets', 19, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, FieldOptions.OptionTargetType, 'targets', 'targets', 0, None),
+    ('edition_defaults', 20, _buffa_MESSAGE, _buffa_REPEATED, FieldOptions.EditionDefault, 'edition_defaults', 'editionDefaults', None, None),
+    ('features', 21, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('feature_support', 22, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c17._buffa_f = (
-    ('value', 2, 9, 8, None, 'value', 'value', '', None),
-    ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
+    ('value', 2, _buffa_STRING, _buffa_PRESENCE, None, 'value', 'value', '', None),
+    ('edition', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
 )
 _buffa_c18._buffa_f = (
-    ('edition_introduced', 1, 14, 72, Edition, 'edition_introduced', 'editionIntroduced', 0, None),
-    ('edition_deprecated', 2, 14, 72, Edition, 'edition_deprecated', 'editionDeprecated', 0, None),
-    ('deprecation_warning', 3, 9, 8, None, 'deprecation_warning', 'deprecationWarning', '', None),
-    ('edition_removed', 4, 14, 72, Edition, 'edition_removed', 'editionRemoved', 0, None),
-    ('removal_error', 5, 9, 8, None, 'removal_error', 'removalError', '', None),
+    ('edition_introduced', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_introduced', 'editionIntroduced', 0, None),
+    ('edition_deprecated', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_deprecated', 'editionDeprecated', 0, None),
+    ('deprecation_warning', 3, _buffa_STRING, _buffa_PRESENCE, None, 'deprecation_warning', 'deprecationWarning', '', None),
+    ('edition_removed', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition_removed', 'editionRemoved', 0, None),
+    ('removal_error', 5, _buffa_STRING, _buffa_PRESENCE, None, 'removal_error', 'removalError', '', None),
 )
 _buffa_c19._buffa_f = (
-    ('features', 1, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('features', 1, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c20._buffa_f = (
-    ('allow_alias', 2, 8, 8, None, 'allow_alias', 'allowAlias', False, None),
-    ('deprecated', 3, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('deprecated_legacy_json_field_conflicts', 6, 8, 8, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
-    ('features', 7, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('allow_alias', 2, _buffa_BOOL, _buffa_PRESENCE, None, 'allow_alias', 'allowAlias', False, None),
+    ('deprecated', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('deprecated_legacy_json_field_conflicts', 6, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated_legacy_json_field_conflicts', 'deprecatedLegacyJsonFieldConflicts', False, None),
+    ('features', 7, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c21._buffa_f = (
-    ('deprecated', 1, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('features', 2, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('debug_redact', 3, 8, 8, None, 'debug_redact', 'debugRedact', False, None),
-    ('feature_support', 4, 11, 8, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 1, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('features', 2, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('debug_redact', 3, _buffa_BOOL, _buffa_PRESENCE, None, 'debug_redact', 'debugRedact', False, None),
+    ('feature_support', 4, _buffa_MESSAGE, _buffa_PRESENCE, FieldOptions.FeatureSupport, 'feature_support', 'featureSupport', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c22._buffa_f = (
-    ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('features', 34, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 33, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('features', 34, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c23._buffa_f = (
-    ('deprecated', 33, 8, 8, None, 'deprecated', 'deprecated', False, None),
-    ('idempotency_level', 34, 14, 72, MethodOptions.IdempotencyLevel, 'idempotency_level', 'idempotencyLevel', 0, None),
-    ('features', 35, 11, 8, FeatureSet, 'features', 'features', None, None),
-    ('uninterpreted_option', 999, 11, 1, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
+    ('deprecated', 33, _buffa_BOOL, _buffa_PRESENCE, None, 'deprecated', 'deprecated', False, None),
+    ('idempotency_level', 34, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, MethodOptions.IdempotencyLevel, 'idempotency_level', 'idempotencyLevel', 0, None),
+    ('features', 35, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'features', 'features', None, None),
+    ('uninterpreted_option', 999, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption, 'uninterpreted_option', 'uninterpretedOption', None, None),
 )
 _buffa_c24._buffa_f = (
-    ('name', 2, 11, 1, UninterpretedOption.NamePart, 'name', 'name', None, None),
-    ('identifier_value', 3, 9, 8, None, 'identifier_value', 'identifierValue', '', None),
-    ('positive_int_value', 4, 4, 8, None, 'positive_int_value', 'positiveIntValue', 0, None),
-    ('negative_int_value', 5, 3, 8, None, 'negative_int_value', 'negativeIntValue', 0, None),
-    ('double_value', 6, 1, 8, None, 'double_value', 'doubleValue', 0.0, None),
-    ('string_value', 7, 12, 8, None, 'string_value', 'stringValue', b'', None),
-    ('aggregate_value', 8, 9, 8, None, 'aggregate_value', 'aggregateValue', '', None),
+    ('name', 2, _buffa_MESSAGE, _buffa_REPEATED, UninterpretedOption.NamePart, 'name', 'name', None, None),
+    ('identifier_value', 3, _buffa_STRING, _buffa_PRESENCE, None, 'identifier_value', 'identifierValue', '', None),
+    ('positive_int_value', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'positive_int_value', 'positiveIntValue', 0, None),
+    ('negative_int_value', 5, _buffa_INT64, _buffa_PRESENCE, None, 'negative_int_value', 'negativeIntValue', 0, None),
+    ('double_value', 6, _buffa_DOUBLE, _buffa_PRESENCE, None, 'double_value', 'doubleValue', 0.0, None),
+    ('string_value', 7, _buffa_BYTES, _buffa_PRESENCE, None, 'string_value', 'stringValue', b'', None),
+    ('aggregate_value', 8, _buffa_STRING, _buffa_PRESENCE, None, 'aggregate_value', 'aggregateValue', '', None),
 )
 _buffa_c25._buffa_f = (
-    ('name_part', 1, 9, 40, None, 'name_part', 'namePart', '', None),
-    ('is_extension', 2, 8, 40, None, 'is_extension', 'isExtension', False, None),
+    ('name_part', 1, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'name_part', 'namePart', '', None),
+    ('is_extension', 2, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'is_extension', 'isExtension', False, None),
 )
 _buffa_c26._buffa_f = (
-    ('field_presence', 1, 14, 72, FeatureSet.FieldPresence, 'field_presence', 'fieldPresence', 0, None),
-    ('enum_type', 2, 14, 72, FeatureSet.EnumType, 'enum_type', 'enumType', 0, None),
-    ('repeated_field_encoding', 3, 14, 72, FeatureSet.RepeatedFieldEncoding, 'repeated_field_encoding', 'repeatedFieldEncoding', 0, None),
-    ('utf8_validation', 4, 14, 72, FeatureSet.Utf8Validation, 'utf8_validation', 'utf8Validation', 0, None),
-    ('message_encoding', 5, 14, 72, FeatureSet.MessageEncoding, 'message_encoding', 'messageEncoding', 0, None),
-    ('json_format', 6, 14, 72, FeatureSet.JsonFormat, 'json_format', 'jsonFormat', 0, None),
-    ('enforce_naming_style', 7, 14, 72, FeatureSet.EnforceNamingStyle, 'enforce_naming_style', 'enforceNamingStyle', 0, None),
-    ('default_symbol_visibility', 8, 14, 72, FeatureSet.VisibilityFeature.DefaultSymbolVisibility, 'default_symbol_visibility', 'defaultSymbolVisibility', 0, None),
-    ('enforce_proto_limits', 9, 14, 72, FeatureSet.ProtoLimitsFeature.EnforceProtoLimits, 'enforce_proto_limits', 'enforceProtoLimits', 0, None),
+    ('field_presence', 1, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.FieldPresence, 'field_presence', 'fieldPresence', 0, None),
+    ('enum_type', 2, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.EnumType, 'enum_type', 'enumType', 0, None),
+    ('repeated_field_encoding', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.RepeatedFieldEncoding, 'repeated_field_encoding', 'repeatedFieldEncoding', 0, None),
+    ('utf8_validation', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.Utf8Validation, 'utf8_validation', 'utf8Validation', 0, None),
+    ('message_encoding', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.MessageEncoding, 'message_encoding', 'messageEncoding', 0, None),
+    ('json_format', 6, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.JsonFormat, 'json_format', 'jsonFormat', 0, None),
+    ('enforce_naming_style', 7, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.EnforceNamingStyle, 'enforce_naming_style', 'enforceNamingStyle', 0, None),
+    ('default_symbol_visibility', 8, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.VisibilityFeature.DefaultSymbolVisibility, 'default_symbol_visibility', 'defaultSymbolVisibility', 0, None),
+    ('enforce_proto_limits', 9, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, FeatureSet.ProtoLimitsFeature.EnforceProtoLimits, 'enforce_proto_limits', 'enforceProtoLimits', 0, None),
 )
 _buffa_c27._buffa_f = (
 )
 _buffa_c28._buffa_f = (
 )
 _buffa_c29._buffa_f = (
-    ('defaults', 1, 11, 1, FeatureSetDefaults.FeatureSetEditionDefault, 'defaults', 'defaults', None, None),
-    ('minimum_edition', 4, 14, 72, Edition, 'minimum_edition', 'minimumEdition', 0, None),
-    ('maximum_edition', 5, 14, 72, Edition, 'maximum_edition', 'maximumEdition', 0, None),
+    ('defaults', 1, _buffa_MESSAGE, _buffa_REPEATED, FeatureSetDefaults.FeatureSetEditionDefault, 'defaults', 'defaults', None, None),
+    ('minimum_edition', 4, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'minimum_edition', 'minimumEdition', 0, None),
+    ('maximum_edition', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'maximum_edition', 'maximumEdition', 0, None),
 )
 _buffa_c30._buffa_f = (
-    ('edition', 3, 14, 72, Edition, 'edition', 'edition', 0, None),
-    ('overridable_features', 4, 11, 8, FeatureSet, 'overridable_features', 'overridableFeatures', None, None),
-    ('fixed_features', 5, 11, 8, FeatureSet, 'fixed_features', 'fixedFeatures', None, None),
+    ('edition', 3, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, Edition, 'edition', 'edition', 0, None),
+    ('overridable_features', 4, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'overridable_features', 'overridableFeatures', None, None),
+    ('fixed_features', 5, _buffa_MESSAGE, _buffa_PRESENCE, FeatureSet, 'fixed_features', 'fixedFeatures', None, None),
 )
 _buffa_c31._buffa_f = (
-    ('location', 1, 11, 1, SourceCodeInfo.Location, 'location', 'location', None, None),
+    ('location', 1, _buffa_MESSAGE, _buffa_REPEATED, SourceCodeInfo.Location, 'location', 'location', None, None),
 )
 _buffa_c32._buffa_f = (
-    ('path', 1, 5, 3, None, 'path', 'path', 0, None),
-    ('span', 2, 5, 3, None, 'span', 'span', 0, None),
-    ('leading_comments', 3, 9, 8, None, 'leading_comments', 'leadingComments', '', None),
-    ('trailing_comments', 4, 9, 8, None, 'trailing_comments', 'trailingComments', '', None),
-    ('leading_detached_comments', 6, 9, 1, None, 'leading_detached_comments', 'leadingDetachedComments', '', None),
+    ('path', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'path', 'path', 0, None),
+    ('span', 2, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'span', 'span', 0, None),
+    ('leading_comments', 3, _buffa_STRING, _buffa_PRESENCE, None, 'leading_comments', 'leadingComments', '', None),
+    ('trailing_comments', 4, _buffa_STRING, _buffa_PRESENCE, None, 'trailing_comments', 'trailingComments', '', None),
+    ('leading_detached_comments', 6, _buffa_STRING, _buffa_REPEATED, None, 'leading_detached_comments', 'leadingDetachedComments', '', None),
 )
 _buffa_c33._buffa_f = (
-    ('annotation', 1, 11, 1, GeneratedCodeInfo.Annotation, 'annotation', 'annotation', None, None),
+    ('annotation', 1, _buffa_MESSAGE, _buffa_REPEATED, GeneratedCodeInfo.Annotation, 'annotation', 'annotation', None, None),
 )
 _buffa_c34._buffa_f = (
-    ('path', 1, 5, 3, None, 'path', 'path', 0, None),
-    ('source_file', 2, 9, 8, None, 'source_file', 'sourceFile', '', None),
-    ('begin', 3, 5, 8, None, 'begin', 'begin', 0, None),
-    ('end', 4, 5, 8, None, 'end', 'end', 0, None),
-    ('semantic', 5, 14, 72, GeneratedCodeInfo.Annotation.Semantic, 'semantic', 'semantic', 0, None),
+    ('path', 1, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'path', 'path', 0, None),
+    ('source_file', 2, _buffa_STRING, _buffa_PRESENCE, None, 'source_file', 'sourceFile', '', None),
+    ('begin', 3, _buffa_INT32, _buffa_PRESENCE, None, 'begin', 'begin', 0, None),
+    ('end', 4, _buffa_INT32, _buffa_PRESENCE, None, 'end', 'end', 0, None),
+    ('semantic', 5, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, GeneratedCodeInfo.Annotation.Semantic, 'semantic', 'semantic', 0, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27, _buffa_c28, _buffa_c29, _buffa_c30, _buffa_c31, _buffa_c32, _buffa_c33, _buffa_c34)

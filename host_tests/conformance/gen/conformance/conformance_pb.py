@@ -19,20 +19,32 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class WireFormat(_buffa_Enum):
     _buffa_name = 'conformance.WireFormat'
     UNSPECIFIED = 0
     PROTOBUF = 1
     JSON = 2
+    # Only used inside Google. Opensource testees just skip it.
     JSPB = 3
     TEXT_FORMAT = 4
     _buffa_n = {0: 'UNSPECIFIED', 1: 'PROTOBUF', 2: 'JSON', 3: 'JSPB', 4: 'TEXT_FORMAT'}
@@ -40,17 +52,33 @@ class WireFormat(_buffa_Enum):
 class TestCategory(_buffa_Enum):
     _buffa_name = 'conformance.TestCategory'
     UNSPECIFIED_TEST = 0
+    # Test binary wire format.
     BINARY_TEST = 1
+    # Test json wire format.
     JSON_TEST = 2
+    # Similar to JSON_TEST. However, during parsing json, testee should ignore
+    # unknown fields. This feature is optional. Each implementation can decide
+    # whether to support it.  See
+    # https://developers.google.com/protocol-buffers/docs/proto3#json_options
+    # for more detail.
     JSON_IGNORE_UNKNOWN_PARSING_TEST = 3
+    # Test jspb wire format. Only used inside Google. Opensource testees just
+    # skip it.
     JSPB_TEST = 4
+    # Test text format. For cpp, java and python, testees can already deal with
+    # this type. Testees of other languages can simply skip it.
     TEXT_FORMAT_TEST = 5
     _buffa_n = {0: 'UNSPECIFIED_TEST', 1: 'BINARY_TEST', 2: 'JSON_TEST', 3: 'JSON_IGNORE_UNKNOWN_PARSING_TEST', 4: 'JSPB_TEST', 5: 'TEXT_FORMAT_TEST'}
 
 class TestStatus(_buffa_Message):
+    """Meant to encapsulate all types of tests: successes, skips, failures, etc.
+    Therefore, this may or may not have a failure message. Failure messages
+    may be truncated for our failure lists."""
     _buffa_name = 'conformance.TestStatus'
     name = ''
     failure_message = ''
+    # What an actual test name matched to in a failure list. Can be wildcarded or
+    # an exact match without wildcards.
     matched_name = ''
 
     def __init__(_buffa_s, **kw):
@@ -59,6 +87,9 @@ class TestStatus(_buffa_Message):
 
 
 class FailureSet(_buffa_Message):
+    """The conformance runner will request a list of failures as the first request.
+    This will be known by message_type == "conformance.FailureSet", a conformance
+    test should return a serialized FailureSet in protobuf_payload."""
     _buffa_name = 'conformance.FailureSet'
 
     def __init__(_buffa_s, **kw):
@@ -68,17 +99,40 @@ class FailureSet(_buffa_Message):
 
 
 class ConformanceRequest(_buffa_Message):
+    """Represents a single test case's input.  The testee should:
+
+      1. parse this proto (which should always succeed)
+      2. parse the protobuf or JSON payload in "payload" (which may fail)
+      3. if the parse succeeded, serialize the message in the requested format."""
     _buffa_name = 'conformance.ConformanceRequest'
+    # The payload (whether protobuf of JSON) is always for a
+    # protobuf_test_messages.proto3.TestAllTypes proto (as defined in
+    # src/google/protobuf/proto3_test_messages.proto).
     _buffa_c_payload = None
     _buffa_v_payload = None
     protobuf_payload = _buffa_member('payload', 'protobuf_payload')
     json_payload = _buffa_member('payload', 'json_payload')
+    # Which format should the testee serialize its message to?
     requested_output_format = 0
+    # The full name for the test message to use; for the moment, either:
+    # protobuf_test_messages.proto3.TestAllTypesProto3 or
+    # protobuf_test_messages.proto2.TestAllTypesProto2 or
+    # protobuf_test_messages.editions.proto2.TestAllTypesProto2 or
+    # protobuf_test_messages.editions.proto3.TestAllTypesProto3 or
+    # protobuf_test_messages.editions.TestAllTypesEdition2023 or
+    # protobuf_test_messages.edition_unstable.TestAllTypesEditionUnstable.
     message_type = ''
+    # Each test is given a specific test category. Some category may need
+    # specific support in testee programs. Refer to the definition of
+    # TestCategory for more information.
     test_category = 0
+    # Specify details for how to encode jspb.
     jspb_encoding_options = None
+    # Only used inside Google.  Opensource testees just skip it.
     jspb_payload = _buffa_member('payload', 'jspb_payload')
     text_payload = _buffa_member('payload', 'text_payload')
+    # This can be used in json and text format. If true, testee should print
+    # unknown fields instead of ignore. This feature is optional.
     print_unknown_fields = False
 
     def __init__(_buffa_s, **kw):
@@ -87,17 +141,43 @@ class ConformanceRequest(_buffa_Message):
 
 
 class ConformanceResponse(_buffa_Message):
+    """Represents a single test case's output."""
     _buffa_name = 'conformance.ConformanceResponse'
     _buffa_c_result = None
     _buffa_v_result = None
+    # This string should be set to indicate parsing failed.  The string can
+    # provide more information about the parse error if it is available.
+    #
+    # Setting this string does not necessarily mean the testee failed the
+    # test.  Some of the test cases are intentionally invalid input.
     parse_error = _buffa_member('result', 'parse_error')
+    # This should be set if some other error occurred.  This will always
+    # indicate that the test failed.  The string can provide more information
+    # about the failure.
     runtime_error = _buffa_member('result', 'runtime_error')
+    # If the input was successfully parsed and the requested output was
+    # protobuf, serialize it to protobuf and set it in this field.
     protobuf_payload = _buffa_member('result', 'protobuf_payload')
+    # If the input was successfully parsed and the requested output was JSON,
+    # serialize to JSON and set it in this field.
     json_payload = _buffa_member('result', 'json_payload')
+    # For when the testee skipped the test, likely because a certain feature
+    # wasn't supported, like JSON input/output.
     skipped = _buffa_member('result', 'skipped')
+    # If the input was successfully parsed but errors occurred when
+    # serializing it to the requested output format, set the error message in
+    # this field.
     serialize_error = _buffa_member('result', 'serialize_error')
+    # If the input was successfully parsed and the requested output was JSPB,
+    # serialize to JSPB and set it in this field. JSPB is only used inside
+    # Google. Opensource testees can just skip it.
     jspb_payload = _buffa_member('result', 'jspb_payload')
+    # If the input was successfully parsed and the requested output was
+    # TEXT_FORMAT, serialize to TEXT_FORMAT and set it in this field.
     text_payload = _buffa_member('result', 'text_payload')
+    # This should be set if the test program timed out.  The string should
+    # provide more information about what the child process was doing when it
+    # was killed.
     timeout_error = _buffa_member('result', 'timeout_error')
 
     def __init__(_buffa_s, **kw):
@@ -106,7 +186,9 @@ class ConformanceResponse(_buffa_Message):
 
 
 class JspbEncodingConfig(_buffa_Message):
+    """Encoding options for jspb format."""
     _buffa_name = 'conformance.JspbEncodingConfig'
+    # Encode the value field of Any as jspb array if true, otherwise binary.
     use_jspb_array_any_format = False
 
     def __init__(_buffa_s, **kw):
@@ -129,14 +211,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -151,13 +233,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # failure_message
             q = b[p]
             p += 1
             if q > 127:
@@ -172,13 +254,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.failure_message = v
             p = q
-        elif t == 26:
+        elif t == 26:  # matched_name
             q = b[p]
             p += 1
             if q > 127:
@@ -193,8 +275,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.matched_name = v
@@ -302,14 +384,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 18:
+        if t == 18:  # test
             q = b[p]
             p += 1
             if q > 127:
@@ -386,14 +468,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # protobuf_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -410,7 +492,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_payload = 'protobuf_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 18:
+        elif t == 18:  # json_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -425,21 +507,21 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'json_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 24:
+        elif t == 24:  # requested_output_format
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.requested_output_format = v
-        elif t == 34:
+        elif t == 34:  # message_type
             q = b[p]
             p += 1
             if q > 127:
@@ -454,20 +536,20 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.message_type = v
             p = q
-        elif t == 40:
+        elif t == 40:  # test_category
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.test_category = v
-        elif t == 50:
+        elif t == 50:  # jspb_encoding_options
             q = b[p]
             p += 1
             if q > 127:
@@ -485,7 +567,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.jspb_encoding_options = _buffa_new(_buffa_c4)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 58:
+        elif t == 58:  # jspb_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -500,14 +582,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'jspb_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 66:
+        elif t == 66:  # text_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -522,14 +604,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_payload = 'text_payload'
             m._buffa_v_payload = v
             p = q
-        elif t == 72:
+        elif t == 72:  # print_unknown_fields
             v = b[p]
             p += 1
             if v > 127:
@@ -560,14 +642,14 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.requested_output_format
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.message_type
     if v:
         k = _buffa_len(_buffa_utf8(v))
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.test_category
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.jspb_encoding_options
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -728,14 +810,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # parse_error
             q = b[p]
             p += 1
             if q > 127:
@@ -750,14 +832,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'parse_error'
             m._buffa_v_result = v
             p = q
-        elif t == 18:
+        elif t == 18:  # runtime_error
             q = b[p]
             p += 1
             if q > 127:
@@ -772,14 +854,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'runtime_error'
             m._buffa_v_result = v
             p = q
-        elif t == 26:
+        elif t == 26:  # protobuf_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -796,7 +878,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m._buffa_c_result = 'protobuf_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 34:
+        elif t == 34:  # json_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -811,14 +893,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'json_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 42:
+        elif t == 42:  # skipped
             q = b[p]
             p += 1
             if q > 127:
@@ -833,14 +915,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'skipped'
             m._buffa_v_result = v
             p = q
-        elif t == 50:
+        elif t == 50:  # serialize_error
             q = b[p]
             p += 1
             if q > 127:
@@ -855,14 +937,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'serialize_error'
             m._buffa_v_result = v
             p = q
-        elif t == 58:
+        elif t == 58:  # jspb_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -877,14 +959,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'jspb_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 66:
+        elif t == 66:  # text_payload
             q = b[p]
             p += 1
             if q > 127:
@@ -899,14 +981,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'text_payload'
             m._buffa_v_result = v
             p = q
-        elif t == 74:
+        elif t == 74:  # timeout_error
             q = b[p]
             p += 1
             if q > 127:
@@ -921,8 +1003,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             try:
                 v = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m._buffa_c_result = 'timeout_error'
@@ -1155,14 +1237,14 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # use_jspb_array_any_format
             v = b[p]
             p += 1
             if v > 127:
@@ -1209,37 +1291,37 @@ def _buffa_w(m, buf, p):
 _buffa_c4._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('name', 1, 9, 128, None, 'name', 'name', '', None),
-    ('failure_message', 2, 9, 128, None, 'failure_message', 'failureMessage', '', None),
-    ('matched_name', 3, 9, 128, None, 'matched_name', 'matchedName', '', None),
+    ('name', 1, _buffa_STRING, _buffa_VERIFY, None, 'name', 'name', '', None),
+    ('failure_message', 2, _buffa_STRING, _buffa_VERIFY, None, 'failure_message', 'failureMessage', '', None),
+    ('matched_name', 3, _buffa_STRING, _buffa_VERIFY, None, 'matched_name', 'matchedName', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('test', 2, 11, 1, TestStatus, 'test', 'test', None, None),
+    ('test', 2, _buffa_MESSAGE, _buffa_REPEATED, TestStatus, 'test', 'test', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('protobuf_payload', 1, 12, 16, None, 'protobuf_payload', 'protobufPayload', b'', 'payload'),
-    ('json_payload', 2, 9, 144, None, 'json_payload', 'jsonPayload', '', 'payload'),
-    ('requested_output_format', 3, 14, 0, WireFormat, 'requested_output_format', 'requestedOutputFormat', 0, None),
-    ('message_type', 4, 9, 128, None, 'message_type', 'messageType', '', None),
-    ('test_category', 5, 14, 0, TestCategory, 'test_category', 'testCategory', 0, None),
-    ('jspb_encoding_options', 6, 11, 8, JspbEncodingConfig, 'jspb_encoding_options', 'jspbEncodingOptions', None, None),
-    ('jspb_payload', 7, 9, 144, None, 'jspb_payload', 'jspbPayload', '', 'payload'),
-    ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'payload'),
-    ('print_unknown_fields', 9, 8, 0, None, 'print_unknown_fields', 'printUnknownFields', False, None),
+    ('protobuf_payload', 1, _buffa_BYTES, _buffa_ONEOF, None, 'protobuf_payload', 'protobufPayload', b'', 'payload'),
+    ('json_payload', 2, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'json_payload', 'jsonPayload', '', 'payload'),
+    ('requested_output_format', 3, _buffa_ENUM, 0, WireFormat, 'requested_output_format', 'requestedOutputFormat', 0, None),
+    ('message_type', 4, _buffa_STRING, _buffa_VERIFY, None, 'message_type', 'messageType', '', None),
+    ('test_category', 5, _buffa_ENUM, 0, TestCategory, 'test_category', 'testCategory', 0, None),
+    ('jspb_encoding_options', 6, _buffa_MESSAGE, _buffa_PRESENCE, JspbEncodingConfig, 'jspb_encoding_options', 'jspbEncodingOptions', None, None),
+    ('jspb_payload', 7, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'jspb_payload', 'jspbPayload', '', 'payload'),
+    ('text_payload', 8, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text_payload', 'textPayload', '', 'payload'),
+    ('print_unknown_fields', 9, _buffa_BOOL, 0, None, 'print_unknown_fields', 'printUnknownFields', False, None),
 )
 _buffa_c3._buffa_f = (
-    ('parse_error', 1, 9, 144, None, 'parse_error', 'parseError', '', 'result'),
-    ('runtime_error', 2, 9, 144, None, 'runtime_error', 'runtimeError', '', 'result'),
-    ('protobuf_payload', 3, 12, 16, None, 'protobuf_payload', 'protobufPayload', b'', 'result'),
-    ('json_payload', 4, 9, 144, None, 'json_payload', 'jsonPayload', '', 'result'),
-    ('skipped', 5, 9, 144, None, 'skipped', 'skipped', '', 'result'),
-    ('serialize_error', 6, 9, 144, None, 'serialize_error', 'serializeError', '', 'result'),
-    ('jspb_payload', 7, 9, 144, None, 'jspb_payload', 'jspbPayload', '', 'result'),
-    ('text_payload', 8, 9, 144, None, 'text_payload', 'textPayload', '', 'result'),
-    ('timeout_error', 9, 9, 144, None, 'timeout_error', 'timeoutError', '', 'result'),
+    ('parse_error', 1, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'parse_error', 'parseError', '', 'result'),
+    ('runtime_error', 2, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'runtime_error', 'runtimeError', '', 'result'),
+    ('protobuf_payload', 3, _buffa_BYTES, _buffa_ONEOF, None, 'protobuf_payload', 'protobufPayload', b'', 'result'),
+    ('json_payload', 4, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'json_payload', 'jsonPayload', '', 'result'),
+    ('skipped', 5, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'skipped', 'skipped', '', 'result'),
+    ('serialize_error', 6, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'serialize_error', 'serializeError', '', 'result'),
+    ('jspb_payload', 7, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'jspb_payload', 'jspbPayload', '', 'result'),
+    ('text_payload', 8, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'text_payload', 'textPayload', '', 'result'),
+    ('timeout_error', 9, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'timeout_error', 'timeoutError', '', 'result'),
 )
 _buffa_c4._buffa_f = (
-    ('use_jspb_array_any_format', 1, 8, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
+    ('use_jspb_array_any_format', 1, _buffa_BOOL, 0, None, 'use_jspb_array_any_format', 'useJspbArrayAnyFormat', False, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4)

@@ -18,21 +18,30 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
-import struct as _buffa_struct
+from buffa.message import new_instance as _buffa_new
 import buffa_gen.pb.descriptor_pb as _buffa_i0
-_buffa_unpack = _buffa_struct.unpack_from
-_buffa_pack = _buffa_struct.pack_into
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_REPEATED = const(1)
+_buffa_PRESENCE = const(8)
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
 
 class Version(_buffa_Message):
+    """The version number of protocol compiler."""
     _buffa_name = 'google.protobuf.compiler.Version'
     major = None
     minor = None
     patch = None
+    # A suffix for alpha, beta or rc release, e.g., "alpha-1", "rc2". It should
+    # be empty for mainline stable releases.
     suffix = None
 
     def __init__(_buffa_s, **kw):
@@ -41,23 +50,70 @@ class Version(_buffa_Message):
 
 
 class CodeGeneratorRequest(_buffa_Message):
+    """An encoded CodeGeneratorRequest is written to the plugin's stdin."""
     _buffa_name = 'google.protobuf.compiler.CodeGeneratorRequest'
+    # The generator parameter passed on the command-line.
     parameter = None
+    # The version number of protocol compiler.
     compiler_version = None
 
     def __init__(_buffa_s, **kw):
+        # The .proto files that were explicitly listed on the command-line.  The
+        # code generator should generate code only for these files.  Each file's
+        # descriptor will be included in proto_file, below.
         _buffa_s.file_to_generate = []
+        # FileDescriptorProtos for all files in files_to_generate and everything
+        # they import.  The files will appear in topological order, so each file
+        # appears before any file that imports it.
+        #
+        # Note: the files listed in files_to_generate will include runtime-retention
+        # options only, but all other files will include source-retention options.
+        # The source_file_descriptors field below is available in case you need
+        # source-retention options for files_to_generate.
+        #
+        # protoc guarantees that all proto_files will be written after
+        # the fields above, even though this is not technically guaranteed by the
+        # protobuf wire format.  This theoretically could allow a plugin to stream
+        # in the FileDescriptorProtos and handle them one by one rather than read
+        # the entire set into memory at once.  However, as of this writing, this
+        # is not similarly optimized on protoc's end -- it will store all fields in
+        # memory at once before sending them to the plugin.
+        #
+        # Type names of fields and extensions in the FileDescriptorProto are always
+        # fully qualified.
         _buffa_s.proto_file = []
+        # File descriptors with all options, including source-retention options.
+        # These descriptors are only provided for the files listed in
+        # files_to_generate.
         _buffa_s.source_file_descriptors = []
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
 
 class CodeGeneratorResponse(_buffa_Message):
+    """The plugin writes an encoded CodeGeneratorResponse to stdout."""
     _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse'
+    # Error message.  If non-empty, code generation failed.  The plugin process
+    # should exit with status code zero even if it reports an error in this way.
+    #
+    # This should be used to indicate errors in .proto files which prevent the
+    # code generator from generating correct code.  Errors which indicate a
+    # problem in protoc itself -- such as the input CodeGeneratorRequest being
+    # unparseable -- should be reported by writing a message to stderr and
+    # exiting with a non-zero status code.
     error = None
+    # A bitmask of supported features that the code generator supports.
+    # This is a bitwise "or" of values from the Feature enum.
     supported_features = None
+    # The minimum edition this plugin supports.  This will be treated as an
+    # Edition enum, but we want to allow unknown values.  It should be specified
+    # according the edition enum value, *not* the edition number.  Only takes
+    # effect for plugins that have FEATURE_SUPPORTS_EDITIONS set.
     minimum_edition = None
+    # The maximum edition this plugin supports.  This will be treated as an
+    # Edition enum, but we want to allow unknown values.  It should be specified
+    # according the edition enum value, *not* the edition number.  Only takes
+    # effect for plugins that have FEATURE_SUPPORTS_EDITIONS set.
     maximum_edition = None
 
     def __init__(_buffa_s, **kw):
@@ -66,6 +122,7 @@ class CodeGeneratorResponse(_buffa_Message):
             _buffa_Message.__init__(_buffa_s, **kw)
 
     class Feature(_buffa_Enum):
+        """Sync with code_generator.h."""
         _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse.Feature'
         FEATURE_NONE = 0
         FEATURE_PROTO3_OPTIONAL = 1
@@ -73,10 +130,63 @@ class CodeGeneratorResponse(_buffa_Message):
         _buffa_n = {0: 'FEATURE_NONE', 1: 'FEATURE_PROTO3_OPTIONAL', 2: 'FEATURE_SUPPORTS_EDITIONS'}
 
     class File(_buffa_Message):
+        """Represents a single generated file."""
         _buffa_name = 'google.protobuf.compiler.CodeGeneratorResponse.File'
+        # The file name, relative to the output directory.  The name must not
+        # contain "." or ".." components and must be relative, not be absolute (so,
+        # the file cannot lie outside the output directory).  "/" must be used as
+        # the path separator, not "\".
+        #
+        # If the name is omitted, the content will be appended to the previous
+        # file.  This allows the generator to break large files into small chunks,
+        # and allows the generated text to be streamed back to protoc so that large
+        # files need not reside completely in memory at one time.  Note that as of
+        # this writing protoc does not optimize for this -- it will read the entire
+        # CodeGeneratorResponse before writing files to disk.
         name = None
+        # If non-empty, indicates that the named file should already exist, and the
+        # content here is to be inserted into that file at a defined insertion
+        # point.  This feature allows a code generator to extend the output
+        # produced by another code generator.  The original generator may provide
+        # insertion points by placing special annotations in the file that look
+        # like:
+        #   @@protoc_insertion_point(NAME)
+        # The annotation can have arbitrary text before and after it on the line,
+        # which allows it to be placed in a comment.  NAME should be replaced with
+        # an identifier naming the point -- this is what other generators will use
+        # as the insertion_point.  Code inserted at this point will be placed
+        # immediately above the line containing the insertion point (thus multiple
+        # insertions to the same point will come out in the order they were added).
+        # The double-@ is intended to make it unlikely that the generated code
+        # could contain things that look like insertion points by accident.
+        #
+        # For example, the C++ code generator places the following line in the
+        # .pb.h files that it generates:
+        #   // @@protoc_insertion_point(namespace_scope)
+        # This line appears within the scope of the file's package namespace, but
+        # outside of any particular class.  Another plugin can then specify the
+        # insertion_point "namespace_scope" to generate additional classes or
+        # other declarations that should be placed in this scope.
+        #
+        # Note that if the line containing the insertion point begins with
+        # whitespace, the same whitespace will be added to every line of the
+        # inserted text.  This is useful for languages like Python, where
+        # indentation matters.  In these languages, the insertion point comment
+        # should be indented the same amount as any inserted code will need to be
+        # in order to work correctly in that context.
+        #
+        # The code generator that generates the initial file and the one which
+        # inserts into it must both run as part of a single invocation of protoc.
+        # Code generators are executed in the order in which they appear on the
+        # command line.
+        #
+        # If |insertion_point| is present, |name| must also be present.
         insertion_point = None
+        # The file contents.
         content = None
+        # Information describing the file content being inserted. If an insertion
+        # point is used, this information will be appropriately offset and inserted
+        # into the code generation metadata for the generated files.
         generated_code_info = None
 
         def __init__(_buffa_s, **kw):
@@ -101,35 +211,35 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # major
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.major = v
-        elif t == 16:
+        elif t == 16:  # minor
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.minor = v
-        elif t == 24:
+        elif t == 24:  # patch
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.patch = v
-        elif t == 34:
+        elif t == 34:  # suffix
             q = b[p]
             p += 1
             if q > 127:
@@ -161,13 +271,13 @@ def _buffa_z(m):
     n = 0
     v = m.major
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.minor
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.patch
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.suffix
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -241,14 +351,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # file_to_generate
             q = b[p]
             p += 1
             if q > 127:
@@ -264,7 +374,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.file_to_generate.append(v)
             p = q
-        elif t == 122:
+        elif t == 122:  # proto_file
             q = b[p]
             p += 1
             if q > 127:
@@ -281,7 +391,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.proto_file.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 138:
+        elif t == 138:  # source_file_descriptors
             q = b[p]
             p += 1
             if q > 127:
@@ -298,7 +408,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.source_file_descriptors.append(c)
             _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # parameter
             q = b[p]
             p += 1
             if q > 127:
@@ -314,7 +424,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.parameter = v
             p = q
-        elif t == 26:
+        elif t == 26:  # compiler_version
             q = b[p]
             p += 1
             if q > 127:
@@ -478,14 +588,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 122:
+        if t == 122:  # file
             q = b[p]
             p += 1
             if q > 127:
@@ -502,7 +612,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.file.append(c)
             _buffa_c3._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 10:
+        elif t == 10:  # error
             q = b[p]
             p += 1
             if q > 127:
@@ -518,20 +628,20 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.error = v
             p = q
-        elif t == 16:
+        elif t == 16:  # supported_features
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.supported_features = v
-        elif t == 24:
+        elif t == 24:  # minimum_edition
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.minimum_edition = v
-        elif t == 32:
+        elif t == 32:  # maximum_edition
             v = b[p]
             p += 1
             if v > 127:
@@ -561,10 +671,10 @@ def _buffa_z(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.minimum_edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.maximum_edition
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.file
     if v:
         for x in v:
@@ -652,14 +762,14 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # name
             q = b[p]
             p += 1
             if q > 127:
@@ -675,7 +785,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.name = v
             p = q
-        elif t == 18:
+        elif t == 18:  # insertion_point
             q = b[p]
             p += 1
             if q > 127:
@@ -691,7 +801,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.insertion_point = v
             p = q
-        elif t == 122:
+        elif t == 122:  # content
             q = b[p]
             p += 1
             if q > 127:
@@ -707,7 +817,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.content = v
             p = q
-        elif t == 130:
+        elif t == 130:  # generated_code_info
             q = b[p]
             p += 1
             if q > 127:
@@ -840,30 +950,30 @@ def _buffa_w(m, buf, p):
 _buffa_c3._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('major', 1, 5, 8, None, 'major', 'major', 0, None),
-    ('minor', 2, 5, 8, None, 'minor', 'minor', 0, None),
-    ('patch', 3, 5, 8, None, 'patch', 'patch', 0, None),
-    ('suffix', 4, 9, 8, None, 'suffix', 'suffix', '', None),
+    ('major', 1, _buffa_INT32, _buffa_PRESENCE, None, 'major', 'major', 0, None),
+    ('minor', 2, _buffa_INT32, _buffa_PRESENCE, None, 'minor', 'minor', 0, None),
+    ('patch', 3, _buffa_INT32, _buffa_PRESENCE, None, 'patch', 'patch', 0, None),
+    ('suffix', 4, _buffa_STRING, _buffa_PRESENCE, None, 'suffix', 'suffix', '', None),
 )
 _buffa_c1._buffa_f = (
-    ('file_to_generate', 1, 9, 1, None, 'file_to_generate', 'fileToGenerate', '', None),
-    ('parameter', 2, 9, 8, None, 'parameter', 'parameter', '', None),
-    ('compiler_version', 3, 11, 8, Version, 'compiler_version', 'compilerVersion', None, None),
-    ('proto_file', 15, 11, 1, _buffa_i0.FileDescriptorProto, 'proto_file', 'protoFile', None, None),
-    ('source_file_descriptors', 17, 11, 1, _buffa_i0.FileDescriptorProto, 'source_file_descriptors', 'sourceFileDescriptors', None, None),
+    ('file_to_generate', 1, _buffa_STRING, _buffa_REPEATED, None, 'file_to_generate', 'fileToGenerate', '', None),
+    ('parameter', 2, _buffa_STRING, _buffa_PRESENCE, None, 'parameter', 'parameter', '', None),
+    ('compiler_version', 3, _buffa_MESSAGE, _buffa_PRESENCE, Version, 'compiler_version', 'compilerVersion', None, None),
+    ('proto_file', 15, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FileDescriptorProto, 'proto_file', 'protoFile', None, None),
+    ('source_file_descriptors', 17, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FileDescriptorProto, 'source_file_descriptors', 'sourceFileDescriptors', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('error', 1, 9, 8, None, 'error', 'error', '', None),
-    ('supported_features', 2, 4, 8, None, 'supported_features', 'supportedFeatures', 0, None),
-    ('minimum_edition', 3, 5, 8, None, 'minimum_edition', 'minimumEdition', 0, None),
-    ('maximum_edition', 4, 5, 8, None, 'maximum_edition', 'maximumEdition', 0, None),
-    ('file', 15, 11, 1, CodeGeneratorResponse.File, 'file', 'file', None, None),
+    ('error', 1, _buffa_STRING, _buffa_PRESENCE, None, 'error', 'error', '', None),
+    ('supported_features', 2, _buffa_UINT64, _buffa_PRESENCE, None, 'supported_features', 'supportedFeatures', 0, None),
+    ('minimum_edition', 3, _buffa_INT32, _buffa_PRESENCE, None, 'minimum_edition', 'minimumEdition', 0, None),
+    ('maximum_edition', 4, _buffa_INT32, _buffa_PRESENCE, None, 'maximum_edition', 'maximumEdition', 0, None),
+    ('file', 15, _buffa_MESSAGE, _buffa_REPEATED, CodeGeneratorResponse.File, 'file', 'file', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('name', 1, 9, 8, None, 'name', 'name', '', None),
-    ('insertion_point', 2, 9, 8, None, 'insertion_point', 'insertionPoint', '', None),
-    ('content', 15, 9, 8, None, 'content', 'content', '', None),
-    ('generated_code_info', 16, 11, 8, _buffa_i0.GeneratedCodeInfo, 'generated_code_info', 'generatedCodeInfo', None, None),
+    ('name', 1, _buffa_STRING, _buffa_PRESENCE, None, 'name', 'name', '', None),
+    ('insertion_point', 2, _buffa_STRING, _buffa_PRESENCE, None, 'insertion_point', 'insertionPoint', '', None),
+    ('content', 15, _buffa_STRING, _buffa_PRESENCE, None, 'content', 'content', '', None),
+    ('generated_code_info', 16, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.GeneratedCodeInfo, 'generated_code_info', 'generatedCodeInfo', None, None),
 )
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3)

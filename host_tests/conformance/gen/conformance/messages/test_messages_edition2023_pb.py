@@ -8,13 +8,16 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -35,14 +38,43 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnumEdition2023(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.ForeignEnumEdition2023'
@@ -64,6 +96,7 @@ class TestAllTypesEdition2023(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.TestAllTypesEdition2023'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
     optional_int32 = None
     optional_int64 = None
     optional_uint32 = None
@@ -99,6 +132,7 @@ class TestAllTypesEdition2023(_buffa_Message):
     delimited_field = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -120,6 +154,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -139,6 +174,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -153,6 +189,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -167,6 +204,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         _buffa_s.unpacked_double = []
         _buffa_s.unpacked_bool = []
         _buffa_s.unpacked_nested_enum = []
+        # recursive
         _buffa_s.map_recursive = {}
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
@@ -176,6 +214,7 @@ class TestAllTypesEdition2023(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -190,6 +229,7 @@ class TestAllTypesEdition2023(_buffa_Message):
 
 
     class GroupLikeType(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType'
         group_int32 = None
         group_uint32 = None
@@ -225,26 +265,26 @@ _buffa_c2 = TestAllTypesEdition2023.NestedMessage
 _buffa_c3 = TestAllTypesEdition2023.GroupLikeType
 _buffa_c4 = ForeignMessageEdition2023
 _buffa_c5 = GroupLikeType
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
-_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
-_buffa_s8 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
-_buffa_s9 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s10 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s11 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s12 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s13 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s14 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s15 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s16 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s17 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s18 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s19 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s20 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s21 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s22 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s23 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s24 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesEdition2023.NestedMessage, 'value', 'value', None, None))
+_buffa_s7 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageEdition2023, 'value', 'value', None, None))
+_buffa_s8 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesEdition2023, 'value', 'value', None, None))
+_buffa_s9 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s10 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s11 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s12 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s13 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s14 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s15 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s16 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s17 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s18 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s19 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s20 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s21 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s22 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s23 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s24 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, TestAllTypesEdition2023.NestedEnum, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnumEdition2023, 'value', 'value', 0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -254,14 +294,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # d
             v = b[p]
             p += 1
             if v > 127:
@@ -284,7 +324,7 @@ def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -386,34 +426,34 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d1_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -425,7 +465,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -436,50 +476,50 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -494,13 +534,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -516,7 +556,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -534,7 +574,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c2)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -552,21 +592,21 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c4)
         _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_nested_enum = v
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_foreign_enum = v
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -581,13 +621,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -602,13 +642,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -626,14 +666,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c1._buffa_n()
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -647,14 +687,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -668,14 +708,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -689,13 +729,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -709,7 +749,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -721,7 +761,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -735,7 +775,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -746,7 +786,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -760,7 +800,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -774,19 +814,19 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -800,7 +840,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -814,7 +854,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
-    elif t == 317:
+    elif t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
@@ -825,13 +865,13 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_1(m, b, p, e, s, t, dp):
-    if t == 321:
+    if t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -845,7 +885,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -859,19 +899,19 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -885,14 +925,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -906,7 +946,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -921,13 +961,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -943,7 +983,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -960,7 +1000,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -977,14 +1017,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c4._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_nested_enum.append(v)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -998,14 +1038,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_foreign_enum.append(v)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1019,7 +1059,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1034,13 +1074,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1055,13 +1095,13 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1098,7 +1138,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1135,7 +1175,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1172,7 +1212,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1207,7 +1247,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1254,7 +1294,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1299,7 +1339,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1334,7 +1374,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1369,7 +1409,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1404,7 +1444,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1439,7 +1479,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1475,7 +1515,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1511,7 +1551,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1548,7 +1588,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1571,8 +1611,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             p = r + 2
             try:
                 x = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.map_string_string[k] = x
@@ -1618,8 +1658,8 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -1628,7 +1668,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1698,7 +1738,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1713,7 +1753,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1728,7 +1768,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s7, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1777,7 +1817,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_nested_enum[k] = x
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1826,14 +1866,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_foreign_enum[k] = x
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1847,7 +1887,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
-    elif t == 608:
+    elif t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
@@ -1859,7 +1899,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_2(m, b, p, e, s, t, dp):
-    if t == 610:
+    if t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1873,14 +1913,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1894,13 +1934,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1914,7 +1954,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -1926,7 +1966,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1940,7 +1980,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -1951,7 +1991,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1965,7 +2005,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1979,19 +2019,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2005,7 +2045,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2019,19 +2059,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2045,7 +2085,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2059,19 +2099,19 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2085,14 +2125,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2106,14 +2146,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_nested_enum.append(v)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2127,14 +2167,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2148,14 +2188,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2169,14 +2209,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2190,13 +2230,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2210,7 +2250,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2222,7 +2262,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2236,7 +2276,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2247,7 +2287,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2261,7 +2301,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2275,13 +2315,13 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.unpacked_fixed32.append(v)
-    elif t == 769:
+    elif t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
@@ -2292,7 +2332,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d1_3(m, b, p, e, s, t, dp):
-    if t == 770:
+    if t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2306,7 +2346,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2320,19 +2360,19 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2346,7 +2386,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2360,19 +2400,19 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2386,14 +2426,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2407,14 +2447,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_nested_enum.append(v)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2428,7 +2468,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2436,7 +2476,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2457,7 +2497,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2472,14 +2512,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2496,7 +2536,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2504,28 +2544,28 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2533,17 +2573,17 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_enum'
         m._buffa_v_oneof_field = v
-    elif t == 1611:
+    elif t == 1611:  # groupliketype
         c = m.groupliketype
         if c is None:
             c = m.groupliketype = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1612)
-    elif t == 1619:
+    elif t == 1619:  # delimited_field
         c = m.delimited_field
         if c is None:
             c = m.delimited_field = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1620)
-    elif t == 2410:
+    elif t == 2410:  # map_recursive
         q = b[p]
         p += 1
         if q > 127:
@@ -2564,7 +2604,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -2597,35 +2637,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v is not None:
@@ -2656,10 +2704,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8(v))
@@ -2705,18 +2753,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_float
@@ -2777,19 +2829,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -2801,7 +2853,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -2813,37 +2865,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -2897,7 +2965,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -2907,7 +2975,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -2944,18 +3012,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -2978,15 +3050,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -2995,7 +3067,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -3003,15 +3075,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3025,10 +3101,10 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c2._buffa_z(v)
@@ -3056,7 +3132,7 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.groupliketype
     if v is not None:
         n += 4 + _buffa_c3._buffa_z(v)
@@ -3150,7 +3226,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
@@ -3629,7 +3705,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -3671,7 +3747,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -3713,7 +3789,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -3797,7 +3873,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -4041,7 +4117,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -4053,7 +4129,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -4071,13 +4147,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -4289,7 +4365,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4344,7 +4420,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -4707,7 +4783,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -4811,7 +4887,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -4866,21 +4942,21 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -4914,7 +4990,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c1._buffa_z(v)
@@ -4967,21 +5043,21 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5004,10 +5080,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5051,14 +5127,14 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -5081,7 +5157,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5115,14 +5191,14 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -5145,7 +5221,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5172,131 +5248,131 @@ def _buffa_w(m, buf, p):
 _buffa_c5._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('d', 1, 5, 8, None, 'd', 'd', 0, None),
+    ('d', 1, _buffa_INT32, _buffa_PRESENCE, None, 'd', 'd', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 8, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 8, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 8, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 8, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 8, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 8, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 8, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 8, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 8, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 8, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 136, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesEdition2023.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessageEdition2023, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 8, TestAllTypesEdition2023.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 8, ForeignEnumEdition2023, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_string_piece', 24, 9, 136, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 136, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesEdition2023, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 3, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 3, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 3, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 3, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 3, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 3, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 3, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 3, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 3, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 3, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 3, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 3, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 129, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesEdition2023.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessageEdition2023, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 3, TestAllTypesEdition2023.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 3, ForeignEnumEdition2023, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 129, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 129, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s9, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s10, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s11, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s12, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s13, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s14, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s15, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s16, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s17, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s18, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s19, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s20, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s21, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s22, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s23, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s6, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s7, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s24, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s25, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 3, TestAllTypesEdition2023.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 1, TestAllTypesEdition2023.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesEdition2023.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 144, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 16, TestAllTypesEdition2023.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('groupliketype', 201, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'groupliketype', 'groupliketype', None, None),
-    ('delimited_field', 202, 10, 8, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
-    ('map_recursive', 301, 11, 5, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
+    ('optional_int32', 1, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, _buffa_PRESENCE, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, _buffa_PRESENCE, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, _buffa_PRESENCE, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, _buffa_PRESENCE, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, _buffa_PRESENCE, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, _buffa_PRESENCE, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageEdition2023, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE, TestAllTypesEdition2023.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE, ForeignEnumEdition2023, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesEdition2023.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageEdition2023, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesEdition2023.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnumEdition2023, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s9, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s10, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s11, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s12, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s13, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s14, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s15, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s16, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s17, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s18, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s19, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s20, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s21, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s22, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s23, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s24, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s25, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesEdition2023.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED, TestAllTypesEdition2023.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesEdition2023.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF, TestAllTypesEdition2023.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('groupliketype', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesEdition2023.GroupLikeType, 'groupliketype', 'groupliketype', None, None),
+    ('delimited_field', 202, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesEdition2023.GroupLikeType, 'delimited_field', 'delimitedField', None, None),
+    ('map_recursive', 301, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'map_recursive', 'mapRecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesEdition2023, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEdition2023, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c3._buffa_f = (
-    ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c4._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 _buffa_c5._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesEdition2023, 120, 5, 8, None, 'protobuf_test_messages.editions.extension_int32', 0)
-extension_string = _buffa_Extension(TestAllTypesEdition2023, 133, 9, 136, None, 'protobuf_test_messages.editions.extension_string', '')
-extension_bytes = _buffa_Extension(TestAllTypesEdition2023, 134, 12, 8, None, 'protobuf_test_messages.editions.extension_bytes', b'')
-groupliketype = _buffa_Extension(TestAllTypesEdition2023, 121, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.groupliketype', None)
-delimited_ext = _buffa_Extension(TestAllTypesEdition2023, 122, 10, 8, GroupLikeType, 'protobuf_test_messages.editions.delimited_ext', None)
+extension_int32 = _buffa_Extension(TestAllTypesEdition2023, 120, _buffa_INT32, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.extension_int32', 0)
+extension_string = _buffa_Extension(TestAllTypesEdition2023, 133, _buffa_STRING, _buffa_PRESENCE | _buffa_VERIFY, None, 'protobuf_test_messages.editions.extension_string', '')
+extension_bytes = _buffa_Extension(TestAllTypesEdition2023, 134, _buffa_BYTES, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.extension_bytes', b'')
+groupliketype = _buffa_Extension(TestAllTypesEdition2023, 121, _buffa_GROUP, _buffa_PRESENCE, GroupLikeType, 'protobuf_test_messages.editions.groupliketype', None)
+delimited_ext = _buffa_Extension(TestAllTypesEdition2023, 122, _buffa_GROUP, _buffa_PRESENCE, GroupLikeType, 'protobuf_test_messages.editions.delimited_ext', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

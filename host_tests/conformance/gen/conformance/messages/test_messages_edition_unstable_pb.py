@@ -8,7 +8,9 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     keys as _buffa_keys,
     length as _buffa_length,
@@ -30,14 +32,29 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnumEditionUnstable(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.edition_unstable.ForeignEnumEditionUnstable'
@@ -57,16 +74,20 @@ class ComplexMessage(_buffa_Message):
 
 class TestAllTypesEditionUnstable(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.edition_unstable.TestAllTypesEditionUnstable'
+    # Singular
     optional_int32 = None
     optional_foreign_message = None
     optional_foreign_enum = None
     recursive_message = None
+    # bytes
     optional_bytes = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_foreign_message = []
         _buffa_s.repeated_foreign_enum = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_bool_bool = {}
         _buffa_s.map_string_string = {}
@@ -91,12 +112,12 @@ class ForeignMessageEditionUnstable(_buffa_Message):
 _buffa_c0 = ComplexMessage
 _buffa_c1 = TestAllTypesEditionUnstable
 _buffa_c2 = ForeignMessageEditionUnstable
-_buffa_s3 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageEditionUnstable, 'value', 'value', None, None))
-_buffa_s4 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s5 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s7 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnumEditionUnstable, 'value', 'value', 0, None))
-_buffa_s8 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageEditionUnstable, 'value', 'value', None, None))
+_buffa_s4 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s5 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s7 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnumEditionUnstable, 'value', 'value', 0, None))
+_buffa_s8 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -106,14 +127,14 @@ _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # d
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
@@ -135,6 +156,8 @@ def _buffa_z(m):
     n = 0
     v = m.d
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m._buffa_u
     if v:
@@ -175,14 +198,14 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 42:
+        if t == 42:  # repeated_int32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -196,13 +219,13 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_fixed(b, p, q, m.repeated_int32, '<i', 4)
-        elif t == 45:
+        elif t == 45:  # repeated_int32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.repeated_int32.append(v)
-        elif t == 50:
+        elif t == 50:  # repeated_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -219,14 +242,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             m.repeated_foreign_message.append(c)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 56:
+        elif t == 56:  # repeated_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.repeated_foreign_enum.append(v)
-        elif t == 58:
+        elif t == 58:  # repeated_foreign_enum (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -240,7 +263,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-        elif t == 66:
+        elif t == 66:  # map_int32_int32
             q = b[p]
             p += 1
             if q > 127:
@@ -275,7 +298,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_int32_int32[k] = x
-        elif t == 74:
+        elif t == 74:  # map_bool_bool
             q = b[p]
             p += 1
             if q > 127:
@@ -312,7 +335,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_bool_bool[k] = x
-        elif t == 82:
+        elif t == 82:  # map_string_string
             q = b[p]
             p += 1
             if q > 127:
@@ -335,8 +358,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                 p = r + 2
                 try:
                     x = _buffa_str(b[p:q], 'utf-8')
-                except UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                except _buffa_UnicodeError:
+                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
                 m.map_string_string[k] = x
@@ -382,8 +405,8 @@ def _buffa_d(m, b, p, e, dp, eg):
                             raise _buffa_DecodeError('length past the end', p)
                         try:
                             x = _buffa_str(b[p:r], 'utf-8')
-                        except UnicodeError:
-                            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                        except _buffa_UnicodeError:
+                            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                         if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                             _buffa_strict_utf8(b, p, r)
                         p = r
@@ -392,7 +415,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.map_string_string[k] = x
-        elif t == 90:
+        elif t == 90:  # map_string_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -407,7 +430,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('length past the end', p)
             _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s3, b, s, p, q, dp - 1)
             p = q
-        elif t == 98:
+        elif t == 98:  # map_string_foreign_enum
             q = b[p]
             p += 1
             if q > 127:
@@ -456,7 +479,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_foreign_enum[k] = x
-        elif t == 114:
+        elif t == 114:  # repeated_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -472,7 +495,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.repeated_bytes.append(v)
             p = q
-        elif t == 122:
+        elif t == 122:  # map_string_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -542,13 +565,13 @@ def _buffa_d(m, b, p, e, dp, eg):
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
                 m.map_string_bytes[k] = x
-        elif t == 13:
+        elif t == 13:  # optional_int32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.optional_int32 = v
-        elif t == 18:
+        elif t == 18:  # optional_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -566,14 +589,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.optional_foreign_message = _buffa_new(_buffa_c2)
             _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 24:
+        elif t == 24:  # optional_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.optional_foreign_enum = v
-        elif t == 34:
+        elif t == 34:  # recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -591,7 +614,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.recursive_message = _buffa_c1._buffa_n()
             _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 106:
+        elif t == 106:  # optional_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -623,6 +646,8 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_foreign_message
     if v is not None:
@@ -631,7 +656,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.recursive_message
     if v is not None:
         k = _buffa_c1._buffa_z(v)
@@ -639,6 +664,7 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_int32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.repeated_foreign_message
@@ -656,6 +682,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_bool_bool
@@ -690,7 +720,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -944,7 +974,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -1109,14 +1139,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 13:
+        if t == 13:  # c
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
@@ -1138,6 +1168,8 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m._buffa_u
     if v:
@@ -1161,29 +1193,29 @@ def _buffa_w(m, buf, p):
 _buffa_c2._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('d', 1, 15, 8, None, 'd', 'd', 0, None),
+    ('d', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'd', 'd', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('optional_int32', 1, 15, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_foreign_message', 2, 11, 8, ForeignMessageEditionUnstable, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_foreign_enum', 3, 14, 8, ForeignEnumEditionUnstable, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('recursive_message', 4, 11, 8, TestAllTypesEditionUnstable, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 5, 15, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_foreign_message', 6, 11, 1, ForeignMessageEditionUnstable, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_foreign_enum', 7, 14, 3, ForeignEnumEditionUnstable, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('map_int32_int32', 8, 11, 5, _buffa_s4, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_bool_bool', 9, 11, 5, _buffa_s5, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 10, 11, 5, _buffa_s6, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_foreign_message', 11, 11, 5, _buffa_s3, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_foreign_enum', 12, 11, 5, _buffa_s7, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('optional_bytes', 13, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('repeated_bytes', 14, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('map_string_bytes', 15, 11, 5, _buffa_s8, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('optional_int32', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_foreign_message', 2, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageEditionUnstable, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_foreign_enum', 3, _buffa_ENUM, _buffa_PRESENCE, ForeignEnumEditionUnstable, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('recursive_message', 4, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesEditionUnstable, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 5, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_foreign_message', 6, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageEditionUnstable, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_foreign_enum', 7, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnumEditionUnstable, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('map_int32_int32', 8, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_bool_bool', 9, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 10, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_foreign_message', 11, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_foreign_enum', 12, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s7, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('optional_bytes', 13, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('repeated_bytes', 14, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('map_string_bytes', 15, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s8, 'map_string_bytes', 'mapStringBytes', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('c', 1, 15, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_SFIXED32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesEditionUnstable, 120, 15, 8, None, 'protobuf_test_messages.edition_unstable.extension_int32', 0)
+extension_int32 = _buffa_Extension(TestAllTypesEditionUnstable, 120, _buffa_SFIXED32, _buffa_PRESENCE, None, 'protobuf_test_messages.edition_unstable.extension_int32', 0)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2)

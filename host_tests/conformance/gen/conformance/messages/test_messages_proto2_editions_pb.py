@@ -8,10 +8,13 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     length as _buffa_length,
+    pack_f32 as _buffa_pack_f32,
     packed_closed as _buffa_packed_closed,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -34,14 +37,44 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_GROUP = const(10)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_REQUIRED = const(32)
+_buffa_CLOSED = const(64)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
 
 class ForeignEnumProto2(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.proto2.ForeignEnumProto2'
@@ -51,9 +84,17 @@ class ForeignEnumProto2(_buffa_Enum):
     _buffa_n = {0: 'FOREIGN_FOO', 1: 'FOREIGN_BAR', 2: 'FOREIGN_BAZ'}
 
 class TestAllTypesProto2(_buffa_Message):
+    """This proto includes every type of field in both singular and repeated
+    forms.
+
+    Also, crucially, all messages and enums in this file are eventually
+    submessages of this message.  So for example, a fuzz test of TestAllTypes
+    could trigger bugs that occur in any message type in this file.  We verify
+    this stays true in a unit test."""
     _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
     optional_int32 = None
     optional_int64 = None
     optional_uint32 = None
@@ -87,6 +128,7 @@ class TestAllTypesProto2(_buffa_Message):
     oneof_enum = _buffa_member('oneof_field', 'oneof_enum')
     data = None
     multiwordgroupfield = None
+    # default values
     default_int32 = None
     default_int64 = None
     default_uint32 = None
@@ -102,6 +144,8 @@ class TestAllTypesProto2(_buffa_Message):
     default_bool = None
     default_string = None
     default_bytes = None
+    # Test field-name-to-JSON-name convention.
+    # (protobuf says names can be any valid C/C++ identifier.)
     fieldname1 = None
     field_name2 = None
     _field_name3 = None
@@ -121,6 +165,7 @@ class TestAllTypesProto2(_buffa_Message):
     message_set_correct = None
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -142,6 +187,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -161,6 +207,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -175,6 +222,7 @@ class TestAllTypesProto2(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -199,6 +247,7 @@ class TestAllTypesProto2(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -213,6 +262,7 @@ class TestAllTypesProto2(_buffa_Message):
 
 
     class Data(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data'
         group_int32 = None
         group_uint32 = None
@@ -233,6 +283,7 @@ class TestAllTypesProto2(_buffa_Message):
 
 
     class MessageSetCorrect(_buffa_Message):
+        """message_set test case."""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect'
 
         def __init__(_buffa_s, **kw):
@@ -358,6 +409,7 @@ class ProtoWithKeywords(_buffa_Message):
 
 class TestAllRequiredTypesProto2(_buffa_Message):
     _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2'
+    # Singular
     required_int32 = None
     required_int64 = None
     required_uint32 = None
@@ -382,6 +434,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
     recursive_message = None
     optional_recursive_message = None
     data = None
+    # default values
     default_int32 = None
     default_int64 = None
     default_uint32 = None
@@ -407,6 +460,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -422,6 +476,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
 
 
     class Data(_buffa_Message):
+        """groups"""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data'
         group_int32 = None
         group_uint32 = None
@@ -432,6 +487,7 @@ class TestAllRequiredTypesProto2(_buffa_Message):
 
 
     class MessageSetCorrect(_buffa_Message):
+        """message_set test case."""
         _buffa_name = 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect'
 
         def __init__(_buffa_s, **kw):
@@ -542,32 +598,32 @@ _buffa_c24 = TestLargeOneof.A2
 _buffa_c25 = TestLargeOneof.A3
 _buffa_c26 = TestLargeOneof.A4
 _buffa_c27 = TestLargeOneof.A5
-_buffa_s28 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
-_buffa_s29 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessageProto2, 'value', 'value', None, None))
-_buffa_s30 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, TestAllTypesProto2.NestedEnum, 'value', 'value', 0, None))
-_buffa_s31 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 14, 64, ForeignEnumProto2, 'value', 'value', 0, None))
-_buffa_s32 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 11, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
+_buffa_s28 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
+_buffa_s29 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessageProto2, 'value', 'value', None, None))
+_buffa_s30 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'value', 'value', 0, None))
+_buffa_s31 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, _buffa_CLOSED, ForeignEnumProto2, 'value', 'value', 0, None))
+_buffa_s32 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto2.NestedMessage, 'value', 'value', None, None))
 _buffa_e33 = TestAllTypesProto2.NestedEnum._buffa_n
 _buffa_e34 = ForeignEnumProto2._buffa_n
 _buffa_e35 = TestAllRequiredTypesProto2.NestedEnum._buffa_n
-_buffa_s36 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s37 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s38 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s39 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s40 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s41 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s42 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s43 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s44 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s45 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s46 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s47 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s48 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s49 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 9, 0, None, 'value', 'value', '', None))
-_buffa_s50 = (('key', 1, 9, 0, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s51 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-setattr(TestAllTypesProto2, '__field_name13', None)
-setattr(TestAllTypesProto2, '__Field_name14', None)
+_buffa_s36 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s37 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s38 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s39 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s40 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s41 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s42 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s43 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s44 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s45 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s46 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s47 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s48 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s49 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, 0, None, 'value', 'value', '', None))
+_buffa_s50 = (('key', 1, _buffa_STRING, 0, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s51 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_setattr(TestAllTypesProto2, '__field_name13', None)
+_buffa_setattr(TestAllTypesProto2, '__Field_name14', None)
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -646,34 +702,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -685,7 +741,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -696,50 +752,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -755,7 +811,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -771,7 +827,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -789,7 +845,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -807,7 +863,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c8)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -817,7 +873,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             m.optional_nested_enum = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -827,7 +883,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             m.optional_foreign_enum = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -843,7 +899,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -859,7 +915,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -877,14 +933,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -898,14 +954,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -919,14 +975,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -940,13 +996,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -960,7 +1016,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -972,7 +1028,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -986,7 +1042,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -997,7 +1053,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1011,7 +1067,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1025,19 +1081,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1051,7 +1107,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1065,7 +1121,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed32, '<i', 4)
-    elif t == 317:
+    elif t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
@@ -1076,13 +1132,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 321:
+    if t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1096,7 +1152,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1110,19 +1166,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1136,14 +1192,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1157,7 +1213,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1173,7 +1229,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1189,7 +1245,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1206,7 +1262,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1223,7 +1279,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -1233,7 +1289,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m.repeated_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1247,7 +1303,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 51, b, p, q, m.repeated_nested_enum, _buffa_e33)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -1257,7 +1313,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             m.repeated_foreign_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1271,7 +1327,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 52, b, p, q, m.repeated_foreign_enum, _buffa_e34)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1287,7 +1343,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1303,7 +1359,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = _buffa_string_lax(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1340,7 +1396,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1377,7 +1433,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1414,7 +1470,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1449,7 +1505,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1496,7 +1552,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1541,7 +1597,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1576,7 +1632,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1611,7 +1667,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1646,7 +1702,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1681,7 +1737,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1717,7 +1773,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1753,7 +1809,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1790,7 +1846,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1854,7 +1910,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1918,7 +1974,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1933,7 +1989,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s28, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1948,7 +2004,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s29, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1963,7 +2019,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_enum, _buffa_s30, b, s, p, q, dp - 1)
         p = q
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1978,14 +2034,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_enum, _buffa_s31, b, s, p, q, dp - 1)
         p = q
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1999,7 +2055,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int32, _buffa_int32)
-    elif t == 608:
+    elif t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
@@ -2011,7 +2067,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_2(m, b, p, e, s, t, dp):
-    if t == 610:
+    if t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2025,14 +2081,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2046,13 +2102,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2066,7 +2122,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2078,7 +2134,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2092,7 +2148,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2103,7 +2159,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2117,7 +2173,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2131,19 +2187,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2157,7 +2213,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2171,19 +2227,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2197,7 +2253,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2211,19 +2267,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2237,14 +2293,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2258,7 +2314,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2268,7 +2324,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             m.packed_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2282,14 +2338,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 88, b, p, q, m.packed_nested_enum, _buffa_e33)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2303,14 +2359,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2324,14 +2380,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2345,13 +2401,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2365,7 +2421,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2377,7 +2433,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2391,7 +2447,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2402,7 +2458,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2416,7 +2472,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2430,13 +2486,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.unpacked_fixed32.append(v)
-    elif t == 769:
+    elif t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
@@ -2447,7 +2503,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_3(m, b, p, e, s, t, dp):
-    if t == 770:
+    if t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2461,7 +2517,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2475,19 +2531,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2501,7 +2557,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2515,19 +2571,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2541,14 +2597,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2562,7 +2618,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2572,7 +2628,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m.unpacked_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2586,7 +2642,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_closed(m, 102, b, p, q, m.unpacked_nested_enum, _buffa_e33)
-    elif t == 826:
+    elif t == 826:  # map_int32_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2601,7 +2657,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_int32_nested_message, _buffa_s32, b, s, p, q, dp - 1)
         p = q
-    elif t == 834:
+    elif t == 834:  # map_int32_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -2638,7 +2694,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_bool[k] = x
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2646,7 +2702,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2667,7 +2723,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2684,7 +2740,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2701,7 +2757,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2709,28 +2765,28 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2741,44 +2797,44 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = v
         else:
             _buffa_unknown_raw(m, b, s, p)
-    elif t == 1611:
+    elif t == 1611:  # data
         c = m.data
         if c is None:
             c = m.data = _buffa_new(_buffa_c2)
         p = _buffa_c2._buffa_d(c, b, p, e, dp - 1, 1612)
-    elif t == 1635:
+    elif t == 1635:  # multiwordgroupfield
         c = m.multiwordgroupfield
         if c is None:
             c = m.multiwordgroupfield = _buffa_new(_buffa_c3)
         p = _buffa_c3._buffa_d(c, b, p, e, dp - 1, 1636)
-    elif t == 1928:
+    elif t == 1928:  # default_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.default_int32 = v
-    elif t == 1936:
+    elif t == 1936:  # default_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.default_int64 = v
-    elif t == 1944:
+    elif t == 1944:  # default_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.default_uint32 = v
-    elif t == 1952:
+    elif t == 1952:  # default_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.default_uint64 = v
-    elif t == 1960:
+    elif t == 1960:  # default_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2790,7 +2846,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.default_sint32 = v
-    elif t == 1968:
+    elif t == 1968:  # default_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2801,50 +2857,50 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.default_sint64 = v
-    elif t == 1981:
+    elif t == 1981:  # default_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.default_fixed32 = v
-    elif t == 1985:
+    elif t == 1985:  # default_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.default_fixed64 = v
-    elif t == 1997:
+    elif t == 1997:  # default_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.default_sfixed32 = v
-    elif t == 2001:
+    elif t == 2001:  # default_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.default_sfixed64 = v
-    elif t == 2013:
+    elif t == 2013:  # default_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.default_float = v
-    elif t == 2017:
+    elif t == 2017:  # default_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.default_double = v
-    elif t == 2024:
+    elif t == 2024:  # default_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.default_bool = v
-    elif t == 2034:
+    elif t == 2034:  # default_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2865,7 +2921,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_4(m, b, p, e, s, t, dp):
-    if t == 2042:
+    if t == 2042:  # default_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2881,133 +2937,133 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.default_bytes = v
         p = q
-    elif t == 3208:
+    elif t == 3208:  # fieldname1
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldname1 = v
-    elif t == 3216:
+    elif t == 3216:  # field_name2
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name2 = v
-    elif t == 3224:
+    elif t == 3224:  # _field_name3
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m._field_name3 = v
-    elif t == 3232:
+    elif t == 3232:  # field__name4_
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name4_ = v
-    elif t == 3240:
+    elif t == 3240:  # field0name5
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field0name5 = v
-    elif t == 3248:
+    elif t == 3248:  # field_0_name6
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_0_name6 = v
-    elif t == 3256:
+    elif t == 3256:  # fieldName7
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldName7 = v
-    elif t == 3264:
+    elif t == 3264:  # FieldName8
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FieldName8 = v
-    elif t == 3272:
+    elif t == 3272:  # field_Name9
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_Name9 = v
-    elif t == 3280:
+    elif t == 3280:  # Field_Name10
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_Name10 = v
-    elif t == 3288:
+    elif t == 3288:  # FIELD_NAME11
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_NAME11 = v
-    elif t == 3296:
+    elif t == 3296:  # FIELD_name12
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_name12 = v
-    elif t == 3304:
+    elif t == 3304:  # __field_name13
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__field_name13 = v
-    elif t == 3312:
+    elif t == 3312:  # __Field_name14
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__Field_name14 = v
-    elif t == 3320:
+    elif t == 3320:  # field__name15
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name15 = v
-    elif t == 3328:
+    elif t == 3328:  # field__Name16
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__Name16 = v
-    elif t == 3336:
+    elif t == 3336:  # field_name17__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name17__ = v
-    elif t == 3344:
+    elif t == 3344:  # Field_name18__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_name18__ = v
-    elif t == 4002:
+    elif t == 4002:  # message_set_correct
         q = b[p]
         p += 1
         if q > 127:
@@ -3031,7 +3087,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -3066,35 +3122,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v is not None:
@@ -3125,10 +3189,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -3145,15 +3209,15 @@ def _buffa_z(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.repeated_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.repeated_uint64
     if v:
         for x in v:
@@ -3162,7 +3226,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.repeated_sint64
     if v:
         for x in v:
@@ -3170,15 +3234,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.repeated_float
     if v:
@@ -3214,11 +3282,11 @@ def _buffa_z(m):
     v = m.repeated_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_foreign_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.repeated_string_piece
     if v:
         for x in v:
@@ -3233,19 +3301,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -3257,7 +3325,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -3269,37 +3337,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3386,18 +3470,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -3420,15 +3508,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -3437,7 +3525,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -3445,15 +3533,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3467,7 +3559,7 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.map_int32_nested_message
     if v:
         n += _buffa_map_size(v, _buffa_s32, 2)
@@ -3475,11 +3567,11 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c1._buffa_z(v)
@@ -3507,7 +3599,7 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.data
     if v is not None:
         n += 4 + _buffa_c2._buffa_z(v)
@@ -3516,35 +3608,43 @@ def _buffa_z(m):
         n += 4 + _buffa_c3._buffa_z(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.default_uint64
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_float
     if v is not None:
@@ -3565,58 +3665,58 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name2
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._field_name3
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name4_
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field0name5
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_0_name6
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fieldName7
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FieldName8
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_Name9
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_Name10
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_NAME11
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_name12
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__field_name13
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__Field_name14
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name15
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__Name16
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name17__
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_name18__
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.message_set_correct
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -3706,7 +3806,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v is not None:
@@ -3952,7 +4052,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 205
             buf[p + 1] = 2
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.repeated_double
     if v:
@@ -4099,7 +4199,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -4141,7 +4241,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -4183,7 +4283,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -4267,7 +4367,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -4511,7 +4611,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -4523,7 +4623,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -4541,13 +4641,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -5073,7 +5173,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -5106,7 +5206,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 6
@@ -5216,7 +5316,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -5343,7 +5443,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     v = m.default_double
     if v is not None:
@@ -5586,21 +5686,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -5634,7 +5734,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -5687,21 +5787,21 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5724,10 +5824,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5771,21 +5871,21 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1640:
+        if t == 1640:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1648:
+        elif t == 1648:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -5808,10 +5908,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -5855,7 +5955,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -5901,14 +6001,14 @@ _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 202:
+        if t == 202:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -5985,21 +6085,21 @@ _buffa_c6._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 72:
+        if t == 72:  # i
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.i = v
-        elif t == 82:
+        elif t == 82:  # sub_msg
             q = b[p]
             p += 1
             if q > 127:
@@ -6033,7 +6133,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.sub_msg
     if v is not None:
         k = _buffa_c4._buffa_z(v)
@@ -6086,14 +6186,14 @@ _buffa_c7._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -6101,7 +6201,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 v = _buffa_int32(v)
             m._buffa_c_oneof_field = 'a'
             m._buffa_v_oneof_field = v
-        elif t == 16:
+        elif t == 16:  # b
             v = b[p]
             p += 1
             if v > 127:
@@ -6125,10 +6225,10 @@ def _buffa_z(m):
     n = 0
     if m._buffa_c_oneof_field == 'a':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'b':
         v = m._buffa_v_oneof_field
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6170,14 +6270,14 @@ _buffa_c8._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -6200,7 +6300,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6234,21 +6334,21 @@ _buffa_c9._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 976:
+        if t == 976:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 984:
+        elif t == 984:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -6271,10 +6371,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6319,21 +6419,21 @@ _buffa_c10._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8088:
+        if t == 8088:  # repeated_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.repeated_int32.append(v)
-        elif t == 8090:
+        elif t == 8090:  # repeated_int32 (packed)
             q = b[p]
             p += 1
             if q > 127:
@@ -6347,14 +6447,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-        elif t == 8008:
+        elif t == 8008:  # optional_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.optional_int32 = v
-        elif t == 8018:
+        elif t == 8018:  # optional_string
             q = b[p]
             p += 1
             if q > 127:
@@ -6370,7 +6470,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.optional_string = v
             p = q
-        elif t == 8026:
+        elif t == 8026:  # nested_message
             q = b[p]
             p += 1
             if q > 127:
@@ -6388,12 +6488,12 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.nested_message = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 8035:
+        elif t == 8035:  # optionalgroup
             c = m.optionalgroup
             if c is None:
                 c = m.optionalgroup = _buffa_new(_buffa_c11)
             p = _buffa_c11._buffa_d(c, b, p, e, dp - 1, 8036)
-        elif t == 8048:
+        elif t == 8048:  # optional_bool
             v = b[p]
             p += 1
             if v > 127:
@@ -6416,7 +6516,7 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6435,7 +6535,7 @@ def _buffa_z(m):
     v = m.repeated_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6528,14 +6628,14 @@ _buffa_c11._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
@@ -6558,7 +6658,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6592,7 +6692,7 @@ _buffa_c12._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6638,7 +6738,7 @@ _buffa_c13._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6684,14 +6784,14 @@ _buffa_c14._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # data
             q = b[p]
             p += 1
             if q > 127:
@@ -6768,14 +6868,14 @@ _buffa_c15._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 26:
+        if t == 26:  # requires
             q = b[p]
             p += 1
             if q > 127:
@@ -6791,14 +6891,14 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.requires.append(v)
             p = q
-        elif t == 8:
+        elif t == 8:  # inline
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.inline = v
-        elif t == 18:
+        elif t == 18:  # concept
             q = b[p]
             p += 1
             if q > 127:
@@ -6830,7 +6930,7 @@ def _buffa_z(m):
     n = 0
     v = m.inline
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.concept
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -6908,41 +7008,41 @@ _buffa_c16._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # required_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.required_int32 = v
-        elif t == 16:
+        elif t == 16:  # required_int64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.required_int64 = v
-        elif t == 24:
+        elif t == 24:  # required_uint32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.required_uint32 = v
-        elif t == 32:
+        elif t == 32:  # required_uint64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.required_uint64 = v
-        elif t == 40:
+        elif t == 40:  # required_sint32
             v = b[p]
             p += 1
             if v > 127:
@@ -6954,7 +7054,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.required_sint32 = v
-        elif t == 48:
+        elif t == 48:  # required_sint64
             v = b[p]
             p += 1
             if v > 127:
@@ -6965,50 +7065,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.required_sint64 = v
-        elif t == 61:
+        elif t == 61:  # required_fixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.required_fixed32 = v
-        elif t == 65:
+        elif t == 65:  # required_fixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.required_fixed64 = v
-        elif t == 77:
+        elif t == 77:  # required_sfixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.required_sfixed32 = v
-        elif t == 81:
+        elif t == 81:  # required_sfixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.required_sfixed64 = v
-        elif t == 93:
+        elif t == 93:  # required_float
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.required_float = v
-        elif t == 97:
+        elif t == 97:  # required_double
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.required_double = v
-        elif t == 104:
+        elif t == 104:  # required_bool
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.required_bool = v
-        elif t == 114:
+        elif t == 114:  # required_string
             q = b[p]
             p += 1
             if q > 127:
@@ -7024,7 +7124,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_string = v
             p = q
-        elif t == 122:
+        elif t == 122:  # required_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -7040,7 +7140,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = b[p:q]
             m.required_bytes = v
             p = q
-        elif t == 146:
+        elif t == 146:  # required_nested_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7058,7 +7158,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.required_nested_message = _buffa_new(_buffa_c17)
             _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 154:
+        elif t == 154:  # required_foreign_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7076,7 +7176,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.required_foreign_message = _buffa_new(_buffa_c8)
             _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 168:
+        elif t == 168:  # required_nested_enum
             v = b[p]
             p += 1
             if v > 127:
@@ -7086,7 +7186,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.required_nested_enum = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 176:
+        elif t == 176:  # required_foreign_enum
             v = b[p]
             p += 1
             if v > 127:
@@ -7096,7 +7196,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m.required_foreign_enum = v
             else:
                 _buffa_unknown_raw(m, b, s, p)
-        elif t == 194:
+        elif t == 194:  # required_string_piece
             q = b[p]
             p += 1
             if q > 127:
@@ -7112,7 +7212,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_string_piece = v
             p = q
-        elif t == 202:
+        elif t == 202:  # required_cord
             q = b[p]
             p += 1
             if q > 127:
@@ -7128,7 +7228,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.required_cord = v
             p = q
-        elif t == 218:
+        elif t == 218:  # recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7146,7 +7246,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.recursive_message = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 226:
+        elif t == 226:  # optional_recursive_message
             q = b[p]
             p += 1
             if q > 127:
@@ -7164,39 +7264,39 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.optional_recursive_message = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 1611:
+        elif t == 1611:  # data
             c = m.data
             if c is None:
                 c = m.data = _buffa_new(_buffa_c18)
             p = _buffa_c18._buffa_d(c, b, p, e, dp - 1, 1612)
-        elif t == 1928:
+        elif t == 1928:  # default_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.default_int32 = v
-        elif t == 1936:
+        elif t == 1936:  # default_int64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
             m.default_int64 = v
-        elif t == 1944:
+        elif t == 1944:  # default_uint32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
             m.default_uint32 = v
-        elif t == 1952:
+        elif t == 1952:  # default_uint64
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             m.default_uint64 = v
-        elif t == 1960:
+        elif t == 1960:  # default_sint32
             v = b[p]
             p += 1
             if v > 127:
@@ -7208,7 +7308,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
             m.default_sint32 = v
-        elif t == 1968:
+        elif t == 1968:  # default_sint64
             v = b[p]
             p += 1
             if v > 127:
@@ -7219,50 +7319,50 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
             m.default_sint64 = v
-        elif t == 1981:
+        elif t == 1981:  # default_fixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
             m.default_fixed32 = v
-        elif t == 1985:
+        elif t == 1985:  # default_fixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
             m.default_fixed64 = v
-        elif t == 1997:
+        elif t == 1997:  # default_sfixed32
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
             m.default_sfixed32 = v
-        elif t == 2001:
+        elif t == 2001:  # default_sfixed64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
             m.default_sfixed64 = v
-        elif t == 2013:
+        elif t == 2013:  # default_float
             if p + 4 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
             m.default_float = v
-        elif t == 2017:
+        elif t == 2017:  # default_double
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
             m.default_double = v
-        elif t == 2024:
+        elif t == 2024:  # default_bool
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
             m.default_bool = v
-        elif t == 2034:
+        elif t == 2034:  # default_string
             q = b[p]
             p += 1
             if q > 127:
@@ -7278,7 +7378,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             v = _buffa_string_lax(b, p, q)
             m.default_string = v
             p = q
-        elif t == 2042:
+        elif t == 2042:  # default_bytes
             q = b[p]
             p += 1
             if q > 127:
@@ -7310,35 +7410,43 @@ def _buffa_z(m):
     n = 0
     v = m.required_int32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_int64
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.required_uint32
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.required_uint64
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.required_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.required_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.required_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.required_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.required_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.required_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.required_float
     if v is not None:
@@ -7369,10 +7477,10 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.required_nested_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_foreign_enum
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.required_string_piece
     if v is not None:
         k = _buffa_len(_buffa_utf8_lax(v))
@@ -7396,35 +7504,43 @@ def _buffa_z(m):
         n += 4 + _buffa_c18._buffa_z(v)
     v = m.default_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.default_int64
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.default_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.default_uint64
     if v is not None:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.default_sint32
     if v is not None:
         k = (v << 1) ^ (v >> 31)
-        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.default_sint64
     if v is not None:
         k = (v << 1) ^ (v >> 63)
         n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.default_fixed32
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_fixed64
     if v is not None:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_sfixed32
     if v is not None:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 4
     v = m.default_sfixed64
     if v is not None:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 2 + 8
     v = m.default_float
     if v is not None:
@@ -7527,7 +7643,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.required_float
     if v is not None:
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.required_double
     if v is not None:
@@ -7786,7 +7902,7 @@ def _buffa_w(m, buf, p):
     if v is not None:
         buf[p] = 221
         buf[p + 1] = 15
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     v = m.default_double
     if v is not None:
@@ -7852,21 +7968,21 @@ _buffa_c17._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -7884,7 +8000,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 c = m.corecursive = _buffa_new(_buffa_c16)
             _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # optional_corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -7918,7 +8034,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c16._buffa_z(v)
@@ -7990,21 +8106,21 @@ _buffa_c18._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 1616:
+        if t == 1616:  # group_int32
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.group_int32 = v
-        elif t == 1624:
+        elif t == 1624:  # group_uint32
             v = b[p]
             p += 1
             if v > 127:
@@ -8027,10 +8143,10 @@ def _buffa_z(m):
     n = 0
     v = m.group_int32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.group_uint32
     if v is not None:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -8074,7 +8190,7 @@ _buffa_c19._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8120,14 +8236,14 @@ _buffa_c20._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 202:
+        if t == 202:  # str
             q = b[p]
             p += 1
             if q > 127:
@@ -8204,14 +8320,14 @@ _buffa_c21._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 72:
+        if t == 72:  # i
             v = b[p]
             p += 1
             if v > 127:
@@ -8234,7 +8350,7 @@ def _buffa_z(m):
     n = 0
     v = m.i
     if v is not None:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -8268,14 +8384,14 @@ _buffa_c22._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 10:
+        if t == 10:  # a1
             q = b[p]
             p += 1
             if q > 127:
@@ -8296,7 +8412,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c23._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 18:
+        elif t == 18:  # a2
             q = b[p]
             p += 1
             if q > 127:
@@ -8317,7 +8433,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c24._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 26:
+        elif t == 26:  # a3
             q = b[p]
             p += 1
             if q > 127:
@@ -8338,7 +8454,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c25._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 34:
+        elif t == 34:  # a4
             q = b[p]
             p += 1
             if q > 127:
@@ -8359,7 +8475,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 m._buffa_v_large_oneof = c
             _buffa_c26._buffa_d(c, b, p, q, dp - 1, 0)
             p = q
-        elif t == 42:
+        elif t == 42:  # a5
             q = b[p]
             p += 1
             if q > 127:
@@ -8514,7 +8630,7 @@ _buffa_c23._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8560,7 +8676,7 @@ _buffa_c24._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8606,7 +8722,7 @@ _buffa_c25._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8652,7 +8768,7 @@ _buffa_c26._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8698,7 +8814,7 @@ _buffa_c27._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -8737,263 +8853,263 @@ def _buffa_w(m, buf, p):
 _buffa_c27._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('optional_int32', 1, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 8, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 8, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 8, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 8, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 8, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 8, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 8, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 8, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 8, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 8, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 8, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 8, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 8, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesProto2.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessageProto2, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 72, TestAllTypesProto2.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 72, ForeignEnumProto2, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_string_piece', 24, 9, 8, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 8, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 1, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 1, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 1, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 1, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 1, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 1, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 1, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 1, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 1, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 1, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 1, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 1, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 1, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 1, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesProto2.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessageProto2, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 65, TestAllTypesProto2.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 65, ForeignEnumProto2, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 1, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 1, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s36, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s37, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s38, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s39, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s40, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s41, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s42, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s43, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s44, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s45, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s46, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s47, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s48, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s49, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s50, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s28, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s29, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s30, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s31, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 67, TestAllTypesProto2.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 65, TestAllTypesProto2.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('map_int32_nested_message', 103, 11, 5, _buffa_s32, 'map_int32_nested_message', 'mapInt32NestedMessage', None, None),
-    ('map_int32_bool', 104, 11, 5, _buffa_s51, 'map_int32_bool', 'mapInt32Bool', None, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesProto2.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 16, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 80, TestAllTypesProto2.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('data', 201, 10, 8, TestAllTypesProto2.Data, 'data', 'data', None, None),
-    ('multiwordgroupfield', 204, 10, 8, TestAllTypesProto2.MultiWordGroupField, 'multiwordgroupfield', 'multiwordgroupfield', None, None),
-    ('default_int32', 241, 5, 8, None, 'default_int32', 'defaultInt32', -123456789, None),
-    ('default_int64', 242, 3, 8, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
-    ('default_uint32', 243, 13, 8, None, 'default_uint32', 'defaultUint32', 2123456789, None),
-    ('default_uint64', 244, 4, 8, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
-    ('default_sint32', 245, 17, 8, None, 'default_sint32', 'defaultSint32', -123456789, None),
-    ('default_sint64', 246, 18, 8, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
-    ('default_fixed32', 247, 7, 8, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
-    ('default_fixed64', 248, 6, 8, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
-    ('default_sfixed32', 249, 15, 8, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
-    ('default_sfixed64', 250, 16, 8, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
-    ('default_float', 251, 2, 8, None, 'default_float', 'defaultFloat', 9000000000.0, None),
-    ('default_double', 252, 1, 8, None, 'default_double', 'defaultDouble', 7e+22, None),
-    ('default_bool', 253, 8, 8, None, 'default_bool', 'defaultBool', True, None),
-    ('default_string', 254, 9, 8, None, 'default_string', 'defaultString', 'Rosebud', None),
-    ('default_bytes', 255, 12, 8, None, 'default_bytes', 'defaultBytes', b'joshua', None),
-    ('fieldname1', 401, 5, 8, None, 'fieldname1', 'fieldname1', 0, None),
-    ('field_name2', 402, 5, 8, None, 'field_name2', 'fieldName2', 0, None),
-    ('_field_name3', 403, 5, 8, None, '_field_name3', 'FieldName3', 0, None),
-    ('field__name4_', 404, 5, 8, None, 'field__name4_', 'fieldName4', 0, None),
-    ('field0name5', 405, 5, 8, None, 'field0name5', 'field0name5', 0, None),
-    ('field_0_name6', 406, 5, 8, None, 'field_0_name6', 'field0Name6', 0, None),
-    ('fieldName7', 407, 5, 8, None, 'fieldName7', 'fieldName7', 0, None),
-    ('FieldName8', 408, 5, 8, None, 'FieldName8', 'FieldName8', 0, None),
-    ('field_Name9', 409, 5, 8, None, 'field_Name9', 'fieldName9', 0, None),
-    ('Field_Name10', 410, 5, 8, None, 'Field_Name10', 'FieldName10', 0, None),
-    ('FIELD_NAME11', 411, 5, 8, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
-    ('FIELD_name12', 412, 5, 8, None, 'FIELD_name12', 'FIELDName12', 0, None),
-    ('__field_name13', 413, 5, 8, None, '__field_name13', 'FieldName13', 0, None),
-    ('__Field_name14', 414, 5, 8, None, '__Field_name14', 'FieldName14', 0, None),
-    ('field__name15', 415, 5, 8, None, 'field__name15', 'fieldName15', 0, None),
-    ('field__Name16', 416, 5, 8, None, 'field__Name16', 'fieldName16', 0, None),
-    ('field_name17__', 417, 5, 8, None, 'field_name17__', 'fieldName17', 0, None),
-    ('Field_name18__', 418, 5, 8, None, 'Field_name18__', 'FieldName18', 0, None),
-    ('message_set_correct', 500, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'message_set_correct', 'messageSetCorrect', None, None),
+    ('optional_int32', 1, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, _buffa_PRESENCE, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, _buffa_PRESENCE, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, _buffa_PRESENCE, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, _buffa_PRESENCE, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, _buffa_PRESENCE, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, _buffa_PRESENCE, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, _buffa_PRESENCE, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, _buffa_PRESENCE, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE | _buffa_CLOSED, ForeignEnumProto2, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_PRESENCE, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesProto2.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessageProto2, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, ForeignEnumProto2, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s36, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s37, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s38, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s39, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s40, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s41, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s42, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s43, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s44, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s45, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s46, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s47, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s48, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s49, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s50, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s28, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s29, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s30, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s31, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('map_int32_nested_message', 103, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s32, 'map_int32_nested_message', 'mapInt32NestedMessage', None, None),
+    ('map_int32_bool', 104, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s51, 'map_int32_bool', 'mapInt32Bool', None, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesProto2.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF | _buffa_CLOSED, TestAllTypesProto2.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('data', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesProto2.Data, 'data', 'data', None, None),
+    ('multiwordgroupfield', 204, _buffa_GROUP, _buffa_PRESENCE, TestAllTypesProto2.MultiWordGroupField, 'multiwordgroupfield', 'multiwordgroupfield', None, None),
+    ('default_int32', 241, _buffa_INT32, _buffa_PRESENCE, None, 'default_int32', 'defaultInt32', -123456789, None),
+    ('default_int64', 242, _buffa_INT64, _buffa_PRESENCE, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
+    ('default_uint32', 243, _buffa_UINT32, _buffa_PRESENCE, None, 'default_uint32', 'defaultUint32', 2123456789, None),
+    ('default_uint64', 244, _buffa_UINT64, _buffa_PRESENCE, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
+    ('default_sint32', 245, _buffa_SINT32, _buffa_PRESENCE, None, 'default_sint32', 'defaultSint32', -123456789, None),
+    ('default_sint64', 246, _buffa_SINT64, _buffa_PRESENCE, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
+    ('default_fixed32', 247, _buffa_FIXED32, _buffa_PRESENCE, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
+    ('default_fixed64', 248, _buffa_FIXED64, _buffa_PRESENCE, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
+    ('default_sfixed32', 249, _buffa_SFIXED32, _buffa_PRESENCE, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
+    ('default_sfixed64', 250, _buffa_SFIXED64, _buffa_PRESENCE, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
+    ('default_float', 251, _buffa_FLOAT, _buffa_PRESENCE, None, 'default_float', 'defaultFloat', 9000000000.0, None),
+    ('default_double', 252, _buffa_DOUBLE, _buffa_PRESENCE, None, 'default_double', 'defaultDouble', 7e+22, None),
+    ('default_bool', 253, _buffa_BOOL, _buffa_PRESENCE, None, 'default_bool', 'defaultBool', True, None),
+    ('default_string', 254, _buffa_STRING, _buffa_PRESENCE, None, 'default_string', 'defaultString', 'Rosebud', None),
+    ('default_bytes', 255, _buffa_BYTES, _buffa_PRESENCE, None, 'default_bytes', 'defaultBytes', b'joshua', None),
+    ('fieldname1', 401, _buffa_INT32, _buffa_PRESENCE, None, 'fieldname1', 'fieldname1', 0, None),
+    ('field_name2', 402, _buffa_INT32, _buffa_PRESENCE, None, 'field_name2', 'fieldName2', 0, None),
+    ('_field_name3', 403, _buffa_INT32, _buffa_PRESENCE, None, '_field_name3', 'FieldName3', 0, None),
+    ('field__name4_', 404, _buffa_INT32, _buffa_PRESENCE, None, 'field__name4_', 'fieldName4', 0, None),
+    ('field0name5', 405, _buffa_INT32, _buffa_PRESENCE, None, 'field0name5', 'field0name5', 0, None),
+    ('field_0_name6', 406, _buffa_INT32, _buffa_PRESENCE, None, 'field_0_name6', 'field0Name6', 0, None),
+    ('fieldName7', 407, _buffa_INT32, _buffa_PRESENCE, None, 'fieldName7', 'fieldName7', 0, None),
+    ('FieldName8', 408, _buffa_INT32, _buffa_PRESENCE, None, 'FieldName8', 'FieldName8', 0, None),
+    ('field_Name9', 409, _buffa_INT32, _buffa_PRESENCE, None, 'field_Name9', 'fieldName9', 0, None),
+    ('Field_Name10', 410, _buffa_INT32, _buffa_PRESENCE, None, 'Field_Name10', 'FieldName10', 0, None),
+    ('FIELD_NAME11', 411, _buffa_INT32, _buffa_PRESENCE, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
+    ('FIELD_name12', 412, _buffa_INT32, _buffa_PRESENCE, None, 'FIELD_name12', 'FIELDName12', 0, None),
+    ('__field_name13', 413, _buffa_INT32, _buffa_PRESENCE, None, '__field_name13', 'FieldName13', 0, None),
+    ('__Field_name14', 414, _buffa_INT32, _buffa_PRESENCE, None, '__Field_name14', 'FieldName14', 0, None),
+    ('field__name15', 415, _buffa_INT32, _buffa_PRESENCE, None, 'field__name15', 'fieldName15', 0, None),
+    ('field__Name16', 416, _buffa_INT32, _buffa_PRESENCE, None, 'field__Name16', 'fieldName16', 0, None),
+    ('field_name17__', 417, _buffa_INT32, _buffa_PRESENCE, None, 'field_name17__', 'fieldName17', 0, None),
+    ('Field_name18__', 418, _buffa_INT32, _buffa_PRESENCE, None, 'Field_name18__', 'FieldName18', 0, None),
+    ('message_set_correct', 500, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrect, 'message_set_correct', 'messageSetCorrect', None, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesProto2, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('group_int32', 202, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c3._buffa_f = (
-    ('group_int32', 205, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 206, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 205, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 206, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c4._buffa_f = (
 )
 _buffa_c5._buffa_f = (
-    ('str', 25, 9, 8, None, 'str', 'str', '', None),
+    ('str', 25, _buffa_STRING, _buffa_PRESENCE, None, 'str', 'str', '', None),
 )
 _buffa_c6._buffa_f = (
-    ('i', 9, 5, 8, None, 'i', 'i', 0, None),
-    ('sub_msg', 10, 11, 8, TestAllTypesProto2.MessageSetCorrect, 'sub_msg', 'subMsg', None, None),
+    ('i', 9, _buffa_INT32, _buffa_PRESENCE, None, 'i', 'i', 0, None),
+    ('sub_msg', 10, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrect, 'sub_msg', 'subMsg', None, None),
 )
 _buffa_c7._buffa_f = (
-    ('a', 1, 5, 16, None, 'a', 'a', 0, 'oneof_field'),
-    ('b', 2, 5, 16, None, 'b', 'b', 0, 'oneof_field'),
+    ('a', 1, _buffa_INT32, _buffa_ONEOF, None, 'a', 'a', 0, 'oneof_field'),
+    ('b', 2, _buffa_INT32, _buffa_ONEOF, None, 'b', 'b', 0, 'oneof_field'),
 )
 _buffa_c8._buffa_f = (
-    ('c', 1, 5, 8, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, _buffa_PRESENCE, None, 'c', 'c', 0, None),
 )
 _buffa_c9._buffa_f = (
-    ('group_int32', 122, 5, 8, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 123, 13, 8, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 122, _buffa_INT32, _buffa_PRESENCE, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 123, _buffa_UINT32, _buffa_PRESENCE, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c10._buffa_f = (
-    ('optional_int32', 1001, 5, 8, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_string', 1002, 9, 8, None, 'optional_string', 'optionalString', '', None),
-    ('nested_message', 1003, 11, 8, ForeignMessageProto2, 'nested_message', 'nestedMessage', None, None),
-    ('optionalgroup', 1004, 10, 8, UnknownToTestAllTypes.OptionalGroup, 'optionalgroup', 'optionalgroup', None, None),
-    ('optional_bool', 1006, 8, 8, None, 'optional_bool', 'optionalBool', False, None),
-    ('repeated_int32', 1011, 5, 1, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('optional_int32', 1001, _buffa_INT32, _buffa_PRESENCE, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_string', 1002, _buffa_STRING, _buffa_PRESENCE, None, 'optional_string', 'optionalString', '', None),
+    ('nested_message', 1003, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'nested_message', 'nestedMessage', None, None),
+    ('optionalgroup', 1004, _buffa_GROUP, _buffa_PRESENCE, UnknownToTestAllTypes.OptionalGroup, 'optionalgroup', 'optionalgroup', None, None),
+    ('optional_bool', 1006, _buffa_BOOL, _buffa_PRESENCE, None, 'optional_bool', 'optionalBool', False, None),
+    ('repeated_int32', 1011, _buffa_INT32, _buffa_REPEATED, None, 'repeated_int32', 'repeatedInt32', 0, None),
 )
 _buffa_c11._buffa_f = (
-    ('a', 1, 5, 8, None, 'a', 'a', 0, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE, None, 'a', 'a', 0, None),
 )
 _buffa_c12._buffa_f = (
 )
 _buffa_c13._buffa_f = (
 )
 _buffa_c14._buffa_f = (
-    ('data', 1, 9, 8, None, 'data', 'data', '', None),
+    ('data', 1, _buffa_STRING, _buffa_PRESENCE, None, 'data', 'data', '', None),
 )
 _buffa_c15._buffa_f = (
-    ('inline', 1, 5, 8, None, 'inline', 'inline', 0, None),
-    ('concept', 2, 9, 8, None, 'concept', 'concept', '', None),
-    ('requires', 3, 9, 1, None, 'requires', 'requires', '', None),
+    ('inline', 1, _buffa_INT32, _buffa_PRESENCE, None, 'inline', 'inline', 0, None),
+    ('concept', 2, _buffa_STRING, _buffa_PRESENCE, None, 'concept', 'concept', '', None),
+    ('requires', 3, _buffa_STRING, _buffa_REPEATED, None, 'requires', 'requires', '', None),
 )
 _buffa_c16._buffa_f = (
-    ('required_int32', 1, 5, 40, None, 'required_int32', 'requiredInt32', 0, None),
-    ('required_int64', 2, 3, 40, None, 'required_int64', 'requiredInt64', 0, None),
-    ('required_uint32', 3, 13, 40, None, 'required_uint32', 'requiredUint32', 0, None),
-    ('required_uint64', 4, 4, 40, None, 'required_uint64', 'requiredUint64', 0, None),
-    ('required_sint32', 5, 17, 40, None, 'required_sint32', 'requiredSint32', 0, None),
-    ('required_sint64', 6, 18, 40, None, 'required_sint64', 'requiredSint64', 0, None),
-    ('required_fixed32', 7, 7, 40, None, 'required_fixed32', 'requiredFixed32', 0, None),
-    ('required_fixed64', 8, 6, 40, None, 'required_fixed64', 'requiredFixed64', 0, None),
-    ('required_sfixed32', 9, 15, 40, None, 'required_sfixed32', 'requiredSfixed32', 0, None),
-    ('required_sfixed64', 10, 16, 40, None, 'required_sfixed64', 'requiredSfixed64', 0, None),
-    ('required_float', 11, 2, 40, None, 'required_float', 'requiredFloat', 0.0, None),
-    ('required_double', 12, 1, 40, None, 'required_double', 'requiredDouble', 0.0, None),
-    ('required_bool', 13, 8, 40, None, 'required_bool', 'requiredBool', False, None),
-    ('required_string', 14, 9, 40, None, 'required_string', 'requiredString', '', None),
-    ('required_bytes', 15, 12, 40, None, 'required_bytes', 'requiredBytes', b'', None),
-    ('required_nested_message', 18, 11, 8, TestAllRequiredTypesProto2.NestedMessage, 'required_nested_message', 'requiredNestedMessage', None, None),
-    ('required_foreign_message', 19, 11, 8, ForeignMessageProto2, 'required_foreign_message', 'requiredForeignMessage', None, None),
-    ('required_nested_enum', 21, 14, 104, TestAllRequiredTypesProto2.NestedEnum, 'required_nested_enum', 'requiredNestedEnum', 0, None),
-    ('required_foreign_enum', 22, 14, 104, ForeignEnumProto2, 'required_foreign_enum', 'requiredForeignEnum', 0, None),
-    ('required_string_piece', 24, 9, 40, None, 'required_string_piece', 'requiredStringPiece', '', None),
-    ('required_cord', 25, 9, 40, None, 'required_cord', 'requiredCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllRequiredTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
-    ('optional_recursive_message', 28, 11, 8, TestAllRequiredTypesProto2, 'optional_recursive_message', 'optionalRecursiveMessage', None, None),
-    ('data', 201, 10, 8, TestAllRequiredTypesProto2.Data, 'data', 'data', None, None),
-    ('default_int32', 241, 5, 40, None, 'default_int32', 'defaultInt32', -123456789, None),
-    ('default_int64', 242, 3, 40, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
-    ('default_uint32', 243, 13, 40, None, 'default_uint32', 'defaultUint32', 2123456789, None),
-    ('default_uint64', 244, 4, 40, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
-    ('default_sint32', 245, 17, 40, None, 'default_sint32', 'defaultSint32', -123456789, None),
-    ('default_sint64', 246, 18, 40, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
-    ('default_fixed32', 247, 7, 40, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
-    ('default_fixed64', 248, 6, 40, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
-    ('default_sfixed32', 249, 15, 40, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
-    ('default_sfixed64', 250, 16, 40, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
-    ('default_float', 251, 2, 40, None, 'default_float', 'defaultFloat', 9000000000.0, None),
-    ('default_double', 252, 1, 40, None, 'default_double', 'defaultDouble', 7e+22, None),
-    ('default_bool', 253, 8, 40, None, 'default_bool', 'defaultBool', True, None),
-    ('default_string', 254, 9, 40, None, 'default_string', 'defaultString', 'Rosebud', None),
-    ('default_bytes', 255, 12, 40, None, 'default_bytes', 'defaultBytes', b'joshua', None),
+    ('required_int32', 1, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_int32', 'requiredInt32', 0, None),
+    ('required_int64', 2, _buffa_INT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_int64', 'requiredInt64', 0, None),
+    ('required_uint32', 3, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_uint32', 'requiredUint32', 0, None),
+    ('required_uint64', 4, _buffa_UINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_uint64', 'requiredUint64', 0, None),
+    ('required_sint32', 5, _buffa_SINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sint32', 'requiredSint32', 0, None),
+    ('required_sint64', 6, _buffa_SINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sint64', 'requiredSint64', 0, None),
+    ('required_fixed32', 7, _buffa_FIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_fixed32', 'requiredFixed32', 0, None),
+    ('required_fixed64', 8, _buffa_FIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_fixed64', 'requiredFixed64', 0, None),
+    ('required_sfixed32', 9, _buffa_SFIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sfixed32', 'requiredSfixed32', 0, None),
+    ('required_sfixed64', 10, _buffa_SFIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_sfixed64', 'requiredSfixed64', 0, None),
+    ('required_float', 11, _buffa_FLOAT, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_float', 'requiredFloat', 0.0, None),
+    ('required_double', 12, _buffa_DOUBLE, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_double', 'requiredDouble', 0.0, None),
+    ('required_bool', 13, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_bool', 'requiredBool', False, None),
+    ('required_string', 14, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_string', 'requiredString', '', None),
+    ('required_bytes', 15, _buffa_BYTES, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_bytes', 'requiredBytes', b'', None),
+    ('required_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.NestedMessage, 'required_nested_message', 'requiredNestedMessage', None, None),
+    ('required_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessageProto2, 'required_foreign_message', 'requiredForeignMessage', None, None),
+    ('required_nested_enum', 21, _buffa_ENUM, _buffa_PRESENCE | _buffa_REQUIRED | _buffa_CLOSED, TestAllRequiredTypesProto2.NestedEnum, 'required_nested_enum', 'requiredNestedEnum', 0, None),
+    ('required_foreign_enum', 22, _buffa_ENUM, _buffa_PRESENCE | _buffa_REQUIRED | _buffa_CLOSED, ForeignEnumProto2, 'required_foreign_enum', 'requiredForeignEnum', 0, None),
+    ('required_string_piece', 24, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_string_piece', 'requiredStringPiece', '', None),
+    ('required_cord', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'required_cord', 'requiredCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'recursive_message', 'recursiveMessage', None, None),
+    ('optional_recursive_message', 28, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'optional_recursive_message', 'optionalRecursiveMessage', None, None),
+    ('data', 201, _buffa_GROUP, _buffa_PRESENCE, TestAllRequiredTypesProto2.Data, 'data', 'data', None, None),
+    ('default_int32', 241, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_int32', 'defaultInt32', -123456789, None),
+    ('default_int64', 242, _buffa_INT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_int64', 'defaultInt64', -9123456789123456789, None),
+    ('default_uint32', 243, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_uint32', 'defaultUint32', 2123456789, None),
+    ('default_uint64', 244, _buffa_UINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_uint64', 'defaultUint64', 10123456789123456789, None),
+    ('default_sint32', 245, _buffa_SINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sint32', 'defaultSint32', -123456789, None),
+    ('default_sint64', 246, _buffa_SINT64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sint64', 'defaultSint64', -9123456789123456789, None),
+    ('default_fixed32', 247, _buffa_FIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_fixed32', 'defaultFixed32', 2123456789, None),
+    ('default_fixed64', 248, _buffa_FIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_fixed64', 'defaultFixed64', 10123456789123456789, None),
+    ('default_sfixed32', 249, _buffa_SFIXED32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sfixed32', 'defaultSfixed32', -123456789, None),
+    ('default_sfixed64', 250, _buffa_SFIXED64, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_sfixed64', 'defaultSfixed64', -9123456789123456789, None),
+    ('default_float', 251, _buffa_FLOAT, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_float', 'defaultFloat', 9000000000.0, None),
+    ('default_double', 252, _buffa_DOUBLE, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_double', 'defaultDouble', 7e+22, None),
+    ('default_bool', 253, _buffa_BOOL, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_bool', 'defaultBool', True, None),
+    ('default_string', 254, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_string', 'defaultString', 'Rosebud', None),
+    ('default_bytes', 255, _buffa_BYTES, _buffa_PRESENCE | _buffa_REQUIRED, None, 'default_bytes', 'defaultBytes', b'joshua', None),
 )
 _buffa_c17._buffa_f = (
-    ('a', 1, 5, 40, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllRequiredTypesProto2, 'corecursive', 'corecursive', None, None),
-    ('optional_corecursive', 3, 11, 8, TestAllRequiredTypesProto2, 'optional_corecursive', 'optionalCorecursive', None, None),
+    ('a', 1, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'corecursive', 'corecursive', None, None),
+    ('optional_corecursive', 3, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2, 'optional_corecursive', 'optionalCorecursive', None, None),
 )
 _buffa_c18._buffa_f = (
-    ('group_int32', 202, 5, 40, None, 'group_int32', 'groupInt32', 0, None),
-    ('group_uint32', 203, 13, 40, None, 'group_uint32', 'groupUint32', 0, None),
+    ('group_int32', 202, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'group_int32', 'groupInt32', 0, None),
+    ('group_uint32', 203, _buffa_UINT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'group_uint32', 'groupUint32', 0, None),
 )
 _buffa_c19._buffa_f = (
 )
 _buffa_c20._buffa_f = (
-    ('str', 25, 9, 40, None, 'str', 'str', '', None),
+    ('str', 25, _buffa_STRING, _buffa_PRESENCE | _buffa_REQUIRED, None, 'str', 'str', '', None),
 )
 _buffa_c21._buffa_f = (
-    ('i', 9, 5, 40, None, 'i', 'i', 0, None),
+    ('i', 9, _buffa_INT32, _buffa_PRESENCE | _buffa_REQUIRED, None, 'i', 'i', 0, None),
 )
 _buffa_c22._buffa_f = (
-    ('a1', 1, 11, 16, TestLargeOneof.A1, 'a1', 'a1', None, 'large_oneof'),
-    ('a2', 2, 11, 16, TestLargeOneof.A2, 'a2', 'a2', None, 'large_oneof'),
-    ('a3', 3, 11, 16, TestLargeOneof.A3, 'a3', 'a3', None, 'large_oneof'),
-    ('a4', 4, 11, 16, TestLargeOneof.A4, 'a4', 'a4', None, 'large_oneof'),
-    ('a5', 5, 11, 16, TestLargeOneof.A5, 'a5', 'a5', None, 'large_oneof'),
+    ('a1', 1, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A1, 'a1', 'a1', None, 'large_oneof'),
+    ('a2', 2, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A2, 'a2', 'a2', None, 'large_oneof'),
+    ('a3', 3, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A3, 'a3', 'a3', None, 'large_oneof'),
+    ('a4', 4, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A4, 'a4', 'a4', None, 'large_oneof'),
+    ('a5', 5, _buffa_MESSAGE, _buffa_ONEOF, TestLargeOneof.A5, 'a5', 'a5', None, 'large_oneof'),
 )
 _buffa_c23._buffa_f = (
 )
@@ -9006,19 +9122,19 @@ _buffa_c26._buffa_f = (
 _buffa_c27._buffa_f = (
 )
 from buffa.fields import Extension as _buffa_Extension
-extension_int32 = _buffa_Extension(TestAllTypesProto2, 120, 5, 8, None, 'protobuf_test_messages.editions.proto2.extension_int32', 0)
-extension_string = _buffa_Extension(TestAllTypesProto2, 133, 9, 8, None, 'protobuf_test_messages.editions.proto2.extension_string', '')
-extension_bytes = _buffa_Extension(TestAllTypesProto2, 134, 12, 8, None, 'protobuf_test_messages.editions.proto2.extension_bytes', b'')
-groupfield = _buffa_Extension(TestAllTypesProto2, 121, 10, 8, GroupField, 'protobuf_test_messages.editions.proto2.groupfield', None)
+extension_int32 = _buffa_Extension(TestAllTypesProto2, 120, _buffa_INT32, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_int32', 0)
+extension_string = _buffa_Extension(TestAllTypesProto2, 133, _buffa_STRING, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_string', '')
+extension_bytes = _buffa_Extension(TestAllTypesProto2, 134, _buffa_BYTES, _buffa_PRESENCE, None, 'protobuf_test_messages.editions.proto2.extension_bytes', b'')
+groupfield = _buffa_Extension(TestAllTypesProto2, 121, _buffa_GROUP, _buffa_PRESENCE, GroupField, 'protobuf_test_messages.editions.proto2.groupfield', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c5.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 1547769, 11, 8, TestAllTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
+_buffa_c5.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 1547769, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c6.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 4135312, 11, 8, TestAllTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
+_buffa_c6.message_set_extension = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 4135312, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c7.extension_with_oneof = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 123456789, 11, 8, TestAllTypesProto2.ExtensionWithOneof, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof', None)
+_buffa_c7.extension_with_oneof = _buffa_Extension(TestAllTypesProto2.MessageSetCorrect, 123456789, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto2.ExtensionWithOneof, 'protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c20.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 1547769, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
+_buffa_c20.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 1547769, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.MessageSetCorrectExtension1, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension', None)
 from buffa.fields import Extension as _buffa_Extension
-_buffa_c21.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 4135312, 11, 8, TestAllRequiredTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
+_buffa_c21.message_set_extension = _buffa_Extension(TestAllRequiredTypesProto2.MessageSetCorrect, 4135312, _buffa_MESSAGE, _buffa_PRESENCE, TestAllRequiredTypesProto2.MessageSetCorrectExtension2, 'protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension', None)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5, _buffa_c6, _buffa_c7, _buffa_c8, _buffa_c9, _buffa_c10, _buffa_c11, _buffa_c12, _buffa_c13, _buffa_c14, _buffa_c15, _buffa_c16, _buffa_c17, _buffa_c18, _buffa_c19, _buffa_c20, _buffa_c21, _buffa_c22, _buffa_c23, _buffa_c24, _buffa_c25, _buffa_c26, _buffa_c27)

@@ -8,14 +8,17 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    EncodeError as _buffa_EncodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     boolean as _buffa_boolean,
+    fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -36,7 +39,8 @@ from buffa.wire import (
     vsize as _buffa_vsize,
 )
 from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
-from buffa.message import new_instance as _buffa_new, oneof_member as _buffa_member
+from buffa.message import new_instance as _buffa_new
+from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
 import buffa.wkt.wrappers_pb as _buffa_i0
 import buffa.wkt.duration_pb as _buffa_i1
@@ -45,12 +49,40 @@ import buffa.wkt.field_mask_pb as _buffa_i3
 import buffa.wkt.struct_pb as _buffa_i4
 import buffa.wkt.any_pb as _buffa_i5
 import buffa.wkt.empty_pb as _buffa_i6
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(x):
+        return x
+_buffa_DOUBLE = const(1)
+_buffa_FLOAT = const(2)
+_buffa_INT64 = const(3)
+_buffa_UINT64 = const(4)
+_buffa_INT32 = const(5)
+_buffa_FIXED64 = const(6)
+_buffa_FIXED32 = const(7)
+_buffa_BOOL = const(8)
+_buffa_STRING = const(9)
+_buffa_MESSAGE = const(11)
+_buffa_BYTES = const(12)
+_buffa_UINT32 = const(13)
+_buffa_ENUM = const(14)
+_buffa_SFIXED32 = const(15)
+_buffa_SFIXED64 = const(16)
+_buffa_SINT32 = const(17)
+_buffa_SINT64 = const(18)
+_buffa_REPEATED = const(1)
+_buffa_PACKED = const(2)
+_buffa_MAP = const(4)
+_buffa_PRESENCE = const(8)
+_buffa_ONEOF = const(16)
+_buffa_VERIFY = const(128)
 _buffa_unpack = _buffa_struct.unpack_from
 _buffa_pack = _buffa_struct.pack_into
 _buffa_len = len
-_buffa_next = next
-_buffa_bytes = bytes
 _buffa_str = str
+_buffa_setattr = setattr
+_buffa_UnicodeError = UnicodeError
 
 class ForeignEnum(_buffa_Enum):
     _buffa_name = 'protobuf_test_messages.editions.proto3.ForeignEnum'
@@ -60,9 +92,18 @@ class ForeignEnum(_buffa_Enum):
     _buffa_n = {0: 'FOREIGN_FOO', 1: 'FOREIGN_BAR', 2: 'FOREIGN_BAZ'}
 
 class TestAllTypesProto3(_buffa_Message):
+    """This proto includes every type of field in both singular and repeated
+    forms.
+
+    Also, crucially, all messages and enums in this file are eventually
+    submessages of this message.  So for example, a fuzz test of TestAllTypes
+    could trigger bugs that occur in any message type in this file.  We verify
+    this stays true in a unit test."""
     _buffa_name = 'protobuf_test_messages.editions.proto3.TestAllTypesProto3'
     _buffa_c_oneof_field = None
     _buffa_v_oneof_field = None
+    # Singular
+    # test [kotlin] comment
     optional_int32 = 0
     optional_int64 = 0
     optional_uint32 = 0
@@ -96,6 +137,7 @@ class TestAllTypesProto3(_buffa_Message):
     oneof_double = _buffa_member('oneof_field', 'oneof_double')
     oneof_enum = _buffa_member('oneof_field', 'oneof_enum')
     oneof_null_value = _buffa_member('oneof_field', 'oneof_null_value')
+    # Well-known types
     optional_bool_wrapper = None
     optional_int32_wrapper = None
     optional_int64_wrapper = None
@@ -113,6 +155,8 @@ class TestAllTypesProto3(_buffa_Message):
     optional_value = None
     optional_null_value = 0
     optional_empty = None
+    # Test field-name-to-JSON-name convention.
+    # (protobuf says names can be any valid C/C++ identifier.)
     fieldname1 = 0
     field_name2 = 0
     _field_name3 = 0
@@ -131,6 +175,7 @@ class TestAllTypesProto3(_buffa_Message):
     Field_name18__ = 0
 
     def __init__(_buffa_s, **kw):
+        # Repeated
         _buffa_s.repeated_int32 = []
         _buffa_s.repeated_int64 = []
         _buffa_s.repeated_uint32 = []
@@ -152,6 +197,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.repeated_foreign_enum = []
         _buffa_s.repeated_string_piece = []
         _buffa_s.repeated_cord = []
+        # Map
         _buffa_s.map_int32_int32 = {}
         _buffa_s.map_int64_int64 = {}
         _buffa_s.map_uint32_uint32 = {}
@@ -171,6 +217,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.map_string_foreign_message = {}
         _buffa_s.map_string_nested_enum = {}
         _buffa_s.map_string_foreign_enum = {}
+        # Packed
         _buffa_s.packed_int32 = []
         _buffa_s.packed_int64 = []
         _buffa_s.packed_uint32 = []
@@ -185,6 +232,7 @@ class TestAllTypesProto3(_buffa_Message):
         _buffa_s.packed_double = []
         _buffa_s.packed_bool = []
         _buffa_s.packed_nested_enum = []
+        # Unpacked
         _buffa_s.unpacked_int32 = []
         _buffa_s.unpacked_int64 = []
         _buffa_s.unpacked_uint32 = []
@@ -224,6 +272,7 @@ class TestAllTypesProto3(_buffa_Message):
         FOO = 0
         BAR = 1
         BAZ = 2
+        # Intentionally negative.
         NEG = -1
         _buffa_n = {0: 'FOO', 1: 'BAR', 2: 'BAZ', -1: 'NEG'}
 
@@ -285,8 +334,8 @@ _buffa_c1 = TestAllTypesProto3.NestedMessage
 _buffa_c2 = ForeignMessage
 _buffa_c3 = NullHypothesisProto3
 _buffa_c4 = EnumOnlyProto3
-_buffa_s5 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, TestAllTypesProto3.NestedMessage, 'value', 'value', None, None))
-_buffa_s6 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 11, 0, ForeignMessage, 'value', 'value', None, None))
+_buffa_s5 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, TestAllTypesProto3.NestedMessage, 'value', 'value', None, None))
+_buffa_s6 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, ForeignMessage, 'value', 'value', None, None))
 _buffa_c5 = _buffa_i0.BoolValue
 _buffa_c6 = _buffa_i0.Int32Value
 _buffa_c7 = _buffa_i0.Int64Value
@@ -304,25 +353,25 @@ _buffa_c18 = _buffa_i5.Any
 _buffa_c19 = _buffa_i4.Value
 _buffa_c20 = _buffa_i6.Empty
 _buffa_c21 = _buffa_i4.ListValue
-_buffa_s24 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 5, 0, None, 'value', 'value', 0, None))
-_buffa_s25 = (('key', 1, 3, 0, None, 'key', 'key', 0, None), ('value', 2, 3, 0, None, 'value', 'value', 0, None))
-_buffa_s26 = (('key', 1, 13, 0, None, 'key', 'key', 0, None), ('value', 2, 13, 0, None, 'value', 'value', 0, None))
-_buffa_s27 = (('key', 1, 4, 0, None, 'key', 'key', 0, None), ('value', 2, 4, 0, None, 'value', 'value', 0, None))
-_buffa_s28 = (('key', 1, 17, 0, None, 'key', 'key', 0, None), ('value', 2, 17, 0, None, 'value', 'value', 0, None))
-_buffa_s29 = (('key', 1, 18, 0, None, 'key', 'key', 0, None), ('value', 2, 18, 0, None, 'value', 'value', 0, None))
-_buffa_s30 = (('key', 1, 7, 0, None, 'key', 'key', 0, None), ('value', 2, 7, 0, None, 'value', 'value', 0, None))
-_buffa_s31 = (('key', 1, 6, 0, None, 'key', 'key', 0, None), ('value', 2, 6, 0, None, 'value', 'value', 0, None))
-_buffa_s32 = (('key', 1, 15, 0, None, 'key', 'key', 0, None), ('value', 2, 15, 0, None, 'value', 'value', 0, None))
-_buffa_s33 = (('key', 1, 16, 0, None, 'key', 'key', 0, None), ('value', 2, 16, 0, None, 'value', 'value', 0, None))
-_buffa_s34 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 2, 0, None, 'value', 'value', 0.0, None))
-_buffa_s35 = (('key', 1, 5, 0, None, 'key', 'key', 0, None), ('value', 2, 1, 0, None, 'value', 'value', 0.0, None))
-_buffa_s36 = (('key', 1, 8, 0, None, 'key', 'key', False, None), ('value', 2, 8, 0, None, 'value', 'value', False, None))
-_buffa_s37 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 9, 128, None, 'value', 'value', '', None))
-_buffa_s38 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 12, 0, None, 'value', 'value', b'', None))
-_buffa_s39 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, TestAllTypesProto3.NestedEnum, 'value', 'value', 0, None))
-_buffa_s40 = (('key', 1, 9, 128, None, 'key', 'key', '', None), ('value', 2, 14, 0, ForeignEnum, 'value', 'value', 0, None))
-setattr(TestAllTypesProto3, '__field_name13', 0)
-setattr(TestAllTypesProto3, '__Field_name14', 0)
+_buffa_s24 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT32, 0, None, 'value', 'value', 0, None))
+_buffa_s25 = (('key', 1, _buffa_INT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_INT64, 0, None, 'value', 'value', 0, None))
+_buffa_s26 = (('key', 1, _buffa_UINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s27 = (('key', 1, _buffa_UINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_UINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s28 = (('key', 1, _buffa_SINT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT32, 0, None, 'value', 'value', 0, None))
+_buffa_s29 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SINT64, 0, None, 'value', 'value', 0, None))
+_buffa_s30 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s31 = (('key', 1, _buffa_FIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s32 = (('key', 1, _buffa_SFIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED32, 0, None, 'value', 'value', 0, None))
+_buffa_s33 = (('key', 1, _buffa_SFIXED64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_SFIXED64, 0, None, 'value', 'value', 0, None))
+_buffa_s34 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None))
+_buffa_s35 = (('key', 1, _buffa_INT32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
+_buffa_s36 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_BOOL, 0, None, 'value', 'value', False, None))
+_buffa_s37 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s38 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s39 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, TestAllTypesProto3.NestedEnum, 'value', 'value', 0, None))
+_buffa_s40 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_ENUM, 0, ForeignEnum, 'value', 'value', 0, None))
+_buffa_setattr(TestAllTypesProto3, '__field_name13', 0)
+_buffa_setattr(TestAllTypesProto3, '__Field_name14', 0)
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -416,34 +465,34 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d0_0(m, b, p, e, s, t, dp):
-    if t == 8:
+    if t == 8:  # optional_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_int32 = v
-    elif t == 16:
+    elif t == 16:  # optional_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.optional_int64 = v
-    elif t == 24:
+    elif t == 24:  # optional_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.optional_uint32 = v
-    elif t == 32:
+    elif t == 32:  # optional_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.optional_uint64 = v
-    elif t == 40:
+    elif t == 40:  # optional_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -455,7 +504,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint32 = v
-    elif t == 48:
+    elif t == 48:  # optional_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -466,50 +515,50 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.optional_sint64 = v
-    elif t == 61:
+    elif t == 61:  # optional_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.optional_fixed32 = v
-    elif t == 65:
+    elif t == 65:  # optional_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.optional_fixed64 = v
-    elif t == 77:
+    elif t == 77:  # optional_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.optional_sfixed32 = v
-    elif t == 81:
+    elif t == 81:  # optional_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.optional_sfixed64 = v
-    elif t == 93:
+    elif t == 93:  # optional_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.optional_float = v
-    elif t == 97:
+    elif t == 97:  # optional_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.optional_double = v
-    elif t == 104:
+    elif t == 104:  # optional_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.optional_bool = v
-    elif t == 114:
+    elif t == 114:  # optional_string
         q = b[p]
         p += 1
         if q > 127:
@@ -524,13 +573,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string = v
         p = q
-    elif t == 122:
+    elif t == 122:  # optional_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -546,7 +595,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.optional_bytes = v
         p = q
-    elif t == 146:
+    elif t == 146:  # optional_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -564,7 +613,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_nested_message = _buffa_new(_buffa_c1)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 154:
+    elif t == 154:  # optional_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -582,28 +631,28 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.optional_foreign_message = _buffa_new(_buffa_c2)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 168:
+    elif t == 168:  # optional_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_nested_enum = v
-    elif t == 176:
+    elif t == 176:  # optional_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_foreign_enum = v
-    elif t == 184:
+    elif t == 184:  # optional_aliased_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_aliased_enum = v
-    elif t == 194:
+    elif t == 194:  # optional_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -618,13 +667,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_string_piece = v
         p = q
-    elif t == 202:
+    elif t == 202:  # optional_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -639,13 +688,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.optional_cord = v
         p = q
-    elif t == 218:
+    elif t == 218:  # recursive_message
         q = b[p]
         p += 1
         if q > 127:
@@ -663,14 +712,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             c = m.recursive_message = _buffa_c0._buffa_n()
         _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 248:
+    elif t == 248:  # repeated_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_int32.append(v)
-    elif t == 250:
+    elif t == 250:  # repeated_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -684,14 +733,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int32, _buffa_int32)
-    elif t == 256:
+    elif t == 256:  # repeated_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.repeated_int64.append(v)
-    elif t == 258:
+    elif t == 258:  # repeated_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -705,14 +754,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_int64, _buffa_int64)
-    elif t == 264:
+    elif t == 264:  # repeated_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.repeated_uint32.append(v)
-    elif t == 266:
+    elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -726,13 +775,13 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint32, _buffa_uint32)
-    elif t == 272:
+    elif t == 272:  # repeated_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.repeated_uint64.append(v)
-    elif t == 274:
+    elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -746,7 +795,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_uint64, None)
-    elif t == 280:
+    elif t == 280:  # repeated_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -758,7 +807,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint32.append(v)
-    elif t == 282:
+    elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -772,7 +821,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint32, _buffa_sint32)
-    elif t == 288:
+    elif t == 288:  # repeated_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -783,7 +832,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.repeated_sint64.append(v)
-    elif t == 290:
+    elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -797,7 +846,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_sint64, _buffa_sint64)
-    elif t == 298:
+    elif t == 298:  # repeated_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -811,19 +860,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed32, '<I', 4)
-    elif t == 301:
+    elif t == 301:  # repeated_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.repeated_fixed32.append(v)
-    elif t == 305:
+    elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.repeated_fixed64.append(v)
-    elif t == 306:
+    elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -837,7 +886,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_fixed64, '<Q', 8)
-    elif t == 314:
+    elif t == 314:  # repeated_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -856,19 +905,19 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_1(m, b, p, e, s, t, dp):
-    if t == 317:
+    if t == 317:  # repeated_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.repeated_sfixed32.append(v)
-    elif t == 321:
+    elif t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.repeated_sfixed64.append(v)
-    elif t == 322:
+    elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -882,7 +931,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_sfixed64, '<q', 8)
-    elif t == 330:
+    elif t == 330:  # repeated_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -896,19 +945,19 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_float, '<f', 4)
-    elif t == 333:
+    elif t == 333:  # repeated_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.repeated_float.append(v)
-    elif t == 337:
+    elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.repeated_double.append(v)
-    elif t == 338:
+    elif t == 338:  # repeated_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -922,14 +971,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.repeated_double, '<d', 8)
-    elif t == 344:
+    elif t == 344:  # repeated_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.repeated_bool.append(v)
-    elif t == 346:
+    elif t == 346:  # repeated_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -943,7 +992,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_bool, _buffa_boolean)
-    elif t == 354:
+    elif t == 354:  # repeated_string
         q = b[p]
         p += 1
         if q > 127:
@@ -958,13 +1007,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string.append(v)
         p = q
-    elif t == 362:
+    elif t == 362:  # repeated_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -980,7 +1029,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         v = b[p:q]
         m.repeated_bytes.append(v)
         p = q
-    elif t == 386:
+    elif t == 386:  # repeated_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -997,7 +1046,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_nested_message.append(c)
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 394:
+    elif t == 394:  # repeated_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1014,14 +1063,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         m.repeated_foreign_message.append(c)
         _buffa_c2._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 408:
+    elif t == 408:  # repeated_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_nested_enum.append(v)
-    elif t == 410:
+    elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1035,14 +1084,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_nested_enum, _buffa_int32)
-    elif t == 416:
+    elif t == 416:  # repeated_foreign_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.repeated_foreign_enum.append(v)
-    elif t == 418:
+    elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1056,7 +1105,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.repeated_foreign_enum, _buffa_int32)
-    elif t == 434:
+    elif t == 434:  # repeated_string_piece
         q = b[p]
         p += 1
         if q > 127:
@@ -1071,13 +1120,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_string_piece.append(v)
         p = q
-    elif t == 442:
+    elif t == 442:  # repeated_cord
         q = b[p]
         p += 1
         if q > 127:
@@ -1092,13 +1141,13 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m.repeated_cord.append(v)
         p = q
-    elif t == 450:
+    elif t == 450:  # map_int32_int32
         q = b[p]
         p += 1
         if q > 127:
@@ -1135,7 +1184,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_int32[k] = x
-    elif t == 458:
+    elif t == 458:  # map_int64_int64
         q = b[p]
         p += 1
         if q > 127:
@@ -1172,7 +1221,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int64_int64[k] = x
-    elif t == 466:
+    elif t == 466:  # map_uint32_uint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1209,7 +1258,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint32_uint32[k] = x
-    elif t == 474:
+    elif t == 474:  # map_uint64_uint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1244,7 +1293,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_uint64_uint64[k] = x
-    elif t == 482:
+    elif t == 482:  # map_sint32_sint32
         q = b[p]
         p += 1
         if q > 127:
@@ -1291,7 +1340,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint32_sint32[k] = x
-    elif t == 490:
+    elif t == 490:  # map_sint64_sint64
         q = b[p]
         p += 1
         if q > 127:
@@ -1336,7 +1385,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sint64_sint64[k] = x
-    elif t == 498:
+    elif t == 498:  # map_fixed32_fixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1371,7 +1420,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed32_fixed32[k] = x
-    elif t == 506:
+    elif t == 506:  # map_fixed64_fixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1406,7 +1455,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_fixed64_fixed64[k] = x
-    elif t == 514:
+    elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
         p += 1
         if q > 127:
@@ -1441,7 +1490,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed32_sfixed32[k] = x
-    elif t == 522:
+    elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
         p += 1
         if q > 127:
@@ -1476,7 +1525,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_sfixed64_sfixed64[k] = x
-    elif t == 530:
+    elif t == 530:  # map_int32_float
         q = b[p]
         p += 1
         if q > 127:
@@ -1512,7 +1561,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_float[k] = x
-    elif t == 538:
+    elif t == 538:  # map_int32_double
         q = b[p]
         p += 1
         if q > 127:
@@ -1548,7 +1597,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_int32_double[k] = x
-    elif t == 546:
+    elif t == 546:  # map_bool_bool
         q = b[p]
         p += 1
         if q > 127:
@@ -1585,7 +1634,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_bool_bool[k] = x
-    elif t == 554:
+    elif t == 554:  # map_string_string
         q = b[p]
         p += 1
         if q > 127:
@@ -1608,8 +1657,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             p = r + 2
             try:
                 x = _buffa_str(b[p:q], 'utf-8')
-            except UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
             m.map_string_string[k] = x
@@ -1655,8 +1704,8 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                         raise _buffa_DecodeError('length past the end', p)
                     try:
                         x = _buffa_str(b[p:r], 'utf-8')
-                    except UnicodeError:
-                        raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                     if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
                         _buffa_strict_utf8(b, p, r)
                     p = r
@@ -1665,7 +1714,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_string[k] = x
-    elif t == 562:
+    elif t == 562:  # map_string_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -1735,7 +1784,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
             m.map_string_bytes[k] = x
-    elif t == 570:
+    elif t == 570:  # map_string_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1750,7 +1799,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_nested_message, _buffa_s5, b, s, p, q, dp - 1)
         p = q
-    elif t == 578:
+    elif t == 578:  # map_string_foreign_message
         q = b[p]
         p += 1
         if q > 127:
@@ -1765,7 +1814,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         _buffa_map_entry(m, m.map_string_foreign_message, _buffa_s6, b, s, p, q, dp - 1)
         p = q
-    elif t == 586:
+    elif t == 586:  # map_string_nested_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1814,7 +1863,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_nested_enum[k] = x
-    elif t == 594:
+    elif t == 594:  # map_string_foreign_enum
         q = b[p]
         p += 1
         if q > 127:
@@ -1863,14 +1912,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
         m.map_string_foreign_enum[k] = x
-    elif t == 600:
+    elif t == 600:  # packed_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_int32.append(v)
-    elif t == 602:
+    elif t == 602:  # packed_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1889,14 +1938,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_2(m, b, p, e, s, t, dp):
-    if t == 608:
+    if t == 608:  # packed_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.packed_int64.append(v)
-    elif t == 610:
+    elif t == 610:  # packed_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1910,14 +1959,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_int64, _buffa_int64)
-    elif t == 616:
+    elif t == 616:  # packed_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.packed_uint32.append(v)
-    elif t == 618:
+    elif t == 618:  # packed_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1931,13 +1980,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint32, _buffa_uint32)
-    elif t == 624:
+    elif t == 624:  # packed_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.packed_uint64.append(v)
-    elif t == 626:
+    elif t == 626:  # packed_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1951,7 +2000,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_uint64, None)
-    elif t == 632:
+    elif t == 632:  # packed_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -1963,7 +2012,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint32.append(v)
-    elif t == 634:
+    elif t == 634:  # packed_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -1977,7 +2026,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint32, _buffa_sint32)
-    elif t == 640:
+    elif t == 640:  # packed_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -1988,7 +2037,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.packed_sint64.append(v)
-    elif t == 642:
+    elif t == 642:  # packed_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2002,7 +2051,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_sint64, _buffa_sint64)
-    elif t == 650:
+    elif t == 650:  # packed_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2016,19 +2065,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed32, '<I', 4)
-    elif t == 653:
+    elif t == 653:  # packed_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
         m.packed_fixed32.append(v)
-    elif t == 657:
+    elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.packed_fixed64.append(v)
-    elif t == 658:
+    elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2042,7 +2091,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_fixed64, '<Q', 8)
-    elif t == 666:
+    elif t == 666:  # packed_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2056,19 +2105,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed32, '<i', 4)
-    elif t == 669:
+    elif t == 669:  # packed_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.packed_sfixed32.append(v)
-    elif t == 673:
+    elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.packed_sfixed64.append(v)
-    elif t == 674:
+    elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2082,7 +2131,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_sfixed64, '<q', 8)
-    elif t == 682:
+    elif t == 682:  # packed_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2096,19 +2145,19 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_float, '<f', 4)
-    elif t == 685:
+    elif t == 685:  # packed_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.packed_float.append(v)
-    elif t == 689:
+    elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.packed_double.append(v)
-    elif t == 690:
+    elif t == 690:  # packed_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2122,14 +2171,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.packed_double, '<d', 8)
-    elif t == 696:
+    elif t == 696:  # packed_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.packed_bool.append(v)
-    elif t == 698:
+    elif t == 698:  # packed_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2143,14 +2192,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_bool, _buffa_boolean)
-    elif t == 704:
+    elif t == 704:  # packed_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.packed_nested_enum.append(v)
-    elif t == 706:
+    elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2164,14 +2213,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.packed_nested_enum, _buffa_int32)
-    elif t == 712:
+    elif t == 712:  # unpacked_int32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_int32.append(v)
-    elif t == 714:
+    elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2185,14 +2234,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int32, _buffa_int32)
-    elif t == 720:
+    elif t == 720:  # unpacked_int64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
         m.unpacked_int64.append(v)
-    elif t == 722:
+    elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2206,14 +2255,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_int64, _buffa_int64)
-    elif t == 728:
+    elif t == 728:  # unpacked_uint32
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
         m.unpacked_uint32.append(v)
-    elif t == 730:
+    elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2227,13 +2276,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint32, _buffa_uint32)
-    elif t == 736:
+    elif t == 736:  # unpacked_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m.unpacked_uint64.append(v)
-    elif t == 738:
+    elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2247,7 +2296,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_uint64, None)
-    elif t == 744:
+    elif t == 744:  # unpacked_sint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2259,7 +2308,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint32.append(v)
-    elif t == 746:
+    elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2273,7 +2322,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint32, _buffa_sint32)
-    elif t == 752:
+    elif t == 752:  # unpacked_sint64
         v = b[p]
         p += 1
         if v > 127:
@@ -2284,7 +2333,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
         m.unpacked_sint64.append(v)
-    elif t == 754:
+    elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2298,7 +2347,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_sint64, _buffa_sint64)
-    elif t == 762:
+    elif t == 762:  # unpacked_fixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2312,7 +2361,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed32, '<I', 4)
-    elif t == 765:
+    elif t == 765:  # unpacked_fixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
@@ -2323,13 +2372,13 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_3(m, b, p, e, s, t, dp):
-    if t == 769:
+    if t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
         m.unpacked_fixed64.append(v)
-    elif t == 770:
+    elif t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2343,7 +2392,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_fixed64, '<Q', 8)
-    elif t == 778:
+    elif t == 778:  # unpacked_sfixed32 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2357,19 +2406,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed32, '<i', 4)
-    elif t == 781:
+    elif t == 781:  # unpacked_sfixed32
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
         m.unpacked_sfixed32.append(v)
-    elif t == 785:
+    elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
         m.unpacked_sfixed64.append(v)
-    elif t == 786:
+    elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2383,7 +2432,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_sfixed64, '<q', 8)
-    elif t == 794:
+    elif t == 794:  # unpacked_float (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2397,19 +2446,19 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_float, '<f', 4)
-    elif t == 797:
+    elif t == 797:  # unpacked_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m.unpacked_float.append(v)
-    elif t == 801:
+    elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m.unpacked_double.append(v)
-    elif t == 802:
+    elif t == 802:  # unpacked_double (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2423,14 +2472,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_fixed(b, p, q, m.unpacked_double, '<d', 8)
-    elif t == 808:
+    elif t == 808:  # unpacked_bool
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
         m.unpacked_bool.append(v)
-    elif t == 810:
+    elif t == 810:  # unpacked_bool (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2444,14 +2493,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_bool, _buffa_boolean)
-    elif t == 816:
+    elif t == 816:  # unpacked_nested_enum
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.unpacked_nested_enum.append(v)
-    elif t == 818:
+    elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
         p += 1
         if q > 127:
@@ -2465,7 +2514,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         p = _buffa_packed_varint(b, p, q, m.unpacked_nested_enum, _buffa_int32)
-    elif t == 888:
+    elif t == 888:  # oneof_uint32
         v = b[p]
         p += 1
         if v > 127:
@@ -2473,7 +2522,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_uint32(v)
         m._buffa_c_oneof_field = 'oneof_uint32'
         m._buffa_v_oneof_field = v
-    elif t == 898:
+    elif t == 898:  # oneof_nested_message
         q = b[p]
         p += 1
         if q > 127:
@@ -2494,7 +2543,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             m._buffa_v_oneof_field = c
         _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 906:
+    elif t == 906:  # oneof_string
         q = b[p]
         p += 1
         if q > 127:
@@ -2509,14 +2558,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('length past the end', p)
         try:
             v = _buffa_str(b[p:q], 'utf-8')
-        except UnicodeError:
-            raise _buffa_DecodeError('invalid UTF-8 in string field', p)
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
         m._buffa_c_oneof_field = 'oneof_string'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 914:
+    elif t == 914:  # oneof_bytes
         q = b[p]
         p += 1
         if q > 127:
@@ -2533,7 +2582,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m._buffa_c_oneof_field = 'oneof_bytes'
         m._buffa_v_oneof_field = v
         p = q
-    elif t == 920:
+    elif t == 920:  # oneof_bool
         v = b[p]
         p += 1
         if v > 127:
@@ -2541,28 +2590,28 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         v = v != 0
         m._buffa_c_oneof_field = 'oneof_bool'
         m._buffa_v_oneof_field = v
-    elif t == 928:
+    elif t == 928:  # oneof_uint64
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         m._buffa_c_oneof_field = 'oneof_uint64'
         m._buffa_v_oneof_field = v
-    elif t == 941:
+    elif t == 941:  # oneof_float
         if p + 4 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
         m._buffa_c_oneof_field = 'oneof_float'
         m._buffa_v_oneof_field = v
-    elif t == 945:
+    elif t == 945:  # oneof_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
         m._buffa_c_oneof_field = 'oneof_double'
         m._buffa_v_oneof_field = v
-    elif t == 952:
+    elif t == 952:  # oneof_enum
         v = b[p]
         p += 1
         if v > 127:
@@ -2570,7 +2619,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_enum'
         m._buffa_v_oneof_field = v
-    elif t == 960:
+    elif t == 960:  # oneof_null_value
         v = b[p]
         p += 1
         if v > 127:
@@ -2578,7 +2627,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v = _buffa_int32(v)
         m._buffa_c_oneof_field = 'oneof_null_value'
         m._buffa_v_oneof_field = v
-    elif t == 1610:
+    elif t == 1610:  # optional_bool_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2596,7 +2645,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_bool_wrapper = _buffa_new(_buffa_c5)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1618:
+    elif t == 1618:  # optional_int32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2614,7 +2663,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_int32_wrapper = _buffa_new(_buffa_c6)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1626:
+    elif t == 1626:  # optional_int64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2632,7 +2681,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_int64_wrapper = _buffa_new(_buffa_c7)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1634:
+    elif t == 1634:  # optional_uint32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2650,7 +2699,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_uint32_wrapper = _buffa_new(_buffa_c8)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1642:
+    elif t == 1642:  # optional_uint64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2668,7 +2717,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_uint64_wrapper = _buffa_new(_buffa_c9)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1650:
+    elif t == 1650:  # optional_float_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2686,7 +2735,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_float_wrapper = _buffa_new(_buffa_c10)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1658:
+    elif t == 1658:  # optional_double_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2704,7 +2753,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_double_wrapper = _buffa_new(_buffa_c11)
         _buffa_c11._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1666:
+    elif t == 1666:  # optional_string_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2722,7 +2771,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_string_wrapper = _buffa_new(_buffa_c12)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1674:
+    elif t == 1674:  # optional_bytes_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2740,7 +2789,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             c = m.optional_bytes_wrapper = _buffa_new(_buffa_c13)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1690:
+    elif t == 1690:  # repeated_bool_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2757,7 +2806,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_bool_wrapper.append(c)
         _buffa_c5._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1698:
+    elif t == 1698:  # repeated_int32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2774,7 +2823,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_int32_wrapper.append(c)
         _buffa_c6._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1706:
+    elif t == 1706:  # repeated_int64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2791,7 +2840,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_int64_wrapper.append(c)
         _buffa_c7._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1714:
+    elif t == 1714:  # repeated_uint32_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2808,7 +2857,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_uint32_wrapper.append(c)
         _buffa_c8._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1722:
+    elif t == 1722:  # repeated_uint64_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2825,7 +2874,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_uint64_wrapper.append(c)
         _buffa_c9._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1730:
+    elif t == 1730:  # repeated_float_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2842,7 +2891,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         m.repeated_float_wrapper.append(c)
         _buffa_c10._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1738:
+    elif t == 1738:  # repeated_double_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2864,7 +2913,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d0_4(m, b, p, e, s, t, dp):
-    if t == 1746:
+    if t == 1746:  # repeated_string_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2881,7 +2930,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_string_wrapper.append(c)
         _buffa_c12._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 1754:
+    elif t == 1754:  # repeated_bytes_wrapper
         q = b[p]
         p += 1
         if q > 127:
@@ -2898,7 +2947,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_bytes_wrapper.append(c)
         _buffa_c13._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2410:
+    elif t == 2410:  # optional_duration
         q = b[p]
         p += 1
         if q > 127:
@@ -2916,7 +2965,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_duration = _buffa_new(_buffa_c14)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2418:
+    elif t == 2418:  # optional_timestamp
         q = b[p]
         p += 1
         if q > 127:
@@ -2934,7 +2983,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_timestamp = _buffa_new(_buffa_c15)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2426:
+    elif t == 2426:  # optional_field_mask
         q = b[p]
         p += 1
         if q > 127:
@@ -2952,7 +3001,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_field_mask = _buffa_c16._buffa_n()
         _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2434:
+    elif t == 2434:  # optional_struct
         q = b[p]
         p += 1
         if q > 127:
@@ -2970,7 +3019,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_struct = _buffa_c17._buffa_n()
         _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2442:
+    elif t == 2442:  # optional_any
         q = b[p]
         p += 1
         if q > 127:
@@ -2988,7 +3037,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_any = _buffa_new(_buffa_c18)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2450:
+    elif t == 2450:  # optional_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3006,14 +3055,14 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_value = _buffa_new(_buffa_c19)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2456:
+    elif t == 2456:  # optional_null_value
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.optional_null_value = v
-    elif t == 2466:
+    elif t == 2466:  # optional_empty
         q = b[p]
         p += 1
         if q > 127:
@@ -3031,7 +3080,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
             c = m.optional_empty = _buffa_new(_buffa_c20)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2490:
+    elif t == 2490:  # repeated_duration
         q = b[p]
         p += 1
         if q > 127:
@@ -3048,7 +3097,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_duration.append(c)
         _buffa_c14._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2498:
+    elif t == 2498:  # repeated_timestamp
         q = b[p]
         p += 1
         if q > 127:
@@ -3065,7 +3114,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_timestamp.append(c)
         _buffa_c15._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2506:
+    elif t == 2506:  # repeated_fieldmask
         q = b[p]
         p += 1
         if q > 127:
@@ -3082,7 +3131,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_fieldmask.append(c)
         _buffa_c16._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2522:
+    elif t == 2522:  # repeated_any
         q = b[p]
         p += 1
         if q > 127:
@@ -3099,7 +3148,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_any.append(c)
         _buffa_c18._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2530:
+    elif t == 2530:  # repeated_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3116,7 +3165,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_value.append(c)
         _buffa_c19._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2538:
+    elif t == 2538:  # repeated_list_value
         q = b[p]
         p += 1
         if q > 127:
@@ -3133,7 +3182,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_list_value.append(c)
         _buffa_c21._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2546:
+    elif t == 2546:  # repeated_empty
         q = b[p]
         p += 1
         if q > 127:
@@ -3150,7 +3199,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_empty.append(c)
         _buffa_c20._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 2594:
+    elif t == 2594:  # repeated_struct
         q = b[p]
         p += 1
         if q > 127:
@@ -3167,126 +3216,126 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
         m.repeated_struct.append(c)
         _buffa_c17._buffa_d(c, b, p, q, dp - 1, 0)
         p = q
-    elif t == 3208:
+    elif t == 3208:  # fieldname1
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldname1 = v
-    elif t == 3216:
+    elif t == 3216:  # field_name2
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name2 = v
-    elif t == 3224:
+    elif t == 3224:  # _field_name3
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m._field_name3 = v
-    elif t == 3232:
+    elif t == 3232:  # field__name4_
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name4_ = v
-    elif t == 3240:
+    elif t == 3240:  # field0name5
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field0name5 = v
-    elif t == 3248:
+    elif t == 3248:  # field_0_name6
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_0_name6 = v
-    elif t == 3256:
+    elif t == 3256:  # fieldName7
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.fieldName7 = v
-    elif t == 3264:
+    elif t == 3264:  # FieldName8
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FieldName8 = v
-    elif t == 3272:
+    elif t == 3272:  # field_Name9
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_Name9 = v
-    elif t == 3280:
+    elif t == 3280:  # Field_Name10
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.Field_Name10 = v
-    elif t == 3288:
+    elif t == 3288:  # FIELD_NAME11
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_NAME11 = v
-    elif t == 3296:
+    elif t == 3296:  # FIELD_name12
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.FIELD_name12 = v
-    elif t == 3304:
+    elif t == 3304:  # __field_name13
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__field_name13 = v
-    elif t == 3312:
+    elif t == 3312:  # __Field_name14
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.__Field_name14 = v
-    elif t == 3320:
+    elif t == 3320:  # field__name15
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__name15 = v
-    elif t == 3328:
+    elif t == 3328:  # field__Name16
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field__Name16 = v
-    elif t == 3336:
+    elif t == 3336:  # field_name17__
         v = b[p]
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         m.field_name17__ = v
-    elif t == 3344:
+    elif t == 3344:  # Field_name18__
         v = b[p]
         p += 1
         if v > 127:
@@ -3299,7 +3348,7 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -3334,35 +3383,43 @@ def _buffa_z(m):
     n = 0
     v = m.optional_int32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_int64
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFFFFFFFFFF))
     v = m.optional_uint32
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.optional_uint64
     if v:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
     v = m.optional_sint32
     if v:
         k = (v << 1) ^ (v >> 31)
-        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+        n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.optional_sint64
     if v:
         k = (v << 1) ^ (v >> 63)
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.optional_fixed32
     if v:
+        if v < 0 or v > 0xFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_fixed64
     if v:
+        if v < 0 or v > 0xFFFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_sfixed32
     if v:
+        if v < -2147483648 or v > 0x7FFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 4
     v = m.optional_sfixed64
     if v:
+        if v < -9223372036854775808 or v > 0x7FFFFFFFFFFFFFFF:
+            raise _buffa_EncodeError('value out of range')
         n += 1 + 8
     v = m.optional_float
     if v or _buffa_negzero(v):
@@ -3393,13 +3450,13 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_nested_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_foreign_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_aliased_enum
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_string_piece
     if v:
         k = _buffa_len(_buffa_utf8(v))
@@ -3445,18 +3502,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_float
@@ -3517,19 +3578,19 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int64_int64
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint32_uint32
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_uint64_uint64
     if v:
@@ -3541,7 +3602,7 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sint64_sint64
     if v:
@@ -3553,37 +3614,53 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_fixed64_fixed64
     if v:
         for k in v:
             x = v[k]
+            if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < 0 or x > 0xFFFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed32_sfixed32
     if v:
         for k in v:
             x = v[k]
+            if k < -2147483648 or k > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -2147483648 or x > 0x7FFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 4 + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_sfixed64_sfixed64
     if v:
         for k in v:
             x = v[k]
+            if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            if x < -9223372036854775808 or x > 0x7FFFFFFFFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
             y = 2 + 8 + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_float
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_bool_bool
     if v:
@@ -3637,7 +3714,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3647,7 +3724,7 @@ def _buffa_z(m):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -3684,18 +3761,22 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         k = _buffa_len(v) * 4
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         k = _buffa_len(v) * 8
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_float
@@ -3718,15 +3799,15 @@ def _buffa_z(m):
     v = m.unpacked_int32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     v = m.unpacked_int64
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
     v = m.unpacked_uint32
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
     v = m.unpacked_uint64
     if v:
         for x in v:
@@ -3735,7 +3816,7 @@ def _buffa_z(m):
     if v:
         for x in v:
             k = (x << 1) ^ (x >> 31)
-            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
+            n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.unpacked_sint64
     if v:
         for x in v:
@@ -3743,15 +3824,19 @@ def _buffa_z(m):
             n += 2 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k))
     v = m.unpacked_fixed32
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_fixed64
     if v:
+        _buffa_fixed_range(v, 0, 0xFFFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_sfixed32
     if v:
+        _buffa_fixed_range(v, -2147483648, 0x7FFFFFFF)
         n += _buffa_len(v) * 6
     v = m.unpacked_sfixed64
     if v:
+        _buffa_fixed_range(v, -9223372036854775808, 0x7FFFFFFFFFFFFFFF)
         n += _buffa_len(v) * 10
     v = m.unpacked_float
     if v:
@@ -3765,10 +3850,10 @@ def _buffa_z(m):
     v = m.unpacked_nested_enum
     if v:
         for x in v:
-            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            n += 2 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_uint32':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_nested_message':
         v = m._buffa_v_oneof_field
         k = _buffa_c1._buffa_z(v)
@@ -3796,10 +3881,10 @@ def _buffa_z(m):
         n += 2 + 8
     if m._buffa_c_oneof_field == 'oneof_enum':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     if m._buffa_c_oneof_field == 'oneof_null_value':
         v = m._buffa_v_oneof_field
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_bool_wrapper
     if v is not None:
         k = _buffa_c5._buffa_z(v)
@@ -3931,7 +4016,7 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.optional_null_value
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.optional_empty
     if v is not None:
         k = _buffa_c20._buffa_z(v)
@@ -3987,58 +4072,58 @@ def _buffa_z(m):
             n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.fieldname1
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name2
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._field_name3
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name4_
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field0name5
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_0_name6
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.fieldName7
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FieldName8
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_Name9
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_Name10
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_NAME11
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.FIELD_name12
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__field_name13
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.__Field_name14
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__name15
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field__Name16
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.field_name17__
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.Field_name18__
     if v:
-        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -4123,7 +4208,7 @@ def _buffa_w(m, buf, p):
         p += 9
     v = m.optional_float
     if v or _buffa_negzero(v):
-        _buffa_pack('<Bf', buf, p, 93, v)
+        _buffa_pack_f32('<Bf', buf, p, 93, v)
         p += 5
     v = m.optional_double
     if v or _buffa_negzero(v):
@@ -4611,7 +4696,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y < 128:
                 buf[p] = 194
                 buf[p + 1] = 3
@@ -4653,7 +4738,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFFFFFFFFFF))
             if y < 128:
                 buf[p] = 202
                 buf[p + 1] = 3
@@ -4695,7 +4780,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0xFFFFFFFF))
             if y < 128:
                 buf[p] = 210
                 buf[p + 1] = 3
@@ -4779,7 +4864,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31)) + _buffa_vsize((x << 1) ^ (x >> 31))
+            y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + _buffa_vsize((x << 1) ^ (x >> 31), 0xFFFFFFFF)
             if y < 128:
                 buf[p] = 226
                 buf[p + 1] = 3
@@ -5023,7 +5108,7 @@ def _buffa_w(m, buf, p):
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 4
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 4
             if y < 128:
                 buf[p] = 146
                 buf[p + 1] = 4
@@ -5035,7 +5120,7 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 4, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
             else:
                 buf[p] = 146
@@ -5053,13 +5138,13 @@ def _buffa_w(m, buf, p):
                 else:
                     p = _buffa_put_varint(buf, p + 1, k)
                 buf[p] = 21
-                _buffa_pack('<f', buf, p + 1, x)
+                _buffa_pack_f32('<f', buf, p + 1, x)
                 p += 5
     v = m.map_int32_double
     if v:
         for k in v:
             x = v[k]
-            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 8
+            y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 8
             if y < 128:
                 buf[p] = 154
                 buf[p + 1] = 4
@@ -5271,7 +5356,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5326,7 +5411,7 @@ def _buffa_w(m, buf, p):
         for k in v:
             x = v[k]
             k = _buffa_utf8(k)
-            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x))
+            y = 3 + _buffa_len(k) + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             if y > 130:
                 if _buffa_len(k) > 127:
                     y += _buffa_vsize(_buffa_len(k)) - 1
@@ -5689,7 +5774,7 @@ def _buffa_w(m, buf, p):
         for x in v:
             buf[p] = 157
             buf[p + 1] = 6
-            _buffa_pack('<f', buf, p + 2, x)
+            _buffa_pack_f32('<f', buf, p + 2, x)
             p += 6
     v = m.unpacked_double
     if v:
@@ -5793,7 +5878,7 @@ def _buffa_w(m, buf, p):
         v = m._buffa_v_oneof_field
         buf[p] = 173
         buf[p + 1] = 7
-        _buffa_pack('<f', buf, p + 2, v)
+        _buffa_pack_f32('<f', buf, p + 2, v)
         p += 6
     if m._buffa_c_oneof_field == 'oneof_double':
         v = m._buffa_v_oneof_field
@@ -6519,21 +6604,21 @@ _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # a
             v = b[p]
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
             m.a = v
-        elif t == 18:
+        elif t == 18:  # corecursive
             q = b[p]
             p += 1
             if q > 127:
@@ -6567,7 +6652,7 @@ def _buffa_z(m):
     n = 0
     v = m.a
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.corecursive
     if v is not None:
         k = _buffa_c0._buffa_z(v)
@@ -6620,14 +6705,14 @@ _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 8:
+        if t == 8:  # c
             v = b[p]
             p += 1
             if v > 127:
@@ -6650,7 +6735,7 @@ def _buffa_z(m):
     n = 0
     v = m.c
     if v:
-        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v))
+        n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m._buffa_u
     if v:
         n += _buffa_len(v)
@@ -6684,7 +6769,7 @@ _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6730,7 +6815,7 @@ _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
     if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
     while p < e:
         s = p
         t = b[p]
@@ -6769,166 +6854,166 @@ def _buffa_w(m, buf, p):
 _buffa_c4._buffa_w = _buffa_w
 
 _buffa_c0._buffa_f = (
-    ('optional_int32', 1, 5, 0, None, 'optional_int32', 'optionalInt32', 0, None),
-    ('optional_int64', 2, 3, 0, None, 'optional_int64', 'optionalInt64', 0, None),
-    ('optional_uint32', 3, 13, 0, None, 'optional_uint32', 'optionalUint32', 0, None),
-    ('optional_uint64', 4, 4, 0, None, 'optional_uint64', 'optionalUint64', 0, None),
-    ('optional_sint32', 5, 17, 0, None, 'optional_sint32', 'optionalSint32', 0, None),
-    ('optional_sint64', 6, 18, 0, None, 'optional_sint64', 'optionalSint64', 0, None),
-    ('optional_fixed32', 7, 7, 0, None, 'optional_fixed32', 'optionalFixed32', 0, None),
-    ('optional_fixed64', 8, 6, 0, None, 'optional_fixed64', 'optionalFixed64', 0, None),
-    ('optional_sfixed32', 9, 15, 0, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
-    ('optional_sfixed64', 10, 16, 0, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
-    ('optional_float', 11, 2, 0, None, 'optional_float', 'optionalFloat', 0.0, None),
-    ('optional_double', 12, 1, 0, None, 'optional_double', 'optionalDouble', 0.0, None),
-    ('optional_bool', 13, 8, 0, None, 'optional_bool', 'optionalBool', False, None),
-    ('optional_string', 14, 9, 128, None, 'optional_string', 'optionalString', '', None),
-    ('optional_bytes', 15, 12, 0, None, 'optional_bytes', 'optionalBytes', b'', None),
-    ('optional_nested_message', 18, 11, 8, TestAllTypesProto3.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
-    ('optional_foreign_message', 19, 11, 8, ForeignMessage, 'optional_foreign_message', 'optionalForeignMessage', None, None),
-    ('optional_nested_enum', 21, 14, 0, TestAllTypesProto3.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
-    ('optional_foreign_enum', 22, 14, 0, ForeignEnum, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
-    ('optional_aliased_enum', 23, 14, 0, TestAllTypesProto3.AliasedEnum, 'optional_aliased_enum', 'optionalAliasedEnum', 0, None),
-    ('optional_string_piece', 24, 9, 128, None, 'optional_string_piece', 'optionalStringPiece', '', None),
-    ('optional_cord', 25, 9, 128, None, 'optional_cord', 'optionalCord', '', None),
-    ('recursive_message', 27, 11, 8, TestAllTypesProto3, 'recursive_message', 'recursiveMessage', None, None),
-    ('repeated_int32', 31, 5, 3, None, 'repeated_int32', 'repeatedInt32', 0, None),
-    ('repeated_int64', 32, 3, 3, None, 'repeated_int64', 'repeatedInt64', 0, None),
-    ('repeated_uint32', 33, 13, 3, None, 'repeated_uint32', 'repeatedUint32', 0, None),
-    ('repeated_uint64', 34, 4, 3, None, 'repeated_uint64', 'repeatedUint64', 0, None),
-    ('repeated_sint32', 35, 17, 3, None, 'repeated_sint32', 'repeatedSint32', 0, None),
-    ('repeated_sint64', 36, 18, 3, None, 'repeated_sint64', 'repeatedSint64', 0, None),
-    ('repeated_fixed32', 37, 7, 3, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
-    ('repeated_fixed64', 38, 6, 3, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
-    ('repeated_sfixed32', 39, 15, 3, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
-    ('repeated_sfixed64', 40, 16, 3, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
-    ('repeated_float', 41, 2, 3, None, 'repeated_float', 'repeatedFloat', 0.0, None),
-    ('repeated_double', 42, 1, 3, None, 'repeated_double', 'repeatedDouble', 0.0, None),
-    ('repeated_bool', 43, 8, 3, None, 'repeated_bool', 'repeatedBool', False, None),
-    ('repeated_string', 44, 9, 129, None, 'repeated_string', 'repeatedString', '', None),
-    ('repeated_bytes', 45, 12, 1, None, 'repeated_bytes', 'repeatedBytes', b'', None),
-    ('repeated_nested_message', 48, 11, 1, TestAllTypesProto3.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
-    ('repeated_foreign_message', 49, 11, 1, ForeignMessage, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
-    ('repeated_nested_enum', 51, 14, 3, TestAllTypesProto3.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
-    ('repeated_foreign_enum', 52, 14, 3, ForeignEnum, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
-    ('repeated_string_piece', 54, 9, 129, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
-    ('repeated_cord', 55, 9, 129, None, 'repeated_cord', 'repeatedCord', '', None),
-    ('map_int32_int32', 56, 11, 5, _buffa_s24, 'map_int32_int32', 'mapInt32Int32', None, None),
-    ('map_int64_int64', 57, 11, 5, _buffa_s25, 'map_int64_int64', 'mapInt64Int64', None, None),
-    ('map_uint32_uint32', 58, 11, 5, _buffa_s26, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
-    ('map_uint64_uint64', 59, 11, 5, _buffa_s27, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
-    ('map_sint32_sint32', 60, 11, 5, _buffa_s28, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
-    ('map_sint64_sint64', 61, 11, 5, _buffa_s29, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
-    ('map_fixed32_fixed32', 62, 11, 5, _buffa_s30, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
-    ('map_fixed64_fixed64', 63, 11, 5, _buffa_s31, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
-    ('map_sfixed32_sfixed32', 64, 11, 5, _buffa_s32, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
-    ('map_sfixed64_sfixed64', 65, 11, 5, _buffa_s33, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
-    ('map_int32_float', 66, 11, 5, _buffa_s34, 'map_int32_float', 'mapInt32Float', None, None),
-    ('map_int32_double', 67, 11, 5, _buffa_s35, 'map_int32_double', 'mapInt32Double', None, None),
-    ('map_bool_bool', 68, 11, 5, _buffa_s36, 'map_bool_bool', 'mapBoolBool', None, None),
-    ('map_string_string', 69, 11, 5, _buffa_s37, 'map_string_string', 'mapStringString', None, None),
-    ('map_string_bytes', 70, 11, 5, _buffa_s38, 'map_string_bytes', 'mapStringBytes', None, None),
-    ('map_string_nested_message', 71, 11, 5, _buffa_s5, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
-    ('map_string_foreign_message', 72, 11, 5, _buffa_s6, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
-    ('map_string_nested_enum', 73, 11, 5, _buffa_s39, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
-    ('map_string_foreign_enum', 74, 11, 5, _buffa_s40, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
-    ('packed_int32', 75, 5, 3, None, 'packed_int32', 'packedInt32', 0, None),
-    ('packed_int64', 76, 3, 3, None, 'packed_int64', 'packedInt64', 0, None),
-    ('packed_uint32', 77, 13, 3, None, 'packed_uint32', 'packedUint32', 0, None),
-    ('packed_uint64', 78, 4, 3, None, 'packed_uint64', 'packedUint64', 0, None),
-    ('packed_sint32', 79, 17, 3, None, 'packed_sint32', 'packedSint32', 0, None),
-    ('packed_sint64', 80, 18, 3, None, 'packed_sint64', 'packedSint64', 0, None),
-    ('packed_fixed32', 81, 7, 3, None, 'packed_fixed32', 'packedFixed32', 0, None),
-    ('packed_fixed64', 82, 6, 3, None, 'packed_fixed64', 'packedFixed64', 0, None),
-    ('packed_sfixed32', 83, 15, 3, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
-    ('packed_sfixed64', 84, 16, 3, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
-    ('packed_float', 85, 2, 3, None, 'packed_float', 'packedFloat', 0.0, None),
-    ('packed_double', 86, 1, 3, None, 'packed_double', 'packedDouble', 0.0, None),
-    ('packed_bool', 87, 8, 3, None, 'packed_bool', 'packedBool', False, None),
-    ('packed_nested_enum', 88, 14, 3, TestAllTypesProto3.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
-    ('unpacked_int32', 89, 5, 1, None, 'unpacked_int32', 'unpackedInt32', 0, None),
-    ('unpacked_int64', 90, 3, 1, None, 'unpacked_int64', 'unpackedInt64', 0, None),
-    ('unpacked_uint32', 91, 13, 1, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
-    ('unpacked_uint64', 92, 4, 1, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
-    ('unpacked_sint32', 93, 17, 1, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
-    ('unpacked_sint64', 94, 18, 1, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
-    ('unpacked_fixed32', 95, 7, 1, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
-    ('unpacked_fixed64', 96, 6, 1, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
-    ('unpacked_sfixed32', 97, 15, 1, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
-    ('unpacked_sfixed64', 98, 16, 1, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
-    ('unpacked_float', 99, 2, 1, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
-    ('unpacked_double', 100, 1, 1, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
-    ('unpacked_bool', 101, 8, 1, None, 'unpacked_bool', 'unpackedBool', False, None),
-    ('unpacked_nested_enum', 102, 14, 1, TestAllTypesProto3.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
-    ('oneof_uint32', 111, 13, 16, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
-    ('oneof_nested_message', 112, 11, 16, TestAllTypesProto3.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
-    ('oneof_string', 113, 9, 144, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
-    ('oneof_bytes', 114, 12, 16, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
-    ('oneof_bool', 115, 8, 16, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
-    ('oneof_uint64', 116, 4, 16, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
-    ('oneof_float', 117, 2, 16, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
-    ('oneof_double', 118, 1, 16, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
-    ('oneof_enum', 119, 14, 16, TestAllTypesProto3.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
-    ('oneof_null_value', 120, 14, 16, _buffa_i4.NullValue, 'oneof_null_value', 'oneofNullValue', 0, 'oneof_field'),
-    ('optional_bool_wrapper', 201, 11, 8, _buffa_i0.BoolValue, 'optional_bool_wrapper', 'optionalBoolWrapper', None, None),
-    ('optional_int32_wrapper', 202, 11, 8, _buffa_i0.Int32Value, 'optional_int32_wrapper', 'optionalInt32Wrapper', None, None),
-    ('optional_int64_wrapper', 203, 11, 8, _buffa_i0.Int64Value, 'optional_int64_wrapper', 'optionalInt64Wrapper', None, None),
-    ('optional_uint32_wrapper', 204, 11, 8, _buffa_i0.UInt32Value, 'optional_uint32_wrapper', 'optionalUint32Wrapper', None, None),
-    ('optional_uint64_wrapper', 205, 11, 8, _buffa_i0.UInt64Value, 'optional_uint64_wrapper', 'optionalUint64Wrapper', None, None),
-    ('optional_float_wrapper', 206, 11, 8, _buffa_i0.FloatValue, 'optional_float_wrapper', 'optionalFloatWrapper', None, None),
-    ('optional_double_wrapper', 207, 11, 8, _buffa_i0.DoubleValue, 'optional_double_wrapper', 'optionalDoubleWrapper', None, None),
-    ('optional_string_wrapper', 208, 11, 8, _buffa_i0.StringValue, 'optional_string_wrapper', 'optionalStringWrapper', None, None),
-    ('optional_bytes_wrapper', 209, 11, 8, _buffa_i0.BytesValue, 'optional_bytes_wrapper', 'optionalBytesWrapper', None, None),
-    ('repeated_bool_wrapper', 211, 11, 1, _buffa_i0.BoolValue, 'repeated_bool_wrapper', 'repeatedBoolWrapper', None, None),
-    ('repeated_int32_wrapper', 212, 11, 1, _buffa_i0.Int32Value, 'repeated_int32_wrapper', 'repeatedInt32Wrapper', None, None),
-    ('repeated_int64_wrapper', 213, 11, 1, _buffa_i0.Int64Value, 'repeated_int64_wrapper', 'repeatedInt64Wrapper', None, None),
-    ('repeated_uint32_wrapper', 214, 11, 1, _buffa_i0.UInt32Value, 'repeated_uint32_wrapper', 'repeatedUint32Wrapper', None, None),
-    ('repeated_uint64_wrapper', 215, 11, 1, _buffa_i0.UInt64Value, 'repeated_uint64_wrapper', 'repeatedUint64Wrapper', None, None),
-    ('repeated_float_wrapper', 216, 11, 1, _buffa_i0.FloatValue, 'repeated_float_wrapper', 'repeatedFloatWrapper', None, None),
-    ('repeated_double_wrapper', 217, 11, 1, _buffa_i0.DoubleValue, 'repeated_double_wrapper', 'repeatedDoubleWrapper', None, None),
-    ('repeated_string_wrapper', 218, 11, 1, _buffa_i0.StringValue, 'repeated_string_wrapper', 'repeatedStringWrapper', None, None),
-    ('repeated_bytes_wrapper', 219, 11, 1, _buffa_i0.BytesValue, 'repeated_bytes_wrapper', 'repeatedBytesWrapper', None, None),
-    ('optional_duration', 301, 11, 8, _buffa_i1.Duration, 'optional_duration', 'optionalDuration', None, None),
-    ('optional_timestamp', 302, 11, 8, _buffa_i2.Timestamp, 'optional_timestamp', 'optionalTimestamp', None, None),
-    ('optional_field_mask', 303, 11, 8, _buffa_i3.FieldMask, 'optional_field_mask', 'optionalFieldMask', None, None),
-    ('optional_struct', 304, 11, 8, _buffa_i4.Struct, 'optional_struct', 'optionalStruct', None, None),
-    ('optional_any', 305, 11, 8, _buffa_i5.Any, 'optional_any', 'optionalAny', None, None),
-    ('optional_value', 306, 11, 8, _buffa_i4.Value, 'optional_value', 'optionalValue', None, None),
-    ('optional_null_value', 307, 14, 0, _buffa_i4.NullValue, 'optional_null_value', 'optionalNullValue', 0, None),
-    ('optional_empty', 308, 11, 8, _buffa_i6.Empty, 'optional_empty', 'optionalEmpty', None, None),
-    ('repeated_duration', 311, 11, 1, _buffa_i1.Duration, 'repeated_duration', 'repeatedDuration', None, None),
-    ('repeated_timestamp', 312, 11, 1, _buffa_i2.Timestamp, 'repeated_timestamp', 'repeatedTimestamp', None, None),
-    ('repeated_fieldmask', 313, 11, 1, _buffa_i3.FieldMask, 'repeated_fieldmask', 'repeatedFieldmask', None, None),
-    ('repeated_any', 315, 11, 1, _buffa_i5.Any, 'repeated_any', 'repeatedAny', None, None),
-    ('repeated_value', 316, 11, 1, _buffa_i4.Value, 'repeated_value', 'repeatedValue', None, None),
-    ('repeated_list_value', 317, 11, 1, _buffa_i4.ListValue, 'repeated_list_value', 'repeatedListValue', None, None),
-    ('repeated_empty', 318, 11, 1, _buffa_i6.Empty, 'repeated_empty', 'repeatedEmpty', None, None),
-    ('repeated_struct', 324, 11, 1, _buffa_i4.Struct, 'repeated_struct', 'repeatedStruct', None, None),
-    ('fieldname1', 401, 5, 0, None, 'fieldname1', 'fieldname1', 0, None),
-    ('field_name2', 402, 5, 0, None, 'field_name2', 'fieldName2', 0, None),
-    ('_field_name3', 403, 5, 0, None, '_field_name3', 'FieldName3', 0, None),
-    ('field__name4_', 404, 5, 0, None, 'field__name4_', 'fieldName4', 0, None),
-    ('field0name5', 405, 5, 0, None, 'field0name5', 'field0name5', 0, None),
-    ('field_0_name6', 406, 5, 0, None, 'field_0_name6', 'field0Name6', 0, None),
-    ('fieldName7', 407, 5, 0, None, 'fieldName7', 'fieldName7', 0, None),
-    ('FieldName8', 408, 5, 0, None, 'FieldName8', 'FieldName8', 0, None),
-    ('field_Name9', 409, 5, 0, None, 'field_Name9', 'fieldName9', 0, None),
-    ('Field_Name10', 410, 5, 0, None, 'Field_Name10', 'FieldName10', 0, None),
-    ('FIELD_NAME11', 411, 5, 0, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
-    ('FIELD_name12', 412, 5, 0, None, 'FIELD_name12', 'FIELDName12', 0, None),
-    ('__field_name13', 413, 5, 0, None, '__field_name13', 'FieldName13', 0, None),
-    ('__Field_name14', 414, 5, 0, None, '__Field_name14', 'FieldName14', 0, None),
-    ('field__name15', 415, 5, 0, None, 'field__name15', 'fieldName15', 0, None),
-    ('field__Name16', 416, 5, 0, None, 'field__Name16', 'fieldName16', 0, None),
-    ('field_name17__', 417, 5, 0, None, 'field_name17__', 'fieldName17', 0, None),
-    ('Field_name18__', 418, 5, 0, None, 'Field_name18__', 'FieldName18', 0, None),
+    ('optional_int32', 1, _buffa_INT32, 0, None, 'optional_int32', 'optionalInt32', 0, None),
+    ('optional_int64', 2, _buffa_INT64, 0, None, 'optional_int64', 'optionalInt64', 0, None),
+    ('optional_uint32', 3, _buffa_UINT32, 0, None, 'optional_uint32', 'optionalUint32', 0, None),
+    ('optional_uint64', 4, _buffa_UINT64, 0, None, 'optional_uint64', 'optionalUint64', 0, None),
+    ('optional_sint32', 5, _buffa_SINT32, 0, None, 'optional_sint32', 'optionalSint32', 0, None),
+    ('optional_sint64', 6, _buffa_SINT64, 0, None, 'optional_sint64', 'optionalSint64', 0, None),
+    ('optional_fixed32', 7, _buffa_FIXED32, 0, None, 'optional_fixed32', 'optionalFixed32', 0, None),
+    ('optional_fixed64', 8, _buffa_FIXED64, 0, None, 'optional_fixed64', 'optionalFixed64', 0, None),
+    ('optional_sfixed32', 9, _buffa_SFIXED32, 0, None, 'optional_sfixed32', 'optionalSfixed32', 0, None),
+    ('optional_sfixed64', 10, _buffa_SFIXED64, 0, None, 'optional_sfixed64', 'optionalSfixed64', 0, None),
+    ('optional_float', 11, _buffa_FLOAT, 0, None, 'optional_float', 'optionalFloat', 0.0, None),
+    ('optional_double', 12, _buffa_DOUBLE, 0, None, 'optional_double', 'optionalDouble', 0.0, None),
+    ('optional_bool', 13, _buffa_BOOL, 0, None, 'optional_bool', 'optionalBool', False, None),
+    ('optional_string', 14, _buffa_STRING, _buffa_VERIFY, None, 'optional_string', 'optionalString', '', None),
+    ('optional_bytes', 15, _buffa_BYTES, 0, None, 'optional_bytes', 'optionalBytes', b'', None),
+    ('optional_nested_message', 18, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3.NestedMessage, 'optional_nested_message', 'optionalNestedMessage', None, None),
+    ('optional_foreign_message', 19, _buffa_MESSAGE, _buffa_PRESENCE, ForeignMessage, 'optional_foreign_message', 'optionalForeignMessage', None, None),
+    ('optional_nested_enum', 21, _buffa_ENUM, 0, TestAllTypesProto3.NestedEnum, 'optional_nested_enum', 'optionalNestedEnum', 0, None),
+    ('optional_foreign_enum', 22, _buffa_ENUM, 0, ForeignEnum, 'optional_foreign_enum', 'optionalForeignEnum', 0, None),
+    ('optional_aliased_enum', 23, _buffa_ENUM, 0, TestAllTypesProto3.AliasedEnum, 'optional_aliased_enum', 'optionalAliasedEnum', 0, None),
+    ('optional_string_piece', 24, _buffa_STRING, _buffa_VERIFY, None, 'optional_string_piece', 'optionalStringPiece', '', None),
+    ('optional_cord', 25, _buffa_STRING, _buffa_VERIFY, None, 'optional_cord', 'optionalCord', '', None),
+    ('recursive_message', 27, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3, 'recursive_message', 'recursiveMessage', None, None),
+    ('repeated_int32', 31, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int32', 'repeatedInt32', 0, None),
+    ('repeated_int64', 32, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_int64', 'repeatedInt64', 0, None),
+    ('repeated_uint32', 33, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint32', 'repeatedUint32', 0, None),
+    ('repeated_uint64', 34, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_uint64', 'repeatedUint64', 0, None),
+    ('repeated_sint32', 35, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint32', 'repeatedSint32', 0, None),
+    ('repeated_sint64', 36, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sint64', 'repeatedSint64', 0, None),
+    ('repeated_fixed32', 37, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed32', 'repeatedFixed32', 0, None),
+    ('repeated_fixed64', 38, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_fixed64', 'repeatedFixed64', 0, None),
+    ('repeated_sfixed32', 39, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed32', 'repeatedSfixed32', 0, None),
+    ('repeated_sfixed64', 40, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_sfixed64', 'repeatedSfixed64', 0, None),
+    ('repeated_float', 41, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_float', 'repeatedFloat', 0.0, None),
+    ('repeated_double', 42, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_double', 'repeatedDouble', 0.0, None),
+    ('repeated_bool', 43, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'repeated_bool', 'repeatedBool', False, None),
+    ('repeated_string', 44, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string', 'repeatedString', '', None),
+    ('repeated_bytes', 45, _buffa_BYTES, _buffa_REPEATED, None, 'repeated_bytes', 'repeatedBytes', b'', None),
+    ('repeated_nested_message', 48, _buffa_MESSAGE, _buffa_REPEATED, TestAllTypesProto3.NestedMessage, 'repeated_nested_message', 'repeatedNestedMessage', None, None),
+    ('repeated_foreign_message', 49, _buffa_MESSAGE, _buffa_REPEATED, ForeignMessage, 'repeated_foreign_message', 'repeatedForeignMessage', None, None),
+    ('repeated_nested_enum', 51, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesProto3.NestedEnum, 'repeated_nested_enum', 'repeatedNestedEnum', 0, None),
+    ('repeated_foreign_enum', 52, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, ForeignEnum, 'repeated_foreign_enum', 'repeatedForeignEnum', 0, None),
+    ('repeated_string_piece', 54, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_string_piece', 'repeatedStringPiece', '', None),
+    ('repeated_cord', 55, _buffa_STRING, _buffa_REPEATED | _buffa_VERIFY, None, 'repeated_cord', 'repeatedCord', '', None),
+    ('map_int32_int32', 56, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s24, 'map_int32_int32', 'mapInt32Int32', None, None),
+    ('map_int64_int64', 57, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s25, 'map_int64_int64', 'mapInt64Int64', None, None),
+    ('map_uint32_uint32', 58, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s26, 'map_uint32_uint32', 'mapUint32Uint32', None, None),
+    ('map_uint64_uint64', 59, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s27, 'map_uint64_uint64', 'mapUint64Uint64', None, None),
+    ('map_sint32_sint32', 60, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s28, 'map_sint32_sint32', 'mapSint32Sint32', None, None),
+    ('map_sint64_sint64', 61, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s29, 'map_sint64_sint64', 'mapSint64Sint64', None, None),
+    ('map_fixed32_fixed32', 62, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s30, 'map_fixed32_fixed32', 'mapFixed32Fixed32', None, None),
+    ('map_fixed64_fixed64', 63, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s31, 'map_fixed64_fixed64', 'mapFixed64Fixed64', None, None),
+    ('map_sfixed32_sfixed32', 64, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s32, 'map_sfixed32_sfixed32', 'mapSfixed32Sfixed32', None, None),
+    ('map_sfixed64_sfixed64', 65, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s33, 'map_sfixed64_sfixed64', 'mapSfixed64Sfixed64', None, None),
+    ('map_int32_float', 66, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s34, 'map_int32_float', 'mapInt32Float', None, None),
+    ('map_int32_double', 67, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s35, 'map_int32_double', 'mapInt32Double', None, None),
+    ('map_bool_bool', 68, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s36, 'map_bool_bool', 'mapBoolBool', None, None),
+    ('map_string_string', 69, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s37, 'map_string_string', 'mapStringString', None, None),
+    ('map_string_bytes', 70, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s38, 'map_string_bytes', 'mapStringBytes', None, None),
+    ('map_string_nested_message', 71, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'map_string_nested_message', 'mapStringNestedMessage', None, None),
+    ('map_string_foreign_message', 72, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'map_string_foreign_message', 'mapStringForeignMessage', None, None),
+    ('map_string_nested_enum', 73, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s39, 'map_string_nested_enum', 'mapStringNestedEnum', None, None),
+    ('map_string_foreign_enum', 74, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s40, 'map_string_foreign_enum', 'mapStringForeignEnum', None, None),
+    ('packed_int32', 75, _buffa_INT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int32', 'packedInt32', 0, None),
+    ('packed_int64', 76, _buffa_INT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_int64', 'packedInt64', 0, None),
+    ('packed_uint32', 77, _buffa_UINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint32', 'packedUint32', 0, None),
+    ('packed_uint64', 78, _buffa_UINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_uint64', 'packedUint64', 0, None),
+    ('packed_sint32', 79, _buffa_SINT32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint32', 'packedSint32', 0, None),
+    ('packed_sint64', 80, _buffa_SINT64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sint64', 'packedSint64', 0, None),
+    ('packed_fixed32', 81, _buffa_FIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed32', 'packedFixed32', 0, None),
+    ('packed_fixed64', 82, _buffa_FIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_fixed64', 'packedFixed64', 0, None),
+    ('packed_sfixed32', 83, _buffa_SFIXED32, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed32', 'packedSfixed32', 0, None),
+    ('packed_sfixed64', 84, _buffa_SFIXED64, _buffa_REPEATED | _buffa_PACKED, None, 'packed_sfixed64', 'packedSfixed64', 0, None),
+    ('packed_float', 85, _buffa_FLOAT, _buffa_REPEATED | _buffa_PACKED, None, 'packed_float', 'packedFloat', 0.0, None),
+    ('packed_double', 86, _buffa_DOUBLE, _buffa_REPEATED | _buffa_PACKED, None, 'packed_double', 'packedDouble', 0.0, None),
+    ('packed_bool', 87, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'packed_bool', 'packedBool', False, None),
+    ('packed_nested_enum', 88, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, TestAllTypesProto3.NestedEnum, 'packed_nested_enum', 'packedNestedEnum', 0, None),
+    ('unpacked_int32', 89, _buffa_INT32, _buffa_REPEATED, None, 'unpacked_int32', 'unpackedInt32', 0, None),
+    ('unpacked_int64', 90, _buffa_INT64, _buffa_REPEATED, None, 'unpacked_int64', 'unpackedInt64', 0, None),
+    ('unpacked_uint32', 91, _buffa_UINT32, _buffa_REPEATED, None, 'unpacked_uint32', 'unpackedUint32', 0, None),
+    ('unpacked_uint64', 92, _buffa_UINT64, _buffa_REPEATED, None, 'unpacked_uint64', 'unpackedUint64', 0, None),
+    ('unpacked_sint32', 93, _buffa_SINT32, _buffa_REPEATED, None, 'unpacked_sint32', 'unpackedSint32', 0, None),
+    ('unpacked_sint64', 94, _buffa_SINT64, _buffa_REPEATED, None, 'unpacked_sint64', 'unpackedSint64', 0, None),
+    ('unpacked_fixed32', 95, _buffa_FIXED32, _buffa_REPEATED, None, 'unpacked_fixed32', 'unpackedFixed32', 0, None),
+    ('unpacked_fixed64', 96, _buffa_FIXED64, _buffa_REPEATED, None, 'unpacked_fixed64', 'unpackedFixed64', 0, None),
+    ('unpacked_sfixed32', 97, _buffa_SFIXED32, _buffa_REPEATED, None, 'unpacked_sfixed32', 'unpackedSfixed32', 0, None),
+    ('unpacked_sfixed64', 98, _buffa_SFIXED64, _buffa_REPEATED, None, 'unpacked_sfixed64', 'unpackedSfixed64', 0, None),
+    ('unpacked_float', 99, _buffa_FLOAT, _buffa_REPEATED, None, 'unpacked_float', 'unpackedFloat', 0.0, None),
+    ('unpacked_double', 100, _buffa_DOUBLE, _buffa_REPEATED, None, 'unpacked_double', 'unpackedDouble', 0.0, None),
+    ('unpacked_bool', 101, _buffa_BOOL, _buffa_REPEATED, None, 'unpacked_bool', 'unpackedBool', False, None),
+    ('unpacked_nested_enum', 102, _buffa_ENUM, _buffa_REPEATED, TestAllTypesProto3.NestedEnum, 'unpacked_nested_enum', 'unpackedNestedEnum', 0, None),
+    ('oneof_uint32', 111, _buffa_UINT32, _buffa_ONEOF, None, 'oneof_uint32', 'oneofUint32', 0, 'oneof_field'),
+    ('oneof_nested_message', 112, _buffa_MESSAGE, _buffa_ONEOF, TestAllTypesProto3.NestedMessage, 'oneof_nested_message', 'oneofNestedMessage', None, 'oneof_field'),
+    ('oneof_string', 113, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'oneof_string', 'oneofString', '', 'oneof_field'),
+    ('oneof_bytes', 114, _buffa_BYTES, _buffa_ONEOF, None, 'oneof_bytes', 'oneofBytes', b'', 'oneof_field'),
+    ('oneof_bool', 115, _buffa_BOOL, _buffa_ONEOF, None, 'oneof_bool', 'oneofBool', False, 'oneof_field'),
+    ('oneof_uint64', 116, _buffa_UINT64, _buffa_ONEOF, None, 'oneof_uint64', 'oneofUint64', 0, 'oneof_field'),
+    ('oneof_float', 117, _buffa_FLOAT, _buffa_ONEOF, None, 'oneof_float', 'oneofFloat', 0.0, 'oneof_field'),
+    ('oneof_double', 118, _buffa_DOUBLE, _buffa_ONEOF, None, 'oneof_double', 'oneofDouble', 0.0, 'oneof_field'),
+    ('oneof_enum', 119, _buffa_ENUM, _buffa_ONEOF, TestAllTypesProto3.NestedEnum, 'oneof_enum', 'oneofEnum', 0, 'oneof_field'),
+    ('oneof_null_value', 120, _buffa_ENUM, _buffa_ONEOF, _buffa_i4.NullValue, 'oneof_null_value', 'oneofNullValue', 0, 'oneof_field'),
+    ('optional_bool_wrapper', 201, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BoolValue, 'optional_bool_wrapper', 'optionalBoolWrapper', None, None),
+    ('optional_int32_wrapper', 202, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int32Value, 'optional_int32_wrapper', 'optionalInt32Wrapper', None, None),
+    ('optional_int64_wrapper', 203, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.Int64Value, 'optional_int64_wrapper', 'optionalInt64Wrapper', None, None),
+    ('optional_uint32_wrapper', 204, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt32Value, 'optional_uint32_wrapper', 'optionalUint32Wrapper', None, None),
+    ('optional_uint64_wrapper', 205, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.UInt64Value, 'optional_uint64_wrapper', 'optionalUint64Wrapper', None, None),
+    ('optional_float_wrapper', 206, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.FloatValue, 'optional_float_wrapper', 'optionalFloatWrapper', None, None),
+    ('optional_double_wrapper', 207, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.DoubleValue, 'optional_double_wrapper', 'optionalDoubleWrapper', None, None),
+    ('optional_string_wrapper', 208, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.StringValue, 'optional_string_wrapper', 'optionalStringWrapper', None, None),
+    ('optional_bytes_wrapper', 209, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i0.BytesValue, 'optional_bytes_wrapper', 'optionalBytesWrapper', None, None),
+    ('repeated_bool_wrapper', 211, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.BoolValue, 'repeated_bool_wrapper', 'repeatedBoolWrapper', None, None),
+    ('repeated_int32_wrapper', 212, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int32Value, 'repeated_int32_wrapper', 'repeatedInt32Wrapper', None, None),
+    ('repeated_int64_wrapper', 213, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.Int64Value, 'repeated_int64_wrapper', 'repeatedInt64Wrapper', None, None),
+    ('repeated_uint32_wrapper', 214, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.UInt32Value, 'repeated_uint32_wrapper', 'repeatedUint32Wrapper', None, None),
+    ('repeated_uint64_wrapper', 215, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.UInt64Value, 'repeated_uint64_wrapper', 'repeatedUint64Wrapper', None, None),
+    ('repeated_float_wrapper', 216, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.FloatValue, 'repeated_float_wrapper', 'repeatedFloatWrapper', None, None),
+    ('repeated_double_wrapper', 217, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.DoubleValue, 'repeated_double_wrapper', 'repeatedDoubleWrapper', None, None),
+    ('repeated_string_wrapper', 218, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.StringValue, 'repeated_string_wrapper', 'repeatedStringWrapper', None, None),
+    ('repeated_bytes_wrapper', 219, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i0.BytesValue, 'repeated_bytes_wrapper', 'repeatedBytesWrapper', None, None),
+    ('optional_duration', 301, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i1.Duration, 'optional_duration', 'optionalDuration', None, None),
+    ('optional_timestamp', 302, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i2.Timestamp, 'optional_timestamp', 'optionalTimestamp', None, None),
+    ('optional_field_mask', 303, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i3.FieldMask, 'optional_field_mask', 'optionalFieldMask', None, None),
+    ('optional_struct', 304, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i4.Struct, 'optional_struct', 'optionalStruct', None, None),
+    ('optional_any', 305, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i5.Any, 'optional_any', 'optionalAny', None, None),
+    ('optional_value', 306, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i4.Value, 'optional_value', 'optionalValue', None, None),
+    ('optional_null_value', 307, _buffa_ENUM, 0, _buffa_i4.NullValue, 'optional_null_value', 'optionalNullValue', 0, None),
+    ('optional_empty', 308, _buffa_MESSAGE, _buffa_PRESENCE, _buffa_i6.Empty, 'optional_empty', 'optionalEmpty', None, None),
+    ('repeated_duration', 311, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i1.Duration, 'repeated_duration', 'repeatedDuration', None, None),
+    ('repeated_timestamp', 312, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i2.Timestamp, 'repeated_timestamp', 'repeatedTimestamp', None, None),
+    ('repeated_fieldmask', 313, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i3.FieldMask, 'repeated_fieldmask', 'repeatedFieldmask', None, None),
+    ('repeated_any', 315, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i5.Any, 'repeated_any', 'repeatedAny', None, None),
+    ('repeated_value', 316, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.Value, 'repeated_value', 'repeatedValue', None, None),
+    ('repeated_list_value', 317, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.ListValue, 'repeated_list_value', 'repeatedListValue', None, None),
+    ('repeated_empty', 318, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i6.Empty, 'repeated_empty', 'repeatedEmpty', None, None),
+    ('repeated_struct', 324, _buffa_MESSAGE, _buffa_REPEATED, _buffa_i4.Struct, 'repeated_struct', 'repeatedStruct', None, None),
+    ('fieldname1', 401, _buffa_INT32, 0, None, 'fieldname1', 'fieldname1', 0, None),
+    ('field_name2', 402, _buffa_INT32, 0, None, 'field_name2', 'fieldName2', 0, None),
+    ('_field_name3', 403, _buffa_INT32, 0, None, '_field_name3', 'FieldName3', 0, None),
+    ('field__name4_', 404, _buffa_INT32, 0, None, 'field__name4_', 'fieldName4', 0, None),
+    ('field0name5', 405, _buffa_INT32, 0, None, 'field0name5', 'field0name5', 0, None),
+    ('field_0_name6', 406, _buffa_INT32, 0, None, 'field_0_name6', 'field0Name6', 0, None),
+    ('fieldName7', 407, _buffa_INT32, 0, None, 'fieldName7', 'fieldName7', 0, None),
+    ('FieldName8', 408, _buffa_INT32, 0, None, 'FieldName8', 'FieldName8', 0, None),
+    ('field_Name9', 409, _buffa_INT32, 0, None, 'field_Name9', 'fieldName9', 0, None),
+    ('Field_Name10', 410, _buffa_INT32, 0, None, 'Field_Name10', 'FieldName10', 0, None),
+    ('FIELD_NAME11', 411, _buffa_INT32, 0, None, 'FIELD_NAME11', 'FIELDNAME11', 0, None),
+    ('FIELD_name12', 412, _buffa_INT32, 0, None, 'FIELD_name12', 'FIELDName12', 0, None),
+    ('__field_name13', 413, _buffa_INT32, 0, None, '__field_name13', 'FieldName13', 0, None),
+    ('__Field_name14', 414, _buffa_INT32, 0, None, '__Field_name14', 'FieldName14', 0, None),
+    ('field__name15', 415, _buffa_INT32, 0, None, 'field__name15', 'fieldName15', 0, None),
+    ('field__Name16', 416, _buffa_INT32, 0, None, 'field__Name16', 'fieldName16', 0, None),
+    ('field_name17__', 417, _buffa_INT32, 0, None, 'field_name17__', 'fieldName17', 0, None),
+    ('Field_name18__', 418, _buffa_INT32, 0, None, 'Field_name18__', 'FieldName18', 0, None),
 )
 _buffa_c1._buffa_f = (
-    ('a', 1, 5, 0, None, 'a', 'a', 0, None),
-    ('corecursive', 2, 11, 8, TestAllTypesProto3, 'corecursive', 'corecursive', None, None),
+    ('a', 1, _buffa_INT32, 0, None, 'a', 'a', 0, None),
+    ('corecursive', 2, _buffa_MESSAGE, _buffa_PRESENCE, TestAllTypesProto3, 'corecursive', 'corecursive', None, None),
 )
 _buffa_c2._buffa_f = (
-    ('c', 1, 5, 0, None, 'c', 'c', 0, None),
+    ('c', 1, _buffa_INT32, 0, None, 'c', 'c', 0, None),
 )
 _buffa_c3._buffa_f = (
 )
