@@ -13,4 +13,8 @@ package("buffa", files=[
     "_reflect.py",
     "_textmap.py",
     "_wirecold.py",
+    "_runtime.py",
+    "_errors.py",
+    "_oneof.py",
+    "_codecnames.py",
 ], base_path="../../lib")
