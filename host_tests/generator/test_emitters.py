@@ -13,10 +13,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 from buffa_gen.generate import FileGen, Generator  # noqa: E402
 from buffa_gen.writer import Writer  # noqa: E402
 from buffa_gen import tables as T  # noqa: E402
+from buffa_gen.pb import descriptor_pb as D  # noqa: E402
 
 sys.path.pop(0)
-
-from buffa.wkt import descriptor_pb as D  # noqa: E402
 
 OPT, REP = 1, 3  # labels
 
@@ -150,8 +149,19 @@ def test_services_emitter():
     g.locations[(6, 0, 2, 0)] = D.SourceCodeInfo.Location(leading_comments=" Gets it.\n")
     text = _emit(g.emit_service, s, ".t", (6, 0))
     assert "class ThingsClient:" in text
-    assert '    def get_thing(self, request, **kw):\n        """Gets it."""\n' in text
-    assert "call('/t.Things/GetThing', request, M, use_get=True, **kw)" in text
+    assert ('    def get_thing(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):\n'
+            '        """Gets it."""\n') in text
+    assert "call('/t.Things/GetThing', _buffa_req(request, M), M, timeout_ms, headers, codec, use_get)" in text
+    assert "def get_thing_with_response(" in text
+    streams = [D.MethodDescriptorProto(name="Watch", input_type=".t.M", output_type=".t.M", server_streaming=True),
+               D.MethodDescriptorProto(name="Send", input_type=".t.M", output_type=".t.M", client_streaming=True),
+               D.MethodDescriptorProto(name="Chat", input_type=".t.M", output_type=".t.M", client_streaming=True,
+                                       server_streaming=True)]
+    s = D.ServiceDescriptorProto(name="Streams", method=streams)
+    text = _emit(_gen(service=[s]).emit_service, s, ".t", (6, 0))
+    assert "def watch(self, request," in text and ".server_stream('/t.Streams/Watch'," in text
+    assert "def send(self, requests=None," in text and ".client_stream_call('/t.Streams/Send', requests," in text
+    assert "# Chat: bidirectional streaming is not supported" in text and "def chat(" not in text
 
 
 def test_comments_emitter():

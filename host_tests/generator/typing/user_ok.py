@@ -8,7 +8,7 @@ from telemetry.v1.telemetry_pb import DeviceStatus, Reading, RecordRequest, Tele
 def batch(device: str) -> bytes:
     r = Reading(sequence=1, sensor="adc0", value=1.5, unit=Unit.UNIT_VOLT, time=Timestamp(seconds=5))
     r.sequence += 1
-    req = RecordRequest(device_id=device, readings=[r], status=DeviceStatus(heap_free=1000))
+    req = RecordRequest(device_id=device, readings=[r], status=DeviceStatus(heap_free_after_gc=1000))
     req.mutable("status").dropped = 3
     if req.has_field("status") and req.status is not None:
         req.status.uptime_s = 10
