@@ -39,6 +39,7 @@ def test_client_stream_reply_count_and_error():
         e = err_of(cs.close_and_receive)
         assert e.code == code, (body, e)
         assert err_of(cs.send, EchoRequest()).code == Code.FAILED_PRECONDITION
+        c = cs = e = None  # small heaps: the error's traceback holds the client
 
 
 def test_stream_codec_json_head():
