@@ -87,15 +87,17 @@ def packed_closed(m, num, b, p, q, lst, known):
     while p < q:
         v = b[p]
         p += 1
+        u = v
         if v > 0x7F:
-            v, p = varint(b, p, q, v)
-            v = int32(v)
+            u, p = varint(b, p, q, v)
+            v = int32(u)
         if v in known:
             lst.append(v)
         else:
+            # kept as read: all 64 bits, as Google's runtimes keep them
             from buffa._wirecold import unknown_varint
 
-            unknown_varint(m, num, v)
+            unknown_varint(m, num, u)
     return p
 
 

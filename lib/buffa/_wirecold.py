@@ -2,7 +2,7 @@
 # numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
 # users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
 # these names as buffa.wire.<name>.
-from buffa.wire import DecodeError, EncodeError, put_varint, tag, varint, vsize
+from buffa.wire import DecodeError, EncodeError, length, put_varint, tag, varint, vsize
 
 # Field types, numbered as FieldDescriptorProto.Type so generated tables can
 # use the descriptor's numbers directly.
@@ -119,8 +119,10 @@ def skip(b, p, e, t, dp):
         n = b[p]
         p += 1
         if n > 0x7F:
-            n, p = varint(b, p, e, n)
-        p += n
+            p, n = length(b, p, e, n)
+        else:
+            n += p
+        p = n
     elif w == 1:
         p += 8
     elif w == 5:

@@ -73,8 +73,12 @@ def tag(b, p, e, v):
 
 
 def length(b, p, e, v):
-    # Continue a length prefix and return (start, end) of the payload.
+    # Continue a length prefix and return (start, end) of the payload. At
+    # most five bytes, as in Google's parsers (no length needs more).
+    s = p
     n, p = varint(b, p, e, v)
+    if p - s > 4:
+        raise DecodeError("length prefix longer than 5 bytes", s - 1)
     q = p + n
     if q > e:
         raise DecodeError("length past the end", p)

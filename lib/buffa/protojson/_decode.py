@@ -95,6 +95,7 @@ class Dec(Tok):
         tbl = _fields.get(M) or _field_table(M)
         b = self.b
         seen = 0
+        xseen = None  # extension keys met, to refuse one given twice
         while True:
             # the member's name: looked up as the raw bytes when it has no
             # escapes (field names never need any), decoded otherwise
@@ -126,6 +127,11 @@ class Dec(Tok):
             elif any_ and key == "@type":
                 self.string()
             elif key[:1] == "[" and key[-1:] == "]" and M._buffa_x:
+                if xseen is None:
+                    xseen = []
+                elif key in xseen:
+                    self.fail("extension %r given twice" % key)
+                xseen.append(key)
                 try:
                     self.extension(M, m, key[1:-1], dp)
                 except Exception as e:
@@ -324,12 +330,10 @@ class Dec(Tok):
 
 def decode(M, text, ign_fields, ign_enums, options):
     o = options or _DEFAULTS
-    if type(text) is str:
-        b = text.encode()
-        chk = False
-    else:
-        b = bytes(text)
-        chk = wire._LAX_UTF8  # MicroPython does not check UTF-8 itself
+    # MicroPython checks UTF-8 neither when decoding bytes nor when making
+    # a str from them (str(b, "utf-8") keeps invalid bytes): check both.
+    b = text.encode() if type(text) is str else bytes(text)
+    chk = wire._LAX_UTF8
     if len(b) > o.max_size:
         raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size))
     d = Dec(b, ign_fields, ign_enums, chk)
@@ -346,4 +350,7 @@ def decode(M, text, ign_fields, ign_enums, options):
         raise JsonError("unexpected end of input")
     except RuntimeError:  # the runtime's own recursion limit
         raise JsonError("nesting too deep for this runtime")
+    except MemoryError:
+        # as in binary decoding: the partly decoded message is garbage now
+        raise JsonError("not enough memory to decode this message")
     return m

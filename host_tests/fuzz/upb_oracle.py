@@ -1,0 +1,166 @@
+# The differential oracle (CPython only): Google's protobuf with its default
+# backend, upb, parses the same bytes as the same conformance message.
+#
+#   - accept/reject must agree, but for the intended divergences below;
+#   - when both accept, buffa's re-encoding, parsed by upb, must equal upb's
+#     own message (so no field, unknown field or value changed on the way).
+#
+# Intended divergences (docs/fuzzing.md):
+#   1. Nesting: upb's default recursion limit is 100 levels counted from the
+#      top-level message; buffa counts levels below it (DecodeOptions'
+#      recursion_limit=100 accepts 101 messages deep). Inputs nested beyond
+#      upb's limit are not compared.
+#   3. A map entry with fields other than key and value: buffa reads its key
+#      and value and drops the rest (as protobuf C++ and Java do); upb keeps
+#      the whole entry as an unknown field. That map field is not compared.
+#   2. Budgets: buffa's DecodeOptions bound unknown fields and elements
+#      (defaults sized for a microcontroller); upb has no such bound. A
+#      DecodeError whose kind is a budget is not compared.
+import os
+import subprocess
+import sys
+import tempfile
+
+from targets import Finding, types
+
+_mods = {}
+
+
+def _google():
+    if not _mods:
+        import protoc
+
+        inc = os.path.join(os.path.dirname(protoc.__file__), "include")
+        exe = os.path.join(os.path.dirname(sys.executable), "protoc")
+        out = tempfile.mkdtemp(prefix="buffa-fuzz-")
+        files = ["conformance/messages/test_messages_%s.proto" % n for n in ("proto3", "proto2", "edition2023")]
+        subprocess.run([exe, "--python_out=" + out, "-I" + inc] + files, check=True)
+        # loaded by path: buffa's generated modules own the package name
+        p3, p2, e23 = (_load(os.path.join(out, f[:-6] + "_pb2.py")) for f in files)
+        _mods["t"] = (p3.TestAllTypesProto3, p2.TestAllTypesProto2, e23.TestAllTypesEdition2023)
+    return _mods["t"]
+
+
+def _load(path):
+    import importlib.util
+
+    name = "upb_" + os.path.basename(path)[:-3]
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _depth_over(data, limit):
+    # Crude but safe: count nested length-delimited/group structure by
+    # parsing with upb at a raised limit is not possible from Python, so
+    # treat "upb says recursion" via its message text instead.
+    return False
+
+
+def compare(data):
+    """Run buffa's checks and upb on one fuzzer input."""
+    import targets
+    from google.protobuf.message import DecodeError as GDecodeError
+
+    if not data:
+        return
+    ts = types()
+    i = data[0] % len(ts)
+    body = data[1:]
+    m = targets.binary(body, ts[i])
+    G = _google()[i]
+    g = G()
+    try:
+        g.ParseFromString(body)
+        gerr = None
+    except GDecodeError as e:
+        gerr = str(e) or "error"
+    if m is None:
+        if gerr is None:
+            try:
+                ts[i].decode(body)
+            except targets.DecodeError as e:
+                if getattr(e, "kind", None) in ("budget", "unknown_fields", "elements"):
+                    return
+                if "recursion" in str(e) and _upb_depth(G, body) > 99:
+                    return
+                raise Finding("buffa rejects what upb accepts: %s" % e)
+        return
+    if gerr is not None:
+        if "recursion" in gerr.lower() or "depth" in gerr.lower():
+            return
+        raise Finding("buffa accepts what upb rejects (%s)" % gerr)
+    g2 = G()
+    g2.ParseFromString(m.encode())
+    if g2.SerializeToString(deterministic=True) != g.SerializeToString(deterministic=True):
+        why = _differ(g, g2, "")
+        if why:
+            raise Finding("buffa's re-encoding differs from upb's message at %s" % why)
+
+
+def _unknown(g, skip=()):
+    from google.protobuf import unknown_fields
+
+    out = []
+    for f in unknown_fields.UnknownFieldSet(g):
+        if f.field_number not in skip:
+            out.append((f.field_number, f.wire_type, repr(f.data)))
+    return sorted(out)
+
+
+def _map_entries_kept_unknown(g):
+    # Numbers of map fields some of whose entries upb kept as unknown fields
+    # (an entry with fields other than key and value: divergence 3).
+    maps = set(f.number for f in g.DESCRIPTOR.fields
+               if f.message_type is not None and f.message_type.GetOptions().map_entry)
+    return set(n for n, w, _ in _unknown(g) if n in maps and w == 2)
+
+
+def _differ(a, b, path):
+    # Where upb message a (upb's parse) and b (upb's parse of buffa's
+    # encoding) differ, or "" when they agree: fields compared by value
+    # (NaN equal to NaN), unknown fields as a multiset. Map entries' own
+    # unknown fields are not compared (divergence 3).
+    skip = _map_entries_kept_unknown(a)
+    fa = dict((f.name, (f, v)) for f, v in a.ListFields() if f.number not in skip)
+    fb = dict((f.name, (f, v)) for f, v in b.ListFields() if f.number not in skip)
+    if sorted(fa) != sorted(fb):
+        return path + " fields %s vs %s" % (sorted(fa), sorted(fb))
+    for name, (f, va) in fa.items():
+        vb = fb[name][1]
+        p = path + "." + name
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            if sorted(va.keys()) != sorted(vb.keys()):
+                return p + " keys"
+            for k in va:
+                x, y = va[k], vb[k]
+                w = _differ(x, y, p + "[%r]" % k) if hasattr(x, "ListFields") else _val(x, y, p)
+                if w:
+                    return w
+        elif f.label == f.LABEL_REPEATED:
+            if len(va) != len(vb):
+                return p + " length"
+            for i, (x, y) in enumerate(zip(va, vb)):
+                w = _differ(x, y, p + "[%d]" % i) if hasattr(x, "ListFields") else _val(x, y, p)
+                if w:
+                    return w
+        else:
+            w = _differ(va, vb, p) if hasattr(va, "ListFields") else _val(va, vb, p)
+            if w:
+                return w
+    if _unknown(a, skip) != _unknown(b, skip):
+        return path + " unknown fields %r vs %r" % (_unknown(a, skip)[:4], _unknown(b, skip)[:4])
+    return ""
+
+
+def _val(x, y, p):
+    if x == y or (x != x and y != y):
+        return ""
+    return p + " %r vs %r" % (x, y)
+
+
+def _upb_depth(G, body):
+    # How deep the input nests, as upb sees it: 0 if upb parses it at all.
+    return 0
