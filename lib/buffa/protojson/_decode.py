@@ -167,7 +167,9 @@ class Dec(Tok):
                         k = ks if krow[2] == _STRING else mapkey(krow[2], ks)
                         if k in d:
                             self.fail("map key given twice")
-                        v = self.element(vrow[2], vrow[3], vrow[4], dp)
+                        # dp - 1: a map entry is a message level of its own
+                        # in binary decoding, so it is one here too
+                        v = self.element(vrow[2], vrow[3], vrow[4], dp - 1)
                     except Exception as e:
                         raise at(e, '["%s"]' % ks)
                     if v is not SKIP:

@@ -24,7 +24,9 @@ def wkt(d, k, M, m, dp):
                     d.fail("key %r given twice" % key)
                 v = V._buffa_n()
                 try:
-                    d.message(V, v, dp - 1)
+                    # dp - 2: a Struct's fields are a map, whose entry is
+                    # a level in binary decoding (as in _decode's maps)
+                    d.message(V, v, dp - 2)
                 except Exception as e:
                     raise at(e, '["%s"]' % key)
                 f[key] = v
