@@ -334,7 +334,10 @@ def decode(M, text, ign_fields, ign_enums, options):
     o = options or _DEFAULTS
     # MicroPython checks UTF-8 neither when decoding bytes nor when making
     # a str from them (str(b, "utf-8") keeps invalid bytes): check both.
-    b = text.encode() if type(text) is str else bytes(text)
+    try:
+        b = text.encode() if type(text) is str else bytes(text)
+    except UnicodeError:  # a CPython str holding a lone surrogate
+        raise JsonError("text is not valid Unicode")
     chk = wire._LAX_UTF8
     if len(b) > o.max_size:
         raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size))
