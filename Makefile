@@ -7,6 +7,7 @@
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
+#   make fuzz [FUZZ_SECONDS=600]  fuzz every target on CPython and the unix port
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
 # v1.25.0), PYTEST_ARGS (extra pytest arguments, e.g. -k wire or -x).
@@ -33,7 +34,7 @@ RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
         deploy conformance clean distclean
 
 help:
-	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # -- machine setup ---------------------------------------------------------
 
@@ -83,6 +84,14 @@ conformance: venv
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi
+
+# Fuzzing (docs/fuzzing.md): every target on CPython (atheris) and in the
+# MicroPython unix port (default heap and 256 KiB), FUZZ_SECONDS each, two
+# at a time at the lowest priority. make test runs a short pass of the same.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: venv
+	$(PY) $(ROOT)/tools/fuzz.py --seconds $(FUZZ_SECONDS) --nice
 
 # Benchmarks (bench/README.md): buffa against minipb, Google protobuf and
 # betterproto2; the Connect client against the official connectrpc client.

@@ -49,7 +49,7 @@ def command(target, runtime, seconds, seed):
         os.makedirs(os.path.join(OUT, "findings"), exist_ok=True)
         cmd = [sys.executable, os.path.join(FUZZ, "atheris_target.py"), target,
                "-max_total_time=%d" % seconds, "-timeout=20", "-rss_limit_mb=2048",
-               "-max_len=%d" % MAX_LEN, "-print_final_stats=1",
+               "-max_len=%d" % MAX_LEN, "-print_final_stats=1", "-seed=%d" % (seed & 0x7FFFFFFF),
                "-artifact_prefix=" + os.path.join(OUT, "findings", target + "-cpython-")]
         d = os.path.join(FUZZ, "dict", target + ".dict")
         if os.path.exists(d):
