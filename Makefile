@@ -34,7 +34,7 @@ RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
         deploy conformance clean distclean
 
 help:
-	@sed -n '2,15p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # -- machine setup ---------------------------------------------------------
 
