@@ -56,3 +56,15 @@ def test_decode_encode_decode_at_the_recursion_limit():
                 lim += 1
         assert got == m
         assert cls.decode(got.encode(), DecodeOptions(recursion_limit=lim)) == m
+
+
+def test_map_entry_without_its_message_value_at_the_recursion_limit():
+    # The entry's encoding will carry an empty value message: an entry
+    # without one counts the value's level too, or its own re-encoding
+    # would not decode within the limit that accepted it.
+    entry = h("6a 03 0a 01 6b")  # mm: key "k", no value
+    # (the entry is one level, its value another)
+    raises(buffa.DecodeError, Msg.decode, entry, DecodeOptions(recursion_limit=1))
+    m = Msg.decode(entry, DecodeOptions(recursion_limit=2))
+    assert m.mm == {"k": Msg()}
+    assert Msg.decode(m.encode(), DecodeOptions(recursion_limit=2)) == m

@@ -186,6 +186,10 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     vt = vrow[2]
     k = None
     v = None
+    if vt == _MESSAGE and dp <= 0:
+        # checked even when the entry has no value: its encoding will have
+        # one (an empty message), which must decode within the same limit
+        raise DecodeError("recursion limit exceeded", p)
     while p < q:
         t = b[p]
         p += 1
@@ -196,8 +200,6 @@ def map_entry(m, d, spec, b, s, p, q, dp):
         if fn == 1 and w == _WT[kt]:
             k, p = read_scalar(kt, krow[3], b, p, q, w)
         elif fn == 2 and vt == _MESSAGE and w == 2:
-            if dp <= 0:
-                raise DecodeError("recursion limit exceeded", p)
             p, r = payload(b, p, q)
             c = v if v is not None else vrow[4]._buffa_n()
             vrow[4]._buffa_d(c, b, p, r, dp - 1, 0)
