@@ -2,7 +2,7 @@
 # (tools/fuzz.py, docs/fuzzing.md). Each runs on every runtime.
 import buffa
 from buffa import DecodeOptions
-from mptest import raises
+from mptest import raises, requires
 from pbtestutil import h, varint
 from malformed_pb import Msg
 from malformed_groups_pb import Node
@@ -68,3 +68,14 @@ def test_map_entry_without_its_message_value_at_the_recursion_limit():
     m = Msg.decode(entry, DecodeOptions(recursion_limit=2))
     assert m.mm == {"k": Msg()}
     assert Msg.decode(m.encode(), DecodeOptions(recursion_limit=2)) == m
+
+
+@requires("bigheap")
+def test_a_packed_fixed_run_longer_than_a_call_takes_encodes():
+    # MicroPython calls take at most 65535 arguments; a packed run of more
+    # fixed-width values decodes, so it must encode (in pieces).
+    k = 65536
+    data = h("3a") + varint(4 * k) + bytes(4 * k)
+    m = Msg.decode(data)
+    assert len(m.pf32) == k
+    assert m.encode() == data

@@ -174,9 +174,18 @@ def put_packed(buf, p, lst, typ, pre=None):
     return p
 
 
+# MicroPython calls take at most 65535 arguments: longer runs are packed
+# in pieces (a run that long decodes, so it must encode too).
+_PIECE = const(4096)
+
+
 def put_packed_fixed(buf, p, lst, fmt, n):
     # One pack_into for the whole run ("<64f").
     k = len(lst)
+    if k > _PIECE:
+        for i in range(0, k, _PIECE):
+            p = put_packed_fixed(buf, p, lst[i : i + _PIECE], fmt, n)
+        return p
     if k:
         _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
     return p + k * n
