@@ -44,7 +44,16 @@ class Rng:
         return s % n if n else 0
 
 
-def mutate(r, d, pool):
+def _varint(n):
+    out = bytearray()
+    while n > 127:
+        out.append(n & 127 | 128)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def mutate(r, d, pool, big=False):
     for _ in range(1 + r.below(4)):
         n = len(d)
         j = r.below(n + 1)
@@ -71,6 +80,11 @@ def mutate(r, d, pool):
             k = r.below(n)
             piece = d[k : k + 1 + r.below(8)]
             d = d[:j] + piece * (2 + r.below(64)) + d[j:]
+        elif op == 9 and big and r.below(8) == 0:
+            # a long length-delimited field (a packed run of up to 64 K
+            # fixed-width values): limits that only long runs reach
+            k = 1 << (8 + r.below(11))
+            d = d[:j] + bytes([(1 + r.below(31)) << 3 | 2]) + _varint(k) + bytes(k) + d[j:]
         elif op == 8 and pool:
             # splice with another input
             o = pool[r.below(len(pool))]
@@ -125,7 +139,9 @@ def main():
     cap, maxlen = (40, 1024) if small else (400, 4096)
     while time.time() - t0 < seconds:
         try:
-            d = mutate(r, pool[r.below(len(pool))], pool)[:maxlen]
+            d = mutate(r, pool[r.below(len(pool))], pool, not small)
+            if len(d) > maxlen and not (name == "binary" and not small):
+                d = d[:maxlen]
         except MemoryError:  # the fuzzer's own, on a small heap
             gc.collect()
             continue

@@ -118,6 +118,10 @@ def _binary_round_trip(cls, m):
         again = cls.decode(enc)
     except MemoryError:
         raise
+    except DecodeError as e:
+        if e.reason.startswith("not enough memory"):
+            raise MemoryError  # the round trip's heap, not the input: no finding
+        raise Finding("own encoding does not decode: " + _fmt(e))
     except Exception as e:
         raise Finding("own encoding does not decode: " + _fmt(e))
     if not _same(again, m):
@@ -129,9 +133,20 @@ def _binary_round_trip(cls, m):
 
 def json(data, cls=None):
     """protojson.decode of the bytes (and of them as a str when they are
-    UTF-8); returns the message or None."""
+    UTF-8) as the first message type, then as google.protobuf.Value and Any
+    at the top level (where no field's error handling wraps the well-known
+    types' own); returns the first's message or None."""
     if cls is None:
+        from buffa.wkt.struct_pb import Value
+        from buffa.wkt.any_pb import Any
+
+        for c in (Value, Any):
+            _json(data, c)
         cls = types()[0]
+    return _json(data, cls)
+
+
+def _json(data, cls):
     ign = bool(data) and data[-1:] == b"\n"
     res = None
     for text in _texts(data):
@@ -156,6 +171,14 @@ def _texts(data):
     try:
         s = str(data, "utf-8")
     except UnicodeError:
+        if _ORDERED:
+            # CPython: a str may hold lone surrogates, which have no UTF-8
+            try:
+                s = data.decode("utf-8", "surrogatepass")
+            except UnicodeError:
+                return
+            if s.encode("utf-8", "surrogatepass") == data:
+                yield s
         return
     yield s
 
