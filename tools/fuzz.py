@@ -57,7 +57,8 @@ def command(target, runtime, seconds, seed):
         return cmd + [work, corpus]
     args = [target, str(seconds), str(seed), os.path.join(OUT, "findings"), FUZZ]
     if runtime == "unix":
-        return [micropython(), os.path.join(FUZZ, "mpfuzz.py")] + args
+        # a heap for the long runs the mutations make (up to 256 KiB of input)
+        return [micropython(), "-X", "heapsize=16M", os.path.join(FUZZ, "mpfuzz.py")] + args
     # the small heap runs .mpy files, as boards do (compiling the conformance
     # messages' source alone takes more than 256 KiB)
     import mptest_runtimes as rts

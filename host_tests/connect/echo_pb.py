@@ -5,7 +5,9 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     put_varint as _buffa_put_varint,
     strict_utf8 as _buffa_strict_utf8,
     tag as _buffa_tag,
@@ -71,8 +73,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -159,6 +162,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -274,8 +279,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 2
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -301,6 +307,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.headers.append(v)
             p = q
         elif t == 10:
@@ -390,6 +397,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -526,8 +535,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -570,6 +580,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d

@@ -8,9 +8,11 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -333,6 +335,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.r_i32.append(v)
     elif t == 170:
         q = b[p]
@@ -358,6 +361,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.r_s64.append(v)
     elif t == 178:
         q = b[p]
@@ -378,6 +382,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.r_u64.append(v)
     elif t == 186:
         q = b[p]
@@ -412,12 +417,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.r_f32.append(v)
     elif t == 201:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.r_db.append(v)
     elif t == 202:
         q = b[p]
@@ -452,6 +459,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.r_fl.append(v)
     elif t == 216:
         v = b[p]
@@ -459,6 +467,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.r_b.append(v)
     elif t == 218:
         q = b[p]
@@ -480,6 +489,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.r_kind.append(v)
     elif t == 226:
         q = b[p]
@@ -514,6 +524,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.r_s.append(v)
         p = q
     elif t == 242:
@@ -530,6 +541,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.r_by.append(v)
         p = q
     elif t == 250:
@@ -555,6 +567,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.x_i64.append(v)
     else:
         return -1
@@ -623,6 +636,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.m_si[k] = x
     elif t == 330:
         q = b[p]
@@ -674,6 +688,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.m_is[k] = x
     elif t == 338:
         q = b[p]
@@ -731,6 +746,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.m_k[k] = x
     elif t == 354:
         q = b[p]
@@ -776,6 +792,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.m_fb[k] = x
     elif t == 400:
         v = b[p]
@@ -850,8 +867,9 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 18
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -872,6 +890,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -1711,8 +1731,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -1734,6 +1755,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d

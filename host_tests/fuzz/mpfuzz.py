@@ -153,6 +153,17 @@ def main():
         except (targets.DecodeError, targets.JsonError) as e:
             # raised by the round trip, not by the first decode
             return found(name, out, d, e, n, t0)
+        except MemoryError as e:
+            # the fuzzer's own (slicing the input, say) unless it happens
+            # again with the heap collected: decoding must turn it into
+            # DecodeError or JsonError
+            gc.collect()
+            try:
+                check(d)
+            except MemoryError as e2:
+                return found(name, out, d, e2, n, t0)
+            except Exception as e2:
+                return found(name, out, d, e2, n, t0)
         except Exception as e:
             return found(name, out, d, e, n, t0)
         # probe which error the input gives, to grow the pool

@@ -110,11 +110,18 @@ def _has_unknown_group(g):
 def _unknown(g, skip=()):
     from google.protobuf import unknown_fields
 
+    return sorted(_fields_of(unknown_fields.UnknownFieldSet(g), skip))
+
+
+def _fields_of(ufs, skip=()):
+    # (number, wire type, value) of each unknown field; a group's value is
+    # its own fields', in the same form
     out = []
-    for f in unknown_fields.UnknownFieldSet(g):
+    for f in ufs:
         if f.field_number not in skip:
-            out.append((f.field_number, f.wire_type, repr(f.data)))
-    return sorted(out)
+            d = f.data
+            out.append((f.field_number, f.wire_type, repr(sorted(_fields_of(d)) if f.wire_type == 3 else d)))
+    return out
 
 
 def _map_entries_kept_unknown(g):

@@ -4,7 +4,9 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
     put_packed as _buffa_put_packed,
@@ -74,8 +76,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 5
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -92,6 +95,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.unpacked.append(v)
         elif t == 58:
             q = b[p]
@@ -113,6 +117,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.packed.append(v)
         elif t == 66:
             q = b[p]
@@ -174,6 +179,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -300,8 +307,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -339,6 +347,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -401,8 +411,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -424,6 +435,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d

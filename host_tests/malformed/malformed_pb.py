@@ -5,7 +5,9 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -77,8 +79,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 8
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -104,12 +107,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.pf32.append(v)
         elif t == 65:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.pf64.append(v)
         elif t == 66:
             q = b[p]
@@ -131,6 +136,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.pi32.append(v)
         elif t == 74:
             q = b[p]
@@ -196,12 +202,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.m[k] = x
         elif t == 89:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.pd.append(v)
         elif t == 90:
             q = b[p]
@@ -236,6 +244,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.rs.append(v)
             p = q
         elif t == 106:
@@ -407,6 +416,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

@@ -76,6 +76,6 @@ def test_a_packed_fixed_run_longer_than_a_call_takes_encodes():
     # fixed-width values decodes, so it must encode (in pieces).
     k = 65536
     data = h("3a") + varint(4 * k) + bytes(4 * k)
-    m = Msg.decode(data)
+    m = Msg.decode(data, DecodeOptions(max_elements=k + 8))  # (and the message: 8)
     assert len(m.pf32) == k
     assert m.encode() == data

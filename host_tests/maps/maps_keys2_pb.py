@@ -5,8 +5,10 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     tag as _buffa_tag,
@@ -57,8 +59,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 6
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -100,6 +103,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_fixed32[k] = x
         elif t == 66:
             q = b[p]
@@ -136,6 +140,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_fixed64[k] = x
         elif t == 74:
             q = b[p]
@@ -172,6 +177,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_sfixed32[k] = x
         elif t == 82:
             q = b[p]
@@ -208,6 +214,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_sfixed64[k] = x
         elif t == 98:
             q = b[p]
@@ -257,6 +264,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_string[k] = x
         else:
             if t == eg and t:
@@ -266,6 +274,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

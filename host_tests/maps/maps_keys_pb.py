@@ -5,7 +5,9 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
     tag as _buffa_tag,
@@ -62,8 +64,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 8
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -106,6 +109,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_int32[k] = x
         elif t == 18:
             q = b[p]
@@ -143,6 +147,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_int64[k] = x
         elif t == 26:
             q = b[p]
@@ -180,6 +185,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_uint32[k] = x
         elif t == 34:
             q = b[p]
@@ -216,6 +222,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_uint64[k] = x
         elif t == 42:
             q = b[p]
@@ -258,6 +265,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_sint32[k] = x
         elif t == 50:
             q = b[p]
@@ -299,6 +307,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_sint64[k] = x
         elif t == 90:
             q = b[p]
@@ -336,6 +345,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.k_bool[k] = x
         else:
             if t == eg and t:
@@ -345,6 +355,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

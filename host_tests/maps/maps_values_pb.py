@@ -6,8 +6,10 @@ from buffa.wire import (
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
@@ -80,8 +82,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -124,6 +127,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -194,8 +199,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 9
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -229,6 +235,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
+                _buffa_left.n -= 1
                 m.v_string[k] = x
                 p = q
             else:
@@ -281,6 +288,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.v_string[k] = x
         elif t == 170:
             q = b[p]
@@ -304,6 +312,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = _buffa_new_key(b, p, r, c)
                 p = r + 2
                 x = b[p:q]
+                _buffa_left.n -= 1
                 m.v_bytes[k] = x
                 p = q
             else:
@@ -351,6 +360,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.v_bytes[k] = x
         elif t == 178:
             q = b[p]
@@ -415,6 +425,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_enum[k] = x
         elif t == 194:
             q = b[p]
@@ -451,6 +462,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_double[k] = x
         elif t == 202:
             q = b[p]
@@ -487,6 +499,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_float[k] = x
         elif t == 210:
             q = b[p]
@@ -528,6 +541,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_sint64[k] = x
         elif t == 226:
             q = b[p]
@@ -552,6 +566,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d

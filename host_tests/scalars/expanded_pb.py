@@ -5,7 +5,9 @@ from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_varint as _buffa_packed_varint,
     put_varint as _buffa_put_varint,
@@ -52,8 +54,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 6
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -66,6 +69,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.x_i32.append(v)
         elif t == 330:
             q = b[p]
@@ -91,6 +95,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.x_s64.append(v)
         elif t == 338:
             q = b[p]
@@ -125,12 +130,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.x_f32.append(v)
         elif t == 353:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.x_db.append(v)
         elif t == 354:
             q = b[p]
@@ -152,6 +159,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
+            _buffa_left.n -= 1
             m.x_b.append(v)
         elif t == 362:
             q = b[p]
@@ -175,6 +183,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

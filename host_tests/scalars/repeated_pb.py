@@ -7,7 +7,9 @@ from buffa.wire import (
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -85,8 +87,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 18
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -99,6 +102,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.r_i32.append(v)
         elif t == 170:
             q = b[p]
@@ -120,6 +124,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
+            _buffa_left.n -= 1
             m.r_i64.append(v)
         elif t == 178:
             q = b[p]
@@ -141,6 +146,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
+            _buffa_left.n -= 1
             m.r_u32.append(v)
         elif t == 186:
             q = b[p]
@@ -161,6 +167,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
+            _buffa_left.n -= 1
             m.r_u64.append(v)
         elif t == 194:
             q = b[p]
@@ -187,6 +194,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.r_s32.append(v)
         elif t == 202:
             q = b[p]
@@ -212,6 +220,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.r_s64.append(v)
         elif t == 210:
             q = b[p]
@@ -246,12 +255,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_f32.append(v)
         elif t == 225:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_f64.append(v)
         elif t == 226:
             q = b[p]
@@ -286,12 +297,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_sf32.append(v)
         elif t == 241:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_sf64.append(v)
         elif t == 242:
             q = b[p]
@@ -326,12 +339,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_fl.append(v)
         elif t == 257:
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_db.append(v)
         elif t == 258:
             q = b[p]
@@ -353,6 +368,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
+            _buffa_left.n -= 1
             m.r_b.append(v)
         elif t == 266:
             q = b[p]
@@ -387,6 +403,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.r_s.append(v)
             p = q
         elif t == 282:
@@ -403,6 +420,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
+            _buffa_left.n -= 1
             m.r_by.append(v)
             p = q
         elif t == 288:
@@ -411,6 +429,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.r_enum.append(v)
         elif t == 290:
             q = b[p]
@@ -451,6 +470,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

@@ -13,7 +13,7 @@ except ImportError:  # CPython
         return x
 
 
-from buffa.wire import DecodeError, int32, put_varint, varint, vsize
+from buffa.wire import DecodeError, int32, put_varint, spend, varint, vsize
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -51,7 +51,16 @@ def boolean(v):
 
 def packed_varint(b, p, q, lst, conv):
     # The varint loop is inlined: a (value, pos) tuple per element would be
-    # most of what a packed run allocates on MicroPython.
+    # most of what a packed run allocates on MicroPython. The run's values
+    # count against max_elements once it is read (it was at most q - p
+    # bytes of list slots).
+    n = len(lst)
+    p = _packed_varint(b, p, q, lst, conv)
+    spend(len(lst) - n, p)
+    return p
+
+
+def _packed_varint(b, p, q, lst, conv):
     if conv is sint32 and _zz32_get:
         r = _zz32_get(b, p, q, lst)
         if r >= 0:
@@ -92,6 +101,7 @@ def packed_closed(m, num, b, p, q, lst, known):
             u, p = varint(b, p, q, v)
             v = int32(u)
         if v in known:
+            spend(1, p)
             lst.append(v)
         else:
             # kept as read: all 64 bits, as Google's runtimes keep them
@@ -105,6 +115,7 @@ def packed_fixed(b, p, q, lst, fmt, n):
     k = (q - p) // n
     if k * n != q - p:
         raise DecodeError("packed field length not a multiple of %d" % n, p)
+    spend(k, p)  # before the values are made
     if k:
         # one unpack for the whole run ("<64f")
         lst.extend(_unpack_from("<%d%s" % (k, fmt[1]), b, p))

@@ -2,6 +2,7 @@
 # numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
 # users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
 # these names as buffa.wire.<name>.
+from buffa import wire
 from buffa.wire import DecodeError, EncodeError, length, put_varint, tag, varint, vsize
 
 # Field types, numbered as FieldDescriptorProto.Type so generated tables can
@@ -163,6 +164,13 @@ def unknown(m, b, s, p, e, t, dp):
 
 def keep_unknown(m, data):
     # Append raw field bytes to m's unknown fields, created on first use.
+    # Each counts against the decode's max_unknown_fields.
+    left = wire.left
+    left.u -= 1
+    if left.u < 0:
+        e = DecodeError("more unknown fields than max_unknown_fields", -1)
+        e.kind = "unknown_fields"
+        raise e
     u = m._buffa_u
     if u is None:
         m._buffa_u = u = bytearray()

@@ -20,7 +20,10 @@
 
 class DecodeError(ValueError):
     """Malformed or over-limit input. ``offset`` is the byte offset where
-    decoding stopped (-1 when unknown)."""
+    decoding stopped (-1 when unknown). ``kind`` is None but for a decode
+    budget exceeded: "elements" or "unknown_fields" (buffa.DecodeOptions)."""
+
+    kind = None
 
     def __init__(self, msg, offset=-1):
         super().__init__(msg if offset < 0 else "%s at byte %d" % (msg, offset))
@@ -30,6 +33,42 @@ class DecodeError(ValueError):
 
 class EncodeError(ValueError):
     """A message cannot be encoded (wrong value type, buffer too small)."""
+
+
+# The decode budgets (DecodeOptions max_elements and max_unknown_fields):
+# what is left of them in the decode under way. message.decode_into sets
+# them and puts them back after; generated decoders and the helpers here
+# spend them. Outside a decode they hold NO_BUDGET (a small int on every
+# port, so spending it never allocates). Per thread on CPython.
+NO_BUDGET = 0x3FFFFFFF
+try:
+    from _thread import _local
+except ImportError:  # MicroPython: no thread-local objects
+    _local = object
+
+
+class _Left(_local):
+    def __init__(self):
+        self.n = self.u = NO_BUDGET
+
+
+left = _Left()
+
+
+def over(dp, p):
+    # A decoder found dp or the element budget below zero.
+    if dp < 0:
+        raise DecodeError("recursion limit exceeded", p)
+    e = DecodeError("more elements than max_elements", p)
+    e.kind = "elements"
+    raise e
+
+
+def spend(n, p):
+    # n more elements (a packed run's values, map entries): for the helpers.
+    left.n -= n
+    if left.n < 0:
+        over(0, p)
 
 
 def __getattr__(n):

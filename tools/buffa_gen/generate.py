@@ -619,11 +619,18 @@ class FileGen:
                     w("return p")
                 w()
         self.native_deco(w)
+        # Decode budgets (DecodeOptions.max_elements): the message and the
+        # containers it was made with count on entry, as buffa.fields.weight
+        # says; unpacked repeated values and inline map entries count as they
+        # are stored and are checked here and on leaving.
+        self.helpers.update(("left", "over"))
+        weight = 1 + sum(1 for f in fields if f.repeated or f.map)
         w("def %s_d(m, b, p, e, dp, eg):" % R)
         with w.block():
-            w("if dp < 0:")
+            w("%s_left.n -= %d" % (R, weight))
+            w("if dp < 0 or %s_left.n < 0:" % R)
             with w.block():
-                w("raise %s_DecodeError('recursion limit exceeded', p)" % R)
+                w("%s_over(dp, p)" % R)
             w("while p < e:")
             with w.block():
                 w("s = p")
@@ -663,6 +670,9 @@ class FileGen:
             w("if eg:")
             with w.block():
                 w("raise %s_DecodeError('truncated group', e)" % R)
+            w("if %s_left.n < 0:" % R)
+            with w.block():
+                w("%s_over(0, p)" % R)
             w("return p")
         w()
 
@@ -729,6 +739,7 @@ class FileGen:
                 self.read_len(w)
                 self.read_string(w, f.flags if t == STRING else None, "q", "v")
                 if f.repeated:
+                    w("%s_left.n -= 1" % R)
                     w("m.%s.append(v)" % f.attr)
                 else:
                     self.store(w, f, "v")
@@ -747,6 +758,7 @@ class FileGen:
                 w("if v in %s:" % self.enum_known(f))
                 with w.block():
                     if f.repeated:
+                        w("%s_left.n -= 1" % R)
                         w("m.%s.append(v)" % f.attr)
                     else:
                         self.store(w, f, "v")
@@ -755,6 +767,7 @@ class FileGen:
                     self.helpers.add("unknown_raw")
                     w("%s_unknown_raw(m, b, s, p)" % R)
             elif f.repeated:
+                w("%s_left.n -= 1" % R)
                 w("m.%s.append(v)" % f.attr)
             else:
                 self.store(w, f, "v")
@@ -813,6 +826,7 @@ class FileGen:
                 self.read_key(w, kx)
                 w("p = r + 2")
                 self.read_string(w, vx.flags if vx.type == STRING else None, "q", "x")
+                w("%s_left.n -= 1" % R)
                 w("m.%s[k] = x" % f.attr)
                 w("p = q")
             w("else:")
@@ -849,6 +863,7 @@ class FileGen:
         w("if p != q:")
         with w.block():
             w("raise %s_DecodeError('truncated map entry', q)" % R)
+        w("%s_left.n -= 1" % R)
         w("m.%s[k] = x" % f.attr)
         if straight:
             w.ind -= 1

@@ -8,8 +8,10 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -248,8 +250,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -271,6 +274,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -627,6 +632,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_int32.append(v)
     elif t == 250:
         q = b[p]
@@ -648,6 +654,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.repeated_int64.append(v)
     elif t == 258:
         q = b[p]
@@ -669,6 +676,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.repeated_uint32.append(v)
     elif t == 266:
         q = b[p]
@@ -689,6 +697,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.repeated_uint64.append(v)
     elif t == 274:
         q = b[p]
@@ -715,6 +724,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint32.append(v)
     elif t == 282:
         q = b[p]
@@ -740,6 +750,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint64.append(v)
     elif t == 290:
         q = b[p]
@@ -774,12 +785,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_fixed32.append(v)
     elif t == 305:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_fixed64.append(v)
     elif t == 306:
         q = b[p]
@@ -814,6 +827,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_sfixed32.append(v)
     else:
         return -1
@@ -825,6 +839,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_sfixed64.append(v)
     elif t == 322:
         q = b[p]
@@ -859,12 +874,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_float.append(v)
     elif t == 337:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_double.append(v)
     elif t == 338:
         q = b[p]
@@ -886,6 +903,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.repeated_bool.append(v)
     elif t == 346:
         q = b[p]
@@ -920,6 +938,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string.append(v)
         p = q
     elif t == 362:
@@ -936,6 +955,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.repeated_bytes.append(v)
         p = q
     elif t == 386:
@@ -978,6 +998,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_nested_enum.append(v)
     elif t == 410:
         q = b[p]
@@ -999,6 +1020,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_foreign_enum.append(v)
     elif t == 418:
         q = b[p]
@@ -1033,6 +1055,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
@@ -1054,6 +1077,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
@@ -1092,6 +1116,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_int32[k] = x
     elif t == 458:
         q = b[p]
@@ -1129,6 +1154,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int64_int64[k] = x
     elif t == 466:
         q = b[p]
@@ -1166,6 +1192,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint32_uint32[k] = x
     elif t == 474:
         q = b[p]
@@ -1201,6 +1228,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint64_uint64[k] = x
     elif t == 482:
         q = b[p]
@@ -1248,6 +1276,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint32_sint32[k] = x
     elif t == 490:
         q = b[p]
@@ -1293,6 +1322,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint64_sint64[k] = x
     elif t == 498:
         q = b[p]
@@ -1328,6 +1358,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed32_fixed32[k] = x
     elif t == 506:
         q = b[p]
@@ -1363,6 +1394,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed64_fixed64[k] = x
     elif t == 514:
         q = b[p]
@@ -1398,6 +1430,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed32_sfixed32[k] = x
     elif t == 522:
         q = b[p]
@@ -1433,6 +1466,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed64_sfixed64[k] = x
     elif t == 530:
         q = b[p]
@@ -1469,6 +1503,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_float[k] = x
     elif t == 538:
         q = b[p]
@@ -1505,6 +1540,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_double[k] = x
     elif t == 546:
         q = b[p]
@@ -1542,6 +1578,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_bool_bool[k] = x
     elif t == 554:
         q = b[p]
@@ -1570,6 +1607,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
             p = q
         else:
@@ -1622,6 +1660,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
     elif t == 562:
         q = b[p]
@@ -1645,6 +1684,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 k = _buffa_new_key(b, p, r, c)
             p = r + 2
             x = b[p:q]
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
             p = q
         else:
@@ -1692,6 +1732,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
     elif t == 570:
         q = b[p]
@@ -1771,6 +1812,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_nested_enum[k] = x
     elif t == 594:
         q = b[p]
@@ -1820,6 +1862,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_foreign_enum[k] = x
     elif t == 600:
         v = b[p]
@@ -1827,6 +1870,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_int32.append(v)
     elif t == 602:
         q = b[p]
@@ -1848,6 +1892,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.packed_int64.append(v)
     else:
         return -1
@@ -1874,6 +1919,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.packed_uint32.append(v)
     elif t == 618:
         q = b[p]
@@ -1894,6 +1940,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.packed_uint64.append(v)
     elif t == 626:
         q = b[p]
@@ -1920,6 +1967,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint32.append(v)
     elif t == 634:
         q = b[p]
@@ -1945,6 +1993,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint64.append(v)
     elif t == 642:
         q = b[p]
@@ -1979,12 +2028,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_fixed32.append(v)
     elif t == 657:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_fixed64.append(v)
     elif t == 658:
         q = b[p]
@@ -2019,12 +2070,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_sfixed32.append(v)
     elif t == 673:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_sfixed64.append(v)
     elif t == 674:
         q = b[p]
@@ -2059,12 +2112,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_float.append(v)
     elif t == 689:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_double.append(v)
     elif t == 690:
         q = b[p]
@@ -2086,6 +2141,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.packed_bool.append(v)
     elif t == 698:
         q = b[p]
@@ -2107,6 +2163,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_nested_enum.append(v)
     elif t == 706:
         q = b[p]
@@ -2128,6 +2185,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_int32.append(v)
     elif t == 714:
         q = b[p]
@@ -2149,6 +2207,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.unpacked_int64.append(v)
     elif t == 722:
         q = b[p]
@@ -2170,6 +2229,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.unpacked_uint32.append(v)
     elif t == 730:
         q = b[p]
@@ -2190,6 +2250,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.unpacked_uint64.append(v)
     elif t == 738:
         q = b[p]
@@ -2216,6 +2277,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint32.append(v)
     elif t == 746:
         q = b[p]
@@ -2241,6 +2303,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint64.append(v)
     elif t == 754:
         q = b[p]
@@ -2275,12 +2338,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_fixed32.append(v)
     elif t == 769:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_fixed64.append(v)
     else:
         return -1
@@ -2320,12 +2385,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_sfixed32.append(v)
     elif t == 785:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_sfixed64.append(v)
     elif t == 786:
         q = b[p]
@@ -2360,12 +2427,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_float.append(v)
     elif t == 801:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_double.append(v)
     elif t == 802:
         q = b[p]
@@ -2387,6 +2456,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.unpacked_bool.append(v)
     elif t == 810:
         q = b[p]
@@ -2408,6 +2478,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_nested_enum.append(v)
     elif t == 818:
         q = b[p]
@@ -2558,8 +2629,9 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 70
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -2584,6 +2656,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -4860,8 +4934,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -4901,6 +4976,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d
@@ -4961,8 +5038,9 @@ def _buffa_n():
 _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -4991,6 +5069,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c3._buffa_d = _buffa_d
@@ -5045,8 +5125,9 @@ def _buffa_n():
 _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5068,6 +5149,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c4._buffa_d = _buffa_d
@@ -5109,8 +5192,9 @@ def _buffa_n():
 _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5132,6 +5216,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c5._buffa_d = _buffa_d

@@ -6,8 +6,10 @@ from buffa.wire import (
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -100,8 +102,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -122,6 +125,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -169,8 +174,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 11
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -196,6 +202,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.repeated_int32.append(v)
         elif t == 50:
             q = b[p]
@@ -220,6 +227,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.repeated_foreign_enum.append(v)
         elif t == 58:
             q = b[p]
@@ -269,6 +277,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_int32_int32[k] = x
         elif t == 74:
             q = b[p]
@@ -306,6 +315,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_bool_bool[k] = x
         elif t == 82:
             q = b[p]
@@ -334,6 +344,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p)
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
+                _buffa_left.n -= 1
                 m.map_string_string[k] = x
                 p = q
             else:
@@ -386,6 +397,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.map_string_string[k] = x
         elif t == 90:
             q = b[p]
@@ -450,6 +462,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_foreign_enum[k] = x
         elif t == 114:
             q = b[p]
@@ -465,6 +478,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
+            _buffa_left.n -= 1
             m.repeated_bytes.append(v)
             p = q
         elif t == 122:
@@ -489,6 +503,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = _buffa_new_key(b, p, r, c)
                 p = r + 2
                 x = b[p:q]
+                _buffa_left.n -= 1
                 m.map_string_bytes[k] = x
                 p = q
             else:
@@ -536,6 +551,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.map_string_bytes[k] = x
         elif t == 13:
             if p + 4 > e:
@@ -610,6 +626,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -1103,8 +1121,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -1125,6 +1144,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d

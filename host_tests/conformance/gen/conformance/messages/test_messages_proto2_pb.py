@@ -6,7 +6,9 @@ from buffa.wire import (
     boolean as _buffa_boolean,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_closed as _buffa_packed_closed,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -878,6 +880,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_int32.append(v)
     elif t == 250:
         q = b[p]
@@ -899,6 +902,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.repeated_int64.append(v)
     elif t == 258:
         q = b[p]
@@ -920,6 +924,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.repeated_uint32.append(v)
     elif t == 266:
         q = b[p]
@@ -940,6 +945,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.repeated_uint64.append(v)
     elif t == 274:
         q = b[p]
@@ -966,6 +972,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint32.append(v)
     elif t == 282:
         q = b[p]
@@ -991,6 +998,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint64.append(v)
     elif t == 290:
         q = b[p]
@@ -1025,12 +1033,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_fixed32.append(v)
     elif t == 305:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_fixed64.append(v)
     elif t == 306:
         q = b[p]
@@ -1065,6 +1075,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_sfixed32.append(v)
     else:
         return -1
@@ -1076,6 +1087,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_sfixed64.append(v)
     elif t == 322:
         q = b[p]
@@ -1110,12 +1122,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_float.append(v)
     elif t == 337:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_double.append(v)
     elif t == 338:
         q = b[p]
@@ -1137,6 +1151,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.repeated_bool.append(v)
     elif t == 346:
         q = b[p]
@@ -1166,6 +1181,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string.append(v)
         p = q
     elif t == 362:
@@ -1182,6 +1198,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.repeated_bytes.append(v)
         p = q
     elif t == 386:
@@ -1225,6 +1242,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         if v in _buffa_e33:
+            _buffa_left.n -= 1
             m.repeated_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
@@ -1249,6 +1267,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         if v in _buffa_e34:
+            _buffa_left.n -= 1
             m.repeated_foreign_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
@@ -1280,6 +1299,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
@@ -1296,6 +1316,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = _buffa_string_lax(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
@@ -1334,6 +1355,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_int32[k] = x
     elif t == 458:
         q = b[p]
@@ -1371,6 +1393,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int64_int64[k] = x
     elif t == 466:
         q = b[p]
@@ -1408,6 +1431,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint32_uint32[k] = x
     elif t == 474:
         q = b[p]
@@ -1443,6 +1467,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint64_uint64[k] = x
     elif t == 482:
         q = b[p]
@@ -1490,6 +1515,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint32_sint32[k] = x
     elif t == 490:
         q = b[p]
@@ -1535,6 +1561,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint64_sint64[k] = x
     elif t == 498:
         q = b[p]
@@ -1570,6 +1597,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed32_fixed32[k] = x
     elif t == 506:
         q = b[p]
@@ -1605,6 +1633,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed64_fixed64[k] = x
     elif t == 514:
         q = b[p]
@@ -1640,6 +1669,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed32_sfixed32[k] = x
     elif t == 522:
         q = b[p]
@@ -1675,6 +1705,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed64_sfixed64[k] = x
     elif t == 530:
         q = b[p]
@@ -1711,6 +1742,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_float[k] = x
     elif t == 538:
         q = b[p]
@@ -1747,6 +1779,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_double[k] = x
     elif t == 546:
         q = b[p]
@@ -1784,6 +1817,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_bool_bool[k] = x
     elif t == 554:
         q = b[p]
@@ -1804,6 +1838,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             k = _buffa_string_lax(b, p, r)
             p = r + 2
             x = _buffa_string_lax(b, p, q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
             p = q
         else:
@@ -1848,6 +1883,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
     elif t == 562:
         q = b[p]
@@ -1868,6 +1904,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             k = _buffa_string_lax(b, p, r)
             p = r + 2
             x = b[p:q]
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
             p = q
         else:
@@ -1912,6 +1949,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
     elif t == 570:
         q = b[p]
@@ -1979,6 +2017,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_int32.append(v)
     elif t == 602:
         q = b[p]
@@ -2000,6 +2039,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.packed_int64.append(v)
     else:
         return -1
@@ -2026,6 +2066,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.packed_uint32.append(v)
     elif t == 618:
         q = b[p]
@@ -2046,6 +2087,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.packed_uint64.append(v)
     elif t == 626:
         q = b[p]
@@ -2072,6 +2114,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint32.append(v)
     elif t == 634:
         q = b[p]
@@ -2097,6 +2140,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint64.append(v)
     elif t == 642:
         q = b[p]
@@ -2131,12 +2175,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_fixed32.append(v)
     elif t == 657:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_fixed64.append(v)
     elif t == 658:
         q = b[p]
@@ -2171,12 +2217,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_sfixed32.append(v)
     elif t == 673:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_sfixed64.append(v)
     elif t == 674:
         q = b[p]
@@ -2211,12 +2259,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_float.append(v)
     elif t == 689:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_double.append(v)
     elif t == 690:
         q = b[p]
@@ -2238,6 +2288,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.packed_bool.append(v)
     elif t == 698:
         q = b[p]
@@ -2260,6 +2311,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         if v in _buffa_e33:
+            _buffa_left.n -= 1
             m.packed_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
@@ -2283,6 +2335,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_int32.append(v)
     elif t == 714:
         q = b[p]
@@ -2304,6 +2357,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.unpacked_int64.append(v)
     elif t == 722:
         q = b[p]
@@ -2325,6 +2379,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.unpacked_uint32.append(v)
     elif t == 730:
         q = b[p]
@@ -2345,6 +2400,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.unpacked_uint64.append(v)
     elif t == 738:
         q = b[p]
@@ -2371,6 +2427,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint32.append(v)
     elif t == 746:
         q = b[p]
@@ -2396,6 +2453,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint64.append(v)
     elif t == 754:
         q = b[p]
@@ -2430,12 +2488,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_fixed32.append(v)
     elif t == 769:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_fixed64.append(v)
     else:
         return -1
@@ -2475,12 +2535,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_sfixed32.append(v)
     elif t == 785:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_sfixed64.append(v)
     elif t == 786:
         q = b[p]
@@ -2515,12 +2577,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_float.append(v)
     elif t == 801:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_double.append(v)
     elif t == 802:
         q = b[p]
@@ -2542,6 +2606,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.unpacked_bool.append(v)
     elif t == 810:
         q = b[p]
@@ -2564,6 +2629,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
         if v in _buffa_e33:
+            _buffa_left.n -= 1
             m.unpacked_nested_enum.append(v)
         else:
             _buffa_unknown_raw(m, b, s, p)
@@ -2632,6 +2698,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_bool[k] = x
     elif t == 888:
         v = b[p]
@@ -3025,8 +3092,9 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 71
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -3053,6 +3121,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -5580,8 +5650,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5621,6 +5692,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -5681,8 +5754,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5711,6 +5785,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d
@@ -5765,8 +5841,9 @@ def _buffa_n():
 _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5795,6 +5872,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c3._buffa_d = _buffa_d
@@ -5849,8 +5928,9 @@ def _buffa_n():
 _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5865,6 +5945,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c4._buffa_d = _buffa_d
@@ -5895,8 +5977,9 @@ def _buffa_n():
 _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5927,6 +6010,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c5._buffa_d = _buffa_d
@@ -5979,8 +6064,9 @@ def _buffa_n():
 _buffa_c6._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6020,6 +6106,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c6._buffa_d = _buffa_d
@@ -6080,8 +6168,9 @@ def _buffa_n():
 _buffa_c7._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6112,6 +6201,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c7._buffa_d = _buffa_d
@@ -6164,8 +6255,9 @@ def _buffa_n():
 _buffa_c8._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6187,6 +6279,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c8._buffa_d = _buffa_d
@@ -6228,8 +6322,9 @@ def _buffa_n():
 _buffa_c9._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6258,6 +6353,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c9._buffa_d = _buffa_d
@@ -6313,8 +6410,9 @@ def _buffa_n():
 _buffa_c10._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 2
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6327,6 +6425,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.repeated_int32.append(v)
         elif t == 8090:
             q = b[p]
@@ -6403,6 +6502,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c10._buffa_d = _buffa_d
@@ -6522,8 +6623,9 @@ def _buffa_n():
 _buffa_c11._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6545,6 +6647,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c11._buffa_d = _buffa_d
@@ -6586,8 +6690,9 @@ def _buffa_n():
 _buffa_c12._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6602,6 +6707,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c12._buffa_d = _buffa_d
@@ -6632,8 +6739,9 @@ def _buffa_n():
 _buffa_c13._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6648,6 +6756,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c13._buffa_d = _buffa_d
@@ -6678,8 +6788,9 @@ def _buffa_n():
 _buffa_c14._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6710,6 +6821,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c14._buffa_d = _buffa_d
@@ -6762,8 +6875,9 @@ def _buffa_n():
 _buffa_c15._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 2
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6784,6 +6898,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             v = _buffa_string_lax(b, p, q)
+            _buffa_left.n -= 1
             m.requires.append(v)
             p = q
         elif t == 8:
@@ -6817,6 +6932,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c15._buffa_d = _buffa_d
@@ -6902,8 +7019,9 @@ def _buffa_n():
 _buffa_c16._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -7297,6 +7415,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c16._buffa_d = _buffa_d
@@ -7846,8 +7966,9 @@ def _buffa_n():
 _buffa_c17._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -7905,6 +8026,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c17._buffa_d = _buffa_d
@@ -7984,8 +8107,9 @@ def _buffa_n():
 _buffa_c18._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8014,6 +8138,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c18._buffa_d = _buffa_d
@@ -8068,8 +8194,9 @@ def _buffa_n():
 _buffa_c19._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8084,6 +8211,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c19._buffa_d = _buffa_d
@@ -8114,8 +8243,9 @@ def _buffa_n():
 _buffa_c20._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8146,6 +8276,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c20._buffa_d = _buffa_d
@@ -8198,8 +8330,9 @@ def _buffa_n():
 _buffa_c21._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8221,6 +8354,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c21._buffa_d = _buffa_d
@@ -8262,8 +8397,9 @@ def _buffa_n():
 _buffa_c22._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8383,6 +8519,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c22._buffa_d = _buffa_d
@@ -8508,8 +8646,9 @@ def _buffa_n():
 _buffa_c23._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8524,6 +8663,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c23._buffa_d = _buffa_d
@@ -8554,8 +8695,9 @@ def _buffa_n():
 _buffa_c24._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8570,6 +8712,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c24._buffa_d = _buffa_d
@@ -8600,8 +8744,9 @@ def _buffa_n():
 _buffa_c25._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8616,6 +8761,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c25._buffa_d = _buffa_d
@@ -8646,8 +8793,9 @@ def _buffa_n():
 _buffa_c26._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8662,6 +8810,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c26._buffa_d = _buffa_d
@@ -8692,8 +8842,9 @@ def _buffa_n():
 _buffa_c27._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -8708,6 +8859,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c27._buffa_d = _buffa_d

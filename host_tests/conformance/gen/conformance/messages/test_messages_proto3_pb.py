@@ -8,9 +8,11 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -664,6 +666,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_int32.append(v)
     elif t == 250:
         q = b[p]
@@ -685,6 +688,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.repeated_int64.append(v)
     elif t == 258:
         q = b[p]
@@ -706,6 +710,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.repeated_uint32.append(v)
     elif t == 266:
         q = b[p]
@@ -726,6 +731,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.repeated_uint64.append(v)
     elif t == 274:
         q = b[p]
@@ -752,6 +758,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint32.append(v)
     elif t == 282:
         q = b[p]
@@ -777,6 +784,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint64.append(v)
     elif t == 290:
         q = b[p]
@@ -811,12 +819,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_fixed32.append(v)
     elif t == 305:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_fixed64.append(v)
     elif t == 306:
         q = b[p]
@@ -856,12 +866,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_sfixed32.append(v)
     elif t == 321:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_sfixed64.append(v)
     elif t == 322:
         q = b[p]
@@ -896,12 +908,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_float.append(v)
     elif t == 337:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_double.append(v)
     elif t == 338:
         q = b[p]
@@ -923,6 +937,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.repeated_bool.append(v)
     elif t == 346:
         q = b[p]
@@ -957,6 +972,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string.append(v)
         p = q
     elif t == 362:
@@ -973,6 +989,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.repeated_bytes.append(v)
         p = q
     elif t == 386:
@@ -1015,6 +1032,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_nested_enum.append(v)
     elif t == 410:
         q = b[p]
@@ -1036,6 +1054,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_foreign_enum.append(v)
     elif t == 418:
         q = b[p]
@@ -1070,6 +1089,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:
@@ -1091,6 +1111,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p)
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_cord.append(v)
         p = q
     elif t == 450:
@@ -1129,6 +1150,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_int32[k] = x
     elif t == 458:
         q = b[p]
@@ -1166,6 +1188,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int64_int64[k] = x
     elif t == 466:
         q = b[p]
@@ -1203,6 +1226,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint32_uint32[k] = x
     elif t == 474:
         q = b[p]
@@ -1238,6 +1262,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint64_uint64[k] = x
     elif t == 482:
         q = b[p]
@@ -1285,6 +1310,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint32_sint32[k] = x
     elif t == 490:
         q = b[p]
@@ -1330,6 +1356,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint64_sint64[k] = x
     elif t == 498:
         q = b[p]
@@ -1365,6 +1392,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed32_fixed32[k] = x
     elif t == 506:
         q = b[p]
@@ -1400,6 +1428,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed64_fixed64[k] = x
     elif t == 514:
         q = b[p]
@@ -1435,6 +1464,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed32_sfixed32[k] = x
     elif t == 522:
         q = b[p]
@@ -1470,6 +1500,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed64_sfixed64[k] = x
     elif t == 530:
         q = b[p]
@@ -1506,6 +1537,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_float[k] = x
     elif t == 538:
         q = b[p]
@@ -1542,6 +1574,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_double[k] = x
     elif t == 546:
         q = b[p]
@@ -1579,6 +1612,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_bool_bool[k] = x
     elif t == 554:
         q = b[p]
@@ -1607,6 +1641,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p)
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
             p = q
         else:
@@ -1659,6 +1694,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
     elif t == 562:
         q = b[p]
@@ -1682,6 +1718,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 k = _buffa_new_key(b, p, r, c)
             p = r + 2
             x = b[p:q]
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
             p = q
         else:
@@ -1729,6 +1766,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
     elif t == 570:
         q = b[p]
@@ -1808,6 +1846,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_nested_enum[k] = x
     elif t == 594:
         q = b[p]
@@ -1857,6 +1896,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_foreign_enum[k] = x
     elif t == 600:
         v = b[p]
@@ -1864,6 +1904,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_int32.append(v)
     elif t == 602:
         q = b[p]
@@ -1890,6 +1931,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.packed_int64.append(v)
     elif t == 610:
         q = b[p]
@@ -1911,6 +1953,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.packed_uint32.append(v)
     elif t == 618:
         q = b[p]
@@ -1931,6 +1974,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.packed_uint64.append(v)
     elif t == 626:
         q = b[p]
@@ -1957,6 +2001,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint32.append(v)
     elif t == 634:
         q = b[p]
@@ -1982,6 +2027,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint64.append(v)
     elif t == 642:
         q = b[p]
@@ -2016,12 +2062,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_fixed32.append(v)
     elif t == 657:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_fixed64.append(v)
     elif t == 658:
         q = b[p]
@@ -2056,12 +2104,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_sfixed32.append(v)
     elif t == 673:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_sfixed64.append(v)
     elif t == 674:
         q = b[p]
@@ -2096,12 +2146,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_float.append(v)
     elif t == 689:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_double.append(v)
     elif t == 690:
         q = b[p]
@@ -2123,6 +2175,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.packed_bool.append(v)
     elif t == 698:
         q = b[p]
@@ -2144,6 +2197,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_nested_enum.append(v)
     elif t == 706:
         q = b[p]
@@ -2165,6 +2219,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_int32.append(v)
     elif t == 714:
         q = b[p]
@@ -2186,6 +2241,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.unpacked_int64.append(v)
     elif t == 722:
         q = b[p]
@@ -2207,6 +2263,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.unpacked_uint32.append(v)
     elif t == 730:
         q = b[p]
@@ -2227,6 +2284,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.unpacked_uint64.append(v)
     elif t == 738:
         q = b[p]
@@ -2253,6 +2311,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint32.append(v)
     elif t == 746:
         q = b[p]
@@ -2278,6 +2337,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint64.append(v)
     elif t == 754:
         q = b[p]
@@ -2312,6 +2372,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_fixed32.append(v)
     else:
         return -1
@@ -2323,6 +2384,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_fixed64.append(v)
     elif t == 770:
         q = b[p]
@@ -2357,12 +2419,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_sfixed32.append(v)
     elif t == 785:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_sfixed64.append(v)
     elif t == 786:
         q = b[p]
@@ -2397,12 +2461,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_float.append(v)
     elif t == 801:
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_double.append(v)
     elif t == 802:
         q = b[p]
@@ -2424,6 +2490,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.unpacked_bool.append(v)
     elif t == 810:
         q = b[p]
@@ -2445,6 +2512,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_nested_enum.append(v)
     elif t == 818:
         q = b[p]
@@ -3293,8 +3361,9 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 86
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -3321,6 +3390,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -6513,8 +6584,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6554,6 +6626,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -6614,8 +6688,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6637,6 +6712,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d
@@ -6678,8 +6755,9 @@ def _buffa_n():
 _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6694,6 +6772,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c3._buffa_d = _buffa_d
@@ -6724,8 +6804,9 @@ def _buffa_n():
 _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p)
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6740,6 +6821,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c4._buffa_d = _buffa_d
