@@ -44,13 +44,14 @@ class DecodeOptions:
     (JsonError from JSON) with kind "elements" or "unknown_fields"."""
 
     # recursion_limit and max_size are buffa (Rust)'s. The budgets are sized
-    # for a microcontroller (docs/design.md, "Decode budgets"): a few bytes
-    # of input can make an element of tens of bytes, so max_elements=4096
-    # bounds what a decode can allocate to about 100 KiB on a 32-bit board,
-    # and a telemetry batch of hundreds of samples fits with room. Unknown
-    # fields are kept as their raw bytes (no object each), so their bound is
-    # on work; 1000 is far beyond what a schema change leaves.
-    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=4096, max_unknown_fields=1000):
+    # for a microcontroller (docs/design.md, "Decode budgets"): two bytes of
+    # input can make an element of up to about 35 bytes of heap on a 32-bit
+    # board (70 on the 64-bit unix port), so max_elements=1024 keeps what a
+    # decode can allocate to about 36 KiB there, a quarter of the smallest
+    # board's free heap, while a telemetry batch of hundreds of samples
+    # fits. Unknown fields are kept as their raw bytes (no object each), so
+    # their bound is on work; 1000 is far beyond what a schema change leaves.
+    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=1024, max_unknown_fields=1000):
         if recursion_limit < 0 or max_size < 0 or max_elements < 0 or max_unknown_fields < 0:
             raise ValueError("limits must be >= 0")
         if max_elements > wire.NO_BUDGET or max_unknown_fields > wire.NO_BUDGET:

@@ -41,6 +41,7 @@ SKIP = object()  # an unknown enum value being ignored
 # ---- per-class tables ----------------------------------------------------------
 
 _fields = {}  # message class -> {JSON or proto name, as bytes: (row, bit)}
+_weights = {}  # message class -> what it counts against max_elements
 _enums = {}  # enum class -> {name: number}
 
 
@@ -54,6 +55,13 @@ def _field_table(M):
             t[row[5].encode()] = (row, bit)
             bit <<= 1
     return t
+
+
+def _weight(M):
+    from buffa.fields import weight
+
+    w = _weights[M] = weight(M)
+    return w
 
 
 def _enum_names(E):
@@ -75,16 +83,37 @@ class Dec(Tok):
     # is how many more levels of nested messages may follow (as in binary
     # decoding).
 
-    def __init__(self, b, ign_fields, ign_enums, chk):
+    def __init__(self, b, ign_fields, ign_enums, chk, o=_DEFAULTS):
         Tok.__init__(self, b, chk)
         self.ignf = ign_fields
         self.igne = ign_enums
+        self.left = o.max_elements
+        self.unk = o.max_unknown_fields
+
+    def spend(self, n):
+        # DecodeOptions.max_elements, counted as binary decoding counts it
+        self.left -= n
+        if self.left < 0:
+            self.budget("elements", "more elements than max_elements")
+
+    def budget(self, kind, what):
+        e = Fail("%s at byte %d" % (what, self.p))
+        e.kind = kind
+        raise e
+
+    def unknown(self, dp):
+        # Pass over an unknown member's value (ignore_unknown_fields).
+        self.unk -= 1
+        if self.unk < 0:
+            self.budget("unknown_fields", "more unknown fields than max_unknown_fields")
+        self.skip(dp)
 
     def message(self, M, m, dp, any_=False):
         # One JSON value into message m of class M. any_: the object is an
         # Any's, so its "@type" member is passed over.
         if dp < 0:
             self.fail("recursion limit exceeded")
+        self.spend(_weights.get(M) or _weight(M))
         k = WKT.get(M._buffa_name)
         if k and k != 9:
             from buffa.protojson import _decode_wkt
@@ -137,7 +166,7 @@ class Dec(Tok):
                 except Exception as e:
                     raise at(e, "." + key)
             elif self.ignf:
-                self.skip(dp)
+                self.unknown(dp)
             else:
                 self.fail("unknown field %r" % key)
             if not self.more(125):
@@ -167,6 +196,7 @@ class Dec(Tok):
                         k = ks if krow[2] == _STRING else mapkey(krow[2], ks)
                         if k in d:
                             self.fail("map key given twice")
+                        self.spend(1)
                         # dp - 1: a map entry is a message level of its own
                         # in binary decoding, so it is one here too
                         v = self.element(vrow[2], vrow[3], vrow[4], dp - 1)
@@ -182,6 +212,8 @@ class Dec(Tok):
                 i = 0
                 while True:
                     try:
+                        if typ != _MESSAGE and typ != _GROUP:
+                            self.spend(1)  # (a message counts as it is read)
                         v = self.element(typ, fl, ref, dp)
                     except Exception as e:
                         raise at(e, "[%d]" % i)
@@ -308,7 +340,7 @@ class Dec(Tok):
                 break
         else:
             if self.ignf:
-                self.skip(dp)
+                self.unknown(dp)
                 return
             self.fail("unknown extension %r" % name)
         if self.ws() == 110:
@@ -318,6 +350,8 @@ class Dec(Tok):
             vals = []
             if self.first(91, 93):
                 while True:
+                    if x.type != _MESSAGE and x.type != _GROUP:
+                        self.spend(1)
                     v = self.element(x.type, x.flags, x.ref, dp)
                     if v is not SKIP:
                         vals.append(v)
@@ -341,7 +375,7 @@ def decode(M, text, ign_fields, ign_enums, options):
     chk = wire._LAX_UTF8
     if len(b) > o.max_size:
         raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size))
-    d = Dec(b, ign_fields, ign_enums, chk)
+    d = Dec(b, ign_fields, ign_enums, chk, o)
     m = M._buffa_n()
     try:
         if d.ws() == 110 and M._buffa_name != "google.protobuf.Value":
@@ -350,7 +384,9 @@ def decode(M, text, ign_fields, ign_enums, options):
         if d.ws() != -1:
             d.fail("unexpected data after the value")
     except Fail as e:
-        raise JsonError(e.reason, "$" + e.path)
+        j = JsonError(e.reason, "$" + e.path)
+        j.kind = e.kind
+        raise j
     except IndexError:
         raise JsonError("unexpected end of input")
     except RuntimeError:  # the runtime's own recursion limit

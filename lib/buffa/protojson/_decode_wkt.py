@@ -22,6 +22,7 @@ def wkt(d, k, M, m, dp):
                 key = d.key()
                 if key in f:
                     d.fail("key %r given twice" % key)
+                d.spend(1)  # the map entry, as in binary decoding
                 v = V._buffa_n()
                 try:
                     # dp - 2: a Struct's fields are a map, whose entry is
