@@ -75,7 +75,8 @@ def stats(runtime, text):
     if runtime == "cpython":
         m = re.search(r"stat::number_of_executed_units:\s*(\d+)", text)
         t = re.search(r"Done (\d+) runs in (\d+) second", text)
-        n = int(m.group(1)) if m else (int(t.group(1)) if t else 0)
+        last = re.findall(r"^#(\d+)\s", text, re.M)  # progress lines, if it stopped early
+        n = int(m.group(1)) if m else (int(t.group(1)) if t else int(last[-1]) if last else 0)
         return n, (int(t.group(2)) if t else None)
     m = re.search(r"mpfuzz: (\d+) execs in ([\d.]+) s", text)
     return (int(m.group(1)), float(m.group(2))) if m else (0, None)
@@ -114,6 +115,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     running = []
     failed = []
+    hung = set()
     print("fuzz: %d runs of %d s, %d at a time, mutation seed %d" % (len(todo), a.seconds, a.jobs, a.seed))
     while todo or running:
         while todo and len(running) < a.jobs:
@@ -129,8 +131,11 @@ def main():
         for item in list(running):
             t, r, p, log, t0 = item
             # a run that outlives its budget by far is hung on one input
-            if p.poll() is None and time.time() - t0 > a.seconds + 120:
+            # (startup takes a while on a loaded machine: atheris
+            # instruments the library first)
+            if p.poll() is None and time.time() - t0 > 2 * a.seconds + 300:
                 p.kill()
+                hung.add((t, r))
             if p.poll() is None:
                 continue
             running.remove(item)
@@ -141,7 +146,8 @@ def main():
             secs = secs or (time.time() - t0)
             rate = n / secs if secs else 0
             ok = p.returncode == 0
-            print("fuzz[%s/%s]: %s, %d execs in %.0f s (%.0f exec/s)" % (t, r, "ok" if ok else "FINDING", n, secs, rate))
+            what = "ok" if ok else "HUNG (killed)" if (t, r) in hung else "FINDING"
+            print("fuzz[%s/%s]: %s, %d execs in %.0f s (%.0f exec/s)" % (t, r, what, n, secs, rate))
             if not ok:
                 failed.append((t, r))
                 lines = [ln for ln in text.splitlines() if "Finding" in ln or "Error" in ln or "crash" in ln]
