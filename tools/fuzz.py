@@ -98,7 +98,11 @@ def main():
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--nice", action="store_true", help="run at the lowest priority")
     ap.add_argument("--seeds", action="store_true", help="regenerate the checked-in seed corpus")
+    ap.add_argument("--out", help="where logs, new corpus and findings go (default: build/fuzz)")
     a = ap.parse_args()
+    global OUT
+    if a.out:
+        OUT = os.path.abspath(a.out)
     if a.seeds:
         make_seeds()
         return 0

@@ -14,8 +14,10 @@ SECONDS = int(os.environ.get("FUZZ_CI_SECONDS", "3"))
 
 @requires("cpython", "subprocess")
 def test_short_fuzz_pass():
+    # its own output folder: a longer `make fuzz` may be running
+    out = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(ROOT, "build")), "fuzz-ci")
     p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "fuzz.py"), "--seconds", str(SECONDS),
-                        "--seed", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+                        "--seed", "1", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     out = p.stdout.decode("utf-8", "replace")
     assert p.returncode == 0, out
     # every target ran on every runtime (the envelope target only once
