@@ -13,6 +13,7 @@
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
+#   make fuzz [FUZZ_SECONDS=600]  fuzz every target on CPython and the unix port
 #
 # Variables: MICROPY_DIR (a MicroPython source tree instead of the fetched
 # v1.25.0), CIRCUITPY_DIR (a CircuitPython checkout instead of ../shared's kit),
@@ -103,6 +104,14 @@ conformance: venv circuitpython
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi
+
+# Fuzzing (docs/fuzzing.md): every target on CPython (atheris) and in the
+# MicroPython unix port (default heap and 256 KiB), FUZZ_SECONDS each, two
+# at a time at the lowest priority. make test runs a short pass of the same.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: venv
+	$(PY) $(ROOT)/tools/fuzz.py --seconds $(FUZZ_SECONDS) --nice
 
 # Benchmarks (bench/README.md): buffa against minipb, Google protobuf and
 # betterproto2; the Connect client against the official connectrpc client.

@@ -6,6 +6,14 @@ MPTEST_REQUIRES = ("cpython",)
 CASES = 300
 
 
+def _big():
+    # Random messages here can hold thousands of elements: more than the
+    # default decode budget, which is sized for a microcontroller.
+    from buffa import DecodeOptions
+
+    return DecodeOptions(max_elements=1 << 24, max_unknown_fields=1 << 24)
+
+
 def _mods():
     import diffutil
     import differential_pb as B
@@ -26,7 +34,7 @@ def _check(diffutil, bcls, gcls, seed, maps=True):
     # Google -> buffa
     g2 = diffutil.to_google(m, gcls())
     gdata = g2.SerializeToString()
-    assert bcls.decode(gdata) == m, "seed %d" % seed
+    assert bcls.decode(gdata, _big()) == m, "seed %d" % seed
     if not gen.has_map:
         # without maps (whose order may differ) the bytes are the same
         assert data == gdata, "seed %d: buffa %s, Google %s" % (seed, data.hex(), gdata.hex())
@@ -60,7 +68,7 @@ def test_unknown_fields_round_trip_through_buffa():
         m = diffutil.Gen(20000 + seed).message(B.Diff)
         g = diffutil.to_google(m, G.Diff())
         data = g.SerializeToString()
-        n = B.Narrow.decode(data)
+        n = B.Narrow.decode(data, _big())
         assert n.i32 == m.i32
         again = n.encode()
         assert G.Diff.FromString(again) == g, "seed %d" % seed
@@ -74,7 +82,7 @@ def test_unknown_fields_round_trip_through_google():
         m = diffutil.Gen(30000 + seed).message(B.Diff)
         data = m.encode()
         n = G.Narrow.FromString(data)
-        assert B.Diff.decode(n.SerializeToString()) == m, "seed %d" % seed
+        assert B.Diff.decode(n.SerializeToString(), _big()) == m, "seed %d" % seed
 
 
 def test_proto2_unknown_fields_round_trip_both_ways():
@@ -82,9 +90,9 @@ def test_proto2_unknown_fields_round_trip_both_ways():
     for seed in range(CASES // 2):
         m = diffutil.Gen(40000 + seed).message(B2.D2)
         data = m.encode()
-        assert B2.D2.decode(G2.N2.FromString(data).SerializeToString()) == m, "seed %d" % seed
+        assert B2.D2.decode(G2.N2.FromString(data).SerializeToString(), _big()) == m, "seed %d" % seed
         g = G2.D2.FromString(data)
-        assert G2.D2.FromString(B2.N2.decode(g.SerializeToString()).encode()) == g, "seed %d" % seed
+        assert G2.D2.FromString(B2.N2.decode(g.SerializeToString(), _big()).encode()) == g, "seed %d" % seed
 
 
 def test_extensions_agree_with_google():
@@ -112,7 +120,7 @@ def test_extensions_agree_with_google():
             m.set_extension(B2.x_packed, packed)
             g.Extensions[G2.x_packed].extend(packed)
         assert G2.D2.FromString(m.encode()) == g, "seed %d" % seed
-        back = B2.D2.decode(g.SerializeToString())
+        back = B2.D2.decode(g.SerializeToString(), _big())
         assert back.get_extension(B2.x_strs) == strs
         assert back.get_extension(B2.x_packed) == packed
         if g.HasExtension(G2.x_int):

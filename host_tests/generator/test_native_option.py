@@ -16,13 +16,15 @@ _MP_SCRIPT = """
 import sys
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import differential_pb as B
+from buffa import DecodeOptions
+BIG = DecodeOptions(max_elements=1 << 24)  # random messages: beyond the default budget
 out = open(sys.argv[4], "wb")
 with open(sys.argv[3], "rb") as f:
     data = f.read()
 p = 0
 while p < len(data):
     n = data[p] | data[p + 1] << 8 | data[p + 2] << 16
-    m = B.Diff.decode(data[p + 3:p + 3 + n])
+    m = B.Diff.decode(data[p + 3:p + 3 + n], BIG)
     e = m.encode()
     assert len(e) == m.encoded_size()
     out.write(bytes([len(e) & 255, len(e) >> 8 & 255, len(e) >> 16]) + e)
@@ -108,7 +110,7 @@ def test_native_module_has_the_decorators_and_decodes_like_the_default_on_cpytho
                 out, p = [], 0
                 while p < len(samples):
                     n = samples[p] | samples[p + 1] << 8 | samples[p + 2] << 16
-                    out.append(mod.Diff.decode(samples[p + 3:p + 3 + n]).encode())
+                    out.append(mod.Diff.decode(samples[p + 3:p + 3 + n], _big()).encode())
                     p += 3 + n
                 results.append(out)
             finally:
@@ -245,3 +247,10 @@ def test_native_module_runs_like_the_default_on_a_qemu_board_with_a_native_emitt
     d, n = line[len("digest "):].split(") (")
     assert d + ")" == "(" + n, line
     assert not d.startswith("(0,"), line
+
+
+def _big():
+    # random messages hold more elements than the default decode budget
+    from buffa import DecodeOptions
+
+    return DecodeOptions(max_elements=1 << 24)

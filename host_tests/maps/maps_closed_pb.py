@@ -8,7 +8,9 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
     skip as _buffa_skip,
@@ -66,8 +68,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 3
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -108,6 +111,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 k = _buffa_string_lax(b, p, r)
                 p = r + 2
                 x = _buffa_string_lax(b, p, q)
+                _buffa_left.n -= 1
                 m.lax[k] = x
                 p = q
             else:
@@ -152,6 +156,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.lax[k] = x
         else:
             if t == eg and t:
@@ -161,6 +166,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

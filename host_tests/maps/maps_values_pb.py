@@ -11,8 +11,10 @@ from buffa.wire import (
     _LAX_UTF8 as _buffa__LAX_UTF8,
     int32 as _buffa_int32,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     pack_f32 as _buffa_pack_f32,
     put_text_map as _buffa_put_text_map,
     put_varint as _buffa_put_varint,
@@ -101,8 +103,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -145,6 +148,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -215,8 +220,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 9
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -250,6 +256,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
+                _buffa_left.n -= 1
                 m.v_string[k] = x
                 p = q
             else:
@@ -302,6 +309,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.v_string[k] = x
         elif t == 170:  # v_bytes
             q = b[p]
@@ -325,6 +333,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = _buffa_new_key(b, p, r, c)
                 p = r + 2
                 x = b[p:q]
+                _buffa_left.n -= 1
                 m.v_bytes[k] = x
                 p = q
             else:
@@ -372,6 +381,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.v_bytes[k] = x
         elif t == 178:  # v_msg
             q = b[p]
@@ -436,6 +446,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_enum[k] = x
         elif t == 194:  # v_double
             q = b[p]
@@ -472,6 +483,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_double[k] = x
         elif t == 202:  # v_float
             q = b[p]
@@ -508,6 +520,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_float[k] = x
         elif t == 210:  # v_sint64
             q = b[p]
@@ -549,6 +562,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.v_sint64[k] = x
         elif t == 226:  # v_self
             q = b[p]
@@ -573,6 +587,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d

@@ -8,7 +8,9 @@ if not _buffa_gc or not _buffa_gc[0] <= 1 <= _buffa_gc[1]:
 from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     put_varint as _buffa_put_varint,
     tag as _buffa_tag,
     unknown as _buffa_unknown,
@@ -64,8 +66,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 2
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -259,6 +262,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

@@ -2,7 +2,7 @@
 # syntax errors and where errors say they happened. Kept apart from
 # test_json_containers.py so each module fits the small-heap runs with room.
 from mptest import raises
-from buffa import DecodeOptions, protojson
+from buffa import DecodeError, DecodeOptions, protojson
 from buffa.protojson import JsonError
 from json_containers_pb import Containers
 
@@ -32,10 +32,15 @@ def test_nested_messages_and_the_recursion_limit():
     dec(_nested(3), options=DecodeOptions(recursion_limit=3))
     e = err(_nested(4), "limit", options=DecodeOptions(recursion_limit=3))
     assert "recursion" in e.reason
-    # repeated and map values count as one level each, as in binary
+    # a repeated message counts one level, a map's message value two (the
+    # entry and the value), as in binary decoding
     dec('{"items": [{}]}', options=DecodeOptions(recursion_limit=1))
     err('{"items": [{}]}', "limit", options=DecodeOptions(recursion_limit=0))
-    err('{"flags": {"true": {}}}', "limit", options=DecodeOptions(recursion_limit=0))
+    dec('{"flags": {"true": {}}}', options=DecodeOptions(recursion_limit=2))
+    err('{"flags": {"true": {}}}', "limit", options=DecodeOptions(recursion_limit=1))
+    b = dec('{"flags": {"true": {}}}').encode()
+    Containers.decode(b, DecodeOptions(recursion_limit=2))
+    raises(DecodeError, Containers.decode, b, DecodeOptions(recursion_limit=1))
 
 
 def test_max_size():

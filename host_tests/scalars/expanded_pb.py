@@ -11,7 +11,9 @@ from buffa.wire import (
     boolean as _buffa_boolean,
     fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_varint as _buffa_packed_varint,
     put_varint as _buffa_put_varint,
@@ -66,8 +68,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 6
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -80,6 +83,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.x_i32.append(v)
         elif t == 330:  # x_i32 (packed)
             q = b[p]
@@ -105,6 +109,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.x_s64.append(v)
         elif t == 338:  # x_s64 (packed)
             q = b[p]
@@ -139,12 +144,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.x_f32.append(v)
         elif t == 353:  # x_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.x_db.append(v)
         elif t == 354:  # x_db (packed)
             q = b[p]
@@ -166,6 +173,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
+            _buffa_left.n -= 1
             m.x_b.append(v)
         elif t == 362:  # x_b (packed)
             q = b[p]
@@ -189,6 +197,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

@@ -12,7 +12,9 @@ from buffa.wire import (
     fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -226,6 +228,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.p_i32.append(v)
     elif t == 98:  # p_i32 (packed)
         q = b[p]
@@ -247,6 +250,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.p_i64.append(v)
     elif t == 106:  # p_i64 (packed)
         q = b[p]
@@ -268,6 +272,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.p_u32.append(v)
     elif t == 114:  # p_u32 (packed)
         q = b[p]
@@ -288,6 +293,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.p_u64.append(v)
     elif t == 122:  # p_u64 (packed)
         q = b[p]
@@ -314,6 +320,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.p_s32.append(v)
     elif t == 130:  # p_s32 (packed)
         q = b[p]
@@ -339,6 +346,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.p_s64.append(v)
     elif t == 138:  # p_s64 (packed)
         q = b[p]
@@ -373,12 +381,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.p_f32.append(v)
     elif t == 153:  # p_f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.p_f64.append(v)
     elif t == 154:  # p_f64 (packed)
         q = b[p]
@@ -413,12 +423,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.p_sf32.append(v)
     elif t == 169:  # p_sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.p_sf64.append(v)
     elif t == 170:  # p_sf64 (packed)
         q = b[p]
@@ -440,6 +452,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.p_e.append(v)
     elif t == 178:  # p_e (packed)
         q = b[p]
@@ -461,6 +474,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.x_i32.append(v)
     elif t == 186:  # x_i32 (packed)
         q = b[p]
@@ -482,6 +496,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.x_i64.append(v)
     elif t == 194:  # x_i64 (packed)
         q = b[p]
@@ -503,6 +518,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.x_u32.append(v)
     elif t == 202:  # x_u32 (packed)
         q = b[p]
@@ -523,6 +539,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.x_u64.append(v)
     else:
         return -1
@@ -554,6 +571,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.x_s32.append(v)
     elif t == 218:  # x_s32 (packed)
         q = b[p]
@@ -579,6 +597,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.x_s64.append(v)
     elif t == 226:  # x_s64 (packed)
         q = b[p]
@@ -613,12 +632,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.x_f32.append(v)
     elif t == 241:  # x_f64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.x_f64.append(v)
     elif t == 242:  # x_f64 (packed)
         q = b[p]
@@ -653,12 +674,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.x_sf32.append(v)
     elif t == 257:  # x_sf64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.x_sf64.append(v)
     elif t == 258:  # x_sf64 (packed)
         q = b[p]
@@ -680,6 +703,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.x_e.append(v)
     elif t == 266:  # x_e (packed)
         q = b[p]
@@ -732,8 +756,9 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 25
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -754,6 +779,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

@@ -13,7 +13,9 @@ from buffa.wire import (
     fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     int64 as _buffa_int64,
+    left as _buffa_left,
     length as _buffa_length,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -113,8 +115,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 18
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -127,6 +130,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.r_i32.append(v)
         elif t == 170:  # r_i32 (packed)
             q = b[p]
@@ -148,6 +152,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int64(v)
+            _buffa_left.n -= 1
             m.r_i64.append(v)
         elif t == 178:  # r_i64 (packed)
             q = b[p]
@@ -169,6 +174,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_uint32(v)
+            _buffa_left.n -= 1
             m.r_u32.append(v)
         elif t == 186:  # r_u32 (packed)
             q = b[p]
@@ -189,6 +195,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             p += 1
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
+            _buffa_left.n -= 1
             m.r_u64.append(v)
         elif t == 194:  # r_u64 (packed)
             q = b[p]
@@ -215,6 +222,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     v, p = _buffa_varint(b, p, e, v)
                     v &= 0xFFFFFFFF
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.r_s32.append(v)
         elif t == 202:  # r_s32 (packed)
             q = b[p]
@@ -240,6 +248,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 else:
                     v, p = _buffa_varint(b, p, e, v)
             v = (v >> 1) ^ -(v & 1)
+            _buffa_left.n -= 1
             m.r_s64.append(v)
         elif t == 210:  # r_s64 (packed)
             q = b[p]
@@ -274,12 +283,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<I', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_f32.append(v)
         elif t == 225:  # r_f64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<Q', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_f64.append(v)
         elif t == 226:  # r_f64 (packed)
             q = b[p]
@@ -314,12 +325,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_sf32.append(v)
         elif t == 241:  # r_sf64
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<q', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_sf64.append(v)
         elif t == 242:  # r_sf64 (packed)
             q = b[p]
@@ -354,12 +367,14 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<f', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.r_fl.append(v)
         elif t == 257:  # r_db
             if p + 8 > e:
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<d', b, p)[0]
             p += 8
+            _buffa_left.n -= 1
             m.r_db.append(v)
         elif t == 258:  # r_db (packed)
             q = b[p]
@@ -381,6 +396,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
             v = v != 0
+            _buffa_left.n -= 1
             m.r_b.append(v)
         elif t == 266:  # r_b (packed)
             q = b[p]
@@ -415,6 +431,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.r_s.append(v)
             p = q
         elif t == 282:  # r_by
@@ -431,6 +448,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
+            _buffa_left.n -= 1
             m.r_by.append(v)
             p = q
         elif t == 288:  # r_enum
@@ -439,6 +457,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.r_enum.append(v)
         elif t == 290:  # r_enum (packed)
             q = b[p]
@@ -479,6 +498,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d

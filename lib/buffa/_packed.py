@@ -13,7 +13,7 @@ except ImportError:  # CPython
 
 
 from buffa._runtime import CPYTHON
-from buffa.wire import DecodeError, int32, put_varint, varint, vsize
+from buffa.wire import DecodeError, int32, put_varint, spend, varint, vsize
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
@@ -65,7 +65,16 @@ def boolean(v):
 
 def packed_varint(b, p, q, lst, conv):
     # The varint loop is inlined: a (value, pos) tuple per element would be
-    # most of what a packed run allocates on MicroPython.
+    # most of what a packed run allocates on MicroPython. The run's values
+    # count against max_elements once it is read (it was at most q - p
+    # bytes of list slots).
+    n = len(lst)
+    p = _packed_varint(b, p, q, lst, conv)
+    spend(len(lst) - n, p)
+    return p
+
+
+def _packed_varint(b, p, q, lst, conv):
     if conv is sint32 and _zz32_get:
         r = _zz32_get(b, p, q, lst)
         if r >= 0:
@@ -101,15 +110,18 @@ def packed_closed(m, num, b, p, q, lst, known):
     while p < q:
         v = b[p]
         p += 1
+        u = v
         if v > 0x7F:
-            v, p = varint(b, p, q, v)
-            v = int32(v)
+            u, p = varint(b, p, q, v)
+            v = int32(u)
         if v in known:
+            spend(1, p)
             lst.append(v)
         else:
+            # kept as read: all 64 bits, as Google's runtimes keep them
             from buffa._wirecold import unknown_varint
 
-            unknown_varint(m, num, v)
+            unknown_varint(m, num, u)
     return p
 
 
@@ -117,6 +129,7 @@ def packed_fixed(b, p, q, lst, fmt, n):
     k = (q - p) // n
     if k * n != q - p:
         raise DecodeError("packed field length not a multiple of %d" % n, p, "packed")
+    spend(k, p)  # before the values are made
     if k:
         # one unpack for the whole run ("<64f")
         lst.extend(_unpack_from("<%d%s" % (k, fmt[1]), b, p))
@@ -191,9 +204,18 @@ def put_packed(buf, p, lst, typ, pre=None):
     return p
 
 
+# MicroPython calls take at most 65535 arguments: longer runs are packed
+# in pieces (a run that long decodes, so it must encode too).
+_PIECE = const(4096)
+
+
 def put_packed_fixed(buf, p, lst, fmt, n):
     # One pack_into for the whole run ("<64f").
     k = len(lst)
+    if k > _PIECE:
+        for i in range(0, k, _PIECE):
+            p = put_packed_fixed(buf, p, lst[i : i + _PIECE], fmt, n)
+        return p
     if k:
         _pack_into("<%d%s" % (k, fmt[1]), buf, p, *lst)
     return p + k * n

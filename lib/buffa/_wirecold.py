@@ -2,7 +2,8 @@
 # numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
 # users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
 # these names as buffa.wire.<name>.
-from buffa.wire import DecodeError, EncodeError, put_varint, tag, varint, vsize
+from buffa import wire
+from buffa.wire import DecodeError, EncodeError, length, put_varint, tag, varint, vsize
 
 # Field types, numbered as FieldDescriptorProto.Type so generated tables can
 # use the descriptor's numbers directly.
@@ -133,8 +134,10 @@ def skip(b, p, e, t, dp):
         n = b[p]
         p += 1
         if n > 0x7F:
-            n, p = varint(b, p, e, n)
-        p += n
+            p, n = length(b, p, e, n)
+        else:
+            n += p
+        p = n
     elif w == 1:
         p += 8
     elif w == 5:
@@ -175,6 +178,11 @@ def unknown(m, b, s, p, e, t, dp):
 
 def keep_unknown(m, data):
     # Append raw field bytes to m's unknown fields, created on first use.
+    # Each counts against the decode's max_unknown_fields.
+    left = wire.left
+    left.u -= 1
+    if left.u < 0:
+        raise DecodeError("more unknown fields than max_unknown_fields", -1, "unknown_fields")
     u = m._buffa_u
     if u is None:
         m._buffa_u = u = bytearray()

@@ -203,6 +203,17 @@ def _zero(typ):
 # attr "key" and "value".
 
 
+def weight(M):
+    # What a message of class M counts against DecodeOptions.max_elements:
+    # itself and the list or dict of each repeated or map field. Generated
+    # decoders spend the same number, computed when they were generated.
+    n = 1
+    for row in M._buffa_f:
+        if row[3] & 5:  # REPEATED | MAP
+            n += 1
+    return n
+
+
 def map_entry(m, d, spec, b, s, p, q, dp):
     # Decode one entry b[p:q] (its tag at s) into dict d. An entry whose
     # closed-enum value is unknown goes to m's unknown fields whole.
@@ -211,6 +222,11 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     vt = vrow[2]
     k = None
     v = None
+    if vt == _MESSAGE and dp <= 0:
+        # checked even when the entry has no value: its encoding will have
+        # one (an empty message), which must decode within the same limit
+        raise DecodeError("recursion limit exceeded", p, "recursion")
+    wire.spend(1, p)  # the entry (a message value counts as it decodes)
     while p < q:
         t = b[p]
         p += 1
@@ -221,8 +237,6 @@ def map_entry(m, d, spec, b, s, p, q, dp):
         if fn == 1 and w == _WT[kt]:
             k, p = read_scalar(kt, krow[3], b, p, q, w)
         elif fn == 2 and vt == _MESSAGE and w == 2:
-            if dp <= 0:
-                raise DecodeError("recursion limit exceeded", p, "recursion")
             p, r = payload(b, p, q)
             c = v if v is not None else vrow[4]._buffa_n()
             vrow[4]._buffa_d(c, b, p, r, dp - 1, 0)
@@ -237,7 +251,12 @@ def map_entry(m, d, spec, b, s, p, q, dp):
     if k is None:
         k = _zero(kt)
     if v is None:
-        v = vrow[4]._buffa_n() if vt == _MESSAGE else _zero(vt)
+        if vt == _MESSAGE:
+            # an empty value, made here: counted as if decoded
+            v = vrow[4]._buffa_n()
+            wire.spend(weight(vrow[4]), q)
+        else:
+            v = _zero(vt)
     elif vt == _ENUM and vrow[3] & _CLOSED and v not in vrow[4]._buffa_n:
         wire.keep_unknown(m, b[s:q])
         return

@@ -21,6 +21,7 @@ from buffa import wire
 from buffa._runtime import CPYTHON
 
 _DecodeError = wire.DecodeError
+_left = wire.left
 
 try:
     _new = object.__new__
@@ -29,18 +30,35 @@ except AttributeError:  # ports built without CPython compatibility
 
 
 class DecodeOptions:
-    """Limits for decoding untrusted input.
+    """Limits for decoding untrusted input (binary and JSON alike).
 
     recursion_limit: how many levels of nested messages (and groups) below
     the top-level message are accepted. max_size: the largest input accepted,
-    in bytes."""
+    in bytes. max_elements: how many elements a decode may create: each
+    message counts one plus one per repeated or map field it holds (the
+    lists and dicts it is made with), each map entry and each element of a
+    repeated scalar, string or bytes field one. max_unknown_fields: how many
+    unknown fields a decode may keep (or, in JSON with
+    ignore_unknown_fields, pass over). Exceeding either raises DecodeError
+    (JsonError from JSON) with kind "elements" or "unknown_fields"."""
 
-    # The defaults are buffa (Rust)'s: nesting depth and total input size.
-    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF):
-        if recursion_limit < 0 or max_size < 0:
+    # recursion_limit and max_size are buffa (Rust)'s. The budgets are sized
+    # for a microcontroller (docs/design.md, "Decode budgets"): two bytes of
+    # input can make an element of up to about 35 bytes of heap on a 32-bit
+    # board (70 on the 64-bit unix port), so max_elements=1024 keeps what a
+    # decode can allocate to about 36 KiB there, a quarter of the smallest
+    # board's free heap, while a telemetry batch of hundreds of samples
+    # fits. Unknown fields are kept as their raw bytes (no object each), so
+    # their bound is on work; 1000 is far beyond what a schema change leaves.
+    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=1024, max_unknown_fields=1000):
+        if recursion_limit < 0 or max_size < 0 or max_elements < 0 or max_unknown_fields < 0:
             raise ValueError("limits must be >= 0")
+        if max_elements > wire.NO_BUDGET or max_unknown_fields > wire.NO_BUDGET:
+            raise ValueError("budgets must be <= %d" % wire.NO_BUDGET)
         self.recursion_limit = recursion_limit
         self.max_size = max_size
+        self.max_elements = max_elements
+        self.max_unknown_fields = max_unknown_fields
 
 
 _DEFAULT_OPTIONS = DecodeOptions()
@@ -107,6 +125,9 @@ def decode_into(m, data, options):
     n = len(data)
     if n > o.max_size:
         raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
+    left = _left
+    left.n = o.max_elements
+    left.u = o.max_unknown_fields
     try:
         type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
     except _DecodeError:
@@ -124,6 +145,9 @@ def decode_into(m, data, options):
         # (deep nesting multiplies a few input bytes into objects); the
         # partly decoded message is garbage by now, so raising works.
         raise _DecodeError("not enough memory to decode this message", -1, "memory")
+    finally:
+        # (decodes do not nest: generated decoders never call this)
+        left.n = left.u = wire.NO_BUDGET
     return m
 
 

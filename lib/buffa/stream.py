@@ -39,7 +39,7 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
     o = options or _DEFAULT_OPTIONS
     r = _Reader(stream, buffer_size, o.max_size if length < 0 else length, length >= 0)
     if length > o.max_size:
-        raise DecodeError("message of %d bytes exceeds max_size %d" % (length, o.max_size), 0)
+        raise DecodeError("message of %d bytes exceeds max_size %d" % (length, o.max_size), 0, "size")
     own = None if views else DecodeOptions(max(o.recursion_limit - 1, 0), o.max_size)
     nums = _v._index(cls)[1]
     dp = o.recursion_limit
@@ -117,7 +117,7 @@ class _Reader:
             self.eof = True
             return False
         if k > self.left:
-            raise DecodeError("message exceeds max_size", -1)
+            raise DecodeError("message exceeds max_size", -1, "size")
         self.left -= k
         self.w += k
         if self.exact and not self.left:
@@ -138,7 +138,7 @@ class _Reader:
                 if self.r == self.w and self.eof:
                     return -1
                 if self.w - self.r >= len(self.buf):
-                    raise DecodeError("a field of the message is larger than the stream buffer (%d bytes)" % len(self.buf), -1)
+                    raise DecodeError("a field of the message is larger than the stream buffer (%d bytes)" % len(self.buf), -1, "size")
                 if self.eof:
                     raise DecodeError("truncated message", -1)
 

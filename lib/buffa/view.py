@@ -144,7 +144,7 @@ def check(c, b, p, e, dp, eg):
 def _check(acts, c, b, p, e, dp, eg):
     # c: the class, for its extensions (None for a map entry)
     if dp < 0:
-        raise DecodeError("recursion limit exceeded", p)
+        raise DecodeError("recursion limit exceeded", p, "recursion")
     if _native_check is not None and not eg and dp and c is not None:
         f = _FLAT.get(c)
         if f is None:
@@ -161,7 +161,7 @@ def _check(acts, c, b, p, e, dp, eg):
             p = _tag_end(b, s, e)
             t = _read_varint(b, s)
         if t < 8:
-            raise DecodeError("field number 0", s)
+            raise DecodeError("field number 0", s, "tag")
         w = t & 7
         if w == 0:
             if p < e and b[p] < 128:
@@ -208,7 +208,7 @@ def _check(acts, c, b, p, e, dp, eg):
         elif w == 4:
             if t == eg:
                 return p
-            raise DecodeError("unexpected end-group tag", p)
+            raise DecodeError("unexpected end-group tag", p, "group")
         else:
             p = _skip_fixed(b, p, e, t)
     if p != e:
@@ -289,10 +289,10 @@ def _tag_end(b, s, e):
         p += 1
         if y < 128:
             if p - s == 5 and y > 15:
-                raise DecodeError("invalid tag", s)
+                raise DecodeError("invalid tag", s, "tag")
             return p
         if p - s == 5:
-            raise DecodeError("invalid tag", s)
+            raise DecodeError("invalid tag", s, "tag")
 
 
 def _long_varint(b, p, e, v):
@@ -310,7 +310,7 @@ def _long_varint(b, p, e, v):
             return v
         k += 7
         if k > 63:
-            raise DecodeError("varint longer than 10 bytes", p - 1)
+            raise DecodeError("varint longer than 10 bytes", p - 1, "varint")
 
 
 def _skip_varint(b, p, e):
@@ -322,10 +322,10 @@ def _skip_varint(b, p, e):
         p += 1
         if y < 128:
             if p - k == 10 and y > 1:
-                raise DecodeError("varint overflows 64 bits", p - 1)
+                raise DecodeError("varint overflows 64 bits", p - 1, "varint")
             return p
         if p - k == 10:
-            raise DecodeError("varint longer than 10 bytes", p - 1)
+            raise DecodeError("varint longer than 10 bytes", p - 1, "varint")
 
 
 def _skip_fixed(b, p, e, t):
@@ -335,14 +335,14 @@ def _skip_fixed(b, p, e, t):
         if p > e:
             raise DecodeError("field past the end", e)
         return p
-    raise DecodeError("invalid wire type %d" % w, p)
+    raise DecodeError("invalid wire type %d" % w, p, "wire_type")
 
 
 def _skip_checked(b, p, e, t, dp):
     # wire.skip, allocation-free for lengths of any size.
     w = t & 7
     if t < 8:
-        raise DecodeError("field number 0", p)
+        raise DecodeError("field number 0", p, "tag")
     if w == 0:
         return _skip_varint(b, p, e)
     if w == 2:
@@ -368,7 +368,7 @@ def _check_packed(typ, b, p, q):
         while p < q:
             p = _skip_varint(b, p, q)
     elif (q - p) % _WIDTH[w]:
-        raise DecodeError("packed field length not a multiple of %d" % _WIDTH[w], p)
+        raise DecodeError("packed field length not a multiple of %d" % _WIDTH[w], p, "packed")
 
 
 # ---- reading checked bytes ------------------------------------------------
@@ -548,14 +548,14 @@ def view(cls, data, options=None):
         raise TypeError("view() needs bytes, bytearray or memoryview")
     n = len(data)
     if n > o.max_size:
-        raise DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0)
+        raise DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
     try:
         check(cls, data, 0, n, o.recursion_limit, 0)
     except DecodeError:
         raise
     except RuntimeError:
         # MicroPython's own C-stack guard (CPython's RecursionError)
-        raise DecodeError("recursion too deep for this device", -1)
+        raise DecodeError("recursion too deep for this device", -1, "stack")
     return View(cls, data, 0, n)
 
 

@@ -28,7 +28,8 @@ class DecodeError(ValueError):
     number 0), "wire_type", "group" (an end-group tag that closes no group),
     "utf8", "packed" (a fixed-width run of the wrong length), "recursion"
     (over recursion_limit), "stack" (deeper than the device's own stack),
-    "size" (over max_size) or "memory"."""
+    "size" (over max_size), "memory", or a decode budget exceeded
+    (buffa.DecodeOptions): "elements" or "unknown_fields"."""
 
     def __init__(self, msg, offset=-1, kind="truncated"):
         super().__init__(msg if offset < 0 else "%s at byte %d" % (msg, offset))
@@ -45,6 +46,40 @@ class EncodeError(ValueError):
     at fault ("readings[3].sequence"), "" when it is not one field.
     buffa._errors.error makes them: no __init__ here, which would take
     heap in every program."""
+
+
+# The decode budgets (DecodeOptions max_elements and max_unknown_fields):
+# what is left of them in the decode under way. message.decode_into sets
+# them and puts them back after; generated decoders and the helpers here
+# spend them. Outside a decode they hold NO_BUDGET (a small int on every
+# port, so spending it never allocates). Per thread on CPython.
+NO_BUDGET = 0x3FFFFFFF
+try:
+    from _thread import _local
+except ImportError:  # MicroPython: no thread-local objects
+    _local = object
+
+
+class _Left(_local):
+    def __init__(self):
+        self.n = self.u = NO_BUDGET
+
+
+left = _Left()
+
+
+def over(dp, p):
+    # A decoder found dp or the element budget below zero.
+    if dp < 0:
+        raise DecodeError("recursion limit exceeded", p, "recursion")
+    raise DecodeError("more elements than max_elements", p, "elements")
+
+
+def spend(n, p):
+    # n more elements (a packed run's values, map entries): for the helpers.
+    left.n -= n
+    if left.n < 0:
+        over(0, p)
 
 
 def __getattr__(n):
@@ -88,8 +123,12 @@ def tag(b, p, e, v):
 
 
 def length(b, p, e, v):
-    # Continue a length prefix and return (start, end) of the payload.
+    # Continue a length prefix and return (start, end) of the payload. At
+    # most five bytes, as in Google's parsers (no length needs more).
+    s = p
     n, p = varint(b, p, e, v)
+    if p - s > 4:
+        raise DecodeError("length prefix longer than 5 bytes", s - 1, "varint")
     q = p + n
     if q > e:
         raise DecodeError("length past the end", p)

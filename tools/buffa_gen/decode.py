@@ -121,11 +121,18 @@ class DecodeMixin:
         else:
             self.emit_chunks(w, i, chunks)
         self.native_deco(w)
+        # Decode budgets (DecodeOptions.max_elements): the message and the
+        # containers it was made with count on entry, as buffa.fields.weight
+        # says; unpacked repeated values and inline map entries count as they
+        # are stored and are checked here and on leaving.
+        self.helpers.update(("left", "over"))
+        weight = 1 + sum(1 for f in fields if f.repeated or f.map)
         w("def %s_d(m, b, p, e, dp, eg):" % R)
         with w.block():
-            w("if dp < 0:")
+            w("%s_left.n -= %d" % (R, weight))
+            w("if dp < 0 or %s_left.n < 0:" % R)
             with w.block():
-                w("raise %s_DecodeError('recursion limit exceeded', p, 'recursion')" % R)
+                w("%s_over(dp, p)" % R)
             w("while p < e:")
             with w.block():
                 w("s = p")
@@ -150,6 +157,9 @@ class DecodeMixin:
             w("if eg:")
             with w.block():
                 w("raise %s_DecodeError('truncated group', e)" % R)
+            w("if %s_left.n < 0:" % R)
+            with w.block():
+                w("%s_over(0, p)" % R)
             w("return p")
         w()
 
@@ -245,6 +255,7 @@ class DecodeMixin:
         self.read_len(w)
         self.read_string(w, f.flags if f.type == STRING else None, "q", "v")
         if f.repeated:
+            w("%s_left.n -= 1" % N.RESERVED)
             w("m.%s.append(v)" % f.attr)
         else:
             self.store(w, f, "v")
@@ -259,6 +270,7 @@ class DecodeMixin:
             w("if v in %s:" % self.enum_known(f))
             with w.block():
                 if f.repeated:
+                    w("%s_left.n -= 1" % N.RESERVED)
                     w("m.%s.append(v)" % f.attr)
                 else:
                     self.store(w, f, "v")
@@ -267,6 +279,7 @@ class DecodeMixin:
                 self.helpers.add("unknown_raw")
                 w("%s_unknown_raw(m, b, s, p)" % N.RESERVED)
         elif f.repeated:
+            w("%s_left.n -= 1" % N.RESERVED)
             w("m.%s.append(v)" % f.attr)
         else:
             self.store(w, f, "v")

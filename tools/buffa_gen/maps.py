@@ -75,6 +75,7 @@ class MapsMixin:
                 self.read_key(w, kx)
                 w("p = r + 2")
                 self.read_string(w, vx.flags if vx.type == STRING else None, "q", "x")
+                w("%s_left.n -= 1" % R)
                 w("m.%s[k] = x" % f.attr)
                 w("p = q")
             w("else:")
@@ -111,6 +112,7 @@ class MapsMixin:
         w("if p != q:")
         with w.block():
             w("raise %s_DecodeError('truncated map entry', q)" % R)
+        w("%s_left.n -= 1" % R)
         w("m.%s[k] = x" % f.attr)
         if straight:
             w.ind -= 1

@@ -22,9 +22,17 @@ def _bindings():
         from google.protobuf.compiler import plugin_pb2
 
         return plugin_pb2.CodeGeneratorRequest.FromString, plugin_pb2.CodeGeneratorResponse
+    from buffa import DecodeOptions, wire
     from buffa_gen.pb.compiler import plugin_pb
 
-    return plugin_pb.CodeGeneratorRequest.decode, plugin_pb.CodeGeneratorResponse
+    # protoc's request is trusted and large (every descriptor of every file):
+    # no budget beyond the largest a decode can have
+    trusted = DecodeOptions(max_elements=wire.NO_BUDGET, max_unknown_fields=wire.NO_BUDGET)
+
+    def decode(data):
+        return plugin_pb.CodeGeneratorRequest.decode(data, trusted)
+
+    return decode, plugin_pb.CodeGeneratorResponse
 
 
 def _package_inits(paths):

@@ -6,7 +6,8 @@
 #
 # encode options: emit_default_values, use_proto_names.
 # decode options: ignore_unknown_fields, ignore_unknown_enum_values and
-# options=buffa.DecodeOptions(recursion_limit=..., max_size=...).
+# options=buffa.DecodeOptions(...), every limit of which JSON honours as
+# binary decoding does.
 # Errors are JsonError (a ValueError) with .reason and .path ("$.a.b[2]").
 #
 # The core never imports this package, and the package loads its parts on
@@ -57,7 +58,9 @@ class JsonError(ValueError):
     - "type": (encode) a field holding a Python value of the wrong type
     - "unrepresentable": (encode) a value JSON has no form for (a Timestamp
       out of range, NaN in a Value)
-    - "any": an Any whose type is unknown or malformed"""
+    - "any": an Any whose type is unknown or malformed
+    - "elements", "unknown_fields": a decode budget exceeded, as
+      buffa.DecodeError's (buffa.DecodeOptions)"""
 
     def __init__(self, reason, path="$", kind="value"):
         super().__init__("%s: %s" % (path, reason))
@@ -147,7 +150,10 @@ def decode(M, text, ignore_unknown_fields=False, ignore_unknown_enum_values=Fals
     ignore_unknown_enum_values: skip only enum value names the enum lacks;
     the field stays unset, a repeated field or map drops the element.
     options: buffa.DecodeOptions; recursion_limit bounds the nesting of
-    messages as in binary decoding, max_size the input's length in bytes.
+    messages, max_elements what the decode creates, both counted as in
+    binary decoding (a map's message value is two levels: the entry and
+    the value); max_size bounds the input's length in bytes and
+    max_unknown_fields the members ignore_unknown_fields passes over.
     Raises JsonError."""
     from buffa.protojson import _decode
 

@@ -41,6 +41,7 @@ SKIP = object()  # an unknown enum value being ignored
 # ---- per-class tables ----------------------------------------------------------
 
 _fields = {}  # message class -> {JSON or proto name, as bytes: (row, bit)}
+_weights = {}  # message class -> what it counts against max_elements
 _enums = {}  # enum class -> {name: number}
 
 
@@ -54,6 +55,13 @@ def _field_table(M):
             t[row[5].encode()] = (row, bit)
             bit <<= 1
     return t
+
+
+def _weight(M):
+    from buffa.fields import weight
+
+    w = _weights[M] = weight(M)
+    return w
 
 
 def _enum_names(E):
@@ -75,16 +83,35 @@ class Dec(Tok):
     # is how many more levels of nested messages may follow (as in binary
     # decoding).
 
-    def __init__(self, b, ign_fields, ign_enums, chk):
+    def __init__(self, b, ign_fields, ign_enums, chk, o=_DEFAULTS):
         Tok.__init__(self, b, chk)
         self.ignf = ign_fields
         self.igne = ign_enums
+        self.left = o.max_elements
+        self.unk = o.max_unknown_fields
+
+    def spend(self, n):
+        # DecodeOptions.max_elements, counted as binary decoding counts it
+        self.left -= n
+        if self.left < 0:
+            self.budget("elements", "more elements than max_elements")
+
+    def budget(self, kind, what):
+        raise Fail("%s at byte %d" % (what, self.p), kind)
+
+    def unknown(self, dp):
+        # Pass over an unknown member's value (ignore_unknown_fields).
+        self.unk -= 1
+        if self.unk < 0:
+            self.budget("unknown_fields", "more unknown fields than max_unknown_fields")
+        self.skip(dp)
 
     def message(self, M, m, dp, any_=False):
         # One JSON value into message m of class M. any_: the object is an
         # Any's, so its "@type" member is passed over.
         if dp < 0:
             self.fail("recursion limit exceeded", "limit")
+        self.spend(_weights.get(M) or _weight(M))
         k = WKT.get(M._buffa_name)
         if k and k != 9:
             from buffa.protojson import _decode_wkt
@@ -95,6 +122,7 @@ class Dec(Tok):
         tbl = _fields.get(M) or _field_table(M)
         b = self.b
         seen = 0
+        xseen = None  # extension keys met, to refuse one given twice
         while True:
             # the member's name: looked up as the raw bytes when it has no
             # escapes (field names never need any), decoded otherwise
@@ -126,12 +154,17 @@ class Dec(Tok):
             elif any_ and key == "@type":
                 self.string()
             elif key[:1] == "[" and key[-1:] == "]" and M._buffa_x:
+                if xseen is None:
+                    xseen = []
+                elif key in xseen:
+                    self.fail("extension %r given twice" % key)
+                xseen.append(key)
                 try:
                     self.extension(M, m, key[1:-1], dp)
                 except Exception as e:
                     raise at(e, "." + key)
             elif self.ignf:
-                self.skip(dp)
+                self.unknown(dp)
             else:
                 self.fail("unknown field %r" % key, "field")
             if not self.more(125):
@@ -161,7 +194,10 @@ class Dec(Tok):
                         k = ks if krow[2] == _STRING else mapkey(krow[2], ks)
                         if k in d:
                             self.fail("map key given twice", "field")
-                        v = self.element(vrow[2], vrow[3], vrow[4], dp)
+                        self.spend(1)
+                        # dp - 1: a map entry is a message level of its own
+                        # in binary decoding, so it is one here too
+                        v = self.element(vrow[2], vrow[3], vrow[4], dp - 1)
                     except Exception as e:
                         raise at(e, '["%s"]' % ks)
                     if v is not SKIP:
@@ -174,6 +210,8 @@ class Dec(Tok):
                 i = 0
                 while True:
                     try:
+                        if typ != _MESSAGE and typ != _GROUP:
+                            self.spend(1)  # (a message counts as it is read)
                         v = self.element(typ, fl, ref, dp)
                     except Exception as e:
                         raise at(e, "[%d]" % i)
@@ -300,7 +338,7 @@ class Dec(Tok):
                 break
         else:
             if self.ignf:
-                self.skip(dp)
+                self.unknown(dp)
                 return
             self.fail("unknown extension %r" % name, "field")
         if self.ws() == 110:
@@ -310,6 +348,8 @@ class Dec(Tok):
             vals = []
             if self.first(91, 93):
                 while True:
+                    if x.type != _MESSAGE and x.type != _GROUP:
+                        self.spend(1)
                     v = self.element(x.type, x.flags, x.ref, dp)
                     if v is not SKIP:
                         vals.append(v)
@@ -324,15 +364,16 @@ class Dec(Tok):
 
 def decode(M, text, ign_fields, ign_enums, options):
     o = options or _DEFAULTS
-    if type(text) is str:
-        b = text.encode()
-        chk = False
-    else:
-        b = bytes(text)
-        chk = wire._LAX_UTF8  # MicroPython does not check UTF-8 itself
+    # MicroPython checks UTF-8 neither when decoding bytes nor when making
+    # a str from them (str(b, "utf-8") keeps invalid bytes): check both.
+    try:
+        b = text.encode() if type(text) is str else bytes(text)
+    except UnicodeError:  # a CPython str holding a lone surrogate
+        raise JsonError("text is not valid Unicode", "$", "syntax")
+    chk = wire._LAX_UTF8
     if len(b) > o.max_size:
         raise JsonError("input of %d bytes exceeds max_size %d" % (len(b), o.max_size), "$", "limit")
-    d = Dec(b, ign_fields, ign_enums, chk)
+    d = Dec(b, ign_fields, ign_enums, chk, o)
     m = M._buffa_n()
     try:
         if d.ws() == 110 and M._buffa_name != "google.protobuf.Value":

@@ -22,9 +22,12 @@ def wkt(d, k, M, m, dp):
                 key = d.key()
                 if key in f:
                     d.fail("key %r given twice" % key, "field")
+                d.spend(1)  # the map entry, as in binary decoding
                 v = V._buffa_n()
                 try:
-                    d.message(V, v, dp - 1)
+                    # dp - 2: a Struct's fields are a map, whose entry is
+                    # a level in binary decoding (as in _decode's maps)
+                    d.message(V, v, dp - 2)
                 except Exception as e:
                     raise at(e, '["%s"]' % key)
                 f[key] = v

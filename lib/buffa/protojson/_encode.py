@@ -71,15 +71,50 @@ def fmt_double(v):
     if v == -_INF:
         return '"-Infinity"'
     s = repr(v)
-    if len(s) > 18:
-        # MicroPython's repr may give 17 digits where 16 read back the same;
-        # CPython's repr is already the shortest, so this never changes it.
-        t = "%.16g" % v
-        if len(t) < len(s) and float(t) == v:
-            s = t
+    if _LONG_REPR and (_digits(s) > 15 or (v and -2.3e-308 < v < 2.3e-308)):
+        # MicroPython's repr gives 16 or 17 digits where fewer may read back
+        # the same (98.23999999999999 for 98.24), and subnormals (with fewer
+        # digits of precision) get more than they need: find the fewest
+        s = _shortest(v) or s
     if s[-2:] == ".0":
         s = s[:-2]
     return s
+
+
+def _digits(s):
+    # Significant digits of a float's repr.
+    i = s.find("e")
+    if i >= 0:
+        s = s[:i]
+    return len(s.replace("-", "").replace(".", "").lstrip("0"))
+
+
+def _shortest(v):
+    # The text CPython's repr gives: the fewest significant digits that read
+    # back as v (a binary search: more digits never read back worse), in
+    # fixed notation for exponents -4 to 15 and exponent notation beyond.
+    lo = 1
+    hi = 17
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if float(("%%.%de" % (mid - 1)) % v) == v:
+            hi = mid
+        else:
+            lo = mid + 1
+    s = ("%%.%de" % (lo - 1)) % v
+    i = s.find("e")
+    x = int(s[i + 1 :])
+    if -4 <= x < 16:
+        d = lo - 1 - x
+        s = ("%%.%df" % (d if d > 0 else 0)) % v
+    if float(s) != v:
+        return None
+    return s
+
+
+# Whether repr() may give more digits than needed (MicroPython's does;
+# CPython's is the shortest): 5e-324 is a one-digit double.
+_LONG_REPR = repr(5e-324) != "5e-324" and 1.0 + 2.0**-40 != 1.0
 
 
 def fmt_float(v):

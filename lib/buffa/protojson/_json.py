@@ -143,10 +143,15 @@ class Tok:
         n = self.n
         s = p
         out = bytearray()
+        q = -1
         while True:
-            q = b.find(b'"', p)
-            if q < 0:
-                break
+            # the next quote is looked for only once the escapes have gone
+            # past it (it was an escaped one): each byte is scanned once,
+            # so a string of many escapes takes linear time
+            if q < p:
+                q = b.find(b'"', p)
+                if q < 0:
+                    break
             k = b.find(b"\\", p, q)
             e = q if k < 0 else k
             if e > p:

@@ -55,7 +55,12 @@ def _int_of(t):
     if i < 0:
         i = t.find("E")
     if i >= 0:
-        e = int(t[i + 1 :])
+        x = t[i + 1 :].lstrip("+-").lstrip("0")
+        # an exponent of more than 5 digits leaves no integer in 64 bits but
+        # 0 (and int() of thousands of digits is slow, or refused by CPython)
+        e = int(x) if 0 < len(x) < 6 else (99999 if x else 0)
+        if t[i + 1] == "-":
+            e = -e
         t = t[:i]
     i = t.find(".")
     if i >= 0:

@@ -15,8 +15,10 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -293,8 +295,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -316,6 +319,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -672,6 +677,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_int32.append(v)
     elif t == 250:  # repeated_int32 (packed)
         q = b[p]
@@ -693,6 +699,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.repeated_int64.append(v)
     elif t == 258:  # repeated_int64 (packed)
         q = b[p]
@@ -714,6 +721,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.repeated_uint32.append(v)
     elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
@@ -734,6 +742,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.repeated_uint64.append(v)
     elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
@@ -760,6 +769,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint32.append(v)
     elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
@@ -785,6 +795,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint64.append(v)
     elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
@@ -819,12 +830,14 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_fixed32.append(v)
     elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_fixed64.append(v)
     elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
@@ -859,6 +872,7 @@ def _buffa_d1_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_sfixed32.append(v)
     else:
         return -1
@@ -870,6 +884,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_sfixed64.append(v)
     elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
@@ -904,12 +919,14 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_float.append(v)
     elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_double.append(v)
     elif t == 338:  # repeated_double (packed)
         q = b[p]
@@ -931,6 +948,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.repeated_bool.append(v)
     elif t == 346:  # repeated_bool (packed)
         q = b[p]
@@ -965,6 +983,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string.append(v)
         p = q
     elif t == 362:  # repeated_bytes
@@ -981,6 +1000,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.repeated_bytes.append(v)
         p = q
     elif t == 386:  # repeated_nested_message
@@ -1023,6 +1043,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_nested_enum.append(v)
     elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
@@ -1044,6 +1065,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_foreign_enum.append(v)
     elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
@@ -1078,6 +1100,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:  # repeated_cord
@@ -1099,6 +1122,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_cord.append(v)
         p = q
     elif t == 450:  # map_int32_int32
@@ -1137,6 +1161,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_int32[k] = x
     elif t == 458:  # map_int64_int64
         q = b[p]
@@ -1174,6 +1199,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int64_int64[k] = x
     elif t == 466:  # map_uint32_uint32
         q = b[p]
@@ -1211,6 +1237,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint32_uint32[k] = x
     elif t == 474:  # map_uint64_uint64
         q = b[p]
@@ -1246,6 +1273,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint64_uint64[k] = x
     elif t == 482:  # map_sint32_sint32
         q = b[p]
@@ -1293,6 +1321,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint32_sint32[k] = x
     elif t == 490:  # map_sint64_sint64
         q = b[p]
@@ -1338,6 +1367,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint64_sint64[k] = x
     elif t == 498:  # map_fixed32_fixed32
         q = b[p]
@@ -1373,6 +1403,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed32_fixed32[k] = x
     elif t == 506:  # map_fixed64_fixed64
         q = b[p]
@@ -1408,6 +1439,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed64_fixed64[k] = x
     elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
@@ -1443,6 +1475,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed32_sfixed32[k] = x
     elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
@@ -1478,6 +1511,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed64_sfixed64[k] = x
     elif t == 530:  # map_int32_float
         q = b[p]
@@ -1514,6 +1548,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_float[k] = x
     elif t == 538:  # map_int32_double
         q = b[p]
@@ -1550,6 +1585,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_double[k] = x
     elif t == 546:  # map_bool_bool
         q = b[p]
@@ -1587,6 +1623,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_bool_bool[k] = x
     elif t == 554:  # map_string_string
         q = b[p]
@@ -1615,6 +1652,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
             p = q
         else:
@@ -1667,6 +1705,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
     elif t == 562:  # map_string_bytes
         q = b[p]
@@ -1690,6 +1729,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 k = _buffa_new_key(b, p, r, c)
             p = r + 2
             x = b[p:q]
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
             p = q
         else:
@@ -1737,6 +1777,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
     elif t == 570:  # map_string_nested_message
         q = b[p]
@@ -1816,6 +1857,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_nested_enum[k] = x
     elif t == 594:  # map_string_foreign_enum
         q = b[p]
@@ -1865,6 +1907,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_foreign_enum[k] = x
     elif t == 600:  # packed_int32
         v = b[p]
@@ -1872,6 +1915,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_int32.append(v)
     elif t == 602:  # packed_int32 (packed)
         q = b[p]
@@ -1893,6 +1937,7 @@ def _buffa_d1_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.packed_int64.append(v)
     else:
         return -1
@@ -1919,6 +1964,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.packed_uint32.append(v)
     elif t == 618:  # packed_uint32 (packed)
         q = b[p]
@@ -1939,6 +1985,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.packed_uint64.append(v)
     elif t == 626:  # packed_uint64 (packed)
         q = b[p]
@@ -1965,6 +2012,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint32.append(v)
     elif t == 634:  # packed_sint32 (packed)
         q = b[p]
@@ -1990,6 +2038,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint64.append(v)
     elif t == 642:  # packed_sint64 (packed)
         q = b[p]
@@ -2024,12 +2073,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_fixed32.append(v)
     elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_fixed64.append(v)
     elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
@@ -2064,12 +2115,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_sfixed32.append(v)
     elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_sfixed64.append(v)
     elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
@@ -2104,12 +2157,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_float.append(v)
     elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_double.append(v)
     elif t == 690:  # packed_double (packed)
         q = b[p]
@@ -2131,6 +2186,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.packed_bool.append(v)
     elif t == 698:  # packed_bool (packed)
         q = b[p]
@@ -2152,6 +2208,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_nested_enum.append(v)
     elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
@@ -2173,6 +2230,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_int32.append(v)
     elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
@@ -2194,6 +2252,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.unpacked_int64.append(v)
     elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
@@ -2215,6 +2274,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.unpacked_uint32.append(v)
     elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
@@ -2235,6 +2295,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.unpacked_uint64.append(v)
     elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
@@ -2261,6 +2322,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint32.append(v)
     elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
@@ -2286,6 +2348,7 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint64.append(v)
     elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
@@ -2320,12 +2383,14 @@ def _buffa_d1_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_fixed32.append(v)
     elif t == 769:  # unpacked_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_fixed64.append(v)
     else:
         return -1
@@ -2365,12 +2430,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_sfixed32.append(v)
     elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_sfixed64.append(v)
     elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
@@ -2405,12 +2472,14 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_float.append(v)
     elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_double.append(v)
     elif t == 802:  # unpacked_double (packed)
         q = b[p]
@@ -2432,6 +2501,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.unpacked_bool.append(v)
     elif t == 810:  # unpacked_bool (packed)
         q = b[p]
@@ -2453,6 +2523,7 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_nested_enum.append(v)
     elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
@@ -2603,8 +2674,9 @@ def _buffa_d1_3(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 70
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -2629,6 +2701,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -4941,8 +5015,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -4982,6 +5057,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d
@@ -5042,8 +5119,9 @@ def _buffa_n():
 _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5072,6 +5150,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c3._buffa_d = _buffa_d
@@ -5126,8 +5206,9 @@ def _buffa_n():
 _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5149,6 +5230,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c4._buffa_d = _buffa_d
@@ -5190,8 +5273,9 @@ def _buffa_n():
 _buffa_c5._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -5213,6 +5297,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c5._buffa_d = _buffa_d

@@ -13,8 +13,10 @@ from buffa.wire import (
     fixed_range as _buffa_fixed_range,
     int32 as _buffa_int32,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
     packed_varint as _buffa_packed_varint,
@@ -126,8 +128,9 @@ def _buffa_n():
 _buffa_c0._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -148,6 +151,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -197,8 +202,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 11
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -224,6 +230,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                 raise _buffa_DecodeError('truncated fixed-width value', p)
             v = _buffa_unpack('<i', b, p)[0]
             p += 4
+            _buffa_left.n -= 1
             m.repeated_int32.append(v)
         elif t == 50:  # repeated_foreign_message
             q = b[p]
@@ -248,6 +255,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if v > 127:
                 v, p = _buffa_varint(b, p, e, v)
                 v = _buffa_int32(v)
+            _buffa_left.n -= 1
             m.repeated_foreign_enum.append(v)
         elif t == 58:  # repeated_foreign_enum (packed)
             q = b[p]
@@ -297,6 +305,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_int32_int32[k] = x
         elif t == 74:  # map_bool_bool
             q = b[p]
@@ -334,6 +343,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_bool_bool[k] = x
         elif t == 82:  # map_string_string
             q = b[p]
@@ -362,6 +372,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
                 if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                     _buffa_strict_utf8(b, p, q)
+                _buffa_left.n -= 1
                 m.map_string_string[k] = x
                 p = q
             else:
@@ -414,6 +425,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.map_string_string[k] = x
         elif t == 90:  # map_string_foreign_message
             q = b[p]
@@ -478,6 +490,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_foreign_enum[k] = x
         elif t == 114:  # repeated_bytes
             q = b[p]
@@ -493,6 +506,7 @@ def _buffa_d(m, b, p, e, dp, eg):
             if q > e:
                 raise _buffa_DecodeError('length past the end', p)
             v = b[p:q]
+            _buffa_left.n -= 1
             m.repeated_bytes.append(v)
             p = q
         elif t == 122:  # map_string_bytes
@@ -517,6 +531,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                     k = _buffa_new_key(b, p, r, c)
                 p = r + 2
                 x = b[p:q]
+                _buffa_left.n -= 1
                 m.map_string_bytes[k] = x
                 p = q
             else:
@@ -564,6 +579,7 @@ def _buffa_d(m, b, p, e, dp, eg):
                         p = _buffa_skip(b, p, q, t, dp)
                 if p != q:
                     raise _buffa_DecodeError('truncated map entry', q)
+                _buffa_left.n -= 1
                 m.map_string_bytes[k] = x
         elif t == 13:  # optional_int32
             if p + 4 > e:
@@ -638,6 +654,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -1138,8 +1156,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -1160,6 +1179,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d

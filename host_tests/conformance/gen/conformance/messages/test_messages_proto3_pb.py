@@ -15,9 +15,11 @@ from buffa.wire import (
     int32 as _buffa_int32,
     int64 as _buffa_int64,
     keys as _buffa_keys,
+    left as _buffa_left,
     length as _buffa_length,
     negzero as _buffa_negzero,
     new_key as _buffa_new_key,
+    over as _buffa_over,
     pack_f32 as _buffa_pack_f32,
     packed_fixed as _buffa_packed_fixed,
     packed_size as _buffa_packed_size,
@@ -718,6 +720,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_int32.append(v)
     elif t == 250:  # repeated_int32 (packed)
         q = b[p]
@@ -739,6 +742,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.repeated_int64.append(v)
     elif t == 258:  # repeated_int64 (packed)
         q = b[p]
@@ -760,6 +764,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.repeated_uint32.append(v)
     elif t == 266:  # repeated_uint32 (packed)
         q = b[p]
@@ -780,6 +785,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.repeated_uint64.append(v)
     elif t == 274:  # repeated_uint64 (packed)
         q = b[p]
@@ -806,6 +812,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint32.append(v)
     elif t == 282:  # repeated_sint32 (packed)
         q = b[p]
@@ -831,6 +838,7 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.repeated_sint64.append(v)
     elif t == 290:  # repeated_sint64 (packed)
         q = b[p]
@@ -865,12 +873,14 @@ def _buffa_d0_0(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_fixed32.append(v)
     elif t == 305:  # repeated_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_fixed64.append(v)
     elif t == 306:  # repeated_fixed64 (packed)
         q = b[p]
@@ -910,12 +920,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_sfixed32.append(v)
     elif t == 321:  # repeated_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_sfixed64.append(v)
     elif t == 322:  # repeated_sfixed64 (packed)
         q = b[p]
@@ -950,12 +962,14 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.repeated_float.append(v)
     elif t == 337:  # repeated_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.repeated_double.append(v)
     elif t == 338:  # repeated_double (packed)
         q = b[p]
@@ -977,6 +991,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.repeated_bool.append(v)
     elif t == 346:  # repeated_bool (packed)
         q = b[p]
@@ -1011,6 +1026,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string.append(v)
         p = q
     elif t == 362:  # repeated_bytes
@@ -1027,6 +1043,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if q > e:
             raise _buffa_DecodeError('length past the end', p)
         v = b[p:q]
+        _buffa_left.n -= 1
         m.repeated_bytes.append(v)
         p = q
     elif t == 386:  # repeated_nested_message
@@ -1069,6 +1086,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_nested_enum.append(v)
     elif t == 410:  # repeated_nested_enum (packed)
         q = b[p]
@@ -1090,6 +1108,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.repeated_foreign_enum.append(v)
     elif t == 418:  # repeated_foreign_enum (packed)
         q = b[p]
@@ -1124,6 +1143,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_string_piece.append(v)
         p = q
     elif t == 442:  # repeated_cord
@@ -1145,6 +1165,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
         if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
             _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
         m.repeated_cord.append(v)
         p = q
     elif t == 450:  # map_int32_int32
@@ -1183,6 +1204,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_int32[k] = x
     elif t == 458:  # map_int64_int64
         q = b[p]
@@ -1220,6 +1242,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int64_int64[k] = x
     elif t == 466:  # map_uint32_uint32
         q = b[p]
@@ -1257,6 +1280,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint32_uint32[k] = x
     elif t == 474:  # map_uint64_uint64
         q = b[p]
@@ -1292,6 +1316,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_uint64_uint64[k] = x
     elif t == 482:  # map_sint32_sint32
         q = b[p]
@@ -1339,6 +1364,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint32_sint32[k] = x
     elif t == 490:  # map_sint64_sint64
         q = b[p]
@@ -1384,6 +1410,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sint64_sint64[k] = x
     elif t == 498:  # map_fixed32_fixed32
         q = b[p]
@@ -1419,6 +1446,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed32_fixed32[k] = x
     elif t == 506:  # map_fixed64_fixed64
         q = b[p]
@@ -1454,6 +1482,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_fixed64_fixed64[k] = x
     elif t == 514:  # map_sfixed32_sfixed32
         q = b[p]
@@ -1489,6 +1518,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed32_sfixed32[k] = x
     elif t == 522:  # map_sfixed64_sfixed64
         q = b[p]
@@ -1524,6 +1554,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_sfixed64_sfixed64[k] = x
     elif t == 530:  # map_int32_float
         q = b[p]
@@ -1560,6 +1591,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_float[k] = x
     elif t == 538:  # map_int32_double
         q = b[p]
@@ -1596,6 +1628,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_int32_double[k] = x
     elif t == 546:  # map_bool_bool
         q = b[p]
@@ -1633,6 +1666,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_bool_bool[k] = x
     elif t == 554:  # map_string_string
         q = b[p]
@@ -1661,6 +1695,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
             if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
                 _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
             p = q
         else:
@@ -1713,6 +1748,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_string[k] = x
     elif t == 562:  # map_string_bytes
         q = b[p]
@@ -1736,6 +1772,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 k = _buffa_new_key(b, p, r, c)
             p = r + 2
             x = b[p:q]
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
             p = q
         else:
@@ -1783,6 +1820,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                     p = _buffa_skip(b, p, q, t, dp)
             if p != q:
                 raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
             m.map_string_bytes[k] = x
     elif t == 570:  # map_string_nested_message
         q = b[p]
@@ -1862,6 +1900,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_nested_enum[k] = x
     elif t == 594:  # map_string_foreign_enum
         q = b[p]
@@ -1911,6 +1950,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
                 p = _buffa_skip(b, p, q, t, dp)
         if p != q:
             raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
         m.map_string_foreign_enum[k] = x
     elif t == 600:  # packed_int32
         v = b[p]
@@ -1918,6 +1958,7 @@ def _buffa_d0_1(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_int32.append(v)
     elif t == 602:  # packed_int32 (packed)
         q = b[p]
@@ -1944,6 +1985,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.packed_int64.append(v)
     elif t == 610:  # packed_int64 (packed)
         q = b[p]
@@ -1965,6 +2007,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.packed_uint32.append(v)
     elif t == 618:  # packed_uint32 (packed)
         q = b[p]
@@ -1985,6 +2028,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.packed_uint64.append(v)
     elif t == 626:  # packed_uint64 (packed)
         q = b[p]
@@ -2011,6 +2055,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint32.append(v)
     elif t == 634:  # packed_sint32 (packed)
         q = b[p]
@@ -2036,6 +2081,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.packed_sint64.append(v)
     elif t == 642:  # packed_sint64 (packed)
         q = b[p]
@@ -2070,12 +2116,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_fixed32.append(v)
     elif t == 657:  # packed_fixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_fixed64.append(v)
     elif t == 658:  # packed_fixed64 (packed)
         q = b[p]
@@ -2110,12 +2158,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_sfixed32.append(v)
     elif t == 673:  # packed_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_sfixed64.append(v)
     elif t == 674:  # packed_sfixed64 (packed)
         q = b[p]
@@ -2150,12 +2200,14 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.packed_float.append(v)
     elif t == 689:  # packed_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.packed_double.append(v)
     elif t == 690:  # packed_double (packed)
         q = b[p]
@@ -2177,6 +2229,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.packed_bool.append(v)
     elif t == 698:  # packed_bool (packed)
         q = b[p]
@@ -2198,6 +2251,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.packed_nested_enum.append(v)
     elif t == 706:  # packed_nested_enum (packed)
         q = b[p]
@@ -2219,6 +2273,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_int32.append(v)
     elif t == 714:  # unpacked_int32 (packed)
         q = b[p]
@@ -2240,6 +2295,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int64(v)
+        _buffa_left.n -= 1
         m.unpacked_int64.append(v)
     elif t == 722:  # unpacked_int64 (packed)
         q = b[p]
@@ -2261,6 +2317,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_uint32(v)
+        _buffa_left.n -= 1
         m.unpacked_uint32.append(v)
     elif t == 730:  # unpacked_uint32 (packed)
         q = b[p]
@@ -2281,6 +2338,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
         p += 1
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
+        _buffa_left.n -= 1
         m.unpacked_uint64.append(v)
     elif t == 738:  # unpacked_uint64 (packed)
         q = b[p]
@@ -2307,6 +2365,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
                 v, p = _buffa_varint(b, p, e, v)
                 v &= 0xFFFFFFFF
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint32.append(v)
     elif t == 746:  # unpacked_sint32 (packed)
         q = b[p]
@@ -2332,6 +2391,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             else:
                 v, p = _buffa_varint(b, p, e, v)
         v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
         m.unpacked_sint64.append(v)
     elif t == 754:  # unpacked_sint64 (packed)
         q = b[p]
@@ -2366,6 +2426,7 @@ def _buffa_d0_2(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<I', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_fixed32.append(v)
     else:
         return -1
@@ -2377,6 +2438,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<Q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_fixed64.append(v)
     elif t == 770:  # unpacked_fixed64 (packed)
         q = b[p]
@@ -2411,12 +2473,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<i', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_sfixed32.append(v)
     elif t == 785:  # unpacked_sfixed64
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<q', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_sfixed64.append(v)
     elif t == 786:  # unpacked_sfixed64 (packed)
         q = b[p]
@@ -2451,12 +2515,14 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<f', b, p)[0]
         p += 4
+        _buffa_left.n -= 1
         m.unpacked_float.append(v)
     elif t == 801:  # unpacked_double
         if p + 8 > e:
             raise _buffa_DecodeError('truncated fixed-width value', p)
         v = _buffa_unpack('<d', b, p)[0]
         p += 8
+        _buffa_left.n -= 1
         m.unpacked_double.append(v)
     elif t == 802:  # unpacked_double (packed)
         q = b[p]
@@ -2478,6 +2544,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
         v = v != 0
+        _buffa_left.n -= 1
         m.unpacked_bool.append(v)
     elif t == 810:  # unpacked_bool (packed)
         q = b[p]
@@ -2499,6 +2566,7 @@ def _buffa_d0_3(m, b, p, e, s, t, dp):
         if v > 127:
             v, p = _buffa_varint(b, p, e, v)
             v = _buffa_int32(v)
+        _buffa_left.n -= 1
         m.unpacked_nested_enum.append(v)
     elif t == 818:  # unpacked_nested_enum (packed)
         q = b[p]
@@ -3347,8 +3415,9 @@ def _buffa_d0_4(m, b, p, e, s, t, dp):
     return p
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 86
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -3375,6 +3444,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c0._buffa_d = _buffa_d
@@ -6603,8 +6674,9 @@ def _buffa_n():
 _buffa_c1._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6644,6 +6716,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c1._buffa_d = _buffa_d
@@ -6704,8 +6778,9 @@ def _buffa_n():
 _buffa_c2._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6727,6 +6802,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c2._buffa_d = _buffa_d
@@ -6768,8 +6845,9 @@ def _buffa_n():
 _buffa_c3._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6784,6 +6862,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c3._buffa_d = _buffa_d
@@ -6814,8 +6894,9 @@ def _buffa_n():
 _buffa_c4._buffa_n = _buffa_n
 
 def _buffa_d(m, b, p, e, dp, eg):
-    if dp < 0:
-        raise _buffa_DecodeError('recursion limit exceeded', p, 'recursion')
+    _buffa_left.n -= 1
+    if dp < 0 or _buffa_left.n < 0:
+        _buffa_over(dp, p)
     while p < e:
         s = p
         t = b[p]
@@ -6830,6 +6911,8 @@ def _buffa_d(m, b, p, e, dp, eg):
         raise _buffa_DecodeError('truncated message', e)
     if eg:
         raise _buffa_DecodeError('truncated group', e)
+    if _buffa_left.n < 0:
+        _buffa_over(0, p)
     return p
 
 _buffa_c4._buffa_d = _buffa_d
