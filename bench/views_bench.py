@@ -18,7 +18,7 @@ this machine, starts one worker per row, prints Markdown tables); with
                    buffa.view, which is the same in both rows)
   py:buffa         CPython
 
-Operations (W*.bin from ../shared/bench/ or $BUFFA_BENCH_DATA), each as
+Operations (W*.bin from bench/workloads/ or $BUFFA_BENCH_DATA), each as
 owned decoding ("decode": M.decode(data), then the reads) and through a view
 ("view": M.view(data), then the same reads):
 
@@ -197,7 +197,7 @@ def driver():
     ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
     ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-pyloops,mp:buffa-native,py:buffa)")
     a = ap.parse_args()
-    data = os.environ.get("BUFFA_BENCH_DATA", os.path.join(root, "..", "shared", "bench"))
+    data = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(root, "bench", "workloads")
     build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "views")
     venv_bin = os.path.join(root, ".venv", "bin")
     env = dict(os.environ, PATH=venv_bin + os.pathsep + os.environ.get("PATH", ""))

@@ -27,6 +27,7 @@ KINDS = {
     "pip": "host_tests/test_pip_install.py runs it in a fresh virtualenv",
     "connect-stub": "Python run here against an in-memory Connect service instead of the host it names",
     "example": "a sketch with a named placeholder",
+    "circuitpython": "needs the CircuitPython build kit; host_tests/circuitpython/test_circuitpython_docs.py runs it",
 }
 
 
