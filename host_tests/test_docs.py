@@ -27,6 +27,7 @@ KINDS = {
     "pip": "host_tests/test_pip_install.py runs it in a fresh virtualenv",
     "connect-stub": "Python run here against an in-memory Connect service instead of the host it names",
     "example": "a sketch with a named placeholder",
+    "continued": "Python that goes on from the file's Python blocks before it: run after them",
     "circuitpython": "needs the CircuitPython build kit; host_tests/circuitpython/test_circuitpython_docs.py runs it",
 }
 
@@ -128,11 +129,15 @@ def test_python_blocks_run_on_cpython_and_the_unix_port():
         sys.path.pop(0)
     failed = []
     ran = 0
+    earlier = {}  # path -> the text of its Python blocks so far, for "continued" ones
     with tempfile.TemporaryDirectory() as work:
         for b in docs_blocks.all_blocks():
-            if b.lang != "python" or b.kind not in (None, "connect-stub"):
+            if b.lang != "python" or b.kind not in (None, "connect-stub", "continued"):
                 continue
             prelude = CONNECT_STUB if b.kind == "connect-stub" else ""
+            if b.kind == "continued":
+                prelude = earlier.get(b.path, "")
+            earlier[b.path] = earlier.get(b.path, "") + b.text
             for name, exe in (("cpython", sys.executable), ("unix", mptest_runtimes.micropython_exe())):
                 ran += 1
                 p = _python(exe, b, work, prelude)
