@@ -198,6 +198,6 @@ def unknown_varint(m, num, v):
     # An unrecognised closed-enum value from a packed run becomes an
     # unpacked field of its own, as Google's runtimes do.
     k = num << 3
-    tmp = bytearray(vsize(k) + vsize(v, 0x7FFFFFFF))
+    tmp = bytearray(vsize(k) + vsize(v))  # v: the varint as read, 64 bits unsigned
     put_varint(tmp, put_varint(tmp, 0, k), v)
     keep_unknown(m, tmp)
