@@ -224,7 +224,9 @@ def http1(data):
     cut = data[0]
     data = data[1:]
     lim = h.Limits(max_body_bytes=4096, max_header_bytes=1024, max_headers=16, max_line_bytes=256)
-    p = h.ResponseParser(lim, no_body=bool(cut & 128))
+    p = h.ResponseParser(lim, 256)
+    p.reset(no_body=bool(cut & 128))
+    ok = False
     try:
         k = (cut & 127) % (len(data) + 1)
         ev = h.NEED_DATA
@@ -235,16 +237,16 @@ def http1(data):
                 p.feed(part)
             ev = p.next()
             while ev == h.HEAD:
-                ok = protocol.check_head(p.status, p.reason, p.headers, "proto", "POST")
+                ok = protocol.check_head(p, "proto", "POST")
                 ev = p.next()
             if ev == h.DONE:
                 break
         if ev == h.DONE:
             if len(p.body) > lim.max_body_bytes:
                 raise Finding("body beyond max_body_bytes")
-            body = protocol.body_bytes(p.headers + p.trailers, p.body, lim.max_body_bytes)
+            body = protocol.body_bytes(p, lim.max_body_bytes)
             if not ok:
-                protocol.parse_error(p.status, p.reason, p.headers, body)
+                protocol.parse_error(p, body)
     except ConnectError:
         return None
     except Finding:
