@@ -55,3 +55,18 @@ class Lcg:
 
     def bytes(self, n):
         return bytes([self.below(256) for _ in range(n)])
+
+
+def need_block(size):
+    """Skip the test where the heap has no free block of size bytes: a
+    board heap fragmented by the .mpy code loaded before the test (the -mpy
+    board runs) may lack one whatever its total free."""
+    import gc
+
+    from mptest import Skip
+
+    gc.collect()
+    try:
+        bytearray(size)
+    except MemoryError:
+        raise Skip("no free block of %d bytes on this heap (fragmented)" % size)

@@ -11,7 +11,7 @@ from mptest import Skip
 
 # (how the library is loaded, word size in bits) -> bytes
 _BUDGET = {
-    ("frozen", 32): 2900,  # QEMU boards, library frozen into firmware: 2,368
+    ("frozen", 32): 3600,  # QEMU boards, library frozen into firmware: 2,960 (2,368 before buffa._runtime, __version__ and GENCODE)
     ("mpy", 32): 7500,  # QEMU boards, library from .mpy: 6,336
     ("mpy", 64): 15000,  # unix port, small heap, library from .mpy: 12,736
     ("source", 64): 15000,  # unix port, library compiled from source: 12,416

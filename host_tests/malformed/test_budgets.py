@@ -5,8 +5,8 @@ import sys
 
 import buffa
 from buffa import DecodeOptions
-from mptest import Skip, raises
-from pbtestutil import h
+from mptest import raises
+from pbtestutil import h, need_block
 from malformed_pb import Msg
 from malformed_groups_pb import Node
 
@@ -72,21 +72,9 @@ def test_unknown_fields_count_one_each():
     edge(Msg, h("48 01 20 07"), 1, "unknown_fields")  # (4: wrong wire type)
 
 
-def _need_block(size):
-    # A heap fragmented by the .mpy code loaded before this test (the -mpy
-    # board runs) may have no free block this large, whatever its total.
-    import gc
-
-    gc.collect()
-    try:
-        bytearray(size)
-    except MemoryError:
-        raise Skip("no free block of %d bytes on this heap (fragmented)" % size)
-
-
 def test_the_default_edge_and_after_it():
     # 1024 elements: a Msg and 1016 unpacked empty strings, two bytes each
-    _need_block(8192)  # the list of 1016 grows in one block
+    need_block(8192)  # the list of 1016 grows in one block
     data = h("62 00") * (1024 - MSG)
     assert len(Msg.decode(data).rs) == 1024 - MSG
     e = raises(buffa.DecodeError, Msg.decode, data + h("62 00"))
@@ -113,7 +101,7 @@ def test_a_hostile_input_is_refused_before_the_heap_runs_out():
     # Written straight into one bytes object (decode() would copy a
     # bytearray), in the largest block a fragmented board heap still has:
     # fewer entries still need more heap than is free (300 bytes each).
-    _need_block(10 * n)
+    need_block(10 * n)
     data = b"".join(b"\x6a\x08\x0a\x04%04d\x12\x00" % i for i in range(n))
     # The default budget is sized for 32-bit boards; on the 64-bit unix
     # port objects take twice the heap, so its small-heap run (as tight as
