@@ -14,12 +14,12 @@ from buffa_gen import tables as T  # noqa: E402
 
 sys.path.pop(0)
 
-from buffa import _errors, _packed, _reflect, _wirecold, fields, message  # noqa: E402
+from buffa import _errors, _packed, _reflect, _wirecold, fields, message, view  # noqa: E402
 from buffa.protojson import _decode, _encode, _scalar  # noqa: E402
 
 TYPES = {name: t for t, name in T.TYPE_NAMES.items()}
 FLAGS = {name: bit for bit, name in T.FLAG_NAMES}
-RUNTIME = (_wirecold, fields, _reflect, _packed, _errors, _encode, _decode, _scalar)
+RUNTIME = (_wirecold, fields, _reflect, _packed, _errors, _encode, _decode, _scalar, view)
 
 
 def test_every_named_type_and_flag_copy_agrees():
@@ -43,6 +43,7 @@ def test_wire_types_agree():
     want = tuple(T.WIRE.get(t, 0) for t in range(19))
     assert _wirecold.WIRE_TYPE == want
     assert fields._WT == want
+    assert view._WT == want
 
 
 def test_fixed_width_formats_agree():
