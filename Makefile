@@ -5,8 +5,8 @@
 #   make test-cpython             one runtime each
 #   make test-unix                MicroPython unix port, default and small heap
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
-#   make conformance              Google's conformance suite, CPython and the unix port
-#   make bench                    buffa against other libraries (bench/README.md); bench-frozen, bench-connect
+#   make conformance              Google's conformance suite: CPython, the unix port (also via views), CircuitPython
+#   make bench                    buffa against other libraries (bench/README.md); bench-frozen, bench-connect, bench-views
 #   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
