@@ -35,52 +35,7 @@ MP = sys.implementation.name == "micropython"
 
 # ---- worker ------------------------------------------------------------------
 
-if MP:
-    from time import ticks_diff, ticks_us
-
-    def _schedstat():
-        with open("/proc/thread-self/schedstat") as f:
-            return int(f.read().split()[0])
-
-    try:
-        _schedstat()
-
-        def clock():
-            return _schedstat() / 1e9
-
-    except Exception:
-
-        def clock():
-            return ticks_us() / 1e6
-
-else:
-    from time import thread_time as clock
-
-
-def timed(fn, target, runs):
-    # Calibrate n so that one run takes ~target s, then the median ops/s.
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        dt = clock() - t0
-        if dt >= target / 4:
-            break
-        n *= 2
-    n = max(1, int(n * target / dt))
-    res = []
-    for _ in range(runs):
-        import gc
-
-        gc.collect()
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        dt = clock() - t0
-        res.append(n / dt if dt > 0 else 0.0)
-    res.sort()
-    return res[len(res) // 2], res
+from benchclock import timed  # noqa: E402
 
 
 def worker(lib, gen_dir, data_dir, target, runs):
