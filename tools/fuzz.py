@@ -10,7 +10,7 @@ Each (target, runtime) pair runs for N seconds; at most --jobs at a time.
 Targets and oracles: host_tests/fuzz/targets.py; docs/fuzzing.md. A finding
 is written to build/fuzz/findings/ and the run fails; minimise it, check it
 into host_tests/fuzz/regressions/TARGET/ and fix the bug
-(host_tests/fuzz/test_fuzz_regressions.py replays every file there on every
+(host_tests/fuzz/test_fuzz_corpus.py replays every file there on every
 runtime). New coverage-increasing inputs go to build/fuzz/corpus/TARGET;
 merge the interesting ones into host_tests/fuzz/corpus/TARGET by hand.
 """

@@ -26,6 +26,11 @@ with atheris.instrument_imports(include=["buffa", "targets", "conformance"]):
 
         upb_oracle._google()
         check = upb_oracle.compare
+    elif name == "json":
+        import upb_oracle
+
+        upb_oracle._google()
+        check = upb_oracle.compare_json
     else:
         check = targets.TARGETS[name]
 

@@ -1,7 +1,8 @@
 # Every checked-in fuzz input (the seed corpus and the minimised findings
 # under regressions/) through the same targets and oracles the fuzzers use
 # (targets.py), on every runtime with the heap for the conformance messages.
-# The differential oracle against upb runs too on CPython.
+# The differential oracles (upb for binary, json_format for JSON) run too
+# on CPython.
 import os
 
 from mptest import requires, here, IS_MICROPYTHON
@@ -47,7 +48,12 @@ def test_binary_inputs():
 
 
 def test_json_inputs():
-    _replay("json", targets.json)
+    if IS_MICROPYTHON:
+        _replay("json", targets.json)
+    else:
+        import upb_oracle
+
+        _replay("json", upb_oracle.compare_json)
 
 
 def test_http1_inputs():

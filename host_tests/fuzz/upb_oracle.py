@@ -161,3 +161,206 @@ def _val(x, y, p):
         return ""
     return p + " %r vs %r" % (x, y)
 
+
+
+# -- JSON ----------------------------------------------------------------
+# Google's JSON parser for Python (json_format: the same code over every
+# backend, upb included) reads the same text as TestAllTypesProto3. As for
+# binary, accept/reject must agree, and when both accept, buffa's binary
+# encoding parsed by upb must equal Google's message.
+#
+# Intended JSON divergences (docs/fuzzing.md):
+#   J1. The budgets and limits of DecodeOptions (elements, unknown fields,
+#       nesting as binary counts it): json_format has none of them.
+#   J2. A float field given a number above the largest float32 that still
+#       rounds to it (3.4028235e38, which is what buffa and json_format both
+#       write for that value): buffa reads it as the largest float32, as
+#       protobuf C++ does; json_format refuses its own output. The case is
+#       compared with json_format's bound moved to where rounding stops.
+#   J3. A message given as a JSON string or list: json_format walks the
+#       string's characters (or the list's items) as field names, so it
+#       accepts an empty one, or any while ignoring unknown fields; buffa
+#       refuses any value but an object for a message.
+#   J4. A string escape that leaves a surrogate unpaired ("\ud800"):
+#       buffa refuses it wherever it is, as upb's and C++'s JSON parsers do
+#       (it has no UTF-8); json_format takes what Python's json module
+#       gives, which keeps it.
+#   J5. An integer written as a string with leading zeros ("007"): buffa
+#       reads the string as a JSON number, as protobuf-go does, and JSON
+#       numbers have no leading zeros; json_format takes int("007").
+#   J6. Base64 with characters outside the alphabet ("AP[8="): Python's
+#       urlsafe_b64decode, which json_format calls, drops them; buffa
+#       refuses them, as upb and C++ do. The case is checked again with
+#       json_format decoding base64 strictly, which must then refuse it.
+#   J7. A float or double written as a string that is not a JSON number nor
+#       "NaN", "Infinity" or "-Infinity" ("inf", "-InfiniTy", "1_0",
+#       " 1"): json_format takes whatever Python's float() takes; buffa
+#       refuses it, as the spec and upb do.
+#   J8. A Timestamp or Duration not in the spec's form (RFC 3339 with
+#       two-digit fields, "1.5s"): json_format parses with strptime() and
+#       int(), which take spaces, signs and single digits; buffa refuses
+#       them, as upb does.
+#   J9. An enum value written as a string of digits ("74"): json_format
+#       (and protobuf C++) read it as the number; buffa takes a string as a
+#       value's name only, as upb and protobuf-go do.
+#   J10. A FieldMask path with a capital letter outside ASCII ("aȽ"):
+#       json_format lower-cases it after a "_" (str.lower()); buffa turns
+#       only A-Z into "_a".."_z", as upb does (field names are ASCII).
+_LEADING_ZERO = __import__("re").compile(r"invalid integer '-?0[0-9]")
+_ENUM_DIGITS = __import__("re").compile(r"unknown value '-?[0-9]+' of enum ")
+JSON_BUDGET_KINDS = ("elements", "unknown_fields", "limit", "memory")
+
+
+def compare_json(data):
+    """Run buffa's JSON checks and json_format on one fuzzer input."""
+    import targets
+    from google.protobuf import json_format
+
+    m = targets.json(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeError:
+        if m is not None:
+            raise Finding("buffa accepts JSON that is not UTF-8")
+        return
+    ign = data[-1:] == b"\n"
+    G = _google()[0]
+    g = G()
+    try:
+        json_format.Parse(text, g, ignore_unknown_fields=ign)
+        gerr = None
+    except (json_format.ParseError, RecursionError) as e:
+        gerr = str(e) or type(e).__name__
+    if gerr is not None and "Float value too" in gerr:
+        g, gerr = _parse_rounding_floats(json_format, text, G, ign)
+    if m is None:
+        if gerr is None:
+            try:
+                targets.protojson.decode(types()[0], data, ignore_unknown_fields=ign)
+            except targets.JsonError as e:
+                if getattr(e, "kind", None) in JSON_BUDGET_KINDS:
+                    return  # divergence J1
+                if _top_level(text) in ("string", "array"):
+                    return  # divergence J3
+                if "unpaired surrogate" in str(e):
+                    return  # divergence J4
+                if _LEADING_ZERO.search(str(e)):
+                    return  # divergence J5
+                if "invalid base64" in str(e) and not _accepts_strict_base64(json_format, text, G, ign):
+                    return  # divergence J6
+                if _loose_float_text(str(e)):
+                    return  # divergence J7
+                if _loose_time_text(str(e)):
+                    return  # divergence J8
+                if _ENUM_DIGITS.search(str(e)):
+                    return  # divergence J9
+                raise Finding("buffa rejects JSON that json_format accepts: %s" % e)
+        return
+    if gerr is not None:
+        raise Finding("buffa accepts JSON that json_format rejects (%s)" % gerr)
+    g2 = G()
+    g2.ParseFromString(m.encode())
+    why = _differ(g, g2, "")
+    if why and "field_mask.paths" in why and any(c > "\x7f" and c.lower() != c for c in text):
+        return  # divergence J10
+    if why:
+        raise Finding("buffa's JSON message differs from json_format's at %s" % why)
+
+
+def _parse_rounding_floats(json_format, text, G, ign):
+    # Divergence J2: json_format's float bound moved from the largest
+    # float32 to the largest double that rounds to it.
+    from google.protobuf.internal import type_checkers as tc
+
+    lo, hi = tc._FLOAT_MIN, tc._FLOAT_MAX
+    tc._FLOAT_MAX, tc._FLOAT_MIN = tc._MAX_FLOAT_AS_DOUBLE_ROUNDED, -tc._MAX_FLOAT_AS_DOUBLE_ROUNDED
+    g = G()
+    try:
+        json_format.Parse(text, g, ignore_unknown_fields=ign)
+        return g, None
+    except (json_format.ParseError, RecursionError) as e:
+        return g, str(e) or type(e).__name__
+    finally:
+        tc._FLOAT_MIN, tc._FLOAT_MAX = lo, hi
+
+
+def _top_level(text):
+    import json
+
+    try:
+        v = json.loads(text)
+    except ValueError:
+        return None
+    return {str: "string", list: "array"}.get(type(v))
+
+
+def _accepts_strict_base64(json_format, text, G, ign):
+    # Divergence J6: json_format with a base64 decoder that refuses
+    # characters outside the (standard or URL-safe) alphabet.
+    import base64
+    import binascii
+
+    loose = json_format.base64
+
+    class Strict:
+        b64encode = staticmethod(base64.b64encode)
+
+        @staticmethod
+        def urlsafe_b64decode(s):
+            t = s.replace("-", "+").replace("_", "/")
+            if isinstance(t, bytes):
+                t = t.decode("ascii", "replace")
+            try:
+                return binascii.a2b_base64(t, strict_mode=True)
+            except binascii.Error as e:
+                raise ValueError(str(e))
+
+    json_format.base64 = Strict
+    try:
+        json_format.Parse(text, G(), ignore_unknown_fields=ign)
+        return True
+    except (json_format.ParseError, RecursionError):
+        return False
+    finally:
+        json_format.base64 = loose
+
+
+_JSON_NUMBER = __import__("re").compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+
+
+def _loose_float_text(err):
+    # Divergence J7: the text buffa refused as a number is neither a JSON
+    # number nor one of the spec's three strings.
+    import ast
+
+    i = err.find("invalid number ")
+    if i < 0:
+        return False
+    try:
+        t = ast.literal_eval(err[i + 15:].split(" at byte ")[0])
+    except (ValueError, SyntaxError):
+        return False
+    return t not in ("NaN", "Infinity", "-Infinity") and not _JSON_NUMBER.match(t)
+
+
+_RE = __import__("re")
+_TIME_FORMS = {
+    "timestamp": _RE.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[-+][0-9]{2}:[0-9]{2})\Z"),
+    "duration": _RE.compile(r"-?[0-9]+(\.[0-9]{1,9})?s\Z"),
+}
+
+
+def _loose_time_text(err):
+    # Divergence J8: the text buffa refused as a Timestamp or Duration is
+    # not in the spec's form.
+    import ast
+
+    for kind, form in _TIME_FORMS.items():
+        i = err.find("invalid %s " % kind)
+        if i >= 0:
+            try:
+                t = ast.literal_eval(err[i + len(kind) + 9:].split(" at byte ")[0])
+            except (ValueError, SyntaxError):
+                return False
+            return not form.match(t)
+    return False
