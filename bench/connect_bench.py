@@ -53,7 +53,7 @@ def micropython_exe():
     return "micropython"
 
 
-MODES = ("identity", "gzip", "aio")
+MODES = ("identity", "gzip", "aio", "aio-gzip")
 
 
 def run_worker(exe, port, n, pf, mode):

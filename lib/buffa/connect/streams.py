@@ -140,11 +140,11 @@ def _next_envelope(x):
 
 def _envelope(x, p, a, n):
     flags = p.buf[a]
-    data = memoryview(p.buf)[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
+    data = p.view[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
     if flags & envelope.COMPRESSED:
         if p.stream_encoding != "gzip":
             raise envelope._protocol_error("compressed message without Connect-Content-Encoding")
-        data = compress.decompress(data, "gzip", x.cfg.max_response_bytes)
+        data = x.cfg.inflater.decompress(data, "gzip", x.cfg.max_response_bytes)
     if flags & envelope.END_STREAM:
         x.sx.end_error, x.sx.trailers = envelope.end_of_stream(data)
         p.consume(envelope.HEADER_BYTES + n)
@@ -182,7 +182,7 @@ def send_message(x, message):
     m = envelope.HEADER_BYTES + n
     need = 8 + 2 + m + 2
     if len(x.sbuf) < need:
-        x.sbuf = bytearray(need)
+        x.set_sbuf(bytearray(need))
     buf = x.sbuf
     i = http1.write_hex(buf, 0, m)
     i = _put(buf, i, b"\r\n")
@@ -192,7 +192,7 @@ def send_message(x, message):
     else:
         buf[i : i + n] = body
     i = _put(buf, i + n, b"\r\n")
-    x.out = memoryview(buf)[:i]
+    x.out = x.sview[:i]
     x.stage = SENDING_MORE
 
 

@@ -177,12 +177,14 @@ class _Connection:
         return ConnectError(Code.DEADLINE_EXCEEDED, "no data from the server for %d ms" % self.read_timeout_ms)
 
     def send(self, data, deadline):
-        mv = memoryview(data)
+        # The Exchange hands over a memoryview; slice only what is left
+        # after a partial send (each view is an allocation on MicroPython).
+        mv = data if isinstance(data, memoryview) else memoryview(data)
         i = 0
         n_all = len(mv)
         while i < n_all:
             try:
-                n = self._send_some(mv[i:], self._bound(deadline))
+                n = self._send_some(mv[i:] if i else mv, self._bound(deadline))
             except OSError as e:
                 if is_timeout(e):
                     raise self._timed_out(deadline)
