@@ -330,6 +330,32 @@ class ServerStream(StreamBase):
             raise StopIteration
         return m
 
+    def poll(self, wait_ms):
+        """The next message if it arrives within wait_ms (0: only if it is
+        already here), else None with the stream still open: for a program
+        with its own work to do between messages (blocking client only).
+
+        At the stream's end: None, and `ended` is true; an error the stream
+        ended with is raised as by next(). A transport that cannot wait
+        with a bound (the in-memory and serial ones) raises unimplemented.
+        """
+        x = self._live()
+        if x is None:
+            return None
+        try:
+            op = self._client._run(x, wait_ms)
+            if op is None:
+                return None
+            return self._message_or_end(op)
+        except BaseException:
+            self._failed()
+            raise
+
+    @property
+    def ended(self):
+        """Whether the stream is over (read to its end, failed or closed)."""
+        return self._live() is None
+
     def __enter__(self):
         return self
 

@@ -205,6 +205,23 @@ class _Connection:
             raise self._timed_out(deadline)
         return n
 
+    def recv_within(self, buf, ms, deadline):
+        """Like recv_into, but None when nothing arrives within ms: a quiet
+        peer is not an error here (a stream the caller polls between its
+        own work). The call's deadline still ends it."""
+        left = clock.remaining_ms(deadline)
+        if left is not None:
+            if left <= 0:
+                raise _deadline_error(self.call_timeout_ms)
+            if left < ms:
+                ms = left
+        try:
+            return self._recv_some(buf, ms if ms > 0 else 0)
+        except OSError as e:
+            if not is_timeout(e):
+                raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
+            return None
+
     def close(self):
         try:
             self._sock.close()
@@ -224,7 +241,9 @@ class TimeoutConnection(_Connection):
 
     def _settimeout(self, ms):
         if ms != self._timeout:
-            self._sock.settimeout(ms / 1000)
+            # 0 would make the socket non-blocking, where recv_into raises
+            # BlockingIOError; a millisecond is "now" in effect.
+            self._sock.settimeout((ms or 1) / 1000)
             self._timeout = ms
 
     def _send_some(self, mv, ms):
@@ -270,6 +289,9 @@ class PollConnection(_Connection):
             self._poll.register(raw, select.POLLIN)
             sock = raw
         self._polled = sock
+        # ipoll reuses one result tuple where poll builds a list each time:
+        # a polled stream waits often, mostly in vain.
+        self._events = getattr(self._poll, "ipoll", None) or self._poll.poll
 
     def _wait(self, mask, ms):
         self._poll.modify(self._polled, mask)
@@ -278,7 +300,7 @@ class PollConnection(_Connection):
             left = ms - clock.ticks_diff(clock.ticks_ms(), start)
             if left <= 0:
                 return False
-            for ev in self._poll.poll(left):
+            for ev in self._events(left):
                 if ev[1] & (mask | self._select.POLLERR | self._select.POLLHUP):
                     return True
 
