@@ -52,6 +52,10 @@ def _epoch_ms():
     return ms
 
 
+# Free heap the app needs, once loaded, to watch its configuration (can_watch).
+WATCH_MIN_FREE = 64 * 1024
+
+
 class Device:
     def __init__(self, cfg, board):
         self.cfg = cfg
@@ -183,10 +187,13 @@ class Device:
         else:
             self.client = Client.plaintext(url, **opts)
         self.svc = telemetry_pb.TelemetryServiceClient(self.client)
-        if cfg["watch_config"] and cfg["transport"] == "socket":
+        if self.can_watch():
             # The stream's deadline is long; the service ends a stream after
             # a few minutes, and the device watches again.
-            wopts = dict(opts, timeout_ms=15 * 60 * 1000)
+            # Small buffers: the request is a device id, a configuration a
+            # few dozen bytes.
+            wopts = dict(opts, timeout_ms=15 * 60 * 1000, max_response_bytes=1024, recv_buffer_bytes=256,
+                         send_buffer_bytes=128)
             if url.startswith("https://"):
                 self.wclient = Client.tls(url, cadata=cadata, server_hostname=cfg["server_hostname"], **wopts)
             else:
@@ -254,6 +261,31 @@ class Device:
         )
 
     # -- WatchConfig
+    def can_watch(self):
+        """Whether to watch the configuration: over a socket, and (unless
+        watch_config says) only where the heap can spare what the stream
+        needs: its code (about 10 KB where it is not frozen) and a second
+        client (about 4 KB). Measured on the unix port from .mpy files, at
+        192 KiB the app has 46 KiB left at this point, and with the stream
+        26 KiB in small pieces: its Record calls then risk failing."""
+        cfg = self.cfg
+        if cfg["transport"] != "socket" or cfg["watch_config"] is False:
+            return False
+        if cfg["watch_config"] is None:
+            try:
+                import gc
+
+                gc.collect()
+                if gc.mem_free() < WATCH_MIN_FREE:
+                    self.log("heap: %d bytes free, WatchConfig needs %d: polling GetConfig every %d ms"
+                             % (gc.mem_free(), WATCH_MIN_FREE, cfg["config_poll_ms"]))
+                    return False
+            except AttributeError:  # CPython: no heap limit to mind
+                pass
+        from buffa.connect import streams  # noqa: F401  (loaded now, not mid-loop)
+
+        return True
+
     def watching(self):
         """Whether configuration comes from the stream (else from polling)."""
         return self.wsvc is not None
@@ -272,8 +304,9 @@ class Device:
             m = s.poll(ms)  # the first poll dials and sends: bounded by connect and call timeouts
         except ConnectError as e:
             self.watch = None
-            if e.code == "unimplemented":
-                # A service (or transport) without it: poll GetConfig instead.
+            if e.code in ("unimplemented", "resource_exhausted"):
+                # A service (or transport) without it, or a heap that cannot
+                # hold the stream: poll GetConfig instead.
                 self.wsvc = None
                 self.wclient.close()
                 self.log("WatchConfig not available (%s): polling GetConfig every %d ms"

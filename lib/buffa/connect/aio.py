@@ -21,7 +21,7 @@ from buffa.connect.errors import ConnectError, Code
 from buffa._runtime import MPVM as _MICROPYTHON  # MicroPython's asyncio, or CircuitPython's port of it
 
 # How long a MicroPython read retries between yields before it waits on the
-# socket (see _MicroPythonConnection._wait_readable).
+# socket (see _MicroPythonConnection.recv_into).
 _SPIN_MS = 5
 
 
@@ -49,6 +49,20 @@ class _Connection(transport._Connection):
             if transport.is_timeout(e):
                 return None
             raise
+
+    def read_now(self, buf):
+        """A read that does not wait: the count, or None if nothing is there yet."""
+        try:
+            return self._try(self._read_into, buf)
+        except Exception as e:
+            raise self._failed("receive", e, None)
+
+    def write_now(self, mv):
+        """A write that does not wait: the count written (0 if none)."""
+        try:
+            return self._try(self._write, mv) or 0
+        except Exception as e:
+            raise self._failed("send", e, None)
 
     async def send(self, data, deadline):
         mv = data
@@ -128,19 +142,29 @@ class _MicroPythonConnection(_Connection):
         self._write = sock.write
         self._stream = asyncio.StreamReader(sock)
 
-    async def _wait_readable(self, buf, deadline):
-        # First yield to the other tasks and retry the read, for up to
-        # _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
+    async def recv_into(self, buf, deadline):
+        # The read and the wait in one coroutine (each is a heap object
+        # here). First yield to the other tasks and retry the read, for up
+        # to _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
         # MicroPython's asyncio), and an answer on a LAN arrives by then.
         # Longer waits go to the scheduler's poll through Stream.readinto,
         # bounded by wait_for_ms, which allocates about 1 KB.
-        start = clock.ticks_ms()
-        while clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
-            await asyncio.sleep_ms(0)
-            n = self._try(self._read_into, buf)
-            if n is not None:
-                return n
-        return await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
+        try:
+            start = clock.ticks_ms()
+            while True:
+                n = self._try(self._read_into, buf)
+                if n is not None:
+                    return n
+                if clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
+                    await asyncio.sleep_ms(0)
+                    continue
+                n = await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
+                if n is not None:
+                    return n
+        except ConnectError:
+            raise
+        except Exception as e:
+            raise self._failed("receive", e, deadline)
 
     async def _wait_writable(self, deadline):
         # An empty drain only yields once; so hand the stream nothing and
@@ -149,6 +173,47 @@ class _MicroPythonConnection(_Connection):
 
     async def handshake(self, host, deadline):
         pass  # MicroPython's TLS socket shakes hands on its first reads and writes
+
+
+class _Turn:
+    """One call at a time on a client, in the order they asked.
+
+    asyncio.Lock would do, but its acquire() is a coroutine, a heap object
+    on MicroPython, for every call; a free turn is taken here without one.
+    Only a call that has to wait allocates (an Event).
+    """
+
+    def __init__(self):
+        self.held = False
+        self._line = []
+
+    def take_now(self):
+        """Take the turn if nobody holds it or waits for it."""
+        if self.held or self._line:
+            return False
+        self.held = True
+        return True
+
+    async def take(self):
+        """Take the turn, waiting in line if need be."""
+        if self.take_now():
+            return
+        ev = asyncio.Event()
+        self._line.append(ev)
+        try:
+            await ev.wait()  # give() hands the turn over: held stays True
+        except BaseException:  # cancelled while in line
+            if ev in self._line:
+                self._line.remove(ev)
+            elif ev.is_set():
+                self.give()  # handed over just now: pass it on
+            raise
+
+    def give(self):
+        if self._line:
+            self._line.pop(0).set()
+        else:
+            self.held = False
 
 
 def _wake(fut):
@@ -185,7 +250,7 @@ class Client(core.ClientBase):
         self._ssl = self._tls_context(scheme, options)
         self._server_hostname = options.get("server_hostname") or self._host
         self._addr = None  # resolved once per client
-        self._lock = asyncio.Lock()
+        self._turn = _Turn()
 
     def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
              use_get=False):
@@ -198,23 +263,45 @@ class Client(core.ClientBase):
         return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
 
     async def _call(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
-        await self._lock.acquire()
+        turn = self._turn
+        if not turn.take_now():
+            await turn.take()
         try:
             self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
             await self._run(self._x)
             return self._finish(self._x)
         finally:
-            self._lock.release()
+            turn.give()
 
     async def _run(self, x):
-        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE.
+
+        Each step first tries its I/O without waiting, and only when the
+        socket is not ready awaits a coroutine (on MicroPython each one is a
+        heap object of 100-200 bytes): on a LAN most reads and writes are.
+        """
         while True:
             try:
                 op = x.step()
-                if op is RECV:  # the common step, without a coroutine of its own
-                    x.filled(await self._conn.recv_into(x.space(), x.deadline))
-                elif op is CONNECT or op is SEND:
-                    await self._io(x, op)
+                c = self._conn
+                if op is RECV:
+                    buf = x.space()
+                    n = c.read_now(buf)
+                    x.filled(n if n is not None else await c.recv_into(buf, x.deadline))
+                elif op is SEND:
+                    out = x.out
+                    n = c.write_now(out)
+                    if n < len(out):
+                        await c.send(out[n:] if n else out, x.deadline)
+                    x.sent()
+                elif op is CONNECT:
+                    if c is not None and c.idle_ok():
+                        c.call_timeout_ms = x.timeout_ms
+                        x.connected(True)
+                    else:
+                        self._drop()
+                        self._conn = await self._dial(x.deadline, x.timeout_ms)
+                        x.connected(False)
                 else:
                     return op
             except Exception as e:
@@ -254,20 +341,6 @@ class Client(core.ClientBase):
                 for r in requests:
                     await s.send(r)
             return await s.close_and_receive()
-
-    async def _io(self, x, op):
-        if op is CONNECT:
-            c = self._conn
-            reused = c is not None and c.idle_ok()
-            if reused:
-                c.call_timeout_ms = x.timeout_ms
-            else:
-                self._drop()
-                self._conn = await self._dial(x.deadline, x.timeout_ms)
-            x.connected(reused)
-        else:
-            await self._conn.send(x.out, x.deadline)
-            x.sent()
 
     async def _resolve(self):
         if self._addr is None:
