@@ -21,7 +21,7 @@ from buffa.connect.errors import ConnectError, Code
 from buffa._runtime import MPVM as _MICROPYTHON  # MicroPython's asyncio, or CircuitPython's port of it
 
 # How long a MicroPython read retries between yields before it waits on the
-# socket (see _MicroPythonConnection.recv_into).
+# socket (see Client._run).
 _SPIN_MS = 5
 
 
@@ -143,21 +143,12 @@ class _MicroPythonConnection(_Connection):
         self._stream = asyncio.StreamReader(sock)
 
     async def recv_into(self, buf, deadline):
-        # The read and the wait in one coroutine (each is a heap object
-        # here). First yield to the other tasks and retry the read, for up
-        # to _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
-        # MicroPython's asyncio), and an answer on a LAN arrives by then.
-        # Longer waits go to the scheduler's poll through Stream.readinto,
-        # bounded by wait_for_ms, which allocates about 1 KB.
+        # Client._run has tried the read and yielded for _SPIN_MS, which
+        # allocates nothing (an answer on a LAN arrives by then). Longer
+        # waits go to the scheduler's poll through Stream.readinto, bounded
+        # by wait_for_ms, which allocates about 1 KB.
         try:
-            start = clock.ticks_ms()
             while True:
-                n = self._try(self._read_into, buf)
-                if n is not None:
-                    return n
-                if clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
-                    await asyncio.sleep_ms(0)
-                    continue
                 n = await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
                 if n is not None:
                     return n
@@ -255,57 +246,63 @@ class Client(core.ClientBase):
     def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
              use_get=False):
         """Call a unary procedure; a coroutine returning the response message."""
-        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
+        return self._run(self._x, (procedure, request, response_type, timeout_ms, headers, codec, use_get, False))
 
     def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
               use_get=False):
         """Like call(), but the coroutine returns a Response with headers and trailers too."""
-        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+        return self._run(self._x, (procedure, request, response_type, timeout_ms, headers, codec, use_get, True))
 
-    async def _call(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
-        turn = self._turn
-        if not turn.take_now():
-            await turn.take()
-        try:
-            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
-            await self._run(self._x)
-            return self._finish(self._x)
-        finally:
-            turn.give()
-
-    async def _run(self, x):
+    async def _run(self, x, unary=None):
         """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE.
 
-        Each step first tries its I/O without waiting, and only when the
-        socket is not ready awaits a coroutine (on MicroPython each one is a
-        heap object of 100-200 bytes): on a LAN most reads and writes are.
+        Given a unary call's arguments, first take the client's turn and
+        start that call, and return its result: so a unary call is one
+        coroutine, and each is a heap object of 100-200 bytes on MicroPython.
+        For the same reason each step first tries its I/O without waiting
+        (on MicroPython also after yielding, for up to _SPIN_MS) and awaits
+        the connection only when the socket is not ready.
         """
-        while True:
-            try:
-                op = x.step()
-                c = self._conn
-                if op is RECV:
-                    buf = x.space()
-                    n = c.read_now(buf)
-                    x.filled(n if n is not None else await c.recv_into(buf, x.deadline))
-                elif op is SEND:
-                    out = x.out
-                    n = c.write_now(out)
-                    if n < len(out):
-                        await c.send(out[n:] if n else out, x.deadline)
-                    x.sent()
-                elif op is CONNECT:
-                    if c is not None and c.idle_ok():
-                        c.call_timeout_ms = x.timeout_ms
-                        x.connected(True)
+        if unary is not None and not self._turn.take_now():
+            await self._turn.take()
+        try:
+            if unary is not None:
+                x.start(*unary)
+            while True:
+                try:
+                    op = x.step()
+                    c = self._conn
+                    if op is RECV:
+                        buf = x.space()
+                        n = c.read_now(buf)
+                        if n is None and _MICROPYTHON:
+                            start = clock.ticks_ms()
+                            while n is None and clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
+                                await asyncio.sleep_ms(0)  # a singleton: no allocation
+                                n = c.read_now(buf)
+                        x.filled(n if n is not None else await c.recv_into(buf, x.deadline))
+                    elif op is SEND:
+                        buf = x.out
+                        n = c.write_now(buf)
+                        if n < len(buf):
+                            await c.send(buf[n:] if n else buf, x.deadline)
+                        x.sent()
+                    elif op is CONNECT:
+                        if c is not None and c.idle_ok():
+                            c.call_timeout_ms = x.timeout_ms
+                            x.connected(True)
+                        else:
+                            self._drop()
+                            self._conn = await self._dial(x.deadline, x.timeout_ms)
+                            x.connected(False)
                     else:
-                        self._drop()
-                        self._conn = await self._dial(x.deadline, x.timeout_ms)
-                        x.connected(False)
-                else:
-                    return op
-            except Exception as e:
-                self._failed(x, e)
+                        break
+                except Exception as e:
+                    self._failed(x, e)
+            return op if unary is None else self._finish(x)
+        finally:
+            if unary is not None:
+                self._turn.give()
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an async iterator of response

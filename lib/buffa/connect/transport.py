@@ -159,9 +159,11 @@ class _Connection:
         self.call_timeout_ms = call_timeout_ms  # for messages only
         self._probe = bytearray(1)
 
-    def _bound(self, deadline):
-        """Timeout for the next wait, in ms; raises once the deadline passed."""
-        t = self.read_timeout_ms
+    def _bound(self, deadline, t=None):
+        """Timeout for the next wait, in ms (t, by default read_timeout_ms,
+        or less if the deadline comes first); raises once the deadline passed."""
+        if t is None:
+            t = self.read_timeout_ms
         left = clock.remaining_ms(deadline)
         if left is not None:
             if left <= 0:
@@ -209,12 +211,7 @@ class _Connection:
         """Like recv_into, but None when nothing arrives within ms: a quiet
         peer is not an error here (a stream the caller polls between its
         own work). The call's deadline still ends it."""
-        left = clock.remaining_ms(deadline)
-        if left is not None:
-            if left <= 0:
-                raise _deadline_error(self.call_timeout_ms)
-            if left < ms:
-                ms = left
+        ms = self._bound(deadline, ms)
         try:
             return self._recv_some(buf, ms if ms > 0 else 0)
         except OSError as e:
