@@ -292,6 +292,7 @@ def _watching(streams, **over):
 
 
 def test_config_pushed_on_the_stream_is_followed():
+    _load()
     push = pb.GetConfigResponse(sample_interval_ms=250, batch_size=2, next_sequence=9)
     d = _watching([FakeWatch([None, push, None]), FakeWatch([])])
     assert d.wait_for_config(200)  # opens the stream; nothing yet
@@ -308,6 +309,7 @@ def test_config_pushed_on_the_stream_is_followed():
 
 
 def test_without_watch_config_the_device_polls_get_config():
+    _load()
     gone = ConnectError("unimplemented", "WatchConfig is turned off")
     d = _watching([FakeWatch([gone])], config_poll_ms=1000)
     assert d.wait_for_config(200)  # the stream's first answer: unimplemented
@@ -321,6 +323,7 @@ def test_without_watch_config_the_device_polls_get_config():
 
 
 def test_a_failing_stream_is_retried_with_backoff():
+    _load()
     d = _watching([FakeWatch([ConnectError("unavailable", "refused")]), FakeWatch([])], backoff_base_ms=5000)
     assert d.wait_for_config(200) and d.watch is None and d.watching()
     assert not d.wait_for_config(200)  # waiting out the backoff: the loop sleeps
