@@ -6,9 +6,9 @@ Starts the connect-python Echo server (host_tests/connect/servers, under
 uvicorn) on 127.0.0.1, then makes the same unary call with a payload of the
 W1 telemetry workload (bench/workloads/W1.bin, 530 bytes) from:
 
-  - buffa.connect on the MicroPython unix port: the blocking client with
-    identity and with gzip responses, and the asyncio client
-  - the same three on CPython
+  - buffa.connect on the MicroPython unix port: the blocking and the asyncio
+    client, each with identity and with gzip responses
+  - the same four on CPython
   - the official connect-python client (connectrpc, ConnectClientSync) on CPython
 
 and prints a Markdown table. Heap per call on MicroPython is what a call
@@ -53,7 +53,7 @@ def micropython_exe():
     return "micropython"
 
 
-MODES = ("identity", "gzip", "aio")
+MODES = ("identity", "gzip", "aio", "aio-gzip")
 
 
 def run_worker(exe, port, n, pf, mode):
@@ -151,7 +151,7 @@ def main():
     with serverproc.connect_python(lifetime_s=600) as srv:
         for exe, rt in ((micropython_exe(), "MicroPython unix"), (sys.executable, py)):
             for mode in MODES:
-                rows.append(("buffa.connect" + (" (asyncio)" if mode == "aio" else ""), rt, mode,
+                rows.append(("buffa.connect" + (" (asyncio)" if mode.startswith("aio") else ""), rt, mode,
                              run_worker(exe, srv.port, args.calls, pf, mode)))
         off = run_official(srv.port, args.calls, pf)
         off["heap_per_call"] = off.pop("heap_bytes_per_call")
@@ -166,7 +166,7 @@ def main():
         window = r.get("window_bytes", 0)
         beyond = r["heap_per_call"] - r["decode_heap"] - window if mp else None
         print("| %s | %s | %s | %.0f | %d%s | %s | %s | %s |" % (
-            name, rt, "gzip" if mode == "gzip" else "identity", r["calls_per_s"], r["heap_per_call"],
+            name, rt, "gzip" if mode.endswith("gzip") else "identity", r["calls_per_s"], r["heap_per_call"],
             "" if mp else " (peak traced)", "-" if beyond is None else beyond,
             window or "-", r.get("largest_block", "-")))
     streamed = [(name, r) for name, _, _, r in rows if "stream_heap_per_message" in r]

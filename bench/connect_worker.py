@@ -7,6 +7,7 @@
 # MODE: identity   blocking client, responses uncompressed (accept_compression=False)
 #       gzip       blocking client, responses gzip-compressed (accept_compression=True)
 #       aio        asyncio client, responses uncompressed
+#       aio-gzip   asyncio client, responses gzip-compressed
 #
 # With identity and aio, also the heap per streamed message of a
 # server-streaming call (Watch) on MicroPython.
@@ -34,7 +35,7 @@ except ImportError:
         return a - b
 
 
-M = 10  # calls per heap measurement
+M = int(__import__("os").getenv("BM") or 10)  # calls per heap measurement
 MICROPYTHON = sys.implementation.name == "micropython"
 
 
@@ -89,10 +90,11 @@ def main():
     from buffa.connect import compress
 
     url = "http://127.0.0.1:%d" % port
-    opts = {"timeout_ms": 10000, "accept_compression": mode == "gzip"}
+    gzip = mode.endswith("gzip")
+    opts = {"timeout_ms": 10000, "accept_compression": gzip}
     req = echo_pb.EchoRequest(text="telemetry", payload=payload)
     out = {"runtime": sys.implementation.name, "mode": mode, "calls": n}
-    if mode == "aio":
+    if mode.startswith("aio"):
         import asyncio
         from buffa.connect import aio
 
@@ -105,7 +107,7 @@ def main():
         run_sync(client, echo_pb.EchoServiceClient(client), req, n, out)
     cfg = client._cfg
     out["max_response_bytes"] = cfg.max_response_bytes
-    if mode == "gzip" and MICROPYTHON:
+    if gzip and MICROPYTHON:
         # The window inflating this response took (sized to the response).
         out["window_bytes"] = compress.window_bytes(min(out["response_bytes"], cfg.max_response_bytes))
     print(json.dumps(out))
@@ -170,21 +172,8 @@ async def run_aio(client, svc, req, n, out):
         out["heap_per_call"] = (gc.mem_alloc() - a) // M
         gc.enable()
         _decode_cost(out, r)
-
-        async def consume(k):
-            async for m in svc.watch(type(req)(text="s", payload=req.payload, repeat=k)):
-                pass
-
-        sizes = []
-        for k in (1, STREAM_N + 1):
-            gc.collect()
-            gc.disable()
-            a = gc.mem_alloc()
-            for _ in range(M):
-                await consume(k)
-            sizes.append((gc.mem_alloc() - a) // M)
-            gc.enable()
-        out["stream_heap_per_message"] = (sizes[1] - sizes[0]) // STREAM_N
+        if out["mode"] == "aio":
+            await _aio_stream_heap(out, svc, req)
         import micropython
 
         gc.collect()
@@ -209,6 +198,23 @@ async def run_aio(client, svc, req, n, out):
         tracemalloc.stop()
         out["heap_per_call"] = peak
     await client.close()
+
+
+async def _aio_stream_heap(out, svc, req):
+    async def consume(k):
+        async for m in svc.watch(type(req)(text="s", payload=req.payload, repeat=k)):
+            pass
+
+    sizes = []
+    for k in (1, STREAM_N + 1):
+        gc.collect()
+        gc.disable()
+        a = gc.mem_alloc()
+        for _ in range(M):
+            await consume(k)
+        sizes.append((gc.mem_alloc() - a) // M)
+        gc.enable()
+    out["stream_heap_per_message"] = (sizes[1] - sizes[0]) // STREAM_N
 
 
 main()

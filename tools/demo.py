@@ -103,8 +103,13 @@ def build_mpy(out, with_buffa, arch=None):
 
 
 class Collector:
-    def __init__(self, workdir, interval_ms, batch):
+    def __init__(self, workdir, interval_ms, batch, watch=True):
         self.db = os.path.join(workdir, "telemetry.db")
+        # Settings written here reach watching devices at once (WatchConfig).
+        self.settings_file = os.path.join(workdir, "settings.json")
+        if os.path.exists(self.settings_file):
+            os.remove(self.settings_file)
+        self.watch = watch
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(self.db + suffix):
                 os.remove(self.db + suffix)
@@ -121,7 +126,9 @@ class Collector:
         cmd = [sys.executable, "-u", os.path.join(TOOLS, "collector", "collector.py"), "--db", self.db,
                "--port", str(self.port), "--port-file", self.portfile,
                "--sample-interval-ms", str(self.interval_ms), "--batch-size", str(self.batch),
-               "--lifetime-s", "3600"]
+               "--settings-file", self.settings_file, "--lifetime-s", "3600"]
+        if not self.watch:
+            cmd.append("--no-watch-config")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env=dict(os.environ, PYTHONUNBUFFERED="1"))
         self.thread = threading.Thread(target=self._pump, args=(self.proc,), daemon=True)
@@ -184,9 +191,10 @@ def schedule_outage(collector, at_s, for_s, marks, stop_event):
 # Devices
 
 
-def device_settings(device_id, duration, run_on):
+def device_settings(device_id, duration, run_on, config_poll_ms):
     return {
         "device_id": device_id,
+        "config_poll_ms": config_poll_ms,
         "run_for_s": 0 if run_on else int(duration),
         "drain_s": 40,
         "timeout_ms": 3000,
@@ -400,6 +408,8 @@ def tally(db_path, summary, marks, interrupted=False):
         "collections_per_batch": round(totals[1] / totals[2], 2) if totals[2] else None,
         "device_heap_free_after_gc_min": summary["heap_free_after_gc_min"],
         "platform": summary["platform"],
+        "config_calls": summary.get("config_calls"),
+        "configs_pushed": summary.get("configs_pushed"),
     }
     if "outage_start" in marks and "outage_end" in marks:
         a, b = marks["outage_start"], marks["outage_end"]
@@ -527,6 +537,10 @@ def main(argv=None):
     ap.add_argument("--interval-ms", type=int, default=250, help="sampling interval the collector hands out")
     ap.add_argument("--batch", type=int, default=8, help="batch size the collector hands out")
     ap.add_argument("--heap", default="192K", help="unix port heap (-X heapsize)")
+    ap.add_argument("--no-watch-config", action="store_true",
+                    help="the collector answers WatchConfig with unimplemented: the device polls GetConfig")
+    ap.add_argument("--config-poll-ms", type=int, default=2000,
+                    help="how often the device polls GetConfig when it cannot watch its config (default 2000)")
     ap.add_argument("--persist", action="store_true", help="unix port: persist the buffer to a file")
     ap.add_argument("--frozen-app", action="store_true",
                     help="QEMU: freeze the app into the firmware too (else it loads as .mpy files)")
@@ -546,14 +560,16 @@ def main(argv=None):
     os.makedirs(args.workdir, exist_ok=True)
 
     prep = prepare(args)
-    collector = Collector(args.workdir, args.interval_ms, args.batch)
+    collector = Collector(args.workdir, args.interval_ms, args.batch, watch=not args.no_watch_config)
     collector.start()
     say("demo", "collector on %s (chart: %s/), database %s" % (collector.url, collector.url, collector.db))
+    say("demo", "settings: write {\"sample_interval_ms\": ..., \"batch_size\": ...} to %s to push them"
+        % collector.settings_file)
     marks = {}
     stop = threading.Event()
     if args.outage_for > 0:
         schedule_outage(collector, args.outage_at, args.outage_for, marks, stop)
-    settings = device_settings(DEVICE_ID[args.board], args.duration, args.run_on)
+    settings = device_settings(DEVICE_ID[args.board], args.duration, args.run_on, args.config_poll_ms)
     info = {}
     summary = None
     try:
@@ -580,6 +596,9 @@ def main(argv=None):
         if "stored_from_outage" in result:
             say("demo", "%d readings were made during the %.0f s outage and arrived after it"
                 % (result["stored_from_outage"], result["outage_s"]))
+        if result.get("config_calls") is not None:
+            say("demo", "configuration: %d GetConfig calls, %d pushed on WatchConfig" % (
+                result["config_calls"], result["configs_pushed"]))
         for line in health_lines(result):
             say("demo", line)
     say("demo", "result: %s" % ("every reading stored once" if result["ok"] else "FAILED: %s" % result.get("reason", "readings missing")))

@@ -98,6 +98,15 @@ async def _interop(client):
     # Concurrent calls on one client take turns on its one connection.
     got = await asyncio.gather(*[svc.echo(Req(text=str(i))) for i in range(4)])
     assert [g.text for g in got] == ["0", "1", "2", "3"]
+    # A call cancelled while it waits for its turn leaves the line; the
+    # next one still gets the connection after the first.
+    first = asyncio.create_task(svc.echo(Req(text="slow", sleep_ms=300)))
+    second = asyncio.create_task(svc.echo(Req(text="dropped")))
+    third = asyncio.create_task(svc.echo(Req(text="third")))
+    await asyncio.sleep(0.05)
+    second.cancel()
+    assert (await first).text == "slow" and (await third).text == "third"
+    assert (await svc.echo(Req(text="after"))).text == "after"
 
 
 @requires("network", "filesystem", "bigheap")

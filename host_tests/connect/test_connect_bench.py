@@ -22,5 +22,5 @@ def test_connect_bench_runs():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     rows = [ln for ln in out.stdout.splitlines() if ln.startswith("| buffa.connect") or ln.startswith("| connectrpc")]
-    assert len(rows) == 6 + 1 + 2, out.stdout  # 6 unary, the official client, 2 stream rows
+    assert len(rows) == 8 + 1 + 2, out.stdout  # 8 unary (4 modes, 2 runtimes), the official client, 2 stream rows
     assert "MicroPython unix" in out.stdout and "inflate window" in out.stdout

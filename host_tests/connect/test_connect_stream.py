@@ -142,3 +142,13 @@ def test_new_call_ends_an_unfinished_stream():
     assert [m.text for m in watch(c)] == ["z"]
     assert first.closed and len(t.dialed) == 2
     assert list(s) == []  # the old stream is over
+
+
+def test_poll_needs_a_transport_that_can_wait():
+    # poll() waits with a bound, which the socket connections offer and the
+    # in-memory one (like the serial bridge's) does not: unimplemented, so a
+    # program can fall back to blocking reads or to polling unary calls.
+    c, _ = client_for(MemConnection([stream_response(msg("a") + end())]))
+    s = watch(c)
+    assert err_of(s.poll, 10).code == Code.UNIMPLEMENTED
+    assert s.ended and s.poll(10) is None

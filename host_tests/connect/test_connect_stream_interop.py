@@ -110,9 +110,39 @@ async def _aio(port):
     await c.close()
 
 
+def _poll(port):
+    # poll(): a program with its own work between messages. The gaps (600 ms)
+    # are longer than read_timeout_ms, which would end next() as a stall;
+    # here they come back as None, and the stream goes on.
+    c = Client.plaintext("http://127.0.0.1:%d" % port, timeout_ms=10000, read_timeout_ms=300)
+    s = echo_pb.EchoServiceClient(c).watch(Req(text="p", repeat=3, sleep_ms=600))
+    got = []
+    quiet = 0
+    while not s.ended:
+        m = s.poll(100)
+        if m is None:
+            quiet += 1
+        else:
+            got.append(m.text)
+    assert got == ["p 0", "p 1", "p 2"], got
+    assert quiet >= 4, quiet
+    assert s.trailers.get("x-echo-trailer") == "done" and s.poll(100) is None
+    # An error the stream ends with is raised by poll() as by next().
+    s = echo_pb.EchoServiceClient(c).watch(Req(text="bad", repeat=1, fail_code="unavailable"))
+    e = None
+    while e is None:
+        try:
+            s.poll(100)
+        except ConnectError as err:
+            e = err
+    assert e.code == Code.UNAVAILABLE and s.ended
+    c.close()
+
+
 def _both(start):
     with start() as srv:
         _sync(srv.port)
+        _poll(srv.port)
         asyncio.run(_aio(srv.port))
 
 

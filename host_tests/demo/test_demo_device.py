@@ -240,3 +240,91 @@ def test_full_buffer_drops_oldest_and_reports_it():
     req = d.svc.records[0]
     assert [r.sequence for r in req.readings] == [5, 6]
     assert req.status.dropped == 4
+
+
+class FakeWatch:
+    """Stands in for the WatchConfig ServerStream: poll() results in order
+    (a message, None for a quiet wait, or an exception), then the end."""
+
+    def __init__(self, polls):
+        self.polls = list(polls)
+        self.ended = False
+        self.waited = []
+
+    def poll(self, ms):
+        self.waited.append(ms)
+        if not self.polls:
+            self.ended = True
+            return None
+        r = self.polls.pop(0)
+        if isinstance(r, Exception):
+            self.ended = True
+            raise r
+        return r
+
+    def close(self):
+        self.ended = True
+
+
+class FakeWatchService(FakeService):
+    def __init__(self, streams, config=None):
+        FakeService.__init__(self, config=config)
+        self.streams = list(streams)
+        self.watches = 0
+
+    def watch_config(self, req, **kw):
+        self.watches += 1
+        return self.streams.pop(0)
+
+
+def _watching(streams, **over):
+    d = _dev(**over)
+    d.configured = True
+    d.next_seq = 1
+    d.wsvc = d.svc = FakeWatchService(streams, config=pb.GetConfigResponse(sample_interval_ms=700, batch_size=5))
+
+    class Closed:
+        def close(self):
+            pass
+
+    d.wclient = Closed()
+    return d
+
+
+def test_config_pushed_on_the_stream_is_followed():
+    _load()
+    push = pb.GetConfigResponse(sample_interval_ms=250, batch_size=2, next_sequence=9)
+    d = _watching([FakeWatch([None, push, None]), FakeWatch([])])
+    assert d.wait_for_config(200)  # opens the stream; nothing yet
+    assert d.interval != 250 and d.wsvc.watches == 1
+    assert d.wait_for_config(200)
+    assert d.interval == 250 and d.batch == 2 and d.next_seq == 9 and d.pushed == 1
+    assert d.wait_for_config(200) and d.wait_for_config(200)  # quiet, then the service ends the stream
+    assert d.watch is None
+    # It watches again once its short pause is over; polling GetConfig never starts.
+    d.next_watch = device.ticks_ms()
+    assert d.wait_for_config(200) and d.wsvc.watches == 2
+    d.last_config -= 10 ** 6
+    assert not d.due_to_poll_config() and d.config_calls == 0
+
+
+def test_without_watch_config_the_device_polls_get_config():
+    _load()
+    gone = ConnectError("unimplemented", "WatchConfig is turned off")
+    d = _watching([FakeWatch([gone])], config_poll_ms=1000)
+    assert d.wait_for_config(200)  # the stream's first answer: unimplemented
+    assert not d.watching() and d.watch is None
+    assert not d.wait_for_config(200)  # nothing to wait on: the loop sleeps
+    assert not d.due_to_poll_config()  # the last config is recent
+    d.last_config = device.ticks_add(device.ticks_ms(), -1000)
+    assert d.due_to_poll_config()
+    d.get_config()
+    assert d.interval == 700 and d.batch == 5 and d.config_calls == 1 and not d.due_to_poll_config()
+
+
+def test_a_failing_stream_is_retried_with_backoff():
+    _load()
+    d = _watching([FakeWatch([ConnectError("unavailable", "refused")]), FakeWatch([])], backoff_base_ms=5000)
+    assert d.wait_for_config(200) and d.watch is None and d.watching()
+    assert not d.wait_for_config(200)  # waiting out the backoff: the loop sleeps
+    assert d.wsvc.watches == 1

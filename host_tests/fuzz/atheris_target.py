@@ -21,6 +21,7 @@ with atheris.instrument_imports(include=["buffa", "targets", "conformance"]):
     import buffa.protojson._encode, buffa.protojson._encode_wkt  # noqa: F401,E401
     import buffa.wkt.timestamp, buffa.wkt.duration  # noqa: F401,E401
     import buffa.connect.http1, buffa.connect.protocol, buffa.connect.compress  # noqa: F401,E401
+    import buffa.connect.client, buffa.connect.streams, buffa.connect.envelope  # noqa: F401,E401
     if name == "binary":
         import upb_oracle
 

@@ -56,7 +56,24 @@ def _http1():
 
 
 def _envelope():
-    return [b"\x00\x00\x00\x00\x03\x08\x96\x01", b"\x02\x00\x00\x00\x02{}", b"\x01\x00\x00\x00\x00"]
+    # A first byte of options (targets.envelope), then a server stream's body.
+    import gzip
+
+    def env(flags, data):
+        return bytes([flags]) + len(data).to_bytes(4, "big") + data
+
+    msg = env(0, b"\x08\x96\x01")
+    end = env(2, b"{}")
+    return [
+        b"\x00" + msg + end,
+        b"\x0c" + msg + msg + env(2, b'{"metadata": {"x-a": ["1", "2"]}}'),
+        b"\x01" + env(0, b'{"optionalInt32": 5}') + end,
+        b"\x18" + msg + env(2, b'{"error": {"code": "unavailable", "message": "m", "details": []}}'),
+        b"\x02" + env(1, gzip.compress(b"\x08\x96\x01", mtime=0)) + end,
+        b"\x00" + env(1, gzip.compress(b"\x08\x96\x01", mtime=0)) + end,
+        b"\x24" + msg,
+        b"\x00" + env(0x80, b"") + end,
+    ]
 
 
 def _small():

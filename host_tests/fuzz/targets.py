@@ -256,36 +256,90 @@ def http1(data):
     return p
 
 
+class _Conn:
+    """A scripted connection for the envelope target: the response arrives in
+    pieces of `step` bytes, then the peer closes."""
+
+    def __init__(self, data, step):
+        self.data = data
+        self.at = 0
+        self.step = step
+
+    def send(self, data, deadline):
+        pass
+
+    def recv_into(self, buf, deadline):
+        n = min(len(buf), self.step, len(self.data) - self.at)
+        buf[:n] = self.data[self.at : self.at + n]
+        self.at += n
+        return n
+
+    def idle_ok(self):
+        return False  # every input gets a connection of its own
+
+    def close(self):
+        pass
+
+
+class _Dial:
+    conn = None
+
+    def dial(self, deadline, call_timeout_ms):
+        return self.conn
+
+
+_STREAM = []  # the client and its transport, made on first use
+
+
 def envelope(data):
-    """The Connect stream envelope reader. Streaming is being written
-    separately (buffa.connect's stream module); until it lands there is no
-    reader to fuzz and this target returns at once. The hook: once
-    read_envelope(buf) -> (flags, payload, consumed) or None exists, call it
-    here with the same oracle as http1 (only ConnectError escapes)."""
-    try:
-        from buffa.connect import stream  # noqa: F401
-    except ImportError:
-        return None
-    reader = getattr(stream, "read_envelope", None)
-    if reader is None:
-        return None
+    """The Connect server-stream reader (buffa.connect.streams, with
+    buffa.connect.envelope's framing): the bytes after the first are the
+    body of a server-streaming response, read as messages of the first
+    message type. The first byte picks the codec (bit 0: JSON), whether
+    Connect-Content-Encoding says gzip (bit 1), chunked or close-delimited
+    framing (bit 2), and the size of the pieces it arrives in (the rest).
+    Only ConnectError may escape, and no more messages come out than the
+    body holds envelope headers."""
     from buffa.connect.errors import ConnectError
 
+    if not data:
+        return None
+    if not _STREAM:
+        from buffa.connect import Client
+
+        t = _Dial()
+        c = Client.plaintext("http://fuzz.test", transport=t, timeout_ms=60000, max_response_bytes=4096,
+                             recv_buffer_bytes=256, send_buffer_bytes=256)
+        _STREAM[:] = [c, t]
+    c, t = _STREAM
+    opt = data[0]
+    body = data[1:]
+    codec = "json" if opt & 1 else "proto"
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/connect+" + codec.encode() + b"\r\n"
+    if opt & 2:
+        head += b"connect-content-encoding: gzip\r\n"
+    if opt & 4:
+        head += b"transfer-encoding: chunked\r\n\r\n"
+        body = (b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n") if body else b"0\r\n\r\n"
+    else:
+        head += b"connection: close\r\n\r\n"
+    t.conn = _Conn(head + body, 7 * ((opt >> 3) + 1))
+    cls = types()[0]
+    most = len(data) // 5
+    n = 0
     try:
-        return reader(data)
+        for _m in c.server_stream("/fuzz.v1.FuzzService/Watch", cls(), cls, codec=codec):
+            n += 1
+            if n > most:
+                raise Finding("%d messages out of %d bytes" % (n, len(data)))
     except ConnectError:
         return None
+    except Finding:
+        raise
     except Exception as e:
-        raise Finding("envelope reader raised " + _fmt(e))
+        raise Finding("stream reader raised " + _fmt(e))
+    return n
 
 
 TARGETS = {"binary": binary, "json": json, "http1": http1, "envelope": envelope}
 
-
-def envelope_available():
-    try:
-        from buffa.connect import stream
-
-        return hasattr(stream, "read_envelope")
-    except ImportError:
-        return False

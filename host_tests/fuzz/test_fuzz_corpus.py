@@ -60,6 +60,15 @@ def test_http1_inputs():
     _replay("http1", targets.http1)
 
 
+def test_envelope_inputs():
+    _replay("envelope", targets.envelope)
+    # The target reads streams, not just rejects them: the first seeds are
+    # whole streams of one and two messages.
+    ins = dict(_inputs("envelope"))
+    assert targets.envelope(ins["corpus/envelope/seed-00"]) == 1
+    assert targets.envelope(ins["corpus/envelope/seed-01"]) == 2
+
+
 @requires("cpython")
 def test_small_heap_inputs():
     # the small-heap fuzzer's message set, here on CPython (on MicroPython

@@ -20,8 +20,7 @@ def test_short_fuzz_pass():
                         "--seed", "1", "--out", out], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     out = p.stdout.decode("utf-8", "replace")
     assert p.returncode == 0, out
-    # every target ran on every runtime (the envelope target only once
-    # buffa.connect has a stream envelope reader)
-    for t in ("binary", "json", "http1"):
+    # every target ran on every runtime
+    for t in ("binary", "json", "http1", "envelope"):
         for r in ("cpython", "unix", "unix-256k"):
             assert "fuzz[%s/%s]: ok" % (t, r) in out, out

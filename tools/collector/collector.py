@@ -2,7 +2,8 @@
 
     python tools/collector/collector.py [--db telemetry.db] [--port 8080]
         [--host 127.0.0.1] [--tls CERT KEY] [--sample-interval-ms 1000]
-        [--batch-size 10] [--no-web] [--quiet] [--port-file F] [--lifetime-s S]
+        [--batch-size 10] [--settings-file F] [--no-watch-config] [--no-web]
+        [--quiet] [--port-file F] [--lifetime-s S]
 
 Stores readings in SQLite (de-duplicated by device and sequence), prints each
 batch as it arrives with the device's health, and serves page.html at / (unless
@@ -85,14 +86,14 @@ def identity_responses(app):
     return wrapped
 
 
-def build_app(store, settings, view, web=True, tmp=None, gzip=False):
+def build_app(store, settings, view, web=True, tmp=None, gzip=False, watch=True):
     """The ASGI application: the Connect service, plus the web page."""
     from protobuf.wkt.google.protobuf.timestamp_pb import Timestamp
 
     from service import make_service
 
     pb, connect = generate(tmp or tempfile.mkdtemp(prefix="collector-gen-"))
-    svc = make_service(pb, Timestamp, store, settings, view)
+    svc = make_service(pb, Timestamp, store, settings, view, watch=watch)
     rpc = connect.TelemetryServiceASGIApplication(svc, read_max_bytes=256 * 1024)
     prefix = rpc.path + "/"
     if not gzip:
@@ -125,6 +126,10 @@ def main(argv=None):
     ap.add_argument("--gzip", action="store_true",
                     help="gzip responses when the client accepts it (off: they are tiny, and inflating one "
                          "costs a board 32 KiB); gzip requests are always accepted")
+    ap.add_argument("--settings-file", help="a JSON object of sample_interval_ms and batch_size, applied whenever "
+                    "the file changes: pushed to devices that watch their config (WatchConfig)")
+    ap.add_argument("--no-watch-config", action="store_true",
+                    help="answer WatchConfig with unimplemented (devices then poll GetConfig)")
     ap.add_argument("--quiet", action="store_true", help="no live view")
     ap.add_argument("--port-file", help="write 'PORT PID' here once listening")
     ap.add_argument("--lifetime-s", type=float, default=0, help="stop after this many seconds (0: run until stopped)")
@@ -138,13 +143,14 @@ def main(argv=None):
     except ImportError as e:
         sys.exit("collector: missing %s: pip install -r tools/collector/requirements.txt" % e.name)
 
-    from service import LiveView
+    from service import LiveView, Settings, follow_settings_file
 
     store = Store(args.db)
     view = LiveView(quiet=args.quiet)
-    settings = {"sample_interval_ms": args.sample_interval_ms, "batch_size": args.batch_size}
+    settings = Settings({"sample_interval_ms": args.sample_interval_ms, "batch_size": args.batch_size})
     tmp = tempfile.mkdtemp(prefix="collector-gen-")
-    app = build_app(store, settings, view, web=not args.no_web, tmp=tmp, gzip=args.gzip)
+    app = build_app(store, settings, view, web=not args.no_web, tmp=tmp, gzip=args.gzip,
+                    watch=not args.no_watch_config)
 
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -153,7 +159,10 @@ def main(argv=None):
     kw = {}
     if args.tls:
         kw = {"ssl_certfile": args.tls[0], "ssl_keyfile": args.tls[1]}
-    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=60, lifespan="off", **kw)
+    # A WatchConfig stream stays open for minutes: stopping waits this long
+    # for open calls, not for those streams to end.
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=60, lifespan="off",
+                            timeout_graceful_shutdown=2, **kw)
     server = uvicorn.Server(config)
     if args.lifetime_s > 0:
         t = threading.Timer(args.lifetime_s, lambda: setattr(server, "should_exit", True))
@@ -161,6 +170,8 @@ def main(argv=None):
         t.start()
 
     async def serve():
+        if args.settings_file:
+            asyncio.ensure_future(follow_settings_file(args.settings_file, settings, view))
         task = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started:
             if task.done():

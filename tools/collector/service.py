@@ -4,7 +4,10 @@ Bad input never reaches storage: each check raises a ConnectError with code
 invalid_argument and a message naming the field; storage failures are
 unavailable. Nothing a request carries can make a handler raise anything else.
 """
+import asyncio
+import json
 import math
+import os
 import re
 import sqlite3
 import sys
@@ -136,12 +139,96 @@ class LiveView:
             self.out.flush()
 
 
-def make_service(pb, timestamp_cls, store, settings, view):
+class Settings:
+    """The settings devices get (sample_interval_ms, batch_size), which may
+    change while the collector runs: WatchConfig streams wait on changed()."""
+
+    def __init__(self, values):
+        self.values = dict(values)
+        self.version = 0
+        self._changed = None
+
+    def __getitem__(self, key):
+        return self.values[key]
+
+    def update(self, values):
+        """Take new values (checked as the command line checks them)."""
+        new = dict(self.values)
+        new.update(values)
+        if not isinstance(new["sample_interval_ms"], int) or new["sample_interval_ms"] < 10:
+            raise ValueError("sample_interval_ms must be an integer of at least 10")
+        if not isinstance(new["batch_size"], int) or not 1 <= new["batch_size"] <= MAX_READINGS:
+            raise ValueError("batch_size must be an integer from 1 to %d" % MAX_READINGS)
+        if new == self.values:
+            return False
+        self.values = new
+        self.version += 1
+        ev, self._changed = self._changed, None
+        if ev is not None:
+            ev.set()
+        return True
+
+    async def changed(self, timeout_s):
+        """Wait until the settings change, or timeout_s passes."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout_s)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def follow_settings_file(path, settings, view, every_s=0.25):
+    """Apply the JSON object in `path` to `settings` whenever the file changes
+    (how `make demo` and the tests push a new config to watching devices)."""
+    seen = None
+    while True:
+        try:
+            st = os.stat(path)
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if key is not None and key != seen:
+            seen = key
+            try:
+                with open(path) as f:
+                    values = json.load(f)
+                if settings.update(values):
+                    view.note("settings now: sample every %d ms, batches of %d"
+                              % (settings["sample_interval_ms"], settings["batch_size"]))
+            except (OSError, ValueError, TypeError, KeyError) as e:
+                view.note("settings file %s ignored: %s" % (path, e))
+        await asyncio.sleep(every_s)
+
+
+# How long one WatchConfig stream lasts before the service ends it (the
+# device then watches again): bounded, so no stream outlives a dead device.
+WATCH_SECONDS = 300
+
+
+def make_service(pb, timestamp_cls, store, settings, view, watch=True, watch_seconds=WATCH_SECONDS):
     """A TelemetryService implementation (connect-python's async protocol).
 
     pb: the protobuf-py module generated from telemetry.proto.
-    settings: dict with sample_interval_ms and batch_size.
+    settings: a Settings (or a dict with sample_interval_ms and batch_size).
+    watch: False answers WatchConfig with unimplemented, as a service from
+    before it would (devices then poll GetConfig).
     """
+    if not isinstance(settings, Settings):
+        settings = Settings(settings)
+
+    def config(device_id):
+        try:
+            nxt = store.next_sequence(device_id)
+        except sqlite3.Error as e:
+            raise ConnectError(Code.UNAVAILABLE, "storage unavailable: %s" % e)
+        now = time.time_ns()
+        return nxt, pb.GetConfigResponse(
+            sample_interval_ms=settings["sample_interval_ms"],
+            batch_size=settings["batch_size"],
+            server_time=timestamp_cls(seconds=now // 1000000000, nanos=now % 1000000000),
+            next_sequence=nxt,
+        )
 
     class TelemetryService:
         async def record(self, request, ctx):
@@ -157,17 +244,25 @@ def make_service(pb, timestamp_cls, store, settings, view):
 
         async def get_config(self, request, ctx):
             check_device_id(request.device_id)
-            try:
-                nxt = store.next_sequence(request.device_id)
-            except sqlite3.Error as e:
-                raise ConnectError(Code.UNAVAILABLE, "storage unavailable: %s" % e)
-            now = time.time_ns()
+            nxt, resp = config(request.device_id)
             view.note("%s fetched its config (next sequence %d)" % (request.device_id, nxt))
-            return pb.GetConfigResponse(
-                sample_interval_ms=settings["sample_interval_ms"],
-                batch_size=settings["batch_size"],
-                server_time=timestamp_cls(seconds=now // 1000000000, nanos=now % 1000000000),
-                next_sequence=nxt,
-            )
+            return resp
+
+        async def watch_config(self, request, ctx):
+            if not watch:
+                raise ConnectError(Code.UNIMPLEMENTED, "WatchConfig is turned off (--no-watch-config)")
+            check_device_id(request.device_id)
+            end = time.monotonic() + watch_seconds
+            seen = None
+            while True:
+                if settings.version != seen:
+                    seen = settings.version
+                    nxt, resp = config(request.device_id)
+                    view.note("%s watches its config (settings version %d)" % (request.device_id, seen))
+                    yield resp
+                left = end - time.monotonic()
+                if left <= 0:
+                    return
+                await settings.changed(left)
 
     return TelemetryService()

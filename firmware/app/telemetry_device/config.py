@@ -16,6 +16,8 @@ DEFAULTS = {
     "persist_path": None,  # e.g. "/telemetry.buf": keep unsent readings across a reset
     "persist_interval_ms": 30000,  # at most one flash write per this long
     "timeout_ms": 5000,  # per call
+    "watch_config": None,  # follow WatchConfig (socket transport); None: where the heap can spare it
+    "config_poll_ms": 60000,  # without that stream: GetConfig this often (0: only at start)
     "backoff_base_ms": 500,
     "backoff_max_ms": 30000,
     "watchdog_ms": 8000,  # 0: no watchdog (RP2040's maximum is 8388)
@@ -55,6 +57,11 @@ def check(cfg):
             raise ValueError("config: %s must be a positive integer" % k)
     if cfg["batch_size"] > cfg["buffer_capacity"]:
         raise ValueError("config: batch_size must not exceed buffer_capacity")
+    if cfg["watch_config"] not in (None, True, False):
+        raise ValueError("config: watch_config must be true, false or null (decided by the free heap)")
+    p = cfg["config_poll_ms"]
+    if not isinstance(p, int) or p < 0:
+        raise ValueError("config: config_poll_ms must be 0 or a positive integer")
     w = cfg["watchdog_ms"]
     if w and w < cfg["timeout_ms"] + 2000:
         # A call blocks for up to timeout_ms between two feeds.

@@ -6,6 +6,12 @@
 #
 # One thread, no allocation-heavy work between samples. A call blocks for at
 # most timeout_ms; the watchdog is fed around it.
+#
+# Configuration changes arrive on the service's WatchConfig stream, read in
+# the loop's idle time with a bound (ServerStream.poll), so a quiet stream
+# never delays a reading. Over the serial transport, or from a service
+# without WatchConfig (unimplemented), the device polls GetConfig instead
+# every config_poll_ms.
 import sys
 import time
 
@@ -46,6 +52,10 @@ def _epoch_ms():
     return ms
 
 
+# Free heap the app needs, once loaded, to watch its configuration (can_watch).
+WATCH_MIN_FREE = 64 * 1024
+
+
 class Device:
     def __init__(self, cfg, board):
         self.cfg = cfg
@@ -71,11 +81,20 @@ class Device:
         self.hw = HeapWatch()
         self.batches = 0  # Record calls the service answered
         self.client = None
+        self.wclient = None
         self.svc = None
         self.dirty = False
         self.last_save = now
         self.log_on = cfg["log"]
         self.pb = None
+        # WatchConfig: a second client (its own connection) holds the stream.
+        self.wsvc = None
+        self.watch = None
+        self.watch_fails = 0
+        self.next_watch = now
+        self.last_config = now
+        self.config_calls = 0  # GetConfig calls answered (the start's, then polls)
+        self.pushed = 0  # configurations that arrived on the stream
 
     # -- small helpers
     def log(self, msg):
@@ -153,13 +172,14 @@ class Device:
             "send_compression": False,
         }
         url = cfg["server_url"]
+        cadata = None
+        self.wclient = None
         if cfg["transport"] == "serial":
             # The host's bridge decides where requests go (its --upstream).
             from buffa.connect.serial_bridge import SerialTransport
 
             self.client = Client.plaintext("http://serial-bridge", transport=SerialTransport(), **opts)
         elif url.startswith("https://"):
-            cadata = None
             if cfg["ca_file"]:
                 with open(cfg["ca_file"], "rb") as f:
                     cadata = f.read()
@@ -167,6 +187,18 @@ class Device:
         else:
             self.client = Client.plaintext(url, **opts)
         self.svc = telemetry_pb.TelemetryServiceClient(self.client)
+        if self.can_watch():
+            # The stream's deadline is long; the service ends a stream after
+            # a few minutes, and the device watches again.
+            # Small buffers: the request is a device id, a configuration a
+            # few dozen bytes.
+            wopts = dict(opts, timeout_ms=15 * 60 * 1000, max_response_bytes=1024, recv_buffer_bytes=256,
+                         send_buffer_bytes=128)
+            if url.startswith("https://"):
+                self.wclient = Client.tls(url, cadata=cadata, server_hostname=cfg["server_hostname"], **wopts)
+            else:
+                self.wclient = Client.plaintext(url, **wopts)
+            self.wsvc = telemetry_pb.TelemetryServiceClient(self.wclient)
 
     def failed(self, what, e):
         self.failures += 1
@@ -202,6 +234,11 @@ class Device:
         finally:
             self.board.feed()
         self.succeeded()
+        self.config_calls += 1
+        self.apply_config(resp, "config")
+
+    def apply_config(self, resp, how):
+        self.last_config = ticks_ms()
         if resp.sample_interval_ms >= 10:
             self.interval = resp.sample_interval_ms
         if 1 <= resp.batch_size <= self.ring.cap:
@@ -219,8 +256,87 @@ class Device:
         self.assign(delta)
         self.dirty = True
         self.log(
-            "config: sample every %d ms, batches of %d, next sequence %d, clock moved %d ms"
-            % (self.interval, self.batch, nxt, delta)
+            "%s: sample every %d ms, batches of %d, next sequence %d, clock moved %d ms"
+            % (how, self.interval, self.batch, nxt, delta)
+        )
+
+    # -- WatchConfig
+    def can_watch(self):
+        """Whether to watch the configuration: over a socket, and (unless
+        watch_config says) only where the heap can spare what the stream
+        needs: its code (about 10 KB where it is not frozen) and a second
+        client (about 4 KB). Measured on the unix port from .mpy files, at
+        192 KiB the app has 46 KiB left at this point, and with the stream
+        26 KiB in small pieces: its Record calls then risk failing."""
+        cfg = self.cfg
+        if cfg["transport"] != "socket" or cfg["watch_config"] is False:
+            return False
+        if cfg["watch_config"] is None:
+            try:
+                import gc
+
+                gc.collect()
+                if gc.mem_free() < WATCH_MIN_FREE:
+                    self.log("heap: %d bytes free, WatchConfig needs %d: polling GetConfig every %d ms"
+                             % (gc.mem_free(), WATCH_MIN_FREE, cfg["config_poll_ms"]))
+                    return False
+            except AttributeError:  # CPython: no heap limit to mind
+                pass
+        from buffa.connect import streams  # noqa: F401  (loaded now, not mid-loop)
+
+        return True
+
+    def watching(self):
+        """Whether configuration comes from the stream (else from polling)."""
+        return self.wsvc is not None
+
+    def wait_for_config(self, ms):
+        """Spend up to ms waiting for a configuration on the WatchConfig
+        stream (opening it first if it is due). False when there is no
+        stream to wait on: the caller sleeps instead."""
+        s = self.watch
+        if s is None:
+            if not self.watching() or ticks_diff(ticks_ms(), self.next_watch) < 0 or not self.board.network_up():
+                return False
+            s = self.watch = self.wsvc.watch_config(self.pb.GetConfigRequest(device_id=self.cfg["device_id"]))
+        self.board.feed()
+        try:
+            m = s.poll(ms)  # the first poll dials and sends: bounded by connect and call timeouts
+        except ConnectError as e:
+            self.watch = None
+            if e.code in ("unimplemented", "resource_exhausted"):
+                # A service (or transport) without it, or a heap that cannot
+                # hold the stream: poll GetConfig instead.
+                self.wsvc = None
+                self.wclient.close()
+                self.log("WatchConfig not available (%s): polling GetConfig every %d ms"
+                         % (e.message, self.cfg["config_poll_ms"]))
+                return True
+            self.watch_fails += 1
+            d = self.cfg["backoff_base_ms"] << min(self.watch_fails - 1, 16)
+            self.next_watch = ticks_add(ticks_ms(), min(d, self.cfg["backoff_max_ms"]))
+            if self.watch_fails == 1 or self.watch_fails % 10 == 0:
+                self.log("WatchConfig failed (%s), again in %d ms" % (e, min(d, self.cfg["backoff_max_ms"])))
+            return True
+        finally:
+            self.board.feed()
+        if m is not None:
+            self.watch_fails = 0
+            self.pushed += 1
+            self.apply_config(m, "config pushed")
+        elif s.ended:
+            # The service ended the stream (it does every few minutes): watch again.
+            self.watch = None
+            self.next_watch = ticks_add(ticks_ms(), self.cfg["backoff_base_ms"])
+        return True
+
+    def due_to_poll_config(self):
+        p = self.cfg["config_poll_ms"]
+        return (
+            p
+            and not self.watching()
+            and ticks_diff(ticks_ms(), self.next_try) >= 0
+            and ticks_diff(ticks_ms(), self.last_config) >= p
         )
 
     def send(self):
@@ -385,6 +501,8 @@ class Device:
                 if ticks_diff(ticks_ms(), self.next_try) >= 0:
                     self.get_config()
                     self.hw.collect()
+            elif self.due_to_poll_config():
+                self.get_config()
             elif self.due_to_send(draining):
                 sent = self.batches
                 self.send()
@@ -399,11 +517,14 @@ class Device:
                 wait = min(wait, max(0, ticks_diff(self.next_try, ticks_ms())))
             elif len(self.ring) >= self.batch:
                 wait = 0
-            if wait > 0:
+            if wait > 0 and not (self.configured and not draining and self.wait_for_config(min(wait, 200))):
                 _sleep_ms(min(wait, 200))
         self.save(force=True)
-        if self.client is not None:
-            self.client.close()
+        if self.watch is not None:
+            self.watch.close()
+        for c in (self.client, self.wclient):
+            if c is not None:
+                c.close()
         return self.summary()
 
     def summary(self):
@@ -423,6 +544,8 @@ class Device:
             "heap_free_after_gc_min": self.hw.after_gc_min,
             "heap_largest_free": self.hw.largest,
             "collections": self.hw.total,
+            "config_calls": self.config_calls,
+            "configs_pushed": self.pushed,
             "platform": self.board.platform,
         }
         import json

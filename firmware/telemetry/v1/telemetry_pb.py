@@ -1176,5 +1176,14 @@ class TelemetryServiceClient:
     def get_config_with_response(self, request, timeout_ms=None, headers=None, codec="proto", use_get=True):
         """Like get_config(), but the result is a Response with headers and trailers."""
         return self._buffa_client.unary('/telemetry.v1.TelemetryService/GetConfig', _buffa_req(request, GetConfigRequest), GetConfigResponse, timeout_ms, headers, codec, use_get)
+
+    def watch_config(self, request, timeout_ms=None, headers=None, codec="proto"):
+        """The device's settings now, then again each time they change, until the
+        service ends the stream (it does every few minutes; the device then
+        watches again). A service without it answers unimplemented, and the
+        device polls GetConfig instead.
+
+        Server streaming: iterate the result; its trailers are set at the end."""
+        return self._buffa_client.server_stream('/telemetry.v1.TelemetryService/WatchConfig', _buffa_req(request, GetConfigRequest), GetConfigResponse, timeout_ms, headers, codec)
 from buffa.message import register as _buffa_register
 _buffa_register(_buffa_c0, _buffa_c1, _buffa_c2, _buffa_c3, _buffa_c4, _buffa_c5)

@@ -21,7 +21,7 @@ from buffa.connect.errors import ConnectError, Code
 from buffa._runtime import MPVM as _MICROPYTHON  # MicroPython's asyncio, or CircuitPython's port of it
 
 # How long a MicroPython read retries between yields before it waits on the
-# socket (see _MicroPythonConnection._wait_readable).
+# socket (see Client._run).
 _SPIN_MS = 5
 
 
@@ -49,6 +49,20 @@ class _Connection(transport._Connection):
             if transport.is_timeout(e):
                 return None
             raise
+
+    def read_now(self, buf):
+        """A read that does not wait: the count, or None if nothing is there yet."""
+        try:
+            return self._try(self._read_into, buf)
+        except Exception as e:
+            raise self._failed("receive", e, None)
+
+    def write_now(self, mv):
+        """A write that does not wait: the count written (0 if none)."""
+        try:
+            return self._try(self._write, mv) or 0
+        except Exception as e:
+            raise self._failed("send", e, None)
 
     async def send(self, data, deadline):
         mv = data
@@ -128,19 +142,20 @@ class _MicroPythonConnection(_Connection):
         self._write = sock.write
         self._stream = asyncio.StreamReader(sock)
 
-    async def _wait_readable(self, buf, deadline):
-        # First yield to the other tasks and retry the read, for up to
-        # _SPIN_MS: that allocates nothing (sleep_ms(0) is a singleton in
-        # MicroPython's asyncio), and an answer on a LAN arrives by then.
-        # Longer waits go to the scheduler's poll through Stream.readinto,
-        # bounded by wait_for_ms, which allocates about 1 KB.
-        start = clock.ticks_ms()
-        while clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
-            await asyncio.sleep_ms(0)
-            n = self._try(self._read_into, buf)
-            if n is not None:
-                return n
-        return await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
+    async def recv_into(self, buf, deadline):
+        # Client._run has tried the read and yielded for _SPIN_MS, which
+        # allocates nothing (an answer on a LAN arrives by then). Longer
+        # waits go to the scheduler's poll through Stream.readinto, bounded
+        # by wait_for_ms, which allocates about 1 KB.
+        try:
+            while True:
+                n = await asyncio.wait_for_ms(self._stream.readinto(buf), self._bound(deadline))
+                if n is not None:
+                    return n
+        except ConnectError:
+            raise
+        except Exception as e:
+            raise self._failed("receive", e, deadline)
 
     async def _wait_writable(self, deadline):
         # An empty drain only yields once; so hand the stream nothing and
@@ -149,6 +164,47 @@ class _MicroPythonConnection(_Connection):
 
     async def handshake(self, host, deadline):
         pass  # MicroPython's TLS socket shakes hands on its first reads and writes
+
+
+class _Turn:
+    """One call at a time on a client, in the order they asked.
+
+    asyncio.Lock would do, but its acquire() is a coroutine, a heap object
+    on MicroPython, for every call; a free turn is taken here without one.
+    Only a call that has to wait allocates (an Event).
+    """
+
+    def __init__(self):
+        self.held = False
+        self._line = []
+
+    def take_now(self):
+        """Take the turn if nobody holds it or waits for it."""
+        if self.held or self._line:
+            return False
+        self.held = True
+        return True
+
+    async def take(self):
+        """Take the turn, waiting in line if need be."""
+        if self.take_now():
+            return
+        ev = asyncio.Event()
+        self._line.append(ev)
+        try:
+            await ev.wait()  # give() hands the turn over: held stays True
+        except BaseException:  # cancelled while in line
+            if ev in self._line:
+                self._line.remove(ev)
+            elif ev.is_set():
+                self.give()  # handed over just now: pass it on
+            raise
+
+    def give(self):
+        if self._line:
+            self._line.pop(0).set()
+        else:
+            self.held = False
 
 
 def _wake(fut):
@@ -185,40 +241,68 @@ class Client(core.ClientBase):
         self._ssl = self._tls_context(scheme, options)
         self._server_hostname = options.get("server_hostname") or self._host
         self._addr = None  # resolved once per client
-        self._lock = asyncio.Lock()
+        self._turn = _Turn()
 
     def call(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
              use_get=False):
         """Call a unary procedure; a coroutine returning the response message."""
-        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, False)
+        return self._run(self._x, (procedure, request, response_type, timeout_ms, headers, codec, use_get, False))
 
     def unary(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto",
               use_get=False):
         """Like call(), but the coroutine returns a Response with headers and trailers too."""
-        return self._call(procedure, request, response_type, timeout_ms, headers, codec, use_get, True)
+        return self._run(self._x, (procedure, request, response_type, timeout_ms, headers, codec, use_get, True))
 
-    async def _call(self, procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response):
-        await self._lock.acquire()
+    async def _run(self, x, unary=None):
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE.
+
+        Given a unary call's arguments, first take the client's turn and
+        start that call, and return its result: so a unary call is one
+        coroutine, and each is a heap object of 100-200 bytes on MicroPython.
+        For the same reason each step first tries its I/O without waiting
+        (on MicroPython also after yielding, for up to _SPIN_MS) and awaits
+        the connection only when the socket is not ready.
+        """
+        if unary is not None and not self._turn.take_now():
+            await self._turn.take()
         try:
-            self._x.start(procedure, request, response_type, timeout_ms, headers, codec, use_get, want_response)
-            await self._run(self._x)
-            return self._finish(self._x)
+            if unary is not None:
+                x.start(*unary)
+            while True:
+                try:
+                    op = x.step()
+                    c = self._conn
+                    if op is RECV:
+                        buf = x.space()
+                        n = c.read_now(buf)
+                        if n is None and _MICROPYTHON:
+                            start = clock.ticks_ms()
+                            while n is None and clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
+                                await asyncio.sleep_ms(0)  # a singleton: no allocation
+                                n = c.read_now(buf)
+                        x.filled(n if n is not None else await c.recv_into(buf, x.deadline))
+                    elif op is SEND:
+                        buf = x.out
+                        n = c.write_now(buf)
+                        if n < len(buf):
+                            await c.send(buf[n:] if n else buf, x.deadline)
+                        x.sent()
+                    elif op is CONNECT:
+                        if c is not None and c.idle_ok():
+                            c.call_timeout_ms = x.timeout_ms
+                            x.connected(True)
+                        else:
+                            self._drop()
+                            self._conn = await self._dial(x.deadline, x.timeout_ms)
+                            x.connected(False)
+                    else:
+                        break
+                except Exception as e:
+                    self._failed(x, e)
+            return op if unary is None else self._finish(x)
         finally:
-            self._lock.release()
-
-    async def _run(self, x):
-        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
-        while True:
-            try:
-                op = x.step()
-                if op is RECV:  # the common step, without a coroutine of its own
-                    x.filled(await self._conn.recv_into(x.space(), x.deadline))
-                elif op is CONNECT or op is SEND:
-                    await self._io(x, op)
-                else:
-                    return op
-            except Exception as e:
-                self._failed(x, e)
+            if unary is not None:
+                self._turn.give()
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an async iterator of response
@@ -254,20 +338,6 @@ class Client(core.ClientBase):
                 for r in requests:
                     await s.send(r)
             return await s.close_and_receive()
-
-    async def _io(self, x, op):
-        if op is CONNECT:
-            c = self._conn
-            reused = c is not None and c.idle_ok()
-            if reused:
-                c.call_timeout_ms = x.timeout_ms
-            else:
-                self._drop()
-                self._conn = await self._dial(x.deadline, x.timeout_ms)
-            x.connected(reused)
-        else:
-            await self._conn.send(x.out, x.deadline)
-            x.sent()
 
     async def _resolve(self):
         if self._addr is None:

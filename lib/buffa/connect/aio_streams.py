@@ -18,7 +18,7 @@ class _Stream(streams.StreamBase):
 
     async def _open(self):
         c = self._client
-        await c._lock.acquire()
+        await c._turn.take()
         self._locked = True
         args = self._args
         self._args = None
@@ -32,7 +32,7 @@ class _Stream(streams.StreamBase):
     def _release(self):
         if self._locked:
             self._locked = False
-            self._client._lock.release()
+            self._client._turn.give()
 
     async def _step(self):
         x = self._live()

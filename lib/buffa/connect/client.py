@@ -8,6 +8,7 @@
 # connect-rust): a URL never silently picks one. All protocol work happens
 # in core.Exchange; this driver only dials, sends and receives.
 from buffa.connect import core
+from buffa.connect.errors import ConnectError, Code
 from buffa.connect.core import Config, Response, CONNECT, SEND, RECV, SERVER_STREAM, CLIENT_STREAM  # noqa: F401 (Config, Response: public names)
 
 USER_AGENT = core.USER_AGENT
@@ -91,8 +92,9 @@ class Client(core.ClientBase):
             self._drop()
         return x
 
-    def _run(self, x):
-        """Drive the Exchange until it needs the caller: returns MESSAGE, READY or DONE."""
+    def _run(self, x, wait_ms=None):
+        """Drive the Exchange until it needs the caller: returns MESSAGE, READY
+        or DONE; with wait_ms, None when the server sends nothing for that long."""
         while True:
             try:
                 op = x.step()
@@ -102,11 +104,23 @@ class Client(core.ClientBase):
                     self._conn.send(x.out, x.deadline)
                     x.sent()
                 elif op is RECV:
-                    x.filled(self._conn.recv_into(x.space(), x.deadline))
+                    if wait_ms is None:
+                        x.filled(self._conn.recv_into(x.space(), x.deadline))
+                    else:
+                        n = self._recv_within(x, wait_ms)
+                        if n is None:
+                            return None
+                        x.filled(n)
                 else:
                     return op
             except Exception as e:
                 self._failed(x, e)
+
+    def _recv_within(self, x, wait_ms):
+        within = getattr(self._conn, "recv_within", None)
+        if within is None:
+            raise ConnectError(Code.UNIMPLEMENTED, "this transport cannot wait for a stream with a time bound")
+        return within(x.space(), wait_ms, x.deadline)
 
     def _connect(self, x):
         """Whether the kept-alive connection is reused; dials a new one if not."""

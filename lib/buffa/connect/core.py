@@ -142,6 +142,9 @@ class Config:
         self.recv_buffer_bytes = _positive("recv_buffer_bytes", recv_buffer_bytes)
         self.send_buffer_bytes = _positive("send_buffer_bytes", send_buffer_bytes)
         self.user_agent = user_agent
+        # One per client: what inflating a gzip body can reuse from call to
+        # call. Inflating never yields, so concurrent asyncio calls share it.
+        self.inflater = compress.Inflater(self.recv_buffer_bytes)
         self.limits = http1.Limits(
             max_body_bytes=self.max_response_bytes,
             max_header_bytes=_positive("max_header_bytes", max_header_bytes),
@@ -202,7 +205,7 @@ class Exchange:
         self.prefix = prefix
         self.host_header = host_header
         self.parser = http1.ResponseParser(cfg.limits, cfg.recv_buffer_bytes)
-        self.sbuf = bytearray(cfg.send_buffer_bytes)
+        self.set_sbuf(bytearray(cfg.send_buffer_bytes))
         self._heads = {}
         self.stage = FINISHED
         self.kind = UNARY
@@ -226,6 +229,12 @@ class Exchange:
         self._body_at = 0
         self._body_len = 0
         self.sx = None  # a stream's own state (streams.State)
+
+    def set_sbuf(self, b):
+        """Use b as the send buffer, with one view of it kept (a slice of
+        it is one allocation on MicroPython, memoryview(b)[a:b] two)."""
+        self.sbuf = b
+        self.sview = memoryview(b)
 
     # -- preparing a call --
 
@@ -270,7 +279,7 @@ class Exchange:
         self._prefix_head = head + user if user else head
         at = len(self._prefix_head) + _PER_CALL_ROOM
         if len(self.sbuf) < at + n:
-            self.sbuf = bytearray(at + n)
+            self.set_sbuf(bytearray(at + n))
         self._body_at = at
         self._body_len = n
         return at
@@ -384,7 +393,7 @@ class Exchange:
             i = http1.write_uint(buf, i, n)
             i = _put(buf, i, b"\r\n")
         _put(buf, i, b"\r\n")
-        self.out = memoryview(buf)[at : self._body_at + n]
+        self.out = self.sview[at : self._body_at + n]
         self.parser.reset(False, self.kind != UNARY)
         self.stage = SENDING
 
@@ -437,7 +446,7 @@ class Exchange:
         """The response message (or Response), or raises the ConnectError the response carries."""
         p = self.parser
         try:
-            body = protocol.body_bytes(p, self.cfg.max_response_bytes)
+            body = protocol.body_bytes(p, self.cfg.max_response_bytes, self.cfg.inflater)
             if not self.success:
                 raise protocol.parse_error(p, body)
             msg = protocol.decode_message(body, self.response_type, self.codec)

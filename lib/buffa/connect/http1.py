@@ -189,15 +189,23 @@ class ResponseParser:
     def __init__(self, limits, buffer_bytes=2048):
         self.limits = limits
         self._size = buffer_bytes
-        self.buf = bytearray(buffer_bytes)
+        self._set_buf(bytearray(buffer_bytes))
         self.reset()
+
+    def _set_buf(self, b):
+        # `view` is a memoryview of the whole buffer, made once per buffer:
+        # on MicroPython memoryview(buf)[a:b] allocates two objects, a slice
+        # of a kept view one. The buffer is never resized in place (a view
+        # would forbid that on CPython), only replaced, here.
+        self.buf = b
+        self.view = memoryview(b)
 
     def reset(self, no_body=False, stream=False):
         """Get ready for the next response (no_body: it answers a HEAD;
         stream: its body is read a piece at a time, see consume())."""
         if len(self.buf) != self._size:
             # A big response grew the buffer for one call; give it back.
-            self.buf = bytearray(self._size)
+            self._set_buf(bytearray(self._size))
         self._no_body = no_body
         self._end = 0  # bytes held in buf
         self._pos = 0  # parse cursor
@@ -230,7 +238,7 @@ class ResponseParser:
         """A memoryview of the free tail of the buffer, to read into."""
         if self._end == len(self.buf):
             self._grow(self._end + 1)
-        return memoryview(self.buf)[self._end :]
+        return self.view[self._end :]
 
     def filled(self, n):
         """`n` bytes were read into space(); 0 means the peer closed."""
@@ -264,8 +272,8 @@ class ResponseParser:
         if size > cap:
             size = cap
         b = bytearray(size)
-        b[: self._end] = memoryview(self.buf)[: self._end]
-        self.buf = b
+        b[: self._end] = self.view[: self._end]
+        self._set_buf(b)
 
     # -- helpers --
 
@@ -355,7 +363,7 @@ class ResponseParser:
         buf = self.buf
         rest = self._end - n
         if rest:
-            buf[:rest] = memoryview(buf)[n : self._end]
+            buf[:rest] = self.view[n : self._end]
         self._end = rest
         self._pos -= n
 
@@ -367,7 +375,7 @@ class ResponseParser:
         if k:
             if self._pos != self.body_end:
                 # De-chunking: close the gap left by chunk-size lines.
-                self.buf[self.body_end : self.body_end + k] = memoryview(self.buf)[self._pos : self._pos + k]
+                self.buf[self.body_end : self.body_end + k] = self.view[self._pos : self._pos + k]
             self._pos += k
             self.body_end += k
         return k
@@ -430,7 +438,7 @@ class ResponseParser:
         if gap:
             rest = self._end - self._pos
             if rest:
-                self.buf[self.body_end : self.body_end + rest] = memoryview(self.buf)[self._pos : self._end]
+                self.buf[self.body_end : self.body_end + rest] = self.view[self._pos : self._end]
             self._pos = self.body_end
             self._end = self.body_end + rest
 
@@ -451,14 +459,14 @@ class ResponseParser:
         a = self.head_end
         rest = self._end - a - n
         if rest:
-            self.buf[a : a + rest] = memoryview(self.buf)[a + n : self._end]
+            self.buf[a : a + rest] = self.view[a + n : self._end]
         self._end -= n
         self._pos -= n
         self.body_end -= n
 
     def _finish(self, consumed):
         self._state = _DONE
-        self.body = memoryview(self.buf)[self.head_end : self.body_end]
+        self.body = self.view[self.head_end : self.body_end]
         if self._end > consumed:
             # Bytes after a complete response, before we sent another
             # request: the server is not speaking HTTP/1.1 as we are, and

@@ -234,9 +234,12 @@ def _with_meta(err, p):
     return err
 
 
-def body_bytes(p, limit):
-    """The body of a complete response with Content-Encoding undone (bounded by `limit`)."""
-    return compress.decompress(p.body, p.content_encoding, limit)
+def body_bytes(p, limit, inflater=None):
+    """The body of a complete response with Content-Encoding undone (bounded by `limit`),
+    inflated with the client's compress.Inflater if given."""
+    if inflater is None:
+        return compress.decompress(p.body, p.content_encoding, limit)
+    return inflater.decompress(p.body, p.content_encoding, limit)
 
 
 def parse_error(p, body):

@@ -140,11 +140,11 @@ def _next_envelope(x):
 
 def _envelope(x, p, a, n):
     flags = p.buf[a]
-    data = memoryview(p.buf)[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
+    data = p.view[a + envelope.HEADER_BYTES : a + envelope.HEADER_BYTES + n]
     if flags & envelope.COMPRESSED:
         if p.stream_encoding != "gzip":
             raise envelope._protocol_error("compressed message without Connect-Content-Encoding")
-        data = compress.decompress(data, "gzip", x.cfg.max_response_bytes)
+        data = x.cfg.inflater.decompress(data, "gzip", x.cfg.max_response_bytes)
     if flags & envelope.END_STREAM:
         x.sx.end_error, x.sx.trailers = envelope.end_of_stream(data)
         p.consume(envelope.HEADER_BYTES + n)
@@ -182,7 +182,7 @@ def send_message(x, message):
     m = envelope.HEADER_BYTES + n
     need = 8 + 2 + m + 2
     if len(x.sbuf) < need:
-        x.sbuf = bytearray(need)
+        x.set_sbuf(bytearray(need))
     buf = x.sbuf
     i = http1.write_hex(buf, 0, m)
     i = _put(buf, i, b"\r\n")
@@ -192,7 +192,7 @@ def send_message(x, message):
     else:
         buf[i : i + n] = body
     i = _put(buf, i + n, b"\r\n")
-    x.out = memoryview(buf)[:i]
+    x.out = x.sview[:i]
     x.stage = SENDING_MORE
 
 
@@ -329,6 +329,32 @@ class ServerStream(StreamBase):
         if m is None:
             raise StopIteration
         return m
+
+    def poll(self, wait_ms):
+        """The next message if it arrives within wait_ms (0: only if it is
+        already here), else None with the stream still open: for a program
+        with its own work to do between messages (blocking client only).
+
+        At the stream's end: None, and `ended` is true; an error the stream
+        ended with is raised as by next(). A transport that cannot wait
+        with a bound (the in-memory and serial ones) raises unimplemented.
+        """
+        x = self._live()
+        if x is None:
+            return None
+        try:
+            op = self._client._run(x, wait_ms)
+            if op is None:
+                return None
+            return self._message_or_end(op)
+        except BaseException:
+            self._failed()
+            raise
+
+    @property
+    def ended(self):
+        """Whether the stream is over (read to its end, failed or closed)."""
+        return self._live() is None
 
     def __enter__(self):
         return self

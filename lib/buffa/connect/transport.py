@@ -159,9 +159,11 @@ class _Connection:
         self.call_timeout_ms = call_timeout_ms  # for messages only
         self._probe = bytearray(1)
 
-    def _bound(self, deadline):
-        """Timeout for the next wait, in ms; raises once the deadline passed."""
-        t = self.read_timeout_ms
+    def _bound(self, deadline, t=None):
+        """Timeout for the next wait, in ms (t, by default read_timeout_ms,
+        or less if the deadline comes first); raises once the deadline passed."""
+        if t is None:
+            t = self.read_timeout_ms
         left = clock.remaining_ms(deadline)
         if left is not None:
             if left <= 0:
@@ -177,12 +179,14 @@ class _Connection:
         return ConnectError(Code.DEADLINE_EXCEEDED, "no data from the server for %d ms" % self.read_timeout_ms)
 
     def send(self, data, deadline):
-        mv = memoryview(data)
+        # The Exchange hands over a memoryview; slice only what is left
+        # after a partial send (each view is an allocation on MicroPython).
+        mv = data if isinstance(data, memoryview) else memoryview(data)
         i = 0
         n_all = len(mv)
         while i < n_all:
             try:
-                n = self._send_some(mv[i:], self._bound(deadline))
+                n = self._send_some(mv[i:] if i else mv, self._bound(deadline))
             except OSError as e:
                 if is_timeout(e):
                     raise self._timed_out(deadline)
@@ -203,6 +207,18 @@ class _Connection:
             raise self._timed_out(deadline)
         return n
 
+    def recv_within(self, buf, ms, deadline):
+        """Like recv_into, but None when nothing arrives within ms: a quiet
+        peer is not an error here (a stream the caller polls between its
+        own work). The call's deadline still ends it."""
+        ms = self._bound(deadline, ms)
+        try:
+            return self._recv_some(buf, ms if ms > 0 else 0)
+        except OSError as e:
+            if not is_timeout(e):
+                raise ConnectError(Code.UNAVAILABLE, "receive failed: " + _describe(e))
+            return None
+
     def close(self):
         try:
             self._sock.close()
@@ -222,7 +238,9 @@ class TimeoutConnection(_Connection):
 
     def _settimeout(self, ms):
         if ms != self._timeout:
-            self._sock.settimeout(ms / 1000)
+            # 0 would make the socket non-blocking, where recv_into raises
+            # BlockingIOError; a millisecond is "now" in effect.
+            self._sock.settimeout((ms or 1) / 1000)
             self._timeout = ms
 
     def _send_some(self, mv, ms):
@@ -268,6 +286,9 @@ class PollConnection(_Connection):
             self._poll.register(raw, select.POLLIN)
             sock = raw
         self._polled = sock
+        # ipoll reuses one result tuple where poll builds a list each time:
+        # a polled stream waits often, mostly in vain.
+        self._events = getattr(self._poll, "ipoll", None) or self._poll.poll
 
     def _wait(self, mask, ms):
         self._poll.modify(self._polled, mask)
@@ -276,7 +297,7 @@ class PollConnection(_Connection):
             left = ms - clock.ticks_diff(clock.ticks_ms(), start)
             if left <= 0:
                 return False
-            for ev in self._poll.poll(left):
+            for ev in self._events(left):
                 if ev[1] & (mask | self._select.POLLERR | self._select.POLLHUP):
                     return True
 
