@@ -66,6 +66,9 @@ def _forget(pkg):
         from buffa.protojson import _decode
 
         tables += [_decode._fields, _decode._weights, _decode._enums]
+        _encode = sys.modules.get("buffa.protojson._encode")
+        if _encode is not None:
+            tables += list(_encode._keys)
     for t in tables:
         for k in [k for k in t if _package(k if isinstance(k, str) else k._buffa_name) == pkg]:
             del t[k]

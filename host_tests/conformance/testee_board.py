@@ -89,8 +89,9 @@ def _add_dir(fs, top):
 
 
 def firmware_end(elf, start, end):
-    """The highest address the firmware occupies in [start, end): its loaded
-    image and, in RAM, its .data and .bss (ELF program headers)."""
+    """The highest address the firmware occupies in [start, end): each
+    loaded segment at its load and its run address, .bss included (QEMU
+    reserves a segment's whole memory size at its load address)."""
     with open(elf, "rb") as f:
         data = f.read()
     if data[:4] != b"\x7fELF" or data[4] != 1:
@@ -102,7 +103,7 @@ def firmware_end(elf, start, end):
         p_type, _, vaddr, paddr, filesz, memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
         if p_type != 1:  # PT_LOAD
             continue
-        for a, n in ((paddr, filesz), (vaddr, memsz)):
+        for a, n in ((paddr, max(filesz, memsz)), (vaddr, memsz)):
             if start <= a < end:
                 top = max(top, a + n)
     return top
