@@ -5,8 +5,9 @@
 # so frames cannot cross the serial link as raw bytes. Each frame is one line
 # of base64 holding a 4-byte little-endian length and the message: the host
 # sends base64(length + ConformanceRequest) "\n", the board answers
-# "@" base64(length + ConformanceResponse) "\n". Anything else the board
-# prints (a traceback) is not a frame, and the host reports it.
+# "@" base64(length + ConformanceResponse) "\n", or "@!" and why it could
+# not. Other lines the board prints are not frames; the host quotes them
+# in the error it reports for the case.
 import gc
 import sys
 from binascii import a2b_base64, b2a_base64

@@ -37,7 +37,7 @@ ROMFS_REGION = {
     "QEMU_MICROBIT": (0x00000000, 0x00100000, 0),  # 1 MiB flash
     "QEMU_MPS2_AN385": (0x00000000, 0x00400000, 0x10000),  # 4 MiB SSRAM1
 }
-CASE_TIMEOUT = 60  # seconds for one case (the slowest takes a few)
+CASE_TIMEOUT = 60  # seconds to wait for an answer before starting a fresh board
 
 
 def build_dir():
