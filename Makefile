@@ -6,6 +6,7 @@
 #   make test-unix                MicroPython unix port, default and small heap
 #   make test-qemu BOARD=QEMU_MICROBIT   one QEMU board, library frozen and from .mpy
 #   make conformance              Google's conformance suite: CPython, the unix port (also via views), CircuitPython
+#   make conformance BOARD=QEMU_MPS2_AN385   the same on a QEMU board (or QEMU_MICROBIT)
 #   make bench                    buffa against other libraries (bench/README.md); bench-frozen, bench-connect, bench-views
 #   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
@@ -98,11 +99,22 @@ deploy: venv
 	$(if $(PORT),,$(error deploy: set PORT to the board's serial port, e.g. make deploy PORT=/dev/ttyACM0))
 	$(PY) $(ROOT)/tools/deploy.py --port $(PORT) $(if $(filter command line environment,$(origin ARCH)),--arch $(ARCH)) $(if $(APP),--app $(APP))
 
-# Protocol Buffers conformance (binary and JSON) under CPython and MicroPython.
+# Protocol Buffers conformance (binary and JSON) under CPython and MicroPython;
+# with BOARD=QEMU_MPS2_AN385 or QEMU_MICROBIT on the command line, on that
+# board (library frozen; its failure list: docs/conformance-boards.md).
+CONF_TESTEE_QEMU_MPS2_AN385 := qemu-mps2
+CONF_TESTEE_QEMU_MICROBIT := qemu-microbit
+ifeq ($(origin BOARD),command line)
+conformance: setup
+	@$(ROOT)/tools/firmware.sh $(BOARD) >/dev/null
+	TESTEES=$(or $(CONF_TESTEE_$(BOARD)),$(error conformance: BOARD must be one of $(QEMU_BOARDS))) \
+	  $(ROOT)/host_tests/conformance/run.sh
+else
 conformance: venv circuitpython
 	@if [ -x $(ROOT)/host_tests/conformance/run.sh ]; then \
 	  $(ROOT)/host_tests/conformance/run.sh; \
 	else echo "conformance: host_tests/conformance/run.sh not there yet"; exit 1; fi
+endif
 
 # Fuzzing (docs/fuzzing.md): every target on CPython (atheris) and in the
 # MicroPython unix port (default heap and 256 KiB), FUZZ_SECONDS each, two

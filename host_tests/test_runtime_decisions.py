@@ -84,6 +84,10 @@ _CONNECT = {
     "compress.CAN_DECOMPRESS": (True, True, False, True),
     "compress.CAN_COMPRESS": (True, False, False, False),
 }
+_PROTOJSON = {
+    # float32 builds write float fields from their bits (docs/design.md 19)
+    "protojson._encode._FLOAT32 (floats are float32)": (False, False, False, True),
+}
 _COLUMN = {"cpython": 0, "unix": 1, "circuitpython": 2, "qemu": 3}
 
 
@@ -104,6 +108,12 @@ def test_core_runtime_decisions():
 
 def test_connect_runtime_decisions():
     _check(_connect(), _CONNECT)
+
+
+def test_protojson_runtime_decisions():
+    from buffa.protojson import _encode
+
+    _check({"protojson._encode._FLOAT32 (floats are float32)": _encode._FLOAT32}, _PROTOJSON)
 
 
 @requires("cpython")

@@ -192,18 +192,23 @@ class RawRepl:
         if r != b"OK":
             raise BoardError("raw REPL did not accept the code: %r" % r)
 
-    def exec_(self, code, timeout=None, on_output=None, check=True):
-        """Run code on the board; return (stdout, stderr) as str.
-
-        With check=True an exception on the board raises Remote.
-        on_output(bytes) sees stdout as it arrives (for long runs).
-        """
+    def exec_start(self, code):
+        """Start code on the board and return at once: for a program that
+        keeps talking to the host (read its output with read_until)."""
         if not self.in_raw:
             self.enter_raw()
         if isinstance(code, str):
             code = code.encode()
         if not self._send_raw_paste(code):
             self._send_raw(code)
+
+    def exec_(self, code, timeout=None, on_output=None, check=True):
+        """Run code on the board; return (stdout, stderr) as str.
+
+        With check=True an exception on the board raises Remote.
+        on_output(bytes) sees stdout as it arrives (for long runs).
+        """
+        self.exec_start(code)
         if on_output and self._buf:
             # Output that arrived with the end of the paste's acknowledgement.
             on_output(bytes(self._buf))
@@ -430,7 +435,8 @@ def _die_with_parent():
 class QemuBoard:
     """A QEMU board running MicroPython firmware, its UART on a pty."""
 
-    def __init__(self, board, firmware=None, log=None):
+    def __init__(self, board, firmware=None, log=None, extra_args=()):
+        """extra_args: more QEMU arguments, e.g. a -device loader for a ROMFS image."""
         if board not in QEMU_BOARDS:
             raise ValueError("unknown QEMU board %r (known: %s)" % (board, ", ".join(QEMU_BOARDS)))
         self.board = board
@@ -440,11 +446,12 @@ class QemuBoard:
         self.proc = None
         self.pty = None
         self.log = log
+        self.extra_args = list(extra_args)
 
     def start(self, timeout=20):
         cmd = QEMU_BOARDS[self.board] + [
             "-nographic", "-monitor", "null", "-semihosting",
-            "-serial", "pty", "-kernel", self.firmware]
+            "-serial", "pty", "-kernel", self.firmware] + self.extra_args
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout

@@ -56,8 +56,8 @@ PARTS = {
         "buffa JSON codec: the Protocol Buffers JSON mapping",
         ("buffa", "buffa-wkt"),
         ("buffa/protojson/__init__.py", "buffa/protojson/_decode.py", "buffa/protojson/_decode_wkt.py",
-         "buffa/protojson/_encode.py", "buffa/protojson/_encode_wkt.py", "buffa/protojson/_json.py",
-         "buffa/protojson/_scalar.py"),
+         "buffa/protojson/_encode.py", "buffa/protojson/_encode_wkt.py", "buffa/protojson/_float32.py",
+         "buffa/protojson/_json.py", "buffa/protojson/_scalar.py"),
     ),
     "buffa-connect": (
         "buffa Connect RPC client: unary and streaming calls over HTTP/1.1, TLS, asyncio and a serial bridge",

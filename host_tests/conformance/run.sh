@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Run Google's conformance suite against the CPython and MicroPython testees.
-# No failure list: any failure fails the run.
+# No failure list but for the QEMU boards (rule: tools/conformance_failures.py):
+# any other failure fails the run.
 # Env: CONFORMANCE_RUNNER (default: tools/conformance-runner, which gets the
 # pinned runner itself), TESTEES (default: "cpython micropython cpython-view
 # micropython-view", and circuitpython once `make circuitpython` has built
-# it; the -view testees answer binary input through Message.view()),
+# it; the -view testees answer binary input through Message.view();
+# qemu-mps2 and qemu-microbit run buffa on a QEMU board, testee_board.py),
 # CONFORMANCE_JOBS (testees run at once; default: the
 # number of CPUs). Each testee's summary line is printed in TESTEES order.
 set -uo pipefail
@@ -19,7 +21,11 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 run_one() {  # testee -> $logs/testee.log and $logs/testee.rc
-  "$runner" --enforce_recommended --maximum_edition 2023 "$here/testee-$1" >"$logs/$1.log" 2>&1
+  # A QEMU board's testee has a failure list (failures-TESTEE.txt, made by
+  # tools/conformance_failures.py); no other testee has one.
+  local list=()
+  [ -f "$here/failures-$1.txt" ] && list=(--failure_list "$here/failures-$1.txt")
+  "$runner" --enforce_recommended --maximum_edition 2023 "${list[@]}" "$here/testee-$1" >"$logs/$1.log" 2>&1
   echo $? >"$logs/$1.rc"
 }
 

@@ -7,37 +7,105 @@ _here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 sys.path.insert(0, _here + "/gen")
 sys.path.insert(0, _here + "/../../lib")
 
-import buffa  # noqa: E402
-from conformance import conformance_pb as C  # noqa: E402
-from conformance.messages import test_messages_proto2_pb, test_messages_proto3_pb  # noqa: E402
-from conformance.messages import test_messages_proto2_editions_pb, test_messages_proto3_editions_pb  # noqa: E402
-from conformance.messages import test_messages_edition2023_pb  # noqa: E402
-from conformance.messages import test_messages_edition_unstable_pb  # noqa: E402
+import gc  # noqa: E402
 
-TYPES = {}
-for mod in (
-    test_messages_proto2_pb,
-    test_messages_proto3_pb,
-    test_messages_proto2_editions_pb,
-    test_messages_proto3_editions_pb,
-    test_messages_edition2023_pb,
-    test_messages_edition_unstable_pb,
-):
+import buffa  # noqa: E402
+import buffa.message  # noqa: E402
+from conformance import conformance_pb as C  # noqa: E402
+
+# The generated modules, one per proto package. A QEMU board's heap
+# (board_loop.py) holds only some of them at once: when importing one runs
+# out of memory, the least recently used are forgotten until it fits.
+MODULES = {
+    "protobuf_test_messages.proto2": "test_messages_proto2_pb",
+    "protobuf_test_messages.proto3": "test_messages_proto3_pb",
+    "protobuf_test_messages.editions.proto2": "test_messages_proto2_editions_pb",
+    "protobuf_test_messages.editions.proto3": "test_messages_proto3_editions_pb",
+    "protobuf_test_messages.editions": "test_messages_edition2023_pb",
+    "protobuf_test_messages.edition_unstable": "test_messages_edition_unstable_pb",
+}
+TYPES = {}  # full name -> message class, of the modules loaded
+_loaded = []  # their packages, least recently used first
+# How many modules may stay loaded (board_loop.py sets it); 0: no bound.
+MAX_LOADED = 0
+
+
+def _package(name):
+    # "a.b.Msg.Inner" -> "a.b": message and enum names start upper case here.
+    parts = name.split(".")
+    n = 0
+    while n < len(parts) and not parts[n][:1].isupper():
+        n += 1
+    return ".".join(parts[:n])
+
+
+def _load(pkg):
+    name = MODULES[pkg]
+    try:
+        mod = __import__("conformance.messages." + name, None, None, [name])
+    except MemoryError:
+        sys.modules.pop("conformance.messages." + name, None)
+        raise
     for k in dir(mod):
         v = getattr(mod, k)
         if isinstance(v, type) and issubclass(v, buffa.Message) and v._buffa_name:
             TYPES[v._buffa_name] = v
+    _loaded.append(pkg)
+
+
+def _forget(pkg):
+    # Every reference to the module's classes: the module itself, our table,
+    # buffa's registry and the JSON codec's per-class tables.
+    name = MODULES[pkg]
+    sys.modules.pop("conformance.messages." + name, None)
+    parent = sys.modules.get("conformance.messages")
+    if parent is not None and hasattr(parent, name):
+        delattr(parent, name)
+    tables = [TYPES, buffa.message.TYPES]
+    if protojson is not None:
+        from buffa.protojson import _decode
+
+        tables += [_decode._fields, _decode._weights, _decode._enums]
+        _encode = sys.modules.get("buffa.protojson._encode")
+        if _encode is not None:
+            tables += list(_encode._keys)
+    for t in tables:
+        for k in [k for k in t if _package(k if isinstance(k, str) else k._buffa_name) == pkg]:
+            del t[k]
+    _loaded.remove(pkg)
+    gc.collect()
+
+
+def message_type(name):
+    """The message class named name, importing its module when needed; None
+    for a name the suite's modules do not have."""
+    pkg = _package(name)
+    if pkg not in MODULES:
+        return None
+    if pkg not in _loaded:
+        while MAX_LOADED and len(_loaded) >= MAX_LOADED:
+            _forget(_loaded[0])
+        while True:
+            try:
+                _load(pkg)
+                break
+            except MemoryError:
+                if not _loaded:
+                    raise
+                _forget(_loaded[0])
+    elif _loaded[-1] != pkg:
+        _loaded.remove(pkg)
+        _loaded.append(pkg)
+    return TYPES.get(name)
+
 
 try:
     from buffa import protojson
 except ImportError:
     protojson = None
 
-_stdin = sys.stdin.buffer
-_stdout = sys.stdout.buffer
-
-
 def _read(n):
+    _stdin = sys.stdin.buffer
     out = b""
     while len(out) < n:
         chunk = _stdin.read(n - len(out))
@@ -71,7 +139,7 @@ def handle(req):
     if req.message_type == "conformance.FailureSet":
         resp.protobuf_payload = C.FailureSet().encode()
         return resp
-    M = TYPES.get(req.message_type)
+    M = message_type(req.message_type)
     if M is None:
         resp.skipped = "unknown message type " + req.message_type
         return resp
@@ -116,23 +184,33 @@ def handle(req):
     return resp
 
 
+def answer(data):
+    """One serialized ConformanceRequest -> its serialized ConformanceResponse."""
+    req = C.ConformanceRequest.decode(data)
+    try:
+        resp = handle(req)
+    except Exception as e:  # a bug in buffa, reported as such
+        resp = C.ConformanceResponse()
+        resp.runtime_error = "%s: %s" % (type(e).__name__, e)
+    return resp.encode()
+
+
 def main():
+    for pkg in MODULES:  # all of them up front, as a host has the memory
+        message_type(pkg + ".X")
+    _stdout = sys.stdout.buffer
     while True:
         hdr = _read(4)
         if hdr is None:
             return
         n = hdr[0] | hdr[1] << 8 | hdr[2] << 16 | hdr[3] << 24
-        req = C.ConformanceRequest.decode(_read(n))
-        try:
-            resp = handle(req)
-        except Exception as e:  # a bug in buffa, reported as such
-            resp = C.ConformanceResponse()
-            resp.runtime_error = "%s: %s" % (type(e).__name__, e)
-        out = resp.encode()
+        out = answer(_read(n))
         n = len(out)
         _stdout.write(bytes((n & 255, n >> 8 & 255, n >> 16 & 255, n >> 24 & 255)))
         _stdout.write(out)
         _stdout.flush()
 
 
-main()
+# On a board (board_loop.py) this module is imported for answer() alone.
+if __name__ == "__main__":
+    main()

@@ -36,3 +36,39 @@ def test_double_fields_on_a_float32_board():
     big = Scalars.decode(bytes.fromhex("619c7500883ce4377e"))
     assert big.db == float("inf")
     assert protojson.encode(big) == '{"db":"Infinity"}'
+
+
+# float32 bit patterns and the shortest text that names each: what a float
+# field's JSON is on every runtime. On float32 builds MicroPython's own "%g"
+# and float() are an ulp off for some (1.00000075e-36 came out as
+# 1.00000084e-36 on the QEMU boards, a conformance case), so protojson
+# writes float fields there from the bits (buffa.protojson._float32).
+FLOAT_TEXTS = (
+    (0x03AA242D, "1.00000075e-36"),
+    (0x3DCCCCCD, "0.1"),
+    (0x42C80000, "100"),
+    (0x501502F9, "1e+10"),
+    (0x4B800000, "16777216"),
+    (0x3727C5AC, "1e-05"),
+    (0xC0200000, "-2.5"),
+    (0x7F7FFFFF, "3.4028235e+38"),
+    (0x00800000, "1.1754944e-38"),
+    (0x4996B438, "1234567"),
+    (0x38D1B717, "0.0001"),
+    (0x38D1B716, "9.999999e-05"),
+    (0x446F7FEB, "957.9987"),
+    (0xCA2E3611, "-2854276.2"),
+)
+
+
+def test_float_fields_shortest_text_from_the_bits():
+    import struct
+    from buffa.protojson._float32 import f32_text
+
+    for bits, text in FLOAT_TEXTS:
+        v = struct.unpack("<f", struct.pack("<I", bits))[0]
+        assert f32_text(v) == text, (hex(bits), f32_text(v))
+    # the conformance case, through the encoder (elsewhere hosts with doubles
+    # may write a tie either way: -2854276.25 as ...6.2 or ...6.3)
+    v = struct.unpack("<f", struct.pack("<I", 0x03AA242D))[0]
+    assert protojson.encode(Scalars(fl=v)) == '{"fl":1.00000075e-36}'

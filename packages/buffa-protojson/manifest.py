@@ -12,6 +12,7 @@ package("buffa", files=[
     "protojson/_decode_wkt.py",
     "protojson/_encode.py",
     "protojson/_encode_wkt.py",
+    "protojson/_float32.py",
     "protojson/_json.py",
     "protojson/_scalar.py",
 ], base_path="../../lib")

@@ -117,6 +117,12 @@ def _shortest(v):
 _LONG_REPR = repr(5e-324) != "5e-324" and 1.0 + 2.0**-40 != 1.0
 
 
+# Whether floats are float32 (MicroPython on most boards): their "%g" and
+# float() are then off by an ulp for some values, so float fields are
+# written from the value's bits (buffa.protojson._float32) instead.
+_FLOAT32 = 1.0 + 2.0**-30 == 1.0
+
+
 def fmt_float(v):
     # The shortest text that reads back as the same float32.
     if v != v or v == _INF or v == -_INF:
@@ -124,6 +130,10 @@ def fmt_float(v):
     f = _f32(v)
     if f is None or f == _INF or f == -_INF:
         raise Fail("float value %r out of range" % v, "range")
+    if _FLOAT32 and f:
+        from buffa.protojson._float32 import f32_text
+
+        return f32_text(f)
     for fmt in ("%.6g", "%.7g", "%.8g"):
         s = fmt % f
         if _f32(float(s)) == f:
