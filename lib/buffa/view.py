@@ -19,6 +19,7 @@
 #     Repeated, MapView) that scan when used.
 # The first view of each message class builds an index of its rows (once).
 import struct
+import sys
 
 try:
     from micropython import const
@@ -39,9 +40,9 @@ try:
     # and the module is installed (lib/buffa_viper_view.py); the Python
     # loops here give the same answers and run where they cannot (and say
     # what is wrong when the input is bad).
-    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_check as _native_check
+    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_scan as _native_scan
 except Exception:
-    _native_last = _native_entry = _native_check = None
+    _native_last = _native_entry = _native_scan = None
 
 # field types and flags, as in buffa.wire
 _DOUBLE = const(1)
@@ -95,6 +96,7 @@ def _index(c):
         oneofs = {}
         acts = {}
         plain = {}
+        lazy = {}
         for row in c._buffa_f:
             names[row[5]] = row
             names[row[0]] = row
@@ -104,6 +106,8 @@ def _index(c):
             f = row[3]
             if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
+            if f & (_MAP | _REPEATED):
+                lazy[row[0]] = lazy[row[5]] = row
             if f & _MAP:
                 v = row[4][1]
                 acts[num << 3 | 2] = (_A_ENTRY, {18: (_A_MESSAGE, v[4])} if v[2] == _MESSAGE else {})
@@ -115,11 +119,25 @@ def _index(c):
                 if _packable(typ):
                     acts[num << 3 | 2] = (_A_PACKED, typ)
             elif not f & _ONEOF:
-                # (tag, type, flags, value when absent, closed enum's numbers)
+                # (tag, type, flags, value when absent, closed enum's
+                # numbers, bytes of a varint the native read may decode)
+                known = _closed(row)
                 plain[row[0]] = plain[row[5]] = (
-                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], _closed(row))
-        x = _INDEX[c] = (names, nums, oneofs, acts, plain)
+                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], known,
+                    _NATIVE_BYTES[typ] if known is None else 0)
+        # (name -> row, number -> row, oneof -> rows, tag -> scan action,
+        # name -> plain singular scalar, name -> repeated or map row)
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy)
     return x
+
+
+# The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
+# decodes itself for a field type, where its value is the varint itself:
+# values below 2^28 for 32-bit types and on 32-bit ports (a machine word
+# there), below 2^63 for 64-bit types on a 64-bit port; 0: Python decodes
+# (bool, sint, fixed, floats, strings).
+_B64 = 9 if sys.maxsize > 0xFFFFFFFF else 4
+_NATIVE_BYTES = (0, 0, 0, _B64, _B64, 4, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0)
 
 
 def _packable(typ):
@@ -137,7 +155,19 @@ def _packable(typ):
 
 def check(c, b, p, e, dp, eg):
     # Check the message of class c in b[p:e]; return where it ends (after
-    # the end-group tag eg, for a group).
+    # the end-group tag eg, for a group). The native scan, where there is
+    # one, checks the whole tree of a message in one call; anything it
+    # leaves (and every malformed input) takes the Python scan below.
+    if _native_scan is not None and not eg:
+        t = _TREE.get(c)
+        if t is None:
+            t = _TREE[c] = _tree(c)
+        if t is not False and _native_scan(b, p, e, t[0], 0, dp) == -1:
+            for k in t[1]:
+                if k._buffa_x is not None:
+                    break  # gained an extension since: validated in Python
+            else:
+                return e
     return _check(_index(c)[3], c, b, p, e, dp, eg)
 
 
@@ -145,14 +175,6 @@ def _check(acts, c, b, p, e, dp, eg):
     # c: the class, for its extensions (None for a map entry)
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p, "recursion")
-    if _native_check is not None and not eg and dp and c is not None:
-        f = _FLAT.get(c)
-        if f is None:
-            f = _FLAT[c] = _flat_tags(c, acts)
-        # (extensions are validated in Python: a class that gains one after
-        # its first view takes the Python scan from then on)
-        if f is not False and c._buffa_x is None and _native_check(b, p, e, f) == -1:
-            return e
     while p < e:
         s = p
         t = b[p]
@@ -218,26 +240,64 @@ def _check(acts, c, b, p, e, dp, eg):
     return p
 
 
-# cls -> the tags of its fields that hold messages without sub-messages
-# (bytes), for the native scan; False where that scan does not apply.
-_FLAT = {}
+# cls -> (the program of the native scan, the classes it covers), or False
+# where that scan cannot run (groups, extensions, tags past two bytes, more
+# than 239 kinds of node). The program, for lib/buffa_viper_view.py's
+# view_scan, is bytes: a little-endian u16 offset per node, then at each
+# offset the node's count n and n entries (tag: u16, what: a node index
+# below 0xF0, or 0xF1 a packed varint run, 0xF2 packed 4-byte, 0xF3 packed
+# 8-byte values). Node 0 is the class itself; a map entry is a node of its own.
+_TREE = {}
+_PACKED_KIND = (0, 0xF3, 0xF2, 0xF1, 0xF1, 0xF1, 0xF3, 0xF2, 0xF1, 0, 0, 0, 0, 0xF1, 0xF1, 0xF2, 0xF3, 0xF1, 0xF1)
 
 
-def _flat_tags(c, acts):
-    if c._buffa_x is not None:
+def _tree(c):
+    nodes = []  # [acts, entries]
+    seen = {}  # id(acts) -> node index
+    classes = []
+
+    def node(acts, k):
+        if k is not None:
+            if k._buffa_x is not None:
+                raise ValueError
+            classes.append(k)
+        i = seen.get(id(acts))
+        if i is not None:
+            return i
+        i = seen[id(acts)] = len(nodes)
+        ent = []
+        nodes.append(ent)
+        for t in acts:
+            a = acts[t]
+            if t > 0xFFFF or a[0] == _A_GROUP:
+                raise ValueError
+            if a[0] == _A_PACKED:
+                ent.append((t, _PACKED_KIND[a[1]]))
+            elif a[0] == _A_ENTRY:
+                ent.append((t, node(a[1], None)))
+            else:
+                ent.append((t, node(_index(a[1])[3], a[1])))
+        return i
+
+    try:
+        node(_index(c)[3], c)
+    except ValueError:
         return False
-    tags = []
-    for t in acts:
-        a = acts[t]
-        if t > 255 or a[0] == _A_PACKED or a[0] == _A_GROUP:
-            return False
-        if a[0] == _A_ENTRY:
-            if a[1]:
-                return False
-        elif _index(a[1])[3] or a[1]._buffa_x is not None:
-            return False
-        tags.append(t)
-    return bytes(tags)
+    if len(nodes) >= 0xF0:
+        return False
+    out = bytearray(2 * len(nodes))
+    for i in range(len(nodes)):
+        o = len(out)
+        out[2 * i] = o & 255
+        out[2 * i + 1] = o >> 8
+        out.append(len(nodes[i]))
+        for t, k in nodes[i]:
+            out.append(t & 255)
+            out.append(t >> 8)
+            out.append(k)
+    if len(out) > 0xFFFF:
+        return False
+    return bytes(out), tuple(classes)
 
 
 def _check_flat(b, p, e, dp):
@@ -556,7 +616,86 @@ def view(cls, data, options=None):
     except RuntimeError:
         # MicroPython's own C-stack guard (CPython's RecursionError)
         raise DecodeError("recursion too deep for this device", -1, "stack")
-    return View(cls, data, 0, n)
+    return _klass(cls)(cls, data, 0, n)
+
+
+def _plain(v, f):
+    # A plain singular scalar field (f: a row of _index's plain table).
+    b = v._b
+    if _native_last is not None and f[4] is None:
+        p = _native_last(b, v._p, v._e, f[0], f[5])
+        if p != -2:
+            if p == -1:
+                return f[3]
+            if f[5]:
+                return p  # the varint's value, decoded natively
+            return _scalar(f[1], f[2], b, p)
+    p = _last(b, v._p, v._e, f[0], f[4])
+    if p < 0:
+        return f[3]
+    return _scalar(f[1], f[2], b, p)
+
+
+def _lazy(v, row):
+    # A repeated field or a map: an object that scans when used (made
+    # without __init__: a Python call fewer).
+    if row[3] & _MAP:
+        r = MapView()
+    else:
+        r = Repeated()
+        r._n = -1
+    r._v = v
+    r._r = row
+    return r
+
+
+# ---- a view class per message class ----------------------------------------
+# Message class -> a subclass of View with a property for each plain
+# scalar, repeated and map field, built on the first view of the class: a
+# property is found on the class, where View.__getattr__ runs only after
+# the instance and the class have missed, then looks the field up in two
+# dicts (W2 partial: about 4,000 instructions fewer per read on the unix
+# port, docs/design.md). Fields whose names a View method already has keep
+# reading through view.get(name).
+_KLASS = {}
+
+
+def _klass(c):
+    k = _KLASS.get(c)
+    if k is None:
+        x = _index(c)
+        d = {"__slots__": ()}
+        for name in x[4]:
+            f = x[4][name]
+            if name[0] != "_" and not hasattr(View, name):
+                d[name] = property(_plain_getter(f))
+        for name in x[5]:
+            if name[0] != "_" and not hasattr(View, name):
+                d[name] = property(_lazy_getter(x[5][name]))
+        k = _KLASS[c] = type(c.__name__ + "View", (View,), d)
+    return k
+
+
+def _plain_getter(f):
+    tag = f[0]
+    nb = f[5]
+    if nb and _native_last is not None:
+        none = f[3]
+
+        def read(self):
+            p = _native_last(self._b, self._p, self._e, tag, nb)
+            if p >= 0:
+                return p
+            if p == -1:
+                return none
+            return _plain(self, f)
+
+        return read
+    return lambda self: _plain(self, f)
+
+
+def _lazy_getter(row):
+    return lambda self: _lazy(self, row)
 
 
 class View:
@@ -575,19 +714,15 @@ class View:
         self._e = e
 
     def __getattr__(self, name):
+        # Fields without a property on the class (_klass): proto names,
+        # oneof members, sub-messages.
         x = _INDEX.get(self._c) or _index(self._c)
         f = x[4].get(name)
         if f is not None:
-            # a plain singular scalar: the common read, in two calls
-            b = self._b
-            p = -2
-            if _native_last is not None and f[4] is None:
-                p = _native_last(b, self._p, self._e, f[0])
-            if p == -2:
-                p = _last(b, self._p, self._e, f[0], f[4])
-            if p < 0:
-                return f[3]
-            return _scalar(f[1], f[2], b, p)
+            return _plain(self, f)
+        row = x[5].get(name)
+        if row is not None:
+            return _lazy(self, row)
         row = x[0].get(name)
         if row is None:
             raise AttributeError(name)
@@ -674,10 +809,8 @@ def _row(v, name):
 def field(v, row):
     # The value of row's field in view v, as the decoded message would hold it.
     f = row[3]
-    if f & _MAP:
-        return MapView(v, row)
-    if f & _REPEATED:
-        return Repeated(v, row)
+    if f & (_MAP | _REPEATED):
+        return v.__getattr__(row[0])
     typ = row[2]
     if f & _ONEOF:
         r = _case(v, _index(v._c)[2][row[8]])
@@ -740,12 +873,13 @@ def _sub(v, row, start):
     if one is None:
         return None
     if more is not None:
-        return View(row[4], bytes(more), 0, len(more))
-    return View(row[4], b, one[0], one[1])
+        return _klass(row[4])(row[4], bytes(more), 0, len(more))
+    return _klass(row[4])(row[4], b, one[0], one[1])
 
 
 def _messages(b, p, e, tag, c):
     # The sub-messages with this tag in b[p:e], as views.
+    k = _klass(c)
     while p < e:
         t = b[p]
         p += 1
@@ -760,7 +894,7 @@ def _messages(b, p, e, tag, c):
                 q = _varint_end(b, p)
                 n = _read_varint(b, p)
                 p = q
-            yield View(c, b, p, p + n)
+            yield k(c, b, p, p + n)
             p += n
         else:
             p = _skip(b, p, t)
@@ -783,7 +917,7 @@ def _elements(v, row):
         if w == wt:
             if wt == 3:
                 x = _payload(b, p, t)
-                yield View(row[4], b, x[0], x[1])
+                yield _klass(row[4])(row[4], b, x[0], x[1])
             else:
                 x = _scalar(typ, fl, b, p)
                 if known is None or x in known:
@@ -811,12 +945,9 @@ class Repeated:
     """A repeated field of a view: len(), iteration and indexing decode one
     element at a time (message elements are views)."""
 
+    # made by View.__getattr__ and field(): _v the view, _r the field's
+    # row, _n the length once counted (-1 before)
     __slots__ = ("_v", "_r", "_n")
-
-    def __init__(self, v, row):
-        self._v = v
-        self._r = row
-        self._n = -1
 
     def __iter__(self):
         v = self._v
@@ -878,11 +1009,8 @@ class MapView:
     """A map field of a view: lookups and iteration scan its entries (the
     last entry for a key wins, as in decoding); message values are views."""
 
+    # made by View.__getattr__ and field(): _v the view, _r the field's row
     __slots__ = ("_v", "_r")
-
-    def __init__(self, v, row):
-        self._v = v
-        self._r = row
 
     def _entries(self):
         # (key, value) of each entry, in order, values not yet decoded:
@@ -920,10 +1048,10 @@ class MapView:
         v = self._v
         if vrow[2] == _MESSAGE:
             if x is None:
-                return View(vrow[4], b"", 0, 0)
+                return _klass(vrow[4])(vrow[4], b"", 0, 0)
             if type(x) is tuple:
-                return View(vrow[4], v._b, x[0], x[1])
-            return View(vrow[4], x, 0, len(x))
+                return _klass(vrow[4])(vrow[4], v._b, x[0], x[1])
+            return _klass(vrow[4])(vrow[4], x, 0, len(x))
         if x is None:
             return vrow[7]
         return _scalar(vrow[2], vrow[3], v._b, x)
@@ -1122,9 +1250,9 @@ def _to_message(v):
         elif f & _REPEATED:
             lst = getattr(m, a)
             for y in x:
-                lst.append(y.to_message() if type(y) is View else y)
+                lst.append(y.to_message() if isinstance(y, View) else y)
         else:
-            setattr(m, a, x.to_message() if type(x) is View else x)
+            setattr(m, a, x.to_message() if isinstance(x, View) else x)
     u = _unknown(v)
     if u:
         m._buffa_u = u
