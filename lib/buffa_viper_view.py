@@ -266,7 +266,46 @@ def view_scan(b, p: int, e: int, prog, k: int, dp: int) -> int:
                 if (int(g[i]) | (int(g[i + 1]) << 8)) == t:
                     x = int(g[i + 2])
                     if x < 0xF0:
-                        if int(view_scan(b, p, q, prog, x, dp - 1)) != -1:
+                        j = int(g[2 * x]) | (int(g[2 * x + 1]) << 8)
+                        r = p
+                        if int(g[j]) == 0 and dp > 0:
+                            # a node without sub-messages (a map entry, a
+                            # small message) with one-byte tags and
+                            # lengths: its framing, here rather than
+                            # through a call (most calls were these); the
+                            # call below takes anything else
+                            while r < q:
+                                t = int(s[r])
+                                r += 1
+                                if t > 0x7F or t < 8:
+                                    break
+                                w = t & 7
+                                if w == 0:
+                                    j = 0
+                                    while r < q and j < 10:
+                                        c = int(s[r])
+                                        r += 1
+                                        j += 1
+                                        if c < 0x80:
+                                            if j == 10 and c > 1:
+                                                j = 11
+                                            break
+                                    if j == 0 or j > 10 or c > 0x7F:
+                                        r = q + 1
+                                        break
+                                elif w == 2:
+                                    if r >= q or int(s[r]) > 0x7F:
+                                        r = q + 1
+                                        break
+                                    r += 1 + int(s[r])
+                                elif w == 1:
+                                    r += 8
+                                elif w == 5:
+                                    r += 4
+                                else:
+                                    r = q + 1
+                                    break
+                        if r != q and int(view_scan(b, p, q, prog, x, dp - 1)) != -1:
                             return -2
                     elif x == 0xF1:
                         # a packed run of varints, each of at most 10 bytes

@@ -53,7 +53,7 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
         t = _v._read_varint(b, s)
         row = nums.get(t >> 3)
         if row is not None:
-            x = _v.field(_v.View(cls, b, s, q), row)
+            x = _v.field(_v._new(cls, b, s, q), row)
             f = row[3]
             if f & _MAP:
                 for k, y in x.items():

@@ -616,7 +616,7 @@ def view(cls, data, options=None):
     except RuntimeError:
         # MicroPython's own C-stack guard (CPython's RecursionError)
         raise DecodeError("recursion too deep for this device", -1, "stack")
-    return _klass(cls)(cls, data, 0, n)
+    return _new(cls, data, 0, n)
 
 
 def _plain(v, f):
@@ -649,53 +649,15 @@ def _lazy(v, row):
     return r
 
 
-# ---- a view class per message class ----------------------------------------
-# Message class -> a subclass of View with a property for each plain
-# scalar, repeated and map field, built on the first view of the class: a
-# property is found on the class, where View.__getattr__ runs only after
-# the instance and the class have missed, then looks the field up in two
-# dicts (W2 partial: about 4,000 instructions fewer per read on the unix
-# port, docs/design.md). Fields whose names a View method already has keep
-# reading through view.get(name).
-_KLASS = {}
-
-
-def _klass(c):
-    k = _KLASS.get(c)
-    if k is None:
-        x = _index(c)
-        d = {"__slots__": ()}
-        for name in x[4]:
-            f = x[4][name]
-            if name[0] != "_" and not hasattr(View, name):
-                d[name] = property(_plain_getter(f))
-        for name in x[5]:
-            if name[0] != "_" and not hasattr(View, name):
-                d[name] = property(_lazy_getter(x[5][name]))
-        k = _KLASS[c] = type(c.__name__ + "View", (View,), d)
-    return k
-
-
-def _plain_getter(f):
-    tag = f[0]
-    nb = f[5]
-    if nb and _native_last is not None:
-        none = f[3]
-
-        def read(self):
-            p = _native_last(self._b, self._p, self._e, tag, nb)
-            if p >= 0:
-                return p
-            if p == -1:
-                return none
-            return _plain(self, f)
-
-        return read
-    return lambda self: _plain(self, f)
-
-
-def _lazy_getter(row):
-    return lambda self: _lazy(self, row)
+def _new(c, b, p, e):
+    # A View of class c's message in b[p:e] (made without __init__: a
+    # Python call fewer, for each element a Repeated yields).
+    v = View()
+    v._c = c
+    v._b = b
+    v._p = p
+    v._e = e
+    return v
 
 
 class View:
@@ -707,15 +669,7 @@ class View:
     # (nesting depth needs no keeping: view() checked it).
     __slots__ = ("_c", "_b", "_p", "_e")
 
-    def __init__(self, c, b, p, e):
-        self._c = c
-        self._b = b
-        self._p = p
-        self._e = e
-
     def __getattr__(self, name):
-        # Fields without a property on the class (_klass): proto names,
-        # oneof members, sub-messages.
         x = _INDEX.get(self._c) or _index(self._c)
         f = x[4].get(name)
         if f is not None:
@@ -873,13 +827,12 @@ def _sub(v, row, start):
     if one is None:
         return None
     if more is not None:
-        return _klass(row[4])(row[4], bytes(more), 0, len(more))
-    return _klass(row[4])(row[4], b, one[0], one[1])
+        return _new(row[4], bytes(more), 0, len(more))
+    return _new(row[4], b, one[0], one[1])
 
 
 def _messages(b, p, e, tag, c):
     # The sub-messages with this tag in b[p:e], as views.
-    k = _klass(c)
     while p < e:
         t = b[p]
         p += 1
@@ -894,7 +847,12 @@ def _messages(b, p, e, tag, c):
                 q = _varint_end(b, p)
                 n = _read_varint(b, p)
                 p = q
-            yield k(c, b, p, p + n)
+            v = View()
+            v._c = c
+            v._b = b
+            v._p = p
+            v._e = p + n
+            yield v
             p += n
         else:
             p = _skip(b, p, t)
@@ -917,7 +875,7 @@ def _elements(v, row):
         if w == wt:
             if wt == 3:
                 x = _payload(b, p, t)
-                yield _klass(row[4])(row[4], b, x[0], x[1])
+                yield _new(row[4], b, x[0], x[1])
             else:
                 x = _scalar(typ, fl, b, p)
                 if known is None or x in known:
@@ -1048,10 +1006,10 @@ class MapView:
         v = self._v
         if vrow[2] == _MESSAGE:
             if x is None:
-                return _klass(vrow[4])(vrow[4], b"", 0, 0)
+                return _new(vrow[4], b"", 0, 0)
             if type(x) is tuple:
-                return _klass(vrow[4])(vrow[4], v._b, x[0], x[1])
-            return _klass(vrow[4])(vrow[4], x, 0, len(x))
+                return _new(vrow[4], v._b, x[0], x[1])
+            return _new(vrow[4], x, 0, len(x))
         if x is None:
             return vrow[7]
         return _scalar(vrow[2], vrow[3], v._b, x)
