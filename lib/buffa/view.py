@@ -97,6 +97,7 @@ def _index(c):
         acts = {}
         plain = {}
         lazy = {}
+        maps = {}
         for row in c._buffa_f:
             names[row[5]] = row
             names[row[0]] = row
@@ -106,7 +107,9 @@ def _index(c):
             f = row[3]
             if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
-            if f & (_MAP | _REPEATED):
+            if f & _MAP:
+                maps[row[0]] = maps[row[5]] = _map_desc(row)
+            elif f & _REPEATED:
                 lazy[row[0]] = lazy[row[5]] = row
             if f & _MAP:
                 v = row[4][1]
@@ -126,9 +129,21 @@ def _index(c):
                     num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], known,
                     _NATIVE_BYTES[typ] if known is None else 0)
         # (name -> row, number -> row, oneof -> rows, tag -> scan action,
-        # name -> plain singular scalar, name -> repeated or map row)
-        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy)
+        # name -> plain singular scalar, name -> repeated row, name -> map)
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy, maps)
     return x
+
+
+def _map_desc(row):
+    # A map field for MapView: (row, the tags view_entry takes where it
+    # can look the key up (str keys, values other than messages and
+    # closed enums; 0 elsewhere), the value's type, flags and default).
+    krow, vrow = row[4]
+    vt = vrow[2]
+    fast = 0
+    if krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED and row[1] < 1 << 20:
+        fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
+    return (row, fast, vt, vrow[3], vrow[7])
 
 
 # The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
@@ -636,19 +651,6 @@ def _plain(v, f):
     return _scalar(f[1], f[2], b, p)
 
 
-def _lazy(v, row):
-    # A repeated field or a map: an object that scans when used (made
-    # without __init__: a Python call fewer).
-    if row[3] & _MAP:
-        r = MapView()
-    else:
-        r = Repeated()
-        r._n = -1
-    r._v = v
-    r._r = row
-    return r
-
-
 def _new(c, b, p, e):
     # A View of class c's message in b[p:e] (made without __init__: a
     # Python call fewer, for each element a Repeated yields).
@@ -674,9 +676,19 @@ class View:
         f = x[4].get(name)
         if f is not None:
             return _plain(self, f)
+        row = x[6].get(name)
+        if row is not None:
+            r = MapView()
+            r._v = self
+            r._r = row
+            return r
         row = x[5].get(name)
         if row is not None:
-            return _lazy(self, row)
+            r = Repeated()
+            r._n = -1
+            r._v = self
+            r._r = row
+            return r
         row = x[0].get(name)
         if row is None:
             raise AttributeError(name)
@@ -764,7 +776,7 @@ def field(v, row):
     # The value of row's field in view v, as the decoded message would hold it.
     f = row[3]
     if f & (_MAP | _REPEATED):
-        return v.__getattr__(row[0])
+        return v.__getattr__(row[0])  # a MapView or a Repeated
     typ = row[2]
     if f & _ONEOF:
         r = _case(v, _index(v._c)[2][row[8]])
@@ -967,7 +979,8 @@ class MapView:
     """A map field of a view: lookups and iteration scan its entries (the
     last entry for a key wins, as in decoding); message values are views."""
 
-    # made by View.__getattr__ and field(): _v the view, _r the field's row
+    # made by View.__getattr__ and field(): _v the view, _r the field's
+    # description (_map_desc: its row first)
     __slots__ = ("_v", "_r")
 
     def _entries(self):
@@ -976,8 +989,8 @@ class MapView:
         # a bytes of merged message-value pieces.
         v = self._v
         b = v._b
-        krow, vrow = self._r[4]
-        tag = self._r[1] << 3 | 2
+        krow, vrow = self._r[0][4]
+        tag = self._r[0][1] << 3 | 2
         kt = krow[2]
         vt = vrow[2]
         vtag = 16 | _WT[vt]
@@ -1002,7 +1015,7 @@ class MapView:
             yield (krow[7] if k is None else _scalar(kt, krow[3], b, k)), x
 
     def _value(self, x):
-        vrow = self._r[4][1]
+        vrow = self._r[0][4][1]
         v = self._v
         if vrow[2] == _MESSAGE:
             if x is None:
@@ -1021,6 +1034,23 @@ class MapView:
         return x
 
     def get(self, key, default=None):
+        d = self._r
+        if d[1] and _native_entry is not None and type(key) is str:
+            # the usual lookup, in one native call
+            if _key_bytes[0] is key:
+                kb = _key_bytes[1]
+            else:
+                kb = key.encode()
+                _key_bytes[0] = key
+                _key_bytes[1] = kb
+            v = self._v
+            x = _native_entry(v._b, v._p, v._e, d[1], kb)
+            if x == -1:
+                return default
+            if x == -3:
+                return d[4]
+            if x >= 0:
+                return _scalar(d[2], d[3], v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
@@ -1031,7 +1061,7 @@ class MapView:
         # The value for key (the last entry's), _MISSING if none. Keys are
         # compared as encoded: a str key's UTF-8 against the entry's bytes,
         # without making a str of every key scanned.
-        krow, vrow = self._r[4]
+        krow, vrow = self._r[0][4]
         vt = vrow[2]
         if vt == _MESSAGE or vrow[3] & _CLOSED:
             return self._find_slow(key)
@@ -1051,7 +1081,7 @@ class MapView:
                 kb = key.encode()
                 _key_bytes[0] = key
                 _key_bytes[1] = kb
-        tag = self._r[1] << 3 | 2
+        tag = self._r[0][1] << 3 | 2
         p = v._p
         e = v._e
         found = -2  # -2: no entry; -1: an entry without a value
