@@ -634,21 +634,27 @@ def view(cls, data, options=None):
     return _new(cls, data, 0, n)
 
 
-def _plain(v, f):
-    # A plain singular scalar field (f: a row of _index's plain table).
-    b = v._b
-    if _native_last is not None and f[4] is None:
-        p = _native_last(b, v._p, v._e, f[0], f[5])
-        if p != -2:
-            if p == -1:
-                return f[3]
-            if f[5]:
-                return p  # the varint's value, decoded natively
-            return _scalar(f[1], f[2], b, p)
-    p = _last(b, v._p, v._e, f[0], f[4])
-    if p < 0:
-        return f[3]
-    return _scalar(f[1], f[2], b, p)
+def _attr(v, name, f):
+    # View.__getattr__ for all but its native reads and maps (f: the plain
+    # scalar row of name, None if name is no plain scalar).
+    x = _INDEX[v._c]
+    if f is not None:
+        b = v._b
+        p = _last(b, v._p, v._e, f[0], f[4])
+        if p < 0:
+            return f[3]
+        return _scalar(f[1], f[2], b, p)
+    row = x[5].get(name)
+    if row is not None:
+        r = Repeated()
+        r._n = -1
+        r._v = v
+        r._r = row
+        return r
+    row = x[0].get(name)
+    if row is None:
+        raise AttributeError(name)
+    return field(v, row)
 
 
 def _new(c, b, p, e):
@@ -672,27 +678,29 @@ class View:
     __slots__ = ("_c", "_b", "_p", "_e")
 
     def __getattr__(self, name):
-        x = _INDEX.get(self._c) or _index(self._c)
-        f = x[4].get(name)
-        if f is not None:
-            return _plain(self, f)
-        row = x[6].get(name)
-        if row is not None:
-            r = MapView()
-            r._v = self
-            r._r = row
-            return r
-        row = x[5].get(name)
-        if row is not None:
-            r = Repeated()
-            r._n = -1
-            r._v = self
-            r._r = row
-            return r
-        row = x[0].get(name)
-        if row is None:
-            raise AttributeError(name)
-        return field(self, row)
+        # The common read, a plain singular scalar, is this function alone;
+        # its locals and stack stay within 11 slots: MicroPython puts a
+        # larger frame on the heap at each call (allocated and freed:
+        # about a fifth of a read on the unix port, docs/design.md).
+        f = (_INDEX.get(self._c) or _index(self._c))[4].get(name)
+        if f is not None and f[4] is None and _native_last is not None:
+            p = _native_last(self._b, self._p, self._e, f[0], f[5])
+            if p >= 0:
+                if f[5]:
+                    return p  # the varint's value, decoded natively
+                return _scalar(f[1], f[2], self._b, p)
+            if p == -1:
+                return f[3]
+        elif f is None:
+            f = _INDEX[self._c][6].get(name)
+            if f is not None:
+                # a map: an object that scans when used (made without
+                # __init__: a Python call fewer)
+                p = MapView()
+                p._v = self
+                p._r = f
+                return p
+        return _attr(self, name, f)
 
     # ---- the Message API that applies to a read-only message ---------------
 
@@ -959,6 +967,14 @@ _MISSING = object()
 _key_bytes = [None, b""]
 
 
+def _utf8(key):
+    # key's UTF-8; the last key's is kept: a loop asks for the same key
+    if _key_bytes[0] is not key:
+        _key_bytes[1] = key.encode()
+        _key_bytes[0] = key
+    return _key_bytes[1]
+
+
 def _same(b, p, kb):
     # Whether the length-prefixed bytes at p are kb.
     n = b[p]
@@ -1034,23 +1050,16 @@ class MapView:
         return x
 
     def get(self, key, default=None):
-        d = self._r
-        if d[1] and _native_entry is not None and type(key) is str:
-            # the usual lookup, in one native call
-            if _key_bytes[0] is key:
-                kb = _key_bytes[1]
-            else:
-                kb = key.encode()
-                _key_bytes[0] = key
-                _key_bytes[1] = kb
-            v = self._v
-            x = _native_entry(v._b, v._p, v._e, d[1], kb)
+        # The usual lookup (a str key; _map_desc says when) in one native
+        # call, within 11 slots of locals and stack (see View.__getattr__).
+        if self._r[1] and _native_entry is not None and type(key) is str:
+            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], _utf8(key))
             if x == -1:
                 return default
             if x == -3:
-                return d[4]
+                return self._r[4]
             if x >= 0:
-                return _scalar(d[2], d[3], v._b, x)
+                return _scalar(self._r[2], self._r[3], self._v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
@@ -1074,13 +1083,7 @@ class MapView:
         if kt == _STRING:
             if type(key) is not str:
                 return _MISSING
-            # the last key's UTF-8 is kept: a loop asks for the same key
-            if _key_bytes[0] is key:
-                kb = _key_bytes[1]
-            else:
-                kb = key.encode()
-                _key_bytes[0] = key
-                _key_bytes[1] = kb
+            kb = _utf8(key)
         tag = self._r[0][1] << 3 | 2
         p = v._p
         e = v._e
