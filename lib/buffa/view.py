@@ -863,6 +863,10 @@ def _messages(b, p, e, tag, c):
             n = b[p]
             if n < 128:
                 p += 1
+            elif b[p + 1] < 128:
+                # two bytes (elements of 128 B to 16 KB), without a call
+                n = (n & 127) | b[p + 1] << 7
+                p += 2
             else:
                 q = _varint_end(b, p)
                 n = _read_varint(b, p)
