@@ -77,7 +77,7 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
 def _own(x, options):
     if options is None or not isinstance(x, _v.View):
         return x
-    return x._c.decode(x.encode(), options)
+    return x._x[7].decode(x.encode(), options)
 
 
 class _Reader:

@@ -129,8 +129,9 @@ def _index(c):
                     num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], known,
                     _NATIVE_BYTES[typ] if known is None else 0)
         # (name -> row, number -> row, oneof -> rows, tag -> scan action,
-        # name -> plain singular scalar, name -> repeated row, name -> map)
-        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy, maps)
+        # name -> plain singular scalar, name -> repeated row, name -> map,
+        # the class)
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy, maps, c)
     return x
 
 
@@ -637,7 +638,7 @@ def view(cls, data, options=None):
 def _attr(v, name, f):
     # View.__getattr__ for all but its native reads and maps (f: the plain
     # scalar row of name, None if name is no plain scalar).
-    x = _INDEX[v._c]
+    x = v._x
     if f is not None:
         b = v._b
         p = _last(b, v._p, v._e, f[0], f[4])
@@ -661,7 +662,7 @@ def _new(c, b, p, e):
     # A View of class c's message in b[p:e] (made without __init__: a
     # Python call fewer, for each element a Repeated yields).
     v = View()
-    v._c = c
+    v._x = _INDEX.get(c) or _index(c)
     v._b = b
     v._p = p
     v._e = e
@@ -672,17 +673,19 @@ class View:
     """A read-only message over encoded bytes (Message.view()). Fields read
     as attributes, decoded on each read; see docs/views.md."""
 
-    # _c message class, _b buffer, _p/_e the message's bytes. Four
-    # attributes: a fifth takes a MicroPython instance from 96 to 128 bytes
-    # (nesting depth needs no keeping: view() checked it).
-    __slots__ = ("_c", "_b", "_p", "_e")
+    # _x the message class's index (_index; the class is _x[7]: reads
+    # find their field without looking the class up), _b buffer, _p/_e
+    # the message's bytes. Four attributes: a fifth takes a MicroPython
+    # instance from 96 to 128 bytes (nesting depth needs no keeping:
+    # view() checked it).
+    __slots__ = ("_x", "_b", "_p", "_e")
 
     def __getattr__(self, name):
         # The common read, a plain singular scalar, is this function alone;
         # its locals and stack stay within 11 slots: MicroPython puts a
         # larger frame on the heap at each call (allocated and freed:
         # about a fifth of a read on the unix port, docs/design.md).
-        f = (_INDEX.get(self._c) or _index(self._c))[4].get(name)
+        f = self._x[4].get(name)
         if f is not None and f[4] is None and _native_last is not None:
             p = _native_last(self._b, self._p, self._e, f[0], f[5])
             if p >= 0:
@@ -692,7 +695,7 @@ class View:
             if p == -1:
                 return f[3]
         elif f is None:
-            f = _INDEX[self._c][6].get(name)
+            f = self._x[6].get(name)
             if f is not None:
                 # a map: an object that scans when used (made without
                 # __init__: a Python call fewer)
@@ -722,9 +725,9 @@ class View:
         return _last(self._b, self._p, self._e, row[1] << 3 | _WT[row[2]], _closed(row)) >= 0
 
     def which_oneof(self, oneof):
-        rows = _index(self._c)[2].get(oneof)
+        rows = self._x[2].get(oneof)
         if rows is None:
-            raise ValueError("%s has no oneof %r" % (self._c._buffa_name, oneof))
+            raise ValueError("%s has no oneof %r" % (self._x[7]._buffa_name, oneof))
         r = _case(self, rows)
         return r[0] if r else None
 
@@ -764,19 +767,19 @@ class View:
 
     def __eq__(self, other):
         if isinstance(other, View):
-            return other._c is self._c and self.to_message() == other.to_message()
+            return other._x is self._x and self.to_message() == other.to_message()
         return self.to_message() == other
 
     __hash__ = None
 
     def __repr__(self):
-        return "<view of %s, %d bytes>" % (self._c._buffa_name, self._e - self._p)
+        return "<view of %s, %d bytes>" % (self._x[7]._buffa_name, self._e - self._p)
 
 
 def _row(v, name):
-    row = _index(v._c)[0].get(name)
+    row = v._x[0].get(name)
     if row is None:
-        raise ValueError("%s has no field %r" % (v._c._buffa_name, name))
+        raise ValueError("%s has no field %r" % (v._x[7]._buffa_name, name))
     return row
 
 
@@ -787,7 +790,7 @@ def field(v, row):
         return v.__getattr__(row[0])  # a MapView or a Repeated
     typ = row[2]
     if f & _ONEOF:
-        r = _case(v, _index(v._c)[2][row[8]])
+        r = _case(v, v._x[2][row[8]])
         if r is not row:
             return None
         if typ == _MESSAGE or typ == _GROUP:
@@ -817,7 +820,7 @@ def _since(v, row):
     # Where the run of the oneof member row's occurrences starts: after the
     # last occurrence of another member (which reset the case).
     b = v._b
-    rows = _index(v._c)[2][row[8]]
+    rows = v._x[2][row[8]]
     start = v._p
     for t, s, p, q in _fields(b, v._p, v._e):
         for r in rows:
@@ -853,6 +856,7 @@ def _sub(v, row, start):
 
 def _messages(b, p, e, tag, c):
     # The sub-messages with this tag in b[p:e], as views.
+    x = _index(c)
     while p < e:
         t = b[p]
         p += 1
@@ -872,7 +876,7 @@ def _messages(b, p, e, tag, c):
                 n = _read_varint(b, p)
                 p = q
             v = View()
-            v._c = c
+            v._x = x
             v._b = b
             v._p = p
             v._e = p + n
@@ -1057,7 +1061,8 @@ class MapView:
         # The usual lookup (a str key; _map_desc says when) in one native
         # call, within 11 slots of locals and stack (see View.__getattr__).
         if self._r[1] and _native_entry is not None and type(key) is str:
-            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], _utf8(key))
+            x = _key_bytes[1] if _key_bytes[0] is key else _utf8(key)
+            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], x)
             if x == -1:
                 return default
             if x == -3:
@@ -1189,7 +1194,7 @@ def _unknown(v):
     # lacks, wrong wire types, closed-enum values the enum lacks (from a
     # packed run: one unpacked field each), map entries with such a value.
     b = v._b
-    nums = _index(v._c)[1]
+    nums = v._x[1]
     out = bytearray()
     for t, s, p, q in _fields(b, v._p, v._e):
         row = nums.get(t >> 3)
@@ -1229,7 +1234,7 @@ def _unknown(v):
 
 
 def _to_message(v):
-    c = v._c
+    c = v._x[7]
     m = c._buffa_n()
     for row in c._buffa_f:
         f = row[3]
