@@ -563,13 +563,32 @@ def _scalar(typ, fl, b, p):
             return v - 0x10000000000000000
         return v
     if w == 2:
+        return _text(typ, fl, b, p)
+    return _fixed(typ, w, b, p)
+
+
+# _scalar's string and fixed-width cases are functions of their own: a
+# frame of more than 11 slots of locals and stack goes on the heap at each
+# call on MicroPython (allocated and freed), so each keeps within that.
+
+
+def _text(typ, fl, b, p):
+    # a string or bytes field's value, its length prefix at p
+    n = b[p]
+    if n < 128:
+        q = p + 1
+    else:
         q = _varint_end(b, p)
-        e = q + _read_varint(b, p)
-        if typ == _BYTES:
-            return bytes(b[q:e])
-        if fl & _VERIFY:
-            return wire.string(b, q, e)
-        return wire.string_lax(b, q, e)
+        n = _read_varint(b, p)
+    p = q + n
+    if typ == _BYTES:
+        return bytes(b[q:p])
+    if fl & _VERIFY:
+        return wire.string(b, q, p)
+    return wire.string_lax(b, q, p)
+
+
+def _fixed(typ, w, b, p):
     if typ == _FLOAT:
         return _unpack_from("<f", b, p)[0]
     if typ == _DOUBLE:
