@@ -249,7 +249,7 @@ def report(results, runs, load0, rev):
              "load average %s at the start." % (
                  datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), rev,
                  platform.machine(), os.cpu_count() or 0, mpv[0] if mpv else "no MicroPython row",
-                 platform.python_version(), runs, load0),
+                 platform.python_version(), runs, "/".join(str(x) for x in load0)),
              "", "Command: `make bench-views` (`python bench/views_bench.py --save`).", "",
              "decode: `M.decode(data)`, then the reads; view: `M.view(data)`, then the same reads. "
              "Bytes allocated: `gc.mem_alloc()` growth over one op with the GC off (least of 3). "
