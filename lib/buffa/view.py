@@ -123,11 +123,12 @@ def _index(c):
                     acts[num << 3 | 2] = (_A_PACKED, typ)
             elif not f & _ONEOF:
                 # (tag, type, flags, value when absent, closed enum's
-                # numbers, bytes of a varint the native read may decode)
+                # numbers, bytes of a varint the native read may decode,
+                # whether the native read applies)
                 known = _closed(row)
                 plain[row[0]] = plain[row[5]] = (
                     num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], known,
-                    _NATIVE_BYTES[typ] if known is None else 0)
+                    _NATIVE_BYTES[typ] if known is None else 0, known is None and _native_last is not None)
         # (name -> row, number -> row, oneof -> rows, tag -> scan action,
         # name -> plain singular scalar, name -> repeated row, name -> map,
         # the class)
@@ -142,7 +143,8 @@ def _map_desc(row):
     krow, vrow = row[4]
     vt = vrow[2]
     fast = 0
-    if krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED and row[1] < 1 << 20:
+    if (_native_entry is not None and krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED
+            and row[1] < 1 << 20):
         fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
     return (row, fast, vt, vrow[3], vrow[7])
 
@@ -705,7 +707,7 @@ class View:
         # larger frame on the heap at each call (allocated and freed:
         # about a fifth of a read on the unix port, docs/design.md).
         f = self._x[4].get(name)
-        if f is not None and f[4] is None and _native_last is not None:
+        if f is not None and f[6]:
             p = _native_last(self._b, self._p, self._e, f[0], f[5])
             if p >= 0:
                 if f[5]:
@@ -995,7 +997,10 @@ _key_bytes = [None, b""]
 
 
 def _utf8(key):
-    # key's UTF-8; the last key's is kept: a loop asks for the same key
+    # key's UTF-8 (None if key is no str); the last key's is kept: a loop
+    # asks for the same key
+    if type(key) is not str:
+        return None
     if _key_bytes[0] is not key:
         _key_bytes[1] = key.encode()
         _key_bytes[0] = key
@@ -1079,8 +1084,8 @@ class MapView:
     def get(self, key, default=None):
         # The usual lookup (a str key; _map_desc says when) in one native
         # call, within 11 slots of locals and stack (see View.__getattr__).
-        if self._r[1] and _native_entry is not None and type(key) is str:
-            x = _key_bytes[1] if _key_bytes[0] is key else _utf8(key)
+        x = self._r[1] and (_key_bytes[1] if _key_bytes[0] is key else _utf8(key))
+        if x:
             x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], x)
             if x == -1:
                 return default
