@@ -704,8 +704,9 @@ class View:
     def __getattr__(self, name):
         # The common read, a plain singular scalar, is this function alone;
         # its locals and stack stay within 11 slots: MicroPython puts a
-        # larger frame on the heap at each call (allocated and freed:
-        # about a fifth of a read on the unix port, docs/design.md).
+        # larger frame on the heap at each call (allocated and freed;
+        # keeping within it saved about a tenth of a read on the unix
+        # port, docs/design.md section 12).
         f = self._x[4].get(name)
         if f is not None and f[6]:
             p = _native_last(self._b, self._p, self._e, f[0], f[5])
