@@ -1,7 +1,7 @@
 """Views (Message.view(), docs/views.md) against owned decoding, on the
 MicroPython unix port and CPython.
 
-    python bench/views_bench.py [--runs 5] [--target 0.2] [--only mp:buffa,...]
+    python bench/views_bench.py [--runs 5] [--target 0.2] [--only mp:buffa,...] [--save]
 
 One file, two roles, as bench/json_bench.py: run by CPython without
 --worker it is the driver (generates bench_pb.py with protoc-gen-buffa,
@@ -113,6 +113,8 @@ def worker(lib, gen_dir, data_dir, target, runs):
         ("W3 full", "W3", full["W3"]),
     ]
     out = {"lib": lib, "ops": {}}
+    if MP:
+        out["version"] = "MicroPython %s (unix port)" % ".".join(str(x) for x in sys.implementation.version[:3])
     for name, w, read in ops:
         M = types[w]
         d = data[w]
@@ -151,7 +153,9 @@ def driver():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
     ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-pyloops,mp:buffa-native,py:buffa)")
+    ap.add_argument("--save", action="store_true", help="write bench/results/views.md and views.json")
     a = ap.parse_args()
+    load0 = [round(x, 2) for x in os.getloadavg()]
     data = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(root, "bench", "workloads")
     build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "views")
     venv_bin = os.path.join(root, ".venv", "bin")
@@ -210,27 +214,77 @@ def driver():
             continue
         results.append(json.loads(p.stdout.strip().splitlines()[-1]))
 
+    md = report(results, a.runs, load0, git_rev(root))
+    print(md)
+    if a.save:
+        out = os.path.join(here, "results")
+        with open(os.path.join(out, "views.md"), "w") as f:
+            f.write(md)
+        with open(os.path.join(out, "views.json"), "w") as f:
+            json.dump(results, f, indent=1, sort_keys=True)
+            f.write("\n")
+        print("wrote bench/results/views.md and bench/results/views.json", file=sys.stderr)
+
+
+NAMES = {"mp:buffa": "MicroPython unix",
+         "mp:buffa-native": "MicroPython unix, bench module generated with the native option",
+         "mp:buffa-pyloops": "MicroPython unix, views without buffa_viper_view (Python loops)",
+         "py:buffa": "CPython"}
+
+
+def report(results, runs, load0, rev):
+    import datetime
+    import os
+    import platform
+
     def fmt(v):
         return "{:,.0f}".format(v)
 
-    names = {"mp:buffa": "MicroPython unix", "mp:buffa-native": "MicroPython unix, native option",
-             "mp:buffa-pyloops": "MicroPython unix, views without buffa_viper_view",
-             "py:buffa": "CPython"}
-    print("## Views against owned decoding (median of %d runs, CPU time)\n" % a.runs)
-    print("| runtime | operation | decode ops/s | view ops/s | view/decode | decode bytes/op | view bytes/op "
-          "| decode holds | view holds |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    def ratio(x, y):
+        return "1/%.1f" % (y / x) if x and x < y else "%.1f×" % (x / y) if y else "–"
+
+    mpv = [r.get("version") for r in results if r["lib"].startswith("mp:")]
+    lines = ["# Views against owned decoding", "",
+             "%s, commit %s; %s, %d CPUs; %s; CPython %s. Median of %d runs per figure, CPU time; "
+             "load average %s at the start." % (
+                 datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), rev,
+                 platform.machine(), os.cpu_count() or 0, mpv[0] if mpv else "no MicroPython row",
+                 platform.python_version(), runs, "/".join(str(x) for x in load0)),
+             "", "Command: `make bench-views` (`python bench/views_bench.py --save`).", "",
+             "decode: `M.decode(data)`, then the reads; view: `M.view(data)`, then the same reads. "
+             "Bytes allocated: `gc.mem_alloc()` growth over one op with the GC off (least of 3). "
+             "Heap held: what the decoded message or the view keeps alive while the reads run "
+             "(`gc.mem_alloc()` after `gc.collect()` with it alive, less before).", ""]
+    lines.append("| runtime | operation | decode ops/s | view ops/s | view ÷ decode | decode bytes/op | "
+                 "view bytes/op | view ÷ decode bytes | decode holds | view holds |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        for op, x in r["ops"].items():
+        for op in ("W2 partial", "W2 route", "W1 full", "W2 full", "W3 full"):
+            x = r["ops"][op]
             d, v = x["decode"], x["view"]
-            print("| %s | %s | %s | %s | %.1f× | %s | %s | %s | %s |" % (
-                names[r["lib"]], op, fmt(d["ops"]), fmt(v["ops"]), v["ops"] / d["ops"],
+            lines.append("| %s | %s | %s | %s | %.2f× | %s | %s | %s | %s | %s |" % (
+                NAMES[r["lib"]], op, fmt(d["ops"]), fmt(v["ops"]), v["ops"] / d["ops"],
                 fmt(d["alloc"]) if "alloc" in d else "–", fmt(v["alloc"]) if "alloc" in v else "–",
+                ratio(v["alloc"], d["alloc"]) if "alloc" in d else "–",
                 fmt(d["held"]) if "held" in d else "–", fmt(v["held"]) if "held" in v else "–"))
-    print("\n(spread of the runs, max/min - 1: %s)" % ", ".join(
+    lines.append("")
+    lines.append("Spread of the runs (max/min − 1, worst figure of each row): %s." % ", ".join(
         "%s %s" % (r["lib"], "{:.0%}".format(max(max(x[k]["runs"]) / min(x[k]["runs"]) - 1
                                                     for x in r["ops"].values() for k in ("decode", "view"))))
         for r in results))
+    return "\n".join(lines) + "\n"
+
+
+def git_rev(root):
+    import subprocess
+
+    try:
+        r = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        d = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "lib", "tools", "bench"],
+                           capture_output=True, text=True)
+        return r.stdout.strip() + ("+" if d.stdout.strip() else "")
+    except OSError:
+        return "?"
 
 
 if __name__ == "__main__":

@@ -21,11 +21,14 @@ import micropython
 
 
 @micropython.viper
-def view_last(b, p: int, e: int, tag: int) -> int:
+def view_last(b, p: int, e: int, tag: int, nb: int) -> int:
     # buffa.view's _last for framing that view() has checked (reads stay
     # within b[p:e] even if the buffer changed since): the payload
     # position of the last field with this tag in b[p:e], -1 if none; -2
     # for what it leaves to the Python loop (groups, tags past 32 bits).
+    # With nb > 0 (a varint field), the value of that varint instead of
+    # its position, where it has at most nb bytes (else -2): a machine
+    # word, so buffa.view asks for at most 4 bytes on a 32-bit port.
     if e > int(len(b)):
         return -2  # the buffer shrank since view()
     s = ptr8(b)
@@ -73,7 +76,20 @@ def view_last(b, p: int, e: int, tag: int) -> int:
             p += 4
         else:
             return -2
-    return r
+    if nb == 0 or r < 0:
+        return r
+    v = 0
+    sh = 0
+    while r < e:
+        c = int(s[r])
+        r += 1
+        v = v | ((c & 0x7F) << sh)
+        if c < 0x80:
+            return v
+        sh += 7
+        if sh == 7 * nb:
+            return -2
+    return -2
 
 
 @micropython.viper
@@ -189,15 +205,20 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
 
 
 @micropython.viper
-def view_check(b, p: int, e: int, flat) -> int:
-    # buffa.view's scan of the message in b[p:e]: -1 when its framing is
-    # good, -2 otherwise or for anything unusual (the Python scan then runs
-    # and says what is wrong). The fields whose tags are in flat (bytes)
-    # hold messages without sub-messages (map entries, small messages):
-    # checked the same way, with no flat tags of their own.
+def view_scan(b, p: int, e: int, prog, k: int, dp: int) -> int:
+    # buffa.view's scan of the message in b[p:e] (node k of prog, the
+    # program buffa.view._tree builds: which fields hold sub-messages, map
+    # entries or packed runs, at every depth): -1 when its framing is good
+    # at every depth, -2 otherwise or for anything unusual (the Python scan
+    # then runs and says what is wrong). dp: the levels of nesting allowed
+    # below this one.
+    if dp < 0:
+        return -2
     s = ptr8(b)
-    f = ptr8(flat)
-    nf = int(len(flat))
+    g = ptr8(prog)
+    o = int(g[2 * k]) | (int(g[2 * k + 1]) << 8)
+    nf = int(g[o])
+    o += 1
     while p < e:
         t = int(s[p])
         p += 1
@@ -225,28 +246,86 @@ def view_check(b, p: int, e: int, flat) -> int:
                         return -2
                     break
         elif w == 2:
-            if p >= e:
-                return -2
-            n = int(s[p])
-            p += 1
-            if n > 0x7F:
-                if p >= e:
+            n = 0
+            sh = 0
+            while True:
+                if p >= e or sh == 28:
                     return -2
                 c = int(s[p])
                 p += 1
-                if c > 0x7F:
-                    return -2
-                n = (n & 0x7F) | (c << 7)
+                n = n | ((c & 0x7F) << sh)
+                if c < 0x80:
+                    break
+                sh += 7
             q = p + n
             if q > e:
                 return -2
-            i = 0
-            while i < nf:
-                if int(f[i]) == t:
-                    if int(view_check(b, p, q, b"")) != -1:
+            i = o
+            z = o + 3 * nf
+            while i < z:
+                if (int(g[i]) | (int(g[i + 1]) << 8)) == t:
+                    x = int(g[i + 2])
+                    if x < 0xF0:
+                        j = int(g[2 * x]) | (int(g[2 * x + 1]) << 8)
+                        r = p
+                        if int(g[j]) == 0 and dp > 0:
+                            # a node without sub-messages (a map entry, a
+                            # small message) with one-byte tags and
+                            # lengths: its framing, here rather than
+                            # through a call (most calls were these); the
+                            # call below takes anything else
+                            while r < q:
+                                t = int(s[r])
+                                r += 1
+                                if t > 0x7F or t < 8:
+                                    break
+                                w = t & 7
+                                if w == 0:
+                                    j = 0
+                                    while r < q and j < 10:
+                                        c = int(s[r])
+                                        r += 1
+                                        j += 1
+                                        if c < 0x80:
+                                            if j == 10 and c > 1:
+                                                j = 11
+                                            break
+                                    if j == 0 or j > 10 or c > 0x7F:
+                                        r = q + 1
+                                        break
+                                elif w == 2:
+                                    if r >= q or int(s[r]) > 0x7F:
+                                        r = q + 1
+                                        break
+                                    r += 1 + int(s[r])
+                                elif w == 1:
+                                    r += 8
+                                elif w == 5:
+                                    r += 4
+                                else:
+                                    r = q + 1
+                                    break
+                        if r != q and int(view_scan(b, p, q, prog, x, dp - 1)) != -1:
+                            return -2
+                    elif x == 0xF1:
+                        # a packed run of varints, each of at most 10 bytes
+                        j = 0
+                        while p < q:
+                            c = int(s[p])
+                            p += 1
+                            j += 1
+                            if c < 0x80:
+                                if j == 10 and c > 1:
+                                    return -2
+                                j = 0
+                            elif j == 10:
+                                return -2
+                        if j:
+                            return -2
+                    elif (q - p) & (0x3 if x == 0xF2 else 0x7):
                         return -2
                     break
-                i += 1
+                i += 3
             p = q
         elif w == 1:
             p += 8

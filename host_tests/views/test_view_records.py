@@ -130,3 +130,19 @@ def test_views_agree_with_decode_on_mutated_input():
                 assert r.attributes[k] == w.attributes[k], b
 
     differential(Batch, Batch(device="d", records=[record(i) for i in range(2)]).encode(), 17, reads)
+
+
+def test_views_agree_with_decode_on_long_fields_in_small_messages():
+    # map entries and sub-messages without sub-messages of their own are
+    # checked inline by the native scan when their tags and lengths take
+    # one byte; a longer value takes its general path
+    r = record(1)
+    r.attributes["long"] = "x" * 200
+    r.source.file = "f" * 130
+
+    def reads(v, want, b):
+        for x, w in zip(v.records, want.records):
+            assert x.attributes.get("long") == w.attributes.get("long"), b
+            assert x.source.file == w.source.file, b
+
+    differential(Batch, Batch(records=[r, record(2)]).encode(), 23, reads, rounds=60)

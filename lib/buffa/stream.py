@@ -53,7 +53,7 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
         t = _v._read_varint(b, s)
         row = nums.get(t >> 3)
         if row is not None:
-            x = _v.field(_v.View(cls, b, s, q), row)
+            x = _v.field(_v._new(cls, b, s, q), row)
             f = row[3]
             if f & _MAP:
                 for k, y in x.items():
@@ -75,9 +75,9 @@ def fields(cls, stream, options=None, buffer_size=4096, views=True, length=-1):
 
 
 def _own(x, options):
-    if options is None or type(x) is not _v.View:
+    if options is None or not isinstance(x, _v.View):
         return x
-    return x._c.decode(x.encode(), options)
+    return x._x[7].decode(x.encode(), options)
 
 
 class _Reader:
@@ -198,7 +198,7 @@ def pieces(message, attr=None, items=()):
         raise ValueError("streaming a repeated group is not supported")
     for x in items:
         if typ == _MESSAGE:
-            if type(x) is _v.View:
+            if isinstance(x, _v.View):
                 n = x._e - x._p
                 k = _prefix(buf, tag, n)
                 yield memoryview(buf)[:k]
@@ -268,7 +268,7 @@ def encoded_size(message, attr=None, items=()):
     ts = wire.vsize(tag)
     if typ == _MESSAGE:
         for x in items:
-            k = x._e - x._p if type(x) is _v.View else x.encoded_size()
+            k = x._e - x._p if isinstance(x, _v.View) else x.encoded_size()
             n += ts + wire.vsize(k) + k
     else:
         from buffa.fields import scalar_size

@@ -19,6 +19,7 @@
 #     Repeated, MapView) that scan when used.
 # The first view of each message class builds an index of its rows (once).
 import struct
+import sys
 
 try:
     from micropython import const
@@ -39,9 +40,9 @@ try:
     # and the module is installed (lib/buffa_viper_view.py); the Python
     # loops here give the same answers and run where they cannot (and say
     # what is wrong when the input is bad).
-    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_check as _native_check
+    from buffa_viper_view import view_last as _native_last, view_entry as _native_entry, view_scan as _native_scan
 except Exception:
-    _native_last = _native_entry = _native_check = None
+    _native_last = _native_entry = _native_scan = None
 
 # field types and flags, as in buffa.wire
 _DOUBLE = const(1)
@@ -95,6 +96,8 @@ def _index(c):
         oneofs = {}
         acts = {}
         plain = {}
+        lazy = {}
+        maps = {}
         for row in c._buffa_f:
             names[row[5]] = row
             names[row[0]] = row
@@ -104,6 +107,10 @@ def _index(c):
             f = row[3]
             if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
+            if f & _MAP:
+                maps[row[0]] = maps[row[5]] = _map_desc(row)
+            elif f & _REPEATED:
+                lazy[row[0]] = lazy[row[5]] = row
             if f & _MAP:
                 v = row[4][1]
                 acts[num << 3 | 2] = (_A_ENTRY, {18: (_A_MESSAGE, v[4])} if v[2] == _MESSAGE else {})
@@ -115,11 +122,40 @@ def _index(c):
                 if _packable(typ):
                     acts[num << 3 | 2] = (_A_PACKED, typ)
             elif not f & _ONEOF:
-                # (tag, type, flags, value when absent, closed enum's numbers)
+                # (tag, type, flags, value when absent, closed enum's
+                # numbers, bytes of a varint the native read may decode,
+                # whether the native read applies)
+                known = _closed(row)
                 plain[row[0]] = plain[row[5]] = (
-                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], _closed(row))
-        x = _INDEX[c] = (names, nums, oneofs, acts, plain)
+                    num << 3 | _WT[typ], typ, f, None if f & _PRESENCE else row[7], known,
+                    _NATIVE_BYTES[typ] if known is None else 0, known is None and _native_last is not None)
+        # (name -> row, number -> row, oneof -> rows, tag -> scan action,
+        # name -> plain singular scalar, name -> repeated row, name -> map,
+        # the class)
+        x = _INDEX[c] = (names, nums, oneofs, acts, plain, lazy, maps, c)
     return x
+
+
+def _map_desc(row):
+    # A map field for MapView: (row, the tags view_entry takes where it
+    # can look the key up (str keys, values other than messages and
+    # closed enums; 0 elsewhere), the value's type, flags and default).
+    krow, vrow = row[4]
+    vt = vrow[2]
+    fast = 0
+    if (_native_entry is not None and krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED
+            and row[1] < 1 << 20):
+        fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
+    return (row, fast, vt, vrow[3], vrow[7])
+
+
+# The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
+# decodes itself for a field type, where its value is the varint itself:
+# values below 2^28 for 32-bit types and on 32-bit ports (a machine word
+# there), below 2^63 for 64-bit types on a 64-bit port; 0: Python decodes
+# (bool, sint, fixed, floats, strings).
+_B64 = 9 if sys.maxsize > 0xFFFFFFFF else 4
+_NATIVE_BYTES = (0, 0, 0, _B64, _B64, 4, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 0, 0)
 
 
 def _packable(typ):
@@ -137,7 +173,19 @@ def _packable(typ):
 
 def check(c, b, p, e, dp, eg):
     # Check the message of class c in b[p:e]; return where it ends (after
-    # the end-group tag eg, for a group).
+    # the end-group tag eg, for a group). The native scan, where there is
+    # one, checks the whole tree of a message in one call; anything it
+    # leaves (and every malformed input) takes the Python scan below.
+    if _native_scan is not None and not eg:
+        t = _TREE.get(c)
+        if t is None:
+            t = _TREE[c] = _tree(c)
+        if t is not False and _native_scan(b, p, e, t[0], 0, dp) == -1:
+            for k in t[1]:
+                if k._buffa_x is not None:
+                    break  # gained an extension since: validated in Python
+            else:
+                return e
     return _check(_index(c)[3], c, b, p, e, dp, eg)
 
 
@@ -145,14 +193,6 @@ def _check(acts, c, b, p, e, dp, eg):
     # c: the class, for its extensions (None for a map entry)
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p, "recursion")
-    if _native_check is not None and not eg and dp and c is not None:
-        f = _FLAT.get(c)
-        if f is None:
-            f = _FLAT[c] = _flat_tags(c, acts)
-        # (extensions are validated in Python: a class that gains one after
-        # its first view takes the Python scan from then on)
-        if f is not False and c._buffa_x is None and _native_check(b, p, e, f) == -1:
-            return e
     while p < e:
         s = p
         t = b[p]
@@ -218,26 +258,64 @@ def _check(acts, c, b, p, e, dp, eg):
     return p
 
 
-# cls -> the tags of its fields that hold messages without sub-messages
-# (bytes), for the native scan; False where that scan does not apply.
-_FLAT = {}
+# cls -> (the program of the native scan, the classes it covers), or False
+# where that scan cannot run (groups, extensions, tags past two bytes, more
+# than 239 kinds of node). The program, for lib/buffa_viper_view.py's
+# view_scan, is bytes: a little-endian u16 offset per node, then at each
+# offset the node's count n and n entries (tag: u16, what: a node index
+# below 0xF0, or 0xF1 a packed varint run, 0xF2 packed 4-byte, 0xF3 packed
+# 8-byte values). Node 0 is the class itself; a map entry is a node of its own.
+_TREE = {}
+_PACKED_KIND = (0, 0xF3, 0xF2, 0xF1, 0xF1, 0xF1, 0xF3, 0xF2, 0xF1, 0, 0, 0, 0, 0xF1, 0xF1, 0xF2, 0xF3, 0xF1, 0xF1)
 
 
-def _flat_tags(c, acts):
-    if c._buffa_x is not None:
+def _tree(c):
+    nodes = []  # [acts, entries]
+    seen = {}  # id(acts) -> node index
+    classes = []
+
+    def node(acts, k):
+        if k is not None:
+            if k._buffa_x is not None:
+                raise ValueError
+            classes.append(k)
+        i = seen.get(id(acts))
+        if i is not None:
+            return i
+        i = seen[id(acts)] = len(nodes)
+        ent = []
+        nodes.append(ent)
+        for t in acts:
+            a = acts[t]
+            if t > 0xFFFF or a[0] == _A_GROUP:
+                raise ValueError
+            if a[0] == _A_PACKED:
+                ent.append((t, _PACKED_KIND[a[1]]))
+            elif a[0] == _A_ENTRY:
+                ent.append((t, node(a[1], None)))
+            else:
+                ent.append((t, node(_index(a[1])[3], a[1])))
+        return i
+
+    try:
+        node(_index(c)[3], c)
+    except ValueError:
         return False
-    tags = []
-    for t in acts:
-        a = acts[t]
-        if t > 255 or a[0] == _A_PACKED or a[0] == _A_GROUP:
-            return False
-        if a[0] == _A_ENTRY:
-            if a[1]:
-                return False
-        elif _index(a[1])[3] or a[1]._buffa_x is not None:
-            return False
-        tags.append(t)
-    return bytes(tags)
+    if len(nodes) >= 0xF0:
+        return False
+    out = bytearray(2 * len(nodes))
+    for i in range(len(nodes)):
+        o = len(out)
+        out[2 * i] = o & 255
+        out[2 * i + 1] = o >> 8
+        out.append(len(nodes[i]))
+        for t, k in nodes[i]:
+            out.append(t & 255)
+            out.append(t >> 8)
+            out.append(k)
+    if len(out) > 0xFFFF:
+        return False
+    return bytes(out), tuple(classes)
 
 
 def _check_flat(b, p, e, dp):
@@ -487,13 +565,32 @@ def _scalar(typ, fl, b, p):
             return v - 0x10000000000000000
         return v
     if w == 2:
+        return _text(typ, fl, b, p)
+    return _fixed(typ, w, b, p)
+
+
+# _scalar's string and fixed-width cases are functions of their own: a
+# frame of more than 11 slots of locals and stack goes on the heap at each
+# call on MicroPython (allocated and freed), so each keeps within that.
+
+
+def _text(typ, fl, b, p):
+    # a string or bytes field's value, its length prefix at p
+    n = b[p]
+    if n < 128:
+        q = p + 1
+    else:
         q = _varint_end(b, p)
-        e = q + _read_varint(b, p)
-        if typ == _BYTES:
-            return bytes(b[q:e])
-        if fl & _VERIFY:
-            return wire.string(b, q, e)
-        return wire.string_lax(b, q, e)
+        n = _read_varint(b, p)
+    p = q + n
+    if typ == _BYTES:
+        return bytes(b[q:p])
+    if fl & _VERIFY:
+        return wire.string(b, q, p)
+    return wire.string_lax(b, q, p)
+
+
+def _fixed(typ, w, b, p):
     if typ == _FLOAT:
         return _unpack_from("<f", b, p)[0]
     if typ == _DOUBLE:
@@ -556,42 +653,79 @@ def view(cls, data, options=None):
     except RuntimeError:
         # MicroPython's own C-stack guard (CPython's RecursionError)
         raise DecodeError("recursion too deep for this device", -1, "stack")
-    return View(cls, data, 0, n)
+    return _new(cls, data, 0, n)
+
+
+def _attr(v, name, f):
+    # View.__getattr__ for all but its native reads and maps (f: the plain
+    # scalar row of name, None if name is no plain scalar).
+    x = v._x
+    if f is not None:
+        b = v._b
+        p = _last(b, v._p, v._e, f[0], f[4])
+        if p < 0:
+            return f[3]
+        return _scalar(f[1], f[2], b, p)
+    row = x[5].get(name)
+    if row is not None:
+        r = Repeated()
+        r._n = -1
+        r._v = v
+        r._r = row
+        return r
+    row = x[0].get(name)
+    if row is None:
+        raise AttributeError(name)
+    return field(v, row)
+
+
+def _new(c, b, p, e):
+    # A View of class c's message in b[p:e] (made without __init__: a
+    # Python call fewer, for each element a Repeated yields).
+    v = View()
+    v._x = _INDEX.get(c) or _index(c)
+    v._b = b
+    v._p = p
+    v._e = e
+    return v
 
 
 class View:
     """A read-only message over encoded bytes (Message.view()). Fields read
     as attributes, decoded on each read; see docs/views.md."""
 
-    # _c message class, _b buffer, _p/_e the message's bytes. Four
-    # attributes: a fifth takes a MicroPython instance from 96 to 128 bytes
-    # (nesting depth needs no keeping: view() checked it).
-    __slots__ = ("_c", "_b", "_p", "_e")
-
-    def __init__(self, c, b, p, e):
-        self._c = c
-        self._b = b
-        self._p = p
-        self._e = e
+    # _x the message class's index (_index; the class is _x[7]: reads
+    # find their field without looking the class up), _b buffer, _p/_e
+    # the message's bytes. Four attributes: a fifth takes a MicroPython
+    # instance from 96 to 128 bytes (nesting depth needs no keeping:
+    # view() checked it).
+    __slots__ = ("_x", "_b", "_p", "_e")
 
     def __getattr__(self, name):
-        x = _INDEX.get(self._c) or _index(self._c)
-        f = x[4].get(name)
-        if f is not None:
-            # a plain singular scalar: the common read, in two calls
-            b = self._b
-            p = -2
-            if _native_last is not None and f[4] is None:
-                p = _native_last(b, self._p, self._e, f[0])
-            if p == -2:
-                p = _last(b, self._p, self._e, f[0], f[4])
-            if p < 0:
+        # The common read, a plain singular scalar, is this function alone;
+        # its locals and stack stay within 11 slots: MicroPython puts a
+        # larger frame on the heap at each call (allocated and freed;
+        # keeping within it saved about a tenth of a read on the unix
+        # port, docs/design.md section 12).
+        f = self._x[4].get(name)
+        if f is not None and f[6]:
+            p = _native_last(self._b, self._p, self._e, f[0], f[5])
+            if p >= 0:
+                if f[5]:
+                    return p  # the varint's value, decoded natively
+                return _scalar(f[1], f[2], self._b, p)
+            if p == -1:
                 return f[3]
-            return _scalar(f[1], f[2], b, p)
-        row = x[0].get(name)
-        if row is None:
-            raise AttributeError(name)
-        return field(self, row)
+        elif f is None:
+            f = self._x[6].get(name)
+            if f is not None:
+                # a map: an object that scans when used (made without
+                # __init__: a Python call fewer)
+                p = MapView()
+                p._v = self
+                p._r = f
+                return p
+        return _attr(self, name, f)
 
     # ---- the Message API that applies to a read-only message ---------------
 
@@ -613,9 +747,9 @@ class View:
         return _last(self._b, self._p, self._e, row[1] << 3 | _WT[row[2]], _closed(row)) >= 0
 
     def which_oneof(self, oneof):
-        rows = _index(self._c)[2].get(oneof)
+        rows = self._x[2].get(oneof)
         if rows is None:
-            raise ValueError("%s has no oneof %r" % (self._c._buffa_name, oneof))
+            raise ValueError("%s has no oneof %r" % (self._x[7]._buffa_name, oneof))
         r = _case(self, rows)
         return r[0] if r else None
 
@@ -655,32 +789,30 @@ class View:
 
     def __eq__(self, other):
         if isinstance(other, View):
-            return other._c is self._c and self.to_message() == other.to_message()
+            return other._x is self._x and self.to_message() == other.to_message()
         return self.to_message() == other
 
     __hash__ = None
 
     def __repr__(self):
-        return "<view of %s, %d bytes>" % (self._c._buffa_name, self._e - self._p)
+        return "<view of %s, %d bytes>" % (self._x[7]._buffa_name, self._e - self._p)
 
 
 def _row(v, name):
-    row = _index(v._c)[0].get(name)
+    row = v._x[0].get(name)
     if row is None:
-        raise ValueError("%s has no field %r" % (v._c._buffa_name, name))
+        raise ValueError("%s has no field %r" % (v._x[7]._buffa_name, name))
     return row
 
 
 def field(v, row):
     # The value of row's field in view v, as the decoded message would hold it.
     f = row[3]
-    if f & _MAP:
-        return MapView(v, row)
-    if f & _REPEATED:
-        return Repeated(v, row)
+    if f & (_MAP | _REPEATED):
+        return v.__getattr__(row[0])  # a MapView or a Repeated
     typ = row[2]
     if f & _ONEOF:
-        r = _case(v, _index(v._c)[2][row[8]])
+        r = _case(v, v._x[2][row[8]])
         if r is not row:
             return None
         if typ == _MESSAGE or typ == _GROUP:
@@ -710,7 +842,7 @@ def _since(v, row):
     # Where the run of the oneof member row's occurrences starts: after the
     # last occurrence of another member (which reset the case).
     b = v._b
-    rows = _index(v._c)[2][row[8]]
+    rows = v._x[2][row[8]]
     start = v._p
     for t, s, p, q in _fields(b, v._p, v._e):
         for r in rows:
@@ -740,12 +872,13 @@ def _sub(v, row, start):
     if one is None:
         return None
     if more is not None:
-        return View(row[4], bytes(more), 0, len(more))
-    return View(row[4], b, one[0], one[1])
+        return _new(row[4], bytes(more), 0, len(more))
+    return _new(row[4], b, one[0], one[1])
 
 
 def _messages(b, p, e, tag, c):
     # The sub-messages with this tag in b[p:e], as views.
+    x = _index(c)
     while p < e:
         t = b[p]
         p += 1
@@ -756,11 +889,20 @@ def _messages(b, p, e, tag, c):
             n = b[p]
             if n < 128:
                 p += 1
+            elif b[p + 1] < 128:
+                # two bytes (elements of 128 B to 16 KB), without a call
+                n = (n & 127) | b[p + 1] << 7
+                p += 2
             else:
                 q = _varint_end(b, p)
                 n = _read_varint(b, p)
                 p = q
-            yield View(c, b, p, p + n)
+            v = View()
+            v._x = x
+            v._b = b
+            v._p = p
+            v._e = p + n
+            yield v
             p += n
         else:
             p = _skip(b, p, t)
@@ -783,7 +925,7 @@ def _elements(v, row):
         if w == wt:
             if wt == 3:
                 x = _payload(b, p, t)
-                yield View(row[4], b, x[0], x[1])
+                yield _new(row[4], b, x[0], x[1])
             else:
                 x = _scalar(typ, fl, b, p)
                 if known is None or x in known:
@@ -811,12 +953,9 @@ class Repeated:
     """A repeated field of a view: len(), iteration and indexing decode one
     element at a time (message elements are views)."""
 
+    # made by View.__getattr__ and field(): _v the view, _r the field's
+    # row, _n the length once counted (-1 before)
     __slots__ = ("_v", "_r", "_n")
-
-    def __init__(self, v, row):
-        self._v = v
-        self._r = row
-        self._n = -1
 
     def __iter__(self):
         v = self._v
@@ -858,6 +997,17 @@ _MISSING = object()
 _key_bytes = [None, b""]
 
 
+def _utf8(key):
+    # key's UTF-8 (None if key is no str); the last key's is kept: a loop
+    # asks for the same key
+    if type(key) is not str:
+        return None
+    if _key_bytes[0] is not key:
+        _key_bytes[1] = key.encode()
+        _key_bytes[0] = key
+    return _key_bytes[1]
+
+
 def _same(b, p, kb):
     # Whether the length-prefixed bytes at p are kb.
     n = b[p]
@@ -878,11 +1028,9 @@ class MapView:
     """A map field of a view: lookups and iteration scan its entries (the
     last entry for a key wins, as in decoding); message values are views."""
 
+    # made by View.__getattr__ and field(): _v the view, _r the field's
+    # description (_map_desc: its row first)
     __slots__ = ("_v", "_r")
-
-    def __init__(self, v, row):
-        self._v = v
-        self._r = row
 
     def _entries(self):
         # (key, value) of each entry, in order, values not yet decoded:
@@ -890,8 +1038,8 @@ class MapView:
         # a bytes of merged message-value pieces.
         v = self._v
         b = v._b
-        krow, vrow = self._r[4]
-        tag = self._r[1] << 3 | 2
+        krow, vrow = self._r[0][4]
+        tag = self._r[0][1] << 3 | 2
         kt = krow[2]
         vt = vrow[2]
         vtag = 16 | _WT[vt]
@@ -916,14 +1064,14 @@ class MapView:
             yield (krow[7] if k is None else _scalar(kt, krow[3], b, k)), x
 
     def _value(self, x):
-        vrow = self._r[4][1]
+        vrow = self._r[0][4][1]
         v = self._v
         if vrow[2] == _MESSAGE:
             if x is None:
-                return View(vrow[4], b"", 0, 0)
+                return _new(vrow[4], b"", 0, 0)
             if type(x) is tuple:
-                return View(vrow[4], v._b, x[0], x[1])
-            return View(vrow[4], x, 0, len(x))
+                return _new(vrow[4], v._b, x[0], x[1])
+            return _new(vrow[4], x, 0, len(x))
         if x is None:
             return vrow[7]
         return _scalar(vrow[2], vrow[3], v._b, x)
@@ -935,6 +1083,17 @@ class MapView:
         return x
 
     def get(self, key, default=None):
+        # The usual lookup (a str key; _map_desc says when) in one native
+        # call, within 11 slots of locals and stack (see View.__getattr__).
+        x = self._r[1] and (_key_bytes[1] if _key_bytes[0] is key else _utf8(key))
+        if x:
+            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], x)
+            if x == -1:
+                return default
+            if x == -3:
+                return self._r[4]
+            if x >= 0:
+                return _scalar(self._r[2], self._r[3], self._v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
@@ -945,7 +1104,7 @@ class MapView:
         # The value for key (the last entry's), _MISSING if none. Keys are
         # compared as encoded: a str key's UTF-8 against the entry's bytes,
         # without making a str of every key scanned.
-        krow, vrow = self._r[4]
+        krow, vrow = self._r[0][4]
         vt = vrow[2]
         if vt == _MESSAGE or vrow[3] & _CLOSED:
             return self._find_slow(key)
@@ -958,14 +1117,8 @@ class MapView:
         if kt == _STRING:
             if type(key) is not str:
                 return _MISSING
-            # the last key's UTF-8 is kept: a loop asks for the same key
-            if _key_bytes[0] is key:
-                kb = _key_bytes[1]
-            else:
-                kb = key.encode()
-                _key_bytes[0] = key
-                _key_bytes[1] = kb
-        tag = self._r[1] << 3 | 2
+            kb = _utf8(key)
+        tag = self._r[0][1] << 3 | 2
         p = v._p
         e = v._e
         found = -2  # -2: no entry; -1: an entry without a value
@@ -1066,7 +1219,7 @@ def _unknown(v):
     # lacks, wrong wire types, closed-enum values the enum lacks (from a
     # packed run: one unpacked field each), map entries with such a value.
     b = v._b
-    nums = _index(v._c)[1]
+    nums = v._x[1]
     out = bytearray()
     for t, s, p, q in _fields(b, v._p, v._e):
         row = nums.get(t >> 3)
@@ -1106,7 +1259,7 @@ def _unknown(v):
 
 
 def _to_message(v):
-    c = v._c
+    c = v._x[7]
     m = c._buffa_n()
     for row in c._buffa_f:
         f = row[3]
@@ -1122,9 +1275,9 @@ def _to_message(v):
         elif f & _REPEATED:
             lst = getattr(m, a)
             for y in x:
-                lst.append(y.to_message() if type(y) is View else y)
+                lst.append(y.to_message() if isinstance(y, View) else y)
         else:
-            setattr(m, a, x.to_message() if type(x) is View else x)
+            setattr(m, a, x.to_message() if isinstance(x, View) else x)
     u = _unknown(v)
     if u:
         m._buffa_u = u
