@@ -368,3 +368,25 @@ else:
         except OverflowError:
             v = a[-1]
             _pack_into(fmt, buf, p, *(a[:-1] + (v * float("inf"),)))
+
+
+# ---- C accelerator hook (natmod/buffa_accel, docs/design.md "C fast path") --
+# Where the module buffa_accel imports (a native .mpy built for this port's
+# arch, or compiled into the firmware), its C versions of the helpers above
+# replace them; the Python versions stay, as _py_vsize and _py_put_varint,
+# for what the C code hands back (values that are not ints or out of range).
+# Results and errors are the same either way. CPython and CircuitPython (no
+# native modules) keep the Python code. ACCEL says which path runs.
+ACCEL = False
+if not CPYTHON:
+    try:
+        import buffa_accel as _accel
+    except ImportError:
+        pass
+    else:
+        _py_vsize, _py_put_varint = vsize, put_varint
+        varint, tag, length = _accel.varint, _accel.tag, _accel.length
+        string, strict_utf8, _valid_utf8 = _accel.string, _accel.strict_utf8, _accel.utf8_ok
+        vsize, put_varint = _accel.vsize, _accel.put_varint
+        ACCEL = True
+        del _accel
