@@ -10,6 +10,7 @@
 #   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
+#   make natmod ARCH=...          the C accelerator as a native module: x64 armv6m armv7m armv7emsp
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
@@ -37,7 +38,7 @@ export CONFORMANCE_RUNNER
 RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
 RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 
-.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
+.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy natmod \
         deploy conformance clean distclean circuitpython test-circuitpython
 
 # The comment block at the top of this file, up to its first blank line.
@@ -91,6 +92,11 @@ firmware: $(if $(filter QEMU_%,$(BOARD)),setup,venv)
 
 mpy: venv
 	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH)
+
+# The C accelerator (natmod/buffa_accel) as a native module for ARCH:
+# build/natmod/ARCH/buffa_accel.mpy (docs/accel.md)
+natmod: setup
+	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/natmod.sh $(ARCH)
 
 # The native loops (buffa_viper) are built for the arch the board reports;
 # ARCH only when given, for a board that does not report one.

@@ -126,6 +126,17 @@ static void get_buf(mp_obj_t o, buf_t *r) {
     r->len = bi.len;
 }
 
+// (uint64_t)c << s for a 7-bit c and 0 <= s < 64, in 32-bit halves: a
+// variable 64-bit shift is a libgcc call on armv6m, and a native module
+// links no libgcc.
+static uint64_t shl64(uint32_t c, int s) {
+    if (s >= 32) {
+        return (uint64_t)(c << (s - 32)) << 32;
+    }
+    uint32_t hi = s ? c >> (32 - s) : 0;
+    return (uint64_t)hi << 32 | (uint32_t)(c << s);
+}
+
 // wire.varint's loop: continue the varint whose first byte v0 (> 127) was
 // at p - 1; returns the position after it and sets *v. Reads only while
 // p < e, and raises IndexError (as b[p] would) where e lies past the buffer.
@@ -142,13 +153,13 @@ static mp_int_t read_varint(const buf_t *bf, mp_int_t p, mp_int_t e, mp_uint_t v
             if (s == 63 && c > 1) {
                 decode_error("varint overflows 64 bits", p - 1, "varint");
             }
-            *v = r | ((uint64_t)c << s);
+            *v = r | shl64(c, s);
             return p;
         }
         if (s == 63) {
             decode_error("varint longer than 10 bytes", p - 1, "varint");
         }
-        r |= (uint64_t)(c & 0x7F) << s;
+        r |= shl64(c & 0x7F, s);
         s += 7;
     }
     decode_error("truncated varint", p, TRUNCATED);
