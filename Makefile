@@ -60,7 +60,7 @@ venv:
 # Everything: CPython, the unix port and CircuitPython (two heaps each), both
 # QEMU boards with the library frozen and loaded from .mpy. The groups run side
 # by side (tools/testall.py); each ends with one summary line per runtime.
-TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy
+TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy,unix-accel
 test: setup qemu-firmware circuitpython
 	$(PY) $(ROOT)/tools/testall.py $(TEST_GROUPS)
 

@@ -52,6 +52,10 @@ RUNTIMES = {
              "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
     "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP, "mpy": True,
                    "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
+    # the unix port with the C accelerator (natmod/buffa_accel, built for x64)
+    # beside the library: every test through the C helpers
+    "unix-accel": {"kind": "unix", "heap": None, "accel": "x64",
+                   "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap", "accel"}},
     # "parallel": host_tests/conftest.py runs them in a thread beside the others.
     "circuitpython": {"kind": "unix", "exe": "circuitpython", "heap": None, "parallel": True,
                       "features": CP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
@@ -73,7 +77,8 @@ def describe(name):
     if rt.get("exe") == "circuitpython":
         return "CircuitPython 10.1 unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
     if rt["kind"] == "unix":
-        return "MicroPython unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
+        return "MicroPython unix port, heap %s%s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "",
+                                                        ", C accelerator" if rt.get("accel") else "")
     return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
 
 
@@ -352,6 +357,23 @@ def _compile_tree(arch, src_dir, recursive=True, mpy_cross=None):
     return os.path.join(BUILD, "mptest-mpy", arch, os.path.relpath(src_dir, ROOT))
 
 
+_natmods = {}
+
+
+def natmod_dir(arch):
+    """The directory holding buffa_accel.mpy for arch, built once per
+    process (tools/natmod.sh; make keeps it when the source is unchanged)."""
+    if arch not in _natmods:
+        env = dict(os.environ)
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        p = subprocess.run([os.path.join(TOOLS, "natmod.sh"), arch], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("tools/natmod.sh %s failed:\n%s" % (arch, p.stderr[-2000:]))
+        _natmods[arch] = os.path.dirname(p.stdout.strip())
+    return _natmods[arch]
+
+
 def run_unix(runtime, path, names):
     rt = RUNTIMES[runtime]
     path = os.path.abspath(path)
@@ -374,6 +396,8 @@ def run_unix(runtime, path, names):
             _compile_tree(arch, LIB, mpy_cross=mpy_cross)] + sys_path
         code += "import mptest\nmptest.set_path_map(%r, %r)\n" % (
             os.path.join(BUILD, "mptest-mpy", arch) + os.sep, ROOT + os.sep)
+    if rt.get("accel"):
+        sys_path = [natmod_dir(rt["accel"])] + sys_path
     code = "import sys\nsys.path[:0] = %r\n" % sys_path + code
     code += runner_call(modname, names, features(runtime))
     cmd = [circuitpython_exe() if circuitpython else micropython_exe()]
