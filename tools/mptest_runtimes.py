@@ -63,9 +63,11 @@ RUNTIMES = {
                             "parallel": True,
                             "features": CP_FEATURES | {"network", "doubles", "filesystem"}},
     "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
-    "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
+    # QEMU_MPS2_AN385's firmware has the C accelerator compiled in
+    # (boards/qemu-cmodules/buffa_accel); QEMU_MICROBIT's has not
+    "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES | {"accel"}},
     "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "features": MP_FEATURES},
-    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES},
+    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES | {"accel"}},
 }
 ORDER = list(RUNTIMES)
 
@@ -444,7 +446,8 @@ def ensure_firmware(board):
     elf = mpboard.firmware_path(board)
     srcs = [os.path.join(LIB, "buffa"), os.path.join(HOST_TESTS, "mptest.py"),
             os.path.join(HOST_TESTS, "mprunner.py"), os.path.join(ROOT, "firmware"),
-            os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules")]
+            os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules"),
+            os.path.join(ROOT, "natmod")]
     if os.path.exists(elf) and os.path.getmtime(elf) >= _newest(srcs):
         return
     p = subprocess.run([os.path.join(TOOLS, "firmware.sh"), board], cwd=ROOT,

@@ -83,13 +83,17 @@ def test_index_past_the_buffer_is_an_index_error_on_both_paths():
         assert _same(name, b"\x80\x80", 1, 5, 0x80)[1] == "IndexError"
 
 
-def test_strings_and_utf8():
-    cases = [b"", b"abc", b"caf\xc3\xa9", b"\xc3", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xf0\x9f\x98\x80",
-             b"\xe0\x9f\xbf", b"\xef\xbf\xbf", b"\xff", b"a\x80b", b"\xf8\x88\x80\x80\x80"]
+def _string_cases():
+    for s in (b"", b"abc", b"caf\xc3\xa9", b"\xc3", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
+              b"\xf0\x9f\x98\x80", b"\xe0\x9f\xbf", b"\xef\xbf\xbf", b"\xff", b"a\x80b", b"\xf8\x88\x80\x80\x80"):
+        yield s
     r = _Rand(99)
     for _ in range(400):
-        cases.append(r.bytes(r.next() % 6))
-    for s in cases:
+        yield r.bytes(r.next() % 6)
+
+
+def test_strings_and_utf8():
+    for s in _string_cases():
         b = b"xy" + s + b"z"
         for p, q in ((2, 2 + len(s)), (0, len(b)), (2, 2 + len(s) + 5), (3, 2)):
             _same("string", b, p, q)
