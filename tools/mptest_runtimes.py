@@ -66,7 +66,11 @@ RUNTIMES = {
     # QEMU_MPS2_AN385's firmware has the C accelerator compiled in
     # (boards/qemu-cmodules/buffa_accel); QEMU_MICROBIT's has not
     "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES | {"accel"}},
-    "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "features": MP_FEATURES},
+    # The micro:bit's firmware loads no native code ("native code in .mpy
+    # unsupported"): it is served the armv6m native module all the same, and
+    # buffa must import and run its Python code.
+    "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "natmod": True,
+                          "features": MP_FEATURES},
     "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES | {"accel"}},
 }
 ORDER = list(RUNTIMES)
@@ -552,6 +556,12 @@ def board_lookup(runtime, path):
             if p == "lib":
                 return True
             rel = p[4:]
+            if rel == "buffa_accel.mpy":
+                # the C accelerator, built as a native module for the board
+                if not rt.get("natmod"):
+                    return None
+                with open(os.path.join(natmod_dir(arch), rel), "rb") as f:
+                    return f.read()
             if rel.endswith(".mpy") and rel[:-4] in SUPPORT:
                 bases = [HOST_TESTS]
             else:

@@ -382,7 +382,9 @@ ACCEL = False
 if not CPYTHON:
     try:
         import buffa_accel as _accel
-    except ImportError:
+    except (ImportError, ValueError):
+        # ValueError: a native .mpy this firmware cannot load (another arch,
+        # or a port built without native code, as the micro:bit's)
         pass
     else:
         _py_varint, _py_tag, _py_length, _py_string = varint, tag, length, string
