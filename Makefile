@@ -11,6 +11,7 @@
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make natmod ARCH=...          the C accelerator as a native module: x64 armv6m armv7m armv7emsp
+#                                 (make mpy ARCH=... ACCEL=1 puts it beside the .mpy files)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
@@ -91,7 +92,7 @@ firmware: $(if $(filter QEMU_%,$(BOARD)),setup,venv)
 	$(ROOT)/tools/firmware.sh $(BOARD)
 
 mpy: venv
-	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH)
+	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH) $(if $(filter 1,$(ACCEL)),--accel)
 
 # The C accelerator (natmod/buffa_accel) as a native module for ARCH:
 # build/natmod/ARCH/buffa_accel.mpy (docs/accel.md)
