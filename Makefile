@@ -12,6 +12,7 @@
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
 #   make natmod ARCH=...          the C accelerator as a native module: x64 armv6m armv7m armv7emsp
 #                                 (make mpy ARCH=... ACCEL=1 puts it beside the .mpy files)
+#   make sanitize                 the accelerator's C under ASan/UBSan (SANITIZE_ARGS=--unix: in the unix port too)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
@@ -39,7 +40,7 @@ export CONFORMANCE_RUNNER
 RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
 RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 
-.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy natmod \
+.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy natmod sanitize \
         deploy conformance clean distclean circuitpython test-circuitpython
 
 # The comment block at the top of this file, up to its first blank line.
@@ -98,6 +99,9 @@ mpy: venv
 # build/natmod/ARCH/buffa_accel.mpy (docs/accel.md)
 natmod: setup
 	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/natmod.sh $(ARCH)
+
+sanitize: setup
+	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/sanitize.sh $(SANITIZE_ARGS)
 
 # The native loops (buffa_viper) are built for the arch the board reports;
 # ARCH only when given, for a board that does not report one.

@@ -25,7 +25,7 @@
 #endif
 
 #include "py/smallint.h"
-#include <stdint.h>
+#include "buffa_wire.h"
 
 // ---- errors and the Python fallbacks (cold paths) ---------------------------
 
@@ -126,44 +126,25 @@ static void get_buf(mp_obj_t o, buf_t *r) {
     r->len = bi.len;
 }
 
-// (uint64_t)c << s for a 7-bit c and 0 <= s < 64, in 32-bit halves: a
-// variable 64-bit shift is a libgcc call on armv6m, and a native module
-// links no libgcc.
-static uint64_t shl64(uint32_t c, int s) {
-    if (s >= 32) {
-        return (uint64_t)(c << (s - 32)) << 32;
-    }
-    uint32_t hi = s ? c >> (32 - s) : 0;
-    return (uint64_t)hi << 32 | (uint32_t)(c << s);
-}
-
-// wire.varint's loop: continue the varint whose first byte v0 (> 127) was
-// at p - 1; returns the position after it and sets *v. Reads only while
-// p < e, and raises IndexError (as b[p] would) where e lies past the buffer.
+// bw_read_varint with the Python code's exceptions: returns the position
+// after the varint and sets *v.
 static mp_int_t read_varint(const buf_t *bf, mp_int_t p, mp_int_t e, mp_uint_t v0, uint64_t *v) {
-    uint64_t r = v0 & 0x7F;
-    int s = 7;
-    while (p < e) {
-        if (p < 0 || p >= bf->len) {
+    bw_int at = p;
+    switch (bw_read_varint(bf->b, bf->len, &at, e, (uint32_t)v0, v)) {
+        case BW_OK:
+            return at;
+        case BW_INDEX:
             index_error();
-        }
-        uint8_t c = bf->b[p];
-        p += 1;
-        if (c < 0x80) {
-            if (s == 63 && c > 1) {
-                decode_error("varint overflows 64 bits", p - 1, "varint");
-            }
-            *v = r | shl64(c, s);
-            return p;
-        }
-        if (s == 63) {
-            decode_error("varint longer than 10 bytes", p - 1, "varint");
-        }
-        r |= shl64(c & 0x7F, s);
-        s += 7;
+            break;
+        case BW_OVERFLOW:
+            decode_error("varint overflows 64 bits", at, "varint");
+            break;
+        case BW_TOO_LONG:
+            decode_error("varint longer than 10 bytes", at, "varint");
+            break;
     }
-    decode_error("truncated varint", p, TRUNCATED);
-    return p;  // not reached
+    decode_error("truncated varint", at, TRUNCATED);
+    return at;  // not reached
 }
 
 static mp_obj_t pair(mp_obj_t a, mp_obj_t b) {
@@ -218,89 +199,14 @@ static mp_obj_t accel_length(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(accel_length_obj, 4, 4, accel_length);
 
-// Strict UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
-// U+10FFFF), the check CPython's codec makes.
-static bool utf8_valid(const uint8_t *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i += 1;
-            continue;
-        }
-        size_t k;
-        uint8_t lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            if (c == 0xE0) {
-                lo = 0xA0;
-            } else if (c == 0xED) {
-                hi = 0x9F;
-            }
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            if (c == 0xF0) {
-                lo = 0x90;
-            } else if (c == 0xF4) {
-                hi = 0x8F;
-            }
-        } else {
-            return false;
-        }
-        if (n - i <= k) {
-            return false;
-        }
-        if (s[i + 1] < lo || s[i + 1] > hi) {
-            return false;
-        }
-        for (size_t j = 2; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) {
-                return false;
-            }
-        }
-        i += k + 1;
-    }
-    return true;
-}
-
-// b[p:q] as Python's slice takes it: clamped to the buffer, empty if q <= p.
-static void clamp(const buf_t *bf, mp_int_t *p, mp_int_t *q) {
-    mp_int_t a = *p, z = *q;
-    if (a < 0) {
-        a += bf->len;
-        if (a < 0) {
-            a = 0;
-        }
-    }
-    if (z < 0) {
-        z += bf->len;
-        if (z < 0) {
-            z = 0;
-        }
-    }
-    if (a > bf->len) {
-        a = bf->len;
-    }
-    if (z > bf->len) {
-        z = bf->len;
-    }
-    if (z < a) {
-        z = a;
-    }
-    *p = a;
-    *q = z;
-}
-
 // strict_utf8(b, p, q): raise DecodeError (kind "utf8", at p) unless b[p:q]
 // is strict UTF-8
 static mp_obj_t accel_strict_utf8(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
     mp_int_t p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
-    clamp(&bf, &p, &q);
-    if (!utf8_valid(bf.b + p, q - p)) {
+    bw_clamp(bf.len, &p, &q);
+    if (!bw_utf8_valid(bf.b + p, q - p)) {
         decode_error("invalid UTF-8 in string field", p0, "utf8");
     }
     return mp_const_none;
@@ -312,8 +218,8 @@ static mp_obj_t accel_utf8_ok(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
     mp_int_t p = mp_obj_get_int(p_in), q = mp_obj_get_int(q_in);
-    clamp(&bf, &p, &q);
-    return mp_obj_new_bool(utf8_valid(bf.b + p, q - p));
+    bw_clamp(bf.len, &p, &q);
+    return mp_obj_new_bool(bw_utf8_valid(bf.b + p, q - p));
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(accel_utf8_ok_obj, accel_utf8_ok);
 
@@ -322,8 +228,8 @@ static mp_obj_t accel_string(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
     mp_int_t p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
-    clamp(&bf, &p, &q);
-    if (!utf8_valid(bf.b + p, q - p)) {
+    bw_clamp(bf.len, &p, &q);
+    if (!bw_utf8_valid(bf.b + p, q - p)) {
         decode_error("invalid UTF-8 in string field", p0, "utf8");
     }
     return mp_obj_new_str((const char *)bf.b + p, q - p);
@@ -346,12 +252,7 @@ static mp_obj_t accel_put_varint(mp_obj_t buf, mp_obj_t p_in, mp_obj_t v_in) {
     mp_get_buffer_raise(buf, &bi, MP_BUFFER_WRITE);
     mp_int_t p = mp_obj_get_int(p_in);
     uint8_t tmp[10];
-    size_t n = 0;
-    while (v > 0x7F) {
-        tmp[n++] = (uint8_t)(v & 0x7F) | 0x80;
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
+    size_t n = bw_put_varint(tmp, v);
     if (p < 0 || (mp_uint_t)p + n > bi.len) {
         index_error();
     }
@@ -362,15 +263,6 @@ static mp_obj_t accel_put_varint(mp_obj_t buf, mp_obj_t p_in, mp_obj_t v_in) {
     return MP_OBJ_NEW_SMALL_INT(p + (mp_int_t)n);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(accel_put_varint_obj, accel_put_varint);
-
-static mp_int_t usize(uint64_t v) {
-    mp_int_t n = 1;
-    while (v > 0x7F) {
-        v >>= 7;
-        n += 1;
-    }
-    return n;
-}
 
 // vsize(v, hi=0xFFFFFFFFFFFFFFFF) -> bytes; the ints of a field type's range
 // here, everything else (out of range, not an int) in the Python vsize
@@ -397,7 +289,7 @@ static mp_obj_t accel_vsize(size_t n_args, const mp_obj_t *args) {
             if (uv > hi) {
                 goto python;
             }
-            return MP_OBJ_NEW_SMALL_INT(usize(uv));
+            return MP_OBJ_NEW_SMALL_INT(bw_usize(uv));
         }
     } else if (is_big_int(v_in) && big_to_u64(v_in, &uv)) {
         // in [-2**63, 2**64): negative if the top bit is set and v < 0
@@ -406,7 +298,7 @@ static mp_obj_t accel_vsize(size_t n_args, const mp_obj_t *args) {
             if (uv > hi) {
                 goto python;
             }
-            return MP_OBJ_NEW_SMALL_INT(usize(uv));
+            return MP_OBJ_NEW_SMALL_INT(bw_usize(uv));
         }
         sv = (int64_t)uv;
     } else {
