@@ -204,7 +204,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(accel_length_obj, 4, 4, accel_length)
 static mp_obj_t accel_strict_utf8(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
-    mp_int_t p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
+    bw_int p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
     bw_clamp(bf.len, &p, &q);
     if (!bw_utf8_valid(bf.b + p, q - p)) {
         decode_error("invalid UTF-8 in string field", p0, "utf8");
@@ -217,7 +217,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(accel_strict_utf8_obj, accel_strict_utf8);
 static mp_obj_t accel_utf8_ok(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
-    mp_int_t p = mp_obj_get_int(p_in), q = mp_obj_get_int(q_in);
+    bw_int p = mp_obj_get_int(p_in), q = mp_obj_get_int(q_in);
     bw_clamp(bf.len, &p, &q);
     return mp_obj_new_bool(bw_utf8_valid(bf.b + p, q - p));
 }
@@ -227,7 +227,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(accel_utf8_ok_obj, accel_utf8_ok);
 static mp_obj_t accel_string(mp_obj_t b, mp_obj_t p_in, mp_obj_t q_in) {
     buf_t bf;
     get_buf(b, &bf);
-    mp_int_t p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
+    bw_int p0 = mp_obj_get_int(p_in), p = p0, q = mp_obj_get_int(q_in);
     bw_clamp(bf.len, &p, &q);
     if (!bw_utf8_valid(bf.b + p, q - p)) {
         decode_error("invalid UTF-8 in string field", p0, "utf8");
