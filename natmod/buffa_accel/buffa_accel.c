@@ -78,11 +78,16 @@ static mp_obj_t new_u64(uint64_t v) {
     if (sizeof(mp_uint_t) >= 8 || v <= (mp_uint_t)-1) {
         return mp_obj_new_int_from_uint((mp_uint_t)v);
     }
-    // a 32-bit port: (hi << 32) | lo, with ints the runtime makes
+    #ifdef MICROPY_ENABLE_DYNRUNTIME
+    // a 32-bit port, as a native module (whose function table has no
+    // 64-bit int maker): (hi << 32) | lo, with ints the runtime makes
     mp_obj_t hi = mp_obj_new_int_from_uint((mp_uint_t)(v >> 32));
     mp_obj_t lo = mp_obj_new_int_from_uint((mp_uint_t)(v & 0xFFFFFFFFu));
     hi = mp_binary_op(MP_BINARY_OP_LSHIFT, hi, MP_OBJ_NEW_SMALL_INT(32));
     return mp_binary_op(MP_BINARY_OP_OR, hi, lo);
+    #else
+    return mp_obj_new_int_from_ull(v);
+    #endif
 }
 
 static bool is_big_int(mp_obj_t o) {
