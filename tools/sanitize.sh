@@ -17,11 +17,12 @@
 # natmod/buffa_accel compiled in as a user C module, everything sanitized,
 # into build/unix-sanitize/micropython, and runs through the C path
 # (buffa.wire.ACCEL is checked) every binary fuzz input with the fuzz
-# targets' oracles and host_tests/accel/test_accel_helpers.py. Two of
+# targets' oracles and host_tests/accel/test_accel_helpers.py. Three of
 # UBSan's checks are off there, for what MicroPython v1.25's own code does:
 # nonnull-attribute (py/objarray.c:192 passes NULL to memcpy with a length
-# of 0 when it copies an empty array) and shift-base (py/mpz.c:1115 shifts
-# an int 1 left by 31). The host harness keeps both.
+# of 0 when it copies an empty array), shift-base and signed-integer-overflow
+# (py/mpz.c:1115, `(1 << n_part) - 1` with n_part 31, in a right shift of a
+# negative big int). The host harness keeps all three.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="${BUFFA_BUILD:-$root/build}"
@@ -41,7 +42,7 @@ make -s -C "$src/mpy-cross" -j"$jobs" >&2
 # fetched source leaves out; the accelerator needs none of them.
 make -s -C "$src/ports/unix" BUILD="$build" USER_C_MODULES="$root/natmod" \
   MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 FROZEN_MANIFEST= \
-  CFLAGS_EXTRA="$san -fno-sanitize=nonnull-attribute,shift-base" LDFLAGS_EXTRA="$san" -j"$jobs" >&2
+  CFLAGS_EXTRA="$san -fno-sanitize=nonnull-attribute,shift-base,signed-integer-overflow" LDFLAGS_EXTRA="$san" -j"$jobs" >&2
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 "$build/micropython" -X heapsize=64M -c "
 import sys

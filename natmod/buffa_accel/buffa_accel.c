@@ -94,15 +94,37 @@ static bool is_big_int(mp_obj_t o) {
     return !mp_obj_is_small_int(o) && mp_obj_get_type(o) == &mp_type_int;
 }
 
+// An int object in [-2**63, 2**64) as its low 64 bits (two's complement)
+// and its sign; false for other ints. Only for big ints; small ints are
+// read directly.
+#if !defined(MICROPY_ENABLE_DYNRUNTIME) && MICROPY_LONGINT_IMPL == MICROPY_LONGINT_IMPL_MPZ
+// In firmware: from the big int's digits (magnitude and sign).
+static bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
+    const mpz_t *z = &((mp_obj_int_t *)MP_OBJ_TO_PTR(o))->mpz;
+    uint64_t m = 0;
+    for (size_t i = z->len; i-- > 0;) {
+        if (m >> (64 - MPZ_DIG_SIZE)) {
+            return false;  // 2**64 or more from zero
+        }
+        m = m << MPZ_DIG_SIZE | z->dig[i];
+    }
+    if (z->neg && m > 0x8000000000000000u) {
+        return false;  // below -2**63
+    }
+    *out = z->neg ? (uint64_t)0 - m : m;
+    *neg = z->neg && m;
+    return true;
+}
+#else
+// In a native module (no access to the int's digits): with the runtime's
+// int operations.
 static mp_uint_t low32(mp_obj_t o) {
     // o & 0xFFFFFFFF as a machine word (o an int)
     mp_obj_t m = mp_binary_op(MP_BINARY_OP_AND, o, mp_obj_new_int_from_uint(0xFFFFFFFFu));
     return mp_obj_get_int_truncated(m);
 }
 
-// An int object in [-2**63, 2**64) as its low 64 bits (two's complement);
-// false for other ints. Only for big ints; small ints are read directly.
-static bool big_to_u64(mp_obj_t o, uint64_t *out) {
+static bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
     mp_obj_t top = mp_binary_op(MP_BINARY_OP_RSHIFT, o, MP_OBJ_NEW_SMALL_INT(63));
     if (!mp_obj_is_small_int(top)) {
         return false;
@@ -114,8 +136,10 @@ static bool big_to_u64(mp_obj_t o, uint64_t *out) {
     uint64_t lo = low32(o);
     uint64_t hi = low32(mp_binary_op(MP_BINARY_OP_RSHIFT, o, MP_OBJ_NEW_SMALL_INT(32)));
     *out = hi << 32 | lo;
+    *neg = t == -1;
     return true;
 }
+#endif
 
 // ---- decoding ---------------------------------------------------------------
 
@@ -246,9 +270,10 @@ static MP_DEFINE_CONST_FUN_OBJ_3(accel_string_obj, accel_string);
 // put_varint(buf, p, v) -> end
 static mp_obj_t accel_put_varint(mp_obj_t buf, mp_obj_t p_in, mp_obj_t v_in) {
     uint64_t v;
+    bool neg;
     if (mp_obj_is_small_int(v_in)) {
         v = (uint64_t)(int64_t)MP_OBJ_SMALL_INT_VALUE(v_in);
-    } else if (!is_big_int(v_in) || !big_to_u64(v_in, &v)) {
+    } else if (!is_big_int(v_in) || !big_to_u64(v_in, &v, &neg)) {
         // not an int, or one beyond 64 bits: as the Python code does it
         mp_obj_t a[3] = { buf, p_in, v_in };
         return py_fallback(MP_QSTR__py_put_varint, 3, a);
@@ -274,11 +299,12 @@ static MP_DEFINE_CONST_FUN_OBJ_3(accel_put_varint_obj, accel_put_varint);
 static mp_obj_t accel_vsize(size_t n_args, const mp_obj_t *args) {
     mp_obj_t v_in = args[0];
     uint64_t hi = 0xFFFFFFFFFFFFFFFFu;
+    bool neg;
     if (n_args > 1) {
         mp_obj_t h = args[1];
         if (mp_obj_is_small_int(h) && MP_OBJ_SMALL_INT_VALUE(h) >= 0) {
             hi = (uint64_t)MP_OBJ_SMALL_INT_VALUE(h);
-        } else if (!is_big_int(h) || !big_to_u64(h, &hi)) {
+        } else if (!is_big_int(h) || !big_to_u64(h, &hi, &neg) || neg) {
             goto python;
         }
         if (hi != 0x7FFFFFFFu && hi != 0xFFFFFFFFu && hi != 0x7FFFFFFFFFFFFFFFu && hi != 0xFFFFFFFFFFFFFFFFu) {
@@ -296,10 +322,8 @@ static mp_obj_t accel_vsize(size_t n_args, const mp_obj_t *args) {
             }
             return MP_OBJ_NEW_SMALL_INT(bw_usize(uv));
         }
-    } else if (is_big_int(v_in) && big_to_u64(v_in, &uv)) {
-        // in [-2**63, 2**64): negative if the top bit is set and v < 0
-        mp_obj_t neg = mp_binary_op(MP_BINARY_OP_LESS, v_in, MP_OBJ_NEW_SMALL_INT(0));
-        if (neg != mp_const_true) {
+    } else if (is_big_int(v_in) && big_to_u64(v_in, &uv, &neg)) {
+        if (!neg) {
             if (uv > hi) {
                 goto python;
             }
