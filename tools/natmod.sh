@@ -13,5 +13,8 @@ arch="${1:?usage: natmod.sh ARCH}"
 out="${BUFFA_BUILD:-$root/build}/natmod/$arch"
 src=$("$root/tools/bootstrap.sh" mpsrc)
 mkdir -p "$out"
+# One build at a time per arch (test groups running side by side share it).
+exec 9>"$out.lock"
+flock 9
 make -s -C "$out" -f "$root/natmod/buffa_accel/Makefile" MPY_DIR="$src" ARCH="$arch" BUILD=obj >&2
 echo "$out/buffa_accel.mpy"
