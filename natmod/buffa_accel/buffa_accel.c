@@ -12,9 +12,11 @@
 // the Python code indexes past a buffer, and every case the C code does not
 // handle itself (values that are not ints, out-of-range values) goes to the
 // Python function, which raises what it always raised. No function here
-// recurses or allocates beyond its result (and a few small ints or the
-// exception on the error path), and every read or write is checked against
-// the buffer's length.
+// recurses; each allocates its result, and at most a few ints of its own
+// (a 64-bit value on a 32-bit port, as a native module) or the exception;
+// every read or write is checked against the buffer's length. The
+// byte-level work is in buffa_wire.h, which check_host.c runs under the
+// sanitizers (tools/sanitize.sh).
 
 #ifdef MICROPY_ENABLE_DYNRUNTIME
 #include "py/dynruntime.h"
