@@ -11,6 +11,9 @@
 #   make test-circuitpython       CircuitPython unix port, default and small heap
 #   make firmware BOARD=...       QEMU_MICROBIT QEMU_MPS2_AN385 ESP32_GENERIC RPI_PICO_W
 #   make mpy ARCH=...             armv6m armv7m xtensawin rv32imc x64 (or all, or portable)
+#   make natmod ARCH=...          the C accelerator as a native module: x64 armv6m armv7m armv7emsp
+#                                 (make mpy ARCH=... ACCEL=1 puts it beside the .mpy files)
+#   make sanitize                 the accelerator's C under ASan/UBSan (SANITIZE_ARGS=--unix: in the unix port too)
 #   make deploy PORT=/dev/ttyACM0 [APP=main.py] [ARCH=armv6m]   (ARCH: default the board's)
 #   make setup                    Debian and PyPI packages only (tools/bootstrap.sh)
 #   make clean                    remove build/ (distclean: .venv and deps/ too)
@@ -38,7 +41,7 @@ export CONFORMANCE_RUNNER
 RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
 RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
 
-.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy \
+.PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy natmod sanitize \
         deploy conformance clean distclean circuitpython test-circuitpython
 
 # The comment block at the top of this file, up to its first blank line.
@@ -60,7 +63,7 @@ venv:
 # Everything: CPython, the unix port and CircuitPython (two heaps each), both
 # QEMU boards with the library frozen and loaded from .mpy. The groups run side
 # by side (tools/testall.py); each ends with one summary line per runtime.
-TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy
+TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy,unix-accel
 test: setup qemu-firmware circuitpython
 	$(PY) $(ROOT)/tools/testall.py $(TEST_GROUPS)
 
@@ -91,7 +94,15 @@ firmware: $(if $(filter QEMU_%,$(BOARD)),setup,venv)
 	$(ROOT)/tools/firmware.sh $(BOARD)
 
 mpy: venv
-	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH)
+	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH) $(if $(filter 1,$(ACCEL)),--accel)
+
+# The C accelerator (natmod/buffa_accel) as a native module for ARCH:
+# build/natmod/ARCH/buffa_accel.mpy (docs/accel.md)
+natmod: setup
+	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/natmod.sh $(ARCH)
+
+sanitize: setup
+	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/sanitize.sh $(SANITIZE_ARGS)
 
 # The native loops (buffa_viper) are built for the arch the board reports;
 # ARCH only when given, for a board that does not report one.

@@ -271,6 +271,7 @@ def load_minipb():
 LOADERS = {
     "buffa": load_buffa,
     "buffa-native": load_buffa,
+    "buffa-accel": load_buffa,
     "minipb": load_minipb,
     "protobuf-upb": load_google,
     "protobuf-python": load_google,

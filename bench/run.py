@@ -43,6 +43,7 @@ WL_DESC = {
 TARGETS = [
     ("mp:buffa", "micropython", "buffa", {}),
     ("mp:buffa-native", "micropython", "buffa-native", {}),
+    ("mp:buffa-accel", "micropython", "buffa-accel", {}),
     ("mp:minipb", "micropython", "minipb", {}),
     ("cpy:buffa", "cpython", "buffa", {}),
     ("cpy:minipb", "cpython", "minipb", {}),
@@ -53,6 +54,7 @@ TARGETS = [
 LABEL = {
     "buffa": "buffa",
     "buffa-native": "buffa, generated with the native option",
+    "buffa-accel": "buffa with the C accelerator (native module)",
     "minipb": "minipb",
     "protobuf-upb": "Google protobuf (upb)",
     "protobuf-python": "Google protobuf (pure Python)",
@@ -377,6 +379,24 @@ def prepare(data):
     except Exception as e:
         info["error"] = str(e)
     libs["buffa-native"] = info
+
+    # buffa with the C accelerator: the plain buffa .mpy files plus
+    # buffa_accel.mpy (natmod/buffa_accel) built for this machine, which
+    # buffa.wire uses when it imports. MicroPython only.
+    info = {}
+    try:
+        if libs["buffa"].get("error") or not libs["buffa"].get("mp_path"):
+            raise RuntimeError(libs["buffa"].get("error") or libs["buffa"].get("mp_error"))
+        if mpy_arch() != "x64":
+            raise RuntimeError("the accelerator is built here for x64 only (tools/natmod.sh)")
+        r = run([os.path.join(ROOT, "tools", "natmod.sh"), "x64"], env=tool_env())
+        if r.returncode != 0:
+            raise RuntimeError("tools/natmod.sh x64 failed: " + (r.stderr or r.stdout).strip()[-800:])
+        info = dict(libs["buffa"])
+        info["mp_path"] = [os.path.dirname(r.stdout.strip())] + libs["buffa"]["mp_path"]
+    except Exception as e:
+        info = {"error": str(e)}
+    libs["buffa-accel"] = info
     return libs
 
 
@@ -664,7 +684,7 @@ def report(results, meta, libs):
         L.append("")
         L.append(hdr)
         L.append(sep)
-        for lib in ("buffa", "buffa-native", "minipb"):
+        for lib in ("buffa", "buffa-native", "buffa-accel", "minipb"):
             if lib in mp:
                 L.append("| %s | %s |" % (LABEL[lib], " | ".join(
                     cell_ops(mp[lib], w, op, [base]) for w in WORKLOADS for op in ("decode", "encode"))))

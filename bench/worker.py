@@ -299,6 +299,8 @@ def setup():
              "heap_after_import": HEAP, "workloads": {}}
     try:
         ad = adapters.LOADERS[st.lib]()
+        if st.lib == "buffa-accel" and not __import__("buffa.wire").wire.ACCEL:
+            raise ImportError("buffa_accel did not load")
     except Exception as e:
         ready["error"] = "not available: %r" % (e,)
         return st, ready

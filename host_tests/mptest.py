@@ -21,6 +21,7 @@ KNOWN_FEATURES = (
     "filesystem",  # a host-backed filesystem with the data files beside the test
     "subprocess",  # can start other processes
     "bigheap",  # more heap than the small-heap runs give (~100 KiB)
+    "accel",  # the C accelerator (natmod/buffa_accel) is on the path
 )
 
 # CircuitPython runs MicroPython's VM (its py/ core), so it counts as one here.

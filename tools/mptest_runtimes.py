@@ -52,6 +52,10 @@ RUNTIMES = {
              "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
     "unix-small": {"kind": "unix", "heap": UNIX_SMALL_HEAP, "mpy": True,
                    "features": MP_FEATURES | {"network", "doubles", "filesystem"}},
+    # the unix port with the C accelerator (natmod/buffa_accel, built for x64)
+    # beside the library: every test through the C helpers
+    "unix-accel": {"kind": "unix", "heap": None, "accel": "x64",
+                   "features": MP_FEATURES | {"network", "doubles", "filesystem", "bigheap", "accel"}},
     # "parallel": host_tests/conftest.py runs them in a thread beside the others.
     "circuitpython": {"kind": "unix", "exe": "circuitpython", "heap": None, "parallel": True,
                       "features": CP_FEATURES | {"network", "doubles", "filesystem", "bigheap"}},
@@ -59,9 +63,15 @@ RUNTIMES = {
                             "parallel": True,
                             "features": CP_FEATURES | {"network", "doubles", "filesystem"}},
     "qemu-microbit": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "features": MP_FEATURES},
-    "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES},
-    "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "features": MP_FEATURES},
-    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES},
+    # QEMU_MPS2_AN385's firmware has the C accelerator compiled in
+    # (boards/qemu-cmodules/buffa_accel); QEMU_MICROBIT's has not
+    "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES | {"accel"}},
+    # The micro:bit's firmware loads no native code ("native code in .mpy
+    # unsupported"): it is served the armv6m native module all the same, and
+    # buffa must import and run its Python code.
+    "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "natmod": True,
+                          "features": MP_FEATURES},
+    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES | {"accel"}},
 }
 ORDER = list(RUNTIMES)
 
@@ -73,7 +83,8 @@ def describe(name):
     if rt.get("exe") == "circuitpython":
         return "CircuitPython 10.1 unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
     if rt["kind"] == "unix":
-        return "MicroPython unix port, heap %s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "")
+        return "MicroPython unix port, heap %s%s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "",
+                                                        ", C accelerator" if rt.get("accel") else "")
     return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
 
 
@@ -352,6 +363,23 @@ def _compile_tree(arch, src_dir, recursive=True, mpy_cross=None):
     return os.path.join(BUILD, "mptest-mpy", arch, os.path.relpath(src_dir, ROOT))
 
 
+_natmods = {}
+
+
+def natmod_dir(arch):
+    """The directory holding buffa_accel.mpy for arch, built once per
+    process (tools/natmod.sh; make keeps it when the source is unchanged)."""
+    if arch not in _natmods:
+        env = dict(os.environ)
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        p = subprocess.run([os.path.join(TOOLS, "natmod.sh"), arch], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("tools/natmod.sh %s failed:\n%s" % (arch, p.stderr[-2000:]))
+        _natmods[arch] = os.path.dirname(p.stdout.strip())
+    return _natmods[arch]
+
+
 def run_unix(runtime, path, names):
     rt = RUNTIMES[runtime]
     path = os.path.abspath(path)
@@ -374,6 +402,8 @@ def run_unix(runtime, path, names):
             _compile_tree(arch, LIB, mpy_cross=mpy_cross)] + sys_path
         code += "import mptest\nmptest.set_path_map(%r, %r)\n" % (
             os.path.join(BUILD, "mptest-mpy", arch) + os.sep, ROOT + os.sep)
+    if rt.get("accel"):
+        sys_path = [natmod_dir(rt["accel"])] + sys_path
     code = "import sys\nsys.path[:0] = %r\n" % sys_path + code
     code += runner_call(modname, names, features(runtime))
     cmd = [circuitpython_exe() if circuitpython else micropython_exe()]
@@ -420,7 +450,8 @@ def ensure_firmware(board):
     elf = mpboard.firmware_path(board)
     srcs = [os.path.join(LIB, "buffa"), os.path.join(HOST_TESTS, "mptest.py"),
             os.path.join(HOST_TESTS, "mprunner.py"), os.path.join(ROOT, "firmware"),
-            os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules")]
+            os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules"),
+            os.path.join(ROOT, "natmod")]
     if os.path.exists(elf) and os.path.getmtime(elf) >= _newest(srcs):
         return
     p = subprocess.run([os.path.join(TOOLS, "firmware.sh"), board], cwd=ROOT,
@@ -525,6 +556,12 @@ def board_lookup(runtime, path):
             if p == "lib":
                 return True
             rel = p[4:]
+            if rel == "buffa_accel.mpy":
+                # the C accelerator, built as a native module for the board
+                if not rt.get("natmod"):
+                    return None
+                with open(os.path.join(natmod_dir(arch), rel), "rb") as f:
+                    return f.read()
             if rel.endswith(".mpy") and rel[:-4] in SUPPORT:
                 bases = [HOST_TESTS]
             else:

@@ -13,6 +13,10 @@ buffa_viper holds @micropython.viper code, which mpy-cross compiles to machine
 code for one arch: it is left out of a portable build (--arch portable), and
 buffa then uses its Python loops. Used by `make mpy`, by the QEMU ".mpy" test
 runtimes and by the deploy tool.
+
+--accel adds OUT/buffa_accel.mpy: the C accelerator (natmod/buffa_accel) as
+a native module for the arch, built by tools/natmod.sh (needs the arch's C
+compiler: gcc for x64, arm-none-eabi-gcc for the arm archs).
 """
 import argparse
 import os
@@ -110,6 +114,22 @@ def build_native(out_dir, arch, mpy_cross=None):
     return results
 
 
+def build_accel(out_dir, arch):
+    """The C accelerator as a native module for arch, copied into out_dir.
+    Returns [(relative .mpy path, size)]."""
+    if not arch:
+        raise SystemExit("--accel needs an arch: a native module is machine code")
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    p = subprocess.run([os.path.join(ROOT, "tools", "natmod.sh"), arch], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise SystemExit("--accel: tools/natmod.sh %s failed:\n%s" % (arch, p.stderr[-2000:]))
+    dst = os.path.join(out_dir, "buffa_accel.mpy")
+    shutil.copyfile(p.stdout.strip(), dst)
+    return [("buffa_accel.mpy", os.path.getsize(dst))]
+
+
 def decode_mpy_feature(value):
     """(version, sub-version, arch name or None) from sys.implementation._mpy.
 
@@ -139,6 +159,8 @@ def main(argv=None):
                     "without the native buffa_viper module)")
     ap.add_argument("--out", help="output folder (default build/mpy/ARCH)")
     ap.add_argument("--quiet", "-q", action="store_true")
+    ap.add_argument("--accel", action="store_true",
+                    help="also build the C accelerator for the arch (buffa_accel.mpy, tools/natmod.sh)")
     ap.add_argument("src", nargs="*", help="package folders (default lib/buffa)")
     a = ap.parse_args(argv)
     archs = ARCHS if a.arch == "all" else (a.arch,)
@@ -162,6 +184,8 @@ def main(argv=None):
                 if os.path.exists(f):
                     os.remove(f)
             built += build_native(out, march)
+        if a.accel:
+            built += build_accel(out, march)
         if not a.quiet:
             for rel, size in built:
                 print("  %-40s %7d" % (rel, size))

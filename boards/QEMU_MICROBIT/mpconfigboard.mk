@@ -14,3 +14,7 @@ BUFFA_MPY_ARCH = armv6m
 
 # A `time` module, as real boards have (the port builds without one).
 USER_C_MODULES = $(BOARD_DIR)/../qemu-cmodules
+
+# The C accelerator (natmod/buffa_accel) as a user C module: left out by
+# default (boards/qemu-cmodules/buffa_accel); BUFFA_ACCEL=1 to build it with.
+BUFFA_ACCEL ?= 0

@@ -12,3 +12,7 @@ BUFFA_MPY_ARCH = armv7m
 
 # A `time` module, as real boards have (the port builds without one).
 USER_C_MODULES = $(BOARD_DIR)/../qemu-cmodules
+
+# The C accelerator (natmod/buffa_accel) as a user C module: compiled in by
+# default (boards/qemu-cmodules/buffa_accel); BUFFA_ACCEL=0 to build it without.
+BUFFA_ACCEL ?= 1

@@ -1,0 +1,7 @@
+# The C accelerator (natmod/buffa_accel) compiled into the QEMU firmware,
+# unless BUFFA_ACCEL=0 (the board's mpconfigboard.mk sets the default:
+# QEMU_MPS2_AN385 with it, QEMU_MICROBIT without, so the test matrix runs
+# both paths on a board). make firmware BOARD=... BUFFA_ACCEL=0|1 overrides.
+ifneq ($(BUFFA_ACCEL),0)
+SRC_USERMOD_C += $(USERMOD_DIR)/../../../natmod/buffa_accel/buffa_accel.c
+endif
