@@ -97,7 +97,10 @@ class Inflater:
             return _io.BytesIO(bytes(data))  # BytesIO keeps a reference to bytes
         src = self._src
         if src is None:
-            src = self._src = _io.BytesIO(self.keep_bytes)
+            # Sized to this body, not keep_bytes: on a fragmented heap a
+            # small response must not need a 2 KB block. Writing a longer
+            # body later grows it (up to keep_bytes, by the test above).
+            src = self._src = _io.BytesIO(n)
             self._one = bytearray(1)
         # Bytes from an earlier, longer body may follow; the position
         # after the gzip stream is checked against n below.
