@@ -13,7 +13,8 @@ except ImportError:  # CPython
 
 
 from buffa._runtime import CPYTHON
-from buffa.wire import DecodeError, int32, put_varint, spend, varint, vsize
+from buffa.wire import DecodeError, int32, put_varint, varint, vsize
+from buffa._wirecold import spend
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from

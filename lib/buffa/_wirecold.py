@@ -1,7 +1,8 @@
 # The cold part of buffa.wire: unknown fields, the field type and flag
-# numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
-# users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
-# these names as buffa.wire.<name>.
+# numbers, the strict UTF-8 check (for buffa.protojson, buffa.fields' users
+# and MicroPython's non-ASCII strings) and the decode budgets' helpers.
+# Loaded on first use through buffa.wire's __getattr__; use these names as
+# buffa.wire.<name>.
 from buffa import wire
 from buffa.wire import DecodeError, EncodeError, length, put_varint, tag, varint, vsize
 
@@ -80,6 +81,30 @@ try:
     from buffa_viper import utf8_ok as _valid_utf8
 except Exception:
     _valid_utf8 = utf8_by_find
+
+
+def strict_utf8(b, p, q):
+    # wire.strict_utf8: b[p:q] decoded on MicroPython and is not ASCII.
+    if not _valid_utf8(b, p, q):
+        raise DecodeError("invalid UTF-8 in string field", p, "utf8")
+
+
+# ---- decode budgets (wire.left) ---------------------------------------------
+
+
+def over(dp, p):
+    # A decoder found dp or the element budget below zero (wire.over).
+    if dp < 0:
+        raise DecodeError("recursion limit exceeded", p, "recursion")
+    raise DecodeError("more elements than max_elements", p, "elements")
+
+
+def spend(n, p):
+    # n more elements (a packed run's values, map entries): for the helpers.
+    left = wire.left
+    left.n -= n
+    if left.n < 0:
+        over(0, p)
 
 
 def out_of_range(v, hi):
