@@ -28,6 +28,8 @@ import tempfile
 import threading
 import time
 
+import import_heap  # noqa: E402  (bench/import_heap.py)
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 BUILD = os.path.join(os.environ.get("BUFFA_BUILD") or os.path.join(ROOT, "build"), "bench")
@@ -191,36 +193,38 @@ def module_key(name, sizes):
     return None
 
 
-def heap_w1(key, lib, info, data, opts):
-    """Heap after importing the runtime plus the W1-only module, in a fresh
-    MicroPython process; and the .mpy sizes of what that imported."""
-    if info.get("w1_error"):
-        return {"error": info["w1_error"]}
-    if not info.get("schema_mods_w1"):
+def heap_after_import(info, schema_mods, opts):
+    """Heap after importing the runtime, then schema_mods, in a fresh
+    MicroPython process (bench/import_heap.py); with the .mpy sizes of what
+    that imported."""
+    if info.get("error") or info.get("mp_error") or not schema_mods:
         return None
+    exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
     try:
-        w = Worker(key + ":w1", "micropython", lib, {}, info, data, opts,
-                   schema_mods=info["schema_mods_w1"], workloads=[])
-    except WorkerError as e:
-        return {"error": str(e)}
-    w.close()
-    h = dict(w.ready.get("heap_after_import") or {})
-    h["mpy"] = mpy_sizes(info, w.ready, info["schema_mods_w1"])
+        h = import_heap.unix(exe, info["mp_path"], info["runtime_mods"], schema_mods, opts.mp_heap)
+    except Exception as e:
+        return {"error": clean(str(e))}
+    h["mpy"] = mpy_sizes(info, h["modules"], schema_mods)
     return h
 
 
-def mpy_sizes(info, res, schema_mods=None):
-    """.mpy bytes of the modules the MicroPython worker actually imported,
-    split into the schema / generated module(s) and everything else (the
-    runtime, including runtime modules that only the generated code imports).
-    None if unknown."""
+def heap_w1(info, opts):
+    """Heap after importing the runtime plus the W1-only module."""
+    if info.get("w1_error"):
+        return {"error": info["w1_error"]}
+    return heap_after_import(info, info.get("schema_mods_w1"), opts)
+
+
+def mpy_sizes(info, modules, schema_mods):
+    """.mpy bytes of the modules a heap measurement imported, split into the
+    schema / generated module(s) and everything else (the runtime, including
+    runtime modules that only the generated code imports). None if unknown."""
     sizes = info.get("mpy_files")
-    heap = (res or {}).get("heap_after_import") or {}
-    if not sizes or "modules_runtime" not in heap:
+    if not sizes:
         return None
-    schema = set(info.get("schema_mods", []) if schema_mods is None else schema_mods)
+    schema = set(schema_mods)
     out = {"runtime": 0, "schema": 0, "runtime_modules": {}, "schema_modules": {}}
-    for name in heap["modules_runtime"] + heap["modules_schema"]:
+    for name in modules:
         k = module_key(name, sizes)
         if k:
             part = "schema" if name in schema else "runtime"
@@ -395,7 +399,7 @@ def clean(msg):
 class Worker:
     """One library in its own process (bench/worker.py), answering commands."""
 
-    def __init__(self, key, runtime, lib, env_extra, info, data, opts, schema_mods=None, workloads=None):
+    def __init__(self, key, runtime, lib, env_extra, info, data, opts, workloads=None):
         self.key, self.runtime, self.lib = key, runtime, lib
         self.proc = None
         self.timeout = opts.timeout
@@ -418,9 +422,6 @@ class Worker:
         cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data, "clock=" + opts.clock,
                 "path=" + ":".join(path),
                 "workloads=" + ",".join(opts.workloads if workloads is None else workloads)]
-        if runtime == "micropython":
-            cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
-                    "schema_mods=" + ",".join(info.get("schema_mods", []) if schema_mods is None else schema_mods)]
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env.update(env_extra)
@@ -935,8 +936,9 @@ def main():
         for key, rt, lib, env_extra, info, _ in group:
             r = res[key]
             if rt == "micropython" and not r.get("error"):
-                r["mpy"] = mpy_sizes(info, r)
-                r["heap_after_import_w1"] = heap_w1(key, lib, info, data, opts)
+                r["heap_after_import"] = heap_after_import(info, info.get("schema_mods"), opts)
+                r["mpy"] = (r["heap_after_import"] or {}).get("mpy")
+                r["heap_after_import_w1"] = heap_w1(info, opts)
                 if info.get("mpy_errors"):
                     r["mpy_errors"] = info["mpy_errors"]
             results[key] = r

@@ -1,6 +1,6 @@
 # The cold part of buffa.wire: unknown fields, the field type and flag
 # numbers, the strict UTF-8 check (for buffa.protojson, buffa.fields' users
-# and MicroPython's non-ASCII strings) and the decode budgets' helpers.
+# and MicroPython's non-ASCII strings) and the over-budget errors.
 # Loaded on first use through buffa.wire's __getattr__; use these names as
 # buffa.wire.<name>.
 from buffa import wire
@@ -97,14 +97,6 @@ def over(dp, p):
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p, "recursion")
     raise DecodeError("more elements than max_elements", p, "elements")
-
-
-def spend(n, p):
-    # n more elements (a packed run's values, map entries): for the helpers.
-    left = wire.left
-    left.n -= n
-    if left.n < 0:
-        over(0, p)
 
 
 def out_of_range(v, hi):

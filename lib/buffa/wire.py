@@ -11,10 +11,11 @@
 # asyncio package loads its parts), so that importing the runtime costs
 # little heap (docs/design.md, "Heap after import"):
 #   buffa._packed    packed repeated runs (and the viper loops they use),
-#                    and sint32, sint64, boolean: only packed runs use them
+#                    and sint32, sint64, boolean: only packed runs use them;
+#                    spend, the decode budget's helper
 #   buffa._wirecold  unknown fields, the type and flag numbers (DOUBLE...,
 #                    REPEATED...), WIRE_TYPE, the cold readers and writers,
-#                    the strict UTF-8 check, over-budget errors and spend
+#                    the strict UTF-8 check, the over-budget errors
 # skip, unknown, unknown_raw, over and strict_utf8, which generated modules
 # import, are stubs here that call the real functions.
 import sys
@@ -62,7 +63,7 @@ class EncodeError(ValueError):
 # The decode budgets (DecodeOptions max_elements and max_unknown_fields):
 # what is left of them in the decode under way, left.n and left.u.
 # message.decode_into sets them and puts them back after; generated decoders
-# and the helpers (buffa._wirecold.spend) spend them. Outside a decode they
+# and the helpers (buffa._packed.spend) spend them. Outside a decode they
 # hold NO_BUDGET (a small int on every port, so spending it never
 # allocates). Per thread on CPython, where a thread that has not decoded
 # yet reads the class attributes.
@@ -88,7 +89,7 @@ def over(dp, p):
 
 def __getattr__(n):
     # A cold name: load the module that has it and keep it here.
-    p = "pack" in n or "zz32_" in n or n in ("sint32", "sint64", "boolean")
+    p = "pack" in n or "zz32_" in n or n in ("sint32", "sint64", "boolean", "spend")
     v = getattr(__import__("buffa._packed" if p else "buffa._wirecold", None, None, (n,)), n)
     globals()[n] = v
     return v
