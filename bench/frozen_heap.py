@@ -173,14 +173,19 @@ def report(board, results):
     return "\n".join(lines) + "\n"
 
 
+def measure_board(board):
+    """{(mode, library): (runtime, runtime + W1)}: mode "frozen" or "mpy"."""
+    w1 = w1_module()
+    elf = build(board, board_dir(board, w1))
+    return measure(board, elf, mpy_lookup(board, w1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--board", default="QEMU_MPS2_AN385", choices=sorted(ARCH))
     ap.add_argument("--no-write", action="store_true")
     opts = ap.parse_args()
-    w1 = w1_module()
-    elf = build(opts.board, board_dir(opts.board, w1))
-    results = measure(opts.board, elf, mpy_lookup(opts.board, w1))
+    results = measure_board(opts.board)
     md = report(opts.board, results)
     print(md)
     if not opts.no_write:

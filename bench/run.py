@@ -208,6 +208,45 @@ def heap_after_import(info, schema_mods, opts):
     return h
 
 
+def qemu_heap(board):
+    """Heap after import on a 32-bit QEMU board (bench/frozen_heap.py): the
+    runtime and runtime + W1 module of buffa and minipb, from .mpy files and
+    frozen into the firmware. {"board", "figures": {"mpy buffa": [runtime,
+    with W1], ...}} or {"error"}."""
+    try:
+        import frozen_heap
+
+        res = frozen_heap.measure_board(board)
+    except Exception as e:  # a missing toolchain or QEMU: reported, not fatal
+        return {"board": board, "error": clean(str(e))[-300:]}
+    return {"board": board, "figures": {"%s %s" % k: list(v) for k, v in sorted(res.items())}}
+
+
+def qemu_heap_report(q):
+    """The report's section for qemu_heap()'s answer."""
+    L = ["## MicroPython on a 32-bit board (QEMU, %s): heap after import (bytes; ratio vs minipb)" % q["board"], ""]
+    if q.get("error"):
+        return L + ["Not measured: %s" % q["error"], ""]
+    f = q["figures"]
+    L += ["| library | .mpy: runtime | .mpy: runtime + W1 module | frozen: runtime | frozen: runtime + W1 module |",
+          "|---|---:|---:|---:|---:|"]
+    for lib in ("buffa", "minipb"):
+        cells = []
+        for mode in ("mpy", "frozen"):
+            v, b = f.get("%s %s" % (mode, lib)), f.get("%s minipb" % mode)
+            for i in (0, 1):
+                c = fmt_int(v[i]) if v else "n/a"
+                if v and b and lib != "minipb":
+                    c += fmt_ratio(v[i], b[i])
+                cells.append(c)
+        L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
+    L += ["", "`python bench/frozen_heap.py` measures these (also `make bench-frozen`): the same program as above,"
+          " in a freshly soft-reset board, with the modules loaded from .mpy files over the board's host"
+          " filesystem and frozen into its firmware. The project holds the .mpy figure of the runtime to a"
+          " budget (host_tests/test_import_heap.py).", ""]
+    return L
+
+
 def heap_w1(info, opts):
     """Heap after importing the runtime plus the W1-only module."""
     if info.get("w1_error"):
@@ -725,10 +764,12 @@ def report(results, meta, libs):
                 cells.append(c)
             L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
         L.append("")
-        L.append("Heap: `gc.mem_alloc()` growth in a fresh process. minipb's runtime figures include the "
+        L.append("Heap: `gc.mem_alloc()` growth in a fresh process that only imports (bench/import_heap.py). minipb's runtime figures include the "
                  "`logging` and `bisect` stand-ins it needs on MicroPython; its \"modules\" are the hand-written "
                  "schemas. .mpy sizes are for `mpy-cross -march=armv7emsp`, of the modules actually imported.")
         L.append("")
+        if meta.get("qemu_heap"):
+            L += qemu_heap_report(meta["qemu_heap"])
         L.append("## MicroPython: per-call time across GC cycles (µs)")
         L.append("")
         L.append("| library | workload | op | calls | p50 | p90 | p99 | max | early-cycle p50 | late-cycle p50 | calls with a GC |")
@@ -899,6 +940,9 @@ def main():
     ap.add_argument("--workloads", default="W1,W2,W3")
     ap.add_argument("--mp-heap", default=os.environ.get("BUFFA_BENCH_MP_HEAP", ""),
                     help="MicroPython heap size (-X heapsize=...), default: the port's default")
+    ap.add_argument("--qemu-board", default="QEMU_MPS2_AN385",
+                    help="QEMU board for the 32-bit heap-after-import figures (bench/frozen_heap.py); "
+                         "'none' to skip them")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per worker process")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/")
     ap.add_argument("--out", default=RESULTS, help="results directory")
@@ -959,6 +1003,9 @@ def main():
         "loadavg_end": loadavg(),
         "run_variation": run_variation(results),
     }
+    if opts.qemu_board != "none" and "buffa" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
+        log("heap after import on QEMU %s ..." % opts.qemu_board)
+        meta["qemu_heap"] = qemu_heap(opts.qemu_board)
     md = scrub(report(results, meta, libs), data)
     print(md)
     log("total %.1fs" % (time.time() - t0))
