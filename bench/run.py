@@ -34,12 +34,19 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 BUILD = os.path.join(os.environ.get("BUFFA_BUILD") or os.path.join(ROOT, "build"), "bench")
 RESULTS = os.path.join(BENCH, "results")
-WORKLOADS = ("W1", "W2", "W3")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
 WL_DESC = {
     "W1": "W1 telemetry",
     "W2": "W2 log batch",
     "W3": "W3 samples",
+    "W4": "W4 small message",
+    "W5": "W5 wide proto2",
 }
+# The workloads' schemas: bench.proto (W1-W3), shapes.proto (W4, W5)
+PROTOS = ("bench.proto", "shapes.proto")
+# The workloads issue #2's targets are set on (W4 and W5 are reported, not
+# held to them)
+TARGET_WORKLOADS = ("W1", "W2", "W3")
 
 # (key, runtime, library, extra environment)
 TARGETS = [
@@ -108,8 +115,8 @@ def tool_env():
 def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=(), opt=""):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s%s" % (out_flag, opt, out_dir),
-                                                    os.path.join(proto_dir, "bench.proto")]
+    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s%s" % (out_flag, opt, out_dir)] + [
+        os.path.join(proto_dir, f) for f in PROTOS]
     r = run(cmd, env=tool_env())
     if r.returncode != 0:
         raise RuntimeError("protoc %s failed: %s" % (out_flag, (r.stderr or r.stdout).strip()[-800:]))
@@ -297,6 +304,7 @@ def minipb_mp_files(src):
         (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
         (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
         (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
+        (os.path.join(BENCH, "minipb_schema_shapes.py"), "minipb_schema_shapes"),
     ]
 
 
@@ -804,7 +812,7 @@ def report(results, meta, libs):
                     cell_ops(cpy[lib], w, op, [gp, mb]) for w in WORKLOADS for op in ("decode", "encode"))))
         L.append("")
 
-    L.append("## Targets (issue #2)")
+    L.append("## Targets (issue #2, on W1–W3)")
     L.append("")
     L.append("| target | result |")
     L.append("|---|---|")
@@ -826,7 +834,7 @@ def targets(mp, cpy):
     def ratio_target(name, a, b, op, need):
         worst = None
         detail = []
-        for w in WORKLOADS:
+        for w in TARGET_WORKLOADS:
             ra, rb = wl_result(a, w), wl_result(b, w)
             if ra is None and rb is None:
                 continue  # workload not run
@@ -852,7 +860,7 @@ def targets(mp, cpy):
     a, b = mp.get("buffa"), mp.get("minipb")
     detail = []
     ok = True
-    for w in WORKLOADS:
+    for w in TARGET_WORKLOADS:
         ra, rb = wl_result(a, w), wl_result(b, w)
         if ra is None and rb is None:
             continue
@@ -937,7 +945,7 @@ def main():
                          "machine) or by wall-clock time")
     ap.add_argument("--quick", action="store_true", help="--runs 3 --target 0.08 --spread 0.15")
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(t[0] for t in TARGETS))
-    ap.add_argument("--workloads", default="W1,W2,W3")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--mp-heap", default=os.environ.get("BUFFA_BENCH_MP_HEAP", ""),
                     help="MicroPython heap size (-X heapsize=...), default: the port's default")
     ap.add_argument("--qemu-board", default="QEMU_MPS2_AN385",
