@@ -3238,6 +3238,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.optional_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.optional_string
     if v is not None:
@@ -3326,6 +3328,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.repeated_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.repeated_string
     if v:
@@ -3568,6 +3573,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
@@ -3625,6 +3633,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.unpacked_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.unpacked_nested_enum
     if v:
@@ -3657,6 +3668,8 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
@@ -3724,6 +3737,8 @@ def _buffa_z(m):
         n += 2 + 8
     v = m.default_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.default_string
     if v is not None:
@@ -6632,6 +6647,8 @@ def _buffa_z(m):
         n += 4 + _buffa_c11._buffa_z(v)
     v = m.optional_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.repeated_int32
     if v:
@@ -7576,6 +7593,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.required_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.required_string
     if v is not None:
@@ -7670,6 +7689,8 @@ def _buffa_z(m):
         n += 2 + 8
     v = m.default_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.default_string
     if v is not None:
