@@ -39,3 +39,12 @@ def test_repeated_bools_packed_and_expanded():
     for v in _NOT_BOOLS + (None, 0.0):
         _refused(Repeated(r_b=[True, v]), "r_b[1]", "scalars.Repeated")
         _refused(Expanded(x_b=[v, True]), "x_b[0]", "scalars.Expanded")
+
+
+def test_map_bool_values():
+    from ranges_maps_pb import IntMaps
+
+    m = IntMaps(k_i32={1: True, 2: 0, 3: 5})
+    assert IntMaps.decode(m.encode()).k_i32 == {1: True, 2: False, 3: True}
+    for v in _NOT_BOOLS:
+        _refused(IntMaps(k_i32={7: v}), "k_i32[7]", "IntMaps")

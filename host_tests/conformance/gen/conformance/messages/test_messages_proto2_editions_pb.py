@@ -3464,6 +3464,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 1 + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
@@ -3648,6 +3652,8 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
