@@ -83,12 +83,6 @@ except Exception:
     _valid_utf8 = utf8_by_find
 
 
-def strict_utf8(b, p, q):
-    # wire.strict_utf8: b[p:q] decoded on MicroPython and is not ASCII.
-    if not _valid_utf8(b, p, q):
-        raise DecodeError("invalid UTF-8 in string field", p, "utf8")
-
-
 # ---- decode budgets (wire.left) ---------------------------------------------
 
 

@@ -16,8 +16,9 @@
 #   buffa._wirecold  unknown fields, the type and flag numbers (DOUBLE...,
 #                    REPEATED...), WIRE_TYPE, the cold readers and writers,
 #                    the strict UTF-8 check, the over-budget errors
-# skip, unknown, unknown_raw, over and strict_utf8, which generated modules
-# import, are stubs here that call the real functions.
+# skip, unknown, unknown_raw and over, which generated modules import, are
+# stubs here that call the real functions (all for input that is rare:
+# unknown fields, closed enums' unknown values, errors).
 import sys
 
 # Which runtime this is: read here, once, because this is the first module
@@ -194,11 +195,21 @@ def string(b, p, q):
     return s
 
 
+def _valid_utf8(b, p, q):
+    # Strict UTF-8 check (buffa._wirecold); replaces this stub on first use.
+    global _valid_utf8
+    from buffa._wirecold import _valid_utf8
+
+    return _valid_utf8(b, p, q)
+
+
 def strict_utf8(b, p, q):
     # b[p:q] decoded on MicroPython and is not ASCII: reject what its lax
-    # codec let through (buffa._wirecold). Generated code calls this after
-    # its inline decode.
-    __getattr__("strict_utf8")(b, p, q)
+    # codec let through. Generated code calls this after its inline decode
+    # and holds this function, so it is not a stub through __getattr__,
+    # which would look the module up again for every non-ASCII string.
+    if not _valid_utf8(b, p, q):
+        raise DecodeError("invalid UTF-8 in string field", p, "utf8")
 
 
 # ---- map<string, ...> keys --------------------------------------------------
