@@ -2,7 +2,8 @@
 # takes them (an int is true when it is not 0; it decodes as True); any other
 # type raises buffa.EncodeError of kind "type" naming the field, from
 # encode, encoded_size and encode_into alike. Before this check a str, float
-# or list in a bool field encoded as true without a word.
+# or list in a bool field encoded as true without a word. (Map values:
+# test_int_ranges_maps.py, whose module holds the bool-valued maps.)
 import buffa
 from mptest import raises
 from scalars_pb import Scalars
@@ -40,11 +41,3 @@ def test_repeated_bools_packed_and_expanded():
         _refused(Repeated(r_b=[True, v]), "r_b[1]", "scalars.Repeated")
         _refused(Expanded(x_b=[v, True]), "x_b[0]", "scalars.Expanded")
 
-
-def test_map_bool_values():
-    from ranges_maps_pb import IntMaps
-
-    m = IntMaps(k_i32={1: True, 2: 0, 3: 5})
-    assert IntMaps.decode(m.encode()).k_i32 == {1: True, 2: False, 3: True}
-    for v in _NOT_BOOLS:
-        _refused(IntMaps(k_i32={7: v}), "k_i32[7]", "IntMaps")

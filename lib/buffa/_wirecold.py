@@ -1,6 +1,6 @@
 # The cold part of buffa.wire: unknown fields, the field type and flag
 # numbers, the strict UTF-8 check (for buffa.protojson, buffa.fields' users
-# and MicroPython's non-ASCII strings) and the over-budget errors.
+# and MicroPython's non-ASCII strings).
 # Loaded on first use through buffa.wire's __getattr__; use these names as
 # buffa.wire.<name>.
 from buffa import wire
@@ -83,14 +83,6 @@ except Exception:
     _valid_utf8 = utf8_by_find
 
 
-# ---- decode budgets (wire.left) ---------------------------------------------
-
-
-def over(dp, p):
-    # A decoder found dp or the element budget below zero (wire.over).
-    if dp < 0:
-        raise DecodeError("recursion limit exceeded", p, "recursion")
-    raise DecodeError("more elements than max_elements", p, "elements")
 
 
 def out_of_range(v, hi):

@@ -15,10 +15,10 @@
 #                    spend, the decode budget's helper
 #   buffa._wirecold  unknown fields, the type and flag numbers (DOUBLE...,
 #                    REPEATED...), WIRE_TYPE, the cold readers and writers,
-#                    the strict UTF-8 check, the over-budget errors
-# skip, unknown, unknown_raw and over, which generated modules import, are
-# stubs here that call the real functions (all for input that is rare:
-# unknown fields, closed enums' unknown values, errors).
+#                    the strict UTF-8 check
+# skip, unknown and unknown_raw, which generated modules import, are stubs
+# here that call the real functions (for input that is rare: unknown
+# fields, closed enums' unknown values).
 import sys
 
 # Which runtime this is: read here, once, because this is the first module
@@ -84,8 +84,12 @@ del _local, _Left
 
 
 def over(dp, p):
-    # A decoder found dp or the element budget below zero (buffa._wirecold).
-    __getattr__("over")(dp, p)
+    # A decoder found dp or the element budget below zero. Not a stub into
+    # buffa._wirecold: it runs at the deepest point of a nested decode,
+    # where an import's C stack overflowed the micro:bit's 10 KiB.
+    if dp < 0:
+        raise DecodeError("recursion limit exceeded", p, "recursion")
+    raise DecodeError("more elements than max_elements", p, "elements")
 
 
 def __getattr__(n):
