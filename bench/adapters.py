@@ -70,7 +70,27 @@ def touch_attr_w3(m):
     return acc, f
 
 
-TOUCH_ATTR = {"W1": touch_attr_w1, "W2": touch_attr_w2, "W3": touch_attr_w3}
+def touch_attr_w4(m):
+    # proto2: an unset field reads None in buffa, a default in the others
+    return (m.id or 0) + (m.x or 0) + (m.y or 0), m.value or 0.0
+
+
+def touch_attr_w5(m):
+    acc = 0
+    f = 0.0
+    for n in check.W5_INTS:
+        acc += (getattr(m, n) or 0) & M32
+    for n in check.W5_FLOATS:
+        f += getattr(m, n) or 0.0
+    for n in check.W5_BOOLS:
+        acc += 1 if getattr(m, n) else 0
+    for n in check.W5_LENS:
+        acc += len(getattr(m, n) or "")
+    return acc, f
+
+
+TOUCH_ATTR = {"W1": touch_attr_w1, "W2": touch_attr_w2, "W3": touch_attr_w3, "W4": touch_attr_w4,
+              "W5": touch_attr_w5}
 
 ENUM_OF = {("Reading", "unit"): "Unit", ("LogRecord", "level"): "Level"}
 
@@ -87,12 +107,13 @@ class AttrAdapter(Adapter):
     """Generated classes with attribute access; `enum_cls` maps enum names to
     a callable wrapping an int (or None to pass ints)."""
 
-    def __init__(self, name, version, mod, decode_name, encode_fn, enums=None):
+    def __init__(self, name, version, mod, decode_name, encode_fn, enums=None, shapes=None):
         Adapter.__init__(self, name, version)
         self.mod = mod
+        self.shapes = shapes  # the module of shapes.proto (W4, W5)
         self.enums = enums or {}
         for wl in check.WORKLOADS:
-            cls = getattr(mod, check.ROOT[wl])
+            cls = getattr(shapes if wl in check.SHAPES else mod, check.ROOT[wl])
             self.dec[wl] = getattr(cls, decode_name)
             self.enc[wl] = encode_fn(cls)
             self.touch[wl] = TOUCH_ATTR[wl]
@@ -106,10 +127,12 @@ class AttrAdapter(Adapter):
     def _scalar(self, msg, name, t, v):
         if t == "float":
             return check.bits_f32(v)
+        if t == "double":
+            return check.bits_f64(v)
         if t == "bytes":
             return check.unhexlify(v)
         if t == "enum":
-            wrap = self.enums.get(ENUM_OF[(msg, name)])
+            wrap = self.enums.get(ENUM_OF.get((msg, name)))
             return wrap(v) if wrap else v
         return v
 
@@ -131,28 +154,30 @@ class AttrAdapter(Adapter):
                     kw[name] = self._build(v, t)
             else:
                 kw[name] = self._scalar(msg, name, t, v)
-        return getattr(self.mod, msg)(**kw)
+        return (getattr(self.mod, msg, None) or getattr(self.shapes, msg))(**kw)
 
 
 def load_buffa():
     import buffa
     import bench_pb
+    import shapes_pb
 
     def enc(cls):
         return cls.encode  # unbound: enc(obj) == obj.encode()
 
-    return AttrAdapter("buffa", getattr(buffa, "__version__", "dev"), bench_pb, "decode", enc)
+    return AttrAdapter("buffa", getattr(buffa, "__version__", "dev"), bench_pb, "decode", enc, shapes=shapes_pb)
 
 
 def load_google():
     import google.protobuf
     from google.protobuf.internal import api_implementation
     import bench_pb2
+    import shapes_pb2
 
     def enc(cls):
         return cls.SerializeToString
 
-    ad = AttrAdapter("protobuf", google.protobuf.__version__, bench_pb2, "FromString", enc)
+    ad = AttrAdapter("protobuf", google.protobuf.__version__, bench_pb2, "FromString", enc, shapes=shapes_pb2)
     ad.backend = api_implementation.Type()
     return ad
 
@@ -160,12 +185,13 @@ def load_google():
 def load_betterproto2():
     import importlib.metadata
     import benchbp2.bench.v1 as bp
+    import benchbp2.bench.shapes as shapes
 
     def enc(cls):
         return cls.__bytes__
 
     enums = {"Unit": bp.Unit, "Level": bp.Level}
-    return AttrAdapter("betterproto2", importlib.metadata.version("betterproto2"), bp, "parse", enc, enums)
+    return AttrAdapter("betterproto2", importlib.metadata.version("betterproto2"), bp, "parse", enc, enums, shapes)
 
 
 # ---------------------------------------------------------------------------
@@ -211,6 +237,24 @@ def touch_minipb_w3(m):
     return acc, f
 
 
+def touch_minipb_w4(m):
+    return (m["id"] or 0) + (m["x"] or 0) + (m["y"] or 0), m["value"] or 0.0
+
+
+def touch_minipb_w5(m):
+    acc = 0
+    f = 0.0
+    for n in check.W5_INTS:
+        acc += (m[n] or 0) & M32
+    for n in check.W5_FLOATS:
+        f += m[n] or 0.0
+    for n in check.W5_BOOLS:
+        acc += 1 if m[n] else 0
+    for n in check.W5_LENS:
+        acc += len(m[n] or "")
+    return acc, f
+
+
 def _get_key(obj, name):
     return obj.get(name)
 
@@ -223,11 +267,13 @@ class MinipbAdapter(Adapter):
     def __init__(self):
         import minipb
         import minipb_schema
+        import minipb_schema_shapes
 
         Adapter.__init__(self, "minipb", getattr(minipb, "__version__", "2.0.0"))
-        touch = {"W1": touch_minipb_w1, "W2": touch_minipb_w2, "W3": touch_minipb_w3}
+        touch = {"W1": touch_minipb_w1, "W2": touch_minipb_w2, "W3": touch_minipb_w3, "W4": touch_minipb_w4,
+                 "W5": touch_minipb_w5}
         for wl in check.WORKLOADS:
-            wire = getattr(minipb_schema, check.ROOT[wl])
+            wire = getattr(minipb_schema_shapes if wl in check.SHAPES else minipb_schema, check.ROOT[wl])
             self.dec[wl] = wire.decode
             self.enc[wl] = wire.encode
             self.touch[wl] = touch[wl]
@@ -241,6 +287,8 @@ class MinipbAdapter(Adapter):
     def _scalar(self, t, v):
         if t == "float":
             return check.bits_f32(v)
+        if t == "double":
+            return check.bits_f64(v)
         if t == "bytes":
             return check.unhexlify(v)
         return v

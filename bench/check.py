@@ -50,10 +50,35 @@ MESSAGES = {
         ("spectrum", 2, "rep", "float"),
         ("t0", 3, "one", "fixed64"),
     ),
+    # shapes.proto (package bench.shapes, proto2)
+    "Point": (
+        ("id", 1, "one", "uint32"),
+        ("x", 2, "one", "sint32"),
+        ("y", 3, "one", "sint32"),
+        ("value", 4, "one", "float"),
+    ),
+    "Settings": tuple((n, i + 1, "one", t) for i, (n, t) in enumerate((
+        ("i32_a", "int32"), ("i32_b", "int32"), ("i32_c", "int32"), ("i64_a", "int64"), ("i64_b", "int64"),
+        ("u32_a", "uint32"), ("u32_b", "uint32"), ("u32_c", "uint32"), ("u64_a", "uint64"), ("u64_b", "uint64"),
+        ("s32_a", "sint32"), ("s32_b", "sint32"), ("s64_a", "sint64"), ("fx32_a", "fixed32"), ("fx64_a", "fixed64"),
+        ("sfx32_a", "sfixed32"), ("sfx64_a", "sfixed64"), ("f_a", "float"), ("f_b", "float"), ("f_c", "float"),
+        ("f_d", "float"), ("d_a", "double"), ("d_b", "double"), ("b_a", "bool"), ("b_b", "bool"),
+        ("b_c", "bool"), ("b_d", "bool"), ("name", "string"), ("label", "string"), ("unit", "string"),
+        ("note", "string"), ("key", "bytes"), ("salt", "bytes"), ("mode", "enum"), ("fallback", "enum"),
+        ("i32_d", "int32"), ("u32_d", "uint32"), ("s32_c", "sint32"), ("f_e", "float"), ("i64_c", "int64"),
+    ))),
 }
 
-WORKLOADS = ("W1", "W2", "W3")
-ROOT = {"W1": "SensorBatch", "W2": "LogBatch", "W3": "Samples"}
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
+ROOT = {"W1": "SensorBatch", "W2": "LogBatch", "W3": "Samples", "W4": "Point", "W5": "Settings"}
+# Workloads whose types are in shapes.proto (the others': bench.proto)
+SHAPES = ("W4", "W5")
+
+# W5's fields by how "read every field" folds them into the checksum
+W5_INTS = tuple(f[0] for f in MESSAGES["Settings"] if f[3] not in ("float", "double", "bool", "string", "bytes"))
+W5_FLOATS = tuple(f[0] for f in MESSAGES["Settings"] if f[3] in ("float", "double"))
+W5_BOOLS = tuple(f[0] for f in MESSAGES["Settings"] if f[3] == "bool")
+W5_LENS = tuple(f[0] for f in MESSAGES["Settings"] if f[3] in ("string", "bytes"))
 
 DEFAULTS = {
     "string": "",
@@ -65,6 +90,13 @@ DEFAULTS = {
     "bool": False,
     "float": 0,  # canonical floats are float32 bit patterns
     "fixed64": 0,
+    "int32": 0,
+    "int64": 0,
+    "sint64": 0,
+    "fixed32": 0,
+    "sfixed32": 0,
+    "sfixed64": 0,
+    "double": 0,  # canonical doubles are float64 bit patterns
 }
 
 
@@ -90,6 +122,16 @@ def bits_f32(u):
     return struct.unpack("<f", struct.pack("<I", u))[0]
 
 
+def f64_bits(x):
+    """float -> its float64 bit pattern (unsigned int)"""
+    return struct.unpack("<Q", struct.pack("<d", x))[0]
+
+
+def bits_f64(u):
+    """float64 bit pattern -> float"""
+    return struct.unpack("<d", struct.pack("<Q", u))[0]
+
+
 # ---------------------------------------------------------------------------
 # Converting a library's decoded object to the canonical (W*.json) form.
 # `get(obj, name)` reads one field; None is taken as "absent" (proto3
@@ -102,6 +144,8 @@ def canon_scalar(t, v):
         return DEFAULTS[t]
     if t == "float":
         return f32_bits(v)
+    if t == "double":
+        return f64_bits(v)
     if t == "bytes":
         return hexlify(v)
     if t == "bool":
@@ -224,9 +268,15 @@ def _scalar_from_varint(t, v):
     if t == "sint32":
         v &= 0xFFFFFFFF
         return (v >> 1) ^ -(v & 1)
-    if t == "enum":  # int32
+    if t in ("enum", "int32"):
         v &= 0xFFFFFFFF
         return v - 0x100000000 if v & 0x80000000 else v
+    if t == "int64":
+        v &= 0xFFFFFFFFFFFFFFFF
+        return v - 0x10000000000000000 if v >> 63 else v
+    if t == "sint64":
+        v &= 0xFFFFFFFFFFFFFFFF
+        return (v >> 1) ^ -(v & 1)
     if t == "bool":
         return v != 0
     raise WireError("type %s is not a varint" % t)
@@ -234,7 +284,8 @@ def _scalar_from_varint(t, v):
 
 _WIRE = {
     "string": 2, "bytes": 2, "uint32": 0, "uint64": 0, "sint32": 0,
-    "enum": 0, "bool": 0, "float": 5, "fixed64": 1,
+    "enum": 0, "bool": 0, "float": 5, "fixed64": 1, "int32": 0, "int64": 0,
+    "sint64": 0, "fixed32": 5, "sfixed32": 5, "sfixed64": 1, "double": 1,
 }
 
 
@@ -269,10 +320,14 @@ def _decode_scalar(t, wt, raw, buf):
         if wt != 5:
             raise WireError("float with wire type %d" % wt)
         return raw  # bit pattern
-    if t == "fixed64":
+    if t in ("fixed64", "double", "sfixed64"):
         if wt != 1:
-            raise WireError("fixed64 with wire type %d" % wt)
-        return raw
+            raise WireError("%s with wire type %d" % (t, wt))
+        return raw - (1 << 64) if t == "sfixed64" and raw >> 63 else raw
+    if t in ("fixed32", "sfixed32"):
+        if wt != 5:
+            raise WireError("%s with wire type %d" % (t, wt))
+        return raw - (1 << 32) if t == "sfixed32" and raw >> 31 else raw
     if wt != 0:
         raise WireError("%s with wire type %d" % (t, wt))
     return _scalar_from_varint(t, raw)
@@ -383,6 +438,19 @@ def expected_touch(wl, c):
             s = r["source"]
             if s is not None:
                 acc += len(s["file"]) + s["line"] + len(s["function"])
+    elif wl == "W4":
+        acc = c["id"] + c["x"] + c["y"]
+        f = bits_f32(c["value"])
+    elif wl == "W5":
+        types = dict((x[0], x[3]) for x in MESSAGES["Settings"])
+        for n in W5_INTS:
+            acc += c[n] & M32
+        for n in W5_FLOATS:
+            f += bits_f32(c[n]) if types[n] == "float" else bits_f64(c[n])
+        for n in W5_BOOLS:
+            acc += 1 if c[n] else 0
+        for n in W5_LENS:
+            acc += len(c[n]) // 2 if types[n] == "bytes" else len(c[n])
     else:
         for x in c["adc"]:
             acc += x

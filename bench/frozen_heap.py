@@ -10,9 +10,10 @@ into flash instead. This builds such a firmware with both libraries frozen
 side by side (lib/buffa with the W1-only module generated as bench/run.py
 generates it; minipb with the logging/bisect stand-ins it needs and its
 hand-written W1 schema), boots it under QEMU (32-bit Arm, the port's own
-140 KiB heap) and measures, as bench/worker.py does, gc.mem_alloc() growth
-after gc.collect() around each import, each library in a freshly
-soft-reset interpreter. Then the same with the modules loaded from .mpy
+140 KiB heap) and measures with bench/import_heap.py's program, as
+bench/run.py does on the unix port: gc.mem_alloc() growth after
+gc.collect() around each import, each library in a freshly soft-reset
+interpreter. Then the same with the modules loaded from .mpy
 files over the board's host filesystem, for comparison on the same board.
 
 Writes bench/results/frozen_heap.md. Needs what `make qemu-firmware` needs.
@@ -28,6 +29,7 @@ ROOT = os.path.dirname(BENCH)
 TOOLS = os.path.join(ROOT, "tools")
 sys.path[:0] = [BENCH, TOOLS]
 
+import import_heap  # noqa: E402  (bench/import_heap.py: the measuring program)
 import run as benchrun  # noqa: E402  (bench/run.py: code generation helpers)
 
 BUILD = os.path.join(benchrun.BUILD, "frozen")
@@ -38,22 +40,6 @@ LIBS = (
     ("buffa", ["buffa"], ["bench_w1_pb"]),
     ("minipb", ["minipb"], ["minipb_schema_w1"]),
 )
-
-MEASURE = """import gc, sys
-def _imp(names):
-    for n in names:
-        __import__(n)
-gc.collect()
-a = gc.mem_alloc()
-_imp(%r)
-gc.collect()
-b = gc.mem_alloc()
-_imp(%r)
-gc.collect()
-c = gc.mem_alloc()
-print(b - a, c - a)
-"""
-
 
 def w1_module():
     """Generate the W1-only buffa module; returns its path."""
@@ -153,12 +139,12 @@ def measure(board, elf, lookup):
                     fs.setup()
                     # only these .mpy files: not the frozen copies
                     repl.exec_("import sys\nsys.path[:] = ['/t']\n")
-                    out, _ = repl.exec_(MEASURE % (rt_mods, schema_mods), on_output=fs.feed)
+                    out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods), on_output=fs.feed)
                     out = fs.strip(out)
                 else:
-                    out, _ = repl.exec_(MEASURE % (rt_mods, schema_mods))
-                runtime, total = (int(x) for x in out.split())
-                results[(mode, label)] = (runtime, total)
+                    out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods))
+                h = import_heap.parse(out)
+                results[(mode, label)] = (h["runtime"], h["with_schema"])
     finally:
         repl.close()
         qemu.stop()
@@ -187,14 +173,19 @@ def report(board, results):
     return "\n".join(lines) + "\n"
 
 
+def measure_board(board):
+    """{(mode, library): (runtime, runtime + W1)}: mode "frozen" or "mpy"."""
+    w1 = w1_module()
+    elf = build(board, board_dir(board, w1))
+    return measure(board, elf, mpy_lookup(board, w1))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--board", default="QEMU_MPS2_AN385", choices=sorted(ARCH))
     ap.add_argument("--no-write", action="store_true")
     opts = ap.parse_args()
-    w1 = w1_module()
-    elf = build(opts.board, board_dir(opts.board, w1))
-    results = measure(opts.board, elf, mpy_lookup(opts.board, w1))
+    results = measure_board(opts.board)
     md = report(opts.board, results)
     print(md)
     if not opts.no_write:

@@ -28,16 +28,25 @@ import tempfile
 import threading
 import time
 
+import import_heap  # noqa: E402  (bench/import_heap.py)
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 BUILD = os.path.join(os.environ.get("BUFFA_BUILD") or os.path.join(ROOT, "build"), "bench")
 RESULTS = os.path.join(BENCH, "results")
-WORKLOADS = ("W1", "W2", "W3")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
 WL_DESC = {
     "W1": "W1 telemetry",
     "W2": "W2 log batch",
     "W3": "W3 samples",
+    "W4": "W4 small message",
+    "W5": "W5 wide proto2",
 }
+# The workloads' schemas: bench.proto (W1-W3), shapes.proto (W4, W5)
+PROTOS = ("bench.proto", "shapes.proto")
+# The workloads issue #2's targets are set on (W4 and W5 are reported, not
+# held to them)
+TARGET_WORKLOADS = ("W1", "W2", "W3")
 
 # (key, runtime, library, extra environment)
 TARGETS = [
@@ -108,8 +117,8 @@ def tool_env():
 def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=(), opt=""):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
-    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s%s" % (out_flag, opt, out_dir),
-                                                    os.path.join(proto_dir, "bench.proto")]
+    cmd = [protoc, "-I", proto_dir] + list(extra) + ["%s=%s%s" % (out_flag, opt, out_dir)] + [
+        os.path.join(proto_dir, f) for f in PROTOS]
     r = run(cmd, env=tool_env())
     if r.returncode != 0:
         raise RuntimeError("protoc %s failed: %s" % (out_flag, (r.stderr or r.stdout).strip()[-800:]))
@@ -193,36 +202,77 @@ def module_key(name, sizes):
     return None
 
 
-def heap_w1(key, lib, info, data, opts):
-    """Heap after importing the runtime plus the W1-only module, in a fresh
-    MicroPython process; and the .mpy sizes of what that imported."""
-    if info.get("w1_error"):
-        return {"error": info["w1_error"]}
-    if not info.get("schema_mods_w1"):
+def heap_after_import(info, schema_mods, opts):
+    """Heap after importing the runtime, then schema_mods, in a fresh
+    MicroPython process (bench/import_heap.py); with the .mpy sizes of what
+    that imported."""
+    if info.get("error") or info.get("mp_error") or not schema_mods:
         return None
+    exe = find_tool("BUFFA_BENCH_MICROPYTHON", "micropython")
     try:
-        w = Worker(key + ":w1", "micropython", lib, {}, info, data, opts,
-                   schema_mods=info["schema_mods_w1"], workloads=[])
-    except WorkerError as e:
-        return {"error": str(e)}
-    w.close()
-    h = dict(w.ready.get("heap_after_import") or {})
-    h["mpy"] = mpy_sizes(info, w.ready, info["schema_mods_w1"])
+        h = import_heap.unix(exe, info["mp_path"], info["runtime_mods"], schema_mods, opts.mp_heap)
+    except Exception as e:
+        return {"error": clean(str(e))}
+    h["mpy"] = mpy_sizes(info, h["modules"], schema_mods)
     return h
 
 
-def mpy_sizes(info, res, schema_mods=None):
-    """.mpy bytes of the modules the MicroPython worker actually imported,
-    split into the schema / generated module(s) and everything else (the
-    runtime, including runtime modules that only the generated code imports).
-    None if unknown."""
+def qemu_heap(board):
+    """Heap after import on a 32-bit QEMU board (bench/frozen_heap.py): the
+    runtime and runtime + W1 module of buffa and minipb, from .mpy files and
+    frozen into the firmware. {"board", "figures": {"mpy buffa": [runtime,
+    with W1], ...}} or {"error"}."""
+    try:
+        import frozen_heap
+
+        res = frozen_heap.measure_board(board)
+    except Exception as e:  # a missing toolchain or QEMU: reported, not fatal
+        return {"board": board, "error": clean(str(e))[-300:]}
+    return {"board": board, "figures": {"%s %s" % k: list(v) for k, v in sorted(res.items())}}
+
+
+def qemu_heap_report(q):
+    """The report's section for qemu_heap()'s answer."""
+    L = ["## MicroPython on a 32-bit board (QEMU, %s): heap after import (bytes; ratio vs minipb)" % q["board"], ""]
+    if q.get("error"):
+        return L + ["Not measured: %s" % q["error"], ""]
+    f = q["figures"]
+    L += ["| library | .mpy: runtime | .mpy: runtime + W1 module | frozen: runtime | frozen: runtime + W1 module |",
+          "|---|---:|---:|---:|---:|"]
+    for lib in ("buffa", "minipb"):
+        cells = []
+        for mode in ("mpy", "frozen"):
+            v, b = f.get("%s %s" % (mode, lib)), f.get("%s minipb" % mode)
+            for i in (0, 1):
+                c = fmt_int(v[i]) if v else "n/a"
+                if v and b and lib != "minipb":
+                    c += fmt_ratio(v[i], b[i])
+                cells.append(c)
+        L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
+    L += ["", "`python bench/frozen_heap.py` measures these (also `make bench-frozen`): the same program as above,"
+          " in a freshly soft-reset board, with the modules loaded from .mpy files over the board's host"
+          " filesystem and frozen into its firmware. The project holds the .mpy figure of the runtime to a"
+          " budget (host_tests/test_import_heap.py).", ""]
+    return L
+
+
+def heap_w1(info, opts):
+    """Heap after importing the runtime plus the W1-only module."""
+    if info.get("w1_error"):
+        return {"error": info["w1_error"]}
+    return heap_after_import(info, info.get("schema_mods_w1"), opts)
+
+
+def mpy_sizes(info, modules, schema_mods):
+    """.mpy bytes of the modules a heap measurement imported, split into the
+    schema / generated module(s) and everything else (the runtime, including
+    runtime modules that only the generated code imports). None if unknown."""
     sizes = info.get("mpy_files")
-    heap = (res or {}).get("heap_after_import") or {}
-    if not sizes or "modules_runtime" not in heap:
+    if not sizes:
         return None
-    schema = set(info.get("schema_mods", []) if schema_mods is None else schema_mods)
+    schema = set(schema_mods)
     out = {"runtime": 0, "schema": 0, "runtime_modules": {}, "schema_modules": {}}
-    for name in heap["modules_runtime"] + heap["modules_schema"]:
+    for name in modules:
         k = module_key(name, sizes)
         if k:
             part = "schema" if name in schema else "runtime"
@@ -256,6 +306,7 @@ def minipb_mp_files(src):
         (os.path.join(BENCH, "mpstubs", "bisect.py"), "bisect"),
         (os.path.join(BENCH, "minipb_schema.py"), "minipb_schema"),
         (os.path.join(BENCH, "minipb_schema_w1.py"), "minipb_schema_w1"),
+        (os.path.join(BENCH, "minipb_schema_shapes.py"), "minipb_schema_shapes"),
     ]
 
 
@@ -415,7 +466,7 @@ def clean(msg):
 class Worker:
     """One library in its own process (bench/worker.py), answering commands."""
 
-    def __init__(self, key, runtime, lib, env_extra, info, data, opts, schema_mods=None, workloads=None):
+    def __init__(self, key, runtime, lib, env_extra, info, data, opts, workloads=None):
         self.key, self.runtime, self.lib = key, runtime, lib
         self.proc = None
         self.timeout = opts.timeout
@@ -438,9 +489,6 @@ class Worker:
         cmd += [os.path.join(BENCH, "worker.py"), "lib=" + lib, "data=" + data, "clock=" + opts.clock,
                 "path=" + ":".join(path),
                 "workloads=" + ",".join(opts.workloads if workloads is None else workloads)]
-        if runtime == "micropython":
-            cmd += ["runtime_mods=" + ",".join(info.get("runtime_mods", [])),
-                    "schema_mods=" + ",".join(info.get("schema_mods", []) if schema_mods is None else schema_mods)]
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env.update(env_extra)
@@ -744,10 +792,12 @@ def report(results, meta, libs):
                 cells.append(c)
             L.append("| %s | %s |" % (LABEL[lib], " | ".join(cells)))
         L.append("")
-        L.append("Heap: `gc.mem_alloc()` growth in a fresh process. minipb's runtime figures include the "
+        L.append("Heap: `gc.mem_alloc()` growth in a fresh process that only imports (bench/import_heap.py). minipb's runtime figures include the "
                  "`logging` and `bisect` stand-ins it needs on MicroPython; its \"modules\" are the hand-written "
                  "schemas. .mpy sizes are for `mpy-cross -march=armv7emsp`, of the modules actually imported.")
         L.append("")
+        if meta.get("qemu_heap"):
+            L += qemu_heap_report(meta["qemu_heap"])
         L.append("## MicroPython: per-call time across GC cycles (µs)")
         L.append("")
         L.append("| library | workload | op | calls | p50 | p90 | p99 | max | early-cycle p50 | late-cycle p50 | calls with a GC |")
@@ -782,7 +832,7 @@ def report(results, meta, libs):
                     cell_ops(cpy[lib], w, op, [gp, mb]) for w in WORKLOADS for op in ("decode", "encode"))))
         L.append("")
 
-    L.append("## Targets (issue #2)")
+    L.append("## Targets (issue #2, on W1–W3)")
     L.append("")
     L.append("| target | result |")
     L.append("|---|---|")
@@ -804,7 +854,7 @@ def targets(mp, cpy):
     def ratio_target(name, a, b, op, need):
         worst = None
         detail = []
-        for w in WORKLOADS:
+        for w in TARGET_WORKLOADS:
             ra, rb = wl_result(a, w), wl_result(b, w)
             if ra is None and rb is None:
                 continue  # workload not run
@@ -830,7 +880,7 @@ def targets(mp, cpy):
     a, b = mp.get("buffa"), mp.get("minipb")
     detail = []
     ok = True
-    for w in WORKLOADS:
+    for w in TARGET_WORKLOADS:
         ra, rb = wl_result(a, w), wl_result(b, w)
         if ra is None and rb is None:
             continue
@@ -915,9 +965,12 @@ def main():
                          "machine) or by wall-clock time")
     ap.add_argument("--quick", action="store_true", help="--runs 3 --target 0.08 --spread 0.15")
     ap.add_argument("--only", default="", help="comma-separated subset of: " + ", ".join(t[0] for t in TARGETS))
-    ap.add_argument("--workloads", default="W1,W2,W3")
+    ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--mp-heap", default=os.environ.get("BUFFA_BENCH_MP_HEAP", ""),
                     help="MicroPython heap size (-X heapsize=...), default: the port's default")
+    ap.add_argument("--qemu-board", default="QEMU_MPS2_AN385",
+                    help="QEMU board for the 32-bit heap-after-import figures (bench/frozen_heap.py); "
+                         "'none' to skip them")
     ap.add_argument("--timeout", type=int, default=600, help="seconds per worker process")
     ap.add_argument("--no-write", action="store_true", help="do not write bench/results/")
     ap.add_argument("--out", default=RESULTS, help="results directory")
@@ -955,8 +1008,9 @@ def main():
         for key, rt, lib, env_extra, info, _ in group:
             r = res[key]
             if rt == "micropython" and not r.get("error"):
-                r["mpy"] = mpy_sizes(info, r)
-                r["heap_after_import_w1"] = heap_w1(key, lib, info, data, opts)
+                r["heap_after_import"] = heap_after_import(info, info.get("schema_mods"), opts)
+                r["mpy"] = (r["heap_after_import"] or {}).get("mpy")
+                r["heap_after_import_w1"] = heap_w1(info, opts)
                 if info.get("mpy_errors"):
                     r["mpy_errors"] = info["mpy_errors"]
             results[key] = r
@@ -977,6 +1031,9 @@ def main():
         "loadavg_end": loadavg(),
         "run_variation": run_variation(results),
     }
+    if opts.qemu_board != "none" and "buffa" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
+        log("heap after import on QEMU %s ..." % opts.qemu_board)
+        meta["qemu_heap"] = qemu_heap(opts.qemu_board)
     md = scrub(report(results, meta, libs), data)
     print(md)
     log("total %.1fs" % (time.time() - t0))

@@ -3,13 +3,11 @@
 # asks them in turn for timed runs, so that the libraries compared in a table
 # are measured interleaved, under the same machine load.
 #
-#   micropython worker.py lib=minipb data=DIR path=DIR1:DIR2 \
-#       runtime_mods=minipb schema_mods=minipb_schema
+#   micropython worker.py lib=minipb data=DIR path=DIR1:DIR2
 #
 # Arguments (key=value): lib, data (workload dir), path (':'-separated dirs
-# prepended to sys.path), workloads (comma-separated), runtime_mods /
-# schema_mods (','-separated; MicroPython heap-after-import measurement),
-# clock (cpu, the default when available, or wall).
+# prepended to sys.path), workloads (comma-separated), clock (cpu, the
+# default when available, or wall).
 #
 # On start the worker imports the library, checks its decoded and encoded
 # values for every workload once, and prints "@@READY <json>". Then it reads
@@ -48,30 +46,9 @@ if MP:
 else:
     sys.path[:0] = _PATH
 
-# ---- heap used after import (MicroPython only): measured before anything else
-HEAP = None
-if MP:
-    def _imports(names):
-        for n in names:
-            if n:
-                __import__(n)
-    try:
-        _m0 = set(sys.modules)
-        gc.collect()
-        _h0 = gc.mem_alloc()
-        _imports(ARGS.get("runtime_mods", "").split(","))
-        gc.collect()
-        _h1 = gc.mem_alloc()
-        _m1 = set(sys.modules)
-        _h1b = gc.mem_alloc()  # the snapshot set itself is not counted
-        _imports(ARGS.get("schema_mods", "").split(","))
-        gc.collect()
-        _h2 = gc.mem_alloc()
-        _m2 = set(sys.modules)
-        HEAP = {"runtime": _h1 - _h0, "with_schema": _h2 - _h0 - (_h1b - _h1),
-                "modules_runtime": sorted(_m1 - _m0), "modules_schema": sorted(_m2 - _m1)}
-    except Exception as e:
-        HEAP = {"error": repr(e)}
+# Heap after import is not measured here: by now the interpreter has
+# compiled this file and interned its names, which moves the figure
+# (bench/import_heap.py measures it in a process of its own).
 
 import json  # noqa: E402
 
@@ -296,7 +273,7 @@ def setup():
     st.wls = [w for w in ARGS.get("workloads", "W1,W2,W3").split(",") if w]
     ready = {"lib": st.lib, "runtime": "micropython" if MP else "cpython", "clock": CLOCK,
              "runtime_version": sys.version.split()[0] if not MP else ".".join(str(x) for x in sys.implementation.version[:3]),
-             "heap_after_import": HEAP, "workloads": {}}
+             "workloads": {}}
     try:
         ad = adapters.LOADERS[st.lib]()
         if st.lib == "buffa-accel" and not __import__("buffa.wire").wire.ACCEL:

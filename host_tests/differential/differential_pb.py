@@ -983,6 +983,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.b
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m.s
     if v:
@@ -1040,6 +1042,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_b
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.r_kind

@@ -417,6 +417,8 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
             y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m._buffa_u

@@ -342,6 +342,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.b
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.lv
     if v is not None:

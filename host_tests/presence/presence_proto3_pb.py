@@ -347,6 +347,8 @@ def _buffa_z(m):
         n += 1 + 8
     if m._buffa_c_other == 'x':
         v = m._buffa_v_other
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     if m._buffa_c_other == 'y':
         v = m._buffa_v_other

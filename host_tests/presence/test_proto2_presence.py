@@ -111,3 +111,14 @@ def test_missing_required_field_still_decodes_and_encodes():
     m = P2.decode(h("08 01"))
     assert m.req is None
     assert m.encode() == h("08 01")
+
+
+def test_optional_bool_refuses_other_types_even_when_false():
+    # with explicit presence every set value is checked, a false one too
+    # (host_tests/scalars/test_bool_values.py has the other shapes)
+    import buffa
+
+    for v in (0.0, "", "yes", b""):
+        e = raises(buffa.EncodeError, P2(b=v).encode)
+        assert e.kind == "type" and e.field == "b", (v, e.kind, e.field)
+    assert P2.decode(P2(b=0).encode()).b is False

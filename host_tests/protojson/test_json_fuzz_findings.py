@@ -95,7 +95,7 @@ def test_integer_with_a_long_exponent():
 def test_an_extension_given_twice():
     t = '{"[jsontest2.ext_i]": 1, "a": 2, "[jsontest2.ext_i]": 3}'
     e = raises(JsonError, protojson.decode, P2, t)
-    assert "twice" in e.reason
+    assert e.kind == "field" and "twice" in e.reason, (e.kind, e.reason)
 
 
 # ---- nesting counted as binary decoding counts it ---------------------------------------

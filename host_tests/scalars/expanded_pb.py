@@ -223,6 +223,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.x_b
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m._buffa_u
     if v:

@@ -1229,36 +1229,48 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_i64
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFFFFFFFFFF)) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_u32
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0xFFFFFFFF)) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_u64
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k)) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_s32
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 31), 0xFFFFFFFF) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_s64
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + _buffa_vsize((k << 1) ^ (k >> 63)) + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_f32
@@ -1267,6 +1279,8 @@ def _buffa_z(m):
             x = v[k]
             if k < 0 or k > 0xFFFFFFFF:
                 raise _buffa_EncodeError('value out of range')
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 4 + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_f64
@@ -1275,6 +1289,8 @@ def _buffa_z(m):
             x = v[k]
             if k < 0 or k > 0xFFFFFFFFFFFFFFFF:
                 raise _buffa_EncodeError('value out of range')
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 8 + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sf32
@@ -1283,6 +1299,8 @@ def _buffa_z(m):
             x = v[k]
             if k < -2147483648 or k > 0x7FFFFFFF:
                 raise _buffa_EncodeError('value out of range')
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 4 + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.k_sf64
@@ -1291,6 +1309,8 @@ def _buffa_z(m):
             x = v[k]
             if k < -9223372036854775808 or k > 0x7FFFFFFFFFFFFFFF:
                 raise _buffa_EncodeError('value out of range')
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 8 + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.v_i32

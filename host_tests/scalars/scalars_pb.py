@@ -337,6 +337,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.b
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m.s
     if v:

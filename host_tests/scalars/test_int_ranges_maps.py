@@ -52,3 +52,14 @@ def test_map_values():
         _check_one(m, ok, "v_%s[7]" % name, v)
 
     _edges(check)
+
+
+def test_map_bool_values_take_bools_and_ints_only():
+    # as singular bool fields do (test_bool_values.py)
+    m = IntMaps(k_i32={1: True, 2: 0, 3: 5})
+    assert IntMaps.decode(m.encode()).k_i32 == {1: True, 2: False, 3: True}
+    for v in ("yes", 1.5, b"\x01", [1]):
+        for f, args in ((IntMaps(k_i32={7: v}).encode, ()), (IntMaps(k_i32={7: v}).encode_into, (bytearray(64),))):
+            e = raises(buffa.EncodeError, f, *args)
+            assert (e.kind, e.field) == ("type", "k_i32[7]"), (v, e.kind, e.field, str(e))
+            assert "expected a bool" in str(e), str(e)

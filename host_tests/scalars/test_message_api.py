@@ -83,7 +83,7 @@ def test_encode_into_an_immutable_buffer_raises_encode_error():
     m = sample()
     buf = bytes(m.encoded_size())
     e = raises(buffa.EncodeError, m.encode_into, buf)
-    assert "bytes" in str(e)
+    assert e.kind == "buffer", (e.kind, str(e))
 
 
 def test_encode_into_a_buffer_one_byte_too_small_raises_encode_error():

@@ -471,6 +471,8 @@ def _buffa_z(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
     v = m.ok
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m.delta
     if v:

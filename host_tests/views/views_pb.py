@@ -644,6 +644,8 @@ def _buffa_z(m):
         n += 1 + (1 if k < 128 else 2 if k < 16384 else _buffa_vsize(k, 0xFFFFFFFF))
     v = m.flag
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.f32
     if v is not None:

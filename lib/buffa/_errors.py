@@ -50,7 +50,10 @@ def problem(typ, flags, ref, v):
         if v < r[1] or v > r[2]:
             return "range", "value %d out of range for %s (%d .. %d)" % (v, r[0], r[1], r[2])
         return None
-    if typ == 1 or typ == 2:  # double, float
+    if typ == 8:  # bool: ints as well, as Google's protobuf takes them
+        if not _is_int(v):
+            return "type", "expected a bool, got %s" % type(v).__name__
+    elif typ == 1 or typ == 2:  # double, float
         if not (_is_int(v) or isinstance(v, float)):
             return "type", "expected a float, got %s" % type(v).__name__
     elif typ == 9:  # string

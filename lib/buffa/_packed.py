@@ -1,5 +1,5 @@
 # Packed repeated runs: the part of buffa.wire that only schemas with packed
-# fields use. Generated modules import these names from buffa.wire, whose
+# fields use (and spend, the decode budget's helper, which they use most). Generated modules import these names from buffa.wire, whose
 # __getattr__ loads this module then; the generated code then calls these
 # functions directly.
 import struct
@@ -12,11 +12,21 @@ except ImportError:  # CPython
         return x
 
 
-from buffa._runtime import CPYTHON
-from buffa.wire import DecodeError, int32, put_varint, spend, varint, vsize
+from buffa import wire
+from buffa.wire import CPYTHON, DecodeError, int32, put_varint, varint, vsize
 
 _pack_into = struct.pack_into
 _unpack_from = struct.unpack_from
+
+
+def spend(n, p):
+    # n more elements of the decode's budget (a packed run's values, map
+    # entries); here, not in buffa._wirecold, so that packed fields do not
+    # load that module too. buffa.wire.spend finds it here.
+    left = wire.left
+    left.n -= n
+    if left.n < 0:
+        wire.over(0, p)
 
 _BOOL = const(8)
 _SINT32 = const(17)

@@ -1,4 +1,7 @@
-# Which runtime this is, decided in one place, by sys.implementation.name.
+# Which runtime this is, for every module of the library: CPYTHON,
+# MICROPYTHON, CIRCUITPYTHON and MPVM, all from the implementation name,
+# which buffa.wire reads once (the first module the library loads, and the
+# one the core takes CPYTHON from).
 #
 # Modules branch on these names rather than on feature probes: another port
 # answers a probe differently. CircuitPython's int has bit_length, yet its VM
@@ -6,13 +9,10 @@
 # Where a capability itself is what matters (a module or function a port may
 # be built without: zlib.decompressobj, time.ticks_ms, object.__new__), the
 # module checks that capability where it uses it.
-import sys
+from buffa.wire import CPYTHON, IMPLEMENTATION
 
-_name = sys.implementation.name
-
-CPYTHON = _name == "cpython"
-MICROPYTHON = _name == "micropython"
-CIRCUITPYTHON = _name == "circuitpython"
+MICROPYTHON = IMPLEMENTATION == "micropython"
+CIRCUITPYTHON = IMPLEMENTATION == "circuitpython"
 # MicroPython's VM and its built-in modules (socket, asyncio's design, the
 # errno-only OSError): MicroPython, and CircuitPython, which is built on it.
 MPVM = MICROPYTHON or CIRCUITPYTHON

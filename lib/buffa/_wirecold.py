@@ -1,7 +1,8 @@
 # The cold part of buffa.wire: unknown fields, the field type and flag
-# numbers and the strict UTF-8 check (for buffa.protojson, buffa.fields'
-# users and MicroPython's non-ASCII strings). Loaded on first use through buffa.wire's __getattr__; use
-# these names as buffa.wire.<name>.
+# numbers, the strict UTF-8 check (for buffa.protojson, buffa.fields' users
+# and MicroPython's non-ASCII strings).
+# Loaded on first use through buffa.wire's __getattr__; use these names as
+# buffa.wire.<name>.
 from buffa import wire
 from buffa.wire import DecodeError, EncodeError, length, put_varint, tag, varint, vsize
 
@@ -80,6 +81,8 @@ try:
     from buffa_viper import utf8_ok as _valid_utf8
 except Exception:
     _valid_utf8 = utf8_by_find
+
+
 
 
 def out_of_range(v, hi):

@@ -18,15 +18,10 @@
 #   default    the value an unset field reads as (proto2 custom defaults)
 #   oneof      the oneof's name for members of a real oneof, else None
 from buffa import wire
-from buffa._runtime import CPYTHON
+from buffa.wire import CPYTHON
 
 _DecodeError = wire.DecodeError
 _left = wire.left
-
-try:
-    _new = object.__new__
-except AttributeError:  # ports built without CPython compatibility
-    _new = None
 
 
 class DecodeOptions:
@@ -51,10 +46,9 @@ class DecodeOptions:
     # fits. Unknown fields are kept as their raw bytes (no object each), so
     # their bound is on work; 1000 is far beyond what a schema change leaves.
     def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=1024, max_unknown_fields=1000):
-        if recursion_limit < 0 or max_size < 0 or max_elements < 0 or max_unknown_fields < 0:
-            raise ValueError("limits must be >= 0")
-        if max_elements > wire.NO_BUDGET or max_unknown_fields > wire.NO_BUDGET:
-            raise ValueError("budgets must be <= %d" % wire.NO_BUDGET)
+        b = wire.NO_BUDGET
+        if recursion_limit < 0 or max_size < 0 or not (0 <= max_elements <= b and 0 <= max_unknown_fields <= b):
+            raise ValueError("limits must be >= 0 (budgets <= %d)" % b)
         self.recursion_limit = recursion_limit
         self.max_size = max_size
         self.max_elements = max_elements
@@ -68,10 +62,10 @@ _DEFAULT_OPTIONS = DecodeOptions()
 # MicroPython raises NotImplementedError when a str is stored into a slice of
 # the buffer, as a bytes field holding text does).
 try:
-    from struct import error as _struct_error
+    from struct import error as _BAD_VALUE
 except ImportError:  # MicroPython's struct raises ValueError
-    _struct_error = ValueError
-_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, NotImplementedError, _struct_error)
+    _BAD_VALUE = ValueError
+_BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, NotImplementedError, _BAD_VALUE)
 
 
 def _size(m):
@@ -158,10 +152,6 @@ def _r():
     return _reflect
 
 
-# No Message.__getattr__ on CPython (see below).
-_MP = not CPYTHON
-
-
 class Message:
     # Unknown fields (a bytearray) once any are seen; absent until then.
     _buffa_u = None
@@ -177,7 +167,7 @@ class Message:
         if kw:
             _r().init_kw(_buffa_s, kw)
 
-    if _MP:
+    if not CPYTHON:
         # Only for names the instance and its class lack: the reflective
         # methods, which buffa._reflect adds to this class when it loads.
         # Not on CPython, where a class with __getattr__ loses the fast
@@ -251,19 +241,19 @@ class Message:
     def __eq__(self, other):
         return _r().eq(self, other)
 
-    if not _MP:
+    if CPYTHON:
         __hash__ = None
 
     def __repr__(self):
         return _r().repr_(self)
 
 
-if _new is not None:
+try:
     # An instance without running __init__ (decoders set every container).
     # The C function itself: decoders call this once per message, and a
     # Python wrapper around it was a second call each time.
-    new_instance = _new
-else:
+    new_instance = object.__new__
+except AttributeError:  # ports built without CPython compatibility
 
     def new_instance(cls):
         return cls()
@@ -288,5 +278,5 @@ class Enum:
         return cls._buffa_n
 
 
-if not _MP:
+if CPYTHON:
     __import__("buffa._reflect")  # adds the reflective methods to Message

@@ -11,12 +11,25 @@
 # asyncio package loads its parts), so that importing the runtime costs
 # little heap (docs/design.md, "Heap after import"):
 #   buffa._packed    packed repeated runs (and the viper loops they use),
-#                    and sint32, sint64, boolean: only packed runs use them
+#                    and sint32, sint64, boolean: only packed runs use them;
+#                    spend, the decode budget's helper
 #   buffa._wirecold  unknown fields, the type and flag numbers (DOUBLE...,
-#                    REPEATED...), WIRE_TYPE, the cold readers and writers
-# skip, unknown and unknown_raw, which every generated module imports, are
-# stubs here that call the real functions.
-from buffa._runtime import CPYTHON
+#                    REPEATED...), WIRE_TYPE, the cold readers and writers,
+#                    the strict UTF-8 check
+# skip, unknown and unknown_raw, which generated modules import, are stubs
+# here that call the real functions (for input that is rare: unknown
+# fields, closed enums' unknown values).
+import sys
+
+# Which runtime this is: read here, once, because this is the first module
+# the library loads. buffa._runtime derives the other answers (MICROPYTHON,
+# CIRCUITPYTHON, MPVM) from IMPLEMENTATION, and the rest of the library
+# imports them from there; the core itself needs only CPYTHON. (A module of
+# its own imported by the core cost 640 bytes of heap after import on the
+# unix port; docs/design.md, "Heap after import".)
+IMPLEMENTATION = sys.implementation.name
+CPYTHON = IMPLEMENTATION == "cpython"
+del sys  # every name here is a slot in this module's dict, which is heap
 
 
 class DecodeError(ValueError):
@@ -49,10 +62,12 @@ class EncodeError(ValueError):
 
 
 # The decode budgets (DecodeOptions max_elements and max_unknown_fields):
-# what is left of them in the decode under way. message.decode_into sets
-# them and puts them back after; generated decoders and the helpers here
-# spend them. Outside a decode they hold NO_BUDGET (a small int on every
-# port, so spending it never allocates). Per thread on CPython.
+# what is left of them in the decode under way, left.n and left.u.
+# message.decode_into sets them and puts them back after; generated decoders
+# and the helpers (buffa._packed.spend) spend them. Outside a decode they
+# hold NO_BUDGET (a small int on every port, so spending it never
+# allocates). Per thread on CPython, where a thread that has not decoded
+# yet reads the class attributes.
 NO_BUDGET = 0x3FFFFFFF
 try:
     from _thread import _local
@@ -61,30 +76,25 @@ except ImportError:  # MicroPython: no thread-local objects
 
 
 class _Left(_local):
-    def __init__(self):
-        self.n = self.u = NO_BUDGET
+    n = u = NO_BUDGET
 
 
 left = _Left()
+del _local, _Left
 
 
 def over(dp, p):
-    # A decoder found dp or the element budget below zero.
+    # A decoder found dp or the element budget below zero. Not a stub into
+    # buffa._wirecold: it runs at the deepest point of a nested decode,
+    # where an import's C stack overflowed the micro:bit's 10 KiB.
     if dp < 0:
         raise DecodeError("recursion limit exceeded", p, "recursion")
     raise DecodeError("more elements than max_elements", p, "elements")
 
 
-def spend(n, p):
-    # n more elements (a packed run's values, map entries): for the helpers.
-    left.n -= n
-    if left.n < 0:
-        over(0, p)
-
-
 def __getattr__(n):
     # A cold name: load the module that has it and keep it here.
-    p = "pack" in n or "zz32_" in n or n in ("sint32", "sint64", "boolean")
+    p = "pack" in n or "zz32_" in n or n in ("sint32", "sint64", "boolean", "spend")
     v = getattr(__import__("buffa._packed" if p else "buffa._wirecold", None, None, (n,)), n)
     globals()[n] = v
     return v
@@ -169,14 +179,6 @@ def unknown_raw(m, b, s, q):
     __getattr__("keep_unknown")(m, b[s:q])
 
 
-def _valid_utf8(b, p, q):
-    # Strict UTF-8 check (buffa._wirecold); replaces this stub on first use.
-    global _valid_utf8
-    from buffa._wirecold import _valid_utf8
-
-    return _valid_utf8(b, p, q)
-
-
 try:
     # CPython's codec is strict already; MicroPython's accepts overlongs and
     # surrogates, so there a non-ASCII string gets a check of its own.
@@ -197,9 +199,19 @@ def string(b, p, q):
     return s
 
 
+def _valid_utf8(b, p, q):
+    # Strict UTF-8 check (buffa._wirecold); replaces this stub on first use.
+    global _valid_utf8
+    from buffa._wirecold import _valid_utf8
+
+    return _valid_utf8(b, p, q)
+
+
 def strict_utf8(b, p, q):
     # b[p:q] decoded on MicroPython and is not ASCII: reject what its lax
-    # codec let through. Generated code calls this after its inline decode.
+    # codec let through. Generated code calls this after its inline decode
+    # and holds this function, so it is not a stub through __getattr__,
+    # which would look the module up again for every non-ASCII string.
     if not _valid_utf8(b, p, q):
         raise DecodeError("invalid UTF-8 in string field", p, "utf8")
 

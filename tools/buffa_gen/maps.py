@@ -186,6 +186,7 @@ class MapsMixin:
             else:
                 if check:
                     self.check_fixed(w, fx.type, var)
+                    self.check_bool(w, fx.type, var)
                 parts.append(self.scalar_size_expr(fx.type, var))
         w("y = %d + %s" % (2 + len(text), " + ".join(parts)))
         if text:

@@ -81,6 +81,26 @@ class SizeMixin:
         with w.block():
             w("raise %s_EncodeError('value out of range')" % N.RESERVED)
 
+    def check_bool(self, w, t, var, truthy=False):
+        """Emit: raise TypeError if var, a value of a bool field, is neither
+        a bool nor an int (Google's protobuf takes ints as well; the write
+        pass writes 1 for any true value). `x | 0` raises TypeError for a
+        float, str, bytes, None or list; the encode entry points turn that
+        into an EncodeError naming the field (buffa._errors). truthy: var is
+        known to be true."""
+        if t == BOOL:
+            w(("if %s is not True:" % var) if truthy else ("if %s is not True and %s is not False:" % (var, var)))
+            with w.block():
+                w("%s | 0" % var)
+
+    def bools(self, w, t):
+        """Emit: check_bool for every value of list v, a repeated bool field
+        (nothing for other types)."""
+        if t == BOOL:
+            w("for x in v:")
+            with w.block():
+                self.check_bool(w, t, "x")
+
     def fixed_range(self, w, t):
         """Emit: check the range of every value of list v, a repeated field
         of fixed-width integer type t (nothing for other types)."""
@@ -129,6 +149,8 @@ class SizeMixin:
             w("n += %d + (1 if k < 128 else 2 if k < 16384 else %s)" % (tl, self.vsize_call("k", t)))
         else:
             self.check_fixed(w, t, var)
+            # (an implicit-presence field's value is sized only when true)
+            self.check_bool(w, t, var, truthy=not (f.presence or f.oneof or f.repeated))
             w("n += %d + %s" % (tl, self.scalar_size_expr(t, var)))
 
     def size_field(self, w, f):
@@ -165,6 +187,7 @@ class SizeMixin:
 
             def packed(w):
                 self.fixed_range(w, t)
+                self.bools(w, t)
                 if t in FIXED_FMT or t == BOOL:
                     w("k = %s_len(v)%s" % (R, " * %d" % FIXED_FMT[t][1] if t in FIXED_FMT else ""))
                 else:
@@ -178,6 +201,7 @@ class SizeMixin:
 
         def rep(w):
             self.fixed_range(w, t)
+            self.bools(w, t)
             if t in FIXED_FMT or t == BOOL:
                 w("n += %s_len(v) * %d" % (R, tl + (FIXED_FMT[t][1] if t in FIXED_FMT else 1)))
                 return

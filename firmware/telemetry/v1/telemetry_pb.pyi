@@ -5,6 +5,7 @@ from buffa.fields import Extension as _buffa_Extension
 import buffa.wkt.timestamp_pb as _buffa_i0
 
 class Unit(_buffa_Enum):
+    """Unit of a reading's value."""
     UNIT_UNSPECIFIED: ClassVar[int]
     UNIT_CELSIUS: ClassVar[int]
     UNIT_VOLT: ClassVar[int]
@@ -14,36 +15,69 @@ class Unit(_buffa_Enum):
     UNIT_COUNT: ClassVar[int]
 
 class Reading(_buffa_Message):
+    """One measurement."""
     sequence: int
+    """Per device, from 1, one more for each reading the device makes.
+    (device_id, sequence) identifies a reading: a batch sent again after a
+    lost response is stored once."""
     time: Optional[_buffa_i0.Timestamp]
+    """When the reading was made (device clock, set from GetConfig's server_time)."""
     sensor: str
+    """Sensor name, e.g. "mcu_temperature", "adc0"."""
     value: float
     unit: int
     def __init__(_buffa_s, *, sequence: int = ..., time: Optional[_buffa_i0.Timestamp] = ..., sensor: str = ..., value: float = ..., unit: int = ...) -> None: ...
 
 class DeviceStatus(_buffa_Message):
+    """The device's health, sent with each batch.
+
+    Heap figures are MicroPython's garbage-collected heap. Free heap sampled at
+    an arbitrary moment mostly says how long ago the last collection ran (a
+    heap fills with garbage until one does), so the figures that judge how
+    close a device is to running out are taken right after a collection."""
     dropped: int
+    """Readings dropped since boot because the buffer was full (oldest first)."""
     buffered: int
+    """Readings waiting on the device, this batch included."""
     uptime_s: int
+    """Seconds since boot."""
     send_failures: int
+    """Failed sends since boot."""
     rejected: int
+    """Readings the service refused (invalid_argument) and the device discarded."""
     platform: str
+    """sys.platform and firmware version, e.g. "esp32 1.25.0"."""
     heap_free_after_gc: int
+    """Free heap right after the device's latest collection, in bytes: what the
+    application's live data leaves free."""
     heap_free_after_gc_min: int
+    """The lowest heap_free_after_gc since boot."""
     heap_largest_free: int
+    """The largest single allocation that succeeded right after that collection,
+    in bytes (less than the free heap when it is fragmented); 0: not measured
+    (CPython)."""
     collections: int
+    """Garbage collections since the previous batch was built: the device's own
+    (one after each call) and those MicroPython ran when the heap filled. The
+    latter are counted when the device sees allocated heap fall between two
+    of its checks, so two of them between the same checks count as one."""
     heap_size: int
+    """The heap's size in bytes (free + allocated); 0 on CPython."""
     def __init__(_buffa_s, *, dropped: int = ..., buffered: int = ..., uptime_s: int = ..., send_failures: int = ..., rejected: int = ..., platform: str = ..., heap_free_after_gc: int = ..., heap_free_after_gc_min: int = ..., heap_largest_free: int = ..., collections: int = ..., heap_size: int = ...) -> None: ...
 
 class RecordRequest(_buffa_Message):
     device_id: str
+    """Letters, digits, "-", "_", "." and ":"; 1 to 64 characters."""
     readings: List[Reading]
+    """1 to 500 readings, in any order."""
     status: Optional[DeviceStatus]
     def __init__(_buffa_s, *, device_id: str = ..., readings: List[Reading] = ..., status: Optional[DeviceStatus] = ...) -> None: ...
 
 class RecordResponse(_buffa_Message):
     accepted: int
+    """Readings stored by this call."""
     duplicates: int
+    """Readings already stored before (a resent batch)."""
     def __init__(_buffa_s, *, accepted: int = ..., duplicates: int = ...) -> None: ...
 
 class GetConfigRequest(_buffa_Message):
@@ -52,16 +86,23 @@ class GetConfigRequest(_buffa_Message):
 
 class GetConfigResponse(_buffa_Message):
     sample_interval_ms: int
+    """How often to read the sensors."""
     batch_size: int
+    """How many readings to send per Record call."""
     server_time: Optional[_buffa_i0.Timestamp]
+    """The service's clock, for devices without a real-time clock."""
     next_sequence: int
+    """One more than the highest sequence stored for this device (1 if none):
+    a device that lost its counter in a reset continues from here."""
     def __init__(_buffa_s, *, sample_interval_ms: int = ..., batch_size: int = ..., server_time: Optional[_buffa_i0.Timestamp] = ..., next_sequence: int = ...) -> None: ...
 
 class TelemetryServiceClient:
     def __init__(self, client: Any) -> None: ...
-    def record(self, request: RecordRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> RecordResponse: ...
+    def record(self, request: RecordRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> RecordResponse:
+        """Store a batch of readings."""
     def record_with_response(self, request: RecordRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> Any: ...
-    def get_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> GetConfigResponse: ...
+    def get_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> GetConfigResponse:
+        """The device's settings. Idempotent: sent as a GET."""
     def get_config_with_response(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> Any: ...
     def watch_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ...) -> Iterable[GetConfigResponse]: ...
 

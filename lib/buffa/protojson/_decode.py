@@ -157,7 +157,7 @@ class Dec(Tok):
                 if xseen is None:
                     xseen = []
                 elif key in xseen:
-                    self.fail("extension %r given twice" % key)
+                    self.fail("extension %r given twice" % key, "field")
                 xseen.append(key)
                 try:
                     self.extension(M, m, key[1:-1], dp)

@@ -4,5 +4,12 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.fields import Extension as _buffa_Extension
 
 class Empty(_buffa_Message):
+    """A generic empty message that you can re-use to avoid defining duplicated
+    empty messages in your APIs. A typical example is to use it as the request
+    or the response type of an API method. For instance:
+
+        service Foo {
+          rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty);
+        }"""
     def __init__(_buffa_s) -> None: ...
 

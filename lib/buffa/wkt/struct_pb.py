@@ -334,6 +334,8 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     if m._buffa_c_kind == 'bool_value':
         v = m._buffa_v_kind
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     if m._buffa_c_kind == 'struct_value':
         v = m._buffa_v_kind

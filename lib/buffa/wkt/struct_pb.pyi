@@ -4,22 +4,63 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.fields import Extension as _buffa_Extension
 
 class NullValue(_buffa_Enum):
+    """Represents a JSON `null`.
+
+    `NullValue` is a sentinel, using an enum with only one value to represent
+    the null value for the `Value` type union.
+
+    A field of type `NullValue` with any value other than `0` is considered
+    invalid. Most ProtoJSON serializers will emit a `Value` with a `null_value`
+    set as a JSON `null` regardless of the integer value, and so will round trip
+    to a `0` value."""
     NULL_VALUE: ClassVar[int]
+    """Null value."""
 
 class Struct(_buffa_Message):
+    """Represents a JSON object.
+
+    An unordered key-value map, intending to perfectly capture the semantics of a
+    JSON object. This enables parsing any arbitrary JSON payload as a message
+    field in ProtoJSON format.
+
+    This follows RFC 8259 guidelines for interoperable JSON: notably this type
+    cannot represent large Int64 values or `NaN`/`Infinity` numbers,
+    since the JSON format generally does not support those values in its number
+    type.
+
+    If you do not intend to parse arbitrary JSON into your message, a custom
+    typed message should be preferred instead of using this type."""
     fields: Dict[str, Value]
+    """Unordered map of dynamically typed values."""
     def __init__(_buffa_s, *, fields: Dict[str, Value] = ...) -> None: ...
 
 class Value(_buffa_Message):
+    """Represents a JSON value.
+
+    `Value` represents a dynamically typed value which can be either
+    null, a number, a string, a boolean, a recursive struct value, or a
+    list of values. A producer of value is expected to set one of these
+    variants. Absence of any variant is an invalid state."""
     null_value: Optional[int]
+    """Represents a JSON `null`."""
     number_value: Optional[float]
+    """Represents a JSON number. Must not be `NaN`, `Infinity` or
+    `-Infinity`, since those are not supported in JSON. This also cannot
+    represent large Int64 values, since JSON format generally does not
+    support them in its number type."""
     string_value: Optional[str]
+    """Represents a JSON string."""
     bool_value: Optional[bool]
+    """Represents a JSON boolean (`true` or `false` literal in JSON)."""
     struct_value: Optional[Struct]
+    """Represents a JSON object."""
     list_value: Optional[ListValue]
+    """Represents a JSON array."""
     def __init__(_buffa_s, *, null_value: Optional[int] = ..., number_value: Optional[float] = ..., string_value: Optional[str] = ..., bool_value: Optional[bool] = ..., struct_value: Optional[Struct] = ..., list_value: Optional[ListValue] = ...) -> None: ...
 
 class ListValue(_buffa_Message):
+    """Represents a JSON array."""
     values: List[Value]
+    """Repeated field of dynamically typed values."""
     def __init__(_buffa_s, *, values: List[Value] = ...) -> None: ...
 

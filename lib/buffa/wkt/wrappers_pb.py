@@ -635,6 +635,8 @@ def _buffa_z(m):
     n = 0
     v = m.value
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:

@@ -4,38 +4,101 @@ from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
 from buffa.fields import Extension as _buffa_Extension
 
 class DoubleValue(_buffa_Message):
+    """Wrapper message for `double`.
+
+    The JSON representation for `DoubleValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: float
+    """The double value."""
     def __init__(_buffa_s, *, value: float = ...) -> None: ...
 
 class FloatValue(_buffa_Message):
+    """Wrapper message for `float`.
+
+    The JSON representation for `FloatValue` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: float
+    """The float value."""
     def __init__(_buffa_s, *, value: float = ...) -> None: ...
 
 class Int64Value(_buffa_Message):
+    """Wrapper message for `int64`.
+
+    The JSON representation for `Int64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: int
+    """The int64 value."""
     def __init__(_buffa_s, *, value: int = ...) -> None: ...
 
 class UInt64Value(_buffa_Message):
+    """Wrapper message for `uint64`.
+
+    The JSON representation for `UInt64Value` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: int
+    """The uint64 value."""
     def __init__(_buffa_s, *, value: int = ...) -> None: ...
 
 class Int32Value(_buffa_Message):
+    """Wrapper message for `int32`.
+
+    The JSON representation for `Int32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: int
+    """The int32 value."""
     def __init__(_buffa_s, *, value: int = ...) -> None: ...
 
 class UInt32Value(_buffa_Message):
+    """Wrapper message for `uint32`.
+
+    The JSON representation for `UInt32Value` is JSON number.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: int
+    """The uint32 value."""
     def __init__(_buffa_s, *, value: int = ...) -> None: ...
 
 class BoolValue(_buffa_Message):
+    """Wrapper message for `bool`.
+
+    The JSON representation for `BoolValue` is JSON `true` and `false`.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: bool
+    """The bool value."""
     def __init__(_buffa_s, *, value: bool = ...) -> None: ...
 
 class StringValue(_buffa_Message):
+    """Wrapper message for `string`.
+
+    The JSON representation for `StringValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: str
+    """The string value."""
     def __init__(_buffa_s, *, value: str = ...) -> None: ...
 
 class BytesValue(_buffa_Message):
+    """Wrapper message for `bytes`.
+
+    The JSON representation for `BytesValue` is JSON string.
+
+    Not recommended for use in new APIs, but still useful for legacy APIs and
+    has no plan to be removed."""
     value: bytes
+    """The bytes value."""
     def __init__(_buffa_s, *, value: bytes = ...) -> None: ...
 

@@ -3003,9 +3003,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.reserved
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.repeated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:
@@ -3286,6 +3290,8 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.proto3_optional
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m._buffa_u
     if v:
@@ -4346,9 +4352,13 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.client_streaming
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.server_streaming
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:
@@ -4749,6 +4759,8 @@ def _buffa_z(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.java_multiple_files
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.go_package
     if v is not None:
@@ -4756,24 +4768,38 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.cc_generic_services
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.java_generic_services
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.py_generic_services
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.java_generate_equals_and_hash
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.java_string_check_utf8
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.cc_enable_arenas
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.objc_class_prefix
     if v is not None:
@@ -5199,18 +5225,28 @@ def _buffa_z(m):
     n = 0
     v = m.message_set_wire_format
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.no_standard_descriptor_accessor
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.map_entry
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.deprecated_legacy_json_field_conflicts
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.features
     if v is not None:
@@ -5502,24 +5538,36 @@ def _buffa_z(m):
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.packed
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.lazy
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.jstype
     if v is not None:
         n += 1 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0x7FFFFFFF))
     v = m.weak
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.unverified_lazy
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.debug_redact
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.retention
     if v is not None:
@@ -6205,12 +6253,18 @@ def _buffa_z(m):
     n = 0
     v = m.allow_alias
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.deprecated_legacy_json_field_conflicts
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.features
     if v is not None:
@@ -6387,6 +6441,8 @@ def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.features
     if v is not None:
@@ -6395,6 +6451,8 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.debug_redact
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.feature_support
     if v is not None:
@@ -6555,6 +6613,8 @@ def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.features
     if v is not None:
@@ -6708,6 +6768,8 @@ def _buffa_z(m):
     n = 0
     v = m.deprecated
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.idempotency_level
     if v is not None:
@@ -7093,6 +7155,8 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.is_extension
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:

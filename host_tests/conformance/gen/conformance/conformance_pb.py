@@ -676,6 +676,8 @@ def _buffa_z(m):
         n += k + (2 if k < 128 else 3 if k < 16384 else 1 + _buffa_vsize(k))
     v = m.print_unknown_fields
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:
@@ -1284,6 +1286,8 @@ def _buffa_z(m):
     n = 0
     v = m.use_jspb_array_any_format
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m._buffa_u
     if v:

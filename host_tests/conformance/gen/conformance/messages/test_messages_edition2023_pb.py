@@ -2757,6 +2757,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.optional_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.optional_string
     if v is not None:
@@ -2855,6 +2857,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_string
@@ -2991,6 +2996,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 1 + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
@@ -3114,6 +3123,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
@@ -3171,6 +3183,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.unpacked_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.unpacked_nested_enum
     if v:
@@ -3194,6 +3209,8 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field

@@ -710,6 +710,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 1 + 1
             n += y + (2 if y < 128 else 3 if y < 16384 else 1 + _buffa_vsize(y))
     v = m.map_string_string

@@ -3238,6 +3238,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.optional_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.optional_string
     if v is not None:
@@ -3326,6 +3328,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.repeated_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.repeated_string
     if v:
@@ -3459,6 +3464,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 1 + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
@@ -3568,6 +3577,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
@@ -3625,6 +3637,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.unpacked_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.unpacked_nested_enum
     if v:
@@ -3637,6 +3652,8 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if x is not True and x is not False:
+                x | 0
             y = 2 + (1 if k < 128 and k >= 0 else _buffa_vsize(k, 0x7FFFFFFF)) + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     if m._buffa_c_oneof_field == 'oneof_uint32':
@@ -3657,6 +3674,8 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
@@ -3724,6 +3743,8 @@ def _buffa_z(m):
         n += 2 + 8
     v = m.default_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.default_string
     if v is not None:
@@ -6632,6 +6653,8 @@ def _buffa_z(m):
         n += 4 + _buffa_c11._buffa_z(v)
     v = m.optional_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.repeated_int32
     if v:
@@ -7576,6 +7599,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.required_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 1 + 1
     v = m.required_string
     if v is not None:
@@ -7670,6 +7695,8 @@ def _buffa_z(m):
         n += 2 + 8
     v = m.default_bool
     if v is not None:
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     v = m.default_string
     if v is not None:

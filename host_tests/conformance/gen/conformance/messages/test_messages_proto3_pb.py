@@ -3500,6 +3500,8 @@ def _buffa_z(m):
         n += 1 + 8
     v = m.optional_bool
     if v:
+        if v is not True:
+            v | 0
         n += 1 + 1
     v = m.optional_string
     if v:
@@ -3601,6 +3603,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.repeated_string
@@ -3737,6 +3742,10 @@ def _buffa_z(m):
     if v:
         for k in v:
             x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            if x is not True and x is not False:
+                x | 0
             y = 2 + 1 + 1
             n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.map_string_string
@@ -3860,6 +3869,9 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         k = _buffa_len(v)
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     v = m.packed_nested_enum
@@ -3917,6 +3929,9 @@ def _buffa_z(m):
         n += _buffa_len(v) * 10
     v = m.unpacked_bool
     if v:
+        for x in v:
+            if x is not True and x is not False:
+                x | 0
         n += _buffa_len(v) * 3
     v = m.unpacked_nested_enum
     if v:
@@ -3940,6 +3955,8 @@ def _buffa_z(m):
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
     if m._buffa_c_oneof_field == 'oneof_bool':
         v = m._buffa_v_oneof_field
+        if v is not True and v is not False:
+            v | 0
         n += 2 + 1
     if m._buffa_c_oneof_field == 'oneof_uint64':
         v = m._buffa_v_oneof_field
