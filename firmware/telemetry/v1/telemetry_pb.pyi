@@ -104,5 +104,9 @@ class TelemetryServiceClient:
     def get_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> GetConfigResponse:
         """The device's settings. Idempotent: sent as a GET."""
     def get_config_with_response(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ..., use_get: bool = ...) -> Any: ...
-    def watch_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ...) -> Iterable[GetConfigResponse]: ...
+    def watch_config(self, request: GetConfigRequest, timeout_ms: Optional[int] = ..., headers: Any = ..., codec: str = ...) -> Iterable[GetConfigResponse]:
+        """The device's settings now, then again each time they change, until the
+        service ends the stream (it does every few minutes; the device then
+        watches again). A service without it answers unimplemented, and the
+        device polls GetConfig instead."""
 
