@@ -145,14 +145,16 @@ def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None,
     native = native_arch_for(board, arch, log)
     with tempfile.TemporaryDirectory() as tmp:
         files = build(arch or native, tmp, include, exclude, native, log)
-        for name, fallback in (("buffa_viper", "packed sint32 runs use the Python loops"),
-                               ("buffa_accel", "buffa runs its Python code")):
+        for name, made, fallback in (
+                ("buffa_viper", "mpy-cross writes", "packed sint32 runs use the Python loops"),
+                ("buffa_accel", "the prebuilt module is", "buffa runs its Python code")):
             native_mpy = [f for f in files if f[0] == name + ".mpy"]
             if native_mpy and board is not None:
                 version, sub, _ = mpybuild.mpy_header(native_mpy[0][1])
                 if (version, sub) != board[:2]:
-                    log("%s left out: its .mpy is %d.%d and the board loads native code only from %d.%d "
-                        "(another MicroPython version); %s" % (name, version, sub, board[0], board[1], fallback))
+                    log("%s left out: %s .mpy %d.%d and the board loads native code only from %d.%d "
+                        "(another MicroPython version); %s" % (name, made, version, sub, board[0], board[1],
+                                                              fallback))
                     files.remove(native_mpy[0])
         accel = [f for f in files if f[0] == parts.ACCEL_MODULE]
         if accel and accel_built_in(repl):
