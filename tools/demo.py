@@ -560,7 +560,8 @@ def main(argv=None):
     ap.add_argument("--bundle", metavar="DIR",
                     help="only build the files for a real board into DIR (see README) and exit")
     ap.add_argument("--arch", help="with --bundle: mpy-cross -march (xtensawin for ESP32, armv6m for RP2040), "
-                    "which also puts the native loops in (lib/buffa_viper.mpy); portable or none: bytecode "
+                    "which also puts the native loops in (lib/buffa_viper.mpy) and, where one is prebuilt "
+                    "for the arch, the C accelerator (lib/buffa_accel.mpy); portable or none: bytecode "
                     "for any arch, without them")
     ap.add_argument("--without-buffa", action="store_true",
                     help="with --bundle: leave buffa out (it is frozen in the firmware)")

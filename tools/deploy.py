@@ -137,8 +137,8 @@ def native_arch_for(board, arch, log=print):
 def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None, log=print):
     """Put buffa (.mpy) and the app files on the board behind `repl`. Returns bytes written.
 
-    arch: the board's arch for the native loops when the board does not
-    report it (the bytecode .mpy files load on any arch)."""
+    arch: the board's arch for the native loops and the C accelerator when
+    the board does not report it (the bytecode .mpy files load on any arch)."""
     total = 0
     lib = lib_dir.rstrip("/")
     board = board_mpy(repl)
@@ -232,7 +232,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 (ESP32), /dev/ttyACM0 (Pico)")
     ap.add_argument("--arch", choices=[n for n in mpybuild.MPY_ARCH_NAMES if n],
-                    help="the board's arch, for the native loops when the board does not report it "
+                    help="the board's arch, for the native loops and the C accelerator when the board "
+                    "does not report it "
                     "(sys.implementation._mpy): xtensawin for ESP32, "
                     "armv6m for RP2040, armv7m for Cortex-M3/4/7")
     ap.add_argument("--app", action="append", default=[], help="a file to copy to the board's root (repeatable)")
