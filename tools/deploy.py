@@ -56,7 +56,7 @@ def accel_for(native_arch, log=print):
             % (native_arch, ", ".join(parts.ACCEL_ARCHS), native_arch))
         return []
     log("buffa_accel: the prebuilt native module for %s%s" % (
-        arch, "" if arch == native_arch else " (a %s board loads it)" % native_arch))
+        arch, "" if arch == native_arch else " (loads on the board's %s)" % native_arch))
     return [(parts.ACCEL_MODULE, os.path.join(ROOT, "lib", parts.accel_file(arch)))]
 
 
