@@ -527,14 +527,17 @@ def bundle(out, arch, with_buffa, log=print):
         log("demo: lib/%s: the C accelerator, the prebuilt native module for %s (lib/%s)"
             % (parts.ACCEL_MODULE, accel, parts.accel_file(accel)))
     if with_buffa and not arch:
-        log("demo: buffa_viper and buffa_accel left out: a portable (bytecode) bundle has no machine code; "
-            "buffa uses its Python code (--arch xtensawin for ESP32, armv6m for RP2040 includes them)")
+        log("demo: buffa_viper left out: a portable (bytecode) bundle has no machine code; packed sint32 "
+            "runs use buffa's Python loops (--arch xtensawin for ESP32, armv6m for RP2040 includes them)")
+        log("demo: buffa_accel left out too: the C accelerator is machine code; buffa uses its Python helpers")
     elif with_buffa and not accel:
-        log("demo: buffa_accel left out: no prebuilt native module loads on %s (prebuilt: %s); buffa uses "
-            "its Python helpers" % (arch, ", ".join(parts.ACCEL_ARCHS)))
+        log("demo: no lib/%s: no prebuilt C accelerator loads on %s (prebuilt: %s); buffa uses its Python "
+            "helpers (this repository's ESP32_GENERIC firmware compiles it in)"
+            % (parts.ACCEL_MODULE, arch, ", ".join(parts.ACCEL_ARCHS)))
     elif not with_buffa:
-        log("demo: buffa_viper and buffa_accel left out too: this repository's ESP32_GENERIC and RPI_PICO_W "
-            "firmware has them frozen and compiled in (firmware/manifest_native.py, natmod/buffa_accel)")
+        log("demo: buffa_viper left out too: this repository's ESP32_GENERIC and RPI_PICO_W firmware "
+            "has it frozen in (firmware/manifest_native.py)")
+        log("demo: buffa_accel left out too: that firmware compiles the C accelerator in (natmod/buffa_accel)")
     return files
 
 
