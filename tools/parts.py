@@ -126,21 +126,14 @@ def accel_arch_for(board_arch):
 
 def build_accel():
     """Rebuild every prebuilt accelerator with tools/natmod.sh; [(path, bytes)]."""
-    import shutil
-    import subprocess
+    import mpybuild
 
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     out = []
     for arch in ACCEL_ARCHS:
-        p = subprocess.run([os.path.join(ROOT, "tools", "natmod.sh"), arch], env=env, stdout=subprocess.PIPE,
-                           text=True)
-        if p.returncode != 0:
-            raise SystemExit("parts: tools/natmod.sh %s failed" % arch)
-        dst = os.path.join(LIB, accel_file(arch))
-        os.makedirs(os.path.dirname(dst), exist_ok=True)
-        shutil.copyfile(p.stdout.strip(), dst)
-        out.append((os.path.relpath(dst, ROOT), os.path.getsize(dst)))
+        folder = os.path.dirname(os.path.join(LIB, accel_file(arch)))
+        os.makedirs(folder, exist_ok=True)
+        for rel, size in mpybuild.build_accel(folder, arch):
+            out.append((os.path.relpath(os.path.join(folder, rel), ROOT), size))
     return out
 
 
