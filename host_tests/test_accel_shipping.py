@@ -92,7 +92,8 @@ class _Board:
         if "_f = open(" in code:
             self.files.append(code.split("open(")[1].split(",")[0].strip("'\""))
         if "import buffa\n" in code:
-            return "/lib/buffa/__init__.mpy\nFalse\naccel %s\n" % bool(self.files), ""
+            accel = self.built_in or "/lib/buffa_accel.mpy" in self.files
+            return "/lib/buffa/__init__.mpy\nFalse\naccel %s\n" % accel, ""
         return "", ""
 
 
@@ -137,6 +138,7 @@ def test_deploy_leaves_the_accelerator_out_where_it_cannot_load():
         logs = _deploy(board)
         assert "/lib/buffa_accel.mpy" not in board.files, (reason, board.files)
         assert any(ln.startswith("buffa_accel left out") and reason in ln for ln in logs), (reason, logs)
+        assert ("buffa.wire uses the C accelerator (buffa_accel)" in logs) == board.built_in, logs
 
 
 def test_bundle_carries_the_accelerator_for_its_arch():
