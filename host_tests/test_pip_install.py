@@ -148,6 +148,8 @@ def test_wheel_and_sdist_hold_the_runtime_and_the_plugin():
         assert "buffa_gen/pb/descriptor_pb.py" in names and "buffa_gen/pb/compiler/plugin_pb.py" in names
         assert not [n for n in names if n.startswith("buffa/") and ("descriptor_pb" in n or "plugin_pb" in n)]
         assert not [n for n in names if "buffa_viper" in n], names
+        # the C accelerator is a MicroPython native module: not for CPython
+        assert not [n for n in names if "buffa_accel" in n or "buffa-accel" in n], names
 
         venv = os.path.join(tmp, "venv")
         work = os.path.join(tmp, "work")

@@ -3,7 +3,8 @@
 #
 #   tools/bootstrap.sh apt     Debian packages: Arm cross compiler + newlib, QEMU, host gcc/make,
 #                              dpkg-dev (for fetching the MicroPython source), python3-venv,
-#                              chromium + chromium-driver (the collector page's browser test)
+#                              chromium + chromium-driver (the collector page's browser test),
+#                              cmake (checks the ESP32 and Pico board folders)
 #   tools/bootstrap.sh venv    .venv with the pinned PyPI packages (tools/requirements.txt)
 #   tools/bootstrap.sh mpsrc   print the MicroPython source dir: $MICROPY_DIR, or fetch v1.25.0
 #   tools/bootstrap.sh all     apt + venv
@@ -14,7 +15,7 @@ python="${PYTHON:-python3}"
 
 # Debian packages and a command that shows each is installed.
 apt_pkgs=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc make dpkg-dev python3-venv openssl
-          chromium chromium-driver)
+          chromium chromium-driver cmake)
 
 need_apt() {
   local missing=()

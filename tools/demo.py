@@ -18,9 +18,10 @@ Exit status 0 when none is missing. --run-on keeps going until Ctrl-C.
 --bundle only builds the files for a real board (README.md, "Flashing a real
 ESP32 or Pico W"): DIR/main.py and DIR/lib/ with the app and buffa as .mpy,
 and, for a native --arch, DIR/lib/buffa_viper.mpy (the packed sint32 loops as
-machine code for that arch, built by tools/mpybuild.py). A portable bundle
-(no --arch, or --arch portable) leaves buffa_viper out, and says so; buffa
-then uses its Python loops.
+machine code for that arch, built by tools/mpybuild.py) and, where one
+is prebuilt for the arch (tools/parts.py), DIR/lib/buffa_accel.mpy (the C
+accelerator). A portable bundle (no --arch, or --arch portable) leaves both
+out, and says so; buffa then uses its Python code.
 """
 import argparse
 import json
@@ -489,6 +490,7 @@ def bundle(out, arch, with_buffa, log=print):
     import shutil
 
     import mpybuild
+    import parts
 
     if arch == mpybuild.PORTABLE:
         arch = None
@@ -499,11 +501,14 @@ def bundle(out, arch, with_buffa, log=print):
     _start_clean(out)
     build_mpy(lib, with_buffa=with_buffa, arch=arch)
     # The native loops of an earlier bundle in out/ (another arch, or with buffa).
-    for src in mpybuild.NATIVE_MODULES:
-        stale = os.path.join(lib, os.path.basename(src)[:-3] + ".mpy")
+    for name in [os.path.basename(src)[:-3] + ".mpy" for src in mpybuild.NATIVE_MODULES] + [parts.ACCEL_MODULE]:
+        stale = os.path.join(lib, name)
         if os.path.exists(stale):
             os.remove(stale)
     native = mpybuild.build_native(lib, arch) if with_buffa and arch else []
+    accel = parts.accel_arch_for(arch) if with_buffa and arch else None
+    if accel:
+        shutil.copy(os.path.join(ROOT, "lib", parts.accel_file(accel)), os.path.join(lib, parts.ACCEL_MODULE))
     shutil.copy(os.path.join(ROOT, "firmware", "app", "main.py"), os.path.join(out, "main.py"))
     files = sorted(os.path.relpath(os.path.join(d, f), out).replace(os.sep, "/")
                    for d, _, fs in os.walk(out) for f in fs if f != BUNDLE_MARK)
@@ -518,12 +523,21 @@ def bundle(out, arch, with_buffa, log=print):
         log("demo: lib/%s (%d bytes): the native packed sint32 loops, machine code for %s, .mpy %d.%d; "
             "a board of another arch, without a native emitter or reading another .mpy sub-version "
             "does not load it and buffa uses its Python loops" % (rel, size, march, version, sub))
+    if accel:
+        log("demo: lib/%s: the C accelerator, the prebuilt native module for %s (lib/%s)"
+            % (parts.ACCEL_MODULE, accel, parts.accel_file(accel)))
     if with_buffa and not arch:
         log("demo: buffa_viper left out: a portable (bytecode) bundle has no machine code; packed sint32 "
             "runs use buffa's Python loops (--arch xtensawin for ESP32, armv6m for RP2040 includes them)")
+        log("demo: buffa_accel left out too: the C accelerator is machine code; buffa uses its Python helpers")
+    elif with_buffa and not accel:
+        log("demo: no lib/%s: no prebuilt C accelerator loads on %s (prebuilt: %s); buffa uses its Python "
+            "helpers (this repository's ESP32_GENERIC firmware compiles it in)"
+            % (parts.ACCEL_MODULE, arch, ", ".join(parts.ACCEL_ARCHS)))
     elif not with_buffa:
         log("demo: buffa_viper left out too: this repository's ESP32_GENERIC and RPI_PICO_W firmware "
             "has it frozen in (firmware/manifest_native.py)")
+        log("demo: buffa_accel left out too: that firmware compiles the C accelerator in (natmod/buffa_accel)")
     return files
 
 
@@ -549,7 +563,8 @@ def main(argv=None):
     ap.add_argument("--bundle", metavar="DIR",
                     help="only build the files for a real board into DIR (see README) and exit")
     ap.add_argument("--arch", help="with --bundle: mpy-cross -march (xtensawin for ESP32, armv6m for RP2040), "
-                    "which also puts the native loops in (lib/buffa_viper.mpy); portable or none: bytecode "
+                    "which also puts the native loops in (lib/buffa_viper.mpy) and, where one is prebuilt "
+                    "for the arch, the C accelerator (lib/buffa_accel.mpy); portable or none: bytecode "
                     "for any arch, without them")
     ap.add_argument("--without-buffa", action="store_true",
                     help="with --bundle: leave buffa out (it is frozen in the firmware)")

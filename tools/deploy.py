@@ -17,7 +17,17 @@ board has no native emitter, does not say, or runs a MicroPython whose .mpy
 sub-version differs from mpy-cross's, they are left out (with a message) and
 buffa uses its Python loops. --arch names the arch when the board does not
 report one.
+
+The C accelerator (natmod/buffa_accel) goes the same way: the prebuilt
+native module for that arch (lib/buffa-accel/ARCH/buffa_accel.mpy, see
+tools/parts.py) is written as /lib/buffa_accel.mpy. It is left out (with a
+message) where no prebuilt module fits the arch (xtensawin: build it with
+`make natmod ARCH=xtensawin` and ESP-IDF's compiler, or use this
+repository's ESP32_GENERIC firmware, which compiles it in), where the board
+has no native emitter or reads another .mpy sub-version, and where the
+firmware has buffa_accel compiled in. Without it buffa runs its Python code.
 """
+
 import argparse
 import fnmatch
 import os
@@ -30,25 +40,45 @@ sys.path.insert(0, HERE)
 
 import mpboard  # noqa: E402
 import mpybuild  # noqa: E402
+import parts  # noqa: E402
+
+
+def accel_for(native_arch, log=print):
+    """[(rel path, local path)] of the prebuilt C accelerator a board of
+    native_arch loads, or [] (the reason logged)."""
+    if not native_arch:
+        log("buffa_accel left out: no native code for this board (as buffa_viper); buffa runs its Python code")
+        return []
+    arch = parts.accel_arch_for(native_arch)
+    if arch is None:
+        log("buffa_accel left out: no prebuilt native module loads on %s (have %s; for another arch "
+            "`make natmod ARCH=%s` with its C compiler, then copy the .mpy to /lib); buffa runs its Python code"
+            % (native_arch, ", ".join(parts.ACCEL_ARCHS), native_arch))
+        return []
+    log("buffa_accel: the prebuilt native module for %s%s" % (
+        arch, "" if arch == native_arch else " (loads on the board's %s)" % native_arch))
+    return [(parts.ACCEL_MODULE, os.path.join(ROOT, "lib", parts.accel_file(arch)))]
 
 
 def build(arch, out_dir, include=None, exclude=None, native_arch=None, log=print):
     """Compile lib/buffa for arch into out_dir, and lib/buffa_viper.py when
-    native_arch is given; [(board rel path, local path)]."""
+    native_arch is given, and pick the C accelerator for native_arch;
+    [(board rel path, local path)]."""
     built = mpybuild.build_package(os.path.join(ROOT, "lib", "buffa"), out_dir, arch)
     try:
         built += mpybuild.build_native(out_dir, native_arch)
     except RuntimeError as e:
         log("buffa_viper left out: mpy-cross cannot build it for %s: %s"
             % (native_arch, str(e).strip().splitlines()[-1]))
+    found = [(rel, os.path.join(out_dir, rel)) for rel, _ in built] + accel_for(native_arch, log)
     files = []
-    for rel, size in built:
+    for rel, local in found:
         mod = rel.replace(os.sep, "/")
         if include and not any(fnmatch.fnmatch(mod, p) for p in include):
             continue
         if exclude and any(fnmatch.fnmatch(mod, p) for p in exclude):
             continue
-        files.append((mod, os.path.join(out_dir, rel)))
+        files.append((mod, local))
     return files
 
 
@@ -61,6 +91,21 @@ def board_mpy(repl):
     except (mpboard.Remote, ValueError):
         return None
     return None if value < 0 else mpybuild.decode_mpy_feature(value)
+
+
+def accel_built_in(repl):
+    """True when the board's firmware has buffa_accel compiled in (a
+    built-in module has no __file__; a native .mpy has)."""
+    try:
+        out, _ = repl.exec_(
+            "try:\n"
+            "    import buffa_accel\n"
+            "    print(not hasattr(buffa_accel, '__file__'))\n"
+            "except (ImportError, ValueError):\n"
+            "    print(False)\n")
+    except mpboard.Remote:
+        return False
+    return out.strip() == "True"
 
 
 def native_arch_for(board, arch, log=print):
@@ -92,22 +137,29 @@ def native_arch_for(board, arch, log=print):
 def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None, log=print):
     """Put buffa (.mpy) and the app files on the board behind `repl`. Returns bytes written.
 
-    arch: the board's arch for the native loops when the board does not
-    report it (the bytecode .mpy files load on any arch)."""
+    arch: the board's arch for the native loops and the C accelerator when
+    the board does not report it (the bytecode .mpy files load on any arch)."""
     total = 0
     lib = lib_dir.rstrip("/")
     board = board_mpy(repl)
     native = native_arch_for(board, arch, log)
     with tempfile.TemporaryDirectory() as tmp:
         files = build(arch or native, tmp, include, exclude, native, log)
-        viper = [f for f in files if f[0] == "buffa_viper.mpy"]
-        if viper and board is not None:
-            version, sub, _ = mpybuild.mpy_header(viper[0][1])
-            if (version, sub) != board[:2]:
-                log("buffa_viper left out: mpy-cross writes .mpy %d.%d and the board loads native code "
-                    "only from %d.%d (another MicroPython version); packed sint32 runs use the Python loops"
-                    % (version, sub, board[0], board[1]))
-                files.remove(viper[0])
+        for name, made, fallback in (
+                ("buffa_viper", "mpy-cross writes", "packed sint32 runs use the Python loops"),
+                ("buffa_accel", "the prebuilt module is", "buffa runs its Python code")):
+            native_mpy = [f for f in files if f[0] == name + ".mpy"]
+            if native_mpy and board is not None:
+                version, sub, _ = mpybuild.mpy_header(native_mpy[0][1])
+                if (version, sub) != board[:2]:
+                    log("%s left out: %s .mpy %d.%d and the board loads native code only from %d.%d "
+                        "(another MicroPython version); %s" % (name, made, version, sub, board[0], board[1],
+                                                              fallback))
+                    files.remove(native_mpy[0])
+        accel = [f for f in files if f[0] == parts.ACCEL_MODULE]
+        if accel and accel_built_in(repl):
+            log("buffa_accel left out: the board's firmware has it compiled in")
+            files.remove(accel[0])
         # Remove an older buffa (its .py or .mpy files would shadow or mix).
         repl.exec_(
             "import os\n"
@@ -124,7 +176,8 @@ def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None,
             "        os.remove(p)\n"
             "for _p in %r:\n"
             "    _rm(_p)\n"
-            "del _rm, _p\n" % ([lib + "/buffa", lib + "/buffa_viper.mpy", lib + "/buffa_viper.py"],)
+            "del _rm, _p\n" % ([lib + "/buffa", lib + "/buffa_viper.mpy", lib + "/buffa_viper.py",
+                                lib + "/" + parts.ACCEL_MODULE],)
         )
         dirs = sorted({os.path.dirname(lib + "/" + rel) for rel, _ in files})
         for d in dirs:
@@ -144,7 +197,7 @@ def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None,
         total += len(data)
         log("  %-44s %6d" % (dst, len(data)))
     # Check: the board imports the deployed library, and whether buffa.wire
-    # took the native loops.
+    # took the native loops and the C accelerator.
     out, _ = repl.exec_(
         "import sys\n"
         "if %r not in sys.path:\n"
@@ -154,16 +207,22 @@ def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None,
         "try:\n"
         "    import buffa.wire\n"
         "    print(getattr(buffa.wire, '_zz32_get', None) is not None)\n"
+        "    print('accel', getattr(buffa.wire, 'ACCEL', None))\n"
         "except ImportError:\n"
         "    print(None)\n" % (lib_dir, lib_dir, lib + "/buffa")
     )
-    lines = out.strip().splitlines() or [""]
-    where = lines[0].strip()
+    lines = [ln.strip() for ln in out.strip().splitlines()] or [""]
+    where = lines[0]
     log("deployed %d bytes; the board imports buffa from %s" % (total, where))
-    if lines[-1].strip() == "True":
+    viper = lines[1] if len(lines) > 1 else ""
+    if viper == "True":
         log("buffa.wire uses the native (viper) packed sint32 loops")
-    elif lines[-1].strip() == "False":
+    elif viper == "False":
         log("buffa.wire uses the Python packed sint32 loops")
+    if "accel True" in lines:
+        log("buffa.wire uses the C accelerator (buffa_accel)")
+    elif "accel False" in lines:
+        log("buffa.wire uses its Python helpers (no buffa_accel)")
     if not where.startswith(lib + "/"):
         log("warning: the board's own buffa (frozen into its firmware) comes before %s on sys.path" % lib_dir)
     return total
@@ -173,13 +232,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 (ESP32), /dev/ttyACM0 (Pico)")
     ap.add_argument("--arch", choices=[n for n in mpybuild.MPY_ARCH_NAMES if n],
-                    help="the board's arch, for the native loops when the board does not report it "
+                    help="the board's arch, for the native loops and the C accelerator when the board "
+                    "does not report it "
                     "(sys.implementation._mpy): xtensawin for ESP32, "
                     "armv6m for RP2040, armv7m for Cortex-M3/4/7")
     ap.add_argument("--app", action="append", default=[], help="a file to copy to the board's root (repeatable)")
     ap.add_argument("--lib-dir", default="/lib")
     ap.add_argument("--include", action="append", help="only modules matching this glob, e.g. 'buffa/*.mpy' "
-                    "(the native loops are 'buffa_viper.mpy')")
+                    "(the native loops are 'buffa_viper.mpy', the C accelerator 'buffa_accel.mpy')")
     ap.add_argument("--exclude", action="append", help="leave out modules matching this glob, e.g. 'buffa/wkt/*'")
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--reset", action="store_true", help="soft-reset the board afterwards (runs main.py)")

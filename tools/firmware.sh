@@ -15,9 +15,11 @@ board="${1:?usage: firmware.sh BOARD}"
 board_dir="$root/boards/$board"
 [ -d "$board_dir" ] || { echo "firmware: no board folder boards/$board" >&2; exit 2; }
 build="${BUFFA_BUILD:-$root/build}/firmware/$board"
-# BUFFA_ACCEL=0|1: the QEMU firmware without or with the C accelerator
-# (natmod/buffa_accel; the board's mpconfigboard.mk has the default), in a
-# build directory of its own so that the two never mix.
+# BUFFA_ACCEL=0|1: the firmware without or with the C accelerator
+# (natmod/buffa_accel; the QEMU boards' mpconfigboard.mk has the default,
+# ESP32_GENERIC and RPI_PICO_W compile it in unless BUFFA_ACCEL=0, read by
+# their mpconfigboard.cmake), in a build directory of its own so that the
+# two never mix.
 if [ -n "${BUFFA_ACCEL:-}" ]; then build="$build-accel$BUFFA_ACCEL"; fi
 jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 # Freeze only our own code: an empty stand-in for micropython-lib.

@@ -26,6 +26,16 @@ package.json lists the files of every part it needs as well as its own
 package.json; the mip 0.3 inside MicroPython 1.25 firmware does not, so
 install onto such a board with `mpremote mip install`). Installing two parts copies the shared files twice, the
 same bytes.
+
+The C accelerator (natmod/buffa_accel) is machine code for one arch, and mip
+chooses files by .mpy version only, never by arch: so one package per arch,
+lib/buffa-accel-ARCH.json (the core plus buffa_accel.mpy), serving the
+prebuilt native module lib/buffa-accel/ARCH/buffa_accel.mpy. `--accel`
+rebuilds those with tools/natmod.sh; a test checks that they match a fresh
+build. A native module cannot be frozen, so the accelerator has no manifest:
+firmware compiles it in as a user C module instead (boards/README.md).
+
+    python tools/parts.py --accel    rebuild lib/buffa-accel/*/buffa_accel.mpy
 """
 import json
 import os
@@ -86,6 +96,47 @@ PARTS = {
 }
 
 
+# The archs the accelerator is served prebuilt for (those whose C compilers
+# the project's machines have: gcc, arm-none-eabi-gcc); xtensawin (ESP32)
+# needs ESP-IDF's compiler. Under lib/ so that mip's relative URLs reach the
+# files; "buffa-accel" is no importable name, so lib/ on sys.path is unchanged.
+ACCEL_ARCHS = ("x64", "armv6m", "armv7m", "armv7emsp")
+ACCEL_DIR = "buffa-accel"
+ACCEL_MODULE = "buffa_accel.mpy"
+# Thumb firmware loads native code of any arch from armv6m up to its own
+# (MPY_FEATURE_ARCH_TEST in MicroPython's py/persistentcode.h), in this order.
+THUMB = ("armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp")
+
+
+def accel_file(arch):
+    """lib/-relative path of the prebuilt accelerator for arch."""
+    return "%s/%s/%s" % (ACCEL_DIR, arch, ACCEL_MODULE)
+
+
+def accel_arch_for(board_arch):
+    """The arch of the prebuilt accelerator a board of board_arch (the
+    sys.implementation._mpy arch name) loads, or None."""
+    if board_arch in ACCEL_ARCHS:
+        return board_arch
+    if board_arch in THUMB:
+        fits = [a for a in ACCEL_ARCHS if a in THUMB and THUMB.index(a) <= THUMB.index(board_arch)]
+        return max(fits, key=THUMB.index) if fits else None
+    return None
+
+
+def build_accel():
+    """Rebuild every prebuilt accelerator with tools/natmod.sh; [(path, bytes)]."""
+    import mpybuild
+
+    out = []
+    for arch in ACCEL_ARCHS:
+        folder = os.path.dirname(os.path.join(LIB, accel_file(arch)))
+        os.makedirs(folder, exist_ok=True)
+        for rel, size in mpybuild.build_accel(folder, arch):
+            out.append((os.path.relpath(os.path.join(folder, rel), ROOT), size))
+    return out
+
+
 def version():
     with open(os.path.join(LIB, "buffa", "__init__.py")) as f:
         m = re.search(r'^__version__ = "([^"]+)"$', f.read(), re.M)
@@ -130,10 +181,12 @@ def manifest_text(name, ver):
     return "\n".join(lines) + "\n"
 
 
-def package_json(name, url_prefix, ver):
+def package_json(name, url_prefix, ver, extra=()):
+    """extra: more [file, url] pairs, after the parts' files."""
     urls = []
     for part in closure(name):
         urls += [[f, url_prefix + f] for f in PARTS[part][2]]
+    urls += [list(u) for u in extra]
     rows = ",\n".join("    " + json.dumps(u) for u in urls)
     return '{\n  "urls": [\n%s\n  ],\n  "version": %s\n}\n' % (rows, json.dumps(ver))
 
@@ -146,6 +199,9 @@ def outputs():
         out["packages/%s/manifest.py" % name] = manifest_text(name, ver)
         if name != "buffa":
             out["lib/%s.json" % name] = package_json(name, "", ver)
+    for arch in ACCEL_ARCHS:
+        # the core, and the native module installed as lib/buffa_accel.mpy
+        out["lib/buffa-accel-%s.json" % arch] = package_json("buffa", "", ver, [(ACCEL_MODULE, accel_file(arch))])
     return out
 
 
@@ -180,11 +236,18 @@ def main(argv=None):
     if "--sizes" in argv:
         sizes()
         return 0
+    if "--accel" in argv:
+        for rel, size in build_accel():
+            print("parts: %s %d bytes" % (rel, size))
+        return 0
     check = "--check" in argv
     for name, (_, _, files) in PARTS.items():
         for f in files:
             if not os.path.isfile(os.path.join(LIB, f)):
                 raise SystemExit("parts: %s lists lib/%s, which does not exist" % (name, f))
+    for arch in ACCEL_ARCHS:
+        if not os.path.isfile(os.path.join(LIB, accel_file(arch))):
+            raise SystemExit("parts: lib/%s does not exist (python tools/parts.py --accel)" % accel_file(arch))
     stale = []
     for rel, text in sorted(outputs().items()):
         path = os.path.join(ROOT, rel)
