@@ -12,6 +12,7 @@
 # never delays a reading. Over the serial transport, or from a service
 # without WatchConfig (unimplemented), the device polls GetConfig instead
 # every config_poll_ms.
+import gc
 import sys
 import time
 
@@ -461,6 +462,12 @@ class Device:
         try:
             return self._run()
         except KeyboardInterrupt:
+            # A Ctrl-C that lands inside gc.collect() can leave MicroPython's
+            # "collecting" flag set (the unix port's collector waits in a
+            # call that takes the interrupt), and with it set every
+            # allocation fails as "heap is locked". A collection that runs
+            # to its end clears the flag; what follows needs the heap.
+            gc.collect()
             # Stopped by hand (Ctrl-C): keep the buffer and say what is in it,
             # so the run can be checked; the unsent readings go out next run.
             self.log("interrupted: %d readings still buffered" % len(self.ring))
