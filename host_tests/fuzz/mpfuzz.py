@@ -122,7 +122,10 @@ def main():
     small = sys.argv[6:7] == ["small"]
     if small:
         targets.use_small()
-    pool = corpus(name + "-small" if small else name, sys.argv[5] if len(sys.argv) > 5 else _HERE)
+    # Only the message targets have a small set of their own; the Connect
+    # targets (http1, envelope) start from their usual seeds on any heap.
+    per_set = small and name in ("binary", "json")
+    pool = corpus(name + "-small" if per_set else name, sys.argv[5] if len(sys.argv) > 5 else _HERE)
     # load what the targets use before the first input: a MemoryError while
     # importing is no finding
     targets.types()

@@ -173,7 +173,11 @@ def _value(buf, a, b, known, lower=False):
 
 
 def _str(buf, a, b):
-    return str(memoryview(buf)[a:b], "utf-8")
+    try:
+        return str(memoryview(buf)[a:b], "utf-8")
+    except UnicodeError:
+        # obs-text a server sent in a header we must read as text
+        raise _malformed("header text that is not UTF-8")
 
 
 class ResponseParser:
