@@ -17,7 +17,9 @@
 #   4. Budgets: buffa's DecodeOptions bound unknown fields and elements
 #      (defaults sized for a microcontroller); upb has no such bound.
 # Nesting agrees: both accept 100 levels below the top-level message.
+import ast
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -206,8 +208,8 @@ def _val(x, y, p):
 #   J10. A FieldMask path with a capital letter outside ASCII ("aȽ"):
 #       json_format lower-cases it after a "_" (str.lower()); buffa turns
 #       only A-Z into "_a".."_z", as upb does (field names are ASCII).
-_LEADING_ZERO = __import__("re").compile(r"invalid integer '-?0[0-9]")
-_ENUM_DIGITS = __import__("re").compile(r"unknown value '-?[0-9]+' of enum ")
+_LEADING_ZERO = re.compile(r"invalid integer '-?0[0-9]")
+_ENUM_DIGITS = re.compile(r"unknown value '-?[0-9]+' of enum ")
 JSON_BUDGET_KINDS = ("elements", "unknown_fields", "limit", "memory")
 
 
@@ -325,42 +327,38 @@ def _accepts_strict_base64(json_format, text, G, ign):
         json_format.base64 = loose
 
 
-_JSON_NUMBER = __import__("re").compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+_JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+
+
+def _refused_text(err, what):
+    # The text buffa's error quotes after "invalid WHAT " (a repr), or None.
+    i = err.find("invalid %s " % what)
+    if i < 0:
+        return None
+    try:
+        return ast.literal_eval(err[i + len(what) + 9:].split(" at byte ")[0])
+    except (ValueError, SyntaxError):
+        return None
 
 
 def _loose_float_text(err):
     # Divergence J7: the text buffa refused as a number is neither a JSON
     # number nor one of the spec's three strings.
-    import ast
-
-    i = err.find("invalid number ")
-    if i < 0:
-        return False
-    try:
-        t = ast.literal_eval(err[i + 15:].split(" at byte ")[0])
-    except (ValueError, SyntaxError):
-        return False
-    return t not in ("NaN", "Infinity", "-Infinity") and not _JSON_NUMBER.match(t)
+    t = _refused_text(err, "number")
+    return t is not None and t not in ("NaN", "Infinity", "-Infinity") and not _JSON_NUMBER.match(t)
 
 
-_RE = __import__("re")
 _TIME_FORMS = {
-    "timestamp": _RE.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[-+][0-9]{2}:[0-9]{2})\Z"),
-    "duration": _RE.compile(r"-?[0-9]+(\.[0-9]{1,9})?s\Z"),
+    "timestamp": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[-+][0-9]{2}:[0-9]{2})\Z"),
+    "duration": re.compile(r"-?[0-9]+(\.[0-9]{1,9})?s\Z"),
 }
 
 
 def _loose_time_text(err):
     # Divergence J8: the text buffa refused as a Timestamp or Duration is
     # not in the spec's form.
-    import ast
-
     for kind, form in _TIME_FORMS.items():
-        i = err.find("invalid %s " % kind)
-        if i >= 0:
-            try:
-                t = ast.literal_eval(err[i + len(kind) + 9:].split(" at byte ")[0])
-            except (ValueError, SyntaxError):
-                return False
+        t = _refused_text(err, kind)
+        if t is not None:
             return not form.match(t)
     return False

@@ -274,8 +274,6 @@ class Device:
             return False
         if cfg["watch_config"] is None:
             try:
-                import gc
-
                 gc.collect()
                 if gc.mem_free() < WATCH_MIN_FREE:
                     self.log("heap: %d bytes free, WatchConfig needs %d: polling GetConfig every %d ms"
