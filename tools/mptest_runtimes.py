@@ -66,12 +66,15 @@ RUNTIMES = {
     # QEMU_MPS2_AN385's firmware has the C accelerator compiled in
     # (boards/qemu-cmodules/buffa_accel); QEMU_MICROBIT's has not
     "qemu-mps2": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "frozen", "features": MP_FEATURES | {"accel"}},
-    # The micro:bit's firmware loads no native code ("native code in .mpy
-    # unsupported"): it is served the armv6m native module all the same, and
-    # buffa must import and run its Python code.
+    # The micro:bit's firmware loads native code, as the RP2040's does
+    # (boards/QEMU_MICROBIT): it is served the armv6m native module, and every
+    # test runs through it from .mpy.
     "qemu-microbit-mpy": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "mpy", "natmod": True,
-                          "features": MP_FEATURES},
-    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "features": MP_FEATURES | {"accel"}},
+                          "features": MP_FEATURES | {"accel"}},
+    # ... and a firmware of its own built without the C module (BUFFA_ACCEL=0),
+    # so that each board runs every test with and without the accelerator.
+    "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "firmware_accel": "0",
+                      "features": MP_FEATURES},
 }
 ORDER = list(RUNTIMES)
 
@@ -442,19 +445,23 @@ def _newest(paths):
     return newest
 
 
-def ensure_firmware(board):
+def ensure_firmware(board, accel=None):
     """Build (or rebuild) a QEMU board's firmware when it is missing or older
-    than what it freezes, so a test never runs against a stale library."""
+    than what it freezes, so a test never runs against a stale library.
+    accel: BUFFA_ACCEL for the build ("0", "1"), None for the board's default."""
     import mpboard
 
-    elf = mpboard.firmware_path(board)
+    elf = mpboard.firmware_path(board, accel)
     srcs = [os.path.join(LIB, "buffa"), os.path.join(HOST_TESTS, "mptest.py"),
             os.path.join(HOST_TESTS, "mprunner.py"), os.path.join(ROOT, "firmware"),
             os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules"),
             os.path.join(ROOT, "natmod")]
     if os.path.exists(elf) and os.path.getmtime(elf) >= _newest(srcs):
         return
-    p = subprocess.run([os.path.join(TOOLS, "firmware.sh"), board], cwd=ROOT,
+    env = dict(os.environ)
+    if accel is not None:
+        env["BUFFA_ACCEL"] = accel
+    p = subprocess.run([os.path.join(TOOLS, "firmware.sh"), board], cwd=ROOT, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
         raise RuntimeError("building %s firmware failed:\n%s" % (board, p.stdout[-3000:]))
@@ -463,8 +470,9 @@ def ensure_firmware(board):
 class BoardSession:
     """One QEMU board kept running across test modules (soft reset between)."""
 
-    def __init__(self, board):
+    def __init__(self, board, accel=None):
         self.board = board
+        self.accel = accel
         self.qemu = None
         self.repl = None
         self.boot_mem_free = None
@@ -475,8 +483,8 @@ class BoardSession:
         if self.qemu is not None and self.qemu.alive():
             return
         self.close()
-        ensure_firmware(self.board)
-        self.qemu = mpboard.QemuBoard(self.board)
+        ensure_firmware(self.board, self.accel)
+        self.qemu = mpboard.QemuBoard(self.board, mpboard.firmware_path(self.board, self.accel))
         port = self.qemu.start()
         self.repl = mpboard.RawRepl(port)
         self.repl.enter_raw(soft_reset=True)
@@ -503,10 +511,10 @@ def close_all():
     _sessions.clear()
 
 
-def session(board):
-    s = _sessions.get(board)
+def session(board, accel=None):
+    s = _sessions.get((board, accel))
     if s is None:
-        s = _sessions[board] = BoardSession(board)
+        s = _sessions[board, accel] = BoardSession(board, accel)
     return s
 
 
@@ -591,7 +599,7 @@ def run_qemu(runtime, path, names):
     rt = RUNTIMES[runtime]
     run = ModuleRun(runtime, path)
     modname = os.path.splitext(os.path.basename(path))[0]
-    sess = session(rt["board"])
+    sess = session(rt["board"], rt.get("firmware_accel"))
     t0 = time.monotonic()
     chunks = []
     fs = None

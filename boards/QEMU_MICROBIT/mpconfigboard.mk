@@ -9,6 +9,12 @@ MICROPY_HEAP_SIZE = 143360
 
 FROZEN_MANIFEST = $(BOARD_DIR)/manifest.py
 
+# Native code, as the RP2040's MicroPython has it: the port leaves the Thumb
+# emitter out for the nRF51 (whose real flash is 256 KiB), and without it a
+# board cannot load a native .mpy (the C accelerator, viper code). The
+# RP2040 port's settings: Thumb-1 only, no Arm v7-M instructions.
+CFLAGS += -DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_THUMB_ARMV7M=0
+
 # Bytecode .mpy files for this board are compiled with -march=armv6m.
 BUFFA_MPY_ARCH = armv6m
 

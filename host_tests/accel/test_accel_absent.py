@@ -1,6 +1,6 @@
 # Where the C accelerator is not loaded (CPython, CircuitPython, firmware
-# without it, or a native .mpy the firmware cannot load, as qemu-microbit-mpy
-# is served), buffa runs its Python helpers.
+# without it, as qemu-microbit and qemu-mps2-mpy run, or a native .mpy the
+# firmware cannot load), buffa runs its Python helpers.
 import mptest
 
 from buffa import wire
