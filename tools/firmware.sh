@@ -33,6 +33,14 @@ flock 9
 case "$board" in
   QEMU_*)
     src=$("$root/tools/bootstrap.sh" mpsrc)
+    # make tracks sources, not compiler flags: a changed board configuration
+    # (mpconfigboard.mk sets CFLAGS) starts the build over.
+    stamp=$(cat "$board_dir/mpconfigboard.mk" | md5sum | cut -d' ' -f1)
+    if [ -d "$build" ] && [ "$(cat "$build/.board-config" 2>/dev/null)" != "$stamp" ]; then
+      rm -rf "$build"
+    fi
+    mkdir -p "$build"
+    echo "$stamp" > "$build/.board-config"
     make -s -C "$src/mpy-cross" -j"$jobs" >&2
     make -s -C "$src/ports/qemu" BOARD="$board" BOARD_DIR="$board_dir" BUILD="$build" \
       MPY_LIB_DIR="$mpy_lib" -j"$jobs" >&2
