@@ -242,7 +242,9 @@ class ResponseParser:
         """A memoryview of the free tail of the buffer, to read into."""
         if self._end == len(self.buf):
             self._grow(self._end + 1)
-        return self.view[self._end :]
+        # A response's first read, usually its only one, takes the whole
+        # buffer: the kept view, where a slice would be an allocation.
+        return self.view[self._end :] if self._end else self.view
 
     def filled(self, n):
         """`n` bytes were read into space(); 0 means the peer closed."""
