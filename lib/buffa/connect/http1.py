@@ -203,6 +203,8 @@ class ResponseParser:
         # would forbid that on CPython), only replaced, here.
         self.buf = b
         self.view = memoryview(b)
+        self._tail = None  # space()'s last view, for the same free tail
+        self._tail_at = -1
 
     def reset(self, no_body=False, stream=False):
         """Get ready for the next response (no_body: it answers a HEAD;
@@ -243,8 +245,16 @@ class ResponseParser:
         if self._end == len(self.buf):
             self._grow(self._end + 1)
         # A response's first read, usually its only one, takes the whole
-        # buffer: the kept view, where a slice would be an allocation.
-        return self.view[self._end :] if self._end else self.view
+        # buffer: the kept view, where a slice would be an allocation. A
+        # stream polled in the caller's idle time asks for the same free
+        # tail again and again while nothing arrives: its view is kept too.
+        end = self._end
+        if not end:
+            return self.view
+        if self._tail_at != end:
+            self._tail = self.view[end:]
+            self._tail_at = end
+        return self._tail
 
     def filled(self, n):
         """`n` bytes were read into space(); 0 means the peer closed."""
