@@ -412,6 +412,10 @@ def tally(db_path, summary, marks, interrupted=False):
         "config_calls": summary.get("config_calls"),
         "configs_pushed": summary.get("configs_pushed"),
     }
+    for key in ("watched_config", "uptime_ms", "get_config_heap", "get_config_heap_first", "watch_heap",
+                "config_heap_unmeasured"):
+        if key in summary:
+            result[key] = summary[key]
     if "outage_start" in marks and "outage_end" in marks:
         a, b = marks["outage_start"], marks["outage_end"]
         result["outage_s"] = round(b - a, 1)
@@ -431,6 +435,36 @@ HEALTH = (
     ("collections_per_batch", "GC per batch", "collections per batch sent: the app's own after each call, plus "
      "MicroPython's when the heap filled"),
 )
+
+
+def config_lines(result, poll_ms):
+    """How the device got its configuration, and what that cost it: calls,
+    and heap allocated for it per minute (measured on the device)."""
+    if result.get("config_calls") is None:
+        return []
+    calls, pushed = result["config_calls"], result["configs_pushed"]
+    out = ["configuration: %d GetConfig call%s, %d pushed on WatchConfig" % (calls, "" if calls == 1 else "s", pushed)]
+    minutes = result.get("uptime_ms", 0) / 60000
+    if not minutes or "get_config_heap" not in result:
+        return out
+    if not result.get("get_config_heap_first"):
+        return out + ["  (no heap figures: the device reported none)"]
+    get_heap, watch_heap = result["get_config_heap"], result["watch_heap"]
+    if result.get("watched_config"):
+        # What polling every poll_ms would have made in this run's time.
+        polls = int(result["uptime_ms"] // poll_ms) if poll_ms else 0
+        out.append("  watched: %.1f KiB heap allocated for the configuration per minute (the stream %.1f KiB,"
+                   " GetConfig %.1f KiB, in %.0f s); polling every %d ms would have made %d GetConfig calls"
+                   % ((get_heap + watch_heap) / 1024 / minutes, watch_heap / 1024, get_heap / 1024,
+                      result["uptime_ms"] / 1000, poll_ms, polls))
+    else:
+        out.append("  polled: %.1f KiB heap allocated for the configuration per minute (%.1f KiB a GetConfig call,"
+                   " in %.0f s)" % ((get_heap + watch_heap) / 1024 / minutes, get_heap / 1024 / max(calls, 1),
+                                    result["uptime_ms"] / 1000))
+    if result.get("config_heap_unmeasured"):
+        out.append("  (%d pieces of it not measured: MicroPython collected during them)"
+                   % result["config_heap_unmeasured"])
+    return out
 
 
 def health_lines(result):
@@ -611,9 +645,8 @@ def main(argv=None):
         if "stored_from_outage" in result:
             say("demo", "%d readings were made during the %.0f s outage and arrived after it"
                 % (result["stored_from_outage"], result["outage_s"]))
-        if result.get("config_calls") is not None:
-            say("demo", "configuration: %d GetConfig calls, %d pushed on WatchConfig" % (
-                result["config_calls"], result["configs_pushed"]))
+        for line in config_lines(result, args.config_poll_ms):
+            say("demo", line)
         for line in health_lines(result):
             say("demo", line)
     say("demo", "result: %s" % ("every reading stored once" if result["ok"] else "FAILED: %s" % result.get("reason", "readings missing")))
