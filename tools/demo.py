@@ -458,9 +458,9 @@ def config_lines(result, poll_ms):
                    % ((get_heap + watch_heap) / 1024 / minutes, watch_heap / 1024, get_heap / 1024,
                       result["uptime_ms"] / 1000, poll_ms, polls))
     else:
-        out.append("  polled: %.1f KiB heap allocated for the configuration per minute (%.1f KiB a GetConfig call,"
-                   " in %.0f s)" % ((get_heap + watch_heap) / 1024 / minutes, get_heap / 1024 / max(calls, 1),
-                                    result["uptime_ms"] / 1000))
+        out.append("  polled: %.1f KiB heap allocated for the configuration per minute (GetConfig calls, and"
+                   " tries that failed, in %.0f s)" % ((get_heap + watch_heap) / 1024 / minutes,
+                                                      result["uptime_ms"] / 1000))
     if result.get("config_heap_unmeasured"):
         out.append("  (%d pieces of it not measured: MicroPython collected during them)"
                    % result["config_heap_unmeasured"])
