@@ -413,7 +413,7 @@ def tally(db_path, summary, marks, interrupted=False):
         "configs_pushed": summary.get("configs_pushed"),
     }
     for key in ("watched_config", "uptime_ms", "get_config_heap", "get_config_heap_first", "watch_heap",
-                "config_heap_unmeasured"):
+                "watch_heap_first", "config_heap_unmeasured"):
         if key in summary:
             result[key] = summary[key]
     if "outage_start" in marks and "outage_end" in marks:
@@ -439,28 +439,34 @@ HEALTH = (
 
 def config_lines(result, poll_ms):
     """How the device got its configuration, and what that cost it: calls,
-    and heap allocated for it per minute (measured on the device)."""
+    and heap allocated for it per minute, as the device measured it. The
+    first GetConfig call and the stream's opening are shown apart: they
+    carry one-time work (the connection, tables built on first use) that
+    a longer run spreads thinner."""
     if result.get("config_calls") is None:
         return []
     calls, pushed = result["config_calls"], result["configs_pushed"]
-    out = ["configuration: %d GetConfig call%s, %d pushed on WatchConfig" % (calls, "" if calls == 1 else "s", pushed)]
+    head = "configuration: %d GetConfig call%s, %d pushed on WatchConfig" % (calls, "" if calls == 1 else "s", pushed)
     minutes = result.get("uptime_ms", 0) / 60000
     if not minutes or "get_config_heap" not in result:
-        return out
-    if not result.get("get_config_heap_first"):
-        return out + ["  (no heap figures: the device reported none)"]
-    get_heap, watch_heap = result["get_config_heap"], result["watch_heap"]
+        return [head]
     if result.get("watched_config"):
         # What polling every poll_ms would have made in this run's time.
         polls = int(result["uptime_ms"] // poll_ms) if poll_ms else 0
-        out.append("  watched: %.1f KiB heap allocated for the configuration per minute (the stream %.1f KiB,"
-                   " GetConfig %.1f KiB, in %.0f s); polling every %d ms would have made %d GetConfig calls"
-                   % ((get_heap + watch_heap) / 1024 / minutes, watch_heap / 1024, get_heap / 1024,
-                      result["uptime_ms"] / 1000, poll_ms, polls))
+        head += " (watched; a GetConfig call every %d ms would have been %d calls)" % (poll_ms, polls)
+        start = "the first GetConfig call and opening the stream"
     else:
-        out.append("  polled: %.1f KiB heap allocated for the configuration per minute (GetConfig calls, and"
-                   " tries that failed, in %.0f s)" % ((get_heap + watch_heap) / 1024 / minutes,
-                                                      result["uptime_ms"] / 1000))
+        head += " (polled every %d ms)" % poll_ms
+        # A stream tried first and refused (unimplemented) counts as start-up.
+        start = "the first GetConfig call" + (" and the refused stream" if result.get("watch_heap_first") else "")
+    if not result.get("get_config_heap_first"):
+        return [head, "  (no heap figures: the device reported none)"]
+    first = result["get_config_heap_first"] + result.get("watch_heap_first", 0)
+    rest = result["get_config_heap"] + result["watch_heap"] - first
+    out = [head,
+           "  heap allocated for it %.1f KiB a minute after the start (%.1f KiB in %.0f s: calls, pushes,"
+           " reopening, failed tries)" % (rest / 1024 / minutes, rest / 1024, result["uptime_ms"] / 1000),
+           "  at the start %.1f KiB (%s)" % (first / 1024, start)]
     if result.get("config_heap_unmeasured"):
         out.append("  (%d pieces of it not measured: MicroPython collected during them)"
                    % result["config_heap_unmeasured"])

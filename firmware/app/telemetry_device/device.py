@@ -571,6 +571,7 @@ class Device:
             "get_config_heap": self.get_config_heap.bytes,
             "get_config_heap_first": max(self.get_config_heap.first, 0),
             "watch_heap": self.watch_heap.bytes,
+            "watch_heap_first": max(self.watch_heap.first, 0),
             "config_heap_unmeasured": self.get_config_heap.unmeasured + self.watch_heap.unmeasured,
             "platform": self.board.platform,
         }
