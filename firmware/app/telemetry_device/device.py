@@ -272,10 +272,12 @@ class Device:
     def can_watch(self):
         """Whether to watch the configuration: over a socket, and (unless
         watch_config says) only where the heap can spare what the stream
-        needs: its code (about 10 KB where it is not frozen) and a second
-        client (about 4 KB). Measured on the unix port from .mpy files, at
-        192 KiB the app has 46 KiB left at this point, and with the stream
-        26 KiB in small pieces: its Record calls then risk failing."""
+        needs: its code (about 10 KiB where it is not frozen) and a second
+        client (about 3 KiB). Measured on the unix port from .mpy files
+        (docs/demo.md, "Configuration changes"): at 192 KiB the app has
+        44.5 KiB left at this point, and watching runs with 25 KiB free after
+        each collection, but at 184 KiB loading the stream's code already
+        fails for want of a 752-byte block, where polling runs at 176 KiB."""
         cfg = self.cfg
         if cfg["transport"] != "socket" or cfg["watch_config"] is False:
             return False
