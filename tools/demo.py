@@ -468,8 +468,9 @@ def config_lines(result, poll_ms):
            " reopening, failed tries)" % (rest / 1024 / minutes, rest / 1024, result["uptime_ms"] / 1000),
            "  at the start %.1f KiB (%s)" % (first / 1024, start)]
     if result.get("config_heap_unmeasured"):
-        out.append("  (%d pieces of it not measured: MicroPython collected during them)"
-                   % result["config_heap_unmeasured"])
+        n = result["config_heap_unmeasured"]
+        out.append("  (%d piece%s of it not measured: MicroPython collected during %s)"
+                   % (n, "" if n == 1 else "s", "it" if n == 1 else "them"))
     return out
 
 
