@@ -412,6 +412,10 @@ def tally(db_path, summary, marks, interrupted=False):
         "config_calls": summary.get("config_calls"),
         "configs_pushed": summary.get("configs_pushed"),
     }
+    for key in ("watched_config", "uptime_ms", "get_config_heap", "get_config_heap_first", "watch_heap",
+                "watch_heap_first", "config_heap_unmeasured"):
+        if key in summary:
+            result[key] = summary[key]
     if "outage_start" in marks and "outage_end" in marks:
         a, b = marks["outage_start"], marks["outage_end"]
         result["outage_s"] = round(b - a, 1)
@@ -431,6 +435,43 @@ HEALTH = (
     ("collections_per_batch", "GC per batch", "collections per batch sent: the app's own after each call, plus "
      "MicroPython's when the heap filled"),
 )
+
+
+def config_lines(result, poll_ms):
+    """How the device got its configuration, and what that cost it: calls,
+    and heap allocated for it per minute, as the device measured it. The
+    first GetConfig call and the stream's opening are shown apart: they
+    carry one-time work (the connection, tables built on first use) that
+    a longer run spreads thinner."""
+    if result.get("config_calls") is None:
+        return []
+    calls, pushed = result["config_calls"], result["configs_pushed"]
+    head = "configuration: %d GetConfig call%s, %d pushed on WatchConfig" % (calls, "" if calls == 1 else "s", pushed)
+    minutes = result.get("uptime_ms", 0) / 60000
+    if not minutes or "get_config_heap" not in result:
+        return [head]
+    if result.get("watched_config"):
+        # What polling every poll_ms would have made in this run's time.
+        polls = int(result["uptime_ms"] // poll_ms) if poll_ms else 0
+        head += " (watched; a GetConfig call every %d ms would have been %d calls)" % (poll_ms, polls)
+        start = "the first GetConfig call and opening the stream"
+    else:
+        head += " (polled every %d ms)" % poll_ms
+        # A stream tried first and refused (unimplemented) counts as start-up.
+        start = "the first GetConfig call" + (" and the refused stream" if result.get("watch_heap_first") else "")
+    if not result.get("get_config_heap_first"):
+        return [head, "  (no heap figures: the device reported none)"]
+    first = result["get_config_heap_first"] + result.get("watch_heap_first", 0)
+    rest = result["get_config_heap"] + result["watch_heap"] - first
+    out = [head,
+           "  heap allocated for it %.1f KiB a minute after the start (%.1f KiB in %.0f s: calls, pushes,"
+           " reopening, failed tries)" % (rest / 1024 / minutes, rest / 1024, result["uptime_ms"] / 1000),
+           "  at the start %.1f KiB (%s)" % (first / 1024, start)]
+    if result.get("config_heap_unmeasured"):
+        n = result["config_heap_unmeasured"]
+        out.append("  (%d piece%s of it not measured: MicroPython collected during %s)"
+                   % (n, "" if n == 1 else "s", "it" if n == 1 else "them"))
+    return out
 
 
 def health_lines(result):
@@ -611,9 +652,8 @@ def main(argv=None):
         if "stored_from_outage" in result:
             say("demo", "%d readings were made during the %.0f s outage and arrived after it"
                 % (result["stored_from_outage"], result["outage_s"]))
-        if result.get("config_calls") is not None:
-            say("demo", "configuration: %d GetConfig calls, %d pushed on WatchConfig" % (
-                result["config_calls"], result["configs_pushed"]))
+        for line in config_lines(result, args.config_poll_ms):
+            say("demo", line)
         for line in health_lines(result):
             say("demo", line)
     say("demo", "result: %s" % ("every reading stored once" if result["ok"] else "FAILED: %s" % result.get("reason", "readings missing")))

@@ -115,6 +115,46 @@ def make_certs(d):
     return {"ca": os.path.join(d, "ca.pem"), "cert": os.path.join(d, "srv.pem"), "key": os.path.join(d, "srv.key")}
 
 
+RECORDING_ABOUT = (
+    "Recorded from `make demo` on the MicroPython unix port (a 10 s collector outage 12 s in): each batch as "
+    "the collector received it. Times are relative to the first batch's arrival: received_s in seconds, each "
+    "reading's made time in milliseconds. Reading: [sequence, made_ms, sensor, value, unit]."
+)
+
+
+def save_recording(db, device, path):
+    """Write a run stored in the collector database db (a `make demo` run's
+    build/demo/telemetry.db) as a recording that load_recording reads: how
+    host_tests/demo/recorded_outage.json is made."""
+    import json
+    import sqlite3
+
+    sys.path.insert(0, os.path.join(TOOLS, "collector"))
+    try:
+        from store import STATUS_FIELDS
+    finally:
+        sys.path.pop(0)
+    con = sqlite3.connect(db)
+    try:
+        batches = con.execute("SELECT received, first_seq, last_seq, " + ", ".join(STATUS_FIELDS)
+                              + " FROM batches WHERE device = ? ORDER BY id", (device,)).fetchall()
+        readings = con.execute("SELECT sequence, seconds, nanos, sensor, value, unit FROM readings"
+                               " WHERE device = ? ORDER BY sequence", (device,)).fetchall()
+    finally:
+        con.close()
+    t0 = batches[0][0]
+    out = []
+    for received, first, last, *status in batches:
+        rows = [[seq, round((sec + ns / 1e9 - t0) * 1000), sensor, value, unit]
+                for seq, sec, ns, sensor, value, unit in readings if first <= seq <= last]
+        out.append({"received_s": round(received - t0, 3), "status": dict(zip(STATUS_FIELDS, status)),
+                    "readings": rows})
+    with open(path, "w") as f:  # a batch a line
+        f.write('{\n "about": %s,\n "device": %s,\n "batches": [\n' % (json.dumps(RECORDING_ABOUT), json.dumps(device)))
+        f.write(",\n".join(json.dumps(b, separators=(",", ":")) for b in out))
+        f.write("\n ]\n}\n")
+
+
 def load_recording(db, path, end=None):
     """Store a recorded run (recorded_outage.json) in the collector database
     db as if it had arrived live, its last batch at `end` (unix seconds,

@@ -61,3 +61,19 @@ def test_heap_summary_line():
                                        "largest block 38.0 KiB, 2 GC since last batch")
     assert health.heap_summary(dict(st, heap_size=0)) is None  # CPython devices report none
     assert health.heap_summary(None) is None
+
+
+def test_recording_round_trips_through_a_collector_database():
+    # How recorded_outage.json is made (demohelp.save_recording, from a
+    # `make demo` run's database): loading it and saving it again gives the
+    # same file, byte for byte.
+    work = demohelp.tempdir("recording-")
+    try:
+        db = os.path.join(work, "t.db")
+        path = os.path.join(demohelp.HERE, "recorded_outage.json")
+        device, _, _ = demohelp.load_recording(db, path)
+        demohelp.save_recording(db, device, os.path.join(work, "again.json"))
+        with open(path) as a, open(os.path.join(work, "again.json")) as b:
+            assert a.read() == b.read()
+    finally:
+        demohelp.rmtree(work)

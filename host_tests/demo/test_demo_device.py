@@ -328,3 +328,48 @@ def test_a_failing_stream_is_retried_with_backoff():
     assert d.wait_for_config(200) and d.watch is None and d.watching()
     assert not d.wait_for_config(200)  # waiting out the backoff: the loop sleeps
     assert d.wsvc.watches == 1
+
+
+def test_alloc_meter_sums_what_each_piece_allocates():
+    import gc
+    import sys
+
+    from telemetry_device import heap
+
+    m = heap.AllocMeter()
+    if sys.implementation.name == "cpython":  # no heap to measure: reported as 0
+        m.start()
+        m.stop()
+        assert (m.bytes, m.pieces, m.first, m.unmeasured) == (0, 1, 0, 0)
+        return
+    gc.collect()
+    m.start()
+    b = bytearray(1000)
+    m.stop()
+    assert 1000 <= m.bytes < 1200 and m.first == m.bytes and m.pieces == 1
+    m.start()
+    m.stop()  # nothing allocated
+    assert m.pieces == 2 and m.bytes == m.first
+    # A piece during which the heap was collected cannot be measured by
+    # the difference: it is counted apart, not added as a wrong figure.
+    b = [bytearray(100) for _ in range(50)]
+    m.start()
+    b = None
+    gc.collect()
+    m.stop()
+    assert m.unmeasured == 1 and m.pieces == 2
+
+
+def test_summary_says_what_the_configuration_cost():
+    _load()
+    push = pb.GetConfigResponse(sample_interval_ms=250, batch_size=2, next_sequence=9)
+    d = _watching([FakeWatch([None, push, None])])
+    for _ in range(3):
+        d.wait_for_config(200)
+    d.get_config()
+    s = d.summary()
+    assert s["watched_config"] is True and s["config_calls"] == 1 and s["configs_pushed"] == 1
+    assert s["uptime_ms"] >= 0
+    assert s["watch_heap"] >= 0 and s["get_config_heap"] >= 0 and s["config_heap_unmeasured"] >= 0
+    assert d.watch_heap.pieces + d.watch_heap.unmeasured == 3
+    assert d.get_config_heap.pieces + d.get_config_heap.unmeasured == 1

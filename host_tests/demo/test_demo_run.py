@@ -55,6 +55,11 @@ def _check_complete(p, res):
     assert res["collections_per_batch"] >= 1
     for name in ("free after GC", "lowest free after GC", "largest free block", "GC per batch"):
         assert "  " + name + " " in log, name
+    # How the configuration came, and the heap it cost, as the device measured it.
+    assert res["config_calls"] >= 1, res
+    assert "configuration: %d GetConfig call" % res["config_calls"] in log
+    assert res["get_config_heap_first"] > 0 and res["get_config_heap"] >= res["get_config_heap_first"], res
+    assert "  heap allocated for it " in log and "  at the start " in log
 
 
 def test_unix_port_demo_stores_every_reading():

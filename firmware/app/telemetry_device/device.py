@@ -20,7 +20,7 @@ from buffa.connect import ConnectError
 from buffa.connect.clock import ticks_add, ticks_diff, ticks_ms
 from telemetry_device import board as _board
 from telemetry_device import config as _config
-from telemetry_device.heap import HeapWatch
+from telemetry_device.heap import AllocMeter, HeapWatch
 from telemetry_device.ringbuf import SYNCED, Ring
 
 try:
@@ -96,6 +96,10 @@ class Device:
         self.last_config = now
         self.config_calls = 0  # GetConfig calls answered (the start's, then polls)
         self.pushed = 0  # configurations that arrived on the stream
+        # Heap allocated for the configuration: by GetConfig calls, and by
+        # the stream (opening it, idle waits, pushes), for the demo's summary.
+        self.get_config_heap = AllocMeter()
+        self.watch_heap = AllocMeter()
 
     # -- small helpers
     def log(self, msg):
@@ -225,6 +229,8 @@ class Device:
     def get_config(self):
         pb = self.pb
         self.board.feed()
+        meter = self.get_config_heap
+        meter.start()
         try:
             if not self.board.network_up():
                 raise ConnectError("unavailable", "no network")
@@ -233,6 +239,7 @@ class Device:
             self.failed("GetConfig", e)
             return
         finally:
+            meter.stop()
             self.board.feed()
         self.succeeded()
         self.config_calls += 1
@@ -265,10 +272,12 @@ class Device:
     def can_watch(self):
         """Whether to watch the configuration: over a socket, and (unless
         watch_config says) only where the heap can spare what the stream
-        needs: its code (about 10 KB where it is not frozen) and a second
-        client (about 4 KB). Measured on the unix port from .mpy files, at
-        192 KiB the app has 46 KiB left at this point, and with the stream
-        26 KiB in small pieces: its Record calls then risk failing."""
+        needs: its code (about 10 KiB where it is not frozen) and a second
+        client (about 3 KiB). Measured on the unix port from .mpy files
+        (docs/demo.md, "Configuration changes"): at 192 KiB the app has
+        44.5 KiB left at this point, and watching runs with 25 KiB free after
+        each collection, but at 184 KiB loading the stream's code already
+        fails for want of a 752-byte block, where polling runs at 176 KiB."""
         cfg = self.cfg
         if cfg["transport"] != "socket" or cfg["watch_config"] is False:
             return False
@@ -293,6 +302,14 @@ class Device:
         """Spend up to ms waiting for a configuration on the WatchConfig
         stream (opening it first if it is due). False when there is no
         stream to wait on: the caller sleeps instead."""
+        meter = self.watch_heap
+        meter.start()
+        try:
+            return self._wait_for_config(ms)
+        finally:
+            meter.stop()
+
+    def _wait_for_config(self, ms):
         s = self.watch
         if s is None:
             if not self.watching() or ticks_diff(ticks_ms(), self.next_watch) < 0 or not self.board.network_up():
@@ -551,6 +568,13 @@ class Device:
             "collections": self.hw.total,
             "config_calls": self.config_calls,
             "configs_pushed": self.pushed,
+            "watched_config": self.watching(),
+            "uptime_ms": ticks_diff(ticks_ms(), self.boot),
+            "get_config_heap": self.get_config_heap.bytes,
+            "get_config_heap_first": max(self.get_config_heap.first, 0),
+            "watch_heap": self.watch_heap.bytes,
+            "watch_heap_first": max(self.watch_heap.first, 0),
+            "config_heap_unmeasured": self.get_config_heap.unmeasured + self.watch_heap.unmeasured,
             "platform": self.board.platform,
         }
         import json

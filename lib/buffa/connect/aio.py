@@ -258,51 +258,86 @@ class Client(core.ClientBase):
 
         Given a unary call's arguments, first take the client's turn and
         start that call, and return its result: so a unary call is one
-        coroutine, and each is a heap object of 100-200 bytes on MicroPython.
-        For the same reason each step first tries its I/O without waiting
-        (on MicroPython also after yielding, for up to _SPIN_MS) and awaits
-        the connection only when the socket is not ready.
+        coroutine. On MicroPython that is a heap object whose size grows
+        with its locals, its stack and above all its exception handlers
+        (64 bytes for a try/finally, 96 for a try/except), so this one has
+        a single handler: the steps that need no waiting run in _advance, a
+        plain method, and a wait that does not end at once runs in _wait, a
+        coroutine of its own. On MicroPython a read first yields for up to
+        _SPIN_MS (an answer on a LAN arrives by then), which allocates
+        nothing, before it waits on the connection.
         """
         if unary is not None and not self._turn.take_now():
             await self._turn.take()
         try:
             if unary is not None:
                 x.start(*unary)
+            spin_from = None
             while True:
-                try:
-                    op = x.step()
-                    c = self._conn
-                    if op is RECV:
-                        buf = x.space()
-                        n = c.read_now(buf)
-                        if n is None and _MICROPYTHON:
-                            start = clock.ticks_ms()
-                            while n is None and clock.ticks_diff(clock.ticks_ms(), start) < _SPIN_MS:
-                                await asyncio.sleep_ms(0)  # a singleton: no allocation
-                                n = c.read_now(buf)
-                        x.filled(n if n is not None else await c.recv_into(buf, x.deadline))
-                    elif op is SEND:
-                        buf = x.out
-                        n = c.write_now(buf)
-                        if n < len(buf):
-                            await c.send(buf[n:] if n else buf, x.deadline)
-                        x.sent()
-                    elif op is CONNECT:
-                        if c is not None and c.idle_ok():
-                            c.call_timeout_ms = x.timeout_ms
-                            x.connected(True)
-                        else:
-                            self._drop()
-                            self._conn = await self._dial(x.deadline, x.timeout_ms)
-                            x.connected(False)
-                    else:
-                        break
-                except Exception as e:
-                    self._failed(x, e)
+                op = self._advance(x)
+                if op is RECV and _MICROPYTHON:
+                    if spin_from is None:
+                        spin_from = clock.ticks_ms()
+                    if clock.ticks_diff(clock.ticks_ms(), spin_from) < _SPIN_MS:
+                        await asyncio.sleep_ms(0)  # a singleton: no allocation
+                        continue
+                if op is not RECV and op is not SEND and op is not CONNECT:
+                    break
+                await self._wait(x, op)
+                spin_from = None
             return op if unary is None else self._finish(x)
         finally:
             if unary is not None:
                 self._turn.give()
+
+    async def _wait(self, x, op):
+        """Wait for the connection to do what _advance found it could not yet
+        (op: RECV, SEND or CONNECT), and tell the Exchange."""
+        try:
+            if op is RECV:
+                x.filled(await self._conn.recv_into(x.space(), x.deadline))
+            elif op is SEND:
+                await self._conn.send(x.out, x.deadline)
+                x.sent()
+            else:
+                self._conn = await self._dial(x.deadline, x.timeout_ms)
+                x.connected(False)
+        except Exception as e:
+            self._failed(x, e)
+
+    def _advance(self, x):
+        """Step the Exchange, doing the I/O the connection allows without
+        waiting. Returns MESSAGE, READY or DONE for the caller, or what has
+        to be waited for: RECV (nothing to read yet), SEND (x.out is not all
+        sent; what was is gone from it) or CONNECT (no usable connection)."""
+        while True:
+            try:
+                op = x.step()
+                c = self._conn
+                if op is RECV:
+                    n = c.read_now(x.space())
+                    if n is None:
+                        return RECV
+                    x.filled(n)
+                elif op is SEND:
+                    buf = x.out
+                    n = c.write_now(buf)
+                    if n < len(buf):
+                        if n:
+                            x.out = buf[n:]
+                        return SEND
+                    x.sent()
+                elif op is CONNECT:
+                    if c is not None and c.idle_ok():
+                        c.call_timeout_ms = x.timeout_ms
+                        x.connected(True)
+                    else:
+                        self._drop()
+                        return CONNECT
+                else:
+                    return op
+            except Exception as e:
+                self._failed(x, e)
 
     def server_stream(self, procedure, request, response_type, timeout_ms=None, headers=None, codec="proto"):
         """Call a server-streaming procedure: an async iterator of response

@@ -117,10 +117,12 @@ class Client(core.ClientBase):
                 self._failed(x, e)
 
     def _recv_within(self, x, wait_ms):
-        within = getattr(self._conn, "recv_within", None)
-        if within is None:
+        c = self._conn
+        # Looked up on the class: on the instance it would be a bound method,
+        # an allocation in every idle wait of a polled stream.
+        if getattr(type(c), "recv_within", None) is None:
             raise ConnectError(Code.UNIMPLEMENTED, "this transport cannot wait for a stream with a time bound")
-        return within(x.space(), wait_ms, x.deadline)
+        return c.recv_within(x.space(), wait_ms, x.deadline)
 
     def _connect(self, x):
         """Whether the kept-alive connection is reused; dials a new one if not."""

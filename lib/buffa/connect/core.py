@@ -457,12 +457,20 @@ class Exchange:
         except Exception as e:
             raise wrap_unexpected(e)
 
+_streams_module = None
+
+
 def _streams():
     # Streaming code loads on the first streaming call: a board that only
-    # makes unary calls never spends heap on it.
-    from buffa.connect import streams
+    # makes unary calls never spends heap on it. Kept once loaded: an import
+    # statement allocates each time it runs, and this runs at every step of
+    # a stream (every idle wait of a polled one).
+    global _streams_module
+    if _streams_module is None:
+        from buffa.connect import streams
 
-    return streams
+        _streams_module = streams
+    return _streams_module
 
 
 def _no_line_breaks(head):

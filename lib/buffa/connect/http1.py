@@ -203,6 +203,8 @@ class ResponseParser:
         # would forbid that on CPython), only replaced, here.
         self.buf = b
         self.view = memoryview(b)
+        self._tail = None  # space()'s last view, for the same free tail
+        self._tail_at = -1
 
     def reset(self, no_body=False, stream=False):
         """Get ready for the next response (no_body: it answers a HEAD;
@@ -233,6 +235,8 @@ class ResponseParser:
         self.content_encoding = ""
         self.stream_encoding = ""  # Connect-Content-Encoding (streams)
         self._stream = stream
+        self._tail = None
+        self._tail_at = -1
         self.keep_alive = False
         self.received_any = False
 
@@ -242,7 +246,21 @@ class ResponseParser:
         """A memoryview of the free tail of the buffer, to read into."""
         if self._end == len(self.buf):
             self._grow(self._end + 1)
-        return self.view[self._end :]
+        # A response's first read, usually its only one, takes the whole
+        # buffer: the kept view, where a slice would be an allocation.
+        end = self._end
+        if not end:
+            return self.view
+        if not self._stream:
+            return self.view[end:]
+        # A stream polled in the caller's idle time asks for the same free
+        # tail again and again while nothing arrives: its view is kept. (Not
+        # a unary response's: kept past the call, a small object would sit
+        # wherever it was made, splitting the free heap the call leaves.)
+        if self._tail_at != end:
+            self._tail = self.view[end:]
+            self._tail_at = end
+        return self._tail
 
     def filled(self, n):
         """`n` bytes were read into space(); 0 means the peer closed."""

@@ -199,7 +199,12 @@ def check_head(p, codec, method):
     """
     status = p.status
     ctype = p.content_type
-    media, params = _media(ctype)
+    # The usual content types are taken as they are: _media's tuple would be
+    # an allocation in every call.
+    if ctype in _PLAIN_MEDIA:
+        media, params = ctype, ""
+    else:
+        media, params = _media(ctype)
     if status != 200:
         if status == 304 and method == "GET":
             raise _with_meta(ConnectError(Code.UNKNOWN, "HTTP 304 for a Connect GET", http_status=304), p)

@@ -289,6 +289,8 @@ class PollConnection(_Connection):
         # ipoll reuses one result tuple where poll builds a list each time:
         # a polled stream waits often, mostly in vain.
         self._events = getattr(self._poll, "ipoll", None) or self._poll.poll
+        # Bound once: idle_ok runs before every call on a kept connection.
+        self._read_into = self._sock.readinto
 
     def _wait(self, mask, ms):
         self._poll.modify(self._polled, mask)
@@ -334,7 +336,7 @@ class PollConnection(_Connection):
                 return None
 
     def idle_ok(self):
-        return probe_idle(self._sock.readinto, self._probe)
+        return probe_idle(self._read_into, self._probe)
 
 
 class SocketTransport:
