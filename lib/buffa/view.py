@@ -30,7 +30,7 @@ except ImportError:  # CPython
 
 
 from buffa import wire
-from buffa.wire import DecodeError
+from buffa.wire import DecodeError, _LAX_UTF8
 from buffa.message import _DEFAULT_OPTIONS
 
 _unpack_from = struct.unpack_from
@@ -139,14 +139,16 @@ def _index(c):
 def _map_desc(row):
     # A map field for MapView: (row, the tags view_entry takes where it
     # can look the key up (str keys, values other than messages and
-    # closed enums; 0 elsewhere), the value's type, flags and default).
+    # closed enums; 0 elsewhere), the value's type, flags and default, the
+    # function that reads a value: _text for strings and bytes, a call
+    # fewer than through _scalar).
     krow, vrow = row[4]
     vt = vrow[2]
     fast = 0
     if (_native_entry is not None and krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED
             and row[1] < 1 << 20):
         fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
-    return (row, fast, vt, vrow[3], vrow[7])
+    return (row, fast, vt, vrow[3], vrow[7], _text if vt == _STRING or vt == _BYTES else _scalar)
 
 
 # The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
@@ -575,7 +577,11 @@ def _scalar(typ, fl, b, p):
 
 
 def _text(typ, fl, b, p):
-    # a string or bytes field's value, its length prefix at p
+    # a string or bytes field's value, its length prefix at p. The str is
+    # made here, as buffa.wire.string makes it, rather than through
+    # wire.string_lax and wire.string: two Python calls fewer per string
+    # read; a payload that is not plain ASCII (or, on CPython, valid UTF-8)
+    # goes to them for their exact answer.
     n = b[p]
     if n < 128:
         q = p + 1
@@ -585,9 +591,15 @@ def _text(typ, fl, b, p):
     p = q + n
     if typ == _BYTES:
         return bytes(b[q:p])
-    if fl & _VERIFY:
-        return wire.string(b, q, p)
-    return wire.string_lax(b, q, p)
+    try:
+        n = str(b[q:p], "utf-8")
+    except UnicodeError:
+        n = None
+    if n is None or _LAX_UTF8 and len(n) != p - q:
+        if fl & _VERIFY:
+            return wire.string(b, q, p)
+        return wire.string_lax(b, q, p)
+    return n
 
 
 def _fixed(typ, w, b, p):
@@ -1093,7 +1105,7 @@ class MapView:
             if x == -3:
                 return self._r[4]
             if x >= 0:
-                return _scalar(self._r[2], self._r[3], self._v._b, x)
+                return self._r[5](self._r[2], self._r[3], self._v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
