@@ -578,10 +578,8 @@ def _scalar(typ, fl, b, p):
 
 def _text(typ, fl, b, p):
     # a string or bytes field's value, its length prefix at p. The str is
-    # made here, as buffa.wire.string makes it, rather than through
-    # wire.string_lax and wire.string: two Python calls fewer per string
-    # read; a payload that is not plain ASCII (or, on CPython, valid UTF-8)
-    # goes to them for their exact answer.
+    # made here rather than through wire.string_lax and wire.string: two
+    # Python calls fewer per string read.
     n = b[p]
     if n < 128:
         q = p + 1
@@ -596,10 +594,23 @@ def _text(typ, fl, b, p):
     except UnicodeError:
         n = None
     if n is None or _LAX_UTF8 and len(n) != p - q:
-        if fl & _VERIFY:
-            return wire.string(b, q, p)
-        return wire.string_lax(b, q, p)
+        return _text_check(fl, b, q, p, n)
     return n
+
+
+def _text_check(fl, b, q, p, s):
+    # A payload that is not ASCII (s: what the codec made of it, None if
+    # it refused): as buffa.wire.string (VERIFY) and string_lax decide,
+    # without decoding it again.
+    try:
+        if s is None:
+            raise DecodeError("invalid UTF-8 in string field", q, "utf8")
+        wire.strict_utf8(b, q, p)  # MicroPython's codec is lax
+        return s
+    except DecodeError:
+        if fl & _VERIFY:
+            raise
+        return bytes(b[q:p])
 
 
 def _fixed(typ, w, b, p):
