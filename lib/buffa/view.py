@@ -108,7 +108,9 @@ def _index(c):
             if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
             if f & _MAP:
-                maps[row[0]] = maps[row[5]] = _map_desc(row)
+                # in plain too: View.__getattr__ finds a map with the same
+                # lookup as a scalar (its description's item 6 is None)
+                maps[row[0]] = maps[row[5]] = plain[row[0]] = plain[row[5]] = _map_desc(row)
             elif f & _REPEATED:
                 lazy[row[0]] = lazy[row[5]] = row
             if f & _MAP:
@@ -141,14 +143,15 @@ def _map_desc(row):
     # can look the key up (str keys, values other than messages and
     # closed enums; 0 elsewhere), the value's type, flags and default, the
     # function that reads a value: _text for strings and bytes, a call
-    # fewer than through _scalar).
+    # fewer than through _scalar; None: what tells View.__getattr__ this
+    # is a map, where a plain scalar's description has a bool).
     krow, vrow = row[4]
     vt = vrow[2]
     fast = 0
     if (_native_entry is not None and krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED
             and row[1] < 1 << 20):
         fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
-    return (row, fast, vt, vrow[3], vrow[7], _text if vt == _STRING or vt == _BYTES else _scalar)
+    return (row, fast, vt, vrow[3], vrow[7], _text if vt == _STRING or vt == _BYTES else _scalar, None)
 
 
 # The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
@@ -731,19 +734,18 @@ class View:
         # keeping within it saved about a tenth of a read on the unix
         # port, docs/design.md section 12).
         f = self._x[4].get(name)
-        if f is not None and f[6]:
-            p = _native_last(self._b, self._p, self._e, f[0], f[5])
-            if p >= 0:
-                if f[5]:
-                    return p  # the varint's value, decoded natively
-                return _scalar(f[1], f[2], self._b, p)
-            if p == -1:
-                return f[3]
-        elif f is None:
-            f = self._x[6].get(name)
-            if f is not None:
-                # a map: an object that scans when used (made without
-                # __init__: a Python call fewer)
+        if f is not None:
+            if f[6]:
+                p = _native_last(self._b, self._p, self._e, f[0], f[5])
+                if p >= 0:
+                    if f[5]:
+                        return p  # the varint's value, decoded natively
+                    return _scalar(f[1], f[2], self._b, p)
+                if p == -1:
+                    return f[3]
+            elif f[6] is None:
+                # a map (_map_desc): an object that scans when used (made
+                # without __init__: a Python call fewer)
                 p = MapView()
                 p._v = self
                 p._r = f
@@ -1110,13 +1112,15 @@ class MapView:
         # call, within 11 slots of locals and stack (see View.__getattr__).
         x = self._r[1] and (_key_bytes[1] if _key_bytes[0] is key else _utf8(key))
         if x:
-            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], x)
+            r = self._v
+            x = _native_entry(r._b, r._p, r._e, self._r[1], x)
             if x == -1:
                 return default
+            r = self._r
             if x == -3:
-                return self._r[4]
+                return r[4]
             if x >= 0:
-                return self._r[5](self._r[2], self._r[3], self._v._b, x)
+                return r[5](r[2], r[3], self._v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
