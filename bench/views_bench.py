@@ -1,7 +1,7 @@
 """Views (Message.view(), docs/views.md) against owned decoding, on the
 MicroPython unix port and CPython.
 
-    python bench/views_bench.py [--runs 5] [--target 0.2] [--only mp:buffa,...] [--save] [--instructions]
+    python bench/views_bench.py [--runs 9] [--target 0.2] [--only mp:buffa,...] [--save] [--instructions]
 
 One file, two roles, as bench/json_bench.py: run by CPython without
 --worker it is the driver (generates bench_pb.py with protoc-gen-buffa,
@@ -29,12 +29,17 @@ owned decoding ("decode": M.decode(data), then the reads) and through a view
               r.encode(), re-encoded)
   W1/W2/W3 full  read every field (bench/adapters.py's touch functions)
 
-Figures: ops/s (median of --runs runs, each about --target s, timed by the
-worker thread's CPU time); on MicroPython also bytes allocated per op
+Figures: ops/s (median of --runs rounds; each round times decode, then
+view, in the same worker, about --target s each, by the worker thread's
+CPU time, so both see the same load and heap; view ÷ decode is the median
+of the rounds' ratios, printed with their range); on MicroPython also
+bytes allocated per op
 (gc.mem_alloc() growth over one op with the GC off, least of 3) and the
 heap the decoded message or view holds (gc.mem_alloc() growth after
 gc.collect() with the result of decode()/view() alive: what stays on the
-heap while the reads run).
+heap while the reads run). With --instructions, W2 partial and route are
+also counted in instructions per op under valgrind's callgrind
+(load-independent; see instructions()).
 """
 import sys
 
@@ -205,7 +210,7 @@ def driver():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     ap = argparse.ArgumentParser(description="buffa views benchmark")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9, help="rounds per operation")
     ap.add_argument("--target", type=float, default=0.2, help="seconds per timed run")
     ap.add_argument("--only", default="", help="comma-separated rows (mp:buffa,mp:buffa-pyloops,mp:buffa-native,py:buffa)")
     ap.add_argument("--save", action="store_true", help="write bench/results/views.md and views.json")
