@@ -147,7 +147,7 @@ bench-frozen: setup
 	$(PY) $(ROOT)/bench/frozen_heap.py
 
 bench-views: venv
-	$(PY) $(ROOT)/bench/views_bench.py --save
+	$(PY) $(ROOT)/bench/views_bench.py --save --instructions
 
 bench-connect: venv
 	@$(PY) -m pip install -q --disable-pip-version-check -r $(ROOT)/host_tests/connect/requirements.txt

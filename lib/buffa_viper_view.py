@@ -13,6 +13,11 @@
 # sits in RAM, and only programs that use views should pay for this.
 import micropython
 
+# len as a module global: viper code finds a builtin only after a miss in
+# the module's dict and a scan of the builtins table (50 k fewer
+# instructions per W2 partial op, docs/design.md section 12)
+_len = len
+
 
 # view_last and view_entry repeat their tag and length loops rather than
 # share helpers: a call from one viper function to another goes through
@@ -29,7 +34,7 @@ def view_last(b, p: int, e: int, tag: int, nb: int) -> int:
     # With nb > 0 (a varint field), the value of that varint instead of
     # its position, where it has at most nb bytes (else -2): a machine
     # word, so buffa.view asks for at most 4 bytes on a 32-bit port.
-    if e > int(len(b)):
+    if e > int(_len(b)):
         return -2  # the buffer shrank since view()
     s = ptr8(b)
     r = -1
@@ -100,11 +105,11 @@ def view_entry(b, p: int, e: int, tags: int, key) -> int:
     # value field's payload starts (value tag: tags & 255), -1 for no such
     # entry, -3 for an entry without a value, -2 for what it leaves to the
     # Python loop (groups, tags past 32 bits, entry fields past 15).
-    if e > int(len(b)):
+    if e > int(_len(b)):
         return -2
     s = ptr8(b)
     k = ptr8(key)
-    kn = int(len(key))
+    kn = int(_len(key))
     tag = tags >> 8
     vtag = tags & 0xFF
     found = -1

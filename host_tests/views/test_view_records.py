@@ -45,6 +45,32 @@ def test_strings_and_raw_bytes():
     raises(DecodeError, Record.decode, bad)
 
 
+# payloads for the string paths of buffa.view._text: ASCII, valid UTF-8,
+# bytes every codec refuses, and a surrogate and an overlong form that
+# MicroPython's codec lets through and the strict check must refuse
+TEXTS = (b"", b"ok", "h\u00e9llo \u2603".encode(), b"\xff\xfe", b"\xed\xa0\x80", b"\xc0\x80")
+
+
+def read_or_error(fn, *args):
+    try:
+        return fn(*args)
+    except DecodeError:
+        return DecodeError
+
+
+def test_validated_strings_read_as_decoded():
+    # proto3: invalid UTF-8 raises DecodeError on the read, as decode() does
+    for t in TEXTS:
+        data = bytes([0x1A, len(t)]) + t
+        want = read_or_error(lambda: Record.decode(data).message)
+        assert read_or_error(getattr, Record.view(data), "message") == want, t
+        # a map value, read through MapView.get's native lookup
+        entry = b"\x0a\x01k\x12" + bytes([len(t)]) + t
+        data = bytes([0x22, len(entry)]) + entry
+        want = read_or_error(lambda: Record.decode(data).attributes.get("k"))
+        assert read_or_error(Record.view(data).attributes.get, "k") == want, t
+
+
 def test_unknown_fields_are_kept_and_reencoded():
     data = Record(span_id=5).encode() + b"\xf8\x07\x01" + b"\x5a\x01x"
     v = Record.view(data)

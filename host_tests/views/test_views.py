@@ -55,6 +55,18 @@ def test_every_field_reads_as_decoded():
     assert v.encode() == data
 
 
+def test_unvalidated_strings_read_as_decoded():
+    # proto2 strings (no UTF-8 validation): what is not UTF-8 reads as the
+    # bytes decode() keeps, valid non-ASCII text as its str
+    texts = (b"ok", "h\u00e9llo \u2603".encode(), b"\xff\xfe", b"\xed\xa0\x80", b"\xc0\x80")
+    for t in texts:
+        for tag, name in ((b"\x4a", "text"), (b"\xc2\x01", "lax")):
+            data = tag + bytes([len(t)]) + t
+            want = getattr(Shapes.decode(data), name)
+            got = getattr(Shapes.view(data), name)
+            assert got == want and type(got) is type(want), (name, t, got, want)
+
+
 def test_defaults_presence_and_oneof():
     v = Shapes.view(b"")
     assert v.i32 is None and v.get("i32") == -7

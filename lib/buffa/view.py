@@ -30,7 +30,7 @@ except ImportError:  # CPython
 
 
 from buffa import wire
-from buffa.wire import DecodeError
+from buffa.wire import DecodeError, _LAX_UTF8
 from buffa.message import _DEFAULT_OPTIONS
 
 _unpack_from = struct.unpack_from
@@ -108,7 +108,9 @@ def _index(c):
             if f & _ONEOF:
                 oneofs[row[8]] = oneofs.get(row[8], ()) + (row,)
             if f & _MAP:
-                maps[row[0]] = maps[row[5]] = _map_desc(row)
+                # in plain too: View.__getattr__ finds a map with the same
+                # lookup as a scalar (its description's item 6 is None)
+                maps[row[0]] = maps[row[5]] = plain[row[0]] = plain[row[5]] = _map_desc(row)
             elif f & _REPEATED:
                 lazy[row[0]] = lazy[row[5]] = row
             if f & _MAP:
@@ -139,14 +141,17 @@ def _index(c):
 def _map_desc(row):
     # A map field for MapView: (row, the tags view_entry takes where it
     # can look the key up (str keys, values other than messages and
-    # closed enums; 0 elsewhere), the value's type, flags and default).
+    # closed enums; 0 elsewhere), the value's type, flags and default, the
+    # function that reads a value: _text for strings and bytes, a call
+    # fewer than through _scalar; None: what tells View.__getattr__ this
+    # is a map, where a plain scalar's description has a bool).
     krow, vrow = row[4]
     vt = vrow[2]
     fast = 0
     if (_native_entry is not None and krow[2] == _STRING and vt != _MESSAGE and not vrow[3] & _CLOSED
             and row[1] < 1 << 20):
         fast = (row[1] << 3 | 2) << 8 | 16 | _WT[vt]
-    return (row, fast, vt, vrow[3], vrow[7])
+    return (row, fast, vt, vrow[3], vrow[7], _text if vt == _STRING or vt == _BYTES else _scalar, None)
 
 
 # The longest varint (in bytes) that lib/buffa_viper_view.py's view_last
@@ -575,7 +580,9 @@ def _scalar(typ, fl, b, p):
 
 
 def _text(typ, fl, b, p):
-    # a string or bytes field's value, its length prefix at p
+    # a string or bytes field's value, its length prefix at p. The str is
+    # made here rather than through wire.string_lax and wire.string: two
+    # Python calls fewer per string read.
     n = b[p]
     if n < 128:
         q = p + 1
@@ -585,9 +592,30 @@ def _text(typ, fl, b, p):
     p = q + n
     if typ == _BYTES:
         return bytes(b[q:p])
-    if fl & _VERIFY:
-        return wire.string(b, q, p)
-    return wire.string_lax(b, q, p)
+    # (the try takes this frame past 11 slots, onto the heap: still
+    # cheaper than a helper call for it, docs/design.md section 12)
+    try:
+        n = str(b[q:p], "utf-8")
+    except UnicodeError:
+        n = None
+    if n is None or _LAX_UTF8 and len(n) != p - q:
+        return _text_check(fl, b, q, p, n)
+    return n
+
+
+def _text_check(fl, b, q, p, s):
+    # A payload that is not ASCII (s: what the codec made of it, None if
+    # it refused): as buffa.wire.string (VERIFY) and string_lax decide,
+    # without decoding it again.
+    try:
+        if s is None:
+            raise DecodeError("invalid UTF-8 in string field", q, "utf8")
+        wire.strict_utf8(b, q, p)  # MicroPython's codec is lax
+        return s
+    except DecodeError:
+        if fl & _VERIFY:
+            raise
+        return bytes(b[q:p])
 
 
 def _fixed(typ, w, b, p):
@@ -708,19 +736,18 @@ class View:
         # keeping within it saved about a tenth of a read on the unix
         # port, docs/design.md section 12).
         f = self._x[4].get(name)
-        if f is not None and f[6]:
-            p = _native_last(self._b, self._p, self._e, f[0], f[5])
-            if p >= 0:
-                if f[5]:
-                    return p  # the varint's value, decoded natively
-                return _scalar(f[1], f[2], self._b, p)
-            if p == -1:
-                return f[3]
-        elif f is None:
-            f = self._x[6].get(name)
-            if f is not None:
-                # a map: an object that scans when used (made without
-                # __init__: a Python call fewer)
+        if f is not None:
+            if f[6]:
+                p = _native_last(self._b, self._p, self._e, f[0], f[5])
+                if p >= 0:
+                    if f[5]:
+                        return p  # the varint's value, decoded natively
+                    return _scalar(f[1], f[2], self._b, p)
+                if p == -1:
+                    return f[3]
+            elif f[6] is None:
+                # a map (_map_desc): an object that scans when used (made
+                # without __init__: a Python call fewer)
                 p = MapView()
                 p._v = self
                 p._r = f
@@ -1087,13 +1114,15 @@ class MapView:
         # call, within 11 slots of locals and stack (see View.__getattr__).
         x = self._r[1] and (_key_bytes[1] if _key_bytes[0] is key else _utf8(key))
         if x:
-            x = _native_entry(self._v._b, self._v._p, self._v._e, self._r[1], x)
+            r = self._v
+            x = _native_entry(r._b, r._p, r._e, self._r[1], x)
             if x == -1:
                 return default
+            r = self._r
             if x == -3:
-                return self._r[4]
+                return r[4]
             if x >= 0:
-                return _scalar(self._r[2], self._r[3], self._v._b, x)
+                return r[5](r[2], r[3], self._v._b, x)
         x = self._find(key)
         return default if x is _MISSING else x
 
