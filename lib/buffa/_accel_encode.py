@@ -3,17 +3,17 @@
 # where the accelerator imported (buffa.wire.ACCEL): register() hands it
 # each generated module's classes, and install() puts C callables in place
 # of cls._buffa_z and cls._buffa_w for every class whose field table the C
-# code handles. Each keeps the generated function as its fallback, so
-# output and errors stay the Python code's. A class it does not handle
-# (groups, maps of messages or closed enums, a port without __dict__)
-# keeps its Python functions.
+# code handles. Each keeps the generated function as its fallback
+# (.fallback), so output and errors stay the Python code's. A class it
+# does not handle (one with a group field, or on a port whose instances
+# have no __dict__) keeps its Python functions.
 from buffa_accel import encoder
 
 # a program row's modes (table_encode.c)
 _IMPLICIT, _PRESENCE, _ONEOF, _REPEATED, _PACKED, _MAP = 0, 1, 2, 3, 4, 5
 # buffa.wire's type and flag numbers (tools/buffa_gen/tables.py)
 _GROUP, _MESSAGE, _BOOL = 10, 11, 8
-_REPEATED_F, _PACKED_F, _MAP_F, _PRESENCE_F, _CLOSED_F = 1, 2, 4, 8, 64
+_REPEATED_F, _PACKED_F, _MAP_F, _PRESENCE_F = 1, 2, 4, 8
 # wire type by field type
 _WIRE = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)
 
@@ -42,8 +42,6 @@ def _program(c):
             return None
         if flags & _MAP_F:
             k, v = ref
-            if v[2] in (_MESSAGE, _GROUP) or v[3] & _CLOSED_F:
-                return None  # (buffa.fields' table-driven entries)
             mode, t, r, tag = _MAP, v[2], k[2], num << 3 | 2
         elif oneof is not None:
             mode = _ONEOF
@@ -58,7 +56,10 @@ def _program(c):
             names += (_name("_buffa_c_" + oneof), _name("_buffa_v_" + oneof), _name(a))
         else:
             names.append(_name(a))
-        if t == _MESSAGE:
+        if mode == _MAP:
+            if t == _MESSAGE:
+                names.append(v[4])
+        elif t == _MESSAGE:
             r = len(names)
             names.append(ref)
         elif mode == _PACKED and _WIRE[t] == 0 and t != _BOOL:
@@ -76,15 +77,16 @@ _encoder_type = None
 def install(classes):
     global _encoder_type
     for c in classes:
-        z = c._buffa_z
-        if type(z) is _encoder_type:
-            continue  # installed already
         try:
+            z = c._buffa_z
+            if type(z) is _encoder_type:
+                continue  # installed already
             p = _program(c)
             if p:
                 c._buffa_z, c._buffa_w = encoder(c, p[0], p[1], z, c._buffa_w)
                 _encoder_type = type(c._buffa_z)
         except (AttributeError, ValueError):
-            # AttributeError: a port whose instances have no __dict__;
-            # ValueError: a program the C code refused
+            # AttributeError: a class that is not a generated message (as
+            # buffa.protojson.register accepts), or a port whose instances
+            # have no __dict__; ValueError: a program the C code refused
             pass

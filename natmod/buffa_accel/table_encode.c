@@ -61,7 +61,8 @@ enum {
 // then _buffa_v_<oneof> and the field's attribute name, its case value).
 // r: a message field's class (index in names); a packed varint run's
 // _buffa_k<number> name (index); a map's key type. A map's type is its
-// value's; its tag, like a packed run's, is the length-delimited one.
+// value's (a message value's class follows the map's name in names); its
+// tag, like a packed run's, is the length-delimited one.
 #define ROW 8
 
 // Sub-message levels handled in C before one goes through Python.
@@ -327,17 +328,27 @@ static mp_obj_t field_value(const enc_t *e, const uint8_t *r, mp_obj_t m) {
     return v;
 }
 
-// The size of a map entry k: x (payload), or -1.
-static mp_int_t entry_size(uint8_t kt, uint8_t vt, mp_obj_t k, mp_obj_t x, val_t *kv, val_t *vv) {
-    if (!get_val(kt, k, kv) || !get_val(vt, x, vv)) {
-        return -1;
-    }
-    return 2 + kv->n + vv->n;
-}
 
 // ---- size -------------------------------------------------------------------
 
 static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth);
+static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth);
+
+// The payload size of entry k: x of the map of row r, or -1. A message
+// value's size is cached on it (sub_size); other values are in *vv.
+static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_t x, val_t *kv, val_t *vv, int depth) {
+    if (!get_val(r[3], k, kv)) {
+        return -1;
+    }
+    if (r[0] == T_MESSAGE) {
+        mp_int_t z = sub_size(e->names[r[2] + 1], x, depth);
+        return z < 0 ? -1 : 2 + kv->n + bw_usize(z) + z;
+    }
+    if (!get_val(r[0], x, vv)) {
+        return -1;
+    }
+    return 2 + kv->n + vv->n;
+}
 
 // The size of sub-message x of class cls (cached on it as _buffa_s), or -1
 // to hand its parent over (x not of that class).
@@ -411,11 +422,13 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
                 if (!mp_map_slot_is_filled(map, j)) {
                     continue;
                 }
-                mp_int_t y = entry_size(r[3], t, map->table[j].key, map->table[j].value, &kv, &v);
+                mp_int_t y = entry_size(e, r, map->table[j].key, map->table[j].value, &kv, &v, depth);
                 if (y < 0) {
                     return -1;
                 }
                 n += tl + bw_usize(y) + y;
+                // (a message value's Python size function may have run)
+                map = &((mp_obj_dict_t *)MP_OBJ_TO_PTR(o))->map;
             }
             continue;
         }
@@ -610,16 +623,36 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                 if (!mp_map_slot_is_filled(map, j)) {
                     continue;
                 }
-                mp_int_t y = entry_size(kt, t, map->table[j].key, map->table[j].value, &kv, &v);
-                if (y < 0) {
-                    return -1;
+                mp_obj_t x = map->table[j].value;
+                mp_int_t y;
+                if (t == T_MESSAGE) {
+                    // the size pass cached the value's size
+                    if (mp_obj_is_small_int(x) || mp_obj_get_type(x) != MP_OBJ_TO_PTR(e->names[r[2] + 1])) {
+                        return -1;
+                    }
+                    mp_obj_t s = mp_load_attr(x, MP_QSTR__buffa_s);
+                    if (!get_val(kt, map->table[j].key, &kv) || !mp_obj_is_small_int(s) || MP_OBJ_SMALL_INT_VALUE(s) < 0) {
+                        return -1;
+                    }
+                    y = MP_OBJ_SMALL_INT_VALUE(s);
+                    y += 2 + kv.n + bw_usize(y);
+                } else {
+                    y = entry_size(e, r, map->table[j].key, x, &kv, &v, depth);
+                    if (y < 0) {
+                        return -1;
+                    }
                 }
                 p = put_varint(w, p, tag);
                 p = p < 0 ? p : put_varint(w, p, y);
                 p = p < 0 ? p : put_varint(w, p, 0x08 | wire_type[kt]);
                 p = p < 0 ? p : put_val(w, p, kt, &kv);
                 p = p < 0 ? p : put_varint(w, p, 0x10 | wire_type[t]);
-                p = p < 0 ? p : put_val(w, p, t, &v);
+                if (t == T_MESSAGE) {
+                    p = p < 0 ? p : sub_write(e->names[r[2] + 1], x, w, p, depth);
+                    map = &((mp_obj_dict_t *)MP_OBJ_TO_PTR(o))->map;
+                } else {
+                    p = p < 0 ? p : put_val(w, p, t, &v);
+                }
             }
             continue;
         }
@@ -709,6 +742,13 @@ static mp_obj_t enc_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_
     return mp_call_function_n_kw(e->py, n_args, n_kw, args);
 }
 
+// encoder.fallback: the generated function (tests compare with it)
+static void enc_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_fallback) {
+        dest[0] = ((enc_t *)MP_OBJ_TO_PTR(self_in))->py;
+    }
+}
+
 // Check a program against its names before anything runs it: a row the C
 // code could misread is refused (ValueError), and the class keeps Python.
 static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, size_t nn) {
@@ -716,14 +756,13 @@ static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, 
         const uint8_t *r = prog + i;
         uint8_t t = r[0], mode = r[1];
         bool ok = t >= T_DOUBLE && t <= T_SINT64 && t != T_GROUP && mode < M_COUNT;
-        size_t na = mode == M_ONEOF ? 3 : 1;
+        size_t na = mode == M_ONEOF ? 3 : mode == M_MAP && t == T_MESSAGE ? 2 : 1;
         ok = ok && (size_t)r[2] + na <= nn;
         for (size_t j = 0; ok && j < na; j++) {
-            ok = mp_obj_is_qstr(names[r[2] + j]);
+            ok = j == 1 && mode == M_MAP ? mp_obj_get_type(names[r[2] + 1]) == &mp_type_type : mp_obj_is_qstr(names[r[2] + j]);
         }
-        if (ok && t == T_MESSAGE) {
-            ok = mode != M_PACKED && mode != M_MAP && r[3] < nn
-                && mp_obj_get_type(names[r[3]]) == &mp_type_type;
+        if (ok && t == T_MESSAGE && mode != M_MAP) {
+            ok = mode != M_PACKED && r[3] < nn && mp_obj_get_type(names[r[3]]) == &mp_type_type;
         } else if (ok && mode == M_PACKED && wire_type[t] == 0 && t != T_BOOL) {
             ok = r[3] < nn && mp_obj_is_qstr(names[r[3]]);
         } else if (ok && mode == M_MAP) {
@@ -795,11 +834,12 @@ void table_encode_init(void) {
     enc_type.flags = MP_TYPE_FLAG_NONE;
     enc_type.name = MP_QSTR_encoder;
     MP_OBJ_TYPE_SET_SLOT(&enc_type, call, enc_call, 0);
+    MP_OBJ_TYPE_SET_SLOT(&enc_type, attr, enc_attr, 1);
     t_int = &mp_type_int;
     t_float = (const mp_obj_type_t *)MP_OBJ_TO_PTR(mp_load_global(MP_QSTR_float));
     t_bytes = &mp_type_bytes;
     t_bytearray = &mp_type_bytearray;
 }
 #else
-MP_DEFINE_CONST_OBJ_TYPE(buffa_enc_type, MP_QSTR_encoder, MP_TYPE_FLAG_NONE, call, enc_call);
+MP_DEFINE_CONST_OBJ_TYPE(buffa_enc_type, MP_QSTR_encoder, MP_TYPE_FLAG_NONE, call, enc_call, attr, enc_attr);
 #endif
