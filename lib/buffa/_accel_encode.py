@@ -5,8 +5,8 @@
 # of cls._buffa_z and cls._buffa_w for every class whose field table the C
 # code handles. Each keeps the generated function as its fallback
 # (.fallback), so output and errors stay the Python code's. A class it
-# does not handle (one with a group field, or on a port whose instances
-# have no __dict__) keeps its Python functions.
+# does not handle (more than 255 names in its program, or any class on a
+# port whose instances have no __dict__) keeps its Python functions.
 from buffa_accel import encoder
 
 # a program row's modes (table_encode.c)
@@ -38,8 +38,6 @@ def _program(c):
     for a, num, t, flags, ref, _, _, _, oneof in sorted(c._buffa_f, key=lambda r: r[1]):
         r = 0
         tag = num << 3 | _WIRE[t]
-        if t == _GROUP:
-            return None
         if flags & _MAP_F:
             k, v = ref
             mode, t, r, tag = _MAP, v[2], k[2], num << 3 | 2
@@ -59,7 +57,7 @@ def _program(c):
         if mode == _MAP:
             if t == _MESSAGE:
                 names.append(v[4])
-        elif t == _MESSAGE:
+        elif t == _MESSAGE or t == _GROUP:
             r = len(names)
             names.append(ref)
         elif mode == _PACKED and _WIRE[t] == 0 and t != _BOOL:

@@ -68,8 +68,11 @@ enum {
 // Sub-message levels handled in C before one goes through Python.
 #define MAX_DEPTH 8
 
-// wire type of each field type (0 for GROUP, which no program holds)
-static const uint8_t wire_type[19] = { 0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 0, 2, 2, 0, 0, 5, 1, 0, 0 };
+// wire type of each field type
+static const uint8_t wire_type[19] = { 0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0 };
+
+// a message, length-delimited or a group
+#define IS_MSG(t) ((t) == T_MESSAGE || (t) == T_GROUP)
 
 typedef struct {
     mp_obj_base_t base;
@@ -332,7 +335,7 @@ static mp_obj_t field_value(const enc_t *e, const uint8_t *r, mp_obj_t m) {
 // ---- size -------------------------------------------------------------------
 
 static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth);
-static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth);
+static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth, bool cache);
 
 // The payload size of entry k: x of the map of row r, or -1. A message
 // value's size is cached on it (sub_size); other values are in *vv.
@@ -341,7 +344,7 @@ static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_
         return -1;
     }
     if (r[0] == T_MESSAGE) {
-        mp_int_t z = sub_size(e->names[r[2] + 1], x, depth);
+        mp_int_t z = sub_size(e->names[r[2] + 1], x, depth, true);
         return z < 0 ? -1 : 2 + kv->n + bw_usize(z) + z;
     }
     if (!get_val(r[0], x, vv)) {
@@ -350,9 +353,9 @@ static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_
     return 2 + kv->n + vv->n;
 }
 
-// The size of sub-message x of class cls (cached on it as _buffa_s), or -1
-// to hand its parent over (x not of that class).
-static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth) {
+// The size of sub-message x of class cls (cached on it as _buffa_s unless
+// a group's), or -1 to hand its parent over (x not of that class).
+static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth, bool cache) {
     if (mp_obj_is_small_int(x) || mp_obj_get_type(x) != MP_OBJ_TO_PTR(cls)) {
         return -1;
     }
@@ -363,18 +366,19 @@ static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth) {
         k = size_msg(MP_OBJ_TO_PTR(f), x, depth + 1);
         if (k >= 0) {
             count_c += 1;
-        } else {
-            count_py += 1;
         }
     }
     if (k < 0) {
+        count_py += c;
         mp_obj_t r = mp_call_function_n_kw(c ? ((enc_t *)MP_OBJ_TO_PTR(f))->py : f, 1, 0, &x);
         if (!mp_obj_is_small_int(r) || MP_OBJ_SMALL_INT_VALUE(r) < 0) {
             return -1;
         }
         k = MP_OBJ_SMALL_INT_VALUE(r);
     }
-    mp_store_attr(x, MP_QSTR__buffa_s, MP_OBJ_NEW_SMALL_INT(k));
+    if (cache) {
+        mp_store_attr(x, MP_QSTR__buffa_s, MP_OBJ_NEW_SMALL_INT(k));
+    }
     return k;
 }
 
@@ -394,15 +398,15 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
             continue;
         }
         if (r[1] <= M_ONEOF) {
-            if (t == T_MESSAGE) {
+            if (IS_MSG(t)) {
                 if (o == mp_const_none && r[1] == M_IMPLICIT) {
                     continue;  // (`if v:`)
                 }
-                mp_int_t k = sub_size(e->names[r[3]], o, depth);
+                mp_int_t k = sub_size(e->names[r[3]], o, depth, t == T_MESSAGE);
                 if (k < 0) {
                     return -1;
                 }
-                n += tl + bw_usize(k) + k;
+                n += t == T_MESSAGE ? tl + bw_usize(k) + k : 2 * tl + k;
             } else {
                 if (!get_val(t, o, &v)) {
                     return -1;
@@ -457,12 +461,12 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
         }
         // M_REPEATED
         for (size_t j = 0; j < len; j++) {
-            if (t == T_MESSAGE) {
-                mp_int_t k = sub_size(e->names[r[3]], items[j], depth);
+            if (IS_MSG(t)) {
+                mp_int_t k = sub_size(e->names[r[3]], items[j], depth, t == T_MESSAGE);
                 if (k < 0) {
                     return -1;
                 }
-                n += tl + bw_usize(k) + k;
+                n += t == T_MESSAGE ? tl + bw_usize(k) + k : 2 * tl + k;
                 // the child's Python size function may have run: the list
                 // may be another now
                 mp_obj_get_array(o, &len, &items);
@@ -547,20 +551,33 @@ static mp_int_t put_val(const wbuf_t *w, mp_int_t p, uint8_t t, const val_t *v) 
 }
 
 static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int depth);
+static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int depth, bool group);
 
-// Write sub-message x of class cls (tag written, _buffa_s its length) at p:
-// the end, or -1 to hand the parent over.
-static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int depth) {
+// sub_write for row r's message or group x, and a group's end tag
+static mp_int_t put_sub(const enc_t *e, const uint8_t *r, mp_obj_t x, wbuf_t *w, mp_int_t p, int depth) {
+    p = sub_write(e->names[r[3]], x, w, p, depth, r[0] == T_GROUP);
+    if (p >= 0 && r[0] == T_GROUP) {
+        p = put_varint(w, p, row_tag(r) + 1);
+    }
+    return p;
+}
+
+// Write sub-message x of class cls at p, its tag written: the length
+// (_buffa_s) and the message, or a group's fields alone. The end, or -1 to
+// hand the parent over.
+static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int depth, bool group) {
     if (mp_obj_is_small_int(x) || mp_obj_get_type(x) != MP_OBJ_TO_PTR(cls)) {
         return -1;
     }
-    mp_obj_t s = mp_load_attr(x, MP_QSTR__buffa_s);
-    if (!mp_obj_is_small_int(s) || MP_OBJ_SMALL_INT_VALUE(s) < 0) {
-        return -1;
-    }
-    p = put_varint(w, p, MP_OBJ_SMALL_INT_VALUE(s));
-    if (p < 0) {
-        return -1;
+    if (!group) {
+        mp_obj_t s = mp_load_attr(x, MP_QSTR__buffa_s);
+        if (!mp_obj_is_small_int(s) || MP_OBJ_SMALL_INT_VALUE(s) < 0) {
+            return -1;
+        }
+        p = put_varint(w, p, MP_OBJ_SMALL_INT_VALUE(s));
+        if (p < 0) {
+            return -1;
+        }
     }
     mp_obj_t f = mp_load_attr(cls, MP_QSTR__buffa_w);
     bool c = !mp_obj_is_small_int(f) && mp_obj_get_type(f) == TYPE_ENC;
@@ -570,8 +587,8 @@ static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int d
             count_c += 1;
             return q;
         }
-        count_py += 1;
     }
+    count_py += c;
     mp_obj_t a[3] = { x, w->obj, MP_OBJ_NEW_SMALL_INT(p) };
     mp_obj_t r = mp_call_function_n_kw(c ? ((enc_t *)MP_OBJ_TO_PTR(f))->py : f, 3, 0, a);
     if (!mp_obj_is_small_int(r) || MP_OBJ_SMALL_INT_VALUE(r) < 0 || !wbuf_get(w)) {
@@ -596,11 +613,11 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
             continue;
         }
         if (r[1] <= M_ONEOF) {
-            if (t == T_MESSAGE) {
+            if (IS_MSG(t)) {
                 if (o != mp_const_none || r[1] != M_IMPLICIT) {
                     p = put_varint(w, p, tag);
                     if (p >= 0) {
-                        p = sub_write(e->names[r[3]], o, w, p, depth);
+                        p = put_sub(e, r, o, w, p, depth);
                     }
                 }
             } else if (!get_val(t, o, &v)) {
@@ -648,7 +665,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                 p = p < 0 ? p : put_val(w, p, kt, &kv);
                 p = p < 0 ? p : put_varint(w, p, 0x10 | wire_type[t]);
                 if (t == T_MESSAGE) {
-                    p = p < 0 ? p : sub_write(e->names[r[2] + 1], x, w, p, depth);
+                    p = p < 0 ? p : sub_write(e->names[r[2] + 1], x, w, p, depth, false);
                     map = &((mp_obj_dict_t *)MP_OBJ_TO_PTR(o))->map;
                 } else {
                     p = p < 0 ? p : put_val(w, p, t, &v);
@@ -686,8 +703,8 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
             if (p < 0) {
                 break;
             }
-            if (t == T_MESSAGE) {
-                p = sub_write(e->names[r[3]], items[j], w, p, depth);
+            if (IS_MSG(t)) {
+                p = put_sub(e, r, items[j], w, p, depth);
                 mp_obj_get_array(o, &len, &items);
             } else if (!get_val(t, items[j], &v)) {
                 return -1;
@@ -755,13 +772,13 @@ static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, 
     for (size_t i = 0; i + ROW <= n; i += ROW) {
         const uint8_t *r = prog + i;
         uint8_t t = r[0], mode = r[1];
-        bool ok = t >= T_DOUBLE && t <= T_SINT64 && t != T_GROUP && mode < M_COUNT;
+        bool ok = t >= T_DOUBLE && t <= T_SINT64 && mode < M_COUNT && !(t == T_GROUP && mode == M_MAP);
         size_t na = mode == M_ONEOF ? 3 : mode == M_MAP && t == T_MESSAGE ? 2 : 1;
         ok = ok && (size_t)r[2] + na <= nn;
         for (size_t j = 0; ok && j < na; j++) {
             ok = j == 1 && mode == M_MAP ? mp_obj_get_type(names[r[2] + 1]) == &mp_type_type : mp_obj_is_qstr(names[r[2] + j]);
         }
-        if (ok && t == T_MESSAGE && mode != M_MAP) {
+        if (ok && IS_MSG(t) && mode != M_MAP) {
             ok = mode != M_PACKED && r[3] < nn && mp_obj_get_type(names[r[3]]) == &mp_type_type;
         } else if (ok && mode == M_PACKED && wire_type[t] == 0 && t != T_BOOL) {
             ok = r[3] < nn && mp_obj_is_qstr(names[r[3]]);
@@ -770,7 +787,7 @@ static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, 
             ok = kt >= T_DOUBLE && kt <= T_SINT64 && kt != T_GROUP && kt != T_MESSAGE;
         }
         if (ok && mode == M_PACKED) {
-            ok = wire_type[t] != 2;
+            ok = wire_type[t] != 2 && wire_type[t] != 3;
         }
         if (!ok) {
             mp_raise_ValueError(MP_ERROR_TEXT("bad encoder program"));
