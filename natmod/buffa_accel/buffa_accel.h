@@ -6,7 +6,7 @@
 // ints only; buffa_accel.c).
 bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg);
 
-// table_encode.c: buffa_accel.encoder and buffa_accel.encode_counts
+// table_encode.c: buffa_accel.encoder and encode_counts
 extern const mp_obj_fun_builtin_var_t buffa_encoder_obj;
 extern const mp_obj_fun_builtin_fixed_t buffa_encode_counts_obj;
 #ifdef MICROPY_ENABLE_DYNRUNTIME

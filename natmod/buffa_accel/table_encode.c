@@ -83,8 +83,10 @@ typedef struct {
     const uint8_t *prog;
     size_t nrows;
     const mp_obj_t *names;
-    bool write;
+    uint8_t kind;  // K_SIZE or K_WRITE
 } enc_t;
+
+enum { K_SIZE, K_WRITE };
 
 // What the module keeps between calls, in one struct that is not static:
 // a native module's variables cannot be (mpy_ld links no static data).
@@ -130,6 +132,11 @@ extern const mp_obj_type_t buffa_enc_type;
 #define QSTR_OF(o) MP_OBJ_QSTR_VALUE(o)
 #endif
 
+// o is one of these callables, of that kind
+static bool is_enc(mp_obj_t o, uint8_t kind) {
+    return !mp_obj_is_small_int(o) && mp_obj_get_type(o) == TYPE_ENC && ((enc_t *)MP_OBJ_TO_PTR(o))->kind == kind;
+}
+
 // ---- values -----------------------------------------------------------------
 
 // One value in its wire form: a varint's 64-bit value (zigzag applied,
@@ -156,28 +163,41 @@ static bool get_int(mp_obj_t o, uint64_t *u, bool *neg) {
     return mp_obj_get_type(o) == TYPE_INT && big_to_u64(o, u, neg);
 }
 
+// What get_val must find out: G_ZERO whether an implicit-presence field
+// is written, G_BITS a fixed-width value's bits (all but a float's are
+// cheap to find anyway), G_CHECK neither (the size pass of a repeated or
+// map field only checks).
+enum { G_CHECK = 0, G_BITS = 1, G_ZERO = 2 };
+
 // o, a float, as the bits of a double (dbl) or a float, as struct.pack
-// writes them; *zero: o is +0.0 at the runtime's own precision.
-static bool get_float(mp_obj_t o, bool dbl, uint64_t *bits, bool *zero) {
+// writes them (G_BITS); *zero: o is +0.0 at the runtime's own precision
+// (G_ZERO).
+static bool get_float(mp_obj_t o, bool dbl, int how, uint64_t *bits, bool *zero) {
     if (mp_obj_is_small_int(o) || mp_obj_get_type(o) != TYPE_FLOAT) {
         return false;
     }
-    #ifdef MICROPY_ENABLE_DYNRUNTIME
-    // No float arithmetic in a native module built for a port whose float
-    // size it does not know (armv6m, armv7m): the runtime converts, as for
+    if (!how) {
+        return true;
+    }
+    #if defined(MICROPY_ENABLE_DYNRUNTIME) && MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_DOUBLE
+    // A native module for a port whose float size it does not know
+    // (armv6m, armv7m), or with float only (armv7emsp, where a conversion
+    // to or from double is a libgcc call): the runtime converts, as for
     // struct.pack ('d' from a float32 runtime is exact).
     uint64_t d[1];
-    mp_binary_set_val_array('d', d, 0, o);
-    *zero = d[0] == 0;
-    if (dbl) {
+    if (dbl || (how & G_ZERO)) {
+        mp_binary_set_val_array('d', d, 0, o);
+        *zero = d[0] == 0;
         *bits = d[0];
-    } else {
+    }
+    if (!dbl) {
         uint32_t f[1];
         mp_binary_set_val_array('f', f, 0, o);
         *bits = f[0];
     }
     #else
-    mp_float_t v = mp_obj_float_get(o);
+    // a native module with doubles (x64: exact for a float32 runtime too),
+    // or firmware
     union {
         double d;
         uint64_t u;
@@ -186,38 +206,41 @@ static bool get_float(mp_obj_t o, bool dbl, uint64_t *bits, bool *zero) {
         float f;
         uint32_t u;
     } uf;
-    #if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
-    uf.f = v;
-    *zero = uf.u == 0;
-    if (dbl) {
-        ud.d = (double)v;
-        *bits = ud.u;
-    } else {
-        *bits = uf.u;
-    }
+    #ifdef MICROPY_ENABLE_DYNRUNTIME
+    ud.d = mp_obj_get_float_to_d(o);
     #else
+    mp_float_t v = mp_obj_float_get(o);
+    #if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
+    if (!dbl) {
+        uf.f = v;
+        *zero = uf.u == 0;
+        *bits = uf.u;
+        return true;
+    }
+    #endif
     ud.d = (double)v;
+    #endif
     *zero = ud.u == 0;
     if (dbl) {
         *bits = ud.u;
     } else {
-        uf.f = (float)v;
+        uf.f = (float)ud.d;
         *bits = uf.u;
     }
-    #endif
     #endif
     return true;
 }
 
-// o as a value of field type t; false for anything the generated code
-// would treat otherwise than its plain case (another type, out of range).
-static bool get_val(uint8_t t, mp_obj_t o, val_t *v) {
+// o as a value of field type t (how: G_CHECK, G_BITS, G_ZERO); false for
+// anything the generated code would treat otherwise than its plain case
+// (another type, out of range).
+static bool get_val(uint8_t t, mp_obj_t o, val_t *v, int how) {
     uint64_t u;
     bool neg;
     switch (t) {
         case T_DOUBLE:
         case T_FLOAT:
-            if (!get_float(o, t == T_DOUBLE, &v->u, &v->zero)) {
+            if (!get_float(o, t == T_DOUBLE, how, &v->u, &v->zero)) {
                 return false;
             }
             v->n = t == T_DOUBLE ? 8 : 4;
@@ -340,14 +363,14 @@ static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth, bool cache);
 // The payload size of entry k: x of the map of row r, or -1. A message
 // value's size is cached on it (sub_size); other values are in *vv.
 static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_t x, val_t *kv, val_t *vv, int depth) {
-    if (!get_val(r[3], k, kv)) {
+    if (!get_val(r[3], k, kv, G_BITS)) {
         return -1;
     }
     if (r[0] == T_MESSAGE) {
         mp_int_t z = sub_size(e->names[r[2] + 1], x, depth, true);
         return z < 0 ? -1 : 2 + kv->n + bw_usize(z) + z;
     }
-    if (!get_val(r[0], x, vv)) {
+    if (!get_val(r[0], x, vv, G_BITS)) {
         return -1;
     }
     return 2 + kv->n + vv->n;
@@ -361,7 +384,7 @@ static mp_int_t sub_size(mp_obj_t cls, mp_obj_t x, int depth, bool cache) {
     }
     mp_obj_t f = mp_load_attr(cls, MP_QSTR__buffa_z);
     mp_int_t k = -1;
-    bool c = !mp_obj_is_small_int(f) && mp_obj_get_type(f) == TYPE_ENC;
+    bool c = is_enc(f, K_SIZE);
     if (c && depth < MAX_DEPTH) {
         k = size_msg(MP_OBJ_TO_PTR(f), x, depth + 1);
         if (k >= 0) {
@@ -408,7 +431,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
                 }
                 n += t == T_MESSAGE ? tl + bw_usize(k) + k : 2 * tl + k;
             } else {
-                if (!get_val(t, o, &v)) {
+                if (!get_val(t, o, &v, r[1] == M_IMPLICIT ? G_ZERO : G_CHECK)) {
                     return -1;
                 }
                 if (!(r[1] == M_IMPLICIT && v.zero)) {
@@ -448,7 +471,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
             }
             mp_int_t k = 0;
             for (size_t j = 0; j < len; j++) {
-                if (!get_val(t, items[j], &v)) {
+                if (!get_val(t, items[j], &v, G_CHECK)) {
                     return -1;
                 }
                 k += v.n;
@@ -471,7 +494,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
                 // may be another now
                 mp_obj_get_array(o, &len, &items);
             } else {
-                if (!get_val(t, items[j], &v)) {
+                if (!get_val(t, items[j], &v, G_CHECK)) {
                     return -1;
                 }
                 n += tl + v.n;
@@ -480,7 +503,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
     }
     mp_obj_t u = mp_load_attr(m, MP_QSTR__buffa_u);
     if (u != mp_const_none) {
-        if (!get_val(T_BYTES, u, &v)) {
+        if (!get_val(T_BYTES, u, &v, G_CHECK)) {
             return -1;
         }
         n += v.u;
@@ -580,7 +603,7 @@ static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int d
         }
     }
     mp_obj_t f = mp_load_attr(cls, MP_QSTR__buffa_w);
-    bool c = !mp_obj_is_small_int(f) && mp_obj_get_type(f) == TYPE_ENC;
+    bool c = is_enc(f, K_WRITE);
     if (c && depth < MAX_DEPTH) {
         mp_int_t q = write_msg(MP_OBJ_TO_PTR(f), x, w, p, depth + 1);
         if (q >= 0) {
@@ -620,7 +643,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                         p = put_sub(e, r, o, w, p, depth);
                     }
                 }
-            } else if (!get_val(t, o, &v)) {
+            } else if (!get_val(t, o, &v, r[1] == M_IMPLICIT ? G_ZERO | G_BITS : G_BITS)) {
                 return -1;
             } else if (!(r[1] == M_IMPLICIT && v.zero)) {
                 p = put_varint(w, p, tag);
@@ -648,7 +671,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                         return -1;
                     }
                     mp_obj_t s = mp_load_attr(x, MP_QSTR__buffa_s);
-                    if (!get_val(kt, map->table[j].key, &kv) || !mp_obj_is_small_int(s) || MP_OBJ_SMALL_INT_VALUE(s) < 0) {
+                    if (!get_val(kt, map->table[j].key, &kv, G_BITS) || !mp_obj_is_small_int(s) || MP_OBJ_SMALL_INT_VALUE(s) < 0) {
                         return -1;
                     }
                     y = MP_OBJ_SMALL_INT_VALUE(s);
@@ -683,17 +706,24 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
             if (!len) {
                 continue;
             }
-            mp_int_t k = 0;
-            for (size_t j = 0; j < len; j++) {
-                if (!get_val(t, items[j], &v)) {
+            // the run's length: what the size pass kept for a varint run
+            // (as the generated code reads it), else from the length
+            mp_int_t k = len * (wire_type[t] == 1 ? 8 : wire_type[t] == 5 ? 4 : 1);
+            if (wire_type[t] == 0 && t != T_BOOL) {
+                mp_obj_t c = mp_load_attr(m, QSTR_OF(e->names[r[3]]));
+                if (!mp_obj_is_small_int(c) || MP_OBJ_SMALL_INT_VALUE(c) < 0) {
                     return -1;
                 }
-                k += v.n;
+                k = MP_OBJ_SMALL_INT_VALUE(c);
             }
             p = put_varint(w, p, tag);
             p = p < 0 ? p : put_varint(w, p, k);
+            // a value the C code does not take hands the message over
+            // from its start
             for (size_t j = 0; j < len && p >= 0; j++) {
-                get_val(t, items[j], &v);
+                if (!get_val(t, items[j], &v, G_BITS)) {
+                    return -1;
+                }
                 p = put_val(w, p, t, &v);
             }
             continue;
@@ -706,7 +736,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
             if (IS_MSG(t)) {
                 p = put_sub(e, r, items[j], w, p, depth);
                 mp_obj_get_array(o, &len, &items);
-            } else if (!get_val(t, items[j], &v)) {
+            } else if (!get_val(t, items[j], &v, G_BITS)) {
                 return -1;
             } else {
                 p = put_val(w, p, t, &v);
@@ -718,7 +748,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
     }
     mp_obj_t u = mp_load_attr(m, MP_QSTR__buffa_u);
     if (u != mp_const_none) {
-        if (!get_val(T_BYTES, u, &v)) {
+        if (!get_val(T_BYTES, u, &v, G_CHECK)) {
             return -1;
         }
         if ((size_t)p + v.u > w->len) {
@@ -737,8 +767,8 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
 // cls._buffa_z(m) -> size, cls._buffa_w(m, buf, p) -> end
 static mp_obj_t enc_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     enc_t *e = MP_OBJ_TO_PTR(self_in);
-    if (n_kw == 0 && n_args == (e->write ? 3 : 1)) {
-        if (!e->write) {
+    if (n_kw == 0 && n_args == (e->kind == K_WRITE ? 3 : 1)) {
+        if (e->kind == K_SIZE) {
             mp_int_t n = size_msg(e, args[0], 0);
             if (n >= 0) {
                 count_c += 1;
@@ -795,7 +825,7 @@ static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, 
     }
 }
 
-static mp_obj_t new_enc(mp_obj_t cls, mp_obj_t prog, mp_obj_t names, mp_obj_t py, bool write) {
+static mp_obj_t new_enc(mp_obj_t cls, mp_obj_t prog, mp_obj_t names, mp_obj_t py, uint8_t kind) {
     enc_t *e = mp_obj_malloc(enc_t, TYPE_ENC);
     e->cls = MP_OBJ_TO_PTR(cls);
     e->py = py;
@@ -809,7 +839,7 @@ static mp_obj_t new_enc(mp_obj_t cls, mp_obj_t prog, mp_obj_t names, mp_obj_t py
     mp_obj_t *items;
     mp_obj_get_array(names, &nn, &items);
     e->names = items;
-    e->write = write;
+    e->kind = kind;
     return MP_OBJ_FROM_PTR(e);
 }
 
@@ -831,8 +861,8 @@ static mp_obj_t accel_encoder(size_t n_args, const mp_obj_t *args) {
     }
     check_program(bi.buf, bi.len, items, nn);
     mp_obj_t pair[2] = {
-        new_enc(cls, prog, names, args[3], false),
-        new_enc(cls, prog, names, args[4], true),
+        new_enc(cls, prog, names, args[3], K_SIZE),
+        new_enc(cls, prog, names, args[4], K_WRITE),
     };
     return mp_obj_new_tuple(2, pair);
 }
