@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""W1 decode and encode on a QEMU board, with the C accelerator's helpers and
-with buffa's Python helpers, interleaved in one run on the same firmware.
+"""W1 decode and encode on a QEMU board, with the C accelerator (its helpers and
+its table encoder) and with buffa's Python code, interleaved in one run on
+the same firmware.
 
     python bench/accel/qemu_ratio.py [--board QEMU_MPS2_AN385] [--runs 5] [--n 20]
 
@@ -8,7 +9,9 @@ The board's firmware must have the accelerator compiled in (QEMU_MPS2_AN385
 has by default). On the board, buffa.wire's C functions and the Python ones
 it keeps (_py_NAME) are put in place in turn and the W1-only generated module
 (bench/run.py builds it into build/bench/gen/buffa) is imported once with
-each, since generated code binds the helpers when it is imported. Prints
+each, since generated code binds the helpers when it is imported; the
+Python run's classes go back to their generated size and write functions,
+which the C table encoder keeps as its fallback. Prints
 µs per op (median of the runs) and the ratio. QEMU's clock is the host's:
 the figures are emulated time, only their ratio means anything.
 """
@@ -39,6 +42,12 @@ for name, fns in (('python', PY), ('c', C)):
         setattr(wire, n, fns[n])
     sys.modules.pop('bench_w1_pb', None)
     mods[name] = __import__('bench_w1_pb')
+    if name == 'python':
+        # registering installed the C table encoder: back to the
+        # generated functions it keeps
+        for cls in (mods[name].Reading, mods[name].SensorBatch):
+            if hasattr(cls._buffa_z, 'fallback'):
+                cls._buffa_z, cls._buffa_w = cls._buffa_z.fallback, cls._buffa_w.fallback
 for n in NAMES:
     setattr(wire, n, C[n])
 RUNS, N = %d, %d
@@ -109,7 +118,7 @@ def main():
     print("%s, W1 (530 bytes), median of %d interleaved runs of %d ops (emulated µs per op):" % (a.board, a.runs, a.n))
     for i, op in enumerate(("decode", "encode")):
         py, c = med([r[i] for r in res["python"]]), med([r[i] for r in res["c"]])
-        print("  %s: Python helpers %.0f µs, C helpers %.0f µs: %.2fx" % (op, py, c, py / c))
+        print("  %s: Python %.0f µs, C %.0f µs: %.2fx" % (op, py, c, py / c))
 
 
 if __name__ == "__main__":

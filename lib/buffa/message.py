@@ -101,6 +101,8 @@ def register(*classes):
         TYPES[c._buffa_name] = c
     if _name_codecs:
         _name_codecs(classes)
+    elif wire.ACCEL:
+        __import__("buffa._accel_encode", None, None, ("install",)).install(classes)
 
 
 if CPYTHON:

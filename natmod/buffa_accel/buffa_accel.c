@@ -28,6 +28,7 @@
 
 #include "py/smallint.h"
 #include "buffa_wire.h"
+#include "buffa_accel.h"
 
 // ---- errors and the Python fallbacks (cold paths) ---------------------------
 
@@ -101,7 +102,7 @@ static bool is_big_int(mp_obj_t o) {
 // read directly.
 #if !defined(MICROPY_ENABLE_DYNRUNTIME) && MICROPY_LONGINT_IMPL == MICROPY_LONGINT_IMPL_MPZ
 // In firmware: from the big int's digits (magnitude and sign).
-static bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
+bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
     const mpz_t *z = &((mp_obj_int_t *)MP_OBJ_TO_PTR(o))->mpz;
     uint64_t m = 0;
     for (size_t i = z->len; i-- > 0;) {
@@ -126,7 +127,7 @@ static mp_uint_t low32(mp_obj_t o) {
     return mp_obj_get_int_truncated(m);
 }
 
-static bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
+bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg) {
     mp_obj_t top = mp_binary_op(MP_BINARY_OP_RSHIFT, o, MP_OBJ_NEW_SMALL_INT(63));
     if (!mp_obj_is_small_int(top)) {
         return false;
@@ -358,6 +359,9 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_string, MP_OBJ_FROM_PTR(&accel_string_obj));
     mp_store_global(MP_QSTR_put_varint, MP_OBJ_FROM_PTR(&accel_put_varint_obj));
     mp_store_global(MP_QSTR_vsize, MP_OBJ_FROM_PTR(&accel_vsize_obj));
+    table_encode_init();
+    mp_store_global(MP_QSTR_encoder, MP_OBJ_FROM_PTR(&buffa_encoder_obj));
+    mp_store_global(MP_QSTR_encode_counts, MP_OBJ_FROM_PTR(&buffa_encode_counts_obj));
     MP_DYNRUNTIME_INIT_EXIT
 }
 
@@ -373,6 +377,8 @@ static const mp_rom_map_elem_t buffa_accel_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_string), MP_ROM_PTR(&accel_string_obj) },
     { MP_ROM_QSTR(MP_QSTR_put_varint), MP_ROM_PTR(&accel_put_varint_obj) },
     { MP_ROM_QSTR(MP_QSTR_vsize), MP_ROM_PTR(&accel_vsize_obj) },
+    { MP_ROM_QSTR(MP_QSTR_encoder), MP_ROM_PTR(&buffa_encoder_obj) },
+    { MP_ROM_QSTR(MP_QSTR_encode_counts), MP_ROM_PTR(&buffa_encode_counts_obj) },
 };
 static MP_DEFINE_CONST_DICT(buffa_accel_globals, buffa_accel_globals_table);
 
