@@ -455,7 +455,7 @@ def ensure_firmware(board, accel=None):
     srcs = [os.path.join(LIB, "buffa"), os.path.join(HOST_TESTS, "mptest.py"),
             os.path.join(HOST_TESTS, "mprunner.py"), os.path.join(ROOT, "firmware"),
             os.path.join(ROOT, "boards", board), os.path.join(ROOT, "boards", "qemu-cmodules"),
-            os.path.join(ROOT, "natmod")]
+            os.path.join(ROOT, "natmod"), os.path.join(ROOT, "packages")]
     if os.path.exists(elf) and os.path.getmtime(elf) >= _newest(srcs):
         return
     env = dict(os.environ)
