@@ -101,6 +101,7 @@ def register(*classes):
         TYPES[c._buffa_name] = c
     if _name_codecs:
         _name_codecs(classes)
+    wire.ACCEL and __import__("buffa._accel_decode", None, None, ("install",)).install(classes)  # C decoders
 
 
 if CPYTHON:

@@ -3,3 +3,4 @@
 # native module, built against the firmware's full API.
 BUFFA_ACCEL_MOD_DIR := $(USERMOD_DIR)
 SRC_USERMOD_C += $(BUFFA_ACCEL_MOD_DIR)/buffa_accel.c
+SRC_USERMOD_C += $(BUFFA_ACCEL_MOD_DIR)/table_decode.c

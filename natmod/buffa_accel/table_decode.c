@@ -1,0 +1,579 @@
+// The table decoder of buffa_accel: a message's whole decode in C, walking a
+// compact form of its field table (docs/design.md section 20, "Table
+// decoder"). buffa._accel_decode compiles the table of each generated class
+// once, when the class registers, and puts a TableDecoder in place of the
+// class's _buffa_d; the generated Python function stays as its fallback.
+//
+// Exactness by handing over: decoding is a fold over fields, so wherever
+// this code meets something it does not do itself (a truncated or
+// malformed field, invalid UTF-8, a closed enum's unknown value, a group,
+// a oneof or map member, a container that is not a list, a budget about to
+// run out) it stops at the start of that field and calls the Python
+// decoder for the rest of the message, with the message as filled so far.
+// The Python code then raises the error it always raised, or finishes. So
+// that the hand-over is invisible, this code never lets the element budget
+// (buffa.wire.left.n) go below zero: a field that would take it there is
+// handed over before it is read, and Python's entry charge is given back
+// first. Unknown fields go to buffa.wire.unknown, as in generated code.
+//
+// Safety: every read is bounded by the message's end, which is checked
+// against the buffer's length on entry; C nesting is bounded by the
+// recursion limit and by TD_NEST, past which a sub-message goes through its
+// Python decoder (where MicroPython's stack check applies); allocation is
+// the values decoded (as the Python code makes them).
+
+#ifdef MICROPY_ENABLE_DYNRUNTIME
+#include "py/dynruntime.h"
+#else
+#include "py/runtime.h"
+#include "py/objstr.h"
+#include "py/stackctrl.h"
+#endif
+
+#include "py/smallint.h"
+#include "buffa_wire.h"
+
+#ifdef MICROPY_ENABLE_DYNRUNTIME
+// dynruntime.h leaves this out; native modules use the default object
+// representation (A), where a qstr object is the qstr shifted by 3
+#define MP_OBJ_QSTR_VALUE(o) (((mp_uint_t)(o)) >> 3)
+#endif
+
+// How many levels of sub-messages one C call decodes before it hands the
+// next level to the Python decoder (a Python frame, which checks the
+// stack). Kept small: a native module cannot check the C stack itself.
+#define TD_NEST 8
+
+// Record modes (buffa._accel_decode writes them)
+enum {
+    TD_SET = 0,      // singular field: store
+    TD_APPEND = 1,   // repeated field, one element
+    TD_PACKED = 2,   // repeated scalar field, a packed run
+    TD_HANDOVER = 3, // left to the Python decoder
+};
+#define TD_CLOSED 0x10  // mode flag: closed enum, unknown values to Python
+
+// Field types (FieldDescriptorProto.Type)
+enum {
+    T_DOUBLE = 1, T_FLOAT, T_INT64, T_UINT64, T_INT32, T_FIXED64, T_FIXED32, T_BOOL,
+    T_STRING, T_GROUP, T_MESSAGE, T_BYTES, T_UINT32, T_ENUM, T_SFIXED32, T_SFIXED64,
+    T_SINT32, T_SINT64,
+};
+
+typedef struct _td_obj_t {
+    mp_obj_base_t base;
+    mp_obj_t cls;       // the message class
+    mp_obj_t fallback;  // its generated Python _buffa_d
+    mp_obj_t spec;      // bytes: 8-byte records sorted by tag (see rec_t)
+    mp_obj_t names;     // tuple: attribute name (a qstr) of each field
+    mp_obj_t refs;      // tuple: message class, or a closed enum's numbers
+    mp_obj_t lists;     // tuple: attributes a new instance gets a [] in
+    mp_obj_t dicts;     // ... and a {} in
+    mp_obj_t env;       // tuple: (buffa.wire.left, buffa.wire.unknown, new_instance, bytes)
+    mp_int_t weight;    // what a message costs the element budget on entry
+    mp_int_t nrec;
+} td_obj_t;
+
+// A record: tag (uint32, little-endian), type, mode, field index (uint16).
+#define REC_SIZE 8
+
+#ifdef MICROPY_ENABLE_DYNRUNTIME
+mp_obj_full_type_t buffa_td_type;
+#define TD_TYPE ((const mp_obj_type_t *)&buffa_td_type)
+#define STACK_CHECK()
+#else
+extern const mp_obj_type_t buffa_td_type;
+#define TD_TYPE (&buffa_td_type)
+#define STACK_CHECK() MP_STACK_CHECK()
+#endif
+
+// What one top-level call shares with the levels it decodes in C.
+typedef struct {
+    const uint8_t *b;
+    mp_int_t len;
+    mp_obj_t bobj;
+    mp_obj_t left;  // buffa.wire.left
+    mp_int_t n;     // left.n, kept here while C runs (see sync/reload)
+    int nest;
+} td_ctx_t;
+
+// Counters a test reads (buffa_accel.table_counts()) to prove that the C
+// path ran: messages finished in C, and hand-overs to Python.
+// (not static: a native module's linker takes no static bss)
+mp_uint_t buffa_td_done, buffa_td_handed;
+
+static inline void sync(td_ctx_t *cx) {
+    mp_store_attr(cx->left, MP_QSTR_n, MP_OBJ_NEW_SMALL_INT(cx->n));
+}
+
+static inline void reload(td_ctx_t *cx) {
+    cx->n = mp_obj_get_int(mp_load_attr(cx->left, MP_QSTR_n));
+}
+
+// A Python decoder on (m, b, p, e, dp, 0), with the budget handed across.
+static mp_int_t call_py(td_ctx_t *cx, mp_obj_t fn, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
+    sync(cx);
+    mp_obj_t a[6] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e), MP_OBJ_NEW_SMALL_INT(dp),
+                      MP_OBJ_NEW_SMALL_INT(0) };
+    mp_obj_t r = mp_call_function_n_kw(fn, 6, 0, a);
+    reload(cx);
+    return mp_obj_get_int(r);
+}
+
+// The rest of message m, from the field at s, to the Python decoder; the
+// entry charge this code took is given back, as Python takes it again.
+static mp_int_t hand_over(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t s, mp_int_t e, mp_int_t dp) {
+    buffa_td_handed++;
+    cx->n += d->weight;
+    return call_py(cx, d->fallback, m, s, e, dp);
+}
+
+// ---- values -----------------------------------------------------------------
+
+static mp_obj_t new_u64(uint64_t v) {
+    if (v <= (uint64_t)MP_SMALL_INT_MAX) {
+        return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
+    }
+    if (sizeof(mp_uint_t) >= 8 || v <= (mp_uint_t)-1) {
+        return mp_obj_new_int_from_uint((mp_uint_t)v);
+    }
+    #ifdef MICROPY_ENABLE_DYNRUNTIME
+    mp_obj_t hi = mp_obj_new_int_from_uint((mp_uint_t)(v >> 32));
+    mp_obj_t lo = mp_obj_new_int_from_uint((mp_uint_t)(v & 0xFFFFFFFFu));
+    hi = mp_binary_op(MP_BINARY_OP_LSHIFT, hi, MP_OBJ_NEW_SMALL_INT(32));
+    return mp_binary_op(MP_BINARY_OP_OR, hi, lo);
+    #else
+    return mp_obj_new_int_from_ull(v);
+    #endif
+}
+
+static mp_obj_t new_i64(int64_t v) {
+    if (v >= 0) {
+        return new_u64((uint64_t)v);
+    }
+    if (v >= (int64_t)MP_SMALL_INT_MIN) {
+        return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
+    }
+    if (sizeof(mp_int_t) >= 8 || v >= (int64_t)(-0x7FFFFFFF - 1)) {
+        return mp_obj_new_int((mp_int_t)v);
+    }
+    #ifdef MICROPY_ENABLE_DYNRUNTIME
+    return mp_unary_op(MP_UNARY_OP_NEGATIVE, new_u64((uint64_t)0 - (uint64_t)v));
+    #else
+    return mp_obj_new_int_from_ll(v);
+    #endif
+}
+
+// A varint's value as the generated code converts it for field type t.
+static mp_obj_t varint_value(int t, uint64_t v) {
+    switch (t) {
+        case T_INT32:
+        case T_ENUM:
+            return mp_obj_new_int((int32_t)(uint32_t)v);
+        case T_UINT32:
+            return mp_obj_new_int_from_uint((uint32_t)v);
+        case T_INT64:
+            return new_i64((int64_t)v);
+        case T_SINT32: {
+            uint32_t u = (uint32_t)v;
+            return mp_obj_new_int((int32_t)((u >> 1) ^ (0u - (u & 1))));
+        }
+        case T_SINT64:
+            return new_i64((int64_t)((v >> 1) ^ ((uint64_t)0 - (v & 1))));
+        case T_BOOL:
+            return mp_obj_new_bool(v != 0);
+        default:  // T_UINT64
+            return new_u64(v);
+    }
+}
+
+static inline uint32_t le32(const uint8_t *s) {
+    return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+// A fixed-width value of type t at s (4 or 8 bytes there).
+static mp_obj_t fixed_value(int t, const uint8_t *s) {
+    uint32_t lo = le32(s);
+    switch (t) {
+        case T_FLOAT: {
+            union { uint32_t i; float f; } u;
+            u.i = lo;
+            return mp_obj_new_float_from_f(u.f);
+        }
+        case T_FIXED32:
+            return mp_obj_new_int_from_uint(lo);
+        case T_SFIXED32:
+            return mp_obj_new_int((int32_t)lo);
+        default:
+            break;
+    }
+    uint64_t v = (uint64_t)le32(s + 4) << 32 | lo;
+    switch (t) {
+        case T_DOUBLE: {
+            // the bits only: no double arithmetic, which a float32 build's
+            // native module could not link
+            union { uint64_t i; double d; } u;
+            u.i = v;
+            return mp_obj_new_float_from_d(u.d);
+        }
+        case T_SFIXED64:
+            return new_i64((int64_t)v);
+        default:  // T_FIXED64
+            return new_u64(v);
+    }
+}
+
+static inline int fixed_size(int t) {
+    return (t == T_DOUBLE || t == T_FIXED64 || t == T_SFIXED64) ? 8 : 4;
+}
+
+// ---- the decoder --------------------------------------------------------------
+
+static inline mp_obj_t tuple_item(mp_obj_t t, mp_int_t i) {
+    return ((mp_obj_tuple_t *)MP_OBJ_TO_PTR(t))->items[i];
+}
+
+static inline qstr name_of(const td_obj_t *d, mp_int_t i) {
+    return MP_OBJ_QSTR_VALUE(tuple_item(d->names, i));
+}
+
+static inline bool is_list(mp_obj_t o) {
+    return mp_obj_get_type(o) == &mp_type_list;
+}
+
+// A new, empty instance of d's class, with its lists and dicts.
+static mp_obj_t td_new(const td_obj_t *d) {
+    mp_obj_t m = mp_call_function_n_kw(tuple_item(d->env, 2), 1, 0, &d->cls);
+    const mp_obj_tuple_t *l = MP_OBJ_TO_PTR(d->lists);
+    for (size_t i = 0; i < l->len; i++) {
+        mp_store_attr(m, MP_OBJ_QSTR_VALUE(l->items[i]), mp_obj_new_list(0, NULL));
+    }
+    l = MP_OBJ_TO_PTR(d->dicts);
+    for (size_t i = 0; i < l->len; i++) {
+        mp_store_attr(m, MP_OBJ_QSTR_VALUE(l->items[i]), mp_obj_new_dict(0));
+    }
+    return m;
+}
+
+// The record for tag t, or NULL: the one after the last match first
+// (fields mostly arrive in order), else a binary search.
+static const uint8_t *find(const td_obj_t *d, const uint8_t *recs, uint32_t t, mp_int_t *cursor) {
+    mp_int_t i = *cursor;
+    if (i < d->nrec && le32(recs + i * REC_SIZE) == t) {
+        *cursor = i + 1;
+        return recs + i * REC_SIZE;
+    }
+    mp_int_t lo = 0, hi = d->nrec;
+    while (lo < hi) {
+        mp_int_t mid = (lo + hi) >> 1;
+        uint32_t mt = le32(recs + mid * REC_SIZE);
+        if (mt == t) {
+            *cursor = mid + 1;
+            return recs + mid * REC_SIZE;
+        }
+        if (mt < t) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+// A varint at *pp (first byte below e) bounded by e; false where the
+// Python code would do anything but read it plainly.
+static inline bool get_varint(const td_ctx_t *cx, mp_int_t *pp, mp_int_t e, uint64_t *v) {
+    mp_int_t p = *pp;
+    if (p >= e) {
+        return false;
+    }
+    uint8_t c = cx->b[p];
+    if (c < 0x80) {
+        *v = c;
+        *pp = p + 1;
+        return true;
+    }
+    bw_int at = p + 1;
+    if (bw_read_varint(cx->b, cx->len, &at, e, c, v) != BW_OK) {
+        return false;
+    }
+    *pp = at;
+    return true;
+}
+
+// A packed varint run b[p:q]: how many values, or -1 if any is malformed.
+static mp_int_t count_varints(const uint8_t *b, mp_int_t p, mp_int_t q) {
+    mp_int_t k = 0;
+    while (p < q) {
+        mp_int_t s = p;
+        while (b[p] & 0x80) {
+            p += 1;
+            if (p >= q || p - s > 9) {
+                return -1;
+            }
+        }
+        if (p - s == 9 && b[p] > 1) {
+            return -1;
+        }
+        p += 1;
+        k += 1;
+    }
+    return k;
+}
+
+static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp);
+
+// Sub-message payload b[p:q] into c, of the class ref; in C while the
+// nesting allows, else through the class's decoder.
+static void sub_message(td_ctx_t *cx, mp_obj_t ref, mp_obj_t c, mp_int_t p, mp_int_t q, mp_int_t dp) {
+    mp_obj_t dec = mp_load_attr(ref, MP_QSTR__buffa_d);
+    if (mp_obj_get_type(dec) == TD_TYPE) {
+        const td_obj_t *sd = MP_OBJ_TO_PTR(dec);
+        if (cx->nest < TD_NEST) {
+            cx->nest += 1;
+            td_run(sd, cx, c, p, q, dp);
+            cx->nest -= 1;
+            return;
+        }
+        dec = sd->fallback;
+    }
+    call_py(cx, dec, c, p, q, dp);
+}
+
+// A new instance of the message class ref, as generated code makes it.
+static mp_obj_t new_message(mp_obj_t ref) {
+    mp_obj_t dec = mp_load_attr(ref, MP_QSTR__buffa_d);
+    if (mp_obj_get_type(dec) == TD_TYPE) {
+        return td_new(MP_OBJ_TO_PTR(dec));
+    }
+    return mp_call_function_n_kw(mp_load_attr(ref, MP_QSTR__buffa_n), 0, 0, NULL);
+}
+
+static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
+    STACK_CHECK();
+    cx->n -= d->weight;
+    if (dp < 0 || cx->n < 0) {
+        // Python's entry check raises the error
+        return hand_over(d, cx, m, p, e, dp);
+    }
+    const uint8_t *b = cx->b;
+    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, NULL);
+    mp_int_t cursor = 0;
+    while (p < e) {
+        mp_int_t s = p;
+        uint64_t t64;
+        if (!get_varint(cx, &p, e, &t64) || t64 > 0xFFFFFFFFu || p - s > 5) {
+            return hand_over(d, cx, m, s, e, dp);
+        }
+        uint32_t t = (uint32_t)t64;
+        const uint8_t *r = find(d, recs, t, &cursor);
+        if (r == NULL) {
+            // as generated code: buffa.wire.unknown keeps it (or raises)
+            sync(cx);
+            mp_obj_t a[7] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(s), MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e),
+                              mp_obj_new_int_from_uint(t), MP_OBJ_NEW_SMALL_INT(dp) };
+            p = mp_obj_get_int(mp_call_function_n_kw(tuple_item(d->env, 1), 7, 0, a));
+            reload(cx);
+            continue;
+        }
+        int type = r[4], mode = r[5] & 0x0F, closed = r[5] & TD_CLOSED;
+        mp_int_t fi = r[6] | r[7] << 8;
+        if (mode == TD_HANDOVER || (mode == TD_APPEND && type != T_MESSAGE && cx->n < 1)) {
+            // (an element with no budget left: Python takes it below zero
+            // and raises where it always did)
+            return hand_over(d, cx, m, s, e, dp);
+        }
+        mp_obj_t v;
+        switch (t & 7) {
+            case 0: {
+                uint64_t u;
+                if (!get_varint(cx, &p, e, &u)) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+                v = varint_value(type, u);
+                if (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, tuple_item(d->refs, fi)))) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+                break;
+            }
+            case 1:
+            case 5: {
+                int w = fixed_size(type);
+                if (e - p < w) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+                v = fixed_value(type, b + p);
+                p += w;
+                break;
+            }
+            case 2: {
+                uint64_t n64;
+                mp_int_t at = p;
+                if (!get_varint(cx, &p, e, &n64) || p - at > 5 || n64 > (uint64_t)(e - p)) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+                mp_int_t q = p + (mp_int_t)n64;
+                if (type == T_STRING) {
+                    if (!bw_utf8_valid(b + p, q - p)) {
+                        return hand_over(d, cx, m, s, e, dp);
+                    }
+                    v = mp_obj_new_str((const char *)b + p, q - p);
+                } else if (type == T_BYTES) {
+                    v = mp_obj_new_bytes(b + p, q - p);
+                } else if (type == T_MESSAGE) {
+                    mp_obj_t ref = tuple_item(d->refs, fi);
+                    qstr nm = name_of(d, fi);
+                    mp_obj_t c;
+                    if (mode == TD_APPEND) {
+                        mp_obj_t lst = mp_load_attr(m, nm);
+                        if (!is_list(lst)) {
+                            return hand_over(d, cx, m, s, e, dp);
+                        }
+                        c = new_message(ref);
+                        mp_obj_list_append(lst, c);
+                    } else {
+                        c = mp_load_attr(m, nm);
+                        if (c == mp_const_none) {
+                            c = new_message(ref);
+                            mp_store_attr(m, nm, c);
+                        }
+                    }
+                    sub_message(cx, ref, c, p, q, dp - 1);
+                    p = q;
+                    continue;
+                } else {
+                    // a packed run of a scalar type (mode TD_PACKED)
+                    mp_int_t k;
+                    if (type == T_FLOAT || type == T_DOUBLE || type == T_FIXED32 || type == T_FIXED64
+                        || type == T_SFIXED32 || type == T_SFIXED64) {
+                        int w = fixed_size(type);
+                        k = (q - p) / w;
+                        if (k * w != q - p) {
+                            k = -1;
+                        }
+                    } else {
+                        k = count_varints(b, p, q);
+                    }
+                    mp_obj_t lst = mp_load_attr(m, name_of(d, fi));
+                    if (k < 0 || cx->n < k || !is_list(lst)) {
+                        return hand_over(d, cx, m, s, e, dp);
+                    }
+                    cx->n -= k;
+                    while (p < q) {
+                        if (type == T_FLOAT || type == T_DOUBLE || type == T_FIXED32 || type == T_FIXED64
+                            || type == T_SFIXED32 || type == T_SFIXED64) {
+                            v = fixed_value(type, b + p);
+                            p += fixed_size(type);
+                        } else {
+                            uint64_t u;
+                            get_varint(cx, &p, q, &u);  // checked by count_varints
+                            v = varint_value(type, u);
+                        }
+                        mp_obj_list_append(lst, v);
+                    }
+                    continue;
+                }
+                p = q;
+                break;
+            }
+            default:
+                return hand_over(d, cx, m, s, e, dp);
+        }
+        qstr nm = name_of(d, fi);
+        if (mode == TD_APPEND) {
+            mp_obj_t lst = mp_load_attr(m, nm);
+            if (!is_list(lst)) {
+                return hand_over(d, cx, m, s, e, dp);
+            }
+            cx->n -= 1;
+            mp_obj_list_append(lst, v);
+        } else {
+            mp_store_attr(m, nm, v);
+        }
+    }
+    buffa_td_done++;
+    return p;
+}
+
+// TableDecoder(cls, fallback, spec, names, refs, lists, dicts, env, weight)
+static mp_obj_t td_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 9, 9, false);
+    td_obj_t *d = mp_obj_malloc(td_obj_t, type);
+    d->cls = args[0];
+    d->fallback = args[1];
+    d->spec = args[2];
+    d->names = args[3];
+    d->refs = args[4];
+    d->lists = args[5];
+    d->dicts = args[6];
+    d->env = args[7];
+    d->weight = mp_obj_get_int(args[8]);
+    size_t len;
+    mp_obj_str_get_data(d->spec, &len);
+    d->nrec = len / REC_SIZE;
+    // attribute names must be qstrs (this code stores through them)
+    mp_obj_t lists[3] = { d->names, d->lists, d->dicts };
+    for (int j = 0; j < 3; j++) {
+        const mp_obj_tuple_t *t = MP_OBJ_TO_PTR(lists[j]);
+        for (size_t i = 0; i < t->len; i++) {
+            if (!mp_obj_is_qstr(t->items[i])) {
+                mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
+            }
+        }
+    }
+    return MP_OBJ_FROM_PTR(d);
+}
+
+// decoder(m, b, p, e, dp, eg) -> end: as the generated _buffa_d
+static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    td_obj_t *d = MP_OBJ_TO_PTR(self_in);
+    if (n_args != 6 || n_kw != 0 || args[5] != MP_OBJ_NEW_SMALL_INT(0) || !mp_obj_is_small_int(args[2])
+        || !mp_obj_is_small_int(args[3]) || !mp_obj_is_small_int(args[4])
+        || mp_obj_get_type(args[1]) != MP_OBJ_TO_PTR(tuple_item(d->env, 3))) {
+        // a group's payload (eg), a buffer that is not bytes (slices would
+        // not be bytes), anything unusual: the Python decoder
+        return mp_call_function_n_kw(d->fallback, n_args, n_kw, args);
+    }
+    td_ctx_t cx;
+    size_t len;
+    cx.b = (const uint8_t *)mp_obj_str_get_data(args[1], &len);
+    cx.len = len;
+    mp_int_t p = MP_OBJ_SMALL_INT_VALUE(args[2]), e = MP_OBJ_SMALL_INT_VALUE(args[3]);
+    if (p < 0 || e > cx.len) {
+        return mp_call_function_n_kw(d->fallback, n_args, n_kw, args);
+    }
+    cx.bobj = args[1];
+    cx.left = tuple_item(d->env, 0);
+    reload(&cx);
+    cx.nest = 0;
+    p = td_run(d, &cx, args[0], p, e, MP_OBJ_SMALL_INT_VALUE(args[4]));
+    sync(&cx);
+    return MP_OBJ_NEW_SMALL_INT(p);
+}
+
+// table_counts() -> (messages decoded in C, hand-overs to Python)
+static mp_obj_t td_counts(void) {
+    mp_obj_t t[2] = { mp_obj_new_int_from_uint(buffa_td_done), mp_obj_new_int_from_uint(buffa_td_handed) };
+    return mp_obj_new_tuple(2, t);
+}
+MP_DEFINE_CONST_FUN_OBJ_0(buffa_td_counts_obj, td_counts);
+
+#ifdef MICROPY_ENABLE_DYNRUNTIME
+void buffa_td_init(void) {
+    buffa_td_type.base.type = (void *)&mp_type_type;
+    buffa_td_type.flags = MP_TYPE_FLAG_NONE;
+    buffa_td_type.name = MP_QSTR_TableDecoder;
+    MP_OBJ_TYPE_SET_SLOT(&buffa_td_type, make_new, td_make_new, 0);
+    MP_OBJ_TYPE_SET_SLOT(&buffa_td_type, call, td_call, 1);
+    mp_store_global(MP_QSTR_TableDecoder, MP_OBJ_FROM_PTR(&buffa_td_type));
+    mp_store_global(MP_QSTR_table_counts, MP_OBJ_FROM_PTR(&buffa_td_counts_obj));
+}
+#else
+MP_DEFINE_CONST_OBJ_TYPE(
+    buffa_td_type,
+    MP_QSTR_TableDecoder,
+    MP_TYPE_FLAG_NONE,
+    make_new, td_make_new,
+    call, td_call
+    );
+#endif
