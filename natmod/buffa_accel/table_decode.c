@@ -551,6 +551,13 @@ static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_o
     return MP_OBJ_NEW_SMALL_INT(p);
 }
 
+// decoder.fallback: the Python decoder (tests compare the two)
+static void td_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_fallback) {
+        dest[0] = ((td_obj_t *)MP_OBJ_TO_PTR(self_in))->fallback;
+    }
+}
+
 // table_counts() -> (messages decoded in C, hand-overs to Python)
 static mp_obj_t td_counts(void) {
     mp_obj_t t[2] = { mp_obj_new_int_from_uint(buffa_td_done), mp_obj_new_int_from_uint(buffa_td_handed) };
@@ -565,6 +572,7 @@ void buffa_td_init(void) {
     buffa_td_type.name = MP_QSTR_TableDecoder;
     MP_OBJ_TYPE_SET_SLOT(&buffa_td_type, make_new, td_make_new, 0);
     MP_OBJ_TYPE_SET_SLOT(&buffa_td_type, call, td_call, 1);
+    MP_OBJ_TYPE_SET_SLOT(&buffa_td_type, attr, td_attr, 2);
     mp_store_global(MP_QSTR_TableDecoder, MP_OBJ_FROM_PTR(&buffa_td_type));
     mp_store_global(MP_QSTR_table_counts, MP_OBJ_FROM_PTR(&buffa_td_counts_obj));
 }
@@ -574,6 +582,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
     MP_QSTR_TableDecoder,
     MP_TYPE_FLAG_NONE,
     make_new, td_make_new,
-    call, td_call
+    call, td_call,
+    attr, td_attr
     );
 #endif
