@@ -39,6 +39,7 @@ from buffa.wire import (
     varint as _buffa_varint,
     vsize as _buffa_vsize,
 )
+from buffa.fields import map_entry as _buffa_map_entry, map_size as _buffa_map_size, put_map as _buffa_put_map
 from buffa.message import new_instance as _buffa_new
 from buffa._oneof import member as _buffa_member
 import struct as _buffa_struct
@@ -131,6 +132,10 @@ class All(_buffa_Message):
         _buffa_s.rf32 = []
         _buffa_s.tags = {}
         _buffa_s.colors = []
+        _buffa_s.blobs = {}
+        _buffa_s.flags = {}
+        _buffa_s.leafmap = {}
+        _buffa_s.fixedmap = {}
         if kw:
             _buffa_Message.__init__(_buffa_s, **kw)
 
@@ -138,7 +143,11 @@ class All(_buffa_Message):
 
 _buffa_c0 = Leaf
 _buffa_c1 = All
-_buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Leaf, 'value', 'value', None, None))
+_buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
+_buffa_s4 = (('key', 1, _buffa_SINT64, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_BYTES, 0, None, 'value', 'value', b'', None))
+_buffa_s5 = (('key', 1, _buffa_BOOL, 0, None, 'key', 'key', False, None), ('value', 2, _buffa_ENUM, 0, Color, 'value', 'value', 0, None))
+_buffa_s6 = (('key', 1, _buffa_FIXED32, 0, None, 'key', 'key', 0, None), ('value', 2, _buffa_DOUBLE, 0, None, 'value', 'value', 0.0, None))
 
 def _buffa_n():
     m = _buffa_new(_buffa_c0)
@@ -271,12 +280,668 @@ def _buffa_n():
     m.rf32 = []
     m.tags = {}
     m.colors = []
+    m.blobs = {}
+    m.flags = {}
+    m.leafmap = {}
+    m.fixedmap = {}
     return m
 
 _buffa_c1._buffa_n = _buffa_n
 
+def _buffa_d1_0(m, b, p, e, s, t, dp):
+    if t == 8:  # i32
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.i32 = v
+    elif t == 16:  # i64
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int64(v)
+        m.i64 = v
+    elif t == 24:  # u32
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.u32 = v
+    elif t == 32:  # u64
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        m.u64 = v
+    elif t == 40:  # s32
+        v = b[p]
+        p += 1
+        if v > 127:
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+                v &= 0xFFFFFFFF
+        v = (v >> 1) ^ -(v & 1)
+        m.s32 = v
+    elif t == 48:  # s64
+        v = b[p]
+        p += 1
+        if v > 127:
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        m.s64 = v
+    elif t == 56:  # b
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        m.b = v
+    elif t == 64:  # color
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.color = v
+    elif t == 77:  # f32
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        m.f32 = v
+    elif t == 81:  # f64
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<Q', b, p)[0]
+        p += 8
+        m.f64 = v
+    elif t == 93:  # sf32
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<i', b, p)[0]
+        p += 4
+        m.sf32 = v
+    elif t == 97:  # sf64
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<q', b, p)[0]
+        p += 8
+        m.sf64 = v
+    elif t == 109:  # fl
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<f', b, p)[0]
+        p += 4
+        m.fl = v
+    elif t == 113:  # db
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        m.db = v
+    elif t == 122:  # s
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            _buffa_strict_utf8(b, p, q)
+        m.s = v
+        p = q
+    elif t == 130:  # by
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        v = b[p:q]
+        m.by = v
+        p = q
+    elif t == 138:  # leaf
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        c = m.leaf
+        if c is None:
+            c = m.leaf = _buffa_new(_buffa_c0)
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 146:  # leaves
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        c = _buffa_new(_buffa_c0)
+        m.leaves.append(c)
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 152:  # ri32
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        _buffa_left.n -= 1
+        m.ri32.append(v)
+    elif t == 154:  # ri32 (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.ri32, _buffa_int32)
+    elif t == 160:  # rs64
+        v = b[p]
+        p += 1
+        if v > 127:
+            if b[p] < 128:
+                v = v & 127 | b[p] << 7
+                p += 1
+            else:
+                v, p = _buffa_varint(b, p, e, v)
+        v = (v >> 1) ^ -(v & 1)
+        _buffa_left.n -= 1
+        m.rs64.append(v)
+    elif t == 162:  # rs64 (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.rs64, _buffa_sint64)
+    elif t == 169:  # rdb
+        if p + 8 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<d', b, p)[0]
+        p += 8
+        _buffa_left.n -= 1
+        m.rdb.append(v)
+    elif t == 170:  # rdb (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.rdb, '<d', 8)
+    elif t == 178:  # rs
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            _buffa_strict_utf8(b, p, q)
+        _buffa_left.n -= 1
+        m.rs.append(v)
+        p = q
+    elif t == 186:  # rby
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        v = b[p:q]
+        _buffa_left.n -= 1
+        m.rby.append(v)
+        p = q
+    elif t == 192:  # rb
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+        v = v != 0
+        _buffa_left.n -= 1
+        m.rb.append(v)
+    elif t == 194:  # rb (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.rb, _buffa_boolean)
+    elif t == 202:  # rf32 (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_fixed(b, p, q, m.rf32, '<I', 4)
+    elif t == 205:  # rf32
+        if p + 4 > e:
+            raise _buffa_DecodeError('truncated fixed-width value', p)
+        v = _buffa_unpack('<I', b, p)[0]
+        p += 4
+        _buffa_left.n -= 1
+        m.rf32.append(v)
+    elif t == 210:  # tags
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
+        if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
+            p += 2
+            c = b[p:r]
+            k = _buffa_keys.get(c)
+            if k is None:
+                k = _buffa_new_key(b, p, r, c)
+            p = r + 2
+            try:
+                x = _buffa_str(b[p:q], 'utf-8')
+            except _buffa_UnicodeError:
+                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
+            if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
+                _buffa_strict_utf8(b, p, q)
+            _buffa_left.n -= 1
+            m.tags[k] = x
+            p = q
+        else:
+            k = ''
+            x = ''
+            while p < q:
+                t = b[p]
+                p += 1
+                if t > 127:
+                    t, p = _buffa_tag(b, p, q, t)
+                if t == 10:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                    else:
+                        r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                    c = b[p:r]
+                    k = _buffa_keys.get(c)
+                    if k is None:
+                        k = _buffa_new_key(b, p, r, c)
+                    p = r
+                elif t == 18:
+                    r = b[p]
+                    p += 1
+                    if r > 127:
+                        if b[p] > 127:
+                            p, r = _buffa_length(b, p, q, r)
+                        else:
+                            r = (r & 127 | b[p] << 7) + p + 1
+                            p += 1
+                    else:
+                        r += p
+                    if r > q:
+                        raise _buffa_DecodeError('length past the end', p)
+                    try:
+                        x = _buffa_str(b[p:r], 'utf-8')
+                    except _buffa_UnicodeError:
+                        raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
+                    if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
+                        _buffa_strict_utf8(b, p, r)
+                    p = r
+                else:
+                    p = _buffa_skip(b, p, q, t, dp)
+            if p != q:
+                raise _buffa_DecodeError('truncated map entry', q)
+            _buffa_left.n -= 1
+            m.tags[k] = x
+    elif t == 218:  # os
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        try:
+            v = _buffa_str(b[p:q], 'utf-8')
+        except _buffa_UnicodeError:
+            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
+        if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
+            _buffa_strict_utf8(b, p, q)
+        m._buffa_c_pick = 'os'
+        m._buffa_v_pick = v
+        p = q
+    elif t == 226:  # ol
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        if m._buffa_c_pick == 'ol':
+            c = m._buffa_v_pick
+        else:
+            c = _buffa_new(_buffa_c0)
+            m._buffa_c_pick = 'ol'
+            m._buffa_v_pick = c
+        _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 232:  # oi
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        m.oi = v
+    elif t == 242:  # child
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        c = m.child
+        if c is None:
+            c = m.child = _buffa_c1._buffa_n()
+        _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
+        p = q
+    elif t == 248:  # colors
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_int32(v)
+        _buffa_left.n -= 1
+        m.colors.append(v)
+    elif t == 250:  # colors (packed)
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        p = _buffa_packed_varint(b, p, q, m.colors, _buffa_int32)
+    elif t == 258:  # blobs
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = b''
+        while p < q:
+            t = b[p]
+            p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    if b[p] < 128:
+                        k = k & 127 | b[p] << 7
+                        p += 1
+                    else:
+                        k, p = _buffa_varint(b, p, q, k)
+                k = (k >> 1) ^ -(k & 1)
+            elif t == 18:
+                r = b[p]
+                p += 1
+                if r > 127:
+                    if b[p] > 127:
+                        p, r = _buffa_length(b, p, q, r)
+                    else:
+                        r = (r & 127 | b[p] << 7) + p + 1
+                        p += 1
+                else:
+                    r += p
+                if r > q:
+                    raise _buffa_DecodeError('length past the end', p)
+                x = b[p:r]
+                p = r
+            else:
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
+        m.blobs[k] = x
+    elif t == 266:  # flags
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        k = False
+        x = 0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
+            if t == 8:
+                k = b[p]
+                p += 1
+                if k > 127:
+                    k, p = _buffa_varint(b, p, q, k)
+                k = k != 0
+            elif t == 16:
+                x = b[p]
+                p += 1
+                if x > 127:
+                    x, p = _buffa_varint(b, p, q, x)
+                    x = _buffa_int32(x)
+            else:
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
+        m.flags[k] = x
+    elif t == 274:  # leafmap
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        _buffa_map_entry(m, m.leafmap, _buffa_s2, b, s, p, q, dp - 1)
+        p = q
+    else:
+        return -1
+    return p
+
+def _buffa_d1_1(m, b, p, e, s, t, dp):
+    if t == 282:  # fixedmap
+        q = b[p]
+        p += 1
+        if q > 127:
+            if b[p] > 127:
+                p, q = _buffa_length(b, p, e, q)
+            else:
+                q = (q & 127 | b[p] << 7) + p + 1
+                p += 1
+        else:
+            q += p
+        if q > e:
+            raise _buffa_DecodeError('length past the end', p)
+        k = 0
+        x = 0.0
+        while p < q:
+            t = b[p]
+            p += 1
+            if t > 127:
+                t, p = _buffa_tag(b, p, q, t)
+            if t == 13:
+                if p + 4 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                k = _buffa_unpack('<I', b, p)[0]
+                p += 4
+            elif t == 17:
+                if p + 8 > q:
+                    raise _buffa_DecodeError('truncated fixed-width value', p)
+                x = _buffa_unpack('<d', b, p)[0]
+                p += 8
+            else:
+                p = _buffa_skip(b, p, q, t, dp)
+        if p != q:
+            raise _buffa_DecodeError('truncated map entry', q)
+        _buffa_left.n -= 1
+        m.fixedmap[k] = x
+    elif t == 8000:  # far
+        v = b[p]
+        p += 1
+        if v > 127:
+            v, p = _buffa_varint(b, p, e, v)
+            v = _buffa_uint32(v)
+        m.far = v
+    else:
+        return -1
+    return p
+
 def _buffa_d(m, b, p, e, dp, eg):
-    _buffa_left.n -= 11
+    _buffa_left.n -= 15
     if dp < 0 or _buffa_left.n < 0:
         _buffa_over(dp, p)
     while p < e:
@@ -285,508 +950,12 @@ def _buffa_d(m, b, p, e, dp, eg):
         p += 1
         if t > 127:
             t, p = _buffa_tag(b, p, e, t)
-        if t == 146:  # leaves
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            c = _buffa_new(_buffa_c0)
-            m.leaves.append(c)
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 152:  # ri32
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            _buffa_left.n -= 1
-            m.ri32.append(v)
-        elif t == 154:  # ri32 (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.ri32, _buffa_int32)
-        elif t == 160:  # rs64
-            v = b[p]
-            p += 1
-            if v > 127:
-                if b[p] < 128:
-                    v = v & 127 | b[p] << 7
-                    p += 1
-                else:
-                    v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            _buffa_left.n -= 1
-            m.rs64.append(v)
-        elif t == 162:  # rs64 (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.rs64, _buffa_sint64)
-        elif t == 169:  # rdb
-            if p + 8 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p += 8
-            _buffa_left.n -= 1
-            m.rdb.append(v)
-        elif t == 170:  # rdb (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.rdb, '<d', 8)
-        elif t == 178:  # rs
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except _buffa_UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            _buffa_left.n -= 1
-            m.rs.append(v)
-            p = q
-        elif t == 186:  # rby
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            v = b[p:q]
-            _buffa_left.n -= 1
-            m.rby.append(v)
-            p = q
-        elif t == 192:  # rb
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            _buffa_left.n -= 1
-            m.rb.append(v)
-        elif t == 194:  # rb (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.rb, _buffa_boolean)
-        elif t == 202:  # rf32 (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_fixed(b, p, q, m.rf32, '<I', 4)
-        elif t == 205:  # rf32
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p += 4
-            _buffa_left.n -= 1
-            m.rf32.append(v)
-        elif t == 210:  # tags
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            r = p + 2 + b[p + 1] if q - p > 3 and b[p] == 10 and b[p + 1] < 128 else q
-            if r + 1 < q and b[r] == 18 and b[r + 1] < 128 and r + 2 + b[r + 1] == q:
-                p += 2
-                c = b[p:r]
-                k = _buffa_keys.get(c)
-                if k is None:
-                    k = _buffa_new_key(b, p, r, c)
-                p = r + 2
-                try:
-                    x = _buffa_str(b[p:q], 'utf-8')
-                except _buffa_UnicodeError:
-                    raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
-                if _buffa__LAX_UTF8 and _buffa_len(x) != q - p:
-                    _buffa_strict_utf8(b, p, q)
-                _buffa_left.n -= 1
-                m.tags[k] = x
-                p = q
-            else:
-                k = ''
-                x = ''
-                while p < q:
-                    t = b[p]
-                    p += 1
-                    if t > 127:
-                        t, p = _buffa_tag(b, p, q, t)
-                    if t == 10:
-                        r = b[p]
-                        p += 1
-                        if r > 127:
-                            if b[p] > 127:
-                                p, r = _buffa_length(b, p, q, r)
-                            else:
-                                r = (r & 127 | b[p] << 7) + p + 1
-                                p += 1
-                        else:
-                            r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
-                        c = b[p:r]
-                        k = _buffa_keys.get(c)
-                        if k is None:
-                            k = _buffa_new_key(b, p, r, c)
-                        p = r
-                    elif t == 18:
-                        r = b[p]
-                        p += 1
-                        if r > 127:
-                            if b[p] > 127:
-                                p, r = _buffa_length(b, p, q, r)
-                            else:
-                                r = (r & 127 | b[p] << 7) + p + 1
-                                p += 1
-                        else:
-                            r += p
-                        if r > q:
-                            raise _buffa_DecodeError('length past the end', p)
-                        try:
-                            x = _buffa_str(b[p:r], 'utf-8')
-                        except _buffa_UnicodeError:
-                            raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
-                        if _buffa__LAX_UTF8 and _buffa_len(x) != r - p:
-                            _buffa_strict_utf8(b, p, r)
-                        p = r
-                    else:
-                        p = _buffa_skip(b, p, q, t, dp)
-                if p != q:
-                    raise _buffa_DecodeError('truncated map entry', q)
-                _buffa_left.n -= 1
-                m.tags[k] = x
-        elif t == 248:  # colors
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            _buffa_left.n -= 1
-            m.colors.append(v)
-        elif t == 250:  # colors (packed)
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            p = _buffa_packed_varint(b, p, q, m.colors, _buffa_int32)
-        elif t == 8:  # i32
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.i32 = v
-        elif t == 16:  # i64
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int64(v)
-            m.i64 = v
-        elif t == 24:  # u32
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.u32 = v
-        elif t == 32:  # u64
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            m.u64 = v
-        elif t == 40:  # s32
-            v = b[p]
-            p += 1
-            if v > 127:
-                if b[p] < 128:
-                    v = v & 127 | b[p] << 7
-                    p += 1
-                else:
-                    v, p = _buffa_varint(b, p, e, v)
-                    v &= 0xFFFFFFFF
-            v = (v >> 1) ^ -(v & 1)
-            m.s32 = v
-        elif t == 48:  # s64
-            v = b[p]
-            p += 1
-            if v > 127:
-                if b[p] < 128:
-                    v = v & 127 | b[p] << 7
-                    p += 1
-                else:
-                    v, p = _buffa_varint(b, p, e, v)
-            v = (v >> 1) ^ -(v & 1)
-            m.s64 = v
-        elif t == 56:  # b
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-            v = v != 0
-            m.b = v
-        elif t == 64:  # color
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.color = v
-        elif t == 77:  # f32
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<I', b, p)[0]
-            p += 4
-            m.f32 = v
-        elif t == 81:  # f64
-            if p + 8 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<Q', b, p)[0]
-            p += 8
-            m.f64 = v
-        elif t == 93:  # sf32
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<i', b, p)[0]
-            p += 4
-            m.sf32 = v
-        elif t == 97:  # sf64
-            if p + 8 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<q', b, p)[0]
-            p += 8
-            m.sf64 = v
-        elif t == 109:  # fl
-            if p + 4 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<f', b, p)[0]
-            p += 4
-            m.fl = v
-        elif t == 113:  # db
-            if p + 8 > e:
-                raise _buffa_DecodeError('truncated fixed-width value', p)
-            v = _buffa_unpack('<d', b, p)[0]
-            p += 8
-            m.db = v
-        elif t == 122:  # s
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except _buffa_UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m.s = v
-            p = q
-        elif t == 130:  # by
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            v = b[p:q]
-            m.by = v
-            p = q
-        elif t == 138:  # leaf
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            c = m.leaf
-            if c is None:
-                c = m.leaf = _buffa_new(_buffa_c0)
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 218:  # os
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            try:
-                v = _buffa_str(b[p:q], 'utf-8')
-            except _buffa_UnicodeError:
-                raise _buffa_DecodeError('invalid UTF-8 in string field', p, 'utf8')
-            if _buffa__LAX_UTF8 and _buffa_len(v) != q - p:
-                _buffa_strict_utf8(b, p, q)
-            m._buffa_c_pick = 'os'
-            m._buffa_v_pick = v
-            p = q
-        elif t == 226:  # ol
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            if m._buffa_c_pick == 'ol':
-                c = m._buffa_v_pick
-            else:
-                c = _buffa_new(_buffa_c0)
-                m._buffa_c_pick = 'ol'
-                m._buffa_v_pick = c
-            _buffa_c0._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 232:  # oi
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_int32(v)
-            m.oi = v
-        elif t == 242:  # child
-            q = b[p]
-            p += 1
-            if q > 127:
-                if b[p] > 127:
-                    p, q = _buffa_length(b, p, e, q)
-                else:
-                    q = (q & 127 | b[p] << 7) + p + 1
-                    p += 1
-            else:
-                q += p
-            if q > e:
-                raise _buffa_DecodeError('length past the end', p)
-            c = m.child
-            if c is None:
-                c = m.child = _buffa_c1._buffa_n()
-            _buffa_c1._buffa_d(c, b, p, q, dp - 1, 0)
-            p = q
-        elif t == 8000:  # far
-            v = b[p]
-            p += 1
-            if v > 127:
-                v, p = _buffa_varint(b, p, e, v)
-                v = _buffa_uint32(v)
-            m.far = v
+        if t < 282:
+            r = _buffa_d1_0(m, b, p, e, s, t, dp)
+        else:
+            r = _buffa_d1_1(m, b, p, e, s, t, dp)
+        if r >= 0:
+            p = r
         else:
             if t == eg and t:
                 return p
@@ -951,6 +1120,34 @@ def _buffa_z(m):
         k = _buffa_packed_size(v, 14)
         m._buffa_k31 = k
         n += k + (3 if k < 128 else 4 if k < 16384 else 2 + _buffa_vsize(k))
+    v = m.blobs
+    if v:
+        for k in v:
+            x = v[k]
+            y = 3 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_len(x)
+            if y > 130:
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+    v = m.flags
+    if v:
+        for k in v:
+            x = v[k]
+            if k is not True and k is not False:
+                k | 0
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
+    v = m.leafmap
+    if v:
+        n += _buffa_map_size(v, _buffa_s2, 2)
+    v = m.fixedmap
+    if v:
+        for k in v:
+            x = v[k]
+            if k < 0 or k > 0xFFFFFFFF:
+                raise _buffa_EncodeError('value out of range')
+            y = 2 + 4 + 8
+            n += y + (3 if y < 128 else 4 if y < 16384 else 2 + _buffa_vsize(y))
     v = m.far
     if v:
         n += 2 + (1 if v < 128 and v >= 0 else _buffa_vsize(v, 0xFFFFFFFF))
@@ -1368,6 +1565,139 @@ def _buffa_w(m, buf, p):
         else:
             p = _buffa_put_varint(buf, p + 2, y)
         p = _buffa_put_packed(buf, p, v, 14, y)
+    v = m.blobs
+    if v:
+        for k in v:
+            x = v[k]
+            y = 3 + _buffa_vsize((k << 1) ^ (k >> 63)) + _buffa_len(x)
+            if y > 130:
+                if _buffa_len(x) > 127:
+                    y += _buffa_vsize(_buffa_len(x)) - 1
+            if y < 128:
+                buf[p] = 130
+                buf[p + 1] = 2
+                buf[p + 2] = y
+                buf[p + 3] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 4] = y
+                    p += 5
+                elif y < 16384:
+                    buf[p + 4] = y & 127 | 128
+                    buf[p + 5] = y >> 7
+                    p += 6
+                else:
+                    p = _buffa_put_varint(buf, p + 4, y)
+                buf[p] = 18
+                y = _buffa_len(x)
+                buf[p + 1] = y
+                p += 2
+                y += p
+                buf[p:y] = x
+                p = y
+            else:
+                buf[p] = 130
+                buf[p + 1] = 2
+                if y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                y = (k << 1) ^ (k >> 63)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                buf[p] = 18
+                y = _buffa_len(x)
+                if y < 128:
+                    buf[p + 1] = y
+                    p += 2
+                elif y < 16384:
+                    buf[p + 1] = y & 127 | 128
+                    buf[p + 2] = y >> 7
+                    p += 3
+                else:
+                    p = _buffa_put_varint(buf, p + 1, y)
+                y += p
+                buf[p:y] = x
+                p = y
+    v = m.flags
+    if v:
+        for k in v:
+            x = v[k]
+            y = 2 + 1 + (1 if x < 128 and x >= 0 else _buffa_vsize(x, 0x7FFFFFFF))
+            if y < 128:
+                buf[p] = 138
+                buf[p + 1] = 2
+                buf[p + 2] = y
+                buf[p + 3] = 8
+                buf[p + 4] = 1 if k else 0
+                p += 5
+                buf[p] = 16
+                if x < 128 and x >= 0:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
+            else:
+                buf[p] = 138
+                buf[p + 1] = 2
+                if y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 8
+                buf[p + 1] = 1 if k else 0
+                p += 2
+                buf[p] = 16
+                if x < 128 and x >= 0:
+                    buf[p + 1] = x
+                    p += 2
+                else:
+                    p = _buffa_put_varint(buf, p + 1, x)
+    v = m.leafmap
+    if v:
+        p = _buffa_put_map(v, _buffa_s2, buf, p, b'\x92\x02')
+    v = m.fixedmap
+    if v:
+        for k in v:
+            x = v[k]
+            y = 2 + 4 + 8
+            if y < 128:
+                buf[p] = 154
+                buf[p + 1] = 2
+                buf[p + 2] = y
+                buf[p + 3] = 13
+                _buffa_pack('<I', buf, p + 4, k)
+                p += 8
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
+            else:
+                buf[p] = 154
+                buf[p + 1] = 2
+                if y < 16384:
+                    buf[p + 2] = y & 127 | 128
+                    buf[p + 3] = y >> 7
+                    p += 4
+                else:
+                    p = _buffa_put_varint(buf, p + 2, y)
+                buf[p] = 13
+                _buffa_pack('<I', buf, p + 1, k)
+                p += 5
+                buf[p] = 17
+                _buffa_pack('<d', buf, p + 1, x)
+                p += 9
     v = m.far
     if v:
         buf[p] = 192
@@ -1416,12 +1746,16 @@ _buffa_c1._buffa_f = (
     ('rby', 23, _buffa_BYTES, _buffa_REPEATED, None, 'rby', 'rby', b'', None),
     ('rb', 24, _buffa_BOOL, _buffa_REPEATED | _buffa_PACKED, None, 'rb', 'rb', False, None),
     ('rf32', 25, _buffa_FIXED32, _buffa_REPEATED, None, 'rf32', 'rf32', 0, None),
-    ('tags', 26, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'tags', 'tags', None, None),
+    ('tags', 26, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s3, 'tags', 'tags', None, None),
     ('os', 27, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'os', 'os', '', 'pick'),
     ('ol', 28, _buffa_MESSAGE, _buffa_ONEOF, Leaf, 'ol', 'ol', None, 'pick'),
     ('oi', 29, _buffa_INT32, _buffa_PRESENCE, None, 'oi', 'oi', 0, None),
     ('child', 30, _buffa_MESSAGE, _buffa_PRESENCE, All, 'child', 'child', None, None),
     ('colors', 31, _buffa_ENUM, _buffa_REPEATED | _buffa_PACKED, Color, 'colors', 'colors', 0, None),
+    ('blobs', 32, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s4, 'blobs', 'blobs', None, None),
+    ('flags', 33, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s5, 'flags', 'flags', None, None),
+    ('leafmap', 34, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'leafmap', 'leafmap', None, None),
+    ('fixedmap', 35, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s6, 'fixedmap', 'fixedmap', None, None),
     ('far', 1000, _buffa_UINT32, 0, None, 'far', 'far', 0, None),
 )
 from buffa.message import register as _buffa_register

@@ -12,15 +12,17 @@ from buffa import wire
 from buffa.message import new_instance
 from buffa_accel import TableDecoder
 
-# What the C code uses: the budgets, unknown fields, new instances, and the
-# one buffer type it reads (a native module finds no type by itself cheaply)
-_ENV = (wire.left, wire.unknown, new_instance, bytes)
+# What the C code uses: the budgets, unknown fields, new instances, the one
+# buffer type it reads (a native module finds no type by itself cheaply),
+# and the map key cache with its filler
+_ENV = (wire.left, wire.unknown, new_instance, bytes, wire.keys, wire.new_key)
 
 # record modes (table_decode.c)
 _SET = 0
 _APPEND = 1
 _PACKED = 2
 _HANDOVER = 3
+_MAP_ENTRY = 4
 _CLOSED = 0x10
 
 _WIRE = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)  # by field type
@@ -50,8 +52,15 @@ def table(cls):
         elif flags & _REPEATED:
             lists.append(attr)
         wt = _WIRE[typ]
-        if flags & _MAP or row[8] is not None or typ == _GROUP:
-            # maps, oneof members and groups: the Python decoder's
+        if flags & _MAP:
+            # maps of scalars and text as generated code reads them inline;
+            # message values and closed enums (buffa.fields) in Python
+            v = ref[1]
+            inline = v[2] != _MESSAGE and v[2] != _GROUP and not v[3] & _CLOSED_ENUM
+            recs.append(((num << 3) | 2, typ, _MAP_ENTRY if inline else _HANDOVER, i))
+            continue
+        if row[8] is not None or typ == _GROUP:
+            # oneof members and groups: the Python decoder's
             recs.append(((num << 3) | wt, typ, _HANDOVER, i))
             continue
         closed = _CLOSED if flags & _CLOSED_ENUM else 0

@@ -50,6 +50,7 @@ enum {
     TD_APPEND = 1,   // repeated field, one element
     TD_PACKED = 2,   // repeated scalar field, a packed run
     TD_HANDOVER = 3, // left to the Python decoder
+    TD_MAP = 4,      // map field (scalar or text values), one entry
 };
 #define TD_CLOSED 0x10  // mode flag: closed enum, unknown values to Python
 
@@ -69,7 +70,7 @@ typedef struct _td_obj_t {
     mp_obj_t refs;      // tuple: message class, or a closed enum's numbers
     mp_obj_t lists;     // tuple: attributes a new instance gets a [] in
     mp_obj_t dicts;     // ... and a {} in
-    mp_obj_t env;       // tuple: (buffa.wire.left, buffa.wire.unknown, new_instance, bytes)
+    mp_obj_t env;       // tuple: buffa._accel_decode._ENV
     mp_int_t weight;    // what a message costs the element budget on entry
     mp_int_t nrec;
 } td_obj_t;
@@ -80,10 +81,12 @@ typedef struct _td_obj_t {
 #ifdef MICROPY_ENABLE_DYNRUNTIME
 mp_obj_full_type_t buffa_td_type;
 #define TD_TYPE ((const mp_obj_type_t *)&buffa_td_type)
+#define TD_DICT_TYPE (mp_fun_table.type_dict)
 #define STACK_CHECK()
 #else
 extern const mp_obj_type_t buffa_td_type;
 #define TD_TYPE (&buffa_td_type)
+#define TD_DICT_TYPE (&mp_type_dict)
 #define STACK_CHECK() MP_STACK_CHECK()
 #endif
 
@@ -349,6 +352,138 @@ static mp_obj_t new_message(mp_obj_t ref) {
     return mp_call_function_n_kw(mp_load_attr(ref, MP_QSTR__buffa_n), 0, 0, NULL);
 }
 
+// A value of field type t (not a message) at *pp, bounded by e: false
+// where the Python code would do anything but read it plainly.
+static bool read_value(const td_ctx_t *cx, int t, mp_int_t *pp, mp_int_t e, mp_obj_t *out) {
+    const uint8_t *b = cx->b;
+    mp_int_t p = *pp;
+    switch (t) {
+        case T_INT32: case T_INT64: case T_UINT32: case T_UINT64: case T_SINT32: case T_SINT64:
+        case T_BOOL: case T_ENUM: {
+            uint64_t u;
+            if (!get_varint(cx, &p, e, &u)) {
+                return false;
+            }
+            *out = varint_value(t, u);
+            break;
+        }
+        case T_STRING:
+        case T_BYTES: {
+            uint64_t n;
+            mp_int_t at = p;
+            if (!get_varint(cx, &p, e, &n) || p - at > 5 || n > (uint64_t)(e - p)) {
+                return false;
+            }
+            mp_int_t q = p + (mp_int_t)n;
+            if (t == T_BYTES) {
+                *out = mp_obj_new_bytes(b + p, q - p);
+            } else if (bw_utf8_valid(b + p, q - p)) {
+                *out = mp_obj_new_str((const char *)b + p, q - p);
+            } else {
+                return false;
+            }
+            p = q;
+            break;
+        }
+        default: {
+            int w = fixed_size(t);
+            if (e - p < w) {
+                return false;
+            }
+            *out = fixed_value(t, b + p);
+            p += w;
+            break;
+        }
+    }
+    *pp = p;
+    return true;
+}
+
+static inline bool is_fixed(int t) {
+    return t == T_FLOAT || t == T_DOUBLE || t == T_FIXED32 || t == T_FIXED64 || t == T_SFIXED32 || t == T_SFIXED64;
+}
+
+static inline int wire_type(int t) {
+    return is_fixed(t) ? (fixed_size(t) == 8 ? 1 : 5) : (t == T_STRING || t == T_BYTES) ? 2 : 0;
+}
+
+// A packed run b[p:q] of type t appended to lst; false (nothing appended)
+// where the run is malformed or the budget would run out.
+static bool packed_run(td_ctx_t *cx, int t, mp_int_t p, mp_int_t q, mp_obj_t lst) {
+    mp_int_t k;
+    if (is_fixed(t)) {
+        int w = fixed_size(t);
+        k = (q - p) / w;
+        if (k * w != q - p) {
+            return false;
+        }
+    } else {
+        k = count_varints(cx->b, p, q);
+    }
+    if (k < 0 || cx->n < k || !is_list(lst)) {
+        return false;
+    }
+    cx->n -= k;
+    while (p < q) {
+        mp_obj_t v;
+        read_value(cx, t, &p, q, &v);  // cannot fail: checked above
+        mp_obj_list_append(lst, v);
+    }
+    return true;
+}
+
+// One entry b[p:q] of a map whose spec (buffa.message's table rows of key
+// and value) is spec, stored into dict; false (nothing stored) for anything
+// the inline Python code would not read plainly.
+static bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec, mp_obj_t dict, mp_int_t p, mp_int_t q) {
+    mp_obj_t krow = tuple_item(spec, 0), vrow = tuple_item(spec, 1);
+    int kt = MP_OBJ_SMALL_INT_VALUE(tuple_item(krow, 2)), vt = MP_OBJ_SMALL_INT_VALUE(tuple_item(vrow, 2));
+    mp_obj_t k = tuple_item(krow, 7), x = tuple_item(vrow, 7);
+    if (cx->n < 1 || mp_obj_get_type(dict) != TD_DICT_TYPE) {
+        return false;
+    }
+    while (p < q) {
+        mp_int_t s = p;
+        uint64_t t;
+        if (!get_varint(cx, &p, q, &t) || p - s > 5) {
+            return false;
+        }
+        if (t == (uint64_t)(8 | wire_type(kt))) {
+            if (kt == T_STRING && (MP_OBJ_SMALL_INT_VALUE(tuple_item(krow, 3)) & 0x80)) {
+                // a VERIFY key: through buffa.wire's key cache, as generated
+                // code does (keys.get(b[p:r]), else new_key)
+                uint64_t n;
+                mp_int_t at = p;
+                if (!get_varint(cx, &p, q, &n) || p - at > 5 || n > (uint64_t)(q - p)
+                    || !bw_utf8_valid(cx->b + p, (size_t)n)) {
+                    return false;
+                }
+                mp_int_t r = p + (mp_int_t)n;
+                mp_obj_t c = mp_obj_new_bytes(cx->b + p, r - p);
+                mp_obj_t keys = tuple_item(d->env, 4);
+                if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, c, keys))) {
+                    k = mp_obj_subscr(keys, c, MP_OBJ_SENTINEL);
+                } else {
+                    mp_obj_t a[4] = { cx->bobj, MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(r), c };
+                    k = mp_call_function_n_kw(tuple_item(d->env, 5), 4, 0, a);
+                }
+                p = r;
+            } else if (!read_value(cx, kt, &p, q, &k)) {
+                return false;
+            }
+        } else if (t == (uint64_t)(16 | wire_type(vt))) {
+            if (!read_value(cx, vt, &p, q, &x)) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    cx->n -= 1;
+    mp_obj_dict_store(dict, k, x);
+    return true;
+}
+
 static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
     STACK_CHECK();
     cx->n -= d->weight;
@@ -356,7 +491,6 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         // Python's entry check raises the error
         return hand_over(d, cx, m, p, e, dp);
     }
-    const uint8_t *b = cx->b;
     const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, NULL);
     mp_int_t cursor = 0;
     while (p < e) {
@@ -378,108 +512,57 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         }
         int type = r[4], mode = r[5] & 0x0F, closed = r[5] & TD_CLOSED;
         mp_int_t fi = r[6] | r[7] << 8;
-        if (mode == TD_HANDOVER || (mode == TD_APPEND && type != T_MESSAGE && cx->n < 1)) {
-            // (an element with no budget left: Python takes it below zero
-            // and raises where it always did)
+        qstr nm = name_of(d, fi);
+        if (mode == TD_HANDOVER) {
             return hand_over(d, cx, m, s, e, dp);
         }
-        mp_obj_t v;
-        switch (t & 7) {
-            case 0: {
-                uint64_t u;
-                if (!get_varint(cx, &p, e, &u)) {
-                    return hand_over(d, cx, m, s, e, dp);
-                }
-                v = varint_value(type, u);
-                if (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, tuple_item(d->refs, fi)))) {
-                    return hand_over(d, cx, m, s, e, dp);
-                }
-                break;
-            }
-            case 1:
-            case 5: {
-                int w = fixed_size(type);
-                if (e - p < w) {
-                    return hand_over(d, cx, m, s, e, dp);
-                }
-                v = fixed_value(type, b + p);
-                p += w;
-                break;
-            }
-            case 2: {
-                uint64_t n64;
-                mp_int_t at = p;
-                if (!get_varint(cx, &p, e, &n64) || p - at > 5 || n64 > (uint64_t)(e - p)) {
-                    return hand_over(d, cx, m, s, e, dp);
-                }
-                mp_int_t q = p + (mp_int_t)n64;
-                if (type == T_STRING) {
-                    if (!bw_utf8_valid(b + p, q - p)) {
-                        return hand_over(d, cx, m, s, e, dp);
-                    }
-                    v = mp_obj_new_str((const char *)b + p, q - p);
-                } else if (type == T_BYTES) {
-                    v = mp_obj_new_bytes(b + p, q - p);
-                } else if (type == T_MESSAGE) {
-                    mp_obj_t ref = tuple_item(d->refs, fi);
-                    qstr nm = name_of(d, fi);
-                    mp_obj_t c;
-                    if (mode == TD_APPEND) {
-                        mp_obj_t lst = mp_load_attr(m, nm);
-                        if (!is_list(lst)) {
-                            return hand_over(d, cx, m, s, e, dp);
-                        }
-                        c = new_message(ref);
-                        mp_obj_list_append(lst, c);
-                    } else {
-                        c = mp_load_attr(m, nm);
-                        if (c == mp_const_none) {
-                            c = new_message(ref);
-                            mp_store_attr(m, nm, c);
-                        }
-                    }
-                    sub_message(cx, ref, c, p, q, dp - 1);
-                    p = q;
-                    continue;
-                } else {
-                    // a packed run of a scalar type (mode TD_PACKED)
-                    mp_int_t k;
-                    if (type == T_FLOAT || type == T_DOUBLE || type == T_FIXED32 || type == T_FIXED64
-                        || type == T_SFIXED32 || type == T_SFIXED64) {
-                        int w = fixed_size(type);
-                        k = (q - p) / w;
-                        if (k * w != q - p) {
-                            k = -1;
-                        }
-                    } else {
-                        k = count_varints(b, p, q);
-                    }
-                    mp_obj_t lst = mp_load_attr(m, name_of(d, fi));
-                    if (k < 0 || cx->n < k || !is_list(lst)) {
-                        return hand_over(d, cx, m, s, e, dp);
-                    }
-                    cx->n -= k;
-                    while (p < q) {
-                        if (type == T_FLOAT || type == T_DOUBLE || type == T_FIXED32 || type == T_FIXED64
-                            || type == T_SFIXED32 || type == T_SFIXED64) {
-                            v = fixed_value(type, b + p);
-                            p += fixed_size(type);
-                        } else {
-                            uint64_t u;
-                            get_varint(cx, &p, q, &u);  // checked by count_varints
-                            v = varint_value(type, u);
-                        }
-                        mp_obj_list_append(lst, v);
-                    }
-                    continue;
-                }
-                p = q;
-                break;
-            }
-            default:
+        if (mode == TD_PACKED || mode == TD_MAP || type == T_MESSAGE) {
+            // length-delimited: the payload b[p:q]
+            uint64_t n;
+            mp_int_t at = p;
+            if (!get_varint(cx, &p, e, &n) || p - at > 5 || n > (uint64_t)(e - p)) {
                 return hand_over(d, cx, m, s, e, dp);
+            }
+            mp_int_t q = p + (mp_int_t)n;
+            if (mode == TD_PACKED) {
+                if (!packed_run(cx, type, p, q, mp_load_attr(m, nm))) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+            } else if (mode == TD_MAP) {
+                if (!map_entry(cx, d, tuple_item(d->refs, fi), mp_load_attr(m, nm), p, q)) {
+                    return hand_over(d, cx, m, s, e, dp);
+                }
+            } else {
+                mp_obj_t ref = tuple_item(d->refs, fi);
+                mp_obj_t c;
+                if (mode == TD_APPEND) {
+                    mp_obj_t lst = mp_load_attr(m, nm);
+                    if (!is_list(lst)) {
+                        return hand_over(d, cx, m, s, e, dp);
+                    }
+                    c = new_message(ref);
+                    mp_obj_list_append(lst, c);
+                } else {
+                    // set: merged into (generated code's m.x, else a new one)
+                    c = mp_load_attr(m, nm);
+                    if (c == mp_const_none) {
+                        c = new_message(ref);
+                        mp_store_attr(m, nm, c);
+                    }
+                }
+                sub_message(cx, ref, c, p, q, dp - 1);
+            }
+            p = q;
+            continue;
         }
-        qstr nm = name_of(d, fi);
+        mp_obj_t v;
+        if ((mode == TD_APPEND && cx->n < 1) || !read_value(cx, type, &p, e, &v)
+            || (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, tuple_item(d->refs, fi))))) {
+            // malformed, a closed enum's unknown value, or an element with
+            // no budget left (Python takes it below zero and raises where
+            // it always did)
+            return hand_over(d, cx, m, s, e, dp);
+        }
         if (mode == TD_APPEND) {
             mp_obj_t lst = mp_load_attr(m, nm);
             if (!is_list(lst)) {

@@ -17,4 +17,5 @@ package("buffa", files=[
     "_errors.py",
     "_oneof.py",
     "_codecnames.py",
+    "_accel_decode.py",
 ], base_path="../../lib")
