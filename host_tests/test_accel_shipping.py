@@ -45,7 +45,7 @@ def test_prebuilt_accelerators_match_a_fresh_build():
                     parts.accel_file(arch))
             version, sub, march = mpybuild.mpy_header(shipped)
             assert march == arch, (arch, march)
-            assert len(data) < 8192, (arch, len(data))
+            assert len(data) < 16384, (arch, len(data))  # the helpers and the table decoder: 7-9 KB
 
 
 def test_one_mip_package_per_arch_holds_the_core_and_its_accelerator():
@@ -217,8 +217,8 @@ def _usermod_sources(board, accel=None):
 
 
 def test_esp32_and_pico_board_folders_compile_the_accelerator_in():
-    want = os.path.join(ROOT, "natmod", "buffa_accel", "buffa_accel.c")
+    want = [os.path.join(ROOT, "natmod", "buffa_accel", c) for c in ("buffa_accel.c", "table_decode.c")]
     for board in ("ESP32_GENERIC", "RPI_PICO_W"):
-        assert _usermod_sources(board) == [want], board
-        assert _usermod_sources(board, "1") == [want], board
+        assert _usermod_sources(board) == want, board
+        assert _usermod_sources(board, "1") == want, board
         assert _usermod_sources(board, "0") == [], board

@@ -114,7 +114,9 @@ static inline void reload(td_ctx_t *cx) {
 }
 
 // A Python decoder on (m, b, p, e, dp, 0), with the budget handed across.
-static mp_int_t call_py(td_ctx_t *cx, mp_obj_t fn, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
+// (The calls out are kept out of line: td_run's frame, which nests, stays
+// small.)
+static MP_NOINLINE mp_int_t call_py(td_ctx_t *cx, mp_obj_t fn, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
     sync(cx);
     mp_obj_t a[6] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e), MP_OBJ_NEW_SMALL_INT(dp),
                       MP_OBJ_NEW_SMALL_INT(0) };
@@ -304,26 +306,6 @@ static inline bool get_varint(const td_ctx_t *cx, mp_int_t *pp, mp_int_t e, uint
     return true;
 }
 
-// A packed varint run b[p:q]: how many values, or -1 if any is malformed.
-static mp_int_t count_varints(const uint8_t *b, mp_int_t p, mp_int_t q) {
-    mp_int_t k = 0;
-    while (p < q) {
-        mp_int_t s = p;
-        while (b[p] & 0x80) {
-            p += 1;
-            if (p >= q || p - s > 9) {
-                return -1;
-            }
-        }
-        if (p - s == 9 && b[p] > 1) {
-            return -1;
-        }
-        p += 1;
-        k += 1;
-    }
-    return k;
-}
-
 static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp);
 
 // Sub-message payload b[p:q] into c, of the class ref; in C while the
@@ -412,13 +394,14 @@ static inline int wire_type(int t) {
 static bool packed_run(td_ctx_t *cx, int t, mp_int_t p, mp_int_t q, mp_obj_t lst) {
     mp_int_t k;
     if (is_fixed(t)) {
-        int w = fixed_size(t);
-        k = (q - p) / w;
-        if (k * w != q - p) {
+        // (shifts: armv6m has no divide instruction, a native module no libgcc)
+        int sh = fixed_size(t) == 8 ? 3 : 2;
+        k = (q - p) >> sh;
+        if ((k << sh) != q - p) {
             return false;
         }
     } else {
-        k = count_varints(cx->b, p, q);
+        k = bw_count_varints(cx->b, p, q);
     }
     if (k < 0 || cx->n < k || !is_list(lst)) {
         return false;
@@ -435,7 +418,7 @@ static bool packed_run(td_ctx_t *cx, int t, mp_int_t p, mp_int_t q, mp_obj_t lst
 // One entry b[p:q] of a map whose spec (buffa.message's table rows of key
 // and value) is spec, stored into dict; false (nothing stored) for anything
 // the inline Python code would not read plainly.
-static bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec, mp_obj_t dict, mp_int_t p, mp_int_t q) {
+static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec, mp_obj_t dict, mp_int_t p, mp_int_t q) {
     mp_obj_t krow = tuple_item(spec, 0), vrow = tuple_item(spec, 1);
     int kt = MP_OBJ_SMALL_INT_VALUE(tuple_item(krow, 2)), vt = MP_OBJ_SMALL_INT_VALUE(tuple_item(vrow, 2));
     mp_obj_t k = tuple_item(krow, 7), x = tuple_item(vrow, 7);
@@ -484,6 +467,18 @@ static bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec, mp_obj_t d
     return true;
 }
 
+// A field the table has no record for: as generated code, through
+// buffa.wire.unknown, which keeps it (or raises).
+static MP_NOINLINE mp_int_t unknown_field(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t s, mp_int_t p,
+    mp_int_t e, uint32_t t, mp_int_t dp) {
+    sync(cx);
+    mp_obj_t a[7] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(s), MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e),
+                      mp_obj_new_int_from_uint(t), MP_OBJ_NEW_SMALL_INT(dp) };
+    p = mp_obj_get_int(mp_call_function_n_kw(tuple_item(d->env, 1), 7, 0, a));
+    reload(cx);
+    return p;
+}
+
 static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
     STACK_CHECK();
     cx->n -= d->weight;
@@ -502,12 +497,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         uint32_t t = (uint32_t)t64;
         const uint8_t *r = find(d, recs, t, &cursor);
         if (r == NULL) {
-            // as generated code: buffa.wire.unknown keeps it (or raises)
-            sync(cx);
-            mp_obj_t a[7] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(s), MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e),
-                              mp_obj_new_int_from_uint(t), MP_OBJ_NEW_SMALL_INT(dp) };
-            p = mp_obj_get_int(mp_call_function_n_kw(tuple_item(d->env, 1), 7, 0, a));
-            reload(cx);
+            p = unknown_field(d, cx, m, s, p, e, t, dp);
             continue;
         }
         int type = r[4], mode = r[5] & 0x0F, closed = r[5] & TD_CLOSED;
