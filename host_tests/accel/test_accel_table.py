@@ -259,3 +259,20 @@ def test_map_entries():
         assert wire.keys == {b"ab": "ab"}, wire.keys
     finally:
         wire.map_key_cache()
+
+
+def test_oneof_members():
+    import buffa_accel
+
+    a = T.All(os="x").encode()
+    b = T.All(ol=_leaf("l", 1)).encode()
+    c = T.All(ol=T.Leaf(z=4)).encode()
+    for data in (a + b, b + a, b + c, a + b + c, b + a + c, a + a):
+        same(T.All, data)
+    handed = buffa_accel.table_counts()[1]
+    m = T.All.decode(b + c)
+    assert m.which_oneof("pick") == "ol" and (m.ol.name, m.ol.z) == ("l", 4)
+    m = T.All.decode(b + a)
+    assert m.which_oneof("pick") == "os" and m.os == "x"
+    # all in C
+    assert buffa_accel.table_counts()[1] == handed

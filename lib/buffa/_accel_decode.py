@@ -24,6 +24,7 @@ _PACKED = 2
 _HANDOVER = 3
 _MAP_ENTRY = 4
 _CLOSED = 0x10
+_ONEOF = 0x20
 
 _WIRE = (0, 1, 5, 0, 0, 0, 1, 5, 0, 2, 3, 2, 2, 0, 0, 5, 1, 0, 0)  # by field type
 _GROUP = 10
@@ -46,7 +47,13 @@ def table(cls):
     for i, row in enumerate(cls._buffa_f):
         attr, num, typ, flags, ref = row[:5]
         names.append(attr)
-        refs.append(ref._buffa_n if flags & _CLOSED_ENUM else ref)
+        if flags & _CLOSED_ENUM:
+            ref = ref._buffa_n  # the enum's numbers
+        oneof = row[8]
+        if oneof is not None:
+            # where generated code keeps the member set and its value
+            ref = (ref, "_buffa_c_" + oneof, "_buffa_v_" + oneof)
+        refs.append(ref)
         if flags & _MAP:
             dicts.append(attr)
         elif flags & _REPEATED:
@@ -59,11 +66,13 @@ def table(cls):
             inline = v[2] != _MESSAGE and v[2] != _GROUP and not v[3] & _CLOSED_ENUM
             recs.append(((num << 3) | 2, typ, _MAP_ENTRY if inline else _HANDOVER, i))
             continue
-        if row[8] is not None or typ == _GROUP:
-            # oneof members and groups: the Python decoder's
+        if typ == _GROUP:
+            # groups: the Python decoder's
             recs.append(((num << 3) | wt, typ, _HANDOVER, i))
             continue
         closed = _CLOSED if flags & _CLOSED_ENUM else 0
+        if oneof is not None:
+            closed |= _ONEOF
         if flags & _REPEATED:
             recs.append(((num << 3) | wt, typ, _APPEND | closed, i))
             if wt != 2:

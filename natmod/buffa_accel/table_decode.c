@@ -53,6 +53,9 @@ enum {
     TD_MAP = 4,      // map field (scalar or text values), one entry
 };
 #define TD_CLOSED 0x10  // mode flag: closed enum, unknown values to Python
+#define TD_ONEOF 0x20   // mode flag: member of a oneof; its refs item is
+                        // (ref, "_buffa_c_<oneof>", "_buffa_v_<oneof>")
+#define TD_NO_QSTR ((qstr)0)  // (MP_QSTRnull, which dynruntime.h lacks)
 
 // Field types (FieldDescriptorProto.Type)
 enum {
@@ -503,6 +506,15 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         int type = r[4], mode = r[5] & 0x0F, closed = r[5] & TD_CLOSED;
         mp_int_t fi = r[6] | r[7] << 8;
         qstr nm = name_of(d, fi);
+        mp_obj_t ref = tuple_item(d->refs, fi);
+        qstr case_q = TD_NO_QSTR, value_q = TD_NO_QSTR;
+        if (r[5] & TD_ONEOF) {
+            // generated code stores a member as m._buffa_c_<oneof> = its
+            // name, m._buffa_v_<oneof> = its value
+            case_q = MP_OBJ_QSTR_VALUE(tuple_item(ref, 1));
+            value_q = MP_OBJ_QSTR_VALUE(tuple_item(ref, 2));
+            ref = tuple_item(ref, 0);
+        }
         if (mode == TD_HANDOVER) {
             return hand_over(d, cx, m, s, e, dp);
         }
@@ -523,7 +535,6 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
                     return hand_over(d, cx, m, s, e, dp);
                 }
             } else {
-                mp_obj_t ref = tuple_item(d->refs, fi);
                 mp_obj_t c;
                 if (mode == TD_APPEND) {
                     mp_obj_t lst = mp_load_attr(m, nm);
@@ -532,6 +543,16 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
                     }
                     c = new_message(ref);
                     mp_obj_list_append(lst, c);
+                } else if (case_q != TD_NO_QSTR) {
+                    // the oneof's message if it is this member, else a new one
+                    mp_obj_t is = mp_binary_op(MP_BINARY_OP_EQUAL, mp_load_attr(m, case_q), tuple_item(d->names, fi));
+                    if (mp_obj_is_true(is)) {
+                        c = mp_load_attr(m, value_q);
+                    } else {
+                        c = new_message(ref);
+                        mp_store_attr(m, case_q, tuple_item(d->names, fi));
+                        mp_store_attr(m, value_q, c);
+                    }
                 } else {
                     // set: merged into (generated code's m.x, else a new one)
                     c = mp_load_attr(m, nm);
@@ -547,7 +568,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         }
         mp_obj_t v;
         if ((mode == TD_APPEND && cx->n < 1) || !read_value(cx, type, &p, e, &v)
-            || (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, tuple_item(d->refs, fi))))) {
+            || (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, ref)))) {
             // malformed, a closed enum's unknown value, or an element with
             // no budget left (Python takes it below zero and raises where
             // it always did)
@@ -560,6 +581,9 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
             }
             cx->n -= 1;
             mp_obj_list_append(lst, v);
+        } else if (case_q != TD_NO_QSTR) {
+            mp_store_attr(m, case_q, tuple_item(d->names, fi));
+            mp_store_attr(m, value_q, v);
         } else {
             mp_store_attr(m, nm, v);
         }
@@ -590,6 +614,16 @@ static mp_obj_t td_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_k
         const mp_obj_tuple_t *t = MP_OBJ_TO_PTR(lists[j]);
         for (size_t i = 0; i < t->len; i++) {
             if (!mp_obj_is_qstr(t->items[i])) {
+                mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
+            }
+        }
+    }
+    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, NULL);
+    for (mp_int_t i = 0; i < d->nrec; i++) {
+        const uint8_t *r = recs + i * REC_SIZE;
+        if (r[5] & TD_ONEOF) {
+            mp_obj_t o = tuple_item(d->refs, r[6] | r[7] << 8);
+            if (!mp_obj_is_qstr(tuple_item(o, 1)) || !mp_obj_is_qstr(tuple_item(o, 2))) {
                 mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
             }
         }
