@@ -1,21 +1,18 @@
 # The C table decoder (natmod/buffa_accel/table_decode.c, docs/design.md
 # section 20, "Table decoder"): where buffa_accel is loaded, buffa.message's
-# register() passes each generated class here, and its _buffa_d becomes a
-# buffa_accel.TableDecoder that decodes the whole message in C from a
-# compact form of the class's field table, made once, here. The generated
-# Python decoder stays inside it as the fallback: the C code hands the rest
-# of a message to it at any field it does not handle itself, so results and
-# errors are the Python code's. Loaded only when buffa.wire.ACCEL.
+# register() passes each generated module's classes here, and each class's
+# _buffa_d becomes a buffa_accel.TableDecoder that decodes the whole message
+# in C, walking the class's field table (_buffa_f) through records made
+# here, once. The generated Python decoder stays inside it as the fallback:
+# the C code hands the rest of a message to it at any field it does not
+# handle itself, so results and errors are the Python code's. Loaded only
+# when buffa.wire.ACCEL, and dropped again after each use (heap).
+import sys
 from struct import pack
 
 from buffa import wire
 from buffa.message import new_instance
 from buffa_accel import TableDecoder
-
-# What the C code uses: the budgets, unknown fields, new instances, the one
-# buffer type it reads (a native module finds no type by itself cheaply),
-# and the map key cache with its filler
-_ENV = (wire.left, wire.unknown, new_instance, bytes, wire.keys, wire.new_key)
 
 # record modes (table_decode.c)
 _SET = 0
@@ -35,29 +32,19 @@ _CLOSED_ENUM = 64
 
 
 def table(cls):
-    """The TableDecoder arguments for cls: (spec, names, refs, lists,
-    dicts, weight). spec holds one 8-byte record per tag the generated
-    decoder has a case for, sorted by tag: tag, field type, mode, field
-    index."""
+    """The TableDecoder arguments for cls: (spec, oneofs, weight). spec
+    holds an 8-byte record per tag the generated decoder has a case for,
+    sorted by tag: tag, field type, mode, index of the field's row."""
     recs = []
-    names = []
-    refs = []
-    lists = []
-    dicts = []
-    for i, row in enumerate(cls._buffa_f):
-        attr, num, typ, flags, ref = row[:5]
-        names.append(attr)
-        if flags & _CLOSED_ENUM:
-            ref = ref._buffa_n  # the enum's numbers
-        oneof = row[8]
-        if oneof is not None:
-            # where generated code keeps the member set and its value
-            ref = (ref, "_buffa_c_" + oneof, "_buffa_v_" + oneof)
-        refs.append(ref)
-        if flags & _MAP:
-            dicts.append(attr)
-        elif flags & _REPEATED:
-            lists.append(attr)
+    oneofs = None
+    weight = 1
+    f = cls._buffa_f
+    for i, row in enumerate(f):
+        num, typ, flags, ref, oneof = row[1], row[2], row[3], row[4], row[8]
+        if flags & (_REPEATED | _MAP):
+            # generated code charges the budget a message and each container
+            # it is made with on entry
+            weight += 1
         wt = _WIRE[typ]
         if flags & _MAP:
             # maps of scalars and text as generated code reads them inline;
@@ -67,33 +54,42 @@ def table(cls):
             recs.append(((num << 3) | 2, typ, _MAP_ENTRY if inline else _HANDOVER, i))
             continue
         if typ == _GROUP:
-            # groups: the Python decoder's
             recs.append(((num << 3) | wt, typ, _HANDOVER, i))
             continue
-        closed = _CLOSED if flags & _CLOSED_ENUM else 0
+        mode = _CLOSED if flags & _CLOSED_ENUM else 0
         if oneof is not None:
-            closed |= _ONEOF
+            # where generated code keeps the member set and its value
+            if oneofs is None:
+                oneofs = [None] * len(f)
+            oneofs[i] = ("_buffa_c_" + oneof, "_buffa_v_" + oneof)
+            mode |= _ONEOF
         if flags & _REPEATED:
-            recs.append(((num << 3) | wt, typ, _APPEND | closed, i))
+            recs.append(((num << 3) | wt, typ, _APPEND | mode, i))
             if wt != 2:
-                recs.append(((num << 3) | 2, typ, _HANDOVER if closed else _PACKED, i))
+                recs.append(((num << 3) | 2, typ, _HANDOVER if mode else _PACKED, i))
         else:
-            recs.append(((num << 3) | wt, typ, _SET | closed, i))
+            recs.append(((num << 3) | wt, typ, _SET | mode, i))
     recs.sort()
-    spec = b"".join(pack("<IBBH", *r) for r in recs)
-    # what a message costs the element budget on entry, as generated code
-    # charges it: itself and each container it is made with
-    weight = 1 + len(lists) + len(dicts)
-    return spec, tuple(names), tuple(refs), tuple(lists), tuple(dicts), weight
+    return b"".join(pack("<IBBH", *r) for r in recs), oneofs and tuple(oneofs), weight
 
 
 def install(classes):
+    # What the C code uses: the budgets, unknown fields, new instances, the
+    # one buffer type it reads (a native module finds no type by itself
+    # cheaply), and the map key cache with its filler.
+    env = (wire.left, wire.unknown, new_instance, bytes, wire.keys, wire.new_key)
     for c in classes:
         d = c._buffa_d
         if type(d) is TableDecoder:
             continue  # registered twice
-        spec, names, refs, lists, dicts, weight = table(c)
+        spec, oneofs, weight = table(c)
         try:
-            c._buffa_d = TableDecoder(c, d, spec, names, refs, lists, dicts, _ENV, weight)
+            c._buffa_d = TableDecoder(c, d, spec, oneofs, env, weight)
         except ValueError:
             pass  # a field name that is not interned: the Python decoder
+    # Needed once per generated module: let this module go, its code and
+    # dict are heap (docs/design.md section 20, "Table decoder").
+    sys.modules.pop(__name__, None)
+    pkg = sys.modules.get("buffa")
+    if pkg is not None and "_accel_decode" in pkg.__dict__:
+        delattr(pkg, "_accel_decode")

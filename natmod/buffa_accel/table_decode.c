@@ -53,8 +53,7 @@ enum {
     TD_MAP = 4,      // map field (scalar or text values), one entry
 };
 #define TD_CLOSED 0x10  // mode flag: closed enum, unknown values to Python
-#define TD_ONEOF 0x20   // mode flag: member of a oneof; its refs item is
-                        // (ref, "_buffa_c_<oneof>", "_buffa_v_<oneof>")
+#define TD_ONEOF 0x20   // mode flag: member of a oneof (td_obj_t.oneofs)
 #define TD_NO_QSTR ((qstr)0)  // (MP_QSTRnull, which dynruntime.h lacks)
 
 // Field types (FieldDescriptorProto.Type)
@@ -68,12 +67,12 @@ typedef struct _td_obj_t {
     mp_obj_base_t base;
     mp_obj_t cls;       // the message class
     mp_obj_t fallback;  // its generated Python _buffa_d
-    mp_obj_t spec;      // bytes: 8-byte records sorted by tag (see rec_t)
-    mp_obj_t names;     // tuple: attribute name (a qstr) of each field
-    mp_obj_t refs;      // tuple: message class, or a closed enum's numbers
-    mp_obj_t lists;     // tuple: attributes a new instance gets a [] in
-    mp_obj_t dicts;     // ... and a {} in
-    mp_obj_t env;       // tuple: buffa._accel_decode._ENV
+    mp_obj_t spec;      // bytes: 8-byte records sorted by tag (REC_SIZE)
+    mp_obj_t fields;    // the class's field table, cls._buffa_f (its rows
+                        // give names, classes, map specs: nothing copied)
+    mp_obj_t oneofs;    // None, or a tuple by field index: None, or for a
+                        // oneof member ("_buffa_c_<oneof>", "_buffa_v_<oneof>")
+    mp_obj_t env;       // tuple: buffa._accel_decode's env()
     mp_int_t weight;    // what a message costs the element budget on entry
     mp_int_t nrec;
 } td_obj_t;
@@ -241,24 +240,26 @@ static inline mp_obj_t tuple_item(mp_obj_t t, mp_int_t i) {
     return ((mp_obj_tuple_t *)MP_OBJ_TO_PTR(t))->items[i];
 }
 
-static inline qstr name_of(const td_obj_t *d, mp_int_t i) {
-    return MP_OBJ_QSTR_VALUE(tuple_item(d->names, i));
+// Field i's row of the field table (buffa.message describes the rows).
+static inline mp_obj_t row_of(const td_obj_t *d, mp_int_t i) {
+    return tuple_item(d->fields, i);
 }
 
 static inline bool is_list(mp_obj_t o) {
     return mp_obj_get_type(o) == &mp_type_list;
 }
 
-// A new, empty instance of d's class, with its lists and dicts.
+// A new, empty instance of d's class, with its lists and dicts (as its
+// generated _buffa_n makes it).
 static mp_obj_t td_new(const td_obj_t *d) {
     mp_obj_t m = mp_call_function_n_kw(tuple_item(d->env, 2), 1, 0, &d->cls);
-    const mp_obj_tuple_t *l = MP_OBJ_TO_PTR(d->lists);
-    for (size_t i = 0; i < l->len; i++) {
-        mp_store_attr(m, MP_OBJ_QSTR_VALUE(l->items[i]), mp_obj_new_list(0, NULL));
-    }
-    l = MP_OBJ_TO_PTR(d->dicts);
-    for (size_t i = 0; i < l->len; i++) {
-        mp_store_attr(m, MP_OBJ_QSTR_VALUE(l->items[i]), mp_obj_new_dict(0));
+    const mp_obj_tuple_t *f = MP_OBJ_TO_PTR(d->fields);
+    for (size_t i = 0; i < f->len; i++) {
+        mp_int_t flags = MP_OBJ_SMALL_INT_VALUE(tuple_item(f->items[i], 3));
+        if (flags & 5) {  // REPEATED | MAP
+            mp_store_attr(m, MP_OBJ_QSTR_VALUE(tuple_item(f->items[i], 0)),
+                flags & 4 ? mp_obj_new_dict(0) : mp_obj_new_list(0, NULL));
+        }
     }
     return m;
 }
@@ -505,15 +506,15 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         }
         int type = r[4], mode = r[5] & 0x0F, closed = r[5] & TD_CLOSED;
         mp_int_t fi = r[6] | r[7] << 8;
-        qstr nm = name_of(d, fi);
-        mp_obj_t ref = tuple_item(d->refs, fi);
+        mp_obj_t row = row_of(d, fi), name = tuple_item(row, 0), ref = tuple_item(row, 4);
+        qstr nm = MP_OBJ_QSTR_VALUE(name);
         qstr case_q = TD_NO_QSTR, value_q = TD_NO_QSTR;
         if (r[5] & TD_ONEOF) {
             // generated code stores a member as m._buffa_c_<oneof> = its
             // name, m._buffa_v_<oneof> = its value
-            case_q = MP_OBJ_QSTR_VALUE(tuple_item(ref, 1));
-            value_q = MP_OBJ_QSTR_VALUE(tuple_item(ref, 2));
-            ref = tuple_item(ref, 0);
+            mp_obj_t o = tuple_item(d->oneofs, fi);
+            case_q = MP_OBJ_QSTR_VALUE(tuple_item(o, 0));
+            value_q = MP_OBJ_QSTR_VALUE(tuple_item(o, 1));
         }
         if (mode == TD_HANDOVER) {
             return hand_over(d, cx, m, s, e, dp);
@@ -531,7 +532,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
                     return hand_over(d, cx, m, s, e, dp);
                 }
             } else if (mode == TD_MAP) {
-                if (!map_entry(cx, d, tuple_item(d->refs, fi), mp_load_attr(m, nm), p, q)) {
+                if (!map_entry(cx, d, ref, mp_load_attr(m, nm), p, q)) {
                     return hand_over(d, cx, m, s, e, dp);
                 }
             } else {
@@ -545,12 +546,12 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
                     mp_obj_list_append(lst, c);
                 } else if (case_q != TD_NO_QSTR) {
                     // the oneof's message if it is this member, else a new one
-                    mp_obj_t is = mp_binary_op(MP_BINARY_OP_EQUAL, mp_load_attr(m, case_q), tuple_item(d->names, fi));
+                    mp_obj_t is = mp_binary_op(MP_BINARY_OP_EQUAL, mp_load_attr(m, case_q), name);
                     if (mp_obj_is_true(is)) {
                         c = mp_load_attr(m, value_q);
                     } else {
                         c = new_message(ref);
-                        mp_store_attr(m, case_q, tuple_item(d->names, fi));
+                        mp_store_attr(m, case_q, name);
                         mp_store_attr(m, value_q, c);
                     }
                 } else {
@@ -568,7 +569,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         }
         mp_obj_t v;
         if ((mode == TD_APPEND && cx->n < 1) || !read_value(cx, type, &p, e, &v)
-            || (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, ref)))) {
+            || (closed && !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, v, mp_load_attr(ref, MP_QSTR__buffa_n))))) {
             // malformed, a closed enum's unknown value, or an element with
             // no budget left (Python takes it below zero and raises where
             // it always did)
@@ -582,7 +583,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
             cx->n -= 1;
             mp_obj_list_append(lst, v);
         } else if (case_q != TD_NO_QSTR) {
-            mp_store_attr(m, case_q, tuple_item(d->names, fi));
+            mp_store_attr(m, case_q, name);
             mp_store_attr(m, value_q, v);
         } else {
             mp_store_attr(m, nm, v);
@@ -592,38 +593,37 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
     return p;
 }
 
-// TableDecoder(cls, fallback, spec, names, refs, lists, dicts, env, weight)
+// TableDecoder(cls, fallback, spec, oneofs, env, weight)
 static mp_obj_t td_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
-    mp_arg_check_num(n_args, n_kw, 9, 9, false);
+    mp_arg_check_num(n_args, n_kw, 6, 6, false);
     td_obj_t *d = mp_obj_malloc(td_obj_t, type);
     d->cls = args[0];
     d->fallback = args[1];
     d->spec = args[2];
-    d->names = args[3];
-    d->refs = args[4];
-    d->lists = args[5];
-    d->dicts = args[6];
-    d->env = args[7];
-    d->weight = mp_obj_get_int(args[8]);
+    d->fields = mp_load_attr(d->cls, MP_QSTR__buffa_f);
+    d->oneofs = args[3];
+    d->env = args[4];
+    d->weight = mp_obj_get_int(args[5]);
     size_t len;
-    mp_obj_str_get_data(d->spec, &len);
+    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, &len);
     d->nrec = len / REC_SIZE;
-    // attribute names must be qstrs (this code stores through them)
-    mp_obj_t lists[3] = { d->names, d->lists, d->dicts };
-    for (int j = 0; j < 3; j++) {
-        const mp_obj_tuple_t *t = MP_OBJ_TO_PTR(lists[j]);
-        for (size_t i = 0; i < t->len; i++) {
-            if (!mp_obj_is_qstr(t->items[i])) {
-                mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
-            }
+    // every name this code stores through must be a qstr; the records'
+    // field indices must be the table's
+    const mp_obj_tuple_t *f = MP_OBJ_TO_PTR(d->fields);
+    for (size_t i = 0; i < f->len; i++) {
+        if (!mp_obj_is_qstr(tuple_item(f->items[i], 0))) {
+            mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
         }
     }
-    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, NULL);
     for (mp_int_t i = 0; i < d->nrec; i++) {
         const uint8_t *r = recs + i * REC_SIZE;
+        mp_uint_t fi = r[6] | r[7] << 8;
+        if (fi >= f->len) {
+            mp_raise_ValueError(MP_ERROR_TEXT("field index out of range"));
+        }
         if (r[5] & TD_ONEOF) {
-            mp_obj_t o = tuple_item(d->refs, r[6] | r[7] << 8);
-            if (!mp_obj_is_qstr(tuple_item(o, 1)) || !mp_obj_is_qstr(tuple_item(o, 2))) {
+            mp_obj_t o = tuple_item(d->oneofs, fi);
+            if (!mp_obj_is_qstr(tuple_item(o, 0)) || !mp_obj_is_qstr(tuple_item(o, 1))) {
                 mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
             }
         }
