@@ -79,9 +79,9 @@ def install(classes):
     # cheaply), and the map key cache with its filler.
     env = (wire.left, wire.unknown, new_instance, bytes, wire.keys, wire.new_key)
     for c in classes:
-        d = c._buffa_d
-        if type(d) is TableDecoder:
-            continue  # registered twice
+        d = getattr(c, "_buffa_d", None)
+        if d is None or type(d) is TableDecoder or not getattr(c, "_buffa_f", None):
+            continue  # not a generated class (buffa.protojson.register), or registered twice
         spec, oneofs, weight = table(c)
         try:
             c._buffa_d = TableDecoder(c, d, spec, oneofs, env, weight)

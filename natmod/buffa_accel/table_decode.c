@@ -338,6 +338,28 @@ static mp_obj_t new_message(mp_obj_t ref) {
     return mp_call_function_n_kw(mp_load_attr(ref, MP_QSTR__buffa_n), 0, 0, NULL);
 }
 
+// A str of the strict UTF-8 s[0:n] (checked by the caller). Not looked up
+// among the interned strings, as str(b[p:q], "utf-8") does: that lookup
+// scans the runtime's table of dynamic names and was half of a W2 decode
+// in C (docs/design.md section 20, "Table decoder"). The value is equal;
+// only its identity can differ, and it allocates no more than the Python
+// code's slice does.
+static mp_obj_t new_text(const uint8_t *s, size_t n) {
+    if (n == 0) {
+        return mp_obj_new_str("", 0);
+    }
+    #ifdef MICROPY_ENABLE_DYNRUNTIME
+    // A native module has mp_obj_new_str (which looks up) and
+    // mp_obj_new_bytes, no plain copy: a bytes object is laid out as a str
+    // (mp_obj_str_t, the same hash), so it is made one by its type.
+    mp_obj_t o = mp_obj_new_bytes(s, n);
+    ((mp_obj_base_t *)MP_OBJ_TO_PTR(o))->type = &mp_type_str;
+    return o;
+    #else
+    return mp_obj_new_str_copy(&mp_type_str, s, n);
+    #endif
+}
+
 // A value of field type t (not a message) at *pp, bounded by e: false
 // where the Python code would do anything but read it plainly.
 static bool read_value(const td_ctx_t *cx, int t, mp_int_t *pp, mp_int_t e, mp_obj_t *out) {
@@ -364,7 +386,7 @@ static bool read_value(const td_ctx_t *cx, int t, mp_int_t *pp, mp_int_t e, mp_o
             if (t == T_BYTES) {
                 *out = mp_obj_new_bytes(b + p, q - p);
             } else if (bw_utf8_valid(b + p, q - p)) {
-                *out = mp_obj_new_str((const char *)b + p, q - p);
+                *out = new_text(b + p, q - p);
             } else {
                 return false;
             }
