@@ -668,7 +668,7 @@ static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_o
     cx.b = (const uint8_t *)mp_obj_str_get_data(args[1], &len);
     cx.len = len;
     mp_int_t p = MP_OBJ_SMALL_INT_VALUE(args[2]), e = MP_OBJ_SMALL_INT_VALUE(args[3]);
-    if (p < 0 || e > cx.len) {
+    if (p < 0 || e > cx.len || p > e) {
         return mp_call_function_n_kw(d->fallback, n_args, n_kw, args);
     }
     cx.bobj = args[1];
