@@ -98,7 +98,7 @@ typedef struct {
     mp_int_t len;
     mp_obj_t bobj;
     mp_obj_t left;  // buffa.wire.left
-    mp_int_t n;     // left.n, kept here while C runs (see sync/reload)
+    mp_int_t n;     // left.n, kept here while C runs (see td_sync, td_reload)
     int nest;
 } td_ctx_t;
 
@@ -107,11 +107,11 @@ typedef struct {
 // (not static: a native module's linker takes no static bss)
 mp_uint_t buffa_td_done, buffa_td_handed;
 
-static inline void sync(td_ctx_t *cx) {
+static inline void td_sync(td_ctx_t *cx) {
     mp_store_attr(cx->left, MP_QSTR_n, MP_OBJ_NEW_SMALL_INT(cx->n));
 }
 
-static inline void reload(td_ctx_t *cx) {
+static inline void td_reload(td_ctx_t *cx) {
     cx->n = mp_obj_get_int(mp_load_attr(cx->left, MP_QSTR_n));
 }
 
@@ -119,11 +119,11 @@ static inline void reload(td_ctx_t *cx) {
 // (The calls out are kept out of line: td_run's frame, which nests, stays
 // small.)
 static MP_NOINLINE mp_int_t call_py(td_ctx_t *cx, mp_obj_t fn, mp_obj_t m, mp_int_t p, mp_int_t e, mp_int_t dp) {
-    sync(cx);
+    td_sync(cx);
     mp_obj_t a[6] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e), MP_OBJ_NEW_SMALL_INT(dp),
                       MP_OBJ_NEW_SMALL_INT(0) };
     mp_obj_t r = mp_call_function_n_kw(fn, 6, 0, a);
-    reload(cx);
+    td_reload(cx);
     return mp_obj_get_int(r);
 }
 
@@ -497,11 +497,11 @@ static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec
 // buffa.wire.unknown, which keeps it (or raises).
 static MP_NOINLINE mp_int_t unknown_field(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t s, mp_int_t p,
     mp_int_t e, uint32_t t, mp_int_t dp) {
-    sync(cx);
+    td_sync(cx);
     mp_obj_t a[7] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(s), MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e),
                       mp_obj_new_int_from_uint(t), MP_OBJ_NEW_SMALL_INT(dp) };
     p = mp_obj_get_int(mp_call_function_n_kw(tuple_item(d->env, 1), 7, 0, a));
-    reload(cx);
+    td_reload(cx);
     return p;
 }
 
@@ -673,10 +673,10 @@ static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_o
     }
     cx.bobj = args[1];
     cx.left = tuple_item(d->env, 0);
-    reload(&cx);
+    td_reload(&cx);
     cx.nest = 0;
     p = td_run(d, &cx, args[0], p, e, MP_OBJ_SMALL_INT_VALUE(args[4]));
-    sync(&cx);
+    td_sync(&cx);
     return MP_OBJ_NEW_SMALL_INT(p);
 }
 
