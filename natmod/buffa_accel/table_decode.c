@@ -512,7 +512,8 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
         // Python's entry check raises the error
         return hand_over(d, cx, m, p, e, dp);
     }
-    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, NULL);
+    size_t nspec;  // (firmware's mp_obj_str_get_data stores the length unasked)
+    const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, &nspec);
     mp_int_t cursor = 0;
     while (p < e) {
         mp_int_t s = p;
