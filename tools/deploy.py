@@ -157,9 +157,14 @@ def deploy(repl, arch=None, apps=(), lib_dir="/lib", include=None, exclude=None,
                                                               fallback))
                     files.remove(native_mpy[0])
         accel = [f for f in files if f[0] == parts.ACCEL_MODULE]
-        if accel and accel_built_in(repl):
+        in_firmware = accel_built_in(repl)
+        if accel and in_firmware:
             log("buffa_accel left out: the board's firmware has it compiled in")
             files.remove(accel[0])
+        if not accel and not in_firmware:
+            # no C accelerator on this board: buffa's Python side of it
+            # (buffa/_accel_*) never loads there
+            files = [f for f in files if not f[0].startswith("buffa/_accel_")]
         # Remove an older buffa (its .py or .mpy files would shadow or mix).
         repl.exec_(
             "import os\n"

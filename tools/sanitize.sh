@@ -17,7 +17,8 @@
 # natmod/buffa_accel compiled in as a user C module, everything sanitized,
 # into build/unix-sanitize/micropython, and runs through the C path
 # (buffa.wire.ACCEL is checked) every binary fuzz input with the fuzz
-# targets' oracles and host_tests/accel/test_accel_helpers.py. Three of
+# targets' oracles, host_tests/accel/test_accel_helpers.py and
+# test_accel_table.py (the table decoder against the Python one). Three of
 # UBSan's checks are off there, for what MicroPython v1.25's own code does:
 # nonnull-attribute (py/objarray.c:192 passes NULL to memcpy with a length
 # of 0 when it copies an empty array), shift-base and signed-integer-overflow
@@ -62,9 +63,10 @@ for sub in ('corpus', 'regressions'):
             targets.binary(f.read())
         n += 1
 print('sanitize: %d binary fuzz inputs through the C path' % n)
-import test_accel_helpers as t
-for k in sorted(dir(t)):
-    if k.startswith('test_'):
-        getattr(t, k)()
-        print('sanitize: test_accel_helpers.' + k, 'passed')
+for mod in ('test_accel_helpers', 'test_accel_table'):
+    t = __import__(mod)
+    for k in sorted(dir(t)):
+        if k.startswith('test_'):
+            getattr(t, k)()
+            print('sanitize: %s.%s passed' % (mod, k))
 "

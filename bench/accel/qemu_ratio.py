@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""W1 decode and encode on a QEMU board, with the C accelerator (its helpers and
-its table encoder) and with buffa's Python code, interleaved in one run on
-the same firmware.
+"""W1 decode and encode on a QEMU board, with the C accelerator (its helpers,
+its table decoder and its table encoder) and with buffa's Python code,
+interleaved in one run on the same firmware.
 
     python bench/accel/qemu_ratio.py [--board QEMU_MPS2_AN385] [--runs 5] [--n 20]
 
@@ -41,11 +41,12 @@ for name, fns in (('python', PY), ('c', C)):
     for n in NAMES:
         setattr(wire, n, fns[n])
     sys.modules.pop('bench_w1_pb', None)
-    mods[name] = __import__('bench_w1_pb')
+    mod = mods[name] = __import__('bench_w1_pb')
     if name == 'python':
-        # registering installed the C table encoder: back to the
-        # generated functions it keeps
-        for cls in (mods[name].Reading, mods[name].SensorBatch):
+        # registering installed the C table decoder and encoder: back to the
+        # generated Python functions they keep
+        for cls in (mod.SensorBatch, mod.Reading):
+            cls._buffa_d = getattr(cls._buffa_d, 'fallback', cls._buffa_d)
             if hasattr(cls._buffa_z, 'fallback'):
                 cls._buffa_z, cls._buffa_w = cls._buffa_z.fallback, cls._buffa_w.fallback
 for n in NAMES:

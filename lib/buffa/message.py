@@ -102,6 +102,8 @@ def register(*classes):
     if _name_codecs:
         _name_codecs(classes)
     elif wire.ACCEL:
+        # the C decoders and encoders, from each class's field table
+        __import__("buffa._accel_decode", None, None, ("install",)).install(classes)
         __import__("buffa._accel_encode", None, None, ("install",)).install(classes)
 
 

@@ -347,7 +347,12 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(accel_vsize_obj, 1, 2, accel_vsize);
 
 // ---- the module -------------------------------------------------------------
 
+// the table decoder (table_decode.c)
+extern const mp_obj_fun_builtin_fixed_t buffa_td_counts_obj;
+
 #ifdef MICROPY_ENABLE_DYNRUNTIME
+
+void buffa_td_init(void);
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
@@ -362,10 +367,13 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     table_encode_init();
     mp_store_global(MP_QSTR_encoder, MP_OBJ_FROM_PTR(&buffa_encoder_obj));
     mp_store_global(MP_QSTR_encode_counts, MP_OBJ_FROM_PTR(&buffa_encode_counts_obj));
+    buffa_td_init();
     MP_DYNRUNTIME_INIT_EXIT
 }
 
 #else
+
+extern const mp_obj_type_t buffa_td_type;
 
 static const mp_rom_map_elem_t buffa_accel_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_buffa_accel) },
@@ -379,6 +387,8 @@ static const mp_rom_map_elem_t buffa_accel_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_vsize), MP_ROM_PTR(&accel_vsize_obj) },
     { MP_ROM_QSTR(MP_QSTR_encoder), MP_ROM_PTR(&buffa_encoder_obj) },
     { MP_ROM_QSTR(MP_QSTR_encode_counts), MP_ROM_PTR(&buffa_encode_counts_obj) },
+    { MP_ROM_QSTR(MP_QSTR_TableDecoder), MP_ROM_PTR(&buffa_td_type) },
+    { MP_ROM_QSTR(MP_QSTR_table_counts), MP_ROM_PTR(&buffa_td_counts_obj) },
 };
 static MP_DEFINE_CONST_DICT(buffa_accel_globals, buffa_accel_globals_table);
 

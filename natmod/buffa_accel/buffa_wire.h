@@ -66,6 +66,28 @@ static inline int bw_read_varint(const uint8_t *b, bw_int len, bw_int *at, bw_in
     return BW_TRUNCATED;
 }
 
+// How many varints the packed run b[p:q] holds, or -1 if it does not hold
+// whole ones only, each as bw_read_varint accepts it (at most ten bytes,
+// the tenth carrying bit 63 only). Reads only b[p:q] (0 <= p <= q <= len).
+static inline bw_int bw_count_varints(const uint8_t *b, bw_int p, bw_int q) {
+    bw_int k = 0;
+    while (p < q) {
+        bw_int s = p;
+        while (b[p] & 0x80) {
+            p += 1;
+            if (p >= q || p - s > 9) {
+                return -1;
+            }
+        }
+        if (p - s == 9 && b[p] > 1) {
+            return -1;
+        }
+        p += 1;
+        k += 1;
+    }
+    return k;
+}
+
 // Strict UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
 // U+10FFFF), the check CPython's codec makes. Reads only s[0:n].
 static inline int bw_utf8_valid(const uint8_t *s, size_t n) {

@@ -6,6 +6,8 @@
 //   - bw_read_varint against a plain reference decoder (value, status and
 //     position must agree), then bw_put_varint / bw_usize of each value
 //     read must give back the same value;
+//   - bw_count_varints on every slice up to 24 bytes, against the
+//     reference decoder run along the slice;
 //   - bw_utf8_valid on every slice up to 8 bytes, and on the whole input;
 //   - bw_clamp with indices around and beyond the buffer.
 // Exits 1 on the first disagreement; the sanitizers abort on theirs.
@@ -85,6 +87,31 @@ static void check_varints(const char *file, const uint8_t *b, bw_int len) {
     }
 }
 
+static bw_int ref_count(const uint8_t *b, bw_int len, bw_int p, bw_int q) {
+    bw_int k = 0;
+    while (p < q) {
+        uint8_t c = b[p++];
+        if (c & 0x80) {
+            uint64_t v;
+            if (ref_varint(b, len, &p, q, c, &v) != BW_OK) {
+                return -1;
+            }
+        }
+        k++;
+    }
+    return k;
+}
+
+static void check_counts(const char *file, const uint8_t *b, bw_int len) {
+    for (bw_int p = 0; p <= len; p++) {
+        for (bw_int q = p; q <= len && q <= p + 24; q++) {
+            if (bw_count_varints(b, p, q) != ref_count(b, len, p, q)) {
+                fail("bw_count_varints disagrees with the reference", file, (long)p, (long)q);
+            }
+        }
+    }
+}
+
 static void check_utf8(const uint8_t *b, bw_int len) {
     volatile int sink = bw_utf8_valid(b, (size_t)len);
     for (bw_int p = 0; p <= len; p++) {
@@ -134,6 +161,7 @@ int main(int argc, char **argv) {
         }
         fclose(f);
         check_varints(argv[i], b, n);
+        check_counts(argv[i], b, n);
         check_utf8(b, n);
         check_clamp(argv[i], n);
         free(b);

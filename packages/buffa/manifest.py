@@ -17,5 +17,6 @@ package("buffa", files=[
     "_errors.py",
     "_oneof.py",
     "_codecnames.py",
+    "_accel_decode.py",
     "_accel_encode.py",
 ], base_path="../../lib")

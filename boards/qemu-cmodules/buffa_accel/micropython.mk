@@ -4,5 +4,6 @@
 # both paths on a board). make firmware BOARD=... BUFFA_ACCEL=0|1 overrides.
 ifneq ($(BUFFA_ACCEL),0)
 SRC_USERMOD_C += $(USERMOD_DIR)/../../../natmod/buffa_accel/buffa_accel.c
+SRC_USERMOD_C += $(USERMOD_DIR)/../../../natmod/buffa_accel/table_decode.c
 SRC_USERMOD_C += $(USERMOD_DIR)/../../../natmod/buffa_accel/table_encode.c
 endif
