@@ -17,6 +17,7 @@ DIVERGENCES = {
     "message-given-as-an-empty-list": "J3",
     "unpaired-surrogate-in-an-ignored-field": "J4",
     "quoted-integer-with-leading-zeros": "J5",
+    "map-key-integer-with-a-trailing-point": "J5",
     "base64-with-a-character-outside-the-alphabet": "J6",
     "float-text-python-takes": "J7",
     "timestamp-with-a-space": "J8",
