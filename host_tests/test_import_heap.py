@@ -20,8 +20,10 @@ _BUDGET = {
     # measured 7,200 before the change above and 6,896 after
     ("mpy", 32): 7500,
     # qemu-microbit-mpy: library from .mpy and the C accelerator as a native
-    # module, whose machine code a board loads into its heap: 9,728
-    ("mpy+native", 32): 10500,
+    # module, whose machine code a board loads into its heap: 19,616 (9,728
+    # with the wire helpers alone; the table decoder and encoder are 9 KB
+    # more of armv6m code). Compiled into firmware it costs no heap.
+    ("mpy+native", 32): 21000,
     ("mpy", 64): 15000,  # unix port, small heap, library from .mpy: 13,632
     ("source", 64): 15000,  # unix port, library compiled from source: 13,408
 }

@@ -359,7 +359,7 @@ vfs.mount(_RamFS(), '/')
 """
 
 
-def _deploy_to_qemu(board_name, arch=None):
+def _deploy_to_qemu(board_name, arch=None, exclude=()):
     """Deploy the core modules and an app to a QEMU board's RAM disk, as to a
     board without buffa in its firmware; (log lines, what the board printed)."""
     import deploy
@@ -381,7 +381,7 @@ def _deploy_to_qemu(board_name, arch=None):
             repl.exec_("import sys\nsys.path[:] = ['', '/lib']")
             # the core modules: the whole library does not fit a RAM disk in a 140 KiB heap
             # (nor, since the C table decoder's Python side joined the core, with views)
-            written = deploy.deploy(repl, arch, [app], exclude=["buffa/*/*", "buffa/view.*", "buffa/stream.*"],
+            written = deploy.deploy(repl, arch, [app], exclude=["buffa/*/*", "buffa/view.*", "buffa/stream.*"] + list(exclude),
                                     log=logs.append)
             assert written > 0
             out, _ = repl.exec_(
@@ -407,12 +407,21 @@ def _deploy_to_qemu(board_name, arch=None):
 
 
 def test_deploy_to_a_board_over_its_serial_port():
-    # the micro:bit's firmware has no native emitter: no native loops deployed
-    logs, out = _deploy_to_qemu("QEMU_MICROBIT", "armv6m")
-    assert "lib ['buffa']" in out, out
-    assert "native False" in out and "viper none" in out, out
+    # The micro:bit (armv6m, as the RP2040) loads native code: the viper
+    # loops go with the core. The C accelerator (12 KB) stays off: this RAM
+    # disk lives in the same 140 KiB heap as everything else.
+    logs, out = _deploy_to_qemu("QEMU_MICROBIT", "armv6m", exclude=["buffa_accel.mpy"])
+    assert "lib ['buffa', 'buffa_viper.mpy']" in out, out
+    assert "native True" in out and "viper /lib/buffa_viper.mpy" in out, out
+    assert not any("buffa/_accel_" in l for l in logs), logs  # its Python side stays off too
+
+
+def test_deploy_leaves_the_native_loops_off_a_board_without_an_emitter():
+    import deploy
+
+    logs = []
+    assert deploy.native_arch_for((6, 3, None), "armv6m", logs.append) is None
     assert any("buffa_viper left out: the board's firmware has no native emitter" in l for l in logs), logs
-    assert any("uses the Python packed sint32 loops" in l for l in logs), logs
 
 
 def test_deploy_puts_the_native_loops_on_a_board_with_viper():

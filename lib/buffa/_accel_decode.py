@@ -32,7 +32,8 @@ _CLOSED_ENUM = 64
 
 
 def table(cls):
-    """The TableDecoder arguments for cls: (spec, oneofs, weight). spec
+    """The TableDecoder arguments for cls: (spec, oneofs, weight), or None
+    to keep the Python decoder. spec
     holds an 8-byte record per tag the generated decoder has a case for,
     sorted by tag: tag, field type, mode, index of the field's row."""
     recs = []
@@ -54,8 +55,11 @@ def table(cls):
             recs.append(((num << 3) | 2, typ, _MAP_ENTRY if inline else _HANDOVER, i))
             continue
         if typ == _GROUP:
-            recs.append(((num << 3) | wt, typ, _HANDOVER, i))
-            continue
+            # A group would be handed over at every level, and a C frame
+            # under each Python one takes more stack than Python alone: 30
+            # nested groups no longer fit the micro:bit's. A class with a
+            # group keeps its Python decoder.
+            return None
         mode = _CLOSED if flags & _CLOSED_ENUM else 0
         if oneof is not None:
             # where generated code keeps the member set and its value
@@ -82,7 +86,10 @@ def install(classes):
         d = getattr(c, "_buffa_d", None)
         if d is None or type(d) is TableDecoder or not getattr(c, "_buffa_f", None):
             continue  # not a generated class (buffa.protojson.register), or registered twice
-        spec, oneofs, weight = table(c)
+        t = table(c)
+        if t is None:
+            continue
+        spec, oneofs, weight = t
         try:
             c._buffa_d = TableDecoder(c, d, spec, oneofs, env, weight)
         except ValueError:
