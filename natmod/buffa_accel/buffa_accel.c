@@ -74,7 +74,7 @@ static mp_obj_t py_fallback(qstr name, size_t n_args, const mp_obj_t *args) {
 // ---- integers ---------------------------------------------------------------
 
 // An unsigned 64-bit value as an int object (a big int where it must be).
-static mp_obj_t new_u64(uint64_t v) {
+mp_obj_t new_u64(uint64_t v) {
     if (v <= (uint64_t)MP_SMALL_INT_MAX) {
         return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
     }

@@ -32,6 +32,7 @@
 
 #include "py/smallint.h"
 #include "buffa_wire.h"
+#include "buffa_accel.h"
 
 #ifdef MICROPY_ENABLE_DYNRUNTIME
 // dynruntime.h leaves this out; native modules use the default object
@@ -136,23 +137,6 @@ static mp_int_t hand_over(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t 
 }
 
 // ---- values -----------------------------------------------------------------
-
-static mp_obj_t new_u64(uint64_t v) {
-    if (v <= (uint64_t)MP_SMALL_INT_MAX) {
-        return MP_OBJ_NEW_SMALL_INT((mp_int_t)v);
-    }
-    if (sizeof(mp_uint_t) >= 8 || v <= (mp_uint_t)-1) {
-        return mp_obj_new_int_from_uint((mp_uint_t)v);
-    }
-    #ifdef MICROPY_ENABLE_DYNRUNTIME
-    mp_obj_t hi = mp_obj_new_int_from_uint((mp_uint_t)(v >> 32));
-    mp_obj_t lo = mp_obj_new_int_from_uint((mp_uint_t)(v & 0xFFFFFFFFu));
-    hi = mp_binary_op(MP_BINARY_OP_LSHIFT, hi, MP_OBJ_NEW_SMALL_INT(32));
-    return mp_binary_op(MP_BINARY_OP_OR, hi, lo);
-    #else
-    return mp_obj_new_int_from_ull(v);
-    #endif
-}
 
 static mp_obj_t new_i64(int64_t v) {
     if (v >= 0) {
