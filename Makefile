@@ -97,7 +97,7 @@ mpy: venv
 	$(PY) $(ROOT)/tools/mpybuild.py --arch $(ARCH) $(if $(filter 1,$(ACCEL)),--accel)
 
 # The C accelerator (natmod/buffa_accel) as a native module for ARCH:
-# build/natmod/ARCH/buffa_accel.mpy (docs/accel.md)
+# build/natmod/ARCH/buffa_accel.mpy (README, "The C accelerator")
 natmod: setup
 	PATH=$(VENV)/bin:$$PATH $(ROOT)/tools/natmod.sh $(ARCH)
 
