@@ -27,10 +27,8 @@ else:
     from time import thread_time as clock
 
 
-def timed(fn, target, runs):
-    # Calibrate n so that one run takes ~target s, then the median ops/s.
-    import gc
-
+def calibrate(fn, target):
+    # How many calls of fn take about target seconds.
     n = 1
     while True:
         t0 = clock()
@@ -38,9 +36,15 @@ def timed(fn, target, runs):
             fn()
         dt = clock() - t0
         if dt >= target / 4:
-            break
+            return max(1, int(n * target / dt))
         n *= 2
-    n = max(1, int(n * target / dt))
+
+
+def timed(fn, target, runs):
+    # Calibrate n so that one run takes ~target s, then the median ops/s.
+    import gc
+
+    n = calibrate(fn, target)
     res = []
     for _ in range(runs):
         gc.collect()

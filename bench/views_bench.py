@@ -45,22 +45,9 @@ import sys
 
 MP = sys.implementation.name == "micropython"
 
-from benchclock import clock  # noqa: E402
+from benchclock import calibrate, clock  # noqa: E402
 
 M32 = 0xFFFFFFFF
-
-
-def calibrate(fn, target):
-    # how many calls of fn take about target seconds
-    n = 1
-    while True:
-        t0 = clock()
-        for _ in range(n):
-            fn()
-        dt = clock() - t0
-        if dt >= target / 4:
-            return max(1, int(n * target / dt))
-        n *= 2
 
 
 def interleaved(fns, target, runs):
