@@ -284,16 +284,11 @@ static mp_obj_t accel_put_varint(mp_obj_t buf, mp_obj_t p_in, mp_obj_t v_in) {
     mp_buffer_info_t bi;
     mp_get_buffer_raise(buf, &bi, MP_BUFFER_WRITE);
     mp_int_t p = mp_obj_get_int(p_in);
-    uint8_t tmp[10];
-    size_t n = bw_put_varint(tmp, v);
-    if (p < 0 || (mp_uint_t)p + n > bi.len) {
+    bw_int end = p < 0 ? -1 : bw_put_varint_at((uint8_t *)bi.buf, bi.len, (size_t)p, v);
+    if (end < 0) {
         index_error();
     }
-    uint8_t *d = (uint8_t *)bi.buf + p;
-    for (size_t i = 0; i < n; i++) {
-        d[i] = tmp[i];
-    }
-    return MP_OBJ_NEW_SMALL_INT(p + (mp_int_t)n);
+    return MP_OBJ_NEW_SMALL_INT(end);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(accel_put_varint_obj, accel_put_varint);
 

@@ -175,6 +175,20 @@ static inline size_t bw_put_varint(uint8_t *out, uint64_t v) {
     return n;
 }
 
+// v as a varint into b[p:] (b holds len bytes); returns the end, or -1
+// where it does not fit (nothing is written then).
+static inline bw_int bw_put_varint_at(uint8_t *b, size_t len, size_t p, uint64_t v) {
+    uint8_t tmp[10];
+    size_t n = bw_put_varint(tmp, v);
+    if (p > len || n > len - p) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        b[p + i] = tmp[i];
+    }
+    return (bw_int)(p + n);
+}
+
 // Bytes the varint of v takes.
 static inline bw_int bw_usize(uint64_t v) {
     bw_int n = 1;

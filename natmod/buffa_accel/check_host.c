@@ -82,6 +82,16 @@ static void check_varints(const char *file, const uint8_t *b, bw_int len) {
                 } else if (out[0] != v) {
                     fail("one-byte varint does not read back", file, (long)p, (long)n);
                 }
+                // into an exact-size block at each position: the same bytes
+                // where they fit, -1 and nothing written where they do not
+                uint8_t *x = malloc(n + 1);
+                for (size_t at = 0; at <= n + 1; at++) {
+                    bw_int end = bw_put_varint_at(x, n + 1, at, v);
+                    if (at + n <= n + 1 ? end != (bw_int)(at + n) || memcmp(x + at, out, n) : end != -1) {
+                        fail("bw_put_varint_at", file, (long)p, (long)at);
+                    }
+                }
+                free(x);
             }
         }
     }

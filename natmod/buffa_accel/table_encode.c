@@ -532,15 +532,7 @@ static bool wbuf_get(wbuf_t *w) {
 }
 
 static mp_int_t put_varint(const wbuf_t *w, mp_int_t p, uint64_t u) {
-    uint8_t tmp[10];
-    size_t n = bw_put_varint(tmp, u);
-    if ((size_t)p + n > w->len) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        w->b[p + i] = tmp[i];
-    }
-    return p + n;
+    return bw_put_varint_at(w->b, w->len, (size_t)p, u);
 }
 
 // value v of field type t at p (no tag); the end, or -1
