@@ -50,6 +50,23 @@ def test_prebuilt_accelerators_match_a_fresh_build():
             assert len(data) < 24576, (arch, len(data))
 
 
+def test_the_xtensawin_configuration_compiles():
+    # ESP32's arch: no compiler here (ESP-IDF's), so natmod.sh --check
+    # compiles the sources in that arch's configuration (single-precision
+    # floats, 32-bit) with -Wall -Werror through the arm compiler.
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        env["BUFFA_BUILD"] = tmp
+        p = subprocess.run([os.path.join(TOOLS, "natmod.sh"), "--check", "xtensawin"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert p.returncode == 0, p.stderr[-2000:]
+        obj = p.stdout.strip()
+        for name in ("buffa_accel.o", "table_decode.o", "table_encode.o"):
+            with open(os.path.join(obj, name), "rb") as f:
+                assert f.read(5) == b"\x7fELF\x01", name  # 32-bit objects
+
+
 def test_one_mip_package_per_arch_holds_the_core_and_its_accelerator():
     import buffa
 

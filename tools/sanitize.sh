@@ -18,7 +18,8 @@
 # into build/unix-sanitize/micropython, and runs through the C path
 # (buffa.wire.ACCEL is checked) every binary fuzz input with the fuzz
 # targets' oracles, host_tests/accel/test_accel_helpers.py and
-# test_accel_table.py (the table decoder against the Python one). Three of
+# test_accel_table.py and test_accel_table_encode.py (the table decoder and
+# encoder against the Python code) and test_accel_encode_scalars.py. Three of
 # UBSan's checks are off there, for what MicroPython v1.25's own code does:
 # nonnull-attribute (py/objarray.c:192 passes NULL to memcpy with a length
 # of 0 when it copies an empty array), shift-base and signed-integer-overflow
@@ -63,7 +64,7 @@ for sub in ('corpus', 'regressions'):
             targets.binary(f.read())
         n += 1
 print('sanitize: %d binary fuzz inputs through the C path' % n)
-for mod in ('test_accel_helpers', 'test_accel_table'):
+for mod in ('test_accel_helpers', 'test_accel_table', 'test_accel_table_encode', 'test_accel_encode_scalars'):
     t = __import__(mod)
     for k in sorted(dir(t)):
         if k.startswith('test_'):

@@ -90,6 +90,18 @@ def _encode(m):
     return bytes(b)
 
 
+if wire.ACCEL:
+    # The C encoder sizes and writes a message straight into its bytes
+    # object: one allocation of its size, not a buffer and a copy.
+    from buffa_accel import encode as _c_encode
+
+    _py_encode = _encode
+
+    def _encode(m):
+        b = _c_encode(m)
+        return _py_encode(m) if b is None else b
+
+
 # Message classes by full proto name. Every generated module registers its
 # classes as it is imported; buffa.protojson resolves Any type URLs here.
 TYPES = {}

@@ -362,6 +362,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     table_encode_init();
     mp_store_global(MP_QSTR_encoder, MP_OBJ_FROM_PTR(&buffa_encoder_obj));
     mp_store_global(MP_QSTR_encode_counts, MP_OBJ_FROM_PTR(&buffa_encode_counts_obj));
+    mp_store_global(MP_QSTR_encode, MP_OBJ_FROM_PTR(&buffa_encode_obj));
     buffa_td_init();
     MP_DYNRUNTIME_INIT_EXIT
 }
@@ -382,6 +383,7 @@ static const mp_rom_map_elem_t buffa_accel_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_vsize), MP_ROM_PTR(&accel_vsize_obj) },
     { MP_ROM_QSTR(MP_QSTR_encoder), MP_ROM_PTR(&buffa_encoder_obj) },
     { MP_ROM_QSTR(MP_QSTR_encode_counts), MP_ROM_PTR(&buffa_encode_counts_obj) },
+    { MP_ROM_QSTR(MP_QSTR_encode), MP_ROM_PTR(&buffa_encode_obj) },
     { MP_ROM_QSTR(MP_QSTR_TableDecoder), MP_ROM_PTR(&buffa_td_type) },
     { MP_ROM_QSTR(MP_QSTR_table_counts), MP_ROM_PTR(&buffa_td_counts_obj) },
 };

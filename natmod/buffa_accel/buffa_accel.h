@@ -14,6 +14,7 @@ mp_obj_t new_u64(uint64_t v);
 // table_encode.c: buffa_accel.encoder and encode_counts
 extern const mp_obj_fun_builtin_var_t buffa_encoder_obj;
 extern const mp_obj_fun_builtin_fixed_t buffa_encode_counts_obj;
+extern const mp_obj_fun_builtin_fixed_t buffa_encode_obj;
 #ifdef MICROPY_ENABLE_DYNRUNTIME
 void table_encode_init(void);
 #endif

@@ -26,6 +26,7 @@
 
 #ifdef MICROPY_ENABLE_DYNRUNTIME
 #include "py/dynruntime.h"
+#include "py/objstr.h"
 #else
 #include "py/runtime.h"
 #include "py/objint.h"
@@ -604,6 +605,11 @@ static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int d
         }
     }
     count_py += c;
+    if (w->obj == MP_OBJ_NULL) {
+        // encode() writes straight into a bytes object's data: the Python
+        // function is given a bytearray over the same bytes.
+        w->obj = mp_obj_new_bytearray_by_ref(w->len, w->b);
+    }
     mp_obj_t a[3] = { x, w->obj, MP_OBJ_NEW_SMALL_INT(p) };
     mp_obj_t r = mp_call_function_n_kw(c ? ((enc_t *)MP_OBJ_TO_PTR(f))->py : f, 3, 0, a);
     if (!mp_obj_is_small_int(r) || MP_OBJ_SMALL_INT_VALUE(r) < 0 || !wbuf_get(w)) {
@@ -780,6 +786,45 @@ static mp_obj_t enc_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_
     count_py += 1;
     return mp_call_function_n_kw(e->py, n_args, n_kw, args);
 }
+
+// encode(m) -> m's bytes, or None where its class has no C encoder or the
+// C passes handed it over (buffa.message then runs the Python sequence:
+// size, bytearray, write, bytes). Sized and written in C straight into the
+// data of a new bytes object: one allocation of the message's size where
+// the sequence makes two and a copy, which on a fragmented heap cost more
+// than both passes (docs/design.md section 20, "One allocation").
+static mp_obj_t accel_encode(mp_obj_t m) {
+    if (mp_obj_is_small_int(m)) {
+        return mp_const_none;
+    }
+    mp_obj_t f = mp_load_attr(MP_OBJ_FROM_PTR(mp_obj_get_type(m)), MP_QSTR__buffa_z);
+    if (!is_enc(f, K_SIZE)) {
+        return mp_const_none;
+    }
+    const enc_t *e = MP_OBJ_TO_PTR(f);
+    mp_int_t n = size_msg(e, m, 0);
+    if (n < 0) {
+        return mp_const_none;
+    }
+    count_c += 1;
+    // The header first: the data is then written before anything else
+    // allocates, bar the Python write functions of sub-messages, during
+    // which both stay reachable from this frame.
+    mp_obj_str_t *o = mp_obj_malloc(mp_obj_str_t, TYPE_BYTES);
+    uint8_t *d = m_new(uint8_t, (size_t)n + 1);
+    wbuf_t w = { MP_OBJ_NULL, d, (size_t)n };
+    mp_int_t p = write_msg(e, m, &w, 0, 0);
+    if (p != n || w.b != d || w.len != (size_t)n) {
+        return mp_const_none;
+    }
+    count_c += 1;
+    d[n] = 0;  // as every bytes object the runtime makes
+    o->hash = 0;  // 0: computed when first asked for (py/runtime.c)
+    o->len = n;
+    o->data = d;
+    return MP_OBJ_FROM_PTR(o);
+}
+MP_DEFINE_CONST_FUN_OBJ_1(buffa_encode_obj, accel_encode);
 
 // encoder.fallback: the generated function (tests compare with it)
 static void enc_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
