@@ -10,7 +10,8 @@
 #   tools/natmod.sh --check ARCH
 #
 # --check compiles the C sources as for ARCH (its float support and 32-bit
-# configuration, -Wall -Werror) with arm-none-eabi-gcc standing in for the
+# configuration; -Werror with the warnings the unix port builds C modules
+# with, -Wextra among them) with arm-none-eabi-gcc standing in for the
 # arch's compiler, and links nothing: what can be checked here of an arch
 # whose compiler this machine lacks (xtensawin, whose gcc comes with
 # ESP-IDF). Both are 32-bit little-endian; the arch's own compiler may still
@@ -32,7 +33,8 @@ flock 9
 if [ -n "$check" ]; then
     rm -rf "$out/obj"
     make -s -C "$out" -f "$root/natmod/buffa_accel/Makefile" MPY_DIR="$src" ARCH="$arch" BUILD=obj \
-        CROSS=arm-none-eabi- obj/buffa_accel.o obj/table_decode.o obj/table_encode.o >&2
+        CROSS=arm-none-eabi- obj/buffa_accel.o obj/table_decode.o obj/table_encode.o \
+        CHECK_WARNINGS="-Wextra -Wno-unused-parameter -Wpointer-arith -Wdouble-promotion -Wfloat-conversion" >&2
     echo "$out/obj"
     exit 0
 fi

@@ -369,7 +369,10 @@ static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_
     }
     if (r[0] == T_MESSAGE) {
         mp_int_t z = sub_size(e->names[r[2] + 1], x, depth, true);
-        return z < 0 ? -1 : 2 + kv->n + bw_usize(z) + z;
+        if (z < 0) {
+            return -1;
+        }
+        return 2 + kv->n + bw_usize(z) + z;
     }
     if (!get_val(r[0], x, vv, G_BITS)) {
         return -1;
