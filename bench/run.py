@@ -256,6 +256,38 @@ def qemu_heap_report(q):
     return L
 
 
+def qemu_accel(board):
+    """W1 on the QEMU board through the firmware's C module and through the
+    Python code, interleaved in one run (bench/accel/qemu_ratio.py):
+    {"board", "us": {"decode": [python, c], "encode": [...]}} or {"error"}."""
+    try:
+        sys.path.insert(0, os.path.join(BENCH, "accel"))
+        import qemu_ratio
+
+        return {"board": board, "us": qemu_ratio.measure(board, runs=RUNS_ACCEL_BOARD, n=20)}
+    except Exception as e:  # a missing toolchain or QEMU: reported, not fatal
+        return {"board": board, "error": clean(str(e))[-300:]}
+
+
+# interleaved runs of bench/accel/qemu_ratio.py on the board
+RUNS_ACCEL_BOARD = 7
+
+
+def qemu_accel_report(q):
+    L = ["## The C accelerator on a 32-bit board (QEMU, %s): W1, C against Python" % q["board"], ""]
+    if q.get("error"):
+        return L + ["Not measured: %s" % q["error"], ""]
+    L += ["| op | Python (emulated µs per op) | C (emulated µs per op) | ratio |", "|---|---:|---:|---:|"]
+    for op in ("decode", "encode"):
+        py, c = q["us"][op]
+        L.append("| W1 %s | %s | %s | %.2f× |" % (op, fmt_int(py), fmt_int(c), py / c))
+    L += ["", "`python bench/accel/qemu_ratio.py --runs %d`: the board's test firmware (the C module compiled in),"
+          " the W1 module imported once with the C helpers, table decoder and encoder, once on the Python code,"
+          " timed in turn in one run (median of %d runs of 20 ops). QEMU's clock is the host's: only the ratio"
+          " means anything." % (RUNS_ACCEL_BOARD, RUNS_ACCEL_BOARD), ""]
+    return L
+
+
 def heap_w1(info, opts):
     """Heap after importing the runtime plus the W1-only module."""
     if info.get("w1_error"):
@@ -798,6 +830,8 @@ def report(results, meta, libs):
         L.append("")
         if meta.get("qemu_heap"):
             L += qemu_heap_report(meta["qemu_heap"])
+        if meta.get("qemu_accel"):
+            L += qemu_accel_report(meta["qemu_accel"])
         L.append("## MicroPython: per-call time across GC cycles (µs)")
         L.append("")
         L.append("| library | workload | op | calls | p50 | p90 | p99 | max | early-cycle p50 | late-cycle p50 | calls with a GC |")
@@ -839,6 +873,15 @@ def report(results, meta, libs):
     for name, ok, detail in targets(mp, cpy):
         L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
     L.append("")
+    acc = accel_targets(mp, meta)
+    if acc:
+        L.append("## Targets (issue #17, the C accelerator)")
+        L.append("")
+        L.append("| target | result |")
+        L.append("|---|---|")
+        for name, ok, detail in acc:
+            L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
+        L.append("")
     fl = failures(results)
     if fl:
         L.append("## Not measured / failed")
@@ -906,6 +949,52 @@ def targets(mp, cpy):
 
     ratio_target("CPython decode+read ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "decode", 3)
     ratio_target("CPython encode ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "encode", 3)
+    return out
+
+
+def accel_targets(mp, meta):
+    """Issue #17's targets: [(name, ok, detail)], empty without the accelerator's run."""
+    a, b = mp.get("buffa-accel"), mp.get("minipb")
+    if not a or not b:
+        return []
+    out = []
+
+    def ratios(name, wls, op, need):
+        rs = []
+        for w in wls:
+            va, vb = op_value(a, w, op), op_value(b, w, op)
+            if va is None or vb is None:
+                continue
+            rs.append((w, va / vb))
+        if not rs:
+            out.append((name, None, ""))
+            return
+        out.append((name, min(r for _, r in rs) >= need, "(" + ", ".join("%s %.2f×" % x for x in rs) + ")"))
+
+    ratios("with C: decode+read ≥ 12× minipb on W1–W3", TARGET_WORKLOADS, "decode", 12)
+    ratios("with C: encode ≥ 12× minipb on W1–W3", TARGET_WORKLOADS, "encode", 12)
+    others = [w for w in WORKLOADS if w not in TARGET_WORKLOADS]
+    ratios("with C: decode+read ≥ 6× minipb on the other shapes", others, "decode", 6)
+    ratios("with C: encode ≥ 6× minipb on the other shapes", others, "encode", 6)
+
+    q = meta.get("qemu_heap") or {}
+    f = q.get("figures") or {}
+    name = "heap after import, runtime + W1 module, .mpy on %s ≤ 1/2 of minipb + W1 schema" % q.get("board", "a QEMU board")
+    mb, mm = f.get("mpy buffa"), f.get("mpy minipb")
+    if mb and mm:
+        fb, fm = f.get("frozen buffa"), f.get("frozen minipb")
+        frozen = "; frozen %.2f×" % (fb[1] / fm[1]) if fb and fm else ""
+        out.append((name, mb[1] / mm[1] <= 0.5, "(%.2f×%s)" % (mb[1] / mm[1], frozen)))
+    else:
+        out.append((name, None, ""))
+
+    q = meta.get("qemu_accel") or {}
+    name = "on %s: C ≥ 3× the Python code, W1 decode and encode" % q.get("board", "the QEMU board")
+    if q.get("us"):
+        rs = [(op, q["us"][op][0] / q["us"][op][1]) for op in ("decode", "encode")]
+        out.append((name, min(r for _, r in rs) >= 3, "(" + ", ".join("%s %.2f×" % x for x in rs) + ")"))
+    else:
+        out.append((name, None, ""))
     return out
 
 
@@ -1034,6 +1123,9 @@ def main():
     if opts.qemu_board != "none" and "buffa" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
         log("heap after import on QEMU %s ..." % opts.qemu_board)
         meta["qemu_heap"] = qemu_heap(opts.qemu_board)
+        if "buffa-accel" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
+            log("the C accelerator on QEMU %s ..." % opts.qemu_board)
+            meta["qemu_accel"] = qemu_accel(opts.qemu_board)
     md = scrub(report(results, meta, libs), data)
     print(md)
     log("total %.1fs" % (time.time() - t0))

@@ -5,6 +5,9 @@ interleaved in one run on the same firmware.
 
     python bench/accel/qemu_ratio.py [--board QEMU_MPS2_AN385] [--runs 5] [--n 20]
 
+(bench/run.py runs it too, with --runs 7, and reports it beside issue
+#17's targets.)
+
 The board's firmware must have the accelerator compiled in (QEMU_MPS2_AN385
 has by default). On the board, buffa.wire's C functions and the Python ones
 it keeps (_py_NAME) are put in place in turn and the W1-only generated module
@@ -71,16 +74,13 @@ print('RESULT', res)
 """
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--board", default="QEMU_MPS2_AN385")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--n", type=int, default=20)
-    a = ap.parse_args()
+def measure(board="QEMU_MPS2_AN385", runs=5, n=20):
+    """{"decode": [python µs, C µs], "encode": [...]}: medians over the runs
+    of W1 on the board, emulated µs per op."""
     src = os.path.join(GEN, "bench_w1_pb.py")
     if not os.path.exists(src):
-        raise SystemExit("no %s: run bench/run.py first (it generates it)" % os.path.relpath(src, ROOT))
-    arch = mpboard.BOARD_ARCH[a.board]
+        raise RuntimeError("no %s: run bench/run.py first (it generates it)" % os.path.relpath(src, ROOT))
+    arch = mpboard.BOARD_ARCH[board]
     with open(os.path.join(ROOT, "bench", "workloads", "W1.bin"), "rb") as f:
         w1 = f.read()
 
@@ -94,31 +94,45 @@ def main():
             return w1
         return None
 
-    sess = rts.session(a.board)
+    sess = rts.session(board)
     try:
         sess.ensure()
         repl = sess.repl
         repl.soft_reset()
         fs = mpboard.HostFS(repl, lookup)
         fs.setup()
-        out, err = repl.exec_(BOARD_CODE % (a.runs, a.n), timeout=1200, check=False, on_output=fs.feed)
+        out, err = repl.exec_(BOARD_CODE % (runs, n), timeout=1200, check=False, on_output=fs.feed)
     finally:
         rts.close_all()
     text = mpboard.HostFS.strip(out).decode("utf-8", "replace") if isinstance(out, bytes) else str(out)
     if err:
-        raise SystemExit("the board raised:\n%s\n%s" % (text, err))
+        raise RuntimeError("the board raised:\n%s\n%s" % (text, err))
     line = [x for x in text.splitlines() if x.startswith("RESULT ")]
     if not line:
-        raise SystemExit("no result:\n" + text)
+        raise RuntimeError("no result:\n" + text)
     res = eval(line[0][7:], {})
 
     def med(xs):
         xs = sorted(xs)
         return xs[len(xs) // 2]
 
+    return dict((op, [med([r[i] for r in res["python"]]), med([r[i] for r in res["c"]])])
+                for i, op in enumerate(("decode", "encode")))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--board", default="QEMU_MPS2_AN385")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--n", type=int, default=20)
+    a = ap.parse_args()
+    try:
+        res = measure(a.board, a.runs, a.n)
+    except RuntimeError as e:
+        raise SystemExit(str(e))
     print("%s, W1 (530 bytes), median of %d interleaved runs of %d ops (emulated µs per op):" % (a.board, a.runs, a.n))
-    for i, op in enumerate(("decode", "encode")):
-        py, c = med([r[i] for r in res["python"]]), med([r[i] for r in res["c"]])
+    for op in ("decode", "encode"):
+        py, c = res[op]
         print("  %s: Python %.0f µs, C %.0f µs: %.2fx" % (op, py, c, py / c))
 
 
