@@ -7,6 +7,8 @@
 # (.fallback), so output and errors stay the Python code's. A class it
 # does not handle (more than 255 names in its program, or any class on a
 # port whose instances have no __dict__) keeps its Python functions.
+import sys
+
 from buffa_accel import encoder
 
 # a program row's modes (table_encode.c)
@@ -69,22 +71,23 @@ def _program(c):
     return bytes(prog), tuple(names)
 
 
-_encoder_type = None
-
-
 def install(classes):
-    global _encoder_type
     for c in classes:
         try:
             z = c._buffa_z
-            if type(z) is _encoder_type:
-                continue  # installed already
+            if getattr(z, "fallback", None) is not None:
+                continue  # installed already: an encoder keeps its fallback
             p = _program(c)
             if p:
                 c._buffa_z, c._buffa_w = encoder(c, p[0], p[1], z, c._buffa_w)
-                _encoder_type = type(c._buffa_z)
         except (AttributeError, ValueError):
             # AttributeError: a class that is not a generated message (as
             # buffa.protojson.register accepts), or a port whose instances
             # have no __dict__; ValueError: a program the C code refused
             pass
+    # Needed once per generated module: let this module go, its code and
+    # dict are heap (as buffa._accel_decode does).
+    sys.modules.pop(__name__, None)
+    pkg = sys.modules.get("buffa")
+    if pkg is not None and "_accel_encode" in pkg.__dict__:
+        delattr(pkg, "_accel_encode")
