@@ -38,8 +38,8 @@ CONFORMANCE_RUNNER ?= $(ROOT)/tools/conformance-runner
 export CONFORMANCE_RUNNER
 
 # QEMU board folder -> runtime names used by the test runner
-RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy
-RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy
+RT_QEMU_MICROBIT := qemu-microbit,qemu-microbit-mpy,qemu-microbit-cmod
+RT_QEMU_MPS2_AN385 := qemu-mps2,qemu-mps2-mpy,qemu-mps2-natmod
 
 .PHONY: help setup apt venv test test-cpython test-unix test-qemu firmware qemu-firmware mpy natmod sanitize \
         deploy conformance clean distclean circuitpython test-circuitpython
@@ -61,9 +61,11 @@ venv:
 # -- tests ------------------------------------------------------------------
 
 # Everything: CPython, the unix port and CircuitPython (two heaps each), both
-# QEMU boards with the library frozen and loaded from .mpy. The groups run side
-# by side (tools/testall.py); each ends with one summary line per runtime.
-TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy,unix-accel
+# QEMU boards with the library frozen and loaded from .mpy, and the C
+# accelerator on the unix port and each board in both its forms. The groups
+# run side by side (tools/testall.py); each ends with one summary line per
+# runtime.
+TEST_GROUPS ?= cpython unix,unix-small,circuitpython,circuitpython-small,qemu-microbit,qemu-microbit-mpy qemu-mps2,qemu-mps2-mpy,unix-accel qemu-mps2-natmod,qemu-microbit-cmod
 test: setup qemu-firmware circuitpython
 	$(PY) $(ROOT)/tools/testall.py $(TEST_GROUPS)
 

@@ -75,6 +75,16 @@ RUNTIMES = {
     # so that each board runs every test with and without the accelerator.
     "qemu-mps2-mpy": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "firmware_accel": "0",
                       "features": MP_FEATURES},
+    # The third way on each board: the MPS2 without the C module in its
+    # firmware, served the armv7m native module beside the .mpy library;
+    # the micro:bit with the C module compiled into its firmware
+    # (BUFFA_ACCEL=1) and the library frozen. So each board runs every test
+    # frozen with the C module, from .mpy with the native module, and
+    # without either.
+    "qemu-mps2-natmod": {"kind": "qemu", "board": "QEMU_MPS2_AN385", "mode": "mpy", "natmod": True,
+                         "firmware_accel": "0", "features": MP_FEATURES | {"accel"}},
+    "qemu-microbit-cmod": {"kind": "qemu", "board": "QEMU_MICROBIT", "mode": "frozen", "firmware_accel": "1",
+                           "features": MP_FEATURES | {"accel"}},
 }
 ORDER = list(RUNTIMES)
 
@@ -88,7 +98,11 @@ def describe(name):
     if rt["kind"] == "unix":
         return "MicroPython unix port, heap %s%s%s" % (rt["heap"] or "default", ", code from .mpy" if rt.get("mpy") else "",
                                                         ", C accelerator" if rt.get("accel") else "")
-    return "MicroPython v1.25 on QEMU %s, lib %s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy")
+    accel = ""
+    if "accel" in rt["features"]:
+        accel = ", C accelerator as a native module" if rt.get("natmod") else ", C accelerator in the firmware"
+    return "MicroPython v1.25 on QEMU %s, lib %s%s" % (rt["board"], "frozen" if rt["mode"] == "frozen" else "from .mpy",
+                                                      accel)
 
 
 def timeout_s():
