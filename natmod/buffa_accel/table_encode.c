@@ -810,9 +810,9 @@ static mp_obj_t accel_encode(mp_obj_t m) {
         return mp_const_none;
     }
     count_c += 1;
-    // The header first: the data is then written before anything else
-    // allocates, bar the Python write functions of sub-messages, during
-    // which both stay reachable from this frame.
+    // Whatever the write pass allocates (a sub-message's Python write
+    // function, the bytearray it is given) may run a collection: both
+    // blocks stay reachable from this frame, which the collector scans.
     mp_obj_str_t *o = mp_obj_malloc(mp_obj_str_t, TYPE_BYTES);
     uint8_t *d = m_new(uint8_t, (size_t)n + 1);
     wbuf_t w = { MP_OBJ_NULL, d, (size_t)n };
