@@ -14,6 +14,7 @@ import argparse
 import binascii
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -484,8 +485,20 @@ class QemuBoard:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def pause(self):
+        """Stop the emulator's process until resume(): MicroPython's qemu port
+        waits for input in a busy loop, so an idle board takes a whole host
+        CPU from the boards that are running tests."""
+        if self.alive():
+            os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        if self.alive():
+            os.kill(self.proc.pid, signal.SIGCONT)
+
     def stop(self):
         if self.proc is not None:
+            self.resume()  # a stopped process acts on SIGTERM only once continued
             if self.proc.poll() is None:
                 self.proc.terminate()
                 try:

@@ -495,6 +495,7 @@ class BoardSession:
         import mpboard
 
         if self.qemu is not None and self.qemu.alive():
+            self.qemu.resume()
             return
         self.close()
         ensure_firmware(self.board, self.accel)
@@ -506,6 +507,12 @@ class BoardSession:
             out, _ = self.repl.exec_("import gc\ngc.collect()\nprint(gc.mem_free())")
             self.boot_mem_free = int(out.strip())
             self.repl.soft_reset()
+
+    def pause(self):
+        """Between test modules: the emulator stopped (QemuBoard.pause), so
+        that boards waiting their turn leave the host's CPUs to the others."""
+        if self.qemu is not None:
+            self.qemu.pause()
 
     def close(self):
         if self.repl is not None:
@@ -642,6 +649,7 @@ def run_qemu(runtime, path, names):
         run.crash = "%s: %s" % (type(e).__name__, e)
         text = b"".join(chunks).decode("utf-8", "replace")
         sess.close()
+    sess.pause()
     run.seconds = time.monotonic() - t0
     run.parse(mpboard.HostFS.strip(text))
     if fs is not None and fs.errors:
