@@ -256,6 +256,10 @@ def qemu_heap_report(q):
     return L
 
 
+# interleaved runs of bench/accel/qemu_ratio.py on the board
+RUNS_ACCEL_BOARD = 7
+
+
 def qemu_accel(board):
     """W1 on the QEMU board through the firmware's C module and through the
     Python code, interleaved in one run (bench/accel/qemu_ratio.py):
@@ -267,10 +271,6 @@ def qemu_accel(board):
         return {"board": board, "us": qemu_ratio.measure(board, runs=RUNS_ACCEL_BOARD, n=20)}
     except Exception as e:  # a missing toolchain or QEMU: reported, not fatal
         return {"board": board, "error": clean(str(e))[-300:]}
-
-
-# interleaved runs of bench/accel/qemu_ratio.py on the board
-RUNS_ACCEL_BOARD = 7
 
 
 def qemu_accel_report(q):
@@ -866,22 +866,10 @@ def report(results, meta, libs):
                     cell_ops(cpy[lib], w, op, [gp, mb]) for w in WORKLOADS for op in ("decode", "encode"))))
         L.append("")
 
-    L.append("## Targets (issue #2, on W1–W3)")
-    L.append("")
-    L.append("| target | result |")
-    L.append("|---|---|")
-    for name, ok, detail in targets(mp, cpy):
-        L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
-    L.append("")
+    L += targets_table("Targets (issue #2, on W1–W3)", targets(mp, cpy))
     acc = accel_targets(mp, meta)
     if acc:
-        L.append("## Targets (issue #17, the C accelerator)")
-        L.append("")
-        L.append("| target | result |")
-        L.append("|---|---|")
-        for name, ok, detail in acc:
-            L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
-        L.append("")
+        L += targets_table("Targets (issue #17, the C accelerator)", acc)
     fl = failures(results)
     if fl:
         L.append("## Not measured / failed")
@@ -891,34 +879,44 @@ def report(results, meta, libs):
     return "\n".join(L)
 
 
-def targets(mp, cpy):
-    out = []
+def targets_table(title, rows):
+    """A report section: rows of (name, ok, detail), ok True, False or None."""
+    L = ["## " + title, "", "| target | result |", "|---|---|"]
+    for name, ok, detail in rows:
+        L.append("| %s | %s %s |" % (name, {True: "PASS", False: "**FAIL**", None: "n/a"}[ok], detail))
+    return L + [""]
 
-    def ratio_target(name, a, b, op, need):
-        worst = None
-        detail = []
-        for w in TARGET_WORKLOADS:
-            ra, rb = wl_result(a, w), wl_result(b, w)
-            if ra is None and rb is None:
-                continue  # workload not run
-            if ra is not None and ra.get("error"):
-                out.append((name, False, "(%s: buffa failed the checks)" % w))
-                return
-            va = op_value(a, w, op) if a else None
-            vb = op_value(b, w, op) if b else None
-            if va is None or vb is None:
-                out.append((name, None, ""))
-                return
-            rr = va / vb
-            detail.append("%s %.2f×" % (w, rr))
-            worst = rr if worst is None else min(worst, rr)
-        if worst is None:
+
+def ratio_target(out, name, a, b, op, need, workloads=TARGET_WORKLOADS):
+    """Append (name, ok, detail) to out: library result a against b, op's
+    ops/s on each workload run, ok when the worst ratio is at least need."""
+    worst = None
+    detail = []
+    for w in workloads:
+        ra, rb = wl_result(a, w), wl_result(b, w)
+        if ra is None and rb is None:
+            continue  # workload not run
+        if ra is not None and ra.get("error"):
+            out.append((name, False, "(%s: buffa failed the checks)" % w))
+            return
+        va = op_value(a, w, op) if a else None
+        vb = op_value(b, w, op) if b else None
+        if va is None or vb is None:
             out.append((name, None, ""))
             return
-        out.append((name, worst >= need, "(" + ", ".join(detail) + ")"))
+        rr = va / vb
+        detail.append("%s %.2f×" % (w, rr))
+        worst = rr if worst is None else min(worst, rr)
+    if worst is None:
+        out.append((name, None, ""))
+        return
+    out.append((name, worst >= need, "(" + ", ".join(detail) + ")"))
 
-    ratio_target("MicroPython decode+read ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "decode", 5)
-    ratio_target("MicroPython encode ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "encode", 5)
+
+def targets(mp, cpy):
+    out = []
+    ratio_target(out, "MicroPython decode+read ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "decode", 5)
+    ratio_target(out, "MicroPython encode ≥ 5× minipb", mp.get("buffa"), mp.get("minipb"), "encode", 5)
 
     a, b = mp.get("buffa"), mp.get("minipb")
     detail = []
@@ -947,8 +945,8 @@ def targets(mp, cpy):
     else:
         out.append((name, None, ""))
 
-    ratio_target("CPython decode+read ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "decode", 3)
-    ratio_target("CPython encode ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "encode", 3)
+    ratio_target(out, "CPython decode+read ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "decode", 3)
+    ratio_target(out, "CPython encode ≥ 3× Google pure-Python", cpy.get("buffa"), cpy.get("protobuf-python"), "encode", 3)
     return out
 
 
@@ -958,24 +956,11 @@ def accel_targets(mp, meta):
     if not a or not b:
         return []
     out = []
-
-    def ratios(name, wls, op, need):
-        rs = []
-        for w in wls:
-            va, vb = op_value(a, w, op), op_value(b, w, op)
-            if va is None or vb is None:
-                continue
-            rs.append((w, va / vb))
-        if not rs:
-            out.append((name, None, ""))
-            return
-        out.append((name, min(r for _, r in rs) >= need, "(" + ", ".join("%s %.2f×" % x for x in rs) + ")"))
-
-    ratios("with C: decode+read ≥ 12× minipb on W1–W3", TARGET_WORKLOADS, "decode", 12)
-    ratios("with C: encode ≥ 12× minipb on W1–W3", TARGET_WORKLOADS, "encode", 12)
+    ratio_target(out, "with C: decode+read ≥ 12× minipb on W1–W3", a, b, "decode", 12)
+    ratio_target(out, "with C: encode ≥ 12× minipb on W1–W3", a, b, "encode", 12)
     others = [w for w in WORKLOADS if w not in TARGET_WORKLOADS]
-    ratios("with C: decode+read ≥ 6× minipb on the other shapes", others, "decode", 6)
-    ratios("with C: encode ≥ 6× minipb on the other shapes", others, "encode", 6)
+    ratio_target(out, "with C: decode+read ≥ 6× minipb on the other shapes", a, b, "decode", 6, others)
+    ratio_target(out, "with C: encode ≥ 6× minipb on the other shapes", a, b, "encode", 6, others)
 
     q = meta.get("qemu_heap") or {}
     f = q.get("figures") or {}
@@ -1120,10 +1105,11 @@ def main():
         "loadavg_end": loadavg(),
         "run_variation": run_variation(results),
     }
-    if opts.qemu_board != "none" and "buffa" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
+    mp_libs = {r.get("lib") for k, r in results.items() if k.startswith("mp:")}
+    if opts.qemu_board != "none" and "buffa" in mp_libs:
         log("heap after import on QEMU %s ..." % opts.qemu_board)
         meta["qemu_heap"] = qemu_heap(opts.qemu_board)
-        if "buffa-accel" in {r.get("lib") for k, r in results.items() if k.startswith("mp:")}:
+        if "buffa-accel" in mp_libs:
             log("the C accelerator on QEMU %s ..." % opts.qemu_board)
             meta["qemu_accel"] = qemu_accel(opts.qemu_board)
     md = scrub(report(results, meta, libs), data)
