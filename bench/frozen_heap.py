@@ -123,6 +123,24 @@ def mpy_lookup(board, w1):
     return lookup
 
 
+def heap_on_board(repl, rt_mods, schema_mods, lookup=None):
+    """bench/import_heap.py's figures for one import, in a freshly soft-reset
+    board: frozen modules, or with lookup only the .mpy files it serves."""
+    import mpboard
+
+    repl.soft_reset()
+    if lookup is None:
+        out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods))
+    else:
+        fs = mpboard.HostFS(repl, lookup)
+        fs.setup()
+        # only these .mpy files: not the frozen copies
+        repl.exec_("import sys\nsys.path[:] = ['/t']\n")
+        out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods), on_output=fs.feed)
+        out = fs.strip(out)
+    return import_heap.parse(out)
+
+
 def measure(board, elf, lookup):
     import mpboard
 
@@ -133,17 +151,7 @@ def measure(board, elf, lookup):
         repl.enter_raw(soft_reset=True)
         for mode in ("frozen", "mpy"):
             for label, rt_mods, schema_mods in LIBS:
-                repl.soft_reset()
-                if mode == "mpy":
-                    fs = mpboard.HostFS(repl, lookup)
-                    fs.setup()
-                    # only these .mpy files: not the frozen copies
-                    repl.exec_("import sys\nsys.path[:] = ['/t']\n")
-                    out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods), on_output=fs.feed)
-                    out = fs.strip(out)
-                else:
-                    out, _ = repl.exec_(import_heap.program(rt_mods, schema_mods))
-                h = import_heap.parse(out)
+                h = heap_on_board(repl, rt_mods, schema_mods, lookup if mode == "mpy" else None)
                 results[(mode, label)] = (h["runtime"], h["with_schema"])
     finally:
         repl.close()

@@ -32,7 +32,6 @@ ROOT = os.path.dirname(BENCH)
 sys.path[:0] = [BENCH, os.path.join(ROOT, "tools")]
 
 import frozen_heap  # noqa: E402
-import import_heap  # noqa: E402
 import mpboard  # noqa: E402
 import mpybuild  # noqa: E402
 
@@ -102,12 +101,7 @@ def measure(board):
     try:
         repl.enter_raw(soft_reset=True)
         for label, before, mods in rows:
-            repl.soft_reset()
-            fs = mpboard.HostFS(repl, lookup)
-            fs.setup()
-            repl.exec_("import sys\nsys.path[:] = ['/t']\n")
-            o, _ = repl.exec_(import_heap.program(before, mods), on_output=fs.feed)
-            h = import_heap.parse(fs.strip(o))
+            h = frozen_heap.heap_on_board(repl, before, mods, lookup)
             res.append((label, h["with_schema"] - h["runtime"]))
     finally:
         repl.close()
