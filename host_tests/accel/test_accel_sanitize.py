@@ -12,11 +12,17 @@ MPTEST_REQUIRES = ("cpython", "subprocess")
 import mptest_runtimes as rts  # noqa: E402
 
 
-def test_the_core_runs_clean_under_asan_and_ubsan_over_the_fuzz_inputs():
-    p = subprocess.run([os.path.join(rts.TOOLS, "sanitize.sh")], cwd=rts.ROOT, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+def _sanitize(*args, timeout):
+    # tools/sanitize.sh's output, which must end well
+    p = subprocess.run([os.path.join(rts.TOOLS, "sanitize.sh")] + list(args), cwd=rts.ROOT, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     text = p.stdout.decode("utf-8", "replace")
     assert p.returncode == 0, text[-3000:]
+    return text
+
+
+def test_the_core_runs_clean_under_asan_and_ubsan_over_the_fuzz_inputs():
+    text = _sanitize(timeout=600)
     assert " 0 disagreements" in text, text[-3000:]
     n = int(text.split("check_host: ")[1].split()[0])
     assert n > 100, text  # the corpus and the regressions
@@ -27,10 +33,7 @@ def test_the_module_runs_clean_in_a_sanitized_unix_port():
     # module and -fsanitize=address,undefined, running every binary fuzz
     # input through the C path and the accelerator's own tests (minutes,
     # most of it the build; make keeps it between runs)
-    p = subprocess.run([os.path.join(rts.TOOLS, "sanitize.sh"), "--unix"], cwd=rts.ROOT, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=1800)
-    text = p.stdout.decode("utf-8", "replace")
-    assert p.returncode == 0, text[-3000:]
+    text = _sanitize("--unix", timeout=1800)
     n = int(text.split("sanitize: ")[1].split()[0])
     assert n > 100, text[-3000:]  # the binary corpus and regressions
     passed = [ln for ln in text.splitlines() if ln.startswith("sanitize: test_accel_") and ln.endswith(" passed")]
