@@ -38,20 +38,30 @@ ARCH = {"QEMU_MPS2_AN385": "armv7m", "QEMU_MICROBIT": "armv6m"}
 # (label, runtime modules, schema modules): imported in this order
 LIBS = (
     ("buffa", ["buffa"], ["bench_w1_pb"]),
+    # W1 generated with the split option (under another name, so that both
+    # forms fit one firmware): its codec module, bench_w1_split_pb_codec,
+    # is not imported here, as the C module decodes and encodes W1
+    ("buffa-split", ["buffa"], ["bench_w1_split_pb"]),
     ("minipb", ["minipb"], ["minipb_schema_w1"]),
 )
 
-def w1_module():
-    """Generate the W1-only buffa module; returns its path."""
+def w1_module(name="bench_w1", opts=""):
+    """Generate the W1-only buffa module NAME_pb (with the generator's
+    options opts, e.g. "split"); returns the paths it wrote."""
     data = benchrun.data_dir()
     protoc = benchrun.find_tool("BUFFA_BENCH_PROTOC", "protoc")
     out = os.path.join(BUILD, "gen")
     os.makedirs(out, exist_ok=True)
-    w1set = benchrun.w1_descriptor_set(protoc, data)
+    w1set = benchrun.w1_descriptor_set(protoc, data, name)
     plugin = os.path.join(TOOLS, "protoc-gen-buffa")
     benchrun.run([protoc, "--descriptor_set_in=" + w1set, "--plugin=protoc-gen-buffa=" + plugin,
-                  "--buffa_out=" + out, "bench_w1.proto"], env=benchrun.tool_env())
-    return os.path.join(out, "bench_w1_pb.py")
+                  "--buffa_out=" + (opts + ":" if opts else "") + out, name + ".proto"], env=benchrun.tool_env())
+    return [os.path.join(out, n) for n in sorted(os.listdir(out)) if n.startswith(name + "_pb")]
+
+
+def w1_modules():
+    """The W1 module as generated, then its split form."""
+    return w1_module() + w1_module("bench_w1_split", "split")
 
 
 def minipb_files():
@@ -70,7 +80,8 @@ def board_dir(board, w1):
         f.write("USER_C_MODULES = %s\n" % os.path.join(ROOT, "boards", "qemu-cmodules"))
     with open(os.path.join(d, "manifest.py"), "w") as f:
         f.write("include(%r)\n" % os.path.join(src, "manifest.py"))
-        f.write("module(%r, base_path=%r)\n" % (os.path.basename(w1), os.path.dirname(w1)))
+        for m in w1:
+            f.write("module(%r, base_path=%r)\n" % (os.path.basename(m), os.path.dirname(m)))
         for path, name in minipb_files():
             shutil.copy(path, os.path.join(d, name + ".py"))
             f.write("module(%r, base_path=%r)\n" % (name + ".py", d))
@@ -99,7 +110,8 @@ def mpy_lookup(board, w1):
             if fn.endswith(".py"):
                 files[os.path.relpath(os.path.join(dp, fn), lib)] = os.path.join(dp, fn)
     files["buffa_viper.py"] = os.path.join(lib, "buffa_viper.py")  # native code for the board's arch
-    files["bench_w1_pb.py"] = w1
+    for m in w1:
+        files[os.path.basename(m)] = m
     for path, name in minipb_files():
         files[name + ".py"] = path
     out = os.path.join(BUILD, "mpy-" + ARCH[board])
@@ -183,7 +195,7 @@ def report(board, results):
 
 def measure_board(board):
     """{(mode, library): (runtime, runtime + W1)}: mode "frozen" or "mpy"."""
-    w1 = w1_module()
+    w1 = w1_modules()
     elf = build(board, board_dir(board, w1))
     return measure(board, elf, mpy_lookup(board, w1))
 

@@ -64,6 +64,7 @@ LABEL = {
     "buffa": "buffa",
     "buffa-native": "buffa, generated with the native option",
     "buffa-accel": "buffa with the C accelerator (native module)",
+    "buffa-split": "buffa, W1 generated with the split option",
     "minipb": "minipb",
     "protobuf-upb": "Google protobuf (upb)",
     "protobuf-python": "Google protobuf (pure Python)",
@@ -127,8 +128,8 @@ def protoc_gen(protoc, out_flag, out_dir, proto_dir, extra=(), opt=""):
 W1_TYPES = ("Unit", "Reading", "SensorBatch")
 
 
-def w1_descriptor_set(protoc, proto_dir):
-    """A descriptor set holding bench_w1.proto: bench.proto cut down to W1's
+def w1_descriptor_set(protoc, proto_dir, name="bench_w1"):
+    """A descriptor set holding NAME.proto: bench.proto cut down to W1's
     types (same package), so protoc plugins can generate a W1-only module
     for the heap-after-import figure. Returns its path."""
     from google.protobuf import descriptor_pb2
@@ -141,7 +142,7 @@ def w1_descriptor_set(protoc, proto_dir):
     with open(full, "rb") as f:
         fs = descriptor_pb2.FileDescriptorSet.FromString(f.read())
     fd = fs.file[0]
-    fd.name = "bench_w1.proto"
+    fd.name = name + ".proto"
     keep = [m for m in fd.message_type if m.name in W1_TYPES]
     del fd.message_type[:]
     fd.message_type.extend(keep)
@@ -149,7 +150,7 @@ def w1_descriptor_set(protoc, proto_dir):
     del fd.enum_type[:]
     fd.enum_type.extend(keep)
     fd.ClearField("source_code_info")
-    out = os.path.join(BUILD, "bench_w1.pb")
+    out = os.path.join(BUILD, name + ".pb")
     with open(out, "wb") as f:
         f.write(fs.SerializeToString())
     return out
@@ -239,7 +240,9 @@ def qemu_heap_report(q):
     f = q["figures"]
     L += ["| library | .mpy: runtime | .mpy: runtime + W1 module | frozen: runtime | frozen: runtime + W1 module |",
           "|---|---:|---:|---:|---:|"]
-    for lib in ("buffa", "minipb"):
+    for lib in ("buffa", "buffa-split", "minipb"):
+        if not f.get("mpy " + lib):
+            continue
         cells = []
         for mode in ("mpy", "frozen"):
             v, b = f.get("%s %s" % (mode, lib)), f.get("%s minipb" % mode)
@@ -965,9 +968,14 @@ def accel_targets(mp, meta):
     q = meta.get("qemu_heap") or {}
     f = q.get("figures") or {}
     name = "heap after import, runtime + W1 module, .mpy on %s ≤ 1/2 of minipb + W1 schema" % q.get("board", "a QEMU board")
-    mb, mm = f.get("mpy buffa"), f.get("mpy minipb")
+    # the W1 module generated with the split option: its codec module stays
+    # unloaded where the C module in the firmware decodes and encodes W1
+    lib = "buffa-split" if f.get("mpy buffa-split") else "buffa"
+    if lib == "buffa-split":
+        name += " (W1 generated with the split option)"
+    mb, mm = f.get("mpy " + lib), f.get("mpy minipb")
     if mb and mm:
-        fb, fm = f.get("frozen buffa"), f.get("frozen minipb")
+        fb, fm = f.get("frozen " + lib), f.get("frozen minipb")
         frozen = "; frozen %.2f×" % (fb[1] / fm[1]) if fb and fm else ""
         out.append((name, mb[1] / mm[1] <= 0.5, "(%.2f×%s)" % (mb[1] / mm[1], frozen)))
     else:

@@ -39,12 +39,16 @@ gen "$out/host_tests/conformance/gen" --experimental_editions -I"$inc" \
 # Test protos that live beside their tests (and one folder down, imported
 # from another package).
 for d in "$root"/host_tests/*/; do
+  [ "$d" = "$root/host_tests/split/" ] && continue
   for p in "$d"*.proto "$d"*/*.proto; do
     [ -e "$p" ] || continue
     rel=${d#"$root"/}
     gen "$out/$rel" -I"$d" -I"$inc" "$p"
   done
 done
+# The "split" form (x_pb.py and x_pb_codec.py), for host_tests/split.
+mkdir -p "$out/host_tests/split"
+protoc "$plugin" --buffa_out="split:$out/host_tests/split" -I"$root/host_tests/split" "$root/host_tests/split/split.proto"
 # Telemetry demo (firmware/app, tools/collector): the device-side bindings,
 # checked in beside the app so it runs as plain .py/.mpy and frozen.
 genpyi "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto

@@ -82,7 +82,7 @@ def measure(board):
         mpybuild.compile_file(path, dst, arch, source_name=name + ".py")
         with open(dst, "rb") as f:
             extra[name + ".mpy"] = f.read()
-    base = frozen_heap.mpy_lookup(board, gen)
+    base = frozen_heap.mpy_lookup(board, [gen])
 
     def lookup(p):
         return extra.get(p.strip("/")) or base(p)

@@ -33,7 +33,7 @@ for gc in ((2, 3), (0, 0), None):
 
 def _check(text):
     lines = text.strip().splitlines()
-    assert lines[0] == "runs (1, 1)", text
+    assert lines[0] == "runs (1, 2)", text
     errs = [ln for ln in lines[1:] if ln.startswith("ImportError: scalars_pb: protoc-gen-buffa ")]
     assert len(errs) == 3, text
     for ln, runs in zip(errs, ("(2, 3)", "(0, 0)", "none")):

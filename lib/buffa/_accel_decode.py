@@ -10,8 +10,7 @@
 import sys
 from struct import pack
 
-from buffa import wire
-from buffa.message import new_instance
+from buffa import message
 from buffa_accel import TableDecoder
 
 # record modes (table_decode.c)
@@ -78,10 +77,12 @@ def table(cls):
 
 
 def install(classes):
-    # What the C code uses: the budgets, unknown fields, new instances, the
-    # one buffer type it reads (a native module finds no type by itself
-    # cheaply), and the map key cache with its filler.
-    env = (wire.left, wire.unknown, new_instance, bytes, wire.keys, wire.new_key)
+    # What the C code uses: the budgets, new instances, the one buffer type
+    # it reads (a native module finds no type by itself cheaply), and the
+    # map key cache. (None: unknown fields and new keys, which the C code
+    # now handles through buffa.wire and by itself.)
+    m = message
+    env = (m.left, None, m.new_instance, bytes, m.keys, None)
     for c in classes:
         d = getattr(c, "_buffa_d", None)
         if d is None or type(d) is TableDecoder or not getattr(c, "_buffa_f", None):

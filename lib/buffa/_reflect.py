@@ -185,10 +185,48 @@ def enum_value(cls, name):
     raise ValueError("%s has no value named %r" % (cls._buffa_name, name))
 
 
+# ---- binary codec methods besides decode and encode -------------------------
+# Here rather than in buffa.message: a program whose messages the C
+# accelerator handles may never call them, and each costs heap there
+# (docs/design.md section 20). They keep their frames within MicroPython's
+# 11-word on-stack limit, as Message.encode does: catch without "as e",
+# re-run the failing call in fail().
+
+
+def merge(self, data, options=None):
+    """Merge encoded bytes into this message (protobuf merge semantics)."""
+    message.decode_into(self, data, options)
+    return self
+
+
+def _size(m):
+    return type(m)._buffa_z(m)
+
+
+def encoded_size(self):
+    try:
+        return type(self)._buffa_z(self)
+    except message._BAD_VALUE:
+        pass
+    fail(self, _size)
+
+
+def encode_into(self, buf, offset=0):
+    """Write into a caller-owned bytearray at offset; return the end."""
+    if offset < 0 or offset + self.encoded_size() > len(buf):
+        too_small(self, buf, offset)
+    try:
+        return type(self)._buffa_w(self, message._view(buf), offset)
+    except message._BAD_VALUE:
+        pass
+    fail_into(self, buf, offset)
+
+
 # The methods Message.__getattr__ finds here: added to the class once, so
 # later lookups do not come back.
 METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "mutable", "unknown_fields",
-           "get_extension", "has_extension", "set_extension", "clear_extension")
+           "get_extension", "has_extension", "set_extension", "clear_extension", "merge", "encoded_size",
+           "encode_into")
 for _n in METHODS:
     setattr(Message, _n, globals()[_n])
 
@@ -223,9 +261,9 @@ def fail_into(m, buf, offset):
     # encode_into's write failed: a value the size pass let through, or a
     # buffer that cannot be written (bytes, a read-only memoryview).
     try:
-        message._size(m)
+        _size(m)
     except message._BAD_VALUE:
-        fail(m, message._size)
+        fail(m, _size)
     try:
         type(m)._buffa_w(m, message._view(buf), offset)
     except message._BAD_VALUE as e:

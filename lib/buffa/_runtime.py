@@ -1,7 +1,6 @@
 # Which runtime this is, for every module of the library: CPYTHON,
 # MICROPYTHON, CIRCUITPYTHON and MPVM, all from the implementation name,
-# which buffa.wire reads once (the first module the library loads, and the
-# one the core takes CPYTHON from).
+# which the package reads once (buffa/__init__.py).
 #
 # Modules branch on these names rather than on feature probes: another port
 # answers a probe differently. CircuitPython's int has bit_length, yet its VM
@@ -9,7 +8,7 @@
 # Where a capability itself is what matters (a module or function a port may
 # be built without: zlib.decompressobj, time.ticks_ms, object.__new__), the
 # module checks that capability where it uses it.
-from buffa.wire import CPYTHON, IMPLEMENTATION
+from buffa import CPYTHON, IMPLEMENTATION
 
 MICROPYTHON = IMPLEMENTATION == "micropython"
 CIRCUITPYTHON = IMPLEMENTATION == "circuitpython"

@@ -107,8 +107,8 @@ def fixed_range(lst, lo, hi):
 def map_key_cache(entries=32, max_bytes=32):
     """Set how many map<string, ...> keys decoding keeps for reuse, and the
     longest key kept (bytes); entries=0 keeps none. Empties the cache.
-    Use it as buffa.wire.map_key_cache."""
-    import buffa.wire as w
+    Use it as buffa.wire.map_key_cache. (The cache is buffa.message's.)"""
+    from buffa import message as w
 
     if entries < 0 or max_bytes < 0:
         raise ValueError("limits must be >= 0")

@@ -17,11 +17,53 @@
 #   name       proto field name; json_name: its JSON name
 #   default    the value an unset field reads as (proto2 custom defaults)
 #   oneof      the oneof's name for members of a real oneof, else None
-from buffa import wire
-from buffa.wire import CPYTHON
+from buffa import CPYTHON, DecodeError as _DecodeError
 
-_DecodeError = wire.DecodeError
-_left = wire.left
+# The decode budgets (DecodeOptions max_elements and max_unknown_fields):
+# what is left of them in the decode under way, left.n and left.u.
+# decode_into sets them and puts them back after; generated decoders, the
+# C decoder and the helpers (buffa._packed.spend) spend them. Outside a
+# decode they hold NO_BUDGET (a small int on every port, so spending it
+# never allocates). Per thread on CPython, where a thread that has not
+# decoded yet reads the class attributes.
+NO_BUDGET = 0x3FFFFFFF
+try:
+    from _thread import _local
+except ImportError:  # MicroPython: no thread-local objects
+    _local = object
+
+
+class _Left(_local):
+    n = u = NO_BUDGET
+
+
+left = _Left()
+del _local, _Left
+
+# The C accelerator (natmod/buffa_accel, docs/design.md section 20), where
+# this port loads it: a native .mpy built for its arch, or compiled into
+# the firmware. CPython and CircuitPython run the Python code.
+_accel = None
+if not CPYTHON:
+    try:
+        import buffa_accel as _accel
+    except (ImportError, ValueError):
+        # ValueError: a native .mpy this firmware cannot load (another arch,
+        # or a port built without native code, as the micro:bit's)
+        pass
+
+# ---- map<string, ...> keys --------------------------------------------------
+# Map keys repeat: a batch of log records or readings uses a handful of label
+# names again and again. A new str costs MicroPython a search of its table of
+# interned strings (as long as the code loaded has made it) besides the UTF-8
+# checks, so decoders look a key's bytes up in keys first (docs/design.md,
+# "Map key cache"). Bounded: at most _key_cap entries, emptied when full, and
+# only keys of at most _key_max bytes. buffa.wire.map_key_cache sets both.
+# buffa.wire.new_key fills it for the Python decoders, the C decoder by
+# itself (table_decode.c): here, so that the C path needs no buffa.wire.
+keys = {}
+_key_cap = 32
+_key_max = 32
 
 
 class DecodeOptions:
@@ -46,7 +88,7 @@ class DecodeOptions:
     # fits. Unknown fields are kept as their raw bytes (no object each), so
     # their bound is on work; 1000 is far beyond what a schema change leaves.
     def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=1024, max_unknown_fields=1000):
-        b = wire.NO_BUDGET
+        b = NO_BUDGET
         if recursion_limit < 0 or max_size < 0 or not (0 <= max_elements <= b and 0 <= max_unknown_fields <= b):
             raise ValueError("limits must be >= 0 (budgets <= %d)" % b)
         self.recursion_limit = recursion_limit
@@ -68,10 +110,6 @@ except ImportError:  # MicroPython's struct raises ValueError
 _BAD_VALUE = (TypeError, ValueError, AttributeError, OverflowError, IndexError, NotImplementedError, _BAD_VALUE)
 
 
-def _size(m):
-    return type(m)._buffa_z(m)
-
-
 if CPYTHON:
     # Write through a memoryview: on CPython a slice store into one costs
     # much less than into a bytearray (which may resize), and text and
@@ -90,11 +128,10 @@ def _encode(m):
     return bytes(b)
 
 
-if wire.ACCEL:
+if _accel:
     # The C encoder sizes and writes a message straight into its bytes
     # object: one allocation of its size, not a buffer and a copy.
-    from buffa_accel import encode as _c_encode
-
+    _c_encode = _accel.encode
     _py_encode = _encode
 
     def _encode(m):
@@ -108,12 +145,14 @@ TYPES = {}
 
 
 def register(*classes):
-    """Add message classes to TYPES (generated modules do this themselves)."""
+    """Add message classes to TYPES (generated modules do this themselves)
+    and put their codecs in place. The codec module of a module generated
+    with the "split" option calls it again once it has bound its functions."""
     for c in classes:
         TYPES[c._buffa_name] = c
     if _name_codecs:
         _name_codecs(classes)
-    elif wire.ACCEL:
+    elif _accel:
         # the C decoders and encoders, from each class's field table
         __import__("buffa._accel_decode", None, None, ("install",)).install(classes)
         __import__("buffa._accel_encode", None, None, ("install",)).install(classes)
@@ -135,9 +174,9 @@ def decode_into(m, data, options):
     n = len(data)
     if n > o.max_size:
         raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
-    left = _left
-    left.n = o.max_elements
-    left.u = o.max_unknown_fields
+    l = left
+    l.n = o.max_elements
+    l.u = o.max_unknown_fields
     try:
         type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
     except _DecodeError:
@@ -157,21 +196,8 @@ def decode_into(m, data, options):
         raise _DecodeError("not enough memory to decode this message", -1, "memory")
     finally:
         # (decodes do not nest: generated decoders never call this)
-        left.n = left.u = wire.NO_BUDGET
+        l.n = l.u = NO_BUDGET
     return m
-
-
-# buffa.view.view once loaded: an import statement per Message.view() call
-# cost about 20 k instructions on the unix port, about 1% of a W2 partial read.
-_view_fn = None
-
-
-def _load_view():
-    global _view_fn
-    from buffa.view import view
-
-    _view_fn = view
-    return view
 
 
 def _r():
@@ -179,6 +205,15 @@ def _r():
     from buffa import _reflect
 
     return _reflect
+
+
+def _codec(c):
+    # A class of a module generated with the "split" option, whose codec
+    # functions are in the module's NAME_codec sibling: load that on first
+    # use; it binds them onto its classes. (The class's module through
+    # TYPES: a subclass a program made is in a module of its own.)
+    __import__(TYPES.get(c._buffa_name, c).__module__ + "_codec")
+    return c
 
 
 class Message:
@@ -211,6 +246,27 @@ class Message:
         def __hash__(self):
             raise TypeError("unhashable type: '%s'" % type(self).__name__)
 
+    # ---- the codec slots of a "split" module's classes ----------------------
+    # Until the module's codec module loads, these stand in for its generated
+    # functions, and for the fallbacks of the C decoder and encoder: the
+    # first call loads it, then calls the slot again, which is now the
+    # generated function or a C one that keeps it as its fallback (and
+    # hands over to it again where it did before). A new instance needs no
+    # generated code.
+
+    @classmethod
+    def _buffa_n(cls):
+        return cls()
+
+    def _buffa_d(m, b, p, e, dp, eg):
+        return _codec(type(m))._buffa_d(m, b, p, e, dp, eg)
+
+    def _buffa_z(m):
+        return _codec(type(m))._buffa_z(m)
+
+    def _buffa_w(m, buf, p):
+        return _codec(type(m))._buffa_w(m, buf, p)
+
     # ---- binary codec ------------------------------------------------------
 
     @classmethod
@@ -222,12 +278,9 @@ class Message:
     def view(cls, data, options=None):
         """A read-only view of encoded bytes: fields decode when read
         (buffa.view, docs/views.md); raises buffa.DecodeError."""
-        return (_view_fn or _load_view())(cls, data, options)
+        from buffa.view import view
 
-    def merge(self, data, options=None):
-        """Merge encoded bytes into this message (protobuf merge semantics)."""
-        decode_into(self, data, options)
-        return self
+        return view(cls, data, options)
 
     # The encode entry points keep their frames within MicroPython's
     # 11-word on-stack limit: a frame allocated on the heap is freed on
@@ -235,13 +288,6 @@ class Message:
     # every later allocation (docs/design.md, section 2). So they catch
     # without "as e" and re-run the failing call in buffa._reflect.fail to
     # get at the exception; bad values are the cold path.
-
-    def encoded_size(self):
-        try:
-            return type(self)._buffa_z(self)
-        except _BAD_VALUE:
-            pass
-        _r().fail(self, _size)
 
     def encode(self):
         # Size everything first (the size pass caches sub-message sizes on
@@ -251,16 +297,6 @@ class Message:
         except _BAD_VALUE:
             pass
         _r().fail(self, _encode)
-
-    def encode_into(self, buf, offset=0):
-        """Write into a caller-owned bytearray at offset; return the end."""
-        if offset < 0 or offset + self.encoded_size() > len(buf):
-            _r().too_small(self, buf, offset)
-        try:
-            return type(self)._buffa_w(self, _view(buf), offset)
-        except _BAD_VALUE:
-            pass
-        _r().fail_into(self, buf, offset)
 
     # ---- reflection (buffa._reflect) ----------------------------------------
     # Special methods are looked up on the class only, so these stay here.

@@ -19,68 +19,13 @@
 # skip, unknown and unknown_raw, which generated modules import, are stubs
 # here that call the real functions (for input that is rare: unknown
 # fields, closed enums' unknown values).
-import sys
-
-# Which runtime this is: read here, once, because this is the first module
-# the library loads. buffa._runtime derives the other answers (MICROPYTHON,
-# CIRCUITPYTHON, MPVM) from IMPLEMENTATION, and the rest of the library
-# imports them from there; the core itself needs only CPYTHON. (A module of
-# its own imported by the core cost 640 bytes of heap after import on the
-# unix port; docs/design.md, "Heap after import".)
-IMPLEMENTATION = sys.implementation.name
-CPYTHON = IMPLEMENTATION == "cpython"
-del sys  # every name here is a slot in this module's dict, which is heap
-
-
-class DecodeError(ValueError):
-    """Malformed or over-limit input. ``offset`` is the byte offset where
-    decoding stopped (-1 when unknown); ``reason`` the text without it;
-    ``kind`` what went wrong, for programs: "truncated" (the input ends
-    inside a field, or a length points past the end: the default), "varint"
-    (longer than 10 bytes or beyond 64 bits), "tag" (invalid, or field
-    number 0), "wire_type", "group" (an end-group tag that closes no group),
-    "utf8", "packed" (a fixed-width run of the wrong length), "recursion"
-    (over recursion_limit), "stack" (deeper than the device's own stack),
-    "size" (over max_size), "memory", or a decode budget exceeded
-    (buffa.DecodeOptions): "elements" or "unknown_fields"."""
-
-    def __init__(self, msg, offset=-1, kind="truncated"):
-        super().__init__(msg if offset < 0 else "%s at byte %d" % (msg, offset))
-        self.reason = msg
-        self.offset = offset
-        self.kind = kind
-
-
-class EncodeError(ValueError):
-    """A message cannot be encoded. ``kind``: "range" (an integer outside
-    its field type's range), "type" (a value of the wrong type), "buffer"
-    (encode_into's buffer is too small or not writable) or "extension" (an
-    extension set on the wrong message); ``field``: the path of the field
-    at fault ("readings[3].sequence"), "" when it is not one field.
-    buffa._errors.error makes them: no __init__ here, which would take
-    heap in every program."""
-
-
-# The decode budgets (DecodeOptions max_elements and max_unknown_fields):
-# what is left of them in the decode under way, left.n and left.u.
-# message.decode_into sets them and puts them back after; generated decoders
-# and the helpers (buffa._packed.spend) spend them. Outside a decode they
-# hold NO_BUDGET (a small int on every port, so spending it never
-# allocates). Per thread on CPython, where a thread that has not decoded
-# yet reads the class attributes.
-NO_BUDGET = 0x3FFFFFFF
-try:
-    from _thread import _local
-except ImportError:  # MicroPython: no thread-local objects
-    _local = object
-
-
-class _Left(_local):
-    n = u = NO_BUDGET
-
-
-left = _Left()
-del _local, _Left
+# The runtime's names, the errors and the decode budgets (left.n and left.u:
+# what is left of DecodeOptions max_elements and max_unknown_fields in the
+# decode under way) live in the package and buffa.message, which a program
+# whose messages the C accelerator handles loads without this module.
+from buffa import CPYTHON, IMPLEMENTATION, DecodeError, EncodeError
+from buffa import message as _message
+from buffa.message import NO_BUDGET, left, keys
 
 
 def over(dp, p):
@@ -216,24 +161,14 @@ def strict_utf8(b, p, q):
         raise DecodeError("invalid UTF-8 in string field", p, "utf8")
 
 
-# ---- map<string, ...> keys --------------------------------------------------
-# Map keys repeat: a batch of log records or readings uses a handful of label
-# names again and again. A new str costs MicroPython a search of its table of
-# interned strings (as long as the code loaded has made it) besides the UTF-8
-# checks, so generated code looks a key's bytes up in keys first
-# (docs/design.md, "Map key cache"). Bounded: at most _key_cap entries,
-# emptied when full, and only keys of at most _key_max bytes.
-# map_key_cache(entries, max_bytes), which sets both, is in buffa._wirecold.
-keys = {}
-_key_cap = 32
-_key_max = 32
-
-
+# The map key cache, keys, is buffa.message's (with its bounds, _key_cap and
+# _key_max): generated code looks a key's bytes up there first.
 def new_key(b, p, q, c):
     # A VERIFY map key c = b[p:q] that is not in keys: decode it, keep it.
     k = string(b, p, q)
-    if q - p <= _key_max and _key_cap:
-        if len(keys) >= _key_cap:
+    m = _message
+    if q - p <= m._key_max and m._key_cap:
+        if len(keys) >= m._key_cap:
             keys.clear()
         keys[c] = k
     return k

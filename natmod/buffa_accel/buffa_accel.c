@@ -32,16 +32,22 @@
 
 // ---- errors and the Python fallbacks (cold paths) ---------------------------
 
-// buffa.wire's attribute `name` (DecodeError, or a Python function kept as
-// the fallback). An import rather than a pointer kept here: a native module
-// has no root the garbage collector scans, and the import is a dict lookup.
-static mp_obj_t wire_attr(qstr name) {
-    // buffa.wire is loaded: it is what installs these functions
+// The package buffa, or its module `name` (message, wire), imported here
+// if no Python code has yet: a program whose messages this module decodes
+// and encodes may never load buffa.wire. An import rather than a pointer
+// kept here: a native module has no root the garbage collector scans, and
+// the import of a loaded module is a dict lookup.
+mp_obj_t buffa_module(qstr name) {
     mp_obj_t pkg = mp_import_name(MP_QSTR_buffa, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-    return mp_load_attr(mp_load_attr(pkg, MP_QSTR_wire), name);
+    return name == MP_QSTR_buffa ? pkg : mp_import_from(pkg, name);
 }
 
-// raise buffa.wire.DecodeError(msg, offset, kind); kind TRUNCATED (empty):
+// buffa.wire's attribute `name` (a Python function kept as the fallback).
+mp_obj_t wire_attr(qstr name) {
+    return mp_load_attr(buffa_module(MP_QSTR_wire), name);
+}
+
+// raise buffa.DecodeError(msg, offset, kind); kind TRUNCATED (empty):
 // the default, "truncated"
 // (string literals only: their lengths come from sizeof, as a native
 // module has no libc to call strlen in)
@@ -58,7 +64,7 @@ static void decode_error_(const char *msg, size_t len, mp_int_t offset, const ch
         args[2] = mp_obj_new_str(kind, klen);
         n = 3;
     }
-    nlr_raise(mp_call_function_n_kw(wire_attr(MP_QSTR_DecodeError), n, 0, args));
+    nlr_raise(mp_call_function_n_kw(mp_load_attr(buffa_module(MP_QSTR_buffa), MP_QSTR_DecodeError), n, 0, args));
 }
 
 // b[i] past the end of b: what the Python code's indexing raises.

@@ -11,6 +11,11 @@ bool big_to_u64(mp_obj_t o, uint64_t *out, bool *neg);
 // (buffa_accel.c).
 mp_obj_t new_u64(uint64_t v);
 
+// The package buffa (name MP_QSTR_buffa) or one of its modules, and an
+// attribute of buffa.wire, importing them where needed (buffa_accel.c).
+mp_obj_t buffa_module(qstr name);
+mp_obj_t wire_attr(qstr name);
+
 // table_encode.c: buffa_accel.encoder and encode_counts
 extern const mp_obj_fun_builtin_var_t buffa_encoder_obj;
 extern const mp_obj_fun_builtin_fixed_t buffa_encode_counts_obj;

@@ -344,6 +344,26 @@ static mp_obj_t new_text(const uint8_t *s, size_t n) {
     #endif
 }
 
+// A map key the cache (buffa.message.keys) lacks: made here, and kept
+// as buffa.wire.new_key keeps it, within the cache's bounds, which
+// buffa.message holds (_key_cap entries, keys of at most _key_max bytes;
+// buffa.wire.map_key_cache sets them). s[0:n] is checked UTF-8.
+static MP_NOINLINE mp_obj_t new_key(mp_obj_t keys, mp_obj_t c, const uint8_t *s, size_t n) {
+    mp_obj_t k = new_text(s, n);
+    mp_obj_t msg = buffa_module(MP_QSTR_message);
+    mp_int_t cap = (mp_int_t)mp_obj_get_int(mp_load_attr(msg, MP_QSTR__key_cap));
+    mp_int_t max = (mp_int_t)mp_obj_get_int(mp_load_attr(msg, MP_QSTR__key_max));
+    if (cap > 0 && (mp_int_t)n <= max) {
+        if ((mp_int_t)mp_obj_get_int(mp_obj_len(keys)) >= cap) {
+            mp_obj_t m[2];  // keys.clear: the function, then keys
+            mp_load_method(keys, MP_QSTR_clear, m);
+            mp_call_function_n_kw(m[0], 1, 0, &m[1]);
+        }
+        mp_obj_dict_store(keys, c, k);
+    }
+    return k;
+}
+
 // A value of field type t (not a message) at *pp, bounded by e: false
 // where the Python code would do anything but read it plainly.
 static bool read_value(const td_ctx_t *cx, int t, mp_int_t *pp, mp_int_t e, mp_obj_t *out) {
@@ -443,8 +463,8 @@ static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec
         }
         if (t == (uint64_t)(8 | wire_type(kt))) {
             if (kt == T_STRING && (MP_OBJ_SMALL_INT_VALUE(tuple_item(krow, 3)) & 0x80)) {
-                // a VERIFY key: through buffa.wire's key cache, as generated
-                // code does (keys.get(b[p:r]), else new_key)
+                // a VERIFY key: through the key cache, as generated code
+                // does (keys.get(b[p:r]), else new_key)
                 uint64_t n;
                 mp_int_t at = p;
                 if (!get_varint(cx, &p, q, &n) || p - at > 5 || n > (uint64_t)(q - p)
@@ -457,8 +477,7 @@ static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec
                 if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, c, keys))) {
                     k = mp_obj_subscr(keys, c, MP_OBJ_SENTINEL);
                 } else {
-                    mp_obj_t a[4] = { cx->bobj, MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(r), c };
-                    k = mp_call_function_n_kw(tuple_item(d->env, 5), 4, 0, a);
+                    k = new_key(keys, c, cx->b + p, (size_t)n);
                 }
                 p = r;
             } else if (!read_value(cx, kt, &p, q, &k)) {
@@ -478,13 +497,14 @@ static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec
 }
 
 // A field the table has no record for: as generated code, through
-// buffa.wire.unknown, which keeps it (or raises).
+// buffa.wire.unknown, which keeps it (or raises); buffa.wire loads here
+// if nothing has loaded it yet.
 static MP_NOINLINE mp_int_t unknown_field(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t s, mp_int_t p,
     mp_int_t e, uint32_t t, mp_int_t dp) {
     td_sync(cx);
     mp_obj_t a[7] = { m, cx->bobj, MP_OBJ_NEW_SMALL_INT(s), MP_OBJ_NEW_SMALL_INT(p), MP_OBJ_NEW_SMALL_INT(e),
                       mp_obj_new_int_from_uint(t), MP_OBJ_NEW_SMALL_INT(dp) };
-    p = mp_obj_get_int(mp_call_function_n_kw(tuple_item(d->env, 1), 7, 0, a));
+    p = mp_obj_get_int(mp_call_function_n_kw(wire_attr(MP_QSTR_unknown), 7, 0, a));
     td_reload(cx);
     return p;
 }

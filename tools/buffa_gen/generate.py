@@ -9,6 +9,8 @@ FileGen puts a module together from emitters, one module each by concern:
 messages, enums, oneofs, maps, decode, size, write, services, comments.
 """
 
+import re
+
 from . import compat
 from . import features as F
 from . import names as N
@@ -28,9 +30,12 @@ from .model import TypeIndex, default_literal
 
 
 class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, DecodeMixin, SizeMixin, WriteMixin, ServicesMixin, StubsMixin):
-    def __init__(self, gen, fd):
+    def __init__(self, gen, fd, codec=False):
         self.gen = gen
         self.fd = fd
+        # Writing the codec module of the "split" form (codec_module()): the
+        # module's own classes are reached through its main module.
+        self.codec = codec
         self.index = gen.index
         self.module = N.module_for(fd.name)
         self.w = Writer()
@@ -56,7 +61,7 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
     def pyref(self, full):
         kind, desc, fd, path, feats = self.index.types[full]
         if fd.name == self.fd.name:
-            return ".".join(path)
+            return (N.RESERVED + "_m." if self.codec else "") + ".".join(path)
         mod = N.module_for(fd.name)
         alias = self.imports.get(mod)
         if alias is None:
@@ -110,18 +115,68 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
             self.emit_request_check(svc)
         for i, s in enumerate(fd.service):
             self.emit_service(svc, s, pkg, (6, i))
+        if self.split:
+            # the main module of the "split" form: all but the functions
+            fns = Writer()
         rest = "\n".join(body.lines + fns.lines + tail.lines + ext.lines + svc.lines + self.consts + self.late)
         out = self.emit_prelude(rest)
         out()
         out.lines += body.lines
         out()
         for c in self.consts:
-            out(c)
+            if not self.split or self._used(c.split(" = ")[0], rest):
+                out(c)
         for c in self.late:
             out(c)
         out()
         for part in (fns, tail, ext, svc):
             out.lines += part.lines
+        self.emit_register(out)
+        return out.text()
+
+    @property
+    def split(self):
+        """Writing the main module of the "split" form."""
+        return self.gen.split and not self.codec and bool(self.local_ids)
+
+    @staticmethod
+    def _used(name, text):
+        """Whether text uses name (beyond defining it)."""
+        return len(re.findall(r"\b%s\b" % re.escape(name), text)) > 1
+
+    def codec_module(self):
+        """The codec module of the "split" form (Generator.split): every
+        message's codec functions, bound onto the main module's classes
+        when buffa.message loads it on first use."""
+        fd = self.fd
+        feats = F.merge(F.defaults(F.file_edition(fd)), F.sub(fd, "options"))
+        pkg = "." + fd.package if fd.package else ""
+        self.local_ids = {}
+        self._collect(pkg, fd.message_type, feats)
+        if not self.local_ids:
+            return None
+        for full in self.local_ids:
+            self.cls_alias(full)
+        body = Writer()
+        self.body = body
+        # (the classes and tables again, for the model the functions are
+        # written from and the same helper numbering; not written out)
+        for i, e in enumerate(fd.enum_type):
+            self.emit_enum(body, e, pkg, feats, (5, i))
+        for i, m in enumerate(fd.message_type):
+            self.emit_class(body, m, pkg, feats, (4, i))
+        fns = self.emit_functions()
+        self.emit_tables()
+        rest = "\n".join(fns.lines + self.consts)
+        out = self.emit_prelude(rest)
+        out("import %s as %s_m" % (self.module, N.RESERVED))
+        out()
+        for c in self.consts:
+            if self._used(c.split(" = ")[0], rest):
+                out(c)
+        out()
+        out.lines += fns.lines
+        # (register() again: now it puts these functions in place)
         self.emit_register(out)
         return out.text()
 
@@ -147,25 +202,32 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
         the rest of the module (rest, its text) uses."""
         R = N.RESERVED
         out = Writer()
-        compat.header(out, self.fd.name)
-        out("from buffa.message import Message as %s_Message, Enum as %s_Enum" % (R, R))
-        rt = sorted(h for h in self.helpers if not h.startswith("fields."))
+        lean = self.split or self.codec
+        compat.header(out, self.fd.name, compat.GENCODE_SPLIT if self.gen.split else compat.GENCODE,
+                      "codec functions of %s" % self.module if self.codec else None)
+        if not self.codec:
+            out("from buffa.message import Message as %s_Message, Enum as %s_Enum" % (R, R))
+        helpers = self.helpers
+        if lean:
+            helpers = [h for h in helpers if re.search(r"\b%s_%s\b" % (R, h.split(".")[-1]), rest)]
+        rt = sorted(h for h in helpers if not h.startswith("fields."))
         if rt:
             out("from buffa.wire import (")
             with out.block():
                 for h in rt:
                     out("%s as %s_%s," % (h, R, h))
             out(")")
-        fh = sorted(h[7:] for h in self.helpers if h.startswith("fields."))
+        fh = sorted(h[7:] for h in helpers if h.startswith("fields."))
         if fh:
             out("from buffa.fields import %s" % ", ".join("%s as %s_%s" % (h, R, h) for h in fh))
-        out("from buffa.message import new_instance as %s_new" % R)
+        if not lean or "%s_new(" % R in rest:
+            out("from buffa.message import new_instance as %s_new" % R)
         if "%s_member(" % R in rest:
             out("from buffa._oneof import member as %s_member" % R)
         struct_fns = [(a, f) for a, f in (("unpack", "unpack_from"), ("pack", "pack_into")) if "%s_%s(" % (R, a) in rest]
         if struct_fns:
             out("import struct as %s_struct" % R)
-        if self.gen.native:
+        if self.gen.native and not self.split:
             self.emit_native_import(out)
         for mod, alias in sorted(self.imports.items(), key=lambda kv: kv[1]):
             out("import %s as %s" % (mod, alias))
@@ -192,8 +254,13 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
 
 
 class Generator:
-    def __init__(self, files, native=False):
+    def __init__(self, files, native=False, split=False):
         self.index = TypeIndex(files)
+        # Option "split": a module's codec functions go into a second module,
+        # NAME_codec, which buffa.message loads on first use; where the C
+        # accelerator decodes and encodes every message, it never loads
+        # (docs/design.md section 20, "Heap after import with the C module").
+        self.split = split
         # Option "native": compile the codec functions with MicroPython's
         # native emitter (up to 1.3x in make bench; docs/design.md).
         # The module then loads only where the port has a native emitter
@@ -202,6 +269,10 @@ class Generator:
 
     def generate(self, fd):
         return FileGen(self, fd).run()
+
+    def generate_codec(self, fd):
+        """The "split" form's codec module for fd, or None (no messages)."""
+        return FileGen(self, fd, codec=True).codec_module()
 
     def generate_with_stub(self, fd):
         """The module's source and its type stub (.pyi)."""

@@ -90,8 +90,11 @@ class MessagesMixin:
                 else:
                     w("%s = %s" % (f.attr, val))
             w()
-            self.emit_init(w, fields)
-            w()
+            if not self.split:
+                # (the split form's classes take Message.__init__: a
+                # function each costs heap after import)
+                self.emit_init(w, fields)
+                w()
             for i, e in enumerate(m.enum_type):
                 self.emit_enum(w, e, full, mfeats, path + (4, i))
             for i, n in enumerate(m.nested_type):

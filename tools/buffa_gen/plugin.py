@@ -62,11 +62,11 @@ def run(data):
     resp.supported_features = FEATURE_PROTO3_OPTIONAL | FEATURE_SUPPORTS_EDITIONS
     resp.minimum_edition = F.EDITION_PROTO2
     resp.maximum_edition = F.EDITION_2024
-    bad = [o for o in opts if o not in ("native", "pyi")]
+    bad = [o for o in opts if o not in ("native", "pyi", "split")]
     if bad:
-        resp.error = "protoc-gen-buffa: unknown option %s (known: native, pyi)" % ", ".join(bad)
+        resp.error = "protoc-gen-buffa: unknown option %s (known: native, pyi, split)" % ", ".join(bad)
         return resp.encode() if hasattr(resp, "encode") else resp.SerializeToString()
-    gen = Generator(files, native="native" in opts)
+    gen = Generator(files, native="native" in opts, split="split" in opts)
     outputs = []
     try:
         for name in req.file_to_generate:
@@ -77,6 +77,11 @@ def run(data):
                 outputs.append((file_for(name)[:-3] + ".pyi", pyi))
             else:
                 outputs.append((file_for(name), gen.generate(by_name[name])))
+            if gen.split:
+                # Option "split": x_pb_codec.py beside x_pb.py (its codec functions)
+                codec = gen.generate_codec(by_name[name])
+                if codec is not None:
+                    outputs.append((file_for(name)[:-3] + "_codec.py", codec))
     except Exception as e:  # report as a protoc error, not a crash
         import traceback
 
