@@ -5,7 +5,7 @@ import buffa as _buffa_rt
 _buffa_gc = getattr(_buffa_rt, "GENCODE", None)
 if not _buffa_gc or not _buffa_gc[0] <= 2 <= _buffa_gc[1]:
     raise ImportError("%s: protoc-gen-buffa 0.1.0 wrote it as generated code version 2; buffa %s runs %s" % (__name__, getattr(_buffa_rt, "__version__", "?"), _buffa_gc or "none"))
-from buffa.message import Message as _buffa_Message, Enum as _buffa_Enum
+del _buffa_gc
 from buffa._oneof import member as _buffa_member
 try:
     from micropython import const
@@ -27,14 +27,14 @@ _buffa_PRESENCE = const(8)
 _buffa_ONEOF = const(16)
 _buffa_VERIFY = const(128)
 
-class Level(_buffa_Enum):
+class Level(_buffa_rt.Enum):
     _buffa_name = 'splittest.Level'
     LEVEL_UNSPECIFIED = 0
     INFO = 1
     WARN = 2
     _buffa_n = {0: 'LEVEL_UNSPECIFIED', 1: 'INFO', 2: 'WARN'}
 
-class Sample(_buffa_Message):
+class Sample(_buffa_rt.Message):
     """Every field the C table codec takes itself."""
     _buffa_name = 'splittest.Sample'
     _buffa_c_extra = None
@@ -49,18 +49,16 @@ class Sample(_buffa_Message):
     blob = _buffa_member('extra', 'blob')
 
 
-class Batch(_buffa_Message):
+class Batch(_buffa_rt.Message):
     """A map of messages: the C decoder hands these entries to the Python code."""
     _buffa_name = 'splittest.Batch'
 
 
 
-_buffa_c0 = Sample
-_buffa_c1 = Batch
 _buffa_s2 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_MESSAGE, 0, Sample, 'value', 'value', None, None))
 _buffa_s3 = (('key', 1, _buffa_STRING, _buffa_VERIFY, None, 'key', 'key', '', None), ('value', 2, _buffa_STRING, _buffa_VERIFY, None, 'value', 'value', '', None))
 
-_buffa_c0._buffa_f = (
+Sample._buffa_f = (
     ('sensor', 1, _buffa_STRING, _buffa_VERIFY, None, 'sensor', 'sensor', '', None),
     ('at_ms', 2, _buffa_UINT64, 0, None, 'at_ms', 'atMs', 0, None),
     ('value', 3, _buffa_FLOAT, 0, None, 'value', 'value', 0.0, None),
@@ -72,9 +70,8 @@ _buffa_c0._buffa_f = (
     ('note', 9, _buffa_STRING, _buffa_ONEOF | _buffa_VERIFY, None, 'note', 'note', '', 'extra'),
     ('blob', 10, _buffa_BYTES, _buffa_ONEOF, None, 'blob', 'blob', b'', 'extra'),
 )
-_buffa_c1._buffa_f = (
+Batch._buffa_f = (
     ('samples', 1, _buffa_MESSAGE, _buffa_REPEATED, Sample, 'samples', 'samples', None, None),
     ('by_name', 2, _buffa_MESSAGE, _buffa_REPEATED | _buffa_MAP, _buffa_s2, 'by_name', 'byName', None, None),
 )
-from buffa.message import register as _buffa_register
-_buffa_register(_buffa_c0, _buffa_c1)
+_buffa_rt.message.register(Sample, Batch)

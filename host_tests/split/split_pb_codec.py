@@ -6,6 +6,7 @@ import buffa as _buffa_rt
 _buffa_gc = getattr(_buffa_rt, "GENCODE", None)
 if not _buffa_gc or not _buffa_gc[0] <= 2 <= _buffa_gc[1]:
     raise ImportError("%s: protoc-gen-buffa 0.1.0 wrote it as generated code version 2; buffa %s runs %s" % (__name__, getattr(_buffa_rt, "__version__", "?"), _buffa_gc or "none"))
+del _buffa_gc
 from buffa.wire import (
     DecodeError as _buffa_DecodeError,
     _LAX_UTF8 as _buffa__LAX_UTF8,

@@ -48,7 +48,25 @@ class EncodeError(ValueError):
     heap in every program."""
 
 
-from buffa.message import Message, Enum, DecodeOptions
+from buffa.message import Message, Enum
+
+
+def __getattr__(name):
+    # buffa.DecodeOptions, which loads on first use (buffa._options).
+    # MicroPython asks here for a submodule not yet imported (from buffa
+    # import protojson) before it imports it, and does not import it if
+    # this raises: so those are imported here.
+    if name == "DecodeOptions":
+        from buffa.message import DecodeOptions
+
+        return DecodeOptions
+    if name[:2] != "__":
+        try:
+            return __import__("buffa." + name, None, None, ("_",))
+        except ImportError:
+            pass
+    raise AttributeError(name)
+
 
 __version__ = "0.1.0"
 # The generated code versions this runtime runs, oldest and newest; each

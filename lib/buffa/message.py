@@ -66,38 +66,23 @@ _key_cap = 32
 _key_max = 32
 
 
-class DecodeOptions:
-    """Limits for decoding untrusted input (binary and JSON alike).
-
-    recursion_limit: how many levels of nested messages (and groups) below
-    the top-level message are accepted. max_size: the largest input accepted,
-    in bytes. max_elements: how many elements a decode may create: each
-    message counts one plus one per repeated or map field it holds (the
-    lists and dicts it is made with), each map entry and each element of a
-    repeated scalar, string or bytes field one. max_unknown_fields: how many
-    unknown fields a decode may keep (or, in JSON with
-    ignore_unknown_fields, pass over). Exceeding either raises DecodeError
-    (JsonError from JSON) with kind "elements" or "unknown_fields"."""
-
-    # recursion_limit and max_size are buffa (Rust)'s. The budgets are sized
-    # for a microcontroller (docs/design.md, "Decode budgets"): two bytes of
-    # input can make an element of up to about 35 bytes of heap on a 32-bit
-    # board (70 on the 64-bit unix port), so max_elements=1024 keeps what a
-    # decode can allocate to about 36 KiB there, a quarter of the smallest
-    # board's free heap, while a telemetry batch of hundreds of samples
-    # fits. Unknown fields are kept as their raw bytes (no object each), so
-    # their bound is on work; 1000 is far beyond what a schema change leaves.
-    def __init__(self, recursion_limit=100, max_size=0x7FFFFFFF, max_elements=1024, max_unknown_fields=1000):
-        b = NO_BUDGET
-        if recursion_limit < 0 or max_size < 0 or not (0 <= max_elements <= b and 0 <= max_unknown_fields <= b):
-            raise ValueError("limits must be >= 0 (budgets <= %d)" % b)
-        self.recursion_limit = recursion_limit
-        self.max_size = max_size
-        self.max_elements = max_elements
-        self.max_unknown_fields = max_unknown_fields
+# DecodeOptions() as decode_into() reads it when no options are given:
+# recursion_limit, max_size, max_elements, max_unknown_fields (the class is
+# buffa._options.DecodeOptions, whose defaults these are).
+_DEFAULTS = (100, 0x7FFFFFFF, 1024, 1000)
 
 
-_DEFAULT_OPTIONS = DecodeOptions()
+def __getattr__(name):
+    # DecodeOptions (and _DEFAULT_OPTIONS, an instance with the defaults)
+    # load on first use, from buffa._options: a program that never sets a
+    # limit does not pay the class's heap.
+    if name == "DecodeOptions" or name == "_DEFAULT_OPTIONS":
+        from buffa import _options
+
+        v = globals()[name] = getattr(_options, name)
+        return v
+    raise AttributeError(name)
+
 
 # What a field value of the wrong type or range raises in the generated
 # size and write functions (struct.error is not a ValueError on CPython;
@@ -150,6 +135,9 @@ def register(*classes):
     with the "split" option calls it again once it has bound its functions."""
     for c in classes:
         TYPES[c._buffa_name] = c
+        if getattr(c, "_buffa_n", None) is None:
+            # a split module's class: Message.__init__ makes its containers
+            c._buffa_n = c
     if _name_codecs:
         _name_codecs(classes)
     elif _accel:
@@ -167,18 +155,22 @@ else:
 def decode_into(m, data, options):
     # Shared by decode() and merge(): run the generated decoder with limits,
     # turning every low-level failure into a DecodeError.
-    o = options or _DEFAULT_OPTIONS
+    if options:
+        o = options
+        rl, mx, ne, nu = o.recursion_limit, o.max_size, o.max_elements, o.max_unknown_fields
+    else:
+        rl, mx, ne, nu = _DEFAULTS
     if type(data) is not bytes:
         # Slices of bytearray/memoryview would not give bytes values.
         data = bytes(data)
     n = len(data)
-    if n > o.max_size:
-        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, o.max_size), 0, "size")
+    if n > mx:
+        raise _DecodeError("message of %d bytes exceeds max_size %d" % (n, mx), 0, "size")
     l = left
-    l.n = o.max_elements
-    l.u = o.max_unknown_fields
+    l.n = ne
+    l.u = nu
     try:
-        type(m)._buffa_d(m, data, 0, n, o.recursion_limit, 0)
+        type(m)._buffa_d(m, data, 0, n, rl, 0)
     except _DecodeError:
         raise
     except IndexError:
@@ -252,11 +244,7 @@ class Message:
     # first call loads it, then calls the slot again, which is now the
     # generated function or a C one that keeps it as its fallback (and
     # hands over to it again where it did before). A new instance needs no
-    # generated code.
-
-    @classmethod
-    def _buffa_n(cls):
-        return cls()
+    # generated code: register() makes the class itself its _buffa_n.
 
     def _buffa_d(m, b, p, e, dp, eg):
         return _codec(type(m))._buffa_d(m, b, p, e, dp, eg)

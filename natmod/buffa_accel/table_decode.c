@@ -75,8 +75,7 @@ typedef struct _td_obj_t {
                         // oneof member ("_buffa_c_<oneof>", "_buffa_v_<oneof>")
     mp_obj_t env;       // tuple: buffa._accel_decode's env()
     mp_int_t weight;    // what a message costs the element budget on entry
-    mp_int_t nrec;
-} td_obj_t;
+} td_obj_t;  // (eight words: one 32-byte heap block on a 32-bit board)
 
 // A record: tag (uint32, little-endian), type, mode, field index (uint16).
 #define REC_SIZE 8
@@ -250,13 +249,13 @@ static mp_obj_t td_new(const td_obj_t *d) {
 
 // The record for tag t, or NULL: the one after the last match first
 // (fields mostly arrive in order), else a binary search.
-static const uint8_t *find(const td_obj_t *d, const uint8_t *recs, uint32_t t, mp_int_t *cursor) {
+static const uint8_t *find(const uint8_t *recs, mp_int_t nrec, uint32_t t, mp_int_t *cursor) {
     mp_int_t i = *cursor;
-    if (i < d->nrec && le32(recs + i * REC_SIZE) == t) {
+    if (i < nrec && le32(recs + i * REC_SIZE) == t) {
         *cursor = i + 1;
         return recs + i * REC_SIZE;
     }
-    mp_int_t lo = 0, hi = d->nrec;
+    mp_int_t lo = 0, hi = nrec;
     while (lo < hi) {
         mp_int_t mid = (lo + hi) >> 1;
         uint32_t mt = le32(recs + mid * REC_SIZE);
@@ -518,6 +517,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
     }
     size_t nspec;  // (firmware's mp_obj_str_get_data stores the length unasked)
     const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, &nspec);
+    mp_int_t nrec = (mp_int_t)(nspec / REC_SIZE);
     mp_int_t cursor = 0;
     while (p < e) {
         mp_int_t s = p;
@@ -526,7 +526,7 @@ static mp_int_t td_run(const td_obj_t *d, td_ctx_t *cx, mp_obj_t m, mp_int_t p, 
             return hand_over(d, cx, m, s, e, dp);
         }
         uint32_t t = (uint32_t)t64;
-        const uint8_t *r = find(d, recs, t, &cursor);
+        const uint8_t *r = find(recs, nrec, t, &cursor);
         if (r == NULL) {
             p = unknown_field(d, cx, m, s, p, e, t, dp);
             continue;
@@ -633,7 +633,7 @@ static mp_obj_t td_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_k
     d->weight = mp_obj_get_int(args[5]);
     size_t len;
     const uint8_t *recs = (const uint8_t *)mp_obj_str_get_data(d->spec, &len);
-    d->nrec = len / REC_SIZE;
+    mp_int_t nrec = (mp_int_t)(len / REC_SIZE);
     // every name this code stores through must be a qstr; the records'
     // field indices must be the table's
     const mp_obj_tuple_t *f = MP_OBJ_TO_PTR(d->fields);
@@ -642,7 +642,7 @@ static mp_obj_t td_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_k
             mp_raise_ValueError(MP_ERROR_TEXT("field names must be interned"));
         }
     }
-    for (mp_int_t i = 0; i < d->nrec; i++) {
+    for (mp_int_t i = 0; i < nrec; i++) {
         const uint8_t *r = recs + i * REC_SIZE;
         mp_uint_t fi = r[6] | r[7] << 8;
         if (fi >= f->len) {

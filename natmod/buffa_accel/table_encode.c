@@ -81,11 +81,21 @@ typedef struct {
     mp_obj_t py;        // the generated function: the fallback
     mp_obj_t prog_obj;  // bytes
     mp_obj_t names_obj; // tuple
-    const uint8_t *prog;
-    size_t nrows;
-    const mp_obj_t *names;
-    uint8_t kind;  // K_SIZE or K_WRITE
-} enc_t;
+    mp_uint_t kind;     // K_SIZE or K_WRITE
+} enc_t;  // (six words: one 32-byte heap block on a 32-bit board; the
+          // program's and names' data are read through their objects)
+
+// the names tuple's items
+#define NAMES(e) (((const mp_obj_tuple_t *)MP_OBJ_TO_PTR((e)->names_obj))->items)
+
+// the program's rows (a bytes object, as accel_encoder checked), and their
+// number
+static inline const uint8_t *prog_rows(const enc_t *e, size_t *nrows) {
+    size_t len;
+    const uint8_t *r = (const uint8_t *)mp_obj_str_get_data(e->prog_obj, &len);
+    *nrows = len / ROW;
+    return r;
+}
 
 enum { K_SIZE, K_WRITE };
 
@@ -340,7 +350,7 @@ static uint32_t row_tag(const uint8_t *r) {
 // The value of row r in message m, or MP_OBJ_NULL when the field is not
 // written (not the oneof's case, None where presence is explicit).
 static mp_obj_t field_value(const enc_t *e, const uint8_t *r, mp_obj_t m) {
-    const mp_obj_t *nm = e->names + r[2];
+    const mp_obj_t *nm = NAMES(e) + r[2];
     if (r[1] == M_ONEOF) {
         mp_obj_t c = mp_load_attr(m, QSTR_OF(nm[0]));
         if (c != nm[2] && (c == mp_const_none || !mp_obj_is_true(mp_binary_op(MP_BINARY_OP_EQUAL, c, nm[2])))) {
@@ -368,7 +378,7 @@ static mp_int_t entry_size(const enc_t *e, const uint8_t *r, mp_obj_t k, mp_obj_
         return -1;
     }
     if (r[0] == T_MESSAGE) {
-        mp_int_t z = sub_size(e->names[r[2] + 1], x, depth, true);
+        mp_int_t z = sub_size(NAMES(e)[r[2] + 1], x, depth, true);
         if (z < 0) {
             return -1;
         }
@@ -416,8 +426,9 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
     }
     mp_int_t n = 0;
     val_t v, kv;
-    const uint8_t *r = e->prog;
-    for (size_t i = 0; i < e->nrows; i++, r += ROW) {
+    size_t nrows;
+    const uint8_t *r = prog_rows(e, &nrows);
+    for (size_t i = 0; i < nrows; i++, r += ROW) {
         uint8_t t = r[0];
         mp_int_t tl = bw_usize(row_tag(r));
         mp_obj_t o = field_value(e, r, m);
@@ -429,7 +440,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
                 if (o == mp_const_none && r[1] == M_IMPLICIT) {
                     continue;  // (`if v:`)
                 }
-                mp_int_t k = sub_size(e->names[r[3]], o, depth, t == T_MESSAGE);
+                mp_int_t k = sub_size(NAMES(e)[r[3]], o, depth, t == T_MESSAGE);
                 if (k < 0) {
                     return -1;
                 }
@@ -481,7 +492,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
                 k += v.n;
             }
             if (wire_type[t] == 0 && t != T_BOOL) {
-                mp_store_attr(m, QSTR_OF(e->names[r[3]]), MP_OBJ_NEW_SMALL_INT(k));
+                mp_store_attr(m, QSTR_OF(NAMES(e)[r[3]]), MP_OBJ_NEW_SMALL_INT(k));
             }
             n += tl + bw_usize(k) + k;
             continue;
@@ -489,7 +500,7 @@ static mp_int_t size_msg(const enc_t *e, mp_obj_t m, int depth) {
         // M_REPEATED
         for (size_t j = 0; j < len; j++) {
             if (IS_MSG(t)) {
-                mp_int_t k = sub_size(e->names[r[3]], items[j], depth, t == T_MESSAGE);
+                mp_int_t k = sub_size(NAMES(e)[r[3]], items[j], depth, t == T_MESSAGE);
                 if (k < 0) {
                     return -1;
                 }
@@ -574,7 +585,7 @@ static mp_int_t sub_write(mp_obj_t cls, mp_obj_t x, wbuf_t *w, mp_int_t p, int d
 
 // sub_write for row r's message or group x, and a group's end tag
 static mp_int_t put_sub(const enc_t *e, const uint8_t *r, mp_obj_t x, wbuf_t *w, mp_int_t p, int depth) {
-    p = sub_write(e->names[r[3]], x, w, p, depth, r[0] == T_GROUP);
+    p = sub_write(NAMES(e)[r[3]], x, w, p, depth, r[0] == T_GROUP);
     if (p >= 0 && r[0] == T_GROUP) {
         p = put_varint(w, p, row_tag(r) + 1);
     }
@@ -628,8 +639,9 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
         return -1;
     }
     val_t v, kv;
-    const uint8_t *r = e->prog;
-    for (size_t i = 0; i < e->nrows && p >= 0; i++, r += ROW) {
+    size_t nrows;
+    const uint8_t *r = prog_rows(e, &nrows);
+    for (size_t i = 0; i < nrows && p >= 0; i++, r += ROW) {
         uint8_t t = r[0];
         uint32_t tag = row_tag(r);
         mp_obj_t o = field_value(e, r, m);
@@ -668,7 +680,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                 mp_int_t y;
                 if (t == T_MESSAGE) {
                     // the size pass cached the value's size
-                    if (mp_obj_is_small_int(x) || mp_obj_get_type(x) != MP_OBJ_TO_PTR(e->names[r[2] + 1])) {
+                    if (mp_obj_is_small_int(x) || mp_obj_get_type(x) != MP_OBJ_TO_PTR(NAMES(e)[r[2] + 1])) {
                         return -1;
                     }
                     mp_obj_t s = mp_load_attr(x, MP_QSTR__buffa_s);
@@ -689,7 +701,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
                 p = p < 0 ? p : put_val(w, p, kt, &kv);
                 p = p < 0 ? p : put_varint(w, p, 0x10 | wire_type[t]);
                 if (t == T_MESSAGE) {
-                    p = p < 0 ? p : sub_write(e->names[r[2] + 1], x, w, p, depth, false);
+                    p = p < 0 ? p : sub_write(NAMES(e)[r[2] + 1], x, w, p, depth, false);
                     map = &((mp_obj_dict_t *)MP_OBJ_TO_PTR(o))->map;
                 } else {
                     p = p < 0 ? p : put_val(w, p, t, &v);
@@ -711,7 +723,7 @@ static mp_int_t write_msg(const enc_t *e, mp_obj_t m, wbuf_t *w, mp_int_t p, int
             // (as the generated code reads it), else from the length
             mp_int_t k = len * (wire_type[t] == 1 ? 8 : wire_type[t] == 5 ? 4 : 1);
             if (wire_type[t] == 0 && t != T_BOOL) {
-                mp_obj_t c = mp_load_attr(m, QSTR_OF(e->names[r[3]]));
+                mp_obj_t c = mp_load_attr(m, QSTR_OF(NAMES(e)[r[3]]));
                 if (!mp_obj_is_small_int(c) || MP_OBJ_SMALL_INT_VALUE(c) < 0) {
                     return -1;
                 }
@@ -865,20 +877,12 @@ static void check_program(const uint8_t *prog, size_t n, const mp_obj_t *names, 
     }
 }
 
-static mp_obj_t new_enc(mp_obj_t cls, mp_obj_t prog, mp_obj_t names, mp_obj_t py, uint8_t kind) {
+static mp_obj_t new_enc(mp_obj_t cls, mp_obj_t prog, mp_obj_t names, mp_obj_t py, mp_uint_t kind) {
     enc_t *e = mp_obj_malloc(enc_t, TYPE_ENC);
     e->cls = MP_OBJ_TO_PTR(cls);
     e->py = py;
     e->prog_obj = prog;
     e->names_obj = names;
-    mp_buffer_info_t bi;
-    mp_get_buffer_raise(prog, &bi, MP_BUFFER_READ);
-    e->prog = bi.buf;
-    e->nrows = bi.len / ROW;
-    size_t nn;
-    mp_obj_t *items;
-    mp_obj_get_array(names, &nn, &items);
-    e->names = items;
     e->kind = kind;
     return MP_OBJ_FROM_PTR(e);
 }

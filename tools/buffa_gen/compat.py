@@ -29,3 +29,6 @@ def header(out, proto_name, version=GENCODE, what=None):
     out("if not _buffa_gc or not _buffa_gc[0] <= %d <= _buffa_gc[1]:" % version)
     out('    raise ImportError("%%s: protoc-gen-buffa %s wrote it as generated code version %d; buffa %%s runs %%s"'
         ' %% (__name__, getattr(_buffa_rt, "__version__", "?"), _buffa_gc or "none"))' % (v, version))
+    if version != GENCODE:
+        # (later forms keep their module's globals few: each is heap)
+        out("del _buffa_gc")

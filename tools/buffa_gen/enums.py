@@ -10,7 +10,7 @@ class EnumsMixin:
 
     def emit_enum(self, w, e, scope, feats, path):
         full = scope + "." + e.name
-        w("class %s(%s_Enum):" % (N.type_name(e.name), N.RESERVED))
+        w("class %s(%s):" % (N.type_name(e.name), self.base_name("Enum")))
         with w.block():
             self.docstring(w, path)
             w("_buffa_name = %r" % full[1:])

@@ -205,7 +205,7 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
         lean = self.split or self.codec
         compat.header(out, self.fd.name, compat.GENCODE_SPLIT if self.gen.split else compat.GENCODE,
                       "codec functions of %s" % self.module if self.codec else None)
-        if not self.codec:
+        if not lean:
             out("from buffa.message import Message as %s_Message, Enum as %s_Enum" % (R, R))
         helpers = self.helpers
         if lean:

@@ -29,10 +29,20 @@ class MessagesMixin:
         for name, (_, v) in sorted(self.named.items(), key=lambda kv: kv[1]):
             w("%s = const(%d)" % (name, v))
 
+    def base_name(self, base):
+        """How the module names buffa.message's Message or Enum: the split
+        form's main module through the runtime package, with no module
+        global of its own (a dict slot each, which is heap)."""
+        return "%s_rt.%s" % (N.RESERVED, base) if self.split else "%s_%s" % (N.RESERVED, base)
+
     def emit_register(self, w):
         # Make the module's message classes known by full name (Any's type
         # URLs in buffa.protojson resolve through buffa.message.TYPES).
         if not self.local_ids:
+            return
+        if self.split:
+            # (no module global for it: each is heap in the split form)
+            w("%s_rt.message.register(%s)" % (N.RESERVED, ", ".join(self.pyref(full) for full in self.local_ids)))
             return
         w("from buffa.message import register as %s_register" % N.RESERVED)
         w("%s_register(%s)" % (N.RESERVED, ", ".join(self.cls_alias(full) for full in self.local_ids)))
@@ -66,7 +76,7 @@ class MessagesMixin:
             fields.append(Field(self.gen, self.fd, f, ofeats, oneof))
             fields[-1].path = path + (2, i)
         self.msgs.append((full, m, fields, [o for o in oneofs if o], mfeats))
-        w("class %s(%s_Message):" % (N.type_name(m.name), N.RESERVED))
+        w("class %s(%s):" % (N.type_name(m.name), self.base_name("Message")))
         with w.block():
             self.docstring(w, path)
             w("_buffa_name = %r" % full[1:])
@@ -124,7 +134,7 @@ class MessagesMixin:
         """Every message's field table (buffa.message describes the rows)."""
         tail = Writer()
         for full, m, fields, oneofs, mfeats in self.msgs:
-            tail("%s._buffa_f = (" % self.cls_alias(full))
+            tail("%s._buffa_f = (" % (self.pyref(full) if self.split else self.cls_alias(full)))
             with tail.block():
                 for f in fields:
                     tail(self.row(f) + ",")
