@@ -1,30 +1,30 @@
 #!/usr/bin/env python3
-"""Where heap after import goes on a 32-bit board, and how low a form of
-generated code without functions could take it (issue #17's heap target).
+"""Where heap after import goes on a 32-bit board, with the C module in the
+firmware (issue #17's heap target), and what a first decode adds.
 
     python bench/accel/heap_floor.py [--board QEMU_MPS2_AN385]
 
-Run after `make bench` (it uses the firmware and the W1 module that
+Run after `make bench` (it uses the firmware and the W1 modules that
 bench/frozen_heap.py builds: the C module compiled in, buffa and minipb
 frozen beside it). On the board, from .mpy files over its host filesystem,
 each in a freshly soft-reset interpreter (bench/import_heap.py's program),
 it measures:
 
-- `import buffa` (the runtime: the package, buffa.message and buffa.wire);
-- buffa.wire alone, imported under another name so that the package and
-  buffa.message stay out;
-- the W1 module as the generator writes it, after the runtime;
-- the W1 module with every generated function taken out (its classes,
-  field tables and registration left; the codec slots point at a builtin),
-  after the runtime: what a form of generated code that left decoding and
-  encoding to the C table codec, and loaded no Python codec, would cost at
-  best. That form is not built; this is its floor, not its figure.
+- `import buffa` (the runtime: the package and buffa.message);
+- buffa.wire (the Python codec's helpers) after the runtime;
+- the W1 module as the generator writes it by default, after the runtime;
+- the W1 module generated with the split option (classes, field tables,
+  registration), after the runtime;
+- that, then a module that decodes W1 and encodes it again (the module
+  itself included): what a first use adds where the C module takes every
+  field;
+- that, with its codec module imported as well: what a runtime without the
+  C module holds after a first decode;
 
 and minipb with its W1 schema for the ratio. Prints a Markdown table.
 """
 import argparse
 import os
-import re
 import sys
 
 BENCH = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,62 +36,54 @@ import mpboard  # noqa: E402
 import mpybuild  # noqa: E402
 
 
-def without_functions(src):
-    """The generated module's text with its codec functions taken out."""
-    # the helpers it imports only for those functions
-    src = re.sub(r"from buffa\.wire import \(\n(?:    .*\n)*\)\n", "", src)
-    src = src.replace("from buffa.message import new_instance as _buffa_new\n", "")
-    out, in_def, classes = [], False, set()
-    for ln in src.split("\n"):
-        if ln.startswith("def _buffa_"):
-            in_def = True
-            continue
-        if in_def and (ln.startswith(" ") or not ln):
-            continue
-        in_def = False
-        m = re.match(r"(_buffa_c\d+)\._buffa_[dzwn] = ", ln)
-        if m:
-            classes.add(m.group(1))
-            continue
-        out.append(ln)
-    # the slots register() and the C installers read, on a builtin
-    slots = "".join("%s._buffa_d = %s._buffa_z = %s._buffa_w = print\n" % (c, c, c) for c in sorted(classes))
-    text = "\n".join(out)
-    i = text.index("from buffa.message import register")
-    return text[:i] + slots + text[i:]
+# decodes W1 and encodes it again, then keeps nothing but itself
+ROUND_TRIP = """import bench_w1_split_pb as _w
+_d = open('/t/W1.bin', 'rb').read()
+_w.SensorBatch.decode(_d).encode()
+del _d, _w
+"""
+# the same module's text, its own heap, without the decode and encode
+IMPORT_ONLY = """import bench_w1_split_pb as _w
+_d = None
+del _d, _w
+"""
 
 
 def measure(board):
-    gen = os.path.join(frozen_heap.BUILD, "gen", "bench_w1_pb.py")
+    gen = os.path.join(frozen_heap.BUILD, "gen")
     elf = os.path.join(frozen_heap.BUILD, board + "-build", "firmware.elf")
-    if not (os.path.exists(gen) and os.path.exists(elf)):
-        raise SystemExit("run make bench first (bench/frozen_heap.py builds the firmware and the W1 module)")
+    w1 = [os.path.join(gen, n) for n in ("bench_w1_pb.py", "bench_w1_split_pb.py", "bench_w1_split_pb_codec.py")]
+    if not (all(os.path.exists(p) for p in w1) and os.path.exists(elf)):
+        raise SystemExit("run make bench first (bench/frozen_heap.py builds the firmware and the W1 modules)")
     arch = frozen_heap.ARCH[board]
     out = os.path.join(frozen_heap.BUILD, "floor-" + arch)
     os.makedirs(out, exist_ok=True)
-    with open(gen) as f:
-        stripped = without_functions(f.read())
     extra = {}
-    for name, path, text in (("wire_alone", os.path.join(ROOT, "lib", "buffa", "wire.py"), None),
-                             ("w1_tables_only", None, stripped)):
-        if text is not None:
-            path = os.path.join(out, name + ".py")
-            with open(path, "w") as f:
-                f.write(text)
+    for name, text in (("w1_round_trip", ROUND_TRIP), ("w1_import_only", IMPORT_ONLY)):
+        path = os.path.join(out, name + ".py")
+        with open(path, "w") as f:
+            f.write(text)
         dst = os.path.join(out, name + ".mpy")
         mpybuild.compile_file(path, dst, arch, source_name=name + ".py")
         with open(dst, "rb") as f:
             extra[name + ".mpy"] = f.read()
-    base = frozen_heap.mpy_lookup(board, [gen])
+    with open(os.path.join(ROOT, "bench", "workloads", "W1.bin"), "rb") as f:
+        extra["W1.bin"] = f.read()
+    base = frozen_heap.mpy_lookup(board, w1)
 
     def lookup(p):
         return extra.get(p.strip("/")) or base(p)
 
     rows = (
         ("`import buffa` (runtime)", [], ["buffa"]),
-        ("buffa.wire alone", [], ["wire_alone"]),
+        ("buffa.wire, after the runtime", ["buffa"], ["buffa.wire"]),
         ("W1 module as generated, after the runtime", ["buffa"], ["bench_w1_pb"]),
-        ("W1 module without its functions, after the runtime", ["buffa"], ["w1_tables_only"]),
+        ("W1 module generated with split, after the runtime", ["buffa"], ["bench_w1_split_pb"]),
+        ("that, then a decode and an encode of W1", ["buffa"], ["bench_w1_split_pb", "w1_round_trip"]),
+        ("that, then the same module without the decode and encode", ["buffa"],
+         ["bench_w1_split_pb", "w1_import_only"]),
+        ("that, with its codec module loaded too", ["buffa"], ["bench_w1_split_pb", "w1_round_trip",
+                                                              "bench_w1_split_pb_codec"]),
         ("minipb runtime", [], ["minipb"]),
         ("minipb W1 schema, after its runtime", ["minipb"], ["minipb_schema_w1"]),
     )
@@ -120,10 +112,11 @@ def main():
         print("| %s | {:,} |".format(v) % label)
     minipb = res["minipb runtime"] + res["minipb W1 schema, after its runtime"]
     rt = res["`import buffa` (runtime)"]
-    for label in ("W1 module as generated, after the runtime", "W1 module without its functions, after the runtime"):
+    for label in ("W1 module as generated, after the runtime", "W1 module generated with split, after the runtime",
+                  "that, then a decode and an encode of W1"):
         t = rt + res[label]
         print("\nruntime + %s: {:,} B, %.2f× minipb + its W1 schema ({:,} B; half: {:,} B)".format(
-            t, minipb, minipb // 2) % (label.split(",")[0], t / minipb))
+            t, minipb, minipb // 2) % (label.split(", after")[0], t / minipb))
     return 0
 
 

@@ -15,6 +15,7 @@ package("buffa", files=[
     "_wirecold.py",
     "_runtime.py",
     "_errors.py",
+    "_options.py",
     "_oneof.py",
     "_codecnames.py",
     "_accel_decode.py",
