@@ -89,7 +89,10 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
 
     # ---- top level ---------------------------------------------------------
 
-    def run(self):
+    def _classes(self):
+        """The module's enum and message classes, written into a Writer
+        (returned, with the file's features and package); this also builds
+        the model the functions are written from (self.msgs)."""
         fd = self.fd
         feats = F.merge(F.defaults(F.file_edition(fd)), F.sub(fd, "options"))
         pkg = "." + fd.package if fd.package else ""
@@ -103,6 +106,11 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
             self.emit_enum(body, e, pkg, feats, (5, i))
         for i, m in enumerate(fd.message_type):
             self.emit_class(body, m, pkg, feats, (4, i))
+        return body, feats, pkg
+
+    def run(self):
+        fd = self.fd
+        body, feats, pkg = self._classes()
         fns = self.emit_functions()
         tail = self.emit_tables()
         ext = Writer()
@@ -148,23 +156,11 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
         """The codec module of the "split" form (Generator.split): every
         message's codec functions, bound onto the main module's classes
         when buffa.message loads it on first use."""
-        fd = self.fd
-        feats = F.merge(F.defaults(F.file_edition(fd)), F.sub(fd, "options"))
-        pkg = "." + fd.package if fd.package else ""
-        self.local_ids = {}
-        self._collect(pkg, fd.message_type, feats)
-        if not self.local_ids:
-            return None
-        for full in self.local_ids:
-            self.cls_alias(full)
-        body = Writer()
-        self.body = body
         # (the classes and tables again, for the model the functions are
         # written from and the same helper numbering; not written out)
-        for i, e in enumerate(fd.enum_type):
-            self.emit_enum(body, e, pkg, feats, (5, i))
-        for i, m in enumerate(fd.message_type):
-            self.emit_class(body, m, pkg, feats, (4, i))
+        self._classes()
+        if not self.local_ids:
+            return None
         fns = self.emit_functions()
         self.emit_tables()
         rest = "\n".join(fns.lines + self.consts)
