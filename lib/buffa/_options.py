@@ -37,6 +37,3 @@ class DecodeOptions:
 
 
 _DEFAULT_OPTIONS = DecodeOptions()
-
-
-_DEFAULT_OPTIONS = DecodeOptions()

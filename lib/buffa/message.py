@@ -159,6 +159,7 @@ def decode_into(m, data, options):
         o = options
         rl, mx, ne, nu = o.recursion_limit, o.max_size, o.max_elements, o.max_unknown_fields
     else:
+        # the defaults, without loading DecodeOptions
         rl, mx, ne, nu = _DEFAULTS
     if type(data) is not bytes:
         # Slices of bytearray/memoryview would not give bytes values.
