@@ -34,8 +34,13 @@ case "$board" in
   QEMU_*)
     src=$("$root/tools/bootstrap.sh" mpsrc)
     # make tracks sources, not compiler flags: a changed board configuration
-    # (mpconfigboard.mk sets CFLAGS) starts the build over.
-    stamp=$(cat "$board_dir/mpconfigboard.mk" | md5sum | cut -d' ' -f1)
+    # (mpconfigboard.mk sets CFLAGS) starts the build over. So does a change
+    # in the names the C module interns: the qstr collection re-reads only
+    # sources newer than its last run, and the natmod sources reach the
+    # firmware through the boards' wrapper files (boards/qemu-cmodules),
+    # which do not change, so a new MP_QSTR_ there went unseen.
+    stamp=$( (cat "$board_dir/mpconfigboard.mk"; grep -oh 'MP_QSTR_[A-Za-z0-9_]*' "$root"/natmod/buffa_accel/*.c | sort -u) \
+      | md5sum | cut -d' ' -f1)
     if [ -d "$build" ] && [ "$(cat "$build/.board-config" 2>/dev/null)" != "$stamp" ]; then
       rm -rf "$build"
     fi
