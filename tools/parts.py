@@ -53,7 +53,7 @@ PARTS = {
         (),
         ("buffa/__init__.py", "buffa/wire.py", "buffa/message.py", "buffa/fields.py", "buffa/_packed.py",
          "buffa/_reflect.py", "buffa/_textmap.py", "buffa/_wirecold.py", "buffa/_runtime.py", "buffa/_errors.py",
-         "buffa/_options.py",
+         "buffa/_options.py", "buffa/_encode_into.py",
          "buffa/_oneof.py", "buffa/_codecnames.py", "buffa/_accel_decode.py", "buffa/_accel_encode.py"),
     ),
     "buffa-wkt": (

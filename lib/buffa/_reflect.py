@@ -185,12 +185,9 @@ def enum_value(cls, name):
     raise ValueError("%s has no value named %r" % (cls._buffa_name, name))
 
 
-# ---- binary codec methods besides decode and encode -------------------------
-# Here rather than in buffa.message: a program whose messages the C
-# accelerator handles may never call them, and each costs heap there
-# (docs/design.md section 20). They keep their frames within MicroPython's
-# 11-word on-stack limit, as Message.encode does: catch without "as e",
-# re-run the failing call in fail().
+# ---- merge -------------------------------------------------------------------
+# Here rather than in buffa.message: few programs merge, and each method
+# there is heap in every program (docs/design.md section 20).
 
 
 def merge(self, data, options=None):
@@ -199,34 +196,10 @@ def merge(self, data, options=None):
     return self
 
 
-def _size(m):
-    return type(m)._buffa_z(m)
-
-
-def encoded_size(self):
-    try:
-        return type(self)._buffa_z(self)
-    except message._BAD_VALUE:
-        pass
-    fail(self, _size)
-
-
-def encode_into(self, buf, offset=0):
-    """Write into a caller-owned bytearray at offset; return the end."""
-    if offset < 0 or offset + self.encoded_size() > len(buf):
-        too_small(self, buf, offset)
-    try:
-        return type(self)._buffa_w(self, message._view(buf), offset)
-    except message._BAD_VALUE:
-        pass
-    fail_into(self, buf, offset)
-
-
 # The methods Message.__getattr__ finds here: added to the class once, so
 # later lookups do not come back.
 METHODS = ("clear", "has_field", "clear_field", "which_oneof", "get", "mutable", "unknown_fields",
-           "get_extension", "has_extension", "set_extension", "clear_extension", "merge", "encoded_size",
-           "encode_into")
+           "get_extension", "has_extension", "set_extension", "clear_extension", "merge")
 for _n in METHODS:
     setattr(Message, _n, globals()[_n])
 
@@ -260,6 +233,8 @@ def too_small(m, buf, offset):
 def fail_into(m, buf, offset):
     # encode_into's write failed: a value the size pass let through, or a
     # buffer that cannot be written (bytes, a read-only memoryview).
+    from buffa._encode_into import _size
+
     try:
         _size(m)
     except message._BAD_VALUE:

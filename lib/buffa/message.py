@@ -106,22 +106,21 @@ else:
         return b
 
 
+# The C encoder (where the accelerator loaded) sizes and writes a message
+# straight into its bytes object: one allocation of its size, not a buffer
+# and a copy. It returns None for a message it hands to the Python code.
+_c_encode = _accel and _accel.encode
+
+
 def _encode(m):
+    if _c_encode:
+        b = _c_encode(m)
+        if b is not None:
+            return b
     c = type(m)
     b = bytearray(c._buffa_z(m))
     c._buffa_w(m, _view(b), 0)
     return bytes(b)
-
-
-if _accel:
-    # The C encoder sizes and writes a message straight into its bytes
-    # object: one allocation of its size, not a buffer and a copy.
-    _c_encode = _accel.encode
-    _py_encode = _encode
-
-    def _encode(m):
-        b = _c_encode(m)
-        return _py_encode(m) if b is None else b
 
 
 # Message classes by full proto name. Every generated module registers its
@@ -225,14 +224,18 @@ class Message:
             _r().init_kw(_buffa_s, kw)
 
     if not CPYTHON:
-        # Only for names the instance and its class lack: the reflective
-        # methods, which buffa._reflect adds to this class when it loads.
-        # Not on CPython, where a class with __getattr__ loses the fast
-        # (specialised) attribute reads: there buffa._reflect loads below.
+        # Only for names the instance and its class lack: the methods that
+        # load on first use, which buffa._encode_into (encoded_size and
+        # encode_into) and buffa._reflect (the reflective ones) add to
+        # this class when they load. Not on CPython, where a class with
+        # __getattr__ loses the fast (specialised) attribute reads: there
+        # both load below.
         def __getattr__(self, name):
-            if name in _r().METHODS:
-                return getattr(self, name)
-            raise AttributeError(name)
+            if name == "encode_into" or name == "encoded_size":
+                __import__("buffa._encode_into")
+            elif name not in _r().METHODS:
+                raise AttributeError(name)
+            return getattr(self, name)
 
         # Messages are mutable, so unhashable. CPython says so for
         # __hash__ = None (below); MicroPython would try to call the None.
@@ -247,14 +250,13 @@ class Message:
     # hands over to it again where it did before). A new instance needs no
     # generated code: register() makes the class itself its _buffa_n.
 
-    def _buffa_d(m, b, p, e, dp, eg):
-        return _codec(type(m))._buffa_d(m, b, p, e, dp, eg)
+    def _buffa_d(m, *a):
+        # (one function for the three slots, told apart by how many
+        # arguments they take: decode six, write three, size one)
+        c = _codec(type(m))
+        return (c._buffa_d if len(a) == 5 else c._buffa_w if a else c._buffa_z)(m, *a)
 
-    def _buffa_z(m):
-        return _codec(type(m))._buffa_z(m)
-
-    def _buffa_w(m, buf, p):
-        return _codec(type(m))._buffa_w(m, buf, p)
+    _buffa_z = _buffa_w = _buffa_d
 
     # ---- binary codec ------------------------------------------------------
 
@@ -271,12 +273,12 @@ class Message:
 
         return view(cls, data, options)
 
-    # The encode entry points keep their frames within MicroPython's
-    # 11-word on-stack limit: a frame allocated on the heap is freed on
-    # return, which sends the allocator back to rescan from that spot on
-    # every later allocation (docs/design.md, section 2). So they catch
-    # without "as e" and re-run the failing call in buffa._reflect.fail to
-    # get at the exception; bad values are the cold path.
+    # encode() (and buffa._encode_into's methods) keep their frames within
+    # MicroPython's 11-word on-stack limit: a frame allocated on the heap is
+    # freed on return, which sends the allocator back to rescan from that
+    # spot on every later allocation (docs/design.md, section 2). So they
+    # catch without "as e" and re-run the failing call in buffa._reflect.fail
+    # to get at the exception; bad values are the cold path.
 
     def encode(self):
         # Size everything first (the size pass caches sub-message sizes on
@@ -331,4 +333,6 @@ class Enum:
 
 
 if CPYTHON:
-    __import__("buffa._reflect")  # adds the reflective methods to Message
+    # add the methods that load on first use on MicroPython to Message
+    __import__("buffa._encode_into")
+    __import__("buffa._reflect")

@@ -16,6 +16,7 @@ package("buffa", files=[
     "_runtime.py",
     "_errors.py",
     "_options.py",
+    "_encode_into.py",
     "_oneof.py",
     "_codecnames.py",
     "_accel_decode.py",
