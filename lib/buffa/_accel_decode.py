@@ -77,12 +77,11 @@ def table(cls):
 
 
 def install(classes):
-    # What the C code uses: the budgets, new instances, the one buffer type
-    # it reads (a native module finds no type by itself cheaply), and the
-    # map key cache. (None: unknown fields and new keys, which the C code
-    # now handles through buffa.wire and by itself.)
+    # What the C code uses (table_decode.c, ENV_*): the budgets, new
+    # instances, the one buffer type it reads (a native module finds no type
+    # by itself cheaply), and the map key cache.
     m = message
-    env = (m.left, None, m.new_instance, bytes, m.keys, None)
+    env = (m.left, m.new_instance, bytes, m.keys)
     for c in classes:
         d = getattr(c, "_buffa_d", None)
         if d is None or type(d) is TableDecoder or not getattr(c, "_buffa_f", None):

@@ -318,26 +318,19 @@ else:
 
 
 # ---- C accelerator hook (natmod/buffa_accel, docs/design.md "C fast path") --
-# Where the module buffa_accel imports (a native .mpy built for this port's
-# arch, or compiled into the firmware), its C versions of the helpers above
-# replace them. The Python versions stay as _py_NAME: the C code calls
-# _py_vsize and _py_put_varint for what it hands back (values that are not
-# ints or out of range), and tests compare the two. Results and errors are
-# the same either way. CPython and CircuitPython (no native modules) keep
-# the Python code. ACCEL says which path runs.
-ACCEL = False
-if not CPYTHON:
-    try:
-        import buffa_accel as _accel
-    except (ImportError, ValueError):
-        # ValueError: a native .mpy this firmware cannot load (another arch,
-        # or a port built without native code, as the micro:bit's)
-        pass
-    else:
-        _py_varint, _py_tag, _py_length, _py_string = varint, tag, length, string
-        _py_strict_utf8, _py_vsize, _py_put_varint = strict_utf8, vsize, put_varint
-        varint, tag, length, string = _accel.varint, _accel.tag, _accel.length, _accel.string
-        strict_utf8, _valid_utf8 = _accel.strict_utf8, _accel.utf8_ok
-        vsize, put_varint = _accel.vsize, _accel.put_varint
-        ACCEL = True
-        del _accel
+# Where buffa.message found the module buffa_accel (a native .mpy built for
+# this port's arch, or compiled into the firmware), its C versions of the
+# helpers above replace them. The Python versions stay as _py_NAME: the C
+# code calls _py_vsize and _py_put_varint for what it hands back (values
+# that are not ints or out of range), and tests compare the two. Results and
+# errors are the same either way. CPython and CircuitPython (no native
+# modules) keep the Python code. ACCEL says which path runs.
+_accel = _message._accel
+ACCEL = _accel is not None
+if ACCEL:
+    _py_varint, _py_tag, _py_length, _py_string = varint, tag, length, string
+    _py_strict_utf8, _py_vsize, _py_put_varint = strict_utf8, vsize, put_varint
+    varint, tag, length, string = _accel.varint, _accel.tag, _accel.length, _accel.string
+    strict_utf8, _valid_utf8 = _accel.strict_utf8, _accel.utf8_ok
+    vsize, put_varint = _accel.vsize, _accel.put_varint
+del _accel

@@ -73,9 +73,14 @@ typedef struct _td_obj_t {
                         // give names, classes, map specs: nothing copied)
     mp_obj_t oneofs;    // None, or a tuple by field index: None, or for a
                         // oneof member ("_buffa_c_<oneof>", "_buffa_v_<oneof>")
-    mp_obj_t env;       // tuple: buffa._accel_decode's env()
+    mp_obj_t env;       // tuple: buffa._accel_decode.install's env (ENV_*)
     mp_int_t weight;    // what a message costs the element budget on entry
 } td_obj_t;  // (eight words: one 32-byte heap block on a 32-bit board)
+
+// The items of a decoder's env tuple (buffa._accel_decode.install): the
+// budgets (buffa.message.left), new_instance, the type bytes, and the map
+// key cache (buffa.message.keys).
+enum { ENV_LEFT, ENV_NEW, ENV_BYTES, ENV_KEYS };
 
 // A record: tag (uint32, little-endian), type, mode, field index (uint16).
 #define REC_SIZE 8
@@ -235,7 +240,7 @@ static inline bool is_list(mp_obj_t o) {
 // A new, empty instance of d's class, with its lists and dicts (as its
 // generated _buffa_n makes it).
 static mp_obj_t td_new(const td_obj_t *d) {
-    mp_obj_t m = mp_call_function_n_kw(tuple_item(d->env, 2), 1, 0, &d->cls);
+    mp_obj_t m = mp_call_function_n_kw(tuple_item(d->env, ENV_NEW), 1, 0, &d->cls);
     const mp_obj_tuple_t *f = MP_OBJ_TO_PTR(d->fields);
     for (size_t i = 0; i < f->len; i++) {
         mp_int_t flags = MP_OBJ_SMALL_INT_VALUE(tuple_item(f->items[i], 3));
@@ -472,7 +477,7 @@ static MP_NOINLINE bool map_entry(td_ctx_t *cx, const td_obj_t *d, mp_obj_t spec
                 }
                 mp_int_t r = p + (mp_int_t)n;
                 mp_obj_t c = mp_obj_new_bytes(cx->b + p, r - p);
-                mp_obj_t keys = tuple_item(d->env, 4);
+                mp_obj_t keys = tuple_item(d->env, ENV_KEYS);
                 if (mp_obj_is_true(mp_binary_op(MP_BINARY_OP_IN, c, keys))) {
                     k = mp_obj_subscr(keys, c, MP_OBJ_SENTINEL);
                 } else {
@@ -663,7 +668,7 @@ static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_o
     td_obj_t *d = MP_OBJ_TO_PTR(self_in);
     if (n_args != 6 || n_kw != 0 || args[5] != MP_OBJ_NEW_SMALL_INT(0) || !mp_obj_is_small_int(args[2])
         || !mp_obj_is_small_int(args[3]) || !mp_obj_is_small_int(args[4])
-        || mp_obj_get_type(args[1]) != MP_OBJ_TO_PTR(tuple_item(d->env, 3))) {
+        || mp_obj_get_type(args[1]) != MP_OBJ_TO_PTR(tuple_item(d->env, ENV_BYTES))) {
         // a group's payload (eg), a buffer that is not bytes (slices would
         // not be bytes), anything unusual: the Python decoder
         return mp_call_function_n_kw(d->fallback, n_args, n_kw, args);
@@ -677,7 +682,7 @@ static mp_obj_t td_call(mp_obj_t self_in, size_t n_args, size_t n_kw, const mp_o
         return mp_call_function_n_kw(d->fallback, n_args, n_kw, args);
     }
     cx.bobj = args[1];
-    cx.left = tuple_item(d->env, 0);
+    cx.left = tuple_item(d->env, ENV_LEFT);
     td_reload(&cx);
     cx.nest = 0;
     p = td_run(d, &cx, args[0], p, e, MP_OBJ_SMALL_INT_VALUE(args[4]));
