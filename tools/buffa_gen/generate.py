@@ -131,9 +131,7 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
         out()
         out.lines += body.lines
         out()
-        for c in self.consts:
-            if not self.split or self._used(c.split(" = ")[0], rest):
-                out(c)
+        self.emit_consts(out, rest)
         for c in self.late:
             out(c)
         out()
@@ -146,6 +144,14 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
     def split(self):
         """Writing the main module of the "split" form."""
         return self.gen.split and not self.codec and bool(self.local_ids)
+
+    def emit_consts(self, out, rest):
+        """The module-level constants (class aliases, map specs): in the
+        split form's two modules only those their text (rest) uses."""
+        lean = self.split or self.codec
+        for c in self.consts:
+            if not lean or self._used(c.split(" = ")[0], rest):
+                out(c)
 
     @staticmethod
     def _used(name, text):
@@ -167,9 +173,7 @@ class FileGen(MessagesMixin, EnumsMixin, CommentsMixin, OneofsMixin, MapsMixin, 
         out = self.emit_prelude(rest)
         out("import %s as %s_m" % (self.module, N.RESERVED))
         out()
-        for c in self.consts:
-            if self._used(c.split(" = ")[0], rest):
-                out(c)
+        self.emit_consts(out, rest)
         out()
         out.lines += fns.lines
         # (register() again: now it puts these functions in place)
