@@ -149,6 +149,7 @@ def test_conformance_suite_passes_on_circuitpython():
     # The testee runs under CircuitPython's unix port (make circuitpython).
     import os
     import mptest_runtimes
+    from mptest import Skip
 
     root = _root()
     runner = os.environ.get("CONFORMANCE_RUNNER") or os.path.join(root, "tools", "conformance-runner")
