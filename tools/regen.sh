@@ -10,16 +10,13 @@ export PATH="$root/.venv/bin:$PATH"
 # needed once when a runtime change breaks the checked-in plugin bindings.
 inc=$(python -c 'import protoc, os; print(os.path.join(os.path.dirname(protoc.__file__), "include"))')
 plugin="--plugin=protoc-gen-buffa=$root/tools/protoc-gen-buffa"
-gen() { # gen OUT_DIR -I... files...
-  local dir=$1; shift
+genopt() { # genopt OPTIONS OUT_DIR -I... files...  (OPTIONS: "" or the plugin's, e.g. "pyi")
+  local opts=$1 dir=$2; shift 2
   mkdir -p "$dir"
-  protoc "$plugin" --buffa_out="$dir" "$@"
+  protoc "$plugin" --buffa_out="${opts:+$opts:}$dir" "$@"
 }
-genpyi() { # the same, with type stubs (x_pb.pyi) for the modules users import
-  local dir=$1; shift
-  mkdir -p "$dir"
-  protoc "$plugin" --buffa_out="pyi:$dir" "$@"
-}
+gen() { genopt "" "$@"; } # gen OUT_DIR -I... files...
+genpyi() { genopt pyi "$@"; } # the same, with type stubs (x_pb.pyi) for the modules users import
 # Runtime bindings: the well-known types.
 genpyi "$out/lib" -I"$inc" google/protobuf/any.proto google/protobuf/duration.proto \
   google/protobuf/empty.proto google/protobuf/field_mask.proto google/protobuf/struct.proto \
@@ -47,8 +44,7 @@ for d in "$root"/host_tests/*/; do
   done
 done
 # The "split" form (x_pb.py and x_pb_codec.py), for host_tests/split.
-mkdir -p "$out/host_tests/split"
-protoc "$plugin" --buffa_out="split:$out/host_tests/split" -I"$root/host_tests/split" "$root/host_tests/split/split.proto"
+genopt split "$out/host_tests/split" -I"$root/host_tests/split" "$root/host_tests/split/split.proto"
 # Telemetry demo (firmware/app, tools/collector): the device-side bindings,
 # checked in beside the app so it runs as plain .py/.mpy and frozen.
 genpyi "$out/firmware" -I"$root/firmware/proto" -I"$inc" telemetry/v1/telemetry.proto
