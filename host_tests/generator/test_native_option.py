@@ -51,14 +51,14 @@ def _mpy_cross():
     return mpybuild.find_mpy_cross()
 
 
-def _generate(out, native, proto="differential.proto"):
+def _generate(out, option="", proto="differential.proto"):
+    # option: the plugin's ("native", "split"), or "" for the default form
     import os
 
     T = _gen()
     root = T._root()
     src = os.path.join(root, "host_tests", "differential")
-    prefix = "native:" if native else ""
-    T._generate(root, prefix + out, src, [os.path.join(src, proto)])
+    T._generate(root, (option + ":" if option else "") + out, src, [os.path.join(src, proto)])
 
 
 def _samples():
@@ -73,19 +73,22 @@ def _samples():
     return bytes(out)
 
 
-def _mp_run(tmp, mod_dir, samples, tag):
+def _mp_run(tmp, mod_dir, samples, tag, tail=""):
+    # _MP_SCRIPT on the unix port, then tail (more lines of the script);
+    # returns what it wrote and the last line it printed
     import os
 
     T = _gen()
-    script = os.path.join(tmp, "run.py")
+    script = os.path.join(tmp, "run-%s.py" % tag)
     with open(script, "w") as f:
-        f.write(_MP_SCRIPT)
+        f.write(_MP_SCRIPT + tail)
     out = os.path.join(tmp, "out-" + tag)
     lib = os.path.join(T._root(), "lib")
     r = T._run([_micropython(), script, mod_dir, lib, samples, out])
-    assert r.returncode == 0, r.stdout.decode(errors="replace")[-3000:]
+    text = r.stdout.decode(errors="replace")
+    assert r.returncode == 0, text[-3000:]
     with open(out, "rb") as f:
-        return f.read()
+        return f.read(), text.strip().split("\n")[-1]
 
 
 def test_native_module_has_the_decorators_and_decodes_like_the_default_on_cpython():
@@ -95,8 +98,8 @@ def test_native_module_has_the_decorators_and_decodes_like_the_default_on_cpytho
     import tempfile
 
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        _generate(a, False)
-        _generate(b, True)
+        _generate(a)
+        _generate(b, "native")
         with open(os.path.join(b, "differential_pb.py")) as f:
             src = f.read()
         assert src.count("@micropython.native") >= 3
@@ -132,14 +135,14 @@ def test_native_module_runs_like_the_default_on_the_micropython_unix_port():
         a, b, c = (os.path.join(tmp, x) for x in ("default", "native", "native-mpy"))
         for d in (a, b, c):
             os.mkdir(d)
-        _generate(a, False)
-        _generate(b, True)
+        _generate(a)
+        _generate(b, "native")
         samples = os.path.join(tmp, "samples.bin")
         with open(samples, "wb") as f:
             f.write(_samples())
-        want = _mp_run(tmp, a, samples, "default")
+        want = _mp_run(tmp, a, samples, "default")[0]
         assert want
-        assert _mp_run(tmp, b, samples, "native") == want
+        assert _mp_run(tmp, b, samples, "native")[0] == want
         # a .mpy holding native code needs the arch the port reports
         r = T._run([_micropython(), "-c", "import sys; print(sys.implementation._mpy)"])
         arch = mpybuild.decode_mpy_feature(int(r.stdout))[2]
@@ -148,7 +151,7 @@ def test_native_module_runs_like_the_default_on_the_micropython_unix_port():
         src = os.path.join(b, "differential_pb.py")
         r = T._run([_mpy_cross(), "-march=" + arch, "-o", os.path.join(c, "differential_pb.mpy"), src])
         assert r.returncode == 0, r.stdout.decode(errors="replace")
-        assert _mp_run(tmp, c, samples, "native-mpy") == want
+        assert _mp_run(tmp, c, samples, "native-mpy")[0] == want
         # and a portable (bytecode-only) .mpy of it cannot be built
         r = T._run([_mpy_cross(), "-o", os.path.join(tmp, "x.mpy"), src])
         assert r.returncode != 0
@@ -221,8 +224,8 @@ def test_native_module_runs_like_the_default_on_a_qemu_board_with_a_native_emitt
         a, b = os.path.join(tmp, "d"), os.path.join(tmp, "n")
         os.mkdir(a)
         os.mkdir(b)
-        _generate(a, False, "differential2.proto")
-        _generate(b, True, "differential2.proto")
+        _generate(a, proto="differential2.proto")
+        _generate(b, "native", "differential2.proto")
         repl = mpboard.RawRepl(board.pty)
         try:
             repl.enter_raw(soft_reset=True)

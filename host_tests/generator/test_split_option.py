@@ -13,21 +13,12 @@ MPTEST_REQUIRES = ("cpython", "subprocess")
 import test_native_option as N  # noqa: E402
 
 
-def _generate_split(out):
-    import os
-
-    T = N._gen()
-    root = T._root()
-    src = os.path.join(root, "host_tests", "differential")
-    T._generate(root, "split:" + out, src, [os.path.join(src, "differential.proto")])
-
-
 def test_the_main_module_has_no_functions_and_the_codec_module_has_them():
     import os
     import tempfile
 
     with tempfile.TemporaryDirectory() as out:
-        _generate_split(out)
+        N._generate(out, "split")
         assert sorted(os.listdir(out)) == ["differential_pb.py", "differential_pb_codec.py"]
         with open(os.path.join(out, "differential_pb.py")) as f:
             main = f.read()
@@ -39,22 +30,13 @@ def test_the_main_module_has_no_functions_and_the_codec_module_has_them():
     assert codec.count("\ndef _buffa_d(") > 0 and "import differential_pb as _buffa_m" in codec
 
 
-def _run(tmp, mod_dir, samples, tag):
-    # N._mp_run's decode and re-encode of every sample, then a line saying
-    # whether the C accelerator ran and the codec module loaded
-    import os
+# after N._MP_SCRIPT: whether the C accelerator ran and the codec module loaded
+_TAIL = ("from buffa import message\n"
+         "print('accel', message._accel is not None, 'codec', 'differential_pb_codec' in sys.modules)\n")
 
-    T = N._gen()
-    script = os.path.join(tmp, "run-split.py")
-    with open(script, "w") as f:
-        f.write(N._MP_SCRIPT + "from buffa import message\n"
-                "print('accel', message._accel is not None, 'codec', 'differential_pb_codec' in sys.modules)\n")
-    out = os.path.join(tmp, "out-" + tag)
-    r = T._run([N._micropython(), script, mod_dir, os.path.join(T._root(), "lib"), samples, out])
-    text = r.stdout.decode(errors="replace")
-    assert r.returncode == 0, text[-3000:]
-    with open(out, "rb") as f:
-        return f.read(), text.strip().split("\n")[-1]
+
+def _run(tmp, mod_dir, samples, tag):
+    return N._mp_run(tmp, mod_dir, samples, tag, _TAIL)
 
 
 def test_a_split_module_decodes_and_encodes_as_the_default_one_on_the_unix_port():
@@ -70,7 +52,7 @@ def test_a_split_module_decodes_and_encodes_as_the_default_one_on_the_unix_port(
             f.write(N._samples())
         split = os.path.join(tmp, "split")
         os.makedirs(split)
-        _generate_split(split)
+        N._generate(split, "split")
         want, info = _run(tmp, os.path.join(root, "host_tests", "differential"), samples, "default")
         assert info == "accel False codec False", info
         got, info = _run(tmp, split, samples, "split")
